@@ -1,0 +1,48 @@
+# METADATA
+# description: Lookups into the input model that turn a missing or unsettled value into an unknown.
+package fargate_preflight.lib.model
+
+import rego.v1
+
+# is_unknown holds for an unknown value ({"unknown": why, "ref": key, "source": where}).
+is_unknown(v) if {
+	is_object(v)
+	v.unknown
+}
+
+# lookup returns the object `id` of `collection`, or an unknown saying it is not in the inputs.
+# `src` is where the reference sits (used as the unknown's location).
+lookup(collection, id, _) := input[collection][id] if is_string(id)
+
+lookup(collection, id, src) := missing(collection, id, src) if {
+	is_string(id)
+	not input[collection][id]
+}
+
+lookup(_, id, _) := id if is_unknown(id)
+
+# missing describes an object referenced by id that the inputs do not contain.
+missing(collection, id, src) := {
+	"unknown": sprintf("%s %s is not in the scanned inputs", [kind_name[collection], id]),
+	"ref": sprintf("%s %s", [kind_name[collection], id]),
+	"source": src,
+}
+
+kind_name := {
+	"vpcs": "VPC",
+	"subnets": "subnet",
+	"route_tables": "route table",
+	"nacls": "network ACL",
+	"security_groups": "security group",
+	"nat_gateways": "NAT gateway",
+	"internet_gateways": "internet gateway",
+	"vpc_endpoints": "VPC endpoint",
+	"prefix_lists": "prefix list",
+	"roles": "IAM role",
+	"managed_policies": "managed policy",
+	"clusters": "cluster",
+	"task_definitions": "task definition",
+	"services": "service",
+	"efs_file_systems": "EFS file system",
+	"efs_mount_targets": "EFS mount target",
+}
