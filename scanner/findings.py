@@ -99,6 +99,8 @@ class Report:
     category: str = "fargate-preflight"
     tool_version: str = ""
     services: tuple[str, ...] = field(default=())
+    # Absolute path of the scanned root (SARIF originalUriBaseIds %SRCROOT%); "" when unknown.
+    root: str = ""
 
     def summary(self) -> dict[str, int]:
         counts = dict.fromkeys(LEVELS, 0)

@@ -1,0 +1,50 @@
+# METADATA
+# description: |
+#   Which services and task definitions are about Fargate (RULES.md section 1):
+#   a task definition is Fargate-compatible when requiresCompatibilities lists FARGATE;
+#   a service or task is launched on Fargate by launchType FARGATE, or by a capacity-provider
+#   strategy (its own, else its cluster's default) made only of FARGATE/FARGATE_SPOT.
+package fargate_preflight.lib.taskdef
+
+import rego.v1
+
+fargate_providers := {"FARGATE", "FARGATE_SPOT"}
+
+# fargate_compatible holds for a task definition that lists FARGATE.
+fargate_compatible(td) if "FARGATE" in td.requires_compatibilities
+
+# launched_on_fargate holds for a service or task that runs on Fargate.
+launched_on_fargate(svc) if svc.launch_type == "FARGATE"
+
+launched_on_fargate(svc) if {
+	object.get(svc, "launch_type", null) == null
+	only_fargate(strategy(svc))
+}
+
+# task_definition returns the service's task definition when it is in the inputs.
+task_definition(svc) := input.task_definitions[svc.task_definition] if is_string(svc.task_definition)
+
+# analysed are the ids of the services whose network paths are analysed.
+analysed contains id if {
+	some id, svc in input.services
+	launched_on_fargate(svc)
+}
+
+strategy(svc) := svc.capacity_provider_strategy if count(own_strategy(svc)) > 0
+
+strategy(svc) := input.clusters[svc.cluster].default_capacity_provider_strategy if {
+	count(own_strategy(svc)) == 0
+	is_string(svc.cluster)
+}
+
+own_strategy(svc) := s if {
+	s := svc.capacity_provider_strategy
+	is_array(s)
+} else := []
+
+only_fargate(s) if {
+	count(s) > 0
+	every p in s {
+		p.capacity_provider in fargate_providers
+	}
+}

@@ -1,0 +1,50 @@
+"""The Engine protocol: evaluate the model once against every policy, return raw results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+# One evaluation asks for everything at once: every rule package (deny, undecided) and the
+# path verdicts, so shared library rules are computed once per scan.
+QUERY = "[data.fargate_preflight.rules, data.fargate_preflight.lib.paths.verdicts]"
+
+
+@dataclass(frozen=True)
+class RawResult:
+    """The engine's answer, as plain JSON values (identical for every engine)."""
+
+    rules: dict[str, Any]  # package name (e.g. "fg201") -> {"deny": [...], ...}
+    verdicts: list[dict[str, Any]]
+
+    @classmethod
+    def from_query_answer(cls, answer: dict[str, Any]) -> RawResult:
+        """Read QUERY's answer in the shape OPA's REST API and regorus both return."""
+        results = answer.get("result") or []
+        if not results:
+            return cls(rules={}, verdicts=[])
+        rules, verdicts = results[0]["expressions"][0]["value"]
+        return cls(rules=rules or {}, verdicts=list(verdicts or []))
+
+
+def shipped_policy_dir() -> Path:
+    """The policies that ship with the scanner (inside the wheel, or the source checkout)."""
+    here = Path(__file__).resolve().parent.parent
+    installed = here / "_policies"
+    return installed if installed.is_dir() else here.parent / "policies"
+
+
+def policy_files(dirs: list[Path]) -> list[Path]:
+    """Every .rego file that is not a test, in a stable order."""
+    files: list[Path] = []
+    for d in dirs:
+        files.extend(p for p in sorted(d.rglob("*.rego")) if not p.name.endswith("_test.rego"))
+    return files
+
+
+class Engine(Protocol):
+    name: str
+
+    def evaluate(self, model: dict[str, Any], data: dict[str, Any]) -> RawResult:
+        """Evaluate every policy over `model` (the input) with `data` loaded beside it."""

@@ -1,0 +1,51 @@
+"""The embedded engine: Microsoft's regorus Rego interpreter, called through its JSON methods only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from scanner.engine.base import QUERY, RawResult, policy_files
+from scanner.errors import EngineError, PolicyError
+
+
+class RegorusEngine:
+    name = "regorus"
+
+    def __init__(self, shipped: list[Path], user: list[Path] | None = None) -> None:
+        try:
+            import regorus
+        except ImportError as exc:  # no wheel for this platform
+            raise EngineError(
+                "the embedded engine (celine-regorus) is not installed for this platform; "
+                "put `opa` on PATH or pass --opa-url (see README: Platforms)"
+            ) from exc
+        self._engine = regorus.Engine()
+        self._load(shipped, EngineError, "shipped policy")
+        self._load(user or [], PolicyError, "policy")
+
+    def _load(self, dirs: list[Path], error: type[Exception], what: str) -> None:
+        for path in policy_files(dirs):
+            try:
+                self._engine.add_policy_from_file(str(path))
+            except RuntimeError as exc:
+                raise error(f"{what} {path} does not compile: {_first_line(exc)}") from exc
+
+    def evaluate(self, model: dict[str, Any], data: dict[str, Any]) -> RawResult:
+        engine = self._engine
+        try:
+            engine.add_data_json(json.dumps(data))
+            engine.set_input_json(json.dumps(model))
+            answer = json.loads(engine.eval_query_as_json(QUERY))
+        except RuntimeError as exc:
+            raise EngineError(f"policy evaluation failed: {_first_line(exc)}") from exc
+        return RawResult.from_query_answer(answer)
+
+
+def _first_line(exc: Exception) -> str:
+    """regorus errors carry a Rust backtrace after the message; keep the message."""
+    text = str(exc).strip()
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    keep = [ln for ln in lines[:6] if "Stack backtrace" not in ln]
+    return " ".join(" ".join(keep).split())

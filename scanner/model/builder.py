@@ -1,0 +1,90 @@
+"""Merge what the sources built into one input model (docs/model.md) and check it."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import EngineError
+from scanner.sources.base import Fragment, LoadedFile
+
+MODEL_VERSION = 1
+COLLECTIONS = (
+    "vpcs",
+    "subnets",
+    "route_tables",
+    "nacls",
+    "security_groups",
+    "nat_gateways",
+    "internet_gateways",
+    "vpc_endpoints",
+    "prefix_lists",
+    "roles",
+    "managed_policies",
+    "clusters",
+    "task_definitions",
+    "services",
+    "efs_file_systems",
+    "efs_mount_targets",
+)
+
+_REGION = r"([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d)"
+_REGION_HINTS = (
+    re.compile(r"\.dkr\.ecr\." + _REGION + r"\.amazonaws\.com"),
+    re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:" + _REGION + r":"),
+    re.compile(r"awslogs-region[\"']?\s*[:=]\s*[\"']?" + _REGION),
+)
+
+
+def infer_region(files: list[LoadedFile]) -> str | None:
+    """The one region the inputs name (ECR hosts, ARNs, awslogs-region), if they agree."""
+    found: set[str] = set()
+    for f in files:
+        for pattern in _REGION_HINTS:
+            found.update(pattern.findall(f.text))
+    return found.pop() if len(found) == 1 else None
+
+
+def region_value(region: str | None, files: list[LoadedFile]) -> Any:
+    if region:
+        return region
+    where = files[0].rel if files else "<inputs>"
+    return {
+        "unknown": "the deploy region is not settled: pass --region or set AWS_REGION",
+        "ref": "AWS::Region",
+        "source": {"file": where, "line": 1, "pointer": ""},
+    }
+
+
+def build_model(fragments: list[Fragment], region: Any) -> dict[str, Any]:
+    """One model from all fragments; ids are unique across sources by construction."""
+    model: dict[str, Any] = {"model_version": MODEL_VERSION, "region": region}
+    for name in COLLECTIONS:
+        model[name] = {}
+    model["declared_needs"] = []
+    for fragment in fragments:
+        for name, objects in fragment.collections.items():
+            if name not in model:
+                raise EngineError(f"a source produced an unknown collection {name!r}")
+            model[name].update(objects)
+        model["declared_needs"].extend(fragment.declared_needs)
+    return model
+
+
+@cache
+def _validator() -> Any:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "model.schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def validate_model(model: dict[str, Any]) -> None:
+    """A model that breaks the schema is our bug, not the user's: exit 3 with the place."""
+    error = next(iter(_validator().iter_errors(model)), None)
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path)
+        raise EngineError(f"internal error: the input model is invalid at /{where}: {error.message}")

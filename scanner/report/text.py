@@ -1,0 +1,180 @@
+"""`--format text`: what a user reads first, grouped by service.
+
+    Service
+      ecr.api  via interface endpoint EcrApiEndpoint  ok
+      s3       via internet gateway InternetGateway   fail
+
+      error   FG201 templates/service.yaml:42 service Service cannot reach s3: ...
+              fix: Set assignPublicIp to ENABLED, ...
+
+    1 error, 0 warnings, 0 notes
+
+Colour only with `color=True` (the CLI passes it on a TTY without NO_COLOR). Also the
+`rules` and `explain` commands' output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from scanner.docs import LEVEL_MEANING, rule_doc_uri
+from scanner.findings import Finding, InputError, PathStep, Report, Rule
+from scanner.report.json_report import ordered_errors, ordered_findings, summary
+
+OTHER = "other findings"
+_LEVEL_WIDTH = max(len("warning"), len("error"), len("note"))
+_INDENT = "  "
+_URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_LEVEL_STYLE = {"error": ("1", "31"), "warning": ("1", "33"), "note": ("1", "36")}
+_VERDICT_ORDER = {"fail": 0, "undecided": 1, "out-of-scope": 2, "ok": 3}
+_VERDICT_STYLE = {"ok": ("32",), "fail": ("1", "31"), "undecided": ("33",), "out-of-scope": ("36",)}
+
+
+@dataclass(frozen=True)
+class _Paint:
+    """ANSI styling that is a no-op without colour, so widths are measured on plain text."""
+
+    color: bool
+
+    def __call__(self, text: str, *codes: str) -> str:
+        if not self.color or not codes or not text:
+            return text
+        return f"\x1b[{';'.join(codes)}m{text}\x1b[0m"
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    paint = _Paint(color)
+    findings = ordered_findings(report.findings)
+    shown = [f for f in findings if f.suppressed is None]
+    blocks = [
+        _service_block(name, report.paths, shown, paint) for name in _service_names(report, shown)
+    ]
+    other = [f for f in shown if f.service is None]
+    if other:
+        blocks.append([paint(OTHER, "1"), *_finding_lines(other, paint)])
+    errors = ordered_errors(report.errors)
+    if errors:
+        blocks.append([_error_line(e, paint) for e in errors])
+    blocks.append([_summary_line(findings, paint)])
+    return "\n\n".join("\n".join(block) for block in blocks) + "\n"
+
+
+def render_rules(rules: Iterable[Rule]) -> str:
+    """`fargate-preflight rules`: one line per rule."""
+    ordered = sorted(rules, key=lambda r: r.id)
+    width = max((len(r.id) for r in ordered), default=0)
+    return "".join(f"{r.id:<{width}}  {r.level:<{_LEVEL_WIDTH}}  {r.title}\n" for r in ordered)
+
+
+def render_explain(rule: Rule) -> str:
+    """`fargate-preflight explain FGNNN`: the rule's whole METADATA, readable."""
+    meaning = LEVEL_MEANING.get(rule.level)
+    level = f"{rule.level} ({meaning})" if meaning else rule.level
+    parts = [
+        f"{rule.id}: {rule.title}\nlevel: {level}\ntags: {', '.join(rule.tags) or '-'}",
+        rule.description,
+        "Fix:\n" + _indented(rule.remediation, 2),
+    ]
+    if rule.failing_example:
+        parts.append("Failing example:\n" + _indented(rule.failing_example, 4))
+    if rule.passing_example:
+        parts.append("Passing example:\n" + _indented(rule.passing_example, 4))
+    parts.append(f"Docs: {rule_doc_uri(rule.id)}")
+    return "\n\n".join(parts) + "\n"
+
+
+def _service_names(report: Report, shown: Sequence[Finding]) -> list[str]:
+    names = set(report.services) | {step.service for step in report.paths}
+    names |= {f.service for f in shown if f.service is not None}
+    return sorted(names)
+
+
+def _service_block(
+    name: str, paths: Sequence[PathStep], shown: Sequence[Finding], paint: _Paint
+) -> list[str]:
+    need_lines = _need_lines([step for step in paths if step.service == name], paint)
+    finding_lines = _finding_lines([f for f in shown if f.service == name], paint)
+    if not need_lines and not finding_lines:
+        return [paint(name, "1"), _INDENT + paint("no needs found and no findings", "2")]
+    gap = [""] if need_lines and finding_lines else []
+    return [paint(name, "1"), *need_lines, *gap, *finding_lines]
+
+
+def _need_lines(steps: Sequence[PathStep], paint: _Paint) -> list[str]:
+    """One line per need and way it is reached; subnets are named only where they differ."""
+    rows: list[tuple[str, str, str, str]] = []
+    for need in sorted({step.need for step in steps}):
+        ways: dict[tuple[str, str], list[str]] = {}
+        for step in steps:
+            if step.need == need:
+                ways.setdefault((step.path, step.verdict), []).append(step.subnet)
+        for (path, verdict), subnets in sorted(ways.items(), key=_worst_first):
+            where = _subnets(subnets) if len(ways) > 1 else ""
+            rows.append((need, f"via {path}" if path else "no path", verdict, where))
+    need_width = max((len(row[0]) for row in rows), default=0)
+    path_width = max((len(row[1]) for row in rows), default=0)
+    verdict_width = max((len(row[2]) for row in rows), default=0)
+    return [
+        _INDENT
+        + f"{need:<{need_width}}  {path:<{path_width}}  "
+        + paint(verdict, *_VERDICT_STYLE.get(verdict, ()))
+        + (" " * (verdict_width - len(verdict)) + f"  {paint(where, '2')}" if where else "")
+        for need, path, verdict, where in rows
+    ]
+
+
+def _worst_first(way: tuple[tuple[str, str], list[str]]) -> tuple[int, str]:
+    (path, verdict), _ = way
+    return (_VERDICT_ORDER.get(verdict, len(_VERDICT_ORDER)), path)
+
+
+def _subnets(subnets: list[str]) -> str:
+    names = sorted(set(subnets))
+    return f"(subnet{'s' if len(names) > 1 else ''} {', '.join(names)})"
+
+
+def _finding_lines(findings: Sequence[Finding], paint: _Paint) -> list[str]:
+    lines = []
+    for f in findings:
+        pad = " " * (_LEVEL_WIDTH - len(f.level))
+        level = paint(f.level, *_LEVEL_STYLE.get(f.level, ())) + pad
+        where = paint(_place(f.location.file, f.location.line), "2")
+        lines.append(f"{_INDENT}{level} {paint(f.rule_id, '1')} {where} {f.message}")
+        if f.fix:
+            fix_indent = _INDENT + " " * (_LEVEL_WIDTH + 1)
+            lines.append(f"{fix_indent}{paint('fix:', '2')} {f.fix}")
+    return lines
+
+
+def _place(file: str, line: int | None) -> str:
+    """file:line; a live resource (aws://...) is its own address."""
+    if line is None or _URI_SCHEME.match(file):
+        return file
+    return f"{file}:{line}"
+
+
+def _error_line(error: InputError, paint: _Paint) -> str:
+    return f"{paint('error:', '1', '31')} {_place(error.file, error.line)}: {error.message}"
+
+
+def _summary_line(findings: Sequence[Finding], paint: _Paint) -> str:
+    counts = summary(findings)
+    styles = {"error": ("1", "31"), "warning": ("1", "33"), "note": ("1", "36")}
+    parts = [
+        paint(_plural(counts[level], level), *(styles[level] if counts[level] else ()))
+        for level in ("error", "warning", "note")
+    ]
+    suppressed = sum(1 for f in findings if f.suppressed is not None)
+    tail = f" ({suppressed} suppressed)" if suppressed else ""
+    return ", ".join(parts) + tail
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _indented(text: str, width: int) -> str:
+    pad = " " * width
+    return "\n".join(f"{pad}{line}" if line else "" for line in text.split("\n"))

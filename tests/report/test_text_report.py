@@ -1,0 +1,201 @@
+"""`--format text`, `rules` and `explain`: exact output, with and without colour."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+from report_samples import FG201, FG602, FG801, LIVE, RULES, SUPPRESSED, sample_report
+
+from scanner.findings import PathStep, Report
+from scanner.report import REPORTERS, text
+
+PLAIN = (
+    "Service\n"
+    "  ecr.api  via interface endpoint EcrApiEndpoint  ok\n"
+    "  ecr.dkr  via internet gateway InternetGateway   fail       (subnet PrivateSubnetA)\n"
+    "  ecr.dkr  via NAT gateway NatGateway             ok         (subnet PrivateSubnetB)\n"
+    "  logs     no path                                undecided\n"
+    "\n"
+    "  error   FG201 templates/service.yaml:42 service Service cannot reach ecr.dkr: task "
+    "subnet PrivateSubnetA -> route table PrivateRT: 0.0.0.0/0 -> igw InternetGateway, but "
+    "assignPublicIp is DISABLED\n"
+    "          fix: Set assignPublicIp to ENABLED.\n"
+    "  warning FG602 templates/service.yaml:88 container app of TaskDef has no "
+    "initProcessEnabled\n"
+    "          fix: Set linuxParameters.initProcessEnabled: true.\n"
+    "\n"
+    "Worker\n"
+    "  no needs found and no findings\n"
+    "\n"
+    "other findings\n"
+    "  note    FG801 templates/network.yaml:3 Parameter VpcId has no default: FG202 for "
+    "Service not decided\n"
+    "          fix: Give VpcId a default or pass --parameter VpcId=vpc-0abc.\n"
+    "\n"
+    "error: templates/broken.yaml:7: mapping values are not allowed here\n"
+    "\n"
+    "1 error, 1 warning, 1 note (1 suppressed)\n"
+)
+
+COLOURED = (
+    "\x1b[1mService\x1b[0m\n"
+    "  ecr.api  via interface endpoint EcrApiEndpoint  \x1b[32mok\x1b[0m\n"
+    "  ecr.dkr  via internet gateway InternetGateway   \x1b[1;31mfail\x1b[0m       "
+    "\x1b[2m(subnet PrivateSubnetA)\x1b[0m\n"
+    "  ecr.dkr  via NAT gateway NatGateway             \x1b[32mok\x1b[0m         "
+    "\x1b[2m(subnet PrivateSubnetB)\x1b[0m\n"
+    "  logs     no path                                \x1b[33mundecided\x1b[0m\n"
+    "\n"
+    "  \x1b[1;31merror\x1b[0m   \x1b[1mFG201\x1b[0m \x1b[2mtemplates/service.yaml:42\x1b[0m "
+    "service Service cannot reach ecr.dkr: task subnet PrivateSubnetA -> route table "
+    "PrivateRT: 0.0.0.0/0 -> igw InternetGateway, but assignPublicIp is DISABLED\n"
+    "          \x1b[2mfix:\x1b[0m Set assignPublicIp to ENABLED.\n"
+    "  \x1b[1;33mwarning\x1b[0m \x1b[1mFG602\x1b[0m \x1b[2mtemplates/service.yaml:88\x1b[0m "
+    "container app of TaskDef has no initProcessEnabled\n"
+    "          \x1b[2mfix:\x1b[0m Set linuxParameters.initProcessEnabled: true.\n"
+    "\n"
+    "\x1b[1mWorker\x1b[0m\n"
+    "  \x1b[2mno needs found and no findings\x1b[0m\n"
+    "\n"
+    "\x1b[1mother findings\x1b[0m\n"
+    "  \x1b[1;36mnote\x1b[0m    \x1b[1mFG801\x1b[0m \x1b[2mtemplates/network.yaml:3\x1b[0m "
+    "Parameter VpcId has no default: FG202 for Service not decided\n"
+    "          \x1b[2mfix:\x1b[0m Give VpcId a default or pass --parameter VpcId=vpc-0abc.\n"
+    "\n"
+    "\x1b[1;31merror:\x1b[0m templates/broken.yaml:7: mapping values are not allowed here\n"
+    "\n"
+    "\x1b[1;31m1 error\x1b[0m, \x1b[1;33m1 warning\x1b[0m, \x1b[1;36m1 note\x1b[0m (1 "
+    "suppressed)\n"
+)
+
+
+def test_fixed_report_without_colour() -> None:
+    assert text.render(sample_report()) == PLAIN
+    assert "\x1b" not in text.render(sample_report(), color=False)
+
+
+def test_fixed_report_with_colour() -> None:
+    assert text.render(sample_report(), color=True) == COLOURED
+
+
+def test_colour_changes_nothing_but_escape_codes() -> None:
+    import re
+
+    stripped = re.sub(r"\x1b\[[0-9;]*m", "", COLOURED)
+    assert stripped == PLAIN
+
+
+def test_registered_under_its_format_name_without_colour() -> None:
+    assert REPORTERS["text"] is text.render
+    assert REPORTERS["text"](sample_report()) == PLAIN
+
+
+def test_empty_report_is_just_the_summary() -> None:
+    assert text.render(Report(findings=(), rules=())) == "0 errors, 0 warnings, 0 notes\n"
+
+
+def test_suppressed_findings_are_counted_not_listed() -> None:
+    output = text.render(sample_report(findings=(SUPPRESSED,), errors=(), paths=()))
+    assert output == (
+        "Service\n"
+        "  no needs found and no findings\n"
+        "\n"
+        "Worker\n"
+        "  no needs found and no findings\n"
+        "\n"
+        "0 errors, 0 warnings, 0 notes (1 suppressed)\n"
+    )
+
+
+def test_plurals_in_the_summary() -> None:
+    two_errors = (FG201, replace(FG201, need="ecr.api"))
+    report = Report(
+        findings=(*two_errors, FG602, FG801, replace(FG801, resource="Subnets")), rules=()
+    )
+    assert text.render(report).splitlines()[-1] == "2 errors, 1 warning, 2 notes"
+
+
+def test_live_location_prints_without_a_line() -> None:
+    output = text.render(Report(findings=(LIVE,), rules=()))
+    assert output == (
+        "arn:aws:ecs:us-east-1:123456789012:service/prod/api\n"
+        "  error   FG201 aws://123456789012/us-east-1/ecs-service/arn:aws:ecs:us-east-1:"
+        "123456789012:service/prod/api service api cannot reach logs: no public IP\n"
+        "          fix: Set assignPublicIp to ENABLED.\n"
+        "\n"
+        "1 error, 0 warnings, 0 notes\n"
+    )
+
+
+def test_subnets_are_named_only_where_the_paths_differ() -> None:
+    paths = (
+        PathStep("Svc", "ssmmessages", "SubnetB", "interface endpoint Ssm", "ok"),
+        PathStep("Svc", "ssmmessages", "SubnetA", "interface endpoint Ssm", "ok"),
+        PathStep("Svc", "efs", "SubnetA", "", "fail"),
+        PathStep("Svc", "efs", "SubnetC", "", "fail"),
+        PathStep("Svc", "efs", "SubnetB", "transit gateway Tgw", "out-of-scope"),
+    )
+    output = text.render(Report(findings=(), rules=(), paths=paths))
+    assert output == (
+        "Svc\n"
+        "  efs          no path                     fail          (subnets SubnetA, SubnetC)\n"
+        "  efs          via transit gateway Tgw     out-of-scope  (subnet SubnetB)\n"
+        "  ssmmessages  via interface endpoint Ssm  ok\n"
+        "\n"
+        "0 errors, 0 warnings, 0 notes\n"
+    )
+
+
+def test_same_bytes_whatever_the_input_order() -> None:
+    findings = [FG201, FG602, FG801, SUPPRESSED, LIVE]
+    paths = list(sample_report().paths)
+    expected = text.render(sample_report(findings=tuple(findings)), color=True)
+    rng = random.Random(3)
+    for _ in range(10):
+        rng.shuffle(findings)
+        rng.shuffle(paths)
+        report = sample_report(findings=tuple(findings), paths=tuple(paths))
+        assert text.render(report, color=True) == expected
+
+
+def test_rules_command_lists_one_rule_per_line() -> None:
+    assert text.render_rules(reversed(RULES)) == (
+        "FG201  error    Task in a public subnet without a public IP\n"
+        "FG404  note     Service uses the default security group\n"
+        "FG602  warning  Container without an init process\n"
+        "FG801  note     A verdict depends on an unknown value\n"
+    )
+    assert text.render_rules([]) == ""
+
+
+def test_explain_prints_the_whole_rule() -> None:
+    assert text.render_explain(RULES[0]) == (
+        "FG201: Task in a public subnet without a public IP\n"
+        "level: error (the task will fail at run time or deploy time)\n"
+        "tags: routing\n"
+        "\n"
+        "What FG201 checks.\n"
+        "\n"
+        "Fix:\n"
+        "  How to fix FG201.\n"
+        "\n"
+        "Failing example:\n"
+        "    Service:\n"
+        "      Type: AWS::ECS::Service\n"
+        "\n"
+        "Passing example:\n"
+        "    Service:\n"
+        "      Type: AWS::ECS::Service\n"
+        "      Properties: {}\n"
+        "\n"
+        "Docs: https://github.com/fargate-preflight/fargate-preflight/blob/main/docs/rules/"
+        "FG201.md\n"
+    )
+
+
+def test_explain_without_examples_or_tags() -> None:
+    bare = replace(RULES[0], failing_example="", passing_example="", tags=())
+    output = text.render_explain(bare)
+    assert "example" not in output
+    assert "tags: -\n" in output
