@@ -1,0 +1,179 @@
+# METADATA
+# title: Service subnets and security groups in different VPCs
+# description: |
+#   The subnets and security groups of a service's or task's awsvpc network configuration must all
+#   belong to one VPC; ECS cannot attach a task's network interface otherwise, and the tasks never
+#   start.
+# custom:
+#   id: FG705
+#   level: error
+#   remediation: Use subnets and security groups of the same VPC in the service's network configuration.
+#   tags: [service, network]
+#   examples:
+#     failing: |
+#       Service:
+#         Type: AWS::ECS::Service
+#         Properties:
+#           LaunchType: FARGATE
+#           NetworkConfiguration:
+#             AwsvpcConfiguration:
+#               Subnets: [!Ref SubnetInVpcA]
+#               SecurityGroups: [!Ref SecurityGroupInVpcB]
+#     passing: |
+#       Service:
+#         Type: AWS::ECS::Service
+#         Properties:
+#           LaunchType: FARGATE
+#           NetworkConfiguration:
+#             AwsvpcConfiguration:
+#               Subnets: [!Ref SubnetInVpcA]
+#               SecurityGroups: [!Ref SecurityGroupInVpcA]
+package fargate_preflight.rules.fg705
+
+import rego.v1
+
+# METADATA
+# entrypoint: true
+deny contains data.fargate_preflight.lib.result.finding({
+	"resource": svc.name,
+	"service": svc.name,
+	"message": sprintf(
+		"%s %s: its subnets and security groups are not all in one VPC (%s)",
+		[svc.kind, svc.name, concat(", ", sort(placed))],
+	),
+	"fix": "Use subnets and security groups of one VPC in the network configuration.",
+	"source": svc.source,
+}) if {
+	some id in data.fargate_preflight.lib.taskdef.analysed
+	svc := input.services[id]
+	members := network_members(svc)
+	some a in members
+	some b in members
+	different_vpcs(a.vpc, b.vpc)
+	placed := {sprintf("%s in VPC %s", [m.label, vpc_label(m.vpc)]) | some m in members; is_string(m.vpc)}
+}
+
+# undecided: no two members are known to be in different VPCs, but the VPC of some member is
+# unsettled (a subnet or security group outside the inputs, an unknown VPC, a subnet list from a
+# parameter).
+undecided contains {"unknown": unknown, "service": svc.name, "rules": ["FG705"]} if {
+	some id in data.fargate_preflight.lib.taskdef.analysed
+	svc := input.services[id]
+	members := network_members(svc)
+	not conflict(members)
+	some unknown in undecidable_unknowns(members)
+}
+
+conflict(members) if {
+	some a in members
+	some b in members
+	different_vpcs(a.vpc, b.vpc)
+}
+
+# undecidable_unknowns are the unknowns of the members whose VPC cannot be compared with another
+# member's; a subnet list from a parameter may itself span VPCs.
+undecidable_unknowns(members) := {u |
+	some i, a in members
+	some j, b in members
+	i != j
+	not comparable(a.vpc, b.vpc)
+	some m in [a, b]
+	some u in m.unknowns
+} | {u |
+	some m in members
+	m.many
+	some u in m.unknowns
+}
+
+# network_members are the subnets and security groups of the service, each with its VPC id (or
+# null when unsettled) and the unknowns that keep it from being settled.
+network_members(svc) := array.concat(
+	members_of(svc, "subnets", "subnet"),
+	members_of(svc, "security_groups", "security group"),
+)
+
+members_of(svc, collection, kind) := members if {
+	is_array(svc.network[collection])
+	members := [member(kind, collection, ref, svc.source) | some ref in svc.network[collection]]
+}
+
+members_of(svc, collection, kind) := [{
+	"label": sprintf("%ss", [kind]),
+	"vpc": null,
+	"unknowns": {svc.network[collection]},
+	"many": true,
+}] if {
+	data.fargate_preflight.lib.model.is_unknown(svc.network[collection])
+}
+
+member(kind, _, ref, _) := {"label": kind, "vpc": null, "unknowns": {ref}, "many": false} if {
+	data.fargate_preflight.lib.model.is_unknown(ref)
+}
+
+member(kind, collection, ref, src) := {
+	"label": sprintf("%s %s", [kind, ref]),
+	"vpc": null,
+	"unknowns": {data.fargate_preflight.lib.model.missing(collection, ref, src)},
+	"many": false,
+} if {
+	is_string(ref)
+	not input[collection][ref]
+}
+
+member(kind, collection, ref, _) := {
+	"label": sprintf("%s %s", [kind, obj.name]),
+	"vpc": vpc_of(obj),
+	"unknowns": vpc_unknowns(obj),
+	"many": false,
+} if {
+	is_string(ref)
+	obj := input[collection][ref]
+}
+
+vpc_of(obj) := obj.vpc if is_string(obj.vpc)
+
+vpc_of(obj) := null if not is_string(obj.vpc)
+
+vpc_unknowns(obj) := set() if input.vpcs[obj.vpc]
+
+vpc_unknowns(obj) := {data.fargate_preflight.lib.model.missing("vpcs", obj.vpc, obj.source)} if {
+	is_string(obj.vpc)
+	not input.vpcs[obj.vpc]
+}
+
+vpc_unknowns(obj) := {obj.vpc} if data.fargate_preflight.lib.model.is_unknown(obj.vpc)
+
+vpc_unknowns(obj) := set() if obj.vpc == null
+
+# comparable: whether two VPC ids name the same VPC is known. Ids of VPCs in the inputs are; so
+# are two AWS VPC ids (vpc-0abc...); a VPC outside the inputs against one inside is not.
+comparable(a, b) if {
+	is_string(a)
+	a == b
+}
+
+comparable(a, b) if {
+	input.vpcs[a]
+	input.vpcs[b]
+}
+
+comparable(a, b) if {
+	aws_vpc_id(a)
+	aws_vpc_id(b)
+}
+
+different_vpcs(a, b) if {
+	is_string(a)
+	is_string(b)
+	a != b
+	comparable(a, b)
+}
+
+aws_vpc_id(id) if {
+	is_string(id)
+	regex.match(`^vpc-[0-9a-f]+$`, id)
+}
+
+vpc_label(id) := input.vpcs[id].name
+
+vpc_label(id) := id if not input.vpcs[id]

@@ -1,0 +1,558 @@
+"""ECS JSON: task definitions and the service / task requests that run them.
+
+Four shapes, as the AWS CLI reads and writes them:
+- `register-task-definition` input: `family` and `containerDefinitions` at the top;
+- `describe-task-definition` output: the same inside `{"taskDefinition": {...}}`;
+- `create-service` input: `serviceName` (and usually `taskDefinition`);
+- `run-task` input: `taskDefinition` with `count`, `launchType`, `networkConfiguration`, ...
+
+A request names its task definition by family, `family:revision` or ARN; it is linked to a task
+definition of the same run when one matches, else it stays an unknown (FG801). Subnets, security
+groups, roles and clusters are AWS ids here and are usually not in the inputs: the model keeps
+the ids and the policies treat them as unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from scanner.errors import SourceError
+from scanner.sources import yamlload
+from scanner.sources.base import BuildContext, Fragment, LoadedFile, ModelObject
+from scanner.sources.units import parse_cpu, parse_memory
+
+# Keys that only create-service takes: with one of them, a request without `serviceName` is a
+# service (ecspresso's service definitions leave the name to its config file).
+_SERVICE_KEYS = frozenset(
+    {
+        "serviceName",
+        "desiredCount",
+        "deploymentConfiguration",
+        "deploymentController",
+        "loadBalancers",
+        "schedulingStrategy",
+        "serviceRegistries",
+        "healthCheckGracePeriodSeconds",
+        "serviceConnectConfiguration",
+        "availabilityZoneRebalancing",
+        "role",
+    }
+)
+# Keys that a create-service or run-task request has beside its task definition.
+_REQUEST_KEYS = frozenset(
+    {
+        "cluster",
+        "count",
+        "launchType",
+        "capacityProviderStrategy",
+        "networkConfiguration",
+        "platformVersion",
+        "enableExecuteCommand",
+        "overrides",
+        "startedBy",
+        "group",
+        "placementConstraints",
+        "placementStrategy",
+    }
+)
+_ALL_REQUEST_KEYS = _SERVICE_KEYS | _REQUEST_KEYS | {"taskDefinition"}
+_TASK_DEFINITION_ARN = re.compile(
+    r"arn:aws[a-z-]*:ecs:[^:]*:[^:]*:task-definition/(?P<family>[^:/]+)(?::(?P<revision>\d+))?"
+)
+_FAMILY_REVISION = re.compile(r"(?P<family>[^:/]+):(?P<revision>\d+)")
+# The id of a request whose file gives no serviceName.
+_UNNAMED = {"service": "service", "task": "run-task"}
+# ECS reads these option values case-insensitively (docs/model.md: sources normalise them).
+_CASE_INSENSITIVE_LOG_OPTIONS = frozenset({"awslogs-create-group"})
+
+
+def shape(data: Any) -> str | None:
+    """Which ECS JSON document `data` is: "register", "describe", "request", or None."""
+    if not isinstance(data, dict) or "Resources" in data or "AWSTemplateFormatVersion" in data:
+        return None
+    if isinstance(data.get("containerDefinitions"), list) and "family" in data:
+        return "register"
+    inner = data.get("taskDefinition")
+    if isinstance(inner, dict) and isinstance(inner.get("containerDefinitions"), list):
+        return "describe"
+    # A service or task names its task definition or itself, and has one more request key.
+    names = isinstance(inner, str) or isinstance(data.get("serviceName"), str)
+    if names and len(_ALL_REQUEST_KEYS.intersection(data)) >= 2:
+        return "request"
+    network = data.get("networkConfiguration")
+    if isinstance(network, dict) and isinstance(network.get("awsvpcConfiguration"), dict):
+        return "request"
+    return None
+
+
+class EcsJsonSource:
+    kind = "ecs"
+
+    def detect(self, data: Any) -> bool:
+        return shape(data) is not None
+
+    def build(self, files: list[LoadedFile], ctx: BuildContext) -> Fragment:
+        fragment = Fragment()
+        definitions: list[_TaskDefinition] = []
+        requests: list[_Request] = []
+        for file in sorted(files, key=lambda f: f.rel):
+            try:
+                found_definitions, found_requests = _read(file)
+            except SourceError as error:  # drop this file's objects; the others still build
+                fragment.errors.append(error)
+                continue
+            definitions.extend(found_definitions)
+            requests.extend(found_requests)
+        definitions = _with_ids(definitions)
+        for definition in definitions:
+            fragment.add("task_definitions", definition.model)
+        for request in _with_request_ids(requests):
+            fragment.add("services", request.model(definitions))
+        return fragment
+
+
+# --- walking a document with file, line and JSON pointer ------------------------------------
+
+
+@dataclass(frozen=True)
+class _Node:
+    """A value of the document with where it sits, and typed access that reports bad input."""
+
+    file: str
+    value: Any
+    pointer: str
+    line: int
+
+    @property
+    def source(self) -> ModelObject:
+        return {"file": self.file, "line": self.line, "pointer": self.pointer}
+
+    def fail(self, message: str) -> SourceError:
+        return SourceError(self.file, self.line, message)
+
+    def child(self, key: str) -> _Node | None:
+        if not isinstance(self.value, dict) or key not in self.value:
+            return None
+        value = self.value[key]
+        line = yamlload.key_line(self.value, key) or yamlload.line_of(value) or self.line
+        return _Node(self.file, value, f"{self.pointer}/{_escape(key)}", line)
+
+    def items(self) -> Iterator[_Node]:
+        for index, value in enumerate(self.value):
+            line = yamlload.line_of(value) or self.line
+            yield _Node(self.file, value, f"{self.pointer}/{index}", line)
+
+    def text(self, key: str) -> str | None:
+        node = self.child(key)
+        if node is None or node.value is None:
+            return None
+        if not isinstance(node.value, str):
+            raise node.fail(f"{key} must be a string, not {_type_name(node.value)}")
+        return str(node.value)
+
+    def required_text(self, key: str, what: str) -> str:
+        value = self.text(key)
+        if not value:
+            raise self.fail(f"{what} has no {key}")
+        return value
+
+    def flag(self, key: str, default: bool) -> bool:
+        node = self.child(key)
+        if node is None or node.value is None:
+            return default
+        if not isinstance(node.value, bool):
+            raise node.fail(f"{key} must be true or false, not {_type_name(node.value)}")
+        return node.value
+
+    def mapping(self, key: str) -> _Node | None:
+        node = self.child(key)
+        if node is None or node.value is None:
+            return None
+        if not isinstance(node.value, dict):
+            raise node.fail(f"{key} must be an object, not {_type_name(node.value)}")
+        return node
+
+    def sequence(self, key: str) -> list[_Node]:
+        node = self.child(key)
+        if node is None or node.value is None:
+            return []
+        if not isinstance(node.value, list):
+            raise node.fail(f"{key} must be a list, not {_type_name(node.value)}")
+        return list(node.items())
+
+    def objects(self, key: str) -> list[_Node]:
+        nodes = self.sequence(key)
+        for node in nodes:
+            if not isinstance(node.value, dict):
+                raise node.fail(
+                    f"each entry of {key} must be an object, not {_type_name(node.value)}"
+                )
+        return nodes
+
+    def texts(self, key: str) -> list[str]:
+        values = []
+        for node in self.sequence(key):
+            if not isinstance(node.value, str):
+                raise node.fail(
+                    f"each entry of {key} must be a string, not {_type_name(node.value)}"
+                )
+            values.append(str(node.value))
+        return values
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def _root(file: LoadedFile) -> _Node:
+    return _Node(file.rel, file.data, "", yamlload.line_of(file.data) or 1)
+
+
+def _read(file: LoadedFile) -> tuple[list[_TaskDefinition], list[_Request]]:
+    root = _root(file)
+    kind = shape(file.data)
+    if kind == "register":
+        return [_task_definition(root)], []
+    if kind == "describe":
+        inner = root.mapping("taskDefinition")
+        assert inner is not None  # shape() checked it
+        return [_task_definition(inner)], []
+    if kind == "request":
+        return [], [_request(root)]
+    raise root.fail("not an ECS task definition, service or run-task document")
+
+
+# --- task definitions -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _TaskDefinition:
+    rel: str
+    family: str
+    revision: int | None
+    fields: ModelObject  # every model field but id and name
+    id: str = ""
+
+    @property
+    def model(self) -> ModelObject:
+        return {"id": self.id, "name": self.id, **self.fields}
+
+
+def _task_definition(node: _Node) -> _TaskDefinition:
+    family = node.required_text("family", "the task definition")
+    revision = node.child("revision")
+    platform = node.mapping("runtimePlatform")
+    cpu_raw = _size_text(node, "cpu")
+    memory_raw = _size_text(node, "memory")
+    fields: ModelObject = {
+        "source": node.source,
+        "family": family,
+        "network_mode": node.text("networkMode") or "bridge",
+        "requires_compatibilities": node.texts("requiresCompatibilities"),
+        "os_family": (platform.text("operatingSystemFamily") if platform else None) or "LINUX",
+        "cpu": parse_cpu(cpu_raw) if cpu_raw is not None else None,
+        "memory": parse_memory(memory_raw) if memory_raw is not None else None,
+        "cpu_raw": cpu_raw,
+        "memory_raw": memory_raw,
+        **_role(node, "taskRoleArn", "task_role"),
+        **_role(node, "executionRoleArn", "execution_role"),
+        "containers": [_container(c) for c in _required_objects(node, "containerDefinitions")],
+        "volumes": [_volume(v) for v in node.objects("volumes")],
+    }
+    number = revision.value if revision is not None and isinstance(revision.value, int) else None
+    return _TaskDefinition(node.file, family, number, fields)
+
+
+def _size_text(node: _Node, key: str) -> str | None:
+    """cpu/memory as written: ECS takes strings, and hand-written files often have numbers."""
+    child = node.child(key)
+    if child is None or child.value is None:
+        return None
+    if isinstance(child.value, bool) or not isinstance(child.value, str | int | float):
+        raise child.fail(f'{key} must be a string like "1024", not {_type_name(child.value)}')
+    return str(child.value)
+
+
+def _role(node: _Node, key: str, field: str) -> ModelObject:
+    """A role named in ECS JSON is an ARN or a name; the role itself is not in these inputs."""
+    arn = node.text(key)
+    if not arn:
+        return {field: None, f"{field}_arn": None}
+    child = node.child(key)
+    assert child is not None
+    unknown = {
+        "unknown": f"IAM role {arn} is not in the scanned inputs",
+        "ref": f"role {arn}",
+        "source": child.source,
+    }
+    return {field: unknown, f"{field}_arn": arn}
+
+
+def _required_objects(node: _Node, key: str) -> list[_Node]:
+    objects = node.objects(key)
+    if not objects:
+        raise node.fail(f"the task definition has no {key}")
+    return objects
+
+
+def _container(node: _Node) -> ModelObject:
+    name = node.required_text("name", "a container definition")
+    log = node.mapping("logConfiguration")
+    linux = node.mapping("linuxParameters")
+    credentials = node.mapping("repositoryCredentials")
+    return {
+        "name": name,
+        "image": node.required_text("image", f"container {name}"),
+        "essential": node.flag("essential", True),
+        "log_driver": _log_driver(log, name),
+        "log_options": _log_options(log) if log else {},
+        "secrets": _secrets(node, "secrets") + (_secrets(log, "secretOptions") if log else []),
+        "repository_credentials": credentials.text("credentialsParameter") if credentials else None,
+        "environment_names": _environment_names(node),
+        "readonly_root_filesystem": node.flag("readonlyRootFilesystem", False),
+        "init_process_enabled": linux.flag("initProcessEnabled", False) if linux else False,
+        "mount_points": [_mount_point(m) for m in node.objects("mountPoints")],
+        "source": node.source,
+    }
+
+
+def _log_driver(log: _Node | None, container: str) -> str | None:
+    if log is None:
+        return None
+    return log.required_text("logDriver", f"the logConfiguration of container {container}")
+
+
+def _log_options(log: _Node) -> dict[str, str]:
+    options = log.mapping("options")
+    if options is None:
+        return {}
+    result = {}
+    for key in options.value:
+        value = options.text(str(key))
+        if value is None:
+            raise options.fail(f"log option {key} has no value")
+        result[str(key)] = value.lower() if key in _CASE_INSENSITIVE_LOG_OPTIONS else value
+    return result
+
+
+def _secrets(node: _Node, key: str) -> list[ModelObject]:
+    """Container secrets, and the log driver's secretOptions: the Fargate agent fetches both."""
+    return [
+        {
+            "name": s.required_text("name", f"an entry of {key}"),
+            "value_from": s.required_text("valueFrom", f"an entry of {key}"),
+        }
+        for s in node.objects(key)
+    ]
+
+
+def _environment_names(node: _Node) -> list[str]:
+    # Values never enter the model: they may hold secrets (FG108 needs only the names).
+    return [v.required_text("name", "an environment variable") for v in node.objects("environment")]
+
+
+def _mount_point(node: _Node) -> ModelObject:
+    return {
+        "source_volume": node.text("sourceVolume"),
+        "container_path": node.text("containerPath"),
+        "read_only": node.flag("readOnly", False),
+    }
+
+
+def _volume(node: _Node) -> ModelObject:
+    efs = node.mapping("efsVolumeConfiguration")
+    return {
+        "name": node.required_text("name", "a volume"),
+        "efs": _efs(efs) if efs else None,
+        "source": node.source,
+    }
+
+
+def _efs(node: _Node) -> ModelObject:
+    authorization = node.mapping("authorizationConfig")
+    iam = authorization.text("iam") if authorization else None
+    return {
+        "file_system": node.required_text("fileSystemId", "the efsVolumeConfiguration"),
+        "iam": (iam or "DISABLED").upper(),
+        "transit_encryption": (node.text("transitEncryption") or "DISABLED").upper(),
+    }
+
+
+def _with_ids(definitions: list[_TaskDefinition]) -> list[_TaskDefinition]:
+    """Each task definition with its id: the family, or `<file>#<family>` when two files of the
+    run register the same family."""
+    counts = Counter(d.family for d in definitions)
+    return [
+        _TaskDefinition(
+            d.rel,
+            d.family,
+            d.revision,
+            d.fields,
+            d.family if counts[d.family] == 1 else f"{d.rel}#{d.family}",
+        )
+        for d in definitions
+    ]
+
+
+# --- services and standalone tasks ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Request:
+    rel: str
+    node: _Node
+    kind: str  # "service" | "task"
+    name: str | None  # serviceName
+    fields: ModelObject  # every model field but id, name and task_definition
+    id: str = ""
+
+    def model(self, definitions: list[_TaskDefinition]) -> ModelObject:
+        return {
+            "id": self.id,
+            "name": self.id,
+            "task_definition": _task_definition_ref(self, definitions),
+            **self.fields,
+        }
+
+
+def _request(node: _Node) -> _Request:
+    name = node.text("serviceName")
+    kind = "service" if not _SERVICE_KEYS.isdisjoint(node.value) else "task"
+    fields: ModelObject = {
+        "source": node.source,
+        "kind": kind,
+        "cluster": node.text("cluster"),
+        "launch_type": node.text("launchType"),
+        "capacity_provider_strategy": _strategy(node),
+        "platform_version": node.text("platformVersion"),
+        "enable_execute_command": node.flag("enableExecuteCommand", False),
+        "network": _network(node),
+    }
+    node.text("taskDefinition")  # a wrong type is an error even when nothing links to it
+    return _Request(node.file, node, kind, name, fields)
+
+
+def _strategy(node: _Node) -> list[ModelObject] | None:
+    if node.child("capacityProviderStrategy") is None:
+        return None
+    return [
+        {
+            "capacity_provider": item.required_text(
+                "capacityProvider", "a capacity provider strategy item"
+            ),
+            "weight": _count(item, "weight"),
+            "base": _count(item, "base"),
+        }
+        for item in node.objects("capacityProviderStrategy")
+    ]
+
+
+def _count(node: _Node, key: str) -> int:
+    child = node.child(key)
+    if child is None or child.value is None:
+        return 0  # ECS's default for weight and base
+    if isinstance(child.value, bool) or not isinstance(child.value, int):
+        raise child.fail(f"{key} must be a whole number, not {_type_name(child.value)}")
+    return int(child.value)
+
+
+def _network(node: _Node) -> ModelObject | None:
+    configuration = node.mapping("networkConfiguration")
+    awsvpc = configuration.mapping("awsvpcConfiguration") if configuration else None
+    if awsvpc is None:
+        return None
+    public_ip = (awsvpc.text("assignPublicIp") or "DISABLED").upper()
+    if public_ip not in ("ENABLED", "DISABLED"):
+        child = awsvpc.child("assignPublicIp")
+        assert child is not None
+        raise child.fail(f"assignPublicIp must be ENABLED or DISABLED, not {public_ip}")
+    return {
+        "subnets": awsvpc.texts("subnets"),
+        "security_groups": awsvpc.texts("securityGroups"),
+        "assign_public_ip": public_ip,
+    }
+
+
+def _with_request_ids(requests: list[_Request]) -> list[_Request]:
+    """serviceName, or `<file>#run-task` / `<file>#service` when the file names none; a name
+    that two files use is qualified by the file."""
+    bases = [r.name or f"{r.rel}#{_UNNAMED[r.kind]}" for r in requests]
+    counts = Counter(bases)
+    return [
+        _Request(
+            r.rel,
+            r.node,
+            r.kind,
+            r.name,
+            r.fields,
+            base if counts[base] == 1 else f"{r.rel}#{base}",
+        )
+        for r, base in zip(requests, bases, strict=True)
+    ]
+
+
+def _task_definition_ref(request: _Request, definitions: list[_TaskDefinition]) -> Any:
+    node = request.node.child("taskDefinition")
+    if node is None or not node.value:
+        return {
+            "unknown": f"{request.kind} {request.id} names no task definition",
+            "ref": f"task definition of {request.id}",
+            "source": request.node.source,
+        }
+    written = str(node.value)
+    family, revision = _family_revision(written)
+    matches = [
+        d
+        for d in definitions
+        if d.family == family and (revision is None or d.revision in (None, revision))
+    ]
+    chosen = _latest(matches)
+    if chosen is not None:
+        return chosen.id
+    why = (
+        "matches several task definitions of the scan"
+        if matches
+        else "is not in the scanned inputs"
+    )
+    return {
+        "unknown": f"task definition {written} {why}",
+        "ref": f"task definition {written}",
+        "source": node.source,
+    }
+
+
+def _family_revision(written: str) -> tuple[str, int | None]:
+    match = _TASK_DEFINITION_ARN.fullmatch(written) or _FAMILY_REVISION.fullmatch(written)
+    if match is None:
+        return written, None
+    revision = match["revision"]
+    return match["family"], int(revision) if revision else None
+
+
+def _latest(matches: list[_TaskDefinition]) -> _TaskDefinition | None:
+    """The one match; of several revisions of a family, the highest (what ECS runs when a request
+    gives no revision). Several files without revisions cannot be told apart."""
+    if len(matches) == 1:
+        return matches[0]
+    revisions = [m.revision for m in matches]
+    if not matches or None in revisions or len(set(revisions)) != len(revisions):
+        return None
+    return max(matches, key=lambda m: m.revision or 0)
