@@ -1,0 +1,57 @@
+"""What every source shares: the files it is given, the context of the run, what it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from scanner.errors import SourceError
+
+# An object of the input model (docs/model.md): plain JSON values only.
+ModelObject = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """One parsed input file that a source recognised."""
+
+    path: Path  # absolute
+    rel: str  # relative to the scanned root, "/" separators
+    kind: str  # "cloudformation" | "ecs" | "terraform"
+    data: Any  # parsed document; nodes carry line numbers (scanner.sources.yamlload)
+    text: str
+    named: bool  # named on the command line, not found by walking a directory
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    root: Path
+    region: str | None = None
+    # --parameter [FILE:]K=V: (file relative to root, or None for every file, key) -> value
+    parameters: dict[tuple[str | None, str], str] = field(default_factory=dict)
+    # --stack-name FILE=NAME: file relative to root -> stack name
+    stack_names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Fragment:
+    """What a source adds to the model: collections keyed like docs/model.md, plus problems."""
+
+    collections: dict[str, dict[str, ModelObject]] = field(default_factory=dict)
+    declared_needs: list[ModelObject] = field(default_factory=list)
+    errors: list[SourceError] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    def add(self, collection: str, obj: ModelObject) -> None:
+        self.collections.setdefault(collection, {})[obj["id"]] = obj
+
+
+class Source(Protocol):
+    kind: str
+
+    def detect(self, data: Any) -> bool:
+        """True when a parsed document is this source's format."""
+
+    def build(self, files: list[LoadedFile], ctx: BuildContext) -> Fragment:
+        """Turn all files of this kind into model objects (files may reference each other)."""
