@@ -1,0 +1,332 @@
+"""Reading a resource's properties as model fields, with the line to blame when one is wrong."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import ipaddress
+import json
+from typing import Any
+
+from scanner.errors import SourceError
+from scanner.sources.cfn.stack import Stack
+from scanner.sources.cfn.values import (
+    NOVALUE,
+    Composite,
+    ResRef,
+    Unknown,
+    Value,
+    Where,
+    is_intrinsic,
+    scalar_text,
+)
+from scanner.sources.yamlload import key_line, line_of
+
+Field = Any  # a model field: JSON, or an unknown object
+
+# Which model collection a resource type's objects go to.
+COLLECTION = {
+    "AWS::EC2::VPC": "vpcs",
+    "AWS::EC2::Subnet": "subnets",
+    "AWS::EC2::RouteTable": "route_tables",
+    "AWS::EC2::NetworkAcl": "nacls",
+    "AWS::EC2::SecurityGroup": "security_groups",
+    "AWS::EC2::NatGateway": "nat_gateways",
+    "AWS::EC2::InternetGateway": "internet_gateways",
+    "AWS::EC2::EgressOnlyInternetGateway": "internet_gateways",
+    "AWS::EC2::VPCEndpoint": "vpc_endpoints",
+    "AWS::IAM::Role": "roles",
+    "AWS::IAM::ManagedPolicy": "managed_policies",
+    "AWS::ECS::Cluster": "clusters",
+    "AWS::ECS::TaskDefinition": "task_definitions",
+    "AWS::ECS::Service": "services",
+    "AWS::EFS::FileSystem": "efs_file_systems",
+    "AWS::EFS::MountTarget": "efs_mount_targets",
+}
+_NOUN = {
+    "vpcs": "VPC",
+    "subnets": "subnet",
+    "route_tables": "route table",
+    "nacls": "network ACL",
+    "security_groups": "security group",
+    "nat_gateways": "NAT gateway",
+    "internet_gateways": "internet gateway",
+    "vpc_endpoints": "VPC endpoint",
+    "roles": "IAM role",
+    "managed_policies": "managed policy",
+    "clusters": "ECS cluster",
+    "task_definitions": "task definition",
+    "services": "ECS service",
+    "efs_file_systems": "EFS file system",
+    "efs_mount_targets": "EFS mount target",
+}
+# Attributes that name an object the inputs synthesize: VPC defaults.
+_SYNTHESIZED = {
+    ("AWS::EC2::VPC", "DefaultSecurityGroup"): ("security_groups", "/default-sg"),
+    ("AWS::EC2::VPC", "DefaultNetworkAcl"): ("nacls", "/default-nacl"),
+}
+# `Ref` returns the resource's name for these types; the name is known when it is written out.
+_NAME_PROPERTY = {
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::ECS::Cluster": "ClusterName",
+    "AWS::IAM::Role": "RoleName",
+    "AWS::ECR::Repository": "RepositoryName",
+    "AWS::SSM::Parameter": "Name",
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::DynamoDB::Table": "TableName",
+}
+
+
+def text_of(value: Value) -> str | Unknown | None:
+    """A value as a string (None when it is a list or a map)."""
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, ResRef):
+        return _physical_text(value)
+    if isinstance(value, Composite):
+        texts = [p if isinstance(p, str) else text_of(p) for p in value.parts]
+        unknown = next((t for t in texts if isinstance(t, Unknown)), None)
+        if unknown is None:
+            return "".join(t for t in texts if isinstance(t, str))
+        partial = "".join(t if isinstance(t, str) else "*" for t in texts)
+        return dataclasses.replace(unknown, partial=partial)
+    return scalar_text(value)
+
+
+def _physical_text(ref: ResRef) -> str | Unknown:
+    prop = _NAME_PROPERTY.get(ref.type)
+    if ref.attr is None and prop is not None:
+        name = text_of(ref.stack.property_value(ref.logical, prop))
+        if isinstance(name, str):
+            return name
+    what = f"Fn::GetAtt {ref.model_id}.{ref.attr}" if ref.attr else f"Ref {ref.model_id}"
+    return Unknown(f"{what} ({ref.type}) is only known after deployment", what, ref.where)
+
+
+def plain(value: Value) -> Field:
+    """A value as plain JSON, unsettled parts as unknown objects (policy documents and the like)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, ResRef | Composite | Unknown):
+        text = text_of(value)
+        return text.json() if isinstance(text, Unknown) else text
+    return value
+
+
+class Cursor:
+    """A node of a template (or of a value computed from one), with where it is."""
+
+    __slots__ = ("stack", "node", "parts", "line", "resolved", "_value")
+
+    def __init__(
+        self, stack: Stack, node: Any, parts: tuple[Any, ...], line: int, resolved: bool
+    ) -> None:
+        self.stack = stack
+        self.node = node
+        self.parts = parts
+        self.line = line
+        self.resolved = resolved
+        self._value: Value = NOVALUE if not resolved else node
+
+    @classmethod
+    def resource(cls, stack: Stack, logical: str) -> Cursor:
+        parts = ("Resources", logical)
+        return cls(stack, stack.tpl.resources[logical], parts, stack.tpl.line_at(parts), False)
+
+    @property
+    def where(self) -> Where:
+        return self.stack.where(self.parts, self.line)
+
+    @property
+    def name(self) -> str:
+        """`Logical.Prop.Sub` for messages."""
+        shown = [str(p) for p in self.parts[1:] if p != "Properties"]
+        return ".".join(shown)
+
+    def fail(self, message: str) -> SourceError:
+        return SourceError(self.stack.rel, self.line, message)
+
+    def value(self) -> Value:
+        if self._value is NOVALUE and not self.resolved:
+            self._value = self.stack.resolve(self.node, self.parts, self.line)
+        return self._value
+
+    def unknown(self) -> Unknown | None:
+        """The unknown this node evaluates to, if it is one (a literal map or list is not)."""
+        if not self.resolved and not is_intrinsic(self.node):
+            return None
+        value = self.value()
+        return value if isinstance(value, Unknown) else None
+
+    def _container(self) -> Any:
+        if not self.resolved and not is_intrinsic(self.node):
+            return self.node
+        return self.value()
+
+    def _child(self, node: Any, key: Any, line: int | None) -> Cursor | None:
+        child = Cursor(self.stack, node, (*self.parts, key), line or self.line, self.resolved)
+        if not self.resolved and is_intrinsic(node) and child.value() is NOVALUE:
+            return None
+        return child
+
+    def get(self, key: str) -> Cursor | None:
+        """The property `key`, or None when it is absent (or AWS::NoValue)."""
+        node = self._container()
+        if isinstance(node, Unknown):
+            return Cursor(self.stack, node, (*self.parts, key), self.line, True)
+        if not isinstance(node, dict):
+            raise self.fail(f"{self.name} must be a map, not {_kind(node)}")
+        if key not in node:
+            return None
+        return self._child(node[key], key, key_line(node, key))
+
+    def items(self) -> list[Cursor] | Unknown:
+        node = self._container()
+        if isinstance(node, Unknown):
+            return node
+        if not isinstance(node, list):
+            raise self.fail(f"{self.name} must be a list, not {_kind(node)}")
+        found = (self._child(item, i, line_of(item)) for i, item in enumerate(node))
+        return [c for c in found if c is not None]
+
+    def entries(self) -> list[tuple[str, Cursor]] | Unknown:
+        node = self._container()
+        if isinstance(node, Unknown):
+            return node
+        if not isinstance(node, dict):
+            raise self.fail(f"{self.name} must be a map, not {_kind(node)}")
+        found = ((str(k), self._child(v, k, key_line(node, k))) for k, v in node.items())
+        return [(k, c) for k, c in found if c is not None]
+
+    # --- typed fields -----------------------------------------------------------------------
+
+    def text(self) -> Field:
+        value = text_of(self.value())
+        if value is None:
+            raise self.fail(f"{self.name} must be a string, not {_kind(self.value())}")
+        return value.json() if isinstance(value, Unknown) else value
+
+    def ident(self, expect: str | None = None) -> Field:
+        """A reference where the model wants an id: a resource of the run becomes its model id."""
+        return self._ident(self.value(), expect)
+
+    def _ident(self, value: Value, expect: str | None) -> Field:
+        if isinstance(value, Composite) and len(value.parts) == 1:
+            value = value.parts[0]
+        if isinstance(value, ResRef):
+            return self._resource_id(value, expect)
+        if isinstance(value, list | dict) or value is None:
+            noun = _NOUN.get(expect or "", "resource")
+            raise self.fail(f"{self.name} must be a {noun} id, not {_kind(value)}")
+        return self._field(text_of(value))
+
+    def _resource_id(self, ref: ResRef, expect: str | None) -> Field:
+        synthesized = _SYNTHESIZED.get((ref.type, ref.attr or ""))
+        collection = synthesized[0] if synthesized else COLLECTION.get(ref.type)
+        if expect is not None and collection is not None and collection != expect:
+            raise self.fail(
+                f"{self.name} refers to {ref.logical} ({ref.type}) where a {_NOUN[expect]} "
+                "is expected"
+            )
+        return ref.model_id + (synthesized[1] if synthesized else "")
+
+    def ident_list(self, expect: str | None = None) -> Field:
+        """A list of ids (or one unknown for a list that is not settled)."""
+        value = self.value()
+        if isinstance(value, Unknown):
+            return value.json()
+        if not isinstance(value, list):
+            raise self.fail(f"{self.name} must be a list, not {_kind(value)}")
+        return [self._ident(item, expect) for item in value]
+
+    def text_list(self) -> Field:
+        value = self.value()
+        if isinstance(value, Unknown):
+            return value.json()
+        if not isinstance(value, list):
+            raise self.fail(f"{self.name} must be a list, not {_kind(value)}")
+        texts = [text_of(item) for item in value]
+        if any(t is None for t in texts):
+            raise self.fail(f"{self.name} must be a list of strings")
+        return [t.json() if isinstance(t, Unknown) else t for t in texts]
+
+    def boolean(self) -> Field:
+        value = text_of(self.value())
+        if isinstance(value, Unknown):
+            return value.json()
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise self.fail(f"{self.name} must be true or false, not {_shown(self.value())}")
+
+    def integer(self) -> Field:
+        value = text_of(self.value())
+        if isinstance(value, Unknown):
+            return value.json()
+        try:
+            return int(str(value))
+        except ValueError:
+            raise self.fail(
+                f"{self.name} must be a whole number, not {_shown(self.value())}"
+            ) from None
+
+    def cidr(self, version: int) -> Field:
+        value = text_of(self.value())
+        if isinstance(value, Unknown):
+            return value.json()
+        family = "IPv4" if version == 4 else "IPv6"
+        try:
+            network = ipaddress.ip_network(str(value), strict=False)
+        except ValueError:
+            network = None
+        if value is None or network is None or network.version != version:
+            raise self.fail(
+                f"{self.name} must be an {family} CIDR block, not {_shown(self.value())}"
+            )
+        return value
+
+    def document(self) -> Field:
+        """An IAM policy document (a map, or JSON text as CloudFormation also accepts)."""
+        value = self.value()
+        if isinstance(value, Unknown):
+            return value.json()
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise self.fail(
+                    f"{self.name} must be a policy document (a map or JSON text)"
+                ) from None
+        if not isinstance(value, dict):
+            raise self.fail(f"{self.name} must be a policy document, not {_kind(value)}")
+        return plain(value)
+
+    def plain(self) -> Field:
+        return plain(self.value())
+
+    def _field(self, value: str | Unknown | None) -> Field:
+        if isinstance(value, Unknown):
+            return value.json()
+        return value
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a map"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a string"
+
+
+def _shown(value: Value) -> str:
+    text = text_of(value)
+    if isinstance(text, str):
+        return repr(text) if len(text) <= 60 else repr(text[:57] + "...")
+    return _kind(value)

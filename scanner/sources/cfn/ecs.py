@@ -1,0 +1,389 @@
+"""ECS and EFS resources: clusters, task definitions, services, file systems, mount targets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from scanner.sources.base import ModelObject
+from scanner.sources.cfn.cursor import Cursor, Field, text_of
+from scanner.sources.cfn.iam import match_role, role_arn
+from scanner.sources.cfn.out import Collections, Links, Out, Res, bool_or, ids_or, text_or
+from scanner.sources.cfn.values import Composite, ResRef, Unknown, Value
+
+Builder = Callable[[Res, Out], None]
+
+
+def cluster(res: Res, out: Out) -> None:
+    name = res.prop("ClusterName")
+    if name is not None:
+        literal = name.text()
+        if isinstance(literal, str):
+            out.names.append(lambda links: links.cluster_names.setdefault(literal, res.id))
+    exec_config = res.prop("Configuration", "ExecuteCommandConfiguration")
+    out.add(
+        "clusters",
+        res.base()
+        | {
+            "arn": res.unknown(
+                f"the ARN of cluster {res.logical} contains the account id, which is not known "
+                "offline",
+                f"Fn::GetAtt {res.id}.Arn",
+            ),
+            "default_capacity_provider_strategy": _strategy(
+                res.prop("DefaultCapacityProviderStrategy")
+            )
+            or [],
+            "execute_command_configuration": _camel(exec_config.plain()) if exec_config else None,
+        },
+    )
+
+
+def cluster_capacity_provider_associations(res: Res, out: Out) -> None:
+    target, literal = _reference(res.require("Cluster"), "clusters")
+    strategy = _strategy(res.require("DefaultCapacityProviderStrategy"))
+
+    def attach(model: Collections, links: Links) -> None:
+        ident = links.cluster_names.get(_last_segment(literal)) if literal else target
+        found = model.get("clusters", {}).get(ident) if isinstance(ident, str) else None
+        if found is not None:
+            found["default_capacity_provider_strategy"] = strategy
+
+    out.later.append(attach)
+
+
+def _strategy(cursor: Cursor | None) -> Field:
+    if cursor is None:
+        return None
+    items = cursor.items()
+    if isinstance(items, Unknown):
+        return items.json()
+    strategy = []
+    for item in items:
+        provider = item.get("CapacityProvider")
+        if provider is None:
+            raise item.fail(f"{item.name} needs CapacityProvider")
+        weight, base = item.get("Weight"), item.get("Base")
+        strategy.append(
+            {
+                "capacity_provider": provider.text(),
+                "weight": weight.integer() if weight is not None else 0,
+                "base": base.integer() if base is not None else 0,
+            }
+        )
+    return strategy
+
+
+def _camel(value: Any) -> Any:
+    """CloudFormation's PascalCase keys as the ECS API spells them (KmsKeyId -> kmsKeyId)."""
+    if isinstance(value, dict) and "unknown" not in value:
+        return {k[:1].lower() + k[1:]: _camel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_camel(v) for v in value]
+    return value
+
+
+def task_definition(res: Res, out: Out) -> None:
+    from scanner.sources.units import parse_cpu, parse_memory
+
+    family = res.prop("Family")
+    family_value = (
+        family.text()
+        if family is not None
+        else res.unknown(
+            f"task definition {res.logical} has no Family: CloudFormation names it at deploy time",
+            f"{res.id}.Family",
+        )
+    )
+    if isinstance(family_value, str):
+        out.names.append(lambda links: links.families.setdefault(family_value, res.id))
+    cpu, cpu_raw = _size(res.prop("Cpu"), parse_cpu)
+    memory, memory_raw = _size(res.prop("Memory"), parse_memory)
+    obj = res.base() | {
+        "family": family_value,
+        "network_mode": text_or(res.prop("NetworkMode"), "bridge"),
+        "requires_compatibilities": _texts(res.prop("RequiresCompatibilities")),
+        "os_family": text_or(res.prop("RuntimePlatform", "OperatingSystemFamily"), "LINUX"),
+        "cpu": cpu,
+        "memory": memory,
+        "cpu_raw": cpu_raw,
+        "memory_raw": memory_raw,
+        "containers": _containers(res),
+        "volumes": _volumes(res.prop("Volumes")),
+    }
+    for field, prop in (("task_role", "TaskRoleArn"), ("execution_role", "ExecutionRoleArn")):
+        obj[field], obj[f"{field}_arn"] = _role(res, out, obj, field, prop)
+    out.add("task_definitions", obj)
+
+
+def _size(cursor: Cursor | None, parse: Callable[[Any], int | None]) -> tuple[Field, Field]:
+    if cursor is None:
+        return None, None
+    raw = cursor.text()
+    if isinstance(raw, dict):  # unknown
+        return raw, raw
+    return parse(raw), raw
+
+
+def _texts(cursor: Cursor | None) -> Field:
+    return [] if cursor is None else cursor.text_list()
+
+
+def _role(res: Res, out: Out, obj: ModelObject, field: str, prop: str) -> tuple[Field, Field]:
+    """(role id or unknown, ARN as written) for TaskRoleArn / ExecutionRoleArn."""
+    cursor = res.prop(prop)
+    if cursor is None:
+        return None, None
+    value = _single(cursor.value())
+    if isinstance(value, ResRef):
+        ident = cursor.ident("roles")
+        return ident, role_arn(value.stack, value.logical)
+    text = text_of(value)
+    if text is None:
+        raise cursor.fail(f"{cursor.name} must be a role ARN or name")
+    if isinstance(text, Unknown):
+        return text.json(), text.json()
+    missing = Unknown(
+        f"IAM role {text} is not in the scanned inputs", f"role {text}", cursor.where
+    ).json()
+
+    def link(model: Collections, links: Links) -> None:
+        found = match_role(links, text)
+        obj[field] = found if found is not None else missing
+
+    out.later.append(link)
+    return missing, text
+
+
+def _containers(res: Res) -> list[ModelObject]:
+    cursor = res.prop("ContainerDefinitions")
+    if cursor is None:
+        return []
+    items = cursor.items()
+    if isinstance(items, Unknown):
+        res.stack.run.notice(
+            f"{cursor.where.file}:{cursor.line}: the containers of {res.logical} are not settled "
+            f"({items.why}); they are not analysed"
+        )
+        return []
+    return [_container(item) for item in items]
+
+
+def _container(cursor: Cursor) -> ModelObject:
+    name = cursor.get("Name")
+    image = cursor.get("Image")
+    if name is None or image is None:
+        raise cursor.fail(f"{cursor.name}: a container definition needs Name and Image")
+    log = cursor.get("LogConfiguration")
+    driver = log.get("LogDriver") if log is not None else None
+    credentials = cursor.get("RepositoryCredentials")
+    parameter = credentials.get("CredentialsParameter") if credentials is not None else None
+    return {
+        "name": name.text(),
+        "image": image.text(),
+        "essential": bool_or(cursor.get("Essential"), True),
+        "log_driver": driver.text() if driver is not None else None,
+        "log_options": _log_options(log.get("Options") if log is not None else None),
+        "secrets": [_secret(item) for item in _list(cursor.get("Secrets"))],
+        "repository_credentials": parameter.text() if parameter is not None else None,
+        # Names only: environment values never enter the model.
+        "environment_names": [_name(item) for item in _list(cursor.get("Environment"))],
+        "readonly_root_filesystem": bool_or(cursor.get("ReadonlyRootFilesystem"), False),
+        "init_process_enabled": bool_or(
+            _nested(cursor, "LinuxParameters", "InitProcessEnabled"), False
+        ),
+        "mount_points": [_mount_point(item) for item in _list(cursor.get("MountPoints"))],
+        "source": cursor.where.json(),
+    }
+
+
+def _list(cursor: Cursor | None) -> list[Cursor]:
+    if cursor is None:
+        return []
+    items = cursor.items()
+    return [] if isinstance(items, Unknown) else items
+
+
+def _nested(cursor: Cursor, *path: str) -> Cursor | None:
+    found: Cursor | None = cursor
+    for key in path:
+        found = found.get(key) if found is not None else None
+    return found
+
+
+def _log_options(cursor: Cursor | None) -> Field:
+    if cursor is None:
+        return {}
+    entries = cursor.entries()
+    if isinstance(entries, Unknown):
+        return entries.json()
+    options = {key: value.text() for key, value in entries}
+    create = options.get("awslogs-create-group")
+    if isinstance(create, str):
+        options["awslogs-create-group"] = create.lower()  # ECS reads it case-insensitively
+    return options
+
+
+def _secret(cursor: Cursor) -> ModelObject:
+    name, value_from = cursor.get("Name"), cursor.get("ValueFrom")
+    if name is None or value_from is None:
+        raise cursor.fail(f"{cursor.name}: a secret needs Name and ValueFrom")
+    return {"name": name.text(), "value_from": value_from.text()}
+
+
+def _name(cursor: Cursor) -> Field:
+    name = cursor.get("Name")
+    if name is None:
+        raise cursor.fail(f"{cursor.name}: an environment variable needs Name")
+    return name.text()
+
+
+def _mount_point(cursor: Cursor) -> ModelObject:
+    return {
+        "source_volume": text_or(cursor.get("SourceVolume"), None),
+        "container_path": text_or(cursor.get("ContainerPath"), None),
+        "read_only": bool_or(cursor.get("ReadOnly"), False),
+    }
+
+
+def _volumes(cursor: Cursor | None) -> list[ModelObject]:
+    return [_volume(item) for item in _list(cursor)]
+
+
+def _volume(cursor: Cursor) -> ModelObject:
+    efs = cursor.get("EFSVolumeConfiguration")
+    return {
+        "name": text_or(cursor.get("Name"), None),
+        "efs": _efs_volume(efs) if efs is not None else None,
+        "source": cursor.where.json(),
+    }
+
+
+def _efs_volume(cursor: Cursor) -> ModelObject:
+    file_system = cursor.get("FilesystemId")
+    if file_system is None:
+        raise cursor.fail(f"{cursor.name} needs FilesystemId")
+    return {
+        "file_system": file_system.ident("efs_file_systems"),
+        "iam": _upper(text_or(_nested(cursor, "AuthorizationConfig", "IAM"), "DISABLED")),
+        "transit_encryption": _upper(text_or(cursor.get("TransitEncryption"), "DISABLED")),
+    }
+
+
+def _upper(value: Field) -> Field:
+    return value.upper() if isinstance(value, str) else value
+
+
+def service(res: Res, out: Out) -> None:
+    obj = res.base() | {
+        "kind": "service",
+        "cluster": None,
+        "task_definition": None,
+        "launch_type": text_or(res.prop("LaunchType"), None),
+        "capacity_provider_strategy": _strategy(res.prop("CapacityProviderStrategy")),
+        "platform_version": text_or(res.prop("PlatformVersion"), None),
+        "enable_execute_command": bool_or(res.prop("EnableExecuteCommand"), False),
+        "network": _network(res.prop("NetworkConfiguration", "AwsvpcConfiguration")),
+    }
+    cluster_prop = res.prop("Cluster")
+    if cluster_prop is not None:
+        obj["cluster"], literal = _reference(cluster_prop, "clusters")
+        if literal is not None:
+            _link_by_name(out, obj, "cluster", literal, lambda links: links.cluster_names)
+    task = res.prop("TaskDefinition")
+    if task is None:
+        obj["task_definition"] = res.unknown(
+            f"service {res.logical} names no TaskDefinition (an external deployment controller "
+            "sets it)",
+            f"{res.id}.TaskDefinition",
+        )
+    else:
+        obj["task_definition"], literal = _reference(task, "task_definitions")
+        if literal is not None:
+            _link_by_name(
+                out, obj, "task_definition", _family(literal), lambda links: links.families
+            )
+    out.add("services", obj)
+
+
+def _reference(cursor: Cursor, collection: str) -> tuple[Field, str | None]:
+    """(id, the literal name or ARN when it was written as text rather than a reference)."""
+    ident = cursor.ident(collection)
+    value = _single(cursor.value())
+    literal = ident if isinstance(ident, str) and not isinstance(value, ResRef) else None
+    return ident, literal
+
+
+def _link_by_name(
+    out: Out, obj: ModelObject, field: str, name: str, index: Callable[[Links], dict[str, str]]
+) -> None:
+    def link(model: Collections, links: Links) -> None:
+        found = index(links).get(_last_segment(name))
+        if found is not None:
+            obj[field] = found
+
+    out.later.append(link)
+
+
+def _last_segment(literal: str) -> str:
+    """`arn:aws:ecs:r:a:cluster/name` -> `name`; a plain name stays."""
+    return literal.rsplit("/", 1)[-1] if literal.startswith("arn:") else literal
+
+
+def _family(literal: str) -> str:
+    """`family`, `family:3` or a task-definition ARN -> the family."""
+    return _last_segment(literal).split(":", 1)[0]
+
+
+def _network(cursor: Cursor | None) -> Field:
+    if cursor is None:
+        return None
+    unsettled = cursor.unknown()
+    if unsettled is not None:
+        unknown = unsettled.json()
+        return {"subnets": unknown, "security_groups": unknown, "assign_public_ip": unknown}
+    subnets = cursor.get("Subnets")
+    if subnets is None:
+        raise cursor.fail(f"{cursor.name} needs Subnets")
+    assign = text_or(cursor.get("AssignPublicIp"), "DISABLED")
+    if isinstance(assign, str):
+        assign = assign.upper()  # ECS reads it case-insensitively
+        if assign not in ("ENABLED", "DISABLED"):
+            raise cursor.fail(f"{cursor.name}.AssignPublicIp must be ENABLED or DISABLED")
+    return {
+        "subnets": subnets.ident_list("subnets"),
+        "security_groups": ids_or(cursor.get("SecurityGroups"), "security_groups", []),
+        "assign_public_ip": assign,
+    }
+
+
+def _single(value: Value) -> Value:
+    if isinstance(value, Composite) and len(value.parts) == 1:
+        return value.parts[0]
+    return value
+
+
+def efs_file_system(res: Res, out: Out) -> None:
+    out.add("efs_file_systems", res.base())
+
+
+def efs_mount_target(res: Res, out: Out) -> None:
+    out.add(
+        "efs_mount_targets",
+        res.base()
+        | {
+            "file_system": res.require("FileSystemId").ident("efs_file_systems"),
+            "subnet": res.require("SubnetId").ident("subnets"),
+            "security_groups": res.require("SecurityGroups").ident_list("security_groups"),
+        },
+    )
+
+
+BUILDERS: dict[str, Builder] = {
+    "AWS::ECS::Cluster": cluster,
+    "AWS::ECS::ClusterCapacityProviderAssociations": cluster_capacity_provider_associations,
+    "AWS::ECS::TaskDefinition": task_definition,
+    "AWS::ECS::Service": service,
+    "AWS::EFS::FileSystem": efs_file_system,
+    "AWS::EFS::MountTarget": efs_mount_target,
+}

@@ -1,0 +1,113 @@
+"""A parsed CloudFormation template with its sections checked for shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import SourceError
+from scanner.sources.cfn.values import Where
+from scanner.sources.yamlload import key_line, line_of
+
+# Resource types that are another template (nested stacks) and the property naming it.
+NESTED_STACK_TYPES = {
+    "AWS::CloudFormation::Stack": "TemplateURL",
+    "AWS::Serverless::Application": "Location",
+}
+# AWS::LanguageExtensions loops: keys of Resources that are not resources.
+_FOR_EACH = "Fn::ForEach::"
+
+
+def is_cloudformation(data: Any) -> bool:
+    """A CloudFormation template: a `Resources` map or an `AWSTemplateFormatVersion`."""
+    return isinstance(data, dict) and (
+        isinstance(data.get("Resources"), dict) or "AWSTemplateFormatVersion" in data
+    )
+
+
+@dataclass
+class Template:
+    rel: str
+    path: Path  # absolute
+    data: dict[str, Any]
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    conditions: dict[str, Any] = field(default_factory=dict)
+    mappings: dict[str, Any] = field(default_factory=dict)
+    resources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, rel: str, path: Path, data: Any) -> Template:
+        """Check the sections' shapes; SourceError for a template CloudFormation would reject."""
+        if not isinstance(data, dict):
+            raise SourceError(rel, line_of(data) or 1, "a CloudFormation template must be a map")
+        tpl = cls(rel=rel, path=path, data=data)
+        tpl.parameters = tpl._section("Parameters", entries_are_maps=True)
+        tpl.conditions = tpl._section("Conditions", entries_are_maps=False)
+        tpl.mappings = tpl._section("Mappings", entries_are_maps=True)
+        tpl.outputs = tpl._section("Outputs", entries_are_maps=True)
+        tpl.resources = tpl._resources()
+        return tpl
+
+    def where(self, parts: tuple[Any, ...], line: int | None = None) -> Where:
+        return Where(self.rel, line or self.line_at(parts), parts)
+
+    def line_at(self, parts: tuple[Any, ...]) -> int:
+        """The line of the deepest key of `parts` that the file has."""
+        node: Any = self.data
+        line = line_of(node) or 1
+        for part in parts:
+            if isinstance(node, dict) and part in node:
+                line = key_line(node, part) or line
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
+                line = line_of(node) or line
+            else:
+                break
+        return line
+
+    def error(self, parts: tuple[Any, ...], message: str) -> SourceError:
+        return SourceError(self.rel, self.line_at(parts), message)
+
+    def resource_type(self, logical: str) -> str:
+        return str(self.resources[logical]["Type"])
+
+    def _section(self, name: str, *, entries_are_maps: bool) -> dict[str, Any]:
+        section = self.data.get(name)
+        if section is None:
+            return {}
+        if not isinstance(section, dict):
+            raise self.error((name,), f"{name} must be a map")
+        if entries_are_maps:
+            for key, entry in section.items():
+                if not isinstance(entry, dict):
+                    raise self.error((name, key), f"{name}.{key} must be a map")
+        return dict(section)
+
+    def _resources(self) -> dict[str, dict[str, Any]]:
+        section = self._section("Resources", entries_are_maps=False)
+        resources: dict[str, dict[str, Any]] = {}
+        for logical, body in section.items():
+            parts = ("Resources", logical)
+            if isinstance(logical, str) and logical.startswith(_FOR_EACH):
+                self.notices.append(
+                    f"{self.rel}:{self.line_at(parts)}: {logical} (AWS::LanguageExtensions) is "
+                    "not expanded; the resources it makes are not analysed"
+                )
+                continue
+            if not isinstance(body, dict):
+                raise self.error(parts, f"resource {logical} must be a map")
+            kind = body.get("Type")
+            if not isinstance(kind, str):
+                raise self.error(parts, f"resource {logical} needs a Type (a string)")
+            properties = body.get("Properties")
+            if properties is not None and not isinstance(properties, dict):
+                raise self.error((*parts, "Properties"), f"{logical}.Properties must be a map")
+            condition = body.get("Condition")
+            if condition is not None and not isinstance(condition, str):
+                raise self.error((*parts, "Condition"), f"{logical}.Condition must be a name")
+            resources[str(logical)] = body
+        return resources

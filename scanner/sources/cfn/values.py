@@ -1,0 +1,169 @@
+"""What CloudFormation expressions evaluate to before they become model fields.
+
+Besides plain JSON values, an expression can give:
+- `Unknown`: a value the inputs do not settle (a parameter without default, an export no scanned
+  template provides, the deploy region when none is given);
+- `ResRef`: a resource of a scanned template (`Ref`, or a `Fn::GetAtt` that names the resource),
+  which becomes the resource's model id where the model wants an id;
+- `Composite`: a string built from text and such values (`!Sub "${SubnetA},${SubnetB}"`), kept in
+  parts so that `Fn::Split` can give the references back and `com.amazonaws.${AWS::Region}.s3`
+  still names its service when the region is unknown;
+- `NOVALUE` (`AWS::NoValue`): the property or list item is removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scanner.sources.cfn.stack import Stack
+
+
+@dataclass(frozen=True)
+class Where:
+    """A place in a file: a model `source`."""
+
+    file: str
+    line: int
+    parts: tuple[Any, ...]  # the path of keys and indexes from the document's top
+
+    @property
+    def pointer(self) -> str:
+        """RFC 6901 JSON pointer (computed when asked: most places are never shown)."""
+        return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in self.parts)
+
+    def json(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "pointer": self.pointer}
+
+
+@dataclass(frozen=True)
+class Unknown:
+    why: str  # one sentence
+    ref: str  # stable key: all uses of one unsettled value share it (one FG801 note)
+    where: Where
+    label: str = ""  # how it reads inside a string: `${EnvName}`
+    # AWS::StackName of a stack the run has no --stack-name for: an export name that contains it
+    # can still be matched with the stack-name part left open.
+    stack_name_of: str | None = None
+    # A string with unsettled parts, as a pattern with `*` for each: lets the policies still see
+    # that `${AWS::AccountId}.dkr.ecr.us-east-1.amazonaws.com/app` is a private ECR image.
+    partial: str | None = None
+
+    def json(self) -> dict[str, Any]:
+        out = {"unknown": self.why, "ref": self.ref, "source": self.where.json()}
+        if self.partial is not None:
+            out["partial"] = self.partial
+        return out
+
+    def text(self) -> str:
+        return "${" + (self.label or self.ref) + "}"
+
+
+@dataclass(frozen=True, eq=False)
+class ResRef:
+    """`Ref` (attr None) or `Fn::GetAtt` of a resource that identifies it."""
+
+    stack: Stack
+    logical: str
+    attr: str | None
+    where: Where
+
+    @property
+    def model_id(self) -> str:
+        return self.stack.ids[self.logical]
+
+    @property
+    def type(self) -> str:
+        return self.stack.tpl.resource_type(self.logical)
+
+
+Part = str | ResRef | Unknown
+
+
+@dataclass(frozen=True)
+class Composite:
+    parts: tuple[Part, ...]  # never two strings in a row, never only strings
+
+    def first_unknown(self) -> Unknown | None:
+        return next((p for p in self.parts if isinstance(p, Unknown)), None)
+
+    def text(self) -> str:
+        """The string with unsettled parts shown as `${...}` (for messages and refs)."""
+        return "".join(part_text(p) for p in self.parts)
+
+
+class _NoValue:
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+NOVALUE: Any = _NoValue()
+
+Value = Any  # JSON values, Unknown, ResRef, Composite, NOVALUE
+
+
+def part_text(part: Part) -> str:
+    if isinstance(part, str):
+        return part
+    if isinstance(part, Unknown):
+        return part.text()
+    suffix = f".{part.attr}" if part.attr else ""
+    return "${" + part.logical + suffix + "}"
+
+
+def scalar_text(value: Any) -> str | None:
+    """How CloudFormation writes a scalar into a string, or None when it is not a scalar."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int | float):
+        return str(value)
+    return None
+
+
+def concat(items: list[Any]) -> str | Composite:
+    """Join strings, references and unknowns into a string when possible."""
+    parts: list[Part] = []
+    for item in items:
+        for part in item.parts if isinstance(item, Composite) else (item,):
+            if isinstance(part, str) and parts and isinstance(parts[-1], str):
+                parts[-1] += part
+            elif not (isinstance(part, str) and not part):
+                parts.append(part)
+    if all(isinstance(p, str) for p in parts):
+        return "".join(p for p in parts if isinstance(p, str))
+    return Composite(tuple(parts))
+
+
+def split(value: str | Composite | ResRef, delimiter: str) -> list[Any]:
+    """Fn::Split of a string that may hold references: pieces that are one reference stay one."""
+    if isinstance(value, str):
+        return list(value.split(delimiter))
+    if isinstance(value, ResRef):
+        return [value]
+    pieces: list[list[Any]] = [[]]
+    for part in value.parts:
+        if isinstance(part, str):
+            first, *rest = part.split(delimiter)
+            pieces[-1].append(first)
+            pieces.extend([piece] for piece in rest)
+        else:
+            pieces[-1].append(part)
+    return [_piece(p) for p in pieces]
+
+
+def _piece(items: list[Any]) -> Any:
+    joined = concat(items)
+    if isinstance(joined, Composite) and len(joined.parts) == 1:
+        return joined.parts[0]
+    return joined
+
+
+def is_intrinsic(node: Any) -> bool:
+    """A one-key mapping `{"Ref": ...}` or `{"Fn::X": ...}`."""
+    if not isinstance(node, dict) or len(node) != 1:
+        return False
+    key = next(iter(node))
+    return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::"))

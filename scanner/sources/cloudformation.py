@@ -1,0 +1,80 @@
+"""The CloudFormation source: templates (YAML, JSON, CDK output) -> input-model objects.
+
+The work is in `scanner.sources.cfn`: `run` makes the stacks (nesting, ids, imports), `stack`
+and `intrinsics` evaluate values, `cursor` reads properties as model fields, `network`/`iam`/
+`ecs` turn resources into model objects, and `finalize` joins resources that modify others and
+makes AWS's defaults explicit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.errors import SourceError
+from scanner.sources.base import BuildContext, Fragment, LoadedFile
+from scanner.sources.cfn import ecs, iam, network
+from scanner.sources.cfn.finalize import finalize
+from scanner.sources.cfn.out import Out, Res
+from scanner.sources.cfn.run import Run
+from scanner.sources.cfn.stack import Stack
+from scanner.sources.cfn.template import is_cloudformation
+from scanner.sources.cfn.values import Unknown
+
+__all__ = ["CloudFormationSource", "is_cloudformation"]
+
+BUILDERS = {**network.BUILDERS, **iam.BUILDERS, **ecs.BUILDERS}
+
+
+class CloudFormationSource:
+    kind = "cloudformation"
+
+    def detect(self, data: Any) -> bool:
+        return is_cloudformation(data)
+
+    def build(self, files: list[LoadedFile], ctx: BuildContext) -> Fragment:
+        run = Run(ctx)
+        run.load(files)
+        outs = [
+            out for out in (_build_stack(run, stack) for stack in run.stacks) if out is not None
+        ]
+        collections, _ = finalize(outs)
+        return Fragment(collections=collections, errors=run.errors, notices=run.notices)
+
+
+def _build_stack(run: Run, stack: Stack) -> Out | None:
+    """The stack's objects, or None (with the error recorded) when its template is wrong."""
+    out = Out(stack)
+    try:
+        created = run.exists(stack)
+        if created is False:
+            return None
+        if isinstance(created, Unknown):
+            run.notice(
+                f"{stack.describe()}: the stack exists only when a condition holds that is not "
+                f"settled ({created.why}); it is analysed as present"
+            )
+        unsettled: dict[str, list[str]] = {}  # condition -> resources analysed as present
+        for logical, body in stack.tpl.resources.items():
+            builder = BUILDERS.get(str(body["Type"]))
+            if builder is None:
+                continue
+            created = stack.exists(logical)
+            if isinstance(created, Unknown):
+                unsettled.setdefault(str(body.get("Condition")), []).append(logical)
+            if created is not False:
+                builder(Res(stack, logical), out)
+    except SourceError as exc:
+        run.error(exc)
+        return None
+    except RecursionError:
+        run.error(SourceError(stack.rel, None, "the template nests values too deeply to read"))
+        return None
+    for condition, logicals in unsettled.items():
+        holds = stack.condition(condition, 1)
+        why = holds.why if isinstance(holds, Unknown) else ""
+        line = stack.tpl.line_at(("Conditions", condition))
+        run.notice(
+            f"{stack.rel}:{line}: condition {condition} is not settled ({why}); "
+            f"{', '.join(logicals)} {'is' if len(logicals) == 1 else 'are'} analysed as present"
+        )
+    return out

@@ -1,0 +1,153 @@
+"""Which files a scan reads (DESIGN.md "What gets scanned"), parsed and classified by kind."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import SourceError
+from scanner.sources import yamlload
+from scanner.sources.base import LoadedFile
+
+# Only these are read when walking a directory; a file named on the command line is always read.
+TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+Detector = Callable[[Any], bool]
+
+
+@dataclass
+class Discovery:
+    files: list[LoadedFile] = field(default_factory=list)
+    errors: list[SourceError] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+def scanned_root(cwd: Path) -> Path:
+    """The git work tree that contains `cwd` (found by its `.git`, not by running git), else cwd."""
+    start = Path(os.path.abspath(cwd))
+    for folder in (start, *start.parents):
+        # `.git` is a directory in a clone and a file in a worktree or submodule.
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
+def discover(paths: Sequence[Path], root: Path, detectors: Mapping[str, Detector]) -> Discovery:
+    """Read every input file under `paths` and keep those a detector claims."""
+    found = Discovery()
+    # real path -> (path as found, named?): each file is read once, and counts as named when it
+    # was named on the command line even if a directory walk reached it first.
+    chosen: dict[Path, tuple[Path, bool]] = {}
+    for given in paths:
+        for path, named in _candidates(given, found):
+            real = Path(os.path.realpath(path))
+            first, was_named = chosen.get(real, (path, False))
+            chosen[real] = (first, was_named or named)
+    for path, named in chosen.values():
+        loaded = _load(path, named, root, detectors, found)
+        if loaded is not None:
+            found.files.append(loaded)
+    return found
+
+
+def _candidates(given: Path, found: Discovery) -> Iterator[tuple[Path, bool]]:
+    if given.is_dir():
+        yield from ((p, False) for p in _walk(given, found))
+    elif given.exists():
+        yield given, True
+    else:
+        found.errors.append(SourceError(given.as_posix(), None, "no such file or directory"))
+
+
+def _walk(folder: Path, found: Discovery) -> Iterator[Path]:
+    """Files with a template suffix under `folder`, depth first in name order."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        found.errors.append(SourceError(folder.as_posix(), None, f"cannot read: {exc.strerror}"))
+        return
+    for entry in entries:
+        path = folder / entry.name
+        if entry.is_dir(follow_symlinks=False):
+            if not entry.name.startswith("."):
+                yield from _walk(path, found)
+        elif entry.is_symlink() and entry.is_dir():
+            found.notices.append(f"{path.as_posix()}: skipped: a symbolic link to a directory")
+        elif path.suffix.lower() in TEMPLATE_SUFFIXES:
+            yield path
+
+
+def relative_name(path: Path, root: Path) -> str:
+    """`path` relative to the scanned root with `/` separators, else as given."""
+    absolute = Path(os.path.abspath(path))
+    for base, target in ((Path(os.path.abspath(root)), absolute), (root.resolve(), path.resolve())):
+        try:
+            return target.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
+
+
+def looks_like_template(path: Path, text: str) -> bool:
+    """A file that does not parse is an error (not a notice) when it was meant as a template."""
+    return (
+        path.suffix.lower() == ".template"
+        or "AWSTemplateFormatVersion" in text
+        or "Resources:" in text
+    )
+
+
+def _load(
+    path: Path, named: bool, root: Path, detectors: Mapping[str, Detector], found: Discovery
+) -> LoadedFile | None:
+    rel = relative_name(path, root)
+    try:
+        text = read_text(path, rel)
+    except SourceError as exc:
+        found.errors.append(exc)
+        return None
+    try:
+        data = yamlload.parse(text, rel)
+    except SourceError as exc:
+        if named or looks_like_template(path, text):
+            found.errors.append(exc)
+        else:
+            found.notices.append(f"{rel}: skipped: not valid YAML or JSON ({_short(exc)})")
+        return None
+    kind = next((name for name, claims in detectors.items() if claims(data)), None)
+    if kind is None:
+        found.notices.append(
+            f"{rel}: skipped: not a CloudFormation template, ECS JSON file or Terraform plan"
+        )
+        return None
+    return LoadedFile(
+        path=Path(os.path.abspath(path)), rel=rel, kind=kind, data=data, text=text, named=named
+    )
+
+
+def read_text(path: Path, rel: str) -> str:
+    """The file's text; SourceError when it is too big, unreadable or not UTF-8."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SourceError(
+                rel, None, f"file is {size / 1024 / 1024:.1f} MB, over the 20 MB limit; not read"
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(rel, None, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise SourceError(
+            rel, line, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+        ) from None
+
+
+def _short(exc: SourceError) -> str:
+    return f"line {exc.line}: {exc.message}" if exc.line else exc.message

@@ -1,0 +1,1614 @@
+"""The CloudFormation source: intrinsics, parameters, conditions, links between templates,
+defaults made explicit, errors with file:line, and the public corpus."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scanner.model.builder import build_model, validate_model
+from scanner.sources.base import BuildContext, Fragment, LoadedFile
+from scanner.sources.cloudformation import CloudFormationSource
+from scanner.sources.discover import discover
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+CORPUS = FIXTURES / "corpus" / "cloudformation"
+ISOLATED_GROUP = FIXTURES / "corpus" / "groups" / "isolated-vpc"
+CFN_FIXTURES = FIXTURES / "cfn"
+
+SOURCE = CloudFormationSource()
+
+
+def t(text: str) -> str:
+    """A template written in a test: dedented, starting at line 1."""
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def build(
+    root: Path,
+    files: dict[str, str] | None = None,
+    *,
+    paths: list[Path] | None = None,
+    region: str | None = None,
+    parameters: dict[tuple[str | None, str], str] | None = None,
+    stack_names: dict[str, str] | None = None,
+) -> Fragment:
+    for name, text in (files or {}).items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    found = discover(paths or [root], root, {"cloudformation": SOURCE.detect})
+    assert found.errors == []
+    ctx = BuildContext(
+        root=root, region=region, parameters=parameters or {}, stack_names=stack_names or {}
+    )
+    return SOURCE.build(found.files, ctx)
+
+
+def model(fragment: Fragment) -> dict[str, Any]:
+    """The fragment as a whole model, checked against the model's JSON Schema."""
+    result = build_model([fragment], "us-east-1")
+    validate_model(result)
+    return result
+
+
+def errors(fragment: Fragment) -> list[str]:
+    return [str(e) for e in fragment.errors]
+
+
+def src(file: str, line: int, pointer: str) -> dict[str, Any]:
+    return {"file": file, "line": line, "pointer": pointer}
+
+
+def unknown(why: str, ref: str, file: str, line: int, pointer: str) -> dict[str, Any]:
+    return {"unknown": why, "ref": ref, "source": src(file, line, pointer)}
+
+
+NO_DEFAULT = "parameter {0} has no default and no value was given (--parameter {0}=VALUE)"
+REGION_WHY = "the deploy region is not settled: pass --region or set AWS_REGION"
+
+
+# --- intrinsic functions ---------------------------------------------------------------------
+
+OPTIONS_TEMPLATE = (CFN_FIXTURES / "intrinsics.yaml").read_text(encoding="utf-8")
+
+
+def test_intrinsic_functions_evaluate_like_cloudformation(tmp_path: Path) -> None:
+    fragment = build(
+        tmp_path,
+        {"a.yaml": OPTIONS_TEMPLATE},
+        region="cn-north-1",
+        stack_names={"a.yaml": "mystack"},
+    )
+    assert errors(fragment) == [] and fragment.notices == []
+    td = model(fragment)["task_definitions"]["TD"]
+    assert (td["family"], td["cpu"], td["cpu_raw"], td["memory"], td["memory_raw"]) == (
+        "prod-${Literal}-mystack",
+        512,
+        "512",
+        1024,
+        "1GB",
+    )
+    container = td["containers"][0]
+    options = "/Resources/TD/Properties/ContainerDefinitions/0/LogConfiguration/Options"
+    assert container["image"] == unknown(
+        "the AWS account id is not known offline",
+        "AWS::AccountId",
+        "a.yaml",
+        24,
+        "/Resources/TD/Properties/ContainerDefinitions/0/Image/Fn::Join/1/0",
+    )
+    assert container["log_options"] == {
+        "sub-list": "x-prod",
+        "join": "a:1:true",
+        "select": "b",
+        "split": "c",
+        "map-number-key": "1",
+        "base64": "aGk=",
+        "az": unknown(
+            "the availability zones of a region are not known offline",
+            "Fn::GetAZs",
+            "a.yaml",
+            34,
+            f"{options}/az/Fn::Select/1",
+        ),
+        "cidr": "10.0.3.0/24",
+        "named-group": "/ecs/prod",
+        "unnamed-group": unknown(
+            "Ref Unnamed (AWS::Logs::LogGroup) is only known after deployment",
+            "Ref Unnamed",
+            "a.yaml",
+            37,
+            f"{options}/unnamed-group",
+        ),
+        "dns": unknown(
+            "Fn::GetAtt LB.DNSName (AWS::ElasticLoadBalancingV2::LoadBalancer) is only known "
+            "after deployment",
+            "Fn::GetAtt LB.DNSName",
+            "a.yaml",
+            38,
+            f"{options}/dns",
+        ),
+        "dynamic": unknown(
+            "dynamic reference {{resolve:ssm:/x/y}} is resolved at deploy time",
+            "{{resolve:ssm:/x/y}}",
+            "a.yaml",
+            39,
+            f"{options}/dynamic",
+        ),
+        "partition": "aws-cn",
+        "suffix": "amazonaws.com.cn",
+        "awslogs-create-group": "true",  # ECS reads it case-insensitively
+    }
+
+
+def test_pseudo_parameters_without_region_or_stack_name_are_unknown(tmp_path: Path) -> None:
+    fragment = build(tmp_path, {"a.yaml": OPTIONS_TEMPLATE})
+    td = model(fragment)["task_definitions"]["TD"]
+    options = td["containers"][0]["log_options"]
+    assert td["family"] == unknown(
+        "the stack name of a.yaml is not given (--stack-name a.yaml=NAME)",
+        "AWS::StackName a.yaml",
+        "a.yaml",
+        19,
+        "/Resources/TD/Properties/Family",
+    )
+    pointer = "/Resources/TD/Properties/ContainerDefinitions/0/LogConfiguration/Options"
+    for name, line in (("partition", 40), ("suffix", 41)):
+        pseudo = "AWS::Partition" if name == "partition" else "AWS::URLSuffix"
+        assert options[name] == unknown(
+            f"{pseudo} follows the deploy region, which is not settled: pass --region or set "
+            "AWS_REGION",
+            pseudo,
+            "a.yaml",
+            line,
+            f"{pointer}/{name}",
+        )
+
+
+def test_region_and_partition_come_from_the_context(tmp_path: Path) -> None:
+    fragment = build(tmp_path, {"a.yaml": OPTIONS_TEMPLATE}, region="us-east-1")
+    options = model(fragment)["task_definitions"]["TD"]["containers"][0]["log_options"]
+    assert (options["partition"], options["suffix"]) == ("aws", "amazonaws.com")
+
+
+PARAMETERS_TEMPLATE = (CFN_FIXTURES / "parameters.yaml").read_text(encoding="utf-8")
+
+
+def test_parameters_use_their_default(tmp_path: Path) -> None:
+    result = model(build(tmp_path, {"p.yaml": PARAMETERS_TEMPLATE}))
+    service = result["services"]["Service"]
+    assert result["task_definitions"]["TD"]["containers"][0]["image"] == "nginx"
+    assert service["network"] == {
+        "subnets": ["subnet-1", "subnet-2"],
+        "security_groups": unknown(
+            NO_DEFAULT.format("Groups"), "Parameter Groups", "p.yaml", 4, "/Parameters/Groups"
+        ),
+        "assign_public_ip": "DISABLED",
+    }
+
+
+def test_parameter_overrides_for_the_file_win_over_overrides_for_all(tmp_path: Path) -> None:
+    fragment = build(
+        tmp_path,
+        {"p.yaml": PARAMETERS_TEMPLATE},
+        parameters={
+            ("p.yaml", "Image"): "app:1",
+            (None, "Image"): "other:2",
+            (None, "Groups"): "sg-1, sg-2",
+            ("elsewhere.yaml", "Subnets"): "subnet-9",
+        },
+    )
+    result = model(fragment)
+    assert result["task_definitions"]["TD"]["containers"][0]["image"] == "app:1"
+    assert result["services"]["Service"]["network"]["subnets"] == ["subnet-1", "subnet-2"]
+    assert result["services"]["Service"]["network"]["security_groups"] == ["sg-1", "sg-2"]
+
+
+def test_noecho_and_ssm_parameters_are_unknown_and_never_show_their_value(tmp_path: Path) -> None:
+    fragment = build(
+        tmp_path, {"p.yaml": PARAMETERS_TEMPLATE}, parameters={(None, "Password"): "s3cr3t"}
+    )
+    options = model(fragment)["task_definitions"]["TD"]["containers"][0]["log_options"]
+    assert options == {
+        "password": unknown(
+            "parameter Password is NoEcho, so its value is not read",
+            "Parameter Password",
+            "p.yaml",
+            5,
+            "/Parameters/Password",
+        ),
+        "ami": unknown(
+            "parameter Ami is read from SSM parameter /aws/ami/latest at deploy time",
+            "Parameter Ami",
+            "p.yaml",
+            6,
+            "/Parameters/Ami",
+        ),
+    }
+    dumped = json.dumps(fragment.collections) + " ".join(fragment.notices)
+    assert "hunter2" not in dumped and "s3cr3t" not in dumped
+
+
+CONDITIONS_TEMPLATE = (CFN_FIXTURES / "conditions.yaml").read_text(encoding="utf-8")
+
+
+def test_conditions_and_fn_if(tmp_path: Path) -> None:
+    fragment = build(tmp_path, {"c.yaml": CONDITIONS_TEMPLATE})
+    vpcs = model(fragment)["vpcs"]
+    assert sorted(vpcs) == ["MaybeVpc", "Vpc"]  # DevVpc's condition is false: it does not exist
+    vpc = vpcs["Vpc"]
+    # DevAndFlag is false whatever Flag is; ProdOrFlag is true whatever Flag is.
+    assert (vpc["cidr_blocks"], vpc["enable_dns_support"], vpc["enable_dns_hostnames"]) == (
+        ["10.0.0.0/16"],
+        True,
+        True,
+    )
+    assert vpcs["MaybeVpc"]["enable_dns_support"] == unknown(
+        "it depends on condition DevOrFlag, which is not settled: " + NO_DEFAULT.format("Flag"),
+        "Parameter Flag",
+        "c.yaml",
+        3,
+        "/Parameters/Flag",
+    )
+    assert fragment.notices == [
+        "c.yaml:8: condition ProdAndFlag is not settled (" + NO_DEFAULT.format("Flag") + "); "
+        "MaybeVpc is analysed as present"
+    ]
+
+
+def test_conditions_follow_the_parameter_given(tmp_path: Path) -> None:
+    fragment = build(
+        tmp_path,
+        {"c.yaml": CONDITIONS_TEMPLATE},
+        parameters={(None, "Env"): "dev", (None, "Flag"): "true"},
+    )
+    vpcs = model(fragment)["vpcs"]
+    assert sorted(vpcs) == ["DevVpc", "Vpc"]
+    assert (vpcs["Vpc"]["cidr_blocks"], vpcs["Vpc"]["enable_dns_support"]) == (
+        ["10.1.0.0/16"],
+        False,
+    )
+    assert fragment.notices == []
+
+
+NETWORK_TEMPLATE = (CFN_FIXTURES / "network.yaml").read_text(encoding="utf-8")
+
+
+def test_network_resources_and_their_defaults(tmp_path: Path) -> None:
+    fragment = build(tmp_path, {"net.yaml": NETWORK_TEMPLATE}, region="eu-west-1")
+    assert errors(fragment) == [] and fragment.notices == []
+    result = model(fragment)
+    vpc_src = src("net.yaml", 2, "/Resources/Vpc")
+    assert result["vpcs"] == {
+        "Vpc": {
+            "id": "Vpc",
+            "name": "Vpc",
+            "source": vpc_src,
+            "cidr_blocks": ["10.0.0.0/16", "100.64.0.0/16"],
+            "ipv6": True,
+            "enable_dns_support": True,
+            "enable_dns_hostnames": True,
+            "main_route_table": "Vpc/main-route-table",
+            "default_nacl": "Vpc/default-nacl",
+            "default_security_group": "Vpc/default-sg",
+        }
+    }
+    assert result["subnets"] == {
+        "Public": {
+            "id": "Public",
+            "name": "Public",
+            "source": src("net.yaml", 13, "/Resources/Public"),
+            "vpc": "Vpc",
+            "cidr": "10.0.0.0/24",
+            "route_table": "PublicRT",
+            "nacl": "Vpc/default-nacl",
+        },
+        "Private": {
+            "id": "Private",
+            "name": "Private",
+            "source": src("net.yaml", 18, "/Resources/Private"),
+            "vpc": "Vpc",
+            "cidr": "10.0.1.0/24",
+            "route_table": "Vpc/main-route-table",
+            "nacl": "Nacl",
+        },
+    }
+
+    def local(destination: str, source: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "destination": destination,
+            "destination_ipv6": None,
+            "destination_prefix_list": None,
+            "target_type": "local",
+            "target": "local",
+            "state": "active",
+            "source": source,
+        }
+
+    rt_src = src("net.yaml", 32, "/Resources/PublicRT")
+    assert result["route_tables"] == {
+        "Vpc/main-route-table": {
+            "id": "Vpc/main-route-table",
+            "name": "Vpc/main-route-table",
+            "source": vpc_src,
+            "vpc": "Vpc",
+            "routes": [local("10.0.0.0/16", vpc_src), local("100.64.0.0/16", vpc_src)],
+        },
+        "PublicRT": {
+            "id": "PublicRT",
+            "name": "PublicRT",
+            "source": rt_src,
+            "vpc": "Vpc",
+            "routes": [
+                local("10.0.0.0/16", rt_src),
+                local("100.64.0.0/16", rt_src),
+                {
+                    "destination": "0.0.0.0/0",
+                    "destination_ipv6": None,
+                    "destination_prefix_list": None,
+                    "target_type": "igw",
+                    "target": "Igw",
+                    "state": "active",
+                    "source": src("net.yaml", 35, "/Resources/PublicDefault"),
+                },
+                {
+                    "destination": None,
+                    "destination_ipv6": "::/0",
+                    "destination_prefix_list": None,
+                    "target_type": "eigw",
+                    "target": "Eigw",
+                    "state": "active",
+                    "source": src("net.yaml", 38, "/Resources/PublicV6"),
+                },
+            ],
+        },
+    }
+    assert result["internet_gateways"] == {
+        "Igw": {
+            "id": "Igw",
+            "name": "Igw",
+            "source": src("net.yaml", 21, "/Resources/Igw"),
+            "vpc": "Vpc",
+            "egress_only": False,
+        },
+        "Eigw": {
+            "id": "Eigw",
+            "name": "Eigw",
+            "source": src("net.yaml", 26, "/Resources/Eigw"),
+            "vpc": "Vpc",
+            "egress_only": True,
+        },
+    }
+    assert result["nat_gateways"] == {
+        "Nat": {
+            "id": "Nat",
+            "name": "Nat",
+            "source": src("net.yaml", 29, "/Resources/Nat"),
+            "subnet": "Public",
+            "connectivity": "public",
+            "state": "available",
+        }
+    }
+
+    def entry(number: int, egress: bool, protocol: str, action: str, **rest: Any) -> dict[str, Any]:
+        return {
+            "rule_number": number,
+            "egress": egress,
+            "protocol": protocol,
+            "action": action,
+            "cidr": rest.get("cidr"),
+            "ipv6_cidr": rest.get("ipv6_cidr"),
+            "from_port": rest.get("from_port"),
+            "to_port": rest.get("to_port"),
+            "source": rest.get("source", vpc_src),
+        }
+
+    assert result["nacls"] == {
+        "Vpc/default-nacl": {
+            "id": "Vpc/default-nacl",
+            "name": "Vpc/default-nacl",
+            "source": vpc_src,
+            "vpc": "Vpc",
+            "is_default": True,
+            "entries": [
+                entry(100, False, "-1", "allow", cidr="0.0.0.0/0"),
+                entry(100, True, "-1", "allow", cidr="0.0.0.0/0"),
+                entry(101, False, "-1", "allow", ipv6_cidr="::/0"),
+                entry(101, True, "-1", "allow", ipv6_cidr="::/0"),
+            ],
+        },
+        "Nacl": {
+            "id": "Nacl",
+            "name": "Nacl",
+            "source": src("net.yaml", 44, "/Resources/Nacl"),
+            "vpc": "Vpc",
+            "is_default": False,
+            "entries": [
+                entry(
+                    100,
+                    False,
+                    "6",
+                    "allow",
+                    cidr="0.0.0.0/0",
+                    from_port=1024,
+                    to_port=65535,
+                    source=src("net.yaml", 47, "/Resources/NaclIn"),
+                ),
+                entry(
+                    90,
+                    True,
+                    "-1",
+                    "deny",
+                    ipv6_cidr="::/0",
+                    source=src("net.yaml", 56, "/Resources/NaclOut"),
+                ),
+            ],
+        },
+    }
+
+    def rule(
+        protocol: str, ports: tuple[Any, Any], source: dict[str, Any], **peer: Any
+    ) -> dict[str, Any]:
+        fields = {"cidr": None, "ipv6_cidr": None, "security_group": None, "prefix_list": None}
+        return {
+            "protocol": protocol,
+            "from_port": ports[0],
+            "to_port": ports[1],
+            **fields,
+            **peer,
+            "source": source,
+        }
+
+    task_src = src("net.yaml", 68, "/Resources/TaskSG")
+    endpoint_sg = "/Resources/EndpointSG/Properties"
+    assert result["security_groups"] == {
+        "Vpc/default-sg": {
+            "id": "Vpc/default-sg",
+            "name": "Vpc/default-sg",
+            "source": vpc_src,
+            "vpc": "Vpc",
+            "ingress": [rule("-1", (None, None), vpc_src, security_group="Vpc/default-sg")],
+            "egress": [rule("-1", (None, None), vpc_src, cidr="0.0.0.0/0")],
+        },
+        "TaskSG": {
+            "id": "TaskSG",
+            "name": "TaskSG",
+            "source": task_src,
+            "vpc": "Vpc",
+            "ingress": [],
+            # The default egress rule stays; the standalone egress resource adds to it.
+            "egress": [
+                rule("-1", (None, None), task_src, cidr="0.0.0.0/0"),
+                rule(
+                    "6",
+                    (443, 443),
+                    src("net.yaml", 83, "/Resources/TaskEgress"),
+                    prefix_list="pl-63a5400a",
+                ),
+            ],
+        },
+        "EndpointSG": {
+            "id": "EndpointSG",
+            "name": "EndpointSG",
+            "source": src("net.yaml", 73, "/Resources/EndpointSG"),
+            "vpc": "Vpc",
+            "ingress": [
+                rule(
+                    "6",
+                    (443, 443),
+                    src("net.yaml", 79, f"{endpoint_sg}/SecurityGroupIngress/0"),
+                    security_group="TaskSG",
+                )
+            ],
+            # With SecurityGroupEgress, only the rules listed apply.
+            "egress": [
+                rule(
+                    "17",
+                    (53, 53),
+                    src("net.yaml", 81, f"{endpoint_sg}/SecurityGroupEgress/0"),
+                    cidr="10.0.0.2/32",
+                ),
+                rule(
+                    "50",
+                    (None, None),
+                    src("net.yaml", 82, f"{endpoint_sg}/SecurityGroupEgress/1"),
+                    ipv6_cidr="::/0",
+                ),
+            ],
+        },
+    }
+    assert result["vpc_endpoints"] == {
+        "Logs": {
+            "id": "Logs",
+            "name": "Logs",
+            "source": src("net.yaml", 91, "/Resources/Logs"),
+            "vpc": "Vpc",
+            "service": "logs",
+            "service_region": "eu-west-1",
+            "type": "Interface",
+            "private_dns": True,
+            "subnets": ["Private"],
+            "security_groups": ["Vpc/default-sg"],  # none given: the VPC's default group
+            "route_tables": [],
+            "prefix_list": None,
+            "policy": None,
+            "state": "available",
+        },
+        "S3": {
+            "id": "S3",
+            "name": "S3",
+            "source": src("net.yaml", 99, "/Resources/S3"),
+            "vpc": "Vpc",
+            "service": "s3",
+            "service_region": "eu-west-1",
+            "type": "Gateway",  # the CloudFormation default
+            "private_dns": False,
+            "subnets": [],
+            "security_groups": [],
+            "route_tables": ["PublicRT"],
+            "prefix_list": None,
+            "policy": {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": "arn:aws:s3:::b/*",
+                    }
+                ]
+            },
+            "state": "available",
+        },
+    }
+
+
+# --- routes --------------------------------------------------------------------------------
+
+ROUTES_TEMPLATE = (CFN_FIXTURES / "routes.yaml").read_text(encoding="utf-8")
+
+
+def test_route_targets(tmp_path: Path) -> None:
+    fragment = build(tmp_path, {"r.yaml": ROUTES_TEMPLATE})
+    routes = model(fragment)["route_tables"]["RT"]["routes"]
+    gateway = unknown(
+        NO_DEFAULT.format("Gateway"), "Parameter Gateway", "r.yaml", 2, "/Parameters/Gateway"
+    )
+    assert [
+        (r["destination"], r["destination_prefix_list"], r["target_type"], r["target"])
+        for r in routes
+    ] == [
+        ("10.0.0.0/16", None, "local", "local"),
+        ("10.1.0.0/16", None, "vgw", "Vgw"),
+        ("10.2.0.0/16", None, "vpce", "Firewall"),
+        ("10.3.0.0/16", None, "igw", "igw-0abc"),
+        ("10.4.0.0/16", None, "nat", "nat-1"),
+        ("10.5.0.0/16", None, "tgw", "tgw-1"),
+        ("10.6.0.0/16", None, "pcx", "pcx-1"),
+        ("10.7.0.0/16", None, "eni", "eni-1"),
+        ("10.8.0.0/16", None, "vpce", "vpce-1"),
+        ("10.9.0.0/16", None, "instance", "i-1"),
+        ("10.10.0.0/16", None, "carrier", "cagw-1"),
+        ("10.11.0.0/16", None, "lgw", "lgw-1"),
+        (None, "pl-1", gateway, gateway),
+        (
+            "10.13.0.0/16",
+            None,
+            unknown(
+                "GatewayId xyz-1 of route R13 is not a known kind of gateway",
+                "R13.GatewayId",
+                "r.yaml",
+                28,
+                "/Resources/R13/Properties/GatewayId",
+            ),
+            "xyz-1",
+        ),
+    ]
+    # A route of a route table that is not in the inputs has nothing to join.
+    assert "rtb-elsewhere" not in model(fragment)["route_tables"]
+    endpoint = model(fragment)["vpc_endpoints"]["Firewall"]
+    assert (endpoint["service"], endpoint["service_region"], endpoint["type"]) == (
+        "vpce-svc-1",
+        "us-east-1",
+        "GatewayLoadBalancer",
+    )
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "message"),
+    [
+        (
+            "resources-not-a-map",
+            2,
+            "Resources must be a map",
+        ),
+        (
+            "resource-not-a-map",
+            2,
+            "resource A must be a map",
+        ),
+        (
+            "resource-without-type",
+            2,
+            "resource A needs a Type (a string)",
+        ),
+        (
+            "properties-not-a-map",
+            4,
+            "A.Properties must be a map",
+        ),
+        (
+            "parameter-not-a-map",
+            1,
+            "Parameters.P must be a map",
+        ),
+        (
+            "unknown-intrinsic",
+            5,
+            "unknown intrinsic function Fn::Frobnicate",
+        ),
+        (
+            "ref-to-nothing",
+            5,
+            "Ref Nope: this template has no parameter or resource of that name",
+        ),
+        (
+            "getatt-of-nothing",
+            5,
+            "Fn::GetAtt Nope.VpcId: this template has no resource Nope",
+        ),
+        (
+            "map-where-a-cidr-goes",
+            5,
+            "V.CidrBlock must be an IPv4 CIDR block, not a map",
+        ),
+        (
+            "bad-cidr",
+            5,
+            "V.CidrBlock must be an IPv4 CIDR block, not '10.0.0.0/99'",
+        ),
+        (
+            "bad-boolean",
+            5,
+            "V.EnableDnsSupport must be true or false, not 'maybe'",
+        ),
+        (
+            "missing-property",
+            2,
+            "S (AWS::EC2::Subnet) needs VpcId",
+        ),
+        (
+            "wrong-kind-of-reference",
+            5,
+            "S.VpcId refers to T (AWS::EC2::Subnet) where a VPC is expected",
+        ),
+        (
+            "select-out-of-range",
+            5,
+            "Fn::Select index 5 is out of range: the list has 1 item",
+        ),
+        (
+            "circular-conditions",
+            2,
+            (
+                "circular reference: a.yaml/Conditions/A -> a.yaml/Conditions/B -> "
+                "a.yaml/Conditions/A"
+            ),
+        ),
+        (
+            "undefined-condition",
+            4,
+            "condition Nope is not defined in Conditions",
+        ),
+        (
+            "reference-to-a-resource-not-created",
+            9,
+            ("V is not created (its condition Never is false), so it cannot be referenced here"),
+        ),
+        (
+            "rule-without-peer",
+            7,
+            (
+                "G.SecurityGroupIngress.0: an ingress rule needs exactly one of CidrIp, "
+                "CidrIpv6, SourceSecurityGroupId, SourcePrefixListId, "
+                "SourceSecurityGroupName"
+            ),
+        ),
+        (
+            "bad-protocol",
+            7,
+            (
+                "G.SecurityGroupEgress.0.IpProtocol must be a protocol name (tcp, udp, "
+                "icmp, icmpv6, -1) or number"
+            ),
+        ),
+        (
+            "route-without-target",
+            2,
+            (
+                "route R needs exactly one target (GatewayId, NatGatewayId, "
+                "TransitGatewayId, VpcPeeringConnectionId, NetworkInterfaceId, "
+                "EgressOnlyInternetGatewayId, VpcEndpointId, InstanceId, "
+                "CarrierGatewayId, LocalGatewayId, CoreNetworkArn)"
+            ),
+        ),
+        (
+            "container-without-image",
+            6,
+            "T.ContainerDefinitions.0: a container definition needs Name and Image",
+        ),
+        (
+            "bad-assign-public-ip",
+            7,
+            (
+                "S.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp must be "
+                "ENABLED or DISABLED"
+            ),
+        ),
+    ],
+)
+def test_errors_name_the_file_and_line_and_other_files_still_build(
+    tmp_path: Path, name: str, line: int, message: str
+) -> None:
+    text = (CFN_FIXTURES / "errors" / f"{name}.yaml").read_text(encoding="utf-8")
+    fragment = build(
+        tmp_path,
+        {
+            "a.yaml": text,
+            "b.yaml": "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n"
+            "    Properties: {CidrBlock: 10.0.0.0/16}\n",
+        },
+    )
+    assert [(e.file, e.line, e.message) for e in fragment.errors] == [("a.yaml", line, message)]
+    result = model(fragment)
+    assert list(result["vpcs"]) == ["Vpc"]  # b.yaml's; a.yaml's objects are dropped
+    assert all(
+        obj["source"]["file"] == "b.yaml"
+        for name in ("vpcs", "subnets", "services", "security_groups")
+        for obj in result[name].values()
+    )
+
+
+def test_an_error_in_a_value_from_another_template_leaves_an_unknown_here(tmp_path: Path) -> None:
+    files = {
+        "network.yaml": t(
+            """
+            Resources:
+              Subnet:
+                Type: AWS::EC2::Subnet
+                Properties: {VpcId: vpc-1, CidrBlock: 10.0.0.0/24}
+            Outputs:
+              Broken:
+                Value: !Ref Missing
+                Export: {Name: net-Broken}
+            """
+        ),
+        "service.yaml": t(
+            """
+            Resources:
+              Service:
+                Type: AWS::ECS::Service
+                Properties:
+                  TaskDefinition: td
+                  NetworkConfiguration:
+                    AwsvpcConfiguration:
+                      Subnets: [!ImportValue net-Broken]
+            """
+        ),
+    }
+    fragment = build(tmp_path, files)
+    assert errors(fragment) == [
+        "network.yaml:7: Ref Missing: this template has no parameter or resource of that name"
+    ]
+    subnets = model(fragment)["services"]["Service"]["network"]["subnets"]
+    assert subnets == [
+        unknown(
+            "Fn::ImportValue net-Broken could not be read (network.yaml:7: Ref Missing: this "
+            "template "
+            "has no parameter or resource of that name)",
+            "Fn::ImportValue net-Broken",
+            "service.yaml",
+            8,
+            "/Resources/Service/Properties/NetworkConfiguration/AwsvpcConfiguration/Subnets/0",
+        )
+    ]
+    assert list(model(fragment)["subnets"]) == ["Subnet"]
+
+
+# --- IAM -----------------------------------------------------------------------------------
+
+IAM_TEMPLATE = (CFN_FIXTURES / "iam.yaml").read_text(encoding="utf-8")
+
+
+def test_iam_roles_and_the_policies_that_attach_to_them(tmp_path: Path) -> None:
+    fragment = build(tmp_path, {"iam.yaml": IAM_TEMPLATE})
+    assert errors(fragment) == []
+    result = model(fragment)
+    task = result["roles"]["TaskRole"]
+    assert task == {
+        "id": "TaskRole",
+        "name": "TaskRole",
+        "source": src("iam.yaml", 2, "/Resources/TaskRole"),
+        "arn": unknown(
+            "the ARN of role app-task contains the account id, which is not known offline",
+            "Fn::GetAtt TaskRole.Arn",
+            "iam.yaml",
+            2,
+            "/Resources/TaskRole",
+        ),
+        "trust_policy": {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ]
+        },
+        "inline_policies": [
+            {
+                "name": "sns",
+                "document": {
+                    "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": "*"}]
+                },
+                "source": src("iam.yaml", 9, "/Resources/TaskRole/Properties/Policies/0"),
+            },
+            {
+                "name": "extra",
+                "document": {
+                    "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]
+                },
+                "source": src("iam.yaml", 23, "/Resources/Extra"),
+            },
+            {
+                "name": "one",
+                "document": {"Statement": []},
+                "source": src("iam.yaml", 29, "/Resources/OneRole"),
+            },
+        ],
+        "managed_policy_arns": ["arn:aws:iam::aws:policy/ReadOnlyAccess", "Boundary"],
+        "permissions_boundary": "Boundary",
+    }
+    exec_role = result["roles"]["ExecRole"]
+    assert [p["name"] for p in exec_role["inline_policies"]] == ["extra"]
+    assert exec_role["managed_policy_arns"] == ["Attached"]
+    assert exec_role["arn"]["unknown"] == (
+        "CloudFormation names role ExecRole at deploy time, so its ARN is not known"
+    )
+    assert result["managed_policies"]["Boundary"]["document"] == {
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
+    }
+    assert result["managed_policies"]["Attached"]["arn"] == unknown(
+        "the ARN of policy attached contains the account id, which is not known offline",
+        "Ref Attached",
+        "iam.yaml",
+        35,
+        "/Resources/Attached",
+    )
+    td = result["task_definitions"]["TD"]
+    # A literal ARN naming a role of the run (by RoleName) links to it.
+    assert (td["task_role"], td["task_role_arn"]) == (
+        "TaskRole",
+        "arn:aws:iam::123456789012:role/app-task",
+    )
+    assert (td["execution_role"], td["execution_role_arn"]) == ("ExecRole", exec_role["arn"])
+    other = result["task_definitions"]["Other"]
+    assert other["task_role"] == unknown(
+        "IAM role arn:aws:iam::123456789012:role/not-here is not in the scanned inputs",
+        "role arn:aws:iam::123456789012:role/not-here",
+        "iam.yaml",
+        51,
+        "/Resources/Other/Properties/TaskRoleArn",
+    )
+    assert other["task_role_arn"] == "arn:aws:iam::123456789012:role/not-here"
+    assert other["execution_role"] == "TaskRole"  # Ref of a role (its name) names the role too
+    assert other["family"] == unknown(
+        "task definition Other has no Family: CloudFormation names it at deploy time",
+        "Other.Family",
+        "iam.yaml",
+        48,
+        "/Resources/Other",
+    )
+
+
+# --- ECS and EFS ---------------------------------------------------------------------------
+
+ECS_TEMPLATE = (CFN_FIXTURES / "ecs.yaml").read_text(encoding="utf-8")
+
+
+def test_ecs_and_efs_resources(tmp_path: Path) -> None:
+    fragment = build(tmp_path, {"ecs.yaml": ECS_TEMPLATE})
+    assert errors(fragment) == []
+    result = model(fragment)
+    cluster = result["clusters"]["Cluster"]
+    assert cluster["default_capacity_provider_strategy"] == [
+        {"capacity_provider": "FARGATE_SPOT", "weight": 3, "base": 0}
+    ]
+    assert cluster["execute_command_configuration"] == {
+        "kmsKeyId": "key-1",
+        "logging": "OVERRIDE",
+        "logConfiguration": {"cloudWatchLogGroupName": "exec", "s3EncryptionEnabled": True},
+    }
+    assert result["clusters"]["Plain"]["default_capacity_provider_strategy"] == [
+        {"capacity_provider": "FARGATE", "weight": 1, "base": 1}
+    ]
+    assert result["clusters"]["Plain"]["execute_command_configuration"] is None
+    assert result["efs_file_systems"] == {
+        "Fs": {"id": "Fs", "name": "Fs", "source": src("ecs.yaml", 21, "/Resources/Fs")}
+    }
+    assert result["efs_mount_targets"]["Mount"] == {
+        "id": "Mount",
+        "name": "Mount",
+        "source": src("ecs.yaml", 23, "/Resources/Mount"),
+        "file_system": "Fs",
+        "subnet": "subnet-1",
+        "security_groups": ["sg-1"],
+    }
+    td = result["task_definitions"]["TD"]
+    containers = "/Resources/TD/Properties/ContainerDefinitions"
+    assert {k: v for k, v in td.items() if k not in ("containers", "volumes")} == {
+        "id": "TD",
+        "name": "TD",
+        "source": src("ecs.yaml", 26, "/Resources/TD"),
+        "family": "web",
+        "network_mode": "awsvpc",
+        "requires_compatibilities": ["FARGATE"],
+        "os_family": "WINDOWS_SERVER_2022_CORE",
+        "cpu": 256,
+        "memory": 512,
+        "cpu_raw": ".25 vCPU",
+        "memory_raw": "512",
+        "task_role": None,
+        "execution_role": None,
+        "task_role_arn": None,
+        "execution_role_arn": None,
+    }
+    assert td["volumes"] == [
+        {
+            "name": "data",
+            "efs": {"file_system": "Fs", "iam": "ENABLED", "transit_encryption": "ENABLED"},
+            "source": src("ecs.yaml", 36, "/Resources/TD/Properties/Volumes/0"),
+        },
+        {
+            "name": "scratch",
+            "efs": None,
+            "source": src("ecs.yaml", 38, "/Resources/TD/Properties/Volumes/1"),
+        },
+    ]
+    assert td["containers"] == [
+        {
+            "name": "app",
+            "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1",
+            "essential": False,
+            "log_driver": None,
+            "log_options": {},
+            "secrets": [
+                {"name": "DB", "value_from": "arn:aws:ssm:us-east-1:123456789012:parameter/db"}
+            ],
+            "repository_credentials": "arn:aws:secretsmanager:us-east-1:123456789012:secret:x",
+            "environment_names": ["AWS_ACCESS_KEY_ID", "MODE"],
+            "readonly_root_filesystem": True,
+            "init_process_enabled": True,
+            "mount_points": [
+                {"source_volume": "data", "container_path": "/data", "read_only": False}
+            ],
+            "source": src("ecs.yaml", 40, f"{containers}/0"),
+        },
+        {
+            "name": "sidecar",
+            "image": "public.ecr.aws/aws-observability/aws-otel-collector",
+            "essential": True,
+            "log_driver": None,
+            "log_options": {},
+            "secrets": [],
+            "repository_credentials": None,
+            "environment_names": [],
+            "readonly_root_filesystem": False,
+            "init_process_enabled": False,
+            "mount_points": [],
+            "source": src("ecs.yaml", 51, f"{containers}/1"),
+        },
+    ]
+    assert "AKIAEXAMPLESECRET" not in json.dumps(result)  # environment values never enter the model
+    assert result["services"]["Service"] == {
+        "id": "Service",
+        "name": "Service",
+        "source": src("ecs.yaml", 53, "/Resources/Service"),
+        "kind": "service",
+        "cluster": "Cluster",  # by its ClusterName
+        "task_definition": "TD",  # by its family
+        "launch_type": "FARGATE",
+        "capacity_provider_strategy": [{"capacity_provider": "FARGATE", "weight": 0, "base": 0}],
+        "platform_version": "1.4.0",
+        "enable_execute_command": True,
+        "network": {"subnets": ["subnet-1"], "security_groups": [], "assign_public_ip": "ENABLED"},
+    }
+    elsewhere = result["services"]["Elsewhere"]
+    assert (elsewhere["cluster"], elsewhere["task_definition"], elsewhere["network"]) == (
+        "arn:aws:ecs:us-east-1:123456789012:cluster/other",
+        "arn:aws:ecs:us-east-1:123456789012:task-definition/other:1",
+        None,
+    )
+    assert (elsewhere["launch_type"], elsewhere["capacity_provider_strategy"]) == (None, None)
+    assert elsewhere["enable_execute_command"] is False
+
+
+# --- across templates ----------------------------------------------------------------------
+
+ONE_VPC = t(
+    """
+    Resources:
+      Vpc:
+        Type: AWS::EC2::VPC
+        Properties: {CidrBlock: 10.0.0.0/16}
+      Subnet:
+        Type: AWS::EC2::Subnet
+        Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.0.0/24}
+    """
+)
+
+
+def test_a_logical_id_used_in_two_files_is_qualified_by_the_file(tmp_path: Path) -> None:
+    other = ONE_VPC.replace("  Subnet:", "  Other:")
+    result = model(build(tmp_path, {"a/net.yaml": ONE_VPC, "b.yaml": other}))
+    assert sorted(result["vpcs"]) == ["a/net.yaml#Vpc", "b.yaml#Vpc"]
+    assert result["subnets"]["Subnet"]["vpc"] == "a/net.yaml#Vpc"
+    assert result["subnets"]["Other"]["vpc"] == "b.yaml#Vpc"
+    assert result["subnets"]["Subnet"]["route_table"] == "a/net.yaml#Vpc/main-route-table"
+    assert result["vpcs"]["b.yaml#Vpc"]["name"] == "Vpc"
+
+
+def _copy(fixture: Path, root: Path) -> Path:
+    shutil.copytree(fixture, root, dirs_exist_ok=True)
+    return root
+
+
+IMPORTED = "/Resources/Service/Properties/NetworkConfiguration/AwsvpcConfiguration/SecurityGroups"
+
+
+def test_imports_link_to_the_one_export_that_matches_with_the_stack_name_open(
+    tmp_path: Path,
+) -> None:
+    root = _copy(CFN_FIXTURES / "imports", tmp_path)
+    fragment = build(root, paths=[root / "network.yaml", root / "service.yaml"])
+    assert errors(fragment) == []
+    network = model(fragment)["services"]["Service"]["network"]
+    assert network["subnets"] == ["SubnetA", "SubnetB"]  # a joined list, split again: the ids
+    assert network["security_groups"] == [
+        "TaskSG",
+        unknown(
+            "no scanned template exports prod:Missing",
+            "Fn::ImportValue prod:Missing",
+            "service.yaml",
+            19,
+            f"{IMPORTED}/1",
+        ),
+        unknown(
+            "the name this Fn::ImportValue imports is not settled: " + NO_DEFAULT.format("Unset"),
+            "Fn::ImportValue ${Unset}:TaskSG",
+            "service.yaml",
+            20,
+            f"{IMPORTED}/2",
+        ),
+        "TaskSG",  # prod-prod: both stack-name parts are the same name
+        unknown(
+            "no scanned template exports prod-dev",
+            "Fn::ImportValue prod-dev",
+            "service.yaml",
+            22,
+            f"{IMPORTED}/4",
+        ),
+    ]
+    linked = (
+        "the only scanned export that matches when its stack name is left open "
+        "(pass --stack-name to say so)"
+    )
+    stack = "${AWS::StackName}"
+    assert fragment.notices == [
+        f"service.yaml:16: Fn::ImportValue prod:Subnets linked to the export {stack}:Subnets of "
+        f"network.yaml:21, {linked}",
+        f"service.yaml:18: Fn::ImportValue prod:TaskSG linked to the export {stack}:TaskSG of "
+        f"network.yaml:25, {linked}",
+        f"service.yaml:21: Fn::ImportValue prod-prod linked to the export {stack}-{stack} of "
+        f"network.yaml:29, {linked}",
+    ]
+
+
+def test_imports_that_match_two_exports_stay_unknown(tmp_path: Path) -> None:
+    root = _copy(CFN_FIXTURES / "imports", tmp_path)
+    fragment = build(root)
+    groups = model(fragment)["services"]["Service"]["network"]["security_groups"]
+    assert groups[0] == unknown(
+        "2 scanned exports match prod:TaskSG (network.yaml:25, other-network.yaml:11); "
+        "pass --stack-name to choose",
+        "Fn::ImportValue prod:TaskSG",
+        "service.yaml",
+        18,
+        f"{IMPORTED}/0",
+    )
+
+
+def test_stack_names_make_exports_exact(tmp_path: Path) -> None:
+    root = _copy(CFN_FIXTURES / "imports", tmp_path)
+    fragment = build(root, stack_names={"network.yaml": "prod", "other-network.yaml": "dev"})
+    network = model(fragment)["services"]["Service"]["network"]
+    assert network["subnets"] == ["SubnetA", "SubnetB"]
+    assert network["security_groups"][0] == "TaskSG"
+    assert fragment.notices == []
+    fragment = build(root, stack_names={"network.yaml": "staging"})
+    groups = model(fragment)["services"]["Service"]["network"]["security_groups"]
+    assert groups[0] == "OtherSG"  # other-network.yaml's name is still open, and the only match
+
+
+# --- nested stacks -------------------------------------------------------------------------
+
+
+def test_the_isolated_vpc_group_resolves_through_nested_stacks(tmp_path: Path) -> None:
+    root = _copy(ISOLATED_GROUP, tmp_path)
+    fragment = build(root)
+    assert errors(fragment) == [] and fragment.notices == []
+    result = model(fragment)
+    service = result["services"]["Service"]
+    assert service["source"] == src("private-service.yml", 73, "/Resources/Service")
+    assert service["network"] == {
+        "subnets": ["PrivateSubnetOne", "PrivateSubnetTwo"],  # the VPC template's subnets
+        "security_groups": ["ServiceSecurityGroup"],
+        "assign_public_ip": "DISABLED",
+    }
+    assert (service["cluster"], service["task_definition"]) == ("ECSCluster", "TaskDefinition")
+    assert result["subnets"]["PrivateSubnetOne"]["source"]["file"] == "isolated-vpc.yml"
+    assert result["security_groups"]["ServiceSecurityGroup"]["vpc"] == "VPC"
+    td = result["task_definitions"]["TaskDefinition"]
+    assert td["execution_role"] == "ECSTaskExecutionRole"
+    assert td["containers"][0]["image"] == unknown(
+        NO_DEFAULT.format("ImageUri"),
+        "Parameter ImageUri of parent.yml",
+        "parent.yml",
+        6,
+        "/Parameters/ImageUri",
+    )
+    # The service template opens the endpoints' group to the service's group.
+    shared = result["security_groups"]["SecurityGroup"]
+    assert [
+        (r["security_group"], r["source"]["file"], r["source"]["line"]) for r in shared["ingress"]
+    ] == [
+        ("SecurityGroup", "isolated-vpc.yml", 104),
+        ("ServiceSecurityGroup", "private-service.yml", 101),
+    ]
+    # Each nested template is built once, in its parent's context.
+    assert list(result["vpcs"]) == ["VPC"] and list(result["services"]) == ["Service"]
+    assert sorted(e for e, v in result["vpc_endpoints"].items() if v["type"] == "Interface") == [
+        "CloudWatchLogsEndpoint",
+        "EcrApiEndpoint",
+        "EcrDkrEndpoint",
+        "SecretsManagerEndpoint",
+        "SsmEndpoint",
+        "SsmMessagesEndpoint",
+    ]  # the ECS-on-EC2 endpoints' condition is false
+
+
+def test_parameters_reach_nested_templates(tmp_path: Path) -> None:
+    root = _copy(ISOLATED_GROUP, tmp_path)
+    fragment = build(
+        root,
+        region="eu-west-1",
+        parameters={(None, "ImageUri"): "1.dkr.ecr.eu-west-1.amazonaws.com/app:1"},
+    )
+    result = model(fragment)
+    container = result["task_definitions"]["TaskDefinition"]["containers"][0]
+    assert container["image"] == "1.dkr.ecr.eu-west-1.amazonaws.com/app:1"
+    assert container["log_options"]["awslogs-region"] == "eu-west-1"
+    assert result["vpc_endpoints"]["EcrDkrEndpoint"]["service_region"] == "eu-west-1"
+
+
+def test_a_nested_template_scanned_alone_is_a_stack_of_its_own(tmp_path: Path) -> None:
+    root = _copy(ISOLATED_GROUP, tmp_path)
+    fragment = build(root, paths=[root / "private-service.yml"])
+    network = model(fragment)["services"]["Service"]["network"]
+    assert network["subnets"] == unknown(
+        NO_DEFAULT.format("PrivateSubnetIds"),
+        "Parameter PrivateSubnetIds",
+        "private-service.yml",
+        10,
+        "/Parameters/PrivateSubnetIds",
+    )
+
+
+def test_a_nested_template_not_scanned_is_read_from_disk(tmp_path: Path) -> None:
+    root = _copy(ISOLATED_GROUP, tmp_path)
+    fragment = build(root, paths=[root / "parent.yml"])
+    assert errors(fragment) == []
+    assert model(fragment)["services"]["Service"]["network"]["subnets"] == [
+        "PrivateSubnetOne",
+        "PrivateSubnetTwo",
+    ]
+
+
+def test_nested_templates_twice_outside_the_root_and_by_url(tmp_path: Path) -> None:
+    _copy(CFN_FIXTURES, tmp_path)
+    root = tmp_path / "nested"
+    fragment = build(root)
+    assert errors(fragment) == []
+    assert fragment.notices == [
+        "parent.yaml:30: nested stack Outside is not analysed: ../imports/network.yaml is "
+        f"outside the scanned root {root}",
+        "parent.yaml:34: nested stack Remote is not analysed: its TemplateURL is not a local "
+        "relative path (URLs are never fetched)",
+    ]
+    result = model(fragment)
+    blue, green = "child.yaml@parent.yaml#Blue", "child.yaml@parent.yaml#Green"
+    assert {k: v["cidr_blocks"] for k, v in result["vpcs"].items()} == {
+        f"{blue}#Vpc": ["10.0.0.0/16"],
+        f"{green}#Vpc": ["10.1.0.0/16"],
+    }  # Skipped's condition is false: not created
+    assert result["subnets"][f"{blue}#Subnet"]["cidr"] == "10.0.0.0/24"
+    assert result["subnets"][f"{blue}#Subnet"]["name"] == "Subnet"
+    assert result["services"]["Service"]["network"]["subnets"] == [
+        f"{blue}#Subnet",
+        f"{green}#Subnet",
+        unknown(
+            "the template of nested stack Remote is not in the scanned inputs",
+            "Remote.Outputs.Subnet",
+            "parent.yaml",
+            41,
+            "/Resources/Service/Properties/NetworkConfiguration/AwsvpcConfiguration/Subnets/2",
+        ),
+    ]
+
+
+def test_a_missing_nested_template_is_a_notice(tmp_path: Path) -> None:
+    text = t(
+        """
+        Resources:
+          App:
+            Type: AWS::Serverless::Application
+            Properties:
+              Location: gone.yml
+        """
+    )
+    fragment = build(tmp_path, {"p.yaml": text})
+    assert errors(fragment) == []
+    assert fragment.notices == [
+        "p.yaml:5: nested stack App is not analysed: its template gone.yml is not there"
+    ]
+
+
+def test_nested_stacks_that_nest_each_other_are_an_error(tmp_path: Path) -> None:
+    root = _copy(CFN_FIXTURES / "cycle", tmp_path)
+    fragment = build(root)
+    assert errors(fragment) == [
+        "a.yaml:1: nested stacks form a cycle: this template (indirectly) nests itself",
+        "b.yaml:1: nested stacks form a cycle: this template (indirectly) nests itself",
+    ]
+
+
+# --- the public corpus ---------------------------------------------------------------------
+
+CORPUS_FILES = sorted(CORPUS.iterdir())
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name[:70])
+def test_every_corpus_template_builds_alone_without_error(tmp_path: Path, path: Path) -> None:
+    shutil.copy(path, tmp_path / path.name)
+    fragment = build(tmp_path)
+    assert errors(fragment) == []
+    model(fragment)  # valid against the model's schema
+
+
+def test_the_whole_corpus_builds_together(tmp_path: Path) -> None:
+    root = _copy(CORPUS, tmp_path)
+    fragment = build(root, region="us-east-1")
+    assert errors(fragment) == []
+    result = model(fragment)
+    assert {
+        k: len(result[k])
+        for k in ("vpcs", "subnets", "services", "task_definitions", "vpc_endpoints")
+    } == {
+        "vpcs": 9,
+        "subnets": 26,
+        "services": 12,
+        "task_definitions": 12,
+        "vpc_endpoints": 21,
+    }
+
+
+def test_cdk_output_builds_with_its_long_form_intrinsics(tmp_path: Path) -> None:
+    cdk = next(p for p in CORPUS_FILES if p.name.startswith("aws__aws-cdk"))
+    shutil.copy(cdk, tmp_path / "stack.template.json")
+    result = model(build(tmp_path, region="us-east-1"))
+    service = result["services"]["IsolatedQueueServiceQueueProcessingFargateServiceE868AEE1"]
+    assert service["network"] == {
+        "subnets": ["VPCIsolatedSubnet1SubnetEBD00FC6", "VPCIsolatedSubnet2Subnet4B1C8CAA"],
+        "security_groups": ["MyCustomSGDE27C661"],
+        "assign_public_ip": "DISABLED",
+    }
+    assert result["subnets"]["VPCIsolatedSubnet1SubnetEBD00FC6"]["route_table"] == (
+        "VPCIsolatedSubnet1RouteTableEB156210"
+    )
+    td = result["task_definitions"][service["task_definition"]]
+    assert (td["cpu"], td["memory"], td["execution_role"]) == (
+        256,
+        512,
+        "IsolatedQueueServiceQueueProcessingTaskDefExecutionRole1D7ACC77",
+    )
+    assert td["containers"][0]["image"]["ref"] == "AWS::AccountId"  # ${AWS::AccountId}.dkr.ecr...
+    endpoints = {(e["service"], e["type"]) for e in result["vpc_endpoints"].values()}
+    assert endpoints == {
+        ("s3", "Gateway"),
+        ("sqs", "Interface"),
+        ("ecr.api", "Interface"),
+        ("ecr.dkr", "Interface"),
+        ("logs", "Interface"),
+    }
+
+
+# --- values the inputs do not settle -------------------------------------------------------
+
+UNSETTLED_TEMPLATE = (CFN_FIXTURES / "unsettled.yaml").read_text(encoding="utf-8")
+
+
+def test_unsettled_values_become_unknowns_never_guesses(tmp_path: Path) -> None:
+    fragment = build(tmp_path, {"u.yaml": UNSETTLED_TEMPLATE})
+    assert errors(fragment) == []
+    result = model(fragment)
+    open_param = unknown(
+        NO_DEFAULT.format("Open"), "Parameter Open", "u.yaml", 3, "/Parameters/Open"
+    )
+    vpc_param = unknown(NO_DEFAULT.format("Vpc"), "Parameter Vpc", "u.yaml", 4, "/Parameters/Vpc")
+    group = result["security_groups"]["NoVpc"]
+    assert group["vpc"] == unknown(
+        "a security group without VpcId is in the account's default VPC, which is not in the "
+        "inputs",
+        "default VPC",
+        "u.yaml",
+        12,
+        "/Resources/NoVpc",
+    )
+    maybe = dict(
+        open_param,
+        unknown="it depends on condition Maybe, which is not settled: " + NO_DEFAULT.format("Open"),
+    )
+    assert group["egress"] == [
+        {
+            "protocol": maybe,
+            "from_port": maybe,
+            "to_port": maybe,
+            "cidr": maybe,
+            "ipv6_cidr": None,
+            "security_group": None,
+            "prefix_list": None,
+            "source": src("u.yaml", 16, "/Resources/NoVpc/Properties/SecurityGroupEgress"),
+        }
+    ]
+    assert result["route_tables"]["RT"]["routes"][0]["destination"] == unknown(
+        "VPC vpc-123 is not in the scanned inputs", "VPC vpc-123", "u.yaml", 17, "/Resources/RT"
+    )
+    assert result["route_tables"]["OpenRT"]["routes"][0]["destination"] == vpc_param
+    subnet = result["subnets"]["Subnet"]
+    assert subnet["route_table"] == unknown(
+        "subnet Subnet has several route table associations (u.yaml:26, u.yaml:27)",
+        "route table of subnet Subnet",
+        "u.yaml",
+        26,
+        "/Resources/A1",
+    )
+    assert (
+        subnet["nacl"] == "vpc-123/default-nacl"
+    )  # not in the inputs: the policies call it unknown
+    assert result["subnets"]["OpenSubnet"]["route_table"] == vpc_param
+    endpoint = result["vpc_endpoints"]["Endpoint"]
+    assert endpoint["service"] == open_param
+    assert endpoint["service_region"] == unknown(
+        REGION_WHY, "AWS::Region", "u.yaml", 36, "/Resources/Endpoint/Properties/ServiceName"
+    )
+    assert endpoint["security_groups"] == [vpc_param]  # the default group of a VPC not settled
+    td = result["task_definitions"]["TD"]
+    assert (td["cpu"], td["cpu_raw"], td["memory"], td["memory_raw"]) == (
+        open_param,
+        open_param,
+        None,
+        None,
+    )
+    assert td["containers"] == []
+    assert td["volumes"][0]["efs"]["file_system"] == unknown(
+        "Fn::Transform is evaluated by CloudFormation at deploy time",
+        "Fn::Transform u.yaml/Resources/TD/Properties/Volumes/0/EFSVolumeConfiguration/"
+        "FilesystemId",
+        "u.yaml",
+        43,
+        "/Resources/TD/Properties/Volumes/0/EFSVolumeConfiguration/FilesystemId",
+    )
+    assert fragment.notices == [
+        "u.yaml:8: Fn::ForEach::Queues (AWS::LanguageExtensions) is not expanded; the resources "
+        "it makes are not analysed",
+        "u.yaml:42: the containers of TD are not settled (it depends on condition Maybe, which "
+        "is not settled: " + NO_DEFAULT.format("Open") + "); they are not analysed",
+    ]
+
+
+# --- any template: errors or a valid model, never a traceback --------------------------------
+
+
+_NAMES = st.sampled_from(
+    ["P", "L", "R", "S", "AWS::Region", "AWS::NoValue", "AWS::StackName", "Nope"]
+)
+_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 70000),
+    st.sampled_from(
+        ["", "tcp", "-1", "10.0.0.0/16", "::/0", "a,b", "${P}", "${R.Arn}", "ENABLED", "x.y"]
+    ),
+    _NAMES,
+)
+
+
+def _functions(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Intrinsic functions, mostly with the right shape of arguments (so templates get built),
+    sometimes with anything."""
+
+    def call(name: str, arg: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+        return arg.map(lambda a: {name: a})
+
+    return st.one_of(
+        call("Ref", _NAMES),
+        call(
+            "Fn::GetAtt",
+            st.tuples(
+                st.sampled_from(["R", "S", "Nope"]),
+                st.sampled_from(["Arn", "GroupId", "CidrBlock", "VpcId", "X"]),
+            ).map(list),
+        ),
+        call(
+            "Fn::Sub",
+            st.sampled_from(["${P}-${AWS::Region}", "${R}", "${S.Arn}", "${!x}", "${Nope}"]),
+        ),
+        call("Fn::If", st.tuples(st.sampled_from(["C", "Nope"]), inner, inner).map(list)),
+        call("Fn::Join", st.tuples(st.just(","), st.lists(inner, max_size=3)).map(list)),
+        call(
+            "Fn::Select",
+            st.tuples(
+                st.integers(0, 2), st.one_of(st.lists(inner, max_size=3), call("Ref", st.just("L")))
+            ).map(list),
+        ),
+        call("Fn::Split", st.tuples(st.just(","), inner).map(list)),
+        call("Fn::FindInMap", st.just(["M", "a", "b"])),
+        call("Fn::ImportValue", st.sampled_from(["e", "missing"])),
+        call("Fn::Cidr", st.just(["10.0.0.0/16", 2, 8])),
+        call("Fn::GetAZs", st.just("")),
+        call("Fn::Base64", inner),
+        st.builds(
+            lambda f, v: {f: v},
+            st.sampled_from(
+                [
+                    "Ref",
+                    "Fn::GetAtt",
+                    "Fn::Sub",
+                    "Fn::If",
+                    "Fn::Join",
+                    "Fn::Nope",
+                    "Fn::Length",
+                    "Fn::Transform",
+                    "Condition",
+                ]
+            ),
+            inner,
+        ),
+    )
+
+
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "a",
+                    "Name",
+                    "Image",
+                    "CidrIp",
+                    "IpProtocol",
+                    "Value",
+                    "Subnets",
+                    "AwsvpcConfiguration",
+                ]
+            ),
+            inner,
+            max_size=4,
+        ),
+        _functions(inner),
+    ),
+    max_leaves=12,
+)
+_CONDITIONS = st.recursive(
+    st.one_of(
+        st.tuples(
+            st.sampled_from([{"Ref": "P"}, "v", True, {"Ref": "AWS::Region"}]),
+            st.sampled_from(["v", "w", True]),
+        ).map(lambda p: {"Fn::Equals": list(p)}),
+        st.just({"Condition": "C"}),
+        _VALUES,
+    ),
+    lambda inner: st.one_of(
+        inner.map(lambda c: {"Fn::Not": [c]}),
+        st.lists(inner, min_size=2, max_size=3).map(lambda cs: {"Fn::And": cs}),
+        st.lists(inner, min_size=2, max_size=3).map(lambda cs: {"Fn::Or": cs}),
+    ),
+    max_leaves=4,
+)
+_PROPERTIES = {
+    "AWS::EC2::VPC": ["CidrBlock", "EnableDnsSupport"],
+    "AWS::EC2::Subnet": ["VpcId", "CidrBlock"],
+    "AWS::EC2::SecurityGroup": ["VpcId", "SecurityGroupIngress", "SecurityGroupEgress"],
+    "AWS::EC2::Route": ["RouteTableId", "GatewayId", "DestinationCidrBlock"],
+    "AWS::EC2::NetworkAclEntry": [
+        "NetworkAclId",
+        "Protocol",
+        "PortRange",
+        "CidrBlock",
+        "RuleNumber",
+    ],
+    "AWS::EC2::VPCEndpoint": ["VpcId", "ServiceName", "SubnetIds", "PolicyDocument"],
+    "AWS::IAM::Role": ["AssumeRolePolicyDocument", "Policies", "ManagedPolicyArns"],
+    "AWS::ECS::TaskDefinition": ["Cpu", "ContainerDefinitions", "TaskRoleArn", "Volumes"],
+    "AWS::ECS::Service": ["Cluster", "TaskDefinition", "NetworkConfiguration"],
+    "AWS::ECS::Cluster": ["DefaultCapacityProviderStrategy", "Configuration"],
+}
+
+
+def _validator() -> Any:
+    """The model's schema, but with `document` as anyOf: as shipped, its oneOf of `object` and
+    `unknown` rejects an unknown document (an unknown is an object too). Reported to the lead;
+    once fixed, this change does nothing."""
+    import jsonschema
+
+    schema = json.loads(
+        (Path(__file__).parents[2] / "scanner" / "model" / "model.schema.json").read_text()
+    )
+    document = schema["$defs"]["document"]
+    schema["$defs"]["document"] = {"anyOf": document.get("oneOf", document.get("anyOf"))}
+    return jsonschema.Draft202012Validator(schema)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=st.sampled_from(sorted(_PROPERTIES)),
+    values=st.lists(_VALUES, min_size=1, max_size=4),
+    condition=_CONDITIONS,
+)
+def test_any_template_gives_errors_or_a_valid_model(
+    kind: str, values: list[Any], condition: Any
+) -> None:
+    properties = dict(zip(_PROPERTIES[kind], values, strict=False))
+    data = {
+        "Parameters": {
+            "P": {"Type": "String", "Default": "v"},
+            "L": {"Type": "CommaDelimitedList"},
+        },
+        "Conditions": {"C": condition},
+        "Mappings": {"M": {"a": {"b": "c"}}},
+        "Resources": {
+            "R": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "r"}},
+            "S": {"Type": kind, "Properties": properties},
+        },
+        "Outputs": {"O": {"Value": {"Ref": "S"}, "Export": {"Name": "e"}}},
+    }
+    loaded = LoadedFile(
+        path=Path("/r/t.yaml"), rel="t.yaml", kind="cloudformation", data=data, text="", named=True
+    )
+    fragment = SOURCE.build([loaded], BuildContext(root=Path("/r")))
+    # Whatever the input, the model fits the schema.
+    _validator().validate(build_model([fragment], "us-east-1"))
+    for error in fragment.errors:
+        assert error.file == "t.yaml"

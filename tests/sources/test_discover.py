@@ -1,0 +1,223 @@
+"""Which files a scan reads: DESIGN.md "What gets scanned"."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.sources.cloudformation import is_cloudformation
+from scanner.sources.discover import Discovery, discover, relative_name, scanned_root
+
+TEMPLATE = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Vpc:\n    Type: AWS::EC2::VPC\n"
+
+
+def _is_ecs(data: Any) -> bool:
+    return isinstance(data, dict) and "containerDefinitions" in data
+
+
+DETECTORS = {"cloudformation": is_cloudformation, "ecs": _is_ecs}
+
+
+def _write(root: Path, files: dict[str, str | bytes]) -> None:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+
+def _run(root: Path, *paths: str | Path) -> Discovery:
+    return discover([root / p for p in paths] or [root], root, DETECTORS)
+
+
+def _errors(found: Discovery) -> list[tuple[str, int | None, str]]:
+    return [(e.file, e.line, e.message) for e in found.errors]
+
+
+def test_a_directory_is_walked_in_name_order_skipping_dot_directories(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "b.yaml": TEMPLATE,
+            "a/z.yml": TEMPLATE,
+            "a/b.json": '{"Resources": {}}',
+            "a.template": TEMPLATE,
+            ".github/ci.yaml": TEMPLATE,
+            "x/.hidden/t.yaml": TEMPLATE,
+            "x/.dot.yaml": TEMPLATE,  # a dot-file is read; only dot-directories are skipped
+            "notes.txt": TEMPLATE,  # not a template suffix: not read when walking
+            "ecs.json": '{"family": "f", "containerDefinitions": []}',
+        },
+    )
+    found = _run(tmp_path, ".")
+    assert [(f.rel, f.kind, f.named) for f in found.files] == [
+        ("a/b.json", "cloudformation", False),
+        ("a/z.yml", "cloudformation", False),
+        ("a.template", "cloudformation", False),
+        ("b.yaml", "cloudformation", False),
+        ("ecs.json", "ecs", False),
+        ("x/.dot.yaml", "cloudformation", False),
+    ]
+    assert found.errors == [] and found.notices == []
+    first = found.files[0]
+    assert first.path == tmp_path / "a" / "b.json" and first.text == '{"Resources": {}}'
+    assert first.data == {"Resources": {}}
+
+
+def test_a_named_file_of_any_extension_is_read(tmp_path: Path) -> None:
+    _write(tmp_path, {"stack.cfn": TEMPLATE})
+    found = _run(tmp_path, "stack.cfn")
+    assert [(f.rel, f.kind, f.named) for f in found.files] == [
+        ("stack.cfn", "cloudformation", True)
+    ]
+
+
+def test_a_file_reached_twice_is_read_once_and_counts_as_named(tmp_path: Path) -> None:
+    _write(tmp_path, {"t/a.yaml": TEMPLATE})
+    found = _run(tmp_path, "t", "t/a.yaml", "t/../t/a.yaml")
+    assert [(f.rel, f.named) for f in found.files] == [("t/a.yaml", True)]
+
+
+def test_symlinked_directories_are_not_followed(tmp_path: Path) -> None:
+    _write(tmp_path, {"real/a.yaml": TEMPLATE})
+    (tmp_path / "scan").mkdir()
+    (tmp_path / "scan" / "link").symlink_to(tmp_path / "real", target_is_directory=True)
+    (tmp_path / "scan" / "file.yaml").symlink_to(tmp_path / "real" / "a.yaml")
+    found = _run(tmp_path, "scan")
+    assert [f.rel for f in found.files] == ["scan/file.yaml"]
+    assert found.notices == [
+        f"{(tmp_path / 'scan' / 'link').as_posix()}: skipped: a symbolic link to a directory"
+    ]
+
+
+def test_other_files_that_parse_are_skipped_with_a_notice(tmp_path: Path) -> None:
+    _write(tmp_path, {"ci.yaml": "on: push\n", "empty.yml": "", "list.json": "[1, 2]"})
+    found = _run(tmp_path, ".")
+    assert found.files == [] and found.errors == []
+    assert found.notices == [
+        f"{name}: skipped: not a CloudFormation template, ECS JSON file or Terraform plan"
+        for name in ("ci.yaml", "empty.yml", "list.json")
+    ]
+
+
+def test_a_named_file_that_is_no_template_is_a_notice_too(tmp_path: Path) -> None:
+    _write(tmp_path, {"values.yaml": "replicas: 3\n"})
+    found = _run(tmp_path, "values.yaml")
+    assert found.errors == [] and len(found.notices) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "message"),
+    [
+        ("named.txt", "a: [\n", 2, "not valid YAML"),
+        ("bad.template", "a: [\n", 2, "not valid YAML"),
+        ("looks.yaml", "Resources:\n  X: [\n", 3, "not valid YAML"),
+        (
+            "format.json",
+            '{"AWSTemplateFormatVersion": "2010-09-09",\n "a": [}',
+            2,
+            "not valid JSON",
+        ),
+    ],
+)
+def test_an_unparsable_template_is_an_error_with_its_line(
+    tmp_path: Path, name: str, text: str, line: int, message: str
+) -> None:
+    _write(tmp_path, {name: text})
+    found = _run(tmp_path, name) if name == "named.txt" else _run(tmp_path, ".")
+    assert [(e.file, e.line) for e in found.errors] == [(name, line)]
+    assert found.errors[0].message.startswith(message)
+    assert found.files == [] and found.notices == []
+
+
+def test_an_unparsable_file_that_is_no_template_is_skipped_when_walking(tmp_path: Path) -> None:
+    _write(tmp_path, {"chart/values.yaml": "a: {{ .Values.x }}\n"})
+    found = _run(tmp_path, ".")
+    assert found.errors == []
+    assert found.notices == [
+        "chart/values.yaml: skipped: not valid YAML or JSON (line 1: a mapping key must be a "
+        "string or number)"
+    ]
+
+
+def test_a_path_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    found = discover([tmp_path / "nope.yaml"], tmp_path, DETECTORS)
+    assert _errors(found) == [
+        ((tmp_path / "nope.yaml").as_posix(), None, "no such file or directory")
+    ]
+
+
+def test_non_utf8_and_unreadable_files_are_errors(tmp_path: Path) -> None:
+    _write(tmp_path, {"latin.yaml": b"Resources:\n  # caf\xe9\n", "locked.yaml": TEMPLATE})
+    (tmp_path / "locked.yaml").chmod(0)
+    try:
+        found = _run(tmp_path, ".")
+    finally:
+        (tmp_path / "locked.yaml").chmod(0o644)
+    errors = _errors(found)
+    assert errors[0] == ("latin.yaml", 2, "not UTF-8 text (byte 0xe9 at offset 18)")
+    if os.geteuid() != 0:  # root reads anything
+        assert errors[1] == ("locked.yaml", None, "cannot read: Permission denied")
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    _write(tmp_path, {"bom.yaml": "\ufeff" + TEMPLATE})
+    found = _run(tmp_path, "bom.yaml")
+    assert [f.kind for f in found.files] == ["cloudformation"] and found.errors == []
+
+
+def test_files_over_20_mb_are_errors_and_not_read(tmp_path: Path) -> None:
+    big = tmp_path / "big.json"
+    with big.open("wb") as handle:
+        handle.truncate(20 * 1024 * 1024 + 1)  # sparse: nothing is written
+    found = _run(tmp_path, "big.json")
+    assert _errors(found) == [("big.json", None, "file is 20.0 MB, over the 20 MB limit; not read")]
+
+
+def test_rel_is_relative_to_the_root_or_the_path_as_given(tmp_path: Path) -> None:
+    root, outside = tmp_path / "repo", tmp_path / "elsewhere"
+    _write(root, {"t/a.yaml": TEMPLATE})
+    _write(outside, {"b.yaml": TEMPLATE})
+    found = discover([root / "t" / "a.yaml", outside / "b.yaml"], root, DETECTORS)
+    assert [f.rel for f in found.files] == ["t/a.yaml", (outside / "b.yaml").as_posix()]
+    assert relative_name(Path("t/a.yaml"), Path(".")) == "t/a.yaml"
+
+
+def test_the_first_detector_that_claims_a_file_names_its_kind(tmp_path: Path) -> None:
+    _write(tmp_path, {"both.json": '{"Resources": {}, "containerDefinitions": []}'})
+    found = discover([tmp_path], tmp_path, {"ecs": _is_ecs, "cloudformation": is_cloudformation})
+    assert [f.kind for f in found.files] == ["ecs"]
+
+
+def test_scanned_root_is_the_git_work_tree_else_the_directory(tmp_path: Path) -> None:
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    (tmp_path / "repo" / "a" / "b").mkdir(parents=True)
+    (tmp_path / "wt" / "c").mkdir(parents=True)
+    (tmp_path / "wt" / ".git").write_text("gitdir: /elsewhere\n")  # a worktree's .git is a file
+    (tmp_path / "plain").mkdir()
+    assert scanned_root(tmp_path / "repo" / "a" / "b") == tmp_path / "repo"
+    assert scanned_root(tmp_path / "wt" / "c") == tmp_path / "wt"
+    plain = tmp_path / "plain"
+    expected = plain if not any((p / ".git").exists() for p in plain.parents) else None
+    if expected is not None:
+        assert scanned_root(plain) == plain
+
+
+@pytest.mark.parametrize(
+    ("data", "claimed"),
+    [
+        ({"Resources": {"A": {"Type": "AWS::SNS::Topic"}}}, True),
+        ({"AWSTemplateFormatVersion": "2010-09-09"}, True),
+        ({"Resources": "not a map"}, False),
+        ({"resources": {}}, False),
+        (["Resources"], False),
+        (None, False),
+    ],
+)
+def test_is_cloudformation(data: Any, claimed: bool) -> None:
+    assert is_cloudformation(data) is claimed

@@ -1,0 +1,296 @@
+"""The YAML/JSON loader: short-form tags, line numbers, errors, and cfn-lint's decoder as oracle."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from scanner.errors import SourceError
+from scanner.sources import yamlload
+from scanner.sources.yamlload import LineDict, LineList, LineStr, key_line, line_of, parse
+
+CORPUS = Path(__file__).parent.parent / "fixtures" / "corpus" / "cloudformation"
+CORPUS_FILES = sorted(CORPUS.iterdir())
+
+
+def test_corpus_is_there() -> None:
+    assert len(CORPUS_FILES) == 24
+
+
+def test_uses_the_c_loader_when_pyyaml_has_it() -> None:
+    # Measured ten times faster on a real template; both keep line marks.
+    if getattr(yaml, "CSafeLoader", None) is not None:
+        assert yamlload._BaseLoader is yaml.CSafeLoader
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("!Ref Foo", {"Ref": "Foo"}),
+        ("!Condition IsProd", {"Condition": "IsProd"}),
+        ("!GetAtt Vpc.CidrBlock", {"Fn::GetAtt": ["Vpc", "CidrBlock"]}),
+        ("!GetAtt Stack.Outputs.VpcId", {"Fn::GetAtt": ["Stack", "Outputs.VpcId"]}),
+        ("!GetAtt [Vpc, CidrBlock]", {"Fn::GetAtt": ["Vpc", "CidrBlock"]}),
+        ("!Sub 'x-${A}'", {"Fn::Sub": "x-${A}"}),
+        ("!Sub ['${A}', {A: 1}]", {"Fn::Sub": ["${A}", {"A": 1}]}),
+        ("!If [C, 1, 2]", {"Fn::If": ["C", 1, 2]}),
+        ("!Select [0, !GetAZs '']", {"Fn::Select": [0, {"Fn::GetAZs": ""}]}),
+        ("!Join [',', [a, b]]", {"Fn::Join": [",", ["a", "b"]]}),
+        ("!Split [',', 'a,b']", {"Fn::Split": [",", "a,b"]}),
+        ("!FindInMap [M, a, b]", {"Fn::FindInMap": ["M", "a", "b"]}),
+        ("!ImportValue prod:VpcId", {"Fn::ImportValue": "prod:VpcId"}),
+        ("!Cidr [10.0.0.0/16, 2, 8]", {"Fn::Cidr": ["10.0.0.0/16", 2, 8]}),
+        ("!Base64 text", {"Fn::Base64": "text"}),
+        ("!Equals [a, b]", {"Fn::Equals": ["a", "b"]}),
+        (
+            "!And [!Condition A, !Condition B]",
+            {"Fn::And": [{"Condition": "A"}, {"Condition": "B"}]},
+        ),
+        ("!Or [!Condition A, !Condition B]", {"Fn::Or": [{"Condition": "A"}, {"Condition": "B"}]}),
+        ("!Not [!Condition A]", {"Fn::Not": [{"Condition": "A"}]}),
+        ("!Transform {Name: M}", {"Fn::Transform": {"Name": "M"}}),
+        ("!Unheard x", {"Fn::Unheard": "x"}),
+    ],
+)
+def test_short_form_tags_become_the_long_form(text: str, expected: Any) -> None:
+    assert parse(f"key: {text}\n", "t.yaml") == {"key": expected}
+
+
+def test_every_mapping_sequence_and_string_has_its_line() -> None:
+    data = parse(
+        "Resources:\n"  # 1
+        "  Vpc:\n"  # 2
+        "    Type: AWS::EC2::VPC\n"  # 3
+        "    Properties:\n"  # 4
+        "      CidrBlock: !Ref Cidr\n"  # 5
+        "      Tags:\n"  # 6
+        "        - Key: Name\n"  # 7
+        "          Value: x\n",  # 8
+        "t.yaml",
+    )
+    vpc = data["Resources"]["Vpc"]
+    assert isinstance(data, LineDict) and isinstance(vpc["Properties"]["Tags"], LineList)
+    assert isinstance(vpc["Type"], LineStr)
+    assert (line_of(data), line_of(vpc), line_of(vpc["Type"])) == (1, 3, 3)
+    assert (key_line(data, "Resources"), key_line(data["Resources"], "Vpc")) == (1, 2)
+    assert line_of(vpc["Properties"]["CidrBlock"]) == 5  # the tag's node
+    assert line_of(vpc["Properties"]["CidrBlock"]["Ref"]) == 5
+    assert key_line(vpc["Properties"]["CidrBlock"], "Ref") == 5
+    assert line_of(vpc["Properties"]["Tags"]) == 7
+    assert line_of(vpc["Properties"]["Tags"][0]) == 7
+    assert key_line(vpc["Properties"]["Tags"][0], "Value") == 8
+
+
+def test_numbers_booleans_and_null_are_plain_and_have_no_line() -> None:
+    data = parse("a: 1\nb: true\nc: ~\nd: 1.5\n", "t.yaml")
+    assert data == {"a": 1, "b": True, "c": None, "d": 1.5}
+    assert [line_of(v) for v in data.values()] == [None, None, None, None]
+    assert key_line(data, "d") == 4
+    assert line_of("plain") is None and key_line({"a": 1}, "a") is None
+
+
+def test_an_unquoted_date_stays_a_string() -> None:
+    assert parse("AWSTemplateFormatVersion: 2010-09-09\n", "t.yaml") == {
+        "AWSTemplateFormatVersion": "2010-09-09"
+    }
+
+
+def test_empty_text_is_none() -> None:
+    assert parse("", "t.yaml") is None
+
+
+def test_aliases_and_merge_keys_are_allowed() -> None:
+    data = parse("base: &b {A: 1, B: 2}\nuse: *b\nmerged:\n  <<: *b\n  B: 3\n", "t.yaml")
+    assert data == {"base": {"A": 1, "B": 2}, "use": {"A": 1, "B": 2}, "merged": {"A": 1, "B": 3}}
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("a: 1\nb:\n  c: 1\n  c: 2\n", 4, "duplicate key 'c' (first at line 3)"),
+        ("a: b: c\n", 1, "not valid YAML: mapping values are not allowed in this context"),
+        ("a:\n\tb: 1\n", 2, "not valid YAML: while scanning for the next token, found character"),
+        ("a: 'open\n", 2, "not valid YAML: while scanning a quoted scalar"),
+        ("a: *nope\n", 1, "not valid YAML: found undefined alias"),
+        ("a: &x [*x]\n", 1, "a YAML alias refers to a node that contains it"),
+        ("--- 1\n--- 2\n", 2, "not valid YAML: expected a single document"),
+        ("? [a]\n: 1\n", 1, "a mapping key must be a string or number"),
+    ],
+)
+def test_yaml_errors_name_the_line(text: str, line: int, message: str) -> None:
+    with pytest.raises(SourceError) as caught:
+        parse(text, "bad.yaml")
+    assert (caught.value.file, caught.value.line) == ("bad.yaml", line)
+    assert caught.value.message.startswith(message)
+
+
+def test_alias_bombs_are_refused() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 7)]
+    with pytest.raises(SourceError) as caught:
+        parse("\n".join(lines) + "\n", "bomb.yaml")
+    assert caught.value.line == 6  # a5 is the first to pass the limit
+    assert caught.value.message == (
+        "YAML aliases expand to more than 1,000,000 nodes; refusing to read it (an alias bomb?)"
+    )
+
+
+def test_a_few_aliases_under_the_limit_are_read() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 4)]
+    data = parse("\n".join(lines) + "\n", "ok.yaml")
+    assert len(data["a3"]) == 10 and data["a3"][0][0][0] == ["x"] * 10
+
+
+def test_deep_nesting_is_an_error_not_a_crash() -> None:
+    with pytest.raises(SourceError) as caught:
+        parse("a: " + "[" * 5000 + "]" * 5000 + "\n", "deep.yaml")
+    assert "nested more than 200 levels deep" in caught.value.message
+
+
+# --- JSON ---------------------------------------------------------------------------------
+
+
+def test_json_parses_through_the_same_function_with_lines() -> None:
+    data = parse('{\n  "Resources": {\n    "Vpc": {"Type": "AWS::EC2::VPC"}\n  }\n}\n', "t.json")
+    assert data == {"Resources": {"Vpc": {"Type": "AWS::EC2::VPC"}}}
+    assert (key_line(data, "Resources"), line_of(data["Resources"]["Vpc"])) == (2, 3)
+
+
+def test_json_numbers_with_an_exponent_are_numbers() -> None:
+    assert parse('{"a": [2e3, -1E-2, 10, "2e3"]}', "t.json") == {"a": [2000.0, -0.01, 10, "2e3"]}
+    assert parse("a: 2e3\n", "t.yaml") == {"a": "2e3"}  # YAML 1.1 keeps it a string
+
+
+@pytest.mark.parametrize(
+    "refused",
+    ['"\\ud83d\\ude00"', '"' + "k" * 1100 + '"'],  # a surrogate pair; a key YAML finds too long
+    ids=["surrogate-pair", "long-key"],
+)
+def test_json_that_yaml_rejects_falls_back_to_json_with_lines(refused: str) -> None:
+    text = (
+        '{\n\t"Resources": {\n\t\t"Vpc": {\n\t\t\t"Type": "AWS::EC2::VPC"\n\t\t}\n\t},\n'
+        f'\t"X": [1, {{"a": null}}],\n\t{refused}: {refused}\n}}'
+    )
+    with pytest.raises(SourceError):
+        yamlload._parse_yaml(text, "t.json")
+    data = parse(text, "t.json")
+    value = json.loads(refused)
+    assert data == {
+        "Resources": {"Vpc": {"Type": "AWS::EC2::VPC"}},
+        "X": [1, {"a": None}],
+        value: value,
+    }
+    assert key_line(data, value) == 8
+    assert isinstance(data["X"], LineList)
+    assert (line_of(data["Resources"]["Vpc"]), key_line(data["Resources"]["Vpc"], "Type")) == (3, 4)
+    assert (line_of(data["X"]), line_of(data["Resources"]["Vpc"]["Type"])) == (7, 4)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ('{\n\t"a": 1,\n\t"a": 2\n}', 3, "duplicate key 'a' (first at line 2)"),
+        ('{\n\t"a": [1,\n\t\n', 4, "not valid JSON: unexpected end of text"),
+        ('{\n\t"a" 1\n}', 2, "not valid JSON: expected ':'"),
+        ('{\n\t"a": 1\n}\n{}', 4, "not valid JSON: extra data after the document"),
+        ('{\n\t"a": "x\\q"\n}', 2, "not valid JSON: Invalid \\escape"),
+    ],
+)
+def test_json_errors_name_the_line(text: str, line: int, message: str) -> None:
+    with pytest.raises(SourceError) as caught:
+        parse(text, "bad.json")
+    assert (caught.value.line, caught.value.message) == (line, message)
+
+
+# --- cfn-lint's decoder as the oracle ------------------------------------------------------
+
+
+def _compare(mine: Any, theirs: Any, path: tuple[Any, ...], problems: list[str]) -> None:
+    mark = getattr(theirs, "start_mark", None)
+    if isinstance(theirs, dict):
+        if not isinstance(mine, dict) or list(mine) != list(theirs):
+            problems.append(f"{path}: keys differ")
+            return
+        if mark is not None and line_of(mine) != mark.line + 1:
+            problems.append(f"{path}: line {line_of(mine)} != {mark.line + 1}")
+        for key in theirs:
+            their_key = next(k for k in theirs if k == key)
+            key_mark = getattr(their_key, "start_mark", None)
+            if key_mark is not None and key_line(mine, key) != key_mark.line + 1:
+                problems.append(f"{(*path, key)}: key line {key_line(mine, key)}")
+            _compare(mine[key], theirs[key], (*path, key), problems)
+    elif isinstance(theirs, list):
+        if not isinstance(mine, list) or len(mine) != len(theirs):
+            problems.append(f"{path}: lists differ")
+            return
+        if mark is not None and line_of(mine) != mark.line + 1:
+            problems.append(f"{path}: line {line_of(mine)} != {mark.line + 1}")
+        for index, (a, b) in enumerate(zip(mine, theirs, strict=True)):
+            _compare(a, b, (*path, index), problems)
+    else:
+        expected = theirs.isoformat() if isinstance(theirs, datetime.date) else theirs
+        if mine != expected or type(mine) is bool and type(expected) is not bool:
+            problems.append(f"{path}: {mine!r} != {expected!r}")
+        if isinstance(theirs, str) and mark is not None and line_of(mine) != mark.line + 1:
+            problems.append(f"{path}: string line {line_of(mine)} != {mark.line + 1}")
+
+
+def _oracle(text: str) -> Any:
+    decode = pytest.importorskip("cfnlint.decode")
+    theirs, matches = decode.decode_str(text)
+    assert not matches
+    return theirs
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name[:70])
+def test_decoder_matches_cfn_lint_on_the_corpus(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    problems: list[str] = []
+    _compare(parse(text, path.name), _oracle(text), (), problems)
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in CORPUS_FILES if p.suffix == ".json"], ids=lambda p: p.name[:70]
+)
+def test_json_fallback_matches_cfn_lint_json_decoder(path: Path) -> None:
+    # A leading tab makes YAML refuse the text, so the JSON fallback reads it. cfn-lint's own
+    # fallback does not trigger with the C loader's messages, so compare with its JSON decoder
+    # for the values, and check the lines against the text (its JSON marks are off by one where
+    # a bracket ends a line).
+    cfn_json = pytest.importorskip("cfnlint.decode.cfn_json")
+    text = "\t" + json.dumps(json.loads(path.read_text(encoding="utf-8")), indent="\t")
+    with pytest.raises(SourceError):
+        yamlload._parse_yaml(text, "tabs.json")
+    mine = parse(text, "tabs.json")
+    assert mine == cfn_json.loads(text)
+    lines = text.split("\n")
+    checked = _check_json_lines(mine, lines)
+    assert checked > 150  # every key, item and string of the template
+
+
+def _check_json_lines(node: Any, lines: list[str]) -> int:
+    """With json.dumps(indent=...) each key starts its line and a value starts on its key's line."""
+    checked = 0
+    if isinstance(node, dict):
+        for key, value in node.items():
+            line = key_line(node, key)
+            assert line is not None and lines[line - 1].strip().startswith(json.dumps(key) + ":")
+            if isinstance(value, dict | list | str):
+                assert line_of(value) == line
+            checked += 1 + _check_json_lines(value, lines)
+    elif isinstance(node, list):
+        for item in node:
+            line = line_of(item)
+            if isinstance(item, dict | list):
+                assert line is not None and lines[line - 1].strip() in ("{", "[")
+            elif isinstance(item, str):
+                assert line is not None and lines[line - 1].strip().startswith(json.dumps(item))
+            checked += 1 + _check_json_lines(item, lines)
+    return checked
