@@ -1,0 +1,367 @@
+# METADATA
+# description: |
+#   What each analysed service needs to reach over the network (RULES.md section 1).
+#   `needs[service_id]` is a set of
+#   {"need", "kind", "port", "region", "caller", "reason", "source", "target"}:
+#   need is an endpoint service name (`ecr.dkr`), a registry host (`registry-1.docker.io`)
+#   or `efs:<file system name>`; kind is "endpoint" (an AWS service in the deploy region,
+#   reachable through an endpoint or the internet), "internet" (a registry, or an AWS
+#   service in another region) or "target" (EFS mount targets, `target` = file system id);
+#   region is a string, an unknown, or null for registries.
+#   `undecided` lists needs that could not be inferred (an image from a parameter without
+#   default, a task definition or role not in the inputs, ...).
+package fargate_preflight.lib.needs
+
+import rego.v1
+
+# The endpoint services behind a private ECR image: the registry API, the Docker registry,
+# and S3 for the image layers.
+ecr_services := ["ecr.api", "ecr.dkr", "s3"]
+
+# Fargate platform 1.4.0+ talks to ECS through the agent's own channel and takes task-role
+# credentials from 169.254.170.2: demanding these endpoints is a false positive.
+never_needed := {"ecs", "ecs-agent", "ecs-telemetry"}
+
+# The verdicts an unknown need (or its path) blocks, by kind of need.
+blocked_rules := {
+	"endpoint": [
+		"FG102", "FG201", "FG202", "FG203", "FG205", "FG206",
+		"FG301", "FG302", "FG303", "FG401", "FG402", "FG502",
+	],
+	"internet": ["FG201", "FG202", "FG203", "FG206", "FG301", "FG302", "FG303", "FG401"],
+	"target": ["FG202", "FG301", "FG302", "FG303", "FG401", "FG403"],
+}
+
+# An unknown need blocks every path verdict, whatever it would have been.
+all_path_rules := sort({r | some rules in blocked_rules; some r in rules})
+
+# needs maps each analysed service id to the set of its needs.
+needs[sid] := ns if {
+	some sid in data.fargate_preflight.lib.taskdef.analysed
+	svc := input.services[sid]
+	ns := (object.get(task_definition_needs, [svc.task_definition], set()) | exec_needs(svc)) | declared_endpoint_needs(sid)
+}
+
+# task_definition_needs holds the needs of each task definition an analysed service runs,
+# computed once however many services share it.
+task_definition_needs[td_id] := ns if {
+	some sid in data.fargate_preflight.lib.taskdef.analysed
+	td_id := input.services[sid].task_definition
+	td := input.task_definitions[td_id]
+	ns := (container_needs(td) | volume_needs(td)) | app_needs(td)
+}
+
+need(name, kind, port, region, caller, reason, src, target) := {
+	"need": name,
+	"kind": kind,
+	"port": port,
+	"region": region,
+	"caller": caller,
+	"reason": reason,
+	"source": src,
+	"target": target,
+}
+
+# Endpoints serve only their own region: a need in another region than the deploy region
+# can only be met over the internet. When either region is unknown it stays "endpoint" and
+# path selection decides whether the difference matters.
+kind_for_region(region) := "internet" if {
+	is_string(region)
+	is_string(input.region)
+	region != input.region
+} else := "endpoint"
+
+containers(td) := td.containers if {
+	is_array(td.containers)
+} else := []
+
+container_needs(td) := {n |
+	some c in containers(td)
+	some n in (((image_needs(c) | log_needs(c)) | secret_needs(c)) | repository_credential_needs(c))
+}
+
+# --- images -------------------------------------------------------------------------
+
+# private_ecr_region is the region of a private ECR image, from its host:
+# ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com[.cn] or the dual-stack ACCOUNT.dkr-ecr.REGION.on.aws.
+# (Split, not a regex: regorus compiles a pattern on every call, about 140 µs.)
+private_ecr_region(image) := labels[3] if {
+	labels := split(image_text(image), ".")
+	labels[1] == "dkr"
+	labels[2] in {"ecr", "ecr-fips"}
+	labels[3] != "*"
+	labels[4] == "amazonaws"
+	amazonaws_host_end(labels)
+	is_account(labels[0])
+} else := labels[2] if {
+	labels := split(image_text(image), ".")
+	labels[1] == "dkr-ecr"
+	labels[2] != "*"
+	labels[3] == "on"
+	startswith(labels[4], "aws/")
+	is_account(labels[0])
+}
+
+# The host ends at the first "/": "com/app:1", or "com" then "cn/app:1".
+amazonaws_host_end(labels) if startswith(labels[5], "com/")
+
+amazonaws_host_end(labels) if {
+	labels[5] == "com"
+	startswith(labels[6], "cn/")
+}
+
+is_account(s) if {
+	count(s) == 12
+	trim_left(s, "0123456789") == ""
+}
+
+# An account id the inputs do not settle (`${AWS::AccountId}`) does not change the path.
+is_account(s) if s == "*"
+
+# image_text is the image as a string; for an image with unsettled parts, its pattern with `*`
+# for each part (docs/model.md: `partial`), which still names an ECR host and region.
+image_text(image) := image if is_string(image)
+
+image_text(image) := image.partial if {
+	is_object(image)
+	is_string(image.partial)
+}
+
+image_needs(c) := ns if {
+	region := private_ecr_region(c.image)
+	reason := sprintf("private ECR image %s (container %s)", [image_text(c.image), c.name])
+	ns := {need(s, kind_for_region(region), 443, region, "agent", reason, c.source, null) | some s in ecr_services}
+} else := {need(host, "internet", 443, null, "agent", reason, c.source, null)} if {
+	is_string(c.image)
+	c.image != ""
+	host := registry_host(c.image)
+	reason := sprintf("image %s from %s (container %s)", [c.image, host, c.name])
+} else := set()
+
+# registry_host is the registry an image reference names; Docker Hub when the first path
+# component is not a host name (`nginx`, `amazon/aws-cli`).
+registry_host(image) := docker_hub if {
+	parts := split(image, "/")
+	count(parts) > 1
+	looks_like_host(parts[0])
+	parts[0] in {"docker.io", "index.docker.io"}
+} else := parts[0] if {
+	parts := split(image, "/")
+	count(parts) > 1
+	looks_like_host(parts[0])
+} else := docker_hub
+
+docker_hub := "registry-1.docker.io"
+
+looks_like_host(s) if contains(s, ".")
+
+looks_like_host(s) if contains(s, ":")
+
+looks_like_host(s) if s == "localhost"
+
+# --- logs ---------------------------------------------------------------------------
+
+log_needs(c) := {need("logs", kind_for_region(region), 443, region, "agent", reason, c.source, null)} if {
+	c.log_driver == "awslogs"
+	region := log_region(c)
+	group := object.get(log_options(c), "awslogs-group", "(no awslogs-group)")
+	reason := sprintf("awslogs log group %s (container %s)", [show(group), c.name])
+} else := set()
+
+log_options(c) := c.log_options if {
+	is_object(c.log_options)
+	not data.fargate_preflight.lib.model.is_unknown(c.log_options)
+} else := {}
+
+# An unknown awslogs-region (or unknown options) stays unknown; absent, ECS uses the
+# task's region.
+log_region(c) := c.log_options if {
+	data.fargate_preflight.lib.model.is_unknown(c.log_options)
+} else := log_options(c)["awslogs-region"] if {
+	log_options(c)["awslogs-region"]
+} else := input.region
+
+# --- secrets ------------------------------------------------------------------------
+
+secret_needs(c) := {n |
+	is_array(c.secrets)
+	some s in c.secrets
+	n := value_from_need(s.value_from, sprintf("secret %s (container %s)", [s.name, c.name]), c.source)
+}
+
+repository_credential_needs(c) := {n |
+	is_string(c.repository_credentials)
+	reason := sprintf("repository credentials of image %s (container %s)", [show(c.image), c.name])
+	n := value_from_need(c.repository_credentials, reason, c.source)
+}
+
+# A Secrets Manager secret or SSM parameter ARN names its service and region; a bare name
+# is an SSM parameter in the task's region.
+value_from_need(v, reason, src) := need(svc, kind_for_region(region), 443, region, "agent", reason, src, null) if {
+	is_string(v)
+	parts := split(v, ":")
+	count(parts) > 5
+	parts[0] == "arn"
+	svc := parts[2]
+	svc in {"secretsmanager", "ssm"}
+	region := arn_region(parts[3])
+}
+
+value_from_need(v, reason, src) := need("ssm", kind_for_region(input.region), 443, input.region, "agent", reason, src, null) if {
+	is_string(v)
+	not startswith(v, "arn:")
+}
+
+arn_region(r) := r if {
+	r != ""
+} else := input.region
+
+# --- ECS Exec -----------------------------------------------------------------------
+
+exec_needs(svc) := {need("ssmmessages", kind_for_region(input.region), 443, input.region, "exec", "ECS Exec (enableExecuteCommand)", svc.source, null)} if {
+	svc.enable_execute_command == true
+} else := set()
+
+# --- EFS ----------------------------------------------------------------------------
+
+volumes(td) := td.volumes if {
+	is_array(td.volumes)
+} else := []
+
+# The Fargate agent mounts EFS volumes (NFS, TCP 2049) before the containers start.
+volume_needs(td) := {need(sprintf("efs:%s", [fs.name]), "target", 2049, input.region, "agent", reason, v.source, fs_id) |
+	some v in volumes(td)
+	is_object(v.efs)
+	fs_id := v.efs.file_system
+	fs := input.efs_file_systems[fs_id]
+	reason := sprintf("EFS volume %s (file system %s)", [v.name, fs.name])
+}
+
+# --- application calls --------------------------------------------------------------
+
+# Only statements that name a service's prefix create a need: `Action: "*"` says nothing
+# about what the application calls.
+app_needs(td) := {need(ep, kind_for_region(input.region), 443, input.region, "app", reason, p.source, null) |
+	role := input.roles[td.task_role]
+	some p in role_policies(role)
+	some st in statements(p.document)
+	st.Effect == "Allow"
+	some action in as_list(object.get(st, "Action", []))
+	prefix := action_prefix(action)
+	ep := data.fargate_preflight.aws.endpoint_for_prefix[prefix]
+	not ep in never_needed
+	reason := sprintf("task role %s allows %s actions", [role.name, prefix])
+}
+
+role_policies(role) := {p | some p in object.get(role, "inline_policies", [])} | {{"document": m.document, "source": m.source} |
+	some ref in object.get(role, "managed_policy_arns", [])
+	is_string(ref)
+	m := input.managed_policies[ref]
+}
+
+statements(doc) := doc.Statement if {
+	is_array(doc.Statement)
+} else := [doc.Statement] if {
+	is_object(doc.Statement)
+} else := []
+
+as_list(x) := x if {
+	is_array(x)
+} else := [x]
+
+action_prefix(action) := prefix if {
+	is_string(action)
+	parts := split(lower(action), ":")
+	count(parts) == 2
+	prefix := parts[0]
+	prefix != ""
+	not contains(prefix, "*")
+	not contains(prefix, "?")
+}
+
+# --- declared needs -----------------------------------------------------------------
+
+declared_by_service[sid] contains d if {
+	some d in input.declared_needs
+	sid := d.service
+	is_string(sid)
+}
+
+declared_endpoint_needs(sid) := {need(d.endpoint, kind_for_region(input.region), port, input.region, "app", "declared need", d.source, null) |
+	some d in object.get(declared_by_service, sid, set())
+	is_string(d.endpoint)
+	port := port_or_https(object.get(d, "port", null))
+}
+
+port_or_https(p) := p if {
+	is_number(p)
+} else := 443
+
+# --- what could not be inferred -----------------------------------------------------
+
+# show prints a value that may be unknown.
+show(v) := v if {
+	is_string(v)
+} else := sprintf("<%s>", [v.ref]) if {
+	data.fargate_preflight.lib.model.is_unknown(v)
+} else := sprintf("%v", [v])
+
+# undecided: each unknown a need would be inferred from, with the verdicts it blocks (the
+# rules of the kinds of need it could have produced).
+undecided contains {"unknown": u, "service": svc.name, "rules": rules} if {
+	some sid in data.fargate_preflight.lib.taskdef.analysed
+	svc := input.services[sid]
+	some [u, rules] in unsettled(svc)
+}
+
+# Images, logs and secrets give endpoint or internet needs, never targets.
+container_rules := sort({r | some kind in ["endpoint", "internet"]; some r in blocked_rules[kind]})
+
+unsettled(svc) := (task_definition_unknown(svc) | exec_unknown(svc)) | task_definition_unsettled(svc)
+
+task_definition_unknown(svc) := {[u, all_path_rules] |
+	u := data.fargate_preflight.lib.model.lookup("task_definitions", svc.task_definition, svc.source)
+	data.fargate_preflight.lib.model.is_unknown(u)
+}
+
+exec_unknown(svc) := {[svc.enable_execute_command, blocked_rules.endpoint] |
+	data.fargate_preflight.lib.model.is_unknown(svc.enable_execute_command)
+}
+
+task_definition_unsettled(svc) := (container_unsettled(td) | volume_unsettled(td)) | role_unsettled(td) if {
+	td := data.fargate_preflight.lib.taskdef.task_definition(svc)
+} else := set()
+
+container_unsettled(td) := {[u, container_rules] |
+	some c in containers(td)
+	some u in container_values(c)
+	data.fargate_preflight.lib.model.is_unknown(u)
+	not settled_image(c, u)
+}
+
+# An image whose unsettled part is only the account is still a private ECR image in a known region.
+settled_image(c, u) if {
+	u == c.image
+	private_ecr_region(u)
+}
+
+# The container fields a need is inferred from; secrets may be an unknown list or hold
+# unknown ARNs.
+container_values(c) := {
+	object.get(c, "image", null), object.get(c, "log_driver", null),
+	object.get(c, "repository_credentials", null), object.get(c, "secrets", []),
+} | {s.value_from | is_array(c.secrets); some s in c.secrets}
+
+volume_unsettled(td) := {[u, blocked_rules.target] |
+	some v in volumes(td)
+	is_object(v.efs)
+	u := data.fargate_preflight.lib.model.lookup("efs_file_systems", v.efs.file_system, v.source)
+	data.fargate_preflight.lib.model.is_unknown(u)
+}
+
+# Without the task role's policies the application's calls are unknown.
+role_unsettled(td) := {[u, blocked_rules.endpoint] |
+	td.task_role != null
+	u := data.fargate_preflight.lib.model.lookup("roles", td.task_role, td.source)
+	data.fargate_preflight.lib.model.is_unknown(u)
+}

@@ -1,0 +1,546 @@
+# METADATA
+# description: |
+#   Path selection, one case per way each step picks or refuses a path. The `world` model
+#   below (a VPC with public, private-behind-NAT and isolated subnets) is also the base the
+#   FG2xx/FG5xx/FG801 rule tests patch with object.union.
+package fargate_preflight.lib.paths_test
+
+import rego.v1
+
+# --- the shared world --------------------------------------------------------------------
+
+src(line) := {"file": "stack.yaml", "line": line, "pointer": ""}
+
+route(dest, type, target, line) := {
+	"destination": dest, "destination_ipv6": null, "destination_prefix_list": null,
+	"target_type": type, "target": target, "state": "active", "source": src(line),
+}
+
+local_route := route("10.0.0.0/16", "local", "local", 1)
+
+route_table(id, routes, line) := {"id": id, "name": id, "vpc": "Vpc", "routes": routes, "source": src(line)}
+
+subnet(id, cidr, rt, line) := {
+	"id": id, "name": id, "vpc": "Vpc", "cidr": cidr,
+	"route_table": rt, "nacl": "Vpc/default-nacl", "source": src(line),
+}
+
+interface_endpoint(id, service, line) := {
+	"id": id, "name": id, "vpc": "Vpc", "service": service, "service_region": "us-east-1",
+	"type": "Interface", "private_dns": true, "subnets": ["IsolatedSubnetA", "IsolatedSubnetB"],
+	"security_groups": ["EndpointSG"], "route_tables": [], "prefix_list": null,
+	"policy": null, "state": "available", "source": src(line),
+}
+
+gateway_endpoint(id, service, route_tables, line) := {
+	"id": id, "name": id, "vpc": "Vpc", "service": service, "service_region": "us-east-1",
+	"type": "Gateway", "private_dns": false, "subnets": [], "security_groups": [],
+	"route_tables": route_tables, "prefix_list": "pl-63a5400a", "policy": null,
+	"state": "available", "source": src(line),
+}
+
+ecr_image := "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1"
+
+container(name, image, line) := {
+	"name": name, "image": image, "essential": true,
+	"log_driver": "awslogs",
+	"log_options": {"awslogs-group": "/app", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "app"},
+	"secrets": [], "repository_credentials": null, "environment_names": [],
+	"readonly_root_filesystem": false, "init_process_enabled": false, "mount_points": [],
+	"source": src(line),
+}
+
+nacl_allow_all(egress) := {
+	"rule_number": 100, "egress": egress, "protocol": "-1", "action": "allow",
+	"cidr": "0.0.0.0/0", "ipv6_cidr": null, "from_port": null, "to_port": null, "source": src(2),
+}
+
+sg_rule(protocol, from, to, peer) := object.union(
+	{
+		"protocol": protocol, "from_port": from, "to_port": to, "cidr": null, "ipv6_cidr": null,
+		"security_group": null, "prefix_list": null, "source": src(43),
+	},
+	peer,
+)
+
+# A security group with the given ingress and CloudFormation's default egress (all to 0.0.0.0/0).
+security_group(id, ingress, line) := {
+	"id": id, "name": id, "vpc": "Vpc", "ingress": ingress,
+	"egress": [sg_rule("-1", null, null, {"cidr": "0.0.0.0/0"})], "source": src(line),
+}
+
+unknown(ref, line) := {"unknown": sprintf("%s has no value", [ref]), "ref": ref, "source": src(line)}
+
+world := {
+	"model_version": 1,
+	"region": "us-east-1",
+	"vpcs": {"Vpc": {
+		"id": "Vpc", "name": "Vpc", "cidr_blocks": ["10.0.0.0/16"], "ipv6": false,
+		"enable_dns_support": true, "enable_dns_hostnames": true,
+		"main_route_table": "Vpc/main-route-table", "default_nacl": "Vpc/default-nacl",
+		"default_security_group": "Vpc/default-sg", "source": src(2),
+	}},
+	"subnets": {
+		"PublicSubnetA": subnet("PublicSubnetA", "10.0.0.0/24", "PublicRT", 10),
+		"PrivateSubnetA": subnet("PrivateSubnetA", "10.0.1.0/24", "PrivateRT", 11),
+		"PrivateSubnetB": subnet("PrivateSubnetB", "10.0.2.0/24", "PrivateRT", 12),
+		"IsolatedSubnetA": subnet("IsolatedSubnetA", "10.0.3.0/24", "IsolatedRT", 13),
+		"IsolatedSubnetB": subnet("IsolatedSubnetB", "10.0.4.0/24", "IsolatedRT", 14),
+	},
+	"route_tables": {
+		"Vpc/main-route-table": route_table("Vpc/main-route-table", [local_route], 2),
+		"PublicRT": route_table("PublicRT", [local_route, route("0.0.0.0/0", "igw", "InternetGateway", 21)], 20),
+		"PrivateRT": route_table("PrivateRT", [local_route, route("0.0.0.0/0", "nat", "NatGatewayA", 23)], 22),
+		"IsolatedRT": route_table("IsolatedRT", [local_route], 24),
+	},
+	"nacls": {"Vpc/default-nacl": {
+		"id": "Vpc/default-nacl", "name": "Vpc/default-nacl", "vpc": "Vpc", "is_default": true,
+		"entries": [nacl_allow_all(false), nacl_allow_all(true)], "source": src(2),
+	}},
+	"security_groups": {
+		"Vpc/default-sg": security_group("Vpc/default-sg", [sg_rule("-1", null, null, {"security_group": "Vpc/default-sg"})], 2),
+		"TaskSG": security_group("TaskSG", [], 40),
+		"EndpointSG": security_group("EndpointSG", [sg_rule("6", 443, 443, {"cidr": "10.0.0.0/16"})], 41),
+		"EfsSG": security_group("EfsSG", [sg_rule("6", 2049, 2049, {"security_group": "TaskSG"})], 42),
+	},
+	"nat_gateways": {"NatGatewayA": {
+		"id": "NatGatewayA", "name": "NatGatewayA", "subnet": "PublicSubnetA",
+		"connectivity": "public", "state": "available", "source": src(30),
+	}},
+	"internet_gateways": {"InternetGateway": {
+		"id": "InternetGateway", "name": "InternetGateway", "vpc": "Vpc",
+		"egress_only": false, "source": src(31),
+	}},
+	"vpc_endpoints": {},
+	"prefix_lists": {},
+	"roles": {},
+	"managed_policies": {},
+	"clusters": {},
+	"task_definitions": {"TaskDef": {
+		"id": "TaskDef", "name": "TaskDef", "family": "app", "network_mode": "awsvpc",
+		"requires_compatibilities": ["FARGATE"], "os_family": "LINUX", "cpu": 256, "memory": 512,
+		"cpu_raw": "256", "memory_raw": "512", "task_role": null, "execution_role": null,
+		"task_role_arn": null, "execution_role_arn": null,
+		"containers": [container("app", ecr_image, 51)], "volumes": [], "source": src(50),
+	}},
+	"services": {"Service": {
+		"id": "Service", "name": "Service", "kind": "service", "cluster": null,
+		"task_definition": "TaskDef", "launch_type": "FARGATE", "capacity_provider_strategy": null,
+		"platform_version": null, "enable_execute_command": false,
+		"network": {"subnets": ["PrivateSubnetA"], "security_groups": ["TaskSG"], "assign_public_ip": "DISABLED"},
+		"source": src(60),
+	}},
+	"efs_file_systems": {},
+	"efs_mount_targets": {},
+	"declared_needs": [],
+}
+
+# in_subnets puts the service in the given subnets.
+in_subnets(model, subnets) := object.union(model, {"services": {"Service": {"network": {"subnets": subnets}}}})
+
+public_ip(model) := object.union(model, {"services": {"Service": {"network": {"assign_public_ip": "ENABLED"}}}})
+
+# The isolated-VPC pattern: no NAT, interface endpoints for ECR and logs, an S3 gateway
+# endpoint on the isolated route table.
+isolated_endpoints := {
+	"EcrApiEndpoint": interface_endpoint("EcrApiEndpoint", "ecr.api", 70),
+	"EcrDkrEndpoint": interface_endpoint("EcrDkrEndpoint", "ecr.dkr", 71),
+	"LogsEndpoint": interface_endpoint("LogsEndpoint", "logs", 72),
+	"S3Endpoint": gateway_endpoint("S3Endpoint", "s3", ["IsolatedRT"], 73),
+}
+
+isolated := object.union(in_subnets(world, ["IsolatedSubnetA"]), {"vpc_endpoints": isolated_endpoints})
+
+with_endpoints(model, endpoints) := object.union(model, {"vpc_endpoints": endpoints})
+
+with_route_tables(model, tables) := object.union(model, {"route_tables": tables})
+
+# verdicts_of is {need: [subnet, path, verdict]} for a one-service model, easy to compare.
+verdicts_of(model) := {v.need: [v.subnet, v.path, v.verdict] |
+	some v in data.fargate_preflight.lib.paths.verdicts with input as model
+}
+
+verdict_set(model) := {[v.need, v.subnet, v.path, v.verdict] |
+	some v in data.fargate_preflight.lib.paths.verdicts with input as model
+}
+
+reasons(model) := {[e.need, e.subnet, e.rule] | some e in data.fargate_preflight.lib.paths.no_path with input as model}
+
+selected_of(model) := {p.need: p | some p in data.fargate_preflight.lib.paths.selected with input as model}
+
+undecided_refs(model) := {[u.unknown.ref, u.service] | some u in data.fargate_preflight.lib.paths.undecided with input as model}
+
+ecr_and_logs := {"ecr.api", "ecr.dkr", "s3", "logs"}
+
+nat_path := "nat NatGatewayA -> igw InternetGateway"
+
+# --- step 3: NAT and internet gateway ------------------------------------------------------
+
+test_private_subnet_behind_public_nat_is_ok if {
+	verdicts_of(world) == {n: ["PrivateSubnetA", nat_path, "ok"] | some n in ecr_and_logs}
+	count(reasons(world)) == 0
+}
+
+test_nat_path_contract_shape if {
+	selected_of(world)["ecr.dkr"] == {
+		"service": "Service", "need": "ecr.dkr", "port": 443, "subnet": "PrivateSubnetA",
+		"kind": "internet", "endpoint": null, "nat_gateway": "NatGatewayA",
+		"destinations": [{"subnet": null, "cidr": "0.0.0.0/0"}],
+		"security_groups": [], "prefix_list": null,
+		"hop": {
+			"from": "subnet PrivateSubnetA", "via": "route table PrivateRT",
+			"to": "0.0.0.0/0 -> nat NatGatewayA -> igw InternetGateway", "detail": "",
+		},
+	}
+}
+
+test_public_subnet_without_public_ip_is_fg201 if {
+	m := in_subnets(world, ["PublicSubnetA"])
+	reasons(m) == {[n, "PublicSubnetA", "FG201"] | some n in ecr_and_logs}
+	verdicts_of(m)["ecr.dkr"] == ["PublicSubnetA", "none", "fail"]
+}
+
+test_public_subnet_with_public_ip_is_ok if {
+	m := public_ip(in_subnets(world, ["PublicSubnetA"]))
+	verdicts_of(m) == {n: ["PublicSubnetA", "igw InternetGateway (public IP)", "ok"] | some n in ecr_and_logs}
+	selected_of(m).logs.kind == "internet"
+	selected_of(m).logs.nat_gateway == null
+}
+
+test_unknown_public_ip_is_undecided if {
+	m := object.union(in_subnets(world, ["PublicSubnetA"]), {"services": {"Service": {"network": {"assign_public_ip": unknown("Parameter AssignPublicIp", 5)}}}})
+	count(reasons(m)) == 0
+	undecided_refs(m) == {["Parameter AssignPublicIp", "Service"]}
+}
+
+test_nat_in_private_subnet_is_fg203 if {
+	m := object.union(world, {"nat_gateways": {"NatGatewayA": {"subnet": "PrivateSubnetB"}}})
+	reasons(m) == {[n, "PrivateSubnetA", "FG203"] | some n in ecr_and_logs}
+	some e in data.fargate_preflight.lib.paths.no_path with input as m
+	e.need == "ecr.dkr"
+	e.hop == {
+		"from": "subnet PrivateSubnetA", "via": "route table PrivateRT", "to": "0.0.0.0/0 -> nat NatGatewayA",
+		"detail": "NAT gateway NatGatewayA is in subnet PrivateSubnetB whose route table PrivateRT has 0.0.0.0/0 -> nat NatGatewayA, not a default route to an internet gateway",
+	}
+}
+
+test_deleted_nat_is_fg203 if {
+	m := object.union(world, {"nat_gateways": {"NatGatewayA": {"state": "deleted"}}})
+	reasons(m) == {[n, "PrivateSubnetA", "FG203"] | some n in ecr_and_logs}
+	some e in data.fargate_preflight.lib.paths.no_path with input as m
+	e.hop.detail == "NAT gateway NatGatewayA is deleted"
+}
+
+test_private_connectivity_nat_is_fg203 if {
+	m := object.union(world, {"nat_gateways": {"NatGatewayA": {"connectivity": "private"}}})
+	reasons(m) == {[n, "PrivateSubnetA", "FG203"] | some n in ecr_and_logs}
+}
+
+test_blackhole_route_is_fg203 if {
+	blackhole := object.union(route("0.0.0.0/0", "nat", "NatGatewayA", 23), {"state": "blackhole"})
+	m := with_route_tables(world, {"PrivateRT": {"routes": [local_route, blackhole]}})
+	reasons(m) == {[n, "PrivateSubnetA", "FG203"] | some n in ecr_and_logs}
+	some e in data.fargate_preflight.lib.paths.no_path with input as m
+	e.hop.detail == "the route is a blackhole (its target no longer exists)"
+}
+
+test_nat_whose_igw_route_is_a_blackhole_is_fg203 if {
+	blackhole := object.union(route("0.0.0.0/0", "igw", "InternetGateway", 21), {"state": "blackhole"})
+	m := with_route_tables(world, {"PublicRT": {"routes": [local_route, blackhole]}})
+	reasons(m) == {[n, "PrivateSubnetA", "FG203"] | some n in ecr_and_logs}
+	some e in data.fargate_preflight.lib.paths.no_path with input as m
+	e.hop.detail == "NAT gateway NatGatewayA is in subnet PublicSubnetA whose route table PublicRT has 0.0.0.0/0 -> igw InternetGateway (blackhole), not a default route to an internet gateway"
+}
+
+test_nat_whose_subnet_route_table_is_unknown_is_undecided if {
+	m := object.union(world, {"subnets": {"PublicSubnetA": {"route_table": unknown("Fn::ImportValue net:PublicRT", 7)}}})
+	count(reasons(m)) == 0
+	undecided_refs(m) == {["Fn::ImportValue net:PublicRT", "Service"]}
+}
+
+test_unknown_destination_without_default_route_is_undecided if {
+	routes := [local_route, route(unknown("Parameter PeerCidr", 8), "pcx", "Peering", 23), route(unknown("Parameter OtherCidr", 9), "pcx", "Peering", 24)]
+	m := with_route_tables(in_subnets(world, ["IsolatedSubnetA"]), {"IsolatedRT": {"routes": routes}})
+	count(reasons(m)) == 0
+	undecided_refs(m) == {["Parameter PeerCidr", "Service"]}
+}
+
+test_nat_not_in_inputs_is_undecided if {
+	m := with_route_tables(world, {"PrivateRT": {"routes": [local_route, route("0.0.0.0/0", "nat", "nat-0abc", 23)]}})
+	count(reasons(m)) == 0
+	undecided_refs(m) == {["NAT gateway nat-0abc", "Service"]}
+}
+
+test_transit_gateway_is_out_of_scope if {
+	m := with_route_tables(world, {"PrivateRT": {"routes": [local_route, route("0.0.0.0/0", "tgw", "tgw-0abc", 23)]}})
+	verdicts_of(m) == {n: ["PrivateSubnetA", "tgw tgw-0abc (transit gateway) (out of scope)", "out-of-scope"] | some n in ecr_and_logs}
+	count(reasons(m)) == 0
+	count(data.fargate_preflight.lib.paths.selected) == 0 with input as m
+}
+
+test_no_default_route_and_no_endpoint_is_fg202 if {
+	m := in_subnets(world, ["IsolatedSubnetA"])
+	reasons(m) == {[n, "IsolatedSubnetA", "FG202"] | some n in ecr_and_logs}
+	texts := {e.need: e.text | some e in data.fargate_preflight.lib.paths.no_path with input as m}
+	texts["ecr.dkr"] == "route table IsolatedRT: no default route and no ecr.dkr interface endpoint"
+	texts.s3 == "route table IsolatedRT: no default route and no s3 gateway endpoint on route table IsolatedRT and no s3 interface endpoint"
+}
+
+test_ipv6_default_route_is_out_of_scope_not_an_error if {
+	v6 := {
+		"destination": null, "destination_ipv6": "::/0", "destination_prefix_list": null,
+		"target_type": "eigw", "target": "EgressOnlyIgw", "state": "active", "source": src(25),
+	}
+	m := with_route_tables(in_subnets(world, ["IsolatedSubnetA"]), {"IsolatedRT": {"routes": [local_route, v6]}})
+	count(reasons(m)) == 0
+	verdicts_of(m)["ecr.dkr"] == ["IsolatedSubnetA", "::/0 -> eigw EgressOnlyIgw (egress-only internet gateway) (IPv6, not analysed)", "out-of-scope"]
+}
+
+# --- steps 1 and 2: endpoints --------------------------------------------------------------
+
+test_isolated_vpc_pattern_uses_its_endpoints if {
+	verdicts_of(isolated) == {
+		"ecr.api": ["IsolatedSubnetA", "interface endpoint EcrApiEndpoint", "ok"],
+		"ecr.dkr": ["IsolatedSubnetA", "interface endpoint EcrDkrEndpoint", "ok"],
+		"logs": ["IsolatedSubnetA", "interface endpoint LogsEndpoint", "ok"],
+		"s3": ["IsolatedSubnetA", "gateway endpoint S3Endpoint", "ok"],
+	}
+	count(reasons(isolated)) == 0
+	count(undecided_refs(isolated)) == 0
+}
+
+test_isolated_vpc_pattern_demands_no_ecs_endpoints if {
+	needs := {n.need | some n in data.fargate_preflight.lib.needs.needs.Service} with input as isolated
+	needs == ecr_and_logs
+}
+
+test_interface_path_contract_shape if {
+	selected_of(isolated)["ecr.dkr"] == {
+		"service": "Service", "need": "ecr.dkr", "port": 443, "subnet": "IsolatedSubnetA",
+		"kind": "interface", "endpoint": "EcrDkrEndpoint", "nat_gateway": null,
+		"destinations": [
+			{"subnet": "IsolatedSubnetA", "cidr": "10.0.3.0/24"},
+			{"subnet": "IsolatedSubnetB", "cidr": "10.0.4.0/24"},
+		],
+		"security_groups": ["EndpointSG"], "prefix_list": null,
+		"hop": {"from": "subnet IsolatedSubnetA", "via": "local route", "to": "interface endpoint EcrDkrEndpoint", "detail": ""},
+	}
+}
+
+test_gateway_path_contract_shape if {
+	selected_of(isolated).s3 == {
+		"service": "Service", "need": "s3", "port": 443, "subnet": "IsolatedSubnetA",
+		"kind": "gateway", "endpoint": "S3Endpoint", "nat_gateway": null,
+		"destinations": [{"subnet": null, "cidr": "0.0.0.0/0"}],
+		"security_groups": [], "prefix_list": "pl-63a5400a",
+		"hop": {"from": "subnet IsolatedSubnetA", "via": "route table IsolatedRT", "to": "gateway endpoint S3Endpoint", "detail": ""},
+	}
+}
+
+test_interface_endpoint_wins_over_nat if {
+	m := with_endpoints(world, {"EcrDkrEndpoint": interface_endpoint("EcrDkrEndpoint", "ecr.dkr", 71)})
+	verdicts_of(m)["ecr.dkr"] == ["PrivateSubnetA", "interface endpoint EcrDkrEndpoint", "ok"]
+	verdicts_of(m)["ecr.api"] == ["PrivateSubnetA", nat_path, "ok"]
+}
+
+test_endpoint_subnet_not_in_inputs_is_an_unknown_destination if {
+	ep := object.union(interface_endpoint("EcrDkrEndpoint", "ecr.dkr", 71), {"subnets": ["subnet-0abc"]})
+	p := selected_of(with_endpoints(isolated, {"EcrDkrEndpoint": ep}))["ecr.dkr"]
+	p.destinations == [{"subnet": "subnet-0abc", "cidr": {
+		"unknown": "subnet subnet-0abc is not in the scanned inputs",
+		"ref": "subnet subnet-0abc", "source": src(71),
+	}}]
+}
+
+test_gateway_endpoint_on_another_route_table_is_fg205 if {
+	m := with_endpoints(isolated, {"S3Endpoint": {"route_tables": ["PrivateRT"]}})
+	reasons(m) == {["s3", "IsolatedSubnetA", "FG205"]}
+	some e in data.fargate_preflight.lib.paths.no_path with input as m
+	e.endpoint == "S3Endpoint"
+	e.text == "route table IsolatedRT: no default route, and gateway endpoint S3Endpoint (s3) is not associated with route table IsolatedRT"
+}
+
+test_private_dns_off_without_other_path_is_fg502 if {
+	m := with_endpoints(isolated, {"EcrDkrEndpoint": {"private_dns": false}})
+	reasons(m) == {["ecr.dkr", "IsolatedSubnetA", "FG502"]}
+}
+
+test_private_dns_off_with_nat_takes_the_nat if {
+	m := with_endpoints(world, {"EcrDkrEndpoint": object.union(interface_endpoint("EcrDkrEndpoint", "ecr.dkr", 71), {"private_dns": false})})
+	verdicts_of(m)["ecr.dkr"] == ["PrivateSubnetA", nat_path, "ok"]
+	count(reasons(m)) == 0
+}
+
+test_vpc_hostnames_off_with_private_dns_is_fg503 if {
+	m := object.union(isolated, {"vpcs": {"Vpc": {"enable_dns_hostnames": false}}})
+	reasons(m) == {[n, "IsolatedSubnetA", "FG503"] | some n in {"ecr.api", "ecr.dkr", "logs"}}
+	verdicts_of(m).s3 == ["IsolatedSubnetA", "gateway endpoint S3Endpoint", "ok"]
+}
+
+test_dns_support_off_skips_interface_endpoints if {
+	m := object.union(isolated, {"vpcs": {"Vpc": {"enable_dns_support": false}}})
+	reasons(m) == {[n, "IsolatedSubnetA", "FG503"] | some n in {"ecr.api", "ecr.dkr", "logs"}}
+}
+
+test_deleted_endpoint_does_not_serve if {
+	m := with_endpoints(isolated, {"EcrDkrEndpoint": {"state": "deleted"}})
+	reasons(m) == {["ecr.dkr", "IsolatedSubnetA", "FG202"]}
+}
+
+test_cross_region_ecr_image_does_not_use_the_local_endpoints if {
+	c := container("app", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1", 51)
+	m := object.union(isolated, {"task_definitions": {"TaskDef": {"containers": [c]}}})
+	reasons(m) == {[n, "IsolatedSubnetA", "FG202"] | some n in ["ecr.api", "ecr.dkr", "s3"]}
+}
+
+test_endpoint_of_another_region_does_not_serve if {
+	m := with_endpoints(isolated, {"LogsEndpoint": {"service_region": "eu-west-1"}})
+	reasons(m) == {["logs", "IsolatedSubnetA", "FG202"]}
+}
+
+test_unknown_endpoint_region_is_undecided if {
+	m := with_endpoints(isolated, {"LogsEndpoint": {"service_region": unknown("AWS::Region", 1)}})
+	count(reasons(m)) == 0
+	undecided_refs(m) == {["AWS::Region", "Service"]}
+}
+
+test_same_unknown_region_on_both_sides_matches if {
+	r := unknown("AWS::Region", 1)
+	m := object.union(
+		with_endpoints(isolated, {"LogsEndpoint": {"service_region": r}}),
+		{"task_definitions": {"TaskDef": {"containers": [object.union(container("app", ecr_image, 51), {"log_options": {"awslogs-region": r}})]}}},
+	)
+	verdicts_of(m).logs == ["IsolatedSubnetA", "interface endpoint LogsEndpoint", "ok"]
+}
+
+test_cross_region_log_group_needs_internet if {
+	c := object.union(container("app", ecr_image, 51), {"log_options": {"awslogs-region": "eu-west-1"}})
+	m := object.union(isolated, {"task_definitions": {"TaskDef": {"containers": [c]}}})
+	reasons(m) == {["logs", "IsolatedSubnetA", "FG202"]}
+	some e in data.fargate_preflight.lib.paths.no_path with input as m
+	e.text == "route table IsolatedRT: no default route and logs in eu-west-1 is reachable only over the internet (endpoints serve only their own region)"
+	verdicts_of(object.union(m, {"services": {"Service": {"network": {"subnets": ["PrivateSubnetA"]}}}})).logs == ["PrivateSubnetA", nat_path, "ok"]
+}
+
+test_docker_hub_image_in_isolated_subnet_is_fg202 if {
+	c := object.union(container("app", "nginx:1.27", 51), {"log_driver": null, "log_options": {}})
+	m := object.union(isolated, {"task_definitions": {"TaskDef": {"containers": [c]}}})
+	reasons(m) == {["registry-1.docker.io", "IsolatedSubnetA", "FG202"]}
+	some e in data.fargate_preflight.lib.paths.no_path with input as m
+	e.text == "route table IsolatedRT: no default route and registry-1.docker.io is reachable only over the internet"
+}
+
+test_gateway_endpoint_with_unknown_route_tables_is_undecided if {
+	m := with_endpoints(in_subnets(world, ["IsolatedSubnetA"]), {"S3Endpoint": gateway_endpoint("S3Endpoint", "s3", unknown("Parameter RouteTables", 3), 73)})
+	undecided_refs(m) == {["Parameter RouteTables", "Service"]}
+	reasons(m) == {[n, "IsolatedSubnetA", "FG202"] | some n in {"ecr.api", "ecr.dkr", "logs"}}
+}
+
+# --- several subnets, unknown subnets ------------------------------------------------------
+
+test_each_subnet_is_judged if {
+	m := in_subnets(world, ["PrivateSubnetA", "IsolatedSubnetA"])
+	reasons(m) == {[n, "IsolatedSubnetA", "FG202"] | some n in ecr_and_logs}
+	verdict_set(m) == {[n, "PrivateSubnetA", nat_path, "ok"] | some n in ecr_and_logs} | {[n, "IsolatedSubnetA", "none", "fail"] | some n in ecr_and_logs}
+}
+
+test_unknown_subnets_are_only_undecided if {
+	m := in_subnets(world, unknown("Parameter PrivateSubnetIds", 4))
+	count(reasons(m)) == 0
+	count(data.fargate_preflight.lib.paths.selected) == 0 with input as m
+	undecided_refs(m) == {["Parameter PrivateSubnetIds", "Service"]}
+	verdicts_of(m)["ecr.dkr"] == ["<Parameter PrivateSubnetIds>", "undecided: Parameter PrivateSubnetIds", "undecided"]
+}
+
+test_subnet_not_in_inputs_is_undecided if {
+	m := in_subnets(world, ["subnet-0123", "PrivateSubnetA"])
+	count(reasons(m)) == 0
+	undecided_refs(m) == {["subnet subnet-0123", "Service"]}
+	verdict_set(m) == {[n, "PrivateSubnetA", nat_path, "ok"] | some n in ecr_and_logs} | {[n, "subnet-0123", "undecided: subnet subnet-0123", "undecided"] | some n in ecr_and_logs}
+}
+
+test_unknown_route_table_is_undecided if {
+	m := object.union(world, {"subnets": {"PrivateSubnetA": {"route_table": "rtb-0abc"}}})
+	undecided_refs(m) == {["route table rtb-0abc", "Service"]}
+}
+
+test_unknown_route_table_does_not_matter_with_an_interface_endpoint if {
+	m := object.union(isolated, {"subnets": {"IsolatedSubnetA": {"route_table": "rtb-0abc"}}})
+	undecided_refs(m) == {["route table rtb-0abc", "Service"]}
+	verdicts_of(m)["ecr.dkr"] == ["IsolatedSubnetA", "interface endpoint EcrDkrEndpoint", "ok"]
+	verdicts_of(m).s3 == ["IsolatedSubnetA", "undecided: route table rtb-0abc", "undecided"]
+}
+
+test_service_without_network_gets_no_paths if {
+	m := object.union(world, {"services": {"Service": {"network": null}}})
+	count(data.fargate_preflight.lib.paths.verdicts) == 0 with input as m
+	count(data.fargate_preflight.lib.paths.undecided) == 0 with input as m
+}
+
+test_service_not_on_fargate_gets_no_paths if {
+	m := object.union(world, {"services": {"Service": {"launch_type": "EC2"}}})
+	count(data.fargate_preflight.lib.paths.verdicts) == 0 with input as m
+}
+
+# --- EFS targets ---------------------------------------------------------------------------
+
+efs_world := object.union(world, {
+	"efs_file_systems": {"FileSystem": {"id": "FileSystem", "name": "FileSystem", "source": src(80)}},
+	"efs_mount_targets": {
+		"MountTargetA": {"id": "MountTargetA", "name": "MountTargetA", "file_system": "FileSystem", "subnet": "PrivateSubnetA", "security_groups": ["EfsSG"], "source": src(81)},
+		"MountTargetB": {"id": "MountTargetB", "name": "MountTargetB", "file_system": "FileSystem", "subnet": "PrivateSubnetB", "security_groups": ["EfsSG"], "source": src(82)},
+	},
+	"task_definitions": {"TaskDef": {"volumes": [{"name": "data", "efs": {"file_system": "FileSystem", "iam": "DISABLED", "transit_encryption": "ENABLED"}, "source": src(55)}]}},
+})
+
+test_efs_target_path if {
+	selected_of(efs_world)["efs:FileSystem"] == {
+		"service": "Service", "need": "efs:FileSystem", "port": 2049, "subnet": "PrivateSubnetA",
+		"kind": "target", "endpoint": null, "nat_gateway": null,
+		"destinations": [
+			{"subnet": "PrivateSubnetA", "cidr": "10.0.1.0/24"},
+			{"subnet": "PrivateSubnetB", "cidr": "10.0.2.0/24"},
+		],
+		"security_groups": ["EfsSG"], "prefix_list": null,
+		"hop": {"from": "subnet PrivateSubnetA", "via": "local route", "to": "EFS mount targets of FileSystem", "detail": ""},
+	}
+}
+
+test_efs_without_mount_target_in_the_vpc_is_fg202 if {
+	m := object.union(efs_world, {
+		"vpcs": {"Other": {"id": "Other", "name": "Other"}},
+		"subnets": {"PrivateSubnetA": {"vpc": "Other"}, "PrivateSubnetB": {"vpc": "Other"}},
+		"services": {"Service": {"network": {"subnets": ["IsolatedSubnetA"]}}},
+	})
+	some e in data.fargate_preflight.lib.paths.no_path with input as m
+	e.need == "efs:FileSystem"
+	e.rule == "FG202"
+	e.text == "local route: EFS file system FileSystem has no mount target in VPC Vpc"
+}
+
+test_efs_without_any_mount_target_is_undecided if {
+	m := object.union(efs_world, {"efs_mount_targets": {"MountTargetA": {"file_system": "Other"}, "MountTargetB": {"file_system": "Other"}}})
+	undecided_refs(m) == {["mount targets of EFS file system FileSystem", "Service"]}
+}
+
+test_efs_mount_target_in_an_unknown_subnet_is_undecided if {
+	m := object.union(efs_world, {"efs_mount_targets": {"MountTargetB": {"subnet": "subnet-0abc"}}})
+	undecided_refs(m) == {["subnet subnet-0abc", "Service"]}
+	verdicts_of(m)["efs:FileSystem"] == ["PrivateSubnetA", "undecided: subnet subnet-0abc", "undecided"]
+}
+
+test_two_unknown_vpc_attributes_name_the_first if {
+	m := object.union(isolated, {"vpcs": {"Vpc": {
+		"enable_dns_support": unknown("Parameter DnsSupport", 5),
+		"enable_dns_hostnames": unknown("Parameter DnsHostnames", 6),
+	}}})
+	undecided_refs(m) == {["Parameter DnsSupport", "Service"]}
+}
+
+test_two_gateway_endpoints_with_unknown_route_tables if {
+	m := with_endpoints(in_subnets(world, ["IsolatedSubnetA"]), {
+		"S3EndpointA": gateway_endpoint("S3EndpointA", "s3", unknown("Parameter RouteTablesA", 3), 73),
+		"S3EndpointB": gateway_endpoint("S3EndpointB", "s3", [unknown("Parameter RouteTablesB", 4)], 74),
+	})
+	undecided_refs(m) == {["Parameter RouteTablesA", "Service"]}
+}

@@ -1,0 +1,118 @@
+# METADATA
+# title: No network path to a needed service
+# description: |
+#   The task subnet has no default route (or only the local route) and the VPC has no
+#   endpoint for a service the task needs, so the call cannot leave the VPC: image pulls fail
+#   with CannotPullContainerError, secrets with ResourceInitializationError, SDK calls time out.
+# custom:
+#   id: FG202
+#   level: error
+#   remediation: Add the VPC endpoints the task needs (interface endpoints, and an S3 gateway endpoint for ECR image layers), or a default route to a NAT gateway.
+#   tags: [routing, endpoints]
+#   examples:
+#     failing: |
+#       IsolatedRT:
+#         Type: AWS::EC2::RouteTable
+#         Properties: {VpcId: !Ref Vpc}   # no 0.0.0.0/0 route, no endpoints
+#       TaskDefinition:
+#         Type: AWS::ECS::TaskDefinition
+#         Properties:
+#           ContainerDefinitions:
+#             - Image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1
+#     passing: |
+#       EcrDkrEndpoint:
+#         Type: AWS::EC2::VPCEndpoint
+#         Properties:
+#           VpcId: !Ref Vpc
+#           ServiceName: !Sub com.amazonaws.${AWS::Region}.ecr.dkr
+#           VpcEndpointType: Interface
+#           PrivateDnsEnabled: true
+#           SubnetIds: [!Ref IsolatedSubnetA]
+#       # ... likewise ecr.api and logs, plus an s3 Gateway endpoint on IsolatedRT
+package fargate_preflight.rules.fg202
+
+import rego.v1
+
+# METADATA
+# entrypoint: true
+deny contains data.fargate_preflight.lib.result.finding(f) if {
+	some sid, by_need in data.fargate_preflight.lib.paths.failures
+	some need, by_rule in by_need
+	entries := by_rule.FG202
+	place := what_to_change(data.fargate_preflight.lib.paths.first_entry(entries), input.services[sid])
+	f := data.fargate_preflight.lib.paths.no_path_finding(sid, need, entries, place.name, place.source, fix(sid))
+}
+
+# A missing EFS mount target is added beside its file system; anything else is a route or
+# endpoint for the task subnet's route table.
+what_to_change(e, svc) := input.efs_file_systems[e.need_key.target] if {
+	e.need_key.kind == "target"
+} else := input.route_tables[e.route_table] if {
+	input.route_tables[e.route_table]
+} else := svc
+
+# fix names everything the service lacks, across its needs without a path.
+fix(sid) := sprintf("%s.", [concat("; ", parts)]) if {
+	keys := {e.need_key |
+		some by_rule in data.fargate_preflight.lib.paths.failures[sid]
+		some e in by_rule.FG202
+	}
+	parts := [p | some p in [mount_target_text(keys), network_text(keys)]; p != ""]
+}
+
+mount_target_text(keys) := sprintf("Add a mount target of EFS file system %s in the task VPC", [list_text(names)]) if {
+	names := sort({data.fargate_preflight.lib.paths.name_of("efs_file_systems", k.target) | some k in keys; k.kind == "target"})
+	count(names) > 0
+} else := ""
+
+network_text(keys) := sprintf("Add %s, or a NAT gateway", [endpoints]) if {
+	count(internet_only(keys)) == 0
+	endpoints := endpoints_text(keys)
+} else := sprintf("Add a NAT gateway (%s reachable only over the internet); for the AWS services alone, %s would also do", [is_are(internet_only(keys)), endpoints]) if {
+	endpoints := endpoints_text(keys)
+} else := sprintf("Add a NAT gateway (%s reachable only over the internet)", [is_are(internet_only(keys))]) if {
+	count(internet_only(keys)) > 0
+} else := ""
+
+internet_only(keys) := sort({k.need | some k in keys; k.kind == "internet"})
+
+endpoints_text(keys) := text if {
+	interface := sort({k.need |
+		some k in keys
+		k.kind == "endpoint"
+		not k.need in data.fargate_preflight.lib.paths.gateway_services
+	})
+	gateway := sort({k.need |
+		some k in keys
+		k.kind == "endpoint"
+		k.need in data.fargate_preflight.lib.paths.gateway_services
+	})
+	texts := [t | some t in [interface_text(interface), gateway_text(gateway)]; t != ""]
+	count(texts) > 0
+	text := concat(" and ", texts)
+}
+
+interface_text(names) := sprintf("an interface endpoint for %s", [names[0]]) if {
+	count(names) == 1
+} else := sprintf("interface endpoints %s", [list_text(names)]) if {
+	count(names) > 1
+} else := ""
+
+gateway_text(names) := sprintf("%s %s gateway endpoint", [article(names[0]), names[0]]) if {
+	count(names) == 1
+} else := sprintf("%s gateway endpoints", [list_text(names)]) if {
+	count(names) > 1
+} else := ""
+
+# "an s3", "a dynamodb": the article follows how the name is read.
+article(name) := "an" if {
+	name == "s3"
+} else := "a"
+
+is_are(names) := sprintf("%s is", [names[0]]) if {
+	count(names) == 1
+} else := sprintf("%s are", [list_text(names)])
+
+list_text(items) := items[0] if {
+	count(items) == 1
+} else := sprintf("%s and %s", [concat(", ", array.slice(items, 0, count(items) - 1)), items[count(items) - 1]])

@@ -1,0 +1,42 @@
+# METADATA
+# title: Default route to a NAT gateway that cannot reach the internet
+# description: |
+#   The task subnet's default route targets a NAT gateway that cannot carry the traffic out:
+#   it sits in a subnet whose own default route is not an internet gateway, it has private
+#   connectivity, it is not available (deleted, failed, pending), or the route is a blackhole.
+# custom:
+#   id: FG203
+#   level: error
+#   remediation: Route 0.0.0.0/0 to a public, available NAT gateway that sits in a public subnet (one whose default route is an internet gateway).
+#   tags: [routing, nat]
+#   examples:
+#     failing: |
+#       NatGateway:
+#         Type: AWS::EC2::NatGateway
+#         Properties:
+#           SubnetId: !Ref PrivateSubnetB   # its route table has no route to the internet gateway
+#           AllocationId: !GetAtt NatEip.AllocationId
+#     passing: |
+#       NatGateway:
+#         Type: AWS::EC2::NatGateway
+#         Properties:
+#           SubnetId: !Ref PublicSubnetA    # 0.0.0.0/0 -> InternetGateway
+#           AllocationId: !GetAtt NatEip.AllocationId
+package fargate_preflight.rules.fg203
+
+import rego.v1
+
+# METADATA
+# entrypoint: true
+deny contains data.fargate_preflight.lib.result.finding(f) if {
+	some sid, by_need in data.fargate_preflight.lib.paths.failures
+	some need, by_rule in by_need
+	entries := by_rule.FG203
+	first := data.fargate_preflight.lib.paths.first_entry(entries)
+	resource := data.fargate_preflight.lib.paths.name_of("route_tables", first.route_table)
+	f := data.fargate_preflight.lib.paths.no_path_finding(sid, need, entries, resource, first.route.source, fix(entries))
+}
+
+fix(entries) := sprintf("Point the 0.0.0.0/0 route of route table %s at a public, available NAT gateway in a subnet whose default route is an internet gateway.", [concat(", ", tables)]) if {
+	tables := sort({data.fargate_preflight.lib.paths.name_of("route_tables", e.route_table) | some e in entries})
+}

@@ -1,0 +1,42 @@
+# METADATA
+# title: Path leaves the analysed scope
+# description: |
+#   The task subnet's default route goes to a transit gateway, virtual private gateway, peering
+#   connection, network interface or firewall endpoint (or only an IPv6 route leaves the subnet):
+#   what lies beyond (a shared-services or inspection VPC) is not in the inputs, so the scanner
+#   cannot tell whether the need is reachable.
+# custom:
+#   id: FG206
+#   level: note
+#   remediation: Check that the network beyond the route reaches the service (e.g. endpoints or NAT in the shared-services VPC), or scan those templates too.
+#   tags: [routing, coverage]
+#   examples:
+#     failing: |
+#       DefaultRoute:
+#         Type: AWS::EC2::Route
+#         Properties: {RouteTableId: !Ref PrivateRT, DestinationCidrBlock: 0.0.0.0/0, TransitGatewayId: tgw-0abc}
+#     passing: |
+#       DefaultRoute:
+#         Type: AWS::EC2::Route
+#         Properties: {RouteTableId: !Ref PrivateRT, DestinationCidrBlock: 0.0.0.0/0, NatGatewayId: !Ref NatGateway}
+package fargate_preflight.rules.fg206
+
+import rego.v1
+
+# METADATA
+# entrypoint: true
+deny contains data.fargate_preflight.lib.result.finding({
+	"resource": data.fargate_preflight.lib.paths.name_of("route_tables", first.route_table),
+	"service": svc.name,
+	"need": need,
+	"message": sprintf("service %s: the path to %s leaves the scanned inputs: %s", [svc.name, need, concat("; ", texts)]),
+	"fix": sprintf("Check that the network beyond this route reaches %s (for example endpoints or a NAT gateway in the shared-services VPC), or scan the templates that define it.", [need]),
+	"hop": first.hop,
+	"source": first.source,
+}) if {
+	some sid, by_need in data.fargate_preflight.lib.paths.leaves_scope
+	some need, entries in by_need
+	svc := input.services[sid]
+	first := data.fargate_preflight.lib.paths.first_entry(entries)
+	texts := data.fargate_preflight.lib.paths.hop_texts(entries)
+}

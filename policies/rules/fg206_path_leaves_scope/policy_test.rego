@@ -1,0 +1,78 @@
+package fargate_preflight.rules.fg206_test
+
+import rego.v1
+
+world := data.fargate_preflight.lib.paths_test.world
+
+findings(model) := fs if {
+	fs := data.fargate_preflight.rules.fg206.deny with input as model
+}
+
+with_private_default(type, target) := data.fargate_preflight.lib.paths_test.with_route_tables(world, {"PrivateRT": {"routes": [
+	data.fargate_preflight.lib.paths_test.local_route,
+	data.fargate_preflight.lib.paths_test.route("0.0.0.0/0", type, target, 23),
+]}})
+
+tgw := with_private_default("tgw", "tgw-0abc")
+
+test_transit_gateway_default_route_is_a_note_per_need if {
+	fs := findings(tgw)
+	{f.need | some f in fs} == {"ecr.api", "ecr.dkr", "s3", "logs"}
+	some f in fs
+	f.need == "logs"
+	f == {
+		"resource": "PrivateRT",
+		"service": "Service",
+		"need": "logs",
+		"message": "service Service: the path to logs leaves the scanned inputs: task subnet PrivateSubnetA -> route table PrivateRT: 0.0.0.0/0 -> tgw tgw-0abc (transit gateway), beyond which the inputs end",
+		"fix": "Check that the network beyond this route reaches logs (for example endpoints or a NAT gateway in the shared-services VPC), or scan the templates that define it.",
+		"hop": {
+			"from": "subnet PrivateSubnetA", "via": "route table PrivateRT",
+			"to": "0.0.0.0/0 -> tgw tgw-0abc (transit gateway)", "detail": "the path leaves the scanned inputs",
+		},
+		"location": {"file": "stack.yaml", "line": 23},
+		"level": null,
+	}
+}
+
+test_transit_gateway_gives_no_error if {
+	count(data.fargate_preflight.rules.fg201.deny) == 0 with input as tgw
+	count(data.fargate_preflight.rules.fg202.deny) == 0 with input as tgw
+	count(data.fargate_preflight.rules.fg203.deny) == 0 with input as tgw
+	count(data.fargate_preflight.rules.fg205.deny) == 0 with input as tgw
+	count(data.fargate_preflight.rules.fg502.deny) == 0 with input as tgw
+	count(data.fargate_preflight.rules.fg503.deny) == 0 with input as tgw
+}
+
+test_other_out_of_scope_targets if {
+	every type in ["vgw", "pcx", "eni", "vpce", "instance"] {
+		count(findings(with_private_default(type, "x-1"))) == 4
+	}
+}
+
+test_ipv6_only_route_is_a_note if {
+	v6 := {
+		"destination": null, "destination_ipv6": "::/0", "destination_prefix_list": null,
+		"target_type": "eigw", "target": "EgressOnlyIgw", "state": "active",
+		"source": data.fargate_preflight.lib.paths_test.src(25),
+	}
+	m := data.fargate_preflight.lib.paths_test.with_route_tables(
+		data.fargate_preflight.lib.paths_test.in_subnets(world, ["IsolatedSubnetA"]),
+		{"IsolatedRT": {"routes": [data.fargate_preflight.lib.paths_test.local_route, v6]}},
+	)
+	some f in findings(m)
+	f.need == "ecr.dkr"
+	f.message == "service Service: the path to ecr.dkr leaves the scanned inputs: task subnet IsolatedSubnetA -> route table IsolatedRT: no IPv4 path; ::/0 -> eigw EgressOnlyIgw (egress-only internet gateway), and IPv6 paths are not analysed"
+	f.location == {"file": "stack.yaml", "line": 25}
+	count(data.fargate_preflight.rules.fg202.deny) == 0 with input as m
+}
+
+test_endpoints_before_the_transit_gateway_are_silent if {
+	m := data.fargate_preflight.lib.paths_test.with_endpoints(tgw, data.fargate_preflight.lib.paths_test.isolated_endpoints)
+	m2 := data.fargate_preflight.lib.paths_test.with_endpoints(m, {"S3Endpoint": {"route_tables": ["PrivateRT"]}})
+	count(findings(m2)) == 0
+}
+
+test_nat_is_silent if {
+	count(findings(world)) == 0
+}

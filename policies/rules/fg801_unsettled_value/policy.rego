@@ -1,0 +1,229 @@
+# METADATA
+# title: A verdict depends on a value the inputs do not settle
+# description: |
+#   Some check could not reach a verdict because a value is not in the scanned inputs: a
+#   parameter without default, an unresolved Fn::ImportValue, a subnet, role or VPC defined
+#   elsewhere, an unknown region. One note per unsettled value, at that value, listing the
+#   checks and services it blocked. Never an error: the scanner does not guess.
+# custom:
+#   id: FG801
+#   level: note
+#   remediation: Give the value (--parameter, --region) or scan the template that defines it, so the blocked checks can run.
+#   tags: [coverage]
+#   examples:
+#     failing: |
+#       Parameters:
+#         PrivateSubnetIds: {Type: "List<AWS::EC2::Subnet::Id>"}   # no Default
+#       Service:
+#         Type: AWS::ECS::Service
+#         Properties:
+#           NetworkConfiguration:
+#             AwsvpcConfiguration: {Subnets: !Ref PrivateSubnetIds}
+#     passing: |
+#       Resources:
+#         PrivateSubnetA: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.1.0/24}}
+#         Service:
+#           Type: AWS::ECS::Service
+#           Properties:
+#             NetworkConfiguration:
+#               AwsvpcConfiguration: {Subnets: [!Ref PrivateSubnetA]}
+package fargate_preflight.rules.fg801
+
+import rego.v1
+
+# METADATA
+# entrypoint: true
+deny contains data.fargate_preflight.lib.result.finding({
+	"resource": ref,
+	"service": only_service(services),
+	"need": null,
+	"message": sprintf("%s is not settled (%s): it blocks %s%s", [ref, first.unknown, concat(", ", rules), for_services(services)]),
+	"fix": fix(ref),
+	"hop": null,
+	"source": first.source,
+}) if {
+	some ref, entries in by_ref
+	first := first_unknown(entries)
+	rules := sort({r | some e in entries; some r in e.rules})
+	services := sort({e.service | some e in entries; e.service != null})
+}
+
+# by_ref groups the undecided entries of every package by the unsettled value's ref.
+by_ref[ref] contains u if {
+	some u in unsettled
+	ref := u.unknown.ref
+}
+
+# The same ref may be reached from several places; report the first by location.
+first_unknown(entries) := first if {
+	[_, _, first] := min({[e.unknown.source.file, e.unknown.source.line, e.unknown] | some e in entries})
+}
+
+only_service(services) := services[0] if {
+	count(services) == 1
+} else := null
+
+for_services(services) := "" if {
+	count(services) == 0
+} else := sprintf(" for service %s", [services[0]]) if {
+	count(services) == 1
+} else := sprintf(" for services %s", [concat(", ", services)])
+
+# Parameter refs read "Parameter NAME" or "Parameter NAME of FILE" (several templates):
+# --parameter takes the same FILE:NAME=VALUE.
+fix(ref) := sprintf("Pass --parameter %s=VALUE (or give the parameter a Default) so these checks can run.", [parameter_flag(parts)]) if {
+	startswith(ref, "Parameter ")
+	parts := split(trim_prefix(ref, "Parameter "), " of ")
+} else := "Pass --region (or set AWS_REGION) so these checks can run." if {
+	ref == "AWS::Region"
+} else := "Scan the template or file that defines it too, or pass its value, so these checks can run."
+
+parameter_flag(parts) := sprintf("%s:%s", [parts[1], parts[0]]) if {
+	count(parts) == 2
+} else := parts[0]
+
+# Every package that may define `undecided`. A package that does not define it (or does not
+# exist) contributes nothing; fg801 itself is not listed.
+unsettled contains u if {
+	some u in data.fargate_preflight.lib.paths.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg101.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg102.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg103.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg104.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg105.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg106.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg107.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg108.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg109.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg201.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg202.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg203.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg204.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg205.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg206.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg301.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg302.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg303.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg401.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg402.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg403.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg404.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg501.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg502.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg503.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg601.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg602.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg603.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg604.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg605.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg701.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg702.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg703.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg704.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg705.undecided
+}

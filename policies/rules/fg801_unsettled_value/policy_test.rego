@@ -1,0 +1,99 @@
+package fargate_preflight.rules.fg801_test
+
+import rego.v1
+
+world := data.fargate_preflight.lib.paths_test.world
+
+unknown(ref, line) := data.fargate_preflight.lib.paths_test.unknown(ref, line)
+
+subnets_param := unknown("Parameter PrivateSubnetIds", 4)
+
+findings_for(entries) := fs if {
+	fs := data.fargate_preflight.rules.fg801.deny with data.fargate_preflight.rules.fg801.unsettled as entries
+}
+
+endpoint_rules := data.fargate_preflight.lib.needs.blocked_rules.endpoint
+
+test_one_note_per_unsettled_value if {
+	fs := findings_for({
+		{"unknown": subnets_param, "service": "Service", "rules": ["FG202", "FG201"]},
+		{"unknown": subnets_param, "service": "Service", "rules": ["FG705"]},
+	})
+	fs == {{
+		"resource": "Parameter PrivateSubnetIds",
+		"service": "Service",
+		"need": null,
+		"message": "Parameter PrivateSubnetIds is not settled (Parameter PrivateSubnetIds has no value): it blocks FG201, FG202, FG705 for service Service",
+		"fix": "Pass --parameter PrivateSubnetIds=VALUE (or give the parameter a Default) so these checks can run.",
+		"hop": null,
+		"location": {"file": "stack.yaml", "line": 4},
+		"level": null,
+	}}
+}
+
+test_several_services_give_a_note_without_service if {
+	fs := findings_for({
+		{"unknown": subnets_param, "service": "Web", "rules": ["FG202"]},
+		{"unknown": subnets_param, "service": "Api", "rules": ["FG202"]},
+	})
+	{[f.service, f.message] | some f in fs} == {[null, "Parameter PrivateSubnetIds is not settled (Parameter PrivateSubnetIds has no value): it blocks FG202 for services Api, Web"]}
+}
+
+test_no_service_and_first_location if {
+	fs := findings_for({
+		{"unknown": unknown("AWS::Region", 9), "service": null, "rules": ["FG503"]},
+		{"unknown": unknown("AWS::Region", 3), "service": null, "rules": ["FG503"]},
+	})
+	{[f.service, f.location, f.fix] | some f in fs} == {[
+		null, {"file": "stack.yaml", "line": 3},
+		"Pass --region (or set AWS_REGION) so these checks can run.",
+	]}
+}
+
+test_parameter_of_a_file_names_the_file_in_the_flag if {
+	fs := findings_for({{"unknown": unknown("Parameter ImageUri of stacks/parent.yml", 6), "service": "Service", "rules": ["FG202"]}})
+	{f.fix | some f in fs} == {"Pass --parameter stacks/parent.yml:ImageUri=VALUE (or give the parameter a Default) so these checks can run."}
+}
+
+test_distinct_values_give_distinct_notes if {
+	fs := findings_for({
+		{"unknown": subnets_param, "service": "Service", "rules": ["FG202"]},
+		{"unknown": unknown("subnet subnet-0123", 60), "service": "Service", "rules": ["FG202"]},
+	})
+	{[f.resource, f.fix] | some f in fs} == {
+		["Parameter PrivateSubnetIds", "Pass --parameter PrivateSubnetIds=VALUE (or give the parameter a Default) so these checks can run."],
+		["subnet subnet-0123", "Scan the template or file that defines it too, or pass its value, so these checks can run."],
+	}
+}
+
+test_nothing_unsettled_is_silent if {
+	count(findings_for(set())) == 0
+	count(data.fargate_preflight.rules.fg801.deny) == 0 with input as world
+}
+
+test_path_unknowns_reach_fg801 if {
+	m := data.fargate_preflight.lib.paths_test.in_subnets(world, subnets_param)
+	rules := sort({r | some k in ["endpoint"]; some r in data.fargate_preflight.lib.needs.blocked_rules[k]})
+	{"unknown": subnets_param, "service": "Service", "rules": rules} in data.fargate_preflight.rules.fg801.unsettled with input as m
+	some f in data.fargate_preflight.rules.fg801.deny with input as m
+	f.resource == "Parameter PrivateSubnetIds"
+	f.level == null
+}
+
+test_need_unknowns_reach_fg801 if {
+	c := data.fargate_preflight.lib.paths_test.container("app", unknown("Parameter Image", 3), 51)
+	m := object.union(world, {"task_definitions": {"TaskDef": {"containers": [c]}}})
+	entry := {"unknown": unknown("Parameter Image", 3), "service": "Service", "rules": data.fargate_preflight.lib.needs.container_rules}
+	entry in data.fargate_preflight.rules.fg801.unsettled with input as m
+}
+
+test_rule_package_unknowns_reach_fg801 if {
+	m := object.union(data.fargate_preflight.lib.paths_test.public_ip(world), {"subnets": {"PrivateSubnetA": {"route_table": "rtb-0abc"}}})
+	entry := {"unknown": {"unknown": "route table rtb-0abc is not in the scanned inputs", "ref": "route table rtb-0abc", "source": data.fargate_preflight.lib.paths_test.src(11)}, "service": "Service", "rules": ["FG204"]}
+	entry in data.fargate_preflight.rules.fg801.unsettled with input as m
+}
+
+test_missing_packages_do_not_break_evaluation if {
+	count(data.fargate_preflight.rules.fg109.undecided) == 0 with data.fargate_preflight.rules.fg109.undecided as set()
+	count(data.fargate_preflight.rules.fg801.unsettled) == 0 with input as world
+}
