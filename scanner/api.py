@@ -12,7 +12,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.engine.base import Engine, RawResult, shipped_policy_dir
-from scanner.errors import EngineError, SourceError
+from scanner.errors import EngineError, SourceError, UsageError
 from scanner.findings import LEVELS, Finding, Hop, InputError, Location, PathStep, Report, Rule
 from scanner.model.builder import build_model, infer_region, region_value, validate_model
 from scanner.sources.base import BuildContext, Fragment, LoadedFile, Source
@@ -24,6 +24,8 @@ class ScanOptions:
     parameters: dict[tuple[str | None, str], str] = field(default_factory=dict)
     stack_names: dict[str, str] = field(default_factory=dict)
     engine: str = "regorus"
+    opa_url: str | None = None
+    opa_policies_preloaded: bool = False
     policy_dirs: tuple[Path, ...] = ()
     category: str = "fargate-preflight"
     cwd: Path | None = None
@@ -90,7 +92,12 @@ def scan(paths: Sequence[Path], options: ScanOptions | None = None) -> Report:
     options = options or ScanOptions()
     loaded = load(paths, options)
     rules = catalogue(options.policy_dirs)
-    engine = make_engine(options.engine, options.policy_dirs)
+    engine = make_engine(
+        options.engine,
+        options.policy_dirs,
+        opa_url=options.opa_url,
+        opa_policies_preloaded=options.opa_policies_preloaded,
+    )
     raw = engine.evaluate(loaded.model, engine_data())
     findings = tuple(sorted(to_findings(raw, rules), key=Finding.sort_key))
     return Report(
@@ -113,12 +120,26 @@ def catalogue(policy_dirs: Sequence[Path] = ()) -> tuple[Rule, ...]:
     return load_rules([shipped, *policy_dirs], shipped=[shipped])
 
 
-def make_engine(name: str, policy_dirs: Sequence[Path] = ()) -> Engine:
+def make_engine(
+    name: str,
+    policy_dirs: Sequence[Path] = (),
+    *,
+    opa_url: str | None = None,
+    opa_policies_preloaded: bool = False,
+) -> Engine:
+    if name == "opa":
+        from scanner.engine.opa_engine import OpaEngine
+
+        return OpaEngine(
+            [shipped_policy_dir()], list(policy_dirs), url=opa_url, preloaded=opa_policies_preloaded
+        )
+    if opa_url or opa_policies_preloaded:
+        raise UsageError("--opa-url and --opa-policies-preloaded need --engine opa")
     if name == "regorus":
         from scanner.engine.regorus_engine import RegorusEngine
 
         return RegorusEngine([shipped_policy_dir()], list(policy_dirs))
-    raise EngineError(f"engine {name!r} is not available in this version")
+    raise UsageError(f"unknown engine {name!r}: choose regorus or opa")
 
 
 @cache

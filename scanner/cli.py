@@ -112,7 +112,12 @@ def scan_inputs(fn: Callable[..., None]) -> Callable[..., None]:
 @click.option("--output", "-o", help="Write the report here instead of stdout.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
               default="error", show_default=True, help="Lowest level that makes the exit code 1.")
-@click.option("--engine", type=click.Choice(["regorus"]), default="regorus", show_default=True)
+@click.option("--engine", type=click.Choice(["regorus", "opa"]), default="regorus",
+              show_default=True, help="Embedded regorus, or an OPA server.")
+@click.option("--opa-url", metavar="URL",
+              help="OPA server to use (default with --engine opa: start `opa` from PATH).")
+@click.option("--opa-policies-preloaded", is_flag=True,
+              help="The OPA server already has our policies (from a bundle): do not push them.")
 @click.option("--policy", "policy_dirs", multiple=True, type=click.Path(path_type=Path,
               exists=True, file_okay=False), help="Extra policy directory (Rego rules).")
 @click.option("--category", default="fargate-preflight", show_default=True,
@@ -121,8 +126,8 @@ def scan_inputs(fn: Callable[..., None]) -> Callable[..., None]:
 @_guard
 def scan(paths: tuple[Path, ...], parameters: tuple[str, ...], region: str | None,
          stack_names: tuple[str, ...], formats: tuple[str, ...], output: str | None,
-         fail_on: str, engine: str, policy_dirs: tuple[Path, ...], category: str,
-         quiet: bool) -> None:
+         fail_on: str, engine: str, opa_url: str | None, opa_policies_preloaded: bool,
+         policy_dirs: tuple[Path, ...], category: str, quiet: bool) -> None:
     """Scan templates, task definitions and plans; report what the tasks cannot reach."""
     from scanner.api import ScanOptions
     from scanner.api import scan as run_scan
@@ -132,6 +137,7 @@ def scan(paths: tuple[Path, ...], parameters: tuple[str, ...], region: str | Non
     outs = _outputs(formats, output)
     options = ScanOptions(region=region, parameters=_parameters(parameters),
                           stack_names=_stack_names(stack_names), engine=engine,
+                          opa_url=opa_url, opa_policies_preloaded=opa_policies_preloaded,
                           policy_dirs=policy_dirs, category=category)
     report = run_scan(paths, options)
     if not quiet:

@@ -8,7 +8,12 @@ from typing import Any, Protocol
 
 # One evaluation asks for everything at once: every rule package (deny, undecided) and the
 # path verdicts, so shared library rules are computed once per scan.
-QUERY = "[data.fargate_preflight.rules, data.fargate_preflight.lib.paths.verdicts]"
+# Only each package's outputs: OPA and regorus disagree on empty helper rules (`a[k] contains v`
+# with no members is `{}` in OPA and absent in regorus), so helpers are not asked for.
+QUERY = (
+    '[{name: {"deny": object.get(rules, "deny", []), "undecided": object.get(rules, "undecided", [])}'
+    " | some name, rules in data.fargate_preflight.rules}, data.fargate_preflight.lib.paths.verdicts]"
+)
 
 
 @dataclass(frozen=True)
