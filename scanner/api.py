@@ -1,4 +1,7 @@
-"""The library entry point: scan(paths, options) -> Report. The CLI, the Action and the hook call this."""
+"""The library entry point: `scan(paths, options) -> Report`.
+
+The CLI, the GitHub Action and the pre-commit hook all call this.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from scanner.engine.base import Engine, RawResult, shipped_policy_dir
 from scanner.errors import EngineError, SourceError, UsageError
 from scanner.findings import LEVELS, Finding, Hop, InputError, Location, PathStep, Report, Rule
 from scanner.model.builder import build_model, infer_region, region_value, validate_model
-from scanner.sources.base import BuildContext, Fragment, LoadedFile, Source
+from scanner.sources.base import BuildContext, Fragment, Source
 
 
 @dataclass(frozen=True)

@@ -91,11 +91,23 @@ def main() -> None:
 
 _scan_options = [
     click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path)),
-    click.option("--parameter", "parameters", multiple=True, metavar="[FILE:]K=V",
-                 help="CloudFormation parameter value (for one file, or for all)."),
-    click.option("--region", help="Region the stacks deploy to (default: the one the inputs name)."),
-    click.option("--stack-name", "stack_names", multiple=True, metavar="FILE=NAME",
-                 help="Stack name of a template (AWS::StackName, export names)."),
+    click.option(
+        "--parameter",
+        "parameters",
+        multiple=True,
+        metavar="[FILE:]K=V",
+        help="CloudFormation parameter value (for one file, or for all).",
+    ),
+    click.option(
+        "--region", help="Region the stacks deploy to (default: the one the inputs name)."
+    ),
+    click.option(
+        "--stack-name",
+        "stack_names",
+        multiple=True,
+        metavar="FILE=NAME",
+        help="Stack name of a template (AWS::StackName, export names).",
+    ),
 ]
 
 
@@ -107,55 +119,105 @@ def scan_inputs(fn: Callable[..., None]) -> Callable[..., None]:
 
 @main.command()
 @scan_inputs
-@click.option("--format", "formats", multiple=True, metavar="FORMAT[=FILE]",
-              help="text (default), json, sarif or github; repeat as FORMAT=FILE for several.")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="FORMAT[=FILE]",
+    help="text (default), json, sarif or github; repeat as FORMAT=FILE for several.",
+)
 @click.option("--output", "-o", help="Write the report here instead of stdout.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
-              default="error", show_default=True, help="Lowest level that makes the exit code 1.")
-@click.option("--engine", type=click.Choice(["regorus", "opa"]), default="regorus",
-              show_default=True, help="Embedded regorus, or an OPA server.")
-@click.option("--opa-url", metavar="URL",
-              help="OPA server to use (default with --engine opa: start `opa` from PATH).")
-@click.option("--opa-policies-preloaded", is_flag=True,
-              help="The OPA server already has our policies (from a bundle): do not push them.")
-@click.option("--policy", "policy_dirs", multiple=True, type=click.Path(path_type=Path,
-              exists=True, file_okay=False), help="Extra policy directory (Rego rules).")
-@click.option("--category", default="fargate-preflight", show_default=True,
-              help="SARIF automationDetails category.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "note", "never"]),
+    default="error",
+    show_default=True,
+    help="Lowest level that makes the exit code 1.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["regorus", "opa"]),
+    default="regorus",
+    show_default=True,
+    help="Embedded regorus, or an OPA server.",
+)
+@click.option(
+    "--opa-url",
+    metavar="URL",
+    help="OPA server to use (default with --engine opa: start `opa` from PATH).",
+)
+@click.option(
+    "--opa-policies-preloaded",
+    is_flag=True,
+    help="The OPA server already has our policies (from a bundle): do not push them.",
+)
+@click.option(
+    "--policy",
+    "policy_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="Extra policy directory (Rego rules).",
+)
+@click.option(
+    "--category",
+    default="fargate-preflight",
+    show_default=True,
+    help="SARIF automationDetails category.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No notices on stderr.")
 @_guard
-def scan(paths: tuple[Path, ...], parameters: tuple[str, ...], region: str | None,
-         stack_names: tuple[str, ...], formats: tuple[str, ...], output: str | None,
-         fail_on: str, engine: str, opa_url: str | None, opa_policies_preloaded: bool,
-         policy_dirs: tuple[Path, ...], category: str, quiet: bool) -> None:
+def scan(
+    paths: tuple[Path, ...],
+    parameters: tuple[str, ...],
+    region: str | None,
+    stack_names: tuple[str, ...],
+    formats: tuple[str, ...],
+    output: str | None,
+    fail_on: str,
+    engine: str,
+    opa_url: str | None,
+    opa_policies_preloaded: bool,
+    policy_dirs: tuple[Path, ...],
+    category: str,
+    quiet: bool,
+) -> None:
     """Scan templates, task definitions and plans; report what the tasks cannot reach."""
     from scanner.api import ScanOptions
     from scanner.api import scan as run_scan
     from scanner.report import REPORTERS
     from scanner.report.sarif import build as build_sarif
+    from scanner.report.text import render as render_text
 
     outs = _outputs(formats, output)
-    options = ScanOptions(region=region, parameters=_parameters(parameters),
-                          stack_names=_stack_names(stack_names), engine=engine,
-                          opa_url=opa_url, opa_policies_preloaded=opa_policies_preloaded,
-                          policy_dirs=policy_dirs, category=category)
+    options = ScanOptions(
+        region=region,
+        parameters=_parameters(parameters),
+        stack_names=_stack_names(stack_names),
+        engine=engine,
+        opa_url=opa_url,
+        opa_policies_preloaded=opa_policies_preloaded,
+        policy_dirs=policy_dirs,
+        category=category,
+    )
     report = run_scan(paths, options)
     if not quiet:
         for notice in report.notices:
             click.echo(f"notice: {notice}", err=True)
     for fmt, file in outs:
-        render = REPORTERS[fmt]
         if fmt == "text":
             color = file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-            text = render(report, color=color)
+            text = render_text(report, color=color)
         elif fmt == "sarif":
             sarif = build_sarif(report)
             text = sarif.text
             if sarif.dropped:
-                click.echo(f"warning: SARIF limits: {sarif.dropped} results were left out of "
-                           "the SARIF report (the exit code still counts them)", err=True)
+                click.echo(
+                    f"warning: SARIF limits: {sarif.dropped} results were left out of "
+                    "the SARIF report (the exit code still counts them)",
+                    err=True,
+                )
         else:
-            text = render(report)
+            text = REPORTERS[fmt](report)
         _write(text, file)
     for err in report.errors:
         if all(fmt != "text" or file is not None for fmt, file in outs):
@@ -178,13 +240,19 @@ def exit_code(report: Any, fail_on: str) -> int:
 @scan_inputs
 @click.option("--output", "-o", help="Write the model here instead of stdout.")
 @_guard
-def export(paths: tuple[Path, ...], parameters: tuple[str, ...], region: str | None,
-           stack_names: tuple[str, ...], output: str | None) -> None:
+def export(
+    paths: tuple[Path, ...],
+    parameters: tuple[str, ...],
+    region: str | None,
+    stack_names: tuple[str, ...],
+    output: str | None,
+) -> None:
     """Print the input model (JSON) that the policies evaluate."""
     from scanner.api import ScanOptions, load
 
-    options = ScanOptions(region=region, parameters=_parameters(parameters),
-                          stack_names=_stack_names(stack_names))
+    options = ScanOptions(
+        region=region, parameters=_parameters(parameters), stack_names=_stack_names(stack_names)
+    )
     loaded = load(paths, options)
     _write(json.dumps(loaded.model, indent=2, sort_keys=True) + "\n", output)
     for err in loaded.errors:

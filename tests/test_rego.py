@@ -23,8 +23,9 @@ def _tests() -> list[tuple[str, str]]:
         text = path.read_text(encoding="utf-8")
         package = PACKAGE.search(text)
         assert package, f"{path}: no package line"
-        for name in dict.fromkeys(TEST_RULE.findall(text)):
-            cases.append((path.relative_to(POLICIES).as_posix(), f"data.{package.group(1)}.{name}"))
+        rel = path.relative_to(POLICIES).as_posix()
+        names = dict.fromkeys(TEST_RULE.findall(text))
+        cases.extend((rel, f"data.{package.group(1)}.{name}") for name in names)
     return cases
 
 

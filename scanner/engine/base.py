@@ -11,8 +11,11 @@ from typing import Any, Protocol
 # Only each package's outputs: OPA and regorus disagree on empty helper rules (`a[k] contains v`
 # with no members is `{}` in OPA and absent in regorus), so helpers are not asked for.
 QUERY = (
-    '[{name: {"deny": object.get(rules, "deny", []), "undecided": object.get(rules, "undecided", [])}'
-    " | some name, rules in data.fargate_preflight.rules}, data.fargate_preflight.lib.paths.verdicts]"
+    "[{name: {"
+    '"deny": object.get(rules, "deny", []), '
+    '"undecided": object.get(rules, "undecided", [])'
+    "} | some name, rules in data.fargate_preflight.rules}, "
+    "data.fargate_preflight.lib.paths.verdicts]"
 )
 
 

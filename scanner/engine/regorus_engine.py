@@ -1,4 +1,4 @@
-"""The embedded engine: Microsoft's regorus Rego interpreter, called through its JSON methods only."""
+"""The embedded engine: Microsoft's regorus interpreter, called through its JSON methods only."""
 
 from __future__ import annotations
 

@@ -89,4 +89,6 @@ def validate_model(model: dict[str, Any]) -> None:
     error = next(iter(_validator().iter_errors(model)), None)
     if error is not None:
         where = "/".join(str(p) for p in error.instance_path)
-        raise EngineError(f"internal error: the input model is invalid at /{where}: {error.message}")
+        raise EngineError(
+            f"internal error: the input model is invalid at /{where}: {error.message}"
+        )
