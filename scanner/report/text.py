@@ -112,7 +112,8 @@ def _need_lines(steps: Sequence[PathStep], paint: _Paint) -> list[str]:
                 ways.setdefault((step.path, step.verdict), []).append(step.subnet)
         for (path, verdict), subnets in sorted(ways.items(), key=_worst_first):
             where = _subnets(subnets) if len(ways) > 1 else ""
-            rows.append((need, f"via {path}" if path else "no path", verdict, where))
+            shown = f"via {path}" if path and path != "none" else "no path"
+            rows.append((need, shown, verdict, where))
     need_width = max((len(row[0]) for row in rows), default=0)
     path_width = max((len(row[1]) for row in rows), default=0)
     verdict_width = max((len(row[2]) for row in rows), default=0)
