@@ -1,0 +1,124 @@
+# METADATA
+# title: Task subnet network ACL denies the outbound traffic
+# description: |
+#   The network ACL of the task's subnet must allow outbound TCP to what the task needs
+#   (443 to an AWS service, 2049 to EFS mount targets, or a declared target's port). Entries are
+#   walked by rule number and the final * rule denies what no entry allows. An AWS service's
+#   public addresses are not in the inputs, so for internet and gateway-endpoint paths only an
+#   entry covering 0.0.0.0/0 settles the verdict.
+# custom:
+#   id: FG301
+#   level: error
+#   remediation: >-
+#     Add an outbound entry that allows TCP on the needed port to the destination, numbered below
+#     any entry that denies it.
+#   tags: [network, nacl]
+#   examples:
+#     failing: |
+#       PrivateNaclOut443:
+#         Type: AWS::EC2::NetworkAclEntry
+#         Properties:
+#           NetworkAclId: !Ref PrivateNacl
+#           RuleNumber: 100
+#           Egress: true
+#           Protocol: 6
+#           RuleAction: allow
+#           CidrBlock: 10.0.0.0/16
+#           PortRange: {From: 443, To: 443}
+#       # the task pulls from ECR through a NAT gateway: 443 to 0.0.0.0/0 hits the * deny
+#     passing: |
+#       PrivateNaclOut443:
+#         Type: AWS::EC2::NetworkAclEntry
+#         Properties:
+#           NetworkAclId: !Ref PrivateNacl
+#           RuleNumber: 100
+#           Egress: true
+#           Protocol: 6
+#           RuleAction: allow
+#           CidrBlock: 0.0.0.0/0
+#           PortRange: {From: 443, To: 443}
+package fargate_preflight.rules.fg301
+
+import rego.v1
+
+# checks_of: one outbound flow per remote side of the path that the task subnet's NACL filters
+# (destinations inside the task subnet are not filtered).
+checks_of(shape) := [check |
+	subnet := data.fargate_preflight.lib.model.lookup("subnets", shape.subnet, null)
+	nacl := data.fargate_preflight.lib.network.subnet_nacl(subnet)
+	some remote in data.fargate_preflight.lib.network.path_remotes(shape, subnet)
+	flow := {
+		"egress": true, "ports": [shape.port, shape.port],
+		"remote": remote.remote, "label": remote.label, "return": false,
+	}
+	key := data.fargate_preflight.lib.network.nacl_key(data.fargate_preflight.lib.network.nacl_ref(nacl), flow)
+	check := {"key": key, "hop": ["task subnet", shape.subnet, key, flow]}
+]
+
+# shape_checks: the checks of each path shape (lib/network.rego `uses`), once per shape.
+shape_checks[shape] := checks_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
+
+checks contains check if {
+	some shape_checks_of_one in shape_checks
+	some check in shape_checks_of_one
+}
+
+keys contains check.key if some check in checks
+
+# verdicts: one per NACL and flow, however many paths ask it.
+verdicts[key] := verdict if {
+	some key in keys
+	verdict := data.fargate_preflight.lib.network.nacl_key_verdict(key)
+}
+
+# failing_hops: each denied hop ([subnet role, subnet, verdict key, flow]) once, however many
+# services cross it.
+failing_hops contains check.hop if {
+	some check in checks
+	verdicts[check.key].verdict == "deny"
+}
+
+explanations[hop] := {
+	"text": sprintf("%s %s %s", [hop[0], subnet_name, denial]),
+	"fix": data.fargate_preflight.lib.network.nacl_fix(nacl, verdict, flow),
+	"resource": nacl.name,
+	"source": data.fargate_preflight.lib.network.nacl_deny_source(nacl, verdict),
+	"hop": {
+		"from": sprintf("subnet %s", [subnet_name]),
+		"via": sprintf("network ACL %s", [nacl.name]),
+		"to": flow.label,
+		"detail": data.fargate_preflight.lib.network.nacl_deny_detail(verdict, flow),
+	},
+} if {
+	some hop in failing_hops
+	key := hop[2]
+	flow := hop[3]
+	verdict := verdicts[key]
+	nacl := data.fargate_preflight.lib.network.nacl_of(key[0])
+	subnet_name := data.fargate_preflight.lib.network.object_name("subnets", hop[1])
+	denial := data.fargate_preflight.lib.network.nacl_denial_text(nacl, verdict, flow)
+}
+
+failures contains object.union(explanations[check.hop], who) if {
+	some use in data.fargate_preflight.lib.network.uses
+	some check in shape_checks[use.shape]
+	verdicts[check.key].verdict == "deny"
+	who := {"service": use.service, "need": use.need}
+}
+
+# METADATA
+# entrypoint: true
+deny contains data.fargate_preflight.lib.result.finding(f) if {
+	some f in data.fargate_preflight.lib.network.grouped_findings(failures)
+}
+
+# undecided: an object missing from the inputs is reported without a location when the path
+# itself referenced it (a task subnet, a NAT gateway); the service's location is used.
+undecided contains {"unknown": located, "service": use.service, "rules": ["FG301"]} if {
+	some use in data.fargate_preflight.lib.network.uses
+	some check in shape_checks[use.shape]
+	verdict := verdicts[check.key]
+	verdict.verdict == "undecided"
+	some u in verdict.unknowns
+	located := data.fargate_preflight.lib.network.with_source(u, use.source)
+}

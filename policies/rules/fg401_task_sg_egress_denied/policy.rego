@@ -1,0 +1,173 @@
+# METADATA
+# title: Task security groups allow no egress to the destination
+# description: |
+#   Some egress rule of the task's security groups must allow TCP on the needed port to the
+#   destination: an interface endpoint's security group or its subnets' CIDRs, a gateway
+#   endpoint's prefix list or 0.0.0.0/0, 0.0.0.0/0 for the internet, or the target's security
+#   group or CIDR. An AWS service's public addresses are not in the inputs, so a narrower public
+#   CIDR leaves the verdict open rather than failing it.
+# custom:
+#   id: FG401
+#   level: error
+#   remediation: >-
+#     Add an egress rule to the task's security group that allows TCP on the needed port to the
+#     destination (the endpoint's security group, the prefix list, or 0.0.0.0/0).
+#   tags: [network, security-group]
+#   examples:
+#     failing: |
+#       TaskSecurityGroup:
+#         Type: AWS::EC2::SecurityGroup
+#         Properties:
+#           GroupDescription: tasks
+#           VpcId: !Ref Vpc
+#           SecurityGroupEgress:
+#             - IpProtocol: tcp
+#               FromPort: 5432
+#               ToPort: 5432
+#               CidrIp: 10.0.0.0/16
+#     passing: |
+#       TaskSecurityGroup:
+#         Type: AWS::EC2::SecurityGroup
+#         Properties:
+#           GroupDescription: tasks
+#           VpcId: !Ref Vpc
+#           SecurityGroupEgress:
+#             - IpProtocol: tcp
+#               FromPort: 443
+#               ToPort: 443
+#               CidrIp: 0.0.0.0/0
+package fargate_preflight.rules.fg401
+
+import rego.v1
+
+# checks_of: the task's groups must let TCP on the port out to each destination of the path.
+checks_of(shape) := [check |
+	some dest in destinations(shape)
+	check := {
+		"ref_source": null,
+		"hop": {"subnet": shape.subnet, "port": shape.port, "sg_ids": shape.task_sg_ids, "dest": dest},
+		"key": data.fargate_preflight.lib.network.sg_key(shape.task_sg_ids, "egress", shape.port, dest.peer),
+	}
+]
+
+# shape_checks: the checks of each path shape (lib/network.rego `uses`), once per shape.
+shape_checks[shape] := checks_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
+
+checks contains check if {
+	some shape_checks_of_one in shape_checks
+	some check in shape_checks_of_one
+}
+
+# destinations: what an egress rule may name to let the traffic out (RULES.md FG401).
+destinations(path) := [{
+	"peer": {"cidr": data.fargate_preflight.lib.network.public},
+	"label": "0.0.0.0/0",
+	"fix_target": "0.0.0.0/0",
+}] if {
+	path.kind == "internet"
+}
+
+destinations(path) := [{
+	"peer": {"cidr": data.fargate_preflight.lib.network.public, "prefix_list": path.prefix_list},
+	"label": gateway_label(path.prefix_list),
+	"fix_target": gateway_label(path.prefix_list),
+}] if {
+	path.kind == "gateway"
+}
+
+destinations(path) := dests if {
+	path.kind in {"interface", "target"}
+	dests := [{
+		"peer": {"cidr": d.cidr, "security_groups": path.security_groups},
+		"label": peer_label(path.security_groups, d),
+		"fix_target": fix_target(path.security_groups, d),
+	} |
+		some d in path.destinations
+	]
+}
+
+gateway_label(pl) := sprintf("prefix list %s or 0.0.0.0/0", [name]) if {
+	is_string(pl)
+	name := data.fargate_preflight.lib.network.object_name("prefix_lists", pl)
+}
+
+else := "0.0.0.0/0"
+
+peer_label(sgs, d) := sprintf("%s or %s", [groups, label]) if {
+	is_array(sgs)
+	count(sgs) > 0
+	groups := data.fargate_preflight.lib.network.sg_names(sgs)
+	label := data.fargate_preflight.lib.network.destination_label(d)
+} else := data.fargate_preflight.lib.network.destination_label(d)
+
+# fix_target: naming the target's security group admits every one of its interfaces at once.
+fix_target(sgs, d) := data.fargate_preflight.lib.network.sg_names(sgs) if {
+	is_array(sgs)
+	count(sgs) > 0
+} else := text if {
+	label := data.fargate_preflight.lib.network.destination_label(d)
+	text := data.fargate_preflight.lib.network.remote_cidr_text({"remote": d.cidr, "label": label})
+}
+
+keys contains check.key if some check in checks
+
+# verdicts: one per set of groups, port and peer, however many paths ask it.
+verdicts[key] := verdict if {
+	some key in keys
+	verdict := data.fargate_preflight.lib.network.sg_key_verdict(key)
+}
+
+# failing_hops: each denied hop once, however many services cross it.
+failing_hops contains check.hop if {
+	some check in checks
+	verdicts[check.key].verdict == "deny"
+}
+
+explanations[h] := {
+	"text": sprintf("%s %s no outbound TCP %d to %s", [sg_text, allow_word(h.sg_ids), h.port, h.dest.label]),
+	"fix": sprintf(
+		"Add an egress rule to security group %s that allows TCP %d to %s.",
+		[first.name, h.port, h.dest.fix_target],
+	),
+	"resource": first.name,
+	"source": first.source,
+	"hop": {
+		"from": sprintf("subnet %s", [data.fargate_preflight.lib.network.object_name("subnets", h.subnet)]),
+		"via": sg_text,
+		"to": h.dest.label,
+		"detail": sprintf("no egress rule allows TCP %d", [h.port]),
+	},
+} if {
+	some h in failing_hops
+	sg_text := data.fargate_preflight.lib.network.sg_names(h.sg_ids)
+	first := input.security_groups[h.sg_ids[0]]
+}
+
+failures contains object.union(explanations[check.hop], who) if {
+	some use in data.fargate_preflight.lib.network.uses
+	some check in shape_checks[use.shape]
+	verdicts[check.key].verdict == "deny"
+	who := {"service": use.service, "need": use.need}
+}
+
+allow_word(sg_ids) := "allows" if count(sg_ids) == 1
+
+else := "allow"
+
+# METADATA
+# entrypoint: true
+deny contains data.fargate_preflight.lib.result.finding(f) if {
+	some f in data.fargate_preflight.lib.network.grouped_findings(failures)
+}
+
+# undecided: a group missing from the inputs is located at what referenced it (the endpoint,
+# else the service).
+undecided contains {"unknown": located, "service": use.service, "rules": ["FG401"]} if {
+	some use in data.fargate_preflight.lib.network.uses
+	some check in shape_checks[use.shape]
+	verdict := verdicts[check.key]
+	verdict.verdict == "undecided"
+	some u in verdict.unknowns
+	by_reference := data.fargate_preflight.lib.network.with_source(u, check.ref_source)
+	located := data.fargate_preflight.lib.network.with_source(by_reference, use.source)
+}

@@ -1,0 +1,140 @@
+# METADATA
+# title: Interface endpoint security groups admit no traffic from the task
+# description: |
+#   An interface endpoint's network interfaces carry its security groups: some ingress rule must
+#   allow TCP 443 from the task, by naming one of the task's security groups or a CIDR that
+#   contains the task's subnet. An endpoint created without security groups gets the VPC's
+#   default group, which admits only members of that same group.
+# custom:
+#   id: FG402
+#   level: error
+#   remediation: >-
+#     Add an ingress rule to the endpoint's security group that allows TCP 443 from the task's
+#     security group (or from the VPC CIDR).
+#   tags: [network, security-group, vpc-endpoint]
+#   examples:
+#     failing: |
+#       EcrDkrEndpoint:
+#         Type: AWS::EC2::VPCEndpoint
+#         Properties:
+#           VpcEndpointType: Interface
+#           ServiceName: !Sub com.amazonaws.${AWS::Region}.ecr.dkr
+#           VpcId: !Ref Vpc
+#           PrivateDnsEnabled: true
+#           SubnetIds: [!Ref EndpointSubnetA]
+#           # no SecurityGroupIds: the VPC default group admits only its own members
+#     passing: |
+#       EndpointSecurityGroup:
+#         Type: AWS::EC2::SecurityGroup
+#         Properties:
+#           GroupDescription: interface endpoints
+#           VpcId: !Ref Vpc
+#           SecurityGroupIngress:
+#             - IpProtocol: tcp
+#               FromPort: 443
+#               ToPort: 443
+#               SourceSecurityGroupId: !Ref TaskSecurityGroup
+#       EcrDkrEndpoint:
+#         Type: AWS::EC2::VPCEndpoint
+#         Properties:
+#           VpcEndpointType: Interface
+#           ServiceName: !Sub com.amazonaws.${AWS::Region}.ecr.dkr
+#           VpcId: !Ref Vpc
+#           PrivateDnsEnabled: true
+#           SubnetIds: [!Ref EndpointSubnetA]
+#           SecurityGroupIds: [!Ref EndpointSecurityGroup]
+package fargate_preflight.rules.fg402
+
+import rego.v1
+
+# checks_of: the endpoint's groups must let TCP 443 in from the task (its groups or subnet).
+checks_of(shape) := [check |
+	task := data.fargate_preflight.lib.network.task_peer(shape.task_sg_ids, shape.subnet)
+	ref_source := object.get(input.vpc_endpoints, [shape.endpoint, "source"], null)
+	check := {
+		"ref_source": ref_source,
+		"hop": {
+			"subnet": shape.subnet, "port": shape.port, "sg_ids": shape.security_groups, "task": task,
+			"endpoint": shape.endpoint_name,
+		},
+		"key": data.fargate_preflight.lib.network.sg_key(shape.security_groups, "ingress", shape.port, task.peer),
+	}
+]
+
+# shape_checks: the checks of each path shape (lib/network.rego `uses`), once per shape.
+shape_checks[shape] := checks_of(shape) if {
+	some shape in data.fargate_preflight.lib.network.shapes
+	shape.kind == "interface"
+	count(shape.security_groups) > 0
+}
+
+checks contains check if {
+	some shape_checks_of_one in shape_checks
+	some check in shape_checks_of_one
+}
+
+keys contains check.key if some check in checks
+
+# verdicts: one per set of groups, port and peer, however many paths ask it.
+verdicts[key] := verdict if {
+	some key in keys
+	verdict := data.fargate_preflight.lib.network.sg_key_verdict(key)
+}
+
+# failing_hops: each denied hop once, however many services cross it.
+failing_hops contains check.hop if {
+	some check in checks
+	verdicts[check.key].verdict == "deny"
+}
+
+explanations[h] := {
+	"text": sprintf(
+		"%s of interface endpoint %s %s no inbound TCP %d from the task (%s)",
+		[sg_text, h.endpoint, allow_word(h.sg_ids), h.port, h.task.label],
+	),
+	"fix": sprintf(
+		"Add an ingress rule to security group %s that allows TCP %d from %s.",
+		[first.name, h.port, h.task.fix_source],
+	),
+	"resource": first.name,
+	"source": first.source,
+	"hop": {
+		"from": sprintf("subnet %s", [data.fargate_preflight.lib.network.object_name("subnets", h.subnet)]),
+		"via": sg_text,
+		"to": sprintf("interface endpoint %s", [h.endpoint]),
+		"detail": sprintf("no ingress rule allows TCP %d from the task", [h.port]),
+	},
+} if {
+	some h in failing_hops
+	sg_text := data.fargate_preflight.lib.network.sg_names(h.sg_ids)
+	first := input.security_groups[h.sg_ids[0]]
+}
+
+failures contains object.union(explanations[check.hop], who) if {
+	some use in data.fargate_preflight.lib.network.uses
+	some check in shape_checks[use.shape]
+	verdicts[check.key].verdict == "deny"
+	who := {"service": use.service, "need": use.need}
+}
+
+allow_word(sg_ids) := "allows" if count(sg_ids) == 1
+
+else := "allow"
+
+# METADATA
+# entrypoint: true
+deny contains data.fargate_preflight.lib.result.finding(f) if {
+	some f in data.fargate_preflight.lib.network.grouped_findings(failures)
+}
+
+# undecided: a group missing from the inputs is located at what referenced it (the endpoint,
+# else the service).
+undecided contains {"unknown": located, "service": use.service, "rules": ["FG402"]} if {
+	some use in data.fargate_preflight.lib.network.uses
+	some check in shape_checks[use.shape]
+	verdict := verdicts[check.key]
+	verdict.verdict == "undecided"
+	some u in verdict.unknowns
+	by_reference := data.fargate_preflight.lib.network.with_source(u, check.ref_source)
+	located := data.fargate_preflight.lib.network.with_source(by_reference, use.source)
+}
