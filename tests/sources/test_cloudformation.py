@@ -104,7 +104,7 @@ def test_intrinsic_functions_evaluate_like_cloudformation(tmp_path: Path) -> Non
         "a.yaml",
         24,
         "/Resources/TD/Properties/ContainerDefinitions/0/Image/Fn::Join/1/0",
-    )
+    ) | {"partial": "*.dkr.ecr.cn-north-1.amazonaws.com/app"}
     assert container["log_options"] == {
         "sub-list": "x-prod",
         "join": "a:1:true",
@@ -159,7 +159,7 @@ def test_pseudo_parameters_without_region_or_stack_name_are_unknown(tmp_path: Pa
         "a.yaml",
         19,
         "/Resources/TD/Properties/Family",
-    )
+    ) | {"partial": "prod-${Literal}-*"}
     pointer = "/Resources/TD/Properties/ContainerDefinitions/0/LogConfiguration/Options"
     for name, line in (("partition", 40), ("suffix", 41)):
         pseudo = "AWS::Partition" if name == "partition" else "AWS::URLSuffix"
