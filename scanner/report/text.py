@@ -112,7 +112,7 @@ def _need_lines(steps: Sequence[PathStep], paint: _Paint) -> list[str]:
                 ways.setdefault((step.path, step.verdict), []).append(step.subnet)
         for (path, verdict), subnets in sorted(ways.items(), key=_worst_first):
             where = _subnets(subnets) if len(ways) > 1 else ""
-            shown = f"via {path}" if path and path != "none" else "no path"
+            shown = _shown_path(path)
             rows.append((need, shown, verdict, where))
     need_width = max((len(row[0]) for row in rows), default=0)
     path_width = max((len(row[1]) for row in rows), default=0)
@@ -179,3 +179,12 @@ def _plural(count: int, word: str) -> str:
 def _indented(text: str, width: int) -> str:
     pad = " " * width
     return "\n".join(f"{pad}{line}" if line else "" for line in text.split("\n"))
+
+
+def _shown_path(path: str) -> str:
+    """How a need's path reads in the service table."""
+    if not path or path == "none":
+        return "no path"
+    if path.startswith("undecided: "):
+        return "not settled: " + path.removeprefix("undecided: ")
+    return f"via {path}"
