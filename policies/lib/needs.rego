@@ -1,7 +1,7 @@
 # METADATA
 # description: |
 #   What each analysed service needs to reach over the network (RULES.md section 1).
-#   `needs[service_id]` is a set of
+#   `by_service[service_id]` is a set of
 #   {"need", "kind", "port", "region", "caller", "reason", "source", "target"}:
 #   need is an endpoint service name (`ecr.dkr`), a registry host (`registry-1.docker.io`)
 #   or `efs:<file system name>`; kind is "endpoint" (an AWS service in the deploy region,
@@ -35,11 +35,12 @@ blocked_rules := {
 # An unknown need blocks every path verdict, whatever it would have been.
 all_path_rules := sort({r | some rules in blocked_rules; some r in rules})
 
-# needs maps each analysed service id to the set of its needs.
-needs[sid] := ns if {
+# by_service maps each analysed service id to the set of its needs.
+by_service[sid] := ns if {
 	some sid in data.fargate_preflight.lib.taskdef.analysed
 	svc := input.services[sid]
-	ns := (object.get(task_definition_needs, [svc.task_definition], set()) | exec_needs(svc)) | declared_endpoint_needs(sid)
+	td_needs := object.get(task_definition_needs, [svc.task_definition], set())
+	ns := (td_needs | exec_needs(svc)) | declared_endpoint_needs(sid)
 }
 
 # task_definition_needs holds the needs of each task definition an analysed service runs,
@@ -70,6 +71,9 @@ kind_for_region(region) := "internet" if {
 	is_string(input.region)
 	region != input.region
 } else := "endpoint"
+
+# local_kind is the kind of a need in the deploy region itself.
+local_kind := kind_for_region(input.region)
 
 containers(td) := td.containers if {
 	is_array(td.containers)
@@ -116,7 +120,7 @@ is_account(s) if {
 }
 
 # An account id the inputs do not settle (`${AWS::AccountId}`) does not change the path.
-is_account(s) if s == "*"
+is_account("*") := true
 
 # image_text is the image as a string; for an image with unsettled parts, its pattern with `*`
 # for each part (docs/model.md: `partial`), which still names an ECR host and region.
@@ -157,7 +161,7 @@ looks_like_host(s) if contains(s, ".")
 
 looks_like_host(s) if contains(s, ":")
 
-looks_like_host(s) if s == "localhost"
+looks_like_host("localhost") := true
 
 # --- logs ---------------------------------------------------------------------------
 
@@ -207,7 +211,7 @@ value_from_need(v, reason, src) := need(svc, kind_for_region(region), 443, regio
 	region := arn_region(parts[3])
 }
 
-value_from_need(v, reason, src) := need("ssm", kind_for_region(input.region), 443, input.region, "agent", reason, src, null) if {
+value_from_need(v, reason, src) := need("ssm", local_kind, 443, input.region, "agent", reason, src, null) if {
 	is_string(v)
 	not startswith(v, "arn:")
 }
@@ -218,7 +222,10 @@ arn_region(r) := r if {
 
 # --- ECS Exec -----------------------------------------------------------------------
 
-exec_needs(svc) := {need("ssmmessages", kind_for_region(input.region), 443, input.region, "exec", "ECS Exec (enableExecuteCommand)", svc.source, null)} if {
+exec_needs(svc) := {need(
+	"ssmmessages", local_kind, 443, input.region,
+	"exec", "ECS Exec (enableExecuteCommand)", svc.source, null,
+)} if {
 	svc.enable_execute_command == true
 } else := set()
 
@@ -229,11 +236,12 @@ volumes(td) := td.volumes if {
 } else := []
 
 # The Fargate agent mounts EFS volumes (NFS, TCP 2049) before the containers start.
-volume_needs(td) := {need(sprintf("efs:%s", [fs.name]), "target", 2049, input.region, "agent", reason, v.source, fs_id) |
+volume_needs(td) := {need(name, "target", 2049, input.region, "agent", reason, v.source, fs_id) |
 	some v in volumes(td)
 	is_object(v.efs)
 	fs_id := v.efs.file_system
 	fs := input.efs_file_systems[fs_id]
+	name := sprintf("efs:%s", [fs.name])
 	reason := sprintf("EFS volume %s (file system %s)", [v.name, fs.name])
 }
 
@@ -241,7 +249,7 @@ volume_needs(td) := {need(sprintf("efs:%s", [fs.name]), "target", 2049, input.re
 
 # Only statements that name a service's prefix create a need: `Action: "*"` says nothing
 # about what the application calls.
-app_needs(td) := {need(ep, kind_for_region(input.region), 443, input.region, "app", reason, p.source, null) |
+app_needs(td) := {need(ep, local_kind, 443, input.region, "app", reason, p.source, null) |
 	role := input.roles[td.task_role]
 	some p in role_policies(role)
 	some st in statements(p.document)
@@ -253,7 +261,9 @@ app_needs(td) := {need(ep, kind_for_region(input.region), 443, input.region, "ap
 	reason := sprintf("task role %s allows %s actions", [role.name, prefix])
 }
 
-role_policies(role) := {p | some p in object.get(role, "inline_policies", [])} | {{"document": m.document, "source": m.source} |
+role_policies(role) := {p | some p in object.get(role, "inline_policies", [])} | managed_policies(role)
+
+managed_policies(role) := {{"document": m.document, "source": m.source} |
 	some ref in object.get(role, "managed_policy_arns", [])
 	is_string(ref)
 	m := input.managed_policies[ref]
@@ -287,10 +297,11 @@ declared_by_service[sid] contains d if {
 	is_string(sid)
 }
 
-declared_endpoint_needs(sid) := {need(d.endpoint, kind_for_region(input.region), port, input.region, "app", "declared need", d.source, null) |
+declared_endpoint_needs(sid) := {need(d.endpoint, local_kind, port, input.region, "app", reason, d.source, null) |
 	some d in object.get(declared_by_service, sid, set())
 	is_string(d.endpoint)
 	port := port_or_https(object.get(d, "port", null))
+	reason := "declared need"
 }
 
 port_or_https(p) := p if {

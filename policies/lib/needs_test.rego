@@ -22,7 +22,7 @@ plain(name, image, line) := object.union(
 )
 
 needs_of(model) := ns if {
-	ns := data.fargate_preflight.lib.needs.needs.Service with input as model
+	ns := data.fargate_preflight.lib.needs.by_service.Service with input as model
 }
 
 # summary is [need, kind, region, caller] per need: what path selection reads.
@@ -41,7 +41,7 @@ with_task_role(model, statements) := object.union(model, {
 })
 
 app_summary(model) := {[n.need, n.caller, n.reason] |
-	some n in data.fargate_preflight.lib.needs.needs.Service with input as model
+	some n in data.fargate_preflight.lib.needs.by_service.Service with input as model
 		with data.fargate_preflight.aws.endpoint_for_prefix as endpoint_map
 	n.caller == "app"
 }
@@ -296,5 +296,5 @@ test_declared_endpoint_need if {
 
 test_services_not_launched_on_fargate_have_no_needs if {
 	m := object.union(world, {"services": {"Service": {"launch_type": "EC2"}}})
-	not data.fargate_preflight.lib.needs.needs.Service with input as m
+	not data.fargate_preflight.lib.needs.by_service.Service with input as m
 }

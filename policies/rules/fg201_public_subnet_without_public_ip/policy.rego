@@ -7,7 +7,9 @@
 # custom:
 #   id: FG201
 #   level: error
-#   remediation: Set assignPublicIp to ENABLED, or move the tasks to private subnets behind a NAT gateway (or add VPC endpoints for what they need).
+#   remediation: >-
+#     Set assignPublicIp to ENABLED, or move the tasks to private subnets behind a NAT gateway
+#     (or add VPC endpoints for what they need).
 #   tags: [routing]
 #   examples:
 #     failing: |
@@ -46,7 +48,11 @@ deny contains data.fargate_preflight.lib.result.finding(f) if {
 
 # The message names the failing hop; the fix also names the alternatives.
 fix(entries) := sprintf("%s, or add %s.", [base_fix, alternative]) if {
-	alternative := data.fargate_preflight.lib.paths.endpoint_alternative(data.fargate_preflight.lib.paths.first_entry(entries).need_key)
+	first := data.fargate_preflight.lib.paths.first_entry(entries)
+	alternative := data.fargate_preflight.lib.paths.endpoint_alternative(first.need_key)
 } else := sprintf("%s.", [base_fix])
 
-base_fix := "Set assignPublicIp to ENABLED in the service's network configuration, or move the tasks to private subnets whose default route is a NAT gateway"
+base_fix := concat(" ", [
+	"Set assignPublicIp to ENABLED in the service's network configuration,",
+	"or move the tasks to private subnets whose default route is a NAT gateway",
+])

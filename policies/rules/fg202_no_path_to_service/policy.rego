@@ -7,7 +7,9 @@
 # custom:
 #   id: FG202
 #   level: error
-#   remediation: Add the VPC endpoints the task needs (interface endpoints, and an S3 gateway endpoint for ECR image layers), or a default route to a NAT gateway.
+#   remediation: >-
+#     Add the VPC endpoints the task needs (interface endpoints, and an S3 gateway endpoint for
+#     ECR image layers), or a default route to a NAT gateway.
 #   tags: [routing, endpoints]
 #   examples:
 #     failing: |
@@ -60,15 +62,21 @@ fix(sid) := sprintf("%s.", [concat("; ", parts)]) if {
 	parts := [p | some p in [mount_target_text(keys), network_text(keys)]; p != ""]
 }
 
-mount_target_text(keys) := sprintf("Add a mount target of EFS file system %s in the task VPC", [list_text(names)]) if {
-	names := sort({data.fargate_preflight.lib.paths.name_of("efs_file_systems", k.target) | some k in keys; k.kind == "target"})
+mount_target_text(keys) := sprintf("Add a mount target of EFS file system %s in the task VPC", [joined(names)]) if {
+	names := sort({data.fargate_preflight.lib.paths.name_of("efs_file_systems", k.target) |
+		some k in keys
+		k.kind == "target"
+	})
 	count(names) > 0
 } else := ""
 
 network_text(keys) := sprintf("Add %s, or a NAT gateway", [endpoints]) if {
 	count(internet_only(keys)) == 0
 	endpoints := endpoints_text(keys)
-} else := sprintf("Add a NAT gateway (%s reachable only over the internet); for the AWS services alone, %s would also do", [is_are(internet_only(keys)), endpoints]) if {
+} else := sprintf(
+	"Add a NAT gateway (%s reachable only over the internet); for the AWS services alone, %s would also do",
+	[is_are(internet_only(keys)), endpoints],
+) if {
 	endpoints := endpoints_text(keys)
 } else := sprintf("Add a NAT gateway (%s reachable only over the internet)", [is_are(internet_only(keys))]) if {
 	count(internet_only(keys)) > 0
@@ -94,13 +102,13 @@ endpoints_text(keys) := text if {
 
 interface_text(names) := sprintf("an interface endpoint for %s", [names[0]]) if {
 	count(names) == 1
-} else := sprintf("interface endpoints %s", [list_text(names)]) if {
+} else := sprintf("interface endpoints %s", [joined(names)]) if {
 	count(names) > 1
 } else := ""
 
 gateway_text(names) := sprintf("%s %s gateway endpoint", [article(names[0]), names[0]]) if {
 	count(names) == 1
-} else := sprintf("%s gateway endpoints", [list_text(names)]) if {
+} else := sprintf("%s gateway endpoints", [joined(names)]) if {
 	count(names) > 1
 } else := ""
 
@@ -111,8 +119,9 @@ article(name) := "an" if {
 
 is_are(names) := sprintf("%s is", [names[0]]) if {
 	count(names) == 1
-} else := sprintf("%s are", [list_text(names)])
+} else := sprintf("%s are", [joined(names)])
 
-list_text(items) := items[0] if {
+# joined reads a list out: "a", "a and b", "a, b and c".
+joined(items) := items[0] if {
 	count(items) == 1
 } else := sprintf("%s and %s", [concat(", ", array.slice(items, 0, count(items) - 1)), items[count(items) - 1]])

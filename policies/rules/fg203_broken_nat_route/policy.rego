@@ -7,7 +7,9 @@
 # custom:
 #   id: FG203
 #   level: error
-#   remediation: Route 0.0.0.0/0 to a public, available NAT gateway that sits in a public subnet (one whose default route is an internet gateway).
+#   remediation: >-
+#     Route 0.0.0.0/0 to a public, available NAT gateway that sits in a public subnet (one whose
+#     default route is an internet gateway).
 #   tags: [routing, nat]
 #   examples:
 #     failing: |
@@ -37,6 +39,9 @@ deny contains data.fargate_preflight.lib.result.finding(f) if {
 	f := data.fargate_preflight.lib.paths.no_path_finding(sid, need, entries, resource, first.route.source, fix(entries))
 }
 
-fix(entries) := sprintf("Point the 0.0.0.0/0 route of route table %s at a public, available NAT gateway in a subnet whose default route is an internet gateway.", [concat(", ", tables)]) if {
+fix(entries) := concat(" ", [
+	sprintf("Point the 0.0.0.0/0 route of route table %s at a public, available NAT gateway", [concat(", ", tables)]),
+	"in a subnet whose default route is an internet gateway.",
+]) if {
 	tables := sort({data.fargate_preflight.lib.paths.name_of("route_tables", e.route_table) | some e in entries})
 }

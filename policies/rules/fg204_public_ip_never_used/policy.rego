@@ -7,7 +7,9 @@
 # custom:
 #   id: FG204
 #   level: warning
-#   remediation: Set assignPublicIp to DISABLED for tasks in private subnets, or place the tasks in public subnets if they are meant to use the public IP.
+#   remediation: >-
+#     Set assignPublicIp to DISABLED for tasks in private subnets, or place the tasks in public
+#     subnets if they are meant to use the public IP.
 #   tags: [routing]
 #   examples:
 #     failing: |
@@ -36,8 +38,11 @@ deny contains data.fargate_preflight.lib.result.finding({
 	"resource": svc.name,
 	"service": svc.name,
 	"need": null,
-	"message": sprintf("service %s has assignPublicIp ENABLED, but the public IP is never used: %s", [svc.name, concat("; ", texts)]),
-	"fix": "Set assignPublicIp to DISABLED in the service's network configuration, or place the tasks in public subnets (default route to an internet gateway) if they are meant to use the public IP.",
+	"message": sprintf(
+		"service %s has assignPublicIp ENABLED, but the public IP is never used: %s",
+		[svc.name, concat("; ", texts)],
+	),
+	"fix": fix,
 	"hop": first.hop,
 	"source": svc.source,
 }) if {
@@ -50,6 +55,11 @@ deny contains data.fargate_preflight.lib.result.finding({
 	first := data.fargate_preflight.lib.paths.first_entry(entries)
 }
 
+fix := concat(" ", [
+	"Set assignPublicIp to DISABLED in the service's network configuration, or place the tasks in public",
+	"subnets (default route to an internet gateway) if they are meant to use the public IP.",
+])
+
 # not_public lists the task subnets whose default route is known and is not an internet gateway.
 not_public(svc) := {entry |
 	some ref in data.fargate_preflight.lib.paths.listed_subnets(svc)
@@ -59,7 +69,10 @@ not_public(svc) := {entry |
 	entry := {
 		"subnet_name": subnet.name,
 		"text": sprintf("%s: %s", [ra.via, ra.to]),
-		"hop": data.fargate_preflight.lib.paths.hop(subnet, ra.via, ra.to, "assignPublicIp is ENABLED but the default route is not an internet gateway"),
+		"hop": data.fargate_preflight.lib.paths.hop(
+			subnet, ra.via, ra.to,
+			"assignPublicIp is ENABLED but the default route is not an internet gateway",
+		),
 	}
 }
 
@@ -70,7 +83,15 @@ undecided contains {"unknown": u, "service": svc.name, "rules": ["FG204"]} if {
 	some u in unsettled_routes(svc)
 }
 
-public_ip_possible(v) if v == "ENABLED"
+# An unknown assignPublicIp blocks FG204 wherever the default route is not an igw.
+undecided contains {"unknown": svc.network.assign_public_ip, "service": svc.name, "rules": ["FG204"]} if {
+	some sid in data.fargate_preflight.lib.taskdef.analysed
+	svc := input.services[sid]
+	data.fargate_preflight.lib.model.is_unknown(svc.network.assign_public_ip)
+	count(not_public(svc)) > 0
+}
+
+public_ip_possible("ENABLED") := true
 
 public_ip_possible(v) if data.fargate_preflight.lib.model.is_unknown(v)
 
@@ -79,11 +100,3 @@ unsettled_routes(svc) := {ra.unknown |
 	ra := data.fargate_preflight.lib.paths.route_analysis[ref]
 	ra.state == "undecided"
 } | {u | some u in data.fargate_preflight.lib.paths.unsettled_subnets(svc)}
-
-# An unknown assignPublicIp blocks FG204 wherever the default route is not an igw.
-undecided contains {"unknown": svc.network.assign_public_ip, "service": svc.name, "rules": ["FG204"]} if {
-	some sid in data.fargate_preflight.lib.taskdef.analysed
-	svc := input.services[sid]
-	data.fargate_preflight.lib.model.is_unknown(svc.network.assign_public_ip)
-	count(not_public(svc)) > 0
-}

@@ -12,9 +12,7 @@ findings(model) := fs if {
 	fs := data.fargate_preflight.rules.fg204.deny with input as model
 }
 
-undecided(model) := us if {
-	us := {[u.unknown.ref, u.service, u.rules] | some u in data.fargate_preflight.rules.fg204.undecided with input as model}
-}
+undecided(model) := {[u.unknown.ref, u.service, u.rules] | some u in data.fargate_preflight.rules.fg204.undecided with input as model}
 
 test_public_ip_on_nat_subnet if {
 	findings(public_ip(world)) == {{

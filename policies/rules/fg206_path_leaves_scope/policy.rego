@@ -8,7 +8,9 @@
 # custom:
 #   id: FG206
 #   level: note
-#   remediation: Check that the network beyond the route reaches the service (e.g. endpoints or NAT in the shared-services VPC), or scan those templates too.
+#   remediation: >-
+#     Check that the network beyond the route reaches the service (e.g. endpoints or NAT in the
+#     shared-services VPC), or scan those templates too.
 #   tags: [routing, coverage]
 #   examples:
 #     failing: |
@@ -30,7 +32,10 @@ deny contains data.fargate_preflight.lib.result.finding({
 	"service": svc.name,
 	"need": need,
 	"message": sprintf("service %s: the path to %s leaves the scanned inputs: %s", [svc.name, need, concat("; ", texts)]),
-	"fix": sprintf("Check that the network beyond this route reaches %s (for example endpoints or a NAT gateway in the shared-services VPC), or scan the templates that define it.", [need]),
+	"fix": concat(" ", [
+		sprintf("Check that the network beyond this route reaches %s", [need]),
+		"(for example endpoints or a NAT gateway in the shared-services VPC), or scan the templates that define it.",
+	]),
 	"hop": first.hop,
 	"source": first.source,
 }) if {

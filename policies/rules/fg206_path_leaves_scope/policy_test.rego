@@ -60,11 +60,11 @@ test_ipv6_only_route_is_a_note if {
 		data.fargate_preflight.lib.paths_test.in_subnets(world, ["IsolatedSubnetA"]),
 		{"IsolatedRT": {"routes": [data.fargate_preflight.lib.paths_test.local_route, v6]}},
 	)
+	count(data.fargate_preflight.rules.fg202.deny) == 0 with input as m
 	some f in findings(m)
 	f.need == "ecr.dkr"
 	f.message == "service Service: the path to ecr.dkr leaves the scanned inputs: task subnet IsolatedSubnetA -> route table IsolatedRT: no IPv4 path; ::/0 -> eigw EgressOnlyIgw (egress-only internet gateway), and IPv6 paths are not analysed"
 	f.location == {"file": "stack.yaml", "line": 25}
-	count(data.fargate_preflight.rules.fg202.deny) == 0 with input as m
 }
 
 test_endpoints_before_the_transit_gateway_are_silent if {

@@ -7,7 +7,9 @@
 # custom:
 #   id: FG501
 #   level: error
-#   remediation: Set EnableDnsSupport to true on the VPC (and EnableDnsHostnames, which interface endpoints with private DNS also need).
+#   remediation: >-
+#     Set EnableDnsSupport to true on the VPC (and EnableDnsHostnames, which interface endpoints
+#     with private DNS also need).
 #   tags: [dns]
 #   examples:
 #     failing: |
@@ -28,7 +30,10 @@ deny contains data.fargate_preflight.lib.result.finding({
 	"resource": vpc.name,
 	"service": svc.name,
 	"need": null,
-	"message": sprintf("VPC %s has enableDnsSupport false: tasks of service %s cannot resolve any name, so image pulls and all AWS calls fail", [vpc.name, svc.name]),
+	"message": concat(" ", [
+		sprintf("VPC %s has enableDnsSupport false: tasks of service %s cannot resolve any name,", [vpc.name, svc.name]),
+		"so image pulls and all AWS calls fail",
+	]),
 	"fix": sprintf("Set EnableDnsSupport: true on VPC %s.", [vpc.name]),
 	"hop": null,
 	"source": vpc.source,
@@ -38,10 +43,11 @@ deny contains data.fargate_preflight.lib.result.finding({
 	svc := input.services[sid]
 }
 
-undecided contains {"unknown": u, "service": input.services[sid].name, "rules": ["FG501"]} if {
+undecided contains {"unknown": u, "service": svc.name, "rules": ["FG501"]} if {
 	some [sid, vpc] in service_vpcs
 	some u in [vpc, object.get(vpc, "enable_dns_support", null)]
 	data.fargate_preflight.lib.model.is_unknown(u)
+	svc := input.services[sid]
 }
 
 # service_vpcs pairs each analysed service with the VPCs of its task subnets (the VPC object,

@@ -8,9 +8,7 @@ findings(model) := fs if {
 	fs := data.fargate_preflight.rules.fg501.deny with input as model
 }
 
-undecided(model) := us if {
-	us := {[u.unknown.ref, u.service, u.rules] | some u in data.fargate_preflight.rules.fg501.undecided with input as model}
-}
+undecided(model) := {[u.unknown.ref, u.service, u.rules] | some u in data.fargate_preflight.rules.fg501.undecided with input as model}
 
 dns_off := object.union(world, {"vpcs": {"Vpc": {"enable_dns_support": false}}})
 

@@ -8,7 +8,9 @@
 # custom:
 #   id: FG502
 #   level: error
-#   remediation: Set PrivateDnsEnabled to true on the interface endpoint (the VPC needs EnableDnsSupport and EnableDnsHostnames).
+#   remediation: >-
+#     Set PrivateDnsEnabled to true on the interface endpoint (the VPC needs EnableDnsSupport and
+#     EnableDnsHostnames).
 #   tags: [endpoints, dns]
 #   examples:
 #     failing: |
@@ -49,18 +51,29 @@ deny contains data.fargate_preflight.lib.result.finding({
 	"resource": ep.name,
 	"service": svc.name,
 	"need": need,
-	"message": sprintf("service %s does not use interface endpoint %s for %s: its private DNS is off, so the %s hostname resolves to public addresses and the traffic takes another path", [svc.name, ep.name, need, need]),
+	"message": concat(" ", [
+		sprintf("service %s does not use interface endpoint %s for %s: its private DNS is off,", [svc.name, ep.name, need]),
+		sprintf("so the %s hostname resolves to public addresses and the traffic takes another path", [need]),
+	]),
 	"fix": fix(ep),
-	"hop": data.fargate_preflight.lib.paths.hop(input.subnets[subnet], "DNS", sprintf("interface endpoint %s", [ep.name]), "PrivateDnsEnabled is false"),
+	"hop": data.fargate_preflight.lib.paths.hop(
+		subnet, "DNS",
+		sprintf("interface endpoint %s", [ep.name]),
+		"PrivateDnsEnabled is false",
+	),
 	"source": ep.source,
 	"level": "warning",
 }) if {
 	some sid, by_need in data.fargate_preflight.lib.paths.private_dns_bypassed
 	some need, pairs in by_need
 	not data.fargate_preflight.lib.paths.failures[sid][need].FG502
-	[ep_id, subnet] := min(pairs)
+	[ep_id, ref] := min(pairs)
 	ep := input.vpc_endpoints[ep_id]
 	svc := input.services[sid]
+	subnet := input.subnets[ref]
 }
 
-fix(ep) := sprintf("Set PrivateDnsEnabled: true on interface endpoint %s (the VPC needs EnableDnsSupport and EnableDnsHostnames).", [ep.name])
+fix(ep) := sprintf(
+	"Set PrivateDnsEnabled: true on interface endpoint %s (the VPC needs EnableDnsSupport and EnableDnsHostnames).",
+	[ep.name],
+)

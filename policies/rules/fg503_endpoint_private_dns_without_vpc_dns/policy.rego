@@ -16,7 +16,11 @@
 #         Properties: {CidrBlock: 10.0.0.0/16}   # EnableDnsHostnames defaults to false
 #       EcrDkrEndpoint:
 #         Type: AWS::EC2::VPCEndpoint
-#         Properties: {VpcId: !Ref Vpc, ServiceName: !Sub "com.amazonaws.${AWS::Region}.ecr.dkr", VpcEndpointType: Interface, PrivateDnsEnabled: true}
+#         Properties:
+#           VpcId: !Ref Vpc
+#           ServiceName: !Sub com.amazonaws.${AWS::Region}.ecr.dkr
+#           VpcEndpointType: Interface
+#           PrivateDnsEnabled: true
 #     passing: |
 #       Vpc:
 #         Type: AWS::EC2::VPC
@@ -30,7 +34,7 @@ import rego.v1
 # entrypoint: true
 deny contains data.fargate_preflight.lib.result.finding({
 	"resource": ep.name,
-	"service": input.services[sid].name,
+	"service": svc.name,
 	"need": ep.service,
 	"message": message(sid, ep, vpc),
 	"fix": fix(vpc),
@@ -39,6 +43,7 @@ deny contains data.fargate_preflight.lib.result.finding({
 }) if {
 	some [ep, vpc] in misconfigured
 	some sid in needers(ep)
+	svc := input.services[sid]
 }
 
 # And one without a service when no analysed service needs it: the deployment still fails.
@@ -46,7 +51,7 @@ deny contains data.fargate_preflight.lib.result.finding({
 	"resource": ep.name,
 	"service": null,
 	"need": ep.service,
-	"message": sprintf("interface endpoint %s (%s) has private DNS on, but VPC %s has %s: CloudFormation fails to create the endpoint", [ep.name, ep.service, vpc.name, missing_text(vpc)]),
+	"message": creation_fails(ep, vpc),
 	"fix": fix(vpc),
 	"hop": endpoint_hop(ep, vpc),
 	"source": ep.source,
@@ -70,7 +75,11 @@ private_dns_endpoints contains ep if {
 	data.fargate_preflight.lib.paths.usable_endpoint(ep)
 }
 
-needers(ep) := object.get(data.fargate_preflight.lib.paths.needed_in_vpc, [data.fargate_preflight.lib.paths.vpc_key(ep.vpc), ep.service], set())
+needers(ep) := object.get(
+	data.fargate_preflight.lib.paths.needed_in_vpc,
+	[data.fargate_preflight.lib.paths.vpc_key(ep.vpc), ep.service],
+	set(),
+)
 
 missing(vpc) := [name |
 	some [name, value] in [["enableDnsSupport", vpc.enable_dns_support], ["enableDnsHostnames", vpc.enable_dns_hostnames]]
@@ -83,10 +92,16 @@ fix(vpc) := sprintf("Set EnableDnsSupport: true and EnableDnsHostnames: true on 
 
 # When this endpoint is why the need has no path, the message is the path's; otherwise it says
 # what fails.
-message(sid, ep, vpc) := data.fargate_preflight.lib.paths.no_path_finding(sid, ep.service, entries, ep.name, ep.source, "").message if {
+message(sid, ep, vpc) := path_finding.message if {
 	entries := no_path_entries(sid, ep)
 	count(entries) > 0
-} else := sprintf("interface endpoint %s (%s) has private DNS on, but VPC %s has %s: CloudFormation fails to create the endpoint, and service %s cannot use it", [ep.name, ep.service, vpc.name, missing_text(vpc), input.services[sid].name])
+	path_finding := data.fargate_preflight.lib.paths.no_path_finding(sid, ep.service, entries, ep.name, ep.source, "")
+} else := sprintf("%s, and service %s cannot use it", [creation_fails(ep, vpc), input.services[sid].name])
+
+creation_fails(ep, vpc) := sprintf(
+	"interface endpoint %s (%s) has private DNS on, but VPC %s has %s: CloudFormation fails to create the endpoint",
+	[ep.name, ep.service, vpc.name, missing_text(vpc)],
+)
 
 hop(sid, ep, vpc) := data.fargate_preflight.lib.paths.first_entry(entries).hop if {
 	entries := no_path_entries(sid, ep)

@@ -10,9 +10,7 @@ findings(model) := fs if {
 	fs := data.fargate_preflight.rules.fg503.deny with input as model
 }
 
-undecided(model) := us if {
-	us := {[u.unknown.ref, u.service, u.rules] | some u in data.fargate_preflight.rules.fg503.undecided with input as model}
-}
+undecided(model) := {[u.unknown.ref, u.service, u.rules] | some u in data.fargate_preflight.rules.fg503.undecided with input as model}
 
 hostnames_off(model) := object.union(model, {"vpcs": {"Vpc": {"enable_dns_hostnames": false}}})
 

@@ -8,7 +8,9 @@
 # custom:
 #   id: FG801
 #   level: note
-#   remediation: Give the value (--parameter, --region) or scan the template that defines it, so the blocked checks can run.
+#   remediation: >-
+#     Give the value (--parameter, --region) or scan the template that defines it, so the blocked
+#     checks can run.
 #   tags: [coverage]
 #   examples:
 #     failing: |
@@ -37,7 +39,10 @@ deny contains data.fargate_preflight.lib.result.finding({
 	"resource": ref,
 	"service": only_service(services),
 	"need": null,
-	"message": sprintf("%s is not settled (%s): it blocks %s%s", [ref, first.unknown, concat(", ", rules), for_services(services)]),
+	"message": sprintf(
+		"%s is not settled (%s): it blocks %s%s",
+		[ref, first.unknown, concat(", ", rules), for_services(services)],
+	),
 	"fix": fix(ref),
 	"hop": null,
 	"source": first.source,
@@ -71,7 +76,10 @@ for_services(services) := "" if {
 
 # Parameter refs read "Parameter NAME" or "Parameter NAME of FILE" (several templates):
 # --parameter takes the same FILE:NAME=VALUE.
-fix(ref) := sprintf("Pass --parameter %s=VALUE (or give the parameter a Default) so these checks can run.", [parameter_flag(parts)]) if {
+fix(ref) := sprintf(
+	"Pass --parameter %s=VALUE (or give the parameter a Default) so these checks can run.",
+	[parameter_flag(parts)],
+) if {
 	startswith(ref, "Parameter ")
 	parts := split(trim_prefix(ref, "Parameter "), " of ")
 } else := "Pass --region (or set AWS_REGION) so these checks can run." if {

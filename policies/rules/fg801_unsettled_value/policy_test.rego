@@ -73,7 +73,7 @@ test_nothing_unsettled_is_silent if {
 
 test_path_unknowns_reach_fg801 if {
 	m := data.fargate_preflight.lib.paths_test.in_subnets(world, subnets_param)
-	rules := sort({r | some k in ["endpoint"]; some r in data.fargate_preflight.lib.needs.blocked_rules[k]})
+	rules := sort({r | some r in data.fargate_preflight.lib.needs.blocked_rules.endpoint})
 	{"unknown": subnets_param, "service": "Service", "rules": rules} in data.fargate_preflight.rules.fg801.unsettled with input as m
 	some f in data.fargate_preflight.rules.fg801.deny with input as m
 	f.resource == "Parameter PrivateSubnetIds"
