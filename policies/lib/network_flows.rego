@@ -1,0 +1,456 @@
+# The network reasoning that builds on network.rego: flow and NACL message text, security
+# groups, the task side of a path, the selected paths as the FG3xx/FG4xx rules see them, and
+# the memoised verdicts and grouped findings they share. Same package as network.rego; this
+# file only depends on that one (OPA loads them in name order), never the other way round.
+package fargate_preflight.lib.network
+
+import rego.v1
+
+# ---------------------------------------------------------------------------------------------
+# Flow and NACL message text
+
+# flow_text: "outbound TCP 443 to 0.0.0.0/0", "inbound TCP 32768-60999 from ... (return traffic)".
+flow_text(flow) := sprintf("%s TCP %s %s %s%s", [
+	direction_word(flow.egress), ports_text(flow.ports), to_or_from(flow.egress),
+	flow.label, return_suffix(flow),
+])
+
+return_suffix(flow) := " (return traffic)" if flow.return
+
+else := ""
+
+# remote_cidr_text is how a fix names the remote side: its CIDR.
+remote_cidr_text(flow) := "0.0.0.0/0" if flow.remote == public
+
+else := flow.remote if is_string(flow.remote)
+
+else := flow.label
+
+# denying_entries are the explicit deny entries of a deny verdict (the `*` rule excluded).
+denying_entries(verdict) := [e | some e in verdict.entries; e.rule != "*"]
+
+# nacl_denial_text: "network ACL PrivateNacl rule 90 denies inbound TCP ... (return traffic)".
+nacl_denial_text(nacl, verdict, flow) := text if {
+	count(denying_entries(verdict)) == 0
+	text := sprintf(
+		"network ACL %s has no entry that allows %s, so the final * rule denies it",
+		[nacl.name, flow_text(flow)],
+	)
+} else := sprintf("network ACL %s %s", [nacl.name, nacl_deny_detail(verdict, flow)])
+
+# nacl_deny_detail is the hop detail: "rule 90 denies ..." without the NACL name.
+nacl_deny_detail(verdict, flow) := text if {
+	count(denying_entries(verdict)) == 0
+	text := sprintf("no entry allows %s, so the final * rule denies it", [flow_text(flow)])
+} else := sprintf("rule %v denies %s", [verdict.entries[0].rule, flow_text(flow)]) if {
+	count(verdict.entries) == 1
+} else := sprintf("rules %s deny %s", [rule_list_text(verdict.entries), flow_text(flow)])
+
+# rule_list_text: "90 and *", "90, 100 and *".
+rule_list_text(entries) := text if {
+	labels := [sprintf("%v", [e.rule]) | some e in entries]
+	last := count(labels) - 1
+	text := concat(" and ", [concat(", ", array.slice(labels, 0, last)), labels[last]])
+}
+
+# nacl_fix says which entry to add (below the first deny) or remove.
+nacl_fix(nacl, verdict, flow) := text if {
+	count(denying_entries(verdict)) == 0
+	text := sprintf("Add an %s entry to network ACL %s that allows TCP %s %s %s.", [
+		direction_word(flow.egress), nacl.name, ports_text(flow.ports),
+		to_or_from(flow.egress), remote_cidr_text(flow),
+	])
+} else := text if {
+	rule := denying_entries(verdict)[0].rule
+	text := sprintf(
+		concat("", [
+			"Add an %s entry to network ACL %s that allows TCP %s %s %s ",
+			"with a rule number below %v, or remove or narrow rule %v.",
+		]),
+		[
+			direction_word(flow.egress), nacl.name, ports_text(flow.ports),
+			to_or_from(flow.egress), remote_cidr_text(flow), rule, rule,
+		],
+	)
+}
+
+# nacl_deny_source is where the user must change something: the first denying entry, else
+# the NACL (where an allowing entry must be added).
+nacl_deny_source(nacl, verdict) := denying_entries(verdict)[0].source if count(denying_entries(verdict)) > 0
+
+else := nacl.source
+
+# ---------------------------------------------------------------------------------------------
+# Security groups
+
+# sg_egress_verdict decides whether any egress rule of any of the groups `sg_ids` allows TCP
+# `port` to `destination`, an object with any of
+#   {"cidr": IPv4 CIDR | public | unknown, "security_groups": [ids] | unknown, "prefix_list": id}
+# (a rule matches when it covers the CIDR, names one of the groups, or names the prefix list).
+# `ref_source` locates the reference when a group is not in the inputs.
+sg_egress_verdict(sg_ids, port, destination, ref_source) := sg_verdict(sg_ids, "egress", port, destination, ref_source)
+
+# sg_ingress_verdict is the same for ingress rules and the traffic's source.
+sg_ingress_verdict(sg_ids, port, source, ref_source) := sg_verdict(sg_ids, "ingress", port, source, ref_source)
+
+sg_verdict(sg_ids, direction, port, peer, ref_source) := undecided([sg_ids]) if {
+	data.fargate_preflight.lib.model.is_unknown(sg_ids)
+} else := v if {
+	is_array(sg_ids)
+	groups := [data.fargate_preflight.lib.model.lookup("security_groups", id, ref_source) | some id in sg_ids]
+	states := [s | some g in groups; some s in group_rule_states(g, direction, port, peer)]
+	v := sg_combine(states)
+}
+
+sg_combine(states) := {"verdict": "allow", "entries": [covering[0]], "unknowns": []} if {
+	covering := [{"security_group": s.group, "rule": s.rule} | some s in states; s.state == "covers"]
+	count(covering) > 0
+} else := undecided(unknowns) if {
+	unknowns := [u | some u in {s.unknown | some s in states; s.state == "maybe"}]
+	count(unknowns) > 0
+} else := {"verdict": "deny", "entries": [], "unknowns": []}
+
+group_rule_states(g, direction, port, peer) := [{"state": "maybe", "unknown": g, "group": null, "rule": null}] if {
+	data.fargate_preflight.lib.model.is_unknown(g)
+} else := [{"state": "maybe", "unknown": g[direction], "group": g.id, "rule": null}] if {
+	data.fargate_preflight.lib.model.is_unknown(g[direction])
+} else := states if {
+	states := [rule_state(g, r, direction, port, peer) | some r in g[direction]]
+}
+
+# rule_state: "covers" when protocol, port and peer all match, "none" when one cannot, else
+# "maybe" with the first unknown that could make it match.
+rule_state(g, r, direction, port, peer) := {"state": "maybe", "unknown": r, "group": g.id, "rule": null} if {
+	data.fargate_preflight.lib.model.is_unknown(r)
+} else := {"state": state, "unknown": first_open(parts), "group": g.id, "rule": r} if {
+	parts := [protocol_state(r), port_state(r, port), peer_state(g, r, direction, peer)]
+	state := combine_parts(parts)
+}
+
+combine_parts(parts) := "none" if {
+	some p in parts
+	p.state == "no"
+} else := "covers" if {
+	every p in parts {
+		p.state == "yes"
+	}
+} else := "maybe"
+
+first_open(parts) := u if {
+	u := [p.unknown | some p in parts; p.state == "maybe"][0]
+} else := null
+
+yes := {"state": "yes", "unknown": null}
+
+no := {"state": "no", "unknown": null}
+
+maybe(u) := {"state": "maybe", "unknown": u}
+
+protocol_state(r) := yes if r.protocol in tcp_protocols
+
+else := maybe(r.protocol) if data.fargate_preflight.lib.model.is_unknown(r.protocol)
+
+else := no
+
+port_state(r, port) := yes if r.protocol == "-1"
+
+else := maybe(u) if {
+	u := first_unknown([r.from_port, r.to_port])
+	u != null
+} else := yes if {
+	low_port(r.from_port) <= port
+	port <= high_port(r.to_port)
+} else := no
+
+peer_state(g, r, direction, peer) := maybe(r.security_group) if {
+	data.fargate_preflight.lib.model.is_unknown(r.security_group)
+} else := security_group_peer_state(r.security_group, peer) if {
+	is_string(r.security_group)
+} else := maybe(r.cidr) if {
+	data.fargate_preflight.lib.model.is_unknown(r.cidr)
+} else := cidr_peer_state(g, r, direction, r.cidr, peer) if {
+	is_string(r.cidr)
+} else := maybe(r.prefix_list) if {
+	data.fargate_preflight.lib.model.is_unknown(r.prefix_list)
+} else := prefix_list_peer_state(g, r, direction, peer) if {
+	is_string(r.prefix_list)
+} else := no
+
+security_group_peer_state(sg, peer) := maybe(peer.security_groups) if {
+	data.fargate_preflight.lib.model.is_unknown(peer.security_groups)
+} else := yes if {
+	sg in object.get(peer, "security_groups", [])
+} else := maybe(u) if {
+	# one of the peer's groups is unsettled and might be this one
+	u := first_unknown(object.get(peer, "security_groups", []))
+	u != null
+} else := no
+
+cidr_peer_state(g, r, direction, cidr, peer) := maybe(peer.cidr) if {
+	data.fargate_preflight.lib.model.is_unknown(peer.cidr)
+} else := no if {
+	object.get(peer, "cidr", null) == null
+} else := maybe(invalid_destination(peer.cidr)) if {
+	not valid_destination(peer.cidr)
+} else := coverage_state(cidr_coverage(cidr, peer.cidr), g, r, direction, cidr, peer.cidr)
+
+coverage_state("covers", _, _, _, _, _) := yes
+
+coverage_state("none", _, _, _, _, _) := no
+
+coverage_state("partial", g, r, direction, cidr, dest) := maybe({
+	"unknown": sprintf(
+		"security group %s %s rule for %s covers only part of %s",
+		[g.name, direction, cidr, destination_text(dest)],
+	),
+	"ref": sprintf("security group %s %s rule %s", [g.name, direction, cidr]),
+	"source": r.source,
+})
+
+# A rule naming a prefix list matches the destination's prefix list; a list in the inputs with
+# known CIDRs is judged by them; an AWS-managed list of another service holds none of the
+# destination's addresses; any other list is not settled by the inputs.
+prefix_list_peer_state(g, r, direction, peer) := yes if {
+	r.prefix_list == object.get(peer, "prefix_list", null)
+} else := maybe(peer.prefix_list) if {
+	data.fargate_preflight.lib.model.is_unknown(peer.prefix_list)
+} else := maybe(pl) if {
+	pl := data.fargate_preflight.lib.model.lookup("prefix_lists", r.prefix_list, r.source)
+	data.fargate_preflight.lib.model.is_unknown(pl)
+} else := prefix_list_cidrs_state(g, r, direction, input.prefix_lists[r.prefix_list], peer) if {
+	is_array(input.prefix_lists[r.prefix_list].cidrs)
+} else := no if {
+	is_string(input.prefix_lists[r.prefix_list].service)
+} else := maybe({
+	"unknown": sprintf(
+		"the entries of prefix list %s are not in the scanned inputs",
+		[input.prefix_lists[r.prefix_list].name],
+	),
+	"ref": sprintf("prefix list %s", [r.prefix_list]),
+	"source": input.prefix_lists[r.prefix_list].source,
+})
+
+prefix_list_cidrs_state(g, r, direction, pl, peer) := state if {
+	# regal ignore:unconditional-assignment
+	state := best_state([cidr_peer_state(g, r, direction, c, peer) | some c in pl.cidrs])
+}
+
+best_state(states) := yes if {
+	some s in states
+	s.state == "yes"
+} else := maybe(u) if {
+	u := [s.unknown | some s in states; s.state == "maybe"][0]
+} else := no
+
+# sg_names: "security group TaskSG" or "security groups A and B" (ids when not in the inputs).
+sg_names(sg_ids) := sprintf("security group %s", [object_name("security_groups", sg_ids[0])]) if count(sg_ids) == 1
+
+else := text if {
+	text := sprintf("security groups %s", [names_text([object_name("security_groups", id) | some id in sg_ids])])
+}
+
+names_text(names) := names[0] if count(names) == 1
+
+else := concat(" and ", [concat(", ", array.slice(names, 0, count(names) - 1)), names[count(names) - 1]])
+
+# object_name is the name a message prints for a referenced object.
+# (Values that may be undefined sit in the body: regorus does not fall through to `else` when
+# only the head's value is undefined.)
+object_name(collection, id) := name if {
+	name := input[collection][id].name
+} else := id if {
+	is_string(id)
+} else := "(unknown)"
+
+# ---------------------------------------------------------------------------------------------
+# The task side of a path
+
+# task_return_ports is the ephemeral port range a task receives return traffic on.
+task_return_ports(svc) := windows_task_return_ports if {
+	os_family := input.task_definitions[svc.task_definition].os_family
+	is_string(os_family)
+	startswith(upper(os_family), "WINDOWS")
+} else := linux_task_return_ports if {
+	is_string(input.task_definitions[svc.task_definition].os_family)
+} else := either_task_return_ports
+
+# task_security_group_ids: the service's groups, else (none named) its VPC's default group.
+task_security_group_ids(svc, subnet_id) := svc.network.security_groups if {
+	data.fargate_preflight.lib.model.is_unknown(svc.network.security_groups)
+} else := svc.network.security_groups if {
+	is_array(svc.network.security_groups)
+	count(svc.network.security_groups) > 0
+} else := default_security_group_ids(subnet_vpc(subnet_id, svc.source))
+
+# task_peer is the task as the source of traffic another group admits: its security groups and
+# its subnet's CIDR, with the words messages and fixes use for it.
+# (A subnet missing from the inputs is reported without a location; see with_source.)
+task_peer(sg_ids, subnet_id) := {
+	"peer": {"security_groups": sg_ids, "cidr": subnet_cidr(subnet)},
+	"label": sprintf("%s or %s", [task_groups_text(sg_ids), subnet_label(subnet_id)]),
+	"fix_source": task_fix_source(sg_ids, subnet),
+} if {
+	subnet := data.fargate_preflight.lib.model.lookup("subnets", subnet_id, null)
+}
+
+task_groups_text(sg_ids) := sg_names(sg_ids) if {
+	is_array(sg_ids)
+	count(sg_ids) > 0
+} else := "its security groups"
+
+# task_fix_source: naming the task's own group admits every task, whatever subnet it lands in.
+task_fix_source(sg_ids, subnet) := sprintf("security group %s", [object_name("security_groups", sg_ids[0])]) if {
+	is_array(sg_ids)
+	is_string(sg_ids[0])
+} else := subnet.cidr if {
+	is_string(subnet.cidr)
+} else := "the task's security group"
+
+subnet_vpc(subnet_id, src) := vpc if {
+	subnet := data.fargate_preflight.lib.model.lookup("subnets", subnet_id, src)
+	not data.fargate_preflight.lib.model.is_unknown(subnet)
+	vpc := data.fargate_preflight.lib.model.lookup("vpcs", subnet.vpc, subnet.source)
+} else := data.fargate_preflight.lib.model.lookup("subnets", subnet_id, src)
+
+default_security_group_ids(vpc) := vpc if data.fargate_preflight.lib.model.is_unknown(vpc)
+
+else := [vpc.default_security_group]
+
+# subnet_nacl is the NACL of a subnet object (an unknown subnet stays unknown).
+subnet_nacl(subnet) := subnet if data.fargate_preflight.lib.model.is_unknown(subnet)
+
+else := data.fargate_preflight.lib.model.lookup("nacls", subnet.nacl, subnet.source)
+
+# subnet_cidr is a subnet's CIDR, or the unknown that stands for it.
+subnet_cidr(subnet) := subnet if data.fargate_preflight.lib.model.is_unknown(subnet)
+
+else := subnet.cidr
+
+# subnet_label: "subnet PrivateSubnetA (10.0.1.0/24)".
+subnet_label(subnet_id) := sprintf("subnet %s (%s)", [subnet.name, subnet.cidr]) if {
+	subnet := input.subnets[subnet_id]
+	is_string(subnet.cidr)
+} else := sprintf("subnet %s", [object_name("subnets", subnet_id)])
+
+# same_subnet holds for a destination in the task subnet: NACLs do not filter that traffic.
+same_subnet(path, _, d) if d.subnet == path.subnet
+
+same_subnet(_, task_subnet, d) if {
+	d.subnet == null
+	cidr_contains(task_subnet.cidr, d.cidr)
+}
+
+# path_remotes are the remote sides the task subnet's NACL sees on a path: the public
+# addresses for gateway and internet paths, else each destination outside the task subnet.
+path_remotes(path, task_subnet) := [{"remote": public, "label": "0.0.0.0/0"}] if path.kind in {"gateway", "internet"}
+
+else := remotes if {
+	remotes := [{"remote": d.cidr, "label": destination_label(d)} |
+		some d in path.destinations
+		not same_subnet(path, task_subnet, d)
+	]
+}
+
+destination_label(d) := subnet_label(d.subnet) if is_string(d.subnet)
+
+else := d.cidr if is_string(d.cidr)
+
+else := "an unknown CIDR"
+
+# ---------------------------------------------------------------------------------------------
+# The selected paths as the rules see them
+
+# uses: every selected path as its service sees it. Its shape is what the NACL and security
+# group checks depend on; services whose tasks share a subnet, groups and path share it, so a
+# rule checks each shape once and each service only looks its shape up. (Kept here rather
+# than in the rule packages, whose whole documents the scanner reads back.)
+uses contains {"service": svc.name, "need": path.need, "source": svc.source, "shape": shape} if {
+	some path in data.fargate_preflight.lib.paths.selected
+	svc := input.services[path.service]
+	shape := object.union(object.remove(path, ["service", "need", "hop"]), {
+		"task_sg_ids": task_security_group_ids(svc, path.subnet),
+		"return_ports": task_return_ports(svc),
+		"endpoint_name": object_name("vpc_endpoints", path.endpoint),
+		"target": target_text(path),
+	})
+}
+
+shapes contains use.shape if some use in uses
+
+# target_text names a target as path selection did ("EFS mount targets of Files").
+target_text(path) := path.hop.to if {
+	path.kind == "target"
+	is_string(path.hop.to)
+	path.hop.to != ""
+} else := sprintf("target %s", [path.need]) if {
+	path.kind == "target"
+} else := null
+
+# ---------------------------------------------------------------------------------------------
+# Shared by the rules: memoised verdicts and one finding per service x need
+
+# nacl_ref names a NACL for a verdict key: its id, or the unknown that stands for it.
+nacl_ref(nacl) := nacl if data.fargate_preflight.lib.model.is_unknown(nacl)
+
+else := nacl.id
+
+nacl_of(ref) := input.nacls[ref] if is_string(ref)
+
+else := ref
+
+# nacl_key: what a NACL verdict depends on. Rules keep one verdict per key in a partial rule
+# (which the engines evaluate once), so paths asking the same of one NACL share it.
+nacl_key(ref, flow) := [ref, flow.egress, flow.ports, flow.remote]
+
+nacl_key_verdict(key) := nacl_verdict(nacl_of(key[0]), key[1], key[2][0], key[2][1], key[3])
+
+# sg_key: what an SG verdict depends on; missing groups are reported without a source (the
+# rule fills in the service's, see with_source), so services can share the verdict.
+sg_key(sg_ids, direction, port, peer) := [sg_ids, direction, port, peer]
+
+sg_key_verdict(key) := sg_verdict(key[0], key[1], key[2], key[3], null)
+
+# with_source gives an unknown without a location the location of the reference.
+with_source(u, src) := object.union(u, {"source": src}) if u.source == null
+
+else := u
+
+# grouped_findings turns failure records into one finding input per service x need. Sorting
+# makes the groups contiguous, so this stays linear where grouping by comprehension (or a
+# multi-value rule, which OPA and regorus render differently when empty) would not.
+grouped_findings(failures) := set() if {
+	count(failures) == 0
+} else := findings if {
+	fs := [f | some f in failures]
+	order := sort([[f.service, f.need, i] | some i, f in fs])
+	starts := [k | some k in numbers.range(0, count(order) - 1); starts_group(order, k)]
+	bounds := array.concat(starts, [count(order)])
+	findings := {group_finding([order[b][0], order[b][1]], group) |
+		some k in numbers.range(0, count(starts) - 1)
+		b := bounds[k]
+		group := [fs[order[j][2]] | some j in numbers.range(b, bounds[k + 1] - 1)]
+	}
+}
+
+starts_group(_, 0) := true
+
+starts_group(order, k) if {
+	k > 0
+	[order[k][0], order[k][1]] != [order[k - 1][0], order[k - 1][1]]
+}
+
+# group_finding builds the finding input for one service x need from its failure records
+# {service, need, text, fix, resource, source, hop}: every failing hop, in a stable order.
+group_finding(key, group) := f if {
+	texts := sort({x.text | some x in group})
+	first := [x | some x in group; x.text == texts[0]][0]
+	f := {
+		"resource": first.resource,
+		"service": key[0],
+		"need": key[1],
+		"message": sprintf("service %s cannot reach %s: %s", [key[0], key[1], concat("; ", texts)]),
+		"fix": concat(" ", sort({x.fix | some x in group})),
+		"hop": first.hop,
+		"source": first.source,
+	}
+}
