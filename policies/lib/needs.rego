@@ -256,10 +256,18 @@ app_needs(td) := {need(ep, local_kind, 443, input.region, "app", reason, p.sourc
 	st.Effect == "Allow"
 	some action in as_list(object.get(st, "Action", []))
 	prefix := action_prefix(action)
+	not agent_action(lower(action))
 	ep := data.fargate_preflight.aws.endpoint_for_prefix[prefix]
 	not ep in never_needed
 	reason := sprintf("task role %s allows %s actions", [role.name, prefix])
 }
+
+# Actions that no application call sends to an AWS endpoint: the channels of ECS Exec's SSM
+# agent (the exec need covers them when exec is on) and EFS client authorization, which the
+# mount target checks over NFS (the EFS volume need covers it).
+agent_action(action) if startswith(action, "ssmmessages:")
+
+agent_action(action) if startswith(action, "elasticfilesystem:client")
 
 role_policies(role) := {p | some p in object.get(role, "inline_policies", [])} | managed_policies(role)
 

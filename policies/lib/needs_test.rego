@@ -28,7 +28,10 @@ needs_of(model) := ns if {
 # summary is [need, kind, region, caller] per need: what path selection reads.
 summary(model) := {[n.need, n.kind, n.region, n.caller] | some n in needs_of(model)}
 
-endpoint_map := {"sns": "sns", "sqs": "sqs", "s3": "s3", "ecr": "ecr.api", "ecs": "ecs", "sts": "sts"}
+endpoint_map := {
+	"sns": "sns", "sqs": "sqs", "s3": "s3", "ecr": "ecr.api", "ecs": "ecs", "sts": "sts",
+	"elasticfilesystem": "elasticfilesystem", "ssmmessages": "ssmmessages",
+}
 
 with_task_role(model, statements) := object.union(model, {
 	"task_definitions": {"TaskDef": {"task_role": "TaskRole"}},
@@ -256,6 +259,21 @@ test_statements_that_create_no_needs if {
 		{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"},
 	])
 	count(app_summary(m)) == 0
+}
+
+test_agent_actions_on_the_task_role_are_not_application_calls if {
+	m := with_task_role(with_containers([]), [
+		{"Effect": "Allow", "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"], "Resource": "*"},
+		{"Effect": "Allow", "Action": ["ssmmessages:CreateControlChannel", "ssmmessages:OpenDataChannel"], "Resource": "*"},
+	])
+	count(app_summary(m)) == 0
+}
+
+test_efs_api_actions_are_application_calls if {
+	m := with_task_role(with_containers([]), [
+		{"Effect": "Allow", "Action": "elasticfilesystem:DescribeFileSystems", "Resource": "*"},
+	])
+	app_summary(m) == {["elasticfilesystem", "app", "task role TaskRole allows elasticfilesystem actions"]}
 }
 
 test_never_ecs_endpoints_even_when_the_role_calls_ecs if {

@@ -84,9 +84,12 @@ def text_of(value: Value) -> str | Unknown | None:
         return _physical_text(value)
     if isinstance(value, Composite):
         texts = [p if isinstance(p, str) else text_of(p) for p in value.parts]
-        unknown = next((t for t in texts if isinstance(t, Unknown)), None)
-        if unknown is None:
+        unknowns = [t for t in texts if isinstance(t, Unknown)]
+        if not unknowns:
             return "".join(t for t in texts if isinstance(t, str))
+        # The account id seldom decides a verdict (the partial pattern keeps it open), so the
+        # note names another unsettled part when there is one, e.g. the region of an ECR host.
+        unknown = next((u for u in unknowns if u.ref != "AWS::AccountId"), unknowns[0])
         partial = "".join(t if isinstance(t, str) else "*" for t in texts)
         return dataclasses.replace(unknown, partial=partial)
     return scalar_text(value)

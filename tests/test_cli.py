@@ -1,0 +1,442 @@
+"""The command-line contract of DESIGN.md, through the real CLI in a fresh process.
+
+Every run goes through `python -m scanner` with the repository as working directory and no
+AWS_REGION (tests/golden/harness.py), and no run may print a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+from functools import cache
+from pathlib import Path
+from subprocess import CompletedProcess
+from typing import Any
+
+import pytest
+from golden.harness import ROOT, case, cli_env, run_cli
+from jsonschema import Draft4Validator
+
+EXAMPLE = "examples/isolated-vpc"  # FG202 for s3: no gateway endpoint, no NAT
+EXAMPLE_FILE = "examples/isolated-vpc/network.yaml"
+EXAMPLE_LINE = 28  # the private route table that lacks the s3 gateway endpoint
+CLEAN = "tests/fixtures/corpus/groups/public-facing-web"  # no finding at all
+NOTE_ONLY = "tests/fixtures/seed/aws-cli-debug-task-definition.json"  # FG703
+ISOLATED = "tests/fixtures/corpus/groups/isolated-vpc"
+ISOLATED_PARENT = f"{ISOLATED}/parent.yml"
+PRIVATE_ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com/sample-service:1"
+SARIF_SCHEMA = ROOT / "tests" / "schemas" / "sarif-schema-2.1.0.json"
+RULE_FOLDERS = ROOT / "policies" / "rules"
+
+BROKEN_YAML = textwrap.dedent(
+    """\
+    AWSTemplateFormatVersion: "2010-09-09"
+    Resources:
+      Bucket:
+        Type: AWS::S3::Bucket
+        Properties: {BucketName: [unclosed
+      Other:
+        Type: AWS::S3::Bucket
+    """
+)
+BROKEN_YAML_LINE = 6  # where PyYAML finds the unclosed flow sequence
+DOCKER_COMPOSE = "services:\n  web:\n    image: nginx\n    ports: ['80:80']\n"
+K8S_POD = textwrap.dedent(
+    """\
+    apiVersion: v1
+    kind: Pod
+    metadata:
+      name: web
+    spec:
+      containers:
+        - name: web
+          image: nginx
+    """
+)
+
+
+def cli(*args: str, cwd: Path = ROOT) -> CompletedProcess[str]:
+    result = run_cli(args, cwd=cwd)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "Traceback" not in result.stdout, result.stdout
+    return result
+
+
+def report_of(result: CompletedProcess[str]) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+def rules_and_needs(report: dict[str, Any]) -> list[tuple[str, str | None]]:
+    return sorted((f["rule_id"], f["need"]) for f in report["findings"])
+
+
+@cache
+def sarif_validator() -> Draft4Validator:
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    Draft4Validator.check_schema(schema)
+    return Draft4Validator(schema)
+
+
+def valid_sarif(text: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(text)
+    errors = sorted(sarif_validator().iter_errors(document), key=lambda e: list(e.path))
+    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
+    return document
+
+
+# --- exit codes ----------------------------------------------------------------------------
+
+
+def test_exit_0_when_nothing_is_found() -> None:
+    result = cli("scan", CLEAN)
+    assert result.returncode == 0
+    assert result.stdout.endswith("0 errors, 0 warnings, 0 notes\n")
+
+
+def test_exit_1_on_an_error_finding() -> None:
+    result = cli("scan", EXAMPLE, "--format", "json")
+    assert result.returncode == 1
+    report = report_of(result)
+    assert rules_and_needs(report) == [("FG202", "s3")]
+    assert report["findings"][0]["location"] == {"file": EXAMPLE_FILE, "line": EXAMPLE_LINE}
+    assert report["summary"] == {"error": 1, "warning": 0, "note": 0}
+
+
+def test_broken_yaml_named_on_the_command_line_is_exit_2_and_the_rest_is_still_reported(
+    tmp_path: Path,
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(BROKEN_YAML, encoding="utf-8")
+    result = cli("scan", str(broken), EXAMPLE, "--format", "json")
+    # Bad input (2) outranks the error finding (1); the example is scanned all the same.
+    assert result.returncode == 2
+    assert f"error: {broken.as_posix()}:{BROKEN_YAML_LINE}: not valid YAML" in result.stderr
+    report = report_of(result)
+    assert rules_and_needs(report) == [("FG202", "s3")]
+    assert [(e["file"], e["line"]) for e in report["errors"]] == [
+        (broken.as_posix(), BROKEN_YAML_LINE)
+    ]
+
+
+def test_broken_input_is_named_with_file_and_line_in_the_text_report(tmp_path: Path) -> None:
+    broken = tmp_path / "task-definition.json"
+    broken.write_text(
+        '{"family": "x",\n "containerDefinitions": [\n  {"name": "a" "image": "b"}\n]}\n',
+        encoding="utf-8",
+    )
+    result = cli("scan", str(broken))
+    assert result.returncode == 2
+    assert f"{broken.as_posix()}:3: not valid JSON" in result.stdout + result.stderr
+
+
+def test_a_missing_path_is_bad_input() -> None:
+    result = cli("scan", "no/such/template.yaml", CLEAN)
+    assert result.returncode == 2
+    assert "no/such/template.yaml: no such file or directory" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--parameter", "NoEqualsSign"], "--parameter 'NoEqualsSign': expected [FILE:]KEY=VALUE"),
+        (["--stack-name", "nameonly"], "--stack-name 'nameonly': expected FILE=NAME"),
+        (["--format", "xml"], "--format 'xml': choose one of"),
+        (["--format", "json", "--format", "sarif"], "only one --format may go to stdout"),
+    ],
+)
+def test_bad_flags_are_usage_errors(args: list[str], message: str) -> None:
+    result = cli("scan", CLEAN, *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+# --- --fail-on -------------------------------------------------------------------------------
+
+WARNING_AND_NOTE = case("private-vpc-private-subnet-public-service")  # FG204 + FG703
+
+
+@pytest.mark.parametrize(
+    ("inputs", "fail_on", "code"),
+    [
+        (WARNING_AND_NOTE.cli_args(), "error", 0),
+        (WARNING_AND_NOTE.cli_args(), "warning", 1),
+        (WARNING_AND_NOTE.cli_args(), "note", 1),
+        ([NOTE_ONLY], "warning", 0),
+        ([NOTE_ONLY], "note", 1),
+        ([EXAMPLE], "warning", 1),
+        ([EXAMPLE], "never", 0),
+    ],
+    ids=[
+        "warning+note/fail-on-error",
+        "warning+note/fail-on-warning",
+        "warning+note/fail-on-note",
+        "note/fail-on-warning",
+        "note/fail-on-note",
+        "error/fail-on-warning",
+        "error/fail-on-never",
+    ],
+)
+def test_fail_on_sets_the_lowest_level_that_fails(
+    inputs: list[str], fail_on: str, code: int
+) -> None:
+    result = cli("scan", *inputs, "--fail-on", fail_on, "--format", "json")
+    assert result.returncode == code
+    assert report_of(result)["findings"], "the findings are reported whatever --fail-on says"
+
+
+def test_fail_on_default_is_error() -> None:
+    assert cli("scan", *WARNING_AND_NOTE.cli_args()).returncode == 0
+    assert cli("scan", NOTE_ONLY).returncode == 0
+
+
+# --- --format and --output ----------------------------------------------------------------
+
+
+def test_format_json_is_the_report_contract() -> None:
+    report = report_of(cli("scan", EXAMPLE, "--format", "json"))
+    assert list(report) == ["model_version", "tool", "findings", "errors", "summary"]
+    assert report["model_version"] == 1
+    assert report["tool"]["name"] == "fargate-preflight"
+    finding = report["findings"][0]
+    assert list(finding) == [
+        "rule_id",
+        "level",
+        "message",
+        "fix",
+        "resource",
+        "service",
+        "need",
+        "hop",
+        "location",
+        "suppressed",
+    ]
+    assert (finding["rule_id"], finding["level"], finding["service"]) == (
+        "FG202",
+        "error",
+        "Service",
+    )
+    assert finding["hop"]["via"] == "route table PrivateRouteTable"
+
+
+def test_format_sarif_is_valid_and_points_at_the_route_table() -> None:
+    result = cli("scan", EXAMPLE, "--format", "sarif")
+    assert result.returncode == 1
+    run = valid_sarif(result.stdout)["runs"][0]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert rule_ids == sorted(rule_ids) and set(shipped_rule_ids()) <= set(rule_ids)
+    [only] = run["results"]
+    assert (only["ruleId"], only["level"]) == ("FG202", "error")
+    assert rule_ids[only["ruleIndex"]] == "FG202"
+    location = only["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": EXAMPLE_FILE, "uriBaseId": "%SRCROOT%"}
+    assert location["region"]["startLine"] == EXAMPLE_LINE
+    assert run["automationDetails"]["id"] == "fargate-preflight/"
+
+
+def test_format_text_groups_by_service_with_the_failing_need() -> None:
+    result = cli("scan", EXAMPLE, "--format", "text")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Service"
+    assert any(re.fullmatch(r"\s+s3\s+\S.*\s+fail", line) for line in lines), result.stdout
+    assert (
+        f"error   FG202 {EXAMPLE_FILE}:{EXAMPLE_LINE} service Service cannot reach s3"
+        in result.stdout
+    )
+    assert lines[-1] == "1 error, 0 warnings, 0 notes"
+    assert "\x1b[" not in result.stdout, "no colour when stdout is not a terminal"
+
+
+def test_format_github_prints_one_annotation_per_finding() -> None:
+    result = cli("scan", EXAMPLE, "--format", "github")
+    assert result.returncode == 1
+    [annotation] = result.stdout.splitlines()
+    assert annotation.startswith(f"::error file={EXAMPLE_FILE},line={EXAMPLE_LINE},title=FG202 ")
+    assert "cannot reach s3" in annotation
+
+
+def test_two_formats_in_one_run(tmp_path: Path) -> None:
+    sarif_file = tmp_path / "results.sarif"
+    result = cli("scan", EXAMPLE, "--format", f"sarif={sarif_file}", "--format", "json")
+    assert result.returncode == 1
+    assert rules_and_needs(report_of(result)) == [("FG202", "s3")]
+    run = valid_sarif(sarif_file.read_text(encoding="utf-8"))["runs"][0]
+    assert [r["ruleId"] for r in run["results"]] == ["FG202"]
+
+
+def test_output_writes_the_report_to_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    result = cli("scan", EXAMPLE, "--format", "json", "--output", str(out))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert out.read_text(encoding="utf-8") == cli("scan", EXAMPLE, "--format", "json").stdout
+
+
+def test_reports_are_byte_identical_across_runs(tmp_path: Path) -> None:
+    first, second = tmp_path / "1.sarif", tmp_path / "2.sarif"
+    cli("scan", EXAMPLE, "--format", f"sarif={first}")
+    cli("scan", EXAMPLE, "--format", f"sarif={second}")
+    assert first.read_bytes() == second.read_bytes()
+
+
+# --- --parameter, --region, --stack-name ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "parameter", ["ImageUri=nginx", f"{ISOLATED_PARENT}:ImageUri=nginx"], ids=["all", "file"]
+)
+def test_parameter_settles_a_value(parameter: str) -> None:
+    result = cli(
+        "scan", ISOLATED, "--parameter", parameter, "--region", "us-east-1", "--format", "json"
+    )
+    assert result.returncode == 1
+    assert rules_and_needs(report_of(result)) == [("FG202", "registry-1.docker.io")]
+
+
+def test_parameter_for_another_file_leaves_the_value_open() -> None:
+    other = f"{ISOLATED}/private-service.yml:ImageUri=nginx"
+    result = cli("scan", ISOLATED, "--parameter", other, "--format", "json")
+    assert result.returncode == 0
+    [note] = report_of(result)["findings"]
+    assert note["rule_id"] == "FG801"
+    assert note["resource"] == f"Parameter ImageUri of {ISOLATED_PARENT}"
+
+
+@pytest.mark.parametrize(
+    ("region", "expected"),
+    [
+        ([], [("FG801", None)]),
+        (["--region", "us-east-1"], []),
+        (["--region", "eu-west-1"], [("FG202", "ecr.api"), ("FG202", "ecr.dkr"), ("FG202", "s3")]),
+    ],
+    ids=["unknown", "same", "other"],
+)
+def test_region_decides_whether_the_endpoints_serve_the_image(
+    region: list[str], expected: list[tuple[str, str | None]]
+) -> None:
+    # The endpoints are in the deploy region (${AWS::Region}); the image is in us-east-1.
+    result = cli(
+        "scan", ISOLATED, "--parameter", f"ImageUri={PRIVATE_ECR}", *region, "--format", "json"
+    )
+    report = report_of(result)
+    assert rules_and_needs(report) == expected
+    assert result.returncode == (1 if report["summary"]["error"] else 0)
+    if not region:
+        assert report["findings"][0]["resource"] == "AWS::Region"
+
+
+def test_stack_name_links_the_imports_of_the_service_stack() -> None:
+    network, service = WARNING_AND_NOTE.paths
+    named = cli(
+        "scan", network, service, "--stack-name", f"{network}=production", "--format", "json"
+    )
+    assert rules_and_needs(report_of(named)) == [("FG204", None), ("FG703", None)]
+    assert "linked to the export" not in named.stderr
+    # Under another name the service's `production:` imports match nothing: unknown, not guessed.
+    other = report_of(
+        cli("scan", network, service, "--stack-name", f"{network}=staging", "--format", "json")
+    )
+    assert "FG204" not in {f["rule_id"] for f in other["findings"]}
+    assert {f["rule_id"] for f in other["findings"]} == {"FG703", "FG801"}
+
+
+# --- files that are not templates ----------------------------------------------------------
+
+
+def test_non_template_yaml_is_skipped_with_a_notice(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text(DOCKER_COMPOSE, encoding="utf-8")
+    (tmp_path / "pod.yaml").write_text(K8S_POD, encoding="utf-8")
+    result = cli("scan", "docker-compose.yml", "pod.yaml", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0
+    assert report_of(result)["findings"] == []
+    notices = result.stderr.splitlines()
+    for name in ("docker-compose.yml", "pod.yaml"):
+        assert (
+            f"notice: {name}: skipped: not a CloudFormation template, ECS JSON file or "
+            "Terraform plan"
+        ) in notices
+    quiet = cli("scan", "docker-compose.yml", "pod.yaml", "--quiet", cwd=tmp_path)
+    assert (quiet.returncode, quiet.stderr) == (0, "")
+
+
+# --- export, rules, explain ---------------------------------------------------------------
+
+
+def test_export_prints_the_input_model() -> None:
+    result = cli("export", EXAMPLE)
+    assert result.returncode == 0
+    model = json.loads(result.stdout)
+    assert model["model_version"] == 1
+    assert [s["name"] for s in model["services"].values()] == ["Service"]
+    route_table = model["route_tables"]["PrivateRouteTable"]
+    assert [r["target_type"] for r in route_table["routes"]] == ["local"]
+    assert model["region"] == "us-east-1"  # the one region the inputs name
+
+
+def shipped_rule_ids() -> list[str]:
+    return sorted(p.name[:5].upper() for p in RULE_FOLDERS.iterdir() if p.name.startswith("fg"))
+
+
+def test_rules_lists_every_shipped_rule() -> None:
+    result = cli("rules")
+    assert result.returncode == 0
+    listed = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
+    assert listed == shipped_rule_ids()
+    assert (
+        "FG204  warning  Public IP on a subnet without an internet gateway route" in result.stdout
+    )
+
+
+@pytest.mark.parametrize("rule_id", ["FG201", "fg201"])
+def test_explain_a_rule(rule_id: str) -> None:
+    result = cli("explain", rule_id)
+    assert result.returncode == 0
+    assert result.stdout.startswith("FG201: Task in a public subnet without a public IP\n")
+    assert "level: error" in result.stdout
+
+
+def test_explain_an_unknown_rule_is_a_usage_error() -> None:
+    result = cli("explain", "FG999")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "fargate-preflight: no rule 'FG999'; `fargate-preflight rules` lists them\n"
+    )
+
+
+# --- start-up cost ----------------------------------------------------------------------------
+
+HEAVY_MODULES = ("boto3", "botocore", "opa_client", "aiohttp", "cfnlint")
+
+IMPORT_PROBE = textwrap.dedent(
+    """\
+    import json, sys
+    from scanner.cli import main
+    try:
+        main(["scan", "examples/isolated-vpc", "--format", "json", "--quiet"])
+    except SystemExit as exc:
+        code = exc.code
+    heavy = sorted(m for m in sys.modules if m.split(".")[0] in {heavy})
+    print(json.dumps({{"code": code, "heavy": heavy}}), file=sys.stderr)
+    """
+)
+
+
+def test_a_scan_imports_no_aws_sdk_opa_client_or_cfn_lint() -> None:
+    probe = IMPORT_PROBE.format(heavy=repr(set(HEAVY_MODULES)))
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    outcome = json.loads(result.stderr.splitlines()[-1])
+    assert outcome == {"code": 1, "heavy": []}
