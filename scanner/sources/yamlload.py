@@ -227,9 +227,12 @@ def _parse_yaml(text: str, file: str) -> Any:
         if "&" in text:  # aliases need an anchor; without one there is nothing to expand
             _check_expansion(node, file)
         return _Builder(loader, file).build(node)
-    except yaml.MarkedYAMLError as exc:
-        raise SourceError(file, _mark_line(exc), _yaml_message(exc)) from None
     except yaml.YAMLError as exc:
+        line = _mark_line(exc) if isinstance(exc, yaml.MarkedYAMLError) else None
+        if "maximum nesting depth" in str(exc):  # libyaml's own limit (PyYAML 6.0.4 and later)
+            raise SourceError(file, line, f"nested more than {MAX_DEPTH} levels deep") from None
+        if isinstance(exc, yaml.MarkedYAMLError):
+            raise SourceError(file, line, _yaml_message(exc)) from None
         raise SourceError(file, None, f"not valid YAML: {exc}") from None
     except RecursionError:
         raise SourceError(file, None, f"nested more than {MAX_DEPTH} levels deep") from None
