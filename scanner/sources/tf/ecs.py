@@ -1,0 +1,361 @@
+"""ECS and EFS resources of a plan: clusters, task definitions, services, file systems and mount
+targets. `container_definitions` is JSON text in the plan, read as ECS JSON is."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from scanner.errors import SourceError
+from scanner.sources.base import ModelObject
+from scanner.sources.ecs_json import _container, _Node
+from scanner.sources.tf.build import (
+    CLUSTER,
+    EFS,
+    ROLE,
+    SECURITY_GROUP,
+    SUBNET,
+    TASK_DEFINITION,
+    Build,
+    Collections,
+    Field,
+    attribute,
+)
+from scanner.sources.tf.hcl import nested_blocks
+from scanner.sources.tf.iam import arn, role_named
+from scanner.sources.tf.links import hcl_references
+from scanner.sources.tf.plan import UNKNOWN, Instance, PathStep
+from scanner.sources.units import parse_cpu, parse_memory
+
+Builder = Callable[[Build, Instance], None]
+
+_FAMILY = re.compile(r"^(?:arn:[^:]+:ecs:[^:]*:[^:]*:task-definition/)?([^:/]+)(?::\d+)?$")
+
+
+def cluster(build: Build, inst: Instance) -> None:
+    build.add(
+        "clusters",
+        build.base(inst)
+        | {
+            "arn": arn(build, inst, "cluster"),
+            "default_capacity_provider_strategy": [],
+            "execute_command_configuration": _exec_configuration(build, inst),
+        },
+    )
+
+
+def _exec_configuration(build: Build, inst: Instance) -> Field:
+    path: tuple[PathStep, ...] = ("configuration", 0, "execute_command_configuration", 0)
+    found = inst.get(*path)
+    if found is None:
+        return None
+    if found is UNKNOWN:
+        return build.after_apply(inst, path)
+    return _camel(build, inst, path, found)
+
+
+def _camel(build: Build, inst: Instance, path: tuple[PathStep, ...], value: Any) -> Any:
+    """The provider's snake_case blocks as the ECS API spells them (`kms_key_id` -> `kmsKeyId`),
+    single blocks unwrapped; unknown values become unknowns."""
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict):
+        return _camel(build, inst, (*path, 0), value[0])
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            child = (*path, key)
+            if inst.get(*child) is UNKNOWN:
+                out[_camel_name(key)] = build.after_apply(inst, child)
+            elif item not in (None, "", []):
+                out[_camel_name(key)] = _camel(build, inst, child, item)
+        return out
+    return value
+
+
+def _camel_name(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def cluster_capacity_providers(build: Build, inst: Instance) -> None:
+    target = build.link(inst, ("cluster_name",), CLUSTER)
+    strategy = _strategy(build, inst, "default_capacity_provider_strategy")
+
+    def attach(model: Collections) -> None:
+        found = _in(model, "clusters", target)
+        if found is not None:
+            found["default_capacity_provider_strategy"] = strategy
+
+    build.later.append(attach)
+
+
+def _strategy(build: Build, inst: Instance, name: str) -> Field:
+    found = inst.get(name)
+    if found is UNKNOWN:
+        return build.after_apply(inst, (name,))
+    if not isinstance(found, list):
+        return []
+    return [
+        {
+            "capacity_provider": build.value(inst, name, i, "capacity_provider"),
+            "weight": build.value(inst, name, i, "weight", default=0),
+            "base": build.value(inst, name, i, "base", default=0),
+        }
+        for i in range(len(found))
+    ]
+
+
+def task_definition(build: Build, inst: Instance) -> None:
+    cpu_raw = _size(build, inst, "cpu")
+    memory_raw = _size(build, inst, "memory")
+    obj = build.base(inst) | {
+        "family": build.value(inst, "family"),
+        "network_mode": build.value(inst, "network_mode", default="bridge"),
+        "requires_compatibilities": build.value(inst, "requires_compatibilities", default=[]),
+        "os_family": build.value(
+            inst, "runtime_platform", 0, "operating_system_family", default="LINUX"
+        ),
+        "cpu": parse_cpu(cpu_raw) if isinstance(cpu_raw, str) else cpu_raw,
+        "memory": parse_memory(memory_raw) if isinstance(memory_raw, str) else memory_raw,
+        "cpu_raw": cpu_raw,
+        "memory_raw": memory_raw,
+        "containers": _containers(build, inst),
+        "volumes": _volumes(build, inst),
+    }
+    for field, name in (("task_role", "task_role_arn"), ("execution_role", "execution_role_arn")):
+        obj[field], obj[f"{field}_arn"] = _role(build, inst, name)
+    build.add("task_definitions", obj)
+
+
+def _size(build: Build, inst: Instance, name: str) -> Field:
+    found = build.value(inst, name)
+    if isinstance(found, int | float) and not isinstance(found, bool):
+        return str(found)
+    return found
+
+
+def _role(build: Build, inst: Instance, name: str) -> tuple[Field, Field]:
+    """(role id or unknown, the ARN as the plan knows it) of task_role_arn / execution_role_arn."""
+    found = inst.get(name)
+    if found is None or found == "":
+        return None, None
+    if isinstance(found, str):
+        linked = build.known_id(found, ROLE)
+        if linked == found:
+            named = role_named(build, found)
+            if named is not None:
+                return named, found
+            unknown = {
+                "unknown": f"IAM role {found} is not in the scanned inputs",
+                "ref": f"role {found}",
+                "source": build.source(inst),
+            }
+            return unknown, found
+        return linked, found
+    linked = build.link(inst, (name,), ROLE)
+    role_arn = (
+        build.unknown(
+            inst, (name,), f"the ARN of role {linked} is known only after apply", f"{linked}.arn"
+        )
+        if isinstance(linked, str)
+        else linked
+    )
+    return linked, role_arn
+
+
+def _containers(build: Build, inst: Instance) -> Field:
+    text = inst.get("container_definitions")
+    if text is UNKNOWN:
+        why = (
+            f"the container definitions of {inst.address} hold values known only after apply "
+            "(an image from a new repository, an ARN), so its containers are not analysed"
+        )
+        return build.unknown(inst, ("container_definitions",), why)
+    if not isinstance(text, str):
+        return []
+    source = build.source(inst)
+    try:
+        definitions = json.loads(text)
+    except ValueError:
+        raise SourceError(
+            source["file"], source["line"], f"{inst.address}: container_definitions is not JSON"
+        ) from None
+    if not isinstance(definitions, list):
+        raise SourceError(
+            source["file"], source["line"], f"{inst.address}: container_definitions is not a list"
+        )
+    root = _Node(
+        source["file"], definitions, f"{source['pointer']}/container_definitions", source["line"]
+    )
+    containers = []
+    for node in root.items():
+        if not isinstance(node.value, dict):
+            raise node.fail("each container definition must be an object")
+        containers.append(_container(node))
+    return containers
+
+
+def _volumes(build: Build, inst: Instance) -> list[ModelObject]:
+    found = inst.get("volume")
+    if not isinstance(found, list):
+        return []
+    block = build.block(inst)
+    # the volumes' HCL blocks are needed only to follow an unknown file system id
+    written = (
+        nested_blocks(block.body if block else None, "volume") or []
+        if inst.has_unknown("volume")
+        else []
+    )
+    volumes = []
+    for index, volume in enumerate(found):
+        name = volume.get("name") if isinstance(volume, dict) else None
+        hcl = [b for b in written if b.get("name") == name]
+        volumes.append(
+            {
+                "name": build.value(inst, "volume", index, "name"),
+                "efs": _efs(build, inst, index, hcl[0] if len(hcl) == 1 else None, len(found) == 1),
+                "source": build.source(inst, "volume", index),
+            }
+        )
+    return volumes
+
+
+def _efs(build: Build, inst: Instance, index: int, hcl: dict[str, Any] | None, only: bool) -> Field:
+    path: tuple[PathStep, ...] = ("volume", index, "efs_volume_configuration", 0)
+    configuration = inst.get(*path)
+    if not isinstance(configuration, dict):
+        return None
+    file_system: Field
+    if (
+        isinstance(configuration.get("file_system_id"), str)
+        and inst.get(*path, "file_system_id") is not UNKNOWN
+    ):
+        file_system = build.known_id(configuration["file_system_id"], EFS)
+    else:
+        file_system = _volume_file_system(build, inst, path, hcl, only)
+    iam = build.value(inst, *path, "authorization_config", 0, "iam", default="DISABLED")
+    transit = build.value(inst, *path, "transit_encryption", default="DISABLED")
+    return {
+        "file_system": file_system,
+        "iam": iam.upper() if isinstance(iam, str) else iam,
+        "transit_encryption": transit.upper() if isinstance(transit, str) else transit,
+    }
+
+
+def _volume_file_system(
+    build: Build, inst: Instance, path: tuple[PathStep, ...], hcl: dict[str, Any] | None, only: bool
+) -> Field:
+    """`volume` is a set: its planned order is not the configuration's. The volume's own HCL
+    block (found by name) gives the reference; without it, only a lone volume can be matched."""
+    scope = build.linker.scope_of(inst)
+    efs_blocks = nested_blocks(hcl, "efs_volume_configuration") if hcl else None
+    if efs_blocks and len(efs_blocks) == 1 and "file_system_id" in efs_blocks[0]:
+        refs = tuple(hcl_references(efs_blocks[0]["file_system_id"]))
+        return build.pick_one(
+            inst, (*path, "file_system_id"), EFS, build.linker.resolve_refs(refs, scope)
+        )
+    if only:
+        return build.link(inst, (*path, "file_system_id"), EFS)
+    return build.after_apply(inst, (*path, "file_system_id"))
+
+
+def service(build: Build, inst: Instance) -> None:
+    obj = build.base(inst) | {
+        "kind": "service",
+        "cluster": _by_name(build, inst, "cluster", CLUSTER, "aws_ecs_cluster", "name"),
+        "task_definition": _by_name(
+            build, inst, "task_definition", TASK_DEFINITION, "aws_ecs_task_definition", "family"
+        ),
+        "launch_type": build.value(inst, "launch_type"),
+        "capacity_provider_strategy": _strategy(build, inst, "capacity_provider_strategy") or None,
+        "platform_version": build.value(inst, "platform_version"),
+        "enable_execute_command": build.value(inst, "enable_execute_command", default=False),
+        "network": _network(build, inst),
+    }
+    build.add("services", obj)
+
+
+def _by_name(build: Build, inst: Instance, name: str, kind: Any, type_: str, key: str) -> Field:
+    """A cluster or task definition named by reference, ARN, or name / `family:revision`."""
+    found = inst.get(name)
+    if isinstance(found, str) and found:
+        linked = build.known_id(found, kind)
+        if linked != found:
+            return linked
+        match = _FAMILY.match(found.rsplit("/", 1)[-1] if type_ == "aws_ecs_cluster" else found)
+        wanted = match.group(1) if match else found
+        candidates = [
+            build.id(i)
+            for i in build.plan.instances.values()
+            if i.type == type_ and i.get(key) == wanted
+        ]
+        return candidates[0] if len(candidates) == 1 else found
+    if found is None and name == "cluster":
+        return None  # the region's default cluster
+    return build.link(inst, (name,), kind)
+
+
+def _network(build: Build, inst: Instance) -> Field:
+    found = inst.get("network_configuration")
+    if found is UNKNOWN:
+        return build.after_apply(inst, ("network_configuration",))
+    if not isinstance(found, list) or not found:
+        return None
+    path: tuple[PathStep, ...] = ("network_configuration", 0)
+    public = build.value(inst, *path, "assign_public_ip", default=False)
+    return {
+        "subnets": build.link_list(inst, (*path, "subnets"), SUBNET),
+        "security_groups": build.link_list(inst, (*path, "security_groups"), SECURITY_GROUP),
+        "assign_public_ip": ("ENABLED" if public else "DISABLED")
+        if isinstance(public, bool)
+        else public,
+    }
+
+
+def efs_file_system(build: Build, inst: Instance) -> None:
+    build.add("efs_file_systems", build.base(inst))
+
+
+def efs_mount_target(build: Build, inst: Instance) -> None:
+    subnet = build.link(inst, ("subnet_id",), SUBNET)
+    groups = build.link_list(inst, ("security_groups",), SECURITY_GROUP)
+    obj = build.base(inst) | {
+        "file_system": build.link(inst, ("file_system_id",), EFS),
+        "subnet": subnet,
+        "security_groups": groups,
+    }
+    build.add("efs_mount_targets", obj)
+    if groups == [] and inst.expression("security_groups") is None:
+        # EFS gives a mount target without security groups its VPC's default group.
+        def attach(model: Collections) -> None:
+            found = _in(model, "subnets", subnet)
+            vpc = found["vpc"] if found is not None else None
+            obj["security_groups"] = (
+                [build.vpc_default(vpc, "security_group")]
+                if isinstance(vpc, str)
+                else [
+                    build.unknown(
+                        inst,
+                        ("security_groups",),
+                        "the default security group of the VPC of "
+                        f"{attribute(inst, ('subnet_id',))} is not settled",
+                    )
+                ]
+            )
+
+        build.later.append(attach)
+
+
+def _in(model: Collections, collection: str, ident: Field) -> ModelObject | None:
+    return model.get(collection, {}).get(ident) if isinstance(ident, str) else None
+
+
+BUILDERS: dict[str, Builder] = {
+    "aws_ecs_cluster": cluster,
+    "aws_ecs_cluster_capacity_providers": cluster_capacity_providers,
+    "aws_ecs_task_definition": task_definition,
+    "aws_ecs_service": service,
+    "aws_efs_file_system": efs_file_system,
+    "aws_efs_mount_target": efs_mount_target,
+}

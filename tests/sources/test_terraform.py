@@ -1,0 +1,676 @@
+"""The Terraform plan source: real plans (made by Terraform, tests/fixtures/terraform/), linking
+through `configuration`, provider semantics, `.tf` locations, unknowns.
+
+Every plan.json here is the output of `terraform show -json` (regenerate.sh beside the cases);
+none is written by hand. The expected verdicts of the ten generated cases come from
+shared/corpus/terraform-plan/generated/README.md (copied as tests/fixtures/terraform/README.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.api import ScanOptions, load, scan
+from scanner.findings import Report
+from scanner.report.sarif import build as build_sarif
+from scanner.sources.tf import expr, hcl, links, traversal
+
+ROOT = Path(__file__).resolve().parents[2]
+CASES = ROOT / "tests" / "fixtures" / "terraform"
+CHECKOV_PLAN = (
+    ROOT
+    / "tests/fixtures/corpus/terraform-plan"
+    / "bridgecrewio__checkov__tests__terraform__image_referencer__resources__aws__ecs_tfplan.json"
+)
+NEVER_NEEDED = {"ecs", "ecs-agent", "ecs-telemetry"}
+
+# case -> {(service address, rule id): needs that carry the error} (README of the cases).
+GENERATED: dict[str, dict[tuple[str, str], set[str]]] = {
+    "public-igw": {},
+    "public-no-public-ip": {
+        ("aws_ecs_service.web", "FG201"): {"registry-1.docker.io", "logs"},
+    },
+    "private-nat": {},
+    "private-nat-in-private-subnet": {
+        ("aws_ecs_service.app", "FG203"): {"ecr.api", "ecr.dkr", "s3", "logs"},
+    },
+    "isolated-endpoints": {},
+    "isolated-missing-s3-gateway": {("aws_ecs_service.app", "FG205"): {"s3"}},
+    "isolated-endpoint-sg-closed": {
+        ("aws_ecs_service.app", "FG402"): {"ecr.api", "ecr.dkr", "logs"},
+    },
+    "isolated-nacl-blocks-return": {
+        ("aws_ecs_service.app", "FG302"): {"ecr.api", "ecr.dkr", "logs", "s3"},
+    },
+    # Without the declared need of .fargate-preflight.yaml (the config file: another issue):
+    # the inferred sns need only checks the network path, which is open.
+    "sns-endpoint-deny": {},
+    "module-vpc": {},
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@cache
+def scanned(case: str) -> Report:
+    return scan([CASES / case / "plan.json"], ScanOptions(cwd=ROOT))
+
+
+@cache
+def model(case: str) -> dict[str, Any]:
+    return load([CASES / case / "plan.json"], ScanOptions(cwd=ROOT)).model
+
+
+def errors_by_service(report: Report) -> dict[tuple[str, str], set[str]]:
+    found: dict[tuple[str, str], set[str]] = {}
+    for f in report.findings:
+        if f.level == "error":
+            found.setdefault((str(f.service), f.rule_id), set()).add(str(f.need))
+    return found
+
+
+def rule_ids(report: Report, level: str | None = None) -> list[str]:
+    return sorted(f.rule_id for f in report.findings if level is None or f.level == level)
+
+
+# --- the generated cases ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", sorted(GENERATED))
+def test_generated_case_gives_exactly_its_error_rules(case: str) -> None:
+    report = scanned(case)
+    assert report.errors == ()
+    assert errors_by_service(report) == GENERATED[case]
+
+
+@pytest.mark.parametrize("case", sorted(GENERATED))
+def test_generated_case_is_fully_linked(case: str) -> None:
+    """Every id of these plans is unknown until apply; linked through the configuration, no
+    value stays unsettled (no FG801), and nothing is demanded that Fargate does not need."""
+    report = scanned(case)
+    assert [f for f in report.findings if f.level != "error"] == []
+    assert {p.need for p in report.paths}.isdisjoint(NEVER_NEEDED)
+    assert {p.verdict for p in report.paths} <= {"ok", "fail"}
+
+
+@pytest.mark.parametrize("case", sorted(GENERATED))
+def test_generated_case_findings_point_at_tf_lines(case: str) -> None:
+    for finding in scanned(case).findings:
+        path = ROOT / finding.location.file
+        assert path.suffix == ".tf" and path.is_file(), finding.location
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert (
+            lines[finding.location.line - 1]
+            .lstrip()
+            .startswith(("resource ", "data ", "egress", "ingress", "route"))
+        ), finding
+
+
+def test_generated_case_notices_are_quiet() -> None:
+    assert scanned("private-nat").notices == ()
+
+
+def test_private_nat_links_for_each_and_count_instances() -> None:
+    m = model("private-nat")
+    subnets = ['aws_subnet.private["us-east-1a"]', 'aws_subnet.private["us-east-1b"]']
+    assert m["services"]["aws_ecs_service.app"]["network"] == {
+        "subnets": subnets,
+        "security_groups": ["aws_security_group.task"],
+        "assign_public_ip": "DISABLED",
+    }
+    # for_each = aws_subnet.private with subnet_id = each.value.id: by the instance key
+    assert {s: m["subnets"][s]["route_table"] for s in subnets} == dict.fromkeys(
+        subnets, "aws_route_table.private"
+    )
+    assert m["subnets"]["aws_subnet.public"]["route_table"] == "aws_route_table.public"
+    assert m["nat_gateways"]["aws_nat_gateway.main"]["subnet"] == "aws_subnet.public"
+    table = m["route_tables"]["aws_route_table.private"]
+    assert [(r["destination"], r["target_type"], r["target"]) for r in table["routes"]] == [
+        ("10.20.0.0/16", "local", "local"),
+        ("0.0.0.0/0", "nat", "aws_nat_gateway.main"),
+    ]
+    # aws_vpc_security_group_egress_rule adds to a group that declares no egress of its own
+    egress = m["security_groups"]["aws_security_group.task"]["egress"]
+    assert [(r["protocol"], r["from_port"], r["to_port"], r["cidr"]) for r in egress] == [
+        ("6", 443, 443, "0.0.0.0/0")
+    ]
+    assert egress[0]["source"]["file"] == "tests/fixtures/terraform/private-nat/network.tf"
+
+
+def test_public_igw_links_count_index_splats_and_inline_routes() -> None:
+    m = model("public-igw")
+    assert m["services"]["aws_ecs_service.web"]["network"]["subnets"] == [
+        "aws_subnet.public[0]",
+        "aws_subnet.public[1]",
+    ]
+    assert m["subnets"]["aws_subnet.public[1]"]["route_table"] == "aws_route_table.public"
+    route = m["route_tables"]["aws_route_table.public"]["routes"][1]
+    assert (route["destination"], route["target_type"], route["target"]) == (
+        "0.0.0.0/0",
+        "igw",
+        "aws_internet_gateway.main",
+    )
+    # the inline `route` block's own line
+    assert route["source"]["line"] == 33
+    assert m["internet_gateways"]["aws_internet_gateway.main"]["vpc"] == "aws_vpc.main"
+    assert m["region"] == "us-east-1"  # from the provider block
+
+
+def test_isolated_endpoints_link_prefix_lists_and_source_groups() -> None:
+    m = model("isolated-endpoints")
+    s3 = m["vpc_endpoints"]["aws_vpc_endpoint.s3"]
+    assert (s3["type"], s3["route_tables"], s3["prefix_list"]) == (
+        "Gateway",
+        ["aws_route_table.isolated"],
+        "aws_vpc_endpoint.s3.prefix_list_id",
+    )
+    egress = m["security_groups"]["aws_security_group.task"]["egress"]
+    assert [(r["cidr"], r["prefix_list"]) for r in egress] == [
+        ("10.30.0.0/16", None),
+        (None, "aws_vpc_endpoint.s3.prefix_list_id"),
+    ]
+    ingress = m["security_groups"]["aws_security_group.endpoints"]["ingress"]
+    assert [r["security_group"] for r in ingress] == ["aws_security_group.task"]
+    api = m["vpc_endpoints"]['aws_vpc_endpoint.interface["ecr.api"]']
+    assert (api["service"], api["service_region"], api["private_dns"], api["subnets"]) == (
+        "ecr.api",
+        "us-east-1",
+        True,
+        ["aws_subnet.isolated[0]", "aws_subnet.isolated[1]"],
+    )
+
+
+def test_gateway_endpoint_associations_are_separate_resources() -> None:
+    m = model("isolated-missing-s3-gateway")
+    assert m["vpc_endpoints"]["aws_vpc_endpoint.s3"]["route_tables"] == ["aws_route_table.data"]
+
+
+def test_network_acl_rules_and_subnet_ids() -> None:
+    m = model("isolated-nacl-blocks-return")
+    nacl = m["nacls"]["aws_network_acl.tasks"]
+    assert sorted(
+        (e["egress"], e["rule_number"], e["action"], e["protocol"]) for e in nacl["entries"]
+    ) == [
+        (False, 90, "deny", "6"),
+        (False, 100, "allow", "-1"),
+        (True, 100, "allow", "-1"),
+    ]
+    assert m["subnets"]["aws_subnet.isolated[0]"]["nacl"] == "aws_network_acl.tasks"
+    assert m["subnets"]["aws_subnet.endpoints[0]"]["nacl"] == "aws_vpc.main/default-nacl"
+
+
+def test_sns_endpoint_policy_and_task_role() -> None:
+    m = model("sns-endpoint-deny")
+    endpoint = m["vpc_endpoints"]["aws_vpc_endpoint.sns"]
+    # aws_vpc_endpoint_policy: the endpoint's own policy is unknown in the plan
+    assert [s["Effect"] for s in endpoint["policy"]["Statement"]] == ["Allow", "Deny"]
+    assert endpoint["subnets"] == [
+        'aws_subnet.private["us-east-1a"]',
+        'aws_subnet.private["us-east-1b"]',
+    ]
+    task = m["task_definitions"]["aws_ecs_task_definition.app"]
+    assert (task["task_role"], task["execution_role"]) == (
+        "aws_iam_role.task",
+        "aws_iam_role.execution",
+    )
+    role = m["roles"]["aws_iam_role.task"]
+    assert [p["name"] for p in role["inline_policies"]] == ["publish"]
+    assert role["arn"]["ref"] == "aws_iam_role.task.arn"
+    # inferred from the task role: an sns need, whose path (the endpoint) is open
+    paths = {(p.need, p.verdict) for p in scanned("sns-endpoint-deny").paths}
+    assert ("sns", "ok") in paths
+
+
+def test_module_vpc_links_module_outputs_locals_and_managed_defaults() -> None:
+    m = model("module-vpc")
+    vpc = m["vpcs"]["module.vpc.aws_vpc.this[0]"]
+    assert (vpc["main_route_table"], vpc["default_nacl"], vpc["default_security_group"]) == (
+        "module.vpc.aws_default_route_table.default[0]",
+        "module.vpc.aws_default_network_acl.this[0]",
+        "module.vpc.aws_default_security_group.this[0]",
+    )
+    # subnet vpc_id is local.vpc_id = try(<a cidr association that has count 0>, aws_vpc.this[0].id)
+    assert m["subnets"]["module.vpc.aws_subnet.private[1]"]["vpc"] == "module.vpc.aws_vpc.this[0]"
+    # element(aws_subnet.public[*].id, var.single_nat_gateway ? 0 : count.index)
+    assert m["nat_gateways"]["module.vpc.aws_nat_gateway.this[0]"]["subnet"] == (
+        "module.vpc.aws_subnet.public[0]"
+    )
+    assert m["subnets"]["module.vpc.aws_subnet.private[1]"]["route_table"] == (
+        "module.vpc.aws_route_table.private[0]"
+    )
+    assert m["services"]["aws_ecs_service.api"]["network"]["subnets"] == [
+        "module.vpc.aws_subnet.private[0]",
+        "module.vpc.aws_subnet.private[1]",
+    ]
+    assert m["security_groups"]["aws_security_group.task"]["vpc"] == "module.vpc.aws_vpc.this[0]"
+    # aws_default_security_group with empty dynamic blocks: no rules at all
+    group = m["security_groups"]["module.vpc.aws_default_security_group.this[0]"]
+    assert (group["ingress"], group["egress"]) == ([], [])
+    # aws_default_route_table without routes: only local
+    default = m["route_tables"]["module.vpc.aws_default_route_table.default[0]"]
+    assert [r["target_type"] for r in default["routes"]] == ["local"]
+    assert default["source"]["file"] == "tests/fixtures/terraform/module-vpc/modules/vpc/main.tf"
+
+
+# --- provider semantics (one test per difference from CloudFormation) -----------------------
+
+
+def test_security_group_without_egress_lets_nothing_out() -> None:
+    m = model("defaults-security-group-egress")
+    assert m["security_groups"]["aws_security_group.task"]["egress"] == []
+    assert errors_by_service(scanned("defaults-security-group-egress")) == {
+        ("aws_ecs_service.web", "FG401"): {"registry-1.docker.io", "logs"}
+    }
+
+
+def test_vpc_dns_hostnames_default_false_and_endpoint_type_default_gateway() -> None:
+    m = model("defaults-vpc-dns")
+    vpc = m["vpcs"]["aws_vpc.main"]
+    assert (vpc["enable_dns_support"], vpc["enable_dns_hostnames"]) == (True, False)
+    s3 = m["vpc_endpoints"]["aws_vpc_endpoint.s3"]
+    assert (s3["type"], s3["private_dns"]) == ("Gateway", False)
+    assert errors_by_service(scanned("defaults-vpc-dns")) == {
+        ("aws_ecs_service.app", "FG503"): {"ecr.api", "ecr.dkr", "logs"}
+    }
+
+
+def test_endpoint_private_dns_defaults_false() -> None:
+    m = model("defaults-endpoint-private-dns")
+    endpoint = m["vpc_endpoints"]['aws_vpc_endpoint.interface["logs"]']
+    assert (endpoint["type"], endpoint["private_dns"]) == ("Interface", False)
+    assert errors_by_service(scanned("defaults-endpoint-private-dns")) == {
+        ("aws_ecs_service.app", "FG502"): {"ecr.api", "ecr.dkr", "logs"}
+    }
+
+
+def test_assign_public_ip_defaults_false() -> None:
+    network = model("public-no-public-ip")["services"]["aws_ecs_service.web"]["network"]
+    assert network["assign_public_ip"] == "DISABLED"
+
+
+def test_default_vpc_objects_keep_only_what_they_declare() -> None:
+    m = model("defaults-managed-vpc-objects")
+    vpc = m["vpcs"]["aws_vpc.main"]
+    assert (vpc["main_route_table"], vpc["default_nacl"], vpc["default_security_group"]) == (
+        "aws_default_route_table.main",
+        "aws_default_network_acl.main",
+        "aws_default_security_group.main",
+    )
+    # none synthesized beside them
+    assert not {"aws_vpc.main/main-route-table", "aws_vpc.main/default-nacl"} & (
+        set(m["route_tables"]) | set(m["nacls"])
+    )
+    subnet = m["subnets"]["aws_subnet.public"]
+    assert (subnet["route_table"], subnet["nacl"]) == (
+        "aws_default_route_table.main",
+        "aws_default_network_acl.main",
+    )
+    nacl = m["nacls"]["aws_default_network_acl.main"]
+    assert [(e["egress"], e["rule_number"]) for e in nacl["entries"]] == [(True, 100)]
+    group = m["security_groups"]["aws_default_security_group.main"]
+    assert (group["ingress"], group["egress"]) == ([], [])
+    report = scanned("defaults-managed-vpc-objects")
+    assert errors_by_service(report) == {
+        ("aws_ecs_service.web", "FG302"): {"registry-1.docker.io", "logs"},
+        ("aws_ecs_service.nosg", "FG302"): {"registry-1.docker.io", "logs"},
+        ("aws_ecs_service.nosg", "FG401"): {"registry-1.docker.io", "logs"},
+    }
+    assert rule_ids(report, "note") == ["FG404"]
+
+
+# --- two services, own module, unknowns ------------------------------------------------------
+
+
+def test_two_services_in_one_vpc_get_their_own_findings() -> None:
+    report = scanned("two-services")
+    assert errors_by_service(report) == {
+        ("aws_ecs_service.broken", "FG202"): {"ecr.api", "ecr.dkr", "s3", "logs"}
+    }
+    assert {f.resource for f in report.findings} == {"aws_route_table.isolated"}
+    healthy = {(p.need, p.verdict) for p in report.paths if p.service == "aws_ecs_service.healthy"}
+    assert healthy == {(n, "ok") for n in ("ecr.api", "ecr.dkr", "s3", "logs")}
+    assert all("aws_ecs_service.broken" in f.message for f in report.findings)
+
+
+def test_own_module_links_and_locates_inside_the_module() -> None:
+    m = model("own-module")
+    assert m["services"]["aws_ecs_service.app"]["network"]["subnets"] == [
+        'module.net.aws_subnet.private["us-east-1a"]',
+        'module.net.aws_subnet.private["us-east-1b"]',
+    ]
+    report = scanned("own-module")
+    assert errors_by_service(report) == {
+        ("aws_ecs_service.app", "FG301"): {"ecr.api", "ecr.dkr", "s3", "logs"}
+    }
+    # the denying egress block, inside the module
+    assert {(f.location.file, f.location.line) for f in report.findings} == {
+        ("tests/fixtures/terraform/own-module/modules/net/main.tf", 72)
+    }
+    sarif = json.loads(build_sarif(report).text)
+    locations = {
+        (
+            loc["physicalLocation"]["artifactLocation"]["uri"],
+            loc["physicalLocation"]["region"]["startLine"],
+        )
+        for result in sarif["runs"][0]["results"]
+        for loc in result["locations"]
+    }
+    assert locations == {("tests/fixtures/terraform/own-module/modules/net/main.tf", 72)}
+
+
+def test_values_the_plan_does_not_settle_become_unknowns() -> None:
+    m = model("unsettled")
+    subnets = m["services"]["aws_ecs_service.app"]["network"]["subnets"]
+    assert [s["ref"] for s in subnets] == ["data.aws_subnet.picked"]
+    # located at the data source, where the unsettled value sits
+    assert subnets[0]["source"]["line"] == 24
+    assert m["services"]["aws_ecs_service.app"]["network"]["security_groups"] == [
+        "aws_security_group.task",
+        "sg-0123456789abcdef0",
+    ]
+    egress = m["security_groups"]["aws_security_group.task"]["egress"]
+    assert egress[0]["cidr"]["ref"] == "aws_security_group.task.egress[0].cidr_blocks"
+    report = scanned("unsettled")
+    assert rule_ids(report, "error") == []
+    notes = sorted((f.rule_id, f.resource) for f in report.findings if f.rule_id == "FG801")
+    assert notes == [
+        ("FG801", "data.aws_subnet.picked"),
+        ("FG801", "security group sg-0123456789abcdef0"),
+    ]
+
+
+def test_a_default_route_to_a_transit_gateway_leaves_the_scope() -> None:
+    table = model("transit-gateway")["route_tables"]["aws_route_table.private"]
+    assert [(r["target_type"], r["target"]) for r in table["routes"]] == [
+        ("local", "local"),
+        ("tgw", "aws_ec2_transit_gateway.hub"),
+    ]
+    report = scanned("transit-gateway")
+    assert sorted((f.rule_id, f.level, f.need) for f in report.findings) == [
+        ("FG206", "note", need) for need in ("ecr.api", "ecr.dkr", "logs", "s3")
+    ]
+
+
+# --- locations -----------------------------------------------------------------------------
+
+
+def test_without_tf_files_findings_point_at_the_plan(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    shutil.copy(CASES / "public-no-public-ip" / "plan.json", plan)
+    report = scan([plan], ScanOptions(cwd=tmp_path))
+    # `terraform show -json` writes one line: every resource of the plan is on line 1
+    assert {(f.location.file, f.location.line) for f in report.findings} == {("plan.json", 1)}
+    assert report.notices == (
+        "plan.json: no .tf files in .; findings point at the plan (give the configuration with "
+        "--tf-dir DIR)",
+    )
+    # without the configuration, a group without inline egress may have dynamic blocks: unknown
+    private = tmp_path / "private" / "plan.json"
+    private.parent.mkdir()
+    shutil.copy(CASES / "private-nat" / "plan.json", private)
+    m = load([private], ScanOptions(cwd=tmp_path)).model
+    egress = m["security_groups"]["aws_security_group.task"]["egress"]
+    assert "dynamic blocks are not in its configuration" in egress[0]["cidr"]["unknown"]
+
+
+def test_tf_dir_gives_the_configuration_of_a_plan_elsewhere(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    shutil.copy(CASES / "own-module" / "plan.json", plan)
+    report = scan([plan], ScanOptions(cwd=ROOT, tf_dir=CASES / "own-module"))
+    assert {(f.location.file, f.location.line) for f in report.findings} == {
+        ("tests/fixtures/terraform/own-module/modules/net/main.tf", 72)
+    }
+    assert report.notices == ()
+
+
+def test_cli_scans_a_plan_with_tf_dir(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    shutil.copy(CASES / "public-no-public-ip" / "plan.json", plan)
+    env = {k: v for k, v in os.environ.items() if k not in ("AWS_REGION", "AWS_DEFAULT_REGION")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scanner",
+            "scan",
+            str(plan),
+            "--format",
+            "json",
+            "--tf-dir",
+            str(CASES / "public-no-public-ip"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    findings = json.loads(done.stdout)["findings"]
+    assert {(f["rule_id"], f["location"]["file"]) for f in findings} == {
+        ("FG201", "tests/fixtures/terraform/public-no-public-ip/ecs.tf")
+    }
+
+
+def test_checkov_plan_scans_with_exit_0_or_1() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("AWS_REGION", "AWS_DEFAULT_REGION")}
+    done = subprocess.run(
+        [sys.executable, "-m", "scanner", "scan", str(CHECKOV_PLAN), "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    assert "Traceback" not in done.stderr
+    report = json.loads(done.stdout)
+    assert report["errors"] == []
+    m = load([CHECKOV_PLAN], ScanOptions(cwd=ROOT)).model
+    td = m["task_definitions"]["aws_ecs_task_definition.service"]
+    # network_mode is computed when unset: ECS's default
+    assert (
+        td["network_mode"],
+        td["requires_compatibilities"],
+        [c["image"] for c in td["containers"]],
+    ) == (
+        "bridge",
+        [],
+        ["nginx", "python:3.9-alpine"],
+    )
+    assert m["region"] == "us-west-2"
+
+
+def test_two_plans_with_the_same_addresses_get_distinct_ids(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        shutil.copy(CASES / "public-igw" / "plan.json", tmp_path / name / "plan.json")
+    m = load([tmp_path], ScanOptions(cwd=tmp_path)).model
+    assert sorted(m["services"]) == [
+        "a/plan.json#aws_ecs_service.web",
+        "b/plan.json#aws_ecs_service.web",
+    ]
+    assert m["services"]["a/plan.json#aws_ecs_service.web"]["network"]["subnets"] == [
+        "a/plan.json#aws_subnet.public[0]",
+        "a/plan.json#aws_subnet.public[1]",
+    ]
+
+
+# --- the pieces ----------------------------------------------------------------------------
+
+
+def test_addresses_parse() -> None:
+    addr = traversal.parse_address('module.a["x"].module.b.data.aws_iam_policy_document.p[0]')
+    assert (addr.module, addr.config_module, addr.local, addr.key) == (
+        'module.a["x"].module.b',
+        "module.a.module.b",
+        "data.aws_iam_policy_document.p",
+        0,
+    )
+    assert str(traversal.parse_address('aws_subnet.private["us-east-1a"]')) == (
+        'aws_subnet.private["us-east-1a"]'
+    )
+    with pytest.raises(traversal.TraversalError):
+        traversal.parse_address("aws_subnet")
+
+
+def test_reference_chains_keep_their_longest_form() -> None:
+    refs = ("aws_vpc.this[0].id", "aws_vpc.this[0]", "aws_vpc.this", "var.x", "aws_subnet.a")
+    assert links.chain_heads(refs) == ["aws_vpc.this[0].id", "var.x", "aws_subnet.a"]
+
+
+@pytest.mark.parametrize(
+    ("value", "refs"),
+    [
+        (
+            '${try(aws_a.b[0].vpc_id, aws_vpc.this[0].id, "")}',
+            ["aws_a.b[0].vpc_id", "aws_vpc.this[0].id"],
+        ),
+        ("${[for s in aws_subnet.private : s.id]}", ["aws_subnet.private"]),
+        ("com.amazonaws.${local.region}.s3", ["local.region"]),
+        ('${var.a ? "x.${local.b}" : lookup(var.m, "k", null)}', ["var.a", "local.b", "var.m"]),
+        ({"k": ["${module.vpc.out[0]}", 3]}, ["module.vpc.out[0]"]),
+        ("literal.with.dots", []),
+    ],
+)
+def test_references_in_hcl_values(value: Any, refs: list[str]) -> None:
+    assert links.hcl_references(value) == refs
+
+
+def test_blocks_are_cut_where_hcl2_says_they_start() -> None:
+    text = (
+        '# comment with resource "x" "y" {\n'
+        'locals {\n  a = "}"\n  b = "${jsonencode({ c = "{" })}"\n}\n'
+        '/* resource "a" "b" { */\n'
+        'resource "aws_iam_role" "r" {\n  assume_role_policy = <<EOF\n{ "x": "}" \nEOF\n}\n'
+        'data "aws_vpc" "v" {}\n'
+    )
+    blocks = [(k, labels, line) for k, labels, line, _ in hcl.split_blocks(text)]
+    assert blocks == [
+        ("locals", (), 2),
+        ("resource", ("aws_iam_role", "r"), 7),
+        ("data", ("aws_vpc", "v"), 12),
+    ]
+    with pytest.raises(hcl.SplitError):
+        hcl.split_blocks('resource "a" "b" {\n')
+
+
+@pytest.mark.parametrize(
+    "path", sorted(CASES.rglob("*.tf")), ids=lambda p: str(p.relative_to(CASES))
+)
+def test_block_lines_are_python_hcl2_lines(path: Path) -> None:
+    """Locations come from the block scanner (python-hcl2 parses only the blocks a scan needs):
+    on every .tf file of the fixtures, vendored module included, its lines are hcl2's."""
+    from hcl2.api import loads
+
+    text = path.read_text(encoding="utf-8")
+    parsed = loads(text, with_meta=True)
+    expected = set()
+    for kind, entries in parsed.items():
+        for entry in entries:
+            if kind in ("resource", "data"):
+                expected |= {
+                    (kind, (t, n), body["__start_line__"])
+                    for t, named in entry.items()
+                    for n, body in named.items()
+                }
+            elif kind in ("module", "output", "variable"):
+                expected |= {(kind, (n,), body["__start_line__"]) for n, body in entry.items()}
+    found = {
+        (kind, labels, line)
+        for kind, labels, line, _ in hcl.split_blocks(text)
+        if kind in ("resource", "data", "module", "output", "variable")
+    }
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("${element([1, 2, 3], 4)}", [2]),
+        ("${true ? 1 : 2}", [1]),
+        ('${try([][0], "fallback")}', ["fallback"]),
+        ('${[for k, v in {a = 1, b = 2} : v * 10 if k != "a"]}', [(20,)]),
+        ('${"x-${1 + 2}"}', ["x-3"]),
+        ("${length(concat([1], [2, 3]))}", [3]),
+    ],
+)
+def test_expressions_evaluate(text: str, values: list[Any]) -> None:
+    evaluator = expr.Evaluator(links.Linker(_empty_plan(), hcl.Configuration(None, ROOT, {})))
+    assert evaluator.hcl_value(text, expr.Env("")) == values
+
+
+def test_unsettled_conditions_give_every_branch() -> None:
+    plan = _empty_plan()
+    evaluator = expr.Evaluator(links.Linker(plan, hcl.Configuration(None, ROOT, {})))
+    found = evaluator.hcl_value("${var.missing ? 1 : 2}", expr.Env(""))
+    assert found == [1, 2]
+    assert isinstance(evaluator.hcl_value("${unknownfn(1)}", expr.Env(""))[0], expr.Opaque)
+
+
+def _empty_plan() -> Any:
+    from scanner.sources.tf.plan import read
+
+    return read({"format_version": "1.2", "planned_values": {}}, "plan.json")
+
+
+# --- the plans are Terraform's own output ----------------------------------------------------
+
+
+def _mirror() -> str | None:
+    if os.environ.get("TF_PLUGIN_MIRROR"):
+        return os.environ["TF_PLUGIN_MIRROR"]
+    for base in (Path("/opt"), Path("/usr/share"), Path("/usr/local/share"), Path.home()):
+        for found in base.glob("*/registry.terraform.io/hashicorp/aws"):
+            return str(found.parent.parent.parent)
+    return None
+
+
+def _comparable(plan: dict[str, Any]) -> dict[str, Any]:
+    plan = dict(plan)
+    plan.pop("timestamp", None)  # changes on every run
+    # Terraform lists these in no fixed order
+    plan["relevant_attributes"] = sorted(
+        json.dumps(a, sort_keys=True) for a in plan.get("relevant_attributes", [])
+    )
+    return plan
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
+@pytest.mark.skipif(_mirror() is None, reason="no filesystem mirror of the hashicorp/aws provider")
+def test_committed_plans_are_what_terraform_makes(tmp_path: Path) -> None:
+    """Regenerates one case (every case with FP_REGENERATE_ALL_PLANS=1: about 15 s each) and
+    compares it with the committed plan.json."""
+    everything = os.environ.get("FP_REGENERATE_ALL_PLANS") == "1"
+    cases = [] if everything else ["own-module"]
+    env = dict(os.environ, FP_PLAN_OUT=str(tmp_path), TF_PLUGIN_MIRROR=str(_mirror()))
+    done = subprocess.run(
+        ["bash", str(CASES / "regenerate.sh"), *cases],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=3600,
+    )
+    assert done.returncode == 0, done.stderr
+    fresh = sorted(tmp_path.rglob("plan.json"))
+    assert fresh
+    for path in fresh:
+        case = path.parent.relative_to(tmp_path)
+        committed = json.loads((CASES / case / "plan.json").read_text(encoding="utf-8"))
+        assert _comparable(json.loads(path.read_text(encoding="utf-8"))) == _comparable(
+            committed
+        ), case
