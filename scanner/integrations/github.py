@@ -1,0 +1,558 @@
+"""The GitHub Action's logic: `action.yml` runs `python -m scanner.integrations.github`.
+
+The Action's inputs arrive as `FP_*` environment variables (never pasted into a script). One
+`fargate-preflight scan` writes the SARIF file and a JSON report and prints the findings as
+workflow-command annotations; it runs with `--fail-on never`, so this step always succeeds and
+the SARIF upload that follows always has its file. The verdict of `fail-on` goes to the step's
+`exit-code` output, which the Action's last step exits with, after the upload. The findings
+also go to the job summary (`$GITHUB_STEP_SUMMARY`) as a Markdown table.
+
+With `changed-only` on a pull request, only the templates the pull request changed are
+scanned, with the templates linked to them (`scanner.integrations.changed`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from scanner.errors import PreflightError, UsageError
+from scanner.findings import LEVELS
+
+FORMATS = ("text", "json", "sarif", "github")
+FAIL_ON = ("error", "warning", "note", "never")
+PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
+# A summary over GitHub's 1 MiB limit is dropped whole; the SARIF report has every finding.
+MAX_SUMMARY_ROWS = 300
+
+
+@dataclass(frozen=True)
+class ActionInputs:
+    paths: tuple[str, ...]
+    formats: tuple[str, ...]
+    fail_on: str
+    parameters: tuple[str, ...]
+    engine: str
+    opa_url: str
+    category: str
+    sarif_file: str
+    extra_args: tuple[str, ...]
+    changed_only: bool
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ActionInputs:
+        """Read the `FP_*` variables that action.yml sets from its inputs."""
+
+        def get(name: str, default: str = "") -> str:
+            return env.get(f"FP_{name}", default).strip()
+
+        fail_on = get("FAIL_ON", "error") or "error"
+        if fail_on not in FAIL_ON:
+            raise UsageError(f"input fail-on {fail_on!r}: choose one of {', '.join(FAIL_ON)}")
+        formats = tuple(_words(get("FORMAT", "text")))
+        for value in formats:
+            fmt = value.partition("=")[0]
+            if fmt != "none" and fmt not in FORMATS:
+                raise UsageError(f"input format {fmt!r}: choose from {', '.join(FORMATS)}, none")
+        return cls(
+            paths=tuple(_words(get("PATHS", "."))) or (".",),
+            formats=tuple(f for f in formats if f != "none"),
+            fail_on=fail_on,
+            parameters=tuple(line.strip() for line in get("PARAMETERS").splitlines() if line),
+            engine=get("ENGINE", "regorus") or "regorus",
+            opa_url=get("OPA_URL"),
+            category=get("CATEGORY", "fargate-preflight") or "fargate-preflight",
+            sarif_file=get("SARIF_FILE"),
+            extra_args=tuple(_words(get("EXTRA_ARGS"))),
+            changed_only=_flag(get("CHANGED_ONLY", "false"), "changed-only"),
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    exit_code: int  # what the Action's last step exits with
+    summary: Mapping[str, int]
+    sarif_file: str | None  # None when no SARIF was written (the upload is skipped)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What to scan: the paths, or None when changed-only found nothing to scan."""
+
+    paths: tuple[str, ...] | None
+    notes: tuple[str, ...]
+    region: str | None = None  # the region a full scan would infer, for changed-only
+
+
+def main() -> None:
+    outcome = run(os.environ, Path.cwd())
+    # The step itself succeeds: the Action fails the job in its last step, after the upload.
+    print(f"fargate-preflight: exit code {outcome.exit_code}", file=sys.stderr)
+
+
+def run(env: Mapping[str, str], cwd: Path) -> Outcome:
+    try:
+        inputs = ActionInputs.from_env(env)
+    except PreflightError as exc:
+        print(f"::error title=fargate-preflight::{exc}", flush=True)
+        return _finish(env, Outcome(exc.exit_code, dict.fromkeys(LEVELS, 0), None))
+    temp = Path(env.get("RUNNER_TEMP") or tempfile.gettempdir())
+    sarif = (
+        _absolute(inputs.sarif_file, cwd) if inputs.sarif_file else temp / "fargate-preflight.sarif"
+    )
+    sarif.parent.mkdir(parents=True, exist_ok=True)
+    sarif.unlink(missing_ok=True)  # never upload a report of an earlier run
+    targets = choose_targets(inputs, env, cwd)
+    for note in targets.notes:
+        print(f"fargate-preflight: {note}", flush=True)
+    if targets.paths is None:
+        _write_empty_sarif(sarif, inputs.category, cwd)
+        outcome = Outcome(0, dict.fromkeys(LEVELS, 0), str(sarif))
+        _append(env, "GITHUB_STEP_SUMMARY", render_summary(None, inputs, targets, outcome, env))
+        return _finish(env, outcome)
+    with tempfile.TemporaryDirectory(dir=temp if temp.is_dir() else None) as scratch:
+        report_file = Path(scratch) / "report.json"
+        shown = _shown_reports(inputs.formats, Path(scratch))
+        args = scan_arguments(inputs, targets, sarif, report_file, shown)
+        sys.stdout.flush()
+        code = subprocess.run([sys.executable, "-m", "scanner", "scan", *args], cwd=cwd).returncode
+        report = _read_json(report_file)
+        for fmt, file in shown:
+            _print_group(f"fargate-preflight {fmt} report", file)
+    exit_code = decide(code, report, inputs.fail_on)
+    summary = report["summary"] if report else dict.fromkeys(LEVELS, 0)
+    outcome = Outcome(exit_code, summary, str(sarif) if sarif.is_file() else None)
+    _append(env, "GITHUB_STEP_SUMMARY", render_summary(report, inputs, targets, outcome, env))
+    return _finish(env, outcome)
+
+
+def scan_arguments(
+    inputs: ActionInputs,
+    targets: Targets,
+    sarif: Path,
+    report_file: Path,
+    shown: Sequence[tuple[str, Path]] = (),
+) -> list[str]:
+    """The `fargate-preflight scan` arguments. The Action's own flags come last so that
+    `extra-args` cannot turn off the SARIF file, the JSON report or `--fail-on never`."""
+    args = list(targets.paths or ())
+    for value in inputs.parameters:
+        args += ["--parameter", value]
+    if inputs.engine:
+        args += ["--engine", inputs.engine]
+    if inputs.opa_url:
+        args += ["--opa-url", inputs.opa_url]
+    args += ["--category", inputs.category]
+    if targets.region and not _has_option(inputs.extra_args, "--region"):
+        args += ["--region", targets.region]
+    args += list(inputs.extra_args)
+    for value in inputs.formats:
+        if "=" in value:
+            args += ["--format", value]
+    for fmt, file in shown:
+        args += ["--format", f"{fmt}={file}"]
+    args += ["--fail-on", "never", "--format", "github"]
+    args += ["--format", f"sarif={sarif}", "--format", f"json={report_file}"]
+    return args
+
+
+def decide(code: int, report: Mapping[str, Any] | None, fail_on: str) -> int:
+    """The exit code `fargate-preflight scan --fail-on FAIL_ON` would have given."""
+    if code not in (0, 1) or report is None:
+        return code if code in (2, 3) else 3
+    if fail_on == "never":
+        return 0
+    limit = LEVELS.index(fail_on)
+    counts = report.get("summary", {})
+    return 1 if any(counts.get(level, 0) for level in LEVELS[: limit + 1]) else 0
+
+
+# --- changed-only -----------------------------------------------------------------------
+
+
+def choose_targets(inputs: ActionInputs, env: Mapping[str, str], cwd: Path) -> Targets:
+    if not inputs.changed_only:
+        return Targets(inputs.paths, ())
+    if env.get("GITHUB_EVENT_NAME") not in PULL_REQUEST_EVENTS:
+        return Targets(inputs.paths, ("changed-only applies to pull requests: scanning all paths",))
+    changes = pull_request_changes(cwd, env)
+    if changes is None:
+        return Targets(
+            inputs.paths,
+            (
+                "changed-only: the pull request's base commit is not in the checkout "
+                "(use actions/checkout with fetch-depth: 0 or 2): scanning all paths",
+            ),
+        )
+    if changes.deleted:
+        return Targets(
+            inputs.paths,
+            (
+                f"changed-only: {changes.deleted[0]} was deleted and other templates may have "
+                "imported from it: scanning all paths",
+            ),
+        )
+    return _changed_targets(inputs, changes, env, cwd)
+
+
+@dataclass(frozen=True)
+class Changes:
+    files: tuple[Path, ...]  # added or modified files, absolute
+    deleted: tuple[str, ...]  # deleted (or renamed away) files with a template suffix
+
+
+def pull_request_changes(cwd: Path, env: Mapping[str, str]) -> Changes | None:
+    """What the pull request changed, from `git diff` against its base; None when the
+    checkout does not have the base commit."""
+    top = _git(cwd, "rev-parse", "--show-toplevel")
+    if top is None:
+        return None
+    base = _pull_request_base(cwd, env)
+    if base is None:
+        return None
+    listed = _git(cwd, "diff", "--name-status", "-z", "--no-renames", base, "HEAD")
+    if listed is None:
+        return None
+    return _parse_name_status(listed, Path(top.strip()))
+
+
+def _pull_request_base(cwd: Path, env: Mapping[str, str]) -> str | None:
+    """The commit to diff against. The checkout of a `pull_request` event is a merge commit
+    (GITHUB_SHA) whose first parent is the base branch; else the merge base of HEAD and the
+    base branch (a full clone) or the event's base commit."""
+    head = (_git(cwd, "rev-parse", "--verify", "--quiet", "HEAD") or "").strip()
+    if (
+        head
+        and head == env.get("GITHUB_SHA")
+        and _git(cwd, "rev-parse", "--verify", "-q", "HEAD^2")
+    ):
+        return "HEAD^1"
+    candidates = []
+    if env.get("GITHUB_BASE_REF"):
+        candidates.append(f"refs/remotes/origin/{env['GITHUB_BASE_REF']}")
+    event_base = _event_base_sha(env.get("GITHUB_EVENT_PATH"))
+    if event_base:
+        candidates.append(event_base)
+    for candidate in candidates:
+        merge_base = _git(cwd, "merge-base", candidate, "HEAD")
+        if merge_base:
+            return merge_base.strip()
+    return None
+
+
+def _event_base_sha(path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        event = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    sha = ((event.get("pull_request") or {}).get("base") or {}).get("sha")
+    return sha if isinstance(sha, str) else None
+
+
+def _parse_name_status(listed: str, top: Path) -> Changes:
+    from scanner.sources.discover import TEMPLATE_SUFFIXES
+
+    fields = listed.split("\0")
+    files: list[Path] = []
+    deleted: list[str] = []
+    for status, name in zip(fields[::2], fields[1::2], strict=False):
+        if not status:
+            continue
+        if status.startswith("D"):
+            if Path(name).suffix.lower() in TEMPLATE_SUFFIXES:
+                deleted.append(name)
+        else:
+            files.append(top / name)
+    return Changes(tuple(files), tuple(deleted))
+
+
+def _changed_targets(
+    inputs: ActionInputs, changes: Changes, env: Mapping[str, str], cwd: Path
+) -> Targets:
+    from scanner.integrations.changed import load_universe, scannable, select
+    from scanner.model.builder import infer_region
+    from scanner.sources.base import BuildContext
+    from scanner.sources.discover import scanned_root
+
+    root = scanned_root(cwd)
+    scope = [_absolute(p, cwd) for p in inputs.paths]
+    in_scope = [f for f in changes.files if any(_in_scan(f, s) for s in scope)]
+    keep, notes = scannable(in_scope, root)
+    if not keep:
+        return Targets(None, (*notes, "changed-only: no template changed: nothing to scan"))
+    universe = load_universe([Path(p) for p in inputs.paths], root)
+    flags = _scan_flags([*inputs.paths, *_parameter_args(inputs), *inputs.extra_args])
+    inferred = infer_region(universe)
+    # The region the scan of every path would use (api.load), since export names can hold it.
+    region = flags.region or inferred or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    ctx = BuildContext(
+        root=root, region=region, parameters=flags.parameters, stack_names=flags.stack_names
+    )
+    selection = select(keep, universe, ctx)
+    paths = tuple(_relative(p, cwd) for p in selection.files)
+    notes.append(f"changed-only: scanning {len(paths)} of {len(universe)} templates:")
+    notes += [f"  {_relative(p, cwd)}: {why}" for p, why in selection.reasons]
+    return Targets(paths, tuple(notes), inferred)
+
+
+@dataclass(frozen=True)
+class _Flags:
+    region: str | None
+    parameters: dict[tuple[str | None, str], str]
+    stack_names: dict[str, str]
+
+
+def _scan_flags(args: Sequence[str]) -> _Flags:
+    """The flags of `scan` that change how templates link (parsed by the CLI's own parser)."""
+    import click
+
+    from scanner.cli import _parameters, _stack_names, scan
+
+    try:
+        ctx = scan.make_context("scan", list(args), resilient_parsing=True)
+    except click.ClickException as exc:
+        raise UsageError(f"extra-args: {exc.format_message()}") from exc
+    params = ctx.params
+    return _Flags(
+        region=params.get("region"),
+        parameters=_parameters(params.get("parameters") or ()),
+        stack_names=_stack_names(params.get("stack_names") or ()),
+    )
+
+
+def _parameter_args(inputs: ActionInputs) -> list[str]:
+    return [arg for value in inputs.parameters for arg in ("--parameter", value)]
+
+
+# --- the job summary --------------------------------------------------------------------
+
+
+def render_summary(
+    report: Mapping[str, Any] | None,
+    inputs: ActionInputs,
+    targets: Targets,
+    outcome: Outcome,
+    env: Mapping[str, str],
+) -> str:
+    lines = ["## fargate-preflight", ""]
+    if targets.paths is None:
+        lines += ["No template changed in this pull request: nothing to scan.", ""]
+        return "\n".join(lines) + "\n"
+    if report is None:
+        lines += [
+            f"The scan failed (exit code {outcome.exit_code}): see the job log.",
+            "",
+        ]
+        return "\n".join(lines) + "\n"
+    counts = report.get("summary", {})
+    verdict = "fails" if outcome.exit_code else "passes"
+    lines += [
+        f"{_counts(counts)}: the check {verdict} (fail-on: {inputs.fail_on}).",
+        "",
+    ]
+    findings = [f for f in report.get("findings", []) if f.get("suppressed") is None]
+    findings.sort(key=lambda f: LEVELS.index(f["level"]) if f["level"] in LEVELS else 3)
+    if findings:
+        lines += [
+            "| Level | Rule | Location | Service | Need | Finding |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [_row(f, env) for f in findings[:MAX_SUMMARY_ROWS]]
+        if len(findings) > MAX_SUMMARY_ROWS:
+            rest = len(findings) - MAX_SUMMARY_ROWS
+            lines += ["", f"{rest} more findings are in the SARIF report and the job log."]
+        lines.append("")
+    suppressed = sum(1 for f in report.get("findings", []) if f.get("suppressed") is not None)
+    if suppressed:
+        lines += [f"{suppressed} suppressed findings are not counted.", ""]
+    errors = report.get("errors", [])
+    if errors:
+        lines += ["### Bad input", ""]
+        lines += [f"- {_cell(_where(e))}: {_cell(e.get('message', ''))}" for e in errors]
+        lines.append("")
+    if targets.notes:
+        lines += ["<details><summary>What was scanned</summary>", ""]
+        lines += [f"    {note}" for note in targets.notes]
+        lines += ["", "</details>", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _counts(counts: Mapping[str, int]) -> str:
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+    return ", ".join(plural(int(counts.get(level, 0)), level) for level in LEVELS)
+
+
+def _row(f: Mapping[str, Any], env: Mapping[str, str]) -> str:
+    message = _cell(f.get("message", ""))
+    if f.get("fix"):
+        message += f"<br>**Fix:** {_cell(f['fix'])}"
+    cells = [
+        f["level"],
+        f["rule_id"],
+        _location_link(f.get("location") or {}, env),
+        _cell(f.get("service") or ""),
+        _cell(f.get("need") or ""),
+        message,
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _location_link(location: Mapping[str, Any], env: Mapping[str, str]) -> str:
+    file = str(location.get("file", ""))
+    line = location.get("line")
+    text = _cell(f"{file}:{line}" if line else file)
+    server, repo, sha = (
+        env.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA")
+    )
+    if not (server and repo and sha) or "://" in file:
+        return text
+    url = f"{server}/{repo}/blob/{sha}/{quote(file)}"
+    return f"[{text}]({url}#L{line})" if line else f"[{text}]({url})"
+
+
+def _where(error: Mapping[str, Any]) -> str:
+    line = error.get("line")
+    return f"{error.get('file', '')}:{line}" if line else str(error.get("file", ""))
+
+
+_MARKDOWN_SPECIAL = "\\`*_[]|#"
+
+
+def _cell(text: str) -> str:
+    """Text shown as is inside a Markdown table cell: HTML and Markdown syntax escaped."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for char in _MARKDOWN_SPECIAL:
+        text = text.replace(char, "\\" + char)
+    return text.replace("\r", "").replace("\n", "<br>")
+
+
+# --- files, outputs, git ----------------------------------------------------------------
+
+
+def _finish(env: Mapping[str, str], outcome: Outcome) -> Outcome:
+    values = {
+        "exit-code": str(outcome.exit_code),
+        "sarif-file": outcome.sarif_file or "",
+        **{f"{level}s": str(outcome.summary.get(level, 0)) for level in LEVELS},
+    }
+    _append(env, "GITHUB_OUTPUT", "".join(f"{k}={v}\n" for k, v in values.items()))
+    return outcome
+
+
+def _append(env: Mapping[str, str], variable: str, text: str) -> None:
+    target = env.get(variable)
+    if not target:
+        return
+    with open(target, "a", encoding="utf-8") as out:
+        out.write(text)
+
+
+def _write_empty_sarif(path: Path, category: str, cwd: Path) -> None:
+    """A SARIF run without results, so that code scanning closes the category's alerts of
+    files the pull request fixed and does not report a missing analysis."""
+    from scanner import __version__
+    from scanner.api import catalogue
+    from scanner.findings import Report
+    from scanner.report.sarif import build
+
+    report = Report(
+        findings=(), rules=catalogue(), category=category, tool_version=__version__, root=str(cwd)
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(build(report).text, encoding="utf-8")
+
+
+def _shown_reports(formats: Sequence[str], scratch: Path) -> list[tuple[str, Path]]:
+    """Bare `format` entries: written to a scratch file and printed in the job log, since
+    stdout carries the annotations."""
+    return [
+        (value, scratch / f"report.{value}")
+        for value in formats
+        if "=" not in value and value != "github"
+    ]
+
+
+def _print_group(title: str, file: Path) -> None:
+    if not file.is_file():
+        return
+    print(f"::group::{title}")
+    print(file.read_text(encoding="utf-8"), end="")
+    print("::endgroup::", flush=True)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _git(cwd: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except OSError:
+        return None
+    return os.fsdecode(done.stdout) if done.returncode == 0 else None
+
+
+def _words(text: str) -> list[str]:
+    """Space- or newline-separated values; quotes group a value that has spaces."""
+    try:
+        return shlex.split(text)
+    except ValueError as exc:
+        raise UsageError(f"cannot split {text!r}: {exc}") from exc
+
+
+def _flag(text: str, name: str) -> bool:
+    if text.lower() in ("true", "yes", "1", "on"):
+        return True
+    if text.lower() in ("false", "no", "0", "off", ""):
+        return False
+    raise UsageError(f"input {name} {text!r}: expected true or false")
+
+
+def _has_option(args: Sequence[str], option: str) -> bool:
+    return any(a == option or a.startswith(option + "=") for a in args)
+
+
+def _absolute(path: str, cwd: Path) -> Path:
+    given = Path(path)
+    return given if given.is_absolute() else cwd / given
+
+
+def _in_scan(path: Path, scope: Path) -> bool:
+    """Whether scanning `scope` reads `path`: the file itself, or a file with a template
+    suffix in the directory, outside dot-directories (scanner.sources.discover's walk)."""
+    from scanner.sources.discover import TEMPLATE_SUFFIXES
+
+    real, base = Path(os.path.realpath(path)), Path(os.path.realpath(scope))
+    if real == base:
+        return True
+    if not real.is_relative_to(base) or real.suffix.lower() not in TEMPLATE_SUFFIXES:
+        return False
+    return not any(part.startswith(".") for part in real.relative_to(base).parts[:-1])
+
+
+def _relative(path: Path, cwd: Path) -> str:
+    try:
+        return Path(os.path.realpath(path)).relative_to(os.path.realpath(cwd)).as_posix()
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    main()

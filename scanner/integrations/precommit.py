@@ -1,0 +1,100 @@
+"""The pre-commit hooks' entry point: `python -m scanner.integrations.precommit [FLAGS] FILE...`.
+
+pre-commit passes the staged files that match the hook's `files` pattern, after the hook's
+`args`. They are scanned with `fargate-preflight scan` and its flags, with two differences:
+- a file that does not parse and does not look like a template (a Helm chart, a YAML file
+  with templating) gets a notice instead of failing the commit (the hook never fails on a
+  file that is not a template);
+- the other templates of the work tree that a staged template imports from, is nested in or
+  exports to are scanned with it, so that imports resolve and a changed export shows its
+  effect on the services that import it (`scanner.integrations.changed`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from scanner.errors import PreflightError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from scanner import cli
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        ctx = cli.scan.make_context("fargate-preflight scan", args)
+    except click.exceptions.Exit as exc:  # --help
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    with ctx:
+        try:
+            paths, notices = staged_targets(ctx.params, Path.cwd())
+        except PreflightError as exc:
+            click.echo(f"fargate-preflight: {exc}", err=True)
+            return exc.exit_code
+        if not ctx.params.get("quiet"):
+            for notice in notices:
+                click.echo(f"notice: {notice}", err=True)
+        if not paths:
+            return 0
+        ctx.params["paths"] = tuple(paths)
+        try:
+            cli.scan.invoke(ctx)
+        except SystemExit as exc:  # the scan command always ends with sys.exit
+            return _code(exc)
+    return 0
+
+
+def staged_targets(params: Mapping[str, Any], cwd: Path) -> tuple[list[Path], list[str]]:
+    """The files to scan for the files pre-commit gave, and notices for those left out."""
+    from scanner import cli
+    from scanner.integrations.changed import git_templates, load_universe, scannable, select
+    from scanner.model.builder import infer_region
+    from scanner.sources.base import BuildContext
+    from scanner.sources.discover import scanned_root
+
+    root = scanned_root(cwd)
+    given = [Path(p) for p in params.get("paths") or ()]
+    keep, notices = scannable(given, root)
+    if not keep:
+        return [], notices
+    universe = load_universe([*git_templates(root), *keep], root)
+    # The same order as scanner.api.load, since export names can hold the region.
+    region = params.get("region") or infer_region(universe) or _env_region()
+    ctx = BuildContext(
+        root=root,
+        region=region,
+        parameters=cli._parameters(params.get("parameters") or ()),
+        stack_names=cli._stack_names(params.get("stack_names") or ()),
+    )
+    selection = select(keep, universe, ctx)
+    return [_relative(p, cwd) for p in selection.files], notices
+
+
+def _env_region() -> str | None:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
+
+
+def _relative(path: Path, cwd: Path) -> Path:
+    try:
+        return Path(os.path.relpath(path, cwd))
+    except ValueError:  # another drive on Windows
+        return path
+
+
+def _code(exc: SystemExit) -> int:
+    if exc.code is None:
+        return 0
+    return exc.code if isinstance(exc.code, int) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
