@@ -351,11 +351,16 @@ task_definition_unsettled(svc) := (container_unsettled(td) | volume_unsettled(td
 	td := data.fargate_preflight.lib.taskdef.task_definition(svc)
 } else := set()
 
-container_unsettled(td) := {[u, container_rules] |
-	some c in containers(td)
-	some u in container_values(c)
-	data.fargate_preflight.lib.model.is_unknown(u)
-	not settled_image(c, u)
+container_unsettled(td) := {[td.containers, container_rules]} if {
+	# Container definitions only known after apply (a Terraform plan): no need is known.
+	data.fargate_preflight.lib.model.is_unknown(td.containers)
+} else := rows if {
+	rows := {[u, container_rules] |
+		some c in containers(td)
+		some u in container_values(c)
+		data.fargate_preflight.lib.model.is_unknown(u)
+		not settled_image(c, u)
+	}
 }
 
 # An image whose unsettled part is only the account is still a private ECR image in a known region.

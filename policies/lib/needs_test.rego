@@ -316,3 +316,10 @@ test_services_not_launched_on_fargate_have_no_needs if {
 	m := object.union(world, {"services": {"Service": {"launch_type": "EC2"}}})
 	not data.fargate_preflight.lib.needs.by_service.Service with input as m
 }
+
+test_containers_known_only_after_apply_are_undecided if {
+	m := object.union(world, {"task_definitions": {"TaskDef": {"containers": unknown("aws_ecs_task_definition.app container_definitions", 7)}}})
+	count(needs_of(m)) == 0
+	some u in data.fargate_preflight.lib.needs.undecided with input as m
+	u.unknown == unknown("aws_ecs_task_definition.app container_definitions", 7)
+}
