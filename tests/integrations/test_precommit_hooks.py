@@ -230,12 +230,6 @@ def test_try_repo_passes_on_the_good_template_and_docker_compose(
     assert "Passed" in done.stdout
 
 
-@pytest.mark.xfail(
-    not (ROOT / "scanner" / "sources" / "terraform.py").exists()
-    or not (PLAN_CASE / "plan.json").is_file(),
-    reason="the Terraform plan source or its plan fixtures are not in this checkout yet",
-    strict=True,
-)
 def test_try_repo_tfplan_hook(tmp_path: Path, pre_commit_home: Path, hook_source: Path) -> None:
     from scanner.api import ScanOptions, scan
 
