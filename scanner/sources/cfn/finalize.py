@@ -12,9 +12,13 @@ from typing import Any
 
 from scanner.sources.base import ModelObject
 from scanner.sources.cfn.out import Collections, Links, Out
-
-_ALL_IPV4 = "0.0.0.0/0"
-_ALL_IPV6 = "::/0"
+from scanner.sources.defaults import (
+    ALL_IPV4,
+    ALL_IPV6,
+    all_traffic_rule,
+    allow_all_entry,
+    local_routes,
+)
 
 
 def finalize(outs: list[Out]) -> tuple[Collections, Links]:
@@ -34,7 +38,7 @@ def finalize(outs: list[Out]) -> tuple[Collections, Links]:
         if vpc["ipv6"] is True:
             _default_ipv6_entries(model["nacls"][vpc["default_nacl"]], vpc)
     for table in model.get("route_tables", {}).values():
-        table["routes"][:0] = _local_routes(model, table)
+        table["routes"][:0] = local_routes(model, table)
     for subnet in model.get("subnets", {}).values():
         _subnet_defaults(links, subnet)
     for endpoint in model.get("vpc_endpoints", {}).values():
@@ -58,7 +62,9 @@ def _vpc_defaults(model: Collections, vpc: ModelObject) -> None:
         "source": source,
         "vpc": ident,
         "is_default": True,
-        "entries": [_allow_all(100, egress, _ALL_IPV4, None, source) for egress in (False, True)],
+        "entries": [
+            allow_all_entry(100, egress, ALL_IPV4, None, source) for egress in (False, True)
+        ],
     }
     group = vpc["default_security_group"]
     model.setdefault("security_groups", {})[group] = {
@@ -67,80 +73,16 @@ def _vpc_defaults(model: Collections, vpc: ModelObject) -> None:
         "source": source,
         "vpc": ident,
         # The default group admits its own members and lets everything out.
-        "ingress": [_all_traffic("security_group", group, source)],
-        "egress": [_all_traffic("cidr", _ALL_IPV4, source)],
+        "ingress": [all_traffic_rule("security_group", group, source)],
+        "egress": [all_traffic_rule("cidr", ALL_IPV4, source)],
     }
 
 
 def _default_ipv6_entries(nacl: ModelObject, vpc: ModelObject) -> None:
     # AWS numbers the IPv6 allow-all rule of a default network ACL 101.
     nacl["entries"][2:2] = [
-        _allow_all(101, egress, None, _ALL_IPV6, vpc["source"]) for egress in (False, True)
+        allow_all_entry(101, egress, None, ALL_IPV6, vpc["source"]) for egress in (False, True)
     ]
-
-
-def _allow_all(
-    number: int, egress: bool, cidr: str | None, ipv6: str | None, source: Any
-) -> ModelObject:
-    return {
-        "rule_number": number,
-        "egress": egress,
-        "protocol": "-1",
-        "action": "allow",
-        "cidr": cidr,
-        "ipv6_cidr": ipv6,
-        "from_port": None,
-        "to_port": None,
-        "source": source,
-    }
-
-
-def _all_traffic(field: str, peer: str, source: Any) -> ModelObject:
-    rule: ModelObject = {
-        "protocol": "-1",
-        "from_port": None,
-        "to_port": None,
-        "cidr": None,
-        "ipv6_cidr": None,
-        "security_group": None,
-        "prefix_list": None,
-    }
-    rule[field] = peer
-    rule["source"] = source
-    return rule
-
-
-def _local_routes(model: Collections, table: ModelObject) -> list[ModelObject]:
-    vpc = table["vpc"]
-    found = model.get("vpcs", {}).get(vpc) if isinstance(vpc, str) else None
-    if found is not None:
-        blocks = found["cidr_blocks"]
-        destinations = blocks if isinstance(blocks, list) else [blocks]
-    elif isinstance(vpc, str):
-        destinations = [_missing_vpc(vpc, table["source"])]
-    else:
-        destinations = [vpc]  # the VPC is an unknown: so are its blocks
-    return [
-        {
-            "destination": destination,
-            "destination_ipv6": None,
-            "destination_prefix_list": None,
-            "target_type": "local",
-            "target": "local",
-            "state": "active",
-            "source": table["source"],
-        }
-        for destination in destinations
-    ]
-
-
-def _missing_vpc(vpc: str, source: Any) -> dict[str, Any]:
-    # The same wording and ref as the policies' lookup of a missing VPC (lib/model.rego).
-    return {
-        "unknown": f"VPC {vpc} is not in the scanned inputs",
-        "ref": f"VPC {vpc}",
-        "source": source,
-    }
 
 
 def _subnet_defaults(links: Links, subnet: ModelObject) -> None:

@@ -10,13 +10,15 @@ default network ACL; an interface endpoint without security groups uses the VPC'
 
 from __future__ import annotations
 
-from typing import Any
-
 from scanner.sources.base import ModelObject
+from scanner.sources.defaults import (
+    ALL_IPV4,
+    ALL_IPV6,
+    all_traffic_rule,
+    allow_all_entry,
+    local_routes,
+)
 from scanner.sources.tf.build import Build, Collections, Field
-
-_ALL_IPV4 = "0.0.0.0/0"
-_ALL_IPV6 = "::/0"
 
 
 def finalize(build: Build) -> Collections:
@@ -28,7 +30,7 @@ def finalize(build: Build) -> Collections:
     for change in build.later:
         change(model)
     for table in model.get("route_tables", {}).values():
-        table["routes"][:0] = _local_routes(model, table)
+        table["routes"][:0] = local_routes(model, table)
     for subnet in model.get("subnets", {}).values():
         _subnet_defaults(build, model, subnet)
     for endpoint in model.get("vpc_endpoints", {}).values():
@@ -51,11 +53,11 @@ def _vpc_defaults(build: Build, model: Collections, vpc: ModelObject) -> None:
         }
     if "nacl" not in managed:
         nacl = f"{ident}/default-nacl"
-        entries = [_allow_all(100, egress, _ALL_IPV4, None, source) for egress in (False, True)]
+        entries = [allow_all_entry(100, egress, ALL_IPV4, None, source) for egress in (False, True)]
         if vpc["ipv6"] is True:
             # AWS numbers the IPv6 allow-all rule of a default network ACL 101.
             entries += [
-                _allow_all(101, egress, None, _ALL_IPV6, source) for egress in (False, True)
+                allow_all_entry(101, egress, None, ALL_IPV6, source) for egress in (False, True)
             ]
         model.setdefault("nacls", {})[nacl] = {
             "id": nacl,
@@ -73,69 +75,9 @@ def _vpc_defaults(build: Build, model: Collections, vpc: ModelObject) -> None:
             "source": source,
             "vpc": ident,
             # The default group admits its own members and lets everything out.
-            "ingress": [_all_traffic("security_group", group, source)],
-            "egress": [_all_traffic("cidr", _ALL_IPV4, source)],
+            "ingress": [all_traffic_rule("security_group", group, source)],
+            "egress": [all_traffic_rule("cidr", ALL_IPV4, source)],
         }
-
-
-def _allow_all(
-    number: int, egress: bool, cidr: str | None, ipv6: str | None, source: Any
-) -> ModelObject:
-    return {
-        "rule_number": number,
-        "egress": egress,
-        "protocol": "-1",
-        "action": "allow",
-        "cidr": cidr,
-        "ipv6_cidr": ipv6,
-        "from_port": None,
-        "to_port": None,
-        "source": source,
-    }
-
-
-def _all_traffic(field: str, peer: str, source: Any) -> ModelObject:
-    rule: ModelObject = {
-        "protocol": "-1",
-        "from_port": None,
-        "to_port": None,
-        "cidr": None,
-        "ipv6_cidr": None,
-        "security_group": None,
-        "prefix_list": None,
-    }
-    rule[field] = peer
-    rule["source"] = source
-    return rule
-
-
-def _local_routes(model: Collections, table: ModelObject) -> list[ModelObject]:
-    vpc = table["vpc"]
-    found = model.get("vpcs", {}).get(vpc) if isinstance(vpc, str) else None
-    if found is not None:
-        destinations = list(found["cidr_blocks"])
-    elif isinstance(vpc, str):
-        destinations = [
-            {
-                "unknown": f"VPC {vpc} is not in the scanned inputs",
-                "ref": f"VPC {vpc}",
-                "source": table["source"],
-            }
-        ]
-    else:
-        destinations = [vpc]
-    return [
-        {
-            "destination": destination,
-            "destination_ipv6": None,
-            "destination_prefix_list": None,
-            "target_type": "local",
-            "target": "local",
-            "state": "active",
-            "source": table["source"],
-        }
-        for destination in destinations
-    ]
 
 
 def _subnet_defaults(build: Build, model: Collections, subnet: ModelObject) -> None:

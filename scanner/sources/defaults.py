@@ -1,0 +1,80 @@
+"""Defaults every source makes explicit in the model the same way (docs/model.md).
+
+What AWS fills in is the same whichever tool created the VPC: the allow-all entries of a default
+network ACL, the all-traffic rules of a default security group, the `local` route of every route
+table for each VPC block.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.sources.base import ModelObject
+
+ALL_IPV4 = "0.0.0.0/0"
+ALL_IPV6 = "::/0"
+Collections = dict[str, dict[str, ModelObject]]
+
+
+def allow_all_entry(
+    number: int, egress: bool, cidr: str | None, ipv6: str | None, source: Any
+) -> ModelObject:
+    return {
+        "rule_number": number,
+        "egress": egress,
+        "protocol": "-1",
+        "action": "allow",
+        "cidr": cidr,
+        "ipv6_cidr": ipv6,
+        "from_port": None,
+        "to_port": None,
+        "source": source,
+    }
+
+
+def all_traffic_rule(field: str, peer: str, source: Any) -> ModelObject:
+    rule: ModelObject = {
+        "protocol": "-1",
+        "from_port": None,
+        "to_port": None,
+        "cidr": None,
+        "ipv6_cidr": None,
+        "security_group": None,
+        "prefix_list": None,
+    }
+    rule[field] = peer
+    rule["source"] = source
+    return rule
+
+
+def local_routes(model: Collections, table: ModelObject) -> list[ModelObject]:
+    vpc = table["vpc"]
+    found = model.get("vpcs", {}).get(vpc) if isinstance(vpc, str) else None
+    if found is not None:
+        blocks = found["cidr_blocks"]
+        destinations = blocks if isinstance(blocks, list) else [blocks]
+    elif isinstance(vpc, str):
+        destinations = [missing_vpc(vpc, table["source"])]
+    else:
+        destinations = [vpc]  # the VPC is an unknown: so are its blocks
+    return [
+        {
+            "destination": destination,
+            "destination_ipv6": None,
+            "destination_prefix_list": None,
+            "target_type": "local",
+            "target": "local",
+            "state": "active",
+            "source": table["source"],
+        }
+        for destination in destinations
+    ]
+
+
+def missing_vpc(vpc: str, source: Any) -> dict[str, Any]:
+    # The same wording and ref as the policies' lookup of a missing VPC (lib/model.rego).
+    return {
+        "unknown": f"VPC {vpc} is not in the scanned inputs",
+        "ref": f"VPC {vpc}",
+        "source": source,
+    }
