@@ -66,7 +66,10 @@ def load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
     notices = list(found.notices)
     # A plan's provider block names the deploy region; an image or ARN may be in another.
     region = (
-        options.region or _plan_region(found.files) or infer_region(found.files) or _env_region()
+        options.region
+        or _plan_region(found.files)
+        or infer_region(found.files, options.parameters.values())
+        or _env_region()
     )
     tf_dir = (cwd / options.tf_dir) if options.tf_dir is not None else None
     ctx = BuildContext(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -39,12 +40,15 @@ _REGION_HINTS = (
 )
 
 
-def infer_region(files: list[LoadedFile]) -> str | None:
-    """The one region the inputs name (ECR hosts, ARNs, awslogs-region), if they agree."""
+def infer_region(files: list[LoadedFile], values: Iterable[str] = ()) -> str | None:
+    """The one region the inputs name (ECR hosts, ARNs, awslogs-region), if they agree.
+
+    `values` are inputs given on the command line (`--parameter` values such as an image URI).
+    """
     found: set[str] = set()
-    for f in files:
+    for text in [*(f.text for f in files), *values]:
         for pattern in _REGION_HINTS:
-            found.update(pattern.findall(f.text))
+            found.update(pattern.findall(text))
     return found.pop() if len(found) == 1 else None
 
 
