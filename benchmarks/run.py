@@ -40,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ STAGES = ("load", "model", "evaluate", "report")
 TOOLS_BIN = Path.home() / ".cache" / "fargate-preflight" / "tools" / "bin"
 CHECKOV_VENV = Path.home() / ".cache" / "fargate-preflight" / "checkov-venv"
 CHECKOV_SPEC = "checkov>=3.3,<3.4"
+OPA_STAGE_TIMEOUT = 1800.0
 
 
 class Clock:
@@ -134,7 +135,7 @@ def _evaluate(state: Path, engine: str, inputs: Path | None) -> dict[str, Any]:
     model = json.loads((state / "model.json").read_text(encoding="utf-8"))
     data = api.engine_data()
     clock = Clock()
-    evaluator = api.make_engine(engine)
+    evaluator = _engine(engine)
     compiled = clock.read()["seconds"]
     raw = evaluator.evaluate(model, data)
     took = clock.read()
@@ -142,6 +143,19 @@ def _evaluate(state: Path, engine: str, inputs: Path | None) -> dict[str, Any]:
         json.dumps({"rules": raw.rules, "verdicts": raw.verdicts}), encoding="utf-8"
     )
     return took | {"compile_seconds": compiled}
+
+
+def _engine(name: str) -> Any:
+    """The scan's engine; OPA with a long request timeout, so that this stage measures how long
+    OPA takes where a scan (60 s per request) gives up."""
+    from scanner import api
+
+    if name != "opa":
+        return api.make_engine(name)
+    from scanner.engine.base import shipped_policy_dir
+    from scanner.engine.opa_engine import OpaEngine
+
+    return OpaEngine([shipped_policy_dir()], [], timeout=OPA_STAGE_TIMEOUT)
 
 
 def _report(state: Path, engine: str, inputs: Path | None) -> dict[str, Any]:
@@ -279,7 +293,8 @@ def checkov_binary(venv: Path, install: bool) -> Path | None:
 
 
 def checkov_in_child(exe: Path, inputs: Path) -> Measured:
-    target = ["-d", str(inputs)] if inputs.is_dir() else ["-f", str(inputs)]
+    files = sorted(p for p in inputs.iterdir() if p.is_file()) if inputs.is_dir() else [inputs]
+    target = ["-f", str(files[0])] if len(files) == 1 else ["-d", str(inputs)]
     cmd = [str(exe), *target, "--framework", "cloudformation", "--quiet", "--skip-download"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     done = measure(cmd, env)
@@ -460,6 +475,8 @@ def bench_size(
                 [stage_in_child(name, state, "regorus", inputs) for _ in range(args.repeat)]
             )
         for engine in args.engines:
+            if engine == "opa" and services > args.opa_max:
+                continue
             try:
                 bench_engine(row, engine, state, inputs, args.repeat)
             except RuntimeError as exc:  # e.g. OPA's request timeout on the largest inputs
@@ -479,7 +496,11 @@ def bench_engine(row: Row, engine: str, state: Path, inputs: Path, repeat: int) 
             [stage_in_child(name, state, engine, inputs) for _ in range(repeat)]
         )
     row.findings[engine] = int(row.stages[f"report:{engine}"]["findings"])
-    runs = [scan_in_child(inputs, engine) for _ in range(repeat)]
+    try:
+        runs = [scan_in_child(inputs, engine) for _ in range(repeat)]
+    except RuntimeError as exc:  # e.g. the OPA client's 60 s request timeout
+        row.failed[engine] = "scan: " + str(exc).splitlines()[-1][:200]
+        return
     row.scan[engine] = _usage(min(runs, key=lambda m: m.seconds))
 
 
@@ -520,7 +541,16 @@ def cold(args: argparse.Namespace) -> dict[str, Any]:
 def machine() -> dict[str, str]:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "log", "-1", "--format=%h"], capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "scanner", "policies"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     return {
+        "commit": f"{head or 'unknown'}{' (scanner/ or policies/ modified)' if dirty else ''}",
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "python": platform.python_version(),
         "cpus": str(os.cpu_count()),
@@ -576,15 +606,11 @@ def table(rows: list[Row], engines: Sequence[str]) -> str:
         counts = sorted({str(n) for n in r.findings.values()})
         cells += [" ≠ ".join(counts) if counts else "—"]  # engines that disagree show both
         scan = _scan(r, first, "seconds")
-        if r.checkov is None or scan is None:
-            cells += [
-                _s(r.checkov and r.checkov["seconds"]),
-                _mib(r.checkov and r.checkov["peak_mib"]),
-            ]
-            cells += ["—"]
+        if r.checkov is None:
+            cells += ["—", "—", "—"]
         else:
-            ratio = r.checkov["seconds"] / scan
-            cells += [_s(r.checkov["seconds"]), _mib(r.checkov["peak_mib"]), f"{ratio:.1f}×"]
+            ratio = f"{r.checkov['seconds'] / scan:.1f}×" if scan else "—"
+            cells += [_s(r.checkov["seconds"]), _mib(r.checkov["peak_mib"]), ratio]
         body.append(cells)
     return _markdown(head, body)
 
@@ -613,25 +639,22 @@ def exponents(rows: list[Row], engines: Sequence[str]) -> str:
     body = []
     for layout in sorted({r.layout for r in rows}):
         mine = [r for r in rows if r.layout == layout]
-
-        def series(
-            get: Callable[[Row], float | None], rows: list[Row] = mine
-        ) -> list[tuple[float, float]]:
-            return [(r.services, v) for r in rows if (v := get(r)) is not None]
-
-        measures: dict[str, list[tuple[float, float]]] = {
-            "load CPU": series(lambda r: _stage(r, "load", "cpu_seconds")),
-            "model CPU": series(lambda r: _stage(r, "model", "cpu_seconds")),
-        }
+        measures: list[tuple[str, list[float | None]]] = [
+            ("load CPU", [_stage(r, "load", "cpu_seconds") for r in mine]),
+            ("model CPU", [_stage(r, "model", "cpu_seconds") for r in mine]),
+        ]
         for e in engines:
-            key = f"evaluate:{e}"
-            measures[f"evaluate {e} CPU"] = series(lambda r, k=key: _stage(r, k, "cpu_seconds"))
-            measures[f"evaluate {e} memory"] = series(lambda r, k=key: _stage(r, k, "peak_mib"))
-            measures[f"scan {e} time"] = series(lambda r, e=e: _scan(r, e, "seconds"))
-            measures[f"scan {e} memory"] = series(lambda r, e=e: _scan(r, e, "peak_mib"))
-        measures["Checkov time"] = series(lambda r: r.checkov["seconds"] if r.checkov else None)
-        for name, pts in measures.items():
-            k = exponent(pts)
+            measures += [
+                (f"evaluate {e} CPU", [_stage(r, f"evaluate:{e}", "cpu_seconds") for r in mine]),
+                (f"evaluate {e} memory", [_stage(r, f"evaluate:{e}", "peak_mib") for r in mine]),
+                (f"scan {e} time", [_scan(r, e, "seconds") for r in mine]),
+                (f"scan {e} memory", [_scan(r, e, "peak_mib") for r in mine]),
+            ]
+        checkov = [r.checkov["seconds"] if r.checkov else None for r in mine]
+        measures.append(("Checkov time", checkov))
+        for name, values in measures:
+            points = [(r.services, v) for r, v in zip(mine, values, strict=True) if v is not None]
+            k = exponent(points)
             if k is not None:
                 body.append([layout, name, f"{k:.2f}"])
     return _markdown(["layout", "measure", "exponent"], body)
@@ -661,8 +684,8 @@ def render(
         ratio = cold_result["checkov"] / cold_result["median"]
         cold_line += f"; Checkov {cold_result['checkov']:.2f} s ({ratio:.1f}×)"
     parts = [
-        f"Measured {info['date']} on {info['cpus']} CPUs, Python {info['python']}, "
-        f"{info['platform']}.",
+        f"Measured {info['date']} at commit {info['commit']}, on {info['cpus']} CPUs, "
+        f"Python {info['python']}, {info['platform']}.",
         f"Load average at the start: {info['load']} (`uptime`: {info['uptime']}).",
         f"Command: `{command}`",
         "",
@@ -692,6 +715,7 @@ def bench_main(argv: Sequence[str]) -> int:
     parser.add_argument("--layouts", default="single,multi")
     parser.add_argument("--engines", default=None, help="default: regorus, and opa when found")
     parser.add_argument("--repeat", type=int, default=1, help="runs per measure; the best counts")
+    parser.add_argument("--opa-max", type=int, default=1000, help="largest size OPA runs on")
     parser.add_argument("--checkov", action=argparse.BooleanOptionalAction, default=False)
     parser.add_argument("--checkov-max", type=int, default=2000)
     parser.add_argument("--checkov-layouts", default="single")
