@@ -244,7 +244,9 @@ class Links:
         return Fn("Select", [k, self.task_subnets()])
 
 
-def template(resources: dict[str, Any], description: str, outputs: dict[str, Any]) -> dict:
+def template(
+    resources: dict[str, Any], description: str, outputs: dict[str, Any]
+) -> dict[str, Any]:
     tpl: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": description,
@@ -500,7 +502,7 @@ def _service(vpc: VpcPlan, svc: ServicePlan, links: Links, vpc_id: Any) -> dict[
             SecurityGroupIngress=[
                 _sg_rule("tcp", 8080, 8080, SourceSecurityGroupId=ref(f"{p}AlbSg"))
             ],
-            **({"SecurityGroupEgress": _restricted_egress(vpc, links)} if _restricted(svc) else {}),
+            **_when(_restricted(svc), SecurityGroupEgress=_restricted_egress(vpc, links)),
         ),
         f"{s}LogGroup": _resource(
             "AWS::Logs::LogGroup", LogGroupName=f"/ecs/{s.lower()}", RetentionInDays=30
@@ -520,7 +522,7 @@ def _service(vpc: VpcPlan, svc: ServicePlan, links: Links, vpc_id: Any) -> dict[
         f"{s}TaskRole": _resource(
             "AWS::IAM::Role",
             AssumeRolePolicyDocument=_trust(),
-            **({"Policies": task_role_policies(svc)} if task_role_policies(svc) else {}),
+            **_when(bool(task_role_policies(svc)), Policies=task_role_policies(svc)),
         ),
         f"{s}TaskDefinition": _resource("AWS::ECS::TaskDefinition", **_task_definition(vpc, svc)),
         f"{s}Service": _resource("AWS::ECS::Service", **_service_props(vpc, svc, links)),
@@ -722,6 +724,11 @@ def _efs(vpc: VpcPlan, links: Links, vpc_id: Any) -> dict[str, Any]:
             SecurityGroups=[ref(f"{p}EfsSg")],
         )
     return res
+
+
+def _when(condition: bool, **props: Any) -> dict[str, Any]:
+    """Optional properties: `props` when `condition` holds, else none."""
+    return props if condition else {}
 
 
 def _resource(kind: str, DependsOn: str | None = None, **props: Any) -> dict[str, Any]:  # noqa: N803

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.util
 import json
 import math
 import os
@@ -43,13 +44,34 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
 
-import generate  # noqa: E402  (benchmarks/ is not a package)
+
+def _sibling(name: str) -> ModuleType:
+    """A module of benchmarks/ (not a package), under a name no other module has."""
+    qualified = f"fp_bench_{name}"
+    if qualified in sys.modules:
+        return sys.modules[qualified]
+    spec = importlib.util.spec_from_file_location(qualified, HERE / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[qualified] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+generate = _sibling("generate")
+
+
+def _import_this_checkout() -> None:
+    """`import scanner` finds this checkout's scanner, also when run.py runs as a script."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
 
 DEFAULT_SIZES = (100, 500, 1000, 2000, 4000)
 STAGES = ("load", "model", "evaluate", "report")
@@ -82,7 +104,7 @@ def _cpu() -> float:
 
 def run_stage(name: str, state: Path, engine: str, inputs: Path | None) -> dict[str, Any]:
     """Run one stage on the state the previous stage left in `state`; time only the stage."""
-    sys.path.insert(0, str(ROOT))
+    _import_this_checkout()
     stage = {"load": _load, "model": _model, "evaluate": _evaluate, "report": _report}[name]
     return stage(state, engine, inputs)
 
@@ -320,14 +342,15 @@ LIB_CHAIN = (
 )
 
 
-def rego_engine(model_text: str) -> Any:
+def rego_engine(model_text: str, files: Sequence[Path] | None = None) -> Any:
+    """A regorus engine with the model as input and `files` (default: the shipped policies)."""
     import regorus
 
     from scanner import api
     from scanner.engine.base import policy_files, shipped_policy_dir
 
     engine = regorus.Engine()
-    for path in policy_files([shipped_policy_dir()]):
+    for path in policy_files([shipped_policy_dir()]) if files is None else files:
         engine.add_policy_from_file(str(path))
     engine.add_data_json(json.dumps(api.engine_data()))
     engine.set_input_json(model_text)
@@ -364,13 +387,52 @@ def rego_chain(engine: Any, runs: int) -> Iterator[tuple[str, float, float]]:
         previous = total
 
 
+def rego_variants(
+    model_text: str, trees: Sequence[Path], knockout: bool
+) -> dict[str, tuple[Any, str]]:
+    """name -> (engine, query): the scan as it is; without `paths.verdicts` (what JSON and SARIF
+    need); each other policy tree; with --knockout, the shipped tree without one rule package."""
+    from scanner.engine.base import QUERY, policy_files, shipped_policy_dir
+
+    shipped = policy_files([shipped_policy_dir()])
+    full = rego_engine(model_text, shipped)
+    no_verdicts = QUERY.replace(", data.fargate_preflight.lib.paths.verdicts]", "]")
+    variants = {"scan": (full, QUERY), "scan without paths.verdicts": (full, no_verdicts)}
+    for tree in trees:
+        variants[f"policies {tree}"] = (rego_engine(model_text, policy_files([tree])), QUERY)
+    if knockout:
+        rules = shipped_policy_dir() / "rules"
+        for folder in sorted(p for p in rules.iterdir() if p.is_dir()):
+            kept = [f for f in shipped if folder not in f.parents]
+            variants[f"without {folder.name}"] = (rego_engine(model_text, kept), QUERY)
+    return variants
+
+
+def compare_variants(variants: dict[str, tuple[Any, str]], runs: int) -> list[str]:
+    """Each variant's least CPU time, runs interleaved so that all see the same machine load,
+    its difference from the scan, and whether its answer is the scan's."""
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    answers: dict[str, Any] = {}
+    for _ in range(runs):
+        for name, (engine, query) in variants.items():
+            start = time.process_time()
+            answers[name] = json.loads(engine.eval_query_as_json(query))
+            times[name].append(time.process_time() - start)
+    base = min(times["scan"])
+    lines = [f"{'CPU s':>7} {'vs scan':>8}  same answer  variant"]
+    for name, ts in times.items():
+        same = "yes" if answers[name] == answers["scan"] else "no"
+        lines.append(f"{min(ts):7.2f} {min(ts) - base:+8.2f}  {same:>11}  {name}")
+    return lines
+
+
 def python_profile(inputs: Path, top: int) -> str:
     """cProfile of scanner.api.load (find, parse, build the model), top functions by own time."""
     import cProfile
     import io
     import pstats
 
-    sys.path.insert(0, str(ROOT))
+    _import_this_checkout()
     from scanner import api
 
     profiler = cProfile.Profile()
@@ -407,11 +469,13 @@ def profile_main(argv: Sequence[str]) -> int:
     parser.add_argument("--runs", type=int, default=1, help="best of this many per query")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--query", action="append", default=[], help="also time this query")
-    parser.add_argument("--no-chain", action="store_true")
+    parser.add_argument("--chain", action="store_true", help="also the cumulative query chain")
+    parser.add_argument("--knockout", action="store_true", help="the scan without each rule")
+    parser.add_argument("--policies", type=Path, action="append", default=[], help="A/B a tree")
     parser.add_argument("--no-python", action="store_true")
     parser.add_argument("--work", type=Path)
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT))
+    _import_this_checkout()
     work = args.work or Path(tempfile.mkdtemp(prefix="fp-profile-"))
     try:
         vpcs = max(1, args.services // args.per_vpc)
@@ -421,10 +485,13 @@ def profile_main(argv: Sequence[str]) -> int:
             on, off = gc_effect(written["single"])
             print(f"\napi.load of the single template: {on:.2f} s, {off:.2f} s with gc disabled")
             print(python_profile(written["single"], args.top))
-        engine = rego_engine(written["model"].read_text(encoding="utf-8"))
+        model_text = written["model"].read_text(encoding="utf-8")
+        variants = rego_variants(model_text, args.policies, args.knockout)
+        print("\n".join(compare_variants(variants, args.runs)))
+        engine = variants["scan"][0]
         for query in args.query:
             print(f"{timed_query(engine, query, args.runs):8.3f} s  {query}")
-        if not args.no_chain:
+        if args.chain:
             print(f"\n{'cumulative':>10} {'marginal':>9}  step")
             for step, total, marginal in rego_chain(engine, args.runs):
                 print(f"{total:10.2f} {marginal:9.2f}  {step}", flush=True)
@@ -508,7 +575,7 @@ def _usage(m: Measured) -> dict[str, float]:
     return {"seconds": m.seconds, "cpu_seconds": m.cpu_seconds, "peak_mib": m.peak_mib}
 
 
-def exponent(points: list[tuple[float, float]]) -> float | None:
+def exponent(points: Sequence[tuple[float, float]]) -> float | None:
     """Least-squares slope of log(y) on log(x)."""
     pts = [(math.log(x), math.log(y)) for x, y in points if x > 0 and y > 0]
     if len(pts) < 2:
@@ -671,16 +738,18 @@ def failures(rows: list[Row]) -> str:
 def render(
     rows: list[Row],
     engines: Sequence[str],
-    cold_result: dict[str, Any],
+    cold_result: dict[str, Any] | None,
     info: dict[str, str],
     command: str,
 ) -> str:
-    cold_line = (
-        "Cold, one service in one template (`scan`, interpreter start included): "
-        f"min {cold_result['min']:.2f} s, median {cold_result['median']:.2f} s, "
-        f"{cold_result['peak_mib']:.0f} MiB"
-    )
-    if "checkov" in cold_result:
+    cold_line = "Cold start not measured (--no-cold)"
+    if cold_result is not None:
+        cold_line = (
+            "Cold, one service in one template (`scan`, interpreter start included): "
+            f"min {cold_result['min']:.2f} s, median {cold_result['median']:.2f} s, "
+            f"{cold_result['peak_mib']:.0f} MiB"
+        )
+    if cold_result is not None and "checkov" in cold_result:
         ratio = cold_result["checkov"] / cold_result["median"]
         cold_line += f"; Checkov {cold_result['checkov']:.2f} s ({ratio:.1f}×)"
     parts = [
@@ -738,7 +807,7 @@ def bench_main(argv: Sequence[str]) -> int:
     info = machine()
     command = "python benchmarks/run.py " + " ".join(argv)
     try:
-        cold_result = {"min": 0.0, "median": 0.0, "peak_mib": 0.0} if args.no_cold else cold(args)
+        cold_result = None if args.no_cold else cold(args)
         rows = []
         for n in sizes:
             vpcs = max(1, n // args.per_vpc)

@@ -24,12 +24,15 @@ BENCHMARKS = ROOT / "benchmarks"
 
 
 def _module(name: str) -> ModuleType:
-    if str(BENCHMARKS) not in sys.path:
-        sys.path.insert(0, str(BENCHMARKS))  # run.py imports generate as a sibling
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    """A module of benchmarks/ (not a package) under the name run.py gives it, without adding
+    benchmarks/ to sys.path for the rest of the test session."""
+    qualified = f"fp_bench_{name}"
+    if qualified in sys.modules:
+        return sys.modules[qualified]
+    spec = importlib.util.spec_from_file_location(qualified, BENCHMARKS / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
+    sys.modules[qualified] = module
     spec.loader.exec_module(module)
     return module
 
