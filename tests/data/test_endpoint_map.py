@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import importlib
 import importlib.util
 import json
 import re
@@ -136,3 +137,19 @@ def test_check_reports_a_changed_file_and_leaves_it(tmp_path: Path) -> None:
     written = load_json(target)
     assert written["endpoint_for_prefix"]["sns"] == "sns-fips"
     assert written["endpoint_for_prefix_source"]["date"] == datetime.date.today().isoformat()
+
+
+def test_override_endpoints_are_vpc_endpoint_services_aws_offers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The hand-written names checked against an independent list: the endpoint services moto's
+    EC2 (describe_vpc_endpoint_services) knows AWS offers."""
+    from moto.ec2.models.vpcs import AWS_ENDPOINT_SERVICES, COVERED_ENDPOINT_SERVICES
+
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    overrides = importlib.import_module("generate_endpoints").OVERRIDES
+    offered = set(AWS_ENDPOINT_SERVICES) | set(COVERED_ENDPOINT_SERVICES)
+    named = {prefix: endpoint for prefix, endpoint in overrides.items() if endpoint is not None}
+    assert len(named) >= 9
+    assert {p: e for p, e in named.items() if e not in offered} == {}
+    assert {p: ENDPOINT_MAP.get(p) for p in overrides} == overrides
