@@ -48,3 +48,25 @@ only_fargate(s) if {
 		p.capacity_provider in fargate_providers
 	}
 }
+
+# services_running are the names of the analysed services that run the task definition, or
+# {null} when none does: a finding names each service it breaks (DESIGN.md, `service`).
+services_running(td_id) := names if {
+	names := {svc.name |
+		some id in analysed
+		svc := input.services[id]
+		svc.task_definition == td_id
+	}
+	count(names) > 0
+} else := {null}
+
+# subject names a task definition in a message, with the service that runs it when there is one.
+subject(null, td) := sprintf("task definition %s", [td.name])
+
+subject(service, td) := sprintf("service %s: task definition %s", [service, td.name]) if service != null
+
+# exec_services are the ids of the analysed services (and tasks) with ECS Exec on.
+exec_services contains sid if {
+	some sid in analysed
+	input.services[sid].enable_execute_command == true
+}

@@ -36,7 +36,7 @@ deny contains data.fargate_preflight.lib.result.finding({
 	"resource": td.name,
 	"service": service,
 	"message": sprintf("%s: no essential container has a log configuration (essential: %s), %s", [
-		subject(service, td), concat(", ", names),
+		data.fargate_preflight.lib.taskdef.subject(service, td), concat(", ", names),
 		"so a failed task leaves no logs",
 	]),
 	"fix": sprintf(
@@ -51,7 +51,7 @@ deny contains data.fargate_preflight.lib.result.finding({
 	essentials := [c | some c in td.containers; c.essential == true]
 	first_essential := essentials[0] # none essential is another problem; say nothing of logs then
 	names := [c.name | some c in essentials]
-	some service in services_running(td.id)
+	some service in data.fargate_preflight.lib.taskdef.services_running(td.id)
 }
 
 # undecided: the containers that may log, or whether the task definition is Fargate-compatible,
@@ -59,7 +59,7 @@ deny contains data.fargate_preflight.lib.result.finding({
 undecided contains {"unknown": unknown, "service": service, "rules": ["FG703"]} if {
 	some td in input.task_definitions
 	some unknown in blocking_unknowns(td)
-	some service in services_running(td.id)
+	some service in data.fargate_preflight.lib.taskdef.services_running(td.id)
 }
 
 # blocking_unknowns are the unsettled values the verdict waits for.
@@ -112,18 +112,3 @@ unsettled_compatibilities(values) := unknowns if {
 	is_array(values)
 	unknowns := {c | some c in values; data.fargate_preflight.lib.model.is_unknown(c)}
 }
-
-# services_running are the names of the analysed services that run the task definition, or
-# {null} when none does: a finding names each service it breaks (DESIGN.md, `service`).
-services_running(td_id) := names if {
-	names := {svc.name |
-		some id in data.fargate_preflight.lib.taskdef.analysed
-		svc := input.services[id]
-		svc.task_definition == td_id
-	}
-	count(names) > 0
-} else := {null}
-
-subject(null, td) := sprintf("task definition %s", [td.name])
-
-subject(service, td) := sprintf("service %s: task definition %s", [service, td.name]) if service != null

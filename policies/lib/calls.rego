@@ -1,0 +1,286 @@
+# METADATA
+# description: |
+#   The AWS API calls a task makes, with the role that makes them (RULES.md section 1 and
+#   "How IAM checks are decided"): the Fargate agent's calls with the execution role (image
+#   pull, awslogs, secrets), ECS Exec's with the task role, and declared application calls.
+#   A call is {"rule", "endpoint", "actions", "resource", "what", "source"}; its
+#   resource is a request resource of lib/iam.rego (ARN, "*", null or an unknown).
+package fargate_preflight.lib.calls
+
+import rego.v1
+
+# agent[task definition id] is the set of calls the Fargate agent makes for its tasks.
+agent[td_id] := agent_calls(td) if {
+	some td_id, td in input.task_definitions
+	data.fargate_preflight.lib.taskdef.fargate_compatible(td)
+}
+
+agent_calls(td) := ecr_calls(td) | (log_calls(td) | secret_calls(td))
+
+call(rule, endpoint, actions, resource, what, src) := {
+	"rule": rule,
+	"endpoint": endpoint,
+	"actions": actions,
+	"resource": resource,
+	"what": what,
+	"source": src,
+}
+
+containers(td) := data.fargate_preflight.lib.needs.containers(td)
+
+# --- image pull (FG103) ------------------------------------------------------------------
+
+ecr_calls(td) := {c |
+	some container in containers(td)
+	region := data.fargate_preflight.lib.needs.private_ecr_region(container.image)
+	what := sprintf(
+		"private ECR image %s (container %s)",
+		[data.fargate_preflight.lib.needs.image_text(container.image), container.name],
+	)
+	some c in [
+		call("FG103", "ecr.api", ["ecr:GetAuthorizationToken"], "*", what, container.source),
+		call(
+			"FG103", "ecr.dkr", ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+			repository_arn(container.image, region), what, container.source,
+		),
+		# The layers come from S3 through presigned URLs: the execution role needs no S3
+		# permission, but an S3 endpoint policy must let the download through (FG102 only).
+		call(
+			"FG102", "s3", ["s3:GetObject"],
+			sprintf("arn:aws:s3:::prod-%s-starport-layer-bucket/*", [region]), what, container.source,
+		),
+	]
+}
+
+# repository_arn is the ECR repository of an image: ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG.
+# An image with unsettled parts in its repository name is an unknown resource.
+repository_arn(image, region) := arn if {
+	text := data.fargate_preflight.lib.needs.image_text(image)
+	account := split(text, ".")[0]
+	path := substring(text, indexof(text, "/") + 1, -1)
+	repo := split(split(path, "@")[0], ":")[0]
+	settled_except_account(image, repo)
+	arn := sprintf("arn:%s:ecr:%s:%s:repository/%s", [partition(text), region, account, repo])
+} else := image
+
+# A `*` in a repository name that stands for the account id (CDK's asset repositories) is a
+# pattern that matches the same way the role's policy names it.
+settled_except_account(_, repo) if not contains(repo, "*")
+
+settled_except_account(image, _) if image.ref == "AWS::AccountId"
+
+partition(host) := "aws-cn" if {
+	contains(split(host, "/")[0], ".amazonaws.com.cn")
+} else := "aws"
+
+# --- awslogs (FG104) -----------------------------------------------------------------------
+
+log_calls(td) := {call("FG104", "logs", actions, resource, what, container.source) |
+	some container in containers(td)
+	container.log_driver == "awslogs"
+	options := data.fargate_preflight.lib.needs.log_options(container)
+	group := options["awslogs-group"]
+	resource := log_group_arn(data.fargate_preflight.lib.needs.log_region(container), group)
+	actions := log_actions(options)
+	what := sprintf("awslogs log group %s (container %s)", [data.fargate_preflight.lib.needs.show(group), container.name])
+}
+
+log_actions(options) := ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"] if {
+	lower(options["awslogs-create-group"]) == "true"
+} else := ["logs:CreateLogStream", "logs:PutLogEvents"]
+
+# log_group_arn: `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*` (RULES.md); an unsettled
+# group name is an unknown resource, an unsettled region matches any.
+log_group_arn(region, group) := sprintf("arn:aws:logs:%s:*:log-group:%s:*", [open_text(region), group]) if {
+	is_string(group)
+} else := group
+
+open_text(value) := value if {
+	is_string(value)
+} else := "*"
+
+# --- secrets (FG105) -------------------------------------------------------------------------
+
+secret_calls(td) := {c |
+	some container in containers(td)
+	some [value_from, what] in secret_refs(container)
+	c := secret_call(value_from, what, container.source)
+}
+
+secret_refs(container) := array.concat(
+	[[s.value_from, sprintf("secret %s (container %s)", [s.name, container.name])] |
+		is_array(container.secrets)
+		some s in container.secrets
+	],
+	[[container.repository_credentials, sprintf("repository credentials (container %s)", [container.name])] |
+		container.repository_credentials != null
+	],
+)
+
+# A Secrets Manager ARN may end with a JSON key, version stage and id: the secret is its
+# first seven fields. Anything else is an SSM parameter (an ARN, or a name in the region).
+secret_call(value_from, what, src) := call(
+	"FG105", "secretsmanager", ["secretsmanager:GetSecretValue"],
+	concat(":", array.slice(fields, 0, 7)), what, src,
+) if {
+	is_string(value_from)
+	fields := split(value_from, ":")
+	count(fields) >= 7
+	fields[2] == "secretsmanager"
+} else := call("FG105", "ssm", ["ssm:GetParameters"], value_from, what, src) if {
+	is_string(value_from)
+	startswith(value_from, "arn:")
+} else := call("FG105", "ssm", ["ssm:GetParameters"], parameter_arn(value_from), what, src) if {
+	is_string(value_from)
+} else := call("FG105", "secretsmanager", ["secretsmanager:GetSecretValue"], value_from, what, src)
+
+parameter_arn(name) := sprintf("arn:aws:ssm:%s:*:parameter/%s", [open_text(input.region), trim_prefix(name, "/")])
+
+# --- ECS Exec (FG601, FG605) ------------------------------------------------------------------
+
+exec_channels := call(
+	"FG601", "ssmmessages",
+	[
+		"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+		"ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
+	],
+	"*", "ECS Exec (enableExecuteCommand)", null,
+)
+
+# exec_configuration_calls are the task role's calls that the cluster's
+# executeCommandConfiguration adds: its KMS key, and its CloudWatch Logs and S3 logging.
+exec_configuration_calls(cluster) := {c |
+	config := cluster.execute_command_configuration
+	is_object(config)
+	some c in array.concat(kms_calls(config), logging_calls(config))
+}
+
+kms_calls(config) := [call("FG605", "kms", ["kms:Decrypt"], key_arn(config.kmsKeyId), what, null)] if {
+	config.kmsKeyId
+	what := sprintf("the cluster's ECS Exec KMS key %s", [data.fargate_preflight.lib.needs.show(config.kmsKeyId)])
+} else := []
+
+key_arn(key) := key if {
+	is_string(key)
+	startswith(key, "arn:")
+} else := sprintf("arn:aws:kms:%s:*:key/%s", [open_text(input.region), key]) if {
+	is_string(key)
+} else := key
+
+logging_calls(config) := array.concat(cloudwatch_calls(log), s3_calls(log)) if {
+	upper(config.logging) == "OVERRIDE"
+	log := object.get(config, "logConfiguration", {})
+} else := []
+
+cloudwatch_calls(log) := [
+	call("FG605", "logs", ["logs:DescribeLogGroups"], "*", what, null),
+	call(
+		"FG605", "logs", ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+		log_group_arn(input.region, group), what, null,
+	),
+] if {
+	group := log.cloudWatchLogGroupName
+	what := sprintf("ECS Exec logging to log group %s", [data.fargate_preflight.lib.needs.show(group)])
+} else := []
+
+s3_calls(log) := [
+	call("FG605", "s3", ["s3:PutObject"], object_arn(bucket, object.get(log, "s3KeyPrefix", "")), what, null),
+	call("FG605", "s3", ["s3:GetEncryptionConfiguration"], bucket_arn(bucket), what, null),
+] if {
+	bucket := log.s3BucketName
+	what := sprintf("ECS Exec logging to S3 bucket %s", [data.fargate_preflight.lib.needs.show(bucket)])
+} else := []
+
+bucket_arn(bucket) := sprintf("arn:aws:s3:::%s", [bucket]) if {
+	is_string(bucket)
+} else := bucket
+
+object_arn(bucket, key_prefix) := sprintf("arn:aws:s3:::%s/%s*", [bucket, trim_suffix(key_prefix, "*")]) if {
+	is_string(bucket)
+	is_string(key_prefix)
+} else := bucket if {
+	not is_string(bucket)
+} else := key_prefix
+
+# --- declared application calls (FG101, FG102) -------------------------------------------------
+
+# declared_calls are the service's declared needs with actions, one call per action set and
+# resource (null: any resource of the service).
+declared_calls(sid) := {call("FG101", d.endpoint, actions, resource, what, d.source) |
+	some d in input.declared_needs
+	d.service == sid
+	count(object.get(d, "actions", [])) > 0
+	actions := [a | some a in d.actions; is_string(a)]
+	some resource in resources_of(d)
+	what := sprintf("the declared need %s", [d.endpoint])
+}
+
+resources_of(d) := d.resources if {
+	is_array(d.resources)
+	count(d.resources) > 0
+} else := [null]
+
+# --- checks against the roles ---------------------------------------------------------------------
+
+# execution_checks: each agent call of a task definition checked against its execution role
+# (a task definition without one gets FG106 instead).
+execution_checks contains {"td": td_id, "call": c, "role": role, "result": result} if {
+	some td_id, calls in agent
+	role := data.fargate_preflight.lib.iam.role_of(input.task_definitions[td_id], "execution_role")
+	role != null
+	some c in calls
+	result := data.fargate_preflight.lib.iam.check(role, c)
+}
+
+# task_role_checks: each task-role call of an analysed service (ECS Exec, the cluster's exec
+# configuration, declared needs with actions) checked against the task role; `role` is null
+# when the task definition names none.
+task_role_checks contains {"service": sid, "td": td.id, "call": c, "role": role, "result": result} if {
+	some sid in data.fargate_preflight.lib.taskdef.analysed
+	svc := input.services[sid]
+	td := data.fargate_preflight.lib.taskdef.task_definition(svc)
+	role := data.fargate_preflight.lib.iam.role_of(td, "task_role")
+	some c in service_calls(sid, svc)
+	result := role_result(role, c)
+}
+
+role_result(null, _) := {"denied": [], "unknowns": set()}
+
+role_result(role, c) := data.fargate_preflight.lib.iam.check(role, c) if role != null
+
+service_calls(sid, svc) := exec_calls(svc) | declared_calls(sid)
+
+exec_calls(svc) := {exec_channels} | exec_configuration_calls(cluster) if {
+	svc.enable_execute_command == true
+	cluster := object.get(input.clusters, [svc.cluster], {"execute_command_configuration": null})
+} else := set()
+
+# denial_finding is the finding of a check that denied some of the call's actions.
+denial_finding(x, service, role_kind, fix) := data.fargate_preflight.lib.result.finding({
+	"resource": x.role.name,
+	"service": service,
+	"need": x.call.endpoint,
+	"message": sprintf("%s: %s (needed for %s)", [
+		data.fargate_preflight.lib.taskdef.subject(service, input.task_definitions[x.td]),
+		data.fargate_preflight.lib.iam.not_authorized(
+			sprintf("%s %s", [role_kind, x.role.name]),
+			x.result.denied, x.call.resource,
+		),
+		x.call.what,
+	]),
+	"fix": fix,
+	"hop": null,
+	"source": x.role.source,
+})
+
+# check_unknowns are the undecided entries (lib/result.rego) of the checks of one rule.
+check_unknowns(checks, rule) := {{"unknown": u, "service": service, "rules": [rule]} |
+	some x in checks
+	x.call.rule == rule
+	some u in x.result.unknowns
+	some service in services_of(x)
+}
+
+services_of(x) := {input.services[x.service].name} if {
+	x.service
+} else := data.fargate_preflight.lib.taskdef.services_running(x.td)

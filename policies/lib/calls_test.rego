@@ -1,0 +1,134 @@
+package fargate_preflight.lib.calls_test
+
+import rego.v1
+
+# The world the IAM and ECS Exec rule tests start from: one Fargate service whose task pulls a
+# private ECR image, logs with awslogs and reads a secret, with roles that allow all of it.
+# Each case changes one thing (object.union merges `changes` into it; lists are replaced).
+
+src(line) := {"file": "app.yaml", "line": line, "pointer": ""}
+
+image := "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1"
+
+secret_arn := "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"
+
+execution_policy := "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+
+# The snapshot entry the tests rely on (scanner/data/managed_policies.json has the real one).
+managed := {execution_policy: {"name": "AmazonECSTaskExecutionRolePolicy", "document": {"Statement": [{
+	"Effect": "Allow",
+	"Action": [
+		"ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
+		"ecr:BatchGetImage", "logs:CreateLogStream", "logs:PutLogEvents",
+	],
+	"Resource": "*",
+}]}}}
+
+trust := {"Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+
+statement(actions, resource) := {"Effect": "Allow", "Action": actions, "Resource": resource}
+
+inline(name, statements, line) := {"name": name, "document": {"Version": "2012-10-17", "Statement": statements}, "source": src(line)}
+
+exec_channels := [
+	"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+	"ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
+]
+
+role(id, line, inline_policies, managed_arns) := {
+	"id": id, "name": id, "source": src(line), "arn": {"unknown": "known after deployment", "ref": sprintf("Fn::GetAtt %s.Arn", [id]), "source": src(line)},
+	"trust_policy": trust, "inline_policies": inline_policies, "managed_policy_arns": managed_arns, "permissions_boundary": null,
+}
+
+container(fields) := object.union(
+	{
+		"name": "app", "image": image, "essential": true, "log_driver": "awslogs",
+		"log_options": {"awslogs-group": "/ecs/app", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "app"},
+		"secrets": [{"name": "DB_PASSWORD", "value_from": secret_arn}], "repository_credentials": null,
+		"environment_names": ["STAGE"], "readonly_root_filesystem": false, "init_process_enabled": true,
+		"mount_points": [], "source": src(30),
+	},
+	fields,
+)
+
+task_definition(fields) := object.union(
+	{
+		"id": "Td", "name": "Td", "family": "app", "source": src(20), "network_mode": "awsvpc",
+		"requires_compatibilities": ["FARGATE"], "os_family": "LINUX", "cpu": 256, "memory": 512,
+		"task_role": "TaskRole", "execution_role": "ExecRole", "task_role_arn": null, "execution_role_arn": null,
+		"containers": [container({})], "volumes": [],
+	},
+	fields,
+)
+
+base := {
+	"region": "us-east-1",
+	"services": {"Svc": {
+		"id": "Svc", "name": "Service", "kind": "service", "source": src(1),
+		"cluster": "Cluster", "task_definition": "Td", "launch_type": "FARGATE",
+		"capacity_provider_strategy": null, "platform_version": null, "enable_execute_command": false,
+		"network": null,
+	}},
+	"clusters": {"Cluster": {"id": "Cluster", "name": "Cluster", "source": src(5), "default_capacity_provider_strategy": [], "execute_command_configuration": null}},
+	"task_definitions": {"Td": task_definition({})},
+	"roles": {
+		"ExecRole": role("ExecRole", 40, [inline("secrets", [statement("secretsmanager:GetSecretValue", secret_arn)], 45)], [execution_policy]),
+		"TaskRole": role("TaskRole", 50, [inline("app", [statement(["sns:Publish"], "*"), statement(exec_channels, "*")], 55)], []),
+	},
+	"managed_policies": {},
+	"declared_needs": [],
+	"vpc_endpoints": {},
+	"subnets": {},
+}
+
+world(changes) := object.union(base, changes)
+
+# exec_on turns ECS Exec on for the service.
+exec_on := {"services": {"Svc": {"enable_execute_command": true}}}
+
+declared(endpoint, actions, resources) := {
+	"service": "Svc", "endpoint": endpoint, "actions": actions, "resources": resources,
+	"target_security_group": null, "target_cidr": null, "port": null, "source": src(2),
+}
+
+# --- the calls themselves -----------------------------------------------------------------
+
+agent_calls(changes) := calls if {
+	w := world(changes)
+	calls := data.fargate_preflight.lib.calls.agent.Td with input as w
+}
+
+test_agent_calls_of_the_base_task if {
+	{[c.rule, c.endpoint, c.resource] | some c in agent_calls({})} == {
+		["FG103", "ecr.api", "*"],
+		["FG103", "ecr.dkr", "arn:aws:ecr:us-east-1:123456789012:repository/app"],
+		["FG102", "s3", "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*"],
+		["FG104", "logs", "arn:aws:logs:us-east-1:*:log-group:/ecs/app:*"],
+		["FG105", "secretsmanager", secret_arn],
+	}
+}
+
+test_secret_json_key_and_parameter_names if {
+	c := container({"secrets": [
+		{"name": "A", "value_from": concat("", [secret_arn, ":password::"])},
+		{"name": "B", "value_from": "/app/db-host"},
+		{"name": "C", "value_from": "arn:aws:ssm:eu-west-1:123456789012:parameter/x"},
+	]})
+	calls := agent_calls({"task_definitions": {"Td": {"containers": [c]}}})
+	{[x.endpoint, x.resource] | some x in calls; x.rule == "FG105"} == {
+		["secretsmanager", secret_arn],
+		["ssm", "arn:aws:ssm:us-east-1:*:parameter/app/db-host"],
+		["ssm", "arn:aws:ssm:eu-west-1:123456789012:parameter/x"],
+	}
+}
+
+test_log_group_creation_adds_its_action if {
+	c := container({"log_options": {"awslogs-group": "/ecs/app", "awslogs-create-group": "True"}})
+	calls := agent_calls({"task_definitions": {"Td": {"containers": [c]}}})
+	[x.actions | some x in calls; x.rule == "FG104"] == [["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]]
+}
+
+test_docker_hub_image_makes_no_ecr_call if {
+	calls := agent_calls({"task_definitions": {"Td": {"containers": [container({"image": "nginx:1", "secrets": []})]}}})
+	{x.rule | some x in calls} == {"FG104"}
+}

@@ -1,0 +1,409 @@
+# METADATA
+# description: |
+#   The IAM evaluator (RULES.md "How IAM checks are decided"): identity policies, permissions
+#   boundaries, VPC endpoint policies and trust policies, for one request at a time.
+#   A request is {"action": "sns:listtopics" (lower case), "resource": R} where R is an ARN
+#   (its region or account may be "*": not known offline, matching any), "*" (an action
+#   without resource-level permissions), null (a declared action without resources: any
+#   resource of the action's service) or an unknown (a resource the inputs do not settle).
+#   A policy entry is {"name", "document", "source"}, or an unknown when the document is not
+#   in the inputs. `decide` returns {"decision", "policy", "unknowns"}: decision is
+#   "explicit_deny", "implicit_deny", "allow" or "undecided" (unknowns: what it waits for).
+package fargate_preflight.lib.iam
+
+import rego.v1
+
+# --- policies of a role ---------------------------------------------------------------
+
+# identity_policies are the role's inline and managed policies, in a stable order.
+identity_policies(role) := array.concat(
+	[inline_entry(role, p) | some p in as_list(object.get(role, "inline_policies", []))],
+	[managed_entry(ref, role.source) | some ref in as_list(object.get(role, "managed_policy_arns", []))],
+)
+
+inline_entry(role, p) := {
+	"name": sprintf("inline policy %s of role %s", [p.name, role.name]),
+	"document": p.document,
+	"source": p.source,
+}
+
+# boundary_policies is [] without a permissions boundary, else the boundary's one entry.
+boundary_policies(role) := [] if {
+	object.get(role, "permissions_boundary", null) == null
+} else := [managed_entry(role.permissions_boundary, role.source)]
+
+# managed_entry resolves a managed policy: one in the inputs (by id or ARN), else an AWS
+# managed policy from the scanner's snapshot, else an unknown.
+managed_entry(ref, src) := {
+	"name": sprintf("managed policy %s", [m.name]),
+	"document": m.document,
+	"source": m.source,
+} if {
+	is_string(ref)
+	m := input.managed_policies[ref]
+} else := {
+	"name": sprintf("managed policy %s", [ref]),
+	"document": m.document,
+	"source": src,
+} if {
+	is_string(ref)
+	m := aws_managed[ref]
+} else := {
+	"unknown": sprintf(
+		"managed policy %s is neither in the scanned inputs nor in the scanner's snapshot of AWS managed policies",
+		[ref],
+	),
+	"ref": sprintf("managed policy %s", [ref]),
+	"source": src,
+} if {
+	is_string(ref)
+} else := ref
+
+aws_managed := data.fargate_preflight.aws.managed_policies
+
+# --- decisions ---------------------------------------------------------------------------
+
+# decide evaluates a request against a set of policies of one kind (identity policies, or a
+# boundary, or an endpoint policy with `caller` for its principals; null for identity
+# policies, which have none). An explicit Deny wins; a Deny or Allow that may apply (a
+# Condition, an unsettled value, a policy not in the inputs) leaves the verdict undecided.
+decide(policies, req, caller) := {"decision": "explicit_deny", "policy": name, "unknowns": set()} if {
+	name := min({p.name | some p in policies; some m in matches(p, req, caller, "Deny"); m.match == "yes"})
+} else := {"decision": "undecided", "policy": null, "unknowns": us} if {
+	maybe_denies := {m.unknown | some p in policies; some m in matches(p, req, caller, "Deny"); m.match == "maybe"}
+	us := maybe_denies | unresolved(policies)
+	count(us) > 0
+} else := {"decision": "allow", "policy": null, "unknowns": set()} if {
+	some p in policies
+	some m in matches(p, req, caller, "Allow")
+	m.match == "yes"
+} else := {"decision": "undecided", "policy": null, "unknowns": us} if {
+	us := {m.unknown | some p in policies; some m in matches(p, req, caller, "Allow"); m.match == "maybe"}
+	count(us) > 0
+} else := {"decision": "implicit_deny", "policy": null, "unknowns": set()}
+
+# unresolved are the policy entries whose document is not in the inputs.
+unresolved(policies) := {p | some p in policies; data.fargate_preflight.lib.model.is_unknown(p)}
+
+# identity_decision combines a role's identity policies and its permissions boundary: a
+# request must be allowed by both. `part` says which decided, for the message.
+identity_decision(role, req) := object.union(d, {"part": "identity"}) if {
+	d := decide(identity_policies(role), req, null)
+	d.decision in {"explicit_deny", "implicit_deny"}
+} else := object.union(b, {"part": "boundary"}) if {
+	b := decide(boundary_policies(role), req, null)
+	count(boundary_policies(role)) > 0
+	b.decision in {"explicit_deny", "implicit_deny"}
+} else := {"decision": "undecided", "policy": null, "unknowns": us, "part": "identity"} if {
+	us := decide(identity_policies(role), req, null).unknowns | boundary_unknowns(role, req)
+	count(us) > 0
+} else := {"decision": "allow", "policy": null, "unknowns": set(), "part": "identity"}
+
+boundary_unknowns(role, req) := decide(boundary_policies(role), req, null).unknowns if {
+	count(boundary_policies(role)) > 0
+} else := set()
+
+# denied_text is AWS's wording for a denial, as a task sees it in its error.
+denied_text(d, action) := sprintf("with an explicit deny in %s", [deny_text[d.part]]) if {
+	d.decision == "explicit_deny"
+} else := sprintf("because %s allows the %s action", [no_allow_text[d.part], action])
+
+deny_text := {
+	"identity": "an identity-based policy",
+	"boundary": "a permissions boundary",
+	"endpoint": "a VPC endpoint policy",
+}
+
+no_allow_text := {
+	"identity": "no identity-based policy",
+	"boundary": "no permissions boundary",
+	"endpoint": "no statement of the VPC endpoint policy",
+}
+
+# --- statements ------------------------------------------------------------------------------
+
+# matches are the statements of one policy with the given effect that apply ("yes") or may
+# apply ("maybe", with the unknown they wait for) to the request.
+matches(p, req, caller, effect) := [m |
+	not data.fargate_preflight.lib.model.is_unknown(p)
+	some i, st in statements(p.document)
+	st.Effect == effect
+	m := statement_match(p, i, st, req, caller)
+	m.match != "no"
+]
+
+statement_match(p, i, st, req, caller) := {"match": match, "unknown": unknown} if {
+	parts := [
+		action_match(st, req, st.Effect),
+		resource_match(st, req, st.Effect, p),
+		principal_match(st, caller, p),
+		condition_match(st, p, i),
+	]
+	match := combine([x[0] | some x in parts])
+	unknown := first_unknown([x[1] | some x in parts])
+}
+
+combine(ms) := "no" if {
+	"no" in ms
+} else := "maybe" if {
+	"maybe" in ms
+} else := "yes"
+
+first_unknown(us) := known[0] if {
+	known := [u | some u in us; u != null]
+	count(known) > 0
+} else := null
+
+statements(doc) := doc.Statement if {
+	is_array(doc.Statement)
+} else := [doc.Statement] if {
+	is_object(doc.Statement)
+	not data.fargate_preflight.lib.model.is_unknown(doc.Statement)
+} else := []
+
+as_list(x) := x if {
+	is_array(x)
+} else := [x]
+
+yes := ["yes", null]
+
+no := ["no", null]
+
+negate(m) := no if {
+	m[0] == "yes"
+} else := yes if {
+	m[0] == "no"
+} else := m
+
+# --- actions --------------------------------------------------------------------------------
+
+action_match(st, req, effect) := any_match(items) if {
+	"Action" in object.keys(st)
+	items := [action_item(x, req, effect) | some x in as_list(st.Action)]
+} else := negate(any_match(items)) if {
+	"NotAction" in object.keys(st)
+	items := [action_item(x, req, deny_side[effect]) | some x in as_list(st.NotAction)]
+} else := no
+
+# NotAction turns the question around: an Allow with NotAction may allow some action of a
+# service unless its list covers all of them.
+deny_side := {"Allow": "Deny", "Deny": "Allow"}
+
+# IAM action names are case-insensitive; `*` and `?` are the only wildcards. A request for
+# "any action of a service" (`any_action`, the inferred needs of FG102) is met by an Allow
+# that may name one of its actions, and by a Deny only when it covers them all.
+action_item(x, req, effect) := yes if {
+	is_string(x)
+	not req.any_action
+	glob.match(escape(lower(x)), [], req.action)
+} else := yes if {
+	is_string(x)
+	req.any_action
+	effect == "Allow"
+	glob.match(escape(split(lower(x), ":")[0]), [], prefix(req.action))
+} else := yes if {
+	is_string(x)
+	req.any_action
+	effect == "Deny"
+	glob.match(escape(lower(x)), [], req.action)
+} else := ["maybe", x] if {
+	data.fargate_preflight.lib.model.is_unknown(x)
+} else := no
+
+# any_match: any item that applies makes the list apply; else any that may.
+any_match(items) := yes if {
+	some x in items
+	x[0] == "yes"
+} else := maybes[0] if {
+	maybes := [x | some x in items; x[0] == "maybe"]
+	count(maybes) > 0
+} else := no
+
+# escape keeps IAM's literal brackets and braces out of glob syntax.
+escape(pattern) := replace(replace(replace(replace(pattern, "[", "\\["), "]", "\\]"), "{", "\\{"), "}", "\\}")
+
+# --- resources ------------------------------------------------------------------------------
+
+resource_match(st, req, effect, p) := any_match(items) if {
+	"Resource" in object.keys(st)
+	items := [resource_item(x, req, effect, p) | some x in as_list(st.Resource)]
+} else := negate(any_match(items)) if {
+	"NotResource" in object.keys(st)
+	items := [resource_item(x, req, deny_side[effect], p) | some x in as_list(st.NotResource)]
+} # trust policies name no resource
+
+else := yes
+
+# A pattern whose only unsettled part is the account id keeps `*` there: an account the
+# inputs do not name matches any account (RULES.md).
+resource_item(x, req, effect, p) := resource_pattern(x.partial, req, effect) if {
+	data.fargate_preflight.lib.model.is_unknown(x)
+	x.ref == "AWS::AccountId"
+	is_string(x.partial)
+} else := yes if {
+	same_resource(x, req.resource)
+} else := ["maybe", x] if {
+	data.fargate_preflight.lib.model.is_unknown(x)
+} else := ["maybe", policy_variable(x, p)] if {
+	contains(x, "${")
+} else := resource_pattern(x, req, effect)
+
+resource_pattern(x, req, effect) := yes if {
+	x == "*"
+} else := yes if {
+	req.resource == null
+	effect == "Allow"
+	may_name_service(x, prefix(req.action))
+} else := yes if {
+	req.resource == null
+	effect == "Deny"
+	covers_service(x, prefix(req.action))
+} else := yes if {
+	is_string(req.resource)
+	arn_match(x, req.resource)
+} else := yes if {
+	data.fargate_preflight.lib.model.is_unknown(req.resource)
+	effect == "Deny"
+	covers_service(x, prefix(req.action))
+} else := ["maybe", req.resource] if {
+	data.fargate_preflight.lib.model.is_unknown(req.resource)
+	may_name_service(x, prefix(req.action))
+} else := no
+
+prefix(action) := split(action, ":")[0]
+
+# same_resource: a policy that names a resource of the same template by `Fn::GetAtt X.Arn`
+# covers the request for the resource the task names by `Ref X` (a log group, a secret).
+same_resource(x, resource) if {
+	data.fargate_preflight.lib.model.is_unknown(x)
+	data.fargate_preflight.lib.model.is_unknown(resource)
+	resource_id(x.ref) == resource_id(resource.ref)
+}
+
+resource_id(ref) := trim_prefix(ref, "Ref ") if {
+	startswith(ref, "Ref ")
+} else := trim_suffix(trim_prefix(ref, "Fn::GetAtt "), ".Arn") if {
+	startswith(ref, "Fn::GetAtt ")
+	endswith(ref, ".Arn")
+}
+
+# may_name_service: an ARN pattern that could name some resource of the service.
+may_name_service(x, _) if {
+	fields := split(x, ":")
+	count(fields) < 3
+	glob.match(escape(x), [], "arn:aws")
+}
+
+may_name_service(x, service) if {
+	fields := split(x, ":")
+	count(fields) >= 3
+	fields[0] == "arn"
+	glob.match(escape(fields[2]), [], service)
+}
+
+# covers_service: an ARN pattern that is `*` after the service name covers every resource.
+covers_service(x, service) if {
+	fields := split(x, ":")
+	count(fields) >= 3
+	fields[0] == "arn"
+	glob.match(escape(fields[1]), [], "aws")
+	glob.match(escape(fields[2]), [], service)
+	trim(concat(":", array.slice(fields, 3, count(fields))), "*:") == ""
+}
+
+# arn_match matches an ARN pattern against a request ARN whose region or account may be
+# "*" (not known: any value matches, so it takes the pattern's own field). "*" alone is an
+# action without resource-level permissions: only a pattern that matches everything covers it.
+arn_match(x, "*") := glob.match(escape(x), [], "*")
+
+arn_match(x, arn) if {
+	arn != "*"
+	glob.match(escape(x), [], fill_open_fields(x, arn))
+}
+
+fill_open_fields(x, arn) := filled if {
+	fields := split(arn, ":")
+	pattern_fields := split(x, ":")
+	filled := concat(":", [open_field(i, own, pattern_fields) | some i, own in fields])
+}
+
+open_field(i, own, pattern_fields) := pattern_fields[i] if {
+	i in {3, 4}
+	own == "*"
+	count(pattern_fields) > 5
+} else := own
+
+policy_variable(x, p) := {
+	"unknown": sprintf("resource %s uses a policy variable, which depends on the request", [x]),
+	"ref": sprintf("policy variable in %s", [p.name]),
+	"source": p.source,
+}
+
+# --- principals (VPC endpoint policies) ------------------------------------------------------
+
+# caller: {"arn": role ARN or unknown, "name": role name, "account": account id or null}.
+# Identity policies have no principal (caller null).
+principal_match(_, null, _) := yes
+
+principal_match(st, caller, p) := principal_list(st.Principal, caller) if {
+	caller != null
+	"Principal" in object.keys(st)
+} else := ["maybe", principal_unknown(p)] if caller != null
+
+principal_list(principal, caller) := yes if {
+	principal == "*"
+} else := any_match(items) if {
+	is_object(principal)
+	"AWS" in object.keys(principal)
+	items := [principal_item(x, caller) | some x in as_list(principal.AWS)]
+} else := no
+
+# An account principal (id, or its root ARN) matches every role of that account; an account
+# the inputs do not settle matches.
+principal_item(x, caller) := yes if {
+	x == "*"
+} else := yes if {
+	account := account_of_principal(x)
+	account_matches(account, caller.account)
+} else := yes if {
+	is_string(caller.arn)
+	glob.match(escape(x), [], caller.arn)
+} else := ["maybe", caller.arn] if {
+	is_string(x)
+	not account_of_principal(x)
+	data.fargate_preflight.lib.model.is_unknown(caller.arn)
+} else := ["maybe", x] if {
+	data.fargate_preflight.lib.model.is_unknown(x)
+} else := no
+
+account_of_principal(x) := x if {
+	is_string(x)
+	count(x) == 12
+	trim_left(x, "0123456789") == ""
+} else := fields[4] if {
+	is_string(x)
+	fields := split(x, ":")
+	count(fields) == 6
+	fields[2] == "iam"
+	fields[5] == "root"
+}
+
+account_matches(_, null) := true
+
+account_matches(account, known) if account == known
+
+principal_unknown(p) := {
+	"unknown": "a statement without Principal (or with NotPrincipal) cannot be matched to the caller",
+	"ref": sprintf("principals of %s", [p.name]),
+	"source": p.source,
+}
+
+# --- conditions -------------------------------------------------------------------------------
+
+condition_match(st, p, i) := ["maybe", {
+	"unknown": "a Condition depends on the request's context, which the inputs do not give",
+	"ref": sprintf("Condition of statement %d of %s", [i + 1, p.name]),
+	"source": p.source,
+}] if {
+	count(object.get(st, "Condition", {})) > 0
+} else := yes

@@ -1,0 +1,192 @@
+package fargate_preflight.lib.iam_test
+
+import rego.v1
+
+src := {"file": "iam.yaml", "line": 7, "pointer": ""}
+
+policy(statements) := [{"name": "P", "document": {"Version": "2012-10-17", "Statement": statements}, "source": src}]
+
+allow(action, resource) := {"Effect": "Allow", "Action": action, "Resource": resource}
+
+deny(action, resource) := {"Effect": "Deny", "Action": action, "Resource": resource}
+
+req(action, resource) := {"action": action, "resource": resource}
+
+# decision is the verdict alone, for the tables below.
+decision(statements, request) := data.fargate_preflight.lib.iam.decide(policy(statements), request, null).decision
+
+account_unknown(partial) := {"unknown": "the AWS account id is not known offline", "ref": "AWS::AccountId", "source": src, "partial": partial}
+
+log_group_ref := {"unknown": "Ref LogGroup is only known after deployment", "ref": "Ref LogGroup", "source": src}
+
+log_group_arn_ref := {"unknown": "known after deployment", "ref": "Fn::GetAtt LogGroup.Arn", "source": src}
+
+repo := "arn:aws:ecr:us-east-1:123456789012:repository/app"
+
+# [statements, request, expected decision]
+identity_cases := [
+	# actions: exact, case-insensitive, `*` and `?`, NotAction
+	[[allow("sns:ListTopics", "*")], req("sns:listtopics", null), "allow"],
+	[[allow("SNS:list*", "*")], req("sns:listtopics", null), "allow"],
+	[[allow("sns:ListTopic?", "*")], req("sns:listtopics", null), "allow"],
+	[[allow("sns:Publish", "*")], req("sns:listtopics", null), "implicit_deny"],
+	[[allow(["sqs:*", "sns:Publish"], "*")], req("sns:listtopics", null), "implicit_deny"],
+	[[{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}], req("sns:listtopics", null), "allow"],
+	[[{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}], req("iam:passrole", "*"), "implicit_deny"],
+	# explicit deny wins over any allow
+	[[allow("*", "*"), deny("sns:ListTopics", "*")], req("sns:listtopics", null), "explicit_deny"],
+	[[allow("*", "*"), {"Effect": "Deny", "NotAction": "s3:*", "Resource": "*"}], req("sns:listtopics", null), "explicit_deny"],
+	[[allow("*", "*"), {"Effect": "Deny", "NotAction": "s3:*", "Resource": "*"}], req("s3:getobject", "arn:aws:s3:::b/k"), "allow"],
+	# resources: ARN patterns, the request's own unsettled account, actions on "*"
+	[[allow("ecr:BatchGetImage", repo)], req("ecr:batchgetimage", repo), "allow"],
+	[[allow("ecr:BatchGetImage", repo)], req("ecr:batchgetimage", "arn:aws:ecr:us-east-1:123456789012:repository/other"), "implicit_deny"],
+	[[allow("ecr:BatchGetImage", "arn:aws:ecr:*:123456789012:repository/*")], req("ecr:batchgetimage", "arn:aws:ecr:us-east-1:*:repository/app"), "allow"],
+	[[allow("logs:PutLogEvents", "arn:aws:logs:us-east-1:111122223333:log-group:/ecs/app:*")], req("logs:putlogevents", "arn:aws:logs:us-east-1:*:log-group:/ecs/app:*"), "allow"],
+	[[allow("logs:PutLogEvents", "arn:aws:logs:us-east-1:111122223333:log-group:/ecs/app")], req("logs:putlogevents", "arn:aws:logs:us-east-1:*:log-group:/ecs/app:*"), "implicit_deny"],
+	[[allow("ecr:GetAuthorizationToken", "arn:aws:ecr:*:*:repository/*")], req("ecr:getauthorizationtoken", "*"), "implicit_deny"],
+	[[allow("ecr:GetAuthorizationToken", "*")], req("ecr:getauthorizationtoken", "*"), "allow"],
+	[[{"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::secret/*"}], req("s3:getobject", "arn:aws:s3:::public/x"), "allow"],
+	[[{"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::secret/*"}], req("s3:getobject", "arn:aws:s3:::secret/x"), "implicit_deny"],
+	# a declared action without resources: an Allow that may name one of the service's
+	# resources counts; a Deny only when it covers all of them
+	[[allow("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:jobs")], req("sqs:sendmessage", null), "allow"],
+	[[allow("sqs:SendMessage", "arn:aws:sns:us-east-1:123456789012:jobs")], req("sqs:sendmessage", null), "implicit_deny"],
+	[[allow("sns:*", "*"), deny("sns:*", "arn:aws:sns:*:*:*")], req("sns:listtopics", null), "explicit_deny"],
+	[[allow("sns:*", "*"), deny("sns:*", "arn:aws:sns:us-east-1:123456789012:private")], req("sns:listtopics", null), "allow"],
+	# a pattern unsettled only in its account id is a pattern; same resource by Ref/GetAtt
+	[[allow("ecr:BatchGetImage", account_unknown("arn:aws:ecr:us-east-1:*:repository/app"))], req("ecr:batchgetimage", repo), "allow"],
+	[[allow("logs:PutLogEvents", log_group_arn_ref)], req("logs:putlogevents", log_group_ref), "allow"],
+	# what the inputs do not settle: conditions, policy variables, unknown resources
+	[[{"Effect": "Allow", "Action": "sns:*", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalTag/team": "a"}}}], req("sns:listtopics", null), "undecided"],
+	[[allow("sns:*", "*"), {"Effect": "Deny", "Action": "sns:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}], req("sns:listtopics", null), "undecided"],
+	[[allow("s3:GetObject", "arn:aws:s3:::home/${aws:userid}/*")], req("s3:getobject", "arn:aws:s3:::home/x/y"), "undecided"],
+	[[allow("logs:PutLogEvents", "arn:aws:logs:*:*:log-group:/ecs/app:*")], req("logs:putlogevents", log_group_ref), "undecided"],
+	[[allow("logs:PutLogEvents", "*")], req("logs:putlogevents", log_group_ref), "allow"],
+]
+
+# wrong_identity_decisions are the cases whose verdict differs: [index, got, expected].
+wrong_identity_decisions := [[i, got, c[2]] |
+	some i, c in identity_cases
+	got := decision(c[0], c[1])
+	got != c[2]
+]
+
+test_identity_decisions if {
+	count(identity_cases) == 30
+	wrong_identity_decisions == []
+}
+
+test_a_policy_not_in_the_inputs_leaves_the_verdict_open if {
+	unknown := {"unknown": "managed policy X is not in the inputs", "ref": "managed policy X", "source": src}
+	d := data.fargate_preflight.lib.iam.decide(array.concat(policy([allow("sns:*", "*")]), [unknown]), req("sns:publish", null), null)
+	d.decision == "undecided"
+	d.unknowns == {unknown}
+}
+
+test_a_condition_names_its_statement if {
+	statements := [allow("sns:Publish", "*"), object.union(allow("sns:ListTopics", "*"), {"Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}})]
+	d := data.fargate_preflight.lib.iam.decide(policy(statements), req("sns:listtopics", null), null)
+	[u] := [x | some x in d.unknowns]
+	u.ref == "Condition of statement 2 of P"
+}
+
+role(inline, boundary) := {
+	"id": "TaskRole", "name": "TaskRole", "source": src, "arn": "arn:aws:iam::123456789012:role/TaskRole",
+	"inline_policies": [{"name": "app", "document": {"Statement": inline}, "source": src}],
+	"managed_policy_arns": [], "permissions_boundary": boundary, "trust_policy": {"Statement": []},
+}
+
+managed := {
+	"arn:aws:iam::aws:policy/Boundary": {"name": "Boundary", "document": {"Statement": [allow("sqs:*", "*")]}},
+	"arn:aws:iam::aws:policy/DenySns": {"name": "DenySns", "document": {"Statement": [allow("*", "*"), deny("sns:*", "*")]}},
+}
+
+identity(r, action) := d if {
+	d := data.fargate_preflight.lib.iam.identity_decision(r, req(action, null))
+		with data.fargate_preflight.aws.managed_policies as managed
+		with input.managed_policies as {}
+}
+
+test_permissions_boundary if {
+	identity(role([allow("sqs:*", "*")], null), "sqs:sendmessage").decision == "allow"
+	identity(role([allow("sqs:*", "*")], "arn:aws:iam::aws:policy/Boundary"), "sqs:sendmessage").decision == "allow"
+	d := identity(role([allow("*", "*")], "arn:aws:iam::aws:policy/Boundary"), "sns:publish")
+	[d.decision, d.part] == ["implicit_deny", "boundary"]
+	e := identity(role([allow("*", "*")], "arn:aws:iam::aws:policy/DenySns"), "sns:publish")
+	[e.decision, e.part] == ["explicit_deny", "boundary"]
+	f := identity(role([allow("sqs:*", "*")], "arn:aws:iam::aws:policy/Boundary"), "sns:publish")
+	[f.decision, f.part] == ["implicit_deny", "identity"]
+	g := identity(role([allow("*", "*")], "arn:aws:iam::aws:policy/NotInSnapshot"), "sns:publish")
+	g.decision == "undecided"
+	[u] := [x | some x in g.unknowns]
+	u.ref == "managed policy arn:aws:iam::aws:policy/NotInSnapshot"
+}
+
+test_messages_use_aws_words if {
+	text := data.fargate_preflight.lib.iam.not_authorized(
+		"task role TaskRole",
+		[
+			{"action": "sns:ListTopics", "decision": {"decision": "implicit_deny", "part": "identity"}},
+			{"action": "sns:Publish", "decision": {"decision": "explicit_deny", "part": "endpoint"}},
+		],
+		null,
+	)
+	text == concat("", [
+		"task role TaskRole is not authorized to perform: ",
+		"sns:ListTopics because no identity-based policy allows the sns:ListTopics action; ",
+		"sns:Publish with an explicit deny in a VPC endpoint policy",
+	])
+	on := data.fargate_preflight.lib.iam.not_authorized(
+		"execution role Exec",
+		[{"action": "s3:GetObject", "decision": {"decision": "implicit_deny", "part": "endpoint"}}],
+		"arn:aws:s3:::b/*",
+	)
+	on == "execution role Exec is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::b/* because no statement of the VPC endpoint policy allows the s3:GetObject action"
+}
+
+# --- endpoint policies: principals ------------------------------------------------------
+
+task_role_arn := "arn:aws:iam::123456789012:role/TaskRole"
+
+arn_unknown := {"unknown": "CloudFormation names role TaskRole at deploy time", "ref": "Fn::GetAtt TaskRole.Arn", "source": src}
+
+with_principal(principal) := [{"Effect": "Allow", "Principal": principal, "Action": "sns:*", "Resource": "*"}]
+
+endpoint_decision(principal, caller_arn) := data.fargate_preflight.lib.iam.decide(policy(with_principal(principal)), req("sns:listtopics", null), {"arn": caller_arn, "account": null}).decision
+
+test_endpoint_principals if {
+	endpoint_decision("*", arn_unknown) == "allow"
+	endpoint_decision({"AWS": "*"}, arn_unknown) == "allow"
+	endpoint_decision({"AWS": [task_role_arn]}, task_role_arn) == "allow"
+	endpoint_decision({"AWS": "arn:aws:iam::123456789012:role/Other"}, task_role_arn) == "implicit_deny"
+	endpoint_decision({"AWS": "arn:aws:iam::123456789012:role/Other"}, arn_unknown) == "undecided"
+	endpoint_decision({"AWS": "123456789012"}, arn_unknown) == "allow"
+	endpoint_decision({"AWS": "arn:aws:iam::123456789012:root"}, task_role_arn) == "allow"
+	endpoint_decision({"Service": "ecs-tasks.amazonaws.com"}, task_role_arn) == "implicit_deny"
+}
+
+any_action(statements) := data.fargate_preflight.lib.iam.decide(policy(statements), {"action": "sns:*", "resource": null, "any_action": true}, {"arn": arn_unknown, "account": null}).decision
+
+test_any_action_of_a_service if {
+	any_action([object.union(allow("sns:Publish", "*"), {"Principal": "*"})]) == "allow"
+	any_action([object.union(allow("s3:*", "*"), {"Principal": "*"})]) == "implicit_deny"
+	any_action([object.union(allow("*", "*"), {"Principal": "*"}), object.union(deny("sns:*", "*"), {"Principal": "*"})]) == "explicit_deny"
+	any_action([object.union(allow("*", "*"), {"Principal": "*"}), object.union(deny("sns:Publish", "*"), {"Principal": "*"})]) == "allow"
+}
+
+# --- trust policies -----------------------------------------------------------------------
+
+trusting(statements) := data.fargate_preflight.lib.iam.trust_decision({"name": "R", "source": src, "trust_policy": {"Statement": statements}}).decision
+
+assume(principal, fields) := object.union({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}, fields)
+
+test_trust_policies if {
+	trusting([assume({"Service": "ecs-tasks.amazonaws.com"}, {})]) == "allow"
+	trusting([assume({"Service": ["ec2.amazonaws.com", "ecs-tasks.amazonaws.com"]}, {"Action": ["sts:*"]})]) == "allow"
+	trusting([assume({"Service": "ec2.amazonaws.com"}, {})]) == "implicit_deny"
+	trusting([assume({"Service": "ecs-tasks.amazonaws.com"}, {"Action": "sts:TagSession"})]) == "implicit_deny"
+	trusting([assume({"Service": "ecs-tasks.amazonaws.com"}, {"Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}})]) == "allow"
+	trusting([assume({"Service": "ecs-tasks.amazonaws.com"}, {"Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:ecs:*"}}})]) == "allow"
+	trusting([assume({"Service": "ecs-tasks.amazonaws.com"}, {"Condition": {"StringEquals": {"aws:PrincipalTag/x": "y"}}})]) == "undecided"
+	trusting([assume({"Service": "ecs-tasks.amazonaws.com"}, {}), assume({"Service": "ecs-tasks.amazonaws.com"}, {"Effect": "Deny"})]) == "explicit_deny"
+}

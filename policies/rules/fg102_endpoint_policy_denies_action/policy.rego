@@ -1,0 +1,164 @@
+# METADATA
+# title: VPC endpoint policy does not allow a needed action
+# description: |
+#   The VPC endpoint on the task's path has a policy, and it does not allow an action the task
+#   needs for the role that calls: the execution role for the Fargate agent (image pull, logs,
+#   secrets; for the S3 layer download, s3:GetObject on the prod-REGION-starport-layer-bucket),
+#   the task role for ECS Exec and the application. Inferred application needs only fire when
+#   the policy allows no action of the service at all, or denies all of them. The default
+#   endpoint policy allows everything.
+# custom:
+#   id: FG102
+#   level: error
+#   remediation: >-
+#     Add a statement to the endpoint policy that allows the action for the calling role (or
+#     narrow the Deny that covers it).
+#   tags: [iam, vpc-endpoint]
+#   examples:
+#     failing: |
+#       S3Endpoint:
+#         Type: AWS::EC2::VPCEndpoint
+#         Properties:
+#           ServiceName: !Sub com.amazonaws.${AWS::Region}.s3
+#           RouteTableIds: [!Ref PrivateRouteTable]
+#           PolicyDocument:
+#             Statement:
+#               - {Effect: Allow, Principal: "*", Action: s3:GetObject, Resource: "arn:aws:s3:::my-app-bucket/*"}
+#     passing: |
+#       S3Endpoint:
+#         Type: AWS::EC2::VPCEndpoint
+#         Properties:
+#           ServiceName: !Sub com.amazonaws.${AWS::Region}.s3
+#           RouteTableIds: [!Ref PrivateRouteTable]
+#           PolicyDocument:
+#             Statement:
+#               - Effect: Allow
+#                 Principal: "*"
+#                 Action: s3:GetObject
+#                 Resource:
+#                   - arn:aws:s3:::my-app-bucket/*
+#                   - arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*
+package fargate_preflight.rules.fg102
+
+import rego.v1
+
+# METADATA
+# entrypoint: true
+deny contains data.fargate_preflight.lib.result.finding({
+	"resource": ep.name,
+	"service": svc.name,
+	"need": need,
+	"message": sprintf("service %s cannot call %s through VPC endpoint %s: %s (needed for %s)", [
+		svc.name, need, ep.name,
+		data.fargate_preflight.lib.iam.not_authorized(x.who, x.denied, x.call.resource),
+		x.call.what,
+	]),
+	"fix": sprintf("Allow %s for %s in the policy of VPC endpoint %s, or narrow the Deny that covers it.", [
+		actions, x.who, ep.name,
+	]),
+	"hop": {
+		"from": sprintf("service %s", [svc.name]), "via": sprintf("VPC endpoint %s", [ep.name]),
+		"to": need, "detail": "endpoint policy",
+	},
+	"source": ep.source,
+}) if {
+	some [sid, need, ep_id], xs in checks
+	some x in xs
+	count(x.denied) > 0
+	actions := concat(", ", [d.action | some d in x.denied])
+	svc := input.services[sid]
+	ep := input.vpc_endpoints[ep_id]
+}
+
+undecided contains {"unknown": u, "service": input.services[use[0]].name, "rules": ["FG102"]} if {
+	some use, xs in checks
+	some x in xs
+	some u in x.unknowns
+}
+
+# endpoint_uses[[service id, need, endpoint id]]: the endpoints with a policy on the paths
+# the services take (one entry however many subnets share the endpoint).
+endpoint_uses contains [path.service, path.need, path.endpoint] if {
+	some path in data.fargate_preflight.lib.paths.selected
+	path.kind in {"interface", "gateway"}
+	input.vpc_endpoints[path.endpoint].policy != null
+}
+
+# checks[[service id, need, endpoint id]] is the set of calls through the endpoint, each with
+# the actions its policy denies and what it waits for.
+checks[use] contains object.union(result, {"call": c, "who": who}) if {
+	some use in endpoint_uses
+	sid := use[0]
+	need := use[1]
+	ep_id := use[2]
+	td := data.fargate_preflight.lib.taskdef.task_definition(input.services[sid])
+	some [c, kind] in calls(sid, td)
+	c.endpoint == need
+	role := data.fargate_preflight.lib.iam.role_of(td, kind)
+	role != null
+	who := sprintf("%s %s", [kind_text[kind], role_name(role)])
+	result := endpoint_result(input.vpc_endpoints[ep_id], c, caller(td, kind, role))
+}
+
+kind_text := {"task_role": "task role", "execution_role": "execution role"}
+
+# calls are the service's calls with the kind of role that makes them.
+calls(sid, td) := (agent_calls(td) | task_role_calls(sid)) | inferred_calls(sid)
+
+agent_calls(td) := {[c, "execution_role"] | some c in data.fargate_preflight.lib.calls.agent_calls(td)}
+
+task_role_calls(sid) := {[x.call, "task_role"] |
+	some x in data.fargate_preflight.lib.calls.task_role_checks
+	x.service == sid
+	x.call.rule in {"FG101", "FG601"}
+}
+
+# inferred_calls: application needs inferred from the task role's policies, checked as "any
+# action of the service" unless the service declares actions for that endpoint.
+inferred_calls(sid) := {[c, "task_role"] |
+	some n in data.fargate_preflight.lib.needs.by_service[sid]
+	n.caller == "app"
+	n.reason != "declared need"
+	not declared_endpoint(sid, n.need)
+	prefix := prefix_of[n.need]
+	c := {
+		"rule": "FG102", "endpoint": n.need, "actions": [sprintf("%s:*", [prefix])], "resource": null,
+		"what": n.reason, "source": n.source, "any_action": true,
+	}
+}
+
+declared_endpoint(sid, endpoint) if {
+	some c in data.fargate_preflight.lib.calls.declared_calls(sid)
+	c.endpoint == endpoint
+}
+
+# prefix_of maps an endpoint service back to the IAM prefix whose actions it serves.
+prefix_of[endpoint] := min(prefixes) if {
+	some endpoint, _ in {e: true | some e in data.fargate_preflight.aws.endpoint_for_prefix}
+	prefixes := {p | some p, e in data.fargate_preflight.aws.endpoint_for_prefix; e == endpoint}
+}
+
+role_name(role) := role.name if {
+	not data.fargate_preflight.lib.model.is_unknown(role)
+} else := data.fargate_preflight.lib.needs.show(role)
+
+# caller is the principal the endpoint policy sees: the role's ARN (often not known offline).
+caller(td, kind, role) := {"arn": arn, "account": null} if {
+	arn := object.get(td, sprintf("%s_arn", [kind]), null)
+	arn != null
+} else := {"arn": object.get(role, "arn", role), "account": null}
+
+endpoint_result(ep, c, who) := {"denied": denied, "unknowns": unknowns} if {
+	policies := [policy_entry(ep)]
+	decisions := [[action, d] |
+		some action in c.actions
+		req := {"action": lower(action), "resource": c.resource, "any_action": object.get(c, "any_action", false)}
+		d := object.union(data.fargate_preflight.lib.iam.decide(policies, req, who), {"part": "endpoint"})
+	]
+	denied := [{"action": a, "decision": d} | some [a, d] in decisions; d.decision in {"explicit_deny", "implicit_deny"}]
+	unknowns := {u | some [_, d] in decisions; d.decision == "undecided"; some u in d.unknowns}
+}
+
+policy_entry(ep) := ep.policy if {
+	data.fargate_preflight.lib.model.is_unknown(ep.policy)
+} else := {"name": sprintf("the policy of VPC endpoint %s", [ep.name]), "document": ep.policy, "source": ep.source}

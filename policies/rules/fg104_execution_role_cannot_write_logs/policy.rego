@@ -1,0 +1,62 @@
+# METADATA
+# title: Execution role cannot write to the awslogs log group
+# description: |
+#   With the awslogs log driver the Fargate agent creates the log stream and sends the logs
+#   with the execution role: logs:CreateLogStream and logs:PutLogEvents on the log group (and
+#   logs:CreateLogGroup when awslogs-create-group is true). Without them the task fails to start.
+# custom:
+#   id: FG104
+#   level: error
+#   remediation: >-
+#     Allow logs:CreateLogStream and logs:PutLogEvents (and logs:CreateLogGroup with
+#     awslogs-create-group) on the log group for the execution role.
+#   tags: [iam, execution-role, logging]
+#   examples:
+#     failing: |
+#       ExecutionRole:
+#         Type: AWS::IAM::Role
+#         Properties:
+#           AssumeRolePolicyDocument:
+#             Statement:
+#               - {Effect: Allow, Principal: {Service: ecs-tasks.amazonaws.com}, Action: sts:AssumeRole}
+#           Policies:
+#             - PolicyName: pull
+#               PolicyDocument: {Statement: [{Effect: Allow, Action: ["ecr:*"], Resource: "*"}]}
+#     passing: |
+#       ExecutionRole:
+#         Type: AWS::IAM::Role
+#         Properties:
+#           AssumeRolePolicyDocument:
+#             Statement:
+#               - {Effect: Allow, Principal: {Service: ecs-tasks.amazonaws.com}, Action: sts:AssumeRole}
+#           Policies:
+#             - PolicyName: logs
+#               PolicyDocument:
+#                 Statement:
+#                   - Effect: Allow
+#                     Action: ["logs:CreateLogStream", "logs:PutLogEvents"]
+#                     Resource: "arn:aws:logs:*:*:log-group:/ecs/app:*"
+package fargate_preflight.rules.fg104
+
+import rego.v1
+
+# METADATA
+# entrypoint: true
+deny contains data.fargate_preflight.lib.calls.denial_finding(x, service, "execution role", fix) if {
+	some x in data.fargate_preflight.lib.calls.execution_checks
+	x.call.rule == "FG104"
+	count(x.result.denied) > 0
+	some service in data.fargate_preflight.lib.taskdef.services_running(x.td)
+	fix := sprintf("Allow %s on %s for execution role %s.", [
+		concat(", ", [d.action | some d in x.result.denied]),
+		resource_text(x.call.resource), x.role.name,
+	])
+}
+
+undecided contains u if {
+	some u in data.fargate_preflight.lib.calls.check_unknowns(data.fargate_preflight.lib.calls.execution_checks, "FG104")
+}
+
+resource_text(r) := r if {
+	is_string(r)
+} else := "the log group"

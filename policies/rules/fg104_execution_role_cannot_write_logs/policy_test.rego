@@ -1,0 +1,60 @@
+package fargate_preflight.rules.fg104_test
+
+import rego.v1
+
+deny_for(changes) := result if {
+	w := data.fargate_preflight.lib.calls_test.world(changes)
+	m := data.fargate_preflight.lib.calls_test.managed
+	result := data.fargate_preflight.rules.fg104.deny with input as w with data.fargate_preflight.aws.managed_policies as m
+}
+
+undecided_for(changes) := result if {
+	w := data.fargate_preflight.lib.calls_test.world(changes)
+	m := data.fargate_preflight.lib.calls_test.managed
+	result := data.fargate_preflight.rules.fg104.undecided with input as w with data.fargate_preflight.aws.managed_policies as m
+}
+
+# summary: what a user reads of each finding, and where.
+summary(findings) := {[f.resource, f.need, f.location.line, f.message] | some f in findings}
+
+refs(undecided) := {[u.unknown.ref, u.service, u.rules] | some u in undecided}
+
+exec_role(inline) := {"roles": {"ExecRole": data.fargate_preflight.lib.calls_test.role("ExecRole", 40, inline, [])}}
+
+secrets := data.fargate_preflight.lib.calls_test.inline("secrets", [data.fargate_preflight.lib.calls_test.statement("secretsmanager:GetSecretValue", "*")], 45)
+
+test_allowed_by_the_managed_policy if {
+	deny_for({}) == set()
+}
+
+test_group_of_another_name if {
+	other := data.fargate_preflight.lib.calls_test.inline("logs", [data.fargate_preflight.lib.calls_test.statement(["logs:CreateLogStream", "logs:PutLogEvents"], "arn:aws:logs:*:*:log-group:/ecs/other:*")], 41)
+	summary(deny_for(exec_role([secrets, other]))) == {["ExecRole", "logs", 40, concat("", [
+		"service Service: task definition Td: execution role ExecRole is not authorized to perform: ",
+		"logs:CreateLogStream on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:* because no identity-based ",
+		"policy allows the logs:CreateLogStream action; logs:PutLogEvents on resource: ",
+		"arn:aws:logs:us-east-1:*:log-group:/ecs/app:* because no identity-based policy allows the ",
+		"logs:PutLogEvents action (needed for awslogs log group /ecs/app (container app))",
+	])]}
+}
+
+test_nearest_correct_variant_names_the_group if {
+	own := data.fargate_preflight.lib.calls_test.inline("logs", [data.fargate_preflight.lib.calls_test.statement(["logs:CreateLogStream", "logs:PutLogEvents"], "arn:aws:logs:*:*:log-group:/ecs/app:*")], 41)
+	deny_for(exec_role([secrets, own])) == set()
+}
+
+test_create_group_needs_its_action if {
+	c := data.fargate_preflight.lib.calls_test.container({"log_options": {"awslogs-group": "/ecs/app", "awslogs-create-group": "true"}})
+	[f] := [x | some x in deny_for({"task_definitions": {"Td": {"containers": [c]}}})]
+	contains(f.message, "logs:CreateLogGroup on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:* because no identity-based policy allows")
+	not contains(f.message, "logs:PutLogEvents on")
+}
+
+test_unsettled_group_with_a_narrow_policy_is_undecided if {
+	group := {"unknown": "Ref LogGroup is only known after deployment", "ref": "Ref LogGroup", "source": data.fargate_preflight.lib.calls_test.src(31)}
+	c := data.fargate_preflight.lib.calls_test.container({"log_options": {"awslogs-group": group, "awslogs-region": "us-east-1"}})
+	narrow := data.fargate_preflight.lib.calls_test.inline("logs", [data.fargate_preflight.lib.calls_test.statement(["logs:CreateLogStream", "logs:PutLogEvents"], "arn:aws:logs:*:*:log-group:/ecs/app:*")], 41)
+	w := object.union(exec_role([secrets, narrow]), {"task_definitions": {"Td": {"containers": [c]}}})
+	deny_for(w) == set()
+	refs(undecided_for(w)) == {["Ref LogGroup", "Service", ["FG104"]]}
+}

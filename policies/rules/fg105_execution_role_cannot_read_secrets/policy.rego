@@ -1,0 +1,50 @@
+# METADATA
+# title: Execution role cannot read the task's secrets
+# description: |
+#   The Fargate agent reads `secrets` and `repositoryCredentials` with the execution role:
+#   secretsmanager:GetSecretValue on a Secrets Manager secret, ssm:GetParameters on an SSM
+#   parameter. Without it the task fails with ResourceInitializationError.
+# custom:
+#   id: FG105
+#   level: error
+#   remediation: >-
+#     Allow secretsmanager:GetSecretValue (or ssm:GetParameters) on the secret for the execution
+#     role (and kms:Decrypt when the secret uses a customer managed key).
+#   tags: [iam, execution-role, secrets]
+#   examples:
+#     failing: |
+#       ContainerDefinitions:
+#         - Name: app
+#           Secrets:
+#             - {Name: DB_PASSWORD, ValueFrom: arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf}
+#       # the execution role has only AmazonECSTaskExecutionRolePolicy
+#     passing: |
+#       ExecutionRole:
+#         Type: AWS::IAM::Role
+#         Properties:
+#           Policies:
+#             - PolicyName: secrets
+#               PolicyDocument:
+#                 Statement:
+#                   - Effect: Allow
+#                     Action: secretsmanager:GetSecretValue
+#                     Resource: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-*"
+package fargate_preflight.rules.fg105
+
+import rego.v1
+
+# METADATA
+# entrypoint: true
+deny contains data.fargate_preflight.lib.calls.denial_finding(x, service, "execution role", fix) if {
+	some x in data.fargate_preflight.lib.calls.execution_checks
+	x.call.rule == "FG105"
+	count(x.result.denied) > 0
+	some service in data.fargate_preflight.lib.taskdef.services_running(x.td)
+	fix := sprintf("Allow %s on %s for execution role %s.", [
+		concat(", ", x.call.actions), data.fargate_preflight.lib.needs.show(x.call.resource), x.role.name,
+	])
+}
+
+undecided contains u if {
+	some u in data.fargate_preflight.lib.calls.check_unknowns(data.fargate_preflight.lib.calls.execution_checks, "FG105")
+}

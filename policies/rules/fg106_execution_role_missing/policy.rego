@@ -1,0 +1,60 @@
+# METADATA
+# title: Task definition needs an execution role but names none
+# description: |
+#   Pulling a private ECR image, sending logs with awslogs and reading `secrets` or
+#   `repositoryCredentials` are done by the Fargate agent with the task's execution role. A task
+#   definition that does any of these without an execution role fails to start (ECS rejects it
+#   at registration for awslogs and secrets).
+# custom:
+#   id: FG106
+#   level: error
+#   remediation: >-
+#     Set ExecutionRoleArn to a role that ecs-tasks.amazonaws.com may assume, with
+#     AmazonECSTaskExecutionRolePolicy attached (plus access to the secrets).
+#   tags: [iam, execution-role]
+#   examples:
+#     failing: |
+#       TaskDefinition:
+#         Type: AWS::ECS::TaskDefinition
+#         Properties:
+#           RequiresCompatibilities: [FARGATE]
+#           ContainerDefinitions:
+#             - Name: app
+#               Image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1
+#     passing: |
+#       TaskDefinition:
+#         Type: AWS::ECS::TaskDefinition
+#         Properties:
+#           RequiresCompatibilities: [FARGATE]
+#           ExecutionRoleArn: !GetAtt ExecutionRole.Arn
+#           ContainerDefinitions:
+#             - Name: app
+#               Image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1
+package fargate_preflight.rules.fg106
+
+import rego.v1
+
+# METADATA
+# entrypoint: true
+deny contains data.fargate_preflight.lib.result.finding({
+	"resource": td.name,
+	"service": service,
+	"need": null,
+	"message": sprintf("%s names no execution role, but the Fargate agent needs one for %s", [
+		data.fargate_preflight.lib.taskdef.subject(service, td),
+		needed_for,
+	]),
+	"fix": concat(" ", [
+		"Set the task definition's execution role (ExecutionRoleArn) to a role with",
+		"AmazonECSTaskExecutionRolePolicy and access to its secrets.",
+	]),
+	"hop": null,
+	"source": td.source,
+}) if {
+	some td_id, calls in data.fargate_preflight.lib.calls.agent
+	count(calls) > 0
+	td := input.task_definitions[td_id]
+	data.fargate_preflight.lib.iam.role_of(td, "execution_role") == null
+	needed_for := concat(", ", sort({c.what | some c in calls}))
+	some service in data.fargate_preflight.lib.taskdef.services_running(td_id)
+}

@@ -1,0 +1,79 @@
+# METADATA
+# title: Task or execution role cannot be assumed by ECS tasks
+# description: |
+#   A task role or execution role must trust the service principal ecs-tasks.amazonaws.com
+#   with sts:AssumeRole. Conditions on aws:SourceAccount, aws:SourceArn and aws:SourceOrgID
+#   (AWS's recommended hardening) count as met; any other condition key cannot be decided
+#   offline (FG801).
+# custom:
+#   id: FG107
+#   level: error
+#   remediation: >-
+#     Add a trust policy statement that allows the service principal ecs-tasks.amazonaws.com
+#     to perform sts:AssumeRole.
+#   tags: [iam, trust-policy]
+#   examples:
+#     failing: |
+#       TaskRole:
+#         Type: AWS::IAM::Role
+#         Properties:
+#           AssumeRolePolicyDocument:
+#             Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}]
+#     passing: |
+#       TaskRole:
+#         Type: AWS::IAM::Role
+#         Properties:
+#           AssumeRolePolicyDocument:
+#             Statement: [{Effect: Allow, Principal: {Service: ecs-tasks.amazonaws.com}, Action: sts:AssumeRole}]
+package fargate_preflight.rules.fg107
+
+import rego.v1
+
+# METADATA
+# entrypoint: true
+deny contains data.fargate_preflight.lib.result.finding({
+	"resource": role.name,
+	"service": service,
+	"need": null,
+	"message": sprintf("%s: %s %s cannot be assumed by ecs-tasks.amazonaws.com: %s", [
+		data.fargate_preflight.lib.taskdef.subject(service, td), kind, role.name, reason,
+	]),
+	"fix": sprintf(
+		"Allow the service principal ecs-tasks.amazonaws.com to perform sts:AssumeRole in the trust policy of role %s.",
+		[role.name],
+	),
+	"hop": null,
+	"source": role.source,
+}) if {
+	some [td_id, kind, role] in roles_used
+	d := data.fargate_preflight.lib.iam.trust_decision(role)
+	d.decision in {"explicit_deny", "implicit_deny"}
+	reason := why[d.decision]
+	td := input.task_definitions[td_id]
+	some service in data.fargate_preflight.lib.taskdef.services_running(td_id)
+}
+
+undecided contains {"unknown": u, "service": service, "rules": ["FG107"]} if {
+	some [td_id, _, role] in roles_used
+	d := data.fargate_preflight.lib.iam.trust_decision(role)
+	some u in d.unknowns
+	some service in data.fargate_preflight.lib.taskdef.services_running(td_id)
+}
+
+kind_text := {"task_role": "task role", "execution_role": "execution role"}
+
+why := {
+	"explicit_deny": "a statement of its trust policy denies it",
+	"implicit_deny": "no statement of its trust policy allows it",
+}
+
+# roles_used holds [task definition id, kind of role, role object] for the roles (in the inputs) of
+# each Fargate-compatible task definition.
+roles_used contains [td_id, kind, role] if {
+	some td_id, td in input.task_definitions
+	data.fargate_preflight.lib.taskdef.fargate_compatible(td)
+	some field, kind in kind_text
+	role := data.fargate_preflight.lib.iam.role_of(td, field)
+	role != null
+	not data.fargate_preflight.lib.model.is_unknown(role)
+}

@@ -1,0 +1,78 @@
+# METADATA
+# title: Task role cannot use the cluster's ECS Exec configuration
+# description: |
+#   When the cluster's executeCommandConfiguration names a KMS key, or logs sessions with
+#   Logging OVERRIDE to CloudWatch Logs or S3, the SSM agent in the task uses the task role for
+#   it: kms:Decrypt on the key; logs:CreateLogStream, PutLogEvents, DescribeLogGroups and
+#   DescribeLogStreams on the log group; s3:PutObject and s3:GetEncryptionConfiguration on
+#   the bucket. Without them the session fails to start.
+# custom:
+#   id: FG605
+#   level: error
+#   remediation: >-
+#     Allow the task role what the cluster's exec configuration uses: kms:Decrypt on the key,
+#     the four CloudWatch Logs actions on the log group, s3:PutObject and
+#     s3:GetEncryptionConfiguration on the bucket.
+#   tags: [ecs-exec, iam, task-role]
+#   examples:
+#     failing: |
+#       Cluster:
+#         Type: AWS::ECS::Cluster
+#         Properties:
+#           Configuration:
+#             ExecuteCommandConfiguration: {KmsKeyId: !Ref ExecKey, Logging: DEFAULT}
+#       # the task role does not allow kms:Decrypt
+#     passing: |
+#       TaskRole:
+#         Type: AWS::IAM::Role
+#         Properties:
+#           Policies:
+#             - PolicyName: exec-kms
+#               PolicyDocument: {Statement: [{Effect: Allow, Action: kms:Decrypt, Resource: !GetAtt ExecKey.Arn}]}
+package fargate_preflight.rules.fg605
+
+import rego.v1
+
+# METADATA
+# entrypoint: true
+deny contains data.fargate_preflight.lib.calls.denial_finding(x, input.services[x.service].name, "task role", fix) if {
+	some x in data.fargate_preflight.lib.calls.task_role_checks
+	x.call.rule == "FG605"
+	count(x.result.denied) > 0
+	fix := sprintf("Allow %s on %s for task role %s.", [
+		concat(", ", [d.action | some d in x.result.denied]),
+		data.fargate_preflight.lib.needs.show(x.call.resource), x.role.name,
+	])
+}
+
+deny contains data.fargate_preflight.lib.result.finding({
+	"resource": td.name,
+	"service": svc.name,
+	"need": null,
+	"message": sprintf("%s names no task role, but ECS Exec needs one for %s", [
+		data.fargate_preflight.lib.taskdef.subject(svc.name, td),
+		needed_for,
+	]),
+	"fix": concat(" ", [
+		"Set the task definition's task role (TaskRoleArn) to a role that allows what the cluster's",
+		"exec configuration uses.",
+	]),
+	"hop": null,
+	"source": td.source,
+}) if {
+	some sid, checks in without_role
+	svc := input.services[sid]
+	needed_for := concat(", ", sort({x.call.what | some x in checks}))
+	td := input.task_definitions[min({x.td | some x in checks})]
+}
+
+without_role[sid] contains x if {
+	some x in data.fargate_preflight.lib.calls.task_role_checks
+	x.call.rule == "FG605"
+	x.role == null
+	sid := x.service
+}
+
+undecided contains u if {
+	some u in data.fargate_preflight.lib.calls.check_unknowns(data.fargate_preflight.lib.calls.task_role_checks, "FG605")
+}

@@ -1,0 +1,64 @@
+package fargate_preflight.rules.fg605_test
+
+import rego.v1
+
+deny_for(changes) := result if {
+	w := data.fargate_preflight.lib.calls_test.world(changes)
+	m := data.fargate_preflight.lib.calls_test.managed
+	result := data.fargate_preflight.rules.fg605.deny with input as w with data.fargate_preflight.aws.managed_policies as m
+}
+
+undecided_for(changes) := result if {
+	w := data.fargate_preflight.lib.calls_test.world(changes)
+	m := data.fargate_preflight.lib.calls_test.managed
+	result := data.fargate_preflight.rules.fg605.undecided with input as w with data.fargate_preflight.aws.managed_policies as m
+}
+
+# summary: what a user reads of each finding, and where.
+summary(findings) := {[f.resource, f.need, f.location.line, f.message] | some f in findings}
+
+refs(undecided) := {[u.unknown.ref, u.service, u.rules] | some u in undecided}
+
+config(c) := object.union(data.fargate_preflight.lib.calls_test.exec_on, {"clusters": {"Cluster": {"execute_command_configuration": c}}})
+
+kms := {"kmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/1234", "logging": "DEFAULT"}
+
+test_kms_key_not_allowed if {
+	summary(deny_for(config(kms))) == {["TaskRole", "kms", 50, concat("", [
+		"service Service: task definition Td: task role TaskRole is not authorized to perform: kms:Decrypt on ",
+		"resource: arn:aws:kms:us-east-1:123456789012:key/1234 because no identity-based policy allows the ",
+		"kms:Decrypt action (needed for the cluster's ECS Exec KMS key arn:aws:kms:us-east-1:123456789012:key/1234)",
+	])]}
+}
+
+test_kms_key_allowed if {
+	role := data.fargate_preflight.lib.calls_test.role(
+		"TaskRole", 50, [data.fargate_preflight.lib.calls_test.inline(
+			"app", [
+				data.fargate_preflight.lib.calls_test.statement(data.fargate_preflight.lib.calls_test.exec_channels, "*"),
+				data.fargate_preflight.lib.calls_test.statement("kms:Decrypt", "arn:aws:kms:us-east-1:123456789012:key/*"),
+			],
+			55,
+		)],
+		[],
+	)
+	deny_for(object.union(config(kms), {"roles": {"TaskRole": role}})) == set()
+}
+
+test_s3_and_logs_override if {
+	c := {"logging": "OVERRIDE", "logConfiguration": {"cloudWatchLogGroupName": "/exec", "s3BucketName": "audit", "s3KeyPrefix": "exec/"}}
+	{[f.need, f.resource] | some f in deny_for(config(c))} == {["logs", "TaskRole"], ["s3", "TaskRole"]}
+	messages := concat(" ", [f.message | some f in deny_for(config(c))])
+	contains(messages, "logs:DescribeLogGroups on resource: *")
+	contains(messages, "s3:PutObject on resource: arn:aws:s3:::audit/exec/*")
+	contains(messages, "s3:GetEncryptionConfiguration on resource: arn:aws:s3:::audit because")
+}
+
+test_default_logging_needs_nothing if {
+	deny_for(config({"logging": "DEFAULT"})) == set()
+}
+
+test_no_task_role if {
+	w := object.union(config(kms), {"task_definitions": {"Td": {"task_role": null}}})
+	summary(deny_for(w)) == {["Td", null, 20, "service Service: task definition Td names no task role, but ECS Exec needs one for the cluster's ECS Exec KMS key arn:aws:kms:us-east-1:123456789012:key/1234"]}
+}
