@@ -104,9 +104,9 @@ boundary_unknowns(role, req) := decide(boundary_policies(role), req, null).unkno
 } else := set()
 
 # denied_text is AWS's wording for a denial, as a task sees it in its error.
-denied_text(d, action) := sprintf("with an explicit deny in %s", [deny_text[d.part]]) if {
+denied_text(d, subject) := sprintf("with an explicit deny in %s", [deny_text[d.part]]) if {
 	d.decision == "explicit_deny"
-} else := sprintf("because %s allows the %s action", [no_allow_text[d.part], action])
+} else := sprintf("because %s allows %s", [no_allow_text[d.part], subject])
 
 deny_text := {
 	"identity": "an identity-based policy",

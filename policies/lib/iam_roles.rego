@@ -99,12 +99,25 @@ check(role, c) := {"denied": denied, "unknowns": unknowns} if {
 }
 
 # not_authorized is the message part for denied actions, in AWS's words.
+# Actions denied the same way are named together (explicit denies first).
 not_authorized(role_text, denied, resource) := sprintf("%s is not authorized to perform: %s", [
 	role_text,
-	concat("; ", [denial_text(x, resource) | some x in denied]),
+	concat("; ", [group_text(actions, key, resource) | some key, actions in denied_groups(denied)]),
 ])
 
-denial_text(x, resource) := sprintf("%s%s %s", [x.action, on_resource(resource), denied_text(x.decision, x.action)])
+denied_groups(denied) := {key: actions |
+	some key in {[x.decision.decision, x.decision.part] | some x in denied}
+	actions := [x.action | some x in denied; [x.decision.decision, x.decision.part] == key]
+}
+
+group_text(actions, key, resource) := sprintf("%s%s %s", [
+	concat(", ", actions), on_resource(resource),
+	denied_text({"decision": key[0], "part": key[1]}, allowed_subject(actions)),
+])
+
+allowed_subject(actions) := sprintf("the %s action", [actions[0]]) if {
+	count(actions) == 1
+} else := "these actions"
 
 on_resource(resource) := "" if {
 	resource == null

@@ -133,8 +133,8 @@ test_messages_use_aws_words if {
 	)
 	text == concat("", [
 		"task role TaskRole is not authorized to perform: ",
-		"sns:ListTopics because no identity-based policy allows the sns:ListTopics action; ",
-		"sns:Publish with an explicit deny in a VPC endpoint policy",
+		"sns:Publish with an explicit deny in a VPC endpoint policy; ",
+		"sns:ListTopics because no identity-based policy allows the sns:ListTopics action",
 	])
 	on := data.fargate_preflight.lib.iam.not_authorized(
 		"execution role Exec",

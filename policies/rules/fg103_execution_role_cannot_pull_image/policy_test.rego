@@ -36,10 +36,9 @@ test_no_policy_allows_the_pull if {
 		])],
 		["ExecRole", "ecr.dkr", 40, concat("", [
 			"service Service: task definition Td: execution role ExecRole is not authorized to perform: ",
-			"ecr:BatchGetImage on resource: arn:aws:ecr:us-east-1:123456789012:repository/app because no ",
-			"identity-based policy allows the ecr:BatchGetImage action; ecr:GetDownloadUrlForLayer on resource: ",
-			"arn:aws:ecr:us-east-1:123456789012:repository/app because no identity-based policy allows the ",
-			"ecr:GetDownloadUrlForLayer action (needed for ", pull_what, ")",
+			"ecr:BatchGetImage, ecr:GetDownloadUrlForLayer on resource: ",
+			"arn:aws:ecr:us-east-1:123456789012:repository/app because no identity-based policy allows ",
+			"these actions (needed for ", pull_what, ")",
 		])],
 	}
 }

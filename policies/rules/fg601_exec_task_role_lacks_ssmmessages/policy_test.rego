@@ -34,8 +34,8 @@ test_task_role_lacks_the_channels if {
 	[f.resource, f.need, f.location.line] == ["TaskRole", "ssmmessages", 50]
 	startswith(f.message, concat("", [
 		"service Service: task definition Td: task role TaskRole is not authorized to perform: ",
-		"ssmmessages:CreateControlChannel on resource: * because no identity-based policy allows the ",
-		"ssmmessages:CreateControlChannel action; ssmmessages:CreateDataChannel",
+		"ssmmessages:CreateControlChannel, ssmmessages:CreateDataChannel, ssmmessages:OpenControlChannel, ",
+		"ssmmessages:OpenDataChannel on resource: * because no identity-based policy allows these actions",
 	]))
 	endswith(f.message, "(needed for ECS Exec (enableExecuteCommand))")
 }
