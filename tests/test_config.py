@@ -378,3 +378,165 @@ def test_a_bad_baseline_is_exit_2(work: Path, text: str, message: str) -> None:
     result = cli(work, "scan", "stacks", "--baseline", "baseline.json")
     assert result.returncode == 2
     assert result.stderr.startswith(f"fargate-preflight: {message}"), result.stderr
+
+
+# --- declared needs ---------------------------------------------------------------------------
+
+
+def declared(work: Path, *args: str) -> tuple[int, list[dict[str, Any]], str]:
+    result = cli(work, "export", "stacks", *args)
+    return result.returncode, json.loads(result.stdout)["declared_needs"], result.stderr
+
+
+@pytest.mark.parametrize("selector", ["Service", "orders"])  # logical ID, task-definition family
+def test_config_needs_become_model_declared_needs(work: Path, selector: str) -> None:
+    write(
+        work / ".fargate-preflight.yaml",
+        f"""\
+        needs:
+          {selector}:
+            - service: sns
+              actions: [sns:ListTopics]
+              resources: ["arn:aws:sns:us-east-1:123456789012:orders"]
+            - target: EndpointSecurityGroup
+              port: 5432
+            - target: 10.0.1.7/32
+              port: 6379
+        """,
+    )
+    code, needs, stderr = declared(work)
+    assert code == 0, stderr
+    base = {"service": "Service", "actions": [], "resources": None, "endpoint": None}
+    target = {"target_security_group": None, "target_cidr": None}
+    assert needs == [
+        {
+            **base,
+            **target,
+            "endpoint": "sns",
+            "actions": ["sns:ListTopics"],
+            "resources": ["arn:aws:sns:us-east-1:123456789012:orders"],
+            "port": None,
+            "source": {
+                "file": ".fargate-preflight.yaml",
+                "line": 3,
+                "pointer": f"/needs/{selector}/0",
+            },
+        },
+        {
+            **base,
+            **target,
+            "target_security_group": "EndpointSecurityGroup",
+            "port": 5432,
+            "source": {
+                "file": ".fargate-preflight.yaml",
+                "line": 6,
+                "pointer": f"/needs/{selector}/1",
+            },
+        },
+        {
+            **base,
+            **target,
+            "target_cidr": "10.0.1.7/32",
+            "port": 6379,
+            "source": {
+                "file": ".fargate-preflight.yaml",
+                "line": 8,
+                "pointer": f"/needs/{selector}/2",
+            },
+        },
+    ]
+
+
+def test_metadata_needs_of_a_task_definition_apply_to_its_services(work: Path) -> None:
+    service = work / "stacks" / "service.yaml"
+    text = service.read_text("utf-8").replace(
+        "  TaskDefinition:\n    Type: AWS::ECS::TaskDefinition\n",
+        "  TaskDefinition:\n    Type: AWS::ECS::TaskDefinition\n"
+        "    Metadata:\n      fargate-preflight:\n        needs:\n"
+        "          - {service: sqs}\n          - {target: !Ref ServiceSecurityGroup, port: 8080}\n",
+    )
+    service.write_text(text, "utf-8")
+    code, needs, stderr = declared(work)
+    assert code == 0, stderr
+    assert [
+        (n["service"], n["endpoint"], n["target_security_group"], n["source"]) for n in needs
+    ] == [
+        (
+            "Service",
+            "sqs",
+            None,
+            {
+                "file": "stacks/service.yaml",
+                "line": 37,
+                "pointer": "/Resources/TaskDefinition/Metadata/fargate-preflight/needs/0",
+            },
+        ),
+        (
+            "Service",
+            None,
+            "ServiceSecurityGroup",
+            {
+                "file": "stacks/service.yaml",
+                "line": 38,
+                "pointer": "/Resources/TaskDefinition/Metadata/fargate-preflight/needs/1",
+            },
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("needs", "errors"),
+    [
+        (
+            "  Nope:\n    - service: sns\n",
+            [
+                ".fargate-preflight.yaml:2: needs: no service in the inputs is named 'Nope' "
+                "(give its logical ID, Terraform address, ARN or task-definition family)"
+            ],
+        ),
+        (
+            "  Service:\n    - service: snss\n    - target: DatabaseSG\n      port: 5432\n"
+            "    - target: 10.0.0.0/33\n      port: 1\n",
+            [
+                ".fargate-preflight.yaml:3: unknown endpoint service 'snss' (known: dynamodb, "
+                "ecr.api, ecr.dkr, elasticfilesystem, events, execute-api, firehose, kinesis, kms, "
+                "lambda, logs, monitoring, s3, secretsmanager, sns, sqs, ssm, ssmmessages, states, "
+                "sts, xray)",
+                ".fargate-preflight.yaml:4: target 'DatabaseSG' is no security group of the inputs "
+                "(give its logical ID, Terraform address or sg- id, or an IPv4 CIDR)",
+                ".fargate-preflight.yaml:6: target '10.0.0.0/33' is not an IPv4 CIDR block "
+                "('33' is not a valid netmask)",
+            ],
+        ),
+    ],
+)
+def test_needs_that_name_nothing_are_exit_2_and_the_rest_is_scanned(
+    work: Path, needs: str, errors: list[str]
+) -> None:
+    write(work / ".fargate-preflight.yaml", "needs:\n" + needs)
+    result = cli(work, "scan", "stacks")
+    assert result.returncode == 2
+    assert "FG202" in result.stdout  # the templates were still scanned
+    assert [
+        line.removeprefix("error: ")
+        for line in result.stdout.splitlines()
+        if line.startswith("error: ")
+    ] == errors
+
+
+def test_needs_on_a_resource_that_is_no_service_or_task_definition_are_exit_2(work: Path) -> None:
+    add_metadata(
+        work,
+        "Vpc",
+        """\
+        Metadata:
+          fargate-preflight:
+            needs: [{service: sns}]
+        """,
+    )
+    result = cli(work, "scan", "stacks")
+    assert result.returncode == 2
+    assert (
+        "error: stacks/network.yaml:10: fargate-preflight needs are read on AWS::ECS::Service and "
+        "AWS::ECS::TaskDefinition only, not on AWS::EC2::VPC\n"
+    ) in result.stdout

@@ -67,8 +67,9 @@ def _selectors(model: dict[str, Any]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for sid, svc in model["services"].items():
         names = {sid, svc["name"]}
-        td = model["task_definitions"].get(svc["task_definition"])
-        if isinstance(svc["task_definition"], str) and td and isinstance(td.get("family"), str):
+        ref = svc["task_definition"]  # an id, or an unknown
+        td = model["task_definitions"].get(ref) if isinstance(ref, str) else None
+        if td and isinstance(td.get("family"), str):
             names.add(td["family"])
         for name in names:
             out.setdefault(name, set()).add(sid)
