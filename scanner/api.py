@@ -7,18 +7,29 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from scanner import __version__
+from scanner.config import Config
 from scanner.engine.base import Engine, RawResult, shipped_policy_dir
 from scanner.errors import EngineError, SourceError, UsageError
 from scanner.findings import LEVELS, Finding, Hop, InputError, Location, PathStep, Report, Rule
-from scanner.model.builder import build_model, infer_region, region_value, validate_model
-from scanner.sources.base import BuildContext, Fragment, LoadedFile, Source
+from scanner.model.builder import (
+    COLLECTIONS,
+    build_model,
+    infer_region,
+    region_value,
+    validate_model,
+)
+from scanner.model.declared import known_endpoints
+from scanner.model.declared import resolve as resolve_needs
+from scanner.sources.base import Annotation, BuildContext, Fragment, LoadedFile, Source
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,11 @@ class ScanOptions:
     category: str = "fargate-preflight"
     cwd: Path | None = None
     tf_dir: Path | None = None
+    # .fargate-preflight.yaml (scanner.config): declared needs and ignores. Its parameters,
+    # policies and fail-on are merged into the fields above by the caller (the CLI).
+    config: Config = field(default_factory=Config)
+    baseline: Path | None = None  # --baseline: a previous JSON or SARIF report
+    today: date | None = None  # when ignores expire (default: today)
 
 
 @dataclass(frozen=True)
@@ -43,6 +59,7 @@ class Loaded:
     errors: tuple[InputError, ...]
     notices: tuple[str, ...]
     root: Path
+    annotations: tuple[Annotation, ...] = ()
 
 
 def sources() -> list[Source]:
@@ -88,6 +105,15 @@ def load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
             errors.extend(fragment.errors)
             notices.extend(fragment.notices)
     model = build_model(fragments, region_value(region, found.files))
+    annotations = tuple(a for fragment in fragments for a in fragment.annotations)
+    needs, need_errors = resolve_needs(
+        model,
+        options.config.needs,
+        annotations,
+        known_endpoints(engine_data()["fargate_preflight"]["aws"]),
+    )
+    model["declared_needs"].extend(needs)
+    errors.extend(need_errors)
     validate_model(model)
     input_errors = tuple(
         sorted(
@@ -95,11 +121,23 @@ def load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
             key=lambda e: (e.file, e.line or 0, e.message),
         )
     )
-    return Loaded(model=model, errors=input_errors, notices=tuple(notices), root=root)
+    return Loaded(
+        model=model,
+        errors=input_errors,
+        notices=tuple(notices),
+        root=root,
+        annotations=annotations,
+    )
 
 
 def scan(paths: Sequence[Path], options: ScanOptions | None = None) -> Report:
     options = options or ScanOptions()
+    from scanner.suppress import apply, load_baseline
+
+    cwd = options.cwd or Path.cwd()
+    baseline = (
+        load_baseline(cwd / options.baseline, str(options.baseline)) if options.baseline else None
+    )
     loaded = load(paths, options)
     rules = catalogue(options.policy_dirs)
     engine = make_engine(
@@ -109,9 +147,18 @@ def scan(paths: Sequence[Path], options: ScanOptions | None = None) -> Report:
         opa_policies_preloaded=options.opa_policies_preloaded,
     )
     raw = engine.evaluate(loaded.model, engine_data())
-    findings = tuple(sorted(to_findings(raw, rules), key=Finding.sort_key))
+    ignores = [*options.config.ignores, *(i for a in loaded.annotations for i in a.ignores)]
+    suppressed, warnings = apply(
+        to_findings(raw, rules),
+        ignores,
+        baseline,
+        unique_names(loaded.model),
+        options.today or date.today(),
+    )
+    findings = tuple(sorted(suppressed, key=Finding.sort_key))
     return Report(
         findings=findings,
+        warnings=tuple(warnings),
         rules=rules,
         errors=loaded.errors,
         paths=to_paths(raw, loaded.model),
@@ -121,6 +168,12 @@ def scan(paths: Sequence[Path], options: ScanOptions | None = None) -> Report:
         services=tuple(sorted(s["name"] for s in loaded.model["services"].values())),
         root=str(loaded.root),
     )
+
+
+def unique_names(model: dict[str, Any]) -> frozenset[str]:
+    """Names that only one object of the model has (an inline ignore may follow them)."""
+    counts = Counter(obj["name"] for name in COLLECTIONS for obj in model[name].values())
+    return frozenset(name for name, n in counts.items() if n == 1)
 
 
 def catalogue(policy_dirs: Sequence[Path] = ()) -> tuple[Rule, ...]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -13,6 +15,7 @@ import click
 
 from scanner import __version__
 from scanner.errors import PreflightError, UsageError
+from scanner.options import parse_parameters, parse_stack_names
 
 FORMATS = ("text", "json", "sarif", "github")
 FAIL_ON = {"error": 0, "warning": 1, "note": 2}
@@ -26,37 +29,14 @@ def _fail(exc: PreflightError) -> NoReturn:
 def _guard(fn: Callable[..., None]) -> Callable[..., None]:
     """Our own errors become one line and exit 2/3; nothing else is caught."""
 
+    @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         try:
             fn(*args, **kwargs)
         except PreflightError as exc:
             _fail(exc)
 
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
     return wrapper
-
-
-def _parameters(values: Sequence[str]) -> dict[tuple[str | None, str], str]:
-    """--parameter [FILE:]K=V, FILE relative to the scanned root."""
-    out: dict[tuple[str | None, str], str] = {}
-    for value in values:
-        key, sep, val = value.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--parameter {value!r}: expected [FILE:]KEY=VALUE")
-        file, colon, name = key.rpartition(":")
-        out[(file.replace(os.sep, "/") if colon else None, name)] = val
-    return out
-
-
-def _stack_names(values: Sequence[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for value in values:
-        file, sep, name = value.partition("=")
-        if not sep or not file or not name:
-            raise UsageError(f"--stack-name {value!r}: expected FILE=NAME")
-        out[file.replace(os.sep, "/")] = name
-    return out
 
 
 def _outputs(formats: Sequence[str], output: str | None) -> list[tuple[str, str | None]]:
@@ -89,133 +69,230 @@ def main() -> None:
     """Check before deployment that AWS Fargate tasks can reach the AWS services they need."""
 
 
-_scan_options = [
-    click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path)),
-    click.option(
-        "--parameter",
-        "parameters",
-        multiple=True,
-        metavar="[FILE:]K=V",
-        help="CloudFormation parameter value (for one file, or for all).",
-    ),
-    click.option(
-        "--region", help="Region the stacks deploy to (default: the one the inputs name)."
-    ),
-    click.option(
-        "--stack-name",
-        "stack_names",
-        multiple=True,
-        metavar="FILE=NAME",
-        help="Stack name of a template (AWS::StackName, export names).",
-    ),
-    click.option(
-        "--tf-dir",
-        type=click.Path(path_type=Path, exists=True, file_okay=False),
-        help="Terraform configuration of the plans (default: each plan's folder).",
-    ),
-]
+def _options(decorators: list[Callable[..., Any]]) -> Callable[[Callable[..., Any]], Any]:
+    def apply(fn: Callable[..., Any]) -> Any:
+        for decorator in reversed(decorators):
+            fn = decorator(fn)
+        return fn
+
+    return apply
 
 
-def scan_inputs(fn: Callable[..., None]) -> Callable[..., None]:
-    for decorator in reversed(_scan_options):
-        fn = decorator(fn)
-    return fn
+_input_options = _options(
+    [
+        click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path)),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Configuration file (default: .fargate-preflight.yaml from here upward).",
+        ),
+        click.option(
+            "--parameter",
+            "parameters",
+            multiple=True,
+            metavar="[FILE:]K=V",
+            help="CloudFormation parameter value (for one file, or for all).",
+        ),
+        click.option(
+            "--region", help="Region the stacks deploy to (default: the one the inputs name)."
+        ),
+        click.option(
+            "--stack-name",
+            "stack_names",
+            multiple=True,
+            metavar="FILE=NAME",
+            help="Stack name of a template (AWS::StackName, export names).",
+        ),
+        click.option(
+            "--tf-dir",
+            type=click.Path(path_type=Path, exists=True, file_okay=False),
+            help="Terraform configuration of the plans (default: each plan's folder).",
+        ),
+    ]
+)
+
+
+def scan_inputs(fn: Callable[..., Any]) -> Any:
+    """The options of every command that reads templates. The command gets `paths` and
+    `options` (a ScanOptions with the configuration file read and the flags over it)."""
+
+    @functools.wraps(fn)
+    def wrapper(
+        *args: Any,
+        config_file: Path | None,
+        parameters: tuple[str, ...],
+        region: str | None,
+        stack_names: tuple[str, ...],
+        tf_dir: Path | None,
+        **kwargs: Any,
+    ) -> Any:
+        options = input_options(
+            config_file=config_file,
+            parameters=parameters,
+            region=region,
+            stack_names=stack_names,
+            tf_dir=tf_dir,
+        )
+        return fn(*args, options=options, **kwargs)
+
+    return _input_options(wrapper)
+
+
+def input_options(
+    *,
+    config_file: Path | None = None,
+    parameters: Sequence[str] = (),
+    region: str | None = None,
+    stack_names: Sequence[str] = (),
+    tf_dir: Path | None = None,
+) -> Any:
+    """ScanOptions from the input flags over the configuration file: a --parameter wins over
+    the config's value for the same [FILE:]KEY."""
+    from scanner.api import ScanOptions
+    from scanner.config import load as load_config
+    from scanner.sources.discover import scanned_root
+
+    cwd = Path.cwd()
+    config = load_config(config_file, cwd, scanned_root(cwd))
+    return ScanOptions(
+        region=region,
+        parameters={**config.parameters, **parse_parameters(parameters)},
+        stack_names=parse_stack_names(stack_names),
+        tf_dir=tf_dir,
+        config=config,
+        policy_dirs=config.policies,
+    )
+
+
+@dataclass(frozen=True)
+class ReportArgs:
+    """What `scan` (and any command that evaluates and reports) takes besides its inputs."""
+
+    formats: tuple[str, ...]
+    output: str | None
+    fail_on: str | None
+    engine: str
+    opa_url: str | None
+    opa_policies_preloaded: bool
+    policy_dirs: tuple[Path, ...]
+    category: str
+    baseline: Path | None
+    quiet: bool
+
+    def apply(self, options: Any) -> Any:
+        """The ScanOptions with these flags; --policy replaces the config's `policies`."""
+        return replace(
+            options,
+            engine=self.engine,
+            opa_url=self.opa_url,
+            opa_policies_preloaded=self.opa_policies_preloaded,
+            policy_dirs=self.policy_dirs or options.policy_dirs,
+            category=self.category,
+            baseline=self.baseline,
+        )
+
+
+_report_options = _options(
+    [
+        click.option(
+            "--format",
+            "formats",
+            multiple=True,
+            metavar="FORMAT[=FILE]",
+            help="text (default), json, sarif or github; repeat as FORMAT=FILE for several.",
+        ),
+        click.option("--output", "-o", help="Write the report here instead of stdout."),
+        click.option(
+            "--fail-on",
+            type=click.Choice(["error", "warning", "note", "never"]),
+            help="Lowest level that makes the exit code 1 (default: the config's, else error).",
+        ),
+        click.option(
+            "--engine",
+            type=click.Choice(["regorus", "opa"]),
+            default="regorus",
+            show_default=True,
+            help="Embedded regorus, or an OPA server.",
+        ),
+        click.option(
+            "--opa-url",
+            metavar="URL",
+            help="OPA server to use (default with --engine opa: start `opa` from PATH).",
+        ),
+        click.option(
+            "--opa-policies-preloaded",
+            is_flag=True,
+            help="The OPA server already has our policies (from a bundle): do not push them.",
+        ),
+        click.option(
+            "--policy",
+            "policy_dirs",
+            multiple=True,
+            type=click.Path(path_type=Path, exists=True, file_okay=False),
+            help="Extra policy directory (Rego rules); replaces the config's `policies`.",
+        ),
+        click.option(
+            "--category",
+            default="fargate-preflight",
+            show_default=True,
+            help="SARIF automationDetails category.",
+        ),
+        click.option(
+            "--baseline",
+            type=click.Path(path_type=Path, dir_okay=False),
+            metavar="REPORT",
+            help="A previous JSON or SARIF report: only findings not in it count.",
+        ),
+        click.option("--quiet", "-q", is_flag=True, help="No notices on stderr."),
+    ]
+)
+
+
+def report_options(fn: Callable[..., Any]) -> Any:
+    """The options of a command that evaluates and reports; the command gets `report`
+    (ReportArgs). `emit` writes the reports and gives the exit code."""
+    names = [f.name for f in fields(ReportArgs)]
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        report = ReportArgs(**{name: kwargs.pop(name) for name in names})
+        return fn(*args, report=report, **kwargs)
+
+    return _report_options(wrapper)
 
 
 @main.command()
-@scan_inputs
-@click.option(
-    "--format",
-    "formats",
-    multiple=True,
-    metavar="FORMAT[=FILE]",
-    help="text (default), json, sarif or github; repeat as FORMAT=FILE for several.",
-)
-@click.option("--output", "-o", help="Write the report here instead of stdout.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning", "note", "never"]),
-    default="error",
-    show_default=True,
-    help="Lowest level that makes the exit code 1.",
-)
-@click.option(
-    "--engine",
-    type=click.Choice(["regorus", "opa"]),
-    default="regorus",
-    show_default=True,
-    help="Embedded regorus, or an OPA server.",
-)
-@click.option(
-    "--opa-url",
-    metavar="URL",
-    help="OPA server to use (default with --engine opa: start `opa` from PATH).",
-)
-@click.option(
-    "--opa-policies-preloaded",
-    is_flag=True,
-    help="The OPA server already has our policies (from a bundle): do not push them.",
-)
-@click.option(
-    "--policy",
-    "policy_dirs",
-    multiple=True,
-    type=click.Path(path_type=Path, exists=True, file_okay=False),
-    help="Extra policy directory (Rego rules).",
-)
-@click.option(
-    "--category",
-    default="fargate-preflight",
-    show_default=True,
-    help="SARIF automationDetails category.",
-)
-@click.option("--quiet", "-q", is_flag=True, help="No notices on stderr.")
 @_guard
-def scan(
-    paths: tuple[Path, ...],
-    parameters: tuple[str, ...],
-    region: str | None,
-    stack_names: tuple[str, ...],
-    tf_dir: Path | None,
-    formats: tuple[str, ...],
-    output: str | None,
-    fail_on: str,
-    engine: str,
-    opa_url: str | None,
-    opa_policies_preloaded: bool,
-    policy_dirs: tuple[Path, ...],
-    category: str,
-    quiet: bool,
-) -> None:
+@scan_inputs
+@report_options
+def scan(paths: tuple[Path, ...], options: Any, report: ReportArgs) -> None:
     """Scan templates, task definitions and plans; report what the tasks cannot reach."""
-    from scanner.api import ScanOptions
     from scanner.api import scan as run_scan
+
+    outs = _outputs(report.formats, report.output)
+    result = run_scan(paths, report.apply(options))
+    sys.exit(emit(result, report, outs, options.config.fail_on))
+
+
+def emit(
+    result: Any, report: ReportArgs, outs: list[tuple[str, str | None]], config_fail_on: str | None
+) -> int:
+    """Write every requested report, say on stderr what a reader of stdout would miss, and
+    return the exit code (--fail-on over the config's `fail-on`, default error)."""
     from scanner.report import REPORTERS
     from scanner.report.sarif import build as build_sarif
     from scanner.report.text import render as render_text
 
-    outs = _outputs(formats, output)
-    options = ScanOptions(
-        region=region,
-        parameters=_parameters(parameters),
-        stack_names=_stack_names(stack_names),
-        engine=engine,
-        opa_url=opa_url,
-        opa_policies_preloaded=opa_policies_preloaded,
-        policy_dirs=policy_dirs,
-        category=category,
-        tf_dir=tf_dir,
-    )
-    report = run_scan(paths, options)
-    if not quiet:
-        for notice in report.notices:
+    if not report.quiet:
+        for notice in result.notices:
             click.echo(f"notice: {notice}", err=True)
     for fmt, file in outs:
         if fmt == "text":
             color = file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-            text = render_text(report, color=color)
+            text = render_text(result, color=color)
         elif fmt == "sarif":
-            sarif = build_sarif(report)
+            sarif = build_sarif(result)
             text = sarif.text
             if sarif.dropped:
                 click.echo(
@@ -224,13 +301,16 @@ def scan(
                     err=True,
                 )
         else:
-            text = REPORTERS[fmt](report)
+            text = REPORTERS[fmt](result)
         _write(text, file)
-    for err in report.errors:
-        if all(fmt != "text" or file is not None for fmt, file in outs):
+    # The text report on stdout shows these; any other report leaves them to stderr.
+    if all(fmt != "text" or file is not None for fmt, file in outs):
+        for err in result.errors:
             where = f"{err.file}:{err.line}" if err.line else err.file
             click.echo(f"error: {where}: {err.message}", err=True)
-    sys.exit(exit_code(report, fail_on))
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    return exit_code(result, report.fail_on or config_fail_on or "error")
 
 
 def exit_code(report: Any, fail_on: str) -> int:
@@ -244,26 +324,13 @@ def exit_code(report: Any, fail_on: str) -> int:
 
 
 @main.command()
+@_guard
 @scan_inputs
 @click.option("--output", "-o", help="Write the model here instead of stdout.")
-@_guard
-def export(
-    paths: tuple[Path, ...],
-    parameters: tuple[str, ...],
-    region: str | None,
-    stack_names: tuple[str, ...],
-    tf_dir: Path | None,
-    output: str | None,
-) -> None:
+def export(paths: tuple[Path, ...], options: Any, output: str | None) -> None:
     """Print the input model (JSON) that the policies evaluate."""
-    from scanner.api import ScanOptions, load
+    from scanner.api import load
 
-    options = ScanOptions(
-        region=region,
-        parameters=_parameters(parameters),
-        stack_names=_stack_names(stack_names),
-        tf_dir=tf_dir,
-    )
     loaded = load(paths, options)
     _write(json.dumps(loaded.model, indent=2, sort_keys=True) + "\n", output)
     for err in loaded.errors:
@@ -273,6 +340,7 @@ def export(
 
 
 @main.command("debug-task")
+@_guard
 @click.argument("service")
 @scan_inputs
 @click.option(
@@ -294,28 +362,17 @@ def export(
     show_default=True,
     help="Debug image (a private ECR copy where the subnets have no internet).",
 )
-@_guard
 def debug_task(
     service: str,
     paths: tuple[Path, ...],
-    parameters: tuple[str, ...],
-    region: str | None,
-    stack_names: tuple[str, ...],
-    tf_dir: Path | None,
+    options: Any,
     fmt: str,
     output_dir: Path | None,
     image: str,
 ) -> None:
     """Print the runbook for a debug task with SERVICE's network settings and ECS Exec."""
-    from scanner.api import ScanOptions
     from scanner.debug_task import main as debug_main
 
-    options = ScanOptions(
-        region=region,
-        parameters=_parameters(parameters),
-        stack_names=_stack_names(stack_names),
-        tf_dir=tf_dir,
-    )
     sys.exit(debug_main(service, paths, options, fmt=fmt, output_dir=output_dir, image=image))
 
 

@@ -101,6 +101,8 @@ class Report:
     services: tuple[str, ...] = field(default=())
     # Absolute path of the scanned root (SARIF originalUriBaseIds %SRCROOT%); "" when unknown.
     root: str = ""
+    # Things the user should act on that are not findings (an expired ignore).
+    warnings: tuple[str, ...] = ()
 
     def summary(self) -> dict[str, int]:
         counts = dict.fromkeys(LEVELS, 0)

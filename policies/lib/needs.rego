@@ -40,7 +40,7 @@ by_service[sid] := ns if {
 	some sid in data.fargate_preflight.lib.taskdef.analysed
 	svc := input.services[sid]
 	td_needs := object.get(task_definition_needs, [svc.task_definition], set())
-	ns := (td_needs | exec_needs(svc)) | declared_endpoint_needs(sid)
+	ns := ((td_needs | exec_needs(svc)) | declared_endpoint_needs(sid)) | declared_target_needs(sid)
 }
 
 # task_definition_needs holds the needs of each task definition an analysed service runs,
@@ -311,6 +311,27 @@ declared_endpoint_needs(sid) := {need(d.endpoint, local_kind, port, input.region
 	port := port_or_https(object.get(d, "port", null))
 	reason := "declared need"
 }
+
+# A declared target (a security group or an IPv4 CIDR, and a port) is named
+# `target:<group or CIDR>:<port>`; its `target` tells path selection what to reach.
+declared_target_needs(sid) := {need(name, "target", d.port, input.region, "app", "declared need", d.source, t) |
+	some d in object.get(declared_by_service, sid, set())
+	is_number(d.port)
+	t := declared_target(d)
+	name := sprintf("target:%s:%d", [t.label, d.port])
+}
+
+declared_target(d) := {"security_group": sg, "cidr": null, "label": group_label(sg), "source": d.source} if {
+	sg := object.get(d, "target_security_group", null)
+	is_string(sg)
+} else := {"security_group": null, "cidr": cidr, "label": cidr, "source": d.source} if {
+	cidr := object.get(d, "target_cidr", null)
+	is_string(cidr)
+}
+
+group_label(id) := name if {
+	name := input.security_groups[id].name
+} else := id
 
 port_or_https(p) := p if {
 	is_number(p)

@@ -48,7 +48,13 @@ for_service(svc, r) := r if {
 	data.fargate_preflight.lib.model.is_unknown(network(svc).assign_public_ip)
 } else := r.private
 
-decide(subnet, key) := target_decision(subnet, key) if {
+# Declared targets (an object `target`) are decided in paths_targets.rego, a later file: its
+# rule is read by full path, which OPA compiles before that file is pushed.
+decide(subnet, key) := r if {
+	key.kind == "target"
+	is_object(key.target)
+	r := data.fargate_preflight.lib.paths.declared_target_decisions[subnet.id][key]
+} else := target_decision(subnet, key) if {
 	key.kind == "target"
 } else := route_decision(subnet, key, interface_summary(subnet, key))
 

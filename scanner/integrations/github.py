@@ -317,7 +317,8 @@ def _scan_flags(args: Sequence[str]) -> _Flags:
     """The flags of `scan` that change how templates link (parsed by the CLI's own parser)."""
     import click
 
-    from scanner.cli import _parameters, _stack_names, scan
+    from scanner.cli import scan
+    from scanner.options import parse_parameters, parse_stack_names
 
     try:
         ctx = scan.make_context("scan", list(args), resilient_parsing=True)
@@ -326,8 +327,8 @@ def _scan_flags(args: Sequence[str]) -> _Flags:
     params = ctx.params
     return _Flags(
         region=params.get("region"),
-        parameters=_parameters(params.get("parameters") or ()),
-        stack_names=_stack_names(params.get("stack_names") or ()),
+        parameters=parse_parameters(params.get("parameters") or ()),
+        stack_names=parse_stack_names(params.get("stack_names") or ()),
     )
 
 

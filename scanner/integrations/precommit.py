@@ -55,9 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def staged_targets(params: Mapping[str, Any], cwd: Path) -> tuple[list[Path], list[str]]:
     """The files to scan for the files pre-commit gave, and notices for those left out."""
-    from scanner import cli
     from scanner.integrations.changed import git_templates, load_universe, scannable, select
     from scanner.model.builder import infer_region
+    from scanner.options import parse_parameters, parse_stack_names
     from scanner.sources.base import BuildContext
     from scanner.sources.discover import scanned_root
 
@@ -72,8 +72,8 @@ def staged_targets(params: Mapping[str, Any], cwd: Path) -> tuple[list[Path], li
     ctx = BuildContext(
         root=root,
         region=region,
-        parameters=cli._parameters(params.get("parameters") or ()),
-        stack_names=cli._stack_names(params.get("stack_names") or ()),
+        parameters=parse_parameters(params.get("parameters") or ()),
+        stack_names=parse_stack_names(params.get("stack_names") or ()),
     )
     selection = select(keep, universe, ctx)
     return [_relative(p, cwd) for p in selection.files], notices

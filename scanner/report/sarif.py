@@ -338,6 +338,10 @@ def _automation_id(category: str) -> str:
 def _invocation(om: Any, report: Report, dropped: int, total: int) -> Any:
     notifications = [_error_notification(om, e) for e in ordered_errors(report.errors)]
     notifications += [
+        om.Notification(level="warning", message=om.Message(text=warning))
+        for warning in report.warnings
+    ]
+    notifications += [
         om.Notification(level="note", message=om.Message(text=notice)) for notice in report.notices
     ]
     if dropped:

@@ -57,6 +57,8 @@ def render(report: Report, *, color: bool = False) -> str:
     errors = ordered_errors(report.errors)
     if errors:
         blocks.append([_error_line(e, paint) for e in errors])
+    if report.warnings:
+        blocks.append([f"{paint('warning:', '1', '33')} {w}" for w in report.warnings])
     blocks.append([_summary_line(findings, paint)])
     return "\n\n".join("\n".join(block) for block in blocks) + "\n"
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scanner.errors import SourceError
+
+if TYPE_CHECKING:
+    from scanner.config import Ignore, NeedSpec
 
 # An object of the input model (docs/model.md): plain JSON values only.
 ModelObject = dict[str, Any]
@@ -36,12 +39,23 @@ class BuildContext:
     tf_dir: Path | None = None
 
 
+@dataclass(frozen=True)
+class Annotation:
+    """What a resource's `Metadata: {fargate-preflight: ...}` says about it (CloudFormation)."""
+
+    object_id: str  # model id of the resource
+    resource_type: str  # e.g. AWS::ECS::Service
+    needs: tuple[NeedSpec, ...]
+    ignores: tuple[Ignore, ...]
+
+
 @dataclass
 class Fragment:
     """What a source adds to the model: collections keyed like docs/model.md, plus problems."""
 
     collections: dict[str, dict[str, ModelObject]] = field(default_factory=dict)
     declared_needs: list[ModelObject] = field(default_factory=list)
+    annotations: list[Annotation] = field(default_factory=list)
     errors: list[SourceError] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 

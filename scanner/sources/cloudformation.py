@@ -8,10 +8,12 @@ makes AWS's defaults explicit.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from scanner.config import Ignore, NeedSpec, read_metadata
 from scanner.errors import SourceError
-from scanner.sources.base import BuildContext, Fragment, LoadedFile
+from scanner.sources.base import Annotation, BuildContext, Fragment, LoadedFile
 from scanner.sources.cfn import ecs, iam, network
 from scanner.sources.cfn.finalize import finalize
 from scanner.sources.cfn.out import Out, Res
@@ -38,7 +40,13 @@ class CloudFormationSource:
             out for out in (_build_stack(run, stack) for stack in run.stacks) if out is not None
         ]
         collections, _ = finalize(outs)
-        return Fragment(collections=collections, errors=run.errors, notices=run.notices)
+        annotations = [a for out in outs for a in _annotations(run, out.stack)]
+        return Fragment(
+            collections=collections,
+            annotations=annotations,
+            errors=run.errors,
+            notices=run.notices,
+        )
 
 
 def _build_stack(run: Run, stack: Stack) -> Out | None:
@@ -78,3 +86,59 @@ def _build_stack(run: Run, stack: Stack) -> Out | None:
             f"{', '.join(logicals)} {'is' if len(logicals) == 1 else 'are'} analysed as present"
         )
     return out
+
+
+# Resources whose Metadata may declare needs: a service (its own), a task definition (for
+# every service that runs it).
+NEEDS_ON = ("AWS::ECS::Service", "AWS::ECS::TaskDefinition")
+METADATA_KEY = "fargate-preflight"
+
+
+def _annotations(run: Run, stack: Stack) -> list[Annotation]:
+    """Each resource's `Metadata: {fargate-preflight: {needs, ignore}}`, checked."""
+    out = []
+    for logical, body in stack.tpl.resources.items():
+        metadata = body.get("Metadata")
+        if not isinstance(metadata, dict) or METADATA_KEY not in metadata:
+            continue
+        pointer = f"/Resources/{logical}/Metadata/{METADATA_KEY}"
+        kind = str(body["Type"])
+        try:
+            needs, ignores = read_metadata(metadata[METADATA_KEY], stack.rel, pointer)
+            if needs and kind not in NEEDS_ON:
+                raise stack.tpl.error(
+                    ("Resources", logical, "Metadata", METADATA_KEY, "needs"),
+                    f"{METADATA_KEY} needs are read on {' and '.join(NEEDS_ON)} only, "
+                    f"not on {kind}",
+                )
+        except SourceError as exc:
+            run.error(exc)
+            continue
+        out.append(
+            Annotation(
+                object_id=stack.ids[logical],
+                resource_type=kind,
+                # A target that names a resource of this template is that resource.
+                needs=tuple(_local_target(stack, n) for n in needs),
+                ignores=tuple(
+                    Ignore(
+                        rule_id=i["id"],
+                        reason=i["reason"],
+                        kind="inSource",
+                        file=stack.rel,
+                        line=i["line"],
+                        resources=(logical,),
+                        expires=i["expires"],
+                        scope_file=stack.rel,
+                    )
+                    for i in ignores
+                ),
+            )
+        )
+    return out
+
+
+def _local_target(stack: Stack, need: NeedSpec) -> NeedSpec:
+    if need.target is not None and need.target in stack.ids:
+        return replace(need, target=stack.ids[need.target])
+    return need

@@ -15,6 +15,8 @@ from scanner.sources.base import LoadedFile
 # Only these are read when walking a directory; a file named on the command line is always read.
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# The scanner's own configuration (scanner.config) is never an input.
+CONFIG_NAME = ".fargate-preflight.yaml"
 
 Detector = Callable[[Any], bool]
 
@@ -77,7 +79,7 @@ def _walk(folder: Path, found: Discovery) -> Iterator[Path]:
                 yield from _walk(path, found)
         elif entry.is_symlink() and entry.is_dir():
             found.notices.append(f"{path.as_posix()}: skipped: a symbolic link to a directory")
-        elif path.suffix.lower() in TEMPLATE_SUFFIXES:
+        elif path.suffix.lower() in TEMPLATE_SUFFIXES and entry.name != CONFIG_NAME:
             yield path
 
 

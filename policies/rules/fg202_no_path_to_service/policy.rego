@@ -47,8 +47,10 @@ deny contains data.fargate_preflight.lib.result.finding(f) if {
 
 # A missing EFS mount target is added beside its file system; anything else is a route or
 # endpoint for the task subnet's route table.
-what_to_change(e, svc) := input.efs_file_systems[e.need_key.target] if {
+what_to_change(e, svc) := fs if {
 	e.need_key.kind == "target"
+	is_string(e.need_key.target)
+	fs := input.efs_file_systems[e.need_key.target]
 } else := input.route_tables[e.route_table] if {
 	input.route_tables[e.route_table]
 } else := svc
@@ -59,15 +61,26 @@ fix(sid) := sprintf("%s.", [concat("; ", parts)]) if {
 		some by_rule in data.fargate_preflight.lib.paths.failures[sid]
 		some e in by_rule.FG202
 	}
-	parts := [p | some p in [mount_target_text(keys), network_text(keys)]; p != ""]
+	parts := [p | some p in [mount_target_text(keys), route_text(keys), network_text(keys)]; p != ""]
 }
 
 mount_target_text(keys) := sprintf("Add a mount target of EFS file system %s in the task VPC", [joined(names)]) if {
 	names := sort({data.fargate_preflight.lib.paths.name_of("efs_file_systems", k.target) |
 		some k in keys
 		k.kind == "target"
+		is_string(k.target)
 	})
 	count(names) > 0
+} else := ""
+
+# Declared CIDR targets outside the VPC need a route (peering, transit gateway or VPN).
+route_text(keys) := sprintf("Add a route to %s (a peering connection, transit gateway or VPN)", [joined(cidrs)]) if {
+	cidrs := sort({k.target.cidr |
+		some k in keys
+		k.kind == "target"
+		is_object(k.target)
+	})
+	count(cidrs) > 0
 } else := ""
 
 network_text(keys) := sprintf("Add %s, or a NAT gateway", [endpoints]) if {

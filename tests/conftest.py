@@ -1,4 +1,5 @@
-"""A real `opa` for the engine tests: found on PATH or where .ci/install-tools.sh puts it.
+"""A real `opa` for the tests that evaluate on OPA: found on PATH or where .ci/install-tools.sh
+puts it.
 
 A missing `opa` fails these tests (it never skips them): CI must run them.
 """

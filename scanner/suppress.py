@@ -1,0 +1,120 @@
+"""Suppressions: a resource's `Metadata` ignores (inSource), the config's `ignore` (config) and
+a `--baseline` report (baseline). A suppressed finding stays in the report with its
+`suppressed` set; summaries and the exit code leave it out.
+
+The baseline fingerprint is rule ID, resource, need, service and file (no line numbers), so
+edits elsewhere in a template do not make old findings new.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from scanner.config import Ignore
+from scanner.errors import SourceError
+from scanner.findings import Finding, Suppression
+
+Fingerprint = tuple[str, str, str, str, str]
+# When several apply, the one written closest to the resource names the reason.
+_ORDER = {"inSource": 0, "config": 1}
+
+
+@dataclass(frozen=True)
+class Baseline:
+    file: str
+    fingerprints: frozenset[Fingerprint]
+
+
+def fingerprint(f: Finding) -> Fingerprint:
+    return (f.rule_id, f.resource, f.need or "", f.service or "", f.location.file)
+
+
+def apply(
+    findings: Iterable[Finding],
+    ignores: Sequence[Ignore],
+    baseline: Baseline | None,
+    unique_names: frozenset[str],
+    today: date,
+) -> tuple[list[Finding], list[str]]:
+    """The findings with their suppressions, and a warning per expired ignore."""
+    active = sorted((i for i in ignores if not i.expired(today)), key=lambda i: _ORDER[i.kind])
+    warnings = [
+        f"{i.file}:{i.line}: the ignore of {i.rule_id} expired on {i.expires}; "
+        "its findings are reported again"
+        for i in ignores
+        if i.expired(today)
+    ]
+    out = []
+    for f in findings:
+        reason = _suppression(f, active, baseline, unique_names)
+        out.append(f if reason is None else replace(f, suppressed=reason))
+    return out, warnings
+
+
+def _suppression(
+    f: Finding, ignores: Sequence[Ignore], baseline: Baseline | None, unique_names: frozenset[str]
+) -> Suppression | None:
+    for ignore in ignores:
+        if ignore.matches(f, unique_names):
+            return Suppression(ignore.kind, ignore.reason)
+    if baseline is not None and fingerprint(f) in baseline.fingerprints:
+        return Suppression("baseline", f"in the baseline {baseline.file}")
+    return None
+
+
+def load_baseline(path: Path, shown: str) -> Baseline:
+    """A JSON or SARIF report of ours; anything else is bad input (exit 2)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SourceError(shown, None, f"cannot read the baseline: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise SourceError(shown, None, "the baseline is not UTF-8 text") from exc
+    except json.JSONDecodeError as exc:
+        raise SourceError(shown, exc.lineno, f"the baseline is not JSON: {exc.msg}") from exc
+    try:
+        if isinstance(document, dict) and "runs" in document:
+            prints = _from_sarif(document)
+        elif isinstance(document, dict) and "findings" in document:
+            prints = [_from_json(f) for f in document["findings"]]
+        else:
+            raise TypeError
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise SourceError(
+            shown, None, "the baseline is not a fargate-preflight JSON or SARIF report"
+        ) from exc
+    return Baseline(shown, frozenset(prints))
+
+
+def _from_json(f: dict[str, Any]) -> Fingerprint:
+    return (
+        str(f["rule_id"]),
+        str(f["resource"]),
+        f["need"] or "",
+        f["service"] or "",
+        str(f["location"]["file"]),
+    )
+
+
+def _from_sarif(document: dict[str, Any]) -> list[Fingerprint]:
+    prints = []
+    for run in document["runs"]:
+        for result in run.get("results") or []:
+            props = result["properties"]
+            uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            prints.append(
+                (
+                    str(result["ruleId"]),
+                    str(props["resource"]),
+                    props.get("need") or "",
+                    props.get("service") or "",
+                    unquote(uri),
+                )
+            )
+    return prints
