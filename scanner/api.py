@@ -101,6 +101,21 @@ def load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
 def scan(paths: Sequence[Path], options: ScanOptions | None = None) -> Report:
     options = options or ScanOptions()
     loaded = load(paths, options)
+    return evaluate(
+        [loaded.model], options, errors=loaded.errors, notices=loaded.notices, root=loaded.root
+    )
+
+
+def evaluate(
+    models: Sequence[dict[str, Any]],
+    options: ScanOptions,
+    *,
+    errors: tuple[InputError, ...] = (),
+    notices: tuple[str, ...] = (),
+    root: Path | None = None,
+) -> Report:
+    """Every model through the policies (the live scan has one per account and region), one
+    report."""
     rules = catalogue(options.policy_dirs)
     engine = make_engine(
         options.engine,
@@ -108,18 +123,24 @@ def scan(paths: Sequence[Path], options: ScanOptions | None = None) -> Report:
         opa_url=options.opa_url,
         opa_policies_preloaded=options.opa_policies_preloaded,
     )
-    raw = engine.evaluate(loaded.model, engine_data())
-    findings = tuple(sorted(to_findings(raw, rules), key=Finding.sort_key))
+    findings: set[Finding] = set()
+    paths: set[PathStep] = set()
+    services: list[str] = []
+    for model in models:
+        raw = engine.evaluate(model, engine_data())
+        findings.update(to_findings(raw, rules))
+        paths.update(to_paths(raw, model))
+        services += [s["name"] for s in model["services"].values()]
     return Report(
-        findings=findings,
+        findings=tuple(sorted(findings, key=Finding.sort_key)),
         rules=rules,
-        errors=loaded.errors,
-        paths=to_paths(raw, loaded.model),
-        notices=loaded.notices,
+        errors=errors,
+        paths=tuple(sorted(paths, key=lambda s: (s.service, s.need, s.subnet))),
+        notices=notices,
         category=options.category,
         tool_version=__version__,
-        services=tuple(sorted(s["name"] for s in loaded.model["services"].values())),
-        root=str(loaded.root),
+        services=tuple(sorted(services)),
+        root=str(root) if root is not None else "",
     )
 
 
