@@ -144,6 +144,16 @@ def evaluate(
     )
 
 
+def live_notices(exported: Any) -> tuple[str, ...]:
+    """The closing note of a live scan: what was read, and the API calls per service."""
+    calls = ", ".join(f"{service} {n}" for service, n in exported.calls.items())
+    total = sum(exported.calls.values())
+    return (
+        f"read {len(exported.units)} account-region(s), {len(exported.gaps)} coverage gap(s); "
+        f"API calls: {calls} ({total} in all)",
+    )
+
+
 def catalogue(policy_dirs: Sequence[Path] = ()) -> tuple[Rule, ...]:
     from scanner.engine.metadata import load_rules
 

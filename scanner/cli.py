@@ -122,54 +122,65 @@ def scan_inputs(fn: Callable[..., None]) -> Callable[..., None]:
     return fn
 
 
+_report_options = [
+    click.option(
+        "--format",
+        "formats",
+        multiple=True,
+        metavar="FORMAT[=FILE]",
+        help="text (default), json, sarif or github; repeat as FORMAT=FILE for several.",
+    ),
+    click.option("--output", "-o", help="Write the report here instead of stdout."),
+    click.option(
+        "--fail-on",
+        type=click.Choice(["error", "warning", "note", "never"]),
+        default="error",
+        show_default=True,
+        help="Lowest level that makes the exit code 1.",
+    ),
+    click.option(
+        "--engine",
+        type=click.Choice(["regorus", "opa"]),
+        default="regorus",
+        show_default=True,
+        help="Embedded regorus, or an OPA server.",
+    ),
+    click.option(
+        "--opa-url",
+        metavar="URL",
+        help="OPA server to use (default with --engine opa: start `opa` from PATH).",
+    ),
+    click.option(
+        "--opa-policies-preloaded",
+        is_flag=True,
+        help="The OPA server already has our policies (from a bundle): do not push them.",
+    ),
+    click.option(
+        "--policy",
+        "policy_dirs",
+        multiple=True,
+        type=click.Path(path_type=Path, exists=True, file_okay=False),
+        help="Extra policy directory (Rego rules).",
+    ),
+    click.option(
+        "--category",
+        default="fargate-preflight",
+        show_default=True,
+        help="SARIF automationDetails category.",
+    ),
+    click.option("--quiet", "-q", is_flag=True, help="No notices on stderr."),
+]
+
+
+def report_options(fn: Callable[..., None]) -> Callable[..., None]:
+    for decorator in reversed(_report_options):
+        fn = decorator(fn)
+    return fn
+
+
 @main.command()
 @scan_inputs
-@click.option(
-    "--format",
-    "formats",
-    multiple=True,
-    metavar="FORMAT[=FILE]",
-    help="text (default), json, sarif or github; repeat as FORMAT=FILE for several.",
-)
-@click.option("--output", "-o", help="Write the report here instead of stdout.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning", "note", "never"]),
-    default="error",
-    show_default=True,
-    help="Lowest level that makes the exit code 1.",
-)
-@click.option(
-    "--engine",
-    type=click.Choice(["regorus", "opa"]),
-    default="regorus",
-    show_default=True,
-    help="Embedded regorus, or an OPA server.",
-)
-@click.option(
-    "--opa-url",
-    metavar="URL",
-    help="OPA server to use (default with --engine opa: start `opa` from PATH).",
-)
-@click.option(
-    "--opa-policies-preloaded",
-    is_flag=True,
-    help="The OPA server already has our policies (from a bundle): do not push them.",
-)
-@click.option(
-    "--policy",
-    "policy_dirs",
-    multiple=True,
-    type=click.Path(path_type=Path, exists=True, file_okay=False),
-    help="Extra policy directory (Rego rules).",
-)
-@click.option(
-    "--category",
-    default="fargate-preflight",
-    show_default=True,
-    help="SARIF automationDetails category.",
-)
-@click.option("--quiet", "-q", is_flag=True, help="No notices on stderr.")
+@report_options
 @_guard
 def scan(
     paths: tuple[Path, ...],
@@ -190,9 +201,6 @@ def scan(
     """Scan templates, task definitions and plans; report what the tasks cannot reach."""
     from scanner.api import ScanOptions
     from scanner.api import scan as run_scan
-    from scanner.report import REPORTERS
-    from scanner.report.sarif import build as build_sarif
-    from scanner.report.text import render as render_text
 
     outs = _outputs(formats, output)
     options = ScanOptions(
@@ -207,6 +215,15 @@ def scan(
         tf_dir=tf_dir,
     )
     report = run_scan(paths, options)
+    sys.exit(_report(report, outs, fail_on=fail_on, quiet=quiet))
+
+
+def _report(report: Any, outs: list[tuple[str, str | None]], *, fail_on: str, quiet: bool) -> int:
+    """Notices, every requested output, input errors on stderr; returns the exit code."""
+    from scanner.report import REPORTERS
+    from scanner.report.sarif import build as build_sarif
+    from scanner.report.text import render as render_text
+
     if not quiet:
         for notice in report.notices:
             click.echo(f"notice: {notice}", err=True)
@@ -230,7 +247,7 @@ def scan(
         if all(fmt != "text" or file is not None for fmt, file in outs):
             where = f"{err.file}:{err.line}" if err.line else err.file
             click.echo(f"error: {where}: {err.message}", err=True)
-    sys.exit(exit_code(report, fail_on))
+    return exit_code(report, fail_on)
 
 
 def exit_code(report: Any, fail_on: str) -> int:
@@ -343,3 +360,173 @@ def explain(rule_id: str) -> None:
             click.echo(render_explain(rule), nl=False)
             return
     raise UsageError(f"no rule {rule_id!r}; `fargate-preflight rules` lists them")
+
+
+_live_options = [
+    click.option("--profile", help="AWS profile (default: the standard credential chain)."),
+    click.option(
+        "--region",
+        "regions",
+        multiple=True,
+        metavar="R",
+        help="Region to read (repeatable; default: the profile's or AWS_REGION).",
+    ),
+    click.option("--all-regions", is_flag=True, help="Every region enabled in the account."),
+    click.option("--role-arn", metavar="ARN", help="Assume this role first (sts:AssumeRole)."),
+    click.option(
+        "--org-role",
+        metavar="NAME",
+        help="Scan every ACTIVE account of the Organization through role NAME in each.",
+    ),
+    click.option(
+        "--cluster",
+        "clusters",
+        multiple=True,
+        metavar="C",
+        help="Only this ECS cluster (name or ARN; repeatable).",
+    ),
+    click.option(
+        "--shard",
+        metavar="I/N",
+        help="Scan only shard I of N (accounts; regions when there is one account).",
+    ),
+]
+
+
+def live_options(fn: Callable[..., None]) -> Callable[..., None]:
+    for decorator in reversed(_live_options):
+        fn = decorator(fn)
+    return fn
+
+
+def _live(
+    profile: str | None,
+    regions: tuple[str, ...],
+    all_regions: bool,
+    role_arn: str | None,
+    org_role: str | None,
+    clusters: tuple[str, ...],
+    shard: str | None,
+) -> Any:
+    from scanner.sources.aws.export import LiveOptions, parse_shard
+
+    if regions and all_regions:
+        raise UsageError("give --region or --all-regions, not both")
+    return LiveOptions(
+        profile=profile,
+        regions=regions,
+        all_regions=all_regions,
+        role_arn=role_arn,
+        org_role=org_role,
+        clusters=clusters,
+        shard=parse_shard(shard) if shard else None,
+    )
+
+
+def _export_live(live: Any, quiet: bool) -> Any:
+    """The live export, with a progress bar on stderr when it is a terminal."""
+    from scanner.sources.aws.export import export as export_aws
+
+    if quiet or not sys.stderr.isatty():
+        return export_aws(live)
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="reading AWS", file=sys.stderr)
+            bar.__enter__()
+        bar.update(1)
+
+    try:
+        return export_aws(live, progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+@main.command("scan-aws")
+@live_options
+@report_options
+@_guard
+def scan_aws(
+    profile: str | None,
+    regions: tuple[str, ...],
+    all_regions: bool,
+    role_arn: str | None,
+    org_role: str | None,
+    clusters: tuple[str, ...],
+    shard: str | None,
+    formats: tuple[str, ...],
+    output: str | None,
+    fail_on: str,
+    engine: str,
+    opa_url: str | None,
+    opa_policies_preloaded: bool,
+    policy_dirs: tuple[Path, ...],
+    category: str,
+    quiet: bool,
+) -> None:
+    """Scan the live account(s): read-only export of ECS, VPC, EFS and IAM, then the policies."""
+    from scanner.api import ScanOptions, evaluate, live_notices
+
+    live = _live(profile, regions, all_regions, role_arn, org_role, clusters, shard)
+    outs = _outputs(formats, output)
+    options = ScanOptions(
+        engine=engine,
+        opa_url=opa_url,
+        opa_policies_preloaded=opa_policies_preloaded,
+        policy_dirs=policy_dirs,
+        category=category,
+    )
+    exported = _export_live(live, quiet)
+    report = evaluate(exported.models, options, notices=live_notices(exported))
+    sys.exit(_report(report, outs, fail_on=fail_on, quiet=quiet))
+
+
+@main.command("export-aws")
+@live_options
+@click.option("--output", "-o", help="Write the models here instead of stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="No notices on stderr.")
+@_guard
+def export_aws(
+    profile: str | None,
+    regions: tuple[str, ...],
+    all_regions: bool,
+    role_arn: str | None,
+    org_role: str | None,
+    clusters: tuple[str, ...],
+    shard: str | None,
+    output: str | None,
+    quiet: bool,
+) -> None:
+    """Print the input models of the live account(s), one per account and region (JSON)."""
+    from scanner.api import live_notices
+
+    live = _live(profile, regions, all_regions, role_arn, org_role, clusters, shard)
+    exported = _export_live(live, quiet)
+    _write(json.dumps({"models": exported.models}, indent=2, sort_keys=True) + "\n", output)
+    if not quiet:
+        for notice in live_notices(exported):
+            click.echo(f"notice: {notice}", err=True)
+
+
+@main.command()
+@click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "sarif"]),
+    help="Output format (default: the inputs' format when they agree, else json).",
+)
+@click.option("--output", "-o", help="Write the merged report here instead of stdout.")
+@_guard
+def merge(reports: tuple[Path, ...], fmt: str | None, output: str | None) -> None:
+    """Join JSON or SARIF reports (e.g. the shards of a scan-aws) into one."""
+    from scanner.api import catalogue
+    from scanner.report import REPORTERS
+    from scanner.report.merge import read
+
+    merged, kind = read(reports, catalogue())
+    chosen = fmt or (kind if kind in ("json", "sarif") else "json")
+    _write(REPORTERS[chosen](merged), output)

@@ -1,0 +1,145 @@
+"""scan-aws / export-aws against moto's server: exact findings, locations, model and exit codes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from accounts import EXECUTION_POLICY, RESTRICTIVE, Built, build_account
+from click.testing import CliRunner
+
+from scanner.cli import main
+
+REGION = "eu-west-1"
+
+
+@pytest.fixture(scope="module")
+def built(moto_url: str) -> Built:
+    env = {"AWS_ENDPOINT_URL": moto_url, "AWS_ACCESS_KEY_ID": "testing"}
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in {**env, "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+            mp.setenv(key, value)
+        return build_account(REGION, isolated=True)
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def tail(arn: str) -> str:
+    return arn.split(":", 5)[5]
+
+
+def test_scan_aws_gives_exactly_the_expected_findings(built: Built, aws_env: Any) -> None:
+    done = run("scan-aws", "--region", REGION, "--format", "json")
+    assert done.exit_code == 1, done.output
+    report = json.loads(done.stdout)
+    got = sorted(
+        (f["rule_id"], tail(f["service"]), f["need"], tail(f["resource"]), f["location"]["file"])
+        for f in report["findings"]
+    )
+    account = built.account
+    rt, sg = built.route_tables, built.groups["endpoints"]
+
+    def where(kind: str, ident: str) -> str:
+        return f"aws://{account}/{REGION}/ec2/{kind}/{ident}"
+
+    expected = sorted(
+        [
+            ("FG203", "service/apps/broken-nat", need, f"route-table/{rt['broken-nat']}",
+             where("route-table", rt["broken-nat"]))
+            for need in ("ecr.api", "ecr.dkr", "logs", "s3", "sqs")
+        ]
+        + [
+            ("FG402", "service/apps/endpoint-sg", need, f"security-group/{sg}",
+             where("security-group", sg))
+            for need in ("ecr.api", "ecr.dkr", "logs", "sqs")
+        ]
+        + [
+            ("FG202", "service/apps/isolated", need, f"route-table/{rt['isolated']}",
+             where("route-table", rt["isolated"]))
+            for need in ("ecr.api", "ecr.dkr", "logs", "s3", "sqs")
+        ]
+    )
+    assert got == expected
+    assert report["summary"] == {"error": 14, "warning": 0, "note": 0}
+    broken = next(f for f in report["findings"] if f["rule_id"] == "FG203")
+    nat = built.nats["broken-nat"]
+    assert f"natgateway/{nat} is deleted" in broken["hop"]["detail"]
+    assert all("service/apps/healthy" not in f["service"] for f in report["findings"])
+
+
+def test_the_closing_note_counts_api_calls_per_service(built: Built, aws_env: Any) -> None:
+    done = run("scan-aws", "--region", REGION, "--format", "json", "--cluster", "apps")
+    notes = [line for line in done.stderr.splitlines() if line.startswith("notice: ")]
+    assert notes == [
+        "notice: read 1 account-region(s), 0 coverage gap(s); "
+        "API calls: ec2 16, ecs 6, iam 9, sts 1 (32 in all)"
+    ]
+    quiet = run("scan-aws", "--region", REGION, "--format", "json", "--quiet")
+    assert quiet.stderr == ""
+
+
+def test_export_aws_model(built: Built, aws_env: Any) -> None:
+    done = run("export-aws", "--region", REGION)
+    assert done.exit_code == 0, done.output
+    assert "hunter2-secret-value" not in done.stdout  # env values never enter the model
+    (model,) = json.loads(done.stdout)["models"]
+    assert model["region"] == REGION and model["coverage_gaps"] == []
+    account = built.account
+    healthy = model["services"][built.services["healthy"]]
+    assert healthy["name"] == built.services["healthy"]
+    assert healthy["source"] == {
+        "file": f"aws://{account}/{REGION}/ecs/service/apps/healthy",
+        "line": 1,
+        "pointer": "",
+    }
+    assert healthy["platform_version"] == "1.4.0"
+    assert healthy["network"] == {
+        "subnets": [built.subnets["healthy"]],
+        "security_groups": [built.groups["nat-tasks"]],
+        "assign_public_ip": "DISABLED",
+    }
+    (definition,) = model["task_definitions"].values()
+    assert definition["containers"][0]["environment_names"] == ["DB_PASSWORD"]
+    execution = definition["execution_role"]
+    assert execution == f"arn:aws:iam::{account}:role/exec-{REGION}"
+    assert model["roles"][execution]["managed_policy_arns"] == [EXECUTION_POLICY]
+    document = model["managed_policies"][EXECUTION_POLICY]["document"]
+    assert "ecr:GetAuthorizationToken" in json.dumps(document)
+    task_role = model["roles"][definition["task_role"]]
+    assert [p["name"] for p in task_role["inline_policies"]] == ["read-queue"]
+    assert task_role["trust_policy"]["Statement"][0]["Principal"] == {
+        "Service": "ecs-tasks.amazonaws.com"
+    }
+    (cluster,) = model["clusters"].values()
+    assert cluster["execute_command_configuration"] == {"logging": "DEFAULT"}
+    assert model["nat_gateways"][built.nats["broken-nat"]]["state"] == "deleted"
+    assert model["nat_gateways"][built.nats["healthy"]]["state"] == "available"
+    s3 = model["vpc_endpoints"][built.endpoints["s3"]]
+    assert s3["policy"] == RESTRICTIVE and s3["type"] == "Gateway"
+    assert s3["route_tables"] == [built.route_tables["endpoint-sg"]]
+    ecr = model["vpc_endpoints"][built.endpoints["ecr.api"]]
+    assert (ecr["service"], ecr["service_region"], ecr["private_dns"]) == ("ecr.api", REGION, True)
+    vpc = model["vpcs"][built.vpcs["nat"]]
+    assert (vpc["enable_dns_support"], vpc["enable_dns_hostnames"]) == (True, True)
+    subnet = model["subnets"][built.subnets["broken-nat"]]
+    assert subnet["route_table"] == built.route_tables["broken-nat"]
+    routes = model["route_tables"][built.route_tables["broken-nat"]]["routes"]
+    assert [(r["destination"], r["target_type"], r["state"]) for r in routes] == [
+        ("10.0.0.0/16", "local", "active"),
+        ("0.0.0.0/0", "nat", "active"),
+    ]
+
+
+def test_cluster_filter_and_missing_region(built: Built, aws_env: Any) -> None:
+    done = run("export-aws", "--region", REGION, "--cluster", "no-such-cluster")
+    (model,) = json.loads(done.stdout)["models"]
+    assert model["services"] == {} and model["vpcs"] == {}
+    done = run("scan-aws")
+    assert done.exit_code == 2
+    assert "no region: pass --region R" in done.stderr
+    done = run("scan-aws", "--region", REGION, "--shard", "3/2")
+    assert done.exit_code == 2
+    assert "--shard '3/2': expected I/N" in done.stderr
