@@ -76,7 +76,7 @@ def export(
     gaps: list[Gap] = []
     accounts = _accounts(options, counter, gaps)
     regions = _regions(options, accounts[0], counter) if accounts else []
-    if len(accounts) == 1:
+    if not options.org_role:  # one account: the shards split its regions
         regions = take_shard(regions, options.shard)
     units = [(a, r) for a in accounts for r in regions]
     total = len(units) + len(accounts)
