@@ -51,7 +51,9 @@ def enforced() -> Iterator[tuple[str, Built, dict[str, str], str]]:
                 PolicyDocument=json.dumps(
                     {
                         "Version": "2012-10-17",
-                        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+                        "Statement": [
+                            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}
+                        ],
                     }
                 ),
             )
@@ -108,8 +110,10 @@ def test_a_denied_call_is_a_gap_and_the_scan_goes_on(
         [
             (gap, f"aws://{account}/{REGION}/ec2:DescribeNatGateways"),
             *(
-                (f"NAT gateway {nats[name]}", f"aws://{account}/{REGION}/ec2/route-table/"
-                 f"{built.route_tables[name]}")
+                (
+                    f"NAT gateway {nats[name]}",
+                    f"aws://{account}/{REGION}/ec2/route-table/{built.route_tables[name]}",
+                )
                 for name in ("healthy", "broken-nat")
             ),
         ]

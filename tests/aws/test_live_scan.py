@@ -47,18 +47,33 @@ def test_scan_aws_gives_exactly_the_expected_findings(built: Built, aws_env: Any
 
     expected = sorted(
         [
-            ("FG203", "service/apps/broken-nat", need, f"route-table/{rt['broken-nat']}",
-             where("route-table", rt["broken-nat"]))
+            (
+                "FG203",
+                "service/apps/broken-nat",
+                need,
+                f"route-table/{rt['broken-nat']}",
+                where("route-table", rt["broken-nat"]),
+            )
             for need in ("ecr.api", "ecr.dkr", "logs", "s3", "sqs")
         ]
         + [
-            ("FG402", "service/apps/endpoint-sg", need, f"security-group/{sg}",
-             where("security-group", sg))
+            (
+                "FG402",
+                "service/apps/endpoint-sg",
+                need,
+                f"security-group/{sg}",
+                where("security-group", sg),
+            )
             for need in ("ecr.api", "ecr.dkr", "logs", "sqs")
         ]
         + [
-            ("FG202", "service/apps/isolated", need, f"route-table/{rt['isolated']}",
-             where("route-table", rt["isolated"]))
+            (
+                "FG202",
+                "service/apps/isolated",
+                need,
+                f"route-table/{rt['isolated']}",
+                where("route-table", rt["isolated"]),
+            )
             for need in ("ecr.api", "ecr.dkr", "logs", "s3", "sqs")
         ]
     )

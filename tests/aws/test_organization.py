@@ -80,10 +80,14 @@ def test_org_scan_whole_and_sharded(members: list[str], aws_env: Any, tmp_path: 
     code, whole, whole_sarif = scan(tmp_path, "whole")
     assert code == 1
     assert accounts_in(whole) == set(members)
-    per_account = {a: sorted(
-        (f["rule_id"], f["service"].split(":", 5)[5].split("/", 2)[2], f["need"])
-        for f in whole["findings"] if f["service"].split(":")[4] == a
-    ) for a in members}
+    per_account = {
+        a: sorted(
+            (f["rule_id"], f["service"].split(":", 5)[5].split("/", 2)[2], f["need"])
+            for f in whole["findings"]
+            if f["service"].split(":")[4] == a
+        )
+        for a in members
+    }
     for account in members:  # the same three services, the same findings, in each member
         assert [r for r, _, _ in per_account[account]].count("FG203") == 5
         assert [r for r, _, _ in per_account[account]].count("FG402") == 4

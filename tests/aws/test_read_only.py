@@ -9,7 +9,13 @@ from typing import Any
 import boto3
 import pytest
 
-from scanner.sources.aws.calls import OPERATIONS, CallCounter, WriteRefused, is_read_only, make_client
+from scanner.sources.aws.calls import (
+    OPERATIONS,
+    CallCounter,
+    WriteRefused,
+    is_read_only,
+    make_client,
+)
 
 
 def test_every_operation_of_the_exporter_is_a_read() -> None:

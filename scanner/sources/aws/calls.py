@@ -114,7 +114,7 @@ class CallCounter:
 
 def make_client(session: Any, service: str, region: str | None, counter: CallCounter) -> Any:
     """A client with adaptive retries, the read-only guard and the call counter."""
-    from botocore.config import Config
+    from botocore.config import Config  # type: ignore[import-untyped]
 
     config = Config(retries={"mode": "adaptive", "max_attempts": 5}, user_agent_extra="fp")
     client = session.client(service, region_name=region, config=config)
@@ -196,8 +196,11 @@ class Reader:
     def _call(
         self, service: str, operation: str, params: dict[str, Any], *, paginate: bool
     ) -> list[dict[str, Any]] | None:
-        from botocore import xform_name
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore import xform_name  # type: ignore[import-untyped]
+        from botocore.exceptions import (  # type: ignore[import-untyped]
+            BotoCoreError,
+            ClientError,
+        )
 
         if operation not in OPERATIONS.get(service, ()):
             raise EngineError(f"internal error: {service}:{operation} is not in OPERATIONS")

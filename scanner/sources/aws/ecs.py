@@ -46,7 +46,9 @@ def export(reader: Reader, scope: Scope, fragment: Fragment, clusters: tuple[str
     for arn in sorted(definitions):
         answer = reader.one("ecs", "DescribeTaskDefinition", taskDefinition=arn)
         if answer is not None:
-            fragment.add("task_definitions", _task_definition(scope, answer["taskDefinition"], found))
+            fragment.add(
+                "task_definitions", _task_definition(scope, answer["taskDefinition"], found)
+            )
     return found
 
 
@@ -153,8 +155,14 @@ def _task(task: Any, interfaces: dict[str, Any] | None) -> ModelObject:
             public: Any = why
         else:
             groups = [g["GroupId"] for g in interface.get("Groups", [])]
-            public = "ENABLED" if (interface.get("Association") or {}).get("PublicIp") else "DISABLED"
-        network = {"subnets": [eni["subnetId"]], "security_groups": groups, "assign_public_ip": public}
+            public = (
+                "ENABLED" if (interface.get("Association") or {}).get("PublicIp") else "DISABLED"
+            )
+        network = {
+            "subnets": [eni["subnetId"]],
+            "security_groups": groups,
+            "assign_public_ip": public,
+        }
     return {
         **fields,
         "id": arn,
@@ -172,7 +180,11 @@ def _task_definition(scope: Scope, definition: Any, found: Found) -> ModelObject
     for field_name in ("task_role", "execution_role"):
         role = fields[f"{field_name}_arn"]
         if role:
-            role_arn = role if role.startswith("arn:") else scope.arn("iam", f"role/{role}", regional=False)
+            role_arn = (
+                role
+                if role.startswith("arn:")
+                else scope.arn("iam", f"role/{role}", regional=False)
+            )
             fields[field_name] = role_arn
             found.roles.add(role_arn)
     for volume in fields["volumes"]:

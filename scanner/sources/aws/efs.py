@@ -14,14 +14,14 @@ def export(reader: Reader, scope: Scope, fragment: Fragment, file_systems: set[s
         found = reader.all("efs", "DescribeFileSystems", "FileSystems", FileSystemId=fs_id)
         if not found:
             continue
-        arn = found[0].get("FileSystemArn") or scope.arn("elasticfilesystem", f"file-system/{fs_id}")
+        arn = found[0].get("FileSystemArn") or scope.arn(
+            "elasticfilesystem", f"file-system/{fs_id}"
+        )
         fragment.add("efs_file_systems", named(fs_id, arn))
         targets = reader.all("efs", "DescribeMountTargets", "MountTargets", FileSystemId=fs_id)
         for target in targets or []:
             target_id = target["MountTargetId"]
-            groups = reader.one(
-                "efs", "DescribeMountTargetSecurityGroups", MountTargetId=target_id
-            )
+            groups = reader.one("efs", "DescribeMountTargetSecurityGroups", MountTargetId=target_id)
             gap = reader.gap("efs", "DescribeMountTargetSecurityGroups")
             subnets.add(target["SubnetId"])
             fragment.add(

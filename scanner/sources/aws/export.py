@@ -68,9 +68,7 @@ def take_shard(items: list[str], shard: tuple[int, int] | None) -> list[str]:
     return ordered[index - 1 :: total]
 
 
-def export(
-    options: LiveOptions, progress: Callable[[int, int], None] | None = None
-) -> LiveExport:
+def export(options: LiveOptions, progress: Callable[[int, int], None] | None = None) -> LiveExport:
     """Read every (account, region) of the shard; `progress(done, total)` after each unit."""
     counter = CallCounter()
     gaps: list[Gap] = []
@@ -103,7 +101,9 @@ def export(
         gaps.extend(unit_gaps)
         model = build_model([fragment, _only_used(iam_fragment, fragment)], region)
         model["coverage_gaps"] = [
-            g.model() for g in [*unit_gaps, *iam_by_account[account.id][1]] if g.account == account.id
+            g.model()
+            for g in [*unit_gaps, *iam_by_account[account.id][1]]
+            if g.account == account.id
         ]
         validate_model(model)
         models.append(model)
@@ -124,7 +124,12 @@ def _only_used(iam_fragment: Fragment, fragment: Fragment) -> Fragment:
         if isinstance(td[key], str)
     }
     roles = {k: v for k, v in iam_fragment.collections.get("roles", {}).items() if k in used_roles}
-    wanted = {p for r in roles.values() if isinstance(r["managed_policy_arns"], list) for p in r["managed_policy_arns"]}
+    wanted = {
+        p
+        for r in roles.values()
+        if isinstance(r["managed_policy_arns"], list)
+        for p in r["managed_policy_arns"]
+    }
     wanted |= {r["permissions_boundary"] for r in roles.values() if r["permissions_boundary"]}
     policies = {
         k: v for k, v in iam_fragment.collections.get("managed_policies", {}).items() if k in wanted
@@ -157,8 +162,11 @@ def _identity(
 
 
 def _accounts(options: LiveOptions, counter: CallCounter, gaps: list[Gap]) -> list[Account]:
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
+    import boto3  # type: ignore[import-untyped]
+    from botocore.exceptions import (  # type: ignore[import-untyped]
+        BotoCoreError,
+        ClientError,
+    )
 
     def base() -> Any:
         return boto3.Session(profile_name=options.profile)

@@ -289,7 +289,9 @@ def _nacl(scope: Scope, nacl: Any) -> ModelObject:
                 "source": source(arn, f"/Entries/{index}"),
             }
         )
-    return named(nacl_id, arn, vpc=nacl["VpcId"], is_default=bool(nacl["IsDefault"]), entries=entries)
+    return named(
+        nacl_id, arn, vpc=nacl["VpcId"], is_default=bool(nacl["IsDefault"]), entries=entries
+    )
 
 
 def _protocol(value: Any) -> str:
@@ -310,7 +312,7 @@ def _security_group(scope: Scope, group: Any) -> ModelObject:
 
 
 def _sg_rules(arn: str, permissions: list[Any], key: str) -> list[ModelObject]:
-    rules = []
+    rules: list[ModelObject] = []
     for index, permission in enumerate(permissions):
         protocol = _protocol(permission["IpProtocol"])
         every_port = protocol == "-1"
@@ -411,7 +413,9 @@ def _prefix_lists(reader: Reader, scope: Scope, fragment: Fragment, ids: set[str
     """AWS-managed lists (an AWS service's addresses) and customer lists with their entries."""
     if not ids:
         return
-    for found in filtered(reader, "DescribePrefixLists", "PrefixLists", "prefix-list-id", ids) or []:
+    for found in (
+        filtered(reader, "DescribePrefixLists", "PrefixLists", "prefix-list-id", ids) or []
+    ):
         list_id = found["PrefixListId"]
         name = found["PrefixListName"]  # com.amazonaws.<region>.<service>
         parts = name.split(".", 3)
@@ -433,9 +437,7 @@ def _prefix_lists(reader: Reader, scope: Scope, fragment: Fragment, ids: set[str
     )
     for found in managed or []:
         list_id = found["PrefixListId"]
-        entries = reader.all(
-            "ec2", "GetManagedPrefixListEntries", "Entries", PrefixListId=list_id
-        )
+        entries = reader.all("ec2", "GetManagedPrefixListEntries", "Entries", PrefixListId=list_id)
         fragment.add(
             "prefix_lists",
             named(

@@ -25,7 +25,8 @@ def action(service: str, operation: str) -> str:
 
 
 def iam_policy() -> dict[str, Any]:
-    reads, walk = [], []
+    reads: list[str] = []
+    walk: list[str] = []
     for service, operations in OPERATIONS.items():
         for operation in operations:
             target = walk if (service, operation) in ORGANIZATION else reads
