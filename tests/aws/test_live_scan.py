@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -158,3 +159,29 @@ def test_cluster_filter_and_missing_region(built: Built, aws_env: Any) -> None:
     done = run("scan-aws", "--region", REGION, "--shard", "3/2")
     assert done.exit_code == 2
     assert "--shard '3/2': expected I/N" in done.stderr
+
+
+def test_sarif_of_a_live_scan_is_valid_and_tracks_resources(built: Built, aws_env: Any) -> None:
+    from jsonschema import Draft4Validator
+
+    schema_file = Path(__file__).resolve().parents[1] / "schemas" / "sarif-schema-2.1.0.json"
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    done = run("scan-aws", "--region", REGION, "--format", "sarif", "--category", "live")
+    assert done.exit_code == 1
+    sarif = json.loads(done.stdout)
+    assert list(Draft4Validator(schema).iter_errors(sarif)) == []
+    (run_,) = sarif["runs"]
+    assert run_["automationDetails"] == {"id": "live/"}
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run_["results"]
+    }
+    sg = built.groups["endpoints"]
+    assert f"aws://{built.account}/{REGION}/ec2/security-group/{sg}" in uris
+    for result in run_["results"]:
+        artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+        assert "uriBaseId" not in artifact  # an absolute aws:// URI, the same every run
+        assert len(result["partialFingerprints"]["primaryLocationLineHash"]) == 64
+    again = run("scan-aws", "--region", REGION, "--format", "sarif", "--category", "live")
+    assert [r["partialFingerprints"] for r in json.loads(again.stdout)["runs"][0]["results"]] == [
+        r["partialFingerprints"] for r in run_["results"]
+    ]

@@ -1,0 +1,51 @@
+"""What moto does not keep, from recorded responses (tests/fixtures/aws/README.md): a route in
+state `blackhole`, and a service's `enableExecuteCommand`, read by the exporter's own conversion
+code. (The policies' handling of a blackhole route is tested in policies/lib/paths_test.rego.)"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from scanner.sources.aws import ecs, network
+from scanner.sources.aws.where import Scope
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "aws"
+SCOPE = Scope("111122223333", "eu-central-1")
+
+
+def recorded(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def test_a_blackhole_route_keeps_its_state() -> None:
+    (table,) = recorded("describe-route-tables-blackhole.json")["RouteTables"]
+    model = network._route_table(SCOPE, table, {"vpce-0aa11bb22cc33dd44"})
+    assert (
+        model["name"] == "arn:aws:ec2:eu-central-1:111122223333:route-table/rtb-0b1ac4d2e3f4a5b6c"
+    )
+    routes = [
+        (r["destination"], r["target_type"], r["target"], r["state"]) for r in model["routes"]
+    ]
+    # The gateway endpoint's route is not a route of the model (vpc_endpoints.route_tables).
+    assert routes == [
+        ("10.20.0.0/16", "local", "local", "active"),
+        ("0.0.0.0/0", "nat", "nat-0f1e2d3c4b5a69788", "blackhole"),
+    ]
+    assert model["routes"][1]["source"] == {
+        "file": "aws://111122223333/eu-central-1/ec2/route-table/rtb-0b1ac4d2e3f4a5b6c",
+        "line": 1,
+        "pointer": "/Routes/1",
+    }
+
+
+def test_a_service_keeps_enable_execute_command() -> None:
+    (service,) = recorded("describe-services-exec.json")["services"]
+    model = ecs._service(service)
+    assert model["enable_execute_command"] is True
+    assert model["kind"] == "service"
+    assert model["cluster"] == "arn:aws:ecs:eu-central-1:111122223333:cluster/prod"
+    assert model["task_definition"] == service["taskDefinition"]
+    assert model["platform_version"] == "LATEST"
+    assert model["source"]["file"] == "aws://111122223333/eu-central-1/ecs/service/prod/orders"
