@@ -56,9 +56,6 @@ deny contains data.fargate_preflight.lib.result.finding({
 # A call the live scan could not make (access denied, throttled) is a coverage gap: what it
 # returns is missing, so the checks that need it cannot be settled. A gap whose ref an unsettled
 # value already names is reported there, with the checks it blocked.
-
-# METADATA
-# entrypoint: true
 deny contains data.fargate_preflight.lib.result.finding({
 	"resource": ref,
 	"service": null,
