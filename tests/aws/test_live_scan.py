@@ -185,3 +185,29 @@ def test_sarif_of_a_live_scan_is_valid_and_tracks_resources(built: Built, aws_en
     assert [r["partialFingerprints"] for r in json.loads(again.stdout)["runs"][0]["results"]] == [
         r["partialFingerprints"] for r in run_["results"]
     ]
+
+
+def test_all_regions_reads_every_enabled_region(built: Built, aws_env: Any) -> None:
+    import boto3
+
+    regions = sorted(
+        r["RegionName"]
+        for r in boto3.client("ec2", region_name=REGION).describe_regions()["Regions"]
+    )
+    done = run("export-aws", "--all-regions", "--cluster", "apps", "--quiet")
+    assert done.exit_code == 0, done.output
+    models = json.loads(done.stdout)["models"]
+    assert [m["region"] for m in models] == regions
+    (here,) = [m for m in models if m["region"] == REGION]
+    assert sorted(here["services"]) == sorted(built.services.values())
+    done = run("export-aws", "--all-regions", "--region", REGION)
+    assert done.exit_code == 2 and "give --region or --all-regions, not both" in done.stderr
+
+
+def test_text_report_of_a_live_scan(built: Built, aws_env: Any) -> None:
+    done = run("scan-aws", "--region", REGION, "--quiet")
+    assert done.exit_code == 1
+    healthy = built.services["healthy"]
+    assert f"{healthy}\n" in done.stdout  # grouped by service, ok paths shown
+    assert done.stdout.count("error   FG203 ") == 5
+    assert done.stdout.rstrip().endswith("14 errors, 0 warnings, 0 notes")

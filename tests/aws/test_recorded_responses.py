@@ -49,3 +49,28 @@ def test_a_service_keeps_enable_execute_command() -> None:
     assert model["task_definition"] == service["taskDefinition"]
     assert model["platform_version"] == "LATEST"
     assert model["source"]["file"] == "aws://111122223333/eu-central-1/ecs/service/prod/orders"
+
+
+def test_standalone_fargate_tasks_and_their_network_interface() -> None:
+    tasks = recorded("describe-tasks.json")["tasks"]
+    standalone = [t for t in tasks if ecs._standalone_fargate(t)]
+    assert [t["group"] for t in standalone] == [
+        "family:report"
+    ]  # the service's task is its service
+    interfaces = {
+        i["NetworkInterfaceId"]: i
+        for i in recorded("describe-network-interfaces.json")["NetworkInterfaces"]
+    }
+    model = ecs._task(standalone[0], interfaces)
+    assert model["kind"] == "task"
+    assert (
+        model["task_definition"] == "arn:aws:ecs:eu-central-1:111122223333:task-definition/report:3"
+    )
+    assert model["network"] == {
+        "subnets": ["subnet-0c1d2e3f4a5b6c7d8"],
+        "security_groups": ["sg-0fedcba9876543210"],
+        "assign_public_ip": "ENABLED",
+    }
+    assert "secret-override" not in json.dumps(model)  # overrides (env values) never enter
+    unread = ecs._task(standalone[0], None)["network"]
+    assert unread["security_groups"]["ref"] == f"network interface of {standalone[0]['taskArn']}"
