@@ -27,12 +27,13 @@ DENY_NAT = {
     "Statement": [
         {"Effect": "Allow", "Action": "*", "Resource": "*"},
         {"Effect": "Deny", "Action": "ec2:DescribeNatGateways", "Resource": "*"},
+        {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::*:role/Blocked"},
     ],
 }
 
 
 @pytest.fixture(scope="module")
-def enforced() -> Iterator[tuple[str, Built, dict[str, str], str]]:
+def enforced() -> Iterator[tuple[str, Built, dict[str, str], str, str]]:
     proc, url = start_moto()
     try:
         with pytest.MonkeyPatch.context() as mp:
@@ -43,6 +44,10 @@ def enforced() -> Iterator[tuple[str, Built, dict[str, str], str]]:
             }.items():
                 mp.setenv(key, value)
             built = build_account(REGION)
+            org = boto3.client("organizations", region_name="us-east-1")
+            org.create_organization(FeatureSet="ALL")
+            member = org.create_account(AccountName="blocked", Email="blocked@example.com")
+            member_id = member["CreateAccountStatus"]["AccountId"]
             iam = boto3.client("iam", region_name=REGION)
             iam.create_user(UserName="ci")
             iam.put_user_policy(
@@ -83,15 +88,15 @@ def enforced() -> Iterator[tuple[str, Built, dict[str, str], str]]:
             "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
             "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
         }
-        yield url, built, credentials, role["Role"]["Arn"]
+        yield url, built, credentials, role["Role"]["Arn"], member_id
     finally:
         stop(proc)
 
 
 def test_a_denied_call_is_a_gap_and_the_scan_goes_on(
-    enforced: tuple[str, Built, dict[str, str], str], aws_env: Any, monkeypatch: Any
+    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
 ) -> None:
-    url, built, credentials, role = enforced
+    url, built, credentials, role, _ = enforced
     monkeypatch.setenv("AWS_ENDPOINT_URL", url)
     for key, value in credentials.items():
         monkeypatch.setenv(key, value)
@@ -124,3 +129,28 @@ def test_a_denied_call_is_a_gap_and_the_scan_goes_on(
     # What the denied call does not hide is still found.
     assert {f["rule_id"] for f in report["findings"]} == {"FG801", "FG402"}
     assert "1 coverage gap(s)" in done.stderr
+
+
+def test_an_account_that_cannot_be_entered_is_a_gap(
+    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+) -> None:
+    url, built, credentials, role, member = enforced
+    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+    for key, value in credentials.items():
+        monkeypatch.setenv(key, value)
+    done = CliRunner().invoke(
+        main,
+        ["scan-aws", "--region", REGION, "--role-arn", role, "--org-role", "Blocked"]
+        + ["--format", "json"],
+        catch_exceptions=False,
+    )
+    assert done.exit_code == 1, done.output
+    notes = {
+        f["resource"]: f for f in json.loads(done.stdout)["findings"] if f["rule_id"] == "FG801"
+    }
+    entry = notes[f"sts:AssumeRole in account {member} region global"]
+    assert entry["location"]["file"] == f"aws://{member}/global/sts:AssumeRole"
+    assert "could not be read (AccessDenied" in entry["message"]
+    # The management account (the role's own) is still read, with its own gap.
+    assert f"ec2:DescribeNatGateways in account {built.account} region {REGION}" in notes
+    assert "2 coverage gap(s)" in done.stderr

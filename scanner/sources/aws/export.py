@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,40 +79,60 @@ def export(options: LiveOptions, progress: Callable[[int, int], None] | None = N
     units = [(a, r) for a in accounts for r in regions]
     total = len(units) + len(accounts)
     done = 0
-    models: list[dict[str, Any]] = []
-    with ThreadPoolExecutor(max_workers=max(1, min(MAX_WORKERS, len(units)))) as pool:
-        regional = list(pool.map(lambda u: _regional(u[0], u[1], options, counter), units))
-        for _ in regional:
-            done += 1
-            if progress:
-                progress(done, total)
-        roles: dict[str, set[str]] = {}
-        for (account, _region), (_fragment, _gaps, found) in zip(units, regional, strict=True):
-            roles.setdefault(account.id, set()).update(found.roles)
-        identity = list(pool.map(lambda a: _identity(a, roles.get(a.id, set()), counter), accounts))
-    iam_by_account = {a.id: result for a, result in zip(accounts, identity, strict=True)}
-    for account in accounts:
+
+    def tick() -> None:
+        nonlocal done
         done += 1
         if progress:
             progress(done, total)
-        gaps.extend(iam_by_account[account.id][1])
+
+    with ThreadPoolExecutor(max_workers=max(1, min(MAX_WORKERS, len(units)))) as pool:
+        regional = _run(pool, [(_regional, (a, r, options, counter)) for a, r in units], tick)
+        roles: dict[str, set[str]] = {}
+        for (account, _region), (_fragment, _gaps, found) in zip(units, regional, strict=True):
+            roles.setdefault(account.id, set()).update(found.roles)
+        identity = _run(
+            pool, [(_identity, (a, roles.get(a.id, set()), counter)) for a in accounts], tick
+        )
+    iam_by_account = {a.id: result for a, result in zip(accounts, identity, strict=True)}
+    models: list[dict[str, Any]] = []
     for (account, region), (fragment, unit_gaps, _found) in zip(units, regional, strict=True):
-        iam_fragment = iam_by_account[account.id][0]
-        gaps.extend(unit_gaps)
-        model = build_model([fragment, _only_used(iam_fragment, fragment)], region)
-        model["coverage_gaps"] = [
-            g.model()
-            for g in [*unit_gaps, *iam_by_account[account.id][1]]
-            if g.account == account.id
-        ]
-        validate_model(model)
-        models.append(model)
+        iam_fragment, iam_gaps = iam_by_account[account.id]
+        gaps.extend([*unit_gaps, *iam_gaps])
+        models.append(
+            _model([fragment, _only_used(iam_fragment, fragment)], region, unit_gaps + iam_gaps)
+        )
+    # An account that could not be entered (sts:AssumeRole refused) has only its gap to report.
+    for account_id in sorted({g.account for g in gaps} - {a.id for a in accounts}):
+        entry_gaps = [g for g in gaps if g.account == account_id]
+        models.append(_model([], regions[0] if regions else GLOBAL, entry_gaps))
     return LiveExport(
         models=models,
         gaps=sorted(set(gaps), key=lambda g: (g.account, g.region, g.api)),
         calls=dict(sorted(counter.counts.items())),
         units=[(a.id, r) for a, r in units],
     )
+
+
+def _run(
+    pool: ThreadPoolExecutor,
+    jobs: list[tuple[Callable[..., Any], tuple[Any, ...]]],
+    tick: Callable[[], None],
+) -> list[Any]:
+    """Every job's result in job order; `tick` as each finishes (the progress bar)."""
+    futures = {pool.submit(fn, *args): index for index, (fn, args) in enumerate(jobs)}
+    results: list[Any] = [None] * len(jobs)
+    for future in as_completed(futures):
+        results[futures[future]] = future.result()
+        tick()
+    return results
+
+
+def _model(fragments: list[Fragment], region: str, gaps: list[Gap]) -> dict[str, Any]:
+    model = build_model(fragments, region)
+    model["coverage_gaps"] = [g.model() for g in gaps]
+    validate_model(model)
+    return model
 
 
 def _only_used(iam_fragment: Fragment, fragment: Fragment) -> Fragment:
