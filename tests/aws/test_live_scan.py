@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +138,9 @@ def test_export_aws_model(built: Built, aws_env: Any) -> None:
     s3 = model["vpc_endpoints"][built.endpoints["s3"]]
     assert s3["policy"] == RESTRICTIVE and s3["type"] == "Gateway"
     assert s3["route_tables"] == [built.route_tables["endpoint-sg"]]
+    # The gateway endpoint's prefix list, from its route: an AWS-managed list with its service.
+    prefix_list = model["prefix_lists"][s3["prefix_list"]]
+    assert (prefix_list["service"], prefix_list["region"]) == ("s3", REGION)
     ecr = model["vpc_endpoints"][built.endpoints["ecr.api"]]
     assert (ecr["service"], ecr["service_region"], ecr["private_dns"]) == ("ecr.api", REGION, True)
     vpc = model["vpcs"][built.vpcs["nat"]]
@@ -211,3 +216,22 @@ def test_text_report_of_a_live_scan(built: Built, aws_env: Any) -> None:
     assert f"{healthy}\n" in done.stdout  # grouped by service, ok paths shown
     assert done.stdout.count("error   FG203 ") == 5
     assert done.stdout.rstrip().endswith("14 errors, 0 warnings, 0 notes")
+
+
+def test_progress_bar_only_on_a_terminal_and_not_quiet(
+    built: Built, aws_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scanner.cli import _export_live
+    from scanner.sources.aws.export import LiveOptions
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    live = LiveOptions(regions=(REGION,), clusters=("apps",))
+    for quiet, tty, drawn in ((False, True, True), (True, True, False), (False, False, False)):
+        stderr = Terminal() if tty else io.StringIO()
+        monkeypatch.setattr(sys, "stderr", stderr)
+        exported = _export_live(live, quiet)
+        assert len(exported.models) == 1
+        assert ("reading AWS" in stderr.getvalue()) is drawn
