@@ -129,6 +129,15 @@ def test_a_denied_call_is_a_gap_and_the_scan_goes_on(
     # What the denied call does not hide is still found.
     assert {f["rule_id"] for f in report["findings"]} == {"FG801", "FG402"}
     assert "1 coverage gap(s)" in done.stderr
+    # The same report from a real OPA server (the coverage-gap rule runs on both engines).
+    opa = CliRunner().invoke(
+        main,
+        ["scan-aws", "--region", REGION, "--role-arn", role, "--format", "json"]
+        + ["--engine", "opa"],
+        catch_exceptions=False,
+    )
+    assert opa.exit_code == 1, opa.output
+    assert json.loads(opa.stdout) == report
 
 
 def test_an_account_that_cannot_be_entered_is_a_gap(
