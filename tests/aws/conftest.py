@@ -1,4 +1,4 @@
-"""A moto server on a loopback port for the whole session (TOOLCHAIN.md), and clients for it.
+"""A moto server on a loopback port for the whole session (TOOLCHAIN.md), and a scan's environment.
 
 Tests build accounts through the real boto3 API against it and scan them with the real exporter;
 each test works in its own region so accounts built by other tests do not leak in.
@@ -6,60 +6,11 @@ each test works in its own region so accounts built by other tests do not leak i
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-
-boto3 = pytest.importorskip("boto3")
-
-MEMBER_ROLE = "OrganizationAccountAccessRole"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_moto(extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true", **(extra_env or {})}
-    server = Path(sys.executable).parent / "moto_server"
-    proc = subprocess.Popen(
-        [str(server), "-H", "127.0.0.1", "-p", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
-                return proc, url
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError("moto_server exited") from None
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("moto_server did not become healthy in 60 s")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+from moto_server import start_moto, stop
 
 
 @pytest.fixture(scope="session")
@@ -86,7 +37,3 @@ def aws_env(moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> d
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env
-
-
-def client(service: str, region: str, **credentials: Any) -> Any:
-    return boto3.client(service, region_name=region, **credentials)

@@ -15,9 +15,9 @@ from typing import Any
 
 import boto3
 import pytest
-from accounts import Built, build_account
+from aws_accounts import Built, build_account
 from click.testing import CliRunner
-from conftest import start_moto, stop
+from moto_server import start_moto, stop
 
 from scanner.cli import main
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from accounts import EXECUTION_POLICY, RESTRICTIVE, Built, build_account
+from aws_accounts import EXECUTION_POLICY, RESTRICTIVE, Built, build_account
 from click.testing import CliRunner
 
 from scanner.cli import main

@@ -9,9 +9,9 @@ from typing import Any
 
 import boto3
 import pytest
-from accounts import build_account
+from aws_accounts import build_account
 from click.testing import CliRunner
-from conftest import MEMBER_ROLE
+from moto_server import MEMBER_ROLE
 
 from scanner.cli import main
 
