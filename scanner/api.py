@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
-from scanner.config import Config
+from scanner.config import Config, Ignore
 from scanner.engine.base import Engine, RawResult, shipped_policy_dir
 from scanner.errors import EngineError, SourceError, UsageError
 from scanner.findings import LEVELS, Finding, Hop, InputError, Location, PathStep, Report, Rule
@@ -132,13 +132,34 @@ def load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
 
 def scan(paths: Sequence[Path], options: ScanOptions | None = None) -> Report:
     options = options or ScanOptions()
+    loaded = load(paths, options)
+    return evaluate(
+        [loaded.model],
+        options,
+        errors=loaded.errors,
+        notices=loaded.notices,
+        root=loaded.root,
+        inline_ignores=[i for a in loaded.annotations for i in a.ignores],
+    )
+
+
+def evaluate(
+    models: Sequence[dict[str, Any]],
+    options: ScanOptions,
+    *,
+    errors: tuple[InputError, ...] = (),
+    notices: tuple[str, ...] = (),
+    root: Path | None = None,
+    inline_ignores: Sequence[Ignore] = (),
+) -> Report:
+    """Every model through the policies (the live scan has one per account and region), one
+    report, with the config's and the inputs' ignores and the baseline applied."""
     from scanner.suppress import apply, load_baseline
 
     cwd = options.cwd or Path.cwd()
     baseline = (
         load_baseline(cwd / options.baseline, str(options.baseline)) if options.baseline else None
     )
-    loaded = load(paths, options)
     rules = catalogue(options.policy_dirs)
     engine = make_engine(
         options.engine,
@@ -146,27 +167,44 @@ def scan(paths: Sequence[Path], options: ScanOptions | None = None) -> Report:
         opa_url=options.opa_url,
         opa_policies_preloaded=options.opa_policies_preloaded,
     )
-    raw = engine.evaluate(loaded.model, engine_data())
-    ignores = [*options.config.ignores, *(i for a in loaded.annotations for i in a.ignores)]
-    suppressed, warnings = apply(
-        to_findings(raw, rules),
-        ignores,
-        baseline,
-        unique_names(loaded.model),
-        options.today or date.today(),
-    )
-    findings = tuple(sorted(suppressed, key=Finding.sort_key))
+    findings: list[Finding] = []
+    warnings: list[str] = []
+    paths: set[PathStep] = set()
+    services: list[str] = []
+    for model in models:
+        raw = engine.evaluate(model, engine_data())
+        suppressed, expired = apply(
+            to_findings(raw, rules),
+            [*options.config.ignores, *inline_ignores],
+            baseline,
+            unique_names(model),
+            options.today or date.today(),
+        )
+        findings += suppressed
+        warnings += [w for w in expired if w not in warnings]
+        paths.update(to_paths(raw, model))
+        services += [s["name"] for s in model["services"].values()]
     return Report(
-        findings=findings,
+        findings=tuple(sorted(set(findings), key=Finding.sort_key)),
         warnings=tuple(warnings),
         rules=rules,
-        errors=loaded.errors,
-        paths=to_paths(raw, loaded.model),
-        notices=loaded.notices,
+        errors=errors,
+        paths=tuple(sorted(paths, key=lambda s: (s.service, s.need, s.subnet))),
+        notices=notices,
         category=options.category,
         tool_version=__version__,
-        services=tuple(sorted(s["name"] for s in loaded.model["services"].values())),
-        root=str(loaded.root),
+        services=tuple(sorted(services)),
+        root=str(root) if root is not None else "",
+    )
+
+
+def live_notices(exported: Any) -> tuple[str, ...]:
+    """The closing note of a live scan: what was read, and the API calls per service."""
+    calls = ", ".join(f"{service} {n}" for service, n in exported.calls.items())
+    total = sum(exported.calls.values())
+    return (
+        f"read {len(exported.units)} account-region(s), {len(exported.gaps)} coverage gap(s); "
+        f"API calls: {calls} ({total} in all)",
     )
 
 

@@ -400,3 +400,156 @@ def explain(rule_id: str) -> None:
             click.echo(render_explain(rule), nl=False)
             return
     raise UsageError(f"no rule {rule_id!r}; `fargate-preflight rules` lists them")
+
+
+_live_options = [
+    click.option("--profile", help="AWS profile (default: the standard credential chain)."),
+    click.option(
+        "--region",
+        "regions",
+        multiple=True,
+        metavar="R",
+        help="Region to read (repeatable; default: the profile's or AWS_REGION).",
+    ),
+    click.option("--all-regions", is_flag=True, help="Every region enabled in the account."),
+    click.option("--role-arn", metavar="ARN", help="Assume this role first (sts:AssumeRole)."),
+    click.option(
+        "--org-role",
+        metavar="NAME",
+        help="Scan every ACTIVE account of the Organization through role NAME in each.",
+    ),
+    click.option(
+        "--cluster",
+        "clusters",
+        multiple=True,
+        metavar="C",
+        help="Only this ECS cluster (name or ARN; repeatable).",
+    ),
+    click.option(
+        "--shard",
+        metavar="I/N",
+        help="Scan only shard I of N (accounts; regions when there is one account).",
+    ),
+]
+
+
+live_options = _options(_live_options)
+
+
+def _live(
+    profile: str | None,
+    regions: tuple[str, ...],
+    all_regions: bool,
+    role_arn: str | None,
+    org_role: str | None,
+    clusters: tuple[str, ...],
+    shard: str | None,
+) -> Any:
+    from scanner.sources.aws.export import LiveOptions, parse_shard
+
+    if regions and all_regions:
+        raise UsageError("give --region or --all-regions, not both")
+    return LiveOptions(
+        profile=profile,
+        regions=regions,
+        all_regions=all_regions,
+        role_arn=role_arn,
+        org_role=org_role,
+        clusters=clusters,
+        shard=parse_shard(shard) if shard else None,
+    )
+
+
+def _export_live(live: Any, quiet: bool) -> Any:
+    """The live export, with a progress bar on stderr when it is a terminal."""
+    from scanner.sources.aws.export import export as export_aws
+
+    if quiet or not sys.stderr.isatty():
+        return export_aws(live)
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="reading AWS", file=sys.stderr)
+            bar.__enter__()
+        bar.update(1)
+
+    try:
+        return export_aws(live, progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+@main.command("scan-aws")
+@_guard
+@live_options
+@report_options
+def scan_aws(
+    profile: str | None,
+    regions: tuple[str, ...],
+    all_regions: bool,
+    role_arn: str | None,
+    org_role: str | None,
+    clusters: tuple[str, ...],
+    shard: str | None,
+    report: ReportArgs,
+) -> None:
+    """Scan the live account(s): read-only export of ECS, VPC, EFS and IAM, then the policies."""
+    from scanner.api import evaluate, live_notices
+
+    live = _live(profile, regions, all_regions, role_arn, org_role, clusters, shard)
+    outs = _outputs(report.formats, report.output)
+    options = report.apply(input_options())
+    exported = _export_live(live, report.quiet)
+    result = evaluate(exported.models, options, notices=live_notices(exported))
+    sys.exit(emit(result, report, outs, options.config.fail_on))
+
+
+@main.command("export-aws")
+@live_options
+@click.option("--output", "-o", help="Write the models here instead of stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="No notices on stderr.")
+@_guard
+def export_aws(
+    profile: str | None,
+    regions: tuple[str, ...],
+    all_regions: bool,
+    role_arn: str | None,
+    org_role: str | None,
+    clusters: tuple[str, ...],
+    shard: str | None,
+    output: str | None,
+    quiet: bool,
+) -> None:
+    """Print the input models of the live account(s), one per account and region (JSON)."""
+    from scanner.api import live_notices
+
+    live = _live(profile, regions, all_regions, role_arn, org_role, clusters, shard)
+    exported = _export_live(live, quiet)
+    _write(json.dumps({"models": exported.models}, indent=2, sort_keys=True) + "\n", output)
+    if not quiet:
+        for notice in live_notices(exported):
+            click.echo(f"notice: {notice}", err=True)
+
+
+@main.command()
+@click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "sarif"]),
+    help="Output format (default: the inputs' format when they agree, else json).",
+)
+@click.option("--output", "-o", help="Write the merged report here instead of stdout.")
+@_guard
+def merge(reports: tuple[Path, ...], fmt: str | None, output: str | None) -> None:
+    """Join JSON or SARIF reports (e.g. the shards of a scan-aws) into one."""
+    from scanner.api import catalogue
+    from scanner.report import REPORTERS
+    from scanner.report.merge import read
+
+    merged, kind = read(reports, catalogue())
+    chosen = fmt or (kind if kind in ("json", "sarif") else "json")
+    _write(REPORTERS[chosen](merged), output)

@@ -66,8 +66,14 @@ def engine() -> regorus.Engine:
 QUERY = "x := data.fargate_preflight.lib.iam.decide(input.policies, input.req, null).decision"
 
 
-def rego_decision(eng: regorus.Engine, statements: list[dict[str, Any]], action: str, resource: str) -> str:
-    policy = {"name": "P", "document": {"Statement": statements}, "source": {"file": "p", "line": 1}}
+def rego_decision(
+    eng: regorus.Engine, statements: list[dict[str, Any]], action: str, resource: str
+) -> str:
+    policy = {
+        "name": "P",
+        "document": {"Statement": statements},
+        "source": {"file": "p", "line": 1},
+    }
     request = {"action": action.lower(), "resource": resource}
     eng.set_input_json(json.dumps({"policies": [policy], "req": request}))
     answer = json.loads(eng.eval_query_as_json(QUERY))

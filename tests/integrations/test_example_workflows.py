@@ -25,8 +25,11 @@ from integration_helpers import (
 EXAMPLES = ROOT / "docs" / "examples"
 WORKFLOWS = ["pull-request.yml", "pull-request-changed-only.yml"]
 PUBLISHED = "your-org/fargate-preflight@v0.1.0"
-# Exercised here (workflows) and in test_precommit_hooks.py (the pre-commit config).
-EXERCISED = {*WORKFLOWS, "pre-commit-config.yaml"}
+# The live scan's examples: actionlint here, their content in tests/aws/test_examples.py.
+LIVE = ["scheduled-scan.yml"]
+# Exercised here (workflows), in test_precommit_hooks.py (the pre-commit config) and in
+# tests/aws/test_examples.py (the scheduled scan and its IAM policy).
+EXERCISED = {*WORKFLOWS, *LIVE, "pre-commit-config.yaml", "iam-readonly-policy.json"}
 
 
 def workflow(name: str) -> dict[str, Any]:
@@ -46,7 +49,7 @@ def test_every_example_file_is_exercised() -> None:
     assert {p.name for p in EXAMPLES.iterdir()} == EXERCISED
 
 
-@pytest.mark.parametrize("name", WORKFLOWS)
+@pytest.mark.parametrize("name", WORKFLOWS + LIVE)
 def test_actionlint_passes(name: str) -> None:
     done = subprocess.run(
         [actionlint(), "-no-color", str(EXAMPLES / name)], capture_output=True, text=True

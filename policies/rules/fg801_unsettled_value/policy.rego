@@ -53,6 +53,28 @@ deny contains data.fargate_preflight.lib.result.finding({
 	services := sort({e.service | some e in entries; e.service != null})
 }
 
+# A call the live scan could not make (access denied, throttled) is a coverage gap: what it
+# returns is missing, so the checks that need it cannot be settled. A gap whose ref an unsettled
+# value already names is reported there, with the checks it blocked.
+deny contains data.fargate_preflight.lib.result.finding({
+	"resource": ref,
+	"service": null,
+	"need": null,
+	"message": sprintf(
+		"%s could not be read (%s): what it returns is missing from this scan, so checks that need it are not settled",
+		[ref, g.error],
+	),
+	"fix": fix(ref),
+	"hop": null,
+	"source": g.source,
+}) if {
+	some g in input.coverage_gaps
+	ref := gap_ref(g)
+	not by_ref[ref]
+}
+
+gap_ref(g) := sprintf("%s in account %s region %s", [g.api, g.account, g.region])
+
 # by_ref groups the undecided entries of every package by the unsettled value's ref.
 by_ref[ref] contains u if {
 	some u in unsettled
@@ -84,6 +106,12 @@ fix(ref) := sprintf(
 	parts := split(trim_prefix(ref, "Parameter "), " of ")
 } else := "Pass --region (or set AWS_REGION) so these checks can run." if {
 	ref == "AWS::Region"
+} else := sprintf(
+	"Allow %s to the scanning role (docs/examples/iam-readonly-policy.json), or scan again if it was throttled.",
+	[gap.api],
+) if {
+	some gap in input.coverage_gaps
+	gap_ref(gap) == ref
 } else := "Scan the template or file that defines it too, or pass its value, so these checks can run."
 
 parameter_flag(parts) := sprintf("%s:%s", [parts[1], parts[0]]) if {

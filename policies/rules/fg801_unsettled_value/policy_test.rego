@@ -97,3 +97,48 @@ test_missing_packages_do_not_break_evaluation if {
 	count(data.fargate_preflight.rules.fg109.undecided) == 0 with data.fargate_preflight.rules.fg109.undecided as set()
 	count(data.fargate_preflight.rules.fg801.unsettled) == 0 with input as world
 }
+
+# Coverage gaps of a live scan (input.coverage_gaps).
+gap := {
+	"api": "ec2:DescribeNatGateways",
+	"account": "111122223333",
+	"region": "eu-west-1",
+	"error": "AccessDenied: not allowed",
+	"source": {"file": "aws://111122223333/eu-west-1/ec2:DescribeNatGateways", "line": 1},
+}
+
+gap_ref := "ec2:DescribeNatGateways in account 111122223333 region eu-west-1"
+
+test_a_coverage_gap_is_a_note if {
+	fs := data.fargate_preflight.rules.fg801.deny with data.fargate_preflight.rules.fg801.unsettled as set()
+		with input as {"coverage_gaps": [gap]}
+	fs == {{
+		"resource": gap_ref,
+		"service": null,
+		"need": null,
+		"message": concat("", [
+			gap_ref, " could not be read (AccessDenied: not allowed): what it returns is missing ",
+			"from this scan, so checks that need it are not settled",
+		]),
+		"fix": "Allow ec2:DescribeNatGateways to the scanning role (docs/examples/iam-readonly-policy.json), or scan again if it was throttled.",
+		"hop": null,
+		"location": {"file": "aws://111122223333/eu-west-1/ec2:DescribeNatGateways", "line": 1},
+		"level": null,
+	}}
+}
+
+test_a_gap_that_blocked_checks_is_reported_once_with_them if {
+	blocked := {"unknown": gap_ref, "ref": gap_ref, "source": gap.source}
+	fs := findings_for({{"unknown": blocked, "service": "Service", "rules": ["FG203"]}}) with input as {"coverage_gaps": [gap]}
+	{[f.resource, f.message, f.fix] | some f in fs} == {[
+		gap_ref,
+		sprintf("%s is not settled (%s): it blocks FG203 for service Service", [gap_ref, gap_ref]),
+		"Allow ec2:DescribeNatGateways to the scanning role (docs/examples/iam-readonly-policy.json), or scan again if it was throttled.",
+	]}
+}
+
+test_no_gaps_no_gap_notes if {
+	fs := data.fargate_preflight.rules.fg801.deny with data.fargate_preflight.rules.fg801.unsettled as set()
+		with input as {"coverage_gaps": []}
+	count(fs) == 0
+}

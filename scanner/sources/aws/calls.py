@@ -1,0 +1,227 @@
+"""Every AWS call of the live export goes through here: read-only, counted, paginated, and a
+refused or throttled call becomes a coverage gap instead of an exception.
+
+`OPERATIONS` is the exporter's complete list of calls: `Reader` refuses any other, the IAM policy
+in docs/examples/ is generated from it, and the read-only guard (a botocore `before-call` hook on
+every client) refuses anything that is not Describe*/List*/Get* before it is sent.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.errors import EngineError
+
+OPERATIONS: dict[str, tuple[str, ...]] = {
+    "sts": ("GetCallerIdentity", "AssumeRole"),
+    "organizations": ("ListAccounts",),
+    "ec2": (
+        "DescribeRegions",
+        "DescribeSubnets",
+        "DescribeVpcs",
+        "DescribeVpcAttribute",
+        "DescribeRouteTables",
+        "DescribeNetworkAcls",
+        "DescribeSecurityGroups",
+        "DescribeNatGateways",
+        "DescribeInternetGateways",
+        "DescribeEgressOnlyInternetGateways",
+        "DescribeVpcEndpoints",
+        "DescribePrefixLists",
+        "DescribeManagedPrefixLists",
+        "GetManagedPrefixListEntries",
+        "DescribeNetworkInterfaces",
+    ),
+    "ecs": (
+        "ListClusters",
+        "DescribeClusters",
+        "ListServices",
+        "DescribeServices",
+        "ListTasks",
+        "DescribeTasks",
+        "DescribeTaskDefinition",
+    ),
+    "iam": (
+        "GetRole",
+        "ListRolePolicies",
+        "GetRolePolicy",
+        "ListAttachedRolePolicies",
+        "GetPolicy",
+        "GetPolicyVersion",
+    ),
+    "efs": ("DescribeFileSystems", "DescribeMountTargets", "DescribeMountTargetSecurityGroups"),
+}
+READ_PREFIXES = ("Describe", "List", "Get")
+GLOBAL = "global"  # the region of IAM and Organizations objects
+# The only calls that are not reads: getting credentials into the accounts to scan.
+NOT_READS_ALLOWED = frozenset({("sts", "AssumeRole"), ("sts", "GetCallerIdentity")})
+# Error codes that mean "not allowed" or "not now": a coverage gap, never a crash.
+DENIED = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnauthorizedAccess",
+        "AuthFailure",
+        "OptInRequired",
+    }
+)
+THROTTLED = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "RequestThrottled",
+    }
+)
+# An object that is gone between two calls (a role deleted since the task definition named it):
+# it is missing from the model, and the policies say so as for any missing reference.
+NOT_FOUND = frozenset(
+    {"NoSuchEntity", "ClientException", "FileSystemNotFound", "MountTargetNotFound"}
+)
+
+
+class WriteRefused(EngineError):
+    """The exporter tried an operation that is not a read: a bug, refused before it was sent."""
+
+
+def is_read_only(service: str, operation: str) -> bool:
+    return operation.startswith(READ_PREFIXES) or (service, operation) in NOT_READS_ALLOWED
+
+
+def refuse_writes(model: Any, **_: Any) -> None:
+    """botocore `before-call` hook: raising here means the request is never built or sent."""
+    service = model.service_model.service_name
+    if not is_read_only(service, model.name):
+        raise WriteRefused(f"refused {service}:{model.name}: the live scan only reads")
+
+
+class CallCounter:
+    """API calls per service (every page is a call), shared by all threads of a scan."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.counts: Counter[str] = Counter()
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        with self._lock:
+            self.counts[model.service_model.service_name] += 1
+
+
+def make_client(session: Any, service: str, region: str | None, counter: CallCounter) -> Any:
+    """A client with adaptive retries, the read-only guard and the call counter."""
+    from botocore.config import Config  # type: ignore[import-untyped]
+
+    config = Config(retries={"mode": "adaptive", "max_attempts": 5}, user_agent_extra="fp")
+    client = session.client(service, region_name=region, config=config)
+    client.meta.events.register("before-call", refuse_writes)
+    client.meta.events.register("before-call", counter)
+    return client
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A call that was refused or throttled: what it returns is missing from the model."""
+
+    api: str  # "ec2:DescribeNatGateways"
+    account: str
+    region: str  # "global" for IAM and Organizations
+    error: str  # "AccessDenied: ..."
+
+    @property
+    def ref(self) -> str:
+        return f"{self.api} in account {self.account} region {self.region}"
+
+    @property
+    def source(self) -> dict[str, Any]:
+        return {"file": f"aws://{self.account}/{self.region}/{self.api}", "line": 1, "pointer": ""}
+
+    def model(self) -> dict[str, Any]:
+        return {
+            "api": self.api,
+            "account": self.account,
+            "region": self.region,
+            "error": self.error,
+            "source": self.source,
+        }
+
+    def unknown(self, what: str) -> dict[str, Any]:
+        """The value `what` that this call would have settled."""
+        return {
+            "unknown": f"{what} is not known: {self.api} failed ({self.error})",
+            "ref": self.ref,
+            "source": self.source,
+        }
+
+
+@dataclass
+class Reader:
+    """The calls of one account in one region: clients made once, gaps kept, calls counted."""
+
+    session: Any
+    account: str
+    region: str
+    counter: CallCounter
+    gaps: list[Gap] = field(default_factory=list)
+    _clients: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            # Global services: IAM signs for its own region; Organizations and STS answer in
+            # us-east-1 whatever the caller's region.
+            region = self.region if self.region != GLOBAL else "us-east-1"
+            self._clients[service] = make_client(self.session, service, region, self.counter)
+        return self._clients[service]
+
+    def all(self, service: str, operation: str, key: str, **params: Any) -> list[Any] | None:
+        """Every item under `key` of every page, or None when the call failed (a gap)."""
+        pages = self._call(service, operation, params, paginate=True)
+        if pages is None:
+            return None
+        return [item for page in pages for item in page.get(key, [])]
+
+    def one(self, service: str, operation: str, **params: Any) -> dict[str, Any] | None:
+        """The response of one call, or None when it failed (a gap) or the object is gone."""
+        pages = self._call(service, operation, params, paginate=False)
+        return pages[0] if pages else None
+
+    def gap(self, service: str, operation: str) -> Gap | None:
+        api = f"{service}:{operation}"
+        return next((g for g in self.gaps if g.api == api), None)
+
+    def _call(
+        self, service: str, operation: str, params: dict[str, Any], *, paginate: bool
+    ) -> list[dict[str, Any]] | None:
+        from botocore import xform_name  # type: ignore[import-untyped]
+        from botocore.exceptions import (  # type: ignore[import-untyped]
+            BotoCoreError,
+            ClientError,
+        )
+
+        if operation not in OPERATIONS.get(service, ()):
+            raise EngineError(f"internal error: {service}:{operation} is not in OPERATIONS")
+        client = self.client(service)
+        name = xform_name(operation)
+        try:
+            if paginate and client.can_paginate(name):
+                return list(client.get_paginator(name).paginate(**params))
+            return [getattr(client, name)(**params)]
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code", "Unknown"))
+            if code in NOT_FOUND and code not in DENIED:
+                return None
+            self._record(service, operation, f"{code}: {error.get('Message', '')}".strip())
+        except BotoCoreError as exc:  # endpoint unreachable, service not in this region
+            self._record(service, operation, f"{type(exc).__name__}: {exc}")
+        return None
+
+    def _record(self, service: str, operation: str, error: str) -> None:
+        region = GLOBAL if service in ("iam", "organizations") else self.region
+        gap = Gap(f"{service}:{operation}", self.account, region, error)
+        if gap not in self.gaps:
+            self.gaps.append(gap)

@@ -1,0 +1,193 @@
+"""ECS: clusters, their services and standalone Fargate tasks, and the task definitions they run.
+
+Task definitions, services and tasks are read as the ECS API returns them, through the same
+code as ECS JSON files (scanner.sources.ecs_json), so both give the same model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.sources.aws.calls import Reader
+from scanner.sources.aws.where import Scope, location, source
+from scanner.sources.base import Fragment, ModelObject
+from scanner.sources.ecs_json import request_fields, task_definition_fields
+
+_SERVICES_PER_CALL = 10  # DescribeServices
+_PER_CALL = 100  # DescribeClusters, DescribeTasks
+
+
+@dataclass
+class Found:
+    """What the ECS objects point at, for the network, EFS and IAM exports."""
+
+    subnets: set[str] = field(default_factory=set)
+    roles: set[str] = field(default_factory=set)
+    file_systems: set[str] = field(default_factory=set)
+
+
+def export(reader: Reader, scope: Scope, fragment: Fragment, clusters: tuple[str, ...]) -> Found:
+    found = Found()
+    arns = reader.all("ecs", "ListClusters", "clusterArns") or []
+    if clusters:
+        arns = [a for a in arns if a in clusters or a.rsplit("/", 1)[-1] in clusters]
+    definitions: set[str] = set()
+    for batch in _batches(arns, _PER_CALL):
+        answer = reader.one("ecs", "DescribeClusters", clusters=batch, include=["CONFIGURATIONS"])
+        for cluster in (answer or {}).get("clusters", []):
+            fragment.add("clusters", _cluster(cluster))
+            for item in _services(reader, cluster["clusterArn"]) + _tasks(reader, cluster):
+                fragment.add("services", item)
+                definitions.add(item["task_definition"])
+                network = item["network"]
+                if network and isinstance(network["subnets"], list):
+                    found.subnets.update(s for s in network["subnets"] if isinstance(s, str))
+    for arn in sorted(definitions):
+        answer = reader.one("ecs", "DescribeTaskDefinition", taskDefinition=arn)
+        if answer is not None:
+            fragment.add(
+                "task_definitions", _task_definition(scope, answer["taskDefinition"], found)
+            )
+    return found
+
+
+def _batches(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _cluster(cluster: Any) -> ModelObject:
+    arn = cluster["clusterArn"]
+    execute = (cluster.get("configuration") or {}).get("executeCommandConfiguration")
+    return {
+        "id": arn,
+        "name": arn,
+        "source": source(arn),
+        "arn": arn,
+        "default_capacity_provider_strategy": [
+            {
+                "capacity_provider": s["capacityProvider"],
+                "weight": s.get("weight", 0),
+                "base": s.get("base", 0),
+            }
+            for s in cluster.get("defaultCapacityProviderStrategy", [])
+        ],
+        "execute_command_configuration": execute,
+    }
+
+
+def _services(reader: Reader, cluster: str) -> list[ModelObject]:
+    arns = reader.all("ecs", "ListServices", "serviceArns", cluster=cluster) or []
+    found = []
+    for batch in _batches(arns, _SERVICES_PER_CALL):
+        answer = reader.one("ecs", "DescribeServices", cluster=cluster, services=batch)
+        found += [_service(s) for s in (answer or {}).get("services", [])]
+    return found
+
+
+def _service(service: Any) -> ModelObject:
+    arn = service["serviceArn"]
+    fields = request_fields(service, location(arn))
+    return {
+        **fields,
+        "id": arn,
+        "name": arn,
+        "kind": "service",
+        "cluster": service.get("clusterArn"),
+        "task_definition": service["taskDefinition"],
+    }
+
+
+def _tasks(reader: Reader, cluster: Any) -> list[ModelObject]:
+    """RUNNING Fargate tasks that no service started (a service's tasks are its service)."""
+    arn = cluster["clusterArn"]
+    arns = reader.all("ecs", "ListTasks", "taskArns", cluster=arn, desiredStatus="RUNNING") or []
+    tasks = []
+    for batch in _batches(arns, _PER_CALL):
+        answer = reader.one("ecs", "DescribeTasks", cluster=arn, tasks=batch)
+        tasks += [t for t in (answer or {}).get("tasks", []) if _standalone_fargate(t)]
+    interfaces = _interfaces(reader, tasks)
+    return [_task(t, interfaces) for t in tasks]
+
+
+def _standalone_fargate(task: Any) -> bool:
+    by_service = str(task.get("group", "")).startswith("service:") or str(
+        task.get("startedBy", "")
+    ).startswith("ecs-svc/")
+    fargate = task.get("launchType") == "FARGATE" or str(
+        task.get("capacityProviderName", "")
+    ).startswith("FARGATE")
+    return fargate and not by_service
+
+
+def _eni(task: Any) -> dict[str, str]:
+    for attachment in task.get("attachments", []):
+        if attachment.get("type") == "ElasticNetworkInterface":
+            return {d["name"]: d["value"] for d in attachment.get("details", [])}
+    return {}
+
+
+def _interfaces(reader: Reader, tasks: list[Any]) -> dict[str, Any] | None:
+    """The tasks' network interfaces by id: a task's security groups and public IP are there."""
+    ids = sorted({i for t in tasks if (i := _eni(t).get("networkInterfaceId"))})
+    if not ids:
+        return {}
+    found = reader.all(
+        "ec2", "DescribeNetworkInterfaces", "NetworkInterfaces", NetworkInterfaceIds=ids
+    )
+    return None if found is None else {i["NetworkInterfaceId"]: i for i in found}
+
+
+def _task(task: Any, interfaces: dict[str, Any] | None) -> ModelObject:
+    arn = task["taskArn"]
+    fields = request_fields({k: v for k, v in task.items() if k != "overrides"}, location(arn))
+    eni = _eni(task)
+    network: Any = None
+    if eni.get("subnetId"):
+        interface = (interfaces or {}).get(eni.get("networkInterfaceId", ""))
+        if interface is None:
+            why = {
+                "unknown": "the task's network interface could not be read",
+                "ref": f"network interface of {arn}",
+                "source": source(arn, "/attachments"),
+            }
+            groups: Any = why
+            public: Any = why
+        else:
+            groups = [g["GroupId"] for g in interface.get("Groups", [])]
+            public = (
+                "ENABLED" if (interface.get("Association") or {}).get("PublicIp") else "DISABLED"
+            )
+        network = {
+            "subnets": [eni["subnetId"]],
+            "security_groups": groups,
+            "assign_public_ip": public,
+        }
+    return {
+        **fields,
+        "id": arn,
+        "name": arn,
+        "kind": "task",
+        "cluster": task.get("clusterArn"),
+        "task_definition": task["taskDefinitionArn"],
+        "network": network,
+    }
+
+
+def _task_definition(scope: Scope, definition: Any, found: Found) -> ModelObject:
+    arn = definition["taskDefinitionArn"]
+    fields = task_definition_fields(definition, location(arn))
+    for field_name in ("task_role", "execution_role"):
+        role = fields[f"{field_name}_arn"]
+        if role:
+            role_arn = (
+                role
+                if role.startswith("arn:")
+                else scope.arn("iam", f"role/{role}", regional=False)
+            )
+            fields[field_name] = role_arn
+            found.roles.add(role_arn)
+    for volume in fields["volumes"]:
+        if volume["efs"]:
+            found.file_systems.add(volume["efs"]["file_system"])
+    return {**fields, "id": arn, "name": arn}

@@ -1,0 +1,165 @@
+"""A call the server really refuses becomes a coverage gap (FG801) and the scan goes on.
+
+moto enforces IAM only when asked: this test runs its own server, builds the account, creates
+a scanning role whose policy allows everything but denies ec2:DescribeNatGateways, then turns
+enforcement on (`/moto-api/reset-auth`) and scans through `--role-arn` with a user's keys. The
+AccessDenied comes from moto's own policy evaluation, not from us.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from aws_accounts import Built, build_account
+from click.testing import CliRunner
+from moto_server import start_moto, stop
+
+from scanner.cli import main
+
+REGION = "ca-central-1"
+DENY_NAT = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "ec2:DescribeNatGateways", "Resource": "*"},
+        {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::*:role/Blocked"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def enforced() -> Iterator[tuple[str, Built, dict[str, str], str, str]]:
+    proc, url = start_moto()
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            for key, value in {
+                "AWS_ENDPOINT_URL": url,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+            }.items():
+                mp.setenv(key, value)
+            built = build_account(REGION)
+            org = boto3.client("organizations", region_name="us-east-1")
+            org.create_organization(FeatureSet="ALL")
+            member = org.create_account(AccountName="blocked", Email="blocked@example.com")
+            member_id = member["CreateAccountStatus"]["AccountId"]
+            iam = boto3.client("iam", region_name=REGION)
+            iam.create_user(UserName="ci")
+            iam.put_user_policy(
+                UserName="ci",
+                PolicyName="assume",
+                PolicyDocument=json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}
+                        ],
+                    }
+                ),
+            )
+            key = iam.create_access_key(UserName="ci")["AccessKey"]
+            trust = {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{built.account}:user/ci"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+            role = iam.create_role(RoleName="scanner", AssumeRolePolicyDocument=json.dumps(trust))
+            iam.put_role_policy(
+                RoleName="scanner", PolicyName="read", PolicyDocument=json.dumps(DENY_NAT)
+            )
+        request = urllib.request.Request(
+            f"{url}/moto-api/reset-auth",
+            data=b"0",
+            method="POST",
+            headers={"Content-Type": "text/plain"},
+        )
+        urllib.request.urlopen(request, timeout=10).close()
+        credentials = {
+            "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
+        }
+        yield url, built, credentials, role["Role"]["Arn"], member_id
+    finally:
+        stop(proc)
+
+
+def test_a_denied_call_is_a_gap_and_the_scan_goes_on(
+    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+) -> None:
+    url, built, credentials, role, _ = enforced
+    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+    for key, value in credentials.items():
+        monkeypatch.setenv(key, value)
+    done = CliRunner().invoke(
+        main,
+        ["scan-aws", "--region", REGION, "--role-arn", role, "--format", "json"],
+        catch_exceptions=False,
+    )
+    assert done.exit_code == 1, done.output  # by the findings: FG402 errors are still found
+    report = json.loads(done.stdout)
+    account = built.account
+    gap = f"ec2:DescribeNatGateways in account {account} region {REGION}"
+    notes = [f for f in report["findings"] if f["rule_id"] == "FG801"]
+    nats = built.nats
+    assert sorted((f["resource"], f["location"]["file"]) for f in notes) == sorted(
+        [
+            (gap, f"aws://{account}/{REGION}/ec2:DescribeNatGateways"),
+            *(
+                (
+                    f"NAT gateway {nats[name]}",
+                    f"aws://{account}/{REGION}/ec2/route-table/{built.route_tables[name]}",
+                )
+                for name in ("healthy", "broken-nat")
+            ),
+        ]
+    )
+    (gap_note,) = [f for f in notes if f["resource"] == gap]
+    assert gap_note["message"].startswith(f"{gap} could not be read (AccessDenied")
+    assert gap_note["fix"].startswith("Allow ec2:DescribeNatGateways to the scanning role")
+    # What the denied call does not hide is still found.
+    assert {f["rule_id"] for f in report["findings"]} == {"FG801", "FG402"}
+    assert "1 coverage gap(s)" in done.stderr
+    # The same report from a real OPA server (the coverage-gap rule runs on both engines).
+    opa = CliRunner().invoke(
+        main,
+        ["scan-aws", "--region", REGION, "--role-arn", role, "--format", "json"]
+        + ["--engine", "opa"],
+        catch_exceptions=False,
+    )
+    assert opa.exit_code == 1, opa.output
+    assert json.loads(opa.stdout) == report
+
+
+def test_an_account_that_cannot_be_entered_is_a_gap(
+    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+) -> None:
+    url, built, credentials, role, member = enforced
+    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+    for key, value in credentials.items():
+        monkeypatch.setenv(key, value)
+    done = CliRunner().invoke(
+        main,
+        ["scan-aws", "--region", REGION, "--role-arn", role, "--org-role", "Blocked"]
+        + ["--format", "json"],
+        catch_exceptions=False,
+    )
+    assert done.exit_code == 1, done.output
+    notes = {
+        f["resource"]: f for f in json.loads(done.stdout)["findings"] if f["rule_id"] == "FG801"
+    }
+    entry = notes[f"sts:AssumeRole in account {member} region global"]
+    assert entry["location"]["file"] == f"aws://{member}/global/sts:AssumeRole"
+    assert "could not be read (AccessDenied" in entry["message"]
+    # The management account (the role's own) is still read, with its own gap.
+    assert f"ec2:DescribeNatGateways in account {built.account} region {REGION}" in notes
+    assert "2 coverage gap(s)" in done.stderr

@@ -1,0 +1,237 @@
+"""scan-aws / export-aws against moto's server: exact findings, locations, model and exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_accounts import EXECUTION_POLICY, Built, build_account, restrictive
+from click.testing import CliRunner
+
+from scanner.cli import main
+
+REGION = "eu-west-1"
+
+
+@pytest.fixture(scope="module")
+def built(moto_url: str) -> Built:
+    env = {"AWS_ENDPOINT_URL": moto_url, "AWS_ACCESS_KEY_ID": "testing"}
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in {**env, "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+            mp.setenv(key, value)
+        return build_account(REGION, isolated=True)
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def tail(arn: str) -> str:
+    return arn.split(":", 5)[5]
+
+
+def test_scan_aws_gives_exactly_the_expected_findings(built: Built, aws_env: Any) -> None:
+    done = run("scan-aws", "--region", REGION, "--format", "json")
+    assert done.exit_code == 1, done.output
+    report = json.loads(done.stdout)
+    got = sorted(
+        (f["rule_id"], tail(f["service"]), f["need"], tail(f["resource"]), f["location"]["file"])
+        for f in report["findings"]
+    )
+    account = built.account
+    rt, sg = built.route_tables, built.groups["endpoints"]
+
+    def where(kind: str, ident: str) -> str:
+        return f"aws://{account}/{REGION}/ec2/{kind}/{ident}"
+
+    expected = sorted(
+        [
+            (
+                "FG203",
+                "service/apps/broken-nat",
+                need,
+                f"route-table/{rt['broken-nat']}",
+                where("route-table", rt["broken-nat"]),
+            )
+            for need in ("ecr.api", "ecr.dkr", "logs", "s3", "sqs")
+        ]
+        + [
+            (
+                "FG402",
+                "service/apps/endpoint-sg",
+                need,
+                f"security-group/{sg}",
+                where("security-group", sg),
+            )
+            for need in ("ecr.api", "ecr.dkr", "logs", "sqs")
+        ]
+        + [
+            (
+                "FG202",
+                "service/apps/isolated",
+                need,
+                f"route-table/{rt['isolated']}",
+                where("route-table", rt["isolated"]),
+            )
+            for need in ("ecr.api", "ecr.dkr", "logs", "s3", "sqs")
+        ]
+    )
+    assert got == expected
+    assert report["summary"] == {"error": 14, "warning": 0, "note": 0}
+    broken = next(f for f in report["findings"] if f["rule_id"] == "FG203")
+    nat = built.nats["broken-nat"]
+    assert f"natgateway/{nat} is deleted" in broken["hop"]["detail"]
+    assert all("service/apps/healthy" not in f["service"] for f in report["findings"])
+
+
+def test_the_closing_note_counts_api_calls_per_service(built: Built, aws_env: Any) -> None:
+    done = run("scan-aws", "--region", REGION, "--format", "json", "--cluster", "apps")
+    notes = [line for line in done.stderr.splitlines() if line.startswith("notice: ")]
+    assert notes == [
+        "notice: read 1 account-region(s), 0 coverage gap(s); "
+        "API calls: ec2 16, ecs 6, iam 9, sts 1 (32 in all)"
+    ]
+    quiet = run("scan-aws", "--region", REGION, "--format", "json", "--quiet")
+    assert quiet.stderr == ""
+
+
+def test_export_aws_model(built: Built, aws_env: Any) -> None:
+    done = run("export-aws", "--region", REGION)
+    assert done.exit_code == 0, done.output
+    assert "hunter2-secret-value" not in done.stdout  # env values never enter the model
+    (model,) = json.loads(done.stdout)["models"]
+    assert model["region"] == REGION and model["coverage_gaps"] == []
+    account = built.account
+    healthy = model["services"][built.services["healthy"]]
+    assert healthy["name"] == built.services["healthy"]
+    assert healthy["source"] == {
+        "file": f"aws://{account}/{REGION}/ecs/service/apps/healthy",
+        "line": 1,
+        "pointer": "",
+    }
+    assert healthy["platform_version"] == "1.4.0"
+    assert healthy["network"] == {
+        "subnets": [built.subnets["healthy"]],
+        "security_groups": [built.groups["nat-tasks"]],
+        "assign_public_ip": "DISABLED",
+    }
+    (definition,) = model["task_definitions"].values()
+    assert definition["containers"][0]["environment_names"] == ["DB_PASSWORD"]
+    execution = definition["execution_role"]
+    assert execution == f"arn:aws:iam::{account}:role/exec-{REGION}"
+    assert model["roles"][execution]["managed_policy_arns"] == [EXECUTION_POLICY]
+    document = model["managed_policies"][EXECUTION_POLICY]["document"]
+    assert "ecr:GetAuthorizationToken" in json.dumps(document)
+    task_role = model["roles"][definition["task_role"]]
+    assert [p["name"] for p in task_role["inline_policies"]] == ["read-queue"]
+    assert task_role["trust_policy"]["Statement"][0]["Principal"] == {
+        "Service": "ecs-tasks.amazonaws.com"
+    }
+    (cluster,) = model["clusters"].values()
+    assert cluster["execute_command_configuration"] == {"logging": "DEFAULT"}
+    assert model["nat_gateways"][built.nats["broken-nat"]]["state"] == "deleted"
+    assert model["nat_gateways"][built.nats["healthy"]]["state"] == "available"
+    s3 = model["vpc_endpoints"][built.endpoints["s3"]]
+    assert s3["policy"] == restrictive(REGION) and s3["type"] == "Gateway"
+    assert s3["route_tables"] == [built.route_tables["endpoint-sg"]]
+    # The gateway endpoint's prefix list, from its route: an AWS-managed list with its service.
+    prefix_list = model["prefix_lists"][s3["prefix_list"]]
+    assert (prefix_list["service"], prefix_list["region"]) == ("s3", REGION)
+    ecr = model["vpc_endpoints"][built.endpoints["ecr.api"]]
+    assert (ecr["service"], ecr["service_region"], ecr["private_dns"]) == ("ecr.api", REGION, True)
+    vpc = model["vpcs"][built.vpcs["nat"]]
+    assert (vpc["enable_dns_support"], vpc["enable_dns_hostnames"]) == (True, True)
+    subnet = model["subnets"][built.subnets["broken-nat"]]
+    assert subnet["route_table"] == built.route_tables["broken-nat"]
+    routes = model["route_tables"][built.route_tables["broken-nat"]]["routes"]
+    assert [(r["destination"], r["target_type"], r["state"]) for r in routes] == [
+        ("10.0.0.0/16", "local", "active"),
+        ("0.0.0.0/0", "nat", "active"),
+    ]
+
+
+def test_cluster_filter_and_missing_region(built: Built, aws_env: Any) -> None:
+    done = run("export-aws", "--region", REGION, "--cluster", "no-such-cluster")
+    (model,) = json.loads(done.stdout)["models"]
+    assert model["services"] == {} and model["vpcs"] == {}
+    done = run("scan-aws")
+    assert done.exit_code == 2
+    assert "no region: pass --region R" in done.stderr
+    done = run("scan-aws", "--region", REGION, "--shard", "3/2")
+    assert done.exit_code == 2
+    assert "--shard '3/2': expected I/N" in done.stderr
+
+
+def test_sarif_of_a_live_scan_is_valid_and_tracks_resources(built: Built, aws_env: Any) -> None:
+    from jsonschema import Draft4Validator
+
+    schema_file = Path(__file__).resolve().parents[1] / "schemas" / "sarif-schema-2.1.0.json"
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    done = run("scan-aws", "--region", REGION, "--format", "sarif", "--category", "live")
+    assert done.exit_code == 1
+    sarif = json.loads(done.stdout)
+    assert list(Draft4Validator(schema).iter_errors(sarif)) == []
+    (run_,) = sarif["runs"]
+    assert run_["automationDetails"] == {"id": "live/"}
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run_["results"]
+    }
+    sg = built.groups["endpoints"]
+    assert f"aws://{built.account}/{REGION}/ec2/security-group/{sg}" in uris
+    for result in run_["results"]:
+        artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+        assert "uriBaseId" not in artifact  # an absolute aws:// URI, the same every run
+        assert len(result["partialFingerprints"]["primaryLocationLineHash"]) == 64
+    again = run("scan-aws", "--region", REGION, "--format", "sarif", "--category", "live")
+    assert [r["partialFingerprints"] for r in json.loads(again.stdout)["runs"][0]["results"]] == [
+        r["partialFingerprints"] for r in run_["results"]
+    ]
+
+
+def test_all_regions_reads_every_enabled_region(built: Built, aws_env: Any) -> None:
+    import boto3
+
+    regions = sorted(
+        r["RegionName"]
+        for r in boto3.client("ec2", region_name=REGION).describe_regions()["Regions"]
+    )
+    done = run("export-aws", "--all-regions", "--cluster", "apps", "--quiet")
+    assert done.exit_code == 0, done.output
+    models = json.loads(done.stdout)["models"]
+    assert [m["region"] for m in models] == regions
+    (here,) = [m for m in models if m["region"] == REGION]
+    assert sorted(here["services"]) == sorted(built.services.values())
+    done = run("export-aws", "--all-regions", "--region", REGION)
+    assert done.exit_code == 2 and "give --region or --all-regions, not both" in done.stderr
+
+
+def test_text_report_of_a_live_scan(built: Built, aws_env: Any) -> None:
+    done = run("scan-aws", "--region", REGION, "--quiet")
+    assert done.exit_code == 1
+    healthy = built.services["healthy"]
+    assert f"{healthy}\n" in done.stdout  # grouped by service, ok paths shown
+    assert done.stdout.count("error   FG203 ") == 5
+    assert done.stdout.rstrip().endswith("14 errors, 0 warnings, 0 notes")
+
+
+def test_progress_bar_only_on_a_terminal_and_not_quiet(
+    built: Built, aws_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scanner.cli import _export_live
+    from scanner.sources.aws.export import LiveOptions
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    live = LiveOptions(regions=(REGION,), clusters=("apps",))
+    for quiet, tty, drawn in ((False, True, True), (True, True, False), (False, False, False)):
+        stderr = Terminal() if tty else io.StringIO()
+        monkeypatch.setattr(sys, "stderr", stderr)
+        exported = _export_live(live, quiet)
+        assert len(exported.models) == 1
+        assert ("reading AWS" in stderr.getvalue()) is drawn

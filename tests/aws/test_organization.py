@@ -1,0 +1,126 @@
+"""An Organization with two member accounts, scanned with --org-role: whole, and in two shards
+merged back (JSON and SARIF), with the same findings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from aws_accounts import build_account
+from click.testing import CliRunner
+from moto_server import MEMBER_ROLE
+
+from scanner.cli import main
+
+REGION = "us-west-2"
+
+
+@pytest.fixture(scope="module")
+def members(moto_url: str) -> list[str]:
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in {
+            "AWS_ENDPOINT_URL": moto_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        }.items():
+            mp.setenv(key, value)
+        org = boto3.client("organizations", region_name="us-east-1")
+        org.create_organization(FeatureSet="ALL")
+        ids = []
+        for name in ("payments", "search"):
+            status = org.create_account(AccountName=name, Email=f"{name}@example.com")
+            ids.append(status["CreateAccountStatus"]["AccountId"])
+        sts = boto3.client("sts", region_name=REGION)
+        for account in ids:
+            role = f"arn:aws:iam::{account}:role/{MEMBER_ROLE}"
+            creds = sts.assume_role(RoleArn=role, RoleSessionName="setup")["Credentials"]
+            build_account(
+                REGION,
+                cluster=f"apps-{account[-4:]}",
+                aws_access_key_id=creds["AccessKeyId"],
+                aws_secret_access_key=creds["SecretAccessKey"],
+                aws_session_token=creds["SessionToken"],
+            )
+        return sorted(ids)
+
+
+def scan(tmp_path: Path, name: str, *extra: str) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    json_file, sarif_file = tmp_path / f"{name}.json", tmp_path / f"{name}.sarif"
+    done = CliRunner().invoke(
+        main,
+        [
+            "scan-aws",
+            "--org-role",
+            MEMBER_ROLE,
+            "--region",
+            REGION,
+            "--format",
+            f"json={json_file}",
+            "--format",
+            f"sarif={sarif_file}",
+            *extra,
+        ],
+        catch_exceptions=False,
+    )
+    return (
+        done.exit_code,
+        json.loads(json_file.read_text(encoding="utf-8")),
+        json.loads(sarif_file.read_text(encoding="utf-8")),
+    )
+
+
+def accounts_in(report: dict[str, Any]) -> set[str]:
+    return {f["service"].split(":")[4] for f in report["findings"]}
+
+
+def test_org_scan_whole_and_sharded(members: list[str], aws_env: Any, tmp_path: Path) -> None:
+    code, whole, whole_sarif = scan(tmp_path, "whole")
+    assert code == 1
+    assert accounts_in(whole) == set(members)
+    per_account = {
+        a: sorted(
+            (f["rule_id"], f["service"].split(":", 5)[5].split("/", 2)[2], f["need"])
+            for f in whole["findings"]
+            if f["service"].split(":")[4] == a
+        )
+        for a in members
+    }
+    for account in members:  # the same three services, the same findings, in each member
+        assert [r for r, _, _ in per_account[account]].count("FG203") == 5
+        assert [r for r, _, _ in per_account[account]].count("FG402") == 4
+        assert {s for _, s, _ in per_account[account]} == {"broken-nat", "endpoint-sg"}
+    locations = {f["location"]["file"].split("/")[2] for f in whole["findings"]}
+    assert locations == set(members)
+
+    shards = [scan(tmp_path, f"shard{i}", "--shard", f"{i}/2") for i in (1, 2)]
+    seen = [accounts_in(report) for _, report, _ in shards]
+    assert seen[0].isdisjoint(seen[1]) and seen[0] | seen[1] == set(members)
+
+    runner = CliRunner()
+    merged = runner.invoke(main, ["merge", *(str(tmp_path / f"shard{i}.json") for i in (1, 2))])
+    assert merged.exit_code == 0, merged.output
+    merged_report = json.loads(merged.stdout)
+    assert merged_report == whole
+
+    out = tmp_path / "all.sarif"
+    done = runner.invoke(
+        main, ["merge", *(str(tmp_path / f"shard{i}.sarif") for i in (1, 2)), "-o", str(out)]
+    )
+    assert done.exit_code == 0, done.output
+    merged_sarif = json.loads(out.read_text(encoding="utf-8"))
+    (run,), (whole_run,) = merged_sarif["runs"], whole_sarif["runs"]
+    assert run["results"] == whole_run["results"]
+    assert run["tool"] == whole_run["tool"]
+    assert run["automationDetails"] == whole_run["automationDetails"]
+
+
+def test_merging_the_same_shard_twice_keeps_each_finding_once(
+    members: list[str], aws_env: Any, tmp_path: Path
+) -> None:
+    _, report, _ = scan(tmp_path, "one", "--shard", "1/2")
+    path = str(tmp_path / "one.json")
+    merged = CliRunner().invoke(main, ["merge", path, path, "--format", "json"])
+    assert json.loads(merged.stdout) == report

@@ -1,0 +1,76 @@
+"""What moto does not keep, from recorded responses (tests/fixtures/aws/README.md): a route in
+state `blackhole`, and a service's `enableExecuteCommand`, read by the exporter's own conversion
+code. (The policies' handling of a blackhole route is tested in policies/lib/paths_test.rego.)"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from scanner.sources.aws import ecs, network
+from scanner.sources.aws.where import Scope
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "aws"
+SCOPE = Scope("111122223333", "eu-central-1")
+
+
+def recorded(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def test_a_blackhole_route_keeps_its_state() -> None:
+    (table,) = recorded("describe-route-tables-blackhole.json")["RouteTables"]
+    model = network._route_table(SCOPE, table, {"vpce-0aa11bb22cc33dd44"})
+    assert (
+        model["name"] == "arn:aws:ec2:eu-central-1:111122223333:route-table/rtb-0b1ac4d2e3f4a5b6c"
+    )
+    routes = [
+        (r["destination"], r["target_type"], r["target"], r["state"]) for r in model["routes"]
+    ]
+    # The gateway endpoint's route is not a route of the model (vpc_endpoints.route_tables).
+    assert routes == [
+        ("10.20.0.0/16", "local", "local", "active"),
+        ("0.0.0.0/0", "nat", "nat-0f1e2d3c4b5a69788", "blackhole"),
+    ]
+    assert model["routes"][1]["source"] == {
+        "file": "aws://111122223333/eu-central-1/ec2/route-table/rtb-0b1ac4d2e3f4a5b6c",
+        "line": 1,
+        "pointer": "/Routes/1",
+    }
+
+
+def test_a_service_keeps_enable_execute_command() -> None:
+    (service,) = recorded("describe-services-exec.json")["services"]
+    model = ecs._service(service)
+    assert model["enable_execute_command"] is True
+    assert model["kind"] == "service"
+    assert model["cluster"] == "arn:aws:ecs:eu-central-1:111122223333:cluster/prod"
+    assert model["task_definition"] == service["taskDefinition"]
+    assert model["platform_version"] == "LATEST"
+    assert model["source"]["file"] == "aws://111122223333/eu-central-1/ecs/service/prod/orders"
+
+
+def test_standalone_fargate_tasks_and_their_network_interface() -> None:
+    tasks = recorded("describe-tasks.json")["tasks"]
+    standalone = [t for t in tasks if ecs._standalone_fargate(t)]
+    assert [t["group"] for t in standalone] == [
+        "family:report"
+    ]  # the service's task is its service
+    interfaces = {
+        i["NetworkInterfaceId"]: i
+        for i in recorded("describe-network-interfaces.json")["NetworkInterfaces"]
+    }
+    model = ecs._task(standalone[0], interfaces)
+    assert model["kind"] == "task"
+    assert (
+        model["task_definition"] == "arn:aws:ecs:eu-central-1:111122223333:task-definition/report:3"
+    )
+    assert model["network"] == {
+        "subnets": ["subnet-0c1d2e3f4a5b6c7d8"],
+        "security_groups": ["sg-0fedcba9876543210"],
+        "assign_public_ip": "ENABLED",
+    }
+    assert "secret-override" not in json.dumps(model)  # overrides (env values) never enter
+    unread = ecs._task(standalone[0], None)["network"]
+    assert unread["security_groups"]["ref"] == f"network interface of {standalone[0]['taskArn']}"

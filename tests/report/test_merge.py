@@ -1,0 +1,75 @@
+"""`fargate-preflight merge`: JSON and SARIF reports of file scans joined back (the live shards
+are in tests/aws/test_organization.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from jsonschema import Draft4Validator
+
+from scanner.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT / "tests" / "schemas" / "sarif-schema-2.1.0.json"
+
+
+# Two inputs with findings: an error (the example) and FG801 notes (the ECS fixture).
+INPUTS = {
+    "example": ROOT / "examples" / "isolated-vpc",
+    "ecs": ROOT / "tests/fixtures/cfn/ecs.yaml",
+}
+
+
+def scan(tmp_path: Path, name: str, fmt: str) -> Path:
+    out = tmp_path / f"{name}.{fmt}"
+    done = CliRunner().invoke(
+        main, ["scan", str(INPUTS[name]), "--format", f"{fmt}={out}", "--quiet"]
+    )
+    assert done.exit_code in (0, 1), done.output
+    return out
+
+
+def test_merging_reports_of_two_scans_equals_one_scan_of_both(tmp_path: Path) -> None:
+    parts = [scan(tmp_path, name, "json") for name in INPUTS]
+    both = tmp_path / "both.json"
+    CliRunner().invoke(
+        main, ["scan", *(str(p) for p in INPUTS.values()), "--format", f"json={both}", "-q"]
+    )
+    merged = CliRunner().invoke(main, ["merge", *map(str, parts)])
+    assert merged.exit_code == 0, merged.output
+    report = json.loads(merged.stdout)
+    assert report == json.loads(both.read_text(encoding="utf-8"))
+    # examples/isolated-vpc: FG202; ecs.yaml: FG106, FG601, FG604, FG605, FG108 and three notes
+    assert report["summary"] == {"error": 5, "warning": 1, "note": 3}
+
+
+def test_merged_sarif_is_valid_and_keeps_each_result_once(tmp_path: Path) -> None:
+    part = scan(tmp_path, "example", "sarif")
+    merged = CliRunner().invoke(main, ["merge", str(part), str(part)])
+    assert merged.exit_code == 0, merged.output
+    document = json.loads(merged.stdout)
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    assert list(Draft4Validator(schema).iter_errors(document)) == []
+    original = json.loads(part.read_text(encoding="utf-8"))
+    assert document["runs"][0]["results"] == original["runs"][0]["results"]
+    as_json = CliRunner().invoke(main, ["merge", str(part), "--format", "json"])
+    assert [f["rule_id"] for f in json.loads(as_json.stdout)["findings"]] == [
+        r["ruleId"] for r in original["runs"][0]["results"]
+    ]
+
+
+def test_a_file_that_is_not_a_report_is_bad_input(tmp_path: Path) -> None:
+    other = tmp_path / "other.json"
+    other.write_text('{"hello": 1}', encoding="utf-8")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"findings": [\n', encoding="utf-8")
+    done = CliRunner().invoke(main, ["merge", str(other)])
+    assert done.exit_code == 2
+    assert done.stderr == (
+        f"fargate-preflight: {other}: not a fargate-preflight JSON or SARIF report\n"
+    )
+    done = CliRunner().invoke(main, ["merge", str(broken)])
+    assert done.exit_code == 2
+    assert done.stderr.startswith(f"fargate-preflight: {broken}:2: not valid JSON")
