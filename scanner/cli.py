@@ -376,26 +376,37 @@ def debug_task(
     sys.exit(debug_main(service, paths, options, fmt=fmt, output_dir=output_dir, image=image))
 
 
+_policy_option = click.option(
+    "--policy",
+    "policy_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="Also the rules of this policy directory.",
+)
+
+
 @main.command()
 @_guard
-def rules() -> None:
+@_policy_option
+def rules(policy_dirs: tuple[Path, ...]) -> None:
     """List the rule catalogue."""
     from scanner.api import catalogue
     from scanner.report.text import render_rules
 
-    click.echo(render_rules(catalogue()), nl=False)
+    click.echo(render_rules(catalogue(policy_dirs)), nl=False)
 
 
 @main.command()
-@click.argument("rule_id")
 @_guard
-def explain(rule_id: str) -> None:
+@click.argument("rule_id")
+@_policy_option
+def explain(rule_id: str, policy_dirs: tuple[Path, ...]) -> None:
     """Explain one rule: what it checks, why, and how to fix it."""
     from scanner.api import catalogue
     from scanner.report.text import render_explain
 
     wanted = rule_id.upper()
-    for rule in catalogue():
+    for rule in catalogue(policy_dirs):
         if rule.id == wanted:
             click.echo(render_explain(rule), nl=False)
             return
