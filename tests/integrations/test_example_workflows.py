@@ -25,8 +25,9 @@ from integration_helpers import (
 EXAMPLES = ROOT / "docs" / "examples"
 WORKFLOWS = ["pull-request.yml", "pull-request-changed-only.yml"]
 PUBLISHED = "your-org/fargate-preflight@v0.1.0"
-# Exercised here (workflows) and in test_precommit_hooks.py (the pre-commit config).
-EXERCISED = {*WORKFLOWS, "pre-commit-config.yaml"}
+# Exercised here (workflows), in test_precommit_hooks.py (the pre-commit config) and in
+# tests/test_custom_policy.py (the README's custom policy).
+EXERCISED = {*WORKFLOWS, "pre-commit-config.yaml", "custom-policy"}
 
 
 def workflow(name: str) -> dict[str, Any]:
