@@ -9,13 +9,17 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from scanner import __version__
 from scanner.errors import PreflightError, UsageError
 from scanner.options import parse_parameters, parse_stack_names
+
+if TYPE_CHECKING:  # the CLI imports scanner.api only when a command runs
+    from scanner.api import ScanOptions
+    from scanner.findings import Report
 
 FORMATS = ("text", "json", "sarif", "github")
 FAIL_ON = {"error": 0, "warning": 1, "note": 2}
@@ -70,6 +74,8 @@ def main() -> None:
 
 
 def _options(decorators: list[Callable[..., Any]]) -> Callable[[Callable[..., Any]], Any]:
+    """One decorator that applies click options in the order listed (as stacked decorators)."""
+
     def apply(fn: Callable[..., Any]) -> Any:
         for decorator in reversed(decorators):
             fn = decorator(fn)
@@ -146,7 +152,7 @@ def input_options(
     region: str | None = None,
     stack_names: Sequence[str] = (),
     tf_dir: Path | None = None,
-) -> Any:
+) -> ScanOptions:
     """ScanOptions from the input flags over the configuration file: a --parameter wins over
     the config's value for the same [FILE:]KEY."""
     from scanner.api import ScanOptions
@@ -180,7 +186,7 @@ class ReportArgs:
     baseline: Path | None
     quiet: bool
 
-    def apply(self, options: Any) -> Any:
+    def apply(self, options: ScanOptions) -> ScanOptions:
         """The ScanOptions with these flags; --policy replaces the config's `policies`."""
         return replace(
             options,
@@ -266,7 +272,7 @@ def report_options(fn: Callable[..., Any]) -> Any:
 @_guard
 @scan_inputs
 @report_options
-def scan(paths: tuple[Path, ...], options: Any, report: ReportArgs) -> None:
+def scan(paths: tuple[Path, ...], options: ScanOptions, report: ReportArgs) -> None:
     """Scan templates, task definitions and plans; report what the tasks cannot reach."""
     from scanner.api import scan as run_scan
 
@@ -276,7 +282,10 @@ def scan(paths: tuple[Path, ...], options: Any, report: ReportArgs) -> None:
 
 
 def emit(
-    result: Any, report: ReportArgs, outs: list[tuple[str, str | None]], config_fail_on: str | None
+    result: Report,
+    report: ReportArgs,
+    outs: list[tuple[str, str | None]],
+    config_fail_on: str | None,
 ) -> int:
     """Write every requested report, say on stderr what a reader of stdout would miss, and
     return the exit code (--fail-on over the config's `fail-on`, default error)."""
@@ -327,7 +336,7 @@ def exit_code(report: Any, fail_on: str) -> int:
 @_guard
 @scan_inputs
 @click.option("--output", "-o", help="Write the model here instead of stdout.")
-def export(paths: tuple[Path, ...], options: Any, output: str | None) -> None:
+def export(paths: tuple[Path, ...], options: ScanOptions, output: str | None) -> None:
     """Print the input model (JSON) that the policies evaluate."""
     from scanner.api import load
 
@@ -365,7 +374,7 @@ def export(paths: tuple[Path, ...], options: Any, output: str | None) -> None:
 def debug_task(
     service: str,
     paths: tuple[Path, ...],
-    options: Any,
+    options: ScanOptions,
     fmt: str,
     output_dir: Path | None,
     image: str,
@@ -376,26 +385,37 @@ def debug_task(
     sys.exit(debug_main(service, paths, options, fmt=fmt, output_dir=output_dir, image=image))
 
 
+_policy_option = click.option(
+    "--policy",
+    "policy_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="Also the rules of this policy directory.",
+)
+
+
 @main.command()
 @_guard
-def rules() -> None:
+@_policy_option
+def rules(policy_dirs: tuple[Path, ...]) -> None:
     """List the rule catalogue."""
     from scanner.api import catalogue
     from scanner.report.text import render_rules
 
-    click.echo(render_rules(catalogue()), nl=False)
+    click.echo(render_rules(catalogue(policy_dirs)), nl=False)
 
 
 @main.command()
-@click.argument("rule_id")
 @_guard
-def explain(rule_id: str) -> None:
+@click.argument("rule_id")
+@_policy_option
+def explain(rule_id: str, policy_dirs: tuple[Path, ...]) -> None:
     """Explain one rule: what it checks, why, and how to fix it."""
     from scanner.api import catalogue
     from scanner.report.text import render_explain
 
     wanted = rule_id.upper()
-    for rule in catalogue():
+    for rule in catalogue(policy_dirs):
         if rule.id == wanted:
             click.echo(render_explain(rule), nl=False)
             return

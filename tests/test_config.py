@@ -540,3 +540,26 @@ def test_needs_on_a_resource_that_is_no_service_or_task_definition_are_exit_2(wo
         "error: stacks/network.yaml:10: fargate-preflight needs are read on AWS::ECS::Service and "
         "AWS::ECS::TaskDefinition only, not on AWS::EC2::VPC\n"
     ) in result.stdout
+
+
+def test_config_needs_name_a_terraform_service_by_its_address(work: Path) -> None:
+    shutil.copytree(ROOT / "tests/fixtures/terraform/isolated-endpoint-sg-closed", work / "tf")
+    write(
+        work / ".fargate-preflight.yaml",
+        """\
+        needs:
+          aws_ecs_service.app:
+            - target: aws_security_group.endpoints
+              port: 5432
+        """,
+    )
+    result = cli(work, "export", "tf/plan.json")
+    assert result.returncode == 0, result.stderr
+    needs = json.loads(result.stdout)["declared_needs"]
+    assert [(n["service"], n["target_security_group"], n["port"]) for n in needs] == [
+        ("aws_ecs_service.app", "aws_security_group.endpoints", 5432)
+    ]
+    report = json.loads(cli(work, "scan", "tf/plan.json", "--format", "json").stdout)
+    assert ("FG403", "target:aws_security_group.endpoints:5432") in {
+        (f["rule_id"], f["need"]) for f in report["findings"]
+    }

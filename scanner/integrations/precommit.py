@@ -55,9 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def staged_targets(params: Mapping[str, Any], cwd: Path) -> tuple[list[Path], list[str]]:
     """The files to scan for the files pre-commit gave, and notices for those left out."""
+    from scanner.cli import input_options
     from scanner.integrations.changed import git_templates, load_universe, scannable, select
     from scanner.model.builder import infer_region
-    from scanner.options import parse_parameters, parse_stack_names
     from scanner.sources.base import BuildContext
     from scanner.sources.discover import scanned_root
 
@@ -69,11 +69,17 @@ def staged_targets(params: Mapping[str, Any], cwd: Path) -> tuple[list[Path], li
     universe = load_universe([*git_templates(root), *keep], root)
     # The same order as scanner.api.load, since export names can hold the region.
     region = params.get("region") or infer_region(universe) or _env_region()
+    # The parameters the scan will use: the configuration file's, with the flags over them.
+    options = input_options(
+        config_file=params.get("config_file"),
+        parameters=params.get("parameters") or (),
+        stack_names=params.get("stack_names") or (),
+    )
     ctx = BuildContext(
         root=root,
         region=region,
-        parameters=parse_parameters(params.get("parameters") or ()),
-        stack_names=parse_stack_names(params.get("stack_names") or ()),
+        parameters=options.parameters,
+        stack_names=options.stack_names,
     )
     selection = select(keep, universe, ctx)
     return [_relative(p, cwd) for p in selection.files], notices

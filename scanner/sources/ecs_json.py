@@ -131,7 +131,7 @@ def request_fields(data: Any, file: str) -> ModelObject:
 
 
 @dataclass(frozen=True)
-class _Node:
+class Node:
     """A value of the document with where it sits, and typed access that reports bad input."""
 
     file: str
@@ -146,17 +146,17 @@ class _Node:
     def fail(self, message: str) -> SourceError:
         return SourceError(self.file, self.line, message)
 
-    def child(self, key: str) -> _Node | None:
+    def child(self, key: str) -> Node | None:
         if not isinstance(self.value, dict) or key not in self.value:
             return None
         value = self.value[key]
         line = yamlload.key_line(self.value, key) or yamlload.line_of(value) or self.line
-        return _Node(self.file, value, f"{self.pointer}/{_escape(key)}", line)
+        return Node(self.file, value, f"{self.pointer}/{_escape(key)}", line)
 
-    def items(self) -> Iterator[_Node]:
+    def items(self) -> Iterator[Node]:
         for index, value in enumerate(self.value):
             line = yamlload.line_of(value) or self.line
-            yield _Node(self.file, value, f"{self.pointer}/{index}", line)
+            yield Node(self.file, value, f"{self.pointer}/{index}", line)
 
     def text(self, key: str) -> str | None:
         node = self.child(key)
@@ -180,7 +180,7 @@ class _Node:
             raise node.fail(f"{key} must be true or false, not {_type_name(node.value)}")
         return node.value
 
-    def mapping(self, key: str) -> _Node | None:
+    def mapping(self, key: str) -> Node | None:
         node = self.child(key)
         if node is None or node.value is None:
             return None
@@ -188,7 +188,7 @@ class _Node:
             raise node.fail(f"{key} must be an object, not {_type_name(node.value)}")
         return node
 
-    def sequence(self, key: str) -> list[_Node]:
+    def sequence(self, key: str) -> list[Node]:
         node = self.child(key)
         if node is None or node.value is None:
             return []
@@ -196,7 +196,7 @@ class _Node:
             raise node.fail(f"{key} must be a list, not {_type_name(node.value)}")
         return list(node.items())
 
-    def objects(self, key: str) -> list[_Node]:
+    def objects(self, key: str) -> list[Node]:
         nodes = self.sequence(key)
         for node in nodes:
             if not isinstance(node.value, dict):
@@ -234,8 +234,8 @@ def _type_name(value: Any) -> str:
     return "an object"
 
 
-def _root(file: LoadedFile) -> _Node:
-    return _Node(file.rel, file.data, "", yamlload.line_of(file.data) or 1)
+def _root(file: LoadedFile) -> Node:
+    return Node(file.rel, file.data, "", yamlload.line_of(file.data) or 1)
 
 
 def _read(file: LoadedFile) -> tuple[list[_TaskDefinition], list[_Request]]:
@@ -268,7 +268,7 @@ class _TaskDefinition:
         return {"id": self.id, "name": self.id, **self.fields}
 
 
-def _task_definition(node: _Node) -> _TaskDefinition:
+def _task_definition(node: Node) -> _TaskDefinition:
     family = node.required_text("family", "the task definition")
     revision = node.child("revision")
     platform = node.mapping("runtimePlatform")
@@ -286,14 +286,14 @@ def _task_definition(node: _Node) -> _TaskDefinition:
         "memory_raw": memory_raw,
         **_role(node, "taskRoleArn", "task_role"),
         **_role(node, "executionRoleArn", "execution_role"),
-        "containers": [_container(c) for c in _required_objects(node, "containerDefinitions")],
+        "containers": [container(c) for c in _required_objects(node, "containerDefinitions")],
         "volumes": [_volume(v) for v in node.objects("volumes")],
     }
     number = revision.value if revision is not None and isinstance(revision.value, int) else None
     return _TaskDefinition(node.file, family, number, fields)
 
 
-def _size_text(node: _Node, key: str) -> str | None:
+def _size_text(node: Node, key: str) -> str | None:
     """cpu/memory as written: ECS takes strings, and hand-written files often have numbers."""
     child = node.child(key)
     if child is None or child.value is None:
@@ -303,7 +303,7 @@ def _size_text(node: _Node, key: str) -> str | None:
     return str(child.value)
 
 
-def _role(node: _Node, key: str, field: str) -> ModelObject:
+def _role(node: Node, key: str, field: str) -> ModelObject:
     """A role named in ECS JSON is an ARN or a name; the role itself is not in these inputs."""
     arn = node.text(key)
     if not arn:
@@ -318,14 +318,16 @@ def _role(node: _Node, key: str, field: str) -> ModelObject:
     return {field: unknown, f"{field}_arn": arn}
 
 
-def _required_objects(node: _Node, key: str) -> list[_Node]:
+def _required_objects(node: Node, key: str) -> list[Node]:
     objects = node.objects(key)
     if not objects:
         raise node.fail(f"the task definition has no {key}")
     return objects
 
 
-def _container(node: _Node) -> ModelObject:
+def container(node: Node) -> ModelObject:
+    """One container definition (the ECS API's shape) as a model container; the Terraform source
+    reads `container_definitions` through this too."""
     name = node.required_text("name", "a container definition")
     log = node.mapping("logConfiguration")
     linux = node.mapping("linuxParameters")
@@ -346,13 +348,13 @@ def _container(node: _Node) -> ModelObject:
     }
 
 
-def _log_driver(log: _Node | None, container: str) -> str | None:
+def _log_driver(log: Node | None, container: str) -> str | None:
     if log is None:
         return None
     return log.required_text("logDriver", f"the logConfiguration of container {container}")
 
 
-def _log_options(log: _Node) -> dict[str, str]:
+def _log_options(log: Node) -> dict[str, str]:
     options = log.mapping("options")
     if options is None:
         return {}
@@ -365,7 +367,7 @@ def _log_options(log: _Node) -> dict[str, str]:
     return result
 
 
-def _secrets(node: _Node, key: str) -> list[ModelObject]:
+def _secrets(node: Node, key: str) -> list[ModelObject]:
     """Container secrets, and the log driver's secretOptions: the Fargate agent fetches both."""
     return [
         {
@@ -376,12 +378,12 @@ def _secrets(node: _Node, key: str) -> list[ModelObject]:
     ]
 
 
-def _environment_names(node: _Node) -> list[str]:
+def _environment_names(node: Node) -> list[str]:
     # Values never enter the model: they may hold secrets (FG108 needs only the names).
     return [v.required_text("name", "an environment variable") for v in node.objects("environment")]
 
 
-def _mount_point(node: _Node) -> ModelObject:
+def _mount_point(node: Node) -> ModelObject:
     return {
         "source_volume": node.text("sourceVolume"),
         "container_path": node.text("containerPath"),
@@ -389,7 +391,7 @@ def _mount_point(node: _Node) -> ModelObject:
     }
 
 
-def _volume(node: _Node) -> ModelObject:
+def _volume(node: Node) -> ModelObject:
     efs = node.mapping("efsVolumeConfiguration")
     return {
         "name": node.required_text("name", "a volume"),
@@ -398,7 +400,7 @@ def _volume(node: _Node) -> ModelObject:
     }
 
 
-def _efs(node: _Node) -> ModelObject:
+def _efs(node: Node) -> ModelObject:
     authorization = node.mapping("authorizationConfig")
     iam = authorization.text("iam") if authorization else None
     return {
@@ -430,7 +432,7 @@ def _with_ids(definitions: list[_TaskDefinition]) -> list[_TaskDefinition]:
 @dataclass(frozen=True)
 class _Request:
     rel: str
-    node: _Node
+    node: Node
     kind: str  # "service" | "task"
     name: str | None  # serviceName
     fields: ModelObject  # every model field but id, name and task_definition
@@ -445,7 +447,7 @@ class _Request:
         }
 
 
-def _request(node: _Node) -> _Request:
+def _request(node: Node) -> _Request:
     name = node.text("serviceName")
     kind = "service" if not _SERVICE_KEYS.isdisjoint(node.value) else "task"
     fields: ModelObject = {
@@ -462,7 +464,7 @@ def _request(node: _Node) -> _Request:
     return _Request(node.file, node, kind, name, fields)
 
 
-def _strategy(node: _Node) -> list[ModelObject] | None:
+def _strategy(node: Node) -> list[ModelObject] | None:
     if node.child("capacityProviderStrategy") is None:
         return None
     return [
@@ -477,7 +479,7 @@ def _strategy(node: _Node) -> list[ModelObject] | None:
     ]
 
 
-def _count(node: _Node, key: str) -> int:
+def _count(node: Node, key: str) -> int:
     child = node.child(key)
     if child is None or child.value is None:
         return 0  # ECS's default for weight and base
@@ -486,7 +488,7 @@ def _count(node: _Node, key: str) -> int:
     return int(child.value)
 
 
-def _network(node: _Node) -> ModelObject | None:
+def _network(node: Node) -> ModelObject | None:
     configuration = node.mapping("networkConfiguration")
     awsvpc = configuration.mapping("awsvpcConfiguration") if configuration else None
     if awsvpc is None:

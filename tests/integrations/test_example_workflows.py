@@ -27,9 +27,16 @@ WORKFLOWS = ["pull-request.yml", "pull-request-changed-only.yml"]
 PUBLISHED = "your-org/fargate-preflight@v0.1.0"
 # The live scan's examples: actionlint here, their content in tests/aws/test_examples.py.
 LIVE = ["scheduled-scan.yml"]
-# Exercised here (workflows), in test_precommit_hooks.py (the pre-commit config) and in
-# tests/aws/test_examples.py (the scheduled scan and its IAM policy).
-EXERCISED = {*WORKFLOWS, *LIVE, "pre-commit-config.yaml", "iam-readonly-policy.json"}
+# Exercised here (workflows), in test_precommit_hooks.py (the pre-commit config), in
+# tests/aws/test_examples.py (the scheduled scan and its IAM policy) and in
+# tests/test_custom_policy.py (the README's custom policy).
+EXERCISED = {
+    *WORKFLOWS,
+    *LIVE,
+    "pre-commit-config.yaml",
+    "iam-readonly-policy.json",
+    "custom-policy",
+}
 
 
 def workflow(name: str) -> dict[str, Any]:

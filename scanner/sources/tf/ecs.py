@@ -10,7 +10,7 @@ from typing import Any
 
 from scanner.errors import SourceError
 from scanner.sources.base import ModelObject
-from scanner.sources.ecs_json import _container, _Node
+from scanner.sources.ecs_json import Node, container
 from scanner.sources.tf.build import (
     CLUSTER,
     EFS,
@@ -185,14 +185,14 @@ def _containers(build: Build, inst: Instance) -> Field:
         raise SourceError(
             source["file"], source["line"], f"{inst.address}: container_definitions is not a list"
         )
-    root = _Node(
+    root = Node(
         source["file"], definitions, f"{source['pointer']}/container_definitions", source["line"]
     )
     containers = []
     for node in root.items():
         if not isinstance(node.value, dict):
             raise node.fail("each container definition must be an object")
-        containers.append(_container(node))
+        containers.append(container(node))
     return containers
 
 
