@@ -118,13 +118,13 @@ class EcsJsonSource:
 def task_definition_fields(data: Any, file: str) -> ModelObject:
     """The model fields (all but id and name) of a task definition as the ECS API returns it:
     the live export reads the same shape as a `describe-task-definition` file."""
-    return _task_definition(_Node(file, data, "", 1)).fields
+    return _task_definition(Node(file, data, "", 1)).fields
 
 
 def request_fields(data: Any, file: str) -> ModelObject:
     """The model fields (all but id, name and task_definition) of a service or task as the
     ECS API describes it."""
-    return _request(_Node(file, data, "", 1)).fields
+    return _request(Node(file, data, "", 1)).fields
 
 
 # --- walking a document with file, line and JSON pointer ------------------------------------
