@@ -498,10 +498,7 @@ def test_metadata_needs_of_a_task_definition_apply_to_its_services(work: Path) -
             "  Service:\n    - service: snss\n    - target: DatabaseSG\n      port: 5432\n"
             "    - target: 10.0.0.0/33\n      port: 1\n",
             [
-                ".fargate-preflight.yaml:3: unknown endpoint service 'snss' (known: dynamodb, "
-                "ecr.api, ecr.dkr, elasticfilesystem, events, execute-api, firehose, kinesis, kms, "
-                "lambda, logs, monitoring, s3, secretsmanager, sns, sqs, ssm, ssmmessages, states, "
-                "sts, xray)",
+                ".fargate-preflight.yaml:3: unknown endpoint service 'snss' (did you mean sns?)",
                 ".fargate-preflight.yaml:4: target 'DatabaseSG' is no security group of the inputs "
                 "(give its logical ID, Terraform address or sg- id, or an IPv4 CIDR)",
                 ".fargate-preflight.yaml:6: target '10.0.0.0/33' is not an IPv4 CIDR block "

@@ -7,6 +7,7 @@ its endpoint service (one the scanner knows), its target (a security group of th
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -100,11 +101,14 @@ def _need_fields(
     }
     if spec.endpoint is not None:
         if spec.endpoint not in endpoints:
+            close = difflib.get_close_matches(spec.endpoint, sorted(endpoints), n=3, cutoff=0.75)
+            hint = (
+                f"did you mean {' or '.join(close)}?"
+                if close
+                else "see scanner/data/endpoints.json"
+            )
             raise SourceError(
-                spec.file,
-                spec.line,
-                f"unknown endpoint service {spec.endpoint!r} "
-                f"(known: {', '.join(sorted(endpoints))})",
+                spec.file, spec.line, f"unknown endpoint service {spec.endpoint!r} ({hint})"
             )
         fields["endpoint"] = spec.endpoint
     elif spec.target is not None:
