@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -39,7 +39,8 @@ MAX_SUMMARY_ROWS = 300
 class ActionInputs:
     paths: tuple[str, ...]
     formats: tuple[str, ...]
-    fail_on: str
+    fail_on: str  # "" until run() settles it: the input, else the configuration's, else error
+    config: str
     parameters: tuple[str, ...]
     engine: str
     opa_url: str
@@ -55,8 +56,8 @@ class ActionInputs:
         def get(name: str, default: str = "") -> str:
             return env.get(f"FP_{name}", default).strip()
 
-        fail_on = get("FAIL_ON", "error") or "error"
-        if fail_on not in FAIL_ON:
+        fail_on = get("FAIL_ON")
+        if fail_on and fail_on not in FAIL_ON:
             raise UsageError(f"input fail-on {fail_on!r}: choose one of {', '.join(FAIL_ON)}")
         formats = tuple(_words(get("FORMAT", "text")))
         for value in formats:
@@ -67,6 +68,7 @@ class ActionInputs:
             paths=tuple(_words(get("PATHS", "."))) or (".",),
             formats=tuple(f for f in formats if f != "none"),
             fail_on=fail_on,
+            config=get("CONFIG"),
             parameters=tuple(line.strip() for line in get("PARAMETERS").splitlines() if line),
             engine=get("ENGINE", "regorus") or "regorus",
             opa_url=get("OPA_URL"),
@@ -105,6 +107,7 @@ def run(env: Mapping[str, str], cwd: Path) -> Outcome:
     except PreflightError as exc:
         print(f"::error title=fargate-preflight::{exc}", flush=True)
         return _finish(env, Outcome(exc.exit_code, dict.fromkeys(LEVELS, 0), None))
+    inputs = replace(inputs, fail_on=inputs.fail_on or _config_fail_on(inputs, cwd))
     temp = Path(env.get("RUNNER_TEMP") or tempfile.gettempdir())
     sarif = (
         _absolute(inputs.sarif_file, cwd) if inputs.sarif_file else temp / "fargate-preflight.sarif"
@@ -145,6 +148,8 @@ def scan_arguments(
     """The `fargate-preflight scan` arguments. The Action's own flags come last so that
     `extra-args` cannot turn off the SARIF file, the JSON report or `--fail-on never`."""
     args = list(targets.paths or ())
+    if inputs.config:
+        args += ["--config", inputs.config]
     for value in inputs.parameters:
         args += ["--parameter", value]
     if inputs.engine:
@@ -163,6 +168,18 @@ def scan_arguments(
     args += ["--fail-on", "never", "--format", "github"]
     args += ["--format", f"sarif={sarif}", "--format", f"json={report_file}"]
     return args
+
+
+def _config_fail_on(inputs: ActionInputs, cwd: Path) -> str:
+    """The configuration file's `fail-on`, else error. A configuration the scan cannot read
+    fails the scan itself (exit 2), which decides the step."""
+    from scanner.config import load
+
+    try:
+        config = load(Path(inputs.config) if inputs.config else None, cwd, cwd)
+    except PreflightError:
+        return "error"
+    return config.fail_on or "error"
 
 
 def decide(code: int, report: Mapping[str, Any] | None, fail_on: str) -> int:

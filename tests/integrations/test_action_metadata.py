@@ -17,7 +17,8 @@ SCHEMA = ROOT / "tests" / "schemas" / "github-action.json"
 INPUTS = {
     "paths": ".",
     "format": "text",
-    "fail-on": "error",
+    "fail-on": "",
+    "config": "",
     "parameters": "",
     "engine": "regorus",
     "opa-url": "",

@@ -170,6 +170,25 @@ def test_fail_on_never_keeps_the_job_green(example_repo: Path, tmp_path: Path) -
     assert "the check passes (fail-on: never)" in result.summary
 
 
+def test_the_configuration_file_decides_when_fail_on_is_not_given(
+    example_repo: Path, tmp_path: Path
+) -> None:
+    config = example_repo / "ci" / "preflight.yaml"
+    config.parent.mkdir(exist_ok=True)
+    config.write_text("fail-on: never\n", encoding="utf-8")
+    result = run(example_repo, tmp_path, {"paths": EXAMPLE, "config": "ci/preflight.yaml"})
+    assert result.outputs["exit-code"] == "0"
+    assert result.outputs["errors"] == "1"
+    assert "the check passes (fail-on: never)" in result.summary
+    stated = run(
+        example_repo,
+        tmp_path,
+        {"paths": EXAMPLE, "config": "ci/preflight.yaml", "fail-on": "error"},
+    )
+    assert stated.outputs["exit-code"] == "1"
+    assert "the check fails (fail-on: error)" in stated.summary
+
+
 def test_a_clean_deployment_passes(example_repo: Path, tmp_path: Path) -> None:
     result = run(example_repo, tmp_path, {"paths": CLEAN, "fail-on": "note"})
     assert not result.failed
