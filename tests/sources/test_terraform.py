@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from scanner.api import ScanOptions, load, scan
+from scanner.config import load as load_config
 from scanner.findings import Report
 from scanner.report.sarif import build as build_sarif
 from scanner.sources.tf import expr, hcl, links, traversal
@@ -51,8 +52,8 @@ GENERATED: dict[str, dict[tuple[str, str], set[str]]] = {
     "isolated-nacl-blocks-return": {
         ("aws_ecs_service.app", "FG302"): {"ecr.api", "ecr.dkr", "logs", "s3"},
     },
-    # Without the declared need of .fargate-preflight.yaml (the config file: another issue):
-    # the inferred sns need only checks the network path, which is open.
+    # Without the declared need of its .fargate-preflight.yaml the inferred sns need only checks
+    # the network path, which is open (the declared need: test_declared_need_of_a_plan_...).
     "sns-endpoint-deny": {},
     "module-vpc": {},
 }
@@ -232,6 +233,29 @@ def test_sns_endpoint_policy_and_task_role() -> None:
     # inferred from the task role: an sns need, whose path (the endpoint) is open
     paths = {(p.need, p.verdict) for p in scanned("sns-endpoint-deny").paths}
     assert ("sns", "ok") in paths
+
+
+def test_declared_need_of_a_plan_meets_the_endpoint_policy_deny() -> None:
+    """The case's .fargate-preflight.yaml declares sns:Publish for aws_ecs_service.app: the
+    endpoint policy denies it to every principal (FG102); the task role allows it (no FG101)."""
+    case = CASES / "sns-endpoint-deny"
+    config = load_config(case / ".fargate-preflight.yaml", ROOT, ROOT)
+    report = scan([case / "plan.json"], ScanOptions(cwd=ROOT, config=config))
+    assert [
+        (f.rule_id, f.service, f.need, f.resource, f.location.file) for f in report.findings
+    ] == [
+        (
+            "FG102",
+            "aws_ecs_service.app",
+            "sns",
+            "aws_vpc_endpoint.sns",
+            "tests/fixtures/terraform/sns-endpoint-deny/sns_endpoint.tf",
+        )
+    ]
+    assert report.findings[0].message.endswith(
+        "task role aws_iam_role.task is not authorized to perform: sns:Publish with an explicit "
+        "deny in a VPC endpoint policy (needed for the declared need sns)"
+    )
 
 
 def test_module_vpc_links_module_outputs_locals_and_managed_defaults() -> None:
