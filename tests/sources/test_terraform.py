@@ -698,3 +698,11 @@ def test_committed_plans_are_what_terraform_makes(tmp_path: Path) -> None:
         assert _comparable(json.loads(path.read_text(encoding="utf-8"))) == _comparable(
             committed
         ), case
+
+
+def test_fixes_name_terraform_arguments() -> None:
+    """A fix names what the user edits: the provider's argument, not CloudFormation's property."""
+    fixes = {f.rule_id: f.fix for f in scanned("defaults-endpoint-private-dns").findings}
+    assert fixes["FG502"].startswith("Set private_dns_enabled to true on interface endpoint ")
+    assert fixes["FG502"].endswith("(the VPC needs enable_dns_support and enable_dns_hostnames).")
+    assert "PrivateDnsEnabled" not in fixes["FG502"]

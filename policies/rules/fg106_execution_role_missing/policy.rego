@@ -44,10 +44,13 @@ deny contains data.fargate_preflight.lib.result.finding({
 		data.fargate_preflight.lib.taskdef.subject(service, td),
 		needed_for,
 	]),
-	"fix": concat(" ", [
-		"Set the task definition's execution role (ExecutionRoleArn) to a role with",
-		"AmazonECSTaskExecutionRolePolicy and access to its secrets.",
-	]),
+	"fix": sprintf(
+		"Set the task definition's execution role (%s) to a role with %s and access to its secrets.",
+		[
+			data.fargate_preflight.lib.result.field(td.source, data.fargate_preflight.lib.result.execution_role),
+			"AmazonECSTaskExecutionRolePolicy",
+		],
+	),
 	"hop": null,
 	"source": td.source,
 }) if {

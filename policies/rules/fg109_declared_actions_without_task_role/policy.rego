@@ -38,7 +38,10 @@ deny contains data.fargate_preflight.lib.result.finding({
 		data.fargate_preflight.lib.taskdef.subject(service, td),
 		actions,
 	]),
-	"fix": "Set the task definition's task role (TaskRoleArn) to a role that allows the declared actions.",
+	"fix": sprintf(
+		"Set the task definition's task role (%s) to a role that allows the declared actions.",
+		[data.fargate_preflight.lib.result.field(td.source, data.fargate_preflight.lib.result.task_role)],
+	),
 	"hop": null,
 	"source": td.source,
 }) if {

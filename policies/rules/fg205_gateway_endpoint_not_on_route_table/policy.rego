@@ -37,6 +37,7 @@ deny contains data.fargate_preflight.lib.result.finding(f) if {
 	entries := by_rule.FG205
 	ep := input.vpc_endpoints[data.fargate_preflight.lib.paths.first_entry(entries).endpoint]
 	tables := sort({data.fargate_preflight.lib.paths.name_of("route_tables", e.route_table) | some e in entries})
-	fix := sprintf("Add route table %s to the RouteTableIds of gateway endpoint %s.", [concat(", ", tables), ep.name])
+	setting := data.fargate_preflight.lib.result.field(ep.source, data.fargate_preflight.lib.result.route_tables)
+	fix := sprintf("Add route table %s to the %s of gateway endpoint %s.", [concat(", ", tables), setting, ep.name])
 	f := data.fargate_preflight.lib.paths.no_path_finding(sid, need, entries, ep.name, ep.source, fix)
 }

@@ -44,14 +44,16 @@ deny contains data.fargate_preflight.lib.result.finding({
 		[svc.kind, svc.name, default_group_text(svc)],
 	),
 	"fix": sprintf(
-		"Create a security group for %s with the egress it needs and list it in AwsvpcConfiguration.SecurityGroups.",
-		[svc.name],
+		"Create a security group for %s with the egress it needs and list it in %s.",
+		[svc.name, setting],
 	),
 	"source": svc.source,
 }) if {
 	some id in data.fargate_preflight.lib.taskdef.analysed
 	svc := input.services[id]
 	svc.network.security_groups == []
+	names := data.fargate_preflight.lib.result.service_security_groups
+	setting := data.fargate_preflight.lib.result.field(svc.source, names)
 }
 
 # default_group_text names the default group of the VPC of the service's first subnet.

@@ -34,13 +34,14 @@ deny contains data.fargate_preflight.lib.result.finding({
 		sprintf("VPC %s has enableDnsSupport false: tasks of service %s cannot resolve any name,", [vpc.name, svc.name]),
 		"so image pulls and all AWS calls fail",
 	]),
-	"fix": sprintf("Set EnableDnsSupport: true on VPC %s.", [vpc.name]),
+	"fix": sprintf("Set %s to true on VPC %s.", [setting, vpc.name]),
 	"hop": null,
 	"source": vpc.source,
 }) if {
 	some [sid, vpc] in service_vpcs
 	vpc.enable_dns_support == false
 	svc := input.services[sid]
+	setting := data.fargate_preflight.lib.result.field(vpc.source, data.fargate_preflight.lib.result.dns_support)
 }
 
 undecided contains {"unknown": u, "service": svc.name, "rules": ["FG501"]} if {

@@ -19,7 +19,7 @@ test_dns_support_off_fires_once_per_service if {
 		"service": "Service",
 		"need": null,
 		"message": "VPC Vpc has enableDnsSupport false: tasks of service Service cannot resolve any name, so image pulls and all AWS calls fail",
-		"fix": "Set EnableDnsSupport: true on VPC Vpc.",
+		"fix": "Set EnableDnsSupport to true on VPC Vpc.",
 		"hop": null,
 		"location": {"file": "stack.yaml", "line": 2},
 		"level": null,

@@ -74,6 +74,10 @@ deny contains data.fargate_preflight.lib.result.finding({
 }
 
 fix(ep) := sprintf(
-	"Set PrivateDnsEnabled: true on interface endpoint %s (the VPC needs EnableDnsSupport and EnableDnsHostnames).",
-	[ep.name],
-)
+	"Set %s to true on interface endpoint %s (the VPC needs %s and %s).",
+	[private_dns, ep.name, support, hostnames],
+) if {
+	private_dns := data.fargate_preflight.lib.result.field(ep.source, data.fargate_preflight.lib.result.private_dns)
+	support := data.fargate_preflight.lib.result.field(ep.source, data.fargate_preflight.lib.result.dns_support)
+	hostnames := data.fargate_preflight.lib.result.field(ep.source, data.fargate_preflight.lib.result.dns_hostnames)
+}

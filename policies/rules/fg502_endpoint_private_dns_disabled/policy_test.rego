@@ -19,7 +19,7 @@ test_private_dns_off_without_other_path_is_an_error if {
 		"service": "Service",
 		"need": "ecr.dkr",
 		"message": "service Service cannot reach ecr.dkr: task subnet IsolatedSubnetA -> route table IsolatedRT: no default route, and interface endpoint EcrDkrEndpoint (ecr.dkr) has private DNS off, so the ecr.dkr hostname resolves to public addresses",
-		"fix": "Set PrivateDnsEnabled: true on interface endpoint EcrDkrEndpoint (the VPC needs EnableDnsSupport and EnableDnsHostnames).",
+		"fix": "Set PrivateDnsEnabled to true on interface endpoint EcrDkrEndpoint (the VPC needs EnableDnsSupport and EnableDnsHostnames).",
 		"hop": {
 			"from": "subnet IsolatedSubnetA", "via": "route table IsolatedRT", "to": "no default route",
 			"detail": "interface endpoint EcrDkrEndpoint (ecr.dkr) has private DNS off, so the ecr.dkr hostname resolves to public addresses",
@@ -36,7 +36,7 @@ test_private_dns_off_with_nat_is_a_warning if {
 		"service": "Service",
 		"need": "ecr.dkr",
 		"message": "service Service does not use interface endpoint EcrDkrEndpoint for ecr.dkr: its private DNS is off, so the ecr.dkr hostname resolves to public addresses and the traffic takes another path",
-		"fix": "Set PrivateDnsEnabled: true on interface endpoint EcrDkrEndpoint (the VPC needs EnableDnsSupport and EnableDnsHostnames).",
+		"fix": "Set PrivateDnsEnabled to true on interface endpoint EcrDkrEndpoint (the VPC needs EnableDnsSupport and EnableDnsHostnames).",
 		"hop": {"from": "subnet PrivateSubnetA", "via": "DNS", "to": "interface endpoint EcrDkrEndpoint", "detail": "PrivateDnsEnabled is false"},
 		"location": {"file": "stack.yaml", "line": 71},
 		"level": "warning",

@@ -88,7 +88,10 @@ missing(vpc) := [name |
 
 missing_text(vpc) := sprintf("%s false", [concat(" and ", missing(vpc))])
 
-fix(vpc) := sprintf("Set EnableDnsSupport: true and EnableDnsHostnames: true on VPC %s.", [vpc.name])
+fix(vpc) := sprintf("Set %s and %s to true on VPC %s.", [support, hostnames, vpc.name]) if {
+	support := data.fargate_preflight.lib.result.field(vpc.source, data.fargate_preflight.lib.result.dns_support)
+	hostnames := data.fargate_preflight.lib.result.field(vpc.source, data.fargate_preflight.lib.result.dns_hostnames)
+}
 
 # When this endpoint is why the need has no path, the message is the path's; otherwise it says
 # what fails.

@@ -53,7 +53,10 @@ deny contains data.fargate_preflight.lib.result.finding({
 	"message": sprintf("%s has ECS Exec on but names no task role: the SSM agent cannot open its channels", [
 		data.fargate_preflight.lib.taskdef.subject(svc.name, td),
 	]),
-	"fix": "Set the task definition's task role (TaskRoleArn) to a role that allows the four ssmmessages channel actions.",
+	"fix": sprintf(
+		"Set the task definition's task role (%s) to a role that allows the four ssmmessages channel actions.",
+		[data.fargate_preflight.lib.result.field(td.source, data.fargate_preflight.lib.result.task_role)],
+	),
 	"hop": null,
 	"source": td.source,
 }) if {

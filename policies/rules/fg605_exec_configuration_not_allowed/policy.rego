@@ -53,10 +53,10 @@ deny contains data.fargate_preflight.lib.result.finding({
 		data.fargate_preflight.lib.taskdef.subject(svc.name, td),
 		needed_for,
 	]),
-	"fix": concat(" ", [
-		"Set the task definition's task role (TaskRoleArn) to a role that allows what the cluster's",
-		"exec configuration uses.",
-	]),
+	"fix": sprintf(
+		"Set the task definition's task role (%s) to a role that allows what the cluster's exec configuration uses.",
+		[data.fargate_preflight.lib.result.field(td.source, data.fargate_preflight.lib.result.task_role)],
+	),
 	"hop": null,
 	"source": td.source,
 }) if {
