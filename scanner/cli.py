@@ -453,31 +453,38 @@ _live_options = [
 ]
 
 
-live_options = _options(_live_options)
+def live_inputs(fn: Callable[..., Any]) -> Any:
+    """The options of every command that reads live accounts; the command gets `live`
+    (LiveOptions)."""
 
+    @functools.wraps(fn)
+    def wrapper(
+        *args: Any,
+        profile: str | None,
+        regions: tuple[str, ...],
+        all_regions: bool,
+        role_arn: str | None,
+        org_role: str | None,
+        clusters: tuple[str, ...],
+        shard: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        from scanner.sources.aws.export import LiveOptions, parse_shard
 
-def _live(
-    profile: str | None,
-    regions: tuple[str, ...],
-    all_regions: bool,
-    role_arn: str | None,
-    org_role: str | None,
-    clusters: tuple[str, ...],
-    shard: str | None,
-) -> Any:
-    from scanner.sources.aws.export import LiveOptions, parse_shard
+        if regions and all_regions:
+            raise UsageError("give --region or --all-regions, not both")
+        live = LiveOptions(
+            profile=profile,
+            regions=regions,
+            all_regions=all_regions,
+            role_arn=role_arn,
+            org_role=org_role,
+            clusters=clusters,
+            shard=parse_shard(shard) if shard else None,
+        )
+        return fn(*args, live=live, **kwargs)
 
-    if regions and all_regions:
-        raise UsageError("give --region or --all-regions, not both")
-    return LiveOptions(
-        profile=profile,
-        regions=regions,
-        all_regions=all_regions,
-        role_arn=role_arn,
-        org_role=org_role,
-        clusters=clusters,
-        shard=parse_shard(shard) if shard else None,
-    )
+    return _options(_live_options)(wrapper)
 
 
 def _export_live(live: Any, quiet: bool) -> Any:
@@ -504,22 +511,12 @@ def _export_live(live: Any, quiet: bool) -> Any:
 
 @main.command("scan-aws")
 @_guard
-@live_options
+@live_inputs
 @report_options
-def scan_aws(
-    profile: str | None,
-    regions: tuple[str, ...],
-    all_regions: bool,
-    role_arn: str | None,
-    org_role: str | None,
-    clusters: tuple[str, ...],
-    shard: str | None,
-    report: ReportArgs,
-) -> None:
+def scan_aws(live: Any, report: ReportArgs) -> None:
     """Scan the live account(s): read-only export of ECS, VPC, EFS and IAM, then the policies."""
     from scanner.api import evaluate, live_notices
 
-    live = _live(profile, regions, all_regions, role_arn, org_role, clusters, shard)
     outs = _outputs(report.formats, report.output)
     options = report.apply(input_options())
     exported = _export_live(live, report.quiet)
@@ -528,25 +525,14 @@ def scan_aws(
 
 
 @main.command("export-aws")
-@live_options
+@_guard
+@live_inputs
 @click.option("--output", "-o", help="Write the models here instead of stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No notices on stderr.")
-@_guard
-def export_aws(
-    profile: str | None,
-    regions: tuple[str, ...],
-    all_regions: bool,
-    role_arn: str | None,
-    org_role: str | None,
-    clusters: tuple[str, ...],
-    shard: str | None,
-    output: str | None,
-    quiet: bool,
-) -> None:
+def export_aws(live: Any, output: str | None, quiet: bool) -> None:
     """Print the input models of the live account(s), one per account and region (JSON)."""
     from scanner.api import live_notices
 
-    live = _live(profile, regions, all_regions, role_arn, org_role, clusters, shard)
     exported = _export_live(live, quiet)
     _write(json.dumps({"models": exported.models}, indent=2, sort_keys=True) + "\n", output)
     if not quiet:

@@ -23,7 +23,7 @@ from scanner.findings import Finding
 from scanner.options import parse_parameters
 from scanner.sources import yamlload
 from scanner.sources.discover import CONFIG_NAME
-from scanner.sources.yamlload import key_line, line_of
+from scanner.sources.yamlload import key_line, line_at, line_of
 
 SCHEMA = Path(__file__).parent / "config.schema.json"
 
@@ -274,7 +274,7 @@ def _validate(data: Any, file: str, prefix: str, validator: Any) -> None:
     """The first schema error (by line) as a ConfigError; `prefix` names where `data` sits."""
     errors = sorted(
         validator.iter_errors(_plain(data)),
-        key=lambda e: (_line_at(data, list(e.instance_path)), list(map(str, e.instance_path))),
+        key=lambda e: (line_at(data, list(e.instance_path)), list(map(str, e.instance_path))),
     )
     if not errors:
         return
@@ -285,7 +285,7 @@ def _validate(data: Any, file: str, prefix: str, validator: Any) -> None:
     if error.kind.name == "enum":  # the default names only two of the choices
         text = f"{json.dumps(error.instance)} is not one of {', '.join(error.kind.options)}"
     message = f"{where}: {text}" if where else text
-    raise ConfigError(file, _line_at(data, path), message)
+    raise ConfigError(file, line_at(data, path), message)
 
 
 def _plain(data: Any) -> Any:
@@ -297,21 +297,6 @@ def _plain(data: Any) -> Any:
     if isinstance(data, str):
         return str(data)
     return data
-
-
-def _line_at(data: Any, path: Sequence[Any]) -> int:
-    """The line of the deepest part of `path` the parsed document has."""
-    node, line = data, line_of(data) or 1
-    for part in path:
-        if isinstance(node, dict) and part in node:
-            line = key_line(node, part) or line
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-            line = line_of(node) or line
-        else:
-            break
-    return line
 
 
 def _path_text(path: Sequence[Any]) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import yaml
@@ -65,6 +65,21 @@ def key_line(mapping: Any, key: Any) -> int | None:
     if isinstance(mapping, LineDict):
         return mapping.key_lines.get(key)
     return None
+
+
+def line_at(data: Any, path: Sequence[Any]) -> int:
+    """The line of the deepest part of `path` (keys and list indexes) the document has."""
+    node, line = data, line_of(data) or 1
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            line = key_line(node, part) or line
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            line = line_of(node) or line
+        else:
+            break
+    return line
 
 
 def parse(text: str, file: str) -> Any:

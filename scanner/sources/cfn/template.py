@@ -8,7 +8,7 @@ from typing import Any
 
 from scanner.errors import SourceError
 from scanner.sources.cfn.values import Where
-from scanner.sources.yamlload import key_line, line_of
+from scanner.sources.yamlload import line_at, line_of
 
 # Resource types that are another template (nested stacks) and the property naming it.
 NESTED_STACK_TYPES = {
@@ -56,18 +56,7 @@ class Template:
 
     def line_at(self, parts: tuple[Any, ...]) -> int:
         """The line of the deepest key of `parts` that the file has."""
-        node: Any = self.data
-        line = line_of(node) or 1
-        for part in parts:
-            if isinstance(node, dict) and part in node:
-                line = key_line(node, part) or line
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-                node = node[part]
-                line = line_of(node) or line
-            else:
-                break
-        return line
+        return line_at(self.data, parts)
 
     def error(self, parts: tuple[Any, ...], message: str) -> SourceError:
         return SourceError(self.rel, self.line_at(parts), message)
