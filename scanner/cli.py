@@ -205,6 +205,7 @@ def scan(
         policy_dirs=policy_dirs,
         category=category,
         tf_dir=tf_dir,
+        paths=any(fmt == "text" for fmt, _ in outs),
     )
     report = run_scan(paths, options)
     if not quiet:
