@@ -10,7 +10,7 @@ fresh process of its own, so the peak memory of a stage is that stage's alone (p
 interpreter and its input):
 
 - load: find and parse the files;           - model: build and validate the input model;
-- evaluate: compile the policies and evaluate them on the model (each engine);
+- evaluate: compile the policies and evaluate them on the model as a JSON scan does (each engine);
 - report: findings, JSON and SARIF.
 
 It also times what a user waits for: `python -m scanner scan PATH --format json` end to end,
