@@ -10,7 +10,7 @@ fresh process of its own, so the peak memory of a stage is that stage's alone (p
 interpreter and its input):
 
 - load: find and parse the files;           - model: build and validate the input model;
-- evaluate: compile the policies and evaluate them on the model (each engine);
+- evaluate: compile the policies and evaluate them on the model as a JSON scan does (each engine);
 - report: findings, JSON and SARIF.
 
 It also times what a user waits for: `python -m scanner scan PATH --format json` end to end,
@@ -115,10 +115,11 @@ def _load(state: Path, engine: str, inputs: Path | None) -> dict[str, Any]:
 
     assert inputs is not None
     clock = Clock()
-    root = scanned_root(inputs)
-    detectors = {s.kind: s.detect for s in api.sources()}
-    detectors["terraform"] = api._is_terraform_plan
-    found = discover([inputs], root, detectors)
+    with api.no_cyclic_gc():  # as scanner.api.load
+        root = scanned_root(inputs)
+        detectors = {s.kind: s.detect for s in api.sources()}
+        detectors["terraform"] = api._is_terraform_plan
+        found = discover([inputs], root, detectors)
     took = clock.read()
     with (state / "loaded.pkl").open("wb") as f:
         pickle.dump((root, found), f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -134,18 +135,19 @@ def _model(state: Path, engine: str, inputs: Path | None) -> dict[str, Any]:
     with (state / "loaded.pkl").open("rb") as f:
         root, found = pickle.load(f)
     clock = Clock()
-    region = infer_region(found.files) or api._env_region()
-    ctx = BuildContext(root=root, region=region)
-    fragments = []
-    errors = list(found.errors)
-    for src in api.sources():
-        files = [f for f in found.files if f.kind == src.kind]
-        if files:
-            fragment = src.build(files, ctx)
-            fragments.append(fragment)
-            errors.extend(fragment.errors)
-    model = build_model(fragments, region_value(region, found.files))
-    validate_model(model)
+    with api.no_cyclic_gc():  # as scanner.api.load
+        region = infer_region(found.files) or api._env_region()
+        ctx = BuildContext(root=root, region=region)
+        fragments = []
+        errors = list(found.errors)
+        for src in api.sources():
+            files = [f for f in found.files if f.kind == src.kind]
+            if files:
+                fragment = src.build(files, ctx)
+                fragments.append(fragment)
+                errors.extend(fragment.errors)
+        model = build_model(fragments, region_value(region, found.files))
+        validate_model(model)
     took = clock.read()
     (state / "model.json").write_text(json.dumps(model), encoding="utf-8")
     return took | {"errors": len(errors), "services": len(model["services"])}
@@ -159,7 +161,7 @@ def _evaluate(state: Path, engine: str, inputs: Path | None) -> dict[str, Any]:
     clock = Clock()
     evaluator = _engine(engine)
     compiled = clock.read()["seconds"]
-    raw = evaluator.evaluate(model, data)
+    raw = evaluator.evaluate(model, data, paths=False)  # as a JSON or SARIF scan asks
     took = clock.read()
     (state / f"raw-{engine}.json").write_text(
         json.dumps({"rules": raw.rules, "verdicts": raw.verdicts}), encoding="utf-8"

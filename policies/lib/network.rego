@@ -22,10 +22,11 @@
 #   A flow is {"egress": bool, "ports": [from, to], "remote": CIDR | public | unknown,
 #   "label": "how messages name the remote side", "return": bool (return traffic)}.
 #
-#   For the FG3xx/FG4xx rules it also gives `uses` (each selected path with the shape its
-#   checks depend on, so services sharing a subnet share the work), verdict keys whose
-#   verdicts the rules keep in partial rules (evaluated once per key), and grouped_findings
-#   (one finding per service x need).
+#   For the FG3xx/FG4xx rules it also gives `shape_uses` (each selected path's shape, what
+#   its checks depend on, with the services and needs that have it, so services sharing a
+#   subnet share the work; each rule keys its checks by the fields it reads and joins the
+#   services only of failing shapes), verdict keys whose verdicts the rules keep in partial
+#   rules (evaluated once per key), and grouped_findings (one finding per service x need).
 package fargate_preflight.lib.network
 
 import rego.v1

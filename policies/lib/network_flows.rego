@@ -360,11 +360,13 @@ else := "an unknown CIDR"
 # ---------------------------------------------------------------------------------------------
 # The selected paths as the rules see them
 
-# uses: every selected path as its service sees it. Its shape is what the NACL and security
-# group checks depend on; services whose tasks share a subnet, groups and path share it, so a
-# rule checks each shape once and each service only looks its shape up. (Kept here rather
-# than in the rule packages, whose whole documents the scanner reads back.)
-uses contains {"service": svc.name, "need": path.need, "source": svc.source, "shape": shape} if {
+# shape_uses[shape] are the services and needs ({service, need, source}) of one shape: every
+# selected path as its service sees it. The shape is what the NACL and security group checks
+# depend on; services whose tasks share a subnet, groups and path share it, so a rule checks
+# each shape once (or, keyed by the fields it reads, each view of it) and joins the services
+# of failing shapes through this index. (Kept here rather than in the rule packages, whose
+# whole documents the scanner reads back.)
+shape_uses[shape] contains {"service": svc.name, "need": path.need, "source": svc.source} if {
 	some path in data.fargate_preflight.lib.paths.selected
 	svc := input.services[path.service]
 	shape := object.union(object.remove(path, ["service", "need", "hop"]), {
@@ -375,7 +377,13 @@ uses contains {"service": svc.name, "need": path.need, "source": svc.source, "sh
 	})
 }
 
-shapes contains use.shape if some use in uses
+shapes contains shape if some shape, _ in shape_uses
+
+# uses: the same, one entry per service and need with its shape.
+uses contains object.union(use, {"shape": shape}) if {
+	some shape, shape_uses_of_one in shape_uses
+	some use in shape_uses_of_one
+}
 
 # target_text names a target as path selection did ("EFS mount targets of Files").
 target_text(path) := path.hop.to if {

@@ -7,18 +7,24 @@ import rego.v1
 
 # --- outputs ---------------------------------------------------------------------------
 
+# all_decisions is `decisions` as one value. Iterating a partial object with a pattern key
+# (`some [sid, ref, key], r in decisions`) makes OPA evaluate the rule again for each key
+# (as the last profile found); a complete rule is evaluated once and then only read.
+# regal ignore:pointless-reassignment
+all_decisions := decisions
+
 selected contains object.union(r.path, {"service": sid}) if {
-	some [sid, _, _], r in decisions
+	some [sid, _, _], r in all_decisions
 	r.verdict == "ok"
 }
 
 no_path contains report_entry(sid, ref, key, r) if {
-	some [sid, ref, key], r in decisions
+	some [sid, ref, key], r in all_decisions
 	r.verdict == "fail"
 }
 
 out_of_scope contains report_entry(sid, ref, key, r) if {
-	some [sid, ref, key], r in decisions
+	some [sid, ref, key], r in all_decisions
 	r.verdict == "out-of-scope"
 }
 
@@ -53,7 +59,7 @@ verdicts contains {
 	"path": r.path_text,
 	"verdict": r.verdict,
 } if {
-	some [sid, ref, key], r in decisions
+	some [sid, ref, key], r in all_decisions
 }
 
 verdicts contains {
@@ -70,7 +76,7 @@ verdicts contains {
 }
 
 undecided contains {"unknown": r.unknown, "service": svc.name, "rules": rules} if {
-	some [sid, _, key], r in decisions
+	some [sid, _, key], r in all_decisions
 	r.verdict == "undecided"
 	svc := input.services[sid]
 	rules := data.fargate_preflight.lib.needs.blocked_rules[key.kind]
@@ -123,7 +129,7 @@ no_path_finding(sid, need, entries, resource, src, fix) := {
 # private_dns_bypassed[service id][need] holds [endpoint id, task subnet id] for a need that
 # has another path (or leaves the scope) while the endpoint's private DNS is off (FG502 warning).
 private_dns_bypassed[sid][need] contains [ep_id, ref] if {
-	some [sid, ref, key], r in decisions
+	some [sid, ref, key], r in all_decisions
 	r.verdict in {"ok", "out-of-scope"}
 	key.kind == "endpoint"
 	ep_id := interface_summary(input.subnets[ref], key).private_dns_off

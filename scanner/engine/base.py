@@ -6,17 +6,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-# One evaluation asks for everything at once: every rule package (deny, undecided) and the
-# path verdicts, so shared library rules are computed once per scan.
+# One evaluation asks for everything at once: every rule package (deny, undecided) and, when a
+# report prints them (text), the path verdicts, so shared library rules are computed once per scan.
 # Only each package's outputs: OPA and regorus disagree on empty helper rules (`a[k] contains v`
 # with no members is `{}` in OPA and absent in regorus), so helpers are not asked for.
-QUERY = (
+RULES_QUERY = (
     "[{name: {"
     '"deny": object.get(rules, "deny", []), '
     '"undecided": object.get(rules, "undecided", [])'
-    "} | some name, rules in data.fargate_preflight.rules}, "
-    "data.fargate_preflight.lib.paths.verdicts]"
+    "} | some name, rules in data.fargate_preflight.rules}]"
 )
+QUERY = RULES_QUERY[:-1] + ", data.fargate_preflight.lib.paths.verdicts]"
+
+
+def query(paths: bool) -> str:
+    """The scan's query; without the path verdicts unless `paths` (they cost a tenth of the
+    evaluation on large inputs, and only the text report prints them)."""
+    return QUERY if paths else RULES_QUERY
 
 
 @dataclass(frozen=True)
@@ -32,8 +38,8 @@ class RawResult:
         results = answer.get("result") or []
         if not results:
             return cls(rules={}, verdicts=[])
-        rules, verdicts = results[0]["expressions"][0]["value"]
-        return cls(rules=rules or {}, verdicts=list(verdicts or []))
+        rules, *verdicts = results[0]["expressions"][0]["value"]
+        return cls(rules=rules or {}, verdicts=list(verdicts[0] or []) if verdicts else [])
 
 
 def shipped_policy_dir() -> Path:
@@ -54,5 +60,8 @@ def policy_files(dirs: list[Path]) -> list[Path]:
 class Engine(Protocol):
     name: str
 
-    def evaluate(self, model: dict[str, Any], data: dict[str, Any]) -> RawResult:
-        """Evaluate every policy over `model` (the input) with `data` loaded beside it."""
+    def evaluate(
+        self, model: dict[str, Any], data: dict[str, Any], *, paths: bool = True
+    ) -> RawResult:
+        """Evaluate every policy over `model` (the input) with `data` loaded beside it; the path
+        verdicts too when `paths`."""

@@ -31,7 +31,7 @@ from types import ModuleType, TracebackType
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from scanner.engine.base import QUERY, RawResult, policy_files
+from scanner.engine.base import RawResult, policy_files, query
 from scanner.errors import EngineError, PolicyError, PreflightError, UsageError
 
 # The shipped policies compile on OPA 1.0 (.ci/lint-rego.sh checks them with its capabilities);
@@ -91,11 +91,13 @@ class OpaEngine:
                     "(.ci/install-tools.sh builds the pinned OPA)"
                 )
 
-    def evaluate(self, model: dict[str, Any], data: dict[str, Any]) -> RawResult:
+    def evaluate(
+        self, model: dict[str, Any], data: dict[str, Any], *, paths: bool = True
+    ) -> RawResult:
         if self._url is not None:
-            return self._evaluate_at(self._url, model, data, shipped_loaded=False)
+            return self._evaluate_at(self._url, model, data, query(paths), shipped_loaded=False)
         with self._local_server() as server:
-            return self._evaluate_at(server.url, model, data, shipped_loaded=True)
+            return self._evaluate_at(server.url, model, data, query(paths), shipped_loaded=True)
 
     @contextlib.contextmanager
     def _local_server(self) -> Iterator[OpaServer]:
@@ -111,7 +113,13 @@ class OpaEngine:
             server.stop()
 
     def _evaluate_at(
-        self, url: str, model: dict[str, Any], data: dict[str, Any], *, shipped_loaded: bool
+        self,
+        url: str,
+        model: dict[str, Any],
+        data: dict[str, Any],
+        scan_query: str,
+        *,
+        shipped_loaded: bool,
     ) -> RawResult:
         with OpaConnection(url, self._timeout) as conn:
             conn.check_version()
@@ -124,7 +132,7 @@ class OpaEngine:
                     self._sync_policies(conn, self._shipped)
                     self._synced.add(url)
                 conn.put_data(data)
-            answer = conn.query(QUERY, model, "evaluating the policies")
+            answer = conn.query(scan_query, model, "evaluating the policies")
         if self._preloaded and not answer["result"]:
             raise EngineError(
                 f"OPA at {url} has no fargate-preflight policies (data.fargate_preflight.rules "

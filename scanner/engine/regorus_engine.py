@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from scanner.engine.base import QUERY, RawResult, policy_files
+from scanner.engine.base import RawResult, policy_files, query
 from scanner.errors import EngineError, PolicyError
 
 
@@ -32,12 +32,14 @@ class RegorusEngine:
             except RuntimeError as exc:
                 raise error(f"{what} {path} does not compile: {_first_line(exc)}") from exc
 
-    def evaluate(self, model: dict[str, Any], data: dict[str, Any]) -> RawResult:
+    def evaluate(
+        self, model: dict[str, Any], data: dict[str, Any], *, paths: bool = True
+    ) -> RawResult:
         engine = self._engine
         try:
             engine.add_data_json(json.dumps(data))
             engine.set_input_json(json.dumps(model))
-            answer = json.loads(engine.eval_query_as_json(QUERY))
+            answer = json.loads(engine.eval_query_as_json(query(paths)))
         except RuntimeError as exc:
             raise EngineError(f"policy evaluation failed: {_first_line(exc)}") from exc
         return RawResult.from_query_answer(answer)

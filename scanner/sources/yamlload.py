@@ -132,9 +132,12 @@ class _Builder:
     """Nodes -> LineDict / LineList / LineStr in one pass (PyYAML's generic constructor, with
     its per-node bookkeeping, took twice as long); other scalars go to the safe constructor."""
 
-    def __init__(self, loader: Any, file: str) -> None:
+    def __init__(self, loader: Any, file: str, *, consume: bool = False) -> None:
         self.loader = loader
         self.file = file
+        # Without aliases every node has one parent: a built node's children can go at once,
+        # so the node graph shrinks as our tree grows instead of both being whole at the end.
+        self.consume = consume
 
     def build(self, node: Node, depth: int = 1) -> Any:
         if depth > MAX_DEPTH:
@@ -153,7 +156,10 @@ class _Builder:
         return self.loader.construct_object(node, deep=True)  # !!set, !!omap, ...
 
     def sequence(self, node: SequenceNode, depth: int) -> LineList:
-        return _line_list([self.build(child, depth + 1) for child in node.value], _line(node))
+        result = _line_list([self.build(child, depth + 1) for child in node.value], _line(node))
+        if self.consume:
+            node.value = []
+        return result
 
     def mapping(self, node: MappingNode, depth: int) -> LineDict:
         merged = any(key.tag == _MERGE for key, _ in node.value)
@@ -183,6 +189,8 @@ class _Builder:
                 )
             result[key] = self.build(value_node, depth + 1)
             lines[key] = line
+        if self.consume:
+            node.value = []
         return result
 
     def reject_duplicates(self, node: MappingNode) -> None:
@@ -239,9 +247,10 @@ def _parse_yaml(text: str, file: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        if "&" in text:  # aliases need an anchor; without one there is nothing to expand
+        aliases = "&" in text  # aliases need an anchor; without one there is nothing to expand
+        if aliases:
             _check_expansion(node, file)
-        return _Builder(loader, file).build(node)
+        return _Builder(loader, file, consume=not aliases).build(node)
     except yaml.YAMLError as exc:
         line = _mark_line(exc) if isinstance(exc, yaml.MarkedYAMLError) else None
         if "maximum nesting depth" in str(exc):  # libyaml's own limit (PyYAML 6.0.4 and later)

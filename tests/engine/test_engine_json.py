@@ -31,3 +31,20 @@ def test_opa_engine_gives_the_golden_report(case: Case) -> None:
     report = scan([Path(p) for p in case.paths], options)
     assert findings_json(report) == (EXPECTED / f"{case.name}.json").read_text(encoding="utf-8")
     assert paths_json(report) == (EXPECTED / f"{case.name}.paths.json").read_text(encoding="utf-8")
+
+
+# A case whose report has path verdicts (the text report prints them).
+WITH_PATHS = next(
+    c for c in CASES if (EXPECTED / f"{c.name}.paths.json").read_text(encoding="utf-8") != "[]\n"
+)
+
+
+@pytest.mark.usefixtures("opa_on_path")
+@pytest.mark.parametrize("engine", ["regorus", "opa"])
+def test_scan_without_paths_gives_the_same_findings_and_no_verdicts(engine: str) -> None:
+    """JSON and SARIF scans skip the path verdicts (ScanOptions.paths=False); nothing else moves."""
+    options = dataclasses.replace(WITH_PATHS.options(), engine=engine, paths=False)
+    report = scan([Path(p) for p in WITH_PATHS.paths], options)
+    expected = (EXPECTED / f"{WITH_PATHS.name}.json").read_text(encoding="utf-8")
+    assert findings_json(report) == expected
+    assert report.paths == ()

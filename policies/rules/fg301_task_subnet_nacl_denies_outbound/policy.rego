@@ -55,12 +55,21 @@ checks_of(shape) := [check |
 	check := {"key": key, "hop": ["task subnet", shape.subnet, key, flow]}
 ]
 
-# shape_checks: the checks of each path shape (lib/network.rego `uses`), once per shape.
-shape_checks[shape] := checks_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
+# Checks are keyed by a view of the shape (lib/network_flows.rego `shapes`): only the fields
+# checks_of reads. Services with their own security groups have shapes of their own, but the
+# NACL checks of one subnet and destination are the same for all of them, so each view is
+# checked once.
+view_of(shape) := object.filter(shape, ["subnet", "port", "kind", "destinations"])
+
+shape_views[shape] := view_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
+
+views contains view if some view in shape_views
+
+view_checks[view] := checks_of(view) if some view in views
 
 checks contains check if {
-	some shape_checks_of_one in shape_checks
-	some check in shape_checks_of_one
+	some view_checks_of_one in view_checks
+	some check in view_checks_of_one
 }
 
 keys contains check.key if some check in checks
@@ -99,9 +108,22 @@ explanations[hop] := {
 	denial := data.fargate_preflight.lib.network.nacl_denial_text(nacl, verdict, flow)
 }
 
+# open_views have a check that is denied or not settled; only their services are looked at.
+open_views contains view if {
+	some view, view_checks_of_one in view_checks
+	some check in view_checks_of_one
+	verdicts[check.key].verdict != "allow"
+}
+
+open_uses contains [use, view] if {
+	some shape, view in shape_views
+	open_views[view]
+	some use in data.fargate_preflight.lib.network.shape_uses[shape]
+}
+
 failures contains object.union(explanations[check.hop], who) if {
-	some use in data.fargate_preflight.lib.network.uses
-	some check in shape_checks[use.shape]
+	some [use, view] in open_uses
+	some check in view_checks[view]
 	verdicts[check.key].verdict == "deny"
 	who := {"service": use.service, "need": use.need}
 }
@@ -115,8 +137,8 @@ deny contains data.fargate_preflight.lib.result.finding(f) if {
 # undecided: an object missing from the inputs is reported without a location when the path
 # itself referenced it (a task subnet, a NAT gateway); the service's location is used.
 undecided contains {"unknown": located, "service": use.service, "rules": ["FG301"]} if {
-	some use in data.fargate_preflight.lib.network.uses
-	some check in shape_checks[use.shape]
+	some [use, view] in open_uses
+	some check in view_checks[view]
 	verdict := verdicts[check.key]
 	verdict.verdict == "undecided"
 	some u in verdict.unknowns

@@ -61,16 +61,26 @@ checks_of(shape) := [check |
 	}
 ]
 
-# shape_checks: the checks of each path shape (lib/network.rego `uses`), once per shape.
-shape_checks[shape] := checks_of(shape) if {
+# Checks are keyed by a view of the shape (lib/network_flows.rego `shapes`): only the fields
+# checks_of reads (the task's groups among them), so shapes that differ elsewhere (return
+# ports, NAT gateway) share the check.
+view_of(shape) := object.filter(shape, [
+	"subnet", "port", "task_sg_ids", "kind", "endpoint", "endpoint_name", "security_groups",
+])
+
+shape_views[shape] := view_of(shape) if {
 	some shape in data.fargate_preflight.lib.network.shapes
 	shape.kind == "interface"
 	count(shape.security_groups) > 0
 }
 
+views contains view if some view in shape_views
+
+view_checks[view] := checks_of(view) if some view in views
+
 checks contains check if {
-	some shape_checks_of_one in shape_checks
-	some check in shape_checks_of_one
+	some view_checks_of_one in view_checks
+	some check in view_checks_of_one
 }
 
 keys contains check.key if some check in checks
@@ -110,9 +120,22 @@ explanations[h] := {
 	first := input.security_groups[h.sg_ids[0]]
 }
 
+# open_views have a check that is denied or not settled; only their services are looked at.
+open_views contains view if {
+	some view, view_checks_of_one in view_checks
+	some check in view_checks_of_one
+	verdicts[check.key].verdict != "allow"
+}
+
+open_uses contains [use, view] if {
+	some shape, view in shape_views
+	open_views[view]
+	some use in data.fargate_preflight.lib.network.shape_uses[shape]
+}
+
 failures contains object.union(explanations[check.hop], who) if {
-	some use in data.fargate_preflight.lib.network.uses
-	some check in shape_checks[use.shape]
+	some [use, view] in open_uses
+	some check in view_checks[view]
 	verdicts[check.key].verdict == "deny"
 	who := {"service": use.service, "need": use.need}
 }
@@ -130,8 +153,8 @@ deny contains data.fargate_preflight.lib.result.finding(f) if {
 # undecided: a group missing from the inputs is located at what referenced it (the endpoint,
 # else the service).
 undecided contains {"unknown": located, "service": use.service, "rules": ["FG402"]} if {
-	some use in data.fargate_preflight.lib.network.uses
-	some check in shape_checks[use.shape]
+	some [use, view] in open_uses
+	some check in view_checks[view]
 	verdict := verdicts[check.key]
 	verdict.verdict == "undecided"
 	some u in verdict.unknowns

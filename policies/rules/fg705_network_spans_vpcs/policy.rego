@@ -44,12 +44,9 @@ deny contains data.fargate_preflight.lib.result.finding({
 	"fix": "Use subnets and security groups of one VPC in the network configuration.",
 	"source": svc.source,
 }) if {
-	some id in data.fargate_preflight.lib.taskdef.analysed
+	some id, members in service_members
 	svc := input.services[id]
-	members := network_members(svc)
-	some a in members
-	some b in members
-	different_vpcs(a.vpc, b.vpc)
+	conflict(members)
 	placed := {sprintf("%s in VPC %s", [m.label, vpc_label(m.vpc)]) | some m in members; is_string(m.vpc)}
 }
 
@@ -57,14 +54,23 @@ deny contains data.fargate_preflight.lib.result.finding({
 # unsettled (a subnet or security group outside the inputs, an unknown VPC, a subnet list from a
 # parameter).
 undecided contains {"unknown": unknown, "service": svc.name, "rules": ["FG705"]} if {
-	some id in data.fargate_preflight.lib.taskdef.analysed
-	svc := input.services[id]
-	members := network_members(svc)
+	some id, members in service_members
+	some m in members
+	count(m.unknowns) > 0 # most services have none: no pairs to compare then
 	not conflict(members)
+	svc := input.services[id]
 	some unknown in undecidable_unknowns(members)
 }
 
+# service_members[service id] are the network members of each analysed service, built once.
+service_members[id] := network_members(input.services[id]) if {
+	some id in data.fargate_preflight.lib.taskdef.analysed
+}
+
+# conflict: two members are known to be in different VPCs. Members in one VPC (the common case)
+# settle it without comparing every pair.
 conflict(members) if {
+	count({m.vpc | some m in members}) > 1
 	some a in members
 	some b in members
 	different_vpcs(a.vpc, b.vpc)
@@ -169,9 +175,14 @@ different_vpcs(a, b) if {
 	comparable(a, b)
 }
 
+# aws_vpc_id: `vpc-` and one or more lowercase hex digits (^vpc-[0-9a-f]+$ without a regex,
+# which regorus compiles on every call).
 aws_vpc_id(id) if {
 	is_string(id)
-	regex.match(`^vpc-[0-9a-f]+$`, id)
+	startswith(id, "vpc-")
+	digits := substring(id, 4, -1)
+	digits != ""
+	trim_left(digits, "0123456789abcdef") == ""
 }
 
 vpc_label(id) := input.vpcs[id].name
