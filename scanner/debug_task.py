@@ -249,9 +249,11 @@ def _debug_task_definition_object(
         "memory": 512,
         "cpu_raw": "256",
         "memory_raw": "512",
-        "task_role": td.get("task_role"),
+        # Without a task role the runbook asks for one (<task-role-arn>): what it allows is
+        # not in the inputs, so ECS Exec's IAM checks wait for it instead of failing.
+        "task_role": td.get("task_role") or _given_task_role(source),
         "execution_role": td.get("execution_role"),
-        "task_role_arn": td.get("task_role_arn"),
+        "task_role_arn": td.get("task_role_arn") or _given_task_role(source),
         "execution_role_arn": td.get("execution_role_arn"),
         "containers": [
             {
@@ -270,6 +272,14 @@ def _debug_task_definition_object(
             }
         ],
         "volumes": [],
+    }
+
+
+def _given_task_role(source: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "unknown": "the runbook's <task-role-arn> is the role you give the debug task",
+        "ref": "<task-role-arn>",
+        "source": source,
     }
 
 
