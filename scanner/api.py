@@ -17,8 +17,14 @@ from scanner import __version__
 from scanner.engine.base import Engine, RawResult, shipped_policy_dir
 from scanner.errors import EngineError, SourceError, UsageError
 from scanner.findings import LEVELS, Finding, Hop, InputError, Location, PathStep, Report, Rule
-from scanner.model.builder import build_model, infer_region, region_value, validate_model
-from scanner.sources.base import BuildContext, Fragment, LoadedFile, Source
+from scanner.model.builder import (
+    build_model,
+    drop_unreadable,
+    infer_region,
+    region_value,
+    validate_model,
+)
+from scanner.sources.base import MAX_FILE_BYTES, BuildContext, Fragment, LoadedFile, Source
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,7 @@ class ScanOptions:
     category: str = "fargate-preflight"
     cwd: Path | None = None
     tf_dir: Path | None = None
+    max_file_bytes: int = MAX_FILE_BYTES
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ def load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
     root = scanned_root(cwd)
     srcs = sources()
     detectors = {s.kind: s.detect for s in srcs}
-    found = discover(paths, root, detectors)
+    found = discover(paths, root, detectors, options.max_file_bytes)
     errors: list[SourceError] = list(found.errors)
     notices = list(found.notices)
     # A plan's provider block names the deploy region; an image or ARN may be in another.
@@ -78,6 +85,7 @@ def load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
         parameters=options.parameters,
         stack_names=options.stack_names,
         tf_dir=tf_dir,
+        max_file_bytes=options.max_file_bytes,
     )
     fragments: list[Fragment] = []
     for src in srcs:
@@ -88,6 +96,7 @@ def load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
             errors.extend(fragment.errors)
             notices.extend(fragment.notices)
     model = build_model(fragments, region_value(region, found.files))
+    errors.extend(drop_unreadable(model))
     validate_model(model)
     input_errors = tuple(
         sorted(

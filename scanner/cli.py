@@ -13,6 +13,7 @@ import click
 
 from scanner import __version__
 from scanner.errors import PreflightError, UsageError
+from scanner.sources.base import MAX_FILE_MB
 
 FORMATS = ("text", "json", "sarif", "github")
 FAIL_ON = {"error": 0, "warning": 1, "note": 2}
@@ -113,6 +114,15 @@ _scan_options = [
         type=click.Path(path_type=Path, exists=True, file_okay=False),
         help="Terraform configuration of the plans (default: each plan's folder).",
     ),
+    click.option(
+        "--max-file-size",
+        "max_file_mb",
+        type=click.FloatRange(min=0, min_open=True),
+        default=MAX_FILE_MB,
+        show_default=True,
+        metavar="MB",
+        help="Files bigger than this are not read (exit 2, naming the file).",
+    ),
 ]
 
 
@@ -177,6 +187,7 @@ def scan(
     region: str | None,
     stack_names: tuple[str, ...],
     tf_dir: Path | None,
+    max_file_mb: float,
     formats: tuple[str, ...],
     output: str | None,
     fail_on: str,
@@ -205,6 +216,7 @@ def scan(
         policy_dirs=policy_dirs,
         category=category,
         tf_dir=tf_dir,
+        max_file_bytes=int(max_file_mb * 1024 * 1024),
     )
     report = run_scan(paths, options)
     if not quiet:
@@ -253,6 +265,7 @@ def export(
     region: str | None,
     stack_names: tuple[str, ...],
     tf_dir: Path | None,
+    max_file_mb: float,
     output: str | None,
 ) -> None:
     """Print the input model (JSON) that the policies evaluate."""
@@ -263,6 +276,7 @@ def export(
         parameters=_parameters(parameters),
         stack_names=_stack_names(stack_names),
         tf_dir=tf_dir,
+        max_file_bytes=int(max_file_mb * 1024 * 1024),
     )
     loaded = load(paths, options)
     _write(json.dumps(loaded.model, indent=2, sort_keys=True) + "\n", output)
@@ -302,6 +316,7 @@ def debug_task(
     region: str | None,
     stack_names: tuple[str, ...],
     tf_dir: Path | None,
+    max_file_mb: float,
     fmt: str,
     output_dir: Path | None,
     image: str,
@@ -315,6 +330,7 @@ def debug_task(
         parameters=_parameters(parameters),
         stack_names=_stack_names(stack_names),
         tf_dir=tf_dir,
+        max_file_bytes=int(max_file_mb * 1024 * 1024),
     )
     sys.exit(debug_main(service, paths, options, fmt=fmt, output_dir=output_dir, image=image))
 

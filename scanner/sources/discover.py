@@ -10,11 +10,10 @@ from typing import Any
 
 from scanner.errors import SourceError
 from scanner.sources import yamlload
-from scanner.sources.base import LoadedFile
+from scanner.sources.base import MAX_FILE_BYTES, LoadedFile
 
 # Only these are read when walking a directory; a file named on the command line is always read.
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
-MAX_FILE_BYTES = 20 * 1024 * 1024
 
 Detector = Callable[[Any], bool]
 
@@ -36,8 +35,14 @@ def scanned_root(cwd: Path) -> Path:
     return start
 
 
-def discover(paths: Sequence[Path], root: Path, detectors: Mapping[str, Detector]) -> Discovery:
-    """Read every input file under `paths` and keep those a detector claims."""
+def discover(
+    paths: Sequence[Path],
+    root: Path,
+    detectors: Mapping[str, Detector],
+    max_bytes: int = MAX_FILE_BYTES,
+) -> Discovery:
+    """Read every input file under `paths` (none bigger than `max_bytes`) and keep those a
+    detector claims."""
     found = Discovery()
     # real path -> (path as found, named?): each file is read once, and counts as named when it
     # was named on the command line even if a directory walk reached it first.
@@ -48,7 +53,7 @@ def discover(paths: Sequence[Path], root: Path, detectors: Mapping[str, Detector
             first, was_named = chosen.get(real, (path, False))
             chosen[real] = (first, was_named or named)
     for path, named in chosen.values():
-        loaded = _load(path, named, root, detectors, found)
+        loaded = _load(path, named, root, detectors, found, max_bytes)
         if loaded is not None:
             found.files.append(loaded)
     return found
@@ -102,11 +107,16 @@ def looks_like_template(path: Path, text: str) -> bool:
 
 
 def _load(
-    path: Path, named: bool, root: Path, detectors: Mapping[str, Detector], found: Discovery
+    path: Path,
+    named: bool,
+    root: Path,
+    detectors: Mapping[str, Detector],
+    found: Discovery,
+    max_bytes: int,
 ) -> LoadedFile | None:
     rel = relative_name(path, root)
     try:
-        text = read_text(path, rel)
+        text = read_text(path, rel, max_bytes)
     except SourceError as exc:
         found.errors.append(exc)
         return None
@@ -129,13 +139,16 @@ def _load(
     )
 
 
-def read_text(path: Path, rel: str) -> str:
+def read_text(path: Path, rel: str, max_bytes: int = MAX_FILE_BYTES) -> str:
     """The file's text; SourceError when it is too big, unreadable or not UTF-8."""
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        if size > max_bytes:
             raise SourceError(
-                rel, None, f"file is {size / 1024 / 1024:.1f} MB, over the 20 MB limit; not read"
+                rel,
+                None,
+                f"file is {size / 1024 / 1024:.1f} MB, over the {max_bytes / 1024 / 1024:g} MB "
+                "limit (--max-file-size); not read",
             )
         raw = path.read_bytes()
     except OSError as exc:

@@ -27,8 +27,9 @@ _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # A YAML alias makes a node appear again wherever it is used; a few nested aliases can stand for
 # billions of nodes ("billion laughs"). Documents that expand beyond this are refused.
 MAX_EXPANDED_NODES = 1_000_000
-# Deeper nesting than this is no template, and would exhaust Python's recursion limit.
-MAX_DEPTH = 200
+# Deeper nesting than this is no template; the engine reads JSON only 127 levels deep, and the
+# model wraps values a few levels deeper than the file.
+MAX_DEPTH = 100
 
 # Tags that keep their name in the long form; every other `!X` becomes `Fn::X` (as cfn-lint does).
 _UNPREFIXED_TAGS = ("Ref", "Condition")

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.sources.discover import relative_name
+from scanner.errors import SourceError
+from scanner.sources.discover import read_text, relative_name
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
@@ -211,8 +212,11 @@ class ModuleFiles:
 class Configuration:
     """The configuration directory of one plan, read on demand."""
 
-    def __init__(self, root_folder: Path | None, scan_root: Path, calls: dict[str, str]) -> None:
+    def __init__(
+        self, root_folder: Path | None, scan_root: Path, calls: dict[str, str], max_bytes: int
+    ) -> None:
         """`calls`: module configuration path -> its `source` as the plan records it."""
+        self.max_bytes = max_bytes
         self.root_folder = root_folder
         self.scan_root = scan_root
         self.calls = calls
@@ -325,11 +329,12 @@ class Configuration:
         for path in names:
             rel = relative_name(path, self.scan_root)
             try:
-                text = path.read_text(encoding="utf-8-sig")
+                text = read_text(path, rel, self.max_bytes)
                 blocks = split_blocks(text)
-            except (OSError, UnicodeDecodeError, SplitError, ValueError) as exc:
+            except (SourceError, SplitError, ValueError) as exc:
+                why = exc.message if isinstance(exc, SourceError) else str(exc)
                 self.notices.append(
-                    f"{rel}: not read ({exc}); its resources are located in the plan"
+                    f"{rel}: not read ({why}); its resources are located in the plan"
                 )
                 continue
             for kind, labels, line, block_text in blocks:
