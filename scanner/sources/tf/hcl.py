@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import SourceError
+from scanner.sources.base import MAX_FILE_BYTES
 from scanner.sources.discover import read_text, relative_name
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
@@ -213,7 +214,11 @@ class Configuration:
     """The configuration directory of one plan, read on demand."""
 
     def __init__(
-        self, root_folder: Path | None, scan_root: Path, calls: dict[str, str], max_bytes: int
+        self,
+        root_folder: Path | None,
+        scan_root: Path,
+        calls: dict[str, str],
+        max_bytes: int = MAX_FILE_BYTES,
     ) -> None:
         """`calls`: module configuration path -> its `source` as the plan records it."""
         self.max_bytes = max_bytes
