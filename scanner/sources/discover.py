@@ -62,7 +62,7 @@ def discover(
 def _candidates(given: Path, found: Discovery) -> Iterator[tuple[Path, bool]]:
     if given.is_dir():
         yield from ((p, False) for p in _walk(given, found))
-    elif given.exists():
+    elif given.exists() or given.is_symlink():  # a link loop: read, and reported there
         yield given, True
     else:
         found.errors.append(SourceError(given.as_posix(), None, "no such file or directory"))
@@ -80,16 +80,26 @@ def _walk(folder: Path, found: Discovery) -> Iterator[Path]:
         if entry.is_dir(follow_symlinks=False):
             if not entry.name.startswith("."):
                 yield from _walk(path, found)
-        elif entry.is_symlink() and entry.is_dir():
+        elif entry.is_symlink() and _links_to_dir(entry):
             found.notices.append(f"{path.as_posix()}: skipped: a symbolic link to a directory")
         elif path.suffix.lower() in TEMPLATE_SUFFIXES:
             yield path
 
 
+def _links_to_dir(entry: os.DirEntry[str]) -> bool:
+    """A symbolic link to a directory; False for a link loop (read later, and reported)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
 def relative_name(path: Path, root: Path) -> str:
     """`path` relative to the scanned root with `/` separators, else as given."""
     absolute = Path(os.path.abspath(path))
-    for base, target in ((Path(os.path.abspath(root)), absolute), (root.resolve(), path.resolve())):
+    # realpath, not Path.resolve: it does not raise on a symbolic link loop
+    real = (Path(os.path.realpath(root)), Path(os.path.realpath(path)))
+    for base, target in ((Path(os.path.abspath(root)), absolute), real):
         try:
             return target.relative_to(base).as_posix()
         except ValueError:
