@@ -15,7 +15,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.engine.base import Engine, RawResult, shipped_policy_dir
-from scanner.errors import EngineError, SourceError, UsageError
+from scanner.errors import EngineError, SourceError, UsageError, redact
 from scanner.findings import LEVELS, Finding, Hop, InputError, Location, PathStep, Report, Rule
 from scanner.model.builder import (
     build_model,
@@ -104,7 +104,9 @@ def load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
             key=lambda e: (e.file, e.line or 0, e.message),
         )
     )
-    return Loaded(model=model, errors=input_errors, notices=tuple(notices), root=root)
+    return Loaded(
+        model=model, errors=input_errors, notices=tuple(redact(n) for n in notices), root=root
+    )
 
 
 def scan(paths: Sequence[Path], options: ScanOptions | None = None) -> Report:
@@ -190,8 +192,8 @@ def _finding(rule: Rule, f: dict[str, Any]) -> Finding:
     return Finding(
         rule_id=rule.id,
         level=level,
-        message=f["message"],
-        fix=f["fix"],
+        message=redact(f["message"]),
+        fix=redact(f["fix"]),
         resource=f["resource"],
         service=f.get("service"),
         need=f.get("need"),
