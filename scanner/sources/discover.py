@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,8 +113,23 @@ def looks_like_template(path: Path, text: str) -> bool:
     return (
         path.suffix.lower() == ".template"
         or "AWSTemplateFormatVersion" in text
-        or "Resources:" in text
+        or _RESOURCES_KEY.search(text) is not None
     )
+
+
+# `Resources:` in YAML, `"Resources":` in JSON
+_RESOURCES_KEY = re.compile(r'\bResources"?\s*:')
+
+
+def _not_a_template(path: Path, data: Any, rel: str) -> SourceError | None:
+    """A file meant as a template (a `Resources` key, a `.template` name) that is not one."""
+    if isinstance(data, dict) and "Resources" in data:
+        line = yamlload.key_line(data, "Resources")
+        return SourceError(rel, line, "Resources must be a map of logical ids to resources")
+    if path.suffix.lower() == ".template":
+        line = yamlload.line_of(data) or 1
+        return SourceError(rel, line, "a CloudFormation template must be a map with Resources")
+    return None
 
 
 def _load(
@@ -139,6 +155,9 @@ def _load(
             found.notices.append(f"{rel}: skipped: not valid YAML or JSON ({_short(exc)})")
         return None
     kind = next((name for name, claims in detectors.items() if claims(data)), None)
+    if kind is None and (problem := _not_a_template(path, data, rel)) is not None:
+        found.errors.append(problem)
+        return None
     if kind is None:
         found.notices.append(
             f"{rel}: skipped: not a CloudFormation template, ECS JSON file or Terraform plan"
