@@ -108,8 +108,8 @@ def drop_unreadable(model: dict[str, Any]) -> list[SourceError]:
             SourceError(
                 source["file"],
                 source.get("line") if isinstance(source.get("line"), int) else None,
-                f"{obj.get('name', path[1])}: {field} is {kind}, which is not what it can be "
-                "here; this resource is not analysed",
+                f"{obj.get('name', path[1])}: {kind} where its {field} should be (a value of "
+                "another type); this resource is not analysed",
             )
         )
         model[path[0]].pop(path[1], None)
