@@ -6,8 +6,8 @@ a scanned file and a line (exit 2); never a traceback, never an engine failure (
 
 from __future__ import annotations
 
+import re
 import tempfile
-from collections import Counter
 from pathlib import Path
 
 from hypothesis import given
@@ -15,6 +15,7 @@ from hypothesis import given
 from scanner.api import ScanOptions, scan
 from scanner.findings import Report
 from scanner.report import REPORTERS
+from tests.reliability.cli import run
 from tests.reliability.strategies import (
     ECS_FIXTURES,
     PLAN_FIXTURES,
@@ -24,8 +25,6 @@ from tests.reliability.strategies import (
     template_files,
     to_yaml,
 )
-
-TRIED: Counter[str] = Counter()
 
 
 def scan_files(files: dict[str, str], **options: object) -> Report:
@@ -60,7 +59,6 @@ def test_any_cloudformation_template_gives_findings_or_errors_with_a_line(
     case: tuple[str, str, str],
 ) -> None:
     what, name, text = case
-    TRIED["cloudformation"] += 1
     scan_files({name: text}, region="us-east-1")
 
 
@@ -68,7 +66,6 @@ def test_any_cloudformation_template_gives_findings_or_errors_with_a_line(
 @given(mutated_json(ECS_FIXTURES))
 def test_any_ecs_json_gives_findings_or_errors_with_a_line(case: tuple[str, str, str]) -> None:
     what, name, text = case
-    TRIED["ecs"] += 1
     scan_files({name: text})
 
 
@@ -78,5 +75,22 @@ def test_any_terraform_plan_gives_findings_or_errors_with_a_line(
     case: tuple[str, str, str],
 ) -> None:
     what, name, text = case
-    TRIED["terraform"] += 1
     scan_files({name: text})
+
+
+@profile(scale=0.1)
+@given(template_files())
+def test_the_cli_exits_0_1_or_2_with_file_and_line(case: tuple[str, str, str]) -> None:
+    what, name, text = case
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / name).write_text(text, encoding="utf-8")
+        # errors go to stderr when no text report goes to stdout
+        outputs = [f"--format={fmt}={fmt}.out" for fmt in ("text", "sarif", "github")]
+        result = run(["scan", name, "--region", "us-east-1", *outputs, "--format", "json"], root)
+        assert "Traceback" not in result.stderr, (what, result.stderr[-3000:])
+        assert result.returncode in (0, 1, 2), (what, result.stderr[-3000:])
+        if result.returncode == 2:
+            errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+            assert errors, result.stderr
+            assert all(re.match(rf"error: {re.escape(name)}:[0-9]+: ", e) for e in errors), errors

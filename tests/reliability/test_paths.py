@@ -64,6 +64,7 @@ def test_locations_outside_the_root_are_not_read(tmp_path: Path) -> None:
         f"parent.yaml:22: nested stack Https is not analysed: its TemplateURL {not_local}",
         f"parent.yaml:26: nested stack S3 is not analysed: its TemplateURL {not_local}",
         f"parent.yaml:30: nested stack Link is not analysed: link.yaml {outside_root}",
-        f"parent.yaml:34: nested stack Sam is not analysed: ../../outside/child.yaml {outside_root}",
+        "parent.yaml:34: nested stack Sam is not analysed: ../../outside/child.yaml "
+        + outside_root,
         f"parent.yaml:38: nested stack SamApp is not analysed: its Location {not_local}",
     ]
