@@ -51,6 +51,9 @@ def base_model() -> dict[str, Any]:
     return loaded.model
 
 
+RULES = catalogue()
+
+
 @pytest.fixture(scope="module")
 def engine() -> RegorusEngine:
     return RegorusEngine([shipped_policy_dir()])
@@ -291,7 +294,11 @@ def expected(t: Topology) -> tuple[dict[str, str], set[tuple[str, str]]]:
                 )
                 for r in t.task_egress
             )
-        if not egress_ok:
+        # a prefix list that is not in the inputs might hold any address: not settled (FG801)
+        unsettled = t.s3_gateway is None and any(
+            covers_443(r) and r["prefix_list"] is not None for r in t.task_egress
+        )
+        if not egress_ok and not unsettled:
             findings.add(("FG401", need))
     return verdicts, findings
 
@@ -308,7 +315,7 @@ def test_path_verdicts_and_findings_match_the_reference(
     verdicts = {v["need"]: v["verdict"] for v in raw.verdicts if v["service"] == "Svc"}
     findings = {
         (f.rule_id, f.need or "")
-        for f in to_findings(raw, catalogue())
+        for f in to_findings(raw, RULES)
         if f.rule_id in CHECKED or (f.rule_id == "FG502" and f.level == "error")
     }
     assert (verdicts, findings) == expected(t)
@@ -339,6 +346,6 @@ def test_the_reference_can_fail(base_model: dict[str, Any], engine: RegorusEngin
     findings = {("FG302", n) for n in NEEDS} | {("FG401", n) for n in INTERFACE_NEEDS}
     assert expected(t) == (verdicts, findings)
     raw = engine.evaluate(build(base_model, t), engine_data())
-    assert {(f.rule_id, f.need) for f in to_findings(raw, catalogue()) if f.rule_id in CHECKED} == (
+    assert {(f.rule_id, f.need) for f in to_findings(raw, RULES) if f.rule_id in CHECKED} == (
         findings
     )
