@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from pathlib import Path
 
 from scanner.api import ScanOptions, load
+from tests.reliability.strategies import FIXTURES
 
 OUTSIDE_VPC = (
     "Resources:\n  OutsideVpc:\n    Type: AWS::EC2::VPC\n    Properties:\n"
@@ -68,3 +71,24 @@ def test_locations_outside_the_root_are_not_read(tmp_path: Path) -> None:
         + outside_root,
         f"parent.yaml:38: nested stack SamApp is not analysed: its Location {not_local}",
     ]
+
+
+def test_a_terraform_module_outside_the_root_is_not_read(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "terraform" / "own-module", repo)
+    # the module moves out of the repository; the plan's call now leaves the root
+    shutil.move(repo / "modules", tmp_path / "modules")
+    plan_path = repo / "plan.json"
+    plan = json.loads(plan_path.read_text())
+    plan["configuration"]["root_module"]["module_calls"]["net"]["source"] = "../modules/net"
+    plan_path.write_text(json.dumps(plan), encoding="utf-8")
+
+    loaded = load([plan_path], ScanOptions(cwd=repo))
+
+    assert loaded.errors == ()
+    assert (
+        f"module.net: its folder {tmp_path.as_posix()}/modules/net is outside the scanned root "
+        f"{repo}, so its .tf files are not read; its resources are located in the plan"
+    ) in loaded.notices
+    files = {obj["source"]["file"] for obj in loaded.model["vpcs"].values()}
+    assert files == {"plan.json"}

@@ -236,8 +236,20 @@ class Configuration:
     def module(self, config_module: str) -> ModuleFiles | None:
         if config_module not in self._modules:
             folder = self._folder(config_module)
+            if folder is not None and config_module and not self._inside_root(folder):
+                # a module source like ../../../elsewhere: its .tf files are not read
+                self.notices.append(
+                    f"{config_module}: its folder {folder.as_posix()} is outside the scanned "
+                    f"root {self.scan_root}, so its .tf files are not read; its resources are "
+                    "located in the plan"
+                )
+                folder = None
             self._modules[config_module] = self._read(folder) if folder is not None else None
         return self._modules[config_module]
+
+    def _inside_root(self, folder: Path) -> bool:
+        real = Path(os.path.realpath(folder))
+        return real.is_relative_to(os.path.realpath(self.scan_root))
 
     def resource(self, config_module: str, local: str) -> Block | None:
         """The block of resource `aws_x.name` or `data.aws_x.name` in a module."""
