@@ -481,8 +481,10 @@ def mutated_json(draw: st.DrawFn, files: list[Path]) -> tuple[str, str, str]:
 
 def profile(scale: float = 1.0) -> Any:
     """The settings of a fuzz test: the profile chosen by FP_FUZZ_PROFILE (conftest.py), with
-    `scale` times its examples (the slow strategies run fewer)."""
+    `scale` times its examples (the slow strategies run fewer); FP_FUZZ_EXAMPLES overrides the
+    profile's number."""
     from hypothesis import settings
 
     base = settings.get_profile(os.environ.get("FP_FUZZ_PROFILE", "ci"))
-    return settings(base, max_examples=max(1, int(base.max_examples * scale)))
+    examples = int(os.environ.get("FP_FUZZ_EXAMPLES", base.max_examples))
+    return settings(base, max_examples=max(1, int(examples * scale)))
