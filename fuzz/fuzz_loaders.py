@@ -4,7 +4,9 @@ Any input may give a SourceError (bad input: exit 2, with the file and a line wi
 text); anything else escaping is a crash that libFuzzer reports and saves as crash-<sha>.
 
     pip install atheris==3.0.0      # the one version with a wheel for Python 3.11 here
-    python fuzz/fuzz_loaders.py -max_total_time=60 -artifact_prefix=/tmp/ fuzz/seeds
+    mkdir -p /tmp/corpus           # libFuzzer adds the inputs it finds to the first folder
+    python fuzz/fuzz_loaders.py -max_total_time=60 -artifact_prefix=/tmp/ /tmp/corpus \
+        examples tests/fixtures/cfn tests/fixtures/corpus/cloudformation
 
 .ci/run runs it for 60 s; tests/reliability/test_atheris.py for a few seconds.
 """

@@ -15,14 +15,20 @@ from tests.reliability.cli import ROOT, env
 pytest.importorskip("atheris", reason="atheris 3.0.0 has wheels only for CPython 3.11 on Linux")
 
 
+SEEDS = ("examples", "tests/fixtures/cfn", "tests/fixtures/corpus/cloudformation")
+
+
 def test_the_loader_harness_finds_no_crash(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
     result = subprocess.run(
         [
             sys.executable,
             str(ROOT / "fuzz" / "fuzz_loaders.py"),
             "-max_total_time=5",
             f"-artifact_prefix={tmp_path}/",
-            str(ROOT / "fuzz" / "seeds"),
+            str(corpus),  # new inputs go here, not into the seed folders
+            *(str(ROOT / seeds) for seeds in SEEDS),
         ],
         cwd=tmp_path,
         env=env(),
