@@ -20,18 +20,26 @@ from typing import Any
 from scanner import __version__
 from scanner.config import Config, Ignore
 from scanner.engine.base import Engine, RawResult, shipped_policy_dir
-from scanner.errors import EngineError, SourceError, UsageError
+from scanner.errors import EngineError, SourceError, UsageError, redact
 from scanner.findings import LEVELS, Finding, Hop, InputError, Location, PathStep, Report, Rule
 from scanner.model.builder import (
     COLLECTIONS,
     build_model,
+    drop_unreadable,
     infer_region,
     region_value,
     validate_model,
 )
 from scanner.model.declared import known_endpoints
 from scanner.model.declared import resolve as resolve_needs
-from scanner.sources.base import Annotation, BuildContext, Fragment, LoadedFile, Source
+from scanner.sources.base import (
+    MAX_FILE_BYTES,
+    Annotation,
+    BuildContext,
+    Fragment,
+    LoadedFile,
+    Source,
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ class ScanOptions:
     # The path verdicts (Report.paths) cost a tenth of a large scan; only the text report
     # prints them.
     paths: bool = True
+    max_file_bytes: int = MAX_FILE_BYTES
 
 
 @dataclass(frozen=True)
@@ -102,7 +111,7 @@ def _load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
     root = scanned_root(cwd)
     srcs = sources()
     detectors = {s.kind: s.detect for s in srcs}
-    found = discover(paths, root, detectors)
+    found = discover(paths, root, detectors, options.max_file_bytes)
     errors: list[SourceError] = list(found.errors)
     notices = list(found.notices)
     # A plan's provider block names the deploy region; an image or ARN may be in another.
@@ -119,6 +128,7 @@ def _load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
         parameters=options.parameters,
         stack_names=options.stack_names,
         tf_dir=tf_dir,
+        max_file_bytes=options.max_file_bytes,
     )
     fragments: list[Fragment] = []
     for src in srcs:
@@ -129,6 +139,7 @@ def _load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
             errors.extend(fragment.errors)
             notices.extend(fragment.notices)
     model = build_model(fragments, region_value(region, found.files))
+    errors.extend(drop_unreadable(model))
     annotations = tuple(a for fragment in fragments for a in fragment.annotations)
     needs, need_errors = resolve_needs(
         model,
@@ -148,7 +159,7 @@ def _load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
     return Loaded(
         model=model,
         errors=input_errors,
-        notices=tuple(notices),
+        notices=tuple(redact(n) for n in notices),
         root=root,
         annotations=annotations,
     )
@@ -296,8 +307,8 @@ def _finding(rule: Rule, f: dict[str, Any]) -> Finding:
     return Finding(
         rule_id=rule.id,
         level=level,
-        message=f["message"],
-        fix=f["fix"],
+        message=redact(f["message"]),
+        fix=redact(f["fix"]),
         resource=f["resource"],
         service=f.get("service"),
         need=f.get("need"),

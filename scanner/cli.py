@@ -16,6 +16,7 @@ import click
 from scanner import __version__
 from scanner.errors import PreflightError, UsageError
 from scanner.options import parse_parameters, parse_stack_names
+from scanner.sources.base import MAX_FILE_MB
 
 if TYPE_CHECKING:  # the CLI imports scanner.api only when a command runs
     from scanner.api import ScanOptions
@@ -115,6 +116,15 @@ _input_options = _options(
             type=click.Path(path_type=Path, exists=True, file_okay=False),
             help="Terraform configuration of the plans (default: each plan's folder).",
         ),
+        click.option(
+            "--max-file-size",
+            "max_file_mb",
+            type=click.FloatRange(min=0, min_open=True),
+            default=MAX_FILE_MB,
+            show_default=True,
+            metavar="MB",
+            help="Files bigger than this are not read (exit 2, naming the file).",
+        ),
     ]
 )
 
@@ -131,6 +141,7 @@ def scan_inputs(fn: Callable[..., Any]) -> Any:
         region: str | None,
         stack_names: tuple[str, ...],
         tf_dir: Path | None,
+        max_file_mb: float,
         **kwargs: Any,
     ) -> Any:
         options = input_options(
@@ -139,6 +150,7 @@ def scan_inputs(fn: Callable[..., Any]) -> Any:
             region=region,
             stack_names=stack_names,
             tf_dir=tf_dir,
+            max_file_mb=max_file_mb,
         )
         return fn(*args, options=options, **kwargs)
 
@@ -152,6 +164,7 @@ def input_options(
     region: str | None = None,
     stack_names: Sequence[str] = (),
     tf_dir: Path | None = None,
+    max_file_mb: float = MAX_FILE_MB,
 ) -> ScanOptions:
     """ScanOptions from the input flags over the configuration file: a --parameter wins over
     the config's value for the same [FILE:]KEY."""
@@ -168,6 +181,7 @@ def input_options(
         tf_dir=tf_dir,
         config=config,
         policy_dirs=config.policies,
+        max_file_bytes=int(max_file_mb * 1024 * 1024),
     )
 
 

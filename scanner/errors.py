@@ -2,6 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
+# What looks like an AWS access key id, or a secret access key (40 base64 characters with a
+# digit, a capital, a small letter and a `/` or `+`: CDK's logical ids have no `/`), is never
+# printed, even where a message quotes a value back (a duplicate key, a value of the wrong
+# kind): a template may hold one by mistake.
+_KEY = r"[A-Za-z0-9/+]"
+_SECRET_SHAPES = re.compile(
+    r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AGPA|ANPA|ANVA|AIPA|APKA)[A-Z0-9]{16}"
+    r"(?![A-Za-z0-9])"
+    rf"|(?<!{_KEY})(?={_KEY}{{0,39}}[0-9])(?={_KEY}{{0,39}}[A-Z])(?={_KEY}{{0,39}}[a-z])"
+    rf"(?={_KEY}{{0,39}}[/+]){_KEY}{{40}}(?![A-Za-z0-9/+=])"
+)
+
+
+def redact(text: str) -> str:
+    """`text` with anything shaped like an AWS key replaced by `[redacted]`."""
+    return _SECRET_SHAPES.sub("[redacted]", text)
+
 
 class PreflightError(Exception):
     """Base of every error the scanner raises on purpose."""
@@ -17,7 +36,7 @@ class SourceError(PreflightError):
     def __init__(self, file: str, line: int | None, message: str) -> None:
         self.file = file
         self.line = line
-        self.message = message
+        self.message = redact(message)
         super().__init__(str(self))
 
     def __str__(self) -> str:

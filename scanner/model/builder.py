@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from scanner.errors import EngineError
+from scanner.errors import EngineError, SourceError
 from scanner.sources.base import Fragment, LoadedFile
 
 MODEL_VERSION = 1
@@ -86,6 +86,45 @@ def _validator() -> Any:
 
     schema = json.loads((Path(__file__).parent / "model.schema.json").read_text(encoding="utf-8"))
     return jsonschema_rs.Draft202012Validator(schema)
+
+
+def drop_unreadable(model: dict[str, Any]) -> list[SourceError]:
+    """Take out the objects a broken input file gave values of the wrong type (a plan with a
+    null where Terraform always writes a string, an ECS field of the wrong kind) and say where
+    they come from; the rest of the model is still scanned. What has no source file is left for
+    `validate_model` (our bug: exit 3)."""
+    errors: list[SourceError] = []
+    for error in list(_validator().iter_errors(model)):
+        path = error.instance_path
+        if len(path) < 3 or path[0] not in COLLECTIONS:
+            continue
+        obj = model[path[0]].get(path[1])
+        source = obj.get("source") if isinstance(obj, dict) else None
+        if not isinstance(source, dict) or not isinstance(source.get("file"), str):
+            continue
+        field = "/".join(str(p) for p in path[2:])
+        kind = _JSON_TYPES.get(type(error.instance), "a value")
+        errors.append(
+            SourceError(
+                source["file"],
+                source.get("line") if isinstance(source.get("line"), int) else None,
+                f"{obj.get('name', path[1])}: {kind} where its {field} should be (a value of "
+                "another type); this resource is not analysed",
+            )
+        )
+        model[path[0]].pop(path[1], None)
+    return errors
+
+
+_JSON_TYPES = {
+    type(None): "null",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    dict: "a map",
+}
 
 
 def validate_model(model: dict[str, Any]) -> None:

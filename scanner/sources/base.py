@@ -10,6 +10,10 @@ from scanner.errors import SourceError
 
 if TYPE_CHECKING:
     from scanner.config import Ignore, NeedSpec
+# The default of --max-file-size: CDK's biggest synthesized templates are a few MB, and
+# CloudFormation itself takes at most 1 MB (from S3); a bigger file is generated or hostile.
+MAX_FILE_MB = 20
+MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
 
 # An object of the input model (docs/model.md): plain JSON values only.
 ModelObject = dict[str, Any]
@@ -37,6 +41,8 @@ class BuildContext:
     stack_names: dict[str, str] = field(default_factory=dict)
     # --tf-dir DIR: the Terraform configuration of the plans (default: each plan's folder)
     tf_dir: Path | None = None
+    # --max-file-size: files (nested templates, .tf files) bigger than this are not read
+    max_file_bytes: int = MAX_FILE_BYTES
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,11 +11,10 @@ from typing import Any
 
 from scanner.errors import SourceError
 from scanner.sources import yamlload
-from scanner.sources.base import LoadedFile
+from scanner.sources.base import MAX_FILE_BYTES, LoadedFile
 
 # Only these are read when walking a directory; a file named on the command line is always read.
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
-MAX_FILE_BYTES = 20 * 1024 * 1024
 # The scanner's own configuration (scanner.config) is never an input.
 CONFIG_NAME = ".fargate-preflight.yaml"
 
@@ -38,8 +38,14 @@ def scanned_root(cwd: Path) -> Path:
     return start
 
 
-def discover(paths: Sequence[Path], root: Path, detectors: Mapping[str, Detector]) -> Discovery:
-    """Read every input file under `paths` and keep those a detector claims."""
+def discover(
+    paths: Sequence[Path],
+    root: Path,
+    detectors: Mapping[str, Detector],
+    max_bytes: int = MAX_FILE_BYTES,
+) -> Discovery:
+    """Read every input file under `paths` (none bigger than `max_bytes`) and keep those a
+    detector claims."""
     found = Discovery()
     # real path -> (path as found, named?): each file is read once, and counts as named when it
     # was named on the command line even if a directory walk reached it first.
@@ -50,7 +56,7 @@ def discover(paths: Sequence[Path], root: Path, detectors: Mapping[str, Detector
             first, was_named = chosen.get(real, (path, False))
             chosen[real] = (first, was_named or named)
     for path, named in chosen.values():
-        loaded = _load(path, named, root, detectors, found)
+        loaded = _load(path, named, root, detectors, found, max_bytes)
         if loaded is not None:
             found.files.append(loaded)
     return found
@@ -59,7 +65,7 @@ def discover(paths: Sequence[Path], root: Path, detectors: Mapping[str, Detector
 def _candidates(given: Path, found: Discovery) -> Iterator[tuple[Path, bool]]:
     if given.is_dir():
         yield from ((p, False) for p in _walk(given, found))
-    elif given.exists():
+    elif given.exists() or given.is_symlink():  # a link loop: read, and reported there
         yield given, True
     else:
         found.errors.append(SourceError(given.as_posix(), None, "no such file or directory"))
@@ -77,16 +83,26 @@ def _walk(folder: Path, found: Discovery) -> Iterator[Path]:
         if entry.is_dir(follow_symlinks=False):
             if not entry.name.startswith("."):
                 yield from _walk(path, found)
-        elif entry.is_symlink() and entry.is_dir():
+        elif entry.is_symlink() and _links_to_dir(entry):
             found.notices.append(f"{path.as_posix()}: skipped: a symbolic link to a directory")
         elif path.suffix.lower() in TEMPLATE_SUFFIXES and entry.name != CONFIG_NAME:
             yield path
 
 
+def _links_to_dir(entry: os.DirEntry[str]) -> bool:
+    """A symbolic link to a directory; False for a link loop (read later, and reported)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
 def relative_name(path: Path, root: Path) -> str:
     """`path` relative to the scanned root with `/` separators, else as given."""
     absolute = Path(os.path.abspath(path))
-    for base, target in ((Path(os.path.abspath(root)), absolute), (root.resolve(), path.resolve())):
+    # realpath, not Path.resolve: it does not raise on a symbolic link loop
+    real = (Path(os.path.realpath(root)), Path(os.path.realpath(path)))
+    for base, target in ((Path(os.path.abspath(root)), absolute), real):
         try:
             return target.relative_to(base).as_posix()
         except ValueError:
@@ -99,16 +115,36 @@ def looks_like_template(path: Path, text: str) -> bool:
     return (
         path.suffix.lower() == ".template"
         or "AWSTemplateFormatVersion" in text
-        or "Resources:" in text
+        or _RESOURCES_KEY.search(text) is not None
     )
 
 
+# `Resources:` in YAML, `"Resources":` in JSON
+_RESOURCES_KEY = re.compile(r'\bResources"?\s*:')
+
+
+def _not_a_template(path: Path, data: Any, rel: str) -> SourceError | None:
+    """A file meant as a template (a `Resources` key, a `.template` name) that is not one."""
+    if isinstance(data, dict) and "Resources" in data:
+        line = yamlload.key_line(data, "Resources")
+        return SourceError(rel, line, "Resources must be a map of logical ids to resources")
+    if path.suffix.lower() == ".template":
+        line = yamlload.line_of(data) or 1
+        return SourceError(rel, line, "a CloudFormation template must be a map with Resources")
+    return None
+
+
 def _load(
-    path: Path, named: bool, root: Path, detectors: Mapping[str, Detector], found: Discovery
+    path: Path,
+    named: bool,
+    root: Path,
+    detectors: Mapping[str, Detector],
+    found: Discovery,
+    max_bytes: int,
 ) -> LoadedFile | None:
     rel = relative_name(path, root)
     try:
-        text = read_text(path, rel)
+        text = read_text(path, rel, max_bytes)
     except SourceError as exc:
         found.errors.append(exc)
         return None
@@ -121,6 +157,9 @@ def _load(
             found.notices.append(f"{rel}: skipped: not valid YAML or JSON ({_short(exc)})")
         return None
     kind = next((name for name, claims in detectors.items() if claims(data)), None)
+    if kind is None and (problem := _not_a_template(path, data, rel)) is not None:
+        found.errors.append(problem)
+        return None
     if kind is None:
         found.notices.append(
             f"{rel}: skipped: not a CloudFormation template, ECS JSON file or Terraform plan"
@@ -131,13 +170,16 @@ def _load(
     )
 
 
-def read_text(path: Path, rel: str) -> str:
+def read_text(path: Path, rel: str, max_bytes: int = MAX_FILE_BYTES) -> str:
     """The file's text; SourceError when it is too big, unreadable or not UTF-8."""
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        if size > max_bytes:
             raise SourceError(
-                rel, None, f"file is {size / 1024 / 1024:.1f} MB, over the 20 MB limit; not read"
+                rel,
+                None,
+                f"file is {size / 1024 / 1024:.1f} MB, over the {max_bytes / 1024 / 1024:g} MB "
+                "limit (--max-file-size); not read",
             )
         raw = path.read_bytes()
     except OSError as exc:

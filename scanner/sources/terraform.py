@@ -65,7 +65,7 @@ def build_plan(
     file: LoadedFile, plan: Plan, ctx: BuildContext, ident: Any, fragment: Fragment
 ) -> None:
     folder = Path(ctx.tf_dir) if ctx.tf_dir is not None else file.path.parent
-    config = Configuration(folder, ctx.root, _module_sources(plan))
+    config = Configuration(folder, ctx.root, _module_sources(plan), ctx.max_file_bytes)
     if not config.present:
         fragment.notices.append(
             f"{file.rel}: no .tf files in {_shown(folder, ctx.root)}; findings point at the plan "

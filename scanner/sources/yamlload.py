@@ -27,8 +27,9 @@ _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # A YAML alias makes a node appear again wherever it is used; a few nested aliases can stand for
 # billions of nodes ("billion laughs"). Documents that expand beyond this are refused.
 MAX_EXPANDED_NODES = 1_000_000
-# Deeper nesting than this is no template, and would exhaust Python's recursion limit.
-MAX_DEPTH = 200
+# Deeper nesting than this is no template; the engine reads JSON only 127 levels deep, and the
+# model wraps values a few levels deeper than the file.
+MAX_DEPTH = 100
 
 # Tags that keep their name in the long form; every other `!X` becomes `Fn::X` (as cfn-lint does).
 _UNPREFIXED_TAGS = ("Ref", "Condition")
@@ -143,17 +144,26 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise SourceError(self.file, _line(node), f"nested more than {MAX_DEPTH} levels deep")
         tag = node.tag
-        if tag in _TEXT:  # most nodes: decided first
+        if tag in _TEXT and isinstance(node, ScalarNode):  # most nodes: decided first
             return _line_str(node.value, node.start_mark.line + 1)
         if tag[0] == "!":
             return self.intrinsic(tag[1:], node, depth)
         if isinstance(node, ScalarNode):
-            return self.loader.construct_object(node, deep=True)
+            return self.construct(node)
         if isinstance(node, SequenceNode) and tag == _SEQ:
             return self.sequence(node, depth)
         if isinstance(node, MappingNode) and tag == _MAP:
             return self.mapping(node, depth)
-        return self.loader.construct_object(node, deep=True)  # !!set, !!omap, ...
+        return self.construct(node)  # !!set, !!omap, ...
+
+    def construct(self, node: Node) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, KeyError, TypeError, OverflowError):  # `!!int abc`, `!!bool maybe`
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise SourceError(
+                self.file, _line(node), f"not valid YAML: not a {tag} value"
+            ) from None
 
     def sequence(self, node: SequenceNode, depth: int) -> LineList:
         result = _line_list([self.build(child, depth + 1) for child in node.value], _line(node))
@@ -253,6 +263,8 @@ def _parse_yaml(text: str, file: str) -> Any:
         return _Builder(loader, file, consume=not aliases).build(node)
     except yaml.YAMLError as exc:
         line = _mark_line(exc) if isinstance(exc, yaml.MarkedYAMLError) else None
+        if line is not None:  # "unexpected end of stream" is marked past the last line
+            line = min(line, text.count("\n") + 1)
         if "maximum nesting depth" in str(exc):  # libyaml's own limit (PyYAML 6.0.4 and later)
             raise SourceError(file, line, f"nested more than {MAX_DEPTH} levels deep") from None
         if isinstance(exc, yaml.MarkedYAMLError):

@@ -176,7 +176,9 @@ def test_files_over_20_mb_are_errors_and_not_read(tmp_path: Path) -> None:
     with big.open("wb") as handle:
         handle.truncate(20 * 1024 * 1024 + 1)  # sparse: nothing is written
     found = _run(tmp_path, "big.json")
-    assert _errors(found) == [("big.json", None, "file is 20.0 MB, over the 20 MB limit; not read")]
+    assert _errors(found) == [
+        ("big.json", None, "file is 20.0 MB, over the 20 MB limit (--max-file-size); not read")
+    ]
 
 
 def test_rel_is_relative_to_the_root_or_the_path_as_given(tmp_path: Path) -> None:

@@ -150,7 +150,7 @@ def test_a_few_aliases_under_the_limit_are_read() -> None:
 def test_deep_nesting_is_an_error_not_a_crash() -> None:
     with pytest.raises(SourceError) as caught:
         parse("a: " + "[" * 5000 + "]" * 5000 + "\n", "deep.yaml")
-    assert "nested more than 200 levels deep" in caught.value.message
+    assert "nested more than 100 levels deep" in caught.value.message
 
 
 # --- JSON ---------------------------------------------------------------------------------

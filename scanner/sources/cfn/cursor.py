@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import json
 from typing import Any
 
 from scanner.errors import SourceError
@@ -19,6 +18,7 @@ from scanner.sources.cfn.values import (
     is_intrinsic,
     scalar_text,
 )
+from scanner.sources.limits import json_text
 from scanner.sources.yamlload import key_line, line_of
 
 Field = Any  # a model field: JSON, or an unknown object
@@ -295,7 +295,7 @@ class Cursor:
             return value.json()
         if isinstance(value, str):
             try:
-                value = json.loads(value)
+                value = json_text(value)
             except ValueError:
                 raise self.fail(
                     f"{self.name} must be a policy document (a map or JSON text)"

@@ -210,7 +210,7 @@ class Run:
         from scanner.sources.discover import read_text
 
         try:
-            text = read_text(path, rel)
+            text = read_text(path, rel, self.ctx.max_file_bytes)
             data = yamlload.parse(text, rel)
         except SourceError as exc:
             self.error(exc)

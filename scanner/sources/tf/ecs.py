@@ -3,7 +3,6 @@ targets. `container_definitions` is JSON text in the plan, read as ECS JSON is."
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from scanner.errors import SourceError
 from scanner.sources.base import ModelObject
 from scanner.sources.ecs_json import Node, container
+from scanner.sources.limits import json_text
 from scanner.sources.tf.build import (
     CLUSTER,
     EFS,
@@ -176,7 +176,7 @@ def _containers(build: Build, inst: Instance) -> Field:
         return []
     source = build.source(inst)
     try:
-        definitions = json.loads(text)
+        definitions = json_text(text)
     except ValueError:
         raise SourceError(
             source["file"], source["line"], f"{inst.address}: container_definitions is not JSON"

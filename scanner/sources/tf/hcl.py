@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.sources.discover import relative_name
+from scanner.errors import SourceError
+from scanner.sources.base import MAX_FILE_BYTES
+from scanner.sources.discover import read_text, relative_name
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
@@ -211,8 +213,15 @@ class ModuleFiles:
 class Configuration:
     """The configuration directory of one plan, read on demand."""
 
-    def __init__(self, root_folder: Path | None, scan_root: Path, calls: dict[str, str]) -> None:
+    def __init__(
+        self,
+        root_folder: Path | None,
+        scan_root: Path,
+        calls: dict[str, str],
+        max_bytes: int = MAX_FILE_BYTES,
+    ) -> None:
         """`calls`: module configuration path -> its `source` as the plan records it."""
+        self.max_bytes = max_bytes
         self.root_folder = root_folder
         self.scan_root = scan_root
         self.calls = calls
@@ -227,8 +236,20 @@ class Configuration:
     def module(self, config_module: str) -> ModuleFiles | None:
         if config_module not in self._modules:
             folder = self._folder(config_module)
+            if folder is not None and config_module and not self._inside_root(folder):
+                # a module source like ../../../elsewhere: its .tf files are not read
+                self.notices.append(
+                    f"{config_module}: its folder {folder.as_posix()} is outside the scanned "
+                    f"root {self.scan_root}, so its .tf files are not read; its resources are "
+                    "located in the plan"
+                )
+                folder = None
             self._modules[config_module] = self._read(folder) if folder is not None else None
         return self._modules[config_module]
+
+    def _inside_root(self, folder: Path) -> bool:
+        real = Path(os.path.realpath(folder))
+        return real.is_relative_to(os.path.realpath(self.scan_root))
 
     def resource(self, config_module: str, local: str) -> Block | None:
         """The block of resource `aws_x.name` or `data.aws_x.name` in a module."""
@@ -325,11 +346,12 @@ class Configuration:
         for path in names:
             rel = relative_name(path, self.scan_root)
             try:
-                text = path.read_text(encoding="utf-8-sig")
+                text = read_text(path, rel, self.max_bytes)
                 blocks = split_blocks(text)
-            except (OSError, UnicodeDecodeError, SplitError, ValueError) as exc:
+            except (SourceError, SplitError, ValueError) as exc:
+                why = exc.message if isinstance(exc, SourceError) else str(exc)
                 self.notices.append(
-                    f"{rel}: not read ({exc}); its resources are located in the plan"
+                    f"{rel}: not read ({why}); its resources are located in the plan"
                 )
                 continue
             for kind, labels, line, block_text in blocks:

@@ -11,12 +11,12 @@ endpoints. The AWS provider's semantics, not CloudFormation's (tests/fixtures/te
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 from scanner.sources.base import ModelObject
+from scanner.sources.limits import json_text
 from scanner.sources.tf.build import (
     INTERNET_GATEWAY,
     NACL,
@@ -771,7 +771,7 @@ def document(build: Build, inst: Instance, path: tuple[PathStep, ...], text: Fie
     if isinstance(text, dict):
         return text  # unknown
     try:
-        parsed = json.loads(text)
+        parsed = json_text(text)
     except (TypeError, ValueError):
         why = f"{attribute(inst, path)} is not a JSON policy document"
         return build.unknown(inst, path, why)

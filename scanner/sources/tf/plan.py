@@ -211,10 +211,10 @@ def _changes(raw: Any) -> dict[str, tuple[dict[str, Any], str]]:
 def _module_resources(module: Any, pointer: str) -> Iterator[tuple[dict[str, Any], str]]:
     if not isinstance(module, dict):
         return
-    for index, entry in enumerate(module.get("resources") or []):
+    for index, entry in enumerate(_list(module.get("resources"))):
         if isinstance(entry, dict):
             yield entry, f"{pointer}/resources/{index}"
-    for index, child in enumerate(module.get("child_modules") or []):
+    for index, child in enumerate(_list(module.get("child_modules"))):
         yield from _module_resources(child, f"{pointer}/child_modules/{index}")
 
 
@@ -280,7 +280,7 @@ def _provider_region(providers: dict[str, Any]) -> str | None:
     aws = providers.get("aws")
     if not isinstance(aws, dict):
         return None
-    region = (aws.get("expressions") or {}).get("region")
+    region = _map(aws.get("expressions")).get("region")
     value = region.get("constant_value") if isinstance(region, dict) else None
     return str(value) if isinstance(value, str) and value else None
 
@@ -289,18 +289,28 @@ def _read_module(plan: Plan, module: Any, path: str) -> None:
     if not isinstance(module, dict):
         return
     config = ModuleConfig(path=path)
-    for entry in module.get("resources") or []:
+    for entry in _list(module.get("resources")):
         if isinstance(entry, dict) and isinstance(entry.get("address"), str):
             config.resources[entry["address"]] = entry
-    for name, call in (module.get("module_calls") or {}).items():
+    for name, call in _map(module.get("module_calls")).items():
         if isinstance(call, dict):
             config.calls[name] = call
             child = f"{path}.module.{name}" if path else f"module.{name}"
             _read_module(plan, call.get("module"), child)
-    for name, output in (module.get("outputs") or {}).items():
+    for name, output in _map(module.get("outputs")).items():
         if isinstance(output, dict):
             config.outputs[name] = output
-    for name, variable in (module.get("variables") or {}).items():
+    for name, variable in _map(module.get("variables")).items():
         if isinstance(variable, dict):
             config.variables[name] = variable
     plan.modules[path] = config
+
+
+# A plan is machine-written, but a hand-edited or truncated one may hold anything anywhere:
+# what is not the expected container counts as empty.
+def _map(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
