@@ -54,3 +54,16 @@ dns_hostnames := {
 }
 
 private_dns := {"cloudformation": "PrivateDnsEnabled", "terraform": "private_dns_enabled", "api": "privateDnsEnabled"}
+
+# Container definitions: Terraform's container_definitions is the ECS API's JSON.
+init_process := {
+	"cloudformation": "LinuxParameters.InitProcessEnabled",
+	"terraform": "linuxParameters.initProcessEnabled",
+	"api": "linuxParameters.initProcessEnabled",
+}
+
+readonly_root := {
+	"cloudformation": "ReadonlyRootFilesystem",
+	"terraform": "readonlyRootFilesystem",
+	"api": "readonlyRootFilesystem",
+}

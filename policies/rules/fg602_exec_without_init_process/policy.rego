@@ -32,7 +32,7 @@ deny contains data.fargate_preflight.lib.result.finding({
 	"message": sprintf("%s: container %s has no init process (%s), so ECS Exec sessions leave orphaned processes", [
 		data.fargate_preflight.lib.taskdef.subject(svc.name, td), c.name, "linuxParameters.initProcessEnabled",
 	]),
-	"fix": sprintf("Set linuxParameters.initProcessEnabled to true on container %s.", [c.name]),
+	"fix": sprintf("Set %s to true on container %s.", [setting, c.name]),
 	"hop": null,
 	"source": c.source,
 }) if {
@@ -42,4 +42,5 @@ deny contains data.fargate_preflight.lib.result.finding({
 	td.os_family == "LINUX"
 	some c in data.fargate_preflight.lib.needs.containers(td)
 	c.init_process_enabled == false
+	setting := data.fargate_preflight.lib.result.field(c.source, data.fargate_preflight.lib.result.init_process)
 }

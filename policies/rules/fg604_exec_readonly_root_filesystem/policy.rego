@@ -37,8 +37,8 @@ deny contains data.fargate_preflight.lib.result.finding({
 		data.fargate_preflight.lib.taskdef.subject(svc.name, td), c.name, text,
 	]),
 	"fix": sprintf(
-		"Set readonlyRootFilesystem to false on container %s, or mount writable volumes at %s.",
-		[c.name, concat(", ", sort(agent_paths))],
+		"Set %s to false on container %s, or mount writable volumes at %s.",
+		[setting, c.name, concat(", ", sort(agent_paths))],
 	),
 	"hop": null,
 	"level": level,
@@ -51,6 +51,7 @@ deny contains data.fargate_preflight.lib.result.finding({
 	c.readonly_root_filesystem == true
 	level := level_for(c)
 	text := outcome[level]
+	setting := data.fargate_preflight.lib.result.field(c.source, data.fargate_preflight.lib.result.readonly_root)
 }
 
 outcome := {
