@@ -59,7 +59,7 @@ def render(report: Report, *, color: bool = False) -> str:
         blocks.append([_error_line(e, paint) for e in errors])
     if report.warnings:
         blocks.append([f"{paint('warning:', '1', '33')} {w}" for w in report.warnings])
-    blocks.append([_summary_line(findings, paint)])
+    blocks.append([_summary_line(findings, len(errors), paint)])
     return "\n\n".join("\n".join(block) for block in blocks) + "\n"
 
 
@@ -162,7 +162,7 @@ def _error_line(error: InputError, paint: _Paint) -> str:
     return f"{paint('error:', '1', '31')} {_place(error.file, error.line)}: {error.message}"
 
 
-def _summary_line(findings: Sequence[Finding], paint: _Paint) -> str:
+def _summary_line(findings: Sequence[Finding], input_errors: int, paint: _Paint) -> str:
     counts = summary(findings)
     styles = {"error": ("1", "31"), "warning": ("1", "33"), "note": ("1", "36")}
     parts = [
@@ -171,6 +171,8 @@ def _summary_line(findings: Sequence[Finding], paint: _Paint) -> str:
     ]
     suppressed = sum(1 for f in findings if f.suppressed is not None)
     tail = f" ({suppressed} suppressed)" if suppressed else ""
+    if input_errors:  # the scan is incomplete: say so where a reader looks last
+        tail += "; " + paint(_plural(input_errors, "input error"), "1", "31")
     return ", ".join(parts) + tail
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from report_samples import FG201, FG602, FG801, LIVE, RULES, SUPPRESSED, sample_report
 
-from scanner.findings import PathStep, Report
+from scanner.findings import InputError, PathStep, Report
 from scanner.report import REPORTERS, text
 
 PLAIN = (
@@ -35,7 +35,7 @@ PLAIN = (
     "\n"
     "error: templates/broken.yaml:7: mapping values are not allowed here\n"
     "\n"
-    "1 error, 1 warning, 1 note (1 suppressed)\n"
+    "1 error, 1 warning, 1 note (1 suppressed); 1 input error\n"
 )
 
 COLOURED = (
@@ -66,7 +66,7 @@ COLOURED = (
     "\x1b[1;31merror:\x1b[0m templates/broken.yaml:7: mapping values are not allowed here\n"
     "\n"
     "\x1b[1;31m1 error\x1b[0m, \x1b[1;33m1 warning\x1b[0m, \x1b[1;36m1 note\x1b[0m (1 "
-    "suppressed)\n"
+    "suppressed); \x1b[1;31m1 input error\x1b[0m\n"
 )
 
 
@@ -199,3 +199,13 @@ def test_explain_without_examples_or_tags() -> None:
     output = text.render_explain(bare)
     assert "example" not in output
     assert "tags: -\n" in output
+
+
+def test_the_summary_counts_input_errors_too() -> None:
+    """Exit 2 with "0 errors" on the last line would read as a clean scan."""
+    errors = (InputError("a.yaml", 3, "not valid YAML"), InputError("b.json", None, "bad JSON"))
+    output = text.render(Report(findings=(), rules=(), errors=errors))
+    assert output == (
+        "error: a.yaml:3: not valid YAML\nerror: b.json: bad JSON\n\n"
+        "0 errors, 0 warnings, 0 notes; 2 input errors\n"
+    )
