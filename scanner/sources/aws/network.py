@@ -88,9 +88,9 @@ def export(reader: Reader, scope: Scope, fragment: Fragment, subnet_ids: set[str
     for nat in nats:
         fragment.add("nat_gateways", _nat(scope, nat))
     for igw in igws or []:
-        fragment.add("internet_gateways", _igw(scope, igw))
+        fragment.add("internet_gateways", _gateway(scope, igw, egress_only=False))
     for eigw in eigws:
-        fragment.add("internet_gateways", _eigw(scope, eigw))
+        fragment.add("internet_gateways", _gateway(scope, eigw, egress_only=True))
     for endpoint in endpoints:
         model = _endpoint(scope, endpoint, tables or [])
         if model["prefix_list"]:
@@ -347,29 +347,22 @@ def _nat(scope: Scope, nat: Any) -> ModelObject:
     )
 
 
-def _igw(scope: Scope, igw: Any) -> ModelObject:
-    igw_id = igw["InternetGatewayId"]
-    attached = [a["VpcId"] for a in igw.get("Attachments", []) if a.get("State") in _ATTACHED]
+def _gateway(scope: Scope, gateway: Any, *, egress_only: bool) -> ModelObject:
+    """An internet gateway or an egress-only one, with the VPC it is attached to."""
+    if egress_only:
+        gw_id, kind = gateway["EgressOnlyInternetGatewayId"], "egress-only-internet-gateway"
+    else:
+        gw_id, kind = gateway["InternetGatewayId"], "internet-gateway"
+    attached = [a["VpcId"] for a in gateway.get("Attachments", []) if a.get("State") in _ATTACHED]
     return named(
-        igw_id,
-        scope.ec2_arn(f"internet-gateway/{igw_id}"),
+        gw_id,
+        scope.ec2_arn(f"{kind}/{gw_id}"),
         vpc=attached[0] if attached else None,
-        egress_only=False,
+        egress_only=egress_only,
     )
 
 
 _ATTACHED = frozenset({"available", "attached"})
-
-
-def _eigw(scope: Scope, eigw: Any) -> ModelObject:
-    eigw_id = eigw["EgressOnlyInternetGatewayId"]
-    attached = [a["VpcId"] for a in eigw.get("Attachments", []) if a.get("State") in _ATTACHED]
-    return named(
-        eigw_id,
-        scope.ec2_arn(f"egress-only-internet-gateway/{eigw_id}"),
-        vpc=attached[0] if attached else None,
-        egress_only=True,
-    )
 
 
 def _endpoint(scope: Scope, endpoint: Any, tables: list[Any]) -> ModelObject:
