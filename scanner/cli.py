@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import os
 import sys
@@ -485,6 +486,10 @@ def live_inputs(fn: Callable[..., Any]) -> Any:
         shard: str | None,
         **kwargs: Any,
     ) -> Any:
+        if importlib.util.find_spec("boto3") is None:
+            raise UsageError(
+                "reading a live account needs boto3: pip install 'fargate-preflight[aws]'"
+            )
         from scanner.sources.aws.export import LiveOptions, parse_shard
 
         if regions and all_regions:

@@ -6,6 +6,7 @@ AWS_REGION (tests/golden/harness.py), and no run may print a traceback.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
@@ -17,6 +18,7 @@ from subprocess import CompletedProcess
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from golden.harness import ROOT, case, cli_env, run_cli
 from jsonschema import Draft4Validator
 
@@ -439,3 +441,21 @@ def test_a_scan_imports_no_aws_sdk_opa_client_or_cfn_lint() -> None:
     assert "Traceback" not in result.stderr, result.stderr
     outcome = json.loads(result.stderr.splitlines()[-1])
     assert outcome == {"code": 1, "heavy": []}
+
+
+@pytest.mark.parametrize("command", ["scan-aws", "export-aws"])
+def test_live_commands_without_boto3_say_how_to_install_it(
+    command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scanner.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "boto3" else real(name, *a)
+    )
+    result = CliRunner().invoke(main, [command, "--region", "us-east-1"])
+    assert result.exit_code == 2
+    assert result.output == (
+        "fargate-preflight: reading a live account needs boto3: "
+        "pip install 'fargate-preflight[aws]'\n"
+    )
