@@ -67,18 +67,31 @@ aws_managed := data.fargate_preflight.aws.managed_policies
 # boundary, or an endpoint policy with `caller` for its principals; null for identity
 # policies, which have none). An explicit Deny wins; a Deny or Allow that may apply (a
 # Condition, an unsettled value, a policy not in the inputs) leaves the verdict undecided.
-decide(policies, req, caller) := {"decision": "explicit_deny", "policy": name, "unknowns": set()} if {
-	name := min({p.name | some p in policies; some m in matches(p, req, caller, "Deny"); m.match == "yes"})
+decide(policies, req, caller) := verdict(applying(policies, req, caller), unresolved(policies))
+
+# applying lists [effect, match, unknown, policy name] for every statement that applies or may
+# apply to the request, computed once per request.
+applying(policies, req, caller) := [[st.Effect, m.match, m.unknown, p.name] |
+	some p in policies
+	not data.fargate_preflight.lib.model.is_unknown(p)
+	some i, st in statements(p.document)
+	st.Effect in {"Allow", "Deny"}
+	m := statement_match(p, i, st, req, caller)
+	m.match != "no"
+]
+
+verdict(hits, unresolved_policies) := {"decision": "explicit_deny", "policy": min(names), "unknowns": set()} if {
+	names := {h[3] | some h in hits; h[0] == "Deny"; h[1] == "yes"}
+	count(names) > 0
 } else := {"decision": "undecided", "policy": null, "unknowns": us} if {
-	maybe_denies := {m.unknown | some p in policies; some m in matches(p, req, caller, "Deny"); m.match == "maybe"}
-	us := maybe_denies | unresolved(policies)
+	us := {h[2] | some h in hits; h[0] == "Deny"; h[1] == "maybe"} | unresolved_policies
 	count(us) > 0
 } else := {"decision": "allow", "policy": null, "unknowns": set()} if {
-	some p in policies
-	some m in matches(p, req, caller, "Allow")
-	m.match == "yes"
+	some h in hits
+	h[0] == "Allow"
+	h[1] == "yes"
 } else := {"decision": "undecided", "policy": null, "unknowns": us} if {
-	us := {m.unknown | some p in policies; some m in matches(p, req, caller, "Allow"); m.match == "maybe"}
+	us := {h[2] | some h in hits; h[0] == "Allow"; h[1] == "maybe"}
 	count(us) > 0
 } else := {"decision": "implicit_deny", "policy": null, "unknowns": set()}
 
@@ -87,21 +100,28 @@ unresolved(policies) := {p | some p in policies; data.fargate_preflight.lib.mode
 
 # identity_decision combines a role's identity policies and its permissions boundary: a
 # request must be allowed by both. `part` says which decided, for the message.
-identity_decision(role, req) := object.union(d, {"part": "identity"}) if {
-	d := decide(identity_policies(role), req, null)
-	d.decision in {"explicit_deny", "implicit_deny"}
-} else := object.union(b, {"part": "boundary"}) if {
-	b := decide(boundary_policies(role), req, null)
-	count(boundary_policies(role)) > 0
-	b.decision in {"explicit_deny", "implicit_deny"}
+identity_decision(role, req) := both(
+	decide(identity_policies(role), req, null),
+	boundary_decision(role, req),
+)
+
+boundary_decision(role, req) := null if {
+	object.get(role, "permissions_boundary", null) == null
+} else := decide(boundary_policies(role), req, null)
+
+both(identity, boundary) := object.union(identity, {"part": "identity"}) if {
+	identity.decision in {"explicit_deny", "implicit_deny"}
+} else := object.union(boundary, {"part": "boundary"}) if {
+	boundary != null
+	boundary.decision in {"explicit_deny", "implicit_deny"}
 } else := {"decision": "undecided", "policy": null, "unknowns": us, "part": "identity"} if {
-	us := decide(identity_policies(role), req, null).unknowns | boundary_unknowns(role, req)
+	us := identity.unknowns | unknowns_of(boundary)
 	count(us) > 0
 } else := {"decision": "allow", "policy": null, "unknowns": set(), "part": "identity"}
 
-boundary_unknowns(role, req) := decide(boundary_policies(role), req, null).unknowns if {
-	count(boundary_policies(role)) > 0
-} else := set()
+unknowns_of(null) := set()
+
+unknowns_of(d) := d.unknowns if d != null
 
 # denied_text is AWS's wording for a denial, as a task sees it in its error.
 denied_text(d, subject) := sprintf("with an explicit deny in %s", [deny_text[d.part]]) if {
@@ -121,16 +141,6 @@ no_allow_text := {
 }
 
 # --- statements ------------------------------------------------------------------------------
-
-# matches are the statements of one policy with the given effect that apply ("yes") or may
-# apply ("maybe", with the unknown they wait for) to the request.
-matches(p, req, caller, effect) := [m |
-	not data.fargate_preflight.lib.model.is_unknown(p)
-	some i, st in statements(p.document)
-	st.Effect == effect
-	m := statement_match(p, i, st, req, caller)
-	m.match != "no"
-]
 
 statement_match(p, i, st, req, caller) := {"match": match, "unknown": unknown} if {
 	parts := [
@@ -195,7 +205,7 @@ deny_side := {"Allow": "Deny", "Deny": "Allow"}
 action_item(x, req, effect) := yes if {
 	is_string(x)
 	not req.any_action
-	glob.match(escape(lower(x)), [], req.action)
+	wildcard_match(lower(x), req.action)
 } else := yes if {
 	is_string(x)
 	req.any_action
@@ -205,7 +215,7 @@ action_item(x, req, effect) := yes if {
 	is_string(x)
 	req.any_action
 	effect == "Deny"
-	glob.match(escape(lower(x)), [], req.action)
+	wildcard_match(lower(x), req.action)
 } else := ["maybe", x] if {
 	data.fargate_preflight.lib.model.is_unknown(x)
 } else := no
@@ -218,6 +228,33 @@ any_match(items) := yes if {
 	maybes := [x | some x in items; x[0] == "maybe"]
 	count(maybes) > 0
 } else := no
+
+# wildcard_match is IAM's `*`/`?` matching; patterns without wildcards, and the common `*` at
+# the end only, are compared directly (regorus compiles a glob on every call, about 40 µs).
+wildcard_match("*", _) := true
+
+wildcard_match(pattern, value) if {
+	not contains(pattern, "*")
+	not contains(pattern, "?")
+	pattern == value
+}
+
+wildcard_match(pattern, value) if {
+	not contains(pattern, "?")
+	head := trim_suffix(pattern, "*")
+	head != pattern
+	not contains(head, "*")
+	startswith(value, head)
+}
+
+wildcard_match(pattern, value) if {
+	other_wildcards(pattern)
+	glob.match(escape(pattern), [], value)
+}
+
+other_wildcards(pattern) if contains(pattern, "?")
+
+other_wildcards(pattern) if contains(trim_suffix(pattern, "*"), "*")
 
 # escape keeps IAM's literal brackets and braces out of glob syntax.
 escape(pattern) := replace(replace(replace(replace(pattern, "[", "\\["), "]", "\\]"), "{", "\\{"), "}", "\\}")
@@ -318,7 +355,7 @@ arn_match(x, "*") := glob.match(escape(x), [], "*")
 
 arn_match(x, arn) if {
 	arn != "*"
-	glob.match(escape(x), [], fill_open_fields(x, arn))
+	wildcard_match(x, fill_open_fields(x, arn))
 }
 
 fill_open_fields(x, arn) := filled if {
