@@ -32,11 +32,15 @@ def allow_all_entry(
     }
 
 
-def all_traffic_rule(field: str, peer: str, source: Any) -> ModelObject:
+def sg_rule_fields(
+    protocol: Any, from_port: Any, to_port: Any, field: str, peer: Any, source: Any
+) -> ModelObject:
+    """A security group rule of the model: one peer (`field` is cidr, ipv6_cidr,
+    security_group or prefix_list), the others None."""
     rule: ModelObject = {
-        "protocol": "-1",
-        "from_port": None,
-        "to_port": None,
+        "protocol": protocol,
+        "from_port": from_port,
+        "to_port": to_port,
         "cidr": None,
         "ipv6_cidr": None,
         "security_group": None,
@@ -45,6 +49,10 @@ def all_traffic_rule(field: str, peer: str, source: Any) -> ModelObject:
     rule[field] = peer
     rule["source"] = source
     return rule
+
+
+def all_traffic_rule(field: str, peer: str, source: Any) -> ModelObject:
+    return sg_rule_fields("-1", None, None, field, peer, source)
 
 
 def local_routes(model: Collections, table: ModelObject) -> list[ModelObject]:

@@ -13,6 +13,7 @@ from typing import Any
 from scanner.sources.aws.calls import Reader
 from scanner.sources.aws.where import Scope, named, source
 from scanner.sources.base import Fragment, ModelObject
+from scanner.sources.defaults import sg_rule_fields
 
 # Filter values per call: EC2 takes at most 200 values in one filter.
 _CHUNK = 200
@@ -316,23 +317,18 @@ def _sg_rules(arn: str, permissions: list[Any], key: str) -> list[ModelObject]:
     for index, permission in enumerate(permissions):
         protocol = _protocol(permission["IpProtocol"])
         every_port = protocol == "-1"
-        base = {
-            "protocol": protocol,
-            "from_port": None if every_port else permission.get("FromPort"),
-            "to_port": None if every_port else permission.get("ToPort"),
-            "cidr": None,
-            "ipv6_cidr": None,
-            "security_group": None,
-            "prefix_list": None,
-            "source": source(arn, f"/{key}/{index}"),
-        }
+        low = None if every_port else permission.get("FromPort")
+        high = None if every_port else permission.get("ToPort")
+        where = source(arn, f"/{key}/{index}")
         peers = (
             [("cidr", r["CidrIp"]) for r in permission.get("IpRanges", [])]
             + [("ipv6_cidr", r["CidrIpv6"]) for r in permission.get("Ipv6Ranges", [])]
             + [("security_group", p["GroupId"]) for p in permission.get("UserIdGroupPairs", [])]
             + [("prefix_list", p["PrefixListId"]) for p in permission.get("PrefixListIds", [])]
         )
-        rules.extend({**base, field: peer} for field, peer in peers)
+        rules.extend(
+            sg_rule_fields(protocol, low, high, field, peer, where) for field, peer in peers
+        )
     return rules
 
 

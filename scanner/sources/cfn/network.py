@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from scanner.sources.base import ModelObject
 from scanner.sources.cfn.cursor import Cursor, Field, text_of
 from scanner.sources.cfn.out import Collections, Links, Out, Res, bool_or, ids_or, text_or
 from scanner.sources.cfn.stack import default_vpc
 from scanner.sources.cfn.values import Composite, ResRef, Unknown, Value, Where
+from scanner.sources.defaults import sg_rule_fields
 
 Builder = Callable[[Res, Out], None]
 
@@ -344,7 +344,7 @@ def security_group(res: Res, out: Out) -> None:
     egress = _inline_rules(res, "SecurityGroupEgress", "egress")
     if not egress:
         # Without SecurityGroupEgress, EC2 keeps its default rule: everything to 0.0.0.0/0.
-        egress = [_rule_fields("-1", None, None, "cidr", "0.0.0.0/0", res.source)]
+        egress = [sg_rule_fields("-1", None, None, "cidr", "0.0.0.0/0", res.source)]
     out.add("security_groups", res.base() | {"vpc": vpc_id, "ingress": ingress, "egress": egress})
 
 
@@ -360,7 +360,7 @@ def _inline_rules(res: Res, prop: str, direction: str) -> list[ModelObject]:
 
 def _unknown_rule(unknown: Unknown, where: Where) -> ModelObject:
     value = unknown.json()
-    return _rule_fields(value, value, value, "cidr", value, where.json())
+    return sg_rule_fields(value, value, value, "cidr", value, where.json())
 
 
 def sg_rule(cursor: Cursor, direction: str) -> ModelObject:
@@ -389,7 +389,7 @@ def sg_rule(cursor: Cursor, direction: str) -> ModelObject:
     else:
         peer = peer_cursor.ident("security_groups" if field == "security_group" else None)
     from_port, to_port = _rule_ports(cursor, protocol)
-    return _rule_fields(protocol, from_port, to_port, field, peer, cursor.where.json())
+    return sg_rule_fields(protocol, from_port, to_port, field, peer, cursor.where.json())
 
 
 def _rule_ports(cursor: Cursor, protocol: Field) -> tuple[Field, Field]:
@@ -409,28 +409,6 @@ def _rule_ports(cursor: Cursor, protocol: Field) -> tuple[Field, Field]:
         ).json()
         return unknown, unknown
     return low.integer(), high.integer()
-
-
-def _rule_fields(
-    protocol: Field,
-    from_port: Field,
-    to_port: Field,
-    field: str,
-    peer: Field,
-    source: dict[str, Any],
-) -> ModelObject:
-    rule: ModelObject = {
-        "protocol": protocol,
-        "from_port": from_port,
-        "to_port": to_port,
-        "cidr": None,
-        "ipv6_cidr": None,
-        "security_group": None,
-        "prefix_list": None,
-    }
-    rule[field] = peer
-    rule["source"] = source
-    return rule
 
 
 def _required(cursor: Cursor, key: str) -> Cursor:

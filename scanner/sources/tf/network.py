@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from scanner.sources.base import ModelObject
+from scanner.sources.defaults import sg_rule_fields
 from scanner.sources.limits import json_text
 from scanner.sources.tf.build import (
     INTERNET_GATEWAY,
@@ -497,24 +498,7 @@ def _group(build: Build, inst: Instance, vpc_id: Field) -> None:
 
 
 def _unknown_rule(unknown: Field) -> ModelObject:
-    return _rule(unknown, unknown, unknown, "cidr", unknown, unknown["source"])
-
-
-def _rule(
-    protocol: Field, low: Field, high: Field, field: str, peer: Field, source: Any
-) -> ModelObject:
-    rule: ModelObject = {
-        "protocol": protocol,
-        "from_port": low,
-        "to_port": high,
-        "cidr": None,
-        "ipv6_cidr": None,
-        "security_group": None,
-        "prefix_list": None,
-    }
-    rule[field] = peer
-    rule["source"] = source
-    return rule
+    return sg_rule_fields(unknown, unknown, unknown, "cidr", unknown, unknown["source"])
 
 
 def _sg_ports(
@@ -551,7 +535,7 @@ def _inline_rules(build: Build, inst: Instance, direction: str, index: int) -> l
         )
     if inst.get(*path, "self") is True:
         peers.append(("security_group", build.id(inst)))
-    return [_rule(protocol, low, high, field, peer, source) for field, peer in peers]
+    return [sg_rule_fields(protocol, low, high, field, peer, source) for field, peer in peers]
 
 
 def security_group_rule(build: Build, inst: Instance) -> None:
@@ -576,7 +560,7 @@ def security_group_rule(build: Build, inst: Instance) -> None:
         peers.append(("security_group", peer_group))
     if inst.get("self") is True:
         peers.append(("security_group", group))
-    rules = [_rule(protocol, low, high, field, peer, source) for field, peer in peers]
+    rules = [sg_rule_fields(protocol, low, high, field, peer, source) for field, peer in peers]
     _attach_rules(build, group, str(direction), rules)
 
 
@@ -600,7 +584,7 @@ def vpc_security_group_rule(direction: str) -> Builder:
         if len(peers) != 1:
             why = f"{inst.address} does not name exactly one peer in the plan"
             peers = [("cidr", build.unknown(inst, (), why))]
-        rules = [_rule(protocol, low, high, f, p, build.source(inst)) for f, p in peers]
+        rules = [sg_rule_fields(protocol, low, high, f, p, build.source(inst)) for f, p in peers]
         _attach_rules(build, group, direction, rules)
 
     return build_rule
