@@ -22,7 +22,7 @@ import json
 import re
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +203,7 @@ def _evaluate(
     model: Mapping[str, Any], sid: str, debug_name: str, image: str, options: ScanOptions
 ) -> tuple[list[Finding], tuple[PathStep, ...]]:
     """Findings and path verdicts of the inputs plus the debug task, in one evaluation."""
-    from scanner.api import catalogue, engine_data, make_engine, to_findings, to_paths
+    from scanner.api import evaluate
     from scanner.model.builder import validate_model
 
     augmented = copy.deepcopy(dict(model))
@@ -222,14 +222,8 @@ def _evaluate(
         "enable_execute_command": True,
     }
     validate_model(augmented)
-    engine = make_engine(
-        options.engine,
-        options.policy_dirs,
-        opa_url=options.opa_url,
-        opa_policies_preloaded=options.opa_policies_preloaded,
-    )
-    raw = engine.evaluate(augmented, engine_data())
-    return to_findings(raw, catalogue(options.policy_dirs)), to_paths(raw, augmented)
+    report = evaluate([augmented], replace(options, paths=True))
+    return list(report.findings), report.paths
 
 
 def _debug_task_definition_object(
