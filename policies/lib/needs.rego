@@ -252,9 +252,9 @@ volume_needs(td) := {need(name, "target", 2049, input.region, "agent", reason, v
 app_needs(td) := {need(ep, local_kind, 443, input.region, "app", reason, p.source, null) |
 	role := input.roles[td.task_role]
 	some p in role_policies(role)
-	some st in statements(p.document)
+	some st in data.fargate_preflight.lib.iam.statements(p.document)
 	st.Effect == "Allow"
-	some action in as_list(object.get(st, "Action", []))
+	some action in data.fargate_preflight.lib.iam.as_list(object.get(st, "Action", []))
 	prefix := action_prefix(action)
 	not agent_action(lower(action))
 	ep := data.fargate_preflight.aws.endpoint_for_prefix[prefix]
@@ -276,16 +276,6 @@ managed_policies(role) := {{"document": m.document, "source": m.source} |
 	is_string(ref)
 	m := input.managed_policies[ref]
 }
-
-statements(doc) := doc.Statement if {
-	is_array(doc.Statement)
-} else := [doc.Statement] if {
-	is_object(doc.Statement)
-} else := []
-
-as_list(x) := x if {
-	is_array(x)
-} else := [x]
 
 action_prefix(action) := prefix if {
 	is_string(action)

@@ -120,7 +120,7 @@ inferred_calls(sid) := {[c, "task_role"] |
 	n.caller == "app"
 	n.reason != "declared need"
 	not declared_endpoint(sid, n.need)
-	prefix := prefix_of[n.need]
+	prefix := prefix_of(n.need)
 	c := {
 		"rule": "FG102", "endpoint": n.need, "actions": [sprintf("%s:*", [prefix])], "resource": null,
 		"what": n.reason, "source": n.source, "any_action": true,
@@ -132,11 +132,12 @@ declared_endpoint(sid, endpoint) if {
 	c.endpoint == endpoint
 }
 
-# prefix_of maps an endpoint service back to the IAM prefix whose actions it serves.
-prefix_of[endpoint] := min(prefixes) if {
-	some endpoint, _ in {e: true | some e in data.fargate_preflight.aws.endpoint_for_prefix}
-	prefixes := {p | some p, e in data.fargate_preflight.aws.endpoint_for_prefix; e == endpoint}
-}
+# prefix_of maps an endpoint service back to the IAM prefix whose actions it serves (asked
+# only for inferred needs, so the 300-entry map is not inverted on every scan).
+prefix_of(endpoint) := min({p |
+	some p, e in data.fargate_preflight.aws.endpoint_for_prefix
+	e == endpoint
+})
 
 role_name(role) := role.name if {
 	not data.fargate_preflight.lib.model.is_unknown(role)
