@@ -20,6 +20,7 @@ from typing import Any
 from scanner import __version__
 from scanner.config import Config, Ignore
 from scanner.engine.base import Engine, RawResult, shipped_policy_dir
+from scanner.engine.parts import PART_SERVICES
 from scanner.errors import EngineError, SourceError, UsageError, redact
 from scanner.findings import LEVELS, Finding, Hop, InputError, Location, PathStep, Report, Rule
 from scanner.model.builder import (
@@ -63,6 +64,10 @@ class ScanOptions:
     # prints them.
     paths: bool = True
     max_file_bytes: int = MAX_FILE_BYTES
+    # --jobs: worker processes for a large model (None: one per core). Models of more than
+    # `part_services` services are evaluated part by part (scanner/engine/parts.py).
+    jobs: int | None = None
+    part_services: int = PART_SERVICES
 
 
 @dataclass(frozen=True)
@@ -207,7 +212,7 @@ def evaluate(
     paths: set[PathStep] = set()
     services: list[str] = []
     for model in models:
-        raw = engine.evaluate(model, engine_data(), paths=options.paths)
+        raw = evaluate_model(engine, model, options)
         suppressed, expired = apply(
             to_findings(raw, rules),
             [*options.config.ignores, *inline_ignores],
@@ -230,6 +235,24 @@ def evaluate(
         tool_version=__version__,
         services=tuple(sorted(services)),
         root=str(root) if root is not None else "",
+    )
+
+
+def evaluate_model(engine: Engine, model: dict[str, Any], options: ScanOptions) -> RawResult:
+    """The engine's answer for one model; a large one part by part, on every core. Not with
+    --policy: a rule of the user's may look across the whole model."""
+    from scanner.engine import parts
+
+    if options.policy_dirs:
+        return engine.evaluate(model, engine_data(), paths=options.paths)
+    return parts.evaluate(
+        lambda: make_engine(options.engine, opa_url=options.opa_url),
+        model,
+        engine_data(),
+        paths=options.paths,
+        jobs=options.jobs or parts.default_jobs(),
+        part_services=options.part_services,
+        engine=engine,
     )
 
 

@@ -200,6 +200,7 @@ class ReportArgs:
     category: str
     baseline: Path | None
     quiet: bool
+    jobs: int | None
 
     def apply(self, options: ScanOptions) -> ScanOptions:
         """The ScanOptions with these flags; --policy replaces the config's `policies`."""
@@ -211,6 +212,7 @@ class ReportArgs:
             policy_dirs=self.policy_dirs or options.policy_dirs,
             category=self.category,
             baseline=self.baseline,
+            jobs=self.jobs,
             # the path verdicts cost a tenth of a large scan; only the text report prints them
             paths=any(f.partition("=")[0] == "text" for f in self.formats or ("text",)),
         )
@@ -268,6 +270,13 @@ _report_options = _options(
             help="A previous JSON or SARIF report: only findings not in it count.",
         ),
         click.option("--quiet", "-q", is_flag=True, help="No notices on stderr."),
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help="Processes that evaluate a large scan (default: one per core).",
+        ),
     ]
 )
 

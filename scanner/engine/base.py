@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -65,3 +66,9 @@ class Engine(Protocol):
     ) -> RawResult:
         """Evaluate every policy over `model` (the input) with `data` loaded beside it; the path
         verdicts too when `paths`."""
+
+    def answer(self, text: str, input_: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+        """The answer to any query, in the shape of OPA's REST API."""
+
+    def session(self) -> AbstractContextManager[None]:
+        """Several `evaluate` calls inside share what the engine needs to start (OPA's server)."""

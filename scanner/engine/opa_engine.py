@@ -77,6 +77,7 @@ class OpaEngine:
         self._timeout = timeout
         self._synced: set[str] = set()  # servers that already hold exactly these policies
         self._binary = ""
+        self._server: OpaServer | None = None  # the server of a `session`
         if importlib.util.find_spec("opa_client") is None:
             raise EngineError(
                 "the OPA engine needs opa-python-client: pip install 'fargate-preflight[opa]'"
@@ -94,10 +95,28 @@ class OpaEngine:
     def evaluate(
         self, model: dict[str, Any], data: dict[str, Any], *, paths: bool = True
     ) -> RawResult:
+        return RawResult.from_query_answer(self.answer(query(paths), model, data))
+
+    def answer(self, text: str, input_: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         if self._url is not None:
-            return self._evaluate_at(self._url, model, data, query(paths), shipped_loaded=False)
+            return self._answer_at(self._url, text, input_, data, shipped_loaded=False)
+        if self._server is not None:
+            return self._answer_at(self._server.url, text, input_, data, shipped_loaded=True)
         with self._local_server() as server:
-            return self._evaluate_at(server.url, model, data, query(paths), shipped_loaded=True)
+            return self._answer_at(server.url, text, input_, data, shipped_loaded=True)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[None]:
+        """Evaluate several inputs on one server of our own (without --opa-url)."""
+        if self._url is not None or self._server is not None:
+            yield
+            return
+        with self._local_server() as server:
+            self._server = server
+            try:
+                yield
+            finally:
+                self._server = None
 
     @contextlib.contextmanager
     def _local_server(self) -> Iterator[OpaServer]:
@@ -112,15 +131,15 @@ class OpaEngine:
         finally:
             server.stop()
 
-    def _evaluate_at(
+    def _answer_at(
         self,
         url: str,
-        model: dict[str, Any],
+        text: str,
+        input_: dict[str, Any],
         data: dict[str, Any],
-        scan_query: str,
         *,
         shipped_loaded: bool,
-    ) -> RawResult:
+    ) -> dict[str, Any]:
         with OpaConnection(url, self._timeout) as conn:
             conn.check_version()
             if self._preloaded:
@@ -132,13 +151,13 @@ class OpaEngine:
                     self._sync_policies(conn, self._shipped)
                     self._synced.add(url)
                 conn.put_data(data)
-            answer = conn.query(scan_query, model, "evaluating the policies")
+            answer: dict[str, Any] = conn.query(text, input_, "evaluating the policies")
         if self._preloaded and not answer["result"]:
             raise EngineError(
                 f"OPA at {url} has no fargate-preflight policies (data.fargate_preflight.rules "
                 "is undefined there): load the policies bundle, or drop --opa-policies-preloaded"
             )
-        return RawResult.from_query_answer(answer)
+        return answer
 
     def _sync_policies(self, conn: OpaConnection, shipped: list[Module]) -> None:
         """Make the server's `fargate-preflight/` policies exactly ours: shipped ones first, so a

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -35,14 +36,20 @@ class RegorusEngine:
     def evaluate(
         self, model: dict[str, Any], data: dict[str, Any], *, paths: bool = True
     ) -> RawResult:
+        return RawResult.from_query_answer(self.answer(query(paths), model, data))
+
+    def answer(self, text: str, input_: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         engine = self._engine
         try:
             engine.add_data_json(json.dumps(data))
-            engine.set_input_json(json.dumps(model))
-            answer = json.loads(engine.eval_query_as_json(query(paths)))
+            engine.set_input_json(json.dumps(input_))
+            answer: dict[str, Any] = json.loads(engine.eval_query_as_json(text))
         except RuntimeError as exc:
             raise EngineError(f"policy evaluation failed: {_first_line(exc)}") from exc
-        return RawResult.from_query_answer(answer)
+        return answer
+
+    def session(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()
 
 
 def _first_line(exc: Exception) -> str:

@@ -1,0 +1,124 @@
+"""Evaluate a large model part by part (scanner.model.partition), on several cores.
+
+A model of more than PART_SERVICES services is split into independent parts; regorus
+evaluates them in `jobs` worker processes (forked: the parts are not copied up front, and each
+worker compiles the policies once), OPA one after the other on one server. The answers are
+joined into the answer for the whole model. FG801 is the one rule that gathers across parts:
+it names each unsettled value once with every service it blocks. Each part returns the
+entries FG801 gathers (`fg801.unsettled`), and FG801 is evaluated once more over all of them.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Callable
+from typing import Any
+
+from scanner.engine.base import RULES_QUERY, Engine, RawResult
+from scanner.model.partition import split
+
+# Services per part: small enough that a part's evaluation stays small (regorus holds the
+# whole input as its own values, and a few lookups are not indexed), large enough that
+# per-part costs (the query, the input's JSON) stay small against the work.
+PART_SERVICES = 150
+
+# A comprehension: defined when the set is empty (regorus leaves an empty partial set undefined).
+UNSETTLED = "[u | some u in data.fargate_preflight.rules.fg801.unsettled]"
+VERDICTS = "data.fargate_preflight.lib.paths.verdicts"
+# FG801 over the entries of all parts: its own `unsettled` replaced by them.
+GATHERED = (
+    "data.fargate_preflight.rules.fg801.deny "
+    "with data.fargate_preflight.rules.fg801.unsettled as input.unsettled"
+)
+
+
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS
+        return os.cpu_count() or 1
+
+
+def evaluate(
+    make_engine: Callable[[], Engine],
+    model: dict[str, Any],
+    data: dict[str, Any],
+    *,
+    paths: bool,
+    jobs: int,
+    part_services: int = PART_SERVICES,
+    engine: Engine | None = None,
+) -> RawResult:
+    """The engine's answer for `model`, computed part by part when it is large. `engine` is
+    one already made in this process."""
+    local = engine or make_engine()
+    parts = split(model, part_services)
+    if len(parts) == 1:
+        return local.evaluate(model, data, paths=paths)
+    text = "[" + ", ".join([RULES_QUERY[1:-1], UNSETTLED, *([VERDICTS] if paths else [])]) + "]"
+    forks = "fork" in multiprocessing.get_all_start_methods()
+    with local.session():
+        if jobs > 1 and forks and local.name == "regorus":
+            answers = _in_workers(make_engine, parts, text, data, jobs)
+        else:
+            answers = [_values(local.answer(text, part, data)) for part in parts]
+        gathered = {
+            json.dumps(entry, sort_keys=True): entry for answer in answers for entry in answer[1]
+        }
+        fg801 = _values(
+            local.answer(
+                GATHERED,
+                {
+                    "unsettled": [gathered[k] for k in sorted(gathered)],
+                    "coverage_gaps": model.get("coverage_gaps", []),
+                },
+                data,
+            )
+        )
+    rules: dict[str, dict[str, list[Any]]] = {}
+    for answer in answers:
+        for package, outputs in (answer[0] or {}).items():
+            joined = rules.setdefault(package, {})
+            for name, values in outputs.items():
+                joined.setdefault(name, []).extend(values or [])
+    if "fg801" in rules:
+        rules["fg801"]["deny"] = list(fg801)
+    verdicts = [v for answer in answers if paths for v in answer[2] or []]
+    return RawResult(rules=rules, verdicts=verdicts)
+
+
+def _values(answer: dict[str, Any]) -> Any:
+    results = answer.get("result") or []
+    return results[0]["expressions"][0]["value"] if results else []
+
+
+# --- worker processes ------------------------------------------------------------------------
+
+# What forked workers read: set before the pool starts, inherited, never pickled.
+_work: dict[str, Any] = {}
+
+
+def _in_workers(
+    make_engine: Callable[[], Engine],
+    parts: list[dict[str, Any]],
+    text: str,
+    data: dict[str, Any],
+    jobs: int,
+) -> list[Any]:
+    _work.update(make=make_engine, parts=parts, text=text, data=data, engine=None)
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(jobs, len(parts))) as pool:
+            return pool.map(_evaluate_part, range(len(parts)), chunksize=1)
+    finally:
+        _work.clear()
+
+
+def _evaluate_part(index: int) -> Any:
+    if _work["engine"] is None:
+        _work["engine"] = _work["make"]()
+    engine: Engine = _work["engine"]
+    return _values(engine.answer(_work["text"], _work["parts"][index], _work["data"]))

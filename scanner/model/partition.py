@@ -1,0 +1,129 @@
+"""Split a large model into independent parts that the policies can evaluate one at a time.
+
+Two objects belong to the same part when one names the other (by id, in any field) or when
+both hold the same unsettled value (an unknown's `ref`): a service with its subnets, their VPC,
+route tables, NACLs, endpoints, security groups (and those their rules name), its task
+definition, roles and EFS file systems; services that share any of these stay together. No rule
+looks further than what an object names, so each part gives the findings the whole model gives
+for its objects, and evaluating parts costs the sum of small evaluations instead of one large
+one (less memory, and parts can run on several cores).
+
+`clusters`, `managed_policies` and `prefix_lists` are read by many unrelated services and name
+nothing the network rules follow: every part gets them whole. Declared needs go with the
+service they are declared for; a coverage gap with the part whose unknowns it caused.
+
+FG801 gathers across parts (an id that is in no collection, such as a prefix list the inputs
+do not contain, may be named from several parts): scanner/engine/parts.py evaluates it once
+more over the entries of all parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from scanner.model.builder import COLLECTIONS
+
+SHARED = ("clusters", "managed_policies", "prefix_lists")
+LINKED = tuple(c for c in COLLECTIONS if c not in SHARED)
+
+Node = tuple[str, Any]  # (collection, id), ("need", index), ("gap", index) or ("?", unknown ref)
+
+
+class _Groups:
+    """Union-find over nodes."""
+
+    def __init__(self) -> None:
+        self.parent: dict[Node, Node] = {}
+
+    def find(self, node: Node) -> Node:
+        parent = self.parent.setdefault(node, node)
+        if parent == node:
+            return node
+        root = self.find(parent)
+        self.parent[node] = root
+        return root
+
+    def union(self, a: Node, b: Node) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+
+
+def _named(value: Any, ids: dict[str, list[Node]]) -> Iterator[Node]:
+    """The nodes a value names: ids of linked objects, and the refs of unknowns."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            yield from ids.get(v, ())
+        elif isinstance(v, dict):
+            if "unknown" in v and isinstance(v.get("ref"), str):
+                yield ("?", v["ref"])
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+
+
+def gap_ref(gap: dict[str, Any]) -> str:
+    """How FG801 and the live exporter name a coverage gap (policies/rules/fg801 `gap_ref`)."""
+    return f"{gap['api']} in account {gap['account']} region {gap['region']}"
+
+
+def split(model: dict[str, Any], part_services: int) -> list[dict[str, Any]]:
+    """The model as parts of about `part_services` services each (whole groups, never split),
+    in a stable order; [model] itself when it is not larger than one part."""
+    if len(model["services"]) <= part_services:
+        return [model]
+    ids: dict[str, list[Node]] = {}
+    for collection in LINKED:
+        for ident in model[collection]:
+            ids.setdefault(ident, []).append((collection, ident))
+    groups = _Groups()
+    members: list[tuple[Node, Any]] = [
+        ((collection, ident), obj)
+        for collection in LINKED
+        for ident, obj in model[collection].items()
+    ]
+    members += [(("need", i), need) for i, need in enumerate(model["declared_needs"])]
+    gaps = model.get("coverage_gaps") or []
+    for node, obj in members:
+        groups.find(node)
+        for other in _named(obj, ids):
+            groups.union(node, other)
+    for i, gap in enumerate(gaps):
+        groups.union(("gap", i), ("?", gap_ref(gap)))
+
+    by_root: dict[Node, list[Node]] = {}
+    for node, _ in members:
+        by_root.setdefault(groups.find(node), []).append(node)
+    for i in range(len(gaps)):
+        by_root.setdefault(groups.find(("gap", i)), []).append(("gap", i))
+    if len(by_root) == 1:
+        return [model]
+
+    parts: list[dict[str, Any]] = []
+    services = 0
+    for nodes in by_root.values():  # insertion order: the model's order, stable
+        if not parts or services >= part_services:
+            parts.append(_empty(model))
+            services = 0
+        part = parts[-1]
+        for kind, key in nodes:
+            if kind == "need":
+                part["declared_needs"].append(model["declared_needs"][key])
+            elif kind == "gap":
+                part.setdefault("coverage_gaps", []).append(gaps[key])
+            elif kind != "?":
+                part[kind][key] = model[kind][key]
+                services += kind == "services"
+    return parts
+
+
+def _empty(model: dict[str, Any]) -> dict[str, Any]:
+    part: dict[str, Any] = {
+        key: value for key, value in model.items() if key not in LINKED and key != "coverage_gaps"
+    }
+    part.update({collection: {} for collection in LINKED})
+    part["declared_needs"] = []
+    return part
