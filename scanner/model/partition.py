@@ -19,7 +19,6 @@ more over the entries of all parts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from scanner.model.builder import COLLECTIONS
@@ -37,11 +36,12 @@ class _Groups:
         self.parent: dict[Node, Node] = {}
 
     def find(self, node: Node) -> Node:
-        parent = self.parent.setdefault(node, node)
-        if parent == node:
-            return node
-        root = self.find(parent)
-        self.parent[node] = root
+        parent = self.parent
+        root = parent.setdefault(node, node)
+        while parent[root] != root:
+            root = parent[root]
+        while node != root:  # path compression
+            parent[node], node = root, parent[node]
         return root
 
     def union(self, a: Node, b: Node) -> None:
@@ -50,19 +50,25 @@ class _Groups:
             self.parent[rb] = ra
 
 
-def _named(value: Any, ids: dict[str, list[Node]]) -> Iterator[Node]:
-    """The nodes a value names: ids of linked objects, and the refs of unknowns."""
+def _named(value: Any, ids: dict[str, list[Node]]) -> list[Node]:
+    """The nodes a value names: ids of linked objects, and the refs of unknowns. `source`
+    (file, line, pointer) names nothing."""
+    found: list[Node] = []
     stack = [value]
     while stack:
         v = stack.pop()
-        if isinstance(v, str):
-            yield from ids.get(v, ())
-        elif isinstance(v, dict):
-            if "unknown" in v and isinstance(v.get("ref"), str):
-                yield ("?", v["ref"])
-            stack.extend(v.values())
-        elif isinstance(v, list):
-            stack.extend(v)
+        kind = type(v)
+        if kind is str:
+            hit = ids.get(v)
+            if hit:
+                found += hit
+        elif kind is dict:
+            if "unknown" in v and type(v.get("ref")) is str:
+                found.append(("?", v["ref"]))
+            stack += [x for k, x in v.items() if k != "source" and type(x) is not int]
+        elif kind is list:
+            stack += v
+    return found
 
 
 def gap_ref(gap: dict[str, Any]) -> str:
