@@ -250,8 +250,8 @@ def measure(cmd: Sequence[str], env: dict[str, str] | None = None) -> Measured:
     """Wall time, CPU time and peak memory of one child process. os.wait4 reports the child's
     own usage with that of the children it waited for (an OPA server, the worker processes of
     a large scan), but only the largest one's peak memory: the peak is also sampled as the sum
-    of the resident memory of the process and all its children (an upper bound: pages that
-    forked workers share with their parent count twice)."""
+    of the proportional set size (PSS) of the process and all its children, which counts a
+    page that forked workers share with their parent once."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         child = subprocess.Popen(list(cmd), stdout=out, stderr=err, cwd=ROOT, env=env)
@@ -274,20 +274,19 @@ def measure(cmd: Sequence[str], env: dict[str, str] | None = None) -> Measured:
 
 
 class TreeMemory(threading.Thread):
-    """The largest sum of resident memory of a process and its descendants, every 10 ms
-    (Linux /proc; 0 elsewhere)."""
+    """The largest sum of the memory (PSS; RSS where the kernel has no smaps_rollup) of a
+    process and its descendants, every 20 ms (Linux /proc; 0 elsewhere)."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.peak_mib = 0.0
         self._done = threading.Event()
-        self._page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
     def run(self) -> None:
-        while not self._done.wait(0.01):
-            total = sum(self._resident(p) for p in self._tree(self.pid))
-            self.peak_mib = max(self.peak_mib, total / 2**20)
+        while not self._done.wait(0.02):
+            total = sum(self._memory(p) for p in self._tree(self.pid))
+            self.peak_mib = max(self.peak_mib, total / 1024)
 
     def stop(self) -> None:
         self._done.set()
@@ -304,10 +303,18 @@ class TreeMemory(threading.Thread):
                 continue
         return pids
 
-    def _resident(self, pid: int) -> int:
+    def _memory(self, pid: int) -> int:
+        """KiB."""
         try:
-            return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * self._page
-        except (OSError, IndexError, ValueError):
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            pass
+        try:
+            pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+            return pages * os.sysconf("SC_PAGE_SIZE") // 1024
+        except (OSError, ValueError, IndexError):
             return 0
 
 
