@@ -11,7 +11,6 @@ entries FG801 gathers (`fg801.unsettled`), and FG801 is evaluated once more over
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 from collections.abc import Callable
 from typing import Any
@@ -59,6 +58,8 @@ def evaluate(
     if len(parts) == 1:
         return local.evaluate(model, data, paths=paths)
     text = "[" + ", ".join([RULES_QUERY[1:-1], UNSETTLED, *([VERDICTS] if paths else [])]) + "]"
+    import multiprocessing  # not at import time: it costs a pre-commit run 30 ms
+
     forks = "fork" in multiprocessing.get_all_start_methods()
     with local.session():
         if jobs > 1 and forks and local.name == "regorus":
@@ -108,6 +109,8 @@ def _in_workers(
     data: dict[str, Any],
     jobs: int,
 ) -> list[Any]:
+    import multiprocessing
+
     _work.update(make=make_engine, parts=parts, text=text, data=data, engine=None)
     try:
         context = multiprocessing.get_context("fork")
