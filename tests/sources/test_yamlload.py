@@ -110,6 +110,41 @@ def test_aliases_and_merge_keys_are_allowed() -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "m:\n  <<: {A: 1, B: 2}\n  B: 3\n",  # a merge key without an alias
+        "m:\n  !!merge x: {A: 1, B: 2}\n  B: 3\n",  # an explicit merge tag, no `<<`
+    ],
+)
+def test_merge_keys_without_aliases(text: str) -> None:
+    assert parse(text, "t.yaml") == {"m": {"A": 1, "B": 3}}
+
+
+def test_the_loader_memoises_implicit_tags_per_document() -> None:
+    loader = yamlload._Loader("a: yes\nb: yes\nc: '1'\nd: 1\ne: 2010-09-09\n")
+    try:
+        node = loader.get_single_node()
+        tags = [value.tag.rsplit(":", 1)[1] for _, value in node.value]
+        assert tags == ["bool", "bool", "str", "int", "timestamp"]
+        assert loader.resolve.cache_info().hits >= 1
+    finally:
+        loader.dispose()
+    assert "resolve" not in vars(loader)  # the cache (which refers to the loader) is dropped
+
+
+def test_depth_limit_holds_for_strings_at_the_limit() -> None:
+    # The builder makes strings inline: one at depth 100 is read, one at 101 refused.
+    def nested(lists: int, inner: str) -> str:
+        return "k: " + "[" * lists + inner + "]" * lists
+
+    assert parse(nested(98, "x"), "t.yaml") is not None
+    assert parse(nested(97, "{a: x}"), "t.yaml") is not None
+    for text in (nested(99, "x"), nested(98, "{a: x}")):
+        with pytest.raises(SourceError, match="nested more than 100 levels deep"):
+            parse(text, "t.yaml")
+
+
+@pytest.mark.parametrize(
     ("text", "line", "message"),
     [
         ("a: 1\nb:\n  c: 1\n  c: 2\n", 4, "duplicate key 'c' (first at line 3)"),
