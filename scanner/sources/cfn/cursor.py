@@ -19,7 +19,7 @@ from scanner.sources.cfn.values import (
     scalar_text,
 )
 from scanner.sources.limits import json_text
-from scanner.sources.yamlload import key_line, line_of
+from scanner.sources.yamlload import LineDict, key_line, line_of
 
 Field = Any  # a model field: JSON, or an unknown object
 
@@ -175,14 +175,23 @@ class Cursor:
 
     def get(self, key: str) -> Cursor | None:
         """The property `key`, or None when it is absent (or AWS::NoValue)."""
-        node = self._container()
+        # `_container` and `_child` written out: this runs for every property read.
+        node = self.node
+        resolved = self.resolved
+        if resolved or is_intrinsic(node):
+            node = self.value()
         if isinstance(node, Unknown):
             return Cursor(self.stack, node, (*self.parts, key), self.line, True)
         if not isinstance(node, dict):
             raise self.fail(f"{self.name} must be a map, not {_kind(node)}")
         if key not in node:
             return None
-        return self._child(node[key], key, key_line(node, key))
+        child_node = node[key]
+        line = node.key_lines.get(key) if isinstance(node, LineDict) else None
+        child = Cursor(self.stack, child_node, (*self.parts, key), line or self.line, resolved)
+        if not resolved and is_intrinsic(child_node) and child.value() is NOVALUE:
+            return None
+        return child
 
     def items(self) -> list[Cursor] | Unknown:
         node = self._container()

@@ -25,7 +25,7 @@ from scanner.sources.cfn.values import (
     scalar_text,
     split,
 )
-from scanner.sources.yamlload import key_line, line_of
+from scanner.sources.yamlload import LINED, LineDict, key_line, line_of
 
 if TYPE_CHECKING:
     from scanner.sources.cfn.run import Run
@@ -99,20 +99,23 @@ class Stack:
                     raise self.fail(line, f"unknown intrinsic function {name}")
                 return function(self, arg, (*parts, name), line)
             resolved: dict[str, Value] = {}
+            lines = node.key_lines if isinstance(node, LineDict) else {}  # as key_line
             for key, child in node.items():
-                value = self.resolve(child, (*parts, key), key_line(node, key) or line)
+                value = self.resolve(child, (*parts, key), lines.get(key) or line)
                 if value is not NOVALUE:
                     resolved[str(key)] = value
             return resolved
         if isinstance(node, list):
             items = []
             for index, child in enumerate(node):
-                value = self.resolve(child, (*parts, index), line_of(child) or line)
+                child_line = child.line if isinstance(child, LINED) else None  # as line_of
+                value = self.resolve(child, (*parts, index), child_line or line)
                 if value is not NOVALUE:
                     items.append(value)
             return items
         if isinstance(node, str):
-            found = _DYNAMIC_REFERENCE.search(node)
+            # `in` first: most strings have no dynamic reference, and it is cheaper than a search
+            found = _DYNAMIC_REFERENCE.search(node) if "{{resolve:" in node else None
             if found:
                 return Unknown(
                     f"dynamic reference {found.group(0)} is resolved at deploy time",

@@ -31,7 +31,11 @@ class Where:
     @property
     def pointer(self) -> str:
         """RFC 6901 JSON pointer (computed when asked: most places are never shown)."""
-        return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in self.parts)
+        texts = [str(p) for p in self.parts]
+        joined = "/".join(texts)
+        if "~" not in joined and joined.count("/") == len(texts) - 1:  # nothing to escape
+            return "/" + joined if texts else ""
+        return "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in texts)
 
     def json(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "pointer": self.pointer}
@@ -165,5 +169,6 @@ def is_intrinsic(node: Any) -> bool:
     """A one-key mapping `{"Ref": ...}` or `{"Fn::X": ...}`."""
     if not isinstance(node, dict) or len(node) != 1:
         return False
-    key = next(iter(node))
-    return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::"))
+    for key in node:  # the one key, without making an iterator object
+        return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::"))
+    return False  # pragma: no cover - a map of one key has a key
