@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -329,3 +330,98 @@ def _check_json_lines(node: Any, lines: list[str]) -> int:
                 assert line is not None and lines[line - 1].strip().startswith(json.dumps(item))
             checked += 1 + _check_json_lines(item, lines)
     return checked
+
+
+# --- JSON: the json module's reader against `_JsonParser` ------------------------------------
+
+
+def _shape(value: Any) -> Any:
+    """A value with its types and every line it carries, to compare two parses exactly."""
+    if isinstance(value, dict):
+        lines = getattr(value, "key_lines", {})
+        items = [(_shape(k), lines.get(k), _shape(v)) for k, v in value.items()]
+        return (type(value).__name__, line_of(value), items)
+    if isinstance(value, list):
+        return (type(value).__name__, line_of(value), [_shape(v) for v in value])
+    return (type(value).__name__, line_of(value), repr(value))
+
+
+def _json_outcomes(text: str) -> tuple[Any, Any]:
+    def outcome(read: Any) -> Any:
+        try:
+            return _shape(read())
+        except SourceError as exc:
+            return ("error", exc.line, exc.message)
+
+    def fast() -> Any:
+        try:
+            return yamlload._fast_json(text)
+        except yamlload._GiveUp:
+            return yamlload._JsonParser(text, "t.json").document()
+
+    return outcome(fast), outcome(lambda: yamlload._JsonParser(text, "t.json").document())
+
+
+JSON_TEXTS = [
+    '{"a": "b", "c": [1, 2.5, -0.0, 1e3, true, false, null, "d"], "e": {}}',
+    '\ufeff{\n  "a": "x\\"y\\\\z\\n",\n  "b": [\n    {"c": "[{"}\n  ]\n}',
+    '{"\\u00e9": "\\ud83d\\ude00", "e\u00e9": "\u2028"}',
+    '[\n"a",\n\n[[],{}],\n"b"\n]',
+    '{"a": 1, "a": 2}',  # a repeated key
+    '{"a": NaN}',
+    '{"a": Infinity}',
+    '{"a": 1,}',
+    '{"a": 01}',
+    '{"a": "\t"}',
+    '{"a": 1} x',
+    "{'a': 1}",
+    "[" * 99 + "1" + "]" * 99,
+    "[" * 100 + "1" + "]" * 100,
+    '{"a": ' * 99 + '"s"' + "}" * 99,
+    '{"a": ' * 100 + '"s"' + "}" * 100,
+]
+
+
+@pytest.mark.parametrize("text", JSON_TEXTS)
+def test_the_json_module_path_agrees_with_the_json_parser(text: str) -> None:
+    fast, slow = _json_outcomes(text)
+    assert fast == slow
+
+
+def test_the_json_module_path_agrees_on_generated_documents() -> None:
+    rng = random.Random(3)
+    strings = ["a", "", "é", 'a"b', "a\\b", "\n", "{", "[", '}"', "\U0001f600", "Ref", "a/b~c"]
+
+    def value(depth: int) -> Any:
+        roll = rng.random()
+        if depth > 4 or roll < 0.4:
+            return rng.choice([rng.choice(strings), rng.randint(-5, 10**12), 1.5e-7, True, None])
+        if roll < 0.7:
+            return {rng.choice(strings): value(depth + 1) for _ in range(rng.randint(0, 4))}
+        return [value(depth + 1) for _ in range(rng.randint(0, 4))]
+
+    for _ in range(300):
+        text = json.dumps(
+            {"k": value(0)},
+            indent=rng.choice([None, 0, 2]),
+            ensure_ascii=rng.random() < 0.5,
+        )
+        if rng.random() < 0.2:
+            text = text[: rng.randrange(len(text) + 1)] or "{"
+        fast, slow = _json_outcomes(text)
+        assert fast == slow, text
+
+
+def test_valid_json_is_read_by_the_json_module() -> None:
+    for text in JSON_TEXTS[:4]:
+        assert isinstance(yamlload._fast_json(text), LineDict | LineList)
+    for text in JSON_TEXTS[4:12]:
+        with pytest.raises(yamlload._GiveUp):
+            yamlload._fast_json(text)
+    data = parse('{\n "a": [\n  "b"\n ]\n}', "t.json")
+    assert (line_of(data), key_line(data, "a"), line_of(data["a"]), line_of(data["a"][0])) == (
+        1,
+        2,
+        2,
+        3,
+    )
