@@ -455,6 +455,7 @@ def _fast_json(text: str) -> Any:
                 else:
                     mapping[key] = walk(item, depth + 1)
                 lines[key] = key.line
+            value.clear()  # what the json module read goes as ours is made: less at the peak
             return mapping
         if kind is list:
             sequence = LineList()
@@ -467,6 +468,7 @@ def _fast_json(text: str) -> Any:
                     append(string)
                 else:
                     append(walk(item, depth + 1))
+            value.clear()
             return sequence
         return value  # a number, true, false, null: no line of its own
 
