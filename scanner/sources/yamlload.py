@@ -406,6 +406,10 @@ _scanstring: Callable[[str, int, bool], tuple[str, int]] = json.decoder.scanstri
 _JSON_MARKS = re.compile(r'(\n)|"[^"\\]*(?:\\.[^"\\]*)*"|[\[{]')
 
 
+class _GiveUp(Exception):
+    """Not valid JSON (or deeper than the limit): `_JsonParser` reads it and says where."""
+
+
 class _Pairs(list[tuple[str, Any]]):
     """A JSON object as the json module read it: its pairs in order, repeated keys kept."""
 
