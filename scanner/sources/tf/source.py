@@ -1,0 +1,112 @@
+"""Building the input model from Terraform plans (scanner/sources/terraform.py is the source;
+this module is imported only when a scan has a plan)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import SourceError
+from scanner.sources.base import BuildContext, Fragment, LoadedFile
+from scanner.sources.tf import ecs, iam, network
+from scanner.sources.tf.build import VPC, VPC_OF_DEFAULT, Build, Kind
+from scanner.sources.tf.finalize import finalize
+from scanner.sources.tf.hcl import Configuration
+from scanner.sources.tf.plan import Plan, read
+
+BUILDERS = {**network.BUILDERS, **iam.BUILDERS, **ecs.BUILDERS}
+
+# aws_default_* resource type -> (what it manages, the attribute that names its VPC)
+_DEFAULTS = {
+    "aws_default_route_table": ("route_table", "default_route_table_id"),
+    "aws_default_network_acl": ("nacl", "default_network_acl_id"),
+    "aws_default_security_group": ("security_group", "vpc_id"),
+}
+
+
+def build_plans(files: list[LoadedFile], ctx: BuildContext) -> Fragment:
+    fragment = Fragment()
+    plans = [(f, read(f.data, f.rel)) for f in sorted(files, key=lambda f: f.rel)]
+    # Addresses are unique within a plan; two plans of one scan may share one.
+    counts = Counter(address for _, plan in plans for address in plan.instances)
+    for file, plan in plans:
+        rel = file.rel
+
+        def ident(address: str, rel: str = rel) -> str:
+            return address if counts[address] == 1 else f"{rel}#{address}"
+
+        build_plan(file, plan, ctx, ident, fragment)
+    return fragment
+
+
+def build_plan(
+    file: LoadedFile, plan: Plan, ctx: BuildContext, ident: Any, fragment: Fragment
+) -> None:
+    folder = Path(ctx.tf_dir) if ctx.tf_dir is not None else file.path.parent
+    config = Configuration(folder, ctx.root, _module_sources(plan), ctx.max_file_bytes)
+    if not config.present:
+        fragment.notices.append(
+            f"{file.rel}: no .tf files in {_shown(folder, ctx.root)}; findings point at the plan "
+            "(give the configuration with --tf-dir DIR)"
+        )
+    build = Build(plan, config, ident, ctx.region or plan.region)
+    _managed_defaults(build)
+    for instance in plan.instances.values():
+        builder = BUILDERS.get(instance.type)
+        if builder is None or instance.addr.mode != "managed":
+            continue
+        try:
+            builder(build, instance)
+        except SourceError as exc:
+            fragment.errors.append(exc)
+    for collection, objects in finalize(build).items():
+        for obj in objects.values():
+            fragment.add(collection, plain(obj))
+    fragment.notices.extend(config.notices)
+    fragment.notices.extend(build.notices)
+
+
+def plain(value: Any) -> Any:
+    """Plain JSON values: the plan's strings, lists and maps carry line numbers (LineStr, ...)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, str):
+        return "".join((value,)) if type(value) is not str else value
+    return value
+
+
+def _managed_defaults(build: Build) -> None:
+    """Which VPC each aws_default_* resource takes over (before any VPC is built, since the VPC
+    names it as its main route table, default network ACL or default group)."""
+    for instance in build.plan.instances.values():
+        found = _DEFAULTS.get(instance.type)
+        if found is None or instance.addr.mode != "managed":
+            continue
+        what, attr = found
+        kind: Kind = VPC if attr == "vpc_id" else VPC_OF_DEFAULT[attr]
+        vpc = build.link(instance, (attr,), kind)
+        ident = build.id(instance)
+        build.managed_vpc[ident] = vpc
+        if isinstance(vpc, str):
+            build.managed_defaults.setdefault(vpc, {})[what] = ident
+
+
+def _module_sources(plan: Plan) -> dict[str, str]:
+    """Module configuration path -> the `source` of its module call."""
+    sources: dict[str, str] = {}
+    for path, module in plan.modules.items():
+        for name, call in module.calls.items():
+            child = f"{path}.module.{name}" if path else f"module.{name}"
+            source = call.get("source")
+            if isinstance(source, str):
+                sources[child] = source
+    return sources
+
+
+def _shown(folder: Path, root: Path) -> str:
+    from scanner.sources.discover import relative_name
+
+    return relative_name(folder, root) or "."
