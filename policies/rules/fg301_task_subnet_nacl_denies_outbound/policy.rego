@@ -59,7 +59,12 @@ checks_of(shape) := [check |
 # checks_of reads. Services with their own security groups have shapes of their own, but the
 # NACL checks of one subnet and destination are the same for all of them, so each view is
 # checked once.
-view_of(shape) := object.filter(shape, ["subnet", "port", "kind", "destinations"])
+view_of(shape) := {
+	"subnet": shape.subnet,
+	"port": shape.port,
+	"kind": shape.kind,
+	"destinations": shape.destinations,
+}
 
 shape_views[shape] := view_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
 

@@ -55,9 +55,15 @@ checks_of(shape) := [check |
 # checks_of reads. Services with their own security groups have shapes of their own, but the
 # NACL checks of one subnet and destination are the same for all of them, so each view is
 # checked once.
-view_of(shape) := object.filter(shape, [
-	"subnet", "port", "return_ports", "kind", "destinations", "endpoint", "nat_gateway",
-])
+view_of(shape) := {
+	"subnet": shape.subnet,
+	"port": shape.port,
+	"return_ports": shape.return_ports,
+	"kind": shape.kind,
+	"destinations": shape.destinations,
+	"endpoint": shape.endpoint,
+	"nat_gateway": shape.nat_gateway,
+}
 
 shape_views[shape] := view_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
 

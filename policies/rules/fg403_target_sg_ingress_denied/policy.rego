@@ -41,23 +41,29 @@ import rego.v1
 # checks_of: the target's groups must let TCP on the port in from the task (its groups or
 # subnet).
 checks_of(shape) := [check |
-	task := data.fargate_preflight.lib.network.task_peer(shape.task_sg_ids, shape.subnet)
+	peer := data.fargate_preflight.lib.network.task_source(shape.task_sg_ids, shape.subnet)
 	check := {
 		"ref_source": null,
 		"hop": {
-			"subnet": shape.subnet, "port": shape.port, "sg_ids": shape.security_groups, "task": task,
+			"subnet": shape.subnet, "port": shape.port, "sg_ids": shape.security_groups,
+			"task_sg_ids": shape.task_sg_ids,
 			"target": shape.target,
 		},
-		"key": data.fargate_preflight.lib.network.sg_key(shape.security_groups, "ingress", shape.port, task.peer),
+		"key": data.fargate_preflight.lib.network.sg_key(shape.security_groups, "ingress", shape.port, peer),
 	}
 ]
 
 # Checks are keyed by a view of the shape (lib/network_flows.rego `shapes`): only the fields
 # checks_of reads (the task's groups among them), so shapes that differ elsewhere (return
 # ports, NAT gateway) share the check.
-view_of(shape) := object.filter(shape, [
-	"subnet", "port", "task_sg_ids", "kind", "target", "security_groups",
-])
+view_of(shape) := {
+	"subnet": shape.subnet,
+	"port": shape.port,
+	"task_sg_ids": shape.task_sg_ids,
+	"kind": shape.kind,
+	"target": shape.target,
+	"security_groups": shape.security_groups,
+}
 
 shape_views[shape] := view_of(shape) if {
 	some shape in data.fargate_preflight.lib.network.shapes
@@ -91,11 +97,11 @@ failing_hops contains check.hop if {
 explanations[h] := {
 	"text": sprintf(
 		"%s of %s %s no inbound TCP %d from the task (%s)",
-		[sg_text, h.target, allow_word(h.sg_ids), h.port, h.task.label],
+		[sg_text, h.target, allow_word(h.sg_ids), h.port, task.label],
 	),
 	"fix": sprintf(
 		"Add an ingress rule to security group %s that allows TCP %d from %s.",
-		[first.name, h.port, h.task.fix_source],
+		[first.name, h.port, task.fix_source],
 	),
 	"resource": first.name,
 	"source": first.source,
@@ -107,6 +113,7 @@ explanations[h] := {
 	},
 } if {
 	some h in failing_hops
+	task := data.fargate_preflight.lib.network.task_peer(h.task_sg_ids, h.subnet)
 	sg_text := data.fargate_preflight.lib.network.sg_names(h.sg_ids)
 	first := input.security_groups[h.sg_ids[0]]
 }
