@@ -64,18 +64,15 @@ view_of(shape) := {
 	"destinations": shape.destinations,
 }
 
-shape_views[shape] := view_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
 
-views contains view if some view in shape_views
+views contains view_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
 
 view_checks[view] := checks_of(view) if some view in views
 
-checks contains check if {
+keys contains check.key if {
 	some view_checks_of_one in view_checks
 	some check in view_checks_of_one
 }
-
-keys contains check.key if some check in checks
 
 # verdicts: one per NACL and flow, however many paths ask it.
 verdicts[key] := verdict if {
@@ -86,7 +83,8 @@ verdicts[key] := verdict if {
 # failing_hops: each denied hop ([subnet role, subnet, verdict key, flow]) once, however many
 # services cross it.
 failing_hops contains check.hop if {
-	some check in checks
+	some view_checks_of_one in view_checks
+	some check in view_checks_of_one
 	verdicts[check.key].verdict == "deny"
 }
 
@@ -119,9 +117,10 @@ open_views contains view if {
 }
 
 open_uses contains [use, view] if {
-	some shape, view in shape_views
+	some shape, uses in data.fargate_preflight.lib.network.shape_uses
+	view := view_of(shape)
 	open_views[view]
-	some use in data.fargate_preflight.lib.network.shape_uses[shape]
+	some use in uses
 }
 
 failures contains object.union(explanations[check.hop], who) if {

@@ -63,16 +63,10 @@ view_of(shape) := {
 	"security_groups": shape.security_groups,
 }
 
-shape_views[shape] := view_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
 
-views contains view if some view in shape_views
+views contains view_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
 
 view_checks[view] := checks_of(view) if some view in views
-
-checks contains check if {
-	some view_checks_of_one in view_checks
-	some check in view_checks_of_one
-}
 
 # destinations: what an egress rule may name to let the traffic out (RULES.md FG401), as
 # {peer, path, d}: the words for messages (label, fix_target) are built from `path` and `d`
@@ -141,7 +135,10 @@ fix_target(sgs, d) := data.fargate_preflight.lib.network.sg_names(sgs) if {
 	text := data.fargate_preflight.lib.network.remote_cidr_text({"remote": d.cidr, "label": label})
 }
 
-keys contains check.key if some check in checks
+keys contains check.key if {
+	some view_checks_of_one in view_checks
+	some check in view_checks_of_one
+}
 
 # verdicts: one per set of groups, port and peer, however many paths ask it.
 verdicts[key] := verdict if {
@@ -151,7 +148,8 @@ verdicts[key] := verdict if {
 
 # failing_hops: each denied hop once, however many services cross it.
 failing_hops contains check.hop if {
-	some check in checks
+	some view_checks_of_one in view_checks
+	some check in view_checks_of_one
 	verdicts[check.key].verdict == "deny"
 }
 
@@ -184,9 +182,10 @@ open_views contains view if {
 }
 
 open_uses contains [use, view] if {
-	some shape, view in shape_views
+	some shape, uses in data.fargate_preflight.lib.network.shape_uses
+	view := view_of(shape)
 	open_views[view]
-	some use in data.fargate_preflight.lib.network.shape_uses[shape]
+	some use in uses
 }
 
 failures contains object.union(explanations[check.hop], who) if {

@@ -75,22 +75,23 @@ view_of(shape) := {
 	"security_groups": shape.security_groups,
 }
 
-shape_views[shape] := view_of(shape) if {
-	some shape in data.fargate_preflight.lib.network.shapes
+# checked: the shapes this rule looks at.
+checked(shape) if {
 	shape.kind == "interface"
 	count(shape.security_groups) > 0
 }
 
-views contains view if some view in shape_views
+views contains view_of(shape) if {
+	some shape in data.fargate_preflight.lib.network.shapes
+	checked(shape)
+}
 
 view_checks[view] := checks_of(view) if some view in views
 
-checks contains check if {
+keys contains check.key if {
 	some view_checks_of_one in view_checks
 	some check in view_checks_of_one
 }
-
-keys contains check.key if some check in checks
 
 # verdicts: one per set of groups, port and peer, however many paths ask it.
 verdicts[key] := verdict if {
@@ -100,7 +101,8 @@ verdicts[key] := verdict if {
 
 # failing_hops: each denied hop once, however many services cross it.
 failing_hops contains check.hop if {
-	some check in checks
+	some view_checks_of_one in view_checks
+	some check in view_checks_of_one
 	verdicts[check.key].verdict == "deny"
 }
 
@@ -136,9 +138,11 @@ open_views contains view if {
 }
 
 open_uses contains [use, view] if {
-	some shape, view in shape_views
+	some shape, uses in data.fargate_preflight.lib.network.shape_uses
+	checked(shape)
+	view := view_of(shape)
 	open_views[view]
-	some use in data.fargate_preflight.lib.network.shape_uses[shape]
+	some use in uses
 }
 
 failures contains object.union(explanations[check.hop], who) if {
