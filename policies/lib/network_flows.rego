@@ -120,8 +120,19 @@ group_rule_states(g, direction, port, peer) := [{"state": "maybe", "unknown": g,
 
 # rule_state: "covers" when protocol, port and peer all match, "none" when one cannot, else
 # "maybe" with the first unknown that could make it match.
+# The common outcomes are settled part by part: a protocol or port that cannot match makes
+# "none" without looking at the peer, and three "yes" make "covers". (The unknown of a "none"
+# state is never read.)
 rule_state(g, r, direction, port, peer) := {"state": "maybe", "unknown": r, "group": g.id, "rule": null} if {
 	data.fargate_preflight.lib.model.is_unknown(r)
+} else := {"state": "none", "unknown": null, "group": g.id, "rule": r} if {
+	protocol_state(r).state == "no"
+} else := {"state": "none", "unknown": null, "group": g.id, "rule": r} if {
+	port_state(r, port).state == "no"
+} else := {"state": "covers", "unknown": null, "group": g.id, "rule": r} if {
+	protocol_state(r).state == "yes"
+	port_state(r, port).state == "yes"
+	peer_state(g, r, direction, peer).state == "yes"
 } else := {"state": state, "unknown": first_open(parts), "group": g.id, "rule": r} if {
 	parts := [protocol_state(r), port_state(r, port), peer_state(g, r, direction, peer)]
 	state := combine_parts(parts)
