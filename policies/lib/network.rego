@@ -95,63 +95,7 @@ is_ipv6_cidr(c) if {
 }
 
 # ipv4_range returns [first, last] address of an IPv4 CIDR as integers (host bits ignored).
-# The CIDRs of the inputs are parsed once per evaluation (known_ranges); parsing one costs
-# some fifty times a lookup, and the verdicts ask for the same few blocks thousands of times.
-ipv4_range(c) := r if {
-	r := known_ranges[c]
-} else := r if {
-	r := parse_ipv4_range(c)
-}
-
-known_ranges[c] := r if {
-	some c in input_cidrs
-	r := parse_ipv4_range(c)
-}
-
-# input_cidrs: the CIDR texts of security group rules, subnets, VPCs, NACL entries and prefix
-# lists, and the blocks that are never public.
-input_cidrs contains c if {
-	some g in input.security_groups
-	some direction in ["egress", "ingress"]
-	is_array(g[direction])
-	some r in g[direction]
-	c := r.cidr
-	is_string(c)
-}
-
-input_cidrs contains c if {
-	some s in input.subnets
-	c := s.cidr
-	is_string(c)
-}
-
-input_cidrs contains c if {
-	some v in input.vpcs
-	is_array(v.cidr_blocks)
-	some c in v.cidr_blocks
-	is_string(c)
-}
-
-input_cidrs contains c if {
-	some n in input.nacls
-	is_array(n.entries)
-	some e in n.entries
-	c := e.cidr
-	is_string(c)
-}
-
-input_cidrs contains c if {
-	some pl in input.prefix_lists
-	is_array(pl.cidrs)
-	some c in pl.cidrs
-	is_string(c)
-}
-
-input_cidrs contains c if some c in not_public_cidrs
-
-input_cidrs contains "0.0.0.0/0"
-
-parse_ipv4_range(c) := [first, (first + size) - 1] if {
+ipv4_range(c) := [first, (first + size) - 1] if {
 	is_string(c)
 	parts := split(c, "/")
 	o := [object.get(octet_values, x, -1) | some x in split(parts[0], ".")]

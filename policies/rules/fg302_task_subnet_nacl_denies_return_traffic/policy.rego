@@ -64,7 +64,6 @@ view_of(shape) := {
 	"destinations": shape.destinations,
 }
 
-
 views contains view_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
 
 view_checks[view] := checks_of(view) if some view in views

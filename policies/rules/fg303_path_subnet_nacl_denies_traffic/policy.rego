@@ -65,7 +65,6 @@ view_of(shape) := {
 	"nat_gateway": shape.nat_gateway,
 }
 
-
 views contains view_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
 
 view_checks[view] := checks_of(view) if some view in views

@@ -63,7 +63,6 @@ view_of(shape) := {
 	"security_groups": shape.security_groups,
 }
 
-
 views contains view_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
 
 view_checks[view] := checks_of(view) if some view in views
