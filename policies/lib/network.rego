@@ -149,9 +149,12 @@ destination_range(dest) := [0, max_ipv4] if dest == public
 destination_range(dest) := ipv4_range(dest) if dest != public
 
 # valid_destination: `public` or a parsable IPv4 CIDR (the paths analysed are IPv4 only).
-valid_destination(dest) if dest == public
-
-valid_destination(dest) if is_ipv4_cidr(dest)
+# (An else chain: a second definition would parse `public` as a CIDR on every call.)
+valid_destination(dest) if {
+	dest == public
+} else if {
+	is_ipv4_cidr(dest)
+}
 
 # cidr_coverage says how much of a destination an IPv4 rule CIDR covers: "covers", "partial"
 # or "none". IPv6 and unparsable rule CIDRs never match an IPv4 destination.

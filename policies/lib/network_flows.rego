@@ -120,8 +120,19 @@ group_rule_states(g, direction, port, peer) := [{"state": "maybe", "unknown": g,
 
 # rule_state: "covers" when protocol, port and peer all match, "none" when one cannot, else
 # "maybe" with the first unknown that could make it match.
+# The common outcomes are settled part by part: a protocol or port that cannot match makes
+# "none" without looking at the peer, and three "yes" make "covers". (The unknown of a "none"
+# state is never read.)
 rule_state(g, r, direction, port, peer) := {"state": "maybe", "unknown": r, "group": g.id, "rule": null} if {
 	data.fargate_preflight.lib.model.is_unknown(r)
+} else := {"state": "none", "unknown": null, "group": g.id, "rule": r} if {
+	protocol_state(r).state == "no"
+} else := {"state": "none", "unknown": null, "group": g.id, "rule": r} if {
+	port_state(r, port).state == "no"
+} else := {"state": "covers", "unknown": null, "group": g.id, "rule": r} if {
+	protocol_state(r).state == "yes"
+	port_state(r, port).state == "yes"
+	peer_state(g, r, direction, peer).state == "yes"
 } else := {"state": state, "unknown": first_open(parts), "group": g.id, "rule": r} if {
 	parts := [protocol_state(r), port_state(r, port), peer_state(g, r, direction, peer)]
 	state := combine_parts(parts)
@@ -286,10 +297,16 @@ task_security_group_ids(svc, subnet_id) := svc.network.security_groups if {
 # its subnet's CIDR, with the words messages and fixes use for it.
 # (A subnet missing from the inputs is reported without a location; see with_source.)
 task_peer(sg_ids, subnet_id) := {
-	"peer": {"security_groups": sg_ids, "cidr": subnet_cidr(subnet)},
+	"peer": task_source(sg_ids, subnet_id),
 	"label": sprintf("%s or %s", [task_groups_text(sg_ids), subnet_label(subnet_id)]),
 	"fix_source": task_fix_source(sg_ids, subnet),
 } if {
+	subnet := data.fargate_preflight.lib.model.lookup("subnets", subnet_id, null)
+}
+
+# task_source is task_peer's `peer` alone (what an ingress verdict depends on), without the
+# words: checks build those only for the hops that fail.
+task_source(sg_ids, subnet_id) := {"security_groups": sg_ids, "cidr": subnet_cidr(subnet)} if {
 	subnet := data.fargate_preflight.lib.model.lookup("subnets", subnet_id, null)
 }
 
@@ -369,13 +386,20 @@ else := "an unknown CIDR"
 shape_uses[shape] contains {"service": svc.name, "need": path.need, "source": svc.source} if {
 	some path in data.fargate_preflight.lib.paths.selected
 	svc := input.services[path.service]
-	shape := object.union(object.remove(path, ["service", "need", "hop"]), {
+	shape := {
+		"subnet": path.subnet, "port": path.port, "kind": path.kind,
+		"endpoint": path.endpoint, "nat_gateway": path.nat_gateway,
+		"destinations": path.destinations, "security_groups": path.security_groups,
+		"prefix_list": path.prefix_list,
 		"task_sg_ids": task_security_group_ids(svc, path.subnet),
-		"return_ports": task_return_ports(svc),
+		"return_ports": return_ports_of[path.service],
 		"endpoint_name": object_name("vpc_endpoints", path.endpoint),
 		"target": target_text(path),
-	})
+	}
 }
+
+# return_ports_of[service id]: task_return_ports, once per service rather than per path.
+return_ports_of[sid] := task_return_ports(svc) if some sid, svc in input.services
 
 shapes contains shape if some shape, _ in shape_uses
 

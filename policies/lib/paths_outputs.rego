@@ -131,10 +131,19 @@ no_path_finding(sid, need, entries, resource, src, fix) := {
 private_dns_bypassed[sid][need] contains [ep_id, ref] if {
 	some [sid, ref, key], r in all_decisions
 	r.verdict in {"ok", "out-of-scope"}
+	ep_id := private_dns_off_at[ref][key]
+	need := key.need
+}
+
+# private_dns_off_at[task subnet id][need key] is the first interface endpoint with private DNS
+# off for an endpoint need: it depends on the subnet (its VPC), not on the service, so each
+# pair is looked at once rather than once per service.
+private_dns_off_at[ref][key] := ep_id if {
+	some ref, keys in subnet_needs
+	some key in keys
 	key.kind == "endpoint"
 	ep_id := interface_summary(input.subnets[ref], key).private_dns_off
 	ep_id != null
-	need := key.need
 }
 
 # task_vpcs[service id] is the set of VPC keys of the service's task subnets in the inputs.

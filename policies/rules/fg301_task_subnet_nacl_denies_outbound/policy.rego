@@ -59,20 +59,21 @@ checks_of(shape) := [check |
 # checks_of reads. Services with their own security groups have shapes of their own, but the
 # NACL checks of one subnet and destination are the same for all of them, so each view is
 # checked once.
-view_of(shape) := object.filter(shape, ["subnet", "port", "kind", "destinations"])
+view_of(shape) := {
+	"subnet": shape.subnet,
+	"port": shape.port,
+	"kind": shape.kind,
+	"destinations": shape.destinations,
+}
 
-shape_views[shape] := view_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
-
-views contains view if some view in shape_views
+views contains view_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
 
 view_checks[view] := checks_of(view) if some view in views
 
-checks contains check if {
+keys contains check.key if {
 	some view_checks_of_one in view_checks
 	some check in view_checks_of_one
 }
-
-keys contains check.key if some check in checks
 
 # verdicts: one per NACL and flow, however many paths ask it.
 verdicts[key] := verdict if {
@@ -83,7 +84,8 @@ verdicts[key] := verdict if {
 # failing_hops: each denied hop ([subnet role, subnet, verdict key, flow]) once, however many
 # services cross it.
 failing_hops contains check.hop if {
-	some check in checks
+	some view_checks_of_one in view_checks
+	some check in view_checks_of_one
 	verdicts[check.key].verdict == "deny"
 }
 
@@ -116,9 +118,10 @@ open_views contains view if {
 }
 
 open_uses contains [use, view] if {
-	some shape, view in shape_views
+	some shape, uses in data.fargate_preflight.lib.network.shape_uses
+	view := view_of(shape)
 	open_views[view]
-	some use in data.fargate_preflight.lib.network.shape_uses[shape]
+	some use in uses
 }
 
 failures contains object.union(explanations[check.hop], who) if {

@@ -53,34 +53,35 @@ checks_of(shape) := [check |
 # Checks are keyed by a view of the shape (lib/network_flows.rego `shapes`): only the fields
 # checks_of reads (the task's groups among them), so shapes that differ elsewhere (return
 # ports, NAT gateway) share the check.
-view_of(shape) := object.filter(shape, [
-	"subnet", "port", "task_sg_ids", "kind", "destinations", "prefix_list", "security_groups",
-])
+view_of(shape) := {
+	"subnet": shape.subnet,
+	"port": shape.port,
+	"task_sg_ids": shape.task_sg_ids,
+	"kind": shape.kind,
+	"destinations": shape.destinations,
+	"prefix_list": shape.prefix_list,
+	"security_groups": shape.security_groups,
+}
 
-shape_views[shape] := view_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
-
-views contains view if some view in shape_views
+views contains view_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
 
 view_checks[view] := checks_of(view) if some view in views
 
-checks contains check if {
-	some view_checks_of_one in view_checks
-	some check in view_checks_of_one
-}
-
-# destinations: what an egress rule may name to let the traffic out (RULES.md FG401).
+# destinations: what an egress rule may name to let the traffic out (RULES.md FG401), as
+# {peer, path, d}: the words for messages (label, fix_target) are built from `path` and `d`
+# only for the hops that fail.
 destinations(path) := [{
 	"peer": {"cidr": data.fargate_preflight.lib.network.public},
-	"label": "0.0.0.0/0",
-	"fix_target": "0.0.0.0/0",
+	"path": {"kind": "internet"},
+	"d": null,
 }] if {
 	path.kind == "internet"
 }
 
 destinations(path) := [{
 	"peer": {"cidr": data.fargate_preflight.lib.network.public, "prefix_list": path.prefix_list},
-	"label": gateway_label(path.prefix_list),
-	"fix_target": gateway_label(path.prefix_list),
+	"path": {"kind": "gateway", "prefix_list": path.prefix_list},
+	"d": null,
 }] if {
 	path.kind == "gateway"
 }
@@ -89,12 +90,26 @@ destinations(path) := dests if {
 	path.kind in {"interface", "target"}
 	dests := [{
 		"peer": {"cidr": d.cidr, "security_groups": path.security_groups},
-		"label": peer_label(path.security_groups, d),
-		"fix_target": fix_target(path.security_groups, d),
+		"path": {"kind": path.kind, "security_groups": path.security_groups},
+		"d": d,
 	} |
 		some d in path.destinations
 	]
 }
+
+# dest_label: how messages name a destination.
+dest_label(dest) := "0.0.0.0/0" if {
+	dest.path.kind == "internet"
+} else := gateway_label(dest.path.prefix_list) if {
+	dest.path.kind == "gateway"
+} else := peer_label(dest.path.security_groups, dest.d)
+
+# dest_fix_target: what the fix tells the egress rule to name.
+dest_fix_target(dest) := "0.0.0.0/0" if {
+	dest.path.kind == "internet"
+} else := gateway_label(dest.path.prefix_list) if {
+	dest.path.kind == "gateway"
+} else := fix_target(dest.path.security_groups, dest.d)
 
 gateway_label(pl) := sprintf("prefix list %s or 0.0.0.0/0", [name]) if {
 	is_string(pl)
@@ -119,7 +134,10 @@ fix_target(sgs, d) := data.fargate_preflight.lib.network.sg_names(sgs) if {
 	text := data.fargate_preflight.lib.network.remote_cidr_text({"remote": d.cidr, "label": label})
 }
 
-keys contains check.key if some check in checks
+keys contains check.key if {
+	some view_checks_of_one in view_checks
+	some check in view_checks_of_one
+}
 
 # verdicts: one per set of groups, port and peer, however many paths ask it.
 verdicts[key] := verdict if {
@@ -129,26 +147,28 @@ verdicts[key] := verdict if {
 
 # failing_hops: each denied hop once, however many services cross it.
 failing_hops contains check.hop if {
-	some check in checks
+	some view_checks_of_one in view_checks
+	some check in view_checks_of_one
 	verdicts[check.key].verdict == "deny"
 }
 
 explanations[h] := {
-	"text": sprintf("%s %s no outbound TCP %d to %s", [sg_text, allow_word(h.sg_ids), h.port, h.dest.label]),
+	"text": sprintf("%s %s no outbound TCP %d to %s", [sg_text, allow_word(h.sg_ids), h.port, label]),
 	"fix": sprintf(
 		"Add an egress rule to security group %s that allows TCP %d to %s.",
-		[first.name, h.port, h.dest.fix_target],
+		[first.name, h.port, dest_fix_target(h.dest)],
 	),
 	"resource": first.name,
 	"source": first.source,
 	"hop": {
 		"from": sprintf("subnet %s", [data.fargate_preflight.lib.network.object_name("subnets", h.subnet)]),
 		"via": sg_text,
-		"to": h.dest.label,
+		"to": label,
 		"detail": sprintf("no egress rule allows TCP %d", [h.port]),
 	},
 } if {
 	some h in failing_hops
+	label := dest_label(h.dest)
 	sg_text := data.fargate_preflight.lib.network.sg_names(h.sg_ids)
 	first := input.security_groups[h.sg_ids[0]]
 }
@@ -161,9 +181,10 @@ open_views contains view if {
 }
 
 open_uses contains [use, view] if {
-	some shape, view in shape_views
+	some shape, uses in data.fargate_preflight.lib.network.shape_uses
+	view := view_of(shape)
 	open_views[view]
-	some use in data.fargate_preflight.lib.network.shape_uses[shape]
+	some use in uses
 }
 
 failures contains object.union(explanations[check.hop], who) if {

@@ -49,41 +49,49 @@ import rego.v1
 
 # checks_of: the endpoint's groups must let TCP 443 in from the task (its groups or subnet).
 checks_of(shape) := [check |
-	task := data.fargate_preflight.lib.network.task_peer(shape.task_sg_ids, shape.subnet)
+	peer := data.fargate_preflight.lib.network.task_source(shape.task_sg_ids, shape.subnet)
 	ref_source := object.get(input.vpc_endpoints, [shape.endpoint, "source"], null)
 	check := {
 		"ref_source": ref_source,
 		"hop": {
-			"subnet": shape.subnet, "port": shape.port, "sg_ids": shape.security_groups, "task": task,
+			"subnet": shape.subnet, "port": shape.port, "sg_ids": shape.security_groups,
+			"task_sg_ids": shape.task_sg_ids,
 			"endpoint": shape.endpoint_name,
 		},
-		"key": data.fargate_preflight.lib.network.sg_key(shape.security_groups, "ingress", shape.port, task.peer),
+		"key": data.fargate_preflight.lib.network.sg_key(shape.security_groups, "ingress", shape.port, peer),
 	}
 ]
 
 # Checks are keyed by a view of the shape (lib/network_flows.rego `shapes`): only the fields
 # checks_of reads (the task's groups among them), so shapes that differ elsewhere (return
 # ports, NAT gateway) share the check.
-view_of(shape) := object.filter(shape, [
-	"subnet", "port", "task_sg_ids", "kind", "endpoint", "endpoint_name", "security_groups",
-])
+view_of(shape) := {
+	"subnet": shape.subnet,
+	"port": shape.port,
+	"task_sg_ids": shape.task_sg_ids,
+	"kind": shape.kind,
+	"endpoint": shape.endpoint,
+	"endpoint_name": shape.endpoint_name,
+	"security_groups": shape.security_groups,
+}
 
-shape_views[shape] := view_of(shape) if {
-	some shape in data.fargate_preflight.lib.network.shapes
+# checked: the shapes this rule looks at.
+checked(shape) if {
 	shape.kind == "interface"
 	count(shape.security_groups) > 0
 }
 
-views contains view if some view in shape_views
+views contains view_of(shape) if {
+	some shape in data.fargate_preflight.lib.network.shapes
+	checked(shape)
+}
 
 view_checks[view] := checks_of(view) if some view in views
 
-checks contains check if {
+keys contains check.key if {
 	some view_checks_of_one in view_checks
 	some check in view_checks_of_one
 }
-
-keys contains check.key if some check in checks
 
 # verdicts: one per set of groups, port and peer, however many paths ask it.
 verdicts[key] := verdict if {
@@ -93,18 +101,19 @@ verdicts[key] := verdict if {
 
 # failing_hops: each denied hop once, however many services cross it.
 failing_hops contains check.hop if {
-	some check in checks
+	some view_checks_of_one in view_checks
+	some check in view_checks_of_one
 	verdicts[check.key].verdict == "deny"
 }
 
 explanations[h] := {
 	"text": sprintf(
 		"%s of interface endpoint %s %s no inbound TCP %d from the task (%s)",
-		[sg_text, h.endpoint, allow_word(h.sg_ids), h.port, h.task.label],
+		[sg_text, h.endpoint, allow_word(h.sg_ids), h.port, task.label],
 	),
 	"fix": sprintf(
 		"Add an ingress rule to security group %s that allows TCP %d from %s.",
-		[first.name, h.port, h.task.fix_source],
+		[first.name, h.port, task.fix_source],
 	),
 	"resource": first.name,
 	"source": first.source,
@@ -116,6 +125,7 @@ explanations[h] := {
 	},
 } if {
 	some h in failing_hops
+	task := data.fargate_preflight.lib.network.task_peer(h.task_sg_ids, h.subnet)
 	sg_text := data.fargate_preflight.lib.network.sg_names(h.sg_ids)
 	first := input.security_groups[h.sg_ids[0]]
 }
@@ -128,9 +138,11 @@ open_views contains view if {
 }
 
 open_uses contains [use, view] if {
-	some shape, view in shape_views
+	some shape, uses in data.fargate_preflight.lib.network.shape_uses
+	checked(shape)
+	view := view_of(shape)
 	open_views[view]
-	some use in data.fargate_preflight.lib.network.shape_uses[shape]
+	some use in uses
 }
 
 failures contains object.union(explanations[check.hop], who) if {
