@@ -67,57 +67,83 @@ aws_managed := data.fargate_preflight.aws.managed_policies
 # boundary, or an endpoint policy with `caller` for its principals; null for identity
 # policies, which have none). An explicit Deny wins; a Deny or Allow that may apply (a
 # Condition, an unsettled value, a policy not in the inputs) leaves the verdict undecided.
-decide(policies, req, caller) := verdict(applying(policies, req, caller), unresolved(policies))
+decide(policies, req, caller) := decide_prepared(prepare(policies), req, caller)
 
-# applying lists [effect, match, unknown, policy name] for every statement that applies or may
-# apply to the request, computed once per request.
-applying(policies, req, caller) := [[st.Effect, m.match, m.unknown, p.name] |
-	some p in policies
-	not data.fargate_preflight.lib.model.is_unknown(p)
-	some i, st in statements(p.document)
-	st.Effect in {"Allow", "Deny"}
-	m := statement_match(p, i, st, req, caller)
-	m.match != "no"
-]
-
-verdict(hits, unresolved_policies) := {"decision": "explicit_deny", "policy": min(names), "unknowns": set()} if {
-	names := {h[3] | some h in hits; h[0] == "Deny"; h[1] == "yes"}
-	count(names) > 0
-} else := {"decision": "undecided", "policy": null, "unknowns": us} if {
-	us := {h[2] | some h in hits; h[0] == "Deny"; h[1] == "maybe"} | unresolved_policies
-	count(us) > 0
-} else := {"decision": "allow", "policy": null, "unknowns": set()} if {
-	some h in hits
-	h[0] == "Allow"
-	h[1] == "yes"
-} else := {"decision": "undecided", "policy": null, "unknowns": us} if {
-	us := {h[2] | some h in hits; h[0] == "Allow"; h[1] == "maybe"}
-	count(us) > 0
-} else := {"decision": "implicit_deny", "policy": null, "unknowns": set()}
+# prepare reads a set of policies once for the many requests checked against them: each
+# policy's statements grouped by effect, with their actions lower-cased (see `normalise`),
+# and the entries whose document is not in the inputs.
+prepare(policies) := {
+	"entries": [{"policy": p, "statements": normalise(p.document)} |
+		some p in policies
+		not data.fargate_preflight.lib.model.is_unknown(p)
+	],
+	"unresolved": unresolved(policies),
+}
 
 # unresolved are the policy entries whose document is not in the inputs.
 unresolved(policies) := {p | some p in policies; data.fargate_preflight.lib.model.is_unknown(p)}
 
+# decide_prepared is `decide` for prepared policies. The Deny statements are matched first:
+# the Allow statements matter only when no Deny applies or may apply.
+decide_prepared(prepared, req, caller) := verdict(hits(prepared, "Deny", req, caller), prepared, req, caller)
+
+verdict(denies, prepared, req, caller) := {"decision": "explicit_deny", "policy": min(names), "unknowns": set()} if {
+	names := {h[2] | some h in denies; h[0] == "yes"}
+	count(names) > 0
+} else := {"decision": "undecided", "policy": null, "unknowns": us} if {
+	us := {h[1] | some h in denies; h[0] == "maybe"} | prepared.unresolved
+	count(us) > 0
+} else := allow_verdict(hits(prepared, "Allow", req, caller))
+
+allow_verdict(allows) := {"decision": "allow", "policy": null, "unknowns": set()} if {
+	some h in allows
+	h[0] == "yes"
+} else := {"decision": "undecided", "policy": null, "unknowns": us} if {
+	us := {h[1] | some h in allows; h[0] == "maybe"}
+	count(us) > 0
+} else := {"decision": "implicit_deny", "policy": null, "unknowns": set()}
+
+# hits lists [match, unknown, policy name] for every statement of the effect that applies or
+# may apply to the request.
+hits(prepared, effect, req, caller) := [[m[0], m[1], e.policy.name] |
+	some e in prepared.entries
+	some s in e.statements[effect]
+	m := statement_match(e.policy, s, req, caller)
+]
+
+# --- roles ---------------------------------------------------------------------------------
+
+# role_policies prepares a role's identity policies and its permissions boundary (null
+# without one) once, for all the requests of its checks.
+role_policies(role) := {"identity": prepare(identity_policies(role)), "boundary": prepared_boundary(role)}
+
+prepared_boundary(role) := null if {
+	object.get(role, "permissions_boundary", null) == null
+} else := prepare(boundary_policies(role))
+
 # identity_decision combines a role's identity policies and its permissions boundary: a
 # request must be allowed by both. `part` says which decided, for the message.
-identity_decision(role, req) := both(
-	decide(identity_policies(role), req, null),
-	boundary_decision(role, req),
-)
+identity_decision(role, req) := role_decision(role_policies(role), req)
 
-boundary_decision(role, req) := null if {
-	object.get(role, "permissions_boundary", null) == null
-} else := decide(boundary_policies(role), req, null)
+# role_decision is identity_decision for a role's prepared policies; the boundary is decided
+# only when the identity policies do not deny.
+role_decision(policies, req) := both(decide_prepared(policies.identity, req, null), policies.boundary, req)
 
-both(identity, boundary) := object.union(identity, {"part": "identity"}) if {
+both(identity, boundary, req) := with_part(identity, "identity") if {
 	identity.decision in {"explicit_deny", "implicit_deny"}
-} else := object.union(boundary, {"part": "boundary"}) if {
+} else := combined(identity, decide_prepared(boundary, req, null)) if {
+	boundary != null
+} else := combined(identity, null)
+
+combined(identity, boundary) := with_part(boundary, "boundary") if {
 	boundary != null
 	boundary.decision in {"explicit_deny", "implicit_deny"}
 } else := {"decision": "undecided", "policy": null, "unknowns": us, "part": "identity"} if {
 	us := identity.unknowns | unknowns_of(boundary)
 	count(us) > 0
 } else := {"decision": "allow", "policy": null, "unknowns": set(), "part": "identity"}
+
+with_part(d, part) := {"decision": d.decision, "policy": d.policy, "unknowns": d.unknowns, "part": part}
 
 unknowns_of(null) := set()
 
@@ -142,17 +168,83 @@ no_allow_text := {
 
 # --- statements ------------------------------------------------------------------------------
 
-statement_match(p, i, st, req, caller) := {"match": match, "unknown": unknown} if {
-	parts := [
-		action_match(st, req, st.Effect),
-		resource_match(st, req, st.Effect, p),
-		principal_match(st, caller, p),
-		condition_match(st, p, i),
-	]
-	match := combine([x[0] | some x in parts])
-	unknown := first_unknown([x[1] | some x in parts])
+statements(doc) := doc.Statement if {
+	is_array(doc.Statement)
+} else := [doc.Statement] if {
+	is_object(doc.Statement)
+	not data.fargate_preflight.lib.model.is_unknown(doc.Statement)
+} else := []
+
+# normalise groups a document's statements by effect ({"Allow": [...], "Deny": [...]}), each
+# read once for every request checked against it:
+#   statement: the statement as written; index: its position (for messages);
+#   negated: it has NotAction (and no Action); exact: its action names in lower case (a
+#   pattern equal to the action matches it too); patterns: those with `*` or `?`; unknowns: its
+#   unsettled actions; resource: "yes" or "no" when the Resource part is settled whatever the
+#   request (`*` in Resource, or in NotResource, or neither), else null;
+#   condition: it has a Condition.
+# A statement with neither Action nor NotAction applies to nothing and is left out.
+normalise(doc) := by_effect(statements(doc))
+
+by_effect(all) := {"Allow": of_effect(all, "Allow"), "Deny": of_effect(all, "Deny")}
+
+of_effect(all, effect) := [normal_statement(i, st, items) |
+	some i, st in all
+	st.Effect == effect
+	items := action_items(st)
+]
+
+action_items(st) := as_list(st.Action) if {
+	"Action" in object.keys(st)
+} else := as_list(st.NotAction) if {
+	"NotAction" in object.keys(st)
 }
 
+normal_statement(i, st, items) := {
+	"statement": st,
+	"index": i,
+	"negated": negated(st),
+	"exact": {lower(x) | some x in items; is_string(x)},
+	"patterns": {lower(x) | some x in items; is_string(x); replace(replace(x, "*", ""), "?", "") != x},
+	"unknowns": [x | some x in items; data.fargate_preflight.lib.model.is_unknown(x)],
+	"resource": settled_resource(st),
+	"condition": count(object.get(st, "Condition", {})) > 0,
+}
+
+negated(st) := false if {
+	"Action" in object.keys(st)
+} else := true
+
+settled_resource(st) := "yes" if {
+	"Resource" in object.keys(st)
+	"*" in as_list(st.Resource)
+} else := null if {
+	"Resource" in object.keys(st)
+} else := "no" if {
+	"*" in as_list(st.NotResource)
+} else := null if {
+	"NotResource" in object.keys(st)
+} else := "yes"
+
+# statement_match decides whether a normalised statement applies to the request: [match,
+# unknown] with match "yes" or "maybe" (then `unknown` is the first thing it waits for: in
+# its action, resource, principal or condition); undefined when it does not apply. The
+# action is decided first, the other parts only for a statement that may apply.
+statement_match(p, s, req, caller) := outcome(maybes) if {
+	action := action_part(s, req)
+	action[0] != "no"
+	resource := resource_part(s, req, p)
+	resource[0] != "no"
+	principal := principal_match(s.statement, caller, p)
+	principal[0] != "no"
+	maybes := [x[1] | some x in [action, resource, principal, condition_part(s, p)]; x[0] == "maybe"]
+}
+
+outcome(maybes) := yes if {
+	count(maybes) == 0
+} else := ["maybe", maybes[0]]
+
+# combine and first_unknown put the parts of a trust statement together (iam_roles.rego).
 combine(ms) := "no" if {
 	"no" in ms
 } else := "maybe" if {
@@ -163,13 +255,6 @@ first_unknown(us) := known[0] if {
 	known := [u | some u in us; u != null]
 	count(known) > 0
 } else := null
-
-statements(doc) := doc.Statement if {
-	is_array(doc.Statement)
-} else := [doc.Statement] if {
-	is_object(doc.Statement)
-	not data.fargate_preflight.lib.model.is_unknown(doc.Statement)
-} else := []
 
 as_list(x) := x if {
 	is_array(x)
@@ -186,6 +271,30 @@ negate(m) := no if {
 } else := m
 
 # --- actions --------------------------------------------------------------------------------
+
+# action_part: does the statement's Action (or NotAction) name the requested action? A
+# request for "any action of a service" goes through action_match.
+action_part(s, req) := action_match(s.statement, req, s.statement.Effect) if {
+	req.any_action
+} else := no if {
+	s.negated
+	listed(s, req.action)
+} else := yes if {
+	not s.negated
+	listed(s, req.action)
+} else := ["maybe", s.unknowns[0]] if {
+	count(s.unknowns) > 0
+} else := yes if {
+	s.negated
+} else := no
+
+listed(s, action) if action in s.exact
+
+listed(s, action) if {
+	some pattern in s.patterns
+	wildcard_match(pattern, action)
+}
+
 
 action_match(st, req, effect) := any_match(items) if {
 	"Action" in object.keys(st)
@@ -260,6 +369,13 @@ other_wildcards(pattern) if contains(trim_suffix(pattern, "*"), "*")
 escape(pattern) := replace(replace(replace(replace(pattern, "[", "\\["), "]", "\\]"), "{", "\\{"), "}", "\\}")
 
 # --- resources ------------------------------------------------------------------------------
+
+resource_part(s, req, p) := yes if {
+	s.resource == "yes"
+} else := no if {
+	s.resource == "no"
+} else := resource_match(s.statement, req, s.statement.Effect, p)
+
 
 resource_match(st, req, effect, p) := any_match(items) if {
 	"Resource" in object.keys(st)
@@ -436,6 +552,11 @@ principal_unknown(p) := {
 }
 
 # --- conditions -------------------------------------------------------------------------------
+
+condition_part(s, p) := condition_match(s.statement, p, s.index) if {
+	s.condition
+} else := yes
+
 
 condition_match(st, p, i) := ["maybe", {
 	"unknown": "a Condition depends on the request's context, which the inputs do not give",

@@ -82,16 +82,19 @@ role_of(td, which) := null if {
 	object.get(td, which, null) == null
 } else := data.fargate_preflight.lib.model.lookup("roles", td[which], td.source)
 
-# check says which of a call's actions the role may not perform:
+# checked_role is what `check` needs of a role: its prepared policies (role_policies), or
+# the role itself when it is not in the inputs. Computed once for all of a role's calls.
+checked_role(role) := role if {
+	data.fargate_preflight.lib.model.is_unknown(role)
+} else := role_policies(role)
+
+# check says which of a call's actions the role (given by checked_role) may not perform:
 # {"denied": [{"action", "decision"}], "unknowns": set of unknowns}. A role that is not in the
 # inputs settles nothing.
-check(role, _) := {"denied": [], "unknowns": {role}} if {
+check(role, c) := {"denied": [], "unknowns": {role}} if {
 	data.fargate_preflight.lib.model.is_unknown(role)
-}
-
-check(role, c) := {"denied": denied, "unknowns": unknowns} if {
-	not data.fargate_preflight.lib.model.is_unknown(role)
-	decisions := [[action, identity_decision(role, {"action": lower(action), "resource": c.resource})] |
+} else := {"denied": denied, "unknowns": unknowns} if {
+	decisions := [[action, role_decision(role, {"action": lower(action), "resource": c.resource})] |
 		some action in c.actions
 	]
 	denied := [{"action": a, "decision": d} | some [a, d] in decisions; d.decision in {"explicit_deny", "implicit_deny"}]
