@@ -56,9 +56,12 @@ ecr_calls(td) := {c |
 # An image with unsettled parts in its repository name is an unknown resource.
 repository_arn(image, region) := arn if {
 	text := data.fargate_preflight.lib.needs.image_text(image)
-	account := split(text, ".")[0]
+	labels := split(text, ".")
+	account := labels[0]
 	path := substring(text, indexof(text, "/") + 1, -1)
-	repo := split(split(path, "@")[0], ":")[0]
+	without_digest := split(path, "@")
+	without_tag := split(without_digest[0], ":")
+	repo := without_tag[0]
 	settled_except_account(image, repo)
 	arn := sprintf("arn:%s:ecr:%s:%s:repository/%s", [partition(text), region, account, repo])
 } else := image
@@ -69,8 +72,11 @@ settled_except_account(_, repo) if not contains(repo, "*")
 
 settled_except_account(image, _) if image.ref == "AWS::AccountId"
 
+# (A call's result is put in a variable before it is indexed by position: regorus takes about
+# 30 µs for `split(x, "/")[0]`, a microsecond for `parts[0]`.)
 partition(host) := "aws-cn" if {
-	contains(split(host, "/")[0], ".amazonaws.com.cn")
+	parts := split(host, "/")
+	contains(parts[0], ".amazonaws.com.cn")
 } else := "aws"
 
 # --- awslogs (FG104) -----------------------------------------------------------------------

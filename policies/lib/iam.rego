@@ -13,54 +13,6 @@ package fargate_preflight.lib.iam
 
 import rego.v1
 
-# --- policies of a role ---------------------------------------------------------------
-
-# identity_policies are the role's inline and managed policies, in a stable order.
-identity_policies(role) := array.concat(
-	[inline_entry(role, p) | some p in as_list(object.get(role, "inline_policies", []))],
-	[managed_entry(ref, role.source) | some ref in as_list(object.get(role, "managed_policy_arns", []))],
-)
-
-inline_entry(role, p) := {
-	"name": sprintf("inline policy %s of role %s", [p.name, role.name]),
-	"document": p.document,
-	"source": p.source,
-}
-
-# boundary_policies is [] without a permissions boundary, else the boundary's one entry.
-boundary_policies(role) := [] if {
-	object.get(role, "permissions_boundary", null) == null
-} else := [managed_entry(role.permissions_boundary, role.source)]
-
-# managed_entry resolves a managed policy: one in the inputs (by id or ARN), else an AWS
-# managed policy from the scanner's snapshot, else an unknown.
-managed_entry(ref, src) := {
-	"name": sprintf("managed policy %s", [m.name]),
-	"document": m.document,
-	"source": m.source,
-} if {
-	is_string(ref)
-	m := input.managed_policies[ref]
-} else := {
-	"name": sprintf("managed policy %s", [ref]),
-	"document": m.document,
-	"source": src,
-} if {
-	is_string(ref)
-	m := aws_managed[ref]
-} else := {
-	"unknown": sprintf(
-		"managed policy %s is neither in the scanned inputs nor in the scanner's snapshot of AWS managed policies",
-		[ref],
-	),
-	"ref": sprintf("managed policy %s", [ref]),
-	"source": src,
-} if {
-	is_string(ref)
-} else := ref
-
-aws_managed := data.fargate_preflight.aws.managed_policies
-
 # --- decisions ---------------------------------------------------------------------------
 
 # decide evaluates a request against a set of policies of one kind (identity policies, or a
@@ -111,61 +63,6 @@ hits(prepared, effect, req, caller) := [[m[0], m[1], e.policy.name] |
 	m := statement_match(e.policy, s, req, caller)
 ]
 
-# --- roles ---------------------------------------------------------------------------------
-
-# role_policies prepares a role's identity policies and its permissions boundary (null
-# without one) once, for all the requests of its checks.
-role_policies(role) := {"identity": prepare(identity_policies(role)), "boundary": prepared_boundary(role)}
-
-prepared_boundary(role) := null if {
-	object.get(role, "permissions_boundary", null) == null
-} else := prepare(boundary_policies(role))
-
-# identity_decision combines a role's identity policies and its permissions boundary: a
-# request must be allowed by both. `part` says which decided, for the message.
-identity_decision(role, req) := role_decision(role_policies(role), req)
-
-# role_decision is identity_decision for a role's prepared policies; the boundary is decided
-# only when the identity policies do not deny.
-role_decision(policies, req) := both(decide_prepared(policies.identity, req, null), policies.boundary, req)
-
-both(identity, boundary, req) := with_part(identity, "identity") if {
-	identity.decision in {"explicit_deny", "implicit_deny"}
-} else := combined(identity, decide_prepared(boundary, req, null)) if {
-	boundary != null
-} else := combined(identity, null)
-
-combined(identity, boundary) := with_part(boundary, "boundary") if {
-	boundary != null
-	boundary.decision in {"explicit_deny", "implicit_deny"}
-} else := {"decision": "undecided", "policy": null, "unknowns": us, "part": "identity"} if {
-	us := identity.unknowns | unknowns_of(boundary)
-	count(us) > 0
-} else := {"decision": "allow", "policy": null, "unknowns": set(), "part": "identity"}
-
-with_part(d, part) := {"decision": d.decision, "policy": d.policy, "unknowns": d.unknowns, "part": part}
-
-unknowns_of(null) := set()
-
-unknowns_of(d) := d.unknowns if d != null
-
-# denied_text is AWS's wording for a denial, as a task sees it in its error.
-denied_text(d, subject) := sprintf("with an explicit deny in %s", [deny_text[d.part]]) if {
-	d.decision == "explicit_deny"
-} else := sprintf("because %s allows %s", [no_allow_text[d.part], subject])
-
-deny_text := {
-	"identity": "an identity-based policy",
-	"boundary": "a permissions boundary",
-	"endpoint": "a VPC endpoint policy",
-}
-
-no_allow_text := {
-	"identity": "no identity-based policy",
-	"boundary": "no permissions boundary",
-	"endpoint": "no statement of the VPC endpoint policy",
-}
-
 # --- statements ------------------------------------------------------------------------------
 
 statements(doc) := doc.Statement if {
@@ -176,20 +73,30 @@ statements(doc) := doc.Statement if {
 } else := []
 
 # normalise groups a document's statements by effect ({"Allow": [...], "Deny": [...]}), each
-# read once for every request checked against it:
+# read once for every request checked against it (and `allowed`: the actions its Allow
+# statements without Condition name, not as patterns, on every resource; see role_policies):
 #   statement: the statement as written; index: its position (for messages);
-#   negated: it has NotAction (and no Action); exact: its action names in lower case (a
-#   pattern equal to the action matches it too); patterns: those with `*` or `?`; unknowns: its
-#   unsettled actions; resource: "yes" or "no" when the Resource part is settled whatever the
-#   request (`*` in Resource, or in NotResource, or neither), else null;
+#   negated: it has NotAction (and no Action); exact: its action names without wildcards, in
+#   lower case; patterns: those with `*` or `?`; unknowns: its unsettled actions;
+#   resource: "yes" or "no" when the Resource part is settled whatever the request (`*` in
+#   Resource, or in NotResource, or neither), else "listed" (Resource) or "unlisted" (NotResource);
 #   condition: it has a Condition.
 # A statement with neither Action nor NotAction applies to nothing and is left out.
 normalise(doc) := by_effect(statements(doc))
 
-by_effect(all) := {"Allow": of_effect(all, "Allow"), "Deny": of_effect(all, "Deny")}
+by_effect(sts) := {"Allow": allows, "Deny": of_effect(sts, "Deny"), "allowed": allowed} if {
+	allows := of_effect(sts, "Allow")
+	allowed := {a |
+		some s in allows
+		s.resource == "yes"
+		not s.condition
+		not s.negated
+		some a in s.exact
+	}
+}
 
-of_effect(all, effect) := [normal_statement(i, st, items) |
-	some i, st in all
+of_effect(sts, effect) := [normal_statement(i, st, items) |
+	some i, st in sts
 	st.Effect == effect
 	items := action_items(st)
 ]
@@ -204,11 +111,29 @@ normal_statement(i, st, items) := {
 	"statement": st,
 	"index": i,
 	"negated": negated(st),
-	"exact": {lower(x) | some x in items; is_string(x)},
-	"patterns": {lower(x) | some x in items; is_string(x); replace(replace(x, "*", ""), "?", "") != x},
-	"unknowns": [x | some x in items; data.fargate_preflight.lib.model.is_unknown(x)],
+	"exact": names - wildcards,
+	"patterns": wildcards,
+	"unknowns": unknown_items(items, names),
 	"resource": settled_resource(st),
 	"condition": count(object.get(st, "Condition", {})) > 0,
+} if {
+	names := {lower(x) | some x in items; is_string(x)}
+	wildcards := patterns(names)
+}
+
+# (Most statements have no pattern and no unsettled action: one test each for all.)
+patterns(names) := set() if {
+	joined := concat(" ", names)
+	not contains(joined, "*")
+	not contains(joined, "?")
+} else := wildcards if {
+	wildcards := {x | some x in names; replace(replace(x, "*", ""), "?", "") != x}
+}
+
+unknown_items(items, names) := [] if {
+	count(items) == count(names)
+} else := unknowns if {
+	unknowns := [x | some x in items; data.fargate_preflight.lib.model.is_unknown(x)]
 }
 
 negated(st) := false if {
@@ -218,11 +143,11 @@ negated(st) := false if {
 settled_resource(st) := "yes" if {
 	"Resource" in object.keys(st)
 	"*" in as_list(st.Resource)
-} else := null if {
+} else := "listed" if {
 	"Resource" in object.keys(st)
 } else := "no" if {
 	"*" in as_list(st.NotResource)
-} else := null if {
+} else := "unlisted" if {
 	"NotResource" in object.keys(st)
 } else := "yes"
 
@@ -243,18 +168,6 @@ statement_match(p, s, req, caller) := outcome(maybes) if {
 outcome(maybes) := yes if {
 	count(maybes) == 0
 } else := ["maybe", maybes[0]]
-
-# combine and first_unknown put the parts of a trust statement together (iam_roles.rego).
-combine(ms) := "no" if {
-	"no" in ms
-} else := "maybe" if {
-	"maybe" in ms
-} else := "yes"
-
-first_unknown(us) := known[0] if {
-	known := [u | some u in us; u != null]
-	count(known) > 0
-} else := null
 
 as_list(x) := x if {
 	is_array(x)
@@ -295,7 +208,6 @@ listed(s, action) if {
 	wildcard_match(pattern, action)
 }
 
-
 action_match(st, req, effect) := any_match(items) if {
 	"Action" in object.keys(st)
 	items := [action_item(x, req, effect) | some x in as_list(st.Action)]
@@ -319,7 +231,8 @@ action_item(x, req, effect) := yes if {
 	is_string(x)
 	req.any_action
 	effect == "Allow"
-	glob.match(escape(split(lower(x), ":")[0]), [], prefix(req.action))
+	parts := split(lower(x), ":")
+	glob.match(escape(parts[0]), [], prefix(req.action))
 } else := yes if {
 	is_string(x)
 	req.any_action
@@ -340,42 +253,36 @@ any_match(items) := yes if {
 
 # wildcard_match is IAM's `*`/`?` matching; patterns without wildcards, and the common `*` at
 # the end only, are compared directly (regorus compiles a glob on every call, about 40 µs).
-wildcard_match("*", _) := true
-
-wildcard_match(pattern, value) if {
+# One chain of `else`, so that a pattern is tested for one kind only.
+# regal ignore:boolean-assignment
+wildcard_match(pattern, value) := pattern == value if {
 	not contains(pattern, "*")
 	not contains(pattern, "?")
-	pattern == value
-}
-
-wildcard_match(pattern, value) if {
+} else := startswith(value, head) if {
 	not contains(pattern, "?")
 	head := trim_suffix(pattern, "*")
-	head != pattern
 	not contains(head, "*")
-	startswith(value, head)
-}
-
-wildcard_match(pattern, value) if {
-	other_wildcards(pattern)
-	glob.match(escape(pattern), [], value)
-}
-
-other_wildcards(pattern) if contains(pattern, "?")
-
-other_wildcards(pattern) if contains(trim_suffix(pattern, "*"), "*")
+} else := glob.match(escape(pattern), [], value)
 
 # escape keeps IAM's literal brackets and braces out of glob syntax.
 escape(pattern) := replace(replace(replace(replace(pattern, "[", "\\["), "]", "\\]"), "{", "\\{"), "}", "\\}")
 
 # --- resources ------------------------------------------------------------------------------
 
+# resource_part: does the statement's Resource (or NotResource) cover the request? A
+# Resource that names the requested ARN as it is covers it (it would match itself as a
+# pattern too; a backslash would escape a glob wildcard).
 resource_part(s, req, p) := yes if {
 	s.resource == "yes"
 } else := no if {
 	s.resource == "no"
+} else := yes if {
+	s.resource == "listed"
+	is_string(req.resource)
+	req.resource in as_list(s.statement.Resource)
+	not contains(req.resource, "${")
+	not contains(req.resource, "\\")
 } else := resource_match(s.statement, req, s.statement.Effect, p)
-
 
 resource_match(st, req, effect, p) := any_match(items) if {
 	"Resource" in object.keys(st)
@@ -389,7 +296,10 @@ else := yes
 
 # A pattern whose only unsettled part is the account id keeps `*` there: an account the
 # inputs do not name matches any account (RULES.md).
-resource_item(x, req, effect, p) := resource_pattern(x.partial, req, effect) if {
+resource_item(x, req, effect, p) := resource_pattern(x, req, effect) if {
+	is_string(x)
+	not contains(x, "${")
+} else := resource_pattern(x.partial, req, effect) if {
 	data.fargate_preflight.lib.model.is_unknown(x)
 	x.ref == "AWS::AccountId"
 	is_string(x.partial)
@@ -423,7 +333,7 @@ resource_pattern(x, req, effect) := yes if {
 	may_name_service(x, prefix(req.action))
 } else := no
 
-prefix(action) := split(action, ":")[0]
+prefix(action) := parts[0] if parts := split(action, ":")
 
 # same_resource: a policy that names a resource of the same template by `Fn::GetAtt X.Arn`
 # covers the request for the resource the task names by `Ref X` (a log group, a secret).
@@ -474,7 +384,9 @@ arn_match(x, arn) if {
 	wildcard_match(x, fill_open_fields(x, arn))
 }
 
-fill_open_fields(x, arn) := filled if {
+fill_open_fields(x, arn) := arn if {
+	not contains(arn, "*")
+} else := filled if {
 	fields := split(arn, ":")
 	pattern_fields := split(x, ":")
 	filled := concat(":", [open_field(i, own, pattern_fields) | some i, own in fields])
@@ -556,7 +468,6 @@ principal_unknown(p) := {
 condition_part(s, p) := condition_match(s.statement, p, s.index) if {
 	s.condition
 } else := yes
-
 
 condition_match(st, p, i) := ["maybe", {
 	"unknown": "a Condition depends on the request's context, which the inputs do not give",

@@ -1,9 +1,170 @@
-# The IAM evaluator, continued (the package's description is in iam.rego): trust policies, the
-# roles of a task definition and the checks of their calls. Uses iam.rego; iam.rego may not
-# use this file.
+# The IAM evaluator, continued (the package's description is in iam.rego): the policies of a
+# role and its decisions, trust policies, the roles of a task definition and the checks of
+# their calls, and the messages. Uses iam.rego; iam.rego may not use this file.
 package fargate_preflight.lib.iam
 
 import rego.v1
+
+# --- policies of a role ---------------------------------------------------------------
+
+# identity_policies are the role's inline and managed policies, in a stable order.
+identity_policies(role) := array.concat(
+	[inline_entry(role, p) | some p in as_list(object.get(role, "inline_policies", []))],
+	[managed_entry(ref, role.source) | some ref in as_list(object.get(role, "managed_policy_arns", []))],
+)
+
+inline_entry(role, p) := {
+	"name": sprintf("inline policy %s of role %s", [p.name, role.name]),
+	"document": p.document,
+	"source": p.source,
+}
+
+# boundary_policies is [] without a permissions boundary, else the boundary's one entry.
+boundary_policies(role) := [] if {
+	object.get(role, "permissions_boundary", null) == null
+} else := [managed_entry(role.permissions_boundary, role.source)]
+
+# managed_entry resolves a managed policy: one in the inputs (by id or ARN), else an AWS
+# managed policy from the scanner's snapshot, else an unknown. `arn` (the reference) finds
+# its statements in managed_statements.
+managed_entry(ref, src) := {
+	"name": sprintf("managed policy %s", [m.name]),
+	"document": m.document,
+	"source": m.source,
+	"arn": ref,
+} if {
+	is_string(ref)
+	m := input.managed_policies[ref]
+} else := {
+	"name": sprintf("managed policy %s", [ref]),
+	"document": m.document,
+	"source": src,
+	"arn": ref,
+} if {
+	is_string(ref)
+	m := aws_managed[ref]
+} else := {
+	"unknown": sprintf(
+		"managed policy %s is neither in the scanned inputs nor in the scanner's snapshot of AWS managed policies",
+		[ref],
+	),
+	"ref": sprintf("managed policy %s", [ref]),
+	"source": src,
+} if {
+	is_string(ref)
+} else := ref
+
+aws_managed := data.fargate_preflight.aws.managed_policies
+
+# managed_statements[arn] are the normalised statements of each managed policy that a role of
+# the inputs attaches or has as its boundary, computed once for all the roles that share it.
+managed_statements[arn] := normalise(entry.document) if {
+	some arn in attached
+	entry := managed_entry(arn, null)
+	not data.fargate_preflight.lib.model.is_unknown(entry)
+}
+
+attached contains arn if {
+	some role in input.roles
+	some arn in as_list(object.get(role, "managed_policy_arns", []))
+	is_string(arn)
+}
+
+attached contains arn if {
+	some role in input.roles
+	arn := object.get(role, "permissions_boundary", null)
+	is_string(arn)
+}
+
+# --- decisions for a role ---------------------------------------------------------------------------------
+
+# role_policies prepares a role's identity policies and its permissions boundary (null
+# without one) once, for all the requests of its checks. `allowed` is the shortcut most
+# requests take: the actions that an Allow statement without Condition names (not as a
+# pattern) on every resource, when the role has no Deny statement, no boundary and no policy
+# that is not in the inputs; a request for one of them is allowed whatever its resource.
+role_policies(role) := {"identity": identity, "boundary": boundary, "allowed": allowed_actions(identity, boundary)} if {
+	identity := prepare_role_policies(identity_policies(role))
+	boundary := prepared_boundary(role)
+}
+
+# prepare_role_policies is `prepare` (iam.rego) with the statements of managed policies read
+# once for all the roles that attach them (managed_statements).
+prepare_role_policies(policies) := {
+	"entries": [{"policy": p, "statements": statements_of(p)} |
+		some p in policies
+		not data.fargate_preflight.lib.model.is_unknown(p)
+	],
+	"unresolved": unresolved(policies),
+}
+
+statements_of(p) := managed_statements[p.arn] if {
+	managed_statements[p.arn]
+} else := normalise(p.document)
+
+allowed_actions(identity, null) := actions if {
+	count(identity.unresolved) == 0
+	every e in identity.entries {
+		count(e.statements.Deny) == 0
+	}
+	actions := union({e.statements.allowed | some e in identity.entries})
+} else := set()
+
+allowed_actions(_, boundary) := set() if boundary != null
+
+prepared_boundary(role) := null if {
+	object.get(role, "permissions_boundary", null) == null
+} else := prepare_role_policies(boundary_policies(role))
+
+# identity_decision combines a role's identity policies and its permissions boundary: a
+# request must be allowed by both. `part` says which decided, for the message.
+identity_decision(role, req) := role_decision(role_policies(role), req)
+
+# role_decision is identity_decision for a role's prepared policies; the boundary is decided
+# only when the identity policies do not deny.
+role_decision(policies, req) := allowed if {
+	not req.any_action
+	req.action in policies.allowed
+} else := both(decide_prepared(policies.identity, req, null), policies.boundary, req)
+
+allowed := {"decision": "allow", "policy": null, "unknowns": set(), "part": "identity"}
+
+both(identity, boundary, req) := with_part(identity, "identity") if {
+	identity.decision in {"explicit_deny", "implicit_deny"}
+} else := combined(identity, decide_prepared(boundary, req, null)) if {
+	boundary != null
+} else := combined(identity, null)
+
+combined(identity, boundary) := with_part(boundary, "boundary") if {
+	boundary != null
+	boundary.decision in {"explicit_deny", "implicit_deny"}
+} else := {"decision": "undecided", "policy": null, "unknowns": us, "part": "identity"} if {
+	us := identity.unknowns | unknowns_of(boundary)
+	count(us) > 0
+} else := allowed
+
+with_part(d, part) := {"decision": d.decision, "policy": d.policy, "unknowns": d.unknowns, "part": part}
+
+unknowns_of(null) := set()
+
+unknowns_of(d) := d.unknowns if d != null
+
+# denied_text is AWS's wording for a denial, as a task sees it in its error.
+denied_text(d, subject) := sprintf("with an explicit deny in %s", [deny_text[d.part]]) if {
+	d.decision == "explicit_deny"
+} else := sprintf("because %s allows %s", [no_allow_text[d.part], subject])
+
+deny_text := {
+	"identity": "an identity-based policy",
+	"boundary": "a permissions boundary",
+	"endpoint": "a VPC endpoint policy",
+}
+
+no_allow_text := {
+	"identity": "no identity-based policy",
+	"boundary": "no permissions boundary",
+	"endpoint": "no statement of the VPC endpoint policy",
+}
 
 # --- trust policies (FG107) ---------------------------------------------------------------------
 
@@ -45,6 +206,18 @@ trust_statement(p, i, st) := {"match": match, "unknown": unknown} if {
 	match := combine([x[0] | some x in parts])
 	unknown := first_unknown([x[1] | some x in parts])
 }
+
+# combine and first_unknown put the parts of a trust statement together.
+combine(ms) := "no" if {
+	"no" in ms
+} else := "maybe" if {
+	"maybe" in ms
+} else := "yes"
+
+first_unknown(us) := known[0] if {
+	known := [u | some u in us; u != null]
+	count(known) > 0
+} else := null
 
 service_principal(st) := yes if {
 	st.Principal == "*"
@@ -93,6 +266,10 @@ checked_role(role) := role if {
 # inputs settles nothing.
 check(role, c) := {"denied": [], "unknowns": {role}} if {
 	data.fargate_preflight.lib.model.is_unknown(role)
+} else := {"denied": [], "unknowns": set()} if {
+	every action in c.actions {
+		lower(action) in role.allowed
+	}
 } else := {"denied": denied, "unknowns": unknowns} if {
 	decisions := [[action, role_decision(role, {"action": lower(action), "resource": c.resource})] |
 		some action in c.actions
