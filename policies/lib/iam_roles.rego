@@ -180,44 +180,32 @@ trust_decision(role) := {"decision": "undecided", "unknowns": {role.trust_policy
 	data.fargate_preflight.lib.model.is_unknown(role.trust_policy)
 } else := {"decision": "explicit_deny", "unknowns": set()} if {
 	some m in trust_matches(role, "Deny")
-	m.match == "yes"
-} else := {"decision": "allow", "unknowns": set()} if {
-	some m in trust_matches(role, "Allow")
-	m.match == "yes"
+	m[0] == "yes"
+} else := trust_allow(trust_matches(role, "Allow"))
+
+trust_allow(allows) := {"decision": "allow", "unknowns": set()} if {
+	some m in allows
+	m[0] == "yes"
 } else := {"decision": "undecided", "unknowns": us} if {
-	us := {m.unknown | some m in trust_matches(role, "Allow"); m.match == "maybe"}
+	us := {m[1] | some m in allows; m[0] == "maybe"}
 	count(us) > 0
 } else := {"decision": "implicit_deny", "unknowns": set()}
 
+# trust_matches are [match, unknown] (as statement_match) for each statement of the effect
+# that may let ecs-tasks.amazonaws.com assume the role.
 trust_matches(role, effect) := [m |
-	p := {"name": sprintf("trust policy of role %s", [role.name]), "source": role.source}
 	some i, st in statements(role.trust_policy)
 	st.Effect == effect
-	m := trust_statement(p, i, st)
-	m.match != "no"
+	m := trust_statement(role, i, st)
 ]
 
-trust_statement(p, i, st) := {"match": match, "unknown": unknown} if {
-	parts := [
-		action_match(st, {"action": "sts:assumerole"}, st.Effect),
-		service_principal(st),
-		trust_condition(st, p, i),
-	]
-	match := combine([x[0] | some x in parts])
-	unknown := first_unknown([x[1] | some x in parts])
+trust_statement(role, i, st) := outcome(maybes) if {
+	action := action_match(st, {"action": "sts:assumerole"}, st.Effect)
+	action[0] != "no"
+	principal := service_principal(st)
+	principal[0] != "no"
+	maybes := [x[1] | some x in [action, principal, trust_condition(st, role, i)]; x[0] == "maybe"]
 }
-
-# combine and first_unknown put the parts of a trust statement together.
-combine(ms) := "no" if {
-	"no" in ms
-} else := "maybe" if {
-	"maybe" in ms
-} else := "yes"
-
-first_unknown(us) := known[0] if {
-	known := [u | some u in us; u != null]
-	count(known) > 0
-} else := null
 
 service_principal(st) := yes if {
 	st.Principal == "*"
@@ -227,16 +215,24 @@ service_principal(st) := yes if {
 } else := yes if {
 	some x in as_list(object.get(st.Principal, "Service", []))
 	is_string(x)
-	glob.match(escape(lower(x)), [], ecs_tasks)
+	service_matches(lower(x))
 } else := ["maybe", x] if {
 	some x in as_list(object.get(st.Principal, "Service", []))
 	data.fargate_preflight.lib.model.is_unknown(x)
 } else := no
 
-trust_condition(st, p, i) := ["maybe", {
+# (The service name itself, the usual case, without compiling a glob.)
+service_matches(x) if x == ecs_tasks
+
+service_matches(x) if {
+	x != ecs_tasks
+	glob.match(escape(x), [], ecs_tasks)
+}
+
+trust_condition(st, role, i) := ["maybe", {
 	"unknown": sprintf("a Condition on %s depends on the request's context", [concat(", ", sort(others))]),
-	"ref": sprintf("Condition of statement %d of %s", [i + 1, p.name]),
-	"source": p.source,
+	"ref": sprintf("Condition of statement %d of trust policy of role %s", [i + 1, role.name]),
+	"source": role.source,
 }] if {
 	others := {k |
 		some keys in object.get(st, "Condition", {})
