@@ -191,6 +191,15 @@ trust_allow(allows) := {"decision": "allow", "unknowns": set()} if {
 	count(us) > 0
 } else := {"decision": "implicit_deny", "unknowns": set()}
 
+# trust_without_condition: no statement of the trust policy has a Condition, the only part of
+# a trust decision that names the role; the decision is then the same for every role that has
+# this trust policy (FG107 decides it once for all of them).
+trust_without_condition(doc) if {
+	every st in statements(doc) {
+		not st.Condition
+	}
+}
+
 # trust_matches are [match, unknown] (as statement_match) for each statement of the effect
 # that may let ecs-tasks.amazonaws.com assume the role.
 trust_matches(role, effect) := [m |
