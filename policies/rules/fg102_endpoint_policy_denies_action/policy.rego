@@ -79,10 +79,14 @@ undecided contains {"unknown": u, "service": input.services[use[0]].name, "rules
 # endpoint_uses[[service id, need, endpoint id]]: the endpoints with a policy on the paths
 # the services take (one entry however many subnets share the endpoint).
 endpoint_uses contains [path.service, path.need, path.endpoint] if {
+	count(with_policy) > 0
 	some path in data.fargate_preflight.lib.paths.selected
 	path.kind in {"interface", "gateway"}
-	input.vpc_endpoints[path.endpoint].policy != null
+	path.endpoint in with_policy
 }
+
+# with_policy: the endpoints that have a policy (often none: then no path is looked at).
+with_policy := {id | some id, ep in input.vpc_endpoints; ep.policy != null}
 
 # checks[[service id, need, endpoint id]] is the set of calls through the endpoint, each with
 # the actions its policy denies and what it waits for.
