@@ -85,8 +85,12 @@ endpoint_uses contains [path.service, path.need, path.endpoint] if {
 	path.endpoint in with_policy
 }
 
-# with_policy: the endpoints that have a policy (often none: then no path is looked at).
-with_policy := {id | some id, ep in input.vpc_endpoints; ep.policy != null}
+# with_policy: the endpoints that have a policy (often none: then no path is looked at;
+# regorus leaves an empty set rule undefined, which stops endpoint_uses the same way).
+with_policy contains id if {
+	some id, ep in input.vpc_endpoints
+	ep.policy != null
+}
 
 # checks[[service id, need, endpoint id]] is the set of calls through the endpoint, each with
 # the actions its policy denies and what it waits for.
