@@ -13,156 +13,57 @@ package fargate_preflight.lib.iam
 
 import rego.v1
 
-# --- policies of a role ---------------------------------------------------------------
-
-# identity_policies are the role's inline and managed policies, in a stable order.
-identity_policies(role) := array.concat(
-	[inline_entry(role, p) | some p in as_list(object.get(role, "inline_policies", []))],
-	[managed_entry(ref, role.source) | some ref in as_list(object.get(role, "managed_policy_arns", []))],
-)
-
-inline_entry(role, p) := {
-	"name": sprintf("inline policy %s of role %s", [p.name, role.name]),
-	"document": p.document,
-	"source": p.source,
-}
-
-# boundary_policies is [] without a permissions boundary, else the boundary's one entry.
-boundary_policies(role) := [] if {
-	object.get(role, "permissions_boundary", null) == null
-} else := [managed_entry(role.permissions_boundary, role.source)]
-
-# managed_entry resolves a managed policy: one in the inputs (by id or ARN), else an AWS
-# managed policy from the scanner's snapshot, else an unknown.
-managed_entry(ref, src) := {
-	"name": sprintf("managed policy %s", [m.name]),
-	"document": m.document,
-	"source": m.source,
-} if {
-	is_string(ref)
-	m := input.managed_policies[ref]
-} else := {
-	"name": sprintf("managed policy %s", [ref]),
-	"document": m.document,
-	"source": src,
-} if {
-	is_string(ref)
-	m := aws_managed[ref]
-} else := {
-	"unknown": sprintf(
-		"managed policy %s is neither in the scanned inputs nor in the scanner's snapshot of AWS managed policies",
-		[ref],
-	),
-	"ref": sprintf("managed policy %s", [ref]),
-	"source": src,
-} if {
-	is_string(ref)
-} else := ref
-
-aws_managed := data.fargate_preflight.aws.managed_policies
-
 # --- decisions ---------------------------------------------------------------------------
 
 # decide evaluates a request against a set of policies of one kind (identity policies, or a
 # boundary, or an endpoint policy with `caller` for its principals; null for identity
 # policies, which have none). An explicit Deny wins; a Deny or Allow that may apply (a
 # Condition, an unsettled value, a policy not in the inputs) leaves the verdict undecided.
-decide(policies, req, caller) := verdict(applying(policies, req, caller), unresolved(policies))
+decide(policies, req, caller) := decide_prepared(prepare(policies), req, caller)
 
-# applying lists [effect, match, unknown, policy name] for every statement that applies or may
-# apply to the request, computed once per request.
-applying(policies, req, caller) := [[st.Effect, m.match, m.unknown, p.name] |
-	some p in policies
-	not data.fargate_preflight.lib.model.is_unknown(p)
-	some i, st in statements(p.document)
-	st.Effect in {"Allow", "Deny"}
-	m := statement_match(p, i, st, req, caller)
-	m.match != "no"
-]
-
-verdict(hits, unresolved_policies) := {"decision": "explicit_deny", "policy": min(names), "unknowns": set()} if {
-	names := {h[3] | some h in hits; h[0] == "Deny"; h[1] == "yes"}
-	count(names) > 0
-} else := {"decision": "undecided", "policy": null, "unknowns": us} if {
-	us := {h[2] | some h in hits; h[0] == "Deny"; h[1] == "maybe"} | unresolved_policies
-	count(us) > 0
-} else := {"decision": "allow", "policy": null, "unknowns": set()} if {
-	some h in hits
-	h[0] == "Allow"
-	h[1] == "yes"
-} else := {"decision": "undecided", "policy": null, "unknowns": us} if {
-	us := {h[2] | some h in hits; h[0] == "Allow"; h[1] == "maybe"}
-	count(us) > 0
-} else := {"decision": "implicit_deny", "policy": null, "unknowns": set()}
+# prepare reads a set of policies once for the many requests checked against them: each
+# policy's statements grouped by effect, with their actions lower-cased (see `normalise`),
+# and the entries whose document is not in the inputs.
+prepare(policies) := {
+	"entries": [{"policy": p, "statements": normalise(p.document)} |
+		some p in policies
+		not data.fargate_preflight.lib.model.is_unknown(p)
+	],
+	"unresolved": unresolved(policies),
+}
 
 # unresolved are the policy entries whose document is not in the inputs.
 unresolved(policies) := {p | some p in policies; data.fargate_preflight.lib.model.is_unknown(p)}
 
-# identity_decision combines a role's identity policies and its permissions boundary: a
-# request must be allowed by both. `part` says which decided, for the message.
-identity_decision(role, req) := both(
-	decide(identity_policies(role), req, null),
-	boundary_decision(role, req),
-)
+# decide_prepared is `decide` for prepared policies. The Deny statements are matched first:
+# the Allow statements matter only when no Deny applies or may apply.
+decide_prepared(prepared, req, caller) := verdict(hits(prepared, "Deny", req, caller), prepared, req, caller)
 
-boundary_decision(role, req) := null if {
-	object.get(role, "permissions_boundary", null) == null
-} else := decide(boundary_policies(role), req, null)
-
-both(identity, boundary) := object.union(identity, {"part": "identity"}) if {
-	identity.decision in {"explicit_deny", "implicit_deny"}
-} else := object.union(boundary, {"part": "boundary"}) if {
-	boundary != null
-	boundary.decision in {"explicit_deny", "implicit_deny"}
-} else := {"decision": "undecided", "policy": null, "unknowns": us, "part": "identity"} if {
-	us := identity.unknowns | unknowns_of(boundary)
+verdict(denies, prepared, req, caller) := {"decision": "explicit_deny", "policy": min(names), "unknowns": set()} if {
+	names := {h[2] | some h in denies; h[0] == "yes"}
+	count(names) > 0
+} else := {"decision": "undecided", "policy": null, "unknowns": us} if {
+	us := {h[1] | some h in denies; h[0] == "maybe"} | prepared.unresolved
 	count(us) > 0
-} else := {"decision": "allow", "policy": null, "unknowns": set(), "part": "identity"}
+} else := allow_verdict(hits(prepared, "Allow", req, caller))
 
-unknowns_of(null) := set()
+allow_verdict(allows) := {"decision": "allow", "policy": null, "unknowns": set()} if {
+	some h in allows
+	h[0] == "yes"
+} else := {"decision": "undecided", "policy": null, "unknowns": us} if {
+	us := {h[1] | some h in allows; h[0] == "maybe"}
+	count(us) > 0
+} else := {"decision": "implicit_deny", "policy": null, "unknowns": set()}
 
-unknowns_of(d) := d.unknowns if d != null
-
-# denied_text is AWS's wording for a denial, as a task sees it in its error.
-denied_text(d, subject) := sprintf("with an explicit deny in %s", [deny_text[d.part]]) if {
-	d.decision == "explicit_deny"
-} else := sprintf("because %s allows %s", [no_allow_text[d.part], subject])
-
-deny_text := {
-	"identity": "an identity-based policy",
-	"boundary": "a permissions boundary",
-	"endpoint": "a VPC endpoint policy",
-}
-
-no_allow_text := {
-	"identity": "no identity-based policy",
-	"boundary": "no permissions boundary",
-	"endpoint": "no statement of the VPC endpoint policy",
-}
+# hits lists [match, unknown, policy name] for every statement of the effect that applies or
+# may apply to the request.
+hits(prepared, effect, req, caller) := [[m[0], m[1], e.policy.name] |
+	some e in prepared.entries
+	some s in e.statements[effect]
+	m := statement_match(e.policy, s, req, caller)
+]
 
 # --- statements ------------------------------------------------------------------------------
-
-statement_match(p, i, st, req, caller) := {"match": match, "unknown": unknown} if {
-	parts := [
-		action_match(st, req, st.Effect),
-		resource_match(st, req, st.Effect, p),
-		principal_match(st, caller, p),
-		condition_match(st, p, i),
-	]
-	match := combine([x[0] | some x in parts])
-	unknown := first_unknown([x[1] | some x in parts])
-}
-
-combine(ms) := "no" if {
-	"no" in ms
-} else := "maybe" if {
-	"maybe" in ms
-} else := "yes"
-
-first_unknown(us) := known[0] if {
-	known := [u | some u in us; u != null]
-	count(known) > 0
-} else := null
 
 statements(doc) := doc.Statement if {
 	is_array(doc.Statement)
@@ -170,6 +71,103 @@ statements(doc) := doc.Statement if {
 	is_object(doc.Statement)
 	not data.fargate_preflight.lib.model.is_unknown(doc.Statement)
 } else := []
+
+# normalise groups a document's statements by effect ({"Allow": [...], "Deny": [...]}), each
+# read once for every request checked against it (and `allowed`: the actions its Allow
+# statements without Condition name, not as patterns, on every resource; see role_policies):
+#   statement: the statement as written; index: its position (for messages);
+#   negated: it has NotAction (and no Action); exact: its action names without wildcards, in
+#   lower case; patterns: those with `*` or `?`; unknowns: its unsettled actions;
+#   resource: "yes" or "no" when the Resource part is settled whatever the request (`*` in
+#   Resource, or in NotResource, or neither), else "listed" (Resource) or "unlisted" (NotResource);
+#   condition: it has a Condition.
+# A statement with neither Action nor NotAction applies to nothing and is left out.
+normalise(doc) := by_effect(statements(doc))
+
+by_effect(sts) := {"Allow": allows, "Deny": of_effect(sts, "Deny"), "allowed": allowed} if {
+	allows := of_effect(sts, "Allow")
+	allowed := {a |
+		some s in allows
+		s.resource == "yes"
+		not s.condition
+		not s.negated
+		some a in s.exact
+	}
+}
+
+of_effect(sts, effect) := [normal_statement(i, st, items) |
+	some i, st in sts
+	st.Effect == effect
+	items := action_items(st)
+]
+
+action_items(st) := as_list(st.Action) if {
+	"Action" in object.keys(st)
+} else := as_list(st.NotAction) if {
+	"NotAction" in object.keys(st)
+}
+
+normal_statement(i, st, items) := {
+	"statement": st,
+	"index": i,
+	"negated": negated(st),
+	"exact": names - wildcards,
+	"patterns": wildcards,
+	"unknowns": unknown_items(items, names),
+	"resource": settled_resource(st),
+	"condition": count(object.get(st, "Condition", {})) > 0,
+} if {
+	names := {lower(x) | some x in items; is_string(x)}
+	wildcards := patterns(names)
+}
+
+# (Most statements have no pattern and no unsettled action: one test each for all.)
+patterns(names) := set() if {
+	joined := concat(" ", names)
+	not contains(joined, "*")
+	not contains(joined, "?")
+} else := wildcards if {
+	wildcards := {x | some x in names; replace(replace(x, "*", ""), "?", "") != x}
+}
+
+unknown_items(items, names) := [] if {
+	count(items) == count(names)
+} else := unknowns if {
+	unknowns := [x | some x in items; data.fargate_preflight.lib.model.is_unknown(x)]
+}
+
+negated(st) := false if {
+	"Action" in object.keys(st)
+} else := true
+
+settled_resource(st) := "yes" if {
+	"Resource" in object.keys(st)
+	"*" in as_list(st.Resource)
+} else := "listed" if {
+	"Resource" in object.keys(st)
+} else := "no" if {
+	"*" in as_list(st.NotResource)
+} else := "unlisted" if {
+	"NotResource" in object.keys(st)
+} else := "yes"
+
+# statement_match decides whether a normalised statement applies to the request: [match,
+# unknown] with match "yes" or "maybe" (then `unknown` is the first thing it waits for: in
+# its action, resource, principal or condition); undefined when it does not apply. The
+# action is decided first, the other parts only for a statement that may apply.
+statement_match(p, s, req, caller) := outcome(maybes) if {
+	action := action_part(s, req)
+	action[0] != "no"
+	resource := resource_part(s, req, p)
+	resource[0] != "no"
+	principal := principal_match(s.statement, caller, p)
+	principal[0] != "no"
+	maybes := [x[1] | some x in [action, resource, principal, condition_part(s, p)]; x[0] == "maybe"]
+}
+
+outcome(maybes) := yes if {
+	count(maybes) == 0
+} else := ["maybe", maybes[0]]
 
 as_list(x) := x if {
 	is_array(x)
@@ -186,6 +184,29 @@ negate(m) := no if {
 } else := m
 
 # --- actions --------------------------------------------------------------------------------
+
+# action_part: does the statement's Action (or NotAction) name the requested action? A
+# request for "any action of a service" goes through action_match.
+action_part(s, req) := action_match(s.statement, req, s.statement.Effect) if {
+	req.any_action
+} else := no if {
+	s.negated
+	listed(s, req.action)
+} else := yes if {
+	not s.negated
+	listed(s, req.action)
+} else := ["maybe", s.unknowns[0]] if {
+	count(s.unknowns) > 0
+} else := yes if {
+	s.negated
+} else := no
+
+listed(s, action) if action in s.exact
+
+listed(s, action) if {
+	some pattern in s.patterns
+	wildcard_match(pattern, action)
+}
 
 action_match(st, req, effect) := any_match(items) if {
 	"Action" in object.keys(st)
@@ -210,7 +231,8 @@ action_item(x, req, effect) := yes if {
 	is_string(x)
 	req.any_action
 	effect == "Allow"
-	glob.match(escape(split(lower(x), ":")[0]), [], prefix(req.action))
+	parts := split(lower(x), ":")
+	glob.match(escape(parts[0]), [], prefix(req.action))
 } else := yes if {
 	is_string(x)
 	req.any_action
@@ -231,35 +253,36 @@ any_match(items) := yes if {
 
 # wildcard_match is IAM's `*`/`?` matching; patterns without wildcards, and the common `*` at
 # the end only, are compared directly (regorus compiles a glob on every call, about 40 µs).
-wildcard_match("*", _) := true
-
-wildcard_match(pattern, value) if {
+# One chain of `else`, so that a pattern is tested for one kind only.
+# regal ignore:boolean-assignment
+wildcard_match(pattern, value) := pattern == value if {
 	not contains(pattern, "*")
 	not contains(pattern, "?")
-	pattern == value
-}
-
-wildcard_match(pattern, value) if {
+} else := startswith(value, head) if {
 	not contains(pattern, "?")
 	head := trim_suffix(pattern, "*")
-	head != pattern
 	not contains(head, "*")
-	startswith(value, head)
-}
-
-wildcard_match(pattern, value) if {
-	other_wildcards(pattern)
-	glob.match(escape(pattern), [], value)
-}
-
-other_wildcards(pattern) if contains(pattern, "?")
-
-other_wildcards(pattern) if contains(trim_suffix(pattern, "*"), "*")
+} else := glob.match(escape(pattern), [], value)
 
 # escape keeps IAM's literal brackets and braces out of glob syntax.
 escape(pattern) := replace(replace(replace(replace(pattern, "[", "\\["), "]", "\\]"), "{", "\\{"), "}", "\\}")
 
 # --- resources ------------------------------------------------------------------------------
+
+# resource_part: does the statement's Resource (or NotResource) cover the request? A
+# Resource that names the requested ARN as it is covers it (it would match itself as a
+# pattern too; a backslash would escape a glob wildcard).
+resource_part(s, req, p) := yes if {
+	s.resource == "yes"
+} else := no if {
+	s.resource == "no"
+} else := yes if {
+	s.resource == "listed"
+	is_string(req.resource)
+	req.resource in as_list(s.statement.Resource)
+	not contains(req.resource, "${")
+	not contains(req.resource, "\\")
+} else := resource_match(s.statement, req, s.statement.Effect, p)
 
 resource_match(st, req, effect, p) := any_match(items) if {
 	"Resource" in object.keys(st)
@@ -273,7 +296,10 @@ else := yes
 
 # A pattern whose only unsettled part is the account id keeps `*` there: an account the
 # inputs do not name matches any account (RULES.md).
-resource_item(x, req, effect, p) := resource_pattern(x.partial, req, effect) if {
+resource_item(x, req, effect, p) := resource_pattern(x, req, effect) if {
+	is_string(x)
+	not contains(x, "${")
+} else := resource_pattern(x.partial, req, effect) if {
 	data.fargate_preflight.lib.model.is_unknown(x)
 	x.ref == "AWS::AccountId"
 	is_string(x.partial)
@@ -307,7 +333,7 @@ resource_pattern(x, req, effect) := yes if {
 	may_name_service(x, prefix(req.action))
 } else := no
 
-prefix(action) := split(action, ":")[0]
+prefix(action) := parts[0] if parts := split(action, ":")
 
 # same_resource: a policy that names a resource of the same template by `Fn::GetAtt X.Arn`
 # covers the request for the resource the task names by `Ref X` (a log group, a secret).
@@ -358,7 +384,9 @@ arn_match(x, arn) if {
 	wildcard_match(x, fill_open_fields(x, arn))
 }
 
-fill_open_fields(x, arn) := filled if {
+fill_open_fields(x, arn) := arn if {
+	not contains(arn, "*")
+} else := filled if {
 	fields := split(arn, ":")
 	pattern_fields := split(x, ":")
 	filled := concat(":", [open_field(i, own, pattern_fields) | some i, own in fields])
@@ -436,6 +464,10 @@ principal_unknown(p) := {
 }
 
 # --- conditions -------------------------------------------------------------------------------
+
+condition_part(s, p) := condition_match(s.statement, p, s.index) if {
+	s.condition
+} else := yes
 
 condition_match(st, p, i) := ["maybe", {
 	"unknown": "a Condition depends on the request's context, which the inputs do not give",

@@ -1,9 +1,170 @@
-# The IAM evaluator, continued (the package's description is in iam.rego): trust policies, the
-# roles of a task definition and the checks of their calls. Uses iam.rego; iam.rego may not
-# use this file.
+# The IAM evaluator, continued (the package's description is in iam.rego): the policies of a
+# role and its decisions, trust policies, the roles of a task definition and the checks of
+# their calls, and the messages. Uses iam.rego; iam.rego may not use this file.
 package fargate_preflight.lib.iam
 
 import rego.v1
+
+# --- policies of a role ---------------------------------------------------------------
+
+# identity_policies are the role's inline and managed policies, in a stable order.
+identity_policies(role) := array.concat(
+	[inline_entry(role, p) | some p in as_list(object.get(role, "inline_policies", []))],
+	[managed_entry(ref, role.source) | some ref in as_list(object.get(role, "managed_policy_arns", []))],
+)
+
+inline_entry(role, p) := {
+	"name": sprintf("inline policy %s of role %s", [p.name, role.name]),
+	"document": p.document,
+	"source": p.source,
+}
+
+# boundary_policies is [] without a permissions boundary, else the boundary's one entry.
+boundary_policies(role) := [] if {
+	object.get(role, "permissions_boundary", null) == null
+} else := [managed_entry(role.permissions_boundary, role.source)]
+
+# managed_entry resolves a managed policy: one in the inputs (by id or ARN), else an AWS
+# managed policy from the scanner's snapshot, else an unknown. `arn` (the reference) finds
+# its statements in managed_statements.
+managed_entry(ref, src) := {
+	"name": sprintf("managed policy %s", [m.name]),
+	"document": m.document,
+	"source": m.source,
+	"arn": ref,
+} if {
+	is_string(ref)
+	m := input.managed_policies[ref]
+} else := {
+	"name": sprintf("managed policy %s", [ref]),
+	"document": m.document,
+	"source": src,
+	"arn": ref,
+} if {
+	is_string(ref)
+	m := aws_managed[ref]
+} else := {
+	"unknown": sprintf(
+		"managed policy %s is neither in the scanned inputs nor in the scanner's snapshot of AWS managed policies",
+		[ref],
+	),
+	"ref": sprintf("managed policy %s", [ref]),
+	"source": src,
+} if {
+	is_string(ref)
+} else := ref
+
+aws_managed := data.fargate_preflight.aws.managed_policies
+
+# managed_statements[arn] are the normalised statements of each managed policy that a role of
+# the inputs attaches or has as its boundary, computed once for all the roles that share it.
+managed_statements[arn] := normalise(entry.document) if {
+	some arn in attached
+	entry := managed_entry(arn, null)
+	not data.fargate_preflight.lib.model.is_unknown(entry)
+}
+
+attached contains arn if {
+	some role in input.roles
+	some arn in as_list(object.get(role, "managed_policy_arns", []))
+	is_string(arn)
+}
+
+attached contains arn if {
+	some role in input.roles
+	arn := object.get(role, "permissions_boundary", null)
+	is_string(arn)
+}
+
+# --- decisions for a role ---------------------------------------------------------------------------------
+
+# role_policies prepares a role's identity policies and its permissions boundary (null
+# without one) once, for all the requests of its checks. `allowed` is the shortcut most
+# requests take: the actions that an Allow statement without Condition names (not as a
+# pattern) on every resource, when the role has no Deny statement, no boundary and no policy
+# that is not in the inputs; a request for one of them is allowed whatever its resource.
+role_policies(role) := {"identity": identity, "boundary": boundary, "allowed": allowed_actions(identity, boundary)} if {
+	identity := prepare_role_policies(identity_policies(role))
+	boundary := prepared_boundary(role)
+}
+
+# prepare_role_policies is `prepare` (iam.rego) with the statements of managed policies read
+# once for all the roles that attach them (managed_statements).
+prepare_role_policies(policies) := {
+	"entries": [{"policy": p, "statements": statements_of(p)} |
+		some p in policies
+		not data.fargate_preflight.lib.model.is_unknown(p)
+	],
+	"unresolved": unresolved(policies),
+}
+
+statements_of(p) := managed_statements[p.arn] if {
+	managed_statements[p.arn]
+} else := normalise(p.document)
+
+allowed_actions(identity, null) := actions if {
+	count(identity.unresolved) == 0
+	every e in identity.entries {
+		count(e.statements.Deny) == 0
+	}
+	actions := union({e.statements.allowed | some e in identity.entries})
+} else := set()
+
+allowed_actions(_, boundary) := set() if boundary != null
+
+prepared_boundary(role) := null if {
+	object.get(role, "permissions_boundary", null) == null
+} else := prepare_role_policies(boundary_policies(role))
+
+# identity_decision combines a role's identity policies and its permissions boundary: a
+# request must be allowed by both. `part` says which decided, for the message.
+identity_decision(role, req) := role_decision(role_policies(role), req)
+
+# role_decision is identity_decision for a role's prepared policies; the boundary is decided
+# only when the identity policies do not deny.
+role_decision(policies, req) := allowed if {
+	not req.any_action
+	req.action in policies.allowed
+} else := both(decide_prepared(policies.identity, req, null), policies.boundary, req)
+
+allowed := {"decision": "allow", "policy": null, "unknowns": set(), "part": "identity"}
+
+both(identity, boundary, req) := with_part(identity, "identity") if {
+	identity.decision in {"explicit_deny", "implicit_deny"}
+} else := combined(identity, decide_prepared(boundary, req, null)) if {
+	boundary != null
+} else := combined(identity, null)
+
+combined(identity, boundary) := with_part(boundary, "boundary") if {
+	boundary != null
+	boundary.decision in {"explicit_deny", "implicit_deny"}
+} else := {"decision": "undecided", "policy": null, "unknowns": us, "part": "identity"} if {
+	us := identity.unknowns | unknowns_of(boundary)
+	count(us) > 0
+} else := allowed
+
+with_part(d, part) := {"decision": d.decision, "policy": d.policy, "unknowns": d.unknowns, "part": part}
+
+unknowns_of(null) := set()
+
+unknowns_of(d) := d.unknowns if d != null
+
+# denied_text is AWS's wording for a denial, as a task sees it in its error.
+denied_text(d, subject) := sprintf("with an explicit deny in %s", [deny_text[d.part]]) if {
+	d.decision == "explicit_deny"
+} else := sprintf("because %s allows %s", [no_allow_text[d.part], subject])
+
+deny_text := {
+	"identity": "an identity-based policy",
+	"boundary": "a permissions boundary",
+	"endpoint": "a VPC endpoint policy",
+}
+
+no_allow_text := {
+	"identity": "no identity-based policy",
+	"boundary": "no permissions boundary",
+	"endpoint": "no statement of the VPC endpoint policy",
+}
 
 # --- trust policies (FG107) ---------------------------------------------------------------------
 
@@ -19,31 +180,40 @@ trust_decision(role) := {"decision": "undecided", "unknowns": {role.trust_policy
 	data.fargate_preflight.lib.model.is_unknown(role.trust_policy)
 } else := {"decision": "explicit_deny", "unknowns": set()} if {
 	some m in trust_matches(role, "Deny")
-	m.match == "yes"
-} else := {"decision": "allow", "unknowns": set()} if {
-	some m in trust_matches(role, "Allow")
-	m.match == "yes"
+	m[0] == "yes"
+} else := trust_allow(trust_matches(role, "Allow"))
+
+trust_allow(allows) := {"decision": "allow", "unknowns": set()} if {
+	some m in allows
+	m[0] == "yes"
 } else := {"decision": "undecided", "unknowns": us} if {
-	us := {m.unknown | some m in trust_matches(role, "Allow"); m.match == "maybe"}
+	us := {m[1] | some m in allows; m[0] == "maybe"}
 	count(us) > 0
 } else := {"decision": "implicit_deny", "unknowns": set()}
 
+# trust_without_condition: no statement of the trust policy has a Condition, the only part of
+# a trust decision that names the role; the decision is then the same for every role that has
+# this trust policy (FG107 decides it once for all of them).
+trust_without_condition(doc) if {
+	every st in statements(doc) {
+		not st.Condition
+	}
+}
+
+# trust_matches are [match, unknown] (as statement_match) for each statement of the effect
+# that may let ecs-tasks.amazonaws.com assume the role.
 trust_matches(role, effect) := [m |
-	p := {"name": sprintf("trust policy of role %s", [role.name]), "source": role.source}
 	some i, st in statements(role.trust_policy)
 	st.Effect == effect
-	m := trust_statement(p, i, st)
-	m.match != "no"
+	m := trust_statement(role, i, st)
 ]
 
-trust_statement(p, i, st) := {"match": match, "unknown": unknown} if {
-	parts := [
-		action_match(st, {"action": "sts:assumerole"}, st.Effect),
-		service_principal(st),
-		trust_condition(st, p, i),
-	]
-	match := combine([x[0] | some x in parts])
-	unknown := first_unknown([x[1] | some x in parts])
+trust_statement(role, i, st) := outcome(maybes) if {
+	action := action_match(st, {"action": "sts:assumerole"}, st.Effect)
+	action[0] != "no"
+	principal := service_principal(st)
+	principal[0] != "no"
+	maybes := [x[1] | some x in [action, principal, trust_condition(st, role, i)]; x[0] == "maybe"]
 }
 
 service_principal(st) := yes if {
@@ -54,16 +224,24 @@ service_principal(st) := yes if {
 } else := yes if {
 	some x in as_list(object.get(st.Principal, "Service", []))
 	is_string(x)
-	glob.match(escape(lower(x)), [], ecs_tasks)
+	service_matches(lower(x))
 } else := ["maybe", x] if {
 	some x in as_list(object.get(st.Principal, "Service", []))
 	data.fargate_preflight.lib.model.is_unknown(x)
 } else := no
 
-trust_condition(st, p, i) := ["maybe", {
+# (The service name itself, the usual case, without compiling a glob.)
+service_matches(x) if x == ecs_tasks
+
+service_matches(x) if {
+	x != ecs_tasks
+	glob.match(escape(x), [], ecs_tasks)
+}
+
+trust_condition(st, role, i) := ["maybe", {
 	"unknown": sprintf("a Condition on %s depends on the request's context", [concat(", ", sort(others))]),
-	"ref": sprintf("Condition of statement %d of %s", [i + 1, p.name]),
-	"source": p.source,
+	"ref": sprintf("Condition of statement %d of trust policy of role %s", [i + 1, role.name]),
+	"source": role.source,
 }] if {
 	others := {k |
 		some keys in object.get(st, "Condition", {})
@@ -82,16 +260,23 @@ role_of(td, which) := null if {
 	object.get(td, which, null) == null
 } else := data.fargate_preflight.lib.model.lookup("roles", td[which], td.source)
 
-# check says which of a call's actions the role may not perform:
+# checked_role is what `check` needs of a role: its prepared policies (role_policies), or
+# the role itself when it is not in the inputs. Computed once for all of a role's calls.
+checked_role(role) := role if {
+	data.fargate_preflight.lib.model.is_unknown(role)
+} else := role_policies(role)
+
+# check says which of a call's actions the role (given by checked_role) may not perform:
 # {"denied": [{"action", "decision"}], "unknowns": set of unknowns}. A role that is not in the
 # inputs settles nothing.
-check(role, _) := {"denied": [], "unknowns": {role}} if {
+check(role, c) := {"denied": [], "unknowns": {role}} if {
 	data.fargate_preflight.lib.model.is_unknown(role)
-}
-
-check(role, c) := {"denied": denied, "unknowns": unknowns} if {
-	not data.fargate_preflight.lib.model.is_unknown(role)
-	decisions := [[action, identity_decision(role, {"action": lower(action), "resource": c.resource})] |
+} else := {"denied": [], "unknowns": set()} if {
+	every action in c.actions {
+		lower(action) in role.allowed
+	}
+} else := {"denied": denied, "unknowns": unknowns} if {
+	decisions := [[action, role_decision(role, {"action": lower(action), "resource": c.resource})] |
 		some action in c.actions
 	]
 	denied := [{"action": a, "decision": d} | some [a, d] in decisions; d.decision in {"explicit_deny", "implicit_deny"}]

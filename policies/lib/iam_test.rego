@@ -190,3 +190,129 @@ test_trust_policies if {
 	trusting([assume({"Service": "ecs-tasks.amazonaws.com"}, {"Condition": {"StringEquals": {"aws:PrincipalTag/x": "y"}}})]) == "undecided"
 	trusting([assume({"Service": "ecs-tasks.amazonaws.com"}, {}), assume({"Service": "ecs-tasks.amazonaws.com"}, {"Effect": "Deny"})]) == "explicit_deny"
 }
+
+# --- the shortcuts of a role's checks ----------------------------------------------------------
+
+shortcut_roles := [
+	role([allow(["sns:Publish", "SQS:SendMessage"], "*")], null),
+	role([allow("sns:Publish", "*"), deny("sns:Publish", "arn:aws:sns:*:*:private")], null),
+	role([object.union(allow("sns:Publish", "*"), {"Condition": {"Bool": {"aws:SecureTransport": "true"}}})], null),
+	role([allow("sns:*", "*"), allow("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:jobs")], null),
+	role([{"Effect": "Allow", "NotAction": "sqs:*", "Resource": "*"}], null),
+	role([allow("sns:Publish", ["arn:aws:sns:us-east-1:123456789012:a", "arn:aws:sns:us-east-1:123456789012:${aws:username}"])], null),
+	role([allow("sns:Publish", "arn:aws:sns:us-east-1:*:a?c"), {"Effect": "Allow", "Action": "sqs:SendMessage", "NotResource": "*"}], null),
+]
+
+shortcut_requests := [
+	req("sns:publish", null),
+	req("sns:publish", "arn:aws:sns:us-east-1:123456789012:private"),
+	req("sns:publish", "arn:aws:sns:us-east-1:123456789012:a"),
+	req("sns:publish", "arn:aws:sns:us-east-1:123456789012:${aws:username}"),
+	req("sns:publish", "arn:aws:sns:us-east-1:*:a?c"),
+	req("sqs:sendmessage", "arn:aws:sqs:us-east-1:123456789012:jobs"),
+	req("sqs:sendmessage", "*"),
+]
+
+# shortcut_mismatches are the [role, request] pairs where a role's prepared policies (with the
+# Allow-on-* shortcut) decide differently from `decide` over its identity policies (none of
+# these roles has a permissions boundary). Evaluated under one `with` for all the pairs.
+shortcut_mismatches := [[i, j, d, e] |
+	some i, r in shortcut_roles
+	some j, q in shortcut_requests
+	d := data.fargate_preflight.lib.iam.identity_decision(r, q)
+	e := object.union(data.fargate_preflight.lib.iam.decide(data.fargate_preflight.lib.iam.identity_policies(r), q, null), {"part": "identity"})
+	d != e
+]
+
+test_role_shortcuts_decide_as_the_evaluator if {
+	wrong := shortcut_mismatches with data.fargate_preflight.aws.managed_policies as managed with input.managed_policies as {}
+	wrong == []
+}
+
+allowed_of(r) := a if {
+	a := data.fargate_preflight.lib.iam.role_policies(r).allowed
+		with data.fargate_preflight.aws.managed_policies as managed
+		with input.managed_policies as {}
+}
+
+test_allow_on_every_resource_is_the_shortcut if {
+	allowed_of(shortcut_roles[0]) == {"sns:publish", "sqs:sendmessage"}
+
+	# a Deny, a Condition, a pattern, NotAction: no shortcut for those statements
+	allowed_of(shortcut_roles[1]) == set()
+	allowed_of(shortcut_roles[2]) == set()
+	allowed_of(shortcut_roles[3]) == set()
+	allowed_of(shortcut_roles[4]) == set()
+
+	# a permissions boundary, or a policy not in the inputs, turns the shortcut off
+	allowed_of(role([allow("sqs:SendMessage", "*")], "arn:aws:iam::aws:policy/Boundary")) == set()
+	unresolved := object.union(role([allow("sqs:SendMessage", "*")], null), {"managed_policy_arns": ["arn:aws:iam::aws:policy/NotInSnapshot"]})
+	allowed_of(unresolved) == set()
+}
+
+call(actions, resource) := {"actions": actions, "resource": resource}
+
+test_check_takes_the_shortcut_only_when_every_action_is_allowed if {
+	r := role([allow("sns:Publish", "*"), allow("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:jobs")], null)
+	checked := data.fargate_preflight.lib.iam.checked_role(r)
+		with data.fargate_preflight.aws.managed_policies as managed
+		with input.managed_policies as {}
+	data.fargate_preflight.lib.iam.check(checked, call(["sns:Publish"], "*")) == {"denied": [], "unknowns": set()}
+	denied := data.fargate_preflight.lib.iam.check(checked, call(["sns:Publish", "sqs:SendMessage"], "arn:aws:sqs:us-east-1:123456789012:other"))
+	[[d.action, d.decision.decision] | some d in denied.denied] == [["sqs:SendMessage", "implicit_deny"]]
+}
+
+shared(id) := object.union(role([], null), {"id": id, "name": id, "managed_policy_arns": ["arn:aws:iam::aws:policy/DenySns"]})
+
+test_roles_share_the_statements_of_a_managed_policy if {
+	roles := {"A": shared("A"), "B": shared("B")}
+	statements := data.fargate_preflight.lib.iam.managed_statements
+		with input as {"roles": roles, "managed_policies": {}}
+		with data.fargate_preflight.aws.managed_policies as managed
+	object.keys(statements) == {"arn:aws:iam::aws:policy/DenySns"}
+	d := data.fargate_preflight.lib.iam.identity_decision(shared("A"), req("sns:publish", "*"))
+		with input as {"roles": roles, "managed_policies": {}}
+		with data.fargate_preflight.aws.managed_policies as managed
+	[d.decision, d.policy] == ["explicit_deny", "managed policy arn:aws:iam::aws:policy/DenySns"]
+}
+
+test_wildcard_match if {
+	every c in [["*", "sns:publish"], ["abc", "abc"], ["ab*", "abz"], ["ab*", "ab"], ["a*c", "abbc"], ["a?c", "abc"], ["a*b*", "axbyz"], ["[x]", "[x]"]] {
+		data.fargate_preflight.lib.iam.wildcard_match(c[0], c[1])
+	}
+	every c in [["abc", "abd"], ["ab*", "a"], ["a*c", "abcd"], ["a?c", "ac"], ["[x]", "x"]] {
+		not data.fargate_preflight.lib.iam.wildcard_match(c[0], c[1])
+	}
+}
+
+test_trust_service_name_in_any_case if {
+	trusting([assume({"Service": "ECS-Tasks.amazonaws.com"}, {})]) == "allow"
+	trusting([assume({"Service": "*.amazonaws.com"}, {})]) == "allow"
+	trusting([assume({"Service": ["ec2.amazonaws.com"]}, {"Condition": {"StringEquals": {"aws:PrincipalTag/x": "y"}}})]) == "implicit_deny"
+}
+
+# [statements, request, expected decision] for the resources a statement names as they are
+resource_cases := [
+	[[allow("sns:Publish", ["arn:aws:sns:us-east-1:123456789012:a", "arn:aws:sns:us-east-1:123456789012:${aws:username}"])], req("sns:publish", "arn:aws:sns:us-east-1:123456789012:${aws:username}"), "undecided"],
+	[[allow("sns:Publish", ["arn:aws:sns:us-east-1:123456789012:a", "arn:aws:sns:us-east-1:123456789012:${aws:username}"])], req("sns:publish", "arn:aws:sns:us-east-1:123456789012:a"), "allow"],
+	[[allow("s3:GetObject", "arn:aws:s3:::b/a?c")], req("s3:getobject", "arn:aws:s3:::b/a?c"), "allow"],
+	[[allow("s3:GetObject", "arn:aws:s3:::b/a?c")], req("s3:getobject", "arn:aws:s3:::b/abc"), "allow"],
+	[[allow("s3:GetObject", "arn:aws:s3:::b/a?c")], req("s3:getobject", "arn:aws:s3:::b/ac"), "implicit_deny"],
+	[[{"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "*"}], req("s3:getobject", "arn:aws:s3:::b/k"), "implicit_deny"],
+	[[{"Effect": "Allow", "Action": "s3:GetObject", "NotResource": ["arn:aws:s3:::b/k", "*"]}], req("s3:getobject", "arn:aws:s3:::c/k"), "implicit_deny"],
+	[[{"Effect": "Allow", "Action": "s3:GetObject"}], req("s3:getobject", "arn:aws:s3:::b/k"), "allow"],
+	[[allow("logs:PutLogEvents", "arn:aws:logs:us-east-1:*:log-group:/ecs/app:*")], req("logs:putlogevents", "arn:aws:logs:us-east-1:*:log-group:/ecs/app:*"), "allow"],
+	[[allow("sns:Publish", ["arn:aws:sns:us-east-1:123456789012:b", "*"])], req("sns:publish", "arn:aws:sns:us-east-1:123456789012:a"), "allow"],
+	[[allow(["sns:Publish", log_group_ref], "*")], req("sns:listtopics", null), "undecided"],
+	[[{"Effect": "Allow", "NotAction": ["sns:Publish", log_group_ref], "Resource": "*"}], req("sns:publish", null), "implicit_deny"],
+	[[{"Effect": "Allow", "NotAction": ["sns:Publish", log_group_ref], "Resource": "*"}], req("sns:listtopics", null), "undecided"],
+]
+
+test_resources_named_as_they_are if {
+	wrong := [[i, got, c[2]] |
+		some i, c in resource_cases
+		got := decision(c[0], c[1])
+		got != c[2]
+	]
+	wrong == []
+}

@@ -79,9 +79,17 @@ undecided contains {"unknown": u, "service": input.services[use[0]].name, "rules
 # endpoint_uses[[service id, need, endpoint id]]: the endpoints with a policy on the paths
 # the services take (one entry however many subnets share the endpoint).
 endpoint_uses contains [path.service, path.need, path.endpoint] if {
+	count(with_policy) > 0
 	some path in data.fargate_preflight.lib.paths.selected
 	path.kind in {"interface", "gateway"}
-	input.vpc_endpoints[path.endpoint].policy != null
+	path.endpoint in with_policy
+}
+
+# with_policy: the endpoints that have a policy (often none: then no path is looked at;
+# regorus leaves an empty set rule undefined, which stops endpoint_uses the same way).
+with_policy contains id if {
+	some id, ep in input.vpc_endpoints
+	ep.policy != null
 }
 
 # checks[[service id, need, endpoint id]] is the set of calls through the endpoint, each with
@@ -92,12 +100,24 @@ checks[use] contains object.union(result, {"call": c, "who": who}) if {
 	need := use[1]
 	ep_id := use[2]
 	td := data.fargate_preflight.lib.taskdef.task_definition(input.services[sid])
-	some [c, kind] in calls(sid, td)
+	some [c, kind] in service_calls[sid]
 	c.endpoint == need
 	role := data.fargate_preflight.lib.iam.role_of(td, kind)
 	role != null
 	who := sprintf("%s %s", [kind_text[kind], role_name(role)])
-	result := endpoint_result(input.vpc_endpoints[ep_id], c, caller(td, kind, role))
+	result := endpoint_result(endpoint_policies[ep_id], c, caller(td, kind, role))
+}
+
+# service_calls[service id] and endpoint_policies[endpoint id] (prepared for the IAM
+# evaluator) are computed once however many endpoints a service uses.
+service_calls[sid] := calls(sid, td) if {
+	some sid in {use[0] | some use in endpoint_uses}
+	td := data.fargate_preflight.lib.taskdef.task_definition(input.services[sid])
+}
+
+endpoint_policies[ep_id] := data.fargate_preflight.lib.iam.prepare([policy_entry(ep)]) if {
+	some ep_id in {use[2] | some use in endpoint_uses}
+	ep := input.vpc_endpoints[ep_id]
 }
 
 kind_text := {"task_role": "task role", "execution_role": "execution role"}
@@ -105,7 +125,11 @@ kind_text := {"task_role": "task role", "execution_role": "execution role"}
 # calls are the service's calls with the kind of role that makes them.
 calls(sid, td) := (agent_calls(td) | task_role_calls(sid)) | inferred_calls(sid)
 
-agent_calls(td) := {[c, "execution_role"] | some c in data.fargate_preflight.lib.calls.agent_calls(td)}
+agent_calls(td) := {[c, "execution_role"] | some c in agent_calls_of(td)}
+
+agent_calls_of(td) := data.fargate_preflight.lib.calls.agent[td.id] if {
+	data.fargate_preflight.lib.calls.agent[td.id]
+} else := data.fargate_preflight.lib.calls.agent_calls(td)
 
 task_role_calls(sid) := {[x.call, "task_role"] |
 	some x in data.fargate_preflight.lib.calls.task_role_checks
@@ -149,12 +173,11 @@ caller(td, kind, role) := {"arn": arn, "account": null} if {
 	arn != null
 } else := {"arn": object.get(role, "arn", role), "account": null}
 
-endpoint_result(ep, c, who) := {"denied": denied, "unknowns": unknowns} if {
-	policies := [policy_entry(ep)]
+endpoint_result(policy, c, who) := {"denied": denied, "unknowns": unknowns} if {
 	decisions := [[action, d] |
 		some action in c.actions
 		req := {"action": lower(action), "resource": c.resource, "any_action": object.get(c, "any_action", false)}
-		d := object.union(data.fargate_preflight.lib.iam.decide(policies, req, who), {"part": "endpoint"})
+		d := object.union(data.fargate_preflight.lib.iam.decide_prepared(policy, req, who), {"part": "endpoint"})
 	]
 	denied := [{"action": a, "decision": d} | some [a, d] in decisions; d.decision in {"explicit_deny", "implicit_deny"}]
 	unknowns := {u | some [_, d] in decisions; d.decision == "undecided"; some u in d.unknowns}

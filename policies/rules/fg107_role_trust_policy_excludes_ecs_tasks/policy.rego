@@ -46,7 +46,7 @@ deny contains data.fargate_preflight.lib.result.finding({
 	"source": role.source,
 }) if {
 	some [td_id, kind, role] in roles_used
-	d := data.fargate_preflight.lib.iam.trust_decision(role)
+	d := trust[role.id]
 	d.decision in {"explicit_deny", "implicit_deny"}
 	reason := why[d.decision]
 	td := input.task_definitions[td_id]
@@ -55,7 +55,7 @@ deny contains data.fargate_preflight.lib.result.finding({
 
 undecided contains {"unknown": u, "service": service, "rules": ["FG107"]} if {
 	some [td_id, _, role] in roles_used
-	d := data.fargate_preflight.lib.iam.trust_decision(role)
+	d := trust[role.id]
 	some u in d.unknowns
 	some service in data.fargate_preflight.lib.taskdef.services_running(td_id)
 }
@@ -65,6 +65,21 @@ kind_text := {"task_role": "task role", "execution_role": "execution role"}
 why := {
 	"explicit_deny": "a statement of its trust policy denies it",
 	"implicit_deny": "no statement of its trust policy allows it",
+}
+
+# trust[role id] is the role's trust decision, computed once however many task definitions use
+# it, and once for all the roles that share a trust policy without Condition.
+trust[role.id] := trust_of(role) if {
+	some [_, _, role] in roles_used
+}
+
+trust_of(role) := by_document[role.trust_policy] if {
+	by_document[role.trust_policy]
+} else := data.fargate_preflight.lib.iam.trust_decision(role)
+
+by_document[doc] := data.fargate_preflight.lib.iam.trust_decision({"trust_policy": doc}) if {
+	some doc in {role.trust_policy | some [_, _, role] in roles_used}
+	data.fargate_preflight.lib.iam.trust_without_condition(doc)
 }
 
 # roles_used holds [task definition id, kind of role, role object] for the roles (in the inputs) of

@@ -47,3 +47,23 @@ test_deputy_conditions_are_met_others_undecided if {
 	deny_for(other) == set()
 	refs(undecided_for(other)) == {["Condition of statement 1 of trust policy of role TaskRole", "Service", ["FG107"]]}
 }
+
+# Both roles share one trust policy: without a Condition it is decided once for both, with one
+# each role is named in what it waits for.
+with_shared_trust(statements) := {"roles": {
+	"TaskRole": {"trust_policy": {"Statement": statements}},
+	"ExecRole": {"trust_policy": {"Statement": statements}},
+}}
+
+test_roles_sharing_a_trust_policy if {
+	excluded := with_shared_trust([{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}])
+	{[f.resource, f.location.line] | some f in deny_for(excluded)} == {["TaskRole", 50], ["ExecRole", 40]}
+	conditioned := with_shared_trust([{
+		"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole",
+		"Condition": {"StringEquals": {"sts:ExternalId": "x"}},
+	}])
+	refs(undecided_for(conditioned)) == {
+		["Condition of statement 1 of trust policy of role TaskRole", "Service", ["FG107"]],
+		["Condition of statement 1 of trust policy of role ExecRole", "Service", ["FG107"]],
+	}
+}
