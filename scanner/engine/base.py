@@ -67,8 +67,11 @@ class Engine(Protocol):
         """Evaluate every policy over `model` (the input) with `data` loaded beside it; the path
         verdicts too when `paths`."""
 
-    def answer(self, text: str, input_: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-        """The answer to any query, in the shape of OPA's REST API."""
+    def answer(
+        self, text: str, input_: dict[str, Any] | str, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The answer to any query, in the shape of OPA's REST API; `input_` may be given as
+        JSON text."""
 
     def session(self) -> AbstractContextManager[None]:
         """Several `evaluate` calls inside share what the engine needs to start (OPA's server)."""

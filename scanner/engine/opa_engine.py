@@ -16,6 +16,7 @@ import contextlib
 import graphlib
 import importlib
 import importlib.util
+import json
 import re
 import shutil
 import socket
@@ -97,13 +98,16 @@ class OpaEngine:
     ) -> RawResult:
         return RawResult.from_query_answer(self.answer(query(paths), model, data))
 
-    def answer(self, text: str, input_: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    def answer(
+        self, text: str, input_: dict[str, Any] | str, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        value = json.loads(input_) if isinstance(input_, str) else input_
         if self._url is not None:
-            return self._answer_at(self._url, text, input_, data, shipped_loaded=False)
+            return self._answer_at(self._url, text, value, data, shipped_loaded=False)
         if self._server is not None:
-            return self._answer_at(self._server.url, text, input_, data, shipped_loaded=True)
+            return self._answer_at(self._server.url, text, value, data, shipped_loaded=True)
         with self._local_server() as server:
-            return self._answer_at(server.url, text, input_, data, shipped_loaded=True)
+            return self._answer_at(server.url, text, value, data, shipped_loaded=True)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[None]:

@@ -111,11 +111,14 @@ def _in_workers(
 ) -> list[Any]:
     import multiprocessing
 
-    _work.update(make=make_engine, parts=parts, text=text, data=data, engine=None)
+    # The parts as JSON text, before the fork: a worker that walked the parent's objects to
+    # write them would touch (and so copy) every page that holds them.
+    inputs = [json.dumps(part) for part in parts]
+    _work.update(make=make_engine, inputs=inputs, text=text, data=data, engine=None)
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(min(jobs, len(parts))) as pool:
-            return pool.map(_evaluate_part, range(len(parts)), chunksize=1)
+            return pool.map(_evaluate_part, range(len(inputs)), chunksize=1)
     finally:
         _work.clear()
 
@@ -124,4 +127,4 @@ def _evaluate_part(index: int) -> Any:
     if _work["engine"] is None:
         _work["engine"] = _work["make"]()
     engine: Engine = _work["engine"]
-    return _values(engine.answer(_work["text"], _work["parts"][index], _work["data"]))
+    return _values(engine.answer(_work["text"], _work["inputs"][index], _work["data"]))

@@ -38,11 +38,13 @@ class RegorusEngine:
     ) -> RawResult:
         return RawResult.from_query_answer(self.answer(query(paths), model, data))
 
-    def answer(self, text: str, input_: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    def answer(
+        self, text: str, input_: dict[str, Any] | str, data: dict[str, Any]
+    ) -> dict[str, Any]:
         engine = self._engine
         try:
             engine.add_data_json(json.dumps(data))
-            engine.set_input_json(json.dumps(input_))
+            engine.set_input_json(input_ if isinstance(input_, str) else json.dumps(input_))
             answer: dict[str, Any] = json.loads(engine.eval_query_as_json(text))
         except RuntimeError as exc:
             raise EngineError(f"policy evaluation failed: {_first_line(exc)}") from exc
