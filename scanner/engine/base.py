@@ -36,11 +36,18 @@ class RawResult:
     @classmethod
     def from_query_answer(cls, answer: dict[str, Any]) -> RawResult:
         """Read QUERY's answer in the shape OPA's REST API and regorus both return."""
-        results = answer.get("result") or []
-        if not results:
+        value = answer_value(answer, None)
+        if value is None:
             return cls(rules={}, verdicts=[])
-        rules, *verdicts = results[0]["expressions"][0]["value"]
+        rules, *verdicts = value
         return cls(rules=rules or {}, verdicts=list(verdicts[0] or []) if verdicts else [])
+
+
+def answer_value(answer: dict[str, Any], undefined: Any) -> Any:
+    """The value of a one-expression query's answer (OPA's REST shape, which regorus gives too),
+    or `undefined` when the query has no result."""
+    results = answer.get("result") or []
+    return results[0]["expressions"][0]["value"] if results else undefined
 
 
 def shipped_policy_dir() -> Path:
@@ -59,6 +66,8 @@ def policy_files(dirs: list[Path]) -> list[Path]:
 
 
 class Engine(Protocol):
+    """What an engine does; the engines subclass it for `evaluate`, which is the same for all."""
+
     name: str
 
     def evaluate(
@@ -66,6 +75,7 @@ class Engine(Protocol):
     ) -> RawResult:
         """Evaluate every policy over `model` (the input) with `data` loaded beside it; the path
         verdicts too when `paths`."""
+        return RawResult.from_query_answer(self.answer(query(paths), model, data))
 
     def answer(
         self, text: str, input_: dict[str, Any] | str, data: dict[str, Any]

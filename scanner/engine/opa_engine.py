@@ -32,7 +32,7 @@ from types import ModuleType, TracebackType
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from scanner.engine.base import RawResult, policy_files, query
+from scanner.engine.base import Engine, policy_files
 from scanner.errors import EngineError, PolicyError, PreflightError, UsageError
 
 # The shipped policies compile on OPA 1.0 (.ci/lint-rego.sh checks them with its capabilities);
@@ -56,7 +56,7 @@ class Module:
     text: str
 
 
-class OpaEngine:
+class OpaEngine(Engine):
     name = "opa"
 
     def __init__(
@@ -92,11 +92,6 @@ class OpaEngine:
                     "the OPA engine needs `opa` on PATH or --opa-url URL "
                     "(.ci/install-tools.sh builds the pinned OPA)"
                 )
-
-    def evaluate(
-        self, model: dict[str, Any], data: dict[str, Any], *, paths: bool = True
-    ) -> RawResult:
-        return RawResult.from_query_answer(self.answer(query(paths), model, data))
 
     def answer(
         self, text: str, input_: dict[str, Any] | str, data: dict[str, Any]

@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from scanner.engine.base import RULES_QUERY, Engine, RawResult
+from scanner.engine.base import RULES_QUERY, Engine, RawResult, answer_value
 from scanner.model.partition import split
 
 # Services per part: small enough that a part's evaluation stays small (regorus holds the
@@ -92,8 +92,7 @@ def evaluate(
 
 
 def _values(answer: dict[str, Any]) -> Any:
-    results = answer.get("result") or []
-    return results[0]["expressions"][0]["value"] if results else []
+    return answer_value(answer, [])
 
 
 # --- worker processes ------------------------------------------------------------------------

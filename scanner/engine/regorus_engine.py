@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from scanner.engine.base import RawResult, policy_files, query
+from scanner.engine.base import Engine, policy_files
 from scanner.errors import EngineError, PolicyError
 
 
-class RegorusEngine:
+class RegorusEngine(Engine):
     name = "regorus"
 
     def __init__(self, shipped: list[Path], user: list[Path] | None = None) -> None:
@@ -32,11 +32,6 @@ class RegorusEngine:
                 self._engine.add_policy_from_file(str(path))
             except RuntimeError as exc:
                 raise error(f"{what} {path} does not compile: {_first_line(exc)}") from exc
-
-    def evaluate(
-        self, model: dict[str, Any], data: dict[str, Any], *, paths: bool = True
-    ) -> RawResult:
-        return RawResult.from_query_answer(self.answer(query(paths), model, data))
 
     def answer(
         self, text: str, input_: dict[str, Any] | str, data: dict[str, Any]
