@@ -72,7 +72,8 @@ def _named(value: Any, ids: dict[str, list[Node]]) -> list[Node]:
 
 
 def gap_ref(gap: dict[str, Any]) -> str:
-    """How FG801 and the live exporter name a coverage gap (policies/rules/fg801 `gap_ref`)."""
+    """How a coverage gap is named: the `ref` of the unknowns it causes (the live exporter's
+    `Gap.ref`) and of its FG801 note (policies/rules/fg801 `gap_ref`)."""
     return f"{gap['api']} in account {gap['account']} region {gap['region']}"
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.errors import EngineError
+from scanner.model.partition import gap_ref
 
 OPERATIONS: dict[str, tuple[str, ...]] = {
     "sts": ("GetCallerIdentity", "AssumeRole"),
@@ -134,7 +135,7 @@ class Gap:
 
     @property
     def ref(self) -> str:
-        return f"{self.api} in account {self.account} region {self.region}"
+        return gap_ref(self.model())
 
     @property
     def source(self) -> dict[str, Any]:
