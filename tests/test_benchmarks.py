@@ -5,7 +5,6 @@ Checkov is never installed here: the runner only installs it with `--checkov`.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -18,23 +17,15 @@ from typing import Any
 import pytest
 
 from scanner import api
+from tests.script_modules import script_module
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
 
 
 def _module(name: str) -> ModuleType:
-    """A module of benchmarks/ (not a package) under the name run.py gives it, without adding
-    benchmarks/ to sys.path for the rest of the test session."""
-    qualified = f"fp_bench_{name}"
-    if qualified in sys.modules:
-        return sys.modules[qualified]
-    spec = importlib.util.spec_from_file_location(qualified, BENCHMARKS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[qualified] = module
-    spec.loader.exec_module(module)
-    return module
+    """A module of benchmarks/ under the name run.py gives it."""
+    return script_module(BENCHMARKS / f"{name}.py", f"fp_bench_{name}")
 
 
 generate = _module("generate")

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime
 import importlib
-import importlib.util
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import botocore
 import pytest
+
+from tests.script_modules import script_module
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts"
@@ -24,15 +24,6 @@ ENDPOINTS = ROOT / "scanner" / "data" / "endpoints.json"
 def load_json(path: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
-
-
-def script_module(name: str) -> ModuleType:
-    """A module of scripts/ (not a package), without putting scripts/ on sys.path."""
-    spec = importlib.util.spec_from_file_location(f"fp_scripts_{name}", SCRIPTS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 ENDPOINT_MAP: dict[str, str] = load_json(ENDPOINTS)["endpoint_for_prefix"]
@@ -119,7 +110,7 @@ def test_committed_map_is_what_the_script_generates() -> None:
 
 
 def test_check_reports_a_changed_file_and_leaves_it(tmp_path: Path) -> None:
-    datafile = script_module("datafile")
+    datafile = script_module(SCRIPTS / "datafile.py", "fp_scripts_datafile")
     target = tmp_path / "endpoints.json"
     committed = load_json(ENDPOINTS)
     target.write_text(datafile.dump(committed), encoding="utf-8")

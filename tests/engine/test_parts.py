@@ -4,9 +4,7 @@ the report must be exactly the report of the whole model, on both engines."""
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from scanner.engine.regorus_engine import RegorusEngine
 from scanner.findings import Finding
 from scanner.model.partition import LINKED, SHARED, gap_ref, split
 from tests.golden.harness import ROOT, load_cases
+from tests.script_modules import script_module
 
 RULES = api.catalogue()
 GENERATE = ROOT / "benchmarks" / "generate.py"
@@ -40,13 +39,8 @@ def report(raw: RawResult, model: dict[str, Any]) -> tuple[list[Finding], tuple[
 
 
 def generator() -> Any:
-    """benchmarks/generate.py (not a package)."""
-    spec = importlib.util.spec_from_file_location("fp_parts_generate", GENERATE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fp_parts_generate"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    """benchmarks/generate.py."""
+    return script_module(GENERATE, "fp_bench_generate")
 
 
 def generated_model(services: int, vpcs: int) -> dict[str, Any]:
