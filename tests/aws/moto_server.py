@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 MEMBER_ROLE = "OrganizationAccountAccessRole"
+
+
+@contextlib.contextmanager
+def clients_at(url: str) -> Iterator[None]:
+    """boto3 clients made inside talk to the moto server at `url`, with fake keys."""
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in {
+            "AWS_ENDPOINT_URL": url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        }.items():
+            mp.setenv(key, value)
+        yield
 
 
 def free_port() -> int:

@@ -17,7 +17,7 @@ import boto3
 import pytest
 from aws_accounts import Built, build_account
 from click.testing import CliRunner
-from moto_server import start_moto, stop
+from moto_server import clients_at, start_moto, stop
 
 from scanner.cli import main
 
@@ -36,13 +36,7 @@ DENY_NAT = {
 def enforced() -> Iterator[tuple[str, Built, dict[str, str], str, str]]:
     proc, url = start_moto()
     try:
-        with pytest.MonkeyPatch.context() as mp:
-            for key, value in {
-                "AWS_ENDPOINT_URL": url,
-                "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing",
-            }.items():
-                mp.setenv(key, value)
+        with clients_at(url):
             built = build_account(REGION)
             org = boto3.client("organizations", region_name="us-east-1")
             org.create_organization(FeatureSet="ALL")

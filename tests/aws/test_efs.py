@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from click.testing import CliRunner
+from moto_server import clients_at
 
 from scanner.cli import main
 
@@ -17,13 +18,7 @@ REGION = "sa-east-1"
 
 @pytest.fixture(scope="module")
 def efs_account(moto_url: str) -> dict[str, str]:
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in {
-            "AWS_ENDPOINT_URL": moto_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-        }.items():
-            mp.setenv(key, value)
+    with clients_at(moto_url):
         ec2 = boto3.client("ec2", region_name=REGION)
         efs = boto3.client("efs", region_name=REGION)
         ecs = boto3.client("ecs", region_name=REGION)

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from aws_accounts import build_account
 from click.testing import CliRunner
-from moto_server import MEMBER_ROLE
+from moto_server import MEMBER_ROLE, clients_at
 
 from scanner.cli import main
 
@@ -20,13 +20,7 @@ REGION = "us-west-2"
 
 @pytest.fixture(scope="module")
 def members(moto_url: str) -> list[str]:
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in {
-            "AWS_ENDPOINT_URL": moto_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-        }.items():
-            mp.setenv(key, value)
+    with clients_at(moto_url):
         org = boto3.client("organizations", region_name="us-east-1")
         org.create_organization(FeatureSet="ALL")
         ids = []
