@@ -87,18 +87,23 @@ def enforced() -> Iterator[tuple[str, Built, dict[str, str], str, str]]:
         stop(proc)
 
 
-def test_a_denied_call_is_a_gap_and_the_scan_goes_on(
-    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
-) -> None:
-    url, built, credentials, role, _ = enforced
+def scan_as_enforced_role(
+    enforced: tuple[str, Built, dict[str, str], str, str], monkeypatch: Any, *flags: str
+) -> Any:
+    """`scan-aws --format json FLAGS` as the role whose policy denies ec2:DescribeNatGateways."""
+    url, _, credentials, role, _ = enforced
     monkeypatch.setenv("AWS_ENDPOINT_URL", url)
     for key, value in credentials.items():
         monkeypatch.setenv(key, value)
-    done = CliRunner().invoke(
-        main,
-        ["scan-aws", "--region", REGION, "--role-arn", role, "--format", "json"],
-        catch_exceptions=False,
-    )
+    args = ["scan-aws", "--region", REGION, "--role-arn", role, "--format", "json", *flags]
+    return CliRunner().invoke(main, args, catch_exceptions=False)
+
+
+def test_a_denied_call_is_a_gap_and_the_scan_goes_on(
+    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+) -> None:
+    built = enforced[1]
+    done = scan_as_enforced_role(enforced, monkeypatch)
     assert done.exit_code == 1, done.output  # by the findings: FG402 errors are still found
     report = json.loads(done.stdout)
     account = built.account
@@ -124,12 +129,7 @@ def test_a_denied_call_is_a_gap_and_the_scan_goes_on(
     assert {f["rule_id"] for f in report["findings"]} == {"FG801", "FG402"}
     assert "1 coverage gap(s)" in done.stderr
     # The same report from a real OPA server (the coverage-gap rule runs on both engines).
-    opa = CliRunner().invoke(
-        main,
-        ["scan-aws", "--region", REGION, "--role-arn", role, "--format", "json"]
-        + ["--engine", "opa"],
-        catch_exceptions=False,
-    )
+    opa = scan_as_enforced_role(enforced, monkeypatch, "--engine", "opa")
     assert opa.exit_code == 1, opa.output
     assert json.loads(opa.stdout) == report
 
@@ -137,16 +137,8 @@ def test_a_denied_call_is_a_gap_and_the_scan_goes_on(
 def test_an_account_that_cannot_be_entered_is_a_gap(
     enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
 ) -> None:
-    url, built, credentials, role, member = enforced
-    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
-    for key, value in credentials.items():
-        monkeypatch.setenv(key, value)
-    done = CliRunner().invoke(
-        main,
-        ["scan-aws", "--region", REGION, "--role-arn", role, "--org-role", "Blocked"]
-        + ["--format", "json"],
-        catch_exceptions=False,
-    )
+    built, member = enforced[1], enforced[4]
+    done = scan_as_enforced_role(enforced, monkeypatch, "--org-role", "Blocked")
     assert done.exit_code == 1, done.output
     notes = {
         f["resource"]: f for f in json.loads(done.stdout)["findings"] if f["rule_id"] == "FG801"
