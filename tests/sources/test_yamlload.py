@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import random
@@ -181,6 +182,75 @@ def test_a_few_aliases_under_the_limit_are_read() -> None:
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 4)]
     data = parse("\n".join(lines) + "\n", "ok.yaml")
     assert len(data["a3"]) == 10 and data["a3"][0][0][0] == ["x"] * 10
+
+
+ROOT = Path(__file__).parent.parent.parent
+YAML_FILES = sorted(
+    p
+    for p in ROOT.rglob("*")
+    if p.suffix in {".yaml", ".yml", ".template"} and ".git" not in p.parts and p.is_file()
+)
+
+
+def _same_tree(a: Any, b: Any, path: tuple[Any, ...] = ()) -> list[str]:
+    """Where two parsed documents differ in type, value, line or key lines."""
+    if type(a) is not type(b) or a != b or line_of(a) != line_of(b):
+        return [f"{path}: {a!r} (line {line_of(a)}) != {b!r} (line {line_of(b)})"]
+    if isinstance(a, dict):
+        if a.key_lines != b.key_lines:
+            return [f"{path}: key lines {a.key_lines} != {b.key_lines}"]
+        return [d for k in a for d in _same_tree(a[k], b[k], (*path, k))]
+    if isinstance(a, list):
+        pairs = enumerate(zip(a, b, strict=True))
+        return [d for i, (x, y) in pairs for d in _same_tree(x, y, (*path, i))]
+    return []
+
+
+def test_the_repository_has_yaml_files_to_compare() -> None:
+    assert len(YAML_FILES) >= 90
+
+
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(ROOT))[-70:])
+def test_events_and_nodes_build_the_same_tree(path: Path) -> None:
+    # Text without anchors and merge keys is built from the parser's events; the node builder
+    # (which does anchors and merges) is the reference.
+    text = path.read_text(encoding="utf-8")
+    loader = yamlload._Loader(text)
+    try:
+        events = yamlload._EventBuilder(loader, path.name).document()
+    except yamlload._Unusual:
+        pytest.skip("left to the node builder")
+    finally:
+        loader.dispose()
+    nodes = yamlload._parse_yaml_nodes(text, path.name, aliases=False, merges=False)
+    assert _same_tree(events, nodes) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "events"),
+    [
+        ("a: !Ref B\nc: [1, x, {d: !GetAtt E.F}]\n", True),
+        ("a: &x 1\nb: *x\n", False),  # anchors: nodes
+        ("m:\n  <<: {A: 1}\n", False),  # merge keys: nodes
+        ("--- 1\n--- 2\n", False),  # an error: nodes say it
+        ("? [a]\n: 1\n", False),  # a key that is not a string
+        ("s: !!set {a, b}\n", False),
+    ],
+)
+def test_which_builder_reads_the_text(
+    text: str, events: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    by_nodes = yamlload._parse_yaml_nodes
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls.append("nodes")
+        return by_nodes(*args, **kwargs)
+
+    monkeypatch.setattr(yamlload, "_parse_yaml_nodes", spy)
+    with contextlib.suppress(SourceError):
+        parse(text, "t.yaml")
+    assert calls == ([] if events else ["nodes"])
 
 
 def test_deep_nesting_is_an_error_not_a_crash() -> None:
