@@ -5,9 +5,11 @@ The CLI, the GitHub Action and the pre-commit hook all call this.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
+import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from scanner import __version__
 from scanner.config import Config, Ignore
@@ -103,10 +105,74 @@ def no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+# Inputs larger than this are read in a child process, where processes fork. Reading a
+# template allocates several times the memory of the model it yields, and a process seldom
+# gives freed memory back to the system: the evaluation (and its workers, forked later) would
+# start from the reading's peak. A child's memory goes when it exits. (2,000 services: the
+# scan then holds 61 MiB instead of 447 MiB after reading; passing the result back: 0.3 s.)
+LOAD_APART_BYTES = 4 * 2**20
+
+
 def load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
     """Read, classify and build every input into one model (what `export` prints)."""
+    if hasattr(os, "fork") and _input_bytes(paths, LOAD_APART_BYTES) > LOAD_APART_BYTES:
+        return _load_apart(paths, options)
     with no_cyclic_gc():
         return _load(paths, options)
+
+
+def _input_bytes(paths: Sequence[Path], enough: int) -> int:
+    """The size of the files under `paths` (dot-directories skipped), counted up to `enough`."""
+    total = 0
+    for path in paths:
+        if path.is_file():
+            total += path.stat().st_size
+            continue
+        for folder, dirs, files in os.walk(path):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:
+                with contextlib.suppress(OSError):
+                    total += os.stat(os.path.join(folder, name)).st_size
+            if total > enough:
+                return total
+    return total
+
+
+def _load_apart(paths: Sequence[Path], options: ScanOptions) -> Loaded:
+    """`_load` in a forked child, which sends the result back pickled (an exception too)."""
+    import pickle
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(read_end)
+        code = 0
+        try:
+            with no_cyclic_gc():
+                try:
+                    outcome: Any = _load(paths, options)
+                except BaseException as exc:  # noqa: BLE001 (the parent raises it)
+                    outcome, code = exc, 1
+            try:
+                data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:  # noqa: BLE001 (an exception that does not pickle)
+                data, code = pickle.dumps(EngineError(f"reading the inputs failed: {exc!r}")), 1
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(data)
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if not data:
+        raise EngineError(f"reading the inputs failed: the reading process ended ({status})")
+    outcome = pickle.loads(data)
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return cast(Loaded, outcome)
 
 
 def _load(paths: Sequence[Path], options: ScanOptions) -> Loaded:

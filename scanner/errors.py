@@ -39,6 +39,9 @@ class SourceError(PreflightError):
         self.message = redact(message)
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[type[SourceError], tuple[str, int | None, str]]:
+        return (SourceError, (self.file, self.line, self.message))  # (for _load_apart)
+
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.message}"
