@@ -21,9 +21,8 @@ from typing import Any
 from scanner.errors import SourceError
 from scanner.findings import Finding
 from scanner.options import parse_parameters
-from scanner.sources import yamlload
 from scanner.sources.discover import CONFIG_NAME
-from scanner.sources.yamlload import key_line, line_at, line_of
+from scanner.sources.lines import key_line, line_at, line_of
 
 SCHEMA = Path(__file__).parent / "config.schema.json"
 
@@ -125,6 +124,8 @@ def load(explicit: Path | None, cwd: Path, root: Path) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise ConfigError(shown, None, f"cannot read the configuration: {reason}") from exc
+    from scanner.sources import yamlload  # (not at import: a scan without a config needs no YAML)
+
     try:
         data = yamlload.parse(text, shown) if text.strip() else {}
     except SourceError as exc:

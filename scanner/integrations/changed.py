@@ -34,7 +34,7 @@ from scanner.sources.discover import (
     read_text,
     relative_name,
 )
-from scanner.sources.yamlload import line_of
+from scanner.sources.lines import line_of
 
 IMPORT_VALUE = "Fn::ImportValue"
 # Text that a template taking part in a link must contain: a file without any of these can be

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import SourceError
-from scanner.sources import yamlload
 from scanner.sources.base import MAX_FILE_BYTES, LoadedFile
+from scanner.sources.lines import key_line, line_of
 
 # Only these are read when walking a directory; a file named on the command line is always read.
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
@@ -126,10 +126,10 @@ _RESOURCES_KEY = re.compile(r'\bResources"?\s*:')
 def _not_a_template(path: Path, data: Any, rel: str) -> SourceError | None:
     """A file meant as a template (a `Resources` key, a `.template` name) that is not one."""
     if isinstance(data, dict) and "Resources" in data:
-        line = yamlload.key_line(data, "Resources")
+        line = key_line(data, "Resources")
         return SourceError(rel, line, "Resources must be a map of logical ids to resources")
     if path.suffix.lower() == ".template":
-        line = yamlload.line_of(data) or 1
+        line = line_of(data) or 1
         return SourceError(rel, line, "a CloudFormation template must be a map with Resources")
     return None
 
@@ -148,6 +148,8 @@ def _load(
     except SourceError as exc:
         found.errors.append(exc)
         return None
+    from scanner.sources import yamlload  # (not at import: the config names CONFIG_NAME)
+
     try:
         data = yamlload.parse(text, rel)
     except SourceError as exc:

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.errors import SourceError
-from scanner.sources import yamlload
 from scanner.sources.base import BuildContext, Fragment, LoadedFile, ModelObject
+from scanner.sources.lines import key_line, line_of
 from scanner.sources.units import parse_cpu, parse_memory
 
 # Keys that only create-service takes: with one of them, a request without `serviceName` is a
@@ -150,12 +150,12 @@ class Node:
         if not isinstance(self.value, dict) or key not in self.value:
             return None
         value = self.value[key]
-        line = yamlload.key_line(self.value, key) or yamlload.line_of(value) or self.line
+        line = key_line(self.value, key) or line_of(value) or self.line
         return Node(self.file, value, f"{self.pointer}/{_escape(key)}", line)
 
     def items(self) -> Iterator[Node]:
         for index, value in enumerate(self.value):
-            line = yamlload.line_of(value) or self.line
+            line = line_of(value) or self.line
             yield Node(self.file, value, f"{self.pointer}/{index}", line)
 
     def text(self, key: str) -> str | None:
@@ -235,7 +235,7 @@ def _type_name(value: Any) -> str:
 
 
 def _root(file: LoadedFile) -> Node:
-    return Node(file.rel, file.data, "", yamlload.line_of(file.data) or 1)
+    return Node(file.rel, file.data, "", line_of(file.data) or 1)
 
 
 def _read(file: LoadedFile) -> tuple[list[_TaskDefinition], list[_Request]]:

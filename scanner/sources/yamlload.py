@@ -15,7 +15,7 @@ import itertools
 import json
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -30,6 +30,7 @@ from yaml.events import (
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from scanner.errors import SourceError
+from scanner.sources.lines import LineDict, LineList, LineStr
 
 # The C parser is about ten times faster than the pure-Python one on real templates (measured:
 # 10 ms against 113 ms for a 1,200-line Copilot template); both keep line marks.
@@ -44,58 +45,6 @@ MAX_DEPTH = 100
 
 # Tags that keep their name in the long form; every other `!X` becomes `Fn::X` (as cfn-lint does).
 _UNPREFIXED_TAGS = ("Ref", "Condition")
-
-
-class LineDict(dict[Any, Any]):
-    """A mapping with the line it starts on and the line of each key."""
-
-    line: int
-    key_lines: dict[Any, int]
-
-
-class LineList(list[Any]):
-    """A sequence with the line it starts on."""
-
-    line: int
-
-
-class LineStr(str):
-    """A string with the line it starts on."""
-
-    line: int
-
-
-# A tuple: isinstance with a union is slower. Nodes that carry a line (`line_of`).
-LINED = (LineStr, LineDict, LineList)
-
-
-def line_of(node: Any) -> int | None:
-    """The 1-based line where a parsed mapping, sequence or string starts, else None."""
-    if isinstance(node, LINED):
-        return node.line
-    return None
-
-
-def key_line(mapping: Any, key: Any) -> int | None:
-    """The 1-based line of `key` in a parsed mapping, else None."""
-    if type(mapping) is LineDict or isinstance(mapping, LineDict):
-        return mapping.key_lines.get(key)
-    return None
-
-
-def line_at(data: Any, path: Sequence[Any]) -> int:
-    """The line of the deepest part of `path` (keys and list indexes) the document has."""
-    node, line = data, line_of(data) or 1
-    for part in path:
-        if isinstance(node, dict) and part in node:
-            line = key_line(node, part) or line
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-            line = line_of(node) or line
-        else:
-            break
-    return line
 
 
 def parse(text: str, file: str) -> Any:

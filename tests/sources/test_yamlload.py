@@ -14,7 +14,8 @@ import yaml
 
 from scanner.errors import SourceError
 from scanner.sources import yamlload
-from scanner.sources.yamlload import LineDict, LineList, LineStr, key_line, line_of, parse
+from scanner.sources.lines import LineDict, LineList, LineStr, key_line, line_of
+from scanner.sources.yamlload import parse
 
 CORPUS = Path(__file__).parent.parent / "fixtures" / "corpus" / "cloudformation"
 CORPUS_FILES = sorted(CORPUS.iterdir())

@@ -19,7 +19,7 @@ from scanner.sources.cfn.values import (
     scalar_text,
 )
 from scanner.sources.limits import json_text
-from scanner.sources.yamlload import LineDict, key_line, line_of
+from scanner.sources.lines import LineDict, key_line, line_of
 
 Field = Any  # a model field: JSON, or an unknown object
 

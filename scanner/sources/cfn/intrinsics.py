@@ -22,7 +22,7 @@ from scanner.sources.cfn.values import (
     scalar_text,
     split,
 )
-from scanner.sources.yamlload import line_of
+from scanner.sources.lines import line_of
 
 if TYPE_CHECKING:
     from scanner.sources.cfn.stack import Stack

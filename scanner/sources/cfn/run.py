@@ -24,7 +24,7 @@ from scanner.sources.base import BuildContext, LoadedFile
 from scanner.sources.cfn.stack import Stack
 from scanner.sources.cfn.template import NESTED_STACK_TYPES, Template, is_cloudformation
 from scanner.sources.cfn.values import Composite, ResRef, Unknown, Value, Where, part_text
-from scanner.sources.yamlload import key_line
+from scanner.sources.lines import key_line
 
 # A stack name: letters, digits and hyphens, starting with a letter (CloudFormation's rule).
 _STACK_NAME = "[A-Za-z][-A-Za-z0-9]*"

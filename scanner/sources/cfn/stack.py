@@ -25,7 +25,7 @@ from scanner.sources.cfn.values import (
     scalar_text,
     split,
 )
-from scanner.sources.yamlload import LINED, LineDict, key_line, line_of
+from scanner.sources.lines import LINED, LineDict, key_line, line_of
 
 if TYPE_CHECKING:
     from scanner.sources.cfn.run import Run

@@ -8,7 +8,7 @@ from typing import Any
 
 from scanner.errors import SourceError
 from scanner.sources.cfn.values import Where
-from scanner.sources.yamlload import line_at, line_of
+from scanner.sources.lines import line_at, line_of
 
 # Resource types that are another template (nested stacks) and the property naming it.
 NESTED_STACK_TYPES = {

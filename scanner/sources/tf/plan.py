@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.sources import yamlload
+from scanner.sources.lines import line_of
 from scanner.sources.tf.traversal import Address, Key, TraversalError, parse_address
 
 
@@ -241,7 +241,7 @@ def _add(
     unknown = change.get("after_unknown", False) if change else False
     if change_entry and "values" not in entry:
         pointer = change_entry[1]
-    line = yamlload.line_of(entry) or 1
+    line = line_of(entry) or 1
     instance = Instance(
         addr=addr,
         values=values if isinstance(values, dict) else {},
