@@ -6,18 +6,19 @@ The CLI, the GitHub Action and the pre-commit hook all call this.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import json
 import os
+import signal
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Generic, NoReturn, Protocol, TypeVar, cast
 
 from scanner import __version__
 from scanner.config import Config, Ignore
@@ -115,11 +116,100 @@ LOAD_APART_BYTES = 2**20
 
 
 def load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
-    """Read, classify and build every input into one model (what `export` prints)."""
-    if hasattr(os, "fork") and _input_bytes(paths, LOAD_APART_BYTES) > LOAD_APART_BYTES:
-        return _load_apart(paths, options)
+    """Read, classify and build every input into one model (what `export` prints). Large
+    inputs are read in a child process (see LOAD_APART_BYTES)."""
+    work = functools.partial(_load, paths, options)
+    if _input_bytes(paths, LOAD_APART_BYTES) > LOAD_APART_BYTES:
+        return start(work).result()
     with no_cyclic_gc():
-        return _load(paths, options)
+        return work()
+
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Pending(Protocol[T_co]):
+    def result(self) -> T_co:
+        """What the work returned (or the exception it raised, raised here)."""
+
+    def cancel(self) -> None:
+        """Stop the work; `result` may not be called after."""
+
+
+def start(work: Callable[[], T]) -> Pending[T]:
+    """Begin `work` in a forked child, where processes fork (else do it now): the caller goes
+    on meanwhile, and the memory the work allocates goes when the child ends. The result must
+    pickle."""
+    if not hasattr(os, "fork"):
+        with no_cyclic_gc():
+            return _Done(work())
+    return _Apart(work)
+
+
+@dataclass
+class _Done(Generic[T]):
+    value: T
+
+    def result(self) -> T:
+        return self.value
+
+    def cancel(self) -> None:
+        pass
+
+
+class _Apart(Generic[T]):
+    """`work` in a forked child, which sends its result back pickled (an exception too)."""
+
+    def __init__(self, work: Callable[[], T]) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        read_end, write_end = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns
+            os.close(read_end)
+            _run_and_send(work, write_end)
+        os.close(write_end)
+        self.pipe = read_end
+
+    def result(self) -> T:
+        import pickle
+
+        with os.fdopen(self.pipe, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        if not data:
+            raise EngineError(f"reading the inputs failed: the reading process ended ({status})")
+        outcome = pickle.loads(data)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return cast(T, outcome)
+
+    def cancel(self) -> None:
+        os.close(self.pipe)
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+
+
+def _run_and_send(work: Callable[[], Any], write_end: int) -> NoReturn:
+    import pickle
+
+    code = 0
+    try:
+        with no_cyclic_gc():
+            try:
+                outcome: Any = work()
+            except BaseException as exc:  # noqa: BLE001 (the parent raises it)
+                outcome, code = exc, 1
+        try:
+            data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 (an exception that does not pickle)
+            data, code = pickle.dumps(EngineError(f"reading the inputs failed: {exc!r}")), 1
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(data)
+    finally:
+        os._exit(code)
 
 
 def _input_bytes(paths: Sequence[Path], enough: int) -> int:
@@ -137,43 +227,6 @@ def _input_bytes(paths: Sequence[Path], enough: int) -> int:
             if total > enough:
                 return total
     return total
-
-
-def _load_apart(paths: Sequence[Path], options: ScanOptions) -> Loaded:
-    """`_load` in a forked child, which sends the result back pickled (an exception too)."""
-    import pickle
-
-    sys.stdout.flush()
-    sys.stderr.flush()
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(read_end)
-        code = 0
-        try:
-            with no_cyclic_gc():
-                try:
-                    outcome: Any = _load(paths, options)
-                except BaseException as exc:  # noqa: BLE001 (the parent raises it)
-                    outcome, code = exc, 1
-            try:
-                data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception as exc:  # noqa: BLE001 (an exception that does not pickle)
-                data, code = pickle.dumps(EngineError(f"reading the inputs failed: {exc!r}")), 1
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(data)
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if not data:
-        raise EngineError(f"reading the inputs failed: the reading process ended ({status})")
-    outcome = pickle.loads(data)
-    if isinstance(outcome, BaseException):
-        raise outcome
-    return cast(Loaded, outcome)
 
 
 def _load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
@@ -239,7 +292,20 @@ def _load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
 
 def scan(paths: Sequence[Path], options: ScanOptions | None = None) -> Report:
     options = options or ScanOptions()
-    loaded = load(paths, options)
+    # A child reads the inputs and the rules' metadata while the policies compile here: a
+    # pre-commit run on one template waits for the longer of the two, not for both.
+    reading = start(functools.partial(_load_and_catalogue, paths, options))
+    try:
+        engine = make_engine(
+            options.engine,
+            options.policy_dirs,
+            opa_url=options.opa_url,
+            opa_policies_preloaded=options.opa_policies_preloaded,
+        )
+    except BaseException:
+        reading.cancel()
+        raise
+    loaded, rules = reading.result()
     return evaluate(
         [loaded.model],
         options,
@@ -247,7 +313,15 @@ def scan(paths: Sequence[Path], options: ScanOptions | None = None) -> Report:
         notices=loaded.notices,
         root=loaded.root,
         inline_ignores=[i for a in loaded.annotations for i in a.ignores],
+        engine=engine,
+        rules=rules,
     )
+
+
+def _load_and_catalogue(
+    paths: Sequence[Path], options: ScanOptions
+) -> tuple[Loaded, tuple[Rule, ...]]:
+    return _load(paths, options), catalogue(options.policy_dirs)
 
 
 def evaluate(
@@ -258,17 +332,20 @@ def evaluate(
     notices: tuple[str, ...] = (),
     root: Path | None = None,
     inline_ignores: Sequence[Ignore] = (),
+    engine: Engine | None = None,
+    rules: tuple[Rule, ...] | None = None,
 ) -> Report:
     """Every model through the policies (the live scan has one per account and region), one
-    report, with the config's and the inputs' ignores and the baseline applied."""
+    report, with the config's and the inputs' ignores and the baseline applied. `engine` and
+    `rules`: made for `options` already."""
     from scanner.suppress import apply, load_baseline
 
     cwd = options.cwd or Path.cwd()
     baseline = (
         load_baseline(cwd / options.baseline, str(options.baseline)) if options.baseline else None
     )
-    rules = catalogue(options.policy_dirs)
-    engine = make_engine(
+    rules = rules or catalogue(options.policy_dirs)
+    engine = engine or make_engine(
         options.engine,
         options.policy_dirs,
         opa_url=options.opa_url,
@@ -368,7 +445,7 @@ def make_engine(
     raise UsageError(f"unknown engine {name!r}: choose regorus or opa")
 
 
-@cache
+@functools.cache
 def engine_data() -> dict[str, Any]:
     """AWS facts the policies read as data.fargate_preflight.aws (scanner/data/*.json)."""
     facts: dict[str, Any] = {}

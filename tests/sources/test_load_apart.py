@@ -1,8 +1,10 @@
-"""Large inputs are read in a forked child process (api._load_apart), which sends the result
-back: it must be exactly what reading in the scanning process gives, errors included."""
+"""Inputs are read in a forked child process (api.start) when they are large, and by every scan
+(the policies compile meanwhile): the child sends the result back, which must be exactly what
+reading in the scanning process gives, errors included."""
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -29,7 +31,7 @@ def test_reading_apart_gives_what_reading_here_gives(case: Case) -> None:
     paths = [Path(p) for p in case.paths]
     options = case.options()
     here = api._load(paths, options)
-    apart = api._load_apart(paths, options)
+    apart = api.start(functools.partial(api._load, paths, options)).result()
     assert apart == here
     assert apart.model["services"] == here.model["services"]
 
@@ -38,7 +40,7 @@ def test_input_errors_come_back_with_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("Resources:\n  A:\n    Type: AWS::EC2::VPC\n  A:\n    Type: AWS::EC2::VPC\n")
     options = api.ScanOptions(cwd=tmp_path)
-    apart = api._load_apart([bad], options)
+    apart = api.start(functools.partial(api._load, [bad], options)).result()
     assert apart.errors == api._load([bad], options).errors
     assert [(e.line, e.message) for e in apart.errors] == [
         (4, "duplicate key 'A' (first at line 2)")
@@ -53,7 +55,7 @@ def test_an_exception_in_the_child_is_raised_in_the_parent(
 
     monkeypatch.setattr(api, "_load", refuse)
     with pytest.raises(UsageError, match="^no such tf dir$"):
-        api._load_apart([Path("examples")], api.ScanOptions())
+        api.start(functools.partial(api._load, [Path("examples")], api.ScanOptions())).result()
 
 
 def test_source_errors_survive_pickling() -> None:
@@ -71,11 +73,11 @@ def test_source_errors_survive_pickling() -> None:
 def test_only_large_inputs_are_read_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     apart: list[int] = []
 
-    def spy(*_: object) -> api.Loaded:
+    def spy(*_: object) -> api._Done[api.Loaded]:
         apart.append(1)
-        return api.Loaded({}, (), (), tmp_path)
+        return api._Done(api.Loaded({}, (), (), tmp_path))
 
-    monkeypatch.setattr(api, "_load_apart", spy)
+    monkeypatch.setattr(api, "start", spy)
     template = ROOT / "examples" / "isolated-vpc"
     api.load([template], api.ScanOptions())
     assert apart == []
@@ -88,3 +90,38 @@ def test_only_large_inputs_are_read_apart(tmp_path: Path, monkeypatch: pytest.Mo
     (big / "b.yaml").write_bytes(b"# x\n" * (api.LOAD_APART_BYTES // 8 + 1))
     api.load([big], api.ScanOptions())
     assert apart == [1]
+
+
+def test_a_scan_reads_apart_while_the_policies_compile(monkeypatch: pytest.MonkeyPatch) -> None:
+    order: list[str] = []
+    real_apart, real_engine = api._Apart, api.make_engine
+
+    def apart(*args: object) -> object:
+        order.append("read")
+        return real_apart(*args)  # type: ignore[arg-type]
+
+    def engine(*args: object, **kwargs: object) -> object:
+        order.append("compile")
+        return real_engine(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(api, "_Apart", apart)
+    monkeypatch.setattr(api, "make_engine", engine)
+    report = api.scan([Path("examples/isolated-vpc")], api.ScanOptions())
+    assert order == ["read", "compile"]
+    assert [f.rule_id for f in report.findings] == ["FG202"]
+
+
+def test_a_failing_engine_stops_the_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[api._Apart[object]] = []
+    real_apart = api._Apart
+
+    def apart(*args: object) -> api._Apart[object]:
+        started.append(real_apart(*args))  # type: ignore[arg-type]
+        return started[-1]
+
+    monkeypatch.setattr(api, "_Apart", apart)
+    with pytest.raises(UsageError, match="unknown engine 'nope'"):
+        api.scan([Path("examples/isolated-vpc")], api.ScanOptions(engine="nope"))
+    (reading,) = started
+    with pytest.raises(ChildProcessError):  # reaped: no zombie left behind
+        os.waitpid(reading.pid, 0)
