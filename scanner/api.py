@@ -10,17 +10,15 @@ import functools
 import gc
 import json
 import os
-import signal
-import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Generic, NoReturn, Protocol, TypeVar, cast
+from typing import Any
 
-from scanner import __version__
+from scanner import __version__, forked
 from scanner.config import Config, Ignore
 from scanner.engine.base import Engine, RawResult, shipped_policy_dir
 from scanner.engine.parts import PART_SERVICES
@@ -113,103 +111,15 @@ def no_cyclic_gc() -> Iterator[None]:
 # hold 61 MiB instead of 447 MiB after reading (passing the result back takes 0.3 s); 500
 # services (2.1 MB) peak at 167 MiB instead of 240 MiB, in the same time.
 LOAD_APART_BYTES = 2**20
+READING = "reading the inputs"
 
 
 def load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
     """Read, classify and build every input into one model (what `export` prints). Large
     inputs are read in a child process (see LOAD_APART_BYTES)."""
-    work = functools.partial(_load, paths, options)
     if _input_bytes(paths, LOAD_APART_BYTES) > LOAD_APART_BYTES:
-        return start(work).result()
-    with no_cyclic_gc():
-        return work()
-
-
-T = TypeVar("T")
-T_co = TypeVar("T_co", covariant=True)
-
-
-class Pending(Protocol[T_co]):
-    def result(self) -> T_co:
-        """What the work returned (or the exception it raised, raised here)."""
-
-    def cancel(self) -> None:
-        """Stop the work; `result` may not be called after."""
-
-
-def start(work: Callable[[], T]) -> Pending[T]:
-    """Begin `work` in a forked child, where processes fork (else do it now): the caller goes
-    on meanwhile, and the memory the work allocates goes when the child ends. The result must
-    pickle."""
-    if not hasattr(os, "fork"):
-        with no_cyclic_gc():
-            return _Done(work())
-    return _Apart(work)
-
-
-@dataclass
-class _Done(Generic[T]):
-    value: T
-
-    def result(self) -> T:
-        return self.value
-
-    def cancel(self) -> None:
-        pass
-
-
-class _Apart(Generic[T]):
-    """`work` in a forked child, which sends its result back pickled (an exception too)."""
-
-    def __init__(self, work: Callable[[], T]) -> None:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        read_end, write_end = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:  # the child: never returns
-            os.close(read_end)
-            _run_and_send(work, write_end)
-        os.close(write_end)
-        self.pipe = read_end
-
-    def result(self) -> T:
-        import pickle
-
-        with os.fdopen(self.pipe, "rb") as pipe:
-            data = pipe.read()
-        _, status = os.waitpid(self.pid, 0)
-        if not data:
-            raise EngineError(f"reading the inputs failed: the reading process ended ({status})")
-        outcome = pickle.loads(data)
-        if isinstance(outcome, BaseException):
-            raise outcome
-        return cast(T, outcome)
-
-    def cancel(self) -> None:
-        os.close(self.pipe)
-        with contextlib.suppress(OSError):
-            os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
-
-
-def _run_and_send(work: Callable[[], Any], write_end: int) -> NoReturn:
-    import pickle
-
-    code = 0
-    try:
-        with no_cyclic_gc():
-            try:
-                outcome: Any = work()
-            except BaseException as exc:  # noqa: BLE001 (the parent raises it)
-                outcome, code = exc, 1
-        try:
-            data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:  # noqa: BLE001 (an exception that does not pickle)
-            data, code = pickle.dumps(EngineError(f"reading the inputs failed: {exc!r}")), 1
-        with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(data)
-    finally:
-        os._exit(code)
+        return forked.start(functools.partial(_load, paths, options), READING).result()
+    return _load(paths, options)
 
 
 def _input_bytes(paths: Sequence[Path], enough: int) -> int:
@@ -230,6 +140,11 @@ def _input_bytes(paths: Sequence[Path], enough: int) -> int:
 
 
 def _load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
+    with no_cyclic_gc():
+        return _read_and_build(paths, options)
+
+
+def _read_and_build(paths: Sequence[Path], options: ScanOptions) -> Loaded:
     from scanner.sources.discover import discover, scanned_root
 
     cwd = options.cwd or Path.cwd()
@@ -294,7 +209,7 @@ def scan(paths: Sequence[Path], options: ScanOptions | None = None) -> Report:
     options = options or ScanOptions()
     # A child reads the inputs and the rules' metadata while the policies compile here: a
     # pre-commit run on one template waits for the longer of the two, not for both.
-    reading = start(functools.partial(_load_and_catalogue, paths, options))
+    reading = forked.start(functools.partial(_load_and_catalogue, paths, options), READING)
     try:
         engine = make_engine(
             options.engine,

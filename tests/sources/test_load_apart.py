@@ -1,4 +1,4 @@
-"""Inputs are read in a forked child process (api.start) when they are large, and by every scan
+"""Inputs are read in a forked child process (scanner.forked) when they are large, and by every scan
 (the policies compile meanwhile): the child sends the result back, which must be exactly what
 reading in the scanning process gives, errors included."""
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner import api
-from scanner.errors import SourceError, UsageError
+from scanner import api, forked
+from scanner.errors import EngineError, SourceError, UsageError
 from tests.golden.harness import ROOT, Case, load_cases
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
@@ -31,7 +31,7 @@ def test_reading_apart_gives_what_reading_here_gives(case: Case) -> None:
     paths = [Path(p) for p in case.paths]
     options = case.options()
     here = api._load(paths, options)
-    apart = api.start(functools.partial(api._load, paths, options)).result()
+    apart = forked.start(functools.partial(api._load, paths, options), api.READING).result()
     assert apart == here
     assert apart.model["services"] == here.model["services"]
 
@@ -40,7 +40,7 @@ def test_input_errors_come_back_with_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("Resources:\n  A:\n    Type: AWS::EC2::VPC\n  A:\n    Type: AWS::EC2::VPC\n")
     options = api.ScanOptions(cwd=tmp_path)
-    apart = api.start(functools.partial(api._load, [bad], options)).result()
+    apart = forked.start(functools.partial(api._load, [bad], options), api.READING).result()
     assert apart.errors == api._load([bad], options).errors
     assert [(e.line, e.message) for e in apart.errors] == [
         (4, "duplicate key 'A' (first at line 2)")
@@ -55,7 +55,10 @@ def test_an_exception_in_the_child_is_raised_in_the_parent(
 
     monkeypatch.setattr(api, "_load", refuse)
     with pytest.raises(UsageError, match="^no such tf dir$"):
-        api.start(functools.partial(api._load, [Path("examples")], api.ScanOptions())).result()
+        options = api.ScanOptions()
+        forked.start(
+            functools.partial(api._load, [Path("examples")], options), api.READING
+        ).result()
 
 
 def test_source_errors_survive_pickling() -> None:
@@ -73,11 +76,11 @@ def test_source_errors_survive_pickling() -> None:
 def test_only_large_inputs_are_read_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     apart: list[int] = []
 
-    def spy(*_: object) -> api._Done[api.Loaded]:
+    def spy(*_: object) -> forked._Done[api.Loaded]:
         apart.append(1)
-        return api._Done(api.Loaded({}, (), (), tmp_path))
+        return forked._Done(api.Loaded({}, (), (), tmp_path))
 
-    monkeypatch.setattr(api, "start", spy)
+    monkeypatch.setattr(forked, "start", spy)
     template = ROOT / "examples" / "isolated-vpc"
     api.load([template], api.ScanOptions())
     assert apart == []
@@ -94,7 +97,7 @@ def test_only_large_inputs_are_read_apart(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_a_scan_reads_apart_while_the_policies_compile(monkeypatch: pytest.MonkeyPatch) -> None:
     order: list[str] = []
-    real_apart, real_engine = api._Apart, api.make_engine
+    real_apart, real_engine = forked._Apart, api.make_engine
 
     def apart(*args: object) -> object:
         order.append("read")
@@ -104,7 +107,7 @@ def test_a_scan_reads_apart_while_the_policies_compile(monkeypatch: pytest.Monke
         order.append("compile")
         return real_engine(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(api, "_Apart", apart)
+    monkeypatch.setattr(forked, "_Apart", apart)
     monkeypatch.setattr(api, "make_engine", engine)
     report = api.scan([Path("examples/isolated-vpc")], api.ScanOptions())
     assert order == ["read", "compile"]
@@ -112,16 +115,31 @@ def test_a_scan_reads_apart_while_the_policies_compile(monkeypatch: pytest.Monke
 
 
 def test_a_failing_engine_stops_the_reading(monkeypatch: pytest.MonkeyPatch) -> None:
-    started: list[api._Apart[object]] = []
-    real_apart = api._Apart
+    started: list[forked._Apart[object]] = []
+    real_apart = forked._Apart
 
-    def apart(*args: object) -> api._Apart[object]:
+    def apart(*args: object) -> forked._Apart[object]:
         started.append(real_apart(*args))  # type: ignore[arg-type]
         return started[-1]
 
-    monkeypatch.setattr(api, "_Apart", apart)
+    monkeypatch.setattr(forked, "_Apart", apart)
     with pytest.raises(UsageError, match="unknown engine 'nope'"):
         api.scan([Path("examples/isolated-vpc")], api.ScanOptions(engine="nope"))
     (reading,) = started
     with pytest.raises(ChildProcessError):  # reaped: no zombie left behind
         os.waitpid(reading.pid, 0)
+
+
+def test_a_child_killed_before_it_answers_is_an_engine_error() -> None:
+    def die() -> None:
+        os.kill(os.getpid(), 9)
+
+    with pytest.raises(
+        EngineError, match="^reading the inputs failed: its child process was killed by signal 9$"
+    ):
+        forked.start(die, api.READING).result()
+
+
+def test_a_result_that_does_not_pickle_is_an_engine_error() -> None:
+    with pytest.raises(EngineError, match="^reading the inputs failed: .*pickle"):
+        forked.start(lambda: lambda: None, api.READING).result()
