@@ -295,7 +295,10 @@ class _EventBuilder:
             if tag[0] == "!":
                 return self.intrinsic(tag[1:], event, depth)
             node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-            return self.loader.construct_object(node, deep=True)  # errors: `_Builder` says
+            try:
+                return self.loader.construct_object(node, deep=True)
+            except (ValueError, KeyError, TypeError, OverflowError):  # `!!int abc`
+                raise _Unusual("a value that is not of its tag") from None  # `_Builder` says
         if tag is not None and tag != "!" and tag[0] == "!":
             return self.intrinsic(tag[1:], event, depth)
         if kind is MappingStartEvent and tag in (None, "!", _MAP):

@@ -158,6 +158,9 @@ def test_depth_limit_holds_for_strings_at_the_limit() -> None:
         ("a: &x [*x]\n", 1, "a YAML alias refers to a node that contains it"),
         ("--- 1\n--- 2\n", 2, "not valid YAML: expected a single document"),
         ("? [a]\n: 1\n", 1, "a mapping key must be a string or number"),
+        ("a: 1\nb: !!int abc\n", 2, "not valid YAML: not a !!int value"),
+        ("a:\n  - !!float x\n", 2, "not valid YAML: not a !!float value"),
+        ("a: !!bool maybe\n", 1, "not valid YAML: not a !!bool value"),
     ],
 )
 def test_yaml_errors_name_the_line(text: str, line: int, message: str) -> None:
