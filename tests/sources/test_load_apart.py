@@ -143,3 +143,12 @@ def test_a_child_killed_before_it_answers_is_an_engine_error() -> None:
 def test_a_result_that_does_not_pickle_is_an_engine_error() -> None:
     with pytest.raises(EngineError, match="^reading the inputs failed: .*pickle"):
         forked.start(lambda: lambda: None, api.READING).result()
+
+
+def test_without_fork_the_work_is_done_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(os, "fork")  # as on Windows
+    reading = forked.start(lambda: os.getpid(), api.READING)
+    assert isinstance(reading, forked._Done)
+    assert reading.result() == os.getpid()
+    report = api.scan([Path("examples/isolated-vpc")], api.ScanOptions())
+    assert [(f.rule_id, f.need) for f in report.findings] == [("FG202", "s3")]
