@@ -1,7 +1,8 @@
 """Work in a forked child process: the caller goes on meanwhile, and whatever memory the work
 allocates goes back to the system when the child ends (a process seldom gives back memory it
 has freed). The child sends its result back pickled; an exception it raises is raised by
-`result`. Where processes do not fork (Windows), the work is done at once, in this process."""
+`result`. Where processes do not fork (Windows), or this one has other threads, the work is
+done at once, in this process."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, NoReturn, Protocol, TypeVar, cast
@@ -28,8 +30,10 @@ class Pending(Protocol[T_co]):
 
 
 def start(work: Callable[[], T], what: str) -> Pending[T]:
-    """Begin `work` (whose result must pickle); `what` it does names it in errors."""
-    if not hasattr(os, "fork"):
+    """Begin `work` (whose result must pickle); `what` it does names it in errors. Only a
+    process with one thread forks: in the child of a threaded one, a lock that another thread
+    held (logging's, an application's) stays locked for ever."""
+    if not hasattr(os, "fork") or threading.active_count() > 1:
         return _Done(work())
     return _Apart(work, what)
 

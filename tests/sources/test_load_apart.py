@@ -22,6 +22,9 @@ CASES = load_cases()
 @pytest.fixture(autouse=True)
 def _at_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
+    # Another test may have left a thread running (a server's), and a process with threads
+    # does not fork (test_a_process_with_threads_does_the_work_itself): these tests fork.
+    monkeypatch.setattr(forked.threading, "active_count", lambda: 1)
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         monkeypatch.delenv(name, raising=False)
 
@@ -152,3 +155,23 @@ def test_without_fork_the_work_is_done_in_this_process(monkeypatch: pytest.Monke
     assert reading.result() == os.getpid()
     report = api.scan([Path("examples/isolated-vpc")], api.ScanOptions())
     assert [(f.rule_id, f.need) for f in report.findings] == [("FG202", "s3")]
+
+
+def test_a_process_with_threads_does_the_work_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    monkeypatch.undo()  # the real thread count
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        reading = forked.start(lambda: os.getpid(), api.READING)
+    finally:
+        release.set()
+        other.join()
+    assert isinstance(reading, forked._Done)
+    assert reading.result() == os.getpid()
+    if threading.active_count() == 1:
+        apart = forked.start(lambda: os.getpid(), api.READING)
+        assert isinstance(apart, forked._Apart)
+        assert apart.result() not in (os.getpid(), None)
