@@ -22,7 +22,7 @@ from scanner.errors import SourceError
 from scanner.findings import Finding
 from scanner.options import parse_parameters
 from scanner.sources.discover import CONFIG_NAME
-from scanner.sources.lines import key_line, line_at, line_of
+from scanner.sources.lines import key_line, line_at, line_of, plain
 
 SCHEMA = Path(__file__).parent / "config.schema.json"
 
@@ -274,7 +274,7 @@ def _validator(ref: str) -> Any:
 def _validate(data: Any, file: str, prefix: str, validator: Any) -> None:
     """The first schema error (by line) as a ConfigError; `prefix` names where `data` sits."""
     errors = sorted(
-        validator.iter_errors(_plain(data)),
+        validator.iter_errors(plain(data)),
         key=lambda e: (line_at(data, list(e.instance_path)), list(map(str, e.instance_path))),
     )
     if not errors:
@@ -287,17 +287,6 @@ def _validate(data: Any, file: str, prefix: str, validator: Any) -> None:
         text = f"{json.dumps(error.instance)} is not one of {', '.join(error.kind.options)}"
     message = f"{where}: {text}" if where else text
     raise ConfigError(file, line_at(data, path), message)
-
-
-def _plain(data: Any) -> Any:
-    """Plain JSON values for the validator (the parsed nodes are str/dict/list subclasses)."""
-    if isinstance(data, dict):
-        return {str(k): _plain(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_plain(v) for v in data]
-    if isinstance(data, str):
-        return str(data)
-    return data
 
 
 def _path_text(path: Sequence[Any]) -> str:

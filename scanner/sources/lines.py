@@ -58,3 +58,14 @@ def line_at(data: Any, path: Sequence[Any]) -> int:
         else:
             break
     return line
+
+
+def plain(value: Any) -> Any:
+    """The same value as plain JSON types: strings, lists and maps without their lines."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)  # a plain str, also of a LineStr
+    return value

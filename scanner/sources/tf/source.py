@@ -9,6 +9,7 @@ from typing import Any
 
 from scanner.errors import SourceError
 from scanner.sources.base import BuildContext, Fragment, LoadedFile
+from scanner.sources.lines import plain
 from scanner.sources.tf import ecs, iam, network
 from scanner.sources.tf.build import VPC, VPC_OF_DEFAULT, Build, Kind
 from scanner.sources.tf.finalize import finalize
@@ -65,17 +66,6 @@ def build_plan(
             fragment.add(collection, plain(obj))
     fragment.notices.extend(config.notices)
     fragment.notices.extend(build.notices)
-
-
-def plain(value: Any) -> Any:
-    """Plain JSON values: the plan's strings, lists and maps carry line numbers (LineStr, ...)."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, str):
-        return "".join((value,)) if type(value) is not str else value
-    return value
 
 
 def _managed_defaults(build: Build) -> None:
