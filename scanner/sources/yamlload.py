@@ -233,23 +233,11 @@ class _Builder:
             seen[key] = line
 
     def intrinsic(self, suffix: str, node: Node, depth: int) -> LineDict:
-        """`!Ref X` -> {"Ref": X}, `!GetAtt A.B` -> {"Fn::GetAtt": [A, B]}, `!Sub` -> {"Fn::Sub"}"""
-        name = suffix if suffix in _UNPREFIXED_TAGS else f"Fn::{suffix}"
-        line = _line(node)
-        value: Any
         if isinstance(node, ScalarNode):
-            value = _line_str(node.value, line)
-            if name == "Fn::GetAtt":
-                # `A.B.C` is attribute `B.C` of resource A (`Outputs.X`), as cfn-lint reads it.
-                value = _line_list([_line_str(p, line) for p in node.value.split(".", 1)], line)
-        elif isinstance(node, SequenceNode):
-            value = self.sequence(node, depth)
-        else:
-            value = self.mapping(node, depth)  # type: ignore[arg-type]
-        result = LineDict({name: value})
-        result.line = line
-        result.key_lines = {name: line}
-        return result
+            return _intrinsic(suffix, _line(node), node.value)
+        if isinstance(node, SequenceNode):
+            return _intrinsic(suffix, _line(node), self.sequence(node, depth))
+        return _intrinsic(suffix, _line(node), self.mapping(node, depth))  # type: ignore[arg-type]
 
 
 class _Unusual(Exception):
@@ -372,22 +360,28 @@ class _EventBuilder:
         return result
 
     def intrinsic(self, suffix: str, event: Any, depth: int) -> LineDict:
-        """As `_Builder.intrinsic`."""
-        name = suffix if suffix in _UNPREFIXED_TAGS else f"Fn::{suffix}"
         line = event.start_mark.line + 1
-        value: Any
         if type(event) is ScalarEvent:
-            value = _line_str(event.value, line)
-            if name == "Fn::GetAtt":
-                value = _line_list([_line_str(p, line) for p in event.value.split(".", 1)], line)
-        elif type(event) is SequenceStartEvent:
-            value = self.sequence(event, depth)
+            return _intrinsic(suffix, line, event.value)
+        if type(event) is SequenceStartEvent:
+            return _intrinsic(suffix, line, self.sequence(event, depth))
+        return _intrinsic(suffix, line, self.mapping(event, depth))
+
+
+def _intrinsic(suffix: str, line: int, value: Any) -> LineDict:
+    """`!Ref X` -> {"Ref": X}, `!GetAtt A.B` -> {"Fn::GetAtt": [A, B]}, `!Sub` -> {"Fn::Sub"}:
+    the tag's long form around `value`, the built sequence or mapping, or a scalar's text."""
+    name = suffix if suffix in _UNPREFIXED_TAGS else f"Fn::{suffix}"
+    if type(value) is str:  # a scalar's text (what the builders make is a LineStr or other)
+        if name == "Fn::GetAtt":
+            # `A.B.C` is attribute `B.C` of resource A (`Outputs.X`), as cfn-lint reads it.
+            value = _line_list([_line_str(p, line) for p in value.split(".", 1)], line)
         else:
-            value = self.mapping(event, depth)
-        result = LineDict({name: value})
-        result.line = line
-        result.key_lines = {name: line}
-        return result
+            value = _line_str(value, line)
+    result = LineDict({name: value})
+    result.line = line
+    result.key_lines = {name: line}
+    return result
 
 
 def _line(node: Node) -> int:
