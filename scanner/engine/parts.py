@@ -1,8 +1,9 @@
 """Evaluate a large model part by part (scanner.model.partition), on several cores.
 
 A model of more than PART_SERVICES services is split into independent parts; regorus
-evaluates them in `jobs` worker processes (forked: the parts are not copied up front, and each
-worker compiles the policies once), OPA one after the other on one server. The answers are
+evaluates them in `jobs` worker processes (forked with the engine already compiled and
+prepared, and with the parts' JSON; a model of a few dozen services is split too, so that every
+core works), OPA one after the other on one server. The answers are
 joined into the answer for the whole model. FG801 is the one rule that gathers across parts:
 it names each unsettled value once with every service it blocks. Each part returns the
 entries FG801 gathers (`fg801.unsettled`), and FG801 is evaluated once more over all of them.
@@ -22,6 +23,9 @@ from scanner.model.partition import split
 # whole input as its own values, and a few lookups are not indexed), large enough that
 # per-part costs (the query, the input's JSON) stay small against the work.
 PART_SERVICES = 150
+
+# Fewer services than this per part do not pay for a worker process.
+MIN_PART_SERVICES = 20
 
 # A comprehension: defined when the set is empty (regorus leaves an empty partial set undefined).
 UNSETTLED = "[u | some u in data.fargate_preflight.rules.fg801.unsettled]"
@@ -54,16 +58,15 @@ def evaluate(
     """The engine's answer for `model`, computed part by part when it is large. `engine` is
     one already made in this process."""
     local = engine or make_engine()
-    parts = split(model, part_services)
+    workers = jobs > 1 and local.name == "regorus" and hasattr(os, "fork")
+    size = part_size(len(model["services"]), jobs, part_services) if workers else part_services
+    parts = split(model, size)
     if len(parts) == 1:
         return local.evaluate(model, data, paths=paths)
     text = "[" + ", ".join([RULES_QUERY[1:-1], UNSETTLED, *([VERDICTS] if paths else [])]) + "]"
-    import multiprocessing  # not at import time: it costs a pre-commit run 30 ms
-
-    forks = "fork" in multiprocessing.get_all_start_methods()
     with local.session():
-        if jobs > 1 and forks and local.name == "regorus":
-            answers = _in_workers(make_engine, parts, text, data, jobs)
+        if workers:
+            answers = _in_workers(local, parts, text, data, jobs)
         else:
             answers = [_values(local.answer(text, part, data)) for part in parts]
         gathered = {
@@ -91,6 +94,17 @@ def evaluate(
     return RawResult(rules=rules, verdicts=verdicts)
 
 
+def part_size(services: int, jobs: int, most: int) -> int:
+    """Services per part when `jobs` workers evaluate them: at most `most`, and as many parts
+    as keep every worker busy to the end (a multiple of `jobs` parts of equal size), so a model
+    of a few hundred services uses every core too. Below MIN_PART_SERVICES a part is not worth
+    a worker."""
+    if services < jobs * MIN_PART_SERVICES or most <= 0:
+        return most
+    rounds = -(-services // (jobs * most))
+    return -(-services // (jobs * rounds))
+
+
 def _values(answer: dict[str, Any]) -> Any:
     return answer_value(answer, [])
 
@@ -102,7 +116,7 @@ _work: dict[str, Any] = {}
 
 
 def _in_workers(
-    make_engine: Callable[[], Engine],
+    engine: Engine,
     parts: list[dict[str, Any]],
     text: str,
     data: dict[str, Any],
@@ -113,7 +127,8 @@ def _in_workers(
     # The parts as JSON text, before the fork: a worker that walked the parent's objects to
     # write them would touch (and so copy) every page that holds them.
     inputs = [json.dumps(part) for part in parts]
-    _work.update(make=make_engine, inputs=inputs, text=text, data=data, engine=None)
+    # Each worker is forked with `engine`, its policies already compiled.
+    _work.update(inputs=inputs, text=text, data=data, engine=engine)
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(min(jobs, len(parts))) as pool:
@@ -123,7 +138,5 @@ def _in_workers(
 
 
 def _evaluate_part(index: int) -> Any:
-    if _work["engine"] is None:
-        _work["engine"] = _work["make"]()
     engine: Engine = _work["engine"]
     return _values(engine.answer(_work["text"], _work["inputs"][index], _work["data"]))

@@ -110,11 +110,11 @@ def split(model: dict[str, Any], part_services: int) -> list[dict[str, Any]]:
         return [model]
 
     parts: list[dict[str, Any]] = []
-    services = 0
+    services = 0  # in the parts so far: a part ends where the total reaches a multiple of
+    # part_services, so a large group in one part does not make every later part larger
     for nodes in by_root.values():  # insertion order: the model's order, stable
-        if not parts or services >= part_services:
+        if not parts or services >= len(parts) * part_services:
             parts.append(_empty(model))
-            services = 0
         part = parts[-1]
         for kind, key in nodes:
             if kind == "need":

@@ -111,6 +111,38 @@ def test_declared_needs_and_coverage_gaps_follow_what_they_name(big: dict[str, A
     assert nat in with_gap["nat_gateways"]
 
 
+def test_a_large_group_does_not_make_later_parts_larger(big: dict[str, Any]) -> None:
+    """A part ends where the running total of services reaches a multiple of part_services."""
+    model = copy.deepcopy(big)
+    by_vpc = sorted(model["services"].values(), key=lambda s: s["name"])
+    first = by_vpc[0]["network"]["subnets"]
+    for svc in (by_vpc[10], by_vpc[20]):  # join the first three VPCs' groups: 30 services
+        svc["network"]["subnets"] = first
+    assert [len(p["services"]) for p in split(model, 25)] == [30, 20, 30, 20]
+
+
+@pytest.mark.parametrize(
+    ("services", "jobs", "size"),
+    [
+        (1, 2, 150),  # one part
+        (39, 2, 150),  # below 2 x MIN_PART_SERVICES: not worth a worker
+        (40, 2, 20),
+        (100, 2, 50),  # 2 parts, one per core
+        (500, 2, 125),  # 4 parts of 125, not 150, 150, 150 and 50
+        (2000, 2, 143),  # 14 parts
+        (2000, 4, 125),  # 16 parts
+        (100, 2, 0),  # part_services 0 (every group its own part) is kept
+    ],
+)
+def test_part_size_keeps_every_worker_busy(services: int, jobs: int, size: int) -> None:
+    most = 0 if size == 0 else parts.PART_SERVICES
+    assert parts.part_size(services, jobs, most) == size
+
+
+def test_100_services_are_two_parts_on_two_workers(big: dict[str, Any]) -> None:
+    assert [len(p["services"]) for p in split(big, parts.part_size(100, 2, 150))] == [50, 50]
+
+
 # --- the same report -----------------------------------------------------------------------------
 
 
@@ -147,11 +179,13 @@ def test_fg801_gathers_services_of_several_parts(
     assert sum(1 for part in names if part & set(named)) == 2  # one service in each of two parts
 
 
+def no_engine() -> RegorusEngine:
+    raise AssertionError("the workers are forked with the engine they were given")
+
+
 def test_one_worker_gives_what_two_give(big: dict[str, Any], regorus: RegorusEngine) -> None:
     answers = [
-        parts.evaluate(
-            make_regorus, big, DATA, paths=True, jobs=j, part_services=10, engine=regorus
-        )
+        parts.evaluate(no_engine, big, DATA, paths=True, jobs=j, part_services=10, engine=regorus)
         for j in (1, 2)
     ]
     one, two = (json.dumps(a.rules, sort_keys=True) for a in answers)
