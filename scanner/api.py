@@ -356,7 +356,7 @@ def make_engine(
     if name == "regorus":
         from scanner.engine.regorus_engine import RegorusEngine
 
-        return RegorusEngine([shipped_policy_dir()], list(policy_dirs))
+        return RegorusEngine([shipped_policy_dir()], list(policy_dirs), engine_data())
     raise UsageError(f"unknown engine {name!r}: choose regorus or opa")
 
 

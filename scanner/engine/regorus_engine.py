@@ -14,7 +14,12 @@ from scanner.errors import EngineError, PolicyError
 class RegorusEngine(Engine):
     name = "regorus"
 
-    def __init__(self, shipped: list[Path], user: list[Path] | None = None) -> None:
+    def __init__(
+        self,
+        shipped: list[Path],
+        user: list[Path] | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
         try:
             import regorus
         except ImportError as exc:  # no wheel for this platform
@@ -25,6 +30,22 @@ class RegorusEngine(Engine):
         self._engine = regorus.Engine()
         self._load(shipped, EngineError, "shipped policy")
         self._load(user or [], PolicyError, "policy")
+        self._data: dict[str, Any] | None = None
+        if data is not None:
+            self._set_data(data)
+        # regorus prepares the policies (with the data) at their first evaluation, 20-70 ms for
+        # the shipped ones; preparing them now lets a scan do it while its inputs are read, and
+        # the workers of a large scan are forked prepared. Errors are the real evaluation's.
+        with contextlib.suppress(RuntimeError):
+            self._engine.eval_query_as_json("true")
+
+    def _set_data(self, data: dict[str, Any]) -> None:
+        """Replace the engine's data, unless it is this very object already: new data undoes
+        the engine's preparation (measured: the next evaluation takes 20-40 ms longer)."""
+        if data is not self._data:
+            self._engine.clear_data()
+            self._engine.add_data_json(json.dumps(data))
+            self._data = data
 
     def _load(self, dirs: list[Path], error: type[Exception], what: str) -> None:
         for path in policy_files(dirs):
@@ -38,7 +59,7 @@ class RegorusEngine(Engine):
     ) -> dict[str, Any]:
         engine = self._engine
         try:
-            engine.add_data_json(json.dumps(data))
+            self._set_data(data)
             engine.set_input_json(input_ if isinstance(input_, str) else json.dumps(input_))
             answer: dict[str, Any] = json.loads(engine.eval_query_as_json(text))
         except RuntimeError as exc:
