@@ -191,7 +191,7 @@ def reference(entries: list[dict[str, Any]], egress: bool, ports: Ports, dest: s
 @pytest.fixture(scope="module")
 def engine() -> regorus.Engine:
     eng = regorus.Engine()
-    for name in ("model.rego", "network.rego"):
+    for name in ("model.rego", "cidr.rego", "network.rego"):
         eng.add_policy_from_file(str(LIB / name))
     eng.set_input_json("{}")
     return eng

@@ -11,15 +11,14 @@ is_unknown(v) if {
 }
 
 # lookup returns the object `id` of `collection`, or an unknown saying it is not in the inputs.
-# `src` is where the reference sits (used as the unknown's location).
-lookup(collection, id, _) := input[collection][id] if is_string(id)
-
-lookup(collection, id, src) := missing(collection, id, src) if {
+# `src` is where the reference sits (used as the unknown's location). (One chain: the engines
+# evaluate every definition of a function at each call, and this one is called everywhere.)
+lookup(collection, id, src) := obj if {
 	is_string(id)
-	not input[collection][id]
-}
-
-lookup(_, id, _) := id if is_unknown(id)
+	obj := input[collection][id]
+} else := missing(collection, id, src) if {
+	is_string(id)
+} else := id if is_unknown(id)
 
 # missing describes an object referenced by id that the inputs do not contain.
 missing(collection, id, src) := {

@@ -31,10 +31,8 @@ package fargate_preflight.lib.network
 
 import rego.v1
 
-# public stands for an AWS service's public addresses (see the package description).
-public := "public"
-
-max_ipv4 := 4294967295
+# `public`, `max_ipv4` and the CIDR parsing and comparison this file uses are in cidr.rego
+# (same package; OPA pushes that file first, so it must not refer to this one).
 
 all_ports := [0, 65535]
 
@@ -51,121 +49,8 @@ nat_gateway_return_ports := [1024, 65535]
 # An unknown os_family could be either, so return traffic must reach both ranges.
 either_task_return_ports := [32768, 65535]
 
-# Address blocks that never hold an AWS service's public addresses: "this network", RFC 1918
-# private, RFC 6598 shared, loopback, link-local, multicast and reserved.
-not_public_cidrs := [
-	"0.0.0.0/8",
-	"10.0.0.0/8",
-	"100.64.0.0/10",
-	"127.0.0.0/8",
-	"169.254.0.0/16",
-	"172.16.0.0/12",
-	"192.168.0.0/16",
-	"224.0.0.0/4",
-	"240.0.0.0/4",
-]
-
-not_public_ranges := [ipv4_range(c) | some c in not_public_cidrs]
-
 # The implicit last NACL rule; 32767 sorts it after every numbered rule (1-32766).
 star_order := 32767
-
-# ---------------------------------------------------------------------------------------------
-# CIDRs
-
-# Octets and prefix lengths as written in a canonical CIDR, by text: parsing through these
-# tables keeps malformed text (leading zeros, 256, letters) undefined, where to_number would
-# abort the whole regorus evaluation, and costs far less than a regex per call.
-octet_values[text] := i if {
-	some i in numbers.range(0, 255)
-	text := sprintf("%d", [i])
-}
-
-prefix_values[text] := i if {
-	some i in numbers.range(0, 32)
-	text := sprintf("%d", [i])
-}
-
-is_ipv4_cidr(c) if ipv4_range(c)
-
-is_ipv6_cidr(c) if {
-	is_string(c)
-	contains(c, ":")
-	net.cidr_is_valid(c)
-}
-
-# ipv4_range returns [first, last] address of an IPv4 CIDR as integers (host bits ignored).
-ipv4_range(c) := [first, (first + size) - 1] if {
-	is_string(c)
-	parts := split(c, "/")
-	o := [object.get(octet_values, x, -1) | some x in split(parts[0], ".")]
-	count(o) == 4
-	every v in o {
-		v >= 0
-	}
-	address := (((((o[0] * 256) + o[1]) * 256) + o[2]) * 256) + o[3]
-	host_bits := 32 - prefix_length(parts)
-	size := bits.lsh(1, host_bits)
-	first := bits.lsh(bits.rsh(address, host_bits), host_bits)
-}
-
-prefix_length(parts) := prefix_values[parts[1]] if count(parts) == 2
-
-prefix_length(parts) := 32 if count(parts) == 1
-
-range_contains(outer, inner) if {
-	outer[0] <= inner[0]
-	inner[1] <= outer[1]
-}
-
-ranges_overlap(a, b) if {
-	a[0] <= b[1]
-	b[0] <= a[1]
-}
-
-# cidr_contains holds when `outer` contains `inner`; an IPv4 and an IPv6 block never do.
-cidr_contains(outer, inner) if range_contains(ipv4_range(outer), ipv4_range(inner))
-
-cidr_contains(outer, inner) if {
-	is_ipv6_cidr(outer)
-	is_ipv6_cidr(inner)
-	net.cidr_contains(outer, inner)
-}
-
-# cidr_overlaps: CIDR blocks overlap exactly when one contains the other.
-cidr_overlaps(a, b) if cidr_contains(a, b)
-
-cidr_overlaps(a, b) if cidr_contains(b, a)
-
-# in_not_public holds for an address range inside a block that is never public.
-in_not_public(r) if {
-	some np in not_public_ranges
-	range_contains(np, r)
-}
-
-# destination_range is the address range a destination stands for.
-destination_range(dest) := [0, max_ipv4] if dest == public
-
-destination_range(dest) := ipv4_range(dest) if dest != public
-
-# valid_destination: `public` or a parsable IPv4 CIDR (the paths analysed are IPv4 only).
-# (An else chain: a second definition would parse `public` as a CIDR on every call.)
-valid_destination(dest) if {
-	dest == public
-} else if {
-	is_ipv4_cidr(dest)
-}
-
-# cidr_coverage says how much of a destination an IPv4 rule CIDR covers: "covers", "partial"
-# or "none". IPv6 and unparsable rule CIDRs never match an IPv4 destination.
-cidr_coverage(rule_cidr, dest) := "covers" if {
-	range_contains(ipv4_range(rule_cidr), destination_range(dest))
-} else := "none" if {
-	dest == public
-	in_not_public(ipv4_range(rule_cidr))
-} else := "partial" if {
-	ranges_overlap(ipv4_range(rule_cidr), destination_range(dest))
-} else := "none"
 
 # ---------------------------------------------------------------------------------------------
 # Verdict builders
@@ -326,32 +211,37 @@ else := 65535
 
 # could_apply: an opaque (unknown) entry might match anything; any other needs a protocol
 # that may be TCP, ports that may overlap and an address block that may overlap.
-could_apply(c, _, _, _) if c.opaque
-
 could_apply(c, ports, d, dest) if {
-	not c.opaque
+	c.opaque
+} else if {
 	protocol_could_be_tcp(c.protocol)
 	ports_could_overlap(c.ports, ports)
 	address_could_overlap(c.cidr, c.range, d, dest)
 }
 
-direction_could_match(entry_egress, egress) if entry_egress == egress
+direction_could_match(entry_egress, egress) if {
+	entry_egress == egress
+} else if {
+	data.fargate_preflight.lib.model.is_unknown(entry_egress)
+}
 
-direction_could_match(entry_egress, _) if data.fargate_preflight.lib.model.is_unknown(entry_egress)
-
-protocol_could_be_tcp(p) if p in tcp_protocols
-
-protocol_could_be_tcp(p) if data.fargate_preflight.lib.model.is_unknown(p)
+protocol_could_be_tcp(p) if {
+	p in tcp_protocols
+} else if {
+	data.fargate_preflight.lib.model.is_unknown(p)
+}
 
 # An entry whose ports are unsettled (null) might overlap any flow.
-ports_could_overlap(entry_ports, _) if not is_array(entry_ports)
-
-ports_could_overlap(entry_ports, ports) if ranges_overlap(entry_ports, ports)
+ports_could_overlap(entry_ports, ports) if {
+	not is_array(entry_ports)
+} else if {
+	ranges_overlap(entry_ports, ports)
+}
 
 # An IPv6 entry (cidr null) never matches; an unknown CIDR might.
-address_could_overlap(cidr, _, _, _) if data.fargate_preflight.lib.model.is_unknown(cidr)
-
-address_could_overlap(_, r, d, dest) if {
+address_could_overlap(cidr, r, d, dest) if {
+	data.fargate_preflight.lib.model.is_unknown(cidr)
+} else if {
 	is_array(r)
 	ranges_overlap(r, d)
 	not public_only_in_not_public(r, dest)
@@ -429,9 +319,11 @@ range_or_unknown_contains(r, _) if not is_array(r)
 
 range_or_unknown_contains(r, x) if range_contains(r, x)
 
-comes_before(c, _) if c.order == null
-
-comes_before(c, decider) if c.order < decider.order
+comes_before(c, decider) if {
+	c.order == null
+} else if {
+	c.order < decider.order
+}
 
 combine_blocks(nacl, results, egress, ports, dest) := {"verdict": "undecided", "entries": [], "unknowns": unknowns} if {
 	unknowns := [u | some u in {r.unknown | some r in results; r.action == "undecided"}]
