@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +72,5 @@ def test_an_error_only_evaluation_finds_is_still_reported(tmp_path: Path) -> Non
         "package t\nimport rego.v1\nx if nosuch(1)\n", encoding="utf-8"
     )
     engine = RegorusEngine([tmp_path], data={})
-    with pytest.raises(EngineError, match="policy evaluation failed: .*could not find function nosuch"):
+    with pytest.raises(EngineError, match="evaluation failed: .*could not find function nosuch"):
         engine.answer("data.t.x", {}, {})
-    assert json.loads(json.dumps(engine.answer("true", {}, {})))["result"]
