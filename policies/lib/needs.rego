@@ -265,9 +265,11 @@ app_needs(td) := {need(ep, local_kind, 443, input.region, "app", reason, p.sourc
 # Actions that no application call sends to an AWS endpoint: the channels of ECS Exec's SSM
 # agent (the exec need covers them when exec is on) and EFS client authorization, which the
 # mount target checks over NFS (the EFS volume need covers it).
-agent_action(action) if startswith(action, "ssmmessages:")
-
-agent_action(action) if startswith(action, "elasticfilesystem:client")
+agent_action(action) if {
+	startswith(action, "ssmmessages:")
+} else if {
+	startswith(action, "elasticfilesystem:client")
+}
 
 role_policies(role) := {p | some p in object.get(role, "inline_policies", [])} | managed_policies(role)
 

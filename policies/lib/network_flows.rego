@@ -286,11 +286,14 @@ task_return_ports(svc) := windows_task_return_ports if {
 } else := either_task_return_ports
 
 # task_security_group_ids: the service's groups, else (none named) its VPC's default group.
-task_security_group_ids(svc, subnet_id) := svc.network.security_groups if {
-	data.fargate_preflight.lib.model.is_unknown(svc.network.security_groups)
+# (The usual case first: a function call costs regorus about 3 microseconds, and this runs for
+# every selected path.)
+task_security_group_ids(svc, subnet_id) := groups if {
+	groups := svc.network.security_groups
+	is_array(groups)
+	count(groups) > 0
 } else := svc.network.security_groups if {
-	is_array(svc.network.security_groups)
-	count(svc.network.security_groups) > 0
+	data.fargate_preflight.lib.model.is_unknown(svc.network.security_groups)
 } else := default_security_group_ids(subnet_vpc(subnet_id, svc.source))
 
 # task_peer is the task as the source of traffic another group admits: its security groups and

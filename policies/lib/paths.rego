@@ -279,8 +279,10 @@ network(svc) := svc.network if {
 	not data.fargate_preflight.lib.model.is_unknown(svc.network)
 }
 
-listed_subnets(svc) := network(svc).subnets if {
-	is_array(network(svc).subnets)
+# (An unknown `network` has no `subnets`: the same as through network(svc), without its calls.)
+listed_subnets(svc) := subnets if {
+	subnets := svc.network.subnets
+	is_array(subnets)
 }
 
 # Subnets that cannot be judged: the list itself, an element, or an id not in the inputs.
