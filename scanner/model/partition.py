@@ -109,9 +109,10 @@ def split(model: dict[str, Any], part_services: int) -> list[dict[str, Any]]:
     if len(by_root) == 1:
         return [model]
 
+    # A part ends where the services in all parts so far reach a multiple of part_services, so
+    # a large group in one part does not make every later part larger.
     parts: list[dict[str, Any]] = []
-    services = 0  # in the parts so far: a part ends where the total reaches a multiple of
-    # part_services, so a large group in one part does not make every later part larger
+    services = 0
     for nodes in by_root.values():  # insertion order: the model's order, stable
         if not parts or services >= len(parts) * part_services:
             parts.append(_empty(model))
