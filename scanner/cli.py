@@ -75,6 +75,14 @@ def main() -> None:
     """Check before deployment that AWS Fargate tasks can reach the AWS services they need."""
 
 
+def run() -> NoReturn:
+    """The `fargate-preflight` command and `python -m scanner`: `main`, ended by
+    scanner.quick_exit (no interpreter teardown after the output is written)."""
+    from scanner import quick_exit
+
+    quick_exit.run(main)
+
+
 def _options(decorators: list[Callable[..., Any]]) -> Callable[[Callable[..., Any]], Any]:
     """One decorator that applies click options in the order listed (as stacked decorators)."""
 

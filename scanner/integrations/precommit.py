@@ -103,4 +103,6 @@ def _code(exc: SystemExit) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from scanner import quick_exit
+
+    quick_exit.run(main)
