@@ -323,18 +323,20 @@ def emit(
 ) -> int:
     """Write every requested report, say on stderr what a reader of stdout would miss, and
     return the exit code (--fail-on over the config's `fail-on`, default error)."""
-    from scanner.report import REPORTERS
-    from scanner.report.sarif import build as build_sarif
-    from scanner.report.text import render as render_text
+    from scanner.report import reporter
 
     if not report.quiet:
         for notice in result.notices:
             click.echo(f"notice: {notice}", err=True)
     for fmt, file in outs:
         if fmt == "text":
+            from scanner.report.text import render as render_text
+
             color = file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
             text = render_text(result, color=color)
         elif fmt == "sarif":
+            from scanner.report.sarif import build as build_sarif
+
             sarif = build_sarif(result)
             text = sarif.text
             if sarif.dropped:
@@ -344,7 +346,7 @@ def emit(
                     err=True,
                 )
         else:
-            text = REPORTERS[fmt](result)
+            text = reporter(fmt)(result)
         _write(text, file)
     # The text report on stdout shows these; any other report leaves them to stderr.
     if all(fmt != "text" or file is not None for fmt, file in outs):
@@ -591,9 +593,9 @@ def export_aws(live: Any, output: str | None, quiet: bool) -> None:
 def merge(reports: tuple[Path, ...], fmt: str | None, output: str | None) -> None:
     """Join JSON or SARIF reports (e.g. the shards of a scan-aws) into one."""
     from scanner.api import catalogue
-    from scanner.report import REPORTERS
+    from scanner.report import reporter
     from scanner.report.merge import read
 
     merged, kind = read(reports, catalogue())
     chosen = fmt or (kind if kind in ("json", "sarif") else "json")
-    _write(REPORTERS[chosen](merged), output)
+    _write(reporter(chosen)(merged), output)

@@ -1,27 +1,28 @@
 """Reporters: each turns a Report into the bytes of one output format.
 
-`REPORTERS[name](report) -> str` for every `--format`. SARIF also has `sarif.build`, which
+`reporter(name)(report) -> str` for every `--format`. SARIF also has `sarif.build`, which
 returns how many findings GitHub's limits made it leave out (the CLI warns on stderr), and
 text has `render(report, color=True)` plus `render_rules` / `render_explain`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from types import MappingProxyType
+import importlib
+from collections.abc import Callable
 
 from scanner.findings import Report
-from scanner.report import github, json_report, sarif, text
 
 Reporter = Callable[[Report], str]
 
-REPORTERS: Mapping[str, Reporter] = MappingProxyType(
-    {
-        "text": text.render,
-        "json": json_report.render,
-        "sarif": sarif.render,
-        "github": github.render,
-    }
-)
+# --format -> the module that renders it. Only the chosen one is imported: SARIF's needs
+# hashlib, gzip and the rule docs, a few percent of a one-template run that prints text.
+MODULES = {"text": "text", "json": "json_report", "sarif": "sarif", "github": "github"}
 
-__all__ = ["REPORTERS", "Reporter"]
+
+def reporter(name: str) -> Reporter:
+    """The renderer of one output format (a key of MODULES)."""
+    render: Reporter = importlib.import_module(f"scanner.report.{MODULES[name]}").render
+    return render
+
+
+__all__ = ["MODULES", "Reporter", "reporter"]

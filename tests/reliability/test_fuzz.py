@@ -14,7 +14,7 @@ from hypothesis import given
 
 from scanner.api import ScanOptions, scan
 from scanner.findings import Report
-from scanner.report import REPORTERS
+from scanner.report import MODULES, reporter
 from tests.reliability.cli import run
 from tests.reliability.strategies import (
     ECS_FIXTURES,
@@ -34,8 +34,8 @@ def scan_files(files: dict[str, str], **options: object) -> Report:
         for name, text in files.items():
             (root / name).write_text(text, encoding="utf-8")
         report = scan([root], ScanOptions(cwd=root, **options))  # type: ignore[arg-type]
-        for render in REPORTERS.values():
-            assert isinstance(render(report), str)
+        for name in MODULES:
+            assert isinstance(reporter(name)(report), str)
     for error in report.errors:
         # the plan's errors may point at the .tf files beside it (none here)
         assert error.file in files, error

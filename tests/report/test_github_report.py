@@ -8,7 +8,7 @@ from dataclasses import replace
 from report_samples import FG201, FG602, FG801, LIVE, SUPPRESSED, sample_report
 
 from scanner.findings import InputError, Location, Report
-from scanner.report import REPORTERS, github
+from scanner.report import github, reporter
 
 
 def test_fixed_report() -> None:
@@ -32,7 +32,7 @@ def test_fixed_report() -> None:
 
 
 def test_registered_under_its_format_name() -> None:
-    assert REPORTERS["github"] is github.render
+    assert reporter("github") is github.render
 
 
 def test_suppressed_findings_are_not_annotated() -> None:

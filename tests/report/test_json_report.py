@@ -10,7 +10,7 @@ from pathlib import Path
 from report_samples import FG201, FG602, FG801, SUPPRESSED, read_golden, sample_report
 
 from scanner.findings import InputError, Report
-from scanner.report import REPORTERS, json_report
+from scanner.report import json_report, reporter
 
 GOLDEN = Path(__file__).parent / "golden" / "sample.json"
 
@@ -22,7 +22,7 @@ def test_fixed_report_renders_the_golden_bytes() -> None:
 
 
 def test_registered_under_its_format_name() -> None:
-    assert REPORTERS["json"] is json_report.render
+    assert reporter("json") is json_report.render
 
 
 def test_every_finding_has_every_key_in_contract_order() -> None:

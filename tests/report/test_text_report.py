@@ -8,7 +8,7 @@ from dataclasses import replace
 from report_samples import FG201, FG602, FG801, LIVE, RULES, SUPPRESSED, sample_report
 
 from scanner.findings import InputError, PathStep, Report
-from scanner.report import REPORTERS, text
+from scanner.report import reporter, text
 
 PLAIN = (
     "Service\n"
@@ -87,8 +87,8 @@ def test_colour_changes_nothing_but_escape_codes() -> None:
 
 
 def test_registered_under_its_format_name_without_colour() -> None:
-    assert REPORTERS["text"] is text.render
-    assert REPORTERS["text"](sample_report()) == PLAIN
+    assert reporter("text") is text.render
+    assert reporter("text")(sample_report()) == PLAIN
 
 
 def test_empty_report_is_just_the_summary() -> None:
