@@ -29,11 +29,17 @@ class Pending(Protocol[T_co]):
         """Stop the work; `result` may not be called after."""
 
 
+def can_fork() -> bool:
+    """Whether this process may fork workers: where processes fork, and only with one thread.
+    In the child of a threaded process, a lock that another thread held (logging's, an
+    application's) stays locked for ever."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
 def start(work: Callable[[], T], what: str) -> Pending[T]:
-    """Begin `work` (whose result must pickle); `what` it does names it in errors. Only a
-    process with one thread forks: in the child of a threaded one, a lock that another thread
-    held (logging's, an application's) stays locked for ever."""
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    """Begin `work` (whose result must pickle); `what` it does names it in errors. Done at
+    once, in this process, where it may not fork (`can_fork`)."""
+    if not can_fork():
         return _Done(work())
     return _Apart(work, what)
 

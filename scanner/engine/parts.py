@@ -3,7 +3,8 @@
 A model of more than PART_SERVICES services is split into independent parts; regorus
 evaluates them in `jobs` worker processes (forked with the engine already compiled and
 prepared, and with the parts' JSON; a model of a few dozen services is split too, so that every
-core works), OPA one after the other on one server. The answers are
+core works), OPA one after the other on one server, and so does regorus in a process that may
+not fork (scanner.forked.can_fork: a threaded one, or on Windows). The answers are
 joined into the answer for the whole model. FG801 is the one rule that gathers across parts:
 it names each unsettled value once with every service it blocks. Each part returns the
 entries FG801 gathers (`fg801.unsettled`), and FG801 is evaluated once more over all of them.
@@ -16,6 +17,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from scanner import forked
 from scanner.engine.base import RULES_QUERY, Engine, RawResult, answer_value
 from scanner.model.partition import split
 
@@ -58,7 +60,7 @@ def evaluate(
     """The engine's answer for `model`, computed part by part when it is large. `engine` is
     one already made in this process."""
     local = engine or make_engine()
-    workers = jobs > 1 and local.name == "regorus" and hasattr(os, "fork")
+    workers = jobs > 1 and local.name == "regorus" and forked.can_fork()
     size = part_size(len(model["services"]), jobs, part_services) if workers else part_services
     parts = split(model, size)
     if len(parts) == 1:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -191,6 +192,30 @@ def test_one_worker_gives_what_two_give(big: dict[str, Any], regorus: RegorusEng
     one, two = (json.dumps(a.rules, sort_keys=True) for a in answers)
     assert one == two
     assert report(answers[0], big) == report(answers[1], big)
+
+
+def test_a_threaded_process_evaluates_the_parts_itself(
+    big: dict[str, Any], regorus: RegorusEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A child forked from a threaded process can hang on a lock another thread held
+    # (scanner.forked.can_fork): with a second thread, the parts are evaluated here.
+    def no_workers(*args: Any) -> Any:
+        raise AssertionError("workers were forked")
+
+    monkeypatch.setattr(parts, "_in_workers", no_workers)
+    with pytest.raises(AssertionError, match="workers were forked"):  # one thread: workers
+        parts.evaluate(no_engine, big, DATA, paths=True, jobs=2, part_services=10, engine=regorus)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        threaded = parts.evaluate(
+            no_engine, big, DATA, paths=True, jobs=2, part_services=10, engine=regorus
+        )
+    finally:
+        stop.set()
+        other.join()
+    assert report(threaded, big) == report(regorus.evaluate(big, DATA), big)
 
 
 def test_opa_evaluates_the_parts_on_one_server(
