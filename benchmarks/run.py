@@ -111,12 +111,12 @@ def run_stage(name: str, state: Path, engine: str, inputs: Path | None) -> dict[
 
 
 def _load(state: Path, engine: str, inputs: Path | None) -> dict[str, Any]:
-    from scanner import api
+    from scanner import api, forked
     from scanner.sources.discover import discover, scanned_root
 
     assert inputs is not None
     clock = Clock()
-    with api.no_cyclic_gc():  # as scanner.api.load
+    with forked.no_cyclic_gc():  # as scanner.api.load
         root = scanned_root(inputs)
         detectors = {s.kind: s.detect for s in api.sources()}
         detectors["terraform"] = api._is_terraform_plan
@@ -129,14 +129,14 @@ def _load(state: Path, engine: str, inputs: Path | None) -> dict[str, Any]:
 
 def _model(state: Path, engine: str, inputs: Path | None) -> dict[str, Any]:
     """What scanner.api.load does after discovery (tests/test_benchmarks.py checks they agree)."""
-    from scanner import api
+    from scanner import api, forked
     from scanner.model.builder import build_model, infer_region, region_value, validate_model
     from scanner.sources.base import BuildContext
 
     with (state / "loaded.pkl").open("rb") as f:
         root, found = pickle.load(f)
     clock = Clock()
-    with api.no_cyclic_gc():  # as scanner.api.load
+    with forked.no_cyclic_gc():  # as scanner.api.load
         region = infer_region(found.files) or api._env_region()
         ctx = BuildContext(root=root, region=region)
         fragments = []

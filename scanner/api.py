@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import json
 import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -90,20 +88,6 @@ def sources() -> list[Source]:
     return [CloudFormationSource(), EcsJsonSource(), TerraformSource()]
 
 
-@contextmanager
-def no_cyclic_gc() -> Iterator[None]:
-    """Parsing and building allocate hundreds of thousands of objects that all stay alive, and
-    hold no reference cycles worth collecting: each of the cyclic collector's full passes would
-    walk the whole growing heap (half of the load time, and growing faster than the input)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 # Inputs larger than this are read in a child process, where processes fork. Reading a
 # template allocates several times the memory of the model it yields, and a process seldom
 # gives freed memory back to the system: the evaluation (and its workers, forked later) would
@@ -140,7 +124,7 @@ def _input_bytes(paths: Sequence[Path], enough: int) -> int:
 
 
 def _load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
-    with no_cyclic_gc():
+    with forked.no_cyclic_gc():
         return _read_and_build(paths, options)
 
 

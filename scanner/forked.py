@@ -7,11 +7,12 @@ done at once, in this process."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, NoReturn, Protocol, TypeVar, cast
 
@@ -27,6 +28,22 @@ class Pending(Protocol[T_co]):
 
     def cancel(self) -> None:
         """Stop the work; `result` may not be called after."""
+
+
+@contextlib.contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """For code that allocates hundreds of thousands of objects that all stay alive and hold no
+    reference cycles worth collecting (parsing and building the inputs, unpickling the model
+    they make): each of the cyclic collector's full passes would walk the whole growing heap
+    (half of the load time, and growing faster than the input; unpickling the model of 2,000
+    services took 0.33 s with it, 0.08 s without)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def can_fork() -> bool:
@@ -80,7 +97,8 @@ class _Apart(Generic[T]):
             code = os.waitstatus_to_exitcode(status)
             ended = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
             raise EngineError(f"{self.what} failed: its child process {ended}")
-        outcome = pickle.loads(data)
+        with no_cyclic_gc():
+            outcome = pickle.loads(data)
         if isinstance(outcome, BaseException):
             raise outcome
         return cast(T, outcome)
