@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from scanner import api
+from scanner import api, forked
 from scanner.engine import parts
 from scanner.engine.base import RawResult, shipped_policy_dir
 from scanner.engine.opa_engine import OpaEngine
@@ -24,6 +23,13 @@ from tests.script_modules import script_module
 RULES = api.catalogue()
 GENERATE = ROOT / "benchmarks" / "generate.py"
 DATA = api.engine_data()
+
+
+@pytest.fixture(autouse=True)
+def _one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Another test may have left a thread running (a server's), and a process with threads
+    # evaluates the parts itself (scanner.forked.can_fork): these tests use the workers.
+    monkeypatch.setattr(forked.threading, "active_count", lambda: 1)
 
 
 @pytest.fixture(scope="module")
@@ -205,16 +211,10 @@ def test_a_threaded_process_evaluates_the_parts_itself(
     monkeypatch.setattr(parts, "_in_workers", no_workers)
     with pytest.raises(AssertionError, match="workers were forked"):  # one thread: workers
         parts.evaluate(no_engine, big, DATA, paths=True, jobs=2, part_services=10, engine=regorus)
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
-    try:
-        threaded = parts.evaluate(
-            no_engine, big, DATA, paths=True, jobs=2, part_services=10, engine=regorus
-        )
-    finally:
-        stop.set()
-        other.join()
+    monkeypatch.setattr(forked.threading, "active_count", lambda: 2)
+    threaded = parts.evaluate(
+        no_engine, big, DATA, paths=True, jobs=2, part_services=10, engine=regorus
+    )
     assert report(threaded, big) == report(regorus.evaluate(big, DATA), big)
 
 
