@@ -62,7 +62,10 @@ def evaluate(
     local = engine or make_engine()
     workers = jobs > 1 and local.name == "regorus" and forked.can_fork()
     size = part_size(len(model["services"]), jobs, part_services) if workers else part_services
-    parts = split(model, size)
+    # The walk allocates many short-lived lists while the model fills the heap (each full pass
+    # of the cyclic collector walks it all): 2,000 services 0.45 -> 0.36 s without it.
+    with forked.no_cyclic_gc():
+        parts = split(model, size)
     if len(parts) == 1:
         return local.evaluate(model, data, paths=paths)
     text = "[" + ", ".join([RULES_QUERY[1:-1], UNSETTLED, *([VERDICTS] if paths else [])]) + "]"
