@@ -271,6 +271,17 @@ def test_two_formats_in_one_run(tmp_path: Path) -> None:
     assert [r["ruleId"] for r in run["results"]] == ["FG202"]
 
 
+def test_every_format_the_commands_accept_has_a_reporter() -> None:
+    from scanner import cli as command
+    from scanner import report
+    from scanner.integrations import github
+
+    assert command.FORMATS == github.FORMATS == tuple(report.MODULES)
+    for fmt in command.FORMATS:
+        module = f"scanner.report.{report.MODULES[fmt]}"
+        assert report.reporter(fmt) is importlib.import_module(module).render
+
+
 def test_output_writes_the_report_to_a_file(tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     result = cli("scan", EXAMPLE, "--format", "json", "--output", str(out))
