@@ -29,14 +29,15 @@ PRELUDE = textwrap.dedent(
 )
 
 
-def run(body: str) -> subprocess.CompletedProcess[str]:
+def run(body: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -c PRELUDE+body ARGS` from the repository root."""
     return subprocess.run(
-        [sys.executable, "-c", PRELUDE + textwrap.dedent(body)],
+        [sys.executable, "-c", PRELUDE + textwrap.dedent(body), *args],
         cwd=ROOT,
         env=cli_env(),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
         check=False,
     )
 
@@ -85,15 +86,7 @@ def test_a_running_thread_is_waited_for_by_a_normal_exit() -> None:
 
 def test_the_command_exits_quickly_with_its_status() -> None:
     # The `fargate-preflight` entry point: a finding is exit 1, and the whole report arrives.
-    done = subprocess.run(
-        [sys.executable, "-c", PRELUDE + "from scanner.cli import run\nrun()", "scan", EXAMPLE],
-        cwd=ROOT,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run("from scanner.cli import run\nrun()", "scan", EXAMPLE)
     assert (done.returncode, done.stderr) == (1, "atexit\n"), done.stdout
     assert "FG202" in done.stdout
     assert done.stdout.endswith("1 error, 0 warnings, 0 notes\n")
