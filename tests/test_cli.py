@@ -9,8 +9,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import subprocess
-import sys
 import textwrap
 from functools import cache
 from pathlib import Path
@@ -19,7 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from golden.harness import ROOT, case, cli_env, run_cli
+from golden.harness import ROOT, case, run_cli, run_python
 from jsonschema import Draft4Validator
 
 EXAMPLE = "examples/isolated-vpc"  # FG202 for s3: no gateway endpoint, no NAT
@@ -440,15 +438,7 @@ IMPORT_PROBE = textwrap.dedent(
 
 def test_a_scan_imports_no_aws_sdk_opa_client_or_cfn_lint() -> None:
     probe = IMPORT_PROBE.format(heavy=repr(set(HEAVY_MODULES)))
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_python(["-c", probe])
     assert "Traceback" not in result.stderr, result.stderr
     outcome = json.loads(result.stderr.splitlines()[-1])
     assert outcome == {"code": 1, "heavy": []}

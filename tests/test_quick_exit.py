@@ -8,10 +8,9 @@ the interpreter tore its modules down.
 from __future__ import annotations
 
 import subprocess
-import sys
 import textwrap
 
-from golden.harness import ROOT, cli_env
+from golden.harness import run_python
 
 EXAMPLE = "examples/isolated-vpc"  # FG202: exit 1
 PRELUDE = textwrap.dedent(
@@ -31,15 +30,7 @@ PRELUDE = textwrap.dedent(
 
 def run(body: str, *args: str) -> subprocess.CompletedProcess[str]:
     """`python -c PRELUDE+body ARGS` from the repository root."""
-    return subprocess.run(
-        [sys.executable, "-c", PRELUDE + textwrap.dedent(body), *args],
-        cwd=ROOT,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_python(["-c", PRELUDE + textwrap.dedent(body), *args])
 
 
 def test_a_normal_exit_tears_down_so_the_witness_can_tell() -> None:

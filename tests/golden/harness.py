@@ -163,10 +163,10 @@ def cli_env() -> dict[str, str]:
     return env
 
 
-def run_cli(args: Sequence[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """`python -m scanner ARGS` in a fresh process, as a user runs it."""
+def run_python(args: Sequence[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` in a fresh process with the checkout's package (cli_env), output captured."""
     return subprocess.run(
-        [sys.executable, "-m", "scanner", *args],
+        [sys.executable, *args],
         cwd=cwd,
         env=cli_env(),
         capture_output=True,
@@ -174,6 +174,11 @@ def run_cli(args: Sequence[str], cwd: Path = ROOT) -> subprocess.CompletedProces
         timeout=120,
         check=False,
     )
+
+
+def run_cli(args: Sequence[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """`python -m scanner ARGS` in a fresh process, as a user runs it."""
+    return run_python(["-m", "scanner", *args], cwd)
 
 
 def parse_json(text: str) -> Any:
