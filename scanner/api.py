@@ -289,13 +289,12 @@ def evaluate_model(engine: Engine, model: dict[str, Any], options: ScanOptions) 
     if options.policy_dirs:
         return engine.evaluate(model, engine_data(), paths=options.paths)
     return parts.evaluate(
-        lambda: make_engine(options.engine, opa_url=options.opa_url),
+        engine,
         model,
         engine_data(),
         paths=options.paths,
         jobs=options.jobs or parts.default_jobs(),
         part_services=options.part_services,
-        engine=engine,
     )
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from typing import Any
 
 from scanner import forked
@@ -48,18 +47,16 @@ def default_jobs() -> int:
 
 
 def evaluate(
-    make_engine: Callable[[], Engine],
+    local: Engine,
     model: dict[str, Any],
     data: dict[str, Any],
     *,
     paths: bool,
     jobs: int,
     part_services: int = PART_SERVICES,
-    engine: Engine | None = None,
 ) -> RawResult:
-    """The engine's answer for `model`, computed part by part when it is large. `engine` is
-    one already made in this process."""
-    local = engine or make_engine()
+    """The answer of `local` (an engine made in this process, which the workers are forked
+    with) for `model`, computed part by part when it is large."""
     workers = jobs > 1 and local.name == "regorus" and forked.can_fork()
     size = part_size(len(model["services"]), jobs, part_services) if workers else part_services
     # The walk allocates many short-lived lists while the model fills the heap (each full pass

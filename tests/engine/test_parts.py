@@ -37,10 +37,6 @@ def regorus() -> RegorusEngine:
     return RegorusEngine([shipped_policy_dir()])
 
 
-def make_regorus() -> RegorusEngine:
-    return RegorusEngine([shipped_policy_dir()])
-
-
 def report(raw: RawResult, model: dict[str, Any]) -> tuple[list[Finding], tuple[Any, ...]]:
     return sorted(set(api.to_findings(raw, RULES)), key=Finding.sort_key), api.to_paths(raw, model)
 
@@ -163,9 +159,7 @@ def test_golden_case_in_parts_gives_the_whole_report(
     model = api.load([Path(p) for p in case.paths], case.options()).model
     whole = regorus.evaluate(model, DATA)
     # part_services 0: every group of linked objects is its own part, in two worker processes
-    split_up = parts.evaluate(
-        make_regorus, model, DATA, paths=True, jobs=2, part_services=0, engine=regorus
-    )
+    split_up = parts.evaluate(regorus, model, DATA, paths=True, jobs=2, part_services=0)
     assert report(split_up, model) == report(whole, model)
 
 
@@ -175,9 +169,7 @@ def test_fg801_gathers_services_of_several_parts(
     """The generated VPCs all name the S3 prefix list, which is not in the inputs: one FG801
     note lists the services of every part."""
     whole = regorus.evaluate(big, DATA, paths=False)
-    split_up = parts.evaluate(
-        make_regorus, big, DATA, paths=False, jobs=2, part_services=10, engine=regorus
-    )
+    split_up = parts.evaluate(regorus, big, DATA, paths=False, jobs=2, part_services=10)
     assert report(split_up, big) == report(whole, big)
     (note,) = [f for f in report(split_up, big)[0] if f.resource == "prefix list pl-63a5400a"]
     named = note.message.split(" for services ")[1].split(", ")
@@ -186,14 +178,9 @@ def test_fg801_gathers_services_of_several_parts(
     assert sum(1 for part in names if part & set(named)) == 2  # one service in each of two parts
 
 
-def no_engine() -> RegorusEngine:
-    raise AssertionError("the workers are forked with the engine they were given")
-
-
 def test_one_worker_gives_what_two_give(big: dict[str, Any], regorus: RegorusEngine) -> None:
     answers = [
-        parts.evaluate(no_engine, big, DATA, paths=True, jobs=j, part_services=10, engine=regorus)
-        for j in (1, 2)
+        parts.evaluate(regorus, big, DATA, paths=True, jobs=j, part_services=10) for j in (1, 2)
     ]
     one, two = (json.dumps(a.rules, sort_keys=True) for a in answers)
     assert one == two
@@ -210,11 +197,9 @@ def test_a_threaded_process_evaluates_the_parts_itself(
 
     monkeypatch.setattr(parts, "_in_workers", no_workers)
     with pytest.raises(AssertionError, match="workers were forked"):  # one thread: workers
-        parts.evaluate(no_engine, big, DATA, paths=True, jobs=2, part_services=10, engine=regorus)
+        parts.evaluate(regorus, big, DATA, paths=True, jobs=2, part_services=10)
     monkeypatch.setattr(forked.threading, "active_count", lambda: 2)
-    threaded = parts.evaluate(
-        no_engine, big, DATA, paths=True, jobs=2, part_services=10, engine=regorus
-    )
+    threaded = parts.evaluate(regorus, big, DATA, paths=True, jobs=2, part_services=10)
     assert report(threaded, big) == report(regorus.evaluate(big, DATA), big)
 
 
@@ -230,9 +215,7 @@ def test_opa_evaluates_the_parts_on_one_server(
         return original()
 
     opa._local_server = counting  # type: ignore[method-assign]
-    split_up = parts.evaluate(
-        lambda: opa, big, DATA, paths=True, jobs=2, part_services=20, engine=opa
-    )
+    split_up = parts.evaluate(opa, big, DATA, paths=True, jobs=2, part_services=20)
     assert started == [1]
     assert report(split_up, big) == report(regorus.evaluate(big, DATA), big)
 
