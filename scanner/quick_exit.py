@@ -25,13 +25,9 @@ def run(main: Callable[[], object]) -> NoReturn:
         code = main()
     except SystemExit as exc:
         code = exc.code
-    if code is None:
-        status = 0
-    elif isinstance(code, int):
-        status = code
-    else:  # sys.exit("message") prints the message and exits 1
+    if code is not None and not isinstance(code, int):  # sys.exit("message") prints it
         print(code, file=sys.stderr)
-        status = 1
+    status = exit_status(code)
     if threading.active_count() > 1:
         sys.exit(status)
     atexit._run_exitfuncs()
@@ -41,3 +37,10 @@ def run(main: Callable[[], object]) -> NoReturn:
     except (OSError, ValueError):  # a closed pipe or stream: the interpreter reports it
         sys.exit(status)
     os._exit(status)
+
+
+def exit_status(code: object) -> int:
+    """The status `sys.exit(code)` exits with: 0 for None, an int itself, 1 for anything else."""
+    if code is None:
+        return 0
+    return code if isinstance(code, int) else 1

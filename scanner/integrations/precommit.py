@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from scanner import quick_exit
 from scanner.errors import PreflightError
 
 
@@ -49,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             cli.scan.invoke(ctx)
         except SystemExit as exc:  # the scan command always ends with sys.exit
-            return _code(exc)
+            return quick_exit.exit_status(exc.code)
     return 0
 
 
@@ -96,13 +97,5 @@ def _relative(path: Path, cwd: Path) -> Path:
         return path
 
 
-def _code(exc: SystemExit) -> int:
-    if exc.code is None:
-        return 0
-    return exc.code if isinstance(exc.code, int) else 1
-
-
 if __name__ == "__main__":
-    from scanner import quick_exit
-
     quick_exit.run(main)
