@@ -48,10 +48,19 @@ def render(report: Report, *, color: bool = False) -> str:
     paint = _Paint(color)
     findings = ordered_findings(report.findings)
     shown = [f for f in findings if f.suppressed is None]
+    # Each service's paths and findings, gathered in one pass (in their order): filtering all
+    # of them for every service took 2 s for 2,000 services.
+    steps_of: dict[str, list[PathStep]] = {}
+    for step in report.paths:
+        steps_of.setdefault(step.service, []).append(step)
+    findings_of: dict[str | None, list[Finding]] = {}
+    for f in shown:
+        findings_of.setdefault(f.service, []).append(f)
     blocks = [
-        _service_block(name, report.paths, shown, paint) for name in _service_names(report, shown)
+        _service_block(name, steps_of.get(name, []), findings_of.get(name, []), paint)
+        for name in _service_names(report, shown)
     ]
-    other = [f for f in shown if f.service is None]
+    other = findings_of.get(None, [])
     if other:
         blocks.append([paint(OTHER, "1"), *_finding_lines(other, paint)])
     errors = ordered_errors(report.errors)
@@ -94,10 +103,11 @@ def _service_names(report: Report, shown: Sequence[Finding]) -> list[str]:
 
 
 def _service_block(
-    name: str, paths: Sequence[PathStep], shown: Sequence[Finding], paint: _Paint
+    name: str, steps: Sequence[PathStep], findings: Sequence[Finding], paint: _Paint
 ) -> list[str]:
-    need_lines = _need_lines([step for step in paths if step.service == name], paint)
-    finding_lines = _finding_lines([f for f in shown if f.service == name], paint)
+    """One service: its path steps and its findings."""
+    need_lines = _need_lines(steps, paint)
+    finding_lines = _finding_lines(findings, paint)
     if not need_lines and not finding_lines:
         return [paint(name, "1"), _INDENT + paint("no needs found and no findings", "2")]
     gap = [""] if need_lines and finding_lines else []

@@ -147,6 +147,41 @@ def test_subnets_are_named_only_where_the_paths_differ() -> None:
     )
 
 
+def test_each_service_lists_only_its_own_paths_and_findings() -> None:
+    api_fg201 = replace(FG201, service="Api", message="service Api cannot reach ecr.dkr")
+    paths = (
+        PathStep("Web", "logs", "SubnetA", "NAT gateway Nat", "ok"),
+        PathStep("Api", "ecr.dkr", "SubnetA", "internet gateway Igw", "fail"),
+        PathStep("Web", "s3", "SubnetA", "gateway endpoint S3", "ok"),
+        PathStep("Api", "logs", "SubnetA", "NAT gateway Nat", "ok"),
+    )
+    web_fg602 = replace(FG602, service="Web")
+    report = Report(findings=(web_fg602, api_fg201, FG801), rules=(), paths=paths)
+    assert text.render(report) == (
+        "Api\n"
+        "  ecr.dkr  via internet gateway Igw  fail\n"
+        "  logs     via NAT gateway Nat       ok\n"
+        "\n"
+        "  error   FG201 templates/service.yaml:42 service Api cannot reach ecr.dkr\n"
+        "          fix: Set assignPublicIp to ENABLED.\n"
+        "\n"
+        "Web\n"
+        "  logs  via NAT gateway Nat      ok\n"
+        "  s3    via gateway endpoint S3  ok\n"
+        "\n"
+        "  warning FG602 templates/service.yaml:88 container app of TaskDef has no "
+        "initProcessEnabled\n"
+        "          fix: Set linuxParameters.initProcessEnabled: true.\n"
+        "\n"
+        "other findings\n"
+        "  note    FG801 templates/network.yaml:3 Parameter VpcId has no default: FG202 for "
+        "Service not decided\n"
+        "          fix: Give VpcId a default or pass --parameter VpcId=vpc-0abc.\n"
+        "\n"
+        "1 error, 1 warning, 1 note\n"
+    )
+
+
 def test_same_bytes_whatever_the_input_order() -> None:
     findings = [FG201, FG602, FG801, SUPPRESSED, LIVE]
     paths = list(sample_report().paths)
