@@ -14,7 +14,8 @@ interpreter and its input):
 - report: findings, JSON and SARIF.
 
 It also times what a user waits for: `python -m scanner scan PATH --format json` end to end,
-interpreter start included (`scan` column), on each engine; the one-service template cold;
+interpreter start included (`scan` column), on each engine, and with `--format text` (the
+default, which also asks for the path verdicts) on the first; the one-service template cold;
 and, with `--checkov`, Checkov 3.3 (`checkov -f/-d … --framework cloudformation --quiet
 --skip-download`) on the same files in the same run, installed into its own virtual environment
 on first use (about 90 s; never by the test suite or `.ci/run`). Checkov checks each resource on
@@ -345,9 +346,11 @@ def stage_in_child(name: str, state: Path, engine: str, inputs: Path) -> dict[st
     return result
 
 
-def scan_in_child(inputs: Path, engine: str, python: str = sys.executable) -> Measured:
+def scan_in_child(
+    inputs: Path, engine: str, python: str = sys.executable, fmt: str = "json"
+) -> Measured:
     """`fargate-preflight scan` as a user runs it; exit 1 only means findings."""
-    cmd = [python, "-m", "scanner", "scan", str(inputs), "--format", "json"]
+    cmd = [python, "-m", "scanner", "scan", str(inputs), "--format", fmt]
     cmd += ["--engine", engine, "--fail-on", "never"]
     done = measure(cmd, child_env())
     if done.returncode != 0:
@@ -575,6 +578,8 @@ class Row:
     megabytes: float
     stages: dict[str, dict[str, Any]] = field(default_factory=dict)  # "evaluate:opa" -> result
     scan: dict[str, dict[str, float]] = field(default_factory=dict)  # engine -> Measured fields
+    # the first engine with --format text, the default: it also asks for the path verdicts
+    scan_text: dict[str, float] | None = None
     checkov: dict[str, float] | None = None
     findings: dict[str, int] = field(default_factory=dict)  # engine -> findings
     failed: dict[str, str] = field(default_factory=dict)  # engine -> why it has no numbers
@@ -607,6 +612,9 @@ def bench_size(
                 continue
             try:
                 bench_engine(row, engine, state, inputs, args.repeat)
+                if engine == args.engines[0]:
+                    runs = [scan_in_child(inputs, engine, fmt="text") for _ in range(args.repeat)]
+                    row.scan_text = _usage(min(runs, key=lambda m: m.seconds))
             except RuntimeError as exc:  # e.g. OPA's request timeout on the largest inputs
                 row.failed[engine] = str(exc).splitlines()[-1][:200]
                 print(f"{services} services, {layout}, {engine}: {exc}", file=sys.stderr)
@@ -724,6 +732,7 @@ def table(rows: list[Row], engines: Sequence[str]) -> str:
     head += [f"evaluate {e} s" for e in engines]
     head += ["report s"]
     head += [x for e in engines for x in (f"scan {e} s", f"scan {e} MiB")]
+    head += [f"scan {first} text s"]
     head += ["findings", "Checkov s", "Checkov MiB", "Checkov ÷ scan"]
     body = []
     for r in rows:
@@ -733,6 +742,7 @@ def table(rows: list[Row], engines: Sequence[str]) -> str:
         cells += [_s(_stage(r, f"report:{first}", "seconds"))]
         for e in engines:
             cells += [_s(_scan(r, e, "seconds")), _mib(_scan(r, e, "peak_mib"))]
+        cells += [_s(r.scan_text["seconds"] if r.scan_text else None)]
         counts = sorted({str(n) for n in r.findings.values()})
         cells += [" ≠ ".join(counts) if counts else "—"]  # engines that disagree show both
         scan = _scan(r, first, "seconds")
@@ -780,6 +790,8 @@ def exponents(rows: list[Row], engines: Sequence[str]) -> str:
                 (f"scan {e} time", [_scan(r, e, "seconds") for r in mine]),
                 (f"scan {e} memory", [_scan(r, e, "peak_mib") for r in mine]),
             ]
+        text = [r.scan_text["seconds"] if r.scan_text else None for r in mine]
+        measures.append((f"scan {engines[0]} text time", text))
         checkov = [r.checkov["seconds"] if r.checkov else None for r in mine]
         measures.append(("Checkov time", checkov))
         for name, values in measures:

@@ -197,6 +197,8 @@ def test_runner_prints_the_table_at_a_tiny_size(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "| services | VPCs | layout |" in done.stdout
     assert "| single | evaluate regorus CPU |" in done.stdout
+    assert "| scan regorus MiB | scan regorus text s | findings |" in done.stdout
+    assert "| single | scan regorus text time |" in done.stdout
     rows = json.loads(out.read_text(encoding="utf-8"))["rows"]
     assert [(r["services"], r["vpcs"], r["layout"]) for r in rows] == [
         (2, 1, "single"),
@@ -206,4 +208,5 @@ def test_runner_prints_the_table_at_a_tiny_size(tmp_path: Path) -> None:
         assert set(row["stages"]) == {"load", "model", "evaluate:regorus", "report:regorus"}
         assert row["scan"]["regorus"]["seconds"] > 0
         assert row["scan"]["regorus"]["peak_mib"] > 10
+        assert row["scan_text"]["seconds"] > 0
         assert row["checkov"] is None
