@@ -97,6 +97,15 @@ def test_numbers_booleans_and_null_are_plain_and_have_no_line() -> None:
     assert line_of("plain") is None and key_line({"a": 1}, "a") is None
 
 
+def test_mappings_and_sequences_keep_their_lines_in_slots() -> None:
+    # No instance dict: a large template has hundreds of thousands of them (scanner.sources.lines).
+    doc = parse("a:\n  - b\n", "t.yaml")
+    assert (type(doc), type(doc["a"])) == (LineDict, LineList)
+    assert not hasattr(doc, "__dict__")
+    assert not hasattr(doc["a"], "__dict__")
+    assert (doc.line, doc.key_lines, doc["a"].line, doc["a"][0].line) == (1, {"a": 1}, 2, 2)
+
+
 def test_an_unquoted_date_stays_a_string() -> None:
     assert parse("AWSTemplateFormatVersion: 2010-09-09\n", "t.yaml") == {
         "AWSTemplateFormatVersion": "2010-09-09"
