@@ -10,6 +10,14 @@ from report_samples import FG201, FG602, FG801, LIVE, RULES, SUPPRESSED, sample_
 from scanner.findings import InputError, PathStep, Report
 from scanner.report import reporter, text
 
+# The FG801 sample finding (no service) as the text report prints it.
+OTHER_FG801 = (
+    "other findings\n"
+    "  note    FG801 templates/network.yaml:3 Parameter VpcId has no default: FG202 for "
+    "Service not decided\n"
+    "          fix: Give VpcId a default or pass --parameter VpcId=vpc-0abc.\n"
+)
+
 PLAIN = (
     "Service\n"
     "  ecr.api  via interface endpoint EcrApiEndpoint  ok\n"
@@ -27,12 +35,7 @@ PLAIN = (
     "\n"
     "Worker\n"
     "  no needs found and no findings\n"
-    "\n"
-    "other findings\n"
-    "  note    FG801 templates/network.yaml:3 Parameter VpcId has no default: FG202 for "
-    "Service not decided\n"
-    "          fix: Give VpcId a default or pass --parameter VpcId=vpc-0abc.\n"
-    "\n"
+    "\n" + OTHER_FG801 + "\n"
     "error: templates/broken.yaml:7: mapping values are not allowed here\n"
     "\n"
     "1 error, 1 warning, 1 note (1 suppressed); 1 input error\n"
@@ -172,12 +175,7 @@ def test_each_service_lists_only_its_own_paths_and_findings() -> None:
         "  warning FG602 templates/service.yaml:88 container app of TaskDef has no "
         "initProcessEnabled\n"
         "          fix: Set linuxParameters.initProcessEnabled: true.\n"
-        "\n"
-        "other findings\n"
-        "  note    FG801 templates/network.yaml:3 Parameter VpcId has no default: FG202 for "
-        "Service not decided\n"
-        "          fix: Give VpcId a default or pass --parameter VpcId=vpc-0abc.\n"
-        "\n"
+        "\n" + OTHER_FG801 + "\n"
         "1 error, 1 warning, 1 note\n"
     )
 
