@@ -56,9 +56,10 @@ def render(report: Report, *, color: bool = False) -> str:
     findings_of: dict[str | None, list[Finding]] = {}
     for f in shown:
         findings_of.setdefault(f.service, []).append(f)
+    names = {*report.services, *steps_of, *(s for s in findings_of if s is not None)}
     blocks = [
         _service_block(name, steps_of.get(name, []), findings_of.get(name, []), paint)
-        for name in _service_names(report, shown)
+        for name in sorted(names)
     ]
     other = findings_of.get(None, [])
     if other:
@@ -94,12 +95,6 @@ def render_explain(rule: Rule) -> str:
         parts.append("Passing example:\n" + _indented(rule.passing_example, 4))
     parts.append(f"Docs: {rule_doc_uri(rule.id)}")
     return "\n\n".join(parts) + "\n"
-
-
-def _service_names(report: Report, shown: Sequence[Finding]) -> list[str]:
-    names = set(report.services) | {step.service for step in report.paths}
-    names |= {f.service for f in shown if f.service is not None}
-    return sorted(names)
 
 
 def _service_block(

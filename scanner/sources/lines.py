@@ -11,9 +11,9 @@ from typing import Any
 class LineDict(dict[Any, Any]):
     """A mapping with the line it starts on and the line of each key.
 
-    In slots, as LineList's line, rather than in an instance dict: a 2,000-service template has
-    166,000 mappings and sequences, each 300 bytes smaller so, and made and freed in half the
-    time."""
+    The lines are in slots (LineList's too), not in an instance dict: that makes each object
+    about 300 bytes smaller and twice as fast to make and free, and a 2,000-service template
+    has 166,000 mappings and sequences."""
 
     __slots__ = ("key_lines", "line")
     line: int
