@@ -725,6 +725,10 @@ def _scan(r: Row, engine: str, measure: str) -> float | None:
     return None if value is None else float(value)
 
 
+def _text_seconds(r: Row) -> float | None:
+    return None if r.scan_text is None else r.scan_text["seconds"]
+
+
 def table(rows: list[Row], engines: Sequence[str]) -> str:
     """What a user waits for: wall time of each stage and of the whole scan, and Checkov's."""
     first = engines[0]
@@ -742,7 +746,7 @@ def table(rows: list[Row], engines: Sequence[str]) -> str:
         cells += [_s(_stage(r, f"report:{first}", "seconds"))]
         for e in engines:
             cells += [_s(_scan(r, e, "seconds")), _mib(_scan(r, e, "peak_mib"))]
-        cells += [_s(r.scan_text["seconds"] if r.scan_text else None)]
+        cells += [_s(_text_seconds(r))]
         counts = sorted({str(n) for n in r.findings.values()})
         cells += [" ≠ ".join(counts) if counts else "—"]  # engines that disagree show both
         scan = _scan(r, first, "seconds")
@@ -790,8 +794,7 @@ def exponents(rows: list[Row], engines: Sequence[str]) -> str:
                 (f"scan {e} time", [_scan(r, e, "seconds") for r in mine]),
                 (f"scan {e} memory", [_scan(r, e, "peak_mib") for r in mine]),
             ]
-        text = [r.scan_text["seconds"] if r.scan_text else None for r in mine]
-        measures.append((f"scan {engines[0]} text time", text))
+        measures.append((f"scan {engines[0]} text time", [_text_seconds(r) for r in mine]))
         checkov = [r.checkov["seconds"] if r.checkov else None for r in mine]
         measures.append(("Checkov time", checkov))
         for name, values in measures:

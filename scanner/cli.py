@@ -17,13 +17,13 @@ import click
 from scanner import __version__
 from scanner.errors import PreflightError, UsageError
 from scanner.options import parse_parameters, parse_stack_names
+from scanner.report import FORMATS
 from scanner.sources.base import MAX_FILE_MB
 
 if TYPE_CHECKING:  # the CLI imports scanner.api only when a command runs
     from scanner.api import ScanOptions
     from scanner.findings import Report
 
-FORMATS = ("text", "json", "sarif", "github")
 FAIL_ON = {"error": 0, "warning": 1, "note": 2}
 
 

@@ -27,8 +27,8 @@ from urllib.parse import quote
 
 from scanner.errors import PreflightError, UsageError
 from scanner.findings import LEVELS
+from scanner.report import FORMATS
 
-FORMATS = ("text", "json", "sarif", "github")
 FAIL_ON = ("error", "warning", "note", "never")
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
 # A summary over GitHub's 1 MiB limit is dropped whole; the SARIF report has every finding.

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from scanner.findings import Report
+if TYPE_CHECKING:  # the CLI reads FORMATS before it needs a report
+    from scanner.findings import Report
 
-Reporter = Callable[[Report], str]
+Reporter = Callable[["Report"], str]
 
 # --format -> the module that renders it. Only the chosen one is imported: SARIF's needs
 # hashlib, gzip and the rule docs, a few percent of a one-template run that prints text.
 MODULES = {"text": "text", "json": "json_report", "sarif": "sarif", "github": "github"}
+# What `scan --format` and the GitHub Action's `format` input accept.
+FORMATS = tuple(MODULES)
 
 
 def reporter(name: str) -> Reporter:
@@ -25,4 +29,4 @@ def reporter(name: str) -> Reporter:
     return render
 
 
-__all__ = ["MODULES", "Reporter", "reporter"]
+__all__ = ["FORMATS", "MODULES", "Reporter", "reporter"]
