@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
 from collections import Counter
 from collections.abc import Sequence
@@ -18,7 +17,8 @@ from typing import Any
 
 from scanner import __version__, forked
 from scanner.config import Config, Ignore
-from scanner.engine.base import Engine, RawResult, shipped_policy_dir
+from scanner.engine import early
+from scanner.engine.base import Engine, RawResult, engine_data, shipped_policy_dir
 from scanner.engine.parts import PART_SERVICES
 from scanner.errors import EngineError, SourceError, UsageError, redact
 from scanner.findings import LEVELS, Finding, Hop, InputError, Location, PathStep, Report, Rule
@@ -96,6 +96,9 @@ def sources() -> list[Source]:
 # services (2.1 MB) peak at 167 MiB instead of 240 MiB, in the same time.
 LOAD_APART_BYTES = 2**20
 READING = "reading the inputs"
+# Inputs up to this size (a few dozen services: one part, scanner/engine/parts.py) are
+# evaluated by the engine that compiles from the command's start (scanner.engine.early).
+EARLY_BYTES = 2**17
 
 
 def load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
@@ -191,20 +194,32 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions) -> Loaded:
 
 def scan(paths: Sequence[Path], options: ScanOptions | None = None) -> Report:
     options = options or ScanOptions()
-    # A child reads the inputs and the rules' metadata while the policies compile here: a
-    # pre-commit run on one template waits for the longer of the two, not for both.
-    reading = forked.start(functools.partial(_load_and_catalogue, paths, options), READING)
-    try:
-        engine = make_engine(
-            options.engine,
-            options.policy_dirs,
-            opa_url=options.opa_url,
-            opa_policies_preloaded=options.opa_policies_preloaded,
-        )
-    except BaseException:
-        reading.cancel()
-        raise
-    loaded, rules = reading.result()
+    engine: Engine | None = early.take(
+        options.engine == "regorus"
+        and not options.policy_dirs
+        and not options.opa_url
+        and not options.opa_policies_preloaded
+        and _input_bytes(paths, EARLY_BYTES) <= EARLY_BYTES
+    )
+    if engine is not None:
+        # The shipped policies compile in the child the command started with
+        # (scanner.engine.early) while the inputs are read here.
+        loaded, rules = _load_and_catalogue(paths, options)
+    else:
+        # A child reads the inputs and the rules' metadata while the policies compile here: a
+        # scan waits for the longer of the two, not for both.
+        reading = forked.start(functools.partial(_load_and_catalogue, paths, options), READING)
+        try:
+            engine = make_engine(
+                options.engine,
+                options.policy_dirs,
+                opa_url=options.opa_url,
+                opa_policies_preloaded=options.opa_policies_preloaded,
+            )
+        except BaseException:
+            reading.cancel()
+            raise
+        loaded, rules = reading.result()
     return evaluate(
         [loaded.model],
         options,
@@ -341,15 +356,6 @@ def make_engine(
 
         return RegorusEngine([shipped_policy_dir()], list(policy_dirs), engine_data())
     raise UsageError(f"unknown engine {name!r}: choose regorus or opa")
-
-
-@functools.cache
-def engine_data() -> dict[str, Any]:
-    """AWS facts the policies read as data.fargate_preflight.aws (scanner/data/*.json)."""
-    facts: dict[str, Any] = {}
-    for path in sorted((Path(__file__).parent / "data").glob("*.json")):
-        facts.update(json.loads(path.read_text(encoding="utf-8")))
-    return {"fargate_preflight": {"aws": facts}}
 
 
 def to_findings(raw: RawResult, rules: tuple[Rule, ...]) -> list[Finding]:

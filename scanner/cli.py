@@ -76,8 +76,8 @@ def main() -> None:
 
 
 def run() -> NoReturn:
-    """The `fargate-preflight` command and `python -m scanner`: `main`, ended by
-    scanner.quick_exit (no interpreter teardown after the output is written)."""
+    """`main`, ended by scanner.quick_exit (no interpreter teardown after the output is
+    written): the `fargate-preflight` command and `python -m scanner` (scanner.__main__)."""
     from scanner import quick_exit
 
     quick_exit.run(main)

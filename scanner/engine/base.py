@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +59,15 @@ def shipped_policy_dir() -> Path:
     return installed if installed.is_dir() else here.parent / "policies"
 
 
+@functools.cache
+def engine_data() -> dict[str, Any]:
+    """AWS facts the policies read as data.fargate_preflight.aws (scanner/data/*.json)."""
+    facts: dict[str, Any] = {}
+    for path in sorted((Path(__file__).parent.parent / "data").glob("*.json")):
+        facts.update(json.loads(path.read_text(encoding="utf-8")))
+    return {"fargate_preflight": {"aws": facts}}
+
+
 def policy_files(dirs: list[Path]) -> list[Path]:
     """Every .rego file that is not a test, in a stable order."""
     files: list[Path] = []
@@ -69,6 +80,9 @@ class Engine(Protocol):
     """What an engine does; the engines subclass it for `evaluate`, which is the same for all."""
 
     name: str
+    # Whether worker processes forked with it may evaluate parts of a model
+    # (scanner/engine/parts.py): regorus in this process; not OPA's one server.
+    workers: bool = False
 
     def evaluate(
         self, model: dict[str, Any], data: dict[str, Any], *, paths: bool = True

@@ -4,7 +4,8 @@ A model of more than PART_SERVICES services is split into independent parts; reg
 evaluates them in `jobs` worker processes (forked with the engine already compiled and
 prepared, and with the parts' JSON; a model of a few dozen services is split too, so that every
 core works), OPA one after the other on one server, and so does regorus in a process that may
-not fork (scanner.forked.can_fork: a threaded one, or on Windows). The answers are
+not fork (scanner.forked.can_fork: a threaded one, or on Windows) and regorus in the child that
+a scan of small inputs starts with (scanner.engine.early). The answers are
 joined into the answer for the whole model. FG801 is the one rule that gathers across parts:
 it names each unsettled value once with every service it blocks. Each part returns the
 entries FG801 gathers (`fg801.unsettled`), and FG801 is evaluated once more over all of them.
@@ -55,9 +56,9 @@ def evaluate(
     jobs: int,
     part_services: int = PART_SERVICES,
 ) -> RawResult:
-    """The answer of `local` (an engine made in this process, which the workers are forked
-    with) for `model`, computed part by part when it is large."""
-    workers = jobs > 1 and local.name == "regorus" and forked.can_fork()
+    """The answer of `local` for `model`, computed part by part when it is large (by workers
+    forked with `local` when it allows them: `Engine.workers`)."""
+    workers = jobs > 1 and local.workers and forked.can_fork()
     size = part_size(len(model["services"]), jobs, part_services) if workers else part_services
     # The walk allocates many short-lived lists while the model fills the heap (each full pass
     # of the cyclic collector walks it all): 2,000 services 0.45 -> 0.36 s without it.

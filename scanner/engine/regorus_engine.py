@@ -13,6 +13,7 @@ from scanner.errors import EngineError, PolicyError
 
 class RegorusEngine(Engine):
     name = "regorus"
+    workers = True
 
     def __init__(
         self,
@@ -57,14 +58,18 @@ class RegorusEngine(Engine):
     def answer(
         self, text: str, input_: dict[str, Any] | str, data: dict[str, Any]
     ) -> dict[str, Any]:
+        answer: dict[str, Any] = json.loads(self.answer_text(text, input_, data))
+        return answer
+
+    def answer_text(self, text: str, input_: dict[str, Any] | str, data: dict[str, Any]) -> str:
+        """`answer`, as the JSON text regorus gives."""
         engine = self._engine
         try:
             self._set_data(data)
             engine.set_input_json(input_ if isinstance(input_, str) else json.dumps(input_))
-            answer: dict[str, Any] = json.loads(engine.eval_query_as_json(text))
+            return str(engine.eval_query_as_json(text))
         except RuntimeError as exc:
             raise EngineError(f"policy evaluation failed: {_first_line(exc)}") from exc
-        return answer
 
     def session(self) -> contextlib.AbstractContextManager[None]:
         return contextlib.nullcontext()

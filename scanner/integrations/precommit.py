@@ -98,4 +98,7 @@ def _relative(path: Path, cwd: Path) -> Path:
 
 
 if __name__ == "__main__":
+    from scanner.engine import early
+
+    early.start()  # the policies compile while the staged files are looked at
     quick_exit.run(main)
