@@ -124,7 +124,8 @@ class Child:
         os.close(self._answers)
         with contextlib.suppress(OSError):  # gone already
             os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
+        with contextlib.suppress(ChildProcessError):  # reaped already
+            os.waitpid(self.pid, 0)
 
 
 def _serve(requests: int, answers: int) -> NoReturn:

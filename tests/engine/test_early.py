@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -116,3 +118,49 @@ def test_nothing_starts_while_a_thread_runs() -> None:
     finally:
         stop.set()
         thread.join()
+
+
+# `python -m scanner`, with `early.take` saying on stderr whether the child was started and
+# whether the scan wanted it.
+TAKE_REPORTED = """
+import sys
+from scanner.engine import early
+
+take = early.take
+
+
+def reporting(wanted):
+    started = "started" if early._child is not None else "not started"
+    print(started, "wanted" if wanted else "not wanted", file=sys.stderr)
+    return take(wanted)
+
+
+early.take = reporting
+from scanner.__main__ import main
+
+sys.argv = ["fargate-preflight", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("flags", "said", "code"),
+    [
+        ((), "started wanted", 1),
+        (("--engine", "opa", "--opa-url", "http://127.0.0.1:9"), "started not wanted", 3),
+    ],
+)
+def test_the_command_starts_the_child_and_a_small_scan_takes_it(
+    flags: tuple[str, ...], said: str, code: int
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", TAKE_REPORTED, "scan", *flags, str(EXAMPLE)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.stderr.splitlines()[0] == said
+    assert done.returncode == code
+    if code == 1:
+        assert "FG202" in done.stdout
