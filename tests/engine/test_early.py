@@ -63,12 +63,14 @@ def test_answers_as_an_engine_compiled_here(child: early.Child) -> None:
 
 def test_a_scan_takes_the_child_for_small_inputs() -> None:
     expected = api.scan([EXAMPLE])
-    pid = _started().pid
+    child = _started()
     report = api.scan([EXAMPLE])
     assert early._child is None  # taken
     assert report == expected
     assert [(f.rule_id, f.location.line) for f in report.findings] == [("FG202", 28)]
-    assert not _gone(pid)  # still serving until this process ends (atexit stops it)
+    assert not _gone(child.pid)  # it serves until the process ends (atexit stops it)
+    child.stop()
+    assert _gone(child.pid)
 
 
 def test_other_policies_stop_the_child_unused(tmp_path: Path) -> None:
