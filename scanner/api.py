@@ -194,8 +194,10 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions) -> Loaded:
 
 def scan(paths: Sequence[Path], options: ScanOptions | None = None) -> Report:
     options = options or ScanOptions()
+    # (Library callers, such as the GitHub Action, start no child: their inputs are not sized.)
     engine: Engine | None = early.take(
-        options.engine == "regorus"
+        early.started()
+        and options.engine == "regorus"
         and not options.policy_dirs
         and not options.opa_url
         and not options.opa_policies_preloaded

@@ -42,6 +42,11 @@ def _can_fork() -> bool:
     return hasattr(os, "fork") and (threading is None or threading.active_count() == 1)
 
 
+def started() -> bool:
+    """Whether a child is waiting to be taken (only the scan commands start one)."""
+    return _child is not None
+
+
 def take(wanted: bool) -> Child | None:
     """The started child as an engine if `wanted` (once); otherwise it is stopped, so that its
     core is free for the scan."""

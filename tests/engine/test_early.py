@@ -73,6 +73,23 @@ def test_a_scan_takes_the_child_for_small_inputs() -> None:
     assert _gone(child.pid)
 
 
+def test_without_a_child_the_inputs_are_not_sized(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Library callers (the GitHub Action) start no child: nothing walks their inputs for it."""
+    sized: list[int] = []
+    real = api._input_bytes
+    monkeypatch.setattr(api, "_input_bytes", lambda p, n: sized.append(n) or real(p, n))
+    assert not early.started()
+    report = api.scan([EXAMPLE])
+    assert [(f.rule_id, f.location.line) for f in report.findings] == [("FG202", 28)]
+    assert sized == []
+    child = _started()
+    api.scan([EXAMPLE])
+    assert sized == [api.EARLY_BYTES]
+    assert not early.started()  # taken
+    child.stop()
+    assert _gone(child.pid)
+
+
 def test_other_policies_stop_the_child_unused(tmp_path: Path) -> None:
     pid = _started().pid
     options = api.ScanOptions(policy_dirs=(tmp_path,))
