@@ -1,12 +1,15 @@
 """atheris harness for the YAML/JSON loader and the CloudFormation builder behind it.
 
 Any input may give a SourceError (bad input: exit 2, with the file and a line within the
-text); anything else escaping is a crash that libFuzzer reports and saves as crash-<sha>.
+text); what parses has every line within the text (lines count line feeds, as SARIF's do);
+anything else escaping is a crash that libFuzzer reports and saves as crash-<sha>.
 
     pip install atheris==3.0.0      # the one version with a wheel for Python 3.11 here
     mkdir -p /tmp/corpus           # libFuzzer adds the inputs it finds to the first folder
     python fuzz/fuzz_loaders.py -max_total_time=60 -artifact_prefix=/tmp/ /tmp/corpus \
-        examples tests/fixtures/cfn tests/fixtures/corpus/cloudformation
+        fuzz/regressions examples tests/fixtures/cfn tests/fixtures/corpus/cloudformation
+
+fuzz/regressions holds inputs that once crashed it (copy a crash-<sha> there when you fix one).
 
 .ci/run runs it for 60 s; tests/reliability/test_atheris.py for a few seconds.
 """
@@ -22,6 +25,7 @@ with atheris.instrument_imports():
     from scanner.errors import SourceError
     from scanner.sources.base import BuildContext, LoadedFile
     from scanner.sources.cloudformation import CloudFormationSource
+    from scanner.sources.lines import LINED, LineDict, LineList
     from scanner.sources.yamlload import parse
 
 SOURCE = CloudFormationSource()
@@ -37,6 +41,7 @@ def test_one_input(data: bytes) -> None:
         assert exc.file == "fuzz.yaml"
         assert exc.line is None or 1 <= exc.line <= lines, (exc.line, lines)
         return
+    _check_lines(parsed, lines)
     if not SOURCE.detect(parsed):
         return
     loaded = LoadedFile(
@@ -50,6 +55,20 @@ def test_one_input(data: bytes) -> None:
     fragment = SOURCE.build([loaded], BuildContext(root=ROOT, region="us-east-1"))
     for error in fragment.errors:
         assert error.file == "fuzz.yaml", error
+
+
+def _check_lines(value: object, lines: int) -> None:
+    """Every line the parser gives is one of the text's."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, LINED):
+            assert 1 <= item.line <= lines, (item.line, lines)
+        if isinstance(item, LineDict):
+            assert all(1 <= n <= lines for n in item.key_lines.values()), (item.key_lines, lines)
+            stack.extend(item.values())
+        elif isinstance(item, LineList):
+            stack.extend(item)
 
 
 def main() -> None:

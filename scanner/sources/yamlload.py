@@ -30,7 +30,7 @@ from yaml.events import (
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from scanner.errors import SourceError
-from scanner.sources.lines import LineDict, LineList, LineStr
+from scanner.sources.lines import LINED, LineDict, LineList, LineStr
 
 # The C parser is about ten times faster than the pure-Python one on real templates (measured:
 # 10 ms against 113 ms for a 1,200-line Copilot template); both keep line marks.
@@ -124,10 +124,18 @@ class _Builder:
     its per-node bookkeeping, took twice as long); other scalars go to the safe constructor."""
 
     def __init__(
-        self, loader: Any, file: str, *, consume: bool = False, merges: bool = True
+        self,
+        loader: Any,
+        file: str,
+        *,
+        consume: bool = False,
+        merges: bool = True,
+        at: Callable[[int], int] = int,
     ) -> None:
         self.loader = loader
         self.file = file
+        # Errors name the file's line (`_line_feed_lines`); built values are renumbered after.
+        self.at = at
         # Without aliases every node has one parent: a built node's children can go at once,
         # so the node graph shrinks as our tree grows instead of both being whole at the end.
         self.consume = consume
@@ -136,7 +144,7 @@ class _Builder:
 
     def build(self, node: Node, depth: int = 1) -> Any:
         if depth > MAX_DEPTH:
-            raise SourceError(self.file, _line(node), f"nested more than {MAX_DEPTH} levels deep")
+            raise self.error(node, f"nested more than {MAX_DEPTH} levels deep")
         tag = node.tag
         if tag in _TEXT and isinstance(node, ScalarNode):  # most nodes: decided first
             return _line_str(node.value, node.start_mark.line + 1)
@@ -155,9 +163,7 @@ class _Builder:
             return self.loader.construct_object(node, deep=True)
         except (ValueError, KeyError, TypeError, OverflowError):  # `!!int abc`, `!!bool maybe`
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            raise SourceError(
-                self.file, _line(node), f"not valid YAML: not a {tag} value"
-            ) from None
+            raise self.error(node, f"not valid YAML: not a {tag} value") from None
 
     def sequence(self, node: SequenceNode, depth: int) -> LineList:
         items: list[Any] = []
@@ -201,14 +207,11 @@ class _Builder:
             try:
                 seen = key in lines
             except TypeError:
-                raise SourceError(
-                    self.file, line, "a mapping key must be a string or number"
-                ) from None
+                raise self.error(key_node, "a mapping key must be a string or number") from None
             if seen and not merged:
                 # CloudFormation rejects a repeated key; YAML would silently keep the last.
-                raise SourceError(
-                    self.file, line, f"duplicate key {key!r} (first at line {lines[key]})"
-                )
+                first = self.at(lines[key])
+                raise self.error(key_node, f"duplicate key {key!r} (first at line {first})")
             if flat and type(value_node) is ScalarNode and value_node.tag in _TEXT:
                 value = LineStr(value_node.value)
                 value.line = value_node.start_mark.line + 1
@@ -225,12 +228,13 @@ class _Builder:
         for key_node, _ in node.value:
             if key_node.tag == _MERGE or not isinstance(key_node, ScalarNode):
                 continue
-            key, line = key_node.value, _line(key_node)
+            key = key_node.value
             if key in seen:
-                raise SourceError(
-                    self.file, line, f"duplicate key {key!r} (first at line {seen[key]})"
-                )
-            seen[key] = line
+                raise self.error(key_node, f"duplicate key {key!r} (first at line {seen[key]})")
+            seen[key] = self.at(_line(key_node))
+
+    def error(self, node: Node, message: str) -> SourceError:
+        return _node_error(self.file, self.at, node, message)
 
     def intrinsic(self, suffix: str, node: Node, depth: int) -> LineDict:
         if isinstance(node, ScalarNode):
@@ -388,6 +392,10 @@ def _line(node: Node) -> int:
     return int(node.start_mark.line) + 1
 
 
+def _node_error(file: str, at: Callable[[int], int], node: Node, message: str) -> SourceError:
+    return SourceError(file, at(_line(node)), message)
+
+
 def _line_str(text: str, line: int) -> LineStr:
     result = LineStr(text)
     result.line = line
@@ -401,6 +409,16 @@ def _line_list(items: list[Any], line: int) -> LineList:
 
 
 def _parse_yaml(text: str, file: str) -> Any:
+    at = _line_feed_lines(text)
+    if at is None:
+        return _read_yaml(text, file, int)
+    value = _read_yaml(text, file, at)
+    _renumber(value, at)
+    return value
+
+
+def _read_yaml(text: str, file: str, at: Callable[[int], int]) -> Any:
+    """The document, lines as libyaml counts them; errors name the line `at` gives."""
     aliases = "&" in text  # aliases need an anchor; without one there is nothing to expand
     merges = "<<" in text or "merge" in text  # the implicit `<<`, an explicit `!!merge`
     if not aliases and not merges:
@@ -413,22 +431,65 @@ def _parse_yaml(text: str, file: str) -> Any:
             pass
         finally:
             loader.dispose()
-    return _parse_yaml_nodes(text, file, aliases=aliases, merges=merges)
+    return _parse_yaml_nodes(text, file, aliases=aliases, merges=merges, at=at)
 
 
-def _parse_yaml_nodes(text: str, file: str, *, aliases: bool, merges: bool) -> Any:
+# libyaml ends a line at CR LF, LF, CR, NEL, LS and PS (YAML 1.1's line breaks); git, GitHub's
+# annotations and SARIF (its default `newlineSequences`) end one at CR LF and LF only, as the
+# JSON readers here do. Text with a lone CR, a NEL, an LS or a PS has its lines renumbered.
+_YAML_BREAKS = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+_LONE_CR = re.compile("\r(?!\n)")
+
+
+def _line_feed_lines(text: str) -> Callable[[int], int] | None:
+    """None when libyaml counts the lines as the file has them (all but odd texts); else a map
+    from libyaml's 1-based line to the 1-based line counted in line feeds."""
+    if not (
+        "\x85" in text
+        or "\u2028" in text
+        or "\u2029" in text
+        or ("\r" in text and _LONE_CR.search(text))
+    ):
+        return None
+    table = [1, 1]  # libyaml's line n is the file's line table[n]
+    for brk in _YAML_BREAKS.finditer(text):
+        table.append(table[-1] + ("\n" in brk.group()))
+    last = len(table) - 1
+    return lambda line: table[min(line, last)]
+
+
+def _renumber(value: Any, at: Callable[[int], int]) -> None:
+    """Give every line in a parsed document (`_Builder`'s, `_EventBuilder`'s) as `at` maps it."""
+    done: set[int] = set()  # with aliases, one container can be in several places
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, LINED) or id(item) in done:
+            continue
+        done.add(id(item))
+        item.line = at(item.line)
+        if isinstance(item, LineDict):
+            item.key_lines = {key: at(line) for key, line in item.key_lines.items()}
+            stack.extend(item.values())
+        elif isinstance(item, LineList):
+            stack.extend(item)
+
+
+def _parse_yaml_nodes(
+    text: str, file: str, *, aliases: bool, merges: bool, at: Callable[[int], int] = int
+) -> Any:
     loader = (_JsonTextLoader if _looks_like_json(text) else _Loader)(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
         if aliases:
-            _check_expansion(node, file)
-        return _Builder(loader, file, consume=not aliases, merges=merges).build(node)
+            _check_expansion(node, file, at)
+        return _Builder(loader, file, consume=not aliases, merges=merges, at=at).build(node)
     except yaml.YAMLError as exc:
         line = _mark_line(exc) if isinstance(exc, yaml.MarkedYAMLError) else None
         if line is not None:  # "unexpected end of stream" is marked past the last line
-            line = min(line, text.count("\n") + 1)
+            line = min(at(line), text.count("\n") + 1)
         if "maximum nesting depth" in str(exc):  # libyaml's own limit (PyYAML 6.0.4 and later)
             raise SourceError(file, line, f"nested more than {MAX_DEPTH} levels deep") from None
         if isinstance(exc, yaml.MarkedYAMLError):
@@ -458,7 +519,7 @@ def _children(node: Node) -> list[Node]:
     return []
 
 
-def _check_expansion(root: Node, file: str) -> None:
+def _check_expansion(root: Node, file: str, at: Callable[[int], int]) -> None:
     """Refuse documents whose aliases expand to too many nodes, or refer to themselves."""
     sizes: dict[int, int] = {}
     on_path: set[int] = set()
@@ -471,9 +532,10 @@ def _check_expansion(root: Node, file: str) -> None:
             on_path.discard(key)
             size = 1 + sum(sizes[id(c)] for c in _children(node))
             if size > MAX_EXPANDED_NODES:
-                raise SourceError(
+                raise _node_error(
                     file,
-                    _line(node),
+                    at,
+                    node,
                     f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes; refusing "
                     "to read it (an alias bomb?)",
                 )
@@ -482,9 +544,9 @@ def _check_expansion(root: Node, file: str) -> None:
         if key in sizes:
             continue
         if key in on_path:
-            raise SourceError(file, _line(node), "a YAML alias refers to a node that contains it")
+            raise _node_error(file, at, node, "a YAML alias refers to a node that contains it")
         if depth > MAX_DEPTH:
-            raise SourceError(file, _line(node), f"nested more than {MAX_DEPTH} levels deep")
+            raise _node_error(file, at, node, f"nested more than {MAX_DEPTH} levels deep")
         on_path.add(key)
         stack.append((node, depth, True))
         stack.extend(

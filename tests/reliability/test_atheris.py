@@ -15,7 +15,13 @@ from tests.reliability.cli import ROOT, env
 pytest.importorskip("atheris", reason="atheris 3.0.0 has wheels only for CPython 3.11 on Linux")
 
 
-SEEDS = ("examples", "tests/fixtures/cfn", "tests/fixtures/corpus/cloudformation")
+# fuzz/regressions: inputs that crashed the harness once, run first.
+SEEDS = (
+    "fuzz/regressions",
+    "examples",
+    "tests/fixtures/cfn",
+    "tests/fixtures/corpus/cloudformation",
+)
 
 
 def test_the_loader_harness_finds_no_crash(tmp_path: Path) -> None:

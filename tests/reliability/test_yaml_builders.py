@@ -4,6 +4,7 @@ error is worded and located the one way (scanner/sources/yamlload.py)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from hypothesis import given
@@ -66,3 +67,38 @@ def test_events_and_nodes_agree_on_any_document(text: str) -> None:
         assert _same_tree(by_events[1], by_nodes[1]) == []
     else:
         assert by_events[1] == by_nodes[1]
+
+
+# Breaks that YAML reads as a line feed (in values too) but that do not end a line in git, in
+# GitHub's annotations or in SARIF (its default `newlineSequences` are CR LF and LF).
+BREAKS = st.sampled_from(["\n", "\n", "\r\n", "\r", "\x85"])
+
+
+@given(DOCUMENTS, st.data())
+@profile(scale=10)
+def test_lines_count_line_feeds_whatever_other_breaks_the_text_has(
+    text: str, data: st.DataObject
+) -> None:
+    parts = text.split("\n")
+    breaks = data.draw(st.lists(BREAKS, min_size=len(parts) - 1, max_size=len(parts) - 1))
+    odd = parts[0] + "".join(brk + part for brk, part in zip(breaks, parts[1:], strict=True))
+    # Line n of `text` is on the file line 1 + the line feeds among the breaks before it.
+    file_line = [1, 1]
+    for brk in breaks:
+        file_line.append(file_line[-1] + brk.endswith("\n"))
+
+    def renumbered(line: int) -> int:
+        return file_line[min(line, len(file_line) - 1)]
+
+    kind, expected = _outcome(lambda: yamlload.parse(text, "t.yaml"))
+    got = _outcome(lambda: yamlload.parse(odd, "t.yaml"))
+    assert got[0] == kind
+    if kind == "tree":
+        yamlload._renumber(expected, renumbered)
+        assert _same_tree(got[1], expected) == []
+    else:
+        line, message = expected
+        first = re.search(r"\(first at line (\d+)\)$", message)
+        if first:
+            message = message[: first.start(1)] + f"{renumbered(int(first[1]))})"
+        assert got[1] == (None if line is None else renumbered(line), message)

@@ -179,6 +179,36 @@ def test_yaml_errors_name_the_line(text: str, line: int, message: str) -> None:
     assert caught.value.message.startswith(message)
 
 
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        # A lone CR, a NEL and an LS end a line for YAML but not in git, GitHub or SARIF.
+        ("a: 1\rb: 2\ra: 3\n", 1, "duplicate key 'a' (first at line 1)"),
+        ("a: 1\nb: 2\u2028\na: 3\n", 3, "duplicate key 'a' (first at line 1)"),
+        ("a: 1\x85b: &x [*x]\n", 1, "a YAML alias refers to a node that contains it"),
+        ("a: 1\r\rb: !!int x\nc: 1\n", 1, "not valid YAML: not a !!int value"),
+        ("a: 1\rb: [\r\n", 2, "not valid YAML: while parsing a flow node"),
+        ("a: 1\r\nb: 2\r\nb: 3\r\n", 3, "duplicate key 'b' (first at line 2)"),
+    ],
+)
+def test_error_lines_count_line_feeds_only(text: str, line: int, message: str) -> None:
+    with pytest.raises(SourceError) as caught:
+        parse(text, "bad.yaml")
+    assert caught.value.line == line
+    assert caught.value.message.startswith(message)
+
+
+@pytest.mark.parametrize("aliases", [False, True])
+def test_lines_count_line_feeds_only(aliases: bool) -> None:
+    anchor = "&s " if aliases else ""
+    text = f"A: 1\rB:\x85  - !Ref X\n  - {anchor}[y]\u2029\nC:\r\n  D: |\r    e\r    f\nG: g\n"
+    data = parse(text, "t.yaml")
+    assert data.key_lines == {"A": 1, "B": 1, "C": 3, "G": 5}
+    assert (line_of(data["B"]), line_of(data["B"][0]), line_of(data["B"][1])) == (1, 1, 2)
+    assert (data["C"].key_lines, data["C"]["D"], line_of(data["C"]["D"])) == ({"D": 4}, "e\nf\n", 4)
+    assert line_of(data["G"]) == 5
+
+
 def test_alias_bombs_are_refused() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 7)]
