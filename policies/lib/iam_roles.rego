@@ -9,9 +9,15 @@ import rego.v1
 
 # identity_policies are the role's inline and managed policies, in a stable order.
 identity_policies(role) := array.concat(
-	[inline_entry(role, p) | some p in as_list(object.get(role, "inline_policies", []))],
-	[managed_entry(ref, role.source) | some ref in as_list(object.get(role, "managed_policy_arns", []))],
+	[settled(inline_entry(role, p)) | some p in as_list(object.get(role, "inline_policies", []))],
+	[settled(managed_entry(ref, role.source)) | some ref in as_list(object.get(role, "managed_policy_arns", []))],
 )
+
+# settled is a policy entry, or its document when that is not settled (an unknown, which
+# `unresolved` counts): a document under an unsettled condition may allow anything.
+settled(entry) := entry.document if {
+	data.fargate_preflight.lib.model.is_unknown(object.get(entry, "document", null))
+} else := entry
 
 inline_entry(role, p) := {
 	"name": sprintf("inline policy %s of role %s", [p.name, role.name]),
@@ -22,7 +28,7 @@ inline_entry(role, p) := {
 # boundary_policies is [] without a permissions boundary, else the boundary's one entry.
 boundary_policies(role) := [] if {
 	object.get(role, "permissions_boundary", null) == null
-} else := [managed_entry(role.permissions_boundary, role.source)]
+} else := [settled(managed_entry(role.permissions_boundary, role.source))]
 
 # managed_entry resolves a managed policy: one in the inputs (by id or ARN), else an AWS
 # managed policy from the scanner's snapshot, else an unknown. `arn` (the reference) finds

@@ -250,6 +250,27 @@ test_allow_on_every_resource_is_the_shortcut if {
 	allowed_of(unresolved) == set()
 }
 
+# A document under an unsettled condition (or one that IAM would refuse) may allow anything:
+# the inline, managed or boundary policy that has it leaves the decision undecided.
+unsettled_document := {"unknown": "it depends on condition C, which is not settled", "ref": "Parameter P", "source": src}
+
+test_an_unsettled_policy_document_is_undecided if {
+	inline := object.union(role([], null), {"inline_policies": [{"name": "app", "document": unsettled_document, "source": src}]})
+	managed_in_inputs := object.union(role([], null), {"managed_policy_arns": ["Mp"]})
+	boundary := object.union(role([allow("sns:*", "*")], null), {"permissions_boundary": "Mp"})
+	decisions := [d |
+		some r in [inline, managed_in_inputs, boundary]
+		d := data.fargate_preflight.lib.iam.identity_decision(r, req("sns:publish", null))
+			with data.fargate_preflight.aws.managed_policies as managed
+			with input.managed_policies as {"Mp": {"name": "Mp", "document": unsettled_document, "source": src}}
+	]
+	[[d.decision, d.unknowns] | some d in decisions] == [
+		["undecided", {unsettled_document}],
+		["undecided", {unsettled_document}],
+		["undecided", {unsettled_document}],
+	]
+}
+
 call(actions, resource) := {"actions": actions, "resource": resource}
 
 test_check_takes_the_shortcut_only_when_every_action_is_allowed if {

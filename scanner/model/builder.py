@@ -91,9 +91,11 @@ def _validator() -> Any:
 def drop_unreadable(model: dict[str, Any]) -> list[SourceError]:
     """Take out the objects a broken input file gave values of the wrong type (a plan with a
     null where Terraform always writes a string, an ECS field of the wrong kind) and say where
-    they come from; the rest of the model is still scanned. What has no source file is left for
-    `validate_model` (our bug: exit 3)."""
+    they come from; the rest of the model is still scanned. A policy document that IAM would
+    refuse is made unknown instead: taking out an endpoint would read as a missing endpoint.
+    What has no source file is left for `validate_model` (our bug: exit 3)."""
     errors: list[SourceError] = []
+    unknown: set[tuple[Any, ...]] = set()  # the documents made unknown
     for error in list(_validator().iter_errors(model)):
         path = error.instance_path
         if len(path) < 3 or path[0] not in COLLECTIONS:
@@ -102,18 +104,50 @@ def drop_unreadable(model: dict[str, Any]) -> list[SourceError]:
         source = obj.get("source") if isinstance(obj, dict) else None
         if not isinstance(source, dict) or not isinstance(source.get("file"), str):
             continue
+        name = obj.get("name", path[1])
         field = "/".join(str(p) for p in path[2:])
         kind = _JSON_TYPES.get(type(error.instance), "a value")
+        document = _document(path)
+        if document is None:
+            outcome = "this resource is not analysed"
+            model[path[0]].pop(path[1], None)
+        elif document in unknown:
+            continue
+        else:
+            unknown.add(document)
+            where = "/".join(str(p) for p in document[2:])
+            holder = obj
+            for part in document[2:-1]:
+                holder = holder[part]
+            holder[document[-1]] = {
+                "unknown": f"{where} of {name} is not a policy document that IAM accepts",
+                "ref": f"{name}/{where}",
+                "source": source,
+            }
+            outcome = (
+                f"IAM refuses such a policy document; what depends on its {where} is undecided"
+            )
+        line = source.get("line")
         errors.append(
             SourceError(
                 source["file"],
-                source.get("line") if isinstance(source.get("line"), int) else None,
-                f"{obj.get('name', path[1])}: {kind} where its {field} should be (a value of "
-                "another type); this resource is not analysed",
+                line if isinstance(line, int) else None,
+                f"{name}: {kind} where its {field} should be (a value of another type); {outcome}",
             )
         )
-        model[path[0]].pop(path[1], None)
     return errors
+
+
+# The fields that hold an IAM policy document (model.schema.json's `policy_document`).
+_DOCUMENTS = frozenset({"policy", "trust_policy", "document"})
+
+
+def _document(path: Any) -> tuple[Any, ...] | None:
+    """The path to the policy document that `path` is in (or is), else None."""
+    for end in range(2, len(path)):
+        if path[end] in _DOCUMENTS:
+            return tuple(path[: end + 1])
+    return None
 
 
 _JSON_TYPES = {
