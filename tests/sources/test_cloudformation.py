@@ -698,6 +698,16 @@ def test_route_targets(tmp_path: Path) -> None:
             "Fn::Select index 5 is out of range: the list has 1 item",
         ),
         (
+            "cidr-count-too-large",  # 2**40 blocks: not made (CloudFormation allows 1 to 256)
+            5,
+            "Fn::Cidr makes 1 to 256 blocks, not 1099511627776",
+        ),
+        (
+            "cidr-more-blocks-than-fit",
+            5,
+            "Fn::Cidr cannot make 2 blocks of 8 host bits from 10.0.0.0/24",
+        ),
+        (
             "circular-conditions",
             2,
             (

@@ -226,6 +226,10 @@ def _fn_get_azs(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
     )
 
 
+# CloudFormation's range for the count of Fn::Cidr.
+MAX_CIDR_COUNT = 256
+
+
 def _fn_cidr(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
     nodes = arguments(stack, arg, 3, "Fn::Cidr", line)
     block, count, bits = (stack.resolve(n, (*parts, i), line) for i, n in enumerate(nodes))
@@ -241,6 +245,8 @@ def _fn_cidr(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
     try:
         network = ipaddress.ip_network(str(block), strict=False)
         how_many, host_bits = int(str(count)), int(str(bits))
+        if not 1 <= how_many <= MAX_CIDR_COUNT:  # else 2**40 blocks of /0 would be made
+            raise stack.fail(line, f"Fn::Cidr makes 1 to {MAX_CIDR_COUNT} blocks, not {how_many}")
         prefix = network.max_prefixlen - host_bits
         subnets = network.subnets(new_prefix=prefix)
         return [str(next(subnets)) for _ in range(how_many)]
