@@ -373,7 +373,10 @@ def mutated(draw: st.DrawFn, kind: str | None = None) -> tuple[str, Any]:
             template = _set(template, place, _deep("x", depth, mutation[5:]))
         elif mutation == "huge-list":
             count = draw(st.sampled_from([1_000, 20_000]))
-            template = _set(template, place, [draw(VALUES)] * count)
+            # Copies: a later mutation inside one item must not change all of them (a huge list
+            # inside a shared item is 400 million values in JSON, tens of GB in this generator).
+            item = draw(VALUES)
+            template = _set(template, place, [copy.deepcopy(item) for _ in range(count)])
         elif mutation == "self-reference":
             # Ref/GetAtt cycles: a resource's property names itself or its neighbour.
             logical = place[1] if len(place) > 1 and place[0] == "Resources" else "Vpc"
