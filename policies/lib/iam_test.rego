@@ -189,6 +189,11 @@ test_trust_policies if {
 	trusting([assume({"Service": "ecs-tasks.amazonaws.com"}, {"Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:ecs:*"}}})]) == "allow"
 	trusting([assume({"Service": "ecs-tasks.amazonaws.com"}, {"Condition": {"StringEquals": {"aws:PrincipalTag/x": "y"}}})]) == "undecided"
 	trusting([assume({"Service": "ecs-tasks.amazonaws.com"}, {}), assume({"Service": "ecs-tasks.amazonaws.com"}, {"Effect": "Deny"})]) == "explicit_deny"
+
+	# several services that the inputs do not settle: undecided, on the first of them
+	services := [unsettled_document, object.union(unsettled_document, {"ref": "Parameter Q"})]
+	d := data.fargate_preflight.lib.iam.trust_decision({"name": "R", "source": src, "trust_policy": {"Statement": [assume({"Service": services}, {})]}})
+	[d.decision, d.unknowns] == ["undecided", {unsettled_document}]
 }
 
 # --- the shortcuts of a role's checks ----------------------------------------------------------
