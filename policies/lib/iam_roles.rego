@@ -233,7 +233,10 @@ service_principal(st) := yes if {
 	service_matches(lower(x))
 } else := ["maybe", unknowns[0]] if {
 	# the first: a function has one value, and Service may list several unknowns
-	unknowns := [x | some x in as_list(object.get(st.Principal, "Service", [])); data.fargate_preflight.lib.model.is_unknown(x)]
+	unknowns := [x |
+		some x in as_list(object.get(st.Principal, "Service", []))
+		data.fargate_preflight.lib.model.is_unknown(x)
+	]
 	count(unknowns) > 0
 } else := no
 
