@@ -706,3 +706,17 @@ def test_fixes_name_terraform_arguments() -> None:
     assert fixes["FG502"].startswith("Set private_dns_enabled to true on interface endpoint ")
     assert fixes["FG502"].endswith("(the VPC needs enable_dns_support and enable_dns_hostnames).")
     assert "PrivateDnsEnabled" not in fixes["FG502"]
+
+
+@pytest.mark.parametrize("actions", [True, 7, {"create": 1}, None])
+def test_a_change_whose_actions_are_not_a_list_reads_as_no_actions(
+    tmp_path: Path, actions: Any
+) -> None:
+    # Found by FP_FUZZ_PROFILE=fuzz: `"actions": true` was a TypeError (exit 3).
+    plan = json.loads((CASES / "private-nat" / "plan.json").read_text(encoding="utf-8"))
+    for change in plan["resource_changes"]:
+        change["change"]["actions"] = actions
+    (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    report = scan([tmp_path / "plan.json"], ScanOptions(cwd=tmp_path))
+    assert report.errors == ()
+    assert report.services == scanned("private-nat").services

@@ -234,7 +234,7 @@ def _add(
     change_entry = changes.get(address)
     change = change_entry[0].get("change") if change_entry else None
     change = change if isinstance(change, dict) else {}
-    actions = tuple(str(a) for a in change.get("actions") or ())
+    actions = tuple(str(a) for a in _list(change.get("actions")))
     if "delete" in actions and "create" not in actions:
         return  # gone after apply
     values = entry.get("values") if "values" in entry else change.get("after")
