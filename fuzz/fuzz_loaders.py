@@ -25,7 +25,7 @@ with atheris.instrument_imports():
     from scanner.errors import SourceError
     from scanner.sources.base import BuildContext, LoadedFile
     from scanner.sources.cloudformation import CloudFormationSource
-    from scanner.sources.lines import LINED, LineDict, LineList
+    from scanner.sources.lines import LineDict, lined
     from scanner.sources.yamlload import parse
 
 SOURCE = CloudFormationSource()
@@ -59,16 +59,10 @@ def test_one_input(data: bytes) -> None:
 
 def _check_lines(value: object, lines: int) -> None:
     """Every line the parser gives is one of the text's."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, LINED):
-            assert 1 <= item.line <= lines, (item.line, lines)
+    for item in lined(value):
+        assert 1 <= item.line <= lines, (item.line, lines)
         if isinstance(item, LineDict):
             assert all(1 <= n <= lines for n in item.key_lines.values()), (item.key_lines, lines)
-            stack.extend(item.values())
-        elif isinstance(item, LineList):
-            stack.extend(item)
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ that reading a line costs no YAML import."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 
@@ -35,6 +35,23 @@ class LineStr(str):
 
 # A tuple: isinstance with a union is slower. Nodes that carry a line (`line_of`).
 LINED = (LineStr, LineDict, LineList)
+
+
+def lined(value: Any) -> Iterator[LineStr | LineDict | LineList]:
+    """Each mapping, sequence and string with a line in a parsed document, once (with YAML
+    aliases one container can be in several places)."""
+    seen: set[int] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, LINED) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        if isinstance(item, LineDict):
+            stack.extend(item.values())
+        elif isinstance(item, LineList):
+            stack.extend(item)
 
 
 def line_of(node: Any) -> int | None:
