@@ -105,3 +105,56 @@ def test_an_inline_policy_under_an_unsettled_condition_is_undecided(tmp_path: Pa
     [undecided] = [f for f in report.findings if f.rule_id == "FG801"]
     assert undecided.resource == "Parameter Q"
     assert "it blocks FG103, FG104 for service Svc" in undecided.message
+
+
+@pytest.mark.parametrize(
+    ("principal", "undecided"),
+    [({"AWS": 123456789012}, True), ({"AWS": "123456789012"}, False), ({"AWS": "*"}, False)],
+)
+def test_an_account_principal_written_as_a_number_is_undecided(
+    tmp_path: Path, principal: dict[str, Any], undecided: bool
+) -> None:
+    # `AWS: 123456789012` unquoted in YAML is a number, which IAM does not document: before,
+    # it matched no caller, a false FG102 ("no statement allows ecr:GetAuthorizationToken").
+    text = to_yaml(_edit(ENDPOINT, PRINCIPAL, principal))
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    line = text.splitlines().index("  Ep:") + 1
+
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path, region="us-east-1"))
+
+    assert report.errors == ()
+    assert [f.rule_id for f in report.findings if f.rule_id == "FG102"] == []
+    notes = [(f.location.line, f.message, f.fix) for f in report.findings if f.rule_id == "FG801"]
+    assert notes == (
+        [
+            (
+                line,
+                "principals of the policy of VPC endpoint Ep is not settled (its AWS principal "
+                "123456789012 is a number, and IAM documents account principals as strings): it "
+                "blocks FG102 for service Svc",
+                'Quote the account ID in the policy of VPC endpoint Ep (AWS: "123456789012") so '
+                "these checks can run.",
+            )
+        ]
+        if undecided
+        else []
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("Resource", 5), ("Resource", [True]), ("Principal", {"AWS": True}), ("Action", 1.5)],
+)
+def test_a_number_or_boolean_where_iam_takes_a_string_allows_nothing(
+    tmp_path: Path, field: str, value: Any
+) -> None:
+    # Before, `Resource: 5` in an endpoint policy stopped regorus (`contains` on a number:
+    # exit 3); so did `AWS: 5` for a role whose ARN is known (iam_test.rego).
+    template = _edit(ENDPOINT, ("Statement", 0, field), value)
+    (tmp_path / "t.yaml").write_text(to_yaml(template), encoding="utf-8")
+
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path, region="us-east-1"))
+
+    assert report.errors == ()
+    denied = [(f.resource, f.need) for f in report.findings if f.rule_id == "FG102"]
+    assert denied == [("Ep", "ecr.api")]

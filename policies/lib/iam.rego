@@ -308,8 +308,9 @@ resource_item(x, req, effect, p) := resource_pattern(x, req, effect) if {
 } else := ["maybe", x] if {
 	data.fargate_preflight.lib.model.is_unknown(x)
 } else := ["maybe", policy_variable(x, p)] if {
+	is_string(x)
 	contains(x, "${")
-} else := resource_pattern(x, req, effect)
+} else := no # a number or boolean names no resource
 
 resource_pattern(x, req, effect) := yes if {
 	x == "*"
@@ -410,27 +411,29 @@ policy_variable(x, p) := {
 # Identity policies have no principal (caller null).
 principal_match(_, null, _) := yes
 
-principal_match(st, caller, p) := principal_list(st.Principal, caller) if {
+principal_match(st, caller, p) := principal_list(st.Principal, caller, p) if {
 	caller != null
 	"Principal" in object.keys(st)
 } else := ["maybe", principal_unknown(p)] if caller != null
 
-principal_list(principal, caller) := yes if {
+principal_list(principal, caller, p) := yes if {
 	principal == "*"
 } else := any_match(items) if {
 	is_object(principal)
 	"AWS" in object.keys(principal)
-	items := [principal_item(x, caller) | some x in as_list(principal.AWS)]
+	items := [principal_item(x, caller, p) | some x in as_list(principal.AWS)]
 } else := no
 
 # An account principal (id, or its root ARN) matches every role of that account; an account
-# the inputs do not settle matches.
-principal_item(x, caller) := yes if {
+# the inputs do not settle matches. A number (`AWS: 123456789012` unquoted in YAML) is not
+# IAM's documented form: whether IAM reads it as that account is not settled.
+principal_item(x, caller, p) := yes if {
 	x == "*"
 } else := yes if {
 	account := account_of_principal(x)
 	account_matches(account, caller.account)
 } else := yes if {
+	is_string(x)
 	is_string(caller.arn)
 	glob.match(escape(x), [], caller.arn)
 } else := ["maybe", caller.arn] if {
@@ -439,6 +442,8 @@ principal_item(x, caller) := yes if {
 	data.fargate_preflight.lib.model.is_unknown(caller.arn)
 } else := ["maybe", x] if {
 	data.fargate_preflight.lib.model.is_unknown(x)
+} else := ["maybe", number_principal(x, p)] if {
+	is_number(x)
 } else := no
 
 account_of_principal(x) := x if {
@@ -456,6 +461,13 @@ account_of_principal(x) := x if {
 account_matches(_, null) := true
 
 account_matches(account, known) if account == known
+
+number_principal(x, p) := {
+	"unknown": sprintf("its AWS principal %v is a number, and IAM documents account principals as strings", [x]),
+	"ref": sprintf("principals of %s", [p.name]),
+	"source": p.source,
+	"fix": sprintf(`Quote the account ID in %s (AWS: "%v") so these checks can run.`, [p.name, x]),
+}
 
 principal_unknown(p) := {
 	"unknown": "a statement without Principal (or with NotPrincipal) cannot be matched to the caller",

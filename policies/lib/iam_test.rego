@@ -165,6 +165,26 @@ test_endpoint_principals if {
 	endpoint_decision({"Service": "ecs-tasks.amazonaws.com"}, task_role_arn) == "implicit_deny"
 }
 
+# `AWS: 123456789012` unquoted in YAML is a number: not IAM's documented form, so undecided
+# (before: no match, a false FG102), whichever role calls.
+test_a_number_principal_is_undecided if {
+	endpoint_decision({"AWS": 123456789012}, task_role_arn) == "undecided"
+	endpoint_decision({"AWS": [123456789012]}, arn_unknown) == "undecided"
+	endpoint_decision({"AWS": [123456789012, task_role_arn]}, task_role_arn) == "allow"
+}
+
+# A number or boolean where IAM takes a string names no resource and no role (before, a
+# string builtin on it stopped regorus: exit 3).
+test_a_number_or_boolean_names_no_resource_or_role if {
+	sns_topic := "arn:aws:sns:us-east-1:123456789012:t"
+	decision([allow("sns:*", 5)], req("sns:listtopics", sns_topic)) == "implicit_deny"
+	decision([allow("sns:*", [true, sns_topic])], req("sns:listtopics", sns_topic)) == "allow"
+	decision([allow("sns:*", 5)], req("sns:listtopics", null)) == "implicit_deny"
+	decision([{"Effect": "Allow", "Action": "sns:*", "NotResource": 1.5}], req("sns:listtopics", sns_topic)) == "allow"
+	endpoint_decision({"AWS": true}, task_role_arn) == "implicit_deny"
+	endpoint_decision({"AWS": [false, task_role_arn]}, task_role_arn) == "allow"
+}
+
 any_action(statements) := data.fargate_preflight.lib.iam.decide(policy(statements), {"action": "sns:*", "resource": null, "any_action": true}, {"arn": arn_unknown, "account": null}).decision
 
 test_any_action_of_a_service if {

@@ -217,6 +217,24 @@ GOOD_PROPERTIES: dict[str, dict[str, Any]] = {
         "PrivateDnsEnabled": True,
         "SubnetIds": [Tag("Ref", "Subnet")],
         "SecurityGroupIds": [Tag("GetAtt", "Sg.GroupId")],
+        # every part of a statement the policies read, for mutations to reach
+        "PolicyDocument": {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": ["123456789012", Tag("GetAtt", "Role.Arn")]},
+                    "Action": ["ecr:*", "sns:Publish"],
+                    "Resource": ["arn:aws:ecr:us-east-1:123456789012:repository/*", "*"],
+                },
+                {
+                    "Effect": "Deny",
+                    "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:root"},
+                    "NotAction": "ecr:*",
+                    "NotResource": "arn:aws:sns:*:*:t",
+                    "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-1"}},
+                },
+            ]
+        },
     },
     "AWS::IAM::Role": {
         "AssumeRolePolicyDocument": {

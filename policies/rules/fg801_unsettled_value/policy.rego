@@ -43,7 +43,7 @@ deny contains data.fargate_preflight.lib.result.finding({
 		"%s is not settled (%s): it blocks %s%s",
 		[ref, first.unknown, concat(", ", rules), for_services(services)],
 	),
-	"fix": fix(ref),
+	"fix": object.get(first, "fix", fix(ref)),
 	"hop": null,
 	"source": first.source,
 }) if {
