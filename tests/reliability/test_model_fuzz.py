@@ -1,0 +1,118 @@
+"""Any model that passes the model schema is evaluated and reported: findings at a file and a
+line, never an engine failure (exit 3).
+
+The readers only hand the engine schema-valid models (`builder.drop_unreadable`), and the live
+exporter builds its model the same way, so the schema is the contract between the readers and
+the policies. regorus, unlike OPA, stops the whole evaluation at a builtin given a value of
+another type (`contains(5, "x")`), so a value the schema allows and a policy does not expect is
+an exit 3 for every service of the scan. These tests mutate the models of real inputs with values
+of every JSON type, keep those the schema accepts, and evaluate them with the shipped policies.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import strategies as st
+
+from scanner.api import Loaded, ScanOptions, evaluate, load
+from scanner.engine.base import shipped_policy_dir
+from scanner.engine.regorus_engine import RegorusEngine
+from scanner.errors import EngineError
+from scanner.model.builder import validate_model
+from scanner.report import MODULES, reporter
+from tests.reliability.strategies import good_template, profile, to_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = {"file": "t.yaml", "line": 3, "pointer": "/Resources/X"}
+UNKNOWN = {"unknown": "known after deployment", "ref": "Ref X", "source": SOURCE}
+# Values of every JSON type, and the shapes the model uses (an unknown, a source).
+VALUES: list[Any] = [
+    0, 7, -1, 443, 65535, 123456789012, 1.5, True, False, None,
+    "", "x", "*", "-1", "6", "0.0.0.0/0", "::/0", "10.0.0.0/33", "arn:aws:iam::123456789012:root",
+    "${aws:username}", [], [7], [True], ["x"], [None], {}, {"x": 1}, UNKNOWN, [UNKNOWN], SOURCE,
+]  # fmt: skip
+
+
+def _load(paths: list[Path], cwd: Path) -> Loaded:
+    loaded = load(paths, ScanOptions(region="us-east-1", cwd=cwd))
+    assert loaded.errors == ()
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    folder = tmp_path_factory.mktemp("good")
+    (folder / "t.yaml").write_text(to_yaml(good_template()), encoding="utf-8")
+    return [
+        _load([folder], folder).model,
+        _load([ROOT / "examples" / "isolated-vpc"], ROOT).model,
+    ]
+
+
+@pytest.fixture(scope="module")
+def engine() -> RegorusEngine:
+    return RegorusEngine([shipped_policy_dir()])
+
+
+def _places(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in the model but the sources and ids, which the readers make themselves
+    (`build_model` keys each object by its id)."""
+    places = [prefix] if prefix else []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key not in ("source", "id"):
+                places += _places(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            places += _places(value, (*prefix, index))
+    return places
+
+
+def _replace(model: dict[str, Any], place: tuple[Any, ...], value: Any) -> None:
+    holder: Any = model
+    for part in place[:-1]:
+        holder = holder[part]
+    if value is _DELETE:
+        del holder[place[-1]]
+    else:
+        holder[place[-1]] = copy.deepcopy(value)
+
+
+_DELETE = object()
+
+
+# Most mutations break the schema and are rejected: a fifth or so are evaluated.
+FILTERED = [*profile().suppress_health_check, HealthCheck.filter_too_much]
+
+
+@settings(profile(scale=5), suppress_health_check=FILTERED)
+@given(st.data())
+def test_any_schema_valid_model_is_evaluated_and_reported(
+    models: list[dict[str, Any]], engine: RegorusEngine, data: st.DataObject
+) -> None:
+    which = data.draw(st.sampled_from(range(len(models))), label="model")
+    model = copy.deepcopy(models[which])
+    for _ in range(data.draw(st.integers(1, 3), label="changes")):
+        place = data.draw(st.sampled_from(_places(model)), label="place")
+        value = data.draw(st.sampled_from([*VALUES, _DELETE]), label="value")
+        try:
+            _replace(model, place, value)
+        except (TypeError, IndexError, KeyError):
+            reject()
+    try:
+        validate_model(model)
+    except EngineError:
+        reject()  # the readers never hand the engine such a model
+
+    report = evaluate([model], ScanOptions(region="us-east-1"), engine=engine)
+    for name in MODULES:
+        assert isinstance(reporter(name)(report), str)
+    files = {"t.yaml", "examples/isolated-vpc/network.yaml", "examples/isolated-vpc/service.yaml"}
+    for finding in report.findings:
+        assert finding.location.file in files, finding
+        assert finding.location.line >= 1, finding
