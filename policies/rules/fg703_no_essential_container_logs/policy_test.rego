@@ -53,6 +53,15 @@ test_fires_when_the_only_container_has_no_logs if {
 	}}
 }
 
+# A container named by a parameter without value (`Name: !Ref ContainerName`): before, concat
+# stopped regorus on it (exit 3).
+test_an_unsettled_container_name_is_shown_by_its_ref if {
+	name := {"unknown": "parameter ContainerName has no value", "ref": "Parameter ContainerName", "source": src}
+	[finding] := [f | some f in deny_for(td([container(name, 7, {})], {}))]
+	finding.message == "task definition App: no essential container has a log configuration (essential: <Parameter ContainerName>), so a failed task leaves no logs"
+	finding.fix == "Add a logConfiguration (for example the awslogs driver) to essential container <Parameter ContainerName>."
+}
+
 test_fires_when_only_a_non_essential_container_logs if {
 	containers := [
 		container("sidecar", 5, {"essential": false, "log_driver": "awslogs"}),
