@@ -129,3 +129,27 @@ def test_any_schema_valid_model_is_evaluated_and_reported(
     for finding in report.findings:
         assert finding.location.file in files, finding
         assert finding.location.line >= 1, finding
+
+
+def test_an_unknown_wherever_the_schema_allows_one_is_evaluated(
+    models: list[dict[str, Any]], engine: RegorusEngine
+) -> None:
+    """Each place, one at a time, holding an unknown: what a parameter without a value or an
+    attribute known only after deployment gives the readers, so the likeliest surprise."""
+    failures = []
+    tried = 0
+    for original in models:
+        for place in _places(original):
+            model = copy.deepcopy(original)
+            _replace(model, place, UNKNOWN)
+            try:
+                validate_model(model)
+            except EngineError:
+                continue
+            tried += 1
+            try:
+                evaluate([model], ScanOptions(region="us-east-1"), engine=engine)
+            except EngineError as exc:
+                failures.append((place, str(exc)[:300]))
+    assert failures == []
+    assert tried > 200  # the models and the schema still leave room for unknowns
