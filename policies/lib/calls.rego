@@ -173,7 +173,9 @@ key_arn(key) := key if {
 	is_string(key)
 } else := key
 
+# (An unsettled `logging` leaves FG605 undecided: rules/fg605.)
 logging_calls(config) := array.concat(cloudwatch_calls(log), s3_calls(log)) if {
+	is_string(config.logging)
 	upper(config.logging) == "OVERRIDE"
 	log := object.get(config, "logConfiguration", {})
 } else := []

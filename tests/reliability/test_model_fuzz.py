@@ -54,6 +54,9 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
         _load([ROOT / "examples" / "isolated-vpc"], ROOT).model,
         _load([sns], sns).model,  # a Terraform plan with an endpoint policy
         _load([ROOT / "tests" / "fixtures" / "seed" / "exec-task-definition.json"], ROOT).model,
+        # secrets, ECS Exec, environment; EFS volumes and mount targets
+        _load([ROOT / "tests" / "fixtures" / "cfn" / "ecs.yaml"], ROOT).model,
+        _load([ROOT / "tests" / "golden" / "repros" / "efs-iam-authorization.yaml"], ROOT).model,
     ]
 
 

@@ -76,3 +76,12 @@ without_role[sid] contains x if {
 undecided contains u if {
 	some u in data.fargate_preflight.lib.calls.check_unknowns(data.fargate_preflight.lib.calls.task_role_checks, "FG605")
 }
+
+# Whether the cluster's exec logging is OVERRIDE (and so what the task role must allow for it)
+# is not settled.
+undecided contains {"unknown": config.logging, "service": svc.name, "rules": ["FG605"]} if {
+	some svc in input.services
+	svc.enable_execute_command == true
+	config := input.clusters[svc.cluster].execute_command_configuration
+	data.fargate_preflight.lib.model.is_unknown(config.logging)
+}

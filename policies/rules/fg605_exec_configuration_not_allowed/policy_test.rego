@@ -62,3 +62,11 @@ test_no_task_role if {
 	w := object.union(config(kms), {"task_definitions": {"Td": {"task_role": null}}})
 	summary(deny_for(w)) == {["Td", null, 20, "service Service: task definition Td names no task role, but ECS Exec needs one for the cluster's ECS Exec KMS key arn:aws:kms:us-east-1:123456789012:key/1234"]}
 }
+
+# `Logging: !Ref ExecLogging` without a value: before, `upper` stopped regorus on it (exit 3).
+test_unsettled_logging_is_undecided if {
+	logging := {"unknown": "parameter ExecLogging has no value", "ref": "Parameter ExecLogging", "source": {"file": "t.yaml", "line": 9, "pointer": ""}}
+	c := {"logging": logging, "logConfiguration": {"cloudWatchLogGroupName": "/exec"}}
+	deny_for(config(c)) == set()
+	refs(undecided_for(config(c))) == {["Parameter ExecLogging", "Service", ["FG605"]]}
+}
