@@ -10,6 +10,13 @@ is_unknown(v) if {
 	v.unknown
 }
 
+# show prints a value that may be unknown: an unknown by its ref (`<Parameter Name>`).
+show(v) := v if {
+	is_string(v)
+} else := sprintf("<%s>", [v.ref]) if {
+	is_unknown(v)
+} else := sprintf("%v", [v])
+
 # lookup returns the object `id` of `collection`, or an unknown saying it is not in the inputs.
 # `src` is where the reference sits (used as the unknown's location). (One chain: the engines
 # evaluate every definition of a function at each call, and this one is called everywhere.)

@@ -331,12 +331,8 @@ port_or_https(p) := p if {
 
 # --- what could not be inferred -----------------------------------------------------
 
-# show prints a value that may be unknown.
-show(v) := v if {
-	is_string(v)
-} else := sprintf("<%s>", [v.ref]) if {
-	data.fargate_preflight.lib.model.is_unknown(v)
-} else := sprintf("%v", [v])
+# show prints a value that may be unknown (lib.model.show).
+show(v) := data.fargate_preflight.lib.model.show(v)
 
 # undecided: each unknown a need would be inferred from, with the verdicts it blocks (the
 # rules of the kinds of need it could have produced).

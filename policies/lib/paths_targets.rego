@@ -44,8 +44,7 @@ cidr_target_decision(subnet, key, t) := undecided_result(u) if {
 	sprintf("local route to %s", [t.cidr]),
 ) if {
 	some block in input.vpcs[subnet.vpc].cidr_blocks
-	is_string(block)
-	net.cidr_contains(block, t.cidr)
+	data.fargate_preflight.lib.network.cidr_contains(block, t.cidr)
 } else := undecided_result(rt) if {
 	rt := data.fargate_preflight.lib.model.lookup("route_tables", subnet.route_table, subnet.source)
 	data.fargate_preflight.lib.model.is_unknown(rt)
@@ -58,16 +57,9 @@ cidr_target_decision(subnet, key, t) := undecided_result(u) if {
 	}
 } else := undecided_result(beyond_vpc(subnet, t))
 
-# Two CIDR blocks overlap exactly when one contains the other.
-overlaps(destination, cidr) if {
-	is_string(destination)
-	net.cidr_contains(destination, cidr)
-}
-
-overlaps(destination, cidr) if {
-	is_string(destination)
-	net.cidr_contains(cidr, destination)
-}
+# (network.rego parses each block itself: regorus's net.cidr_contains stops the whole
+# evaluation at a block it cannot parse, such as an unchecked value of a Terraform plan.)
+overlaps(destination, cidr) if data.fargate_preflight.lib.network.cidr_overlaps(destination, cidr)
 
 declared_target_path(subnet, key, destinations, groups, label) := path(
 	key, subnet, "target",
@@ -96,8 +88,7 @@ subnet_holding(subnet, cidr) := min(ids) if {
 	ids := {id |
 		some id, s in input.subnets
 		vpc_key(s.vpc) == vpc_key(subnet.vpc)
-		is_string(s.cidr)
-		net.cidr_contains(s.cidr, cidr)
+		data.fargate_preflight.lib.network.cidr_contains(s.cidr, cidr)
 	}
 	count(ids) > 0
 } else := null

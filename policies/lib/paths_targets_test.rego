@@ -160,3 +160,10 @@ test_cidr_partly_in_the_vpc_is_undecided if {
 	undecided_refs(m) == {["declared target 10.0.0.0/8", "Service"]}
 	reasons(m) == {[n, "IsolatedSubnetA", "FG202"] | some n in ["ecr.api", "ecr.dkr", "s3", "logs"]}
 }
+
+# A subnet whose CIDR does not parse (a hand-edited Terraform plan: the readers of plans take
+# it as given) holds no target; before, net.cidr_contains on it stopped regorus (exit 3).
+test_a_subnet_cidr_that_does_not_parse_holds_no_target if {
+	m := object.union(declared([target(null, "10.0.3.0/24", 5432, 4)]), {"subnets": {"PublicSubnetA": {"cidr": "10.0.9.0/255.255.255.0"}}})
+	verdicts_of(m)["target:10.0.3.0/24:5432"] == ["PrivateSubnetA", "local route to 10.0.3.0/24", "ok"]
+}

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from scanner.model.builder import build_model, validate_model
 from scanner.sources.base import BuildContext, Fragment, LoadedFile
+from scanner.sources.cfn.values import cidr_block
 from scanner.sources.cloudformation import CloudFormationSource
 from scanner.sources.discover import discover
 
@@ -676,6 +677,11 @@ def test_route_targets(tmp_path: Path) -> None:
             "bad-cidr",
             5,
             "V.CidrBlock must be an IPv4 CIDR block, not '10.0.0.0/99'",
+        ),
+        (
+            "cidr-netmask",  # Python's ip_network takes it; EC2 and the engine do not
+            5,
+            "V.CidrBlock must be an IPv4 CIDR block, not '10.0.0.0/255.255.0.0'",
         ),
         (
             "bad-boolean",
@@ -1622,3 +1628,27 @@ def test_any_template_gives_errors_or_a_valid_model(
     _validator().validate(build_model([fragment], "us-east-1"))
     for error in fragment.errors:
         assert error.file == "t.yaml"
+
+
+@pytest.mark.parametrize(
+    ("text", "network"),
+    [
+        ("10.0.0.0/16", "10.0.0.0/16"),
+        ("10.0.1.7/24", "10.0.1.0/24"),  # host bits: EC2 takes them, and so do we
+        ("0.0.0.0/0", "0.0.0.0/0"),
+        ("2001:db8::/56", "2001:db8::/56"),
+        ("10.0.0.1", None),  # no prefix
+        ("10.0.0.0/255.255.0.0", None),  # a netmask
+        ("10.0.0.0/0.0.255.255", None),  # a hostmask
+        ("10.0.0.0/016", None),  # a prefix with a leading zero
+        ("10.0.0.0/+16", None),
+        ("10.0.0.0/33", None),
+        ("010.0.0.0/16", None),
+        ("10.0.0.0/16 ", None),
+    ],
+)
+def test_cidr_blocks_as_ec2_writes_them(text: str, network: str | None) -> None:
+    # Python's ip_network takes the bare address, the masks and the zero-led prefix; regorus's
+    # net.cidr_contains does not, and stopped the scan on them (exit 3).
+    found = cidr_block(text)
+    assert (str(found) if found is not None else None) == network

@@ -50,7 +50,7 @@ deny contains data.fargate_preflight.lib.result.finding({
 	not some_may_log(td)
 	essentials := [c | some c in td.containers; c.essential == true]
 	first_essential := essentials[0] # none essential is another problem; say nothing of logs then
-	names := [data.fargate_preflight.lib.needs.show(c.name) | some c in essentials] # a name may be unsettled
+	names := [data.fargate_preflight.lib.model.show(c.name) | some c in essentials] # a name may be unsettled
 	some service in data.fargate_preflight.lib.taskdef.services_running(td.id)
 }
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 from typing import Any
 
 from scanner.errors import SourceError
@@ -15,6 +14,7 @@ from scanner.sources.cfn.values import (
     Unknown,
     Value,
     Where,
+    cidr_block,
     is_intrinsic,
     scalar_text,
 )
@@ -287,10 +287,7 @@ class Cursor:
         if isinstance(value, Unknown):
             return value.json()
         family = "IPv4" if version == 4 else "IPv6"
-        try:
-            network = ipaddress.ip_network(str(value), strict=False)
-        except ValueError:
-            network = None
+        network = cidr_block(str(value))
         if value is None or network is None or network.version != version:
             raise self.fail(
                 f"{self.name} must be an {family} CIDR block, not {_shown(self.value())}"

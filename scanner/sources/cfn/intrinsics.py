@@ -7,7 +7,6 @@ Each function gets the stack it runs in, its argument (a template node), where t
 from __future__ import annotations
 
 import base64
-import ipaddress
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from scanner.sources.cfn.values import (
     ResRef,
     Unknown,
     Value,
+    cidr_block,
     concat,
     scalar_text,
     split,
@@ -243,7 +243,9 @@ def _fn_cidr(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
             stack.where(parts, line),
         )
     try:
-        network = ipaddress.ip_network(str(block), strict=False)
+        network = cidr_block(str(block))
+        if network is None:
+            raise ValueError(block)
         how_many, host_bits = int(str(count)), int(str(bits))
         if not 1 <= how_many <= MAX_CIDR_COUNT:  # else 2**40 blocks of /0 would be made
             raise stack.fail(line, f"Fn::Cidr makes 1 to {MAX_CIDR_COUNT} blocks, not {how_many}")

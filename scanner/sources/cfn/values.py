@@ -13,6 +13,8 @@ Besides plain JSON values, an expression can give:
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -172,3 +174,20 @@ def is_intrinsic(node: Any) -> bool:
     for key in node:  # the one key, without making an iterator object
         return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::"))
     return False  # pragma: no cover - a map of one key has a key
+
+
+# ADDRESS/PREFIX with a decimal prefix, as EC2 takes a CIDR block. Python's ip_network also
+# takes a bare address, a netmask or hostmask (`/255.255.0.0`) and a prefix with leading zeros,
+# which EC2 refuses and the engine's CIDR functions cannot parse.
+_PREFIX = re.compile(r"(?:0|[1-9][0-9]{0,2})\Z", re.ASCII)
+
+
+def cidr_block(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """The network of a CIDR block written as EC2 takes it (host bits allowed), else None."""
+    _, slash, prefix = text.partition("/")
+    if not slash or _PREFIX.match(prefix) is None:
+        return None
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
