@@ -679,6 +679,11 @@ def test_route_targets(tmp_path: Path) -> None:
             "V.CidrBlock must be an IPv4 CIDR block, not '10.0.0.0/99'",
         ),
         (
+            "sub-variables-not-a-map",  # a Ref where the map goes: a traceback before
+            5,
+            "Fn::Sub takes a string, or [string, {variables}]",
+        ),
+        (
             "cidr-netmask",  # Python's ip_network takes it; EC2 and the engine do not
             5,
             "V.CidrBlock must be an IPv4 CIDR block, not '10.0.0.0/255.255.0.0'",

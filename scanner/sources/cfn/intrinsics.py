@@ -88,10 +88,12 @@ def _fn_sub(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
     variables: dict[str, Value] = {}
     template = arg
     if isinstance(arg, list):
-        if len(arg) != 2 or not isinstance(arg[1], dict):
+        # (the variables are a map as written: `!Ref X` there is a map too until resolved)
+        given = stack.resolve(arg[1], (*parts, 1), line) if len(arg) == 2 else None
+        if not isinstance(given, dict):
             raise stack.fail(line, "Fn::Sub takes a string, or [string, {variables}]")
         template = arg[0]
-        variables = {str(k): v for k, v in stack.resolve(arg[1], (*parts, 1), line).items()}
+        variables = {str(k): v for k, v in given.items()}
     if not isinstance(template, str):
         raise stack.fail(line, "Fn::Sub needs a string")
     pieces: list[Value] = []
