@@ -78,10 +78,10 @@ undecided contains u if {
 }
 
 # Whether the cluster's exec logging is OVERRIDE (and so what the task role must allow for it)
-# is not settled.
+# is not settled. (The services the checks above analyse, as calls.task_role_checks takes them.)
 undecided contains {"unknown": config.logging, "service": svc.name, "rules": ["FG605"]} if {
-	some svc in input.services
-	svc.enable_execute_command == true
+	some sid in data.fargate_preflight.lib.taskdef.exec_services
+	svc := input.services[sid]
 	config := input.clusters[svc.cluster].execute_command_configuration
 	data.fargate_preflight.lib.model.is_unknown(config.logging)
 }

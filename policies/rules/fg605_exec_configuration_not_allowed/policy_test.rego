@@ -69,4 +69,8 @@ test_unsettled_logging_is_undecided if {
 	c := {"logging": logging, "logConfiguration": {"cloudWatchLogGroupName": "/exec"}}
 	deny_for(config(c)) == set()
 	refs(undecided_for(config(c))) == {["Parameter ExecLogging", "Service", ["FG605"]]}
+
+	# a service not on Fargate is not analysed: nothing is blocked for it
+	on_ec2 := object.union(config(c), {"services": {"Svc": {"launch_type": "EC2"}}})
+	undecided_for(on_ec2) == set()
 }
