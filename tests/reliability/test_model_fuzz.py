@@ -25,7 +25,7 @@ from scanner.engine.regorus_engine import RegorusEngine
 from scanner.errors import EngineError
 from scanner.model.builder import validate_model
 from scanner.report import MODULES, reporter
-from tests.reliability.strategies import good_template, profile, to_yaml
+from tests.reliability.strategies import _delete, _set, good_template, profile, to_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = {"file": "t.yaml", "line": 3, "pointer": "/Resources/X"}
@@ -94,14 +94,12 @@ _DELETE = object()
 
 
 def _replace(model: dict[str, Any], place: tuple[Any, ...], value: Any) -> None:
-    """Put `value` at `place` (`_DELETE`: take the key or item out)."""
-    holder: Any = model
-    for part in place[:-1]:
-        holder = holder[part]
+    """Put a copy of `value` at `place` (a later change may go inside it), or with `_DELETE`
+    take the key or item out."""
     if value is _DELETE:
-        del holder[place[-1]]
+        _delete(model, place)
     else:
-        holder[place[-1]] = copy.deepcopy(value)
+        _set(model, place, copy.deepcopy(value))
 
 
 # Most mutations break the schema and are rejected: about one in eight is evaluated.
