@@ -622,6 +622,169 @@ def test_route_targets(tmp_path: Path) -> None:
     )
 
 
+CHOICES_TEMPLATE = t("""
+    Parameters:
+      Gov: {Type: String}
+    Conditions:
+      IsGov: !Equals [!Ref Gov, "yes"]
+    Resources:
+      RT:
+        Type: AWS::EC2::RouteTable
+        Properties: {VpcId: vpc-1}
+      Default:
+        Type: AWS::EC2::Route
+        Properties:
+          RouteTableId: !Ref RT
+          DestinationCidrBlock: 0.0.0.0/0
+          InstanceId: !If [IsGov, i-1, !Ref AWS::NoValue]
+          NatGatewayId: !If [IsGov, !Ref AWS::NoValue, nat-1]
+      Settled:
+        Type: AWS::EC2::Route
+        Properties:
+          RouteTableId: !Ref RT
+          DestinationCidrBlock: 10.9.0.0/16
+          GatewayId: igw-1
+          NatGatewayId: !If [IsGov, !Ref AWS::NoValue, nat-2]
+      Family:
+        Type: AWS::EC2::Route
+        Properties:
+          RouteTableId: !Ref RT
+          DestinationCidrBlock: !If [IsGov, 10.8.0.0/16, !Ref AWS::NoValue]
+          DestinationIpv6CidrBlock: !If [IsGov, !Ref AWS::NoValue, "::/0"]
+          EgressOnlyInternetGatewayId: eigw-1
+      Acl:
+        Type: AWS::EC2::NetworkAcl
+        Properties: {VpcId: vpc-1}
+      Entry:
+        Type: AWS::EC2::NetworkAclEntry
+        Properties:
+          NetworkAclId: !Ref Acl
+          RuleNumber: 100
+          Protocol: -1
+          RuleAction: allow
+          Egress: true
+          CidrBlock: !If [IsGov, 0.0.0.0/0, !Ref AWS::NoValue]
+          Ipv6CidrBlock: !If [IsGov, !Ref AWS::NoValue, "::/0"]
+      Group:
+        Type: AWS::EC2::SecurityGroup
+        Properties:
+          GroupDescription: task
+          VpcId: vpc-1
+          SecurityGroupEgress:
+            - IpProtocol: tcp
+              FromPort: 443
+              ToPort: 443
+              CidrIp: !If [IsGov, 0.0.0.0/0, !Ref AWS::NoValue]
+              CidrIpv6: !If [IsGov, !Ref AWS::NoValue, "::/0"]
+""")
+
+
+def test_a_choice_between_properties_that_a_condition_not_settled_makes_is_unknown(
+    tmp_path: Path,
+) -> None:
+    # As the AWS Quick Start VPC writes its NAT route (InstanceId in GovCloud, NatGatewayId
+    # elsewhere): CloudFormation sees one target, whatever the condition. Not an error.
+    fragment = build(tmp_path, {"c.yaml": CHOICES_TEMPLATE})
+    assert errors(fragment) == []
+    result = model(fragment)
+    gov = unknown(
+        "it depends on condition IsGov, which is not settled: " + NO_DEFAULT.format("Gov"),
+        "Parameter Gov",
+        "c.yaml",
+        2,
+        "/Parameters/Gov",
+    )
+    routes = result["route_tables"]["RT"]["routes"]
+    assert [
+        (r["destination"], r["destination_ipv6"], r["target_type"], r["target"]) for r in routes[1:]
+    ] == [
+        ("0.0.0.0/0", None, gov, gov),
+        ("10.9.0.0/16", None, "igw", "igw-1"),  # the target set for sure is the one
+        (gov, gov, "eigw", "eigw-1"),
+    ]
+    (entry,) = result["nacls"]["Acl"]["entries"]
+    assert (entry["cidr"], entry["ipv6_cidr"]) == (gov, gov)
+    (rule,) = result["security_groups"]["Group"]["egress"]
+    assert (rule["cidr"], rule["ipv6_cidr"], rule["from_port"]) == (gov, None, 443)
+
+    settled = model(build(tmp_path, parameters={(None, "Gov"): "yes"}))
+    assert [
+        (r["destination"], r["target_type"], r["target"])
+        for r in settled["route_tables"]["RT"]["routes"][1:]
+    ] == [
+        ("0.0.0.0/0", "instance", "i-1"),
+        ("10.9.0.0/16", "igw", "igw-1"),
+        ("10.8.0.0/16", "eigw", "eigw-1"),
+    ]
+    (rule,) = settled["security_groups"]["Group"]["egress"]
+    assert (rule["cidr"], rule["ipv6_cidr"]) == ("0.0.0.0/0", None)
+
+
+SAM_TEMPLATE = t("""
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      Function:
+        Type: AWS::Serverless::Function
+        Properties: {Runtime: python3.12, Handler: app.handler, InlineCode: "x"}
+      TD:
+        Type: AWS::ECS::TaskDefinition
+        Properties:
+          TaskRoleArn: !GetAtt FunctionRole.Arn
+          ContainerDefinitions: [{Name: app, Image: nginx}]
+""")
+
+LOOPS_TEMPLATE = t("""
+    Transform: AWS::LanguageExtensions
+    Resources:
+      Fn::ForEach::Groups:
+        - Name
+        - [a, b]
+        - Group${Name}: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: x}}
+      Group:
+        Type: AWS::EC2::SecurityGroup
+        Properties:
+          GroupDescription: task
+          VpcId: vpc-1
+          SecurityGroupEgress:
+            - {IpProtocol: -1, DestinationSecurityGroupId: !GetAtt Groupa.GroupId}
+    Outputs:
+      Fn::ForEach::GroupIds:
+        - Name
+        - [a, b]
+        - Group${Name}Id: {Value: !Ref Groupa}
+""")
+
+
+def test_a_name_that_a_transform_or_a_loop_may_make_is_unknown(tmp_path: Path) -> None:
+    # SAM makes FunctionRole for Function; the loop makes Groupa. Neither is expanded here.
+    fragment = build(tmp_path, {"sam.yaml": SAM_TEMPLATE, "loops.yaml": LOOPS_TEMPLATE})
+    assert errors(fragment) == []
+    result = model(fragment)
+    assert result["task_definitions"]["TD"]["task_role"] == unknown(
+        "FunctionRole is not in the template as written (its transform "
+        "AWS::Serverless-2016-10-31 may make it, and is not expanded)",
+        "sam.yaml#FunctionRole",
+        "sam.yaml",
+        9,
+        "/Resources/TD/Properties/TaskRoleArn",
+    )
+    assert result["security_groups"]["Group"]["egress"][0]["security_group"] == unknown(
+        "Groupa is not in the template as written (its Fn::ForEach loops may make it, and is "
+        "not expanded)",
+        "loops.yaml#Groupa",
+        "loops.yaml",
+        13,
+        "/Resources/Group/Properties/SecurityGroupEgress/0/DestinationSecurityGroupId",
+    )
+    assert fragment.notices == [
+        "loops.yaml:3: Fn::ForEach::Groups (AWS::LanguageExtensions) is not expanded; the "
+        "resources it makes are not analysed",
+        "loops.yaml:15: Fn::ForEach::GroupIds (AWS::LanguageExtensions) is not expanded; the "
+        "outputs it makes are not read",
+    ]
+    # Without a transform or loop, the same reference is an error (ref-to-nothing.yaml).
+
+
 # --- errors --------------------------------------------------------------------------------
 
 
@@ -756,6 +919,16 @@ def test_route_targets(tmp_path: Path) -> None:
         (
             "route-without-target",
             2,
+            (
+                "route R needs exactly one target (GatewayId, NatGatewayId, "
+                "TransitGatewayId, VpcPeeringConnectionId, NetworkInterfaceId, "
+                "EgressOnlyInternetGatewayId, VpcEndpointId, InstanceId, "
+                "CarrierGatewayId, LocalGatewayId, CoreNetworkArn)"
+            ),
+        ),
+        (
+            "route-with-two-targets",  # two set for sure; a third that depends on a condition
+            6,
             (
                 "route R needs exactly one target (GatewayId, NatGatewayId, "
                 "TransitGatewayId, VpcPeeringConnectionId, NetworkInterfaceId, "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from scanner.sources.base import ModelObject
 from scanner.sources.cfn.cursor import Cursor, Field, text_of
@@ -121,24 +121,44 @@ _ROUTE_DESTINATIONS = (
 )
 
 
+def one_of(
+    get: Callable[[str], Cursor | None], names: Iterable[str], message: str, where: Cursor
+) -> list[tuple[str, Cursor]]:
+    """The one property of `names` that is set, as [(name, cursor)]; when conditions that are not
+    settled decide which (`!If [Cond, X, !Ref AWS::NoValue]` on each), every candidate, each an
+    unknown. CloudFormation takes exactly one, so `message` is an error at `where` when none can
+    be set or two are set for sure."""
+    present = [(name, found) for name in names if (found := get(name)) is not None]
+    settled = [(name, found) for name, found in present if found.unknown() is None]
+    if not present or len(settled) > 1:
+        raise where.fail(message)
+    return settled or present
+
+
 def route(res: Res, out: Out) -> None:
     table = res.require("RouteTableId").ident("route_tables")
-    destinations = [name for name in _ROUTE_DESTINATIONS if res.prop(name) is not None]
-    if len(destinations) != 1:
-        raise res.cursor.fail(
-            f"route {res.logical} needs exactly one of {', '.join(_ROUTE_DESTINATIONS)}"
+    destinations = dict(
+        one_of(
+            res.prop,
+            _ROUTE_DESTINATIONS,
+            f"route {res.logical} needs exactly one of {', '.join(_ROUTE_DESTINATIONS)}",
+            res.cursor,
         )
-    targets = [name for name in _ROUTE_TARGETS if res.prop(name) is not None]
-    if len(targets) != 1:
-        raise res.cursor.fail(
-            f"route {res.logical} needs exactly one target ({', '.join(_ROUTE_TARGETS)})"
-        )
-    target_type, target = _route_target(res, targets[0])
+    )
+    targets = one_of(
+        res.prop,
+        _ROUTE_TARGETS,
+        f"route {res.logical} needs exactly one target ({', '.join(_ROUTE_TARGETS)})",
+        res.cursor,
+    )
+    target_type, target = _route_target(res, targets[0][0])
     entry = {
-        "destination": _optional(res.prop("DestinationCidrBlock"), lambda c: c.cidr(4)),
-        "destination_ipv6": _optional(res.prop("DestinationIpv6CidrBlock"), lambda c: c.cidr(6)),
+        "destination": _optional(destinations.get("DestinationCidrBlock"), lambda c: c.cidr(4)),
+        "destination_ipv6": _optional(
+            destinations.get("DestinationIpv6CidrBlock"), lambda c: c.cidr(6)
+        ),
         "destination_prefix_list": _optional(
-            res.prop("DestinationPrefixListId"), lambda c: c.ident()
+            destinations.get("DestinationPrefixListId"), lambda c: c.ident()
         ),
         "target_type": target_type,
         "target": target,
@@ -259,11 +279,15 @@ def network_acl_entry(res: Res, out: Out) -> None:
         if action.lower() not in ("allow", "deny"):
             raise res.require("RuleAction").fail("RuleAction must be allow or deny")
         action = action.lower()
-    cidr, ipv6 = res.prop("CidrBlock"), res.prop("Ipv6CidrBlock")
-    if (cidr is None) == (ipv6 is None):
-        raise res.cursor.fail(
-            f"network ACL entry {res.logical} needs exactly one of CidrBlock, Ipv6CidrBlock"
+    blocks = dict(
+        one_of(
+            res.prop,
+            ("CidrBlock", "Ipv6CidrBlock"),
+            f"network ACL entry {res.logical} needs exactly one of CidrBlock, Ipv6CidrBlock",
+            res.cursor,
         )
+    )
+    cidr, ipv6 = blocks.get("CidrBlock"), blocks.get("Ipv6CidrBlock")
     from_port, to_port = _port_range(res, protocol)
     entry = {
         "rule_number": res.require("RuleNumber").integer(),
@@ -369,12 +393,12 @@ def sg_rule(cursor: Cursor, direction: str) -> ModelObject:
     if unsettled is not None:
         return _unknown_rule(unsettled, cursor.where)
     protocol = protocol_of(_required(cursor, "IpProtocol"))
-    peers = [(prop, field) for prop, field in _PEERS[direction] if cursor.get(prop) is not None]
-    if len(peers) != 1:
-        names = ", ".join(prop for prop, _ in _PEERS[direction])
-        raise cursor.fail(f"{cursor.name}: an {direction} rule needs exactly one of {names}")
-    prop, field = peers[0]
-    peer_cursor = _required(cursor, prop)
+    fields = dict(_PEERS[direction])
+    names = ", ".join(fields)
+    message = f"{cursor.name}: an {direction} rule needs exactly one of {names}"
+    # When conditions not settled choose the peer, the first candidate stands for it (unknown).
+    prop, peer_cursor = one_of(cursor.get, fields, message, cursor)[0]
+    field = fields[prop]
     peer: Field
     if prop == "CidrIp":
         peer = peer_cursor.cidr(4)

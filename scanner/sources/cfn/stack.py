@@ -132,8 +132,24 @@ class Stack:
             return self.resource_ref(name, None, parts, line)
         if name.startswith("AWS::"):
             return self.pseudo(name, parts, line)
-        raise self.fail(
-            line, f"Ref {name}: this template has no parameter or resource of that name"
+        return self.unexpanded(
+            name,
+            parts,
+            line,
+            f"Ref {name}: this template has no parameter or resource of that name",
+        )
+
+    def unexpanded(self, name: str, parts: Parts, line: int, error: str) -> Unknown:
+        """A name the template does not have: made by what is not expanded, or an error."""
+        made_by = self.tpl.unexpanded
+        if made_by is None:
+            raise self.fail(line, error)
+        return Unknown(
+            f"{name} is not in the template as written ({made_by} may make it, and is not "
+            "expanded)",
+            f"{self.qualifier}#{name}",
+            self.where(parts, line),
+            label=name,
         )
 
     def resource_ref(self, logical: str, attr: str | None, parts: Parts, line: int) -> ResRef:
@@ -148,8 +164,11 @@ class Stack:
 
     def getatt(self, logical: str, attr: str, parts: Parts, line: int) -> Value:
         if logical not in self.tpl.resources:
-            raise self.fail(
-                line, f"Fn::GetAtt {logical}.{attr}: this template has no resource {logical}"
+            return self.unexpanded(
+                logical,
+                parts,
+                line,
+                f"Fn::GetAtt {logical}.{attr}: this template has no resource {logical}",
             )
         rtype = self.tpl.resource_type(logical)
         if rtype in NESTED_STACK_TYPES and attr.startswith("Outputs."):

@@ -37,6 +37,10 @@ class Template:
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
+    # What may add resources this reader does not see (a transform, Fn::ForEach loops), if any:
+    # a reference to a name the template does not have is then unsettled, not an error.
+    unexpanded: str | None = None
+    loops: bool = False
 
     @classmethod
     def read(cls, rel: str, path: Path, data: Any) -> Template:
@@ -47,8 +51,9 @@ class Template:
         tpl.parameters = tpl._section("Parameters", entries_are_maps=True)
         tpl.conditions = tpl._section("Conditions", entries_are_maps=False)
         tpl.mappings = tpl._section("Mappings", entries_are_maps=True)
-        tpl.outputs = tpl._section("Outputs", entries_are_maps=True)
         tpl.resources = tpl._resources()
+        tpl.outputs = tpl._without_loops("Outputs", "outputs it makes are not read")
+        tpl.unexpanded = tpl._unexpanded()
         return tpl
 
     def where(self, parts: tuple[Any, ...], line: int | None = None) -> Where:
@@ -76,17 +81,37 @@ class Template:
                     raise self.error((name, key), f"{name}.{key} must be a map")
         return dict(section)
 
-    def _resources(self) -> dict[str, dict[str, Any]]:
-        section = self._section("Resources", entries_are_maps=False)
-        resources: dict[str, dict[str, Any]] = {}
-        for logical, body in section.items():
-            parts = ("Resources", logical)
-            if isinstance(logical, str) and logical.startswith(_FOR_EACH):
+    def _without_loops(self, name: str, left_out: str) -> dict[str, Any]:
+        """A section's entries, without the Fn::ForEach loops (with a notice for each)."""
+        entries = {}
+        for key, entry in self._section(name, entries_are_maps=False).items():
+            if isinstance(key, str) and key.startswith(_FOR_EACH):
                 self.notices.append(
-                    f"{self.rel}:{self.line_at(parts)}: {logical} (AWS::LanguageExtensions) is "
-                    "not expanded; the resources it makes are not analysed"
+                    f"{self.rel}:{self.line_at((name, key))}: {key} (AWS::LanguageExtensions) is "
+                    f"not expanded; the {left_out}"
                 )
-                continue
+                self.loops = True
+            elif name != "Resources" and not isinstance(entry, dict):
+                raise self.error((name, key), f"{name}.{key} must be a map")
+            else:
+                entries[key] = entry
+        return entries
+
+    def _unexpanded(self) -> str | None:
+        declared = self.data.get("Transform")
+        names = declared if isinstance(declared, list) else [declared]
+        transforms = [n for n in names if isinstance(n, str) and n != "AWS::LanguageExtensions"]
+        if transforms:
+            return f"its transform {', '.join(transforms)}"
+        if self.loops:
+            return "its Fn::ForEach loops"
+        return None
+
+    def _resources(self) -> dict[str, dict[str, Any]]:
+        resources: dict[str, dict[str, Any]] = {}
+        loops = self._without_loops("Resources", "resources it makes are not analysed")
+        for logical, body in loops.items():
+            parts = ("Resources", logical)
             if not isinstance(body, dict):
                 raise self.error(parts, f"resource {logical} must be a map")
             kind = body.get("Type")
