@@ -234,3 +234,23 @@ def test_efs_client_actions_of_the_task_role_need_no_elasticfilesystem_endpoint(
     report = scan([REPROS / "efs-iam-authorization.yaml"], ScanOptions(cwd=ROOT))
     assert {s.need for s in report.paths} == {"ecr.api", "ecr.dkr", "s3", "logs", "efs:FileSystem"}
     assert report.findings == ()
+
+
+@pytest.mark.usefixtures("at_root")
+def test_tasks_that_eventbridge_runs_are_analysed_like_services() -> None:
+    # Events rule and Scheduler targets with EcsParameters were not read: Nightly, in a subnet
+    # with no route anywhere, got no finding at all.
+    report = scan([REPROS / "scheduled-tasks.yaml"], ScanOptions(cwd=ROOT, region="us-east-1"))
+    assert sorted((f.rule_id, f.service, f.need, f.location.line) for f in report.findings) == [
+        ("FG202", "Nightly", "ecr.api", 5),  # the VPC's main route table: no route out
+        ("FG202", "Nightly", "ecr.dkr", 5),
+        ("FG202", "Nightly", "logs", 5),
+        ("FG202", "Nightly", "s3", 5),
+        ("FG404", "Fanout/First", None, 90),  # the target
+        ("FG601", "Fanout/Second", "ssmmessages", 40),  # the task definition
+        ("FG602", "Fanout/Second", None, 50),  # its container
+    ]
+    verdicts = {(p.service, p.need, p.verdict) for p in report.paths}
+    assert {v for v in verdicts if v[0] == "Hourly"} == {
+        ("Hourly", need, "ok") for need in ("ecr.api", "ecr.dkr", "logs", "s3")
+    }

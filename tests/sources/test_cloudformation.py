@@ -785,6 +785,69 @@ def test_a_name_that_a_transform_or_a_loop_may_make_is_unknown(tmp_path: Path) -
     # Without a transform or loop, the same reference is an error (ref-to-nothing.yaml).
 
 
+def test_eventbridge_targets_with_ecs_parameters_are_standalone_tasks(tmp_path: Path) -> None:
+    repro = Path(__file__).parents[1] / "golden" / "repros" / "scheduled-tasks.yaml"
+    fragment = build(tmp_path, {"s.yaml": repro.read_text(encoding="utf-8")})
+    assert errors(fragment) == []
+    services = model(fragment)["services"]
+    assert sorted(services) == ["Fanout/First", "Fanout/Second", "Hourly", "Nightly"]
+    # A Scheduler target that names its cluster and task definition by ARN: linked by name.
+    assert services["Hourly"] == {
+        "id": "Hourly",
+        "name": "Hourly",
+        "source": src("s.yaml", 68, "/Resources/Hourly"),
+        "kind": "task",
+        "cluster": "Cluster",
+        "task_definition": "Report",
+        "launch_type": "FARGATE",
+        "capacity_provider_strategy": None,
+        "platform_version": None,
+        "enable_execute_command": False,
+        "network": {
+            "subnets": ["Public"],
+            "security_groups": ["TaskGroup"],
+            "assign_public_ip": "ENABLED",
+        },
+    }
+    # Two ECS targets of one rule: a task each, named by the target's Id, at the target.
+    first = services["Fanout/First"]
+    assert (first["source"], first["cluster"], first["launch_type"]) == (
+        src("s.yaml", 90, "/Resources/Fanout/Properties/Targets/1"),
+        "Cluster",
+        None,
+    )
+    assert first["capacity_provider_strategy"] == [
+        {"capacity_provider": "FARGATE_SPOT", "weight": 1, "base": 0}
+    ]
+    assert first["network"] == {
+        "subnets": ["Public"],
+        "security_groups": [],
+        "assign_public_ip": "ENABLED",
+    }
+    assert services["Nightly"]["network"]["assign_public_ip"] == "DISABLED"  # EventBridge's default
+
+
+def test_an_ecs_target_without_its_task_definition_is_an_error(tmp_path: Path) -> None:
+    fragment = build(
+        tmp_path,
+        {
+            "e.yaml": t("""
+                Resources:
+                  Rule:
+                    Type: AWS::Events::Rule
+                    Properties:
+                      Targets:
+                        - Id: Run
+                          Arn: arn:aws:ecs:us-east-1:123456789012:cluster/batch
+                          EcsParameters: {LaunchType: FARGATE}
+            """)
+        },
+    )
+    assert [(e.line, e.message) for e in fragment.errors] == [
+        (8, "Rule.Targets.0.EcsParameters needs TaskDefinitionArn")
+    ]
+
+
 # --- errors --------------------------------------------------------------------------------
 
 

@@ -369,6 +369,34 @@ def test_two_services_in_one_vpc_get_their_own_findings() -> None:
     assert all("aws_ecs_service.broken" in f.message for f in report.findings)
 
 
+def test_tasks_that_eventbridge_runs_are_analysed_like_services() -> None:
+    m = model("scheduled-tasks")
+    target = m["services"]["aws_cloudwatch_event_target.nightly"]
+    assert {k: target[k] for k in ("kind", "cluster", "task_definition", "launch_type")} == {
+        "kind": "task",
+        "cluster": "aws_ecs_cluster.main",
+        "task_definition": 'aws_ecs_task_definition.app["broken"]',
+        "launch_type": "FARGATE",
+    }
+    assert target["network"] == {
+        "subnets": ["aws_subnet.isolated"],
+        "security_groups": ["aws_security_group.task"],
+        "assign_public_ip": "DISABLED",
+    }
+    schedule = m["services"]["aws_scheduler_schedule.hourly"]
+    assert (schedule["kind"], schedule["task_definition"], schedule["network"]["subnets"]) == (
+        "task",
+        'aws_ecs_task_definition.app["healthy"]',
+        ["aws_subnet.private[0]", "aws_subnet.private[1]"],
+    )
+    report = scanned("scheduled-tasks")
+    assert errors_by_service(report) == {
+        ("aws_cloudwatch_event_target.nightly", "FG202"): {"ecr.api", "ecr.dkr", "s3", "logs"}
+    }
+    hourly = {(p.need, p.verdict) for p in report.paths if p.service == schedule["id"]}
+    assert hourly == {(n, "ok") for n in ("ecr.api", "ecr.dkr", "s3", "logs")}
+
+
 def test_own_module_links_and_locates_inside_the_module() -> None:
     m = model("own-module")
     assert m["services"]["aws_ecs_service.app"]["network"]["subnets"] == [

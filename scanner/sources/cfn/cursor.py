@@ -193,6 +193,13 @@ class Cursor:
             return None
         return child
 
+    def require(self, key: str) -> Cursor:
+        """The property `key`; an error at this node when it is absent."""
+        found = self.get(key)
+        if found is None:
+            raise self.fail(f"{self.name} needs {key}")
+        return found
+
     def items(self) -> list[Cursor] | Unknown:
         node = self._container()
         if isinstance(node, Unknown):

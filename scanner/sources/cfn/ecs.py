@@ -275,35 +275,78 @@ def _upper(value: Field) -> Field:
 
 
 def service(res: Res, out: Out) -> None:
-    obj = res.base() | {
-        "kind": "service",
-        "cluster": None,
-        "task_definition": None,
-        "launch_type": text_or(res.prop("LaunchType"), None),
-        "capacity_provider_strategy": _strategy(res.prop("CapacityProviderStrategy")),
-        "platform_version": text_or(res.prop("PlatformVersion"), None),
-        "enable_execute_command": bool_or(res.prop("EnableExecuteCommand"), False),
-        "network": _network(res.prop("NetworkConfiguration", "AwsvpcConfiguration")),
-    }
-    cluster_prop = res.prop("Cluster")
-    if cluster_prop is not None:
-        obj["cluster"], literal = _reference(cluster_prop, "clusters")
-        if literal is not None:
-            _link_by_name(out, obj, "cluster", literal, lambda links: links.cluster_names)
-    task = res.prop("TaskDefinition")
-    if task is None:
+    obj = _runner(res.base(), "service", res.props, "AwsvpcConfiguration", out)
+    _place(out, obj, res.prop("Cluster"), res.prop("TaskDefinition"))
+    if res.prop("TaskDefinition") is None:
         obj["task_definition"] = res.unknown(
             f"service {res.logical} names no TaskDefinition (an external deployment controller "
             "sets it)",
             f"{res.id}.TaskDefinition",
         )
-    else:
+
+
+def events_rule(res: Res, out: Out) -> None:
+    """AWS::Events::Rule: each target with EcsParameters runs standalone tasks (a scheduled
+    task, as CDK's ScheduledFargateTask writes it)."""
+    _scheduled(res, out, _list(res.prop("Targets")), "AwsVpcConfiguration")
+
+
+def schedule(res: Res, out: Out) -> None:
+    """AWS::Scheduler::Schedule: a target with EcsParameters runs standalone tasks."""
+    target = res.prop("Target")
+    _scheduled(res, out, [target] if target is not None else [], "AwsvpcConfiguration")
+
+
+def _scheduled(res: Res, out: Out, targets: list[Cursor], awsvpc: str) -> None:
+    runs = [(t, ecs) for t in targets if (ecs := t.get("EcsParameters")) is not None]
+    for index, (target, ecs) in enumerate(runs):
+        base = res.base()
+        if len(runs) > 1:  # a task for each target, named by its Id
+            label = text_of(target.require("Id").value())
+            suffix = label if isinstance(label, str) else str(index)
+            base = {
+                "id": f"{res.id}/{suffix}",
+                "name": f"{res.logical}/{suffix}",
+                "source": target.where.json(),
+            }
+        obj = _runner(base, "task", ecs, awsvpc, out)
+        _place(out, obj, target.require("Arn"), ecs.require("TaskDefinitionArn"))
+
+
+def _runner(
+    base: ModelObject, kind: str, props: Cursor | None, awsvpc: str, out: Out
+) -> ModelObject:
+    """A service or standalone task from its ECS properties (a service's, or EcsParameters)."""
+
+    def prop(*path: str) -> Cursor | None:
+        return _nested(props, *path) if props is not None else None
+
+    obj = base | {
+        "kind": kind,
+        "cluster": None,
+        "task_definition": None,
+        "launch_type": text_or(prop("LaunchType"), None),
+        "capacity_provider_strategy": _strategy(prop("CapacityProviderStrategy")),
+        "platform_version": text_or(prop("PlatformVersion"), None),
+        "enable_execute_command": bool_or(prop("EnableExecuteCommand"), False),
+        "network": _network(prop("NetworkConfiguration", awsvpc)),
+    }
+    out.add("services", obj)
+    return obj
+
+
+def _place(out: Out, obj: ModelObject, cluster: Cursor | None, task: Cursor | None) -> None:
+    """The cluster and task definition a service or task names (by reference, name or ARN)."""
+    if cluster is not None:
+        obj["cluster"], literal = _reference(cluster, "clusters")
+        if literal is not None:
+            _link_by_name(out, obj, "cluster", literal, lambda links: links.cluster_names)
+    if task is not None:
         obj["task_definition"], literal = _reference(task, "task_definitions")
         if literal is not None:
             _link_by_name(
                 out, obj, "task_definition", _family(literal), lambda links: links.families
             )
-    out.add("services", obj)
 
 
 def _reference(cursor: Cursor, collection: str) -> tuple[Field, str | None]:
@@ -384,6 +427,8 @@ BUILDERS: dict[str, Builder] = {
     "AWS::ECS::ClusterCapacityProviderAssociations": cluster_capacity_provider_associations,
     "AWS::ECS::TaskDefinition": task_definition,
     "AWS::ECS::Service": service,
+    "AWS::Events::Rule": events_rule,
+    "AWS::Scheduler::Schedule": schedule,
     "AWS::EFS::FileSystem": efs_file_system,
     "AWS::EFS::MountTarget": efs_mount_target,
 }

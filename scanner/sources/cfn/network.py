@@ -392,7 +392,7 @@ def sg_rule(cursor: Cursor, direction: str) -> ModelObject:
     unsettled = cursor.unknown()
     if unsettled is not None:
         return _unknown_rule(unsettled, cursor.where)
-    protocol = protocol_of(_required(cursor, "IpProtocol"))
+    protocol = protocol_of(cursor.require("IpProtocol"))
     fields = dict(_PEERS[direction])
     names = ", ".join(fields)
     message = f"{cursor.name}: an {direction} rule needs exactly one of {names}"
@@ -433,13 +433,6 @@ def _rule_ports(cursor: Cursor, protocol: Field) -> tuple[Field, Field]:
         ).json()
         return unknown, unknown
     return low.integer(), high.integer()
-
-
-def _required(cursor: Cursor, key: str) -> Cursor:
-    found = cursor.get(key)
-    if found is None:
-        raise cursor.fail(f"{cursor.name} needs {key}")
-    return found
 
 
 def security_group_ingress(res: Res, out: Out) -> None:

@@ -90,17 +90,17 @@ def cluster_capacity_providers(build: Build, inst: Instance) -> None:
     build.later.append(attach)
 
 
-def _strategy(build: Build, inst: Instance, name: str) -> Field:
-    found = inst.get(name)
+def _strategy(build: Build, inst: Instance, *path: PathStep) -> Field:
+    found = inst.get(*path)
     if found is UNKNOWN:
-        return build.after_apply(inst, (name,))
+        return build.after_apply(inst, path)
     if not isinstance(found, list):
         return []
     return [
         {
-            "capacity_provider": build.value(inst, name, i, "capacity_provider"),
-            "weight": build.value(inst, name, i, "weight", default=0),
-            "base": build.value(inst, name, i, "base", default=0),
+            "capacity_provider": build.value(inst, *path, i, "capacity_provider"),
+            "weight": build.value(inst, *path, i, "weight", default=0),
+            "base": build.value(inst, *path, i, "base", default=0),
         }
         for i in range(len(found))
     ]
@@ -261,24 +261,58 @@ def _volume_file_system(
 
 
 def service(build: Build, inst: Instance) -> None:
+    _runner(build, inst, "service", (), ("cluster",), ("task_definition",))
+
+
+def event_target(build: Build, inst: Instance) -> None:
+    """aws_cloudwatch_event_target with an ecs_target: EventBridge runs standalone tasks."""
+    if _block(inst, "ecs_target"):
+        ecs = ("ecs_target", 0)
+        _runner(build, inst, "task", ecs, ("arn",), (*ecs, "task_definition_arn"))
+
+
+def schedule(build: Build, inst: Instance) -> None:
+    """aws_scheduler_schedule whose target has ecs_parameters: standalone tasks."""
+    if _block(inst, "target") and _block(inst, "target", 0, "ecs_parameters"):
+        ecs = ("target", 0, "ecs_parameters", 0)
+        _runner(build, inst, "task", ecs, ("target", 0, "arn"), (*ecs, "task_definition_arn"))
+
+
+def _block(inst: Instance, *path: PathStep) -> bool:
+    found = inst.get(*path)
+    return isinstance(found, list) and bool(found)
+
+
+def _runner(
+    build: Build,
+    inst: Instance,
+    kind: str,
+    at: tuple[PathStep, ...],
+    cluster: tuple[PathStep, ...],
+    task_definition: tuple[PathStep, ...],
+) -> None:
+    """A service, or a task from EcsParameters at `at`, with its cluster and task definition."""
     obj = build.base(inst) | {
-        "kind": "service",
-        "cluster": _by_name(build, inst, "cluster", CLUSTER, "aws_ecs_cluster", "name"),
+        "kind": kind,
+        "cluster": _by_name(build, inst, cluster, CLUSTER, "aws_ecs_cluster", "name"),
         "task_definition": _by_name(
-            build, inst, "task_definition", TASK_DEFINITION, "aws_ecs_task_definition", "family"
+            build, inst, task_definition, TASK_DEFINITION, "aws_ecs_task_definition", "family"
         ),
-        "launch_type": build.value(inst, "launch_type"),
-        "capacity_provider_strategy": _strategy(build, inst, "capacity_provider_strategy") or None,
-        "platform_version": build.value(inst, "platform_version"),
-        "enable_execute_command": build.value(inst, "enable_execute_command", default=False),
-        "network": _network(build, inst),
+        "launch_type": build.value(inst, *at, "launch_type"),
+        "capacity_provider_strategy": _strategy(build, inst, *at, "capacity_provider_strategy")
+        or None,
+        "platform_version": build.value(inst, *at, "platform_version"),
+        "enable_execute_command": build.value(inst, *at, "enable_execute_command", default=False),
+        "network": _network(build, inst, at),
     }
     build.add("services", obj)
 
 
-def _by_name(build: Build, inst: Instance, name: str, kind: Any, type_: str, key: str) -> Field:
+def _by_name(
+    build: Build, inst: Instance, path: tuple[PathStep, ...], kind: Any, type_: str, key: str
+) -> Field:
     """A cluster or task definition named by reference, ARN, or name / `family:revision`."""
-    found = inst.get(name)
+    found = inst.get(*path)
     if isinstance(found, str) and found:
         linked = build.known_id(found, kind)
         if linked != found:
@@ -291,18 +325,18 @@ def _by_name(build: Build, inst: Instance, name: str, kind: Any, type_: str, key
             if i.type == type_ and i.get(key) == wanted
         ]
         return candidates[0] if len(candidates) == 1 else found
-    if found is None and name == "cluster":
+    if found is None and path == ("cluster",):
         return None  # the region's default cluster
-    return build.link(inst, (name,), kind)
+    return build.link(inst, path, kind)
 
 
-def _network(build: Build, inst: Instance) -> Field:
-    found = inst.get("network_configuration")
+def _network(build: Build, inst: Instance, at: tuple[PathStep, ...]) -> Field:
+    found = inst.get(*at, "network_configuration")
     if found is UNKNOWN:
-        return build.after_apply(inst, ("network_configuration",))
+        return build.after_apply(inst, (*at, "network_configuration"))
     if not isinstance(found, list) or not found:
         return None
-    path: tuple[PathStep, ...] = ("network_configuration", 0)
+    path: tuple[PathStep, ...] = (*at, "network_configuration", 0)
     public = build.value(inst, *path, "assign_public_ip", default=False)
     return {
         "subnets": build.link_list(inst, (*path, "subnets"), SUBNET),
@@ -356,6 +390,8 @@ BUILDERS: dict[str, Builder] = {
     "aws_ecs_cluster_capacity_providers": cluster_capacity_providers,
     "aws_ecs_task_definition": task_definition,
     "aws_ecs_service": service,
+    "aws_cloudwatch_event_target": event_target,
+    "aws_scheduler_schedule": schedule,
     "aws_efs_file_system": efs_file_system,
     "aws_efs_mount_target": efs_mount_target,
 }
