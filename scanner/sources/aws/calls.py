@@ -54,6 +54,8 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
         "GetPolicyVersion",
     ),
     "efs": ("DescribeFileSystems", "DescribeMountTargets", "DescribeMountTargetSecurityGroups"),
+    "events": ("ListEventBuses", "ListRules", "ListTargetsByRule"),
+    "scheduler": ("ListSchedules", "GetSchedule"),
 }
 READ_PREFIXES = ("Describe", "List", "Get")
 GLOBAL = "global"  # the region of IAM and Organizations objects

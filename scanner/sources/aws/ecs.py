@@ -1,4 +1,5 @@
-"""ECS: clusters, their services and standalone Fargate tasks, and the task definitions they run.
+"""ECS: clusters, their services and standalone Fargate tasks, the tasks that EventBridge rules
+and schedules start on them, and the task definitions they run.
 
 Task definitions, services and tasks are read as the ECS API returns them, through the same
 code as ECS JSON files (scanner.sources.ecs_json), so both give the same model.
@@ -32,23 +33,32 @@ def export(reader: Reader, scope: Scope, fragment: Fragment, clusters: tuple[str
     arns = reader.all("ecs", "ListClusters", "clusterArns") or []
     if clusters:
         arns = [a for a in arns if a in clusters or a.rsplit("/", 1)[-1] in clusters]
-    definitions: set[str] = set()
+    items: list[ModelObject] = []
+    described: list[str] = []
     for batch in _batches(arns, _PER_CALL):
         answer = reader.one("ecs", "DescribeClusters", clusters=batch, include=["CONFIGURATIONS"])
         for cluster in (answer or {}).get("clusters", []):
             fragment.add("clusters", _cluster(cluster))
-            for item in _services(reader, cluster["clusterArn"]) + _tasks(reader, cluster):
-                fragment.add("services", item)
-                definitions.add(item["task_definition"])
-                network = item["network"]
-                if network and isinstance(network["subnets"], list):
-                    found.subnets.update(s for s in network["subnets"] if isinstance(s, str))
-    for arn in sorted(definitions):
+            described.append(cluster["clusterArn"])
+            items += _services(reader, cluster["clusterArn"]) + _tasks(reader, cluster)
+    if described:
+        items += _scheduled(reader, set(described))
+    for item in items:
+        fragment.add("services", item)
+        network = item["network"]
+        if network and isinstance(network["subnets"], list):
+            found.subnets.update(s for s in network["subnets"] if isinstance(s, str))
+    described_as: dict[str, str] = {}  # a rule may name a family: its latest revision's ARN
+    for arn in sorted({item["task_definition"] for item in items}):
         answer = reader.one("ecs", "DescribeTaskDefinition", taskDefinition=arn)
-        if answer is not None:
-            fragment.add(
-                "task_definitions", _task_definition(scope, answer["taskDefinition"], found)
-            )
+        if answer is None:
+            continue
+        definition = _task_definition(scope, answer["taskDefinition"], found)
+        if definition["id"] not in described_as.values():
+            fragment.add("task_definitions", definition)
+        described_as[arn] = definition["id"]
+    for item in items:
+        item["task_definition"] = described_as.get(item["task_definition"], item["task_definition"])
     return found
 
 
@@ -171,6 +181,71 @@ def _task(task: Any, interfaces: dict[str, Any] | None) -> ModelObject:
         "cluster": task.get("clusterArn"),
         "task_definition": task["taskDefinitionArn"],
         "network": network,
+    }
+
+
+def _scheduled(reader: Reader, clusters: set[str]) -> list[ModelObject]:
+    """Tasks that enabled EventBridge rules (on any event bus) and EventBridge Scheduler
+    schedules run on these clusters: they need their network only when they start, so a scan
+    between two runs sees no RUNNING task."""
+    found: list[ModelObject] = []
+    buses = reader.all("events", "ListEventBuses", "EventBuses") or []
+    for bus in buses:
+        rules = reader.all("events", "ListRules", "Rules", EventBusName=bus["Name"]) or []
+        for rule in rules:
+            if rule.get("State") == "DISABLED":
+                continue
+            targets = reader.all(
+                "events",
+                "ListTargetsByRule",
+                "Targets",
+                Rule=rule["Name"],
+                EventBusName=bus["Name"],
+            )
+            found.extend(
+                _run(f"{rule['Arn']}/{target['Id']}", target)
+                for target in targets or []
+                if target.get("EcsParameters") and target.get("Arn") in clusters
+            )
+    for entry in reader.all("scheduler", "ListSchedules", "Schedules", State="ENABLED") or []:
+        if (entry.get("Target") or {}).get("Arn") not in clusters:
+            continue
+        answer = reader.one(
+            "scheduler", "GetSchedule", Name=entry["Name"], GroupName=entry["GroupName"]
+        )
+        target = (answer or {}).get("Target") or {}
+        if target.get("EcsParameters"):
+            found.append(_run(entry["Arn"], target))
+    return found
+
+
+def _run(arn: str, target: Any) -> ModelObject:
+    """A target's EcsParameters (EventBridge and Scheduler share the shape) as a run-task
+    request, read as ECS JSON is."""
+    ecs = target["EcsParameters"]
+    awsvpc = (ecs.get("NetworkConfiguration") or {}).get("awsvpcConfiguration")
+    request = {
+        "launchType": ecs.get("LaunchType"),
+        "platformVersion": ecs.get("PlatformVersion"),
+        "capacityProviderStrategy": ecs.get("CapacityProviderStrategy"),
+        "enableExecuteCommand": ecs.get("EnableExecuteCommand", False),
+        "networkConfiguration": awsvpc
+        and {
+            "awsvpcConfiguration": {
+                "subnets": awsvpc.get("Subnets", []),
+                "securityGroups": awsvpc.get("SecurityGroups", []),
+                "assignPublicIp": awsvpc.get("AssignPublicIp", "DISABLED"),
+            }
+        },
+    }
+    fields = request_fields({k: v for k, v in request.items() if v is not None}, location(arn))
+    return {
+        **fields,
+        "id": arn,
+        "name": arn,
+        "kind": "task",
+        "cluster": target["Arn"],
+        "task_definition": ecs["TaskDefinitionArn"],
     }
 
 

@@ -1,0 +1,162 @@
+"""Tasks that EventBridge starts: an enabled rule's ECS target (on a custom event bus too) and an
+EventBridge Scheduler schedule are read as standalone tasks of the clusters scanned, so a scan
+between two runs still checks their network. A disabled rule, a target that is not ECS and a
+schedule of another cluster are left out."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+from click.testing import CliRunner
+from moto_server import clients_at
+
+from scanner.cli import main
+
+REGION = "eu-north-1"
+
+
+@pytest.fixture(scope="module")
+def account(moto_url: str) -> dict[str, str]:
+    with clients_at(moto_url):
+        ec2 = boto3.client("ec2", region_name=REGION)
+        ecs = boto3.client("ecs", region_name=REGION)
+        events = boto3.client("events", region_name=REGION)
+        scheduler = boto3.client("scheduler", region_name=REGION)
+        vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        isolated = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+        group = ec2.create_security_group(GroupName="jobs", Description="j", VpcId=vpc)["GroupId"]
+        cluster = ecs.create_cluster(clusterName="jobs")["cluster"]["clusterArn"]
+        other = ecs.create_cluster(clusterName="other")["cluster"]["clusterArn"]
+        definition = ecs.register_task_definition(
+            family="report",
+            networkMode="awsvpc",
+            requiresCompatibilities=["FARGATE"],
+            cpu="256",
+            memory="512",
+            containerDefinitions=[
+                {"name": "report", "image": "public.ecr.aws/docker/library/busybox:1"}
+            ],
+        )["taskDefinition"]["taskDefinitionArn"]
+        family = definition.rsplit(":", 1)[0]  # a rule may name the family: the latest revision
+        service = ecs.create_service(  # the same task definition by its ARN: described once
+            cluster="jobs",
+            serviceName="api",
+            taskDefinition=definition,
+            desiredCount=1,
+            launchType="FARGATE",
+            networkConfiguration={
+                "awsvpcConfiguration": {"subnets": [isolated], "securityGroups": [group]}
+            },
+        )["service"]["serviceArn"]
+        parameters = {
+            "TaskDefinitionArn": family,
+            "LaunchType": "FARGATE",
+            "NetworkConfiguration": {
+                "awsvpcConfiguration": {"Subnets": [isolated], "SecurityGroups": [group]}
+            },
+        }
+        role = "arn:aws:iam::123456789012:role/run-task"
+        events.create_event_bus(Name="orders")
+        for bus, name, state in (
+            ("default", "nightly", "ENABLED"),
+            ("orders", "on-order", "ENABLED"),
+            ("default", "paused", "DISABLED"),
+        ):
+            rule = events.put_rule(
+                Name=name,
+                EventBusName=bus,
+                State=state,
+                **(
+                    {"ScheduleExpression": "rate(1 day)"}
+                    if bus == "default"
+                    else {"EventPattern": json.dumps({"source": ["orders"]})}
+                ),
+            )["RuleArn"]
+            targets = [{"Id": "run", "Arn": cluster, "RoleArn": role, "EcsParameters": parameters}]
+            if name == "on-order":
+                targets.append({"Id": "queue", "Arn": f"arn:aws:sqs:{REGION}:123456789012:q"})
+            events.put_targets(Rule=name, EventBusName=bus, Targets=targets)
+            if name == "nightly":
+                nightly = rule
+            elif name == "on-order":
+                on_order = rule
+        for name, target_cluster in (("hourly", cluster), ("elsewhere", other)):
+            scheduler.create_schedule(
+                Name=name,
+                ScheduleExpression="rate(1 hour)",
+                FlexibleTimeWindow={"Mode": "OFF"},
+                Target={"Arn": target_cluster, "RoleArn": role, "EcsParameters": parameters},
+            )
+        hourly = f"arn:aws:scheduler:{REGION}:123456789012:schedule/default/hourly"
+        return {
+            "api": service,
+            "nightly": f"{nightly}/run",
+            "on-order": f"{on_order}/run",
+            "hourly": hourly,
+            "cluster": cluster,
+            "definition": definition,
+            "isolated": isolated,
+            "group": group,
+        }
+
+
+def test_rules_and_schedules_that_run_tasks_enter_the_model(
+    account: dict[str, str], aws_env: Any
+) -> None:
+    done = CliRunner().invoke(
+        main, ["export-aws", "--region", REGION, "--cluster", "jobs"], catch_exceptions=False
+    )
+    assert done.exit_code == 0, done.output
+    (model,) = json.loads(done.stdout)["models"]
+    assert sorted(model["services"]) == sorted(
+        [account["api"], account["nightly"], account["on-order"], account["hourly"]]
+    )
+    task = model["services"][account["nightly"]]
+    assert task == {
+        "id": account["nightly"],
+        "name": account["nightly"],
+        "source": {
+            "file": f"aws://123456789012/{REGION}/events/rule/nightly/run",
+            "line": 1,
+            "pointer": "",
+        },
+        "kind": "task",
+        "cluster": account["cluster"],
+        "task_definition": account["definition"],  # the family, described: its latest ARN
+        "launch_type": "FARGATE",
+        "capacity_provider_strategy": None,
+        "platform_version": None,
+        "enable_execute_command": False,
+        "network": {
+            "subnets": [account["isolated"]],
+            "security_groups": [account["group"]],
+            "assign_public_ip": "DISABLED",
+        },
+    }
+    assert list(model["task_definitions"]) == [account["definition"]]
+    assert account["isolated"] in model["subnets"]
+
+
+def test_a_scheduled_task_in_a_subnet_with_no_route_is_reported(
+    account: dict[str, str], aws_env: Any
+) -> None:
+    done = CliRunner().invoke(
+        main, ["scan-aws", "--region", REGION, "--cluster", "jobs", "--format", "json"]
+    )
+    assert done.exit_code == 1, done.output
+    findings = json.loads(done.stdout)["findings"]
+    errors = sorted(
+        (f["rule_id"], f["service"], f["need"]) for f in findings if f["level"] == "error"
+    )
+    assert errors == sorted(
+        ("FG202", account[name], "public.ecr.aws")
+        for name in ("api", "hourly", "nightly", "on-order")
+    )
+    notes = [line for line in done.stderr.splitlines() if line.startswith("notice: read")]
+    assert notes == [
+        "notice: read 1 account-region(s), 0 coverage gap(s); "
+        "API calls: ec2 10, ecs 7, events 5, scheduler 2, sts 1 (25 in all)"
+    ]
