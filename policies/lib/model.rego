@@ -17,6 +17,17 @@ show(v) := v if {
 	is_unknown(v)
 } else := sprintf("%v", [v])
 
+# runner names a service or a standalone task (a run-task input, a scheduled task) by its name,
+# as messages do: "service web", "task nightly".
+runner(name) := sprintf("task %s", [name]) if {
+	name in task_names
+} else := sprintf("service %s", [name])
+
+task_names contains svc.name if {
+	some svc in input.services
+	svc.kind == "task"
+}
+
 # lookup returns the object `id` of `collection`, or an unknown saying it is not in the inputs.
 # `src` is where the reference sits (used as the unknown's location). (One chain: the engines
 # evaluate every definition of a function at each call, and this one is called everywhere.)

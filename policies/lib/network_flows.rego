@@ -483,7 +483,10 @@ group_finding(key, group) := f if {
 		"resource": first.resource,
 		"service": key[0],
 		"need": key[1],
-		"message": sprintf("service %s cannot reach %s: %s", [key[0], key[1], concat("; ", texts)]),
+		"message": sprintf(
+			"%s cannot reach %s: %s",
+			[data.fargate_preflight.lib.model.runner(key[0]), key[1], concat("; ", texts)],
+		),
 		"fix": concat(" ", sort({x.fix | some x in group})),
 		"hop": first.hop,
 		"source": first.source,

@@ -118,8 +118,8 @@ no_path_finding(sid, need, entries, resource, src, fix) := {
 	"service": input.services[sid].name,
 	"need": need,
 	"message": sprintf(
-		"service %s cannot reach %s: %s",
-		[input.services[sid].name, need, concat("; ", hop_texts(entries))],
+		"%s cannot reach %s: %s",
+		[data.fargate_preflight.lib.model.runner(input.services[sid].name), need, concat("; ", hop_texts(entries))],
 	),
 	"fix": fix,
 	"hop": first_entry(entries).hop,

@@ -63,7 +63,10 @@ services_running(td_id) := names if {
 # subject names a task definition in a message, with the service that runs it when there is one.
 subject(null, td) := sprintf("task definition %s", [td.name])
 
-subject(service, td) := sprintf("service %s: task definition %s", [service, td.name]) if service != null
+subject(service, td) := sprintf(
+	"%s: task definition %s",
+	[data.fargate_preflight.lib.model.runner(service), td.name],
+) if service != null
 
 # exec_services are the ids of the analysed services (and tasks) with ECS Exec on.
 exec_services contains sid if {

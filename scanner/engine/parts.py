@@ -81,6 +81,12 @@ def evaluate(
                 {
                     "unsettled": [gathered[k] for k in sorted(gathered)],
                     "coverage_gaps": model.get("coverage_gaps", []),
+                    # what lib.model.runner reads to call a task a task
+                    "services": {
+                        sid: {"name": svc["name"], "kind": svc["kind"]}
+                        for sid, svc in model["services"].items()
+                        if svc["kind"] == "task"
+                    },
                 },
                 data,
             )

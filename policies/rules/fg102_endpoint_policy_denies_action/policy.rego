@@ -48,8 +48,8 @@ deny contains data.fargate_preflight.lib.result.finding({
 	"resource": ep.name,
 	"service": svc.name,
 	"need": need,
-	"message": sprintf("service %s cannot call %s through VPC endpoint %s: %s (needed for %s)", [
-		svc.name, need, ep.name,
+	"message": sprintf("%s %s cannot call %s through VPC endpoint %s: %s (needed for %s)", [
+		svc.kind, svc.name, need, ep.name,
 		data.fargate_preflight.lib.iam.not_authorized(x.who, x.denied, x.call.resource),
 		x.call.what,
 	]),
@@ -57,7 +57,7 @@ deny contains data.fargate_preflight.lib.result.finding({
 		actions, x.who, ep.name,
 	]),
 	"hop": {
-		"from": sprintf("service %s", [svc.name]), "via": sprintf("VPC endpoint %s", [ep.name]),
+		"from": sprintf("%s %s", [svc.kind, svc.name]), "via": sprintf("VPC endpoint %s", [ep.name]),
 		"to": need, "detail": "endpoint policy",
 	},
 	"source": ep.source,

@@ -39,8 +39,8 @@ deny contains data.fargate_preflight.lib.result.finding({
 	"service": svc.name,
 	"need": null,
 	"message": sprintf(
-		"service %s has assignPublicIp ENABLED, but the public IP is never used: %s",
-		[svc.name, concat("; ", texts)],
+		"%s %s has assignPublicIp ENABLED, but the public IP is never used: %s",
+		[svc.kind, svc.name, concat("; ", texts)],
 	),
 	"fix": fix,
 	"hop": first.hop,

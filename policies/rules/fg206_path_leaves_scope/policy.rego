@@ -31,7 +31,10 @@ deny contains data.fargate_preflight.lib.result.finding({
 	"resource": data.fargate_preflight.lib.paths.name_of("route_tables", first.route_table),
 	"service": svc.name,
 	"need": need,
-	"message": sprintf("service %s: the path to %s leaves the scanned inputs: %s", [svc.name, need, concat("; ", texts)]),
+	"message": sprintf(
+		"%s %s: the path to %s leaves the scanned inputs: %s",
+		[svc.kind, svc.name, need, concat("; ", texts)],
+	),
 	"fix": concat(" ", [
 		sprintf("Check that the network beyond this route reaches %s", [need]),
 		"(for example endpoints or a NAT gateway in the shared-services VPC), or scan the templates that define it.",

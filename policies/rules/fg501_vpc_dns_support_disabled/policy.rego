@@ -31,7 +31,7 @@ deny contains data.fargate_preflight.lib.result.finding({
 	"service": svc.name,
 	"need": null,
 	"message": concat(" ", [
-		sprintf("VPC %s has enableDnsSupport false: tasks of service %s cannot resolve any name,", [vpc.name, svc.name]),
+		sprintf("VPC %s has enableDnsSupport false: tasks of %s %s cannot resolve any name,", [vpc.name, svc.kind, svc.name]),
 		"so image pulls and all AWS calls fail",
 	]),
 	"fix": sprintf("Set %s to true on VPC %s.", [setting, vpc.name]),

@@ -52,7 +52,10 @@ deny contains data.fargate_preflight.lib.result.finding({
 	"service": svc.name,
 	"need": need,
 	"message": concat(" ", [
-		sprintf("service %s does not use interface endpoint %s for %s: its private DNS is off,", [svc.name, ep.name, need]),
+		sprintf(
+			"%s %s does not use interface endpoint %s for %s: its private DNS is off,",
+			[svc.kind, svc.name, ep.name, need],
+		),
 		sprintf("so the %s hostname resolves to public addresses and the traffic takes another path", [need]),
 	]),
 	"fix": fix(ep),

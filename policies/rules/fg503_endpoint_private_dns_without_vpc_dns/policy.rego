@@ -99,7 +99,10 @@ message(sid, ep, vpc) := path_finding.message if {
 	entries := no_path_entries(sid, ep)
 	count(entries) > 0
 	path_finding := data.fargate_preflight.lib.paths.no_path_finding(sid, ep.service, entries, ep.name, ep.source, "")
-} else := sprintf("%s, and service %s cannot use it", [creation_fails(ep, vpc), input.services[sid].name])
+} else := sprintf(
+	"%s, and %s cannot use it",
+	[creation_fails(ep, vpc), data.fargate_preflight.lib.model.runner(input.services[sid].name)],
+)
 
 creation_fails(ep, vpc) := sprintf(
 	"interface endpoint %s (%s) has private DNS on, but VPC %s has %s: CloudFormation fails to create the endpoint",

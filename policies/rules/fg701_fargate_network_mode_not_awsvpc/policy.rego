@@ -95,4 +95,7 @@ services_running(td_id) := names if {
 
 subject(null, td) := sprintf("task definition %s", [td.name])
 
-subject(service, td) := sprintf("service %s: task definition %s", [service, td.name]) if service != null
+subject(service, td) := sprintf(
+	"%s: task definition %s",
+	[data.fargate_preflight.lib.model.runner(service), td.name],
+) if service != null

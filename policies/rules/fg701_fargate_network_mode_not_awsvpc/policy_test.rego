@@ -56,7 +56,7 @@ test_fires_once_per_fargate_service_running_it if {
 	)
 	{[f.service, f.message] | some f in findings} == {
 		["Web", "service Web: task definition App lists FARGATE in requiresCompatibilities but its networkMode is host; Fargate supports only awsvpc"],
-		["Worker", "service Worker: task definition App lists FARGATE in requiresCompatibilities but its networkMode is host; Fargate supports only awsvpc"],
+		["Worker", "task Worker: task definition App lists FARGATE in requiresCompatibilities but its networkMode is host; Fargate supports only awsvpc"],
 	}
 }
 

@@ -82,7 +82,7 @@ test_fires_per_fargate_service if {
 	}
 	{[f.service, f.message] | some f in findings} == {
 		["Web", "service Web: task definition App: no essential container has a log configuration (essential: app), so a failed task leaves no logs"],
-		["Job", "service Job: task definition App: no essential container has a log configuration (essential: app), so a failed task leaves no logs"],
+		["Job", "task Job: task definition App: no essential container has a log configuration (essential: app), so a failed task leaves no logs"],
 	}
 }
 

@@ -92,7 +92,7 @@ only_service(services) := services[0] if {
 
 for_services(services) := "" if {
 	count(services) == 0
-} else := sprintf(" for service %s", [services[0]]) if {
+} else := sprintf(" for %s", [data.fargate_preflight.lib.model.runner(services[0])]) if {
 	count(services) == 1
 } else := sprintf(" for services %s", [concat(", ", services)])
 
