@@ -735,6 +735,11 @@ SAM_TEMPLATE = t("""
 
 LOOPS_TEMPLATE = t("""
     Transform: AWS::LanguageExtensions
+    Conditions:
+      Fn::ForEach::Envs:
+        - Name
+        - [a, b]
+        - Is${Name}: !Equals [!Ref AWS::StackName, x]
     Resources:
       Fn::ForEach::Groups:
         - Name
@@ -742,6 +747,7 @@ LOOPS_TEMPLATE = t("""
         - Group${Name}: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: x}}
       Group:
         Type: AWS::EC2::SecurityGroup
+        Condition: Isa
         Properties:
           GroupDescription: task
           VpcId: vpc-1
@@ -773,14 +779,18 @@ def test_a_name_that_a_transform_or_a_loop_may_make_is_unknown(tmp_path: Path) -
         "not expanded)",
         "loops.yaml#Groupa",
         "loops.yaml",
-        13,
+        19,
         "/Resources/Group/Properties/SecurityGroupEgress/0/DestinationSecurityGroupId",
     )
     assert fragment.notices == [
-        "loops.yaml:3: Fn::ForEach::Groups (AWS::LanguageExtensions) is not expanded; the "
+        "loops.yaml:3: Fn::ForEach::Envs (AWS::LanguageExtensions) is not expanded; the "
+        "conditions it makes are not read",
+        "loops.yaml:8: Fn::ForEach::Groups (AWS::LanguageExtensions) is not expanded; the "
         "resources it makes are not analysed",
-        "loops.yaml:15: Fn::ForEach::GroupIds (AWS::LanguageExtensions) is not expanded; the "
+        "loops.yaml:21: Fn::ForEach::GroupIds (AWS::LanguageExtensions) is not expanded; the "
         "outputs it makes are not read",
+        "loops.yaml:2: condition Isa is not settled (Isa is not in the template as written (its "
+        "Fn::ForEach loops may make it, and is not expanded)); Group is analysed as present",
     ]
     # Without a transform or loop, the same reference is an error (ref-to-nothing.yaml).
 

@@ -285,8 +285,11 @@ class Stack:
     # --- conditions -----------------------------------------------------------------------
 
     def condition(self, name: Any, line: int) -> Condition:
-        if not isinstance(name, str) or name not in self.tpl.conditions:
+        if not isinstance(name, str):
             raise self.fail(line, f"condition {name} is not defined in Conditions")
+        if name not in self.tpl.conditions:
+            error = f"condition {name} is not defined in Conditions"
+            return self.unexpanded(name, (), line, error)
         if name not in self._conditions:
             parts = ("Conditions", name)
             with self.run.guard(("condition", id(self), name), self.where(parts)):

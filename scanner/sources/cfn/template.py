@@ -49,7 +49,7 @@ class Template:
             raise SourceError(rel, line_of(data) or 1, "a CloudFormation template must be a map")
         tpl = cls(rel=rel, path=path, data=data)
         tpl.parameters = tpl._section("Parameters", entries_are_maps=True)
-        tpl.conditions = tpl._section("Conditions", entries_are_maps=False)
+        tpl.conditions = tpl._without_loops("Conditions", "conditions it makes are not read")
         tpl.mappings = tpl._section("Mappings", entries_are_maps=True)
         tpl.resources = tpl._resources()
         tpl.outputs = tpl._without_loops("Outputs", "outputs it makes are not read")
@@ -91,7 +91,7 @@ class Template:
                     f"not expanded; the {left_out}"
                 )
                 self.loops = True
-            elif name != "Resources" and not isinstance(entry, dict):
+            elif name == "Outputs" and not isinstance(entry, dict):
                 raise self.error((name, key), f"{name}.{key} must be a map")
             else:
                 entries[key] = entry
@@ -109,8 +109,8 @@ class Template:
 
     def _resources(self) -> dict[str, dict[str, Any]]:
         resources: dict[str, dict[str, Any]] = {}
-        loops = self._without_loops("Resources", "resources it makes are not analysed")
-        for logical, body in loops.items():
+        entries = self._without_loops("Resources", "resources it makes are not analysed")
+        for logical, body in entries.items():
             parts = ("Resources", logical)
             if not isinstance(body, dict):
                 raise self.error(parts, f"resource {logical} must be a map")
