@@ -254,3 +254,13 @@ def test_tasks_that_eventbridge_runs_are_analysed_like_services() -> None:
     assert {v for v in verdicts if v[0] == "Hourly"} == {
         ("Hourly", need, "ok") for need in ("ecr.api", "ecr.dkr", "logs", "s3")
     }
+
+
+@pytest.mark.usefixtures("at_root")
+def test_task_sets_of_an_external_deployment_are_analysed_instead_of_their_service() -> None:
+    report = scan([REPROS / "external-task-sets.yaml"], ScanOptions(cwd=ROOT, region="us-east-1"))
+    assert sorted((f.rule_id, f.service, f.need, f.location.line) for f in report.findings) == [
+        ("FG202", "Green", need, 5) for need in ("ecr.api", "ecr.dkr", "logs", "s3")
+    ]
+    assert {p.service for p in report.paths} == {"Blue", "Green"}  # not Service itself
+    assert {p.verdict for p in report.paths if p.service == "Blue"} == {"ok"}

@@ -42,7 +42,7 @@ def test_a_blackhole_route_keeps_its_state() -> None:
 
 def test_a_service_keeps_enable_execute_command() -> None:
     (service,) = recorded("describe-services-exec.json")["services"]
-    model = ecs._service(service)
+    (model,) = ecs._runners(service)
     assert model["enable_execute_command"] is True
     assert model["kind"] == "service"
     assert model["cluster"] == "arn:aws:ecs:eu-central-1:111122223333:cluster/prod"

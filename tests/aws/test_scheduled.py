@@ -1,7 +1,8 @@
-"""Tasks that EventBridge starts: an enabled rule's ECS target (on a custom event bus too) and an
-EventBridge Scheduler schedule are read as standalone tasks of the clusters scanned, so a scan
-between two runs still checks their network. A disabled rule, a target that is not ECS and a
-schedule of another cluster are left out."""
+"""Tasks that no service definition of its own describes. EventBridge's: an enabled rule's ECS
+target (on a custom event bus too) and an EventBridge Scheduler schedule are read as standalone
+tasks of the clusters scanned, so a scan between two runs still checks their network; a disabled
+rule, a target that is not ECS and a schedule of another cluster are left out. And the task sets
+of a service whose deployment controller is EXTERNAL, which names no task definition."""
 
 from __future__ import annotations
 
@@ -58,6 +59,21 @@ def account(moto_url: str) -> dict[str, str]:
                 "awsvpcConfiguration": {"Subnets": [isolated], "SecurityGroups": [group]}
             },
         }
+        ecs.create_service(
+            cluster="jobs",
+            serviceName="blue-green",
+            desiredCount=1,
+            deploymentController={"type": "EXTERNAL"},
+        )
+        task_set = ecs.create_task_set(
+            cluster="jobs",
+            service="blue-green",
+            taskDefinition=definition,
+            launchType="FARGATE",
+            networkConfiguration={
+                "awsvpcConfiguration": {"subnets": [isolated], "securityGroups": [group]}
+            },
+        )["taskSet"]["taskSetArn"]
         role = "arn:aws:iam::123456789012:role/run-task"
         events.create_event_bus(Name="orders")
         for bus, name, state in (
@@ -93,6 +109,7 @@ def account(moto_url: str) -> dict[str, str]:
         hourly = f"arn:aws:scheduler:{REGION}:123456789012:schedule/default/hourly"
         return {
             "api": service,
+            "task-set": task_set,
             "nightly": f"{nightly}/run",
             "on-order": f"{on_order}/run",
             "hourly": hourly,
@@ -111,8 +128,14 @@ def test_rules_and_schedules_that_run_tasks_enter_the_model(
     )
     assert done.exit_code == 0, done.output
     (model,) = json.loads(done.stdout)["models"]
-    assert sorted(model["services"]) == sorted(
-        [account["api"], account["nightly"], account["on-order"], account["hourly"]]
+    assert sorted(model["services"]) == sorted(  # not the EXTERNAL service: its task set
+        [account[n] for n in ("api", "task-set", "nightly", "on-order", "hourly")]
+    )
+    task_set = model["services"][account["task-set"]]
+    assert (task_set["kind"], task_set["task_definition"], task_set["network"]["subnets"]) == (
+        "service",
+        account["definition"],
+        [account["isolated"]],
     )
     task = model["services"][account["nightly"]]
     assert task == {
@@ -153,7 +176,7 @@ def test_a_scheduled_task_in_a_subnet_with_no_route_is_reported(
     )
     assert errors == sorted(
         ("FG202", account[name], "public.ecr.aws")
-        for name in ("api", "hourly", "nightly", "on-order")
+        for name in ("api", "hourly", "nightly", "on-order", "task-set")
     )
     notes = [line for line in done.stderr.splitlines() if line.startswith("notice: read")]
     assert notes == [

@@ -397,6 +397,30 @@ def test_tasks_that_eventbridge_runs_are_analysed_like_services() -> None:
     assert hourly == {(n, "ok") for n in ("ecr.api", "ecr.dkr", "s3", "logs")}
 
 
+def test_task_sets_of_an_external_deployment_are_analysed_instead_of_their_service() -> None:
+    m = model("external-task-sets")
+    assert sorted(m["services"]) == [
+        "aws_ecs_service.later",  # no task set: kept, with its task definition unknown
+        "aws_ecs_task_set.blue",
+        "aws_ecs_task_set.green",
+    ]
+    green = m["services"]["aws_ecs_task_set.green"]
+    assert (green["kind"], green["cluster"], green["task_definition"]) == (
+        "service",
+        "aws_ecs_cluster.main",
+        'aws_ecs_task_definition.app["broken"]',
+    )
+    assert m["services"]["aws_ecs_service.later"]["task_definition"]["unknown"] == (
+        "aws_ecs_service.later names no task_definition (an external deployment controller sets it)"
+    )
+    report = scanned("external-task-sets")
+    assert errors_by_service(report) == {
+        ("aws_ecs_task_set.green", "FG202"): {"ecr.api", "ecr.dkr", "s3", "logs"}
+    }
+    blue = {(p.need, p.verdict) for p in report.paths if p.service == "aws_ecs_task_set.blue"}
+    assert blue == {(n, "ok") for n in ("ecr.api", "ecr.dkr", "s3", "logs")}
+
+
 def test_own_module_links_and_locates_inside_the_module() -> None:
     m = model("own-module")
     assert m["services"]["aws_ecs_service.app"]["network"]["subnets"] == [

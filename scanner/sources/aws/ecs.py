@@ -49,7 +49,8 @@ def export(reader: Reader, scope: Scope, fragment: Fragment, clusters: tuple[str
         if network and isinstance(network["subnets"], list):
             found.subnets.update(s for s in network["subnets"] if isinstance(s, str))
     described_as: dict[str, str] = {}  # a rule may name a family: its latest revision's ARN
-    for arn in sorted({item["task_definition"] for item in items}):
+    named = {item["task_definition"] for item in items if isinstance(item["task_definition"], str)}
+    for arn in sorted(named):
         answer = reader.one("ecs", "DescribeTaskDefinition", taskDefinition=arn)
         if answer is None:
             continue
@@ -58,7 +59,10 @@ def export(reader: Reader, scope: Scope, fragment: Fragment, clusters: tuple[str
             fragment.add("task_definitions", definition)
         described_as[arn] = definition["id"]
     for item in items:
-        item["task_definition"] = described_as.get(item["task_definition"], item["task_definition"])
+        if isinstance(item["task_definition"], str):
+            item["task_definition"] = described_as.get(
+                item["task_definition"], item["task_definition"]
+            )
     return found
 
 
@@ -91,20 +95,37 @@ def _services(reader: Reader, cluster: str) -> list[ModelObject]:
     found = []
     for batch in _batches(arns, _SERVICES_PER_CALL):
         answer = reader.one("ecs", "DescribeServices", cluster=cluster, services=batch)
-        found += [_service(s) for s in (answer or {}).get("services", [])]
+        found += [r for s in (answer or {}).get("services", []) for r in _runners(s)]
     return found
 
 
-def _service(service: Any) -> ModelObject:
+def _runners(service: Any) -> list[ModelObject]:
+    """A service; or, when it names no task definition (its deployment controller is EXTERNAL),
+    its task sets that are not draining, which run its tasks."""
     arn = service["serviceArn"]
-    fields = request_fields(service, location(arn))
+    sets = [s for s in service.get("taskSets") or [] if s.get("status") != "DRAINING"]
+    if "taskDefinition" not in service and sets:
+        execute = service.get("enableExecuteCommand", False)
+        return [_service(s, s["taskSetArn"], {"enableExecuteCommand": execute}) for s in sets]
+    return [_service(service, arn, {})]
+
+
+def _service(data: Any, arn: str, extra: dict[str, Any]) -> ModelObject:
+    """A service, or a task set of one, as DescribeServices gives it."""
+    fields = request_fields({**data, **extra}, location(arn))
+    definition = data.get("taskDefinition") or {
+        "unknown": f"service {arn} names no task definition (an external deployment controller "
+        "sets it)",
+        "ref": f"{arn}.taskDefinition",
+        "source": source(arn),
+    }
     return {
         **fields,
         "id": arn,
         "name": arn,
         "kind": "service",
-        "cluster": service.get("clusterArn"),
-        "task_definition": service["taskDefinition"],
+        "cluster": data.get("clusterArn"),
+        "task_definition": definition,
     }
 
 

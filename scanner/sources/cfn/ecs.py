@@ -285,6 +285,22 @@ def service(res: Res, out: Out) -> None:
         )
 
 
+def task_set(res: Res, out: Out) -> None:
+    """AWS::ECS::TaskSet: the tasks of a service whose deployment controller is EXTERNAL. The
+    task set runs them, so the service it belongs to is not analysed on its own (it names no
+    task definition of its own)."""
+    obj = _runner(res.base(), "service", res.props, "AwsVpcConfiguration", out)
+    _place(out, obj, res.require("Cluster"), res.require("TaskDefinition"))
+    parent = res.require("Service").ident("services")
+
+    def replace(model: Collections, links: Links) -> None:
+        service = model.get("services", {}).get(parent) if isinstance(parent, str) else None
+        if service is not None and isinstance(service["task_definition"], dict):
+            del model["services"][parent]
+
+    out.later.append(replace)
+
+
 def events_rule(res: Res, out: Out) -> None:
     """AWS::Events::Rule: each target with EcsParameters runs standalone tasks (a scheduled
     task, as CDK's ScheduledFargateTask writes it)."""
@@ -427,6 +443,7 @@ BUILDERS: dict[str, Builder] = {
     "AWS::ECS::ClusterCapacityProviderAssociations": cluster_capacity_provider_associations,
     "AWS::ECS::TaskDefinition": task_definition,
     "AWS::ECS::Service": service,
+    "AWS::ECS::TaskSet": task_set,
     "AWS::Events::Rule": events_rule,
     "AWS::Scheduler::Schedule": schedule,
     "AWS::EFS::FileSystem": efs_file_system,

@@ -595,6 +595,7 @@ TASK_DEFINITION = Kind(
         "aws_ecs_task_definition", attrs=(None, "id", "arn", "arn_without_revision", "family")
     ),
 )
+SERVICE = Kind("ECS service", of_types("aws_ecs_service", attrs=(None, "id", "name")))
 EFS = Kind("EFS file system", of_types("aws_efs_file_system", attrs=(None, "id", "arn")))
 
 

@@ -16,6 +16,7 @@ from scanner.sources.tf.build import (
     EFS,
     ROLE,
     SECURITY_GROUP,
+    SERVICE,
     SUBNET,
     TASK_DEFINITION,
     Build,
@@ -264,6 +265,20 @@ def service(build: Build, inst: Instance) -> None:
     _runner(build, inst, "service", (), ("cluster",), ("task_definition",))
 
 
+def task_set(build: Build, inst: Instance) -> None:
+    """aws_ecs_task_set: the tasks of a service whose deployment controller is EXTERNAL, which
+    is then not analysed on its own (it names no task definition of its own)."""
+    _runner(build, inst, "service", (), ("cluster",), ("task_definition",))
+    parent = build.link(inst, ("service",), SERVICE)
+
+    def replace(model: Collections) -> None:
+        found = _in(model, "services", parent)
+        if found is not None and not isinstance(found["task_definition"], str):
+            del model["services"][found["id"]]
+
+    build.later.append(replace)
+
+
 def event_target(build: Build, inst: Instance) -> None:
     """aws_cloudwatch_event_target with an ecs_target: EventBridge runs standalone tasks."""
     if _block(inst, "ecs_target"):
@@ -292,12 +307,18 @@ def _runner(
     task_definition: tuple[PathStep, ...],
 ) -> None:
     """A service, or a task from EcsParameters at `at`, with its cluster and task definition."""
+    definition = _by_name(
+        build, inst, task_definition, TASK_DEFINITION, "aws_ecs_task_definition", "family"
+    )
+    if definition is None:
+        why = (
+            f"{build.id(inst)} names no task_definition (an external deployment controller sets it)"
+        )
+        definition = build.unknown(inst, task_definition, why)
     obj = build.base(inst) | {
         "kind": kind,
         "cluster": _by_name(build, inst, cluster, CLUSTER, "aws_ecs_cluster", "name"),
-        "task_definition": _by_name(
-            build, inst, task_definition, TASK_DEFINITION, "aws_ecs_task_definition", "family"
-        ),
+        "task_definition": definition,
         "launch_type": build.value(inst, *at, "launch_type"),
         "capacity_provider_strategy": _strategy(build, inst, *at, "capacity_provider_strategy")
         or None,
@@ -390,6 +411,7 @@ BUILDERS: dict[str, Builder] = {
     "aws_ecs_cluster_capacity_providers": cluster_capacity_providers,
     "aws_ecs_task_definition": task_definition,
     "aws_ecs_service": service,
+    "aws_ecs_task_set": task_set,
     "aws_cloudwatch_event_target": event_target,
     "aws_scheduler_schedule": schedule,
     "aws_efs_file_system": efs_file_system,
