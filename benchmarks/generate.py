@@ -1301,6 +1301,7 @@ class ModelWriter:
             ],
             "repository_credentials": None,
             "environment_names": [e["Name"] for e in c.get("Environment", [])],
+            "environment_files": [],
             "readonly_root_filesystem": False,
             "init_process_enabled": bool(c.get("LinuxParameters", {}).get("InitProcessEnabled")),
             "mount_points": [

@@ -259,6 +259,7 @@ def _debug_task_definition_object(
                 "secrets": [],
                 "repository_credentials": None,
                 "environment_names": [],
+                "environment_files": [],
                 "readonly_root_filesystem": False,
                 "init_process_enabled": True,
                 "mount_points": [],

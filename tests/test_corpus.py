@@ -264,3 +264,23 @@ def test_task_sets_of_an_external_deployment_are_analysed_instead_of_their_servi
     ]
     assert {p.service for p in report.paths} == {"Blue", "Green"}  # not Service itself
     assert {p.verdict for p in report.paths if p.service == "Blue"} == {"ok"}
+
+
+@pytest.mark.usefixtures("at_root")
+def test_environment_files_need_the_execution_role_and_the_s3_endpoint_policy() -> None:
+    report = scan([REPROS / "environment-files.yaml"], ScanOptions(cwd=ROOT, region="us-east-1"))
+    file = "arn:aws:s3:::app-config/prod/app.env"
+    found = sorted(
+        (f.rule_id, f.need, f.location.line, f.message.split(" on resource: ")[1].split(" ")[0])
+        for f in report.findings
+    )
+    assert found == [
+        ("FG102", "s3", 56, "arn:aws:s3:::app-config"),  # the S3 gateway endpoint's policy
+        ("FG102", "s3", 56, file),
+        ("FG110", "s3", 70, "arn:aws:s3:::app-config"),  # the execution role
+        ("FG110", "s3", 70, file),
+    ]
+    assert all(
+        f"(needed for environment file {file} (container app))" in f.message
+        for f in report.findings
+    )

@@ -2,7 +2,8 @@
 # description: |
 #   The AWS API calls a task makes, with the role that makes them (RULES.md section 1 and
 #   "How IAM checks are decided"): the Fargate agent's calls with the execution role (image
-#   pull, awslogs, secrets), ECS Exec's with the task role, and declared application calls.
+#   pull, awslogs, secrets, environment files), ECS Exec's with the task role, and declared
+#   application calls.
 #   A call is {"rule", "endpoint", "actions", "resource", "what", "source"}; its
 #   resource is a request resource of lib/iam.rego (ARN, "*", null or an unknown).
 package fargate_preflight.lib.calls
@@ -15,7 +16,7 @@ agent[td_id] := agent_calls(td) if {
 	data.fargate_preflight.lib.taskdef.fargate_compatible(td)
 }
 
-agent_calls(td) := ecr_calls(td) | (log_calls(td) | secret_calls(td))
+agent_calls(td) := (ecr_calls(td) | log_calls(td)) | (secret_calls(td) | environment_file_calls(td))
 
 call(rule, endpoint, actions, resource, what, src) := {
 	"rule": rule,
@@ -104,6 +105,29 @@ log_group_arn(region, group) := sprintf("arn:aws:logs:%s:*:log-group:%s:*", [ope
 open_text(value) := value if {
 	is_string(value)
 } else := "*"
+
+# --- environment files (FG110) --------------------------------------------------------------
+
+# The agent reads each environment file with the execution role: s3:GetObject on the object
+# (arn:aws:s3:::BUCKET/KEY) and s3:GetBucketLocation on its bucket.
+environment_file_calls(td) := {c |
+	some container in containers(td)
+	some file in data.fargate_preflight.lib.needs.environment_files(container)
+	what := sprintf(
+		"environment file %s (container %s)",
+		[data.fargate_preflight.lib.needs.show(file), container.name],
+	)
+	some c in [
+		call("FG110", "s3", ["s3:GetObject"], file, what, container.source),
+		call("FG110", "s3", ["s3:GetBucketLocation"], bucket_of(file), what, container.source),
+	]
+}
+
+# bucket_of is the bucket ARN of an object ARN.
+bucket_of(object_arn) := parts[0] if {
+	is_string(object_arn)
+	parts := split(object_arn, "/")
+} else := object_arn
 
 # --- secrets (FG105) -------------------------------------------------------------------------
 

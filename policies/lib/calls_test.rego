@@ -98,6 +98,20 @@ agent_calls(changes) := calls if {
 	calls := data.fargate_preflight.lib.calls.agent.Td with input as w
 }
 
+test_environment_files_are_read_with_the_execution_role if {
+	c := container({"environment_files": [
+		"arn:aws:s3:::app-config/prod/app.env",
+		{"unknown": "parameter EnvFile has no default", "ref": "Parameter EnvFile", "source": src(3)},
+	]})
+	calls := agent_calls({"task_definitions": {"Td": task_definition({"containers": [c]})}})
+	{[c2.rule, c2.actions, c2.resource] | some c2 in calls; c2.rule == "FG110"} == {
+		["FG110", ["s3:GetObject"], "arn:aws:s3:::app-config/prod/app.env"],
+		["FG110", ["s3:GetBucketLocation"], "arn:aws:s3:::app-config"],
+		["FG110", ["s3:GetObject"], c.environment_files[1]],
+		["FG110", ["s3:GetBucketLocation"], c.environment_files[1]],
+	}
+}
+
 test_agent_calls_of_the_base_task if {
 	{[c.rule, c.endpoint, c.resource] | some c in agent_calls({})} == {
 		["FG103", "ecr.api", "*"],

@@ -81,7 +81,8 @@ containers(td) := td.containers if {
 
 container_needs(td) := {n |
 	some c in containers(td)
-	some n in (((image_needs(c) | log_needs(c)) | secret_needs(c)) | repository_credential_needs(c))
+	agent_needs := ((image_needs(c) | log_needs(c)) | secret_needs(c)) | repository_credential_needs(c)
+	some n in (agent_needs | environment_file_needs(c))
 }
 
 # --- images -------------------------------------------------------------------------
@@ -219,6 +220,19 @@ value_from_need(v, reason, src) := need("ssm", local_kind, 443, input.region, "a
 arn_region(r) := r if {
 	r != ""
 } else := input.region
+
+# --- environment files ----------------------------------------------------------------
+
+# The Fargate agent downloads each `environmentFiles` object from S3 before the container
+# starts. An S3 ARN names no region: the bucket is taken to be in the deploy region.
+environment_file_needs(c) := {need("s3", local_kind, 443, input.region, "agent", reason, c.source, null) |
+	some file in environment_files(c)
+	reason := sprintf("environment file %s (container %s)", [show(file), c.name])
+}
+
+environment_files(c) := c.environment_files if {
+	is_array(c.environment_files)
+} else := []
 
 # --- ECS Exec -----------------------------------------------------------------------
 

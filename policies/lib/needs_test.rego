@@ -323,3 +323,16 @@ test_containers_known_only_after_apply_are_undecided if {
 	some u in data.fargate_preflight.lib.needs.undecided with input as m
 	u.unknown == unknown("aws_ecs_task_definition.app container_definitions", 7)
 }
+
+# --- environment files ---------------------------------------------------------------
+
+test_environment_files_need_s3_in_the_deploy_region if {
+	c := object.union(plain("app", "nginx", 51), {"environment_files": ["arn:aws:s3:::app-config/app.env"]})
+	summary(with_containers([c])) == {
+		["registry-1.docker.io", "internet", null, "agent"],
+		["s3", "endpoint", "us-east-1", "agent"],
+	}
+	{n.reason | some n in needs_of(with_containers([c])); n.need == "s3"} == {
+		"environment file arn:aws:s3:::app-config/app.env (container app)",
+	}
+}

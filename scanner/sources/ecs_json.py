@@ -341,6 +341,11 @@ def container(node: Node) -> ModelObject:
         "secrets": _secrets(node, "secrets") + (_secrets(log, "secretOptions") if log else []),
         "repository_credentials": credentials.text("credentialsParameter") if credentials else None,
         "environment_names": _environment_names(node),
+        # S3 object ARNs of the environment files, which the Fargate agent downloads
+        "environment_files": [
+            f.required_text("value", f"an environment file of container {name}")
+            for f in node.objects("environmentFiles")
+        ],
         "readonly_root_filesystem": node.flag("readonlyRootFilesystem", False),
         "init_process_enabled": linux.flag("initProcessEnabled", False) if linux else False,
         "mount_points": [_mount_point(m) for m in node.objects("mountPoints")],

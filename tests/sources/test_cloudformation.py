@@ -1264,6 +1264,7 @@ def test_ecs_and_efs_resources(tmp_path: Path) -> None:
             ],
             "repository_credentials": "arn:aws:secretsmanager:us-east-1:123456789012:secret:x",
             "environment_names": ["AWS_ACCESS_KEY_ID", "MODE"],
+            "environment_files": [],
             "readonly_root_filesystem": True,
             "init_process_enabled": True,
             "mount_points": [
@@ -1280,6 +1281,7 @@ def test_ecs_and_efs_resources(tmp_path: Path) -> None:
             "secrets": [],
             "repository_credentials": None,
             "environment_names": [],
+            "environment_files": [],
             "readonly_root_filesystem": False,
             "init_process_enabled": False,
             "mount_points": [],

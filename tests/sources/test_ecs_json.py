@@ -222,6 +222,7 @@ def test_seed_exec_task_definition() -> None:
                     "secrets": [],
                     "repository_credentials": None,
                     "environment_names": [],
+                    "environment_files": [],
                     "readonly_root_filesystem": False,
                     "init_process_enabled": True,
                     "mount_points": [],
@@ -318,6 +319,7 @@ def test_container_fields() -> None:
                 "repositoryCredentials": {"credentialsParameter": "arn:aws:secretsmanager:x"},
                 "secrets": [{"name": "DB", "valueFrom": "arn:aws:ssm:eu-west-1:1:parameter/db"}],
                 "environment": [{"name": "AWS_ACCESS_KEY_ID", "value": "AKIAEXAMPLE"}],
+                "environmentFiles": [{"value": "arn:aws:s3:::config/app.env", "type": "s3"}],
                 "mountPoints": [{"sourceVolume": "data", "containerPath": "/d", "readOnly": True}],
                 "logConfiguration": {
                     "logDriver": "awslogs",
@@ -330,7 +332,7 @@ def test_container_fields() -> None:
     td = build(doc("td.json", value)).collections["task_definitions"]["app"]
     assert td["os_family"] == "WINDOWS_SERVER_2022_CORE"
     assert td["volumes"] == [
-        {"name": "data", "efs": None, "source": at("td.json", 53, "/volumes/0")}
+        {"name": "data", "efs": None, "source": at("td.json", 59, "/volumes/0")}
     ]
     container = td["containers"][0]
     del container["source"]
@@ -343,6 +345,7 @@ def test_container_fields() -> None:
         "secrets": [{"name": "DB", "value_from": "arn:aws:ssm:eu-west-1:1:parameter/db"}],
         "repository_credentials": "arn:aws:secretsmanager:x",
         "environment_names": ["AWS_ACCESS_KEY_ID"],
+        "environment_files": ["arn:aws:s3:::config/app.env"],
         "readonly_root_filesystem": True,
         "init_process_enabled": False,
         "mount_points": [{"source_volume": "data", "container_path": "/d", "read_only": True}],

@@ -1,10 +1,10 @@
 # METADATA
 # title: Task definition needs an execution role but names none
 # description: |
-#   Pulling a private ECR image, sending logs with awslogs and reading `secrets` or
-#   `repositoryCredentials` are done by the Fargate agent with the task's execution role. A task
-#   definition that does any of these without an execution role fails to start (ECS rejects it
-#   at registration for awslogs and secrets).
+#   Pulling a private ECR image, sending logs with awslogs, reading `secrets` or
+#   `repositoryCredentials` and downloading `environmentFiles` are done by the Fargate agent
+#   with the task's execution role. A task definition that does any of these without an
+#   execution role fails to start (ECS rejects it at registration for awslogs and secrets).
 # custom:
 #   id: FG106
 #   level: error

@@ -188,6 +188,9 @@ def _container(cursor: Cursor) -> ModelObject:
         "repository_credentials": parameter.text() if parameter is not None else None,
         # Names only: environment values never enter the model.
         "environment_names": [_name(item) for item in _list(cursor.get("Environment"))],
+        "environment_files": [
+            item.require("Value").text() for item in _list(cursor.get("EnvironmentFiles"))
+        ],
         "readonly_root_filesystem": bool_or(cursor.get("ReadonlyRootFilesystem"), False),
         "init_process_enabled": bool_or(
             _nested(cursor, "LinuxParameters", "InitProcessEnabled"), False
