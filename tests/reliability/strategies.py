@@ -286,6 +286,47 @@ GOOD_PROPERTIES: dict[str, dict[str, Any]] = {
         },
     },
     "AWS::CloudFormation::Stack": {"TemplateURL": "child.yaml"},
+    # Runners beside services: a scheduled task, a Scheduler schedule, a task set.
+    "AWS::Events::Rule": {
+        "ScheduleExpression": "rate(1 hour)",
+        "Targets": [
+            {
+                "Id": "Run",
+                "Arn": "arn:aws:ecs:us-east-1:123456789012:cluster/c",
+                "EcsParameters": {
+                    "TaskDefinitionArn": Tag("Ref", "Td"),
+                    "LaunchType": "FARGATE",
+                    "NetworkConfiguration": {
+                        "AwsVpcConfiguration": {"Subnets": [Tag("Ref", "Subnet")]}
+                    },
+                },
+            }
+        ],
+    },
+    "AWS::Scheduler::Schedule": {
+        "ScheduleExpression": "rate(1 hour)",
+        "FlexibleTimeWindow": {"Mode": "OFF"},
+        "Target": {
+            "Arn": "arn:aws:ecs:us-east-1:123456789012:cluster/c",
+            "RoleArn": Tag("GetAtt", "Role.Arn"),
+            "EcsParameters": {
+                "TaskDefinitionArn": Tag("Ref", "Td"),
+                "NetworkConfiguration": {
+                    "AwsvpcConfiguration": {
+                        "Subnets": [Tag("Ref", "Subnet")],
+                        "SecurityGroups": [Tag("Ref", "Sg")],
+                    }
+                },
+            },
+        },
+    },
+    "AWS::ECS::TaskSet": {
+        "Cluster": "c",
+        "Service": Tag("Ref", "Svc"),
+        "TaskDefinition": Tag("Ref", "Td"),
+        "LaunchType": "FARGATE",
+        "NetworkConfiguration": {"AwsVpcConfiguration": {"Subnets": [Tag("Ref", "Subnet")]}},
+    },
 }
 TYPE_OF = {
     "Vpc": "AWS::EC2::VPC",
@@ -301,7 +342,13 @@ TYPE_OF = {
     "Svc": "AWS::ECS::Service",
     "Nat": "AWS::EC2::NatGateway",
 }
-EXTRA_TYPES = ["AWS::EC2::SubnetRouteTableAssociation", "AWS::CloudFormation::Stack"]
+EXTRA_TYPES = [
+    "AWS::EC2::SubnetRouteTableAssociation",
+    "AWS::CloudFormation::Stack",
+    "AWS::Events::Rule",
+    "AWS::Scheduler::Schedule",
+    "AWS::ECS::TaskSet",
+]
 
 
 def good_template() -> dict[str, Any]:

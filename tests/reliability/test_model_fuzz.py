@@ -44,6 +44,9 @@ def _load(paths: list[Path], cwd: Path) -> Loaded:
     return loaded
 
 
+REPROS = ROOT / "tests" / "golden" / "repros"
+
+
 @pytest.fixture(scope="module")
 def models(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     folder = tmp_path_factory.mktemp("good")
@@ -56,8 +59,10 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
         _load([ROOT / "tests" / "fixtures" / "seed" / "exec-task-definition.json"], ROOT).model,
         # secrets, ECS Exec, environment; EFS volumes and mount targets
         _load([ROOT / "tests" / "fixtures" / "cfn" / "ecs.yaml"], ROOT).model,
-        _load([ROOT / "tests" / "golden" / "repros" / "efs-iam-authorization.yaml"], ROOT).model,
+        _load([REPROS / "efs-iam-authorization.yaml"], ROOT).model,
         _load([ROOT / "tests" / "fixtures" / "cfn" / "declared-needs.yaml"], ROOT).model,
+        # environment files through a gateway endpoint with a policy; scheduled tasks
+        _load([REPROS / "environment-files.yaml", REPROS / "scheduled-tasks.yaml"], ROOT).model,
     ]
 
 

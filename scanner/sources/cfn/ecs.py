@@ -279,8 +279,9 @@ def _upper(value: Field) -> Field:
 
 def service(res: Res, out: Out) -> None:
     obj = _runner(res.base(), "service", res.props, "AwsvpcConfiguration", out)
-    _place(out, obj, res.prop("Cluster"), res.prop("TaskDefinition"))
-    if res.prop("TaskDefinition") is None:
+    task = res.prop("TaskDefinition")
+    _place(out, obj, res.prop("Cluster"), task)
+    if task is None:
         obj["task_definition"] = res.unknown(
             f"service {res.logical} names no TaskDefinition (an external deployment controller "
             "sets it)",
