@@ -11,9 +11,10 @@ package fargate_preflight.lib.calls
 import rego.v1
 
 # agent[task definition id] is the set of calls the Fargate agent makes for its tasks.
-agent[td_id] := agent_calls(td) if {
+agent[td_id] := value if {
 	some td_id, td in input.task_definitions
 	data.fargate_preflight.lib.taskdef.fargate_compatible(td)
+	value := agent_calls(td)
 }
 
 agent_calls(td) := (ecr_calls(td) | log_calls(td)) | (secret_calls(td) | environment_file_calls(td))

@@ -64,10 +64,11 @@ aws_managed := data.fargate_preflight.aws.managed_policies
 
 # managed_statements[arn] are the normalised statements of each managed policy that a role of
 # the inputs attaches or has as its boundary, computed once for all the roles that share it.
-managed_statements[arn] := normalise(entry.document) if {
+managed_statements[arn] := value if {
 	some arn in attached
 	entry := managed_entry(arn, null)
 	not data.fargate_preflight.lib.model.is_unknown(entry)
+	value := normalise(entry.document)
 }
 
 attached contains arn if {

@@ -402,7 +402,10 @@ shape_uses[shape] contains {"service": svc.name, "need": path.need, "source": sv
 }
 
 # return_ports_of[service id]: task_return_ports, once per service rather than per path.
-return_ports_of[sid] := task_return_ports(svc) if some sid, svc in input.services
+return_ports_of[sid] := value if {
+	some sid, svc in input.services
+	value := task_return_ports(svc)
+}
 
 shapes contains shape if some shape, _ in shape_uses
 

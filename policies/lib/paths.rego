@@ -163,8 +163,9 @@ ipv6_default_route(rt) := rt.routes[min(indexes)] if {
 # route_analysis describes, per task subnet, where its default route leads:
 # state "igw" | "nat" (a working NAT gateway) | "broken" (FG203) | "none" | "out-of-scope" |
 # "undecided" (with the unknown).
-route_analysis[subnet_id] := analyse_subnet(input.subnets[subnet_id]) if {
+route_analysis[subnet_id] := value if {
 	some subnet_id in task_subnet_ids
+	value := analyse_subnet(input.subnets[subnet_id])
 }
 
 task_subnet_ids contains ref if {

@@ -25,19 +25,21 @@ subnet_needs[ref] contains key if {
 # path depends on the subnet, its VPC and route tables, not on the service, except for
 # assignPublicIp (verdict "igw", settled per service in `decisions`). Many services share
 # subnets, so each pair is decided once.
-in_subnet[ref][key] := decide(input.subnets[ref], key) if {
+in_subnet[ref][key] := value if {
 	some ref, keys in subnet_needs
 	some key in keys
+	value := decide(input.subnets[ref], key)
 }
 
 # decisions[[service id, subnet id, need key]] is the decision for one service's tasks.
-decisions[[sid, ref, key]] := for_service(svc, r) if {
+decisions[[sid, ref, key]] := value if {
 	some sid, keys in need_keys
 	svc := input.services[sid]
 	some ref in listed_subnets(svc)
 	input.subnets[ref]
 	some key in keys
 	r := in_subnet[ref][key]
+	value := for_service(svc, r)
 }
 
 for_service(svc, r) := r if {

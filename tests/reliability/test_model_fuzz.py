@@ -161,3 +161,17 @@ def test_an_unknown_wherever_the_schema_allows_one_is_evaluated(
                 failures.append((place, str(exc)[:300]))
     assert failures == []
     assert tried > 200  # the models and the schema still leave room for unknowns
+
+
+def test_a_head_value_undefined_for_one_service_keeps_the_others(engine: RegorusEngine) -> None:
+    """regorus 0.9.1 stops (`not an object`) or empties the whole rule when the head of a
+    partial rule (`x[k] := f(k)`, `s contains f(k)`) is undefined for one key; OPA skips that key.
+    FG705's members of a service without network configuration were such a head (found by
+    this file's random test). The policies bind such values in the body instead."""
+    model = _load([REPROS / "scheduled-tasks.yaml"], ROOT).model
+    model["services"]["Hourly"]["network"] = None  # sorted before Nightly
+    validate_model(model)
+    report = evaluate([model], ScanOptions(region="us-east-1"), engine=engine)
+    assert sorted((f.rule_id, f.need) for f in report.findings if f.service == "Nightly") == [
+        ("FG202", need) for need in ("ecr.api", "ecr.dkr", "logs", "s3")
+    ]

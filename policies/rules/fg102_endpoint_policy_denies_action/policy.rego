@@ -110,14 +110,16 @@ checks[use] contains object.union(result, {"call": c, "who": who}) if {
 
 # service_calls[service id] and endpoint_policies[endpoint id] (prepared for the IAM
 # evaluator) are computed once however many endpoints a service uses.
-service_calls[sid] := calls(sid, td) if {
+service_calls[sid] := value if {
 	some sid in {use[0] | some use in endpoint_uses}
 	td := data.fargate_preflight.lib.taskdef.task_definition(input.services[sid])
+	value := calls(sid, td)
 }
 
-endpoint_policies[ep_id] := data.fargate_preflight.lib.iam.prepare([policy_entry(ep)]) if {
+endpoint_policies[ep_id] := value if {
 	some ep_id in {use[2] | some use in endpoint_uses}
 	ep := input.vpc_endpoints[ep_id]
+	value := data.fargate_preflight.lib.iam.prepare([policy_entry(ep)])
 }
 
 kind_text := {"task_role": "task role", "execution_role": "execution role"}

@@ -69,17 +69,19 @@ why := {
 
 # trust[role id] is the role's trust decision, computed once however many task definitions use
 # it, and once for all the roles that share a trust policy without Condition.
-trust[role.id] := trust_of(role) if {
+trust[role.id] := value if {
 	some [_, _, role] in roles_used
+	value := trust_of(role)
 }
 
 trust_of(role) := by_document[role.trust_policy] if {
 	by_document[role.trust_policy]
 } else := data.fargate_preflight.lib.iam.trust_decision(role)
 
-by_document[doc] := data.fargate_preflight.lib.iam.trust_decision({"trust_policy": doc}) if {
+by_document[doc] := value if {
 	some doc in {role.trust_policy | some [_, _, role] in roles_used}
 	data.fargate_preflight.lib.iam.trust_without_condition(doc)
+	value := data.fargate_preflight.lib.iam.trust_decision({"trust_policy": doc})
 }
 
 # roles_used holds [task definition id, kind of role, role object] for the roles (in the inputs) of

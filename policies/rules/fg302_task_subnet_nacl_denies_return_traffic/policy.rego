@@ -66,7 +66,10 @@ view_of(shape) := {
 
 views contains view_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
 
-view_checks[view] := checks_of(view) if some view in views
+view_checks[view] := value if {
+	some view in views
+	value := checks_of(view)
+}
 
 keys contains check.key if {
 	some view_checks_of_one in view_checks

@@ -67,7 +67,10 @@ view_of(shape) := {
 
 views contains view_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
 
-view_checks[view] := checks_of(view) if some view in views
+view_checks[view] := value if {
+	some view in views
+	value := checks_of(view)
+}
 
 # other_subnet_hops: endpoint ENI subnets and target subnets outside the task subnet
 # (with the two flows between them), and the NAT gateway's subnet (with its four flows).

@@ -65,7 +65,10 @@ view_of(shape) := {
 
 views contains view_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
 
-view_checks[view] := checks_of(view) if some view in views
+view_checks[view] := value if {
+	some view in views
+	value := checks_of(view)
+}
 
 # destinations: what an egress rule may name to let the traffic out (RULES.md FG401), as
 # {peer, path, d}: the words for messages (label, fix_target) are built from `path` and `d`

@@ -86,7 +86,10 @@ views contains view_of(shape) if {
 	checked(shape)
 }
 
-view_checks[view] := checks_of(view) if some view in views
+view_checks[view] := value if {
+	some view in views
+	value := checks_of(view)
+}
 
 keys contains check.key if {
 	some view_checks_of_one in view_checks

@@ -63,8 +63,9 @@ undecided contains {"unknown": unknown, "service": svc.name, "rules": ["FG705"]}
 }
 
 # service_members[service id] are the network members of each analysed service, built once.
-service_members[id] := network_members(input.services[id]) if {
+service_members[id] := value if {
 	some id in data.fargate_preflight.lib.taskdef.analysed
+	value := network_members(input.services[id])
 }
 
 # conflict: two members are known to be in different VPCs. Members in one VPC (the common case)
