@@ -410,9 +410,10 @@ return_ports_of[sid] := value if {
 shapes contains shape if some shape, _ in shape_uses
 
 # uses: the same, one entry per service and need with its shape.
-uses contains object.union(use, {"shape": shape}) if {
+uses contains value if {
 	some shape, shape_uses_of_one in shape_uses
 	some use in shape_uses_of_one
+	value := object.union(use, {"shape": shape})
 }
 
 # target_text names a target as path selection did ("EFS mount targets of Files").

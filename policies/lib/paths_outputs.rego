@@ -13,19 +13,22 @@ import rego.v1
 # regal ignore:pointless-reassignment
 all_decisions := decisions
 
-selected contains object.union(r.path, {"service": sid}) if {
+selected contains value if {
 	some [sid, _, _], r in all_decisions
 	r.verdict == "ok"
+	value := object.union(r.path, {"service": sid})
 }
 
-no_path contains report_entry(sid, ref, key, r) if {
+no_path contains value if {
 	some [sid, ref, key], r in all_decisions
 	r.verdict == "fail"
+	value := report_entry(sid, ref, key, r)
 }
 
-out_of_scope contains report_entry(sid, ref, key, r) if {
+out_of_scope contains value if {
 	some [sid, ref, key], r in all_decisions
 	r.verdict == "out-of-scope"
+	value := report_entry(sid, ref, key, r)
 }
 
 report_entry(sid, ref, key, r) := object.union(r, {

@@ -65,7 +65,10 @@ view_of(shape) := {
 	"nat_gateway": shape.nat_gateway,
 }
 
-views contains view_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
+views contains value if {
+	some shape in data.fargate_preflight.lib.network.shapes
+	value := view_of(shape)
+}
 
 view_checks[view] := value if {
 	some view in views
@@ -206,11 +209,12 @@ open_uses contains [use, view] if {
 	some use in uses
 }
 
-failures contains object.union(explanations[check.hop], who) if {
+failures contains value if {
 	some [use, view] in open_uses
 	some check in view_checks[view]
 	verdicts[check.key].verdict == "deny"
 	who := {"service": use.service, "need": use.need}
+	value := object.union(explanations[check.hop], who)
 }
 
 # METADATA

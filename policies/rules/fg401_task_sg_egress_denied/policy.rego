@@ -63,7 +63,10 @@ view_of(shape) := {
 	"security_groups": shape.security_groups,
 }
 
-views contains view_of(shape) if some shape in data.fargate_preflight.lib.network.shapes
+views contains value if {
+	some shape in data.fargate_preflight.lib.network.shapes
+	value := view_of(shape)
+}
 
 view_checks[view] := value if {
 	some view in views
@@ -190,11 +193,12 @@ open_uses contains [use, view] if {
 	some use in uses
 }
 
-failures contains object.union(explanations[check.hop], who) if {
+failures contains value if {
 	some [use, view] in open_uses
 	some check in view_checks[view]
 	verdicts[check.key].verdict == "deny"
 	who := {"service": use.service, "need": use.need}
+	value := object.union(explanations[check.hop], who)
 }
 
 allow_word(sg_ids) := "allows" if count(sg_ids) == 1

@@ -71,9 +71,10 @@ checked(shape) if {
 	count(shape.security_groups) > 0
 }
 
-views contains view_of(shape) if {
+views contains value if {
 	some shape in data.fargate_preflight.lib.network.shapes
 	checked(shape)
+	value := view_of(shape)
 }
 
 view_checks[view] := value if {
@@ -138,11 +139,12 @@ open_uses contains [use, view] if {
 	some use in uses
 }
 
-failures contains object.union(explanations[check.hop], who) if {
+failures contains value if {
 	some [use, view] in open_uses
 	some check in view_checks[view]
 	verdicts[check.key].verdict == "deny"
 	who := {"service": use.service, "need": use.need}
+	value := object.union(explanations[check.hop], who)
 }
 
 allow_word(sg_ids) := "allows" if count(sg_ids) == 1
