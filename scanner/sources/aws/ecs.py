@@ -49,13 +49,15 @@ def export(reader: Reader, scope: Scope, fragment: Fragment, clusters: tuple[str
         if network and isinstance(network["subnets"], list):
             found.subnets.update(s for s in network["subnets"] if isinstance(s, str))
     described_as: dict[str, str] = {}  # a rule may name a family: its latest revision's ARN
+    added: set[str] = set()
     named = {item["task_definition"] for item in items if isinstance(item["task_definition"], str)}
     for arn in sorted(named):
         answer = reader.one("ecs", "DescribeTaskDefinition", taskDefinition=arn)
         if answer is None:
             continue
         definition = _task_definition(scope, answer["taskDefinition"], found)
-        if definition["id"] not in described_as.values():
+        if definition["id"] not in added:
+            added.add(definition["id"])
             fragment.add("task_definitions", definition)
         described_as[arn] = definition["id"]
     for item in items:

@@ -244,10 +244,13 @@ def _fn_cidr(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
             f"Fn::Cidr {stack.where(parts, line).pointer}",
             stack.where(parts, line),
         )
+    cannot = stack.fail(
+        line, f"Fn::Cidr cannot make {count} blocks of {bits} host bits from {block}"
+    )
+    network = cidr_block(str(block))
+    if network is None:
+        raise cannot
     try:
-        network = cidr_block(str(block))
-        if network is None:
-            raise ValueError(block)
         how_many, host_bits = int(str(count)), int(str(bits))
         if not 1 <= how_many <= MAX_CIDR_COUNT:  # else 2**40 blocks of /0 would be made
             raise stack.fail(line, f"Fn::Cidr makes 1 to {MAX_CIDR_COUNT} blocks, not {how_many}")
@@ -255,9 +258,7 @@ def _fn_cidr(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
         subnets = network.subnets(new_prefix=prefix)
         return [str(next(subnets)) for _ in range(how_many)]
     except (ValueError, StopIteration):
-        raise stack.fail(
-            line, f"Fn::Cidr cannot make {count} blocks of {bits} host bits from {block}"
-        ) from None
+        raise cannot from None
 
 
 def _fn_base64(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:

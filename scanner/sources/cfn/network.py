@@ -122,16 +122,19 @@ _ROUTE_DESTINATIONS = (
 
 
 def one_of(
-    get: Callable[[str], Cursor | None], names: Iterable[str], message: str, where: Cursor
+    get: Callable[[str], Cursor | None],
+    names: Iterable[str],
+    message: Callable[[], str],
+    where: Cursor,
 ) -> list[tuple[str, Cursor]]:
     """The one property of `names` that is set, as [(name, cursor)]; when conditions that are not
     settled decide which (`!If [Cond, X, !Ref AWS::NoValue]` on each), every candidate, each an
-    unknown. CloudFormation takes exactly one, so `message` is an error at `where` when none can
-    be set or two are set for sure."""
+    unknown. CloudFormation takes exactly one, so `message()` is an error at `where` when none
+    can be set or two are set for sure (made only then: this runs for every route and rule)."""
     present = [(name, found) for name in names if (found := get(name)) is not None]
     settled = [(name, found) for name, found in present if found.unknown() is None]
     if not present or len(settled) > 1:
-        raise where.fail(message)
+        raise where.fail(message())
     return settled or present
 
 
@@ -141,14 +144,14 @@ def route(res: Res, out: Out) -> None:
         one_of(
             res.prop,
             _ROUTE_DESTINATIONS,
-            f"route {res.logical} needs exactly one of {', '.join(_ROUTE_DESTINATIONS)}",
+            lambda: f"route {res.logical} needs exactly one of {', '.join(_ROUTE_DESTINATIONS)}",
             res.cursor,
         )
     )
     targets = one_of(
         res.prop,
         _ROUTE_TARGETS,
-        f"route {res.logical} needs exactly one target ({', '.join(_ROUTE_TARGETS)})",
+        lambda: f"route {res.logical} needs exactly one target ({', '.join(_ROUTE_TARGETS)})",
         res.cursor,
     )
     target_type, target = _route_target(res, targets[0][0])
@@ -283,7 +286,9 @@ def network_acl_entry(res: Res, out: Out) -> None:
         one_of(
             res.prop,
             ("CidrBlock", "Ipv6CidrBlock"),
-            f"network ACL entry {res.logical} needs exactly one of CidrBlock, Ipv6CidrBlock",
+            lambda: (
+                f"network ACL entry {res.logical} needs exactly one of CidrBlock, Ipv6CidrBlock"
+            ),
             res.cursor,
         )
     )
@@ -344,20 +349,21 @@ def protocol_of(cursor: Cursor) -> Field:
 
 # --- security groups ---------------------------------------------------------------------
 
+# The peer properties of a rule, in the order the error names them, and the model field of each.
 _PEERS = {
-    "ingress": (
-        ("CidrIp", "cidr"),
-        ("CidrIpv6", "ipv6_cidr"),
-        ("SourceSecurityGroupId", "security_group"),
-        ("SourcePrefixListId", "prefix_list"),
-        ("SourceSecurityGroupName", "security_group"),
-    ),
-    "egress": (
-        ("CidrIp", "cidr"),
-        ("CidrIpv6", "ipv6_cidr"),
-        ("DestinationSecurityGroupId", "security_group"),
-        ("DestinationPrefixListId", "prefix_list"),
-    ),
+    "ingress": {
+        "CidrIp": "cidr",
+        "CidrIpv6": "ipv6_cidr",
+        "SourceSecurityGroupId": "security_group",
+        "SourcePrefixListId": "prefix_list",
+        "SourceSecurityGroupName": "security_group",
+    },
+    "egress": {
+        "CidrIp": "cidr",
+        "CidrIpv6": "ipv6_cidr",
+        "DestinationSecurityGroupId": "security_group",
+        "DestinationPrefixListId": "prefix_list",
+    },
 }
 
 
@@ -393,9 +399,11 @@ def sg_rule(cursor: Cursor, direction: str) -> ModelObject:
     if unsettled is not None:
         return _unknown_rule(unsettled, cursor.where)
     protocol = protocol_of(cursor.require("IpProtocol"))
-    fields = dict(_PEERS[direction])
-    names = ", ".join(fields)
-    message = f"{cursor.name}: an {direction} rule needs exactly one of {names}"
+    fields = _PEERS[direction]
+
+    def message() -> str:
+        return f"{cursor.name}: an {direction} rule needs exactly one of {', '.join(fields)}"
+
     # When conditions not settled choose the peer, the first candidate stands for it (unknown).
     prop, peer_cursor = one_of(cursor.get, fields, message, cursor)[0]
     field = fields[prop]
