@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# OPA's own tools over policies/: format, strict compile, the Rego tests, Regal.
+# OPA's own tools over policies/: format, strict compile, the Rego tests, Regal (and the tests of
+# the project's own Regal rules).
 # Every step runs even when an earlier one fails, so one CI run shows every problem;
 # the exit code is 1 when any step failed. Needs .ci/install-tools.sh first.
 set -uo pipefail
@@ -45,17 +46,19 @@ step() {
 
 # The README's custom-policy example is checked with the shipped policies it builds on.
 example=docs/examples/custom-policy
-step "opa fmt" opa fmt --list --fail policies/ "$example"
+step "opa fmt" opa fmt --list --fail policies/ "$example" .regal/rules
 step "opa check" opa check --strict policies/ "$example"
 # The oldest OPA the OPA engine accepts (scanner/engine/opa_engine.py MIN_OPA_VERSION) must
 # compile the shipped policies: its builtins and syntax, from the capabilities OPA ships.
 step "opa check (OPA $OPA_MIN_VERSION)" \
   opa check --strict --capabilities "$OPA_MIN_VERSION" --ignore '*_test.rego' policies/
 step "opa test" opa test policies/ "$example" "$workdir/data.json" -v
+# Regal loads the project's own rules from .regal/rules (head-value-in-body: a regorus defect).
+step "regal test" regal test .regal/rules
 step "regal lint" regal lint policies/ "$example"
 
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "lint-rego: failed: ${failed[*]}" >&2
   exit 1
 fi
-echo "lint-rego: all passed (opa fmt, opa check --strict, opa test, regal lint)"
+echo "lint-rego: all passed (opa fmt, opa check --strict, opa test, regal test, regal lint)"

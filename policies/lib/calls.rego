@@ -271,7 +271,7 @@ execution_checks contains {"td": td_id, "call": c, "role": role, "result": resul
 # task_role_checks: each task-role call of an analysed service (ECS Exec, the cluster's exec
 # configuration, declared needs with actions) checked against the task role; `role` is null
 # when the task definition names none.
-task_role_checks contains {"service": sid, "td": td.id, "call": c, "role": role, "result": result} if {
+task_role_checks contains entry if {
 	some sid in data.fargate_preflight.lib.taskdef.analysed
 	svc := input.services[sid]
 	calls := service_calls(sid, svc)
@@ -281,6 +281,7 @@ task_role_checks contains {"service": sid, "td": td.id, "call": c, "role": role,
 	checked := checked_role(role)
 	some c in calls
 	result := role_result(checked, c)
+	entry := {"service": sid, "td": td.id, "call": c, "role": role, "result": result}
 }
 
 checked_role(null) := null

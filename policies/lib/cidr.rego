@@ -62,7 +62,10 @@ input_ranges := {c: r | some c in input_cidrs; r := parse_ipv4_range(c)}
 # (`some .. in` an unknown or null is an error in regorus, so each list is checked first.)
 input_cidrs contains c if some c in not_public_cidrs
 
-input_cidrs contains subnet.cidr if some subnet in input.subnets
+input_cidrs contains entry if {
+	some subnet in input.subnets
+	entry := subnet.cidr
+}
 
 input_cidrs contains c if {
 	some vpc in input.vpcs
@@ -70,17 +73,19 @@ input_cidrs contains c if {
 	some c in vpc.cidr_blocks
 }
 
-input_cidrs contains e.cidr if {
+input_cidrs contains entry if {
 	some nacl in input.nacls
 	is_array(nacl.entries)
 	some e in nacl.entries
+	entry := e.cidr
 }
 
-input_cidrs contains r.cidr if {
+input_cidrs contains entry if {
 	some sg in input.security_groups
 	some direction in ["ingress", "egress"]
 	is_array(sg[direction])
 	some r in sg[direction]
+	entry := r.cidr
 }
 
 input_cidrs contains c if {
@@ -89,7 +94,10 @@ input_cidrs contains c if {
 	some c in pl.cidrs
 }
 
-input_cidrs contains n.target_cidr if some n in input.declared_needs
+input_cidrs contains entry if {
+	some n in input.declared_needs
+	entry := n.target_cidr
+}
 
 parse_ipv4_range(c) := [first, (first + size) - 1] if {
 	is_string(c)

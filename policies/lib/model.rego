@@ -23,9 +23,10 @@ runner(name) := sprintf("task %s", [name]) if {
 	name in task_names
 } else := sprintf("service %s", [name])
 
-task_names contains svc.name if {
+task_names contains entry if {
 	some svc in input.services
 	svc.kind == "task"
+	entry := svc.name
 }
 
 # lookup returns the object `id` of `collection`, or an unknown saying it is not in the inputs.

@@ -350,10 +350,11 @@ show(v) := data.fargate_preflight.lib.model.show(v)
 
 # undecided: each unknown a need would be inferred from, with the verdicts it blocks (the
 # rules of the kinds of need it could have produced).
-undecided contains {"unknown": u, "service": svc.name, "rules": rules} if {
+undecided contains entry if {
 	some sid in data.fargate_preflight.lib.taskdef.analysed
 	svc := input.services[sid]
 	some [u, rules] in unsettled(svc)
+	entry := {"unknown": u, "service": svc.name, "rules": rules}
 }
 
 # Images, logs and secrets give endpoint or internet needs, never targets.

@@ -386,7 +386,7 @@ else := "an unknown CIDR"
 # each shape once (or, keyed by the fields it reads, each view of it) and joins the services
 # of failing shapes through this index. (Kept here rather than in the rule packages, whose
 # whole documents the scanner reads back.)
-shape_uses[shape] contains {"service": svc.name, "need": path.need, "source": svc.source} if {
+shape_uses[shape] contains entry if {
 	some path in data.fargate_preflight.lib.paths.selected
 	svc := input.services[path.service]
 	shape := {
@@ -399,6 +399,7 @@ shape_uses[shape] contains {"service": svc.name, "need": path.need, "source": sv
 		"endpoint_name": object_name("vpc_endpoints", path.endpoint),
 		"target": target_text(path),
 	}
+	entry := {"service": svc.name, "need": path.need, "source": svc.source}
 }
 
 # return_ports_of[service id]: task_return_ports, once per service rather than per path.

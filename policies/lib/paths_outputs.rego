@@ -55,42 +55,46 @@ leaves_scope[sid][need] contains entry if {
 }
 
 # verdicts name the service and subnet by id, like `selected`.
-verdicts contains {
-	"service": sid,
-	"need": key.need,
-	"subnet": ref,
-	"path": r.path_text,
-	"verdict": r.verdict,
-} if {
+verdicts contains entry if {
 	some [sid, ref, key], r in all_decisions
+	entry := {
+		"service": sid,
+		"need": key.need,
+		"subnet": ref,
+		"path": r.path_text,
+		"verdict": r.verdict,
+	}
 }
 
-verdicts contains {
-	"service": sid,
-	"need": n.need,
-	"subnet": label,
-	"path": sprintf("undecided: %s", [u.ref]),
-	"verdict": "undecided",
-} if {
+verdicts contains entry if {
 	some sid, ns in data.fargate_preflight.lib.needs.by_service
 	svc := input.services[sid]
 	some label, u in unsettled_subnets(svc)
 	some n in ns
+	entry := {
+		"service": sid,
+		"need": n.need,
+		"subnet": label,
+		"path": sprintf("undecided: %s", [u.ref]),
+		"verdict": "undecided",
+	}
 }
 
-undecided contains {"unknown": r.unknown, "service": svc.name, "rules": rules} if {
+undecided contains entry if {
 	some [sid, _, key], r in all_decisions
 	r.verdict == "undecided"
 	svc := input.services[sid]
 	rules := data.fargate_preflight.lib.needs.blocked_rules[key.kind]
+	entry := {"unknown": r.unknown, "service": svc.name, "rules": rules}
 }
 
-undecided contains {"unknown": u, "service": svc.name, "rules": rules} if {
+undecided contains entry if {
 	some sid, ns in data.fargate_preflight.lib.needs.by_service
 	svc := input.services[sid]
 	some u in unsettled_subnets(svc)
 	rules := sort({r | some n in ns; some r in data.fargate_preflight.lib.needs.blocked_rules[n.kind]})
 	count(rules) > 0
+	entry := {"unknown": u, "service": svc.name, "rules": rules}
 }
 
 # Needs that could not be inferred are undecided paths too, so FG801 reads one set.

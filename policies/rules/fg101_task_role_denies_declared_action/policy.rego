@@ -38,7 +38,7 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.calls.denial_finding(x, service, "task role", fix) if {
+deny contains entry if {
 	some x in data.fargate_preflight.lib.calls.task_role_checks
 	x.call.rule == "FG101"
 	count(x.result.denied) > 0
@@ -47,6 +47,7 @@ deny contains data.fargate_preflight.lib.calls.denial_finding(x, service, "task 
 		concat(", ", [d.action | some d in x.result.denied]), x.role.name,
 		"identity policy and permissions boundary",
 	])
+	entry := data.fargate_preflight.lib.calls.denial_finding(x, service, "task role", fix)
 }
 
 undecided contains u if {

@@ -44,45 +44,48 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": ep.name,
-	"service": svc.name,
-	"need": need,
-	"message": sprintf("%s %s cannot call %s through VPC endpoint %s: %s (needed for %s)", [
-		svc.kind, svc.name, need, ep.name,
-		data.fargate_preflight.lib.iam.not_authorized(x.who, x.denied, x.call.resource),
-		x.call.what,
-	]),
-	"fix": sprintf("Allow %s for %s in the policy of VPC endpoint %s, or narrow the Deny that covers it.", [
-		actions, x.who, ep.name,
-	]),
-	"hop": {
-		"from": sprintf("%s %s", [svc.kind, svc.name]), "via": sprintf("VPC endpoint %s", [ep.name]),
-		"to": need, "detail": "endpoint policy",
-	},
-	"source": ep.source,
-}) if {
+deny contains entry if {
 	some [sid, need, ep_id], xs in checks
 	some x in xs
 	count(x.denied) > 0
 	actions := concat(", ", [d.action | some d in x.denied])
 	svc := input.services[sid]
 	ep := input.vpc_endpoints[ep_id]
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": ep.name,
+		"service": svc.name,
+		"need": need,
+		"message": sprintf("%s %s cannot call %s through VPC endpoint %s: %s (needed for %s)", [
+			svc.kind, svc.name, need, ep.name,
+			data.fargate_preflight.lib.iam.not_authorized(x.who, x.denied, x.call.resource),
+			x.call.what,
+		]),
+		"fix": sprintf("Allow %s for %s in the policy of VPC endpoint %s, or narrow the Deny that covers it.", [
+			actions, x.who, ep.name,
+		]),
+		"hop": {
+			"from": sprintf("%s %s", [svc.kind, svc.name]), "via": sprintf("VPC endpoint %s", [ep.name]),
+			"to": need, "detail": "endpoint policy",
+		},
+		"source": ep.source,
+	})
 }
 
-undecided contains {"unknown": u, "service": input.services[use[0]].name, "rules": ["FG102"]} if {
+undecided contains entry if {
 	some use, xs in checks
 	some x in xs
 	some u in x.unknowns
+	entry := {"unknown": u, "service": input.services[use[0]].name, "rules": ["FG102"]}
 }
 
 # endpoint_uses[[service id, need, endpoint id]]: the endpoints with a policy on the paths
 # the services take (one entry however many subnets share the endpoint).
-endpoint_uses contains [path.service, path.need, path.endpoint] if {
+endpoint_uses contains entry if {
 	count(with_policy) > 0
 	some path in data.fargate_preflight.lib.paths.selected
 	path.kind in {"interface", "gateway"}
 	path.endpoint in with_policy
+	entry := [path.service, path.need, path.endpoint]
 }
 
 # with_policy: the endpoints that have a policy (often none: then no path is looked at;
@@ -94,7 +97,7 @@ with_policy contains id if {
 
 # checks[[service id, need, endpoint id]] is the set of calls through the endpoint, each with
 # the actions its policy denies and what it waits for.
-checks[use] contains object.union(result, {"call": c, "who": who}) if {
+checks[use] contains entry if {
 	some use in endpoint_uses
 	sid := use[0]
 	need := use[1]
@@ -106,6 +109,7 @@ checks[use] contains object.union(result, {"call": c, "who": who}) if {
 	role != null
 	who := sprintf("%s %s", [kind_text[kind], role_name(role)])
 	result := endpoint_result(endpoint_policies[ep_id], c, caller(td, kind, role))
+	entry := object.union(result, {"call": c, "who": who})
 }
 
 # service_calls[service id] and endpoint_policies[endpoint id] (prepared for the IAM

@@ -38,7 +38,7 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.calls.denial_finding(x, service, "execution role", fix) if {
+deny contains entry if {
 	some x in data.fargate_preflight.lib.calls.execution_checks
 	x.call.rule == "FG103"
 	count(x.result.denied) > 0
@@ -47,6 +47,7 @@ deny contains data.fargate_preflight.lib.calls.denial_finding(x, service, "execu
 		"Allow %s on %s for execution role %s (AmazonECSTaskExecutionRolePolicy allows the ECR pull actions).",
 		[concat(", ", x.call.actions), resource_text(x.call.resource), x.role.name],
 	)
+	entry := data.fargate_preflight.lib.calls.denial_finding(x, service, "execution role", fix)
 }
 
 undecided contains u if {

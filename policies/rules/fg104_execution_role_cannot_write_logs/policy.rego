@@ -42,7 +42,7 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.calls.denial_finding(x, service, "execution role", fix) if {
+deny contains entry if {
 	some x in data.fargate_preflight.lib.calls.execution_checks
 	x.call.rule == "FG104"
 	count(x.result.denied) > 0
@@ -51,6 +51,7 @@ deny contains data.fargate_preflight.lib.calls.denial_finding(x, service, "execu
 		concat(", ", [d.action | some d in x.result.denied]),
 		resource_text(x.call.resource), x.role.name,
 	])
+	entry := data.fargate_preflight.lib.calls.denial_finding(x, service, "execution role", fix)
 }
 
 undecided contains u if {

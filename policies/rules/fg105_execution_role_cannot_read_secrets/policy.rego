@@ -35,7 +35,7 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.calls.denial_finding(x, service, "execution role", fix) if {
+deny contains entry if {
 	some x in data.fargate_preflight.lib.calls.execution_checks
 	x.call.rule == "FG105"
 	count(x.result.denied) > 0
@@ -43,6 +43,7 @@ deny contains data.fargate_preflight.lib.calls.denial_finding(x, service, "execu
 	fix := sprintf("Allow %s on %s for execution role %s.", [
 		concat(", ", x.call.actions), data.fargate_preflight.lib.needs.show(x.call.resource), x.role.name,
 	])
+	entry := data.fargate_preflight.lib.calls.denial_finding(x, service, "execution role", fix)
 }
 
 undecided contains u if {

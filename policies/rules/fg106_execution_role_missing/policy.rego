@@ -36,28 +36,29 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": td.name,
-	"service": service,
-	"need": null,
-	"message": sprintf("%s names no execution role, but the Fargate agent needs one for %s", [
-		data.fargate_preflight.lib.taskdef.subject(service, td),
-		needed_for,
-	]),
-	"fix": sprintf(
-		"Set the task definition's execution role (%s) to a role with %s and access to its secrets.",
-		[
-			data.fargate_preflight.lib.result.field(td.source, data.fargate_preflight.lib.result.execution_role),
-			"AmazonECSTaskExecutionRolePolicy",
-		],
-	),
-	"hop": null,
-	"source": td.source,
-}) if {
+deny contains entry if {
 	some td_id, calls in data.fargate_preflight.lib.calls.agent
 	count(calls) > 0
 	td := input.task_definitions[td_id]
 	data.fargate_preflight.lib.iam.role_of(td, "execution_role") == null
 	needed_for := concat(", ", sort({c.what | some c in calls}))
 	some service in data.fargate_preflight.lib.taskdef.services_running(td_id)
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": td.name,
+		"service": service,
+		"need": null,
+		"message": sprintf("%s names no execution role, but the Fargate agent needs one for %s", [
+			data.fargate_preflight.lib.taskdef.subject(service, td),
+			needed_for,
+		]),
+		"fix": sprintf(
+			"Set the task definition's execution role (%s) to a role with %s and access to its secrets.",
+			[
+				data.fargate_preflight.lib.result.field(td.source, data.fargate_preflight.lib.result.execution_role),
+				"AmazonECSTaskExecutionRolePolicy",
+			],
+		),
+		"hop": null,
+		"source": td.source,
+	})
 }

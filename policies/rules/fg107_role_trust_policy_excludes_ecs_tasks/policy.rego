@@ -31,26 +31,27 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": role.name,
-	"service": service,
-	"need": null,
-	"message": sprintf("%s: %s %s cannot be assumed by ecs-tasks.amazonaws.com: %s", [
-		data.fargate_preflight.lib.taskdef.subject(service, td), kind, role.name, reason,
-	]),
-	"fix": sprintf(
-		"Allow the service principal ecs-tasks.amazonaws.com to perform sts:AssumeRole in the trust policy of role %s.",
-		[role.name],
-	),
-	"hop": null,
-	"source": role.source,
-}) if {
+deny contains entry if {
 	some [td_id, kind, role] in roles_used
 	d := trust[role.id]
 	d.decision in {"explicit_deny", "implicit_deny"}
 	reason := why[d.decision]
 	td := input.task_definitions[td_id]
 	some service in data.fargate_preflight.lib.taskdef.services_running(td_id)
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": role.name,
+		"service": service,
+		"need": null,
+		"message": sprintf("%s: %s %s cannot be assumed by ecs-tasks.amazonaws.com: %s", [
+			data.fargate_preflight.lib.taskdef.subject(service, td), kind, role.name, reason,
+		]),
+		"fix": sprintf(
+			"Allow the service principal ecs-tasks.amazonaws.com to perform sts:AssumeRole in the trust policy of role %s.",
+			[role.name],
+		),
+		"hop": null,
+		"source": role.source,
+	})
 }
 
 undecided contains {"unknown": u, "service": service, "rules": ["FG107"]} if {
@@ -69,9 +70,10 @@ why := {
 
 # trust[role id] is the role's trust decision, computed once however many task definitions use
 # it, and once for all the roles that share a trust policy without Condition.
-trust[role.id] := value if {
+trust[key] := value if {
 	some [_, _, role] in roles_used
 	value := trust_of(role)
+	key := role.id
 }
 
 trust_of(role) := by_document[role.trust_policy] if {

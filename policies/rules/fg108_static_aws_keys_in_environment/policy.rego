@@ -29,24 +29,25 @@ key_names := {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": td.name,
-	"service": service,
-	"need": null,
-	"message": sprintf("%s: container %s sets %s in its environment (%s): static keys override the task role", [
-		data.fargate_preflight.lib.taskdef.subject(service, td), c.name, concat(", ", names), "value not shown",
-	]),
-	"fix": sprintf(
-		"Remove %s from container %s's environment and grant the permissions through the task role.",
-		[concat(", ", names), c.name],
-	),
-	"hop": null,
-	"source": c.source,
-}) if {
+deny contains entry if {
 	some td in input.task_definitions
 	data.fargate_preflight.lib.taskdef.fargate_compatible(td)
 	some c in data.fargate_preflight.lib.needs.containers(td)
 	names := sort({n | some n in object.get(c, "environment_names", []); n in key_names})
 	count(names) > 0
 	some service in data.fargate_preflight.lib.taskdef.services_running(td.id)
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": td.name,
+		"service": service,
+		"need": null,
+		"message": sprintf("%s: container %s sets %s in its environment (%s): static keys override the task role", [
+			data.fargate_preflight.lib.taskdef.subject(service, td), c.name, concat(", ", names), "value not shown",
+		]),
+		"fix": sprintf(
+			"Remove %s from container %s's environment and grant the permissions through the task role.",
+			[concat(", ", names), c.name],
+		),
+		"hop": null,
+		"source": c.source,
+	})
 }

@@ -30,25 +30,26 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": td.name,
-	"service": service,
-	"need": null,
-	"message": sprintf("%s names no task role, but the service declares actions %s", [
-		data.fargate_preflight.lib.taskdef.subject(service, td),
-		actions,
-	]),
-	"fix": sprintf(
-		"Set the task definition's task role (%s) to a role that allows the declared actions.",
-		[data.fargate_preflight.lib.result.field(td.source, data.fargate_preflight.lib.result.task_role)],
-	),
-	"hop": null,
-	"source": td.source,
-}) if {
+deny contains entry if {
 	some sid, checks in declared_without_role
 	service := input.services[sid].name
 	actions := concat(", ", sort({a | some x in checks; some a in x.call.actions}))
 	td := input.task_definitions[min({x.td | some x in checks})]
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": td.name,
+		"service": service,
+		"need": null,
+		"message": sprintf("%s names no task role, but the service declares actions %s", [
+			data.fargate_preflight.lib.taskdef.subject(service, td),
+			actions,
+		]),
+		"fix": sprintf(
+			"Set the task definition's task role (%s) to a role that allows the declared actions.",
+			[data.fargate_preflight.lib.result.field(td.source, data.fargate_preflight.lib.result.task_role)],
+		),
+		"hop": null,
+		"source": td.source,
+	})
 }
 
 declared_without_role[sid] contains x if {

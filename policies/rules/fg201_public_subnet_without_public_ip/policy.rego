@@ -38,12 +38,13 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding(f) if {
+deny contains entry if {
 	some sid, by_need in data.fargate_preflight.lib.paths.failures
 	some need, by_rule in by_need
 	entries := by_rule.FG201
 	svc := input.services[sid]
 	f := data.fargate_preflight.lib.paths.no_path_finding(sid, need, entries, svc.name, svc.source, fix(entries))
+	entry := data.fargate_preflight.lib.result.finding(f)
 }
 
 # The message names the failing hop; the fix also names the alternatives.

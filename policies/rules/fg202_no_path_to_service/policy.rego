@@ -37,12 +37,13 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding(f) if {
+deny contains entry if {
 	some sid, by_need in data.fargate_preflight.lib.paths.failures
 	some need, by_rule in by_need
 	entries := by_rule.FG202
 	place := what_to_change(data.fargate_preflight.lib.paths.first_entry(entries), input.services[sid])
 	f := data.fargate_preflight.lib.paths.no_path_finding(sid, need, entries, place.name, place.source, fix(sid))
+	entry := data.fargate_preflight.lib.result.finding(f)
 }
 
 # A missing EFS mount target is added beside its file system; anything else is a route or

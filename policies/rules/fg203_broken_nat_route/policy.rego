@@ -30,13 +30,14 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding(f) if {
+deny contains entry if {
 	some sid, by_need in data.fargate_preflight.lib.paths.failures
 	some need, by_rule in by_need
 	entries := by_rule.FG203
 	first := data.fargate_preflight.lib.paths.first_entry(entries)
 	resource := data.fargate_preflight.lib.paths.name_of("route_tables", first.route_table)
 	f := data.fargate_preflight.lib.paths.no_path_finding(sid, need, entries, resource, first.route.source, fix(entries))
+	entry := data.fargate_preflight.lib.result.finding(f)
 }
 
 fix(entries) := concat(" ", [

@@ -34,18 +34,7 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": svc.name,
-	"service": svc.name,
-	"need": null,
-	"message": sprintf(
-		"%s %s has assignPublicIp ENABLED, but the public IP is never used: %s",
-		[svc.kind, svc.name, concat("; ", texts)],
-	),
-	"fix": fix,
-	"hop": first.hop,
-	"source": svc.source,
-}) if {
+deny contains entry if {
 	some sid in data.fargate_preflight.lib.taskdef.analysed
 	svc := input.services[sid]
 	svc.network.assign_public_ip == "ENABLED"
@@ -53,6 +42,18 @@ deny contains data.fargate_preflight.lib.result.finding({
 	count(entries) > 0
 	texts := data.fargate_preflight.lib.paths.hop_texts(entries)
 	first := data.fargate_preflight.lib.paths.first_entry(entries)
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": svc.name,
+		"service": svc.name,
+		"need": null,
+		"message": sprintf(
+			"%s %s has assignPublicIp ENABLED, but the public IP is never used: %s",
+			[svc.kind, svc.name, concat("; ", texts)],
+		),
+		"fix": fix,
+		"hop": first.hop,
+		"source": svc.source,
+	})
 }
 
 fix := concat(" ", [
@@ -76,19 +77,21 @@ not_public(svc) := {entry |
 	}
 }
 
-undecided contains {"unknown": u, "service": svc.name, "rules": ["FG204"]} if {
+undecided contains entry if {
 	some sid in data.fargate_preflight.lib.taskdef.analysed
 	svc := input.services[sid]
 	public_ip_possible(svc.network.assign_public_ip)
 	some u in unsettled_routes(svc)
+	entry := {"unknown": u, "service": svc.name, "rules": ["FG204"]}
 }
 
 # An unknown assignPublicIp blocks FG204 wherever the default route is not an igw.
-undecided contains {"unknown": svc.network.assign_public_ip, "service": svc.name, "rules": ["FG204"]} if {
+undecided contains entry if {
 	some sid in data.fargate_preflight.lib.taskdef.analysed
 	svc := input.services[sid]
 	data.fargate_preflight.lib.model.is_unknown(svc.network.assign_public_ip)
 	count(not_public(svc)) > 0
+	entry := {"unknown": svc.network.assign_public_ip, "service": svc.name, "rules": ["FG204"]}
 }
 
 public_ip_possible("ENABLED") := true

@@ -31,7 +31,7 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding(f) if {
+deny contains entry if {
 	some sid, by_need in data.fargate_preflight.lib.paths.failures
 	some need, by_rule in by_need
 	entries := by_rule.FG205
@@ -40,4 +40,5 @@ deny contains data.fargate_preflight.lib.result.finding(f) if {
 	setting := data.fargate_preflight.lib.result.field(ep.source, data.fargate_preflight.lib.result.route_tables)
 	fix := sprintf("Add route table %s to the %s of gateway endpoint %s.", [concat(", ", tables), setting, ep.name])
 	f := data.fargate_preflight.lib.paths.no_path_finding(sid, need, entries, ep.name, ep.source, fix)
+	entry := data.fargate_preflight.lib.result.finding(f)
 }

@@ -27,24 +27,25 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": data.fargate_preflight.lib.paths.name_of("route_tables", first.route_table),
-	"service": svc.name,
-	"need": need,
-	"message": sprintf(
-		"%s %s: the path to %s leaves the scanned inputs: %s",
-		[svc.kind, svc.name, need, concat("; ", texts)],
-	),
-	"fix": concat(" ", [
-		sprintf("Check that the network beyond this route reaches %s", [need]),
-		"(for example endpoints or a NAT gateway in the shared-services VPC), or scan the templates that define it.",
-	]),
-	"hop": first.hop,
-	"source": first.source,
-}) if {
+deny contains entry if {
 	some sid, by_need in data.fargate_preflight.lib.paths.leaves_scope
 	some need, entries in by_need
 	svc := input.services[sid]
 	first := data.fargate_preflight.lib.paths.first_entry(entries)
 	texts := data.fargate_preflight.lib.paths.hop_texts(entries)
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": data.fargate_preflight.lib.paths.name_of("route_tables", first.route_table),
+		"service": svc.name,
+		"need": need,
+		"message": sprintf(
+			"%s %s: the path to %s leaves the scanned inputs: %s",
+			[svc.kind, svc.name, need, concat("; ", texts)],
+		),
+		"fix": concat(" ", [
+			sprintf("Check that the network beyond this route reaches %s", [need]),
+			"(for example endpoints or a NAT gateway in the shared-services VPC), or scan the templates that define it.",
+		]),
+		"hop": first.hop,
+		"source": first.source,
+	})
 }

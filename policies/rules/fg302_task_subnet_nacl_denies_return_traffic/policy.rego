@@ -74,9 +74,10 @@ view_checks[view] := value if {
 	value := checks_of(view)
 }
 
-keys contains check.key if {
+keys contains entry if {
 	some view_checks_of_one in view_checks
 	some check in view_checks_of_one
+	entry := check.key
 }
 
 # verdicts: one per NACL and flow, however many paths ask it.
@@ -87,24 +88,14 @@ verdicts[key] := verdict if {
 
 # failing_hops: each denied hop ([subnet role, subnet, verdict key, flow]) once, however many
 # services cross it.
-failing_hops contains check.hop if {
+failing_hops contains entry if {
 	some view_checks_of_one in view_checks
 	some check in view_checks_of_one
 	verdicts[check.key].verdict == "deny"
+	entry := check.hop
 }
 
-explanations[hop] := {
-	"text": sprintf("%s %s %s", [hop[0], subnet_name, denial]),
-	"fix": data.fargate_preflight.lib.network.nacl_fix(nacl, verdict, flow),
-	"resource": nacl.name,
-	"source": data.fargate_preflight.lib.network.nacl_deny_source(nacl, verdict),
-	"hop": {
-		"from": flow.label,
-		"via": sprintf("network ACL %s", [nacl.name]),
-		"to": sprintf("subnet %s", [subnet_name]),
-		"detail": data.fargate_preflight.lib.network.nacl_deny_detail(verdict, flow),
-	},
-} if {
+explanations[hop] := value if {
 	some hop in failing_hops
 	key := hop[2]
 	flow := hop[3]
@@ -112,6 +103,18 @@ explanations[hop] := {
 	nacl := data.fargate_preflight.lib.network.nacl_of(key[0])
 	subnet_name := data.fargate_preflight.lib.network.object_name("subnets", hop[1])
 	denial := data.fargate_preflight.lib.network.nacl_denial_text(nacl, verdict, flow)
+	value := {
+		"text": sprintf("%s %s %s", [hop[0], subnet_name, denial]),
+		"fix": data.fargate_preflight.lib.network.nacl_fix(nacl, verdict, flow),
+		"resource": nacl.name,
+		"source": data.fargate_preflight.lib.network.nacl_deny_source(nacl, verdict),
+		"hop": {
+			"from": flow.label,
+			"via": sprintf("network ACL %s", [nacl.name]),
+			"to": sprintf("subnet %s", [subnet_name]),
+			"detail": data.fargate_preflight.lib.network.nacl_deny_detail(verdict, flow),
+		},
+	}
 }
 
 # open_views have a check that is denied or not settled; only their services are looked at.
@@ -138,17 +141,19 @@ failures contains value if {
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding(f) if {
+deny contains entry if {
 	some f in data.fargate_preflight.lib.network.grouped_findings(failures)
+	entry := data.fargate_preflight.lib.result.finding(f)
 }
 
 # undecided: an object missing from the inputs is reported without a location when the path
 # itself referenced it (a task subnet, a NAT gateway); the service's location is used.
-undecided contains {"unknown": located, "service": use.service, "rules": ["FG302"]} if {
+undecided contains entry if {
 	some [use, view] in open_uses
 	some check in view_checks[view]
 	verdict := verdicts[check.key]
 	verdict.verdict == "undecided"
 	some u in verdict.unknowns
 	located := data.fargate_preflight.lib.network.with_source(u, use.source)
+	entry := {"unknown": located, "service": use.service, "rules": ["FG302"]}
 }

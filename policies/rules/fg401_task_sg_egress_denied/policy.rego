@@ -140,9 +140,10 @@ fix_target(sgs, d) := data.fargate_preflight.lib.network.sg_names(sgs) if {
 	text := data.fargate_preflight.lib.network.remote_cidr_text({"remote": d.cidr, "label": label})
 }
 
-keys contains check.key if {
+keys contains entry if {
 	some view_checks_of_one in view_checks
 	some check in view_checks_of_one
+	entry := check.key
 }
 
 # verdicts: one per set of groups, port and peer, however many paths ask it.
@@ -152,31 +153,33 @@ verdicts[key] := verdict if {
 }
 
 # failing_hops: each denied hop once, however many services cross it.
-failing_hops contains check.hop if {
+failing_hops contains entry if {
 	some view_checks_of_one in view_checks
 	some check in view_checks_of_one
 	verdicts[check.key].verdict == "deny"
+	entry := check.hop
 }
 
-explanations[h] := {
-	"text": sprintf("%s %s no outbound TCP %d to %s", [sg_text, allow_word(h.sg_ids), h.port, label]),
-	"fix": sprintf(
-		"Add an egress rule to security group %s that allows TCP %d to %s.",
-		[first.name, h.port, dest_fix_target(h.dest)],
-	),
-	"resource": first.name,
-	"source": first.source,
-	"hop": {
-		"from": sprintf("subnet %s", [data.fargate_preflight.lib.network.object_name("subnets", h.subnet)]),
-		"via": sg_text,
-		"to": label,
-		"detail": sprintf("no egress rule allows TCP %d", [h.port]),
-	},
-} if {
+explanations[h] := value if {
 	some h in failing_hops
 	label := dest_label(h.dest)
 	sg_text := data.fargate_preflight.lib.network.sg_names(h.sg_ids)
 	first := input.security_groups[h.sg_ids[0]]
+	value := {
+		"text": sprintf("%s %s no outbound TCP %d to %s", [sg_text, allow_word(h.sg_ids), h.port, label]),
+		"fix": sprintf(
+			"Add an egress rule to security group %s that allows TCP %d to %s.",
+			[first.name, h.port, dest_fix_target(h.dest)],
+		),
+		"resource": first.name,
+		"source": first.source,
+		"hop": {
+			"from": sprintf("subnet %s", [data.fargate_preflight.lib.network.object_name("subnets", h.subnet)]),
+			"via": sg_text,
+			"to": label,
+			"detail": sprintf("no egress rule allows TCP %d", [h.port]),
+		},
+	}
 }
 
 # open_views have a check that is denied or not settled; only their services are looked at.
@@ -207,13 +210,14 @@ else := "allow"
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding(f) if {
+deny contains entry if {
 	some f in data.fargate_preflight.lib.network.grouped_findings(failures)
+	entry := data.fargate_preflight.lib.result.finding(f)
 }
 
 # undecided: a group missing from the inputs is located at what referenced it (the endpoint,
 # else the service).
-undecided contains {"unknown": located, "service": use.service, "rules": ["FG401"]} if {
+undecided contains entry if {
 	some [use, view] in open_uses
 	some check in view_checks[view]
 	verdict := verdicts[check.key]
@@ -221,4 +225,5 @@ undecided contains {"unknown": located, "service": use.service, "rules": ["FG401
 	some u in verdict.unknowns
 	by_reference := data.fargate_preflight.lib.network.with_source(u, check.ref_source)
 	located := data.fargate_preflight.lib.network.with_source(by_reference, use.source)
+	entry := {"unknown": located, "service": use.service, "rules": ["FG401"]}
 }

@@ -36,24 +36,25 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": svc.name,
-	"service": svc.name,
-	"message": sprintf(
-		"%s %s names no security groups, so its tasks get %s",
-		[svc.kind, svc.name, default_group_text(svc)],
-	),
-	"fix": sprintf(
-		"Create a security group for %s with the egress it needs and list it in %s.",
-		[svc.name, setting],
-	),
-	"source": svc.source,
-}) if {
+deny contains entry if {
 	some id in data.fargate_preflight.lib.taskdef.analysed
 	svc := input.services[id]
 	svc.network.security_groups == []
 	names := data.fargate_preflight.lib.result.service_security_groups
 	setting := data.fargate_preflight.lib.result.field(svc.source, names)
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": svc.name,
+		"service": svc.name,
+		"message": sprintf(
+			"%s %s names no security groups, so its tasks get %s",
+			[svc.kind, svc.name, default_group_text(svc)],
+		),
+		"fix": sprintf(
+			"Create a security group for %s with the egress it needs and list it in %s.",
+			[svc.name, setting],
+		),
+		"source": svc.source,
+	})
 }
 
 # default_group_text names the default group of the VPC of the service's first subnet.

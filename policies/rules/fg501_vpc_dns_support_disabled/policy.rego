@@ -26,29 +26,34 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": vpc.name,
-	"service": svc.name,
-	"need": null,
-	"message": concat(" ", [
-		sprintf("VPC %s has enableDnsSupport false: tasks of %s %s cannot resolve any name,", [vpc.name, svc.kind, svc.name]),
-		"so image pulls and all AWS calls fail",
-	]),
-	"fix": sprintf("Set %s to true on VPC %s.", [setting, vpc.name]),
-	"hop": null,
-	"source": vpc.source,
-}) if {
+deny contains entry if {
 	some [sid, vpc] in service_vpcs
 	vpc.enable_dns_support == false
 	svc := input.services[sid]
 	setting := data.fargate_preflight.lib.result.field(vpc.source, data.fargate_preflight.lib.result.dns_support)
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": vpc.name,
+		"service": svc.name,
+		"need": null,
+		"message": concat(" ", [
+			sprintf(
+				"VPC %s has enableDnsSupport false: tasks of %s %s cannot resolve any name,",
+				[vpc.name, svc.kind, svc.name],
+			),
+			"so image pulls and all AWS calls fail",
+		]),
+		"fix": sprintf("Set %s to true on VPC %s.", [setting, vpc.name]),
+		"hop": null,
+		"source": vpc.source,
+	})
 }
 
-undecided contains {"unknown": u, "service": svc.name, "rules": ["FG501"]} if {
+undecided contains entry if {
 	some [sid, vpc] in service_vpcs
 	some u in [vpc, object.get(vpc, "enable_dns_support", null)]
 	data.fargate_preflight.lib.model.is_unknown(u)
 	svc := input.services[sid]
+	entry := {"unknown": u, "service": svc.name, "rules": ["FG501"]}
 }
 
 # service_vpcs pairs each analysed service with the VPCs of its task subnets (the VPC object,

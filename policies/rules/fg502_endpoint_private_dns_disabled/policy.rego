@@ -37,36 +37,18 @@ import rego.v1
 # No other path: the endpoint was the only way, and it is not used.
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding(f) if {
+deny contains entry if {
 	some sid, by_need in data.fargate_preflight.lib.paths.failures
 	some need, by_rule in by_need
 	entries := by_rule.FG502
 	ep := input.vpc_endpoints[data.fargate_preflight.lib.paths.first_entry(entries).endpoint]
 	f := data.fargate_preflight.lib.paths.no_path_finding(sid, need, entries, ep.name, ep.source, fix(ep))
+	entry := data.fargate_preflight.lib.result.finding(f)
 }
 
 # Another path carries the traffic: the endpoint is unused, which works but is not what its
 # author meant (and breaks as soon as that other path goes).
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": ep.name,
-	"service": svc.name,
-	"need": need,
-	"message": concat(" ", [
-		sprintf(
-			"%s %s does not use interface endpoint %s for %s: its private DNS is off,",
-			[svc.kind, svc.name, ep.name, need],
-		),
-		sprintf("so the %s hostname resolves to public addresses and the traffic takes another path", [need]),
-	]),
-	"fix": fix(ep),
-	"hop": data.fargate_preflight.lib.paths.hop(
-		subnet, "DNS",
-		sprintf("interface endpoint %s", [ep.name]),
-		"PrivateDnsEnabled is false",
-	),
-	"source": ep.source,
-	"level": "warning",
-}) if {
+deny contains entry if {
 	some sid, by_need in data.fargate_preflight.lib.paths.private_dns_bypassed
 	some need, pairs in by_need
 	not data.fargate_preflight.lib.paths.failures[sid][need].FG502
@@ -74,6 +56,26 @@ deny contains data.fargate_preflight.lib.result.finding({
 	ep := input.vpc_endpoints[ep_id]
 	svc := input.services[sid]
 	subnet := input.subnets[ref]
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": ep.name,
+		"service": svc.name,
+		"need": need,
+		"message": concat(" ", [
+			sprintf(
+				"%s %s does not use interface endpoint %s for %s: its private DNS is off,",
+				[svc.kind, svc.name, ep.name, need],
+			),
+			sprintf("so the %s hostname resolves to public addresses and the traffic takes another path", [need]),
+		]),
+		"fix": fix(ep),
+		"hop": data.fargate_preflight.lib.paths.hop(
+			subnet, "DNS",
+			sprintf("interface endpoint %s", [ep.name]),
+			"PrivateDnsEnabled is false",
+		),
+		"source": ep.source,
+		"level": "warning",
+	})
 }
 
 fix(ep) := sprintf(

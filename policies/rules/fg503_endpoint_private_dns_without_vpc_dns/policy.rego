@@ -32,32 +32,34 @@ import rego.v1
 # One finding per service that needs the endpoint's service from that VPC.
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": ep.name,
-	"service": svc.name,
-	"need": ep.service,
-	"message": message(sid, ep, vpc),
-	"fix": fix(vpc),
-	"hop": hop(sid, ep, vpc),
-	"source": ep.source,
-}) if {
+deny contains entry if {
 	some [ep, vpc] in misconfigured
 	some sid in needers(ep)
 	svc := input.services[sid]
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": ep.name,
+		"service": svc.name,
+		"need": ep.service,
+		"message": message(sid, ep, vpc),
+		"fix": fix(vpc),
+		"hop": hop(sid, ep, vpc),
+		"source": ep.source,
+	})
 }
 
 # And one without a service when no analysed service needs it: the deployment still fails.
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": ep.name,
-	"service": null,
-	"need": ep.service,
-	"message": creation_fails(ep, vpc),
-	"fix": fix(vpc),
-	"hop": endpoint_hop(ep, vpc),
-	"source": ep.source,
-}) if {
+deny contains entry if {
 	some [ep, vpc] in misconfigured
 	count(needers(ep)) == 0
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": ep.name,
+		"service": null,
+		"need": ep.service,
+		"message": creation_fails(ep, vpc),
+		"fix": fix(vpc),
+		"hop": endpoint_hop(ep, vpc),
+		"source": ep.source,
+	})
 }
 
 # misconfigured pairs each private-DNS interface endpoint with its VPC when the VPC's DNS

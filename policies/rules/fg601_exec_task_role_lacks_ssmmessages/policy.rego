@@ -39,32 +39,34 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.calls.denial_finding(x, input.services[x.service].name, "task role", fix) if {
+deny contains entry if {
 	some x in data.fargate_preflight.lib.calls.task_role_checks
 	x.call.rule == "FG601"
 	count(x.result.denied) > 0
 	fix := sprintf("Allow %s on \"*\" for task role %s.", [concat(", ", x.call.actions), x.role.name])
+	entry := data.fargate_preflight.lib.calls.denial_finding(x, input.services[x.service].name, "task role", fix)
 }
 
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": td.name,
-	"service": svc.name,
-	"need": "ssmmessages",
-	"message": sprintf("%s has ECS Exec on but names no task role: the SSM agent cannot open its channels", [
-		data.fargate_preflight.lib.taskdef.subject(svc.name, td),
-	]),
-	"fix": sprintf(
-		"Set the task definition's task role (%s) to a role that allows the four ssmmessages channel actions.",
-		[data.fargate_preflight.lib.result.field(td.source, data.fargate_preflight.lib.result.task_role)],
-	),
-	"hop": null,
-	"source": td.source,
-}) if {
+deny contains entry if {
 	some x in data.fargate_preflight.lib.calls.task_role_checks
 	x.call.rule == "FG601"
 	x.role == null
 	svc := input.services[x.service]
 	td := input.task_definitions[x.td]
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": td.name,
+		"service": svc.name,
+		"need": "ssmmessages",
+		"message": sprintf("%s has ECS Exec on but names no task role: the SSM agent cannot open its channels", [
+			data.fargate_preflight.lib.taskdef.subject(svc.name, td),
+		]),
+		"fix": sprintf(
+			"Set the task definition's task role (%s) to a role that allows the four ssmmessages channel actions.",
+			[data.fargate_preflight.lib.result.field(td.source, data.fargate_preflight.lib.result.task_role)],
+		),
+		"hop": null,
+		"source": td.source,
+	})
 }
 
 undecided contains u if {

@@ -25,17 +25,7 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": td.name,
-	"service": svc.name,
-	"need": null,
-	"message": sprintf("%s: container %s has no init process (%s), so ECS Exec sessions leave orphaned processes", [
-		data.fargate_preflight.lib.taskdef.subject(svc.name, td), c.name, "linuxParameters.initProcessEnabled",
-	]),
-	"fix": sprintf("Set %s to true on container %s.", [setting, c.name]),
-	"hop": null,
-	"source": c.source,
-}) if {
+deny contains entry if {
 	some sid in data.fargate_preflight.lib.taskdef.exec_services
 	svc := input.services[sid]
 	td := data.fargate_preflight.lib.taskdef.task_definition(svc)
@@ -43,4 +33,15 @@ deny contains data.fargate_preflight.lib.result.finding({
 	some c in data.fargate_preflight.lib.needs.containers(td)
 	c.init_process_enabled == false
 	setting := data.fargate_preflight.lib.result.field(c.source, data.fargate_preflight.lib.result.init_process)
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": td.name,
+		"service": svc.name,
+		"need": null,
+		"message": sprintf("%s: container %s has no init process (%s), so ECS Exec sessions leave orphaned processes", [
+			data.fargate_preflight.lib.taskdef.subject(svc.name, td), c.name, "linuxParameters.initProcessEnabled",
+		]),
+		"fix": sprintf("Set %s to true on container %s.", [setting, c.name]),
+		"hop": null,
+		"source": c.source,
+	})
 }

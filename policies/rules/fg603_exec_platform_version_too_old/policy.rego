@@ -30,22 +30,23 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": svc.name,
-	"service": svc.name,
-	"need": null,
-	"message": sprintf("%s %s has ECS Exec on with platform version %s; ECS Exec needs 1.4.0 or later", [
-		svc.kind, svc.name, svc.platform_version,
-	]),
-	"fix": "Set the platform version to LATEST (or 1.4.0 or later), or remove it.",
-	"hop": null,
-	"source": svc.source,
-}) if {
+deny contains entry if {
 	some sid in data.fargate_preflight.lib.taskdef.exec_services
 	svc := input.services[sid]
 	older_than_1_4(svc.platform_version)
 	td := data.fargate_preflight.lib.taskdef.task_definition(svc)
 	td.os_family == "LINUX"
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": svc.name,
+		"service": svc.name,
+		"need": null,
+		"message": sprintf("%s %s has ECS Exec on with platform version %s; ECS Exec needs 1.4.0 or later", [
+			svc.kind, svc.name, svc.platform_version,
+		]),
+		"fix": "Set the platform version to LATEST (or 1.4.0 or later), or remove it.",
+		"hop": null,
+		"source": svc.source,
+	})
 }
 
 # older_than_1_4: "1.3.0", "1.2", "1.0.0": every Linux version before 1.4.0 ("LATEST" is not).

@@ -29,21 +29,7 @@ agent_paths := {"/var/lib/amazon/ssm", "/var/log/amazon/ssm", "/managed-agents"}
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": td.name,
-	"service": svc.name,
-	"need": null,
-	"message": sprintf("%s: container %s has a read-only root file system, %s", [
-		data.fargate_preflight.lib.taskdef.subject(svc.name, td), c.name, text,
-	]),
-	"fix": sprintf(
-		"Set %s to false on container %s, or mount writable volumes at %s.",
-		[setting, c.name, concat(", ", sort(agent_paths))],
-	),
-	"hop": null,
-	"level": level,
-	"source": c.source,
-}) if {
+deny contains entry if {
 	some sid in data.fargate_preflight.lib.taskdef.exec_services
 	svc := input.services[sid]
 	td := data.fargate_preflight.lib.taskdef.task_definition(svc)
@@ -52,6 +38,21 @@ deny contains data.fargate_preflight.lib.result.finding({
 	level := level_for(c)
 	text := outcome[level]
 	setting := data.fargate_preflight.lib.result.field(c.source, data.fargate_preflight.lib.result.readonly_root)
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": td.name,
+		"service": svc.name,
+		"need": null,
+		"message": sprintf("%s: container %s has a read-only root file system, %s", [
+			data.fargate_preflight.lib.taskdef.subject(svc.name, td), c.name, text,
+		]),
+		"fix": sprintf(
+			"Set %s to false on container %s, or mount writable volumes at %s.",
+			[setting, c.name, concat(", ", sort(agent_paths))],
+		),
+		"hop": null,
+		"level": level,
+		"source": c.source,
+	})
 }
 
 outcome := {

@@ -35,7 +35,7 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.calls.denial_finding(x, input.services[x.service].name, "task role", fix) if {
+deny contains entry if {
 	some x in data.fargate_preflight.lib.calls.task_role_checks
 	x.call.rule == "FG605"
 	count(x.result.denied) > 0
@@ -43,27 +43,29 @@ deny contains data.fargate_preflight.lib.calls.denial_finding(x, input.services[
 		concat(", ", [d.action | some d in x.result.denied]),
 		data.fargate_preflight.lib.needs.show(x.call.resource), x.role.name,
 	])
+	entry := data.fargate_preflight.lib.calls.denial_finding(x, input.services[x.service].name, "task role", fix)
 }
 
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": td.name,
-	"service": svc.name,
-	"need": null,
-	"message": sprintf("%s names no task role, but ECS Exec needs one for %s", [
-		data.fargate_preflight.lib.taskdef.subject(svc.name, td),
-		needed_for,
-	]),
-	"fix": sprintf(
-		"Set the task definition's task role (%s) to a role that allows what the cluster's exec configuration uses.",
-		[data.fargate_preflight.lib.result.field(td.source, data.fargate_preflight.lib.result.task_role)],
-	),
-	"hop": null,
-	"source": td.source,
-}) if {
+deny contains entry if {
 	some sid, checks in without_role
 	svc := input.services[sid]
 	needed_for := concat(", ", sort({x.call.what | some x in checks}))
 	td := input.task_definitions[min({x.td | some x in checks})]
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": td.name,
+		"service": svc.name,
+		"need": null,
+		"message": sprintf("%s names no task role, but ECS Exec needs one for %s", [
+			data.fargate_preflight.lib.taskdef.subject(svc.name, td),
+			needed_for,
+		]),
+		"fix": sprintf(
+			"Set the task definition's task role (%s) to a role that allows what the cluster's exec configuration uses.",
+			[data.fargate_preflight.lib.result.field(td.source, data.fargate_preflight.lib.result.task_role)],
+		),
+		"hop": null,
+		"source": td.source,
+	})
 }
 
 without_role[sid] contains x if {
@@ -79,9 +81,10 @@ undecided contains u if {
 
 # Whether the cluster's exec logging is OVERRIDE (and so what the task role must allow for it)
 # is not settled. (The services the checks above analyse, as calls.task_role_checks takes them.)
-undecided contains {"unknown": config.logging, "service": svc.name, "rules": ["FG605"]} if {
+undecided contains entry if {
 	some sid in data.fargate_preflight.lib.taskdef.exec_services
 	svc := input.services[sid]
 	config := input.clusters[svc.cluster].execute_command_configuration
 	data.fargate_preflight.lib.model.is_unknown(config.logging)
+	entry := {"unknown": config.logging, "service": svc.name, "rules": ["FG605"]}
 }

@@ -32,21 +32,22 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": td.name,
-	"service": service,
-	"message": sprintf(
-		"%s lists FARGATE in requiresCompatibilities but its networkMode is %s; Fargate supports only awsvpc",
-		[subject(service, td), td.network_mode],
-	),
-	"fix": "Set networkMode to awsvpc (without networkMode, ECS uses bridge).",
-	"source": td.source,
-}) if {
+deny contains entry if {
 	some td in input.task_definitions
 	data.fargate_preflight.lib.taskdef.fargate_compatible(td)
 	is_string(td.network_mode)
 	td.network_mode != "awsvpc"
 	some service in services_running(td.id)
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": td.name,
+		"service": service,
+		"message": sprintf(
+			"%s lists FARGATE in requiresCompatibilities but its networkMode is %s; Fargate supports only awsvpc",
+			[subject(service, td), td.network_mode],
+		),
+		"fix": "Set networkMode to awsvpc (without networkMode, ECS uses bridge).",
+		"source": td.source,
+	})
 }
 
 # undecided: a task definition that may be Fargate-compatible with a network mode that may be wrong.

@@ -52,18 +52,19 @@ cpu_sizes_text := "256, 512, 1024, 2048, 4096, 8192 or 16384"
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": td.name,
-	"service": service,
-	"message": sprintf("%s: %s", [subject(service, td), concat("; ", sort(problems))]),
-	"fix": fix(td),
-	"source": td.source,
-}) if {
+deny contains entry if {
 	some td in input.task_definitions
 	data.fargate_preflight.lib.taskdef.fargate_compatible(td)
 	problems := size_problems(td)
 	count(problems) > 0
 	some service in services_running(td.id)
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": td.name,
+		"service": service,
+		"message": sprintf("%s: %s", [subject(service, td), concat("; ", sort(problems))]),
+		"fix": fix(td),
+		"source": td.source,
+	})
 }
 
 # undecided: whether the task definition is Fargate-compatible, or its size, is unsettled.

@@ -32,19 +32,7 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": td.name,
-	"service": service,
-	"message": sprintf("%s: no essential container has a log configuration (essential: %s), %s", [
-		data.fargate_preflight.lib.taskdef.subject(service, td), concat(", ", names),
-		"so a failed task leaves no logs",
-	]),
-	"fix": sprintf(
-		"Add a logConfiguration (for example the awslogs driver) to essential container %s.",
-		[concat(" or ", names)],
-	),
-	"source": first_essential.source,
-}) if {
+deny contains entry if {
 	some td in input.task_definitions
 	data.fargate_preflight.lib.taskdef.fargate_compatible(td)
 	not some_may_log(td)
@@ -52,6 +40,19 @@ deny contains data.fargate_preflight.lib.result.finding({
 	first_essential := essentials[0] # none essential is another problem; say nothing of logs then
 	names := [data.fargate_preflight.lib.model.show(c.name) | some c in essentials] # a name may be unsettled
 	some service in data.fargate_preflight.lib.taskdef.services_running(td.id)
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": td.name,
+		"service": service,
+		"message": sprintf("%s: no essential container has a log configuration (essential: %s), %s", [
+			data.fargate_preflight.lib.taskdef.subject(service, td), concat(", ", names),
+			"so a failed task leaves no logs",
+		]),
+		"fix": sprintf(
+			"Add a logConfiguration (for example the awslogs driver) to essential container %s.",
+			[concat(" or ", names)],
+		),
+		"source": first_essential.source,
+	})
 }
 
 # undecided: the containers that may log, or whether the task definition is Fargate-compatible,

@@ -39,42 +39,45 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": td.name,
-	"service": svc.name,
-	"message": sprintf("%s %s runs on Fargate (%s) but its task definition %s %s (%s)", [
-		svc.kind, svc.name, launched_by(svc), td.name,
-		"does not list FARGATE in requiresCompatibilities",
-		listed(td.requires_compatibilities),
-	]),
-	"fix": sprintf("Add FARGATE to requiresCompatibilities of task definition %s %s, or launch %s %s on EC2.", [
-		td.name, "(Fargate also needs networkMode awsvpc and task-level cpu and memory)",
-		svc.kind, svc.name,
-	]),
-	"source": td.source,
-}) if {
+deny contains entry if {
 	some id in data.fargate_preflight.lib.taskdef.analysed
 	svc := input.services[id]
 	td := data.fargate_preflight.lib.taskdef.task_definition(svc)
 	is_array(td.requires_compatibilities)
 	not "FARGATE" in td.requires_compatibilities
 	count(unsettled_compatibilities(td.requires_compatibilities)) == 0
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": td.name,
+		"service": svc.name,
+		"message": sprintf("%s %s runs on Fargate (%s) but its task definition %s %s (%s)", [
+			svc.kind, svc.name, launched_by(svc), td.name,
+			"does not list FARGATE in requiresCompatibilities",
+			listed(td.requires_compatibilities),
+		]),
+		"fix": sprintf("Add FARGATE to requiresCompatibilities of task definition %s %s, or launch %s %s on EC2.", [
+			td.name, "(Fargate also needs networkMode awsvpc and task-level cpu and memory)",
+			svc.kind, svc.name,
+		]),
+		"source": td.source,
+	})
 }
 
 # undecided: the task definition is not in the inputs, or its compatibilities are unsettled.
-undecided contains {"unknown": unknown, "service": svc.name, "rules": ["FG704"]} if {
+undecided contains entry if {
 	some id in data.fargate_preflight.lib.taskdef.analysed
 	svc := input.services[id]
 	unknown := data.fargate_preflight.lib.model.lookup("task_definitions", svc.task_definition, svc.source)
 	data.fargate_preflight.lib.model.is_unknown(unknown)
+	entry := {"unknown": unknown, "service": svc.name, "rules": ["FG704"]}
 }
 
-undecided contains {"unknown": unknown, "service": svc.name, "rules": ["FG704"]} if {
+undecided contains entry if {
 	some id in data.fargate_preflight.lib.taskdef.analysed
 	svc := input.services[id]
 	td := data.fargate_preflight.lib.taskdef.task_definition(svc)
 	not data.fargate_preflight.lib.taskdef.fargate_compatible(td)
 	some unknown in unsettled_compatibilities(td.requires_compatibilities)
+	entry := {"unknown": unknown, "service": svc.name, "rules": ["FG704"]}
 }
 
 unsettled_compatibilities(values) := {values} if data.fargate_preflight.lib.model.is_unknown(values)

@@ -34,32 +34,34 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": svc.name,
-	"service": svc.name,
-	"message": sprintf(
-		"%s %s: its subnets and security groups are not all in one VPC (%s)",
-		[svc.kind, svc.name, concat(", ", sort(placed))],
-	),
-	"fix": "Use subnets and security groups of one VPC in the network configuration.",
-	"source": svc.source,
-}) if {
+deny contains entry if {
 	some id, members in service_members
 	svc := input.services[id]
 	conflict(members)
 	placed := {sprintf("%s in VPC %s", [m.label, vpc_label(m.vpc)]) | some m in members; is_string(m.vpc)}
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": svc.name,
+		"service": svc.name,
+		"message": sprintf(
+			"%s %s: its subnets and security groups are not all in one VPC (%s)",
+			[svc.kind, svc.name, concat(", ", sort(placed))],
+		),
+		"fix": "Use subnets and security groups of one VPC in the network configuration.",
+		"source": svc.source,
+	})
 }
 
 # undecided: no two members are known to be in different VPCs, but the VPC of some member is
 # unsettled (a subnet or security group outside the inputs, an unknown VPC, a subnet list from a
 # parameter).
-undecided contains {"unknown": unknown, "service": svc.name, "rules": ["FG705"]} if {
+undecided contains entry if {
 	some id, members in service_members
 	some m in members
 	count(m.unknowns) > 0 # most services have none: no pairs to compare then
 	not conflict(members)
 	svc := input.services[id]
 	some unknown in undecidable_unknowns(members)
+	entry := {"unknown": unknown, "service": svc.name, "rules": ["FG705"]}
 }
 
 # service_members[service id] are the network members of each analysed service, built once.

@@ -35,42 +35,44 @@ import rego.v1
 
 # METADATA
 # entrypoint: true
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": ref,
-	"service": only_service(services),
-	"need": null,
-	"message": sprintf(
-		"%s is not settled (%s): it blocks %s%s",
-		[ref, first.unknown, concat(", ", rules), for_services(services)],
-	),
-	"fix": object.get(first, "fix", fix(ref)),
-	"hop": null,
-	"source": first.source,
-}) if {
+deny contains entry if {
 	some ref, entries in by_ref
 	first := first_unknown(entries)
 	rules := sort({r | some e in entries; some r in e.rules})
 	services := sort({e.service | some e in entries; e.service != null})
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": ref,
+		"service": only_service(services),
+		"need": null,
+		"message": sprintf(
+			"%s is not settled (%s): it blocks %s%s",
+			[ref, first.unknown, concat(", ", rules), for_services(services)],
+		),
+		"fix": object.get(first, "fix", fix(ref)),
+		"hop": null,
+		"source": first.source,
+	})
 }
 
 # A call the live scan could not make (access denied, throttled) is a coverage gap: what it
 # returns is missing, so the checks that need it cannot be settled. A gap whose ref an unsettled
 # value already names is reported there, with the checks it blocked.
-deny contains data.fargate_preflight.lib.result.finding({
-	"resource": ref,
-	"service": null,
-	"need": null,
-	"message": sprintf(
-		"%s could not be read (%s): what it returns is missing from this scan, so checks that need it are not settled",
-		[ref, g.error],
-	),
-	"fix": fix(ref),
-	"hop": null,
-	"source": g.source,
-}) if {
+deny contains entry if {
 	some g in input.coverage_gaps
 	ref := gap_ref(g)
 	not by_ref[ref]
+	entry := data.fargate_preflight.lib.result.finding({
+		"resource": ref,
+		"service": null,
+		"need": null,
+		"message": sprintf(
+			"%s could not be read (%s): what it returns is missing from this scan, so checks that need it are not settled",
+			[ref, g.error],
+		),
+		"fix": fix(ref),
+		"hop": null,
+		"source": g.source,
+	})
 }
 
 gap_ref(g) := sprintf("%s in account %s region %s", [g.api, g.account, g.region])
