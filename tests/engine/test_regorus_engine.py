@@ -74,3 +74,29 @@ def test_an_error_only_evaluation_finds_is_still_reported(tmp_path: Path) -> Non
     engine = RegorusEngine([tmp_path], data={})
     with pytest.raises(EngineError, match="evaluation failed: .*could not find function nosuch"):
         engine.answer("data.t.x", {}, {})
+
+
+def test_a_head_undefined_for_one_element_names_the_cause(tmp_path: Path) -> None:
+    """regorus 0.9.1 stops where OPA skips the element (tests/reliability/README.md); a custom
+    policy written that way gets the fix in the error, not only regorus's words."""
+    (tmp_path / "t.rego").write_text(
+        "package t\nimport rego.v1\ns contains x.name if some x in input.xs\n", encoding="utf-8"
+    )
+    engine = RegorusEngine([tmp_path], data={})
+    xs = {"xs": [{"name": "a"}, {"id": 2}, {"name": "c"}]}
+    with pytest.raises(
+        EngineError, match=r"failed: not an object \(regorus stops here .* v := f\(x\) \}"
+    ):
+        engine.answer("data.t.s", xs, {})
+    # the element without a name last: no error, and no "a" either
+    assert (
+        engine.answer("data.t.s", {"xs": xs["xs"][:2]}, {})["result"][0]["expressions"][0]["value"]
+        == []
+    )
+    # bound in the body, the element without a name is skipped
+    (tmp_path / "t.rego").write_text(
+        "package t\nimport rego.v1\ns contains n if { some x in input.xs; n := x.name }\n",
+        encoding="utf-8",
+    )
+    answer = RegorusEngine([tmp_path], data={}).answer("data.t.s", xs, {})
+    assert answer["result"][0]["expressions"][0]["value"] == ["a", "c"]
