@@ -147,6 +147,21 @@ def test_intrinsic_functions_evaluate_like_cloudformation(tmp_path: Path) -> Non
         "partition": "aws-cn",
         "suffix": "amazonaws.com.cn",
         "awslogs-create-group": "true",  # ECS reads it case-insensitively
+        # CDK's `!Select [1, !Split [":", !Ref TaskDefinition]]` was "out of range" (exit 2)
+        "arn-piece": unknown(
+            "Fn::Split of Ref Unnamed by ':' is only known after deployment",
+            "Fn::Split ':' of Ref Unnamed",
+            "a.yaml",
+            45,
+            f"{options}/arn-piece/Fn::Select/1",
+        ),
+        "list-item": unknown(
+            "Ref Unnamed (AWS::Logs::LogGroup) is only known after deployment",
+            "Ref Unnamed",
+            "a.yaml",
+            46,
+            f"{options}/list-item/Fn::Select/1/Fn::Split/1/Fn::Join/1/1",
+        ),
     }
 
 

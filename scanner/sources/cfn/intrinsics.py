@@ -152,6 +152,11 @@ def _fn_select(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
     return items[int(text)]
 
 
+# Delimiters that no resource id, name or ARN contains: a reference between them stays whole
+# (`!Split [",", !Join [",", [!Ref SubnetA, !Ref SubnetB]]]` gives the two subnets back).
+_LIST_SEPARATORS = frozenset(",; |\n\t")
+
+
 def _fn_split(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
     delimiter_node, source_node = arguments(stack, arg, 2, "Fn::Split", line)
     delimiter = stack.resolve(delimiter_node, (*parts, 0), line)
@@ -160,6 +165,17 @@ def _fn_split(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
     source = _text(stack, stack.resolve(source_node, (*parts, 1), line), line, "Fn::Split")
     if isinstance(source, Unknown):
         return source
+    refs = [p for p in (source.parts if isinstance(source, Composite) else [source]) if p]
+    if not set(delimiter) <= _LIST_SEPARATORS and any(isinstance(p, ResRef) for p in refs):
+        # An ARN, name or path of a resource splits into pieces nobody knows before it is
+        # deployed (CDK: `!Select [1, !Split [":", !Ref TaskDefinition]]`, its partition).
+        ref = next(p for p in refs if isinstance(p, ResRef))
+        what = f"Fn::GetAtt {ref.model_id}.{ref.attr}" if ref.attr else f"Ref {ref.model_id}"
+        return Unknown(
+            f"Fn::Split of {what} by {delimiter!r} is only known after deployment",
+            f"Fn::Split {delimiter!r} of {what}",
+            stack.where(parts, line),
+        )
     return split(source, delimiter)
 
 
