@@ -257,6 +257,27 @@ def test_tasks_that_eventbridge_runs_are_analysed_like_services() -> None:
 
 
 @pytest.mark.usefixtures("at_root")
+def test_tasks_that_step_functions_runs_are_analysed_like_services() -> None:
+    # ecs:runTask states were not read: Migrate, in a subnet with no route anywhere, got no
+    # finding at all.
+    report = scan([REPROS / "step-functions.yaml"], ScanOptions(cwd=ROOT, region="us-east-1"))
+    assert sorted((f.rule_id, f.service, f.need, f.location.line) for f in report.findings) == [
+        ("FG202", "Migrate", "ecr.api", 6),  # the VPC's main route table: no route out
+        ("FG202", "Migrate", "ecr.dkr", 6),
+        ("FG202", "Migrate", "logs", 6),
+        ("FG202", "Migrate", "s3", 6),
+        ("FG404", "Pipeline/Import", None, 79),  # the state machine
+        ("FG801", "Pipeline/Import", None, 83),  # its subnets come from the execution's input
+    ]
+    verdicts = {(p.service, p.verdict) for p in report.paths}
+    assert {v for v in verdicts if v[0] in ("Daily", "Pipeline/Export")} == {
+        ("Daily", "ok"),
+        ("Pipeline/Export", "ok"),
+    }
+    assert {v for v in verdicts if v[0] == "Pipeline/Import"} == {("Pipeline/Import", "undecided")}
+
+
+@pytest.mark.usefixtures("at_root")
 def test_task_sets_of_an_external_deployment_are_analysed_instead_of_their_service() -> None:
     report = scan([REPROS / "external-task-sets.yaml"], ScanOptions(cwd=ROOT, region="us-east-1"))
     assert sorted((f.rule_id, f.service, f.need, f.location.line) for f in report.findings) == [

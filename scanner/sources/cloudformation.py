@@ -14,7 +14,7 @@ from typing import Any
 from scanner.config import Ignore, NeedSpec, read_metadata
 from scanner.errors import SourceError
 from scanner.sources.base import Annotation, BuildContext, Fragment, LoadedFile
-from scanner.sources.cfn import ecs, iam, network
+from scanner.sources.cfn import ecs, iam, network, states
 from scanner.sources.cfn.finalize import finalize
 from scanner.sources.cfn.out import Out, Res
 from scanner.sources.cfn.run import Run
@@ -24,7 +24,12 @@ from scanner.sources.cfn.values import Unknown
 
 __all__ = ["CloudFormationSource", "is_cloudformation"]
 
-BUILDERS = {**network.BUILDERS, **iam.BUILDERS, **ecs.BUILDERS}
+BUILDERS = {
+    **network.BUILDERS,
+    **iam.BUILDERS,
+    **ecs.BUILDERS,
+    "AWS::StepFunctions::StateMachine": states.state_machine,
+}
 
 
 class CloudFormationSource:

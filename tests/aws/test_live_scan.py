@@ -93,7 +93,7 @@ def test_the_closing_note_counts_api_calls_per_service(built: Built, aws_env: An
     notes = [line for line in done.stderr.splitlines() if line.startswith("notice: ")]
     assert notes == [
         "notice: read 1 account-region(s), 0 coverage gap(s); "
-        "API calls: ec2 16, ecs 6, events 2, iam 9, scheduler 1, sts 1 (35 in all)"
+        "API calls: ec2 16, ecs 6, events 2, iam 9, scheduler 1, stepfunctions 1, sts 1 (36 in all)"
     ]
     quiet = run("scan-aws", "--region", REGION, "--format", "json", "--quiet")
     assert quiet.stderr == ""

@@ -1,8 +1,9 @@
 """Tasks that no service definition of its own describes. EventBridge's: an enabled rule's ECS
 target (on a custom event bus too) and an EventBridge Scheduler schedule are read as standalone
 tasks of the clusters scanned, so a scan between two runs still checks their network; a disabled
-rule, a target that is not ECS and a schedule of another cluster are left out. And the task sets
-of a service whose deployment controller is EXTERNAL, which names no task definition."""
+rule, a target that is not ECS and a schedule of another cluster are left out. So are the
+ecs:runTask states of a Step Functions state machine. And the task sets of a service whose
+deployment controller is EXTERNAL, which names no task definition."""
 
 from __future__ import annotations
 
@@ -107,12 +108,57 @@ def account(moto_url: str) -> dict[str, str]:
                 Target={"Arn": target_cluster, "RoleArn": role, "EcsParameters": parameters},
             )
         hourly = f"arn:aws:scheduler:{REGION}:123456789012:schedule/default/hourly"
+        run = {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::ecs:runTask.sync",
+            "End": True,
+            "Parameters": {
+                "Cluster": "jobs",  # by name
+                "TaskDefinition": family,
+                "LaunchType": "FARGATE",
+                "NetworkConfiguration": {
+                    "AwsvpcConfiguration": {"Subnets": [isolated], "SecurityGroups": [group]}
+                },
+            },
+        }
+        elsewhere = {**run, "Parameters": {**run["Parameters"], "Cluster": other}}
+        dynamic = {  # its subnets come from the execution's input
+            **run,
+            "Parameters": {
+                **run["Parameters"],
+                "NetworkConfiguration": {"AwsvpcConfiguration": {"Subnets.$": "$.subnets"}},
+            },
+        }
+        anywhere = {**run, "Parameters": {**run["Parameters"], "Cluster.$": "$.cluster"}}
+        del anywhere["Parameters"]["Cluster"]
+        branches = [
+            {"StartAt": name, "States": {name: state}}
+            for name, state in (
+                ("Export", run),
+                ("Elsewhere", elsewhere),
+                ("Import", dynamic),
+                ("Anywhere", anywhere),  # its cluster comes from the input: read too
+            )
+        ]
+        machine = boto3.client("stepfunctions", region_name=REGION).create_state_machine(
+            name="pipeline",
+            roleArn="arn:aws:iam::123456789012:role/states-run-task",
+            definition=json.dumps(
+                {
+                    "StartAt": "All",
+                    "States": {"All": {"Type": "Parallel", "End": True, "Branches": branches}},
+                }
+            ),
+        )["stateMachineArn"]
         return {
             "api": service,
             "task-set": task_set,
             "nightly": f"{nightly}/run",
             "on-order": f"{on_order}/run",
             "hourly": hourly,
+            "export": f"{machine}/Export",
+            "import": f"{machine}/Import",
+            "anywhere": f"{machine}/Anywhere",
             "cluster": cluster,
             "definition": definition,
             "isolated": isolated,
@@ -130,6 +176,22 @@ def test_rules_and_schedules_that_run_tasks_enter_the_model(
     (model,) = json.loads(done.stdout)["models"]
     assert sorted(model["services"]) == sorted(  # not the EXTERNAL service: its task set
         [account[n] for n in ("api", "task-set", "nightly", "on-order", "hourly")]
+        + [account[n] for n in ("export", "import", "anywhere")]  # not Elsewhere: another's
+    )
+    export = model["services"][account["export"]]
+    assert (export["cluster"], export["task_definition"], export["network"]["subnets"]) == (
+        account["cluster"],
+        account["definition"],  # the family, described
+        [account["isolated"]],
+    )
+    assert export["source"] == {
+        "file": f"aws://123456789012/{REGION}/states/stateMachine:pipeline",
+        "line": 1,
+        "pointer": "/States/All/Branches/0/States/Export",
+    }
+    imported = model["services"][account["import"]]["network"]["subnets"]
+    assert (
+        imported["ref"] == f"{account['import']}.NetworkConfiguration.AwsvpcConfiguration.Subnets"
     )
     task_set = model["services"][account["task-set"]]
     assert (task_set["kind"], task_set["task_definition"], task_set["network"]["subnets"]) == (
@@ -176,10 +238,10 @@ def test_a_scheduled_task_in_a_subnet_with_no_route_is_reported(
     )
     assert errors == sorted(
         ("FG202", account[name], "public.ecr.aws")
-        for name in ("api", "hourly", "nightly", "on-order", "task-set")
+        for name in ("anywhere", "api", "export", "hourly", "nightly", "on-order", "task-set")
     )
     notes = [line for line in done.stderr.splitlines() if line.startswith("notice: read")]
     assert notes == [
         "notice: read 1 account-region(s), 0 coverage gap(s); "
-        "API calls: ec2 10, ecs 7, events 5, scheduler 2, sts 1 (25 in all)"
+        "API calls: ec2 10, ecs 7, events 5, scheduler 2, stepfunctions 2, sts 1 (27 in all)"
     ]

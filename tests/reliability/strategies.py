@@ -327,6 +327,28 @@ GOOD_PROPERTIES: dict[str, dict[str, Any]] = {
         "LaunchType": "FARGATE",
         "NetworkConfiguration": {"AwsVpcConfiguration": {"Subnets": [Tag("Ref", "Subnet")]}},
     },
+    # A Step Functions state that runs a task, its definition JSON text around references as
+    # CDK writes it, and a substitution.
+    "AWS::StepFunctions::StateMachine": {
+        "RoleArn": Tag("GetAtt", "Role.Arn"),
+        "DefinitionSubstitutions": {"Group": Tag("Ref", "Sg")},
+        "DefinitionString": Tag(
+            "Join",
+            [
+                "",
+                [
+                    '{"StartAt":"Run","States":{"Run":{"Type":"Task","End":true,'
+                    '"Resource":"arn:aws:states:::ecs:runTask.sync","Parameters":{"Cluster":"c",'
+                    '"TaskDefinition":"',
+                    Tag("Ref", "Td"),
+                    '","LaunchType":"FARGATE","NetworkConfiguration":{"AwsvpcConfiguration":'
+                    '{"SecurityGroups":["${Group}"],"Subnets":["',
+                    Tag("Ref", "Subnet"),
+                    '"],"AssignPublicIp.$":"$.ip"}}}}}}',
+                ],
+            ],
+        ),
+    },
 }
 TYPE_OF = {
     "Vpc": "AWS::EC2::VPC",
@@ -348,6 +370,7 @@ EXTRA_TYPES = [
     "AWS::Events::Rule",
     "AWS::Scheduler::Schedule",
     "AWS::ECS::TaskSet",
+    "AWS::StepFunctions::StateMachine",
 ]
 
 

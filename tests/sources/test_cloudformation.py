@@ -852,6 +852,142 @@ def test_eventbridge_targets_with_ecs_parameters_are_standalone_tasks(tmp_path: 
     assert services["Nightly"]["network"]["assign_public_ip"] == "DISABLED"  # EventBridge's default
 
 
+def test_step_functions_run_task_states_are_standalone_tasks(tmp_path: Path) -> None:
+    repro = Path(__file__).parents[1] / "golden" / "repros" / "step-functions.yaml"
+    fragment = build(tmp_path, {"s.yaml": repro.read_text(encoding="utf-8")})
+    assert errors(fragment) == []
+    services = model(fragment)["services"]
+    # Parallel branches and Map processors too; not the sns:publish state
+    assert sorted(services) == ["Daily", "Migrate", "Pipeline/Export", "Pipeline/Import"]
+    # DefinitionString with Fn::Sub: references inside the JSON text
+    assert services["Migrate"] == {
+        "id": "Migrate",
+        "name": "Migrate",
+        "source": src("s.yaml", 56, "/Resources/Migrate"),
+        "kind": "task",
+        "cluster": "Cluster",
+        "task_definition": "Report",
+        "launch_type": "FARGATE",
+        "capacity_provider_strategy": None,
+        "platform_version": None,
+        "enable_execute_command": False,
+        "network": {
+            "subnets": ["Isolated"],
+            "security_groups": ["TaskGroup"],
+            "assign_public_ip": "DISABLED",
+        },
+    }
+    # Fn::Join as CDK writes it; two tasks of one machine are named by their states
+    export = services["Pipeline/Export"]
+    assert (export["source"], export["cluster"], export["task_definition"]) == (
+        src("s.yaml", 79, "/Resources/Pipeline"),
+        "Cluster",
+        "Report",
+    )
+    assert (export["platform_version"], export["network"]) == (
+        "LATEST",
+        {"subnets": ["Public"], "security_groups": ["TaskGroup"], "assign_public_ip": "ENABLED"},
+    )
+    # `Subnets.$`: taken from the execution's input; cluster and family linked by name
+    imported = services["Pipeline/Import"]
+    assert (imported["cluster"], imported["task_definition"]) == ("Cluster", "Report")
+    assert imported["network"]["subnets"] == unknown(
+        "Pipeline state Import takes NetworkConfiguration.AwsvpcConfiguration.Subnets from its "
+        "input when it runs ($.subnets)",
+        "Pipeline/Import.NetworkConfiguration.AwsvpcConfiguration.Subnets",
+        "s.yaml",
+        83,
+        "/Resources/Pipeline/Properties/DefinitionString",
+    )
+    # a Definition map with DefinitionSubstitutions, the task inside a Map state
+    assert (services["Daily"]["cluster"], services["Daily"]["task_definition"]) == (
+        "Cluster",
+        "Report",
+    )
+    assert services["Daily"]["network"]["subnets"] == ["Public"]
+
+
+STATE_MACHINE = """
+Resources:
+  Cluster: {Type: AWS::ECS::Cluster}
+  Machine:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: arn:aws:iam::123456789012:role/r
+"""
+
+
+@pytest.mark.parametrize(
+    ("definition", "subnets"),
+    [
+        # a reference outside a JSON string (a number, or a whole list) is one value
+        (
+            'DefinitionString: !Join ["", [\'{"StartAt":"R","States":{"R":{"Type":"Task",'
+            '"End":true,"Resource":"arn:aws:states:::ecs:runTask","TimeoutSeconds":\', '
+            "!Ref Timeout, "
+            '\',"Parameters":{"TaskDefinition":"app","NetworkConfiguration":{"AwsvpcConfiguration":'
+            '{"Subnets":\', !Ref Subnets, "}}}}}}"]]',
+            "Parameter Subnets",
+        ),
+        # JSONata: Arguments, and an expression as a value
+        (
+            "Definition: {QueryLanguage: JSONata, StartAt: R, States: {R: {Type: Task, End: true, "
+            "Resource: 'arn:aws:states:::ecs:runTask.sync', Arguments: {TaskDefinition: app, "
+            "NetworkConfiguration: {AwsvpcConfiguration: "
+            "{Subnets: '{% $states.input.subnets %}'}}}}}}",
+            "Machine/R.NetworkConfiguration.AwsvpcConfiguration.Subnets",
+        ),
+    ],
+)
+def test_state_machine_values_that_are_not_text(
+    tmp_path: Path, definition: str, subnets: str
+) -> None:
+    text = STATE_MACHINE + "      " + definition + "\n"
+    text = text.replace(
+        "Resources:",
+        "Parameters:\n  Timeout: {Type: Number}\n  Subnets: {Type: List<AWS::EC2::Subnet::Id>}\n"
+        "Resources:",
+    )
+    fragment = build(tmp_path, {"s.yaml": text})
+    assert errors(fragment) == []
+    machine = model(fragment)["services"]["Machine"]
+    assert machine["network"]["subnets"]["ref"] == subnets
+
+
+@pytest.mark.parametrize(
+    ("definition", "notice"),
+    [
+        (
+            "DefinitionS3Location: {Bucket: b, Key: k.json}",
+            "s.yaml: state machine Machine reads its definition from S3 (DefinitionS3Location); "
+            "the ECS tasks it runs are not analysed",
+        ),
+        (
+            "DefinitionString: !Ref Definition",
+            "s.yaml: the definition of state machine Machine is not settled (parameter Definition "
+            "has no default and no value was given (--parameter Definition=VALUE)); the ECS tasks "
+            "it runs are not analysed",
+        ),
+    ],
+)
+def test_a_definition_the_template_does_not_hold_is_a_notice(
+    tmp_path: Path, definition: str, notice: str
+) -> None:
+    text = "Parameters:\n  Definition: {Type: String}\n" + STATE_MACHINE
+    fragment = build(tmp_path, {"s.yaml": text + "      " + definition + "\n"})
+    assert (errors(fragment), fragment.notices) == ([], [notice])
+    assert model(fragment)["services"] == {}
+
+
+def test_a_definition_that_is_not_json_is_an_error_at_its_line(tmp_path: Path) -> None:
+    text = STATE_MACHINE + "      DefinitionString: '{\"StartAt\": '\n"
+    fragment = build(tmp_path, {"s.yaml": text})
+    assert errors(fragment) == [
+        "s.yaml:8: Machine.DefinitionString is not JSON: "
+        "Expecting value: line 1 column 13 (char 12)"
+    ]
+
+
 def test_an_ecs_target_without_its_task_definition_is_an_error(tmp_path: Path) -> None:
     fragment = build(
         tmp_path,

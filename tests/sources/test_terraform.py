@@ -397,6 +397,90 @@ def test_tasks_that_eventbridge_runs_are_analysed_like_services() -> None:
     assert hourly == {(n, "ok") for n in ("ecr.api", "ecr.dkr", "s3", "logs")}
 
 
+def test_tasks_that_step_functions_runs_are_analysed_like_services() -> None:
+    # jsonencode() around resources of the plan: known only after apply, read from the .tf text
+    m = model("step-functions")
+    assert sorted(m["services"]) == [
+        "aws_sfn_state_machine.pipeline/Broken",
+        "aws_sfn_state_machine.pipeline/Healthy",
+    ]
+    healthy = m["services"]["aws_sfn_state_machine.pipeline/Healthy"]
+    assert {k: healthy[k] for k in ("kind", "cluster", "task_definition", "launch_type")} == {
+        "kind": "task",
+        "cluster": "aws_ecs_cluster.main",  # by its arn
+        "task_definition": 'aws_ecs_task_definition.app["healthy"]',
+        "launch_type": "FARGATE",
+    }
+    assert healthy["network"] == {
+        "subnets": ["aws_subnet.private[0]", "aws_subnet.private[1]"],  # a splat, as one value
+        "security_groups": ["aws_security_group.task"],
+        "assign_public_ip": "DISABLED",
+    }
+    broken = m["services"]["aws_sfn_state_machine.pipeline/Broken"]
+    assert (broken["cluster"], broken["task_definition"]) == (  # by name and family
+        "aws_ecs_cluster.main",
+        'aws_ecs_task_definition.app["broken"]',
+    )
+    assert broken["network"]["assign_public_ip"]["unknown"] == (
+        "state Broken takes NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp from its "
+        "input when it runs ($.publicIp)"
+    )
+    report = scanned("step-functions")
+    assert errors_by_service(report) == {
+        ("aws_sfn_state_machine.pipeline/Broken", "FG202"): {"ecr.api", "ecr.dkr", "s3", "logs"}
+    }
+    ok = {(p.need, p.verdict) for p in report.paths if p.service == healthy["id"]}
+    assert ok == {(n, "ok") for n in ("ecr.api", "ecr.dkr", "s3", "logs")}
+
+
+def test_a_state_machine_definition_the_plan_knows_is_read_from_the_plan(tmp_path: Path) -> None:
+    """Terraform validates a definition it knows with the Step Functions API at plan time, so
+    the offline cases cannot have one: the generated plan, with the definition set as a plan
+    made online holds it (JSON text), and a literal cluster name, family and subnet id."""
+    plan = json.loads((CASES / "step-functions" / "plan.json").read_text(encoding="utf-8"))
+    definition = {
+        "StartAt": "Run",
+        "States": {
+            "Run": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::ecs:runTask.waitForTaskToken",
+                "End": True,
+                "Parameters": {
+                    "Cluster": "step-functions",
+                    "TaskDefinition": "step-functions-healthy:3",
+                    "NetworkConfiguration": {
+                        "AwsvpcConfiguration": {
+                            "Subnets": ["subnet-0abc"],
+                            "SecurityGroups.$": "$.sg",
+                        }
+                    },
+                },
+            }
+        },
+    }
+    for change in plan["resource_changes"]:
+        if change["address"] == "aws_sfn_state_machine.pipeline":
+            change["change"]["after"]["definition"] = json.dumps(definition)
+            del change["change"]["after_unknown"]["definition"]
+    for resource in plan["planned_values"]["root_module"]["resources"]:
+        if resource["address"] == "aws_sfn_state_machine.pipeline":
+            resource["values"]["definition"] = json.dumps(definition)
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    run = load([path], ScanOptions(cwd=tmp_path)).model["services"][
+        "aws_sfn_state_machine.pipeline"
+    ]
+    assert (run["cluster"], run["task_definition"], run["launch_type"]) == (
+        "aws_ecs_cluster.main",
+        'aws_ecs_task_definition.app["healthy"]',
+        None,
+    )
+    assert run["network"]["subnets"] == ["subnet-0abc"]  # not in the plan: kept as written
+    assert run["network"]["security_groups"]["ref"] == (
+        "aws_sfn_state_machine.pipeline.Run.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups"
+    )
+
+
 def test_task_sets_of_an_external_deployment_are_analysed_instead_of_their_service() -> None:
     m = model("external-task-sets")
     assert sorted(m["services"]) == [
@@ -682,6 +766,9 @@ def test_block_lines_are_python_hcl2_lines(path: Path) -> None:
         ('${[for k, v in {a = 1, b = 2} : v * 10 if k != "a"]}', [(20,)]),
         ('${"x-${1 + 2}"}', ["x-3"]),
         ("${length(concat([1], [2, 3]))}", [3]),
+        # a template that is one interpolation is its value, not its text (Terraform's rule)
+        ('${length("${[1, 2]}")}', [2]),
+        ('${"${1}" == 1}', [True]),
     ],
 )
 def test_expressions_evaluate(text: str, values: list[Any]) -> None:
@@ -695,6 +782,24 @@ def test_unsettled_conditions_give_every_branch() -> None:
     found = evaluator.hcl_value("${var.missing ? 1 : 2}", expr.Env(""))
     assert found == [1, 2]
     assert isinstance(evaluator.hcl_value("${unknownfn(1)}", expr.Env(""))[0], expr.Opaque)
+
+
+def test_jsonencode_keeps_what_it_encodes() -> None:
+    """Opaque where a string is expected; a state machine's definition reads what it encodes."""
+    evaluator = expr.Evaluator(links.Linker(_empty_plan(), hcl.Configuration(None, ROOT, {})))
+    (found,) = evaluator.hcl_value('${jsonencode({a = ["${1 + 1}"]})}', expr.Env(""))
+    assert isinstance(found, expr.Encoded) and found.value == {"a": (2,)}
+    for text in ('${"x${jsonencode(1)}"}', '${join(",", [jsonencode(1)])}'):
+        assert type(evaluator.hcl_value(text, expr.Env(""))[0]) is expr.Opaque
+
+
+def test_resources_of_a_constant_for_each_are_a_map() -> None:
+    """The plan's configuration leaves out a `for_each` that is a constant (`toset([...])`), so
+    the instances' keys tell a map from one object: `app["healthy"]` in the step-functions
+    case's definition names one task definition."""
+    m = model("step-functions")
+    task = m["services"]["aws_sfn_state_machine.pipeline/Healthy"]["task_definition"]
+    assert task == 'aws_ecs_task_definition.app["healthy"]'
 
 
 def _empty_plan() -> Any:

@@ -56,6 +56,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "efs": ("DescribeFileSystems", "DescribeMountTargets", "DescribeMountTargetSecurityGroups"),
     "events": ("ListEventBuses", "ListRules", "ListTargetsByRule"),
     "scheduler": ("ListSchedules", "GetSchedule"),
+    "stepfunctions": ("ListStateMachines", "DescribeStateMachine"),
 }
 READ_PREFIXES = ("Describe", "List", "Get")
 GLOBAL = "global"  # the region of IAM and Organizations objects

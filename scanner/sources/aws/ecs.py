@@ -1,5 +1,6 @@
 """ECS: clusters, their services and standalone Fargate tasks, the tasks that EventBridge rules
-and schedules start on them, and the task definitions they run.
+and schedules and Step Functions state machines start on them, and the task definitions they
+run.
 
 Task definitions, services and tasks are read as the ECS API returns them, through the same
 code as ECS JSON files (scanner.sources.ecs_json), so both give the same model.
@@ -14,6 +15,8 @@ from scanner.sources.aws.calls import Reader
 from scanner.sources.aws.where import Scope, location, source
 from scanner.sources.base import Fragment, ModelObject
 from scanner.sources.ecs_json import request_fields, task_definition_fields
+from scanner.sources.limits import json_text
+from scanner.sources.states import at_run_time, run_task_states, task_fields
 
 _SERVICES_PER_CALL = 10  # DescribeServices
 _PER_CALL = 100  # DescribeClusters, DescribeTasks
@@ -42,7 +45,7 @@ def export(reader: Reader, scope: Scope, fragment: Fragment, clusters: tuple[str
             described.append(cluster["clusterArn"])
             items += _services(reader, cluster["clusterArn"]) + _tasks(reader, cluster)
     if described:
-        items += _scheduled(reader, set(described))
+        items += _scheduled(reader, set(described)) + _state_machines(reader, scope, set(described))
     for item in items:
         fragment.add("services", item)
         network = item["network"]
@@ -240,6 +243,51 @@ def _scheduled(reader: Reader, clusters: set[str]) -> list[ModelObject]:
         if target.get("EcsParameters"):
             found.append(_run(entry["Arn"], target))
     return found
+
+
+def _state_machines(reader: Reader, scope: Scope, clusters: set[str]) -> list[ModelObject]:
+    """Tasks that the ecs:runTask states of Step Functions state machines start on these
+    clusters (scanner.sources.states), named `<state machine ARN>/<state>`."""
+    found: list[ModelObject] = []
+    for entry in reader.all("stepfunctions", "ListStateMachines", "stateMachines") or []:
+        arn = entry["stateMachineArn"]
+        answer = reader.one("stepfunctions", "DescribeStateMachine", stateMachineArn=arn)
+        try:
+            definition = json_text((answer or {}).get("definition") or "{}")
+        except ValueError:
+            continue  # Step Functions accepted it as JSON: not ours to judge
+        tasks, _ = run_task_states(definition, _text, lambda _: False)
+        for label, params, path in tasks:
+            ident = f"{arn}/{label}"
+            where = source(arn, "/" + "/".join(path))
+
+            def unknown(field: str, expression: str, ident: str = ident, where: Any = where) -> Any:
+                why = f"{ident} takes {field} from its input when it runs ({expression})"
+                return {"unknown": why, "ref": f"{ident}.{field}", "source": where}
+
+            none = unknown("TaskDefinition", "it names none")
+            fields = task_fields(at_run_time(params or {}, unknown), _live_id(scope), none)
+            cluster = fields["cluster"] = fields["cluster"] or scope.arn("ecs", "cluster/default")
+            # (a cluster taken from the input may be one of these: its task is read too)
+            if not isinstance(cluster, str) or cluster in clusters:
+                found.append({"id": ident, "name": ident, "source": where, **fields})
+    return found
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _live_id(scope: Scope) -> Any:
+    """A state's cluster by name or ARN as the cluster's ARN; anything else as written (a task
+    definition by family is described by that name, as other tasks' are)."""
+
+    def link(value: Any, collection: str) -> Any:
+        if collection == "clusters" and isinstance(value, str) and not value.startswith("arn:"):
+            return scope.arn("ecs", f"cluster/{value}")
+        return value
+
+    return link
 
 
 def _run(arn: str, target: Any) -> ModelObject:

@@ -15,7 +15,7 @@ from scanner.sources.aws.calls import OPERATIONS
 
 POLICY_FILE = Path(__file__).resolve().parents[3] / "docs" / "examples" / "iam-readonly-policy.json"
 # IAM action prefixes that differ from the boto3 client name (botocore's signingName).
-IAM_PREFIX = {"efs": "elasticfilesystem"}
+IAM_PREFIX = {"efs": "elasticfilesystem", "stepfunctions": "states"}
 # Only the role that walks the Organization needs these: member accounts need the reads only.
 ORGANIZATION = frozenset({("organizations", "ListAccounts"), ("sts", "AssumeRole")})
 

@@ -278,9 +278,9 @@ def _upper(value: Field) -> Field:
 
 
 def service(res: Res, out: Out) -> None:
-    obj = _runner(res.base(), "service", res.props, "AwsvpcConfiguration", out)
+    obj = runner(res.base(), "service", res.props, "AwsvpcConfiguration", out)
     task = res.prop("TaskDefinition")
-    _place(out, obj, res.prop("Cluster"), task)
+    place(out, obj, res.prop("Cluster"), task)
     if task is None:
         obj["task_definition"] = res.unknown(
             f"service {res.logical} names no TaskDefinition (an external deployment controller "
@@ -293,8 +293,8 @@ def task_set(res: Res, out: Out) -> None:
     """AWS::ECS::TaskSet: the tasks of a service whose deployment controller is EXTERNAL. The
     task set runs them, so the service it belongs to is not analysed on its own (it names no
     task definition of its own)."""
-    obj = _runner(res.base(), "service", res.props, "AwsVpcConfiguration", out)
-    _place(out, obj, res.require("Cluster"), res.require("TaskDefinition"))
+    obj = runner(res.base(), "service", res.props, "AwsVpcConfiguration", out)
+    place(out, obj, res.require("Cluster"), res.require("TaskDefinition"))
     parent = res.require("Service").ident("services")
 
     def replace(model: Collections, links: Links) -> None:
@@ -329,11 +329,11 @@ def _scheduled(res: Res, out: Out, targets: list[Cursor], awsvpc: str) -> None:
                 "name": f"{res.logical}/{suffix}",
                 "source": target.where.json(),
             }
-        obj = _runner(base, "task", ecs, awsvpc, out)
-        _place(out, obj, target.require("Arn"), ecs.require("TaskDefinitionArn"))
+        obj = runner(base, "task", ecs, awsvpc, out)
+        place(out, obj, target.require("Arn"), ecs.require("TaskDefinitionArn"))
 
 
-def _runner(
+def runner(
     base: ModelObject, kind: str, props: Cursor | None, awsvpc: str, out: Out
 ) -> ModelObject:
     """A service or standalone task from its ECS properties (a service's, or EcsParameters)."""
@@ -355,7 +355,7 @@ def _runner(
     return obj
 
 
-def _place(out: Out, obj: ModelObject, cluster: Cursor | None, task: Cursor | None) -> None:
+def place(out: Out, obj: ModelObject, cluster: Cursor | None, task: Cursor | None) -> None:
     """The cluster and task definition a service or task names (by reference, name or ARN)."""
     if cluster is not None:
         obj["cluster"], literal = _reference(cluster, "clusters")

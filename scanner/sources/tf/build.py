@@ -240,6 +240,12 @@ class Build:
             return None
         return self.evaluator.hcl_value(written, self.env(instance))
 
+    def evaluated_id(self, value: Any, kind: Kind) -> Any:
+        """The model id of an evaluated value (a resource, an attribute, a literal id); None
+        when it names no object of this kind."""
+        found = self._evaluated_id(value, kind, 0)
+        return None if found is NOT_WRITTEN else found
+
     def _evaluated_id(self, value: Any, kind: Kind, depth: int) -> Any:
         """The id an evaluated value names; NOT_WRITTEN when it is not this kind of object."""
         if isinstance(value, Attr):

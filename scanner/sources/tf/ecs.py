@@ -335,20 +335,26 @@ def _by_name(
     """A cluster or task definition named by reference, ARN, or name / `family:revision`."""
     found = inst.get(*path)
     if isinstance(found, str) and found:
-        linked = build.known_id(found, kind)
-        if linked != found:
-            return linked
-        match = _FAMILY.match(found.rsplit("/", 1)[-1] if type_ == "aws_ecs_cluster" else found)
-        wanted = match.group(1) if match else found
-        candidates = [
-            build.id(i)
-            for i in build.plan.instances.values()
-            if i.type == type_ and i.get(key) == wanted
-        ]
-        return candidates[0] if len(candidates) == 1 else found
+        return named(build, found, kind, type_, key)
     if found is None and path == ("cluster",):
         return None  # the region's default cluster
     return build.link(inst, path, kind)
+
+
+def named(build: Build, found: str, kind: Any, type_: str, key: str) -> str:
+    """The model id of a literal id or ARN, or of the one `type_` whose `key` is the name it
+    ends in (`family:revision`); else the literal as written."""
+    linked = build.known_id(found, kind)
+    if linked != found:
+        return linked
+    match = _FAMILY.match(found.rsplit("/", 1)[-1] if type_ == "aws_ecs_cluster" else found)
+    wanted = match.group(1) if match else found
+    candidates = [
+        build.id(i)
+        for i in build.plan.instances.values()
+        if i.type == type_ and i.get(key) == wanted
+    ]
+    return candidates[0] if len(candidates) == 1 else found
 
 
 def _network(build: Build, inst: Instance, at: tuple[PathStep, ...]) -> Field:

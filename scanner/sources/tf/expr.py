@@ -50,6 +50,20 @@ class Opaque:
     why: str
 
 
+@dataclass(frozen=True, eq=False)
+class Encoded(Opaque):
+    """jsonencode() of `value`: opaque where a string is expected, but what it encodes (resources
+    and their attributes as Obj and Attr) stays readable where JSON is (a state machine's
+    definition)."""
+
+    value: Any = None
+
+
+def _plain_opaque(opaque: Opaque) -> Opaque:
+    """What a computation with an opaque value gives: not what jsonencode() encoded."""
+    return Opaque(opaque.why) if isinstance(opaque, Encoded) else opaque
+
+
 class EvalError(Exception):
     """What Terraform would report as an error (an index out of range, a missing instance):
     `try()` and `can()` catch it."""
@@ -410,13 +424,17 @@ class Evaluator:
         return [node.value]
 
     def _template(self, node: Node, env: Env, depth: int) -> list[Any]:
+        parts = [part for part in node.args if part != ""]
+        if len(parts) == 1 and isinstance(parts[0], Node):
+            # "${x}" alone is x itself, not its text (a list stays a list, an id an attribute)
+            return self.node(parts[0], env, depth)
         options = [
             [part] if isinstance(part, str) else self.node(part, env, depth) for part in node.args
         ]
 
         def join_parts(items: tuple[Any, ...]) -> Any:
             if any(isinstance(i, Opaque) for i in items):
-                return next(i for i in items if isinstance(i, Opaque))
+                return _plain_opaque(next(i for i in items if isinstance(i, Opaque)))
             if all(isinstance(i, str | int | float | bool) for i in items):
                 return "".join(_string_of(i) for i in items)
             return Opaque("a string built from values known only after apply")
@@ -580,7 +598,7 @@ class Evaluator:
         def apply(args: tuple[Any, ...]) -> Any:
             opaque = next((a for a in args if isinstance(a, Opaque)), None)
             if opaque is not None:
-                return opaque
+                return _plain_opaque(opaque)
             try:
                 return function(*args)
             except EvalError:
@@ -685,6 +703,11 @@ class Evaluator:
             return tuple(Obj(i) for i in instances if isinstance(i.key, int))
         if config is not None and "for_each_expression" in config:
             return {str(i.key): Obj(i) for i in instances if isinstance(i.key, str)}
+        # (the plan's configuration leaves out a for_each or count that is a constant)
+        if instances and all(isinstance(i.key, str) for i in instances):
+            return {str(i.key): Obj(i) for i in instances}
+        if instances and all(isinstance(i.key, int) for i in instances):
+            return tuple(Obj(i) for i in sorted(instances, key=lambda i: int(i.key or 0)))
         if len(instances) == 1:
             return Obj(instances[0])
         if not instances:
@@ -808,6 +831,9 @@ def _is_number(v: Any) -> bool:
 
 
 def _string_of(v: Any) -> str:
+    if not isinstance(v, str | int | float | bool):
+        # (a resource, an attribute known after apply, an opaque value: no text yet)
+        raise TypeError(f"{v!r} has no text at plan time")
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float) and v.is_integer():
@@ -818,7 +844,7 @@ def _string_of(v: Any) -> str:
 def _binary(op: str, a: Any, b: Any) -> Any:
     for v in (a, b):
         if isinstance(v, Opaque):
-            return v
+            return _plain_opaque(v)
     if op in ("==", "!="):
         if isinstance(a, Obj | Attr) or isinstance(b, Obj | Attr):
             return Opaque("a comparison with a value known only after apply")
@@ -915,6 +941,7 @@ def _compact(values: Any) -> Any:
 
 
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "jsonencode": lambda v: Encoded("jsonencode() is read only as a JSON document", v),
     "element": _element,
     "concat": _concat,
     "flatten": _flatten,

@@ -10,13 +10,18 @@ from typing import Any
 from scanner.errors import SourceError
 from scanner.sources.base import BuildContext, Fragment, LoadedFile
 from scanner.sources.lines import plain
-from scanner.sources.tf import ecs, iam, network
+from scanner.sources.tf import ecs, iam, network, states
 from scanner.sources.tf.build import VPC, VPC_OF_DEFAULT, Build, Kind
 from scanner.sources.tf.finalize import finalize
 from scanner.sources.tf.hcl import Configuration
 from scanner.sources.tf.plan import Plan, read
 
-BUILDERS = {**network.BUILDERS, **iam.BUILDERS, **ecs.BUILDERS}
+BUILDERS = {
+    **network.BUILDERS,
+    **iam.BUILDERS,
+    **ecs.BUILDERS,
+    "aws_sfn_state_machine": states.state_machine,
+}
 
 # aws_default_* resource type -> (what it manages, the attribute that names its VPC)
 _DEFAULTS = {

@@ -1,0 +1,111 @@
+"""aws_sfn_state_machine: each Task state that runs ECS tasks is a standalone task
+(scanner.sources.states). The plan holds the definition as JSON text once it is known; a
+definition written as `jsonencode({...})` around resources of the same plan is known only after
+apply, and is then read from the `.tf` expression, its references linked like any other."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.errors import SourceError
+from scanner.sources.limits import json_text
+from scanner.sources.states import at_run_time, is_unknown, run_task_states, task_fields
+from scanner.sources.tf.build import (
+    CLUSTER,
+    SECURITY_GROUP,
+    SUBNET,
+    TASK_DEFINITION,
+    Build,
+    Field,
+    attribute,
+)
+from scanner.sources.tf.ecs import named
+from scanner.sources.tf.expr import Encoded, Opaque
+from scanner.sources.tf.plan import UNKNOWN, Instance
+
+_BY_NAME: dict[str, tuple[Any, str, str]] = {
+    "clusters": (CLUSTER, "aws_ecs_cluster", "name"),
+    "task_definitions": (TASK_DEFINITION, "aws_ecs_task_definition", "family"),
+}
+_KINDS = {
+    "clusters": CLUSTER,
+    "task_definitions": TASK_DEFINITION,
+    "subnets": SUBNET,
+    "security_groups": SECURITY_GROUP,
+}
+_AT = ("definition",)
+
+
+def state_machine(build: Build, inst: Instance) -> None:
+    definition = _definition(build, inst)
+    if definition is None:
+        return
+
+    def unknown(field: str, why: str) -> Field:
+        return build.unknown(inst, _AT, why, f"{build.id(inst)}.{field}")
+
+    def link(value: Any, collection: str) -> Any:
+        if isinstance(value, str):
+            if collection in _BY_NAME:
+                return named(build, value, *_BY_NAME[collection])
+            return build.known_id(value, _KINDS[collection])
+        found = build.evaluated_id(value, _KINDS[collection])
+        if found is None:
+            return unknown(collection, f"{attribute(inst, _AT)} names {value!r} there")
+        return found
+
+    tasks, partial = run_task_states(
+        definition, lambda v: v if isinstance(v, str) else None, is_unknown
+    )
+    if partial:
+        build.notices.append(
+            f"{build.plan.rel}: parts of the definition of {inst.address} are not settled; any "
+            "ECS task they run is not analysed"
+        )
+    for label, params, _ in tasks:
+        base = build.base(inst)
+        if len(tasks) > 1:  # a task for each state, named by the state
+            base |= {"id": f"{base['id']}/{label}", "name": f"{base['name']}/{label}"}
+
+        def at_run(field: str, expression: str, label: str = label) -> Field:
+            why = f"state {label} takes {field} from its input when it runs ({expression})"
+            return unknown(f"{label}.{field}", why)
+
+        settled = at_run_time(params or {}, at_run)
+        none = unknown(f"{label}.TaskDefinition", f"state {label} names no TaskDefinition")
+        build.add("services", base | task_fields(settled, link, none))
+
+
+def _definition(build: Build, inst: Instance) -> Any:
+    """The definition as JSON (resources and attributes of the plan as expr.Obj and expr.Attr),
+    or None (with a notice when the plan and the .tf files do not settle it)."""
+    text = inst.get(*_AT)
+    if isinstance(text, str):
+        try:
+            return json_text(text)
+        except ValueError as exc:
+            source = build.source(inst)
+            message = f"{inst.address}: definition is not JSON: {exc}"
+            raise SourceError(source["file"], source["line"], message) from None
+    if text is not UNKNOWN:
+        return None
+    values = build.evaluate(inst, _AT) or []
+    if len(values) == 1 and isinstance(values[0], Encoded):
+        return _plain(build, inst, values[0].value)
+    build.notices.append(
+        f"{build.plan.rel}: the definition of {inst.address} is known only after apply and is "
+        "not a jsonencode() this scanner can read; the ECS tasks it runs are not analysed"
+    )
+    return None
+
+
+def _plain(build: Build, inst: Instance, value: Any) -> Any:
+    """An evaluated value as JSON: lists for tuples, an unknown for what was not evaluated;
+    resources and attributes stay for `link`."""
+    if isinstance(value, dict):
+        return {str(k): _plain(build, inst, v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(build, inst, v) for v in value]
+    if isinstance(value, Opaque):
+        return build.unknown(inst, _AT, f"{attribute(inst, _AT)} holds a value that {value.why}")
+    return value  # a scalar, or a resource or attribute (expr.Obj, expr.Attr) for `link`
