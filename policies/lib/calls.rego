@@ -90,7 +90,7 @@ log_calls(td) := {call("FG104", "logs", actions, resource, what, container.sourc
 	group := options["awslogs-group"]
 	resource := log_group_arn(data.fargate_preflight.lib.needs.log_region(container), group)
 	actions := log_actions(options)
-	what := sprintf("awslogs log group %s (container %s)", [data.fargate_preflight.lib.needs.show(group), container.name])
+	what := sprintf("awslogs log group %s (container %s)", [data.fargate_preflight.lib.model.show(group), container.name])
 }
 
 log_actions(options) := ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"] if {
@@ -116,7 +116,7 @@ environment_file_calls(td) := {c |
 	some file in data.fargate_preflight.lib.needs.environment_files(container)
 	what := sprintf(
 		"environment file %s (container %s)",
-		[data.fargate_preflight.lib.needs.show(file), container.name],
+		[data.fargate_preflight.lib.model.show(file), container.name],
 	)
 	some c in [
 		call("FG110", "s3", ["s3:GetObject"], file, what, container.source),
@@ -188,7 +188,7 @@ exec_configuration_calls(cluster) := {c |
 
 kms_calls(config) := [call("FG605", "kms", ["kms:Decrypt"], key_arn(config.kmsKeyId), what, null)] if {
 	config.kmsKeyId
-	what := sprintf("the cluster's ECS Exec KMS key %s", [data.fargate_preflight.lib.needs.show(config.kmsKeyId)])
+	what := sprintf("the cluster's ECS Exec KMS key %s", [data.fargate_preflight.lib.model.show(config.kmsKeyId)])
 } else := []
 
 key_arn(key) := key if {
@@ -213,7 +213,7 @@ cloudwatch_calls(log) := [
 	),
 ] if {
 	group := log.cloudWatchLogGroupName
-	what := sprintf("ECS Exec logging to log group %s", [data.fargate_preflight.lib.needs.show(group)])
+	what := sprintf("ECS Exec logging to log group %s", [data.fargate_preflight.lib.model.show(group)])
 } else := []
 
 s3_calls(log) := [
@@ -221,7 +221,7 @@ s3_calls(log) := [
 	call("FG605", "s3", ["s3:GetEncryptionConfiguration"], bucket_arn(bucket), what, null),
 ] if {
 	bucket := log.s3BucketName
-	what := sprintf("ECS Exec logging to S3 bucket %s", [data.fargate_preflight.lib.needs.show(bucket)])
+	what := sprintf("ECS Exec logging to S3 bucket %s", [data.fargate_preflight.lib.model.show(bucket)])
 } else := []
 
 bucket_arn(bucket) := sprintf("arn:aws:s3:::%s", [bucket]) if {

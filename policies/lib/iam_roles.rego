@@ -317,4 +317,4 @@ allowed_subject(actions) := sprintf("the %s action", [actions[0]]) if {
 
 on_resource(resource) := "" if {
 	resource == null
-} else := sprintf(" on resource: %s", [data.fargate_preflight.lib.needs.show(resource)])
+} else := sprintf(" on resource: %s", [data.fargate_preflight.lib.model.show(resource)])

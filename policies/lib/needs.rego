@@ -170,7 +170,7 @@ log_needs(c) := {need("logs", kind_for_region(region), 443, region, "agent", rea
 	c.log_driver == "awslogs"
 	region := log_region(c)
 	group := object.get(log_options(c), "awslogs-group", "(no awslogs-group)")
-	reason := sprintf("awslogs log group %s (container %s)", [show(group), c.name])
+	reason := sprintf("awslogs log group %s (container %s)", [data.fargate_preflight.lib.model.show(group), c.name])
 } else := set()
 
 log_options(c) := c.log_options if {
@@ -196,7 +196,8 @@ secret_needs(c) := {n |
 
 repository_credential_needs(c) := {n |
 	is_string(c.repository_credentials)
-	reason := sprintf("repository credentials of image %s (container %s)", [show(c.image), c.name])
+	image := data.fargate_preflight.lib.model.show(c.image)
+	reason := sprintf("repository credentials of image %s (container %s)", [image, c.name])
 	n := value_from_need(c.repository_credentials, reason, c.source)
 }
 
@@ -227,7 +228,7 @@ arn_region(r) := r if {
 # starts. An S3 ARN names no region: the bucket is taken to be in the deploy region.
 environment_file_needs(c) := {need("s3", local_kind, 443, input.region, "agent", reason, c.source, null) |
 	some file in environment_files(c)
-	reason := sprintf("environment file %s (container %s)", [show(file), c.name])
+	reason := sprintf("environment file %s (container %s)", [data.fargate_preflight.lib.model.show(file), c.name])
 }
 
 environment_files(c) := c.environment_files if {
@@ -344,9 +345,6 @@ port_or_https(p) := p if {
 } else := 443
 
 # --- what could not be inferred -----------------------------------------------------
-
-# show prints a value that may be unknown (lib.model.show).
-show(v) := data.fargate_preflight.lib.model.show(v)
 
 # undecided: each unknown a need would be inferred from, with the verdicts it blocks (the
 # rules of the kinds of need it could have produced).

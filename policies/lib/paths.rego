@@ -101,7 +101,7 @@ gateway_services := {"s3", "dynamodb"}
 
 name_of(collection, id) := name if {
 	name := input[collection][id].name
-} else := data.fargate_preflight.lib.needs.show(id)
+} else := data.fargate_preflight.lib.model.show(id)
 
 route_type_label := {
 	"igw": "igw",
@@ -126,7 +126,7 @@ route_target_text(r) := sprintf("%s %s", [r.target_type, target_name]) if {
 	target_name := name_of(route_target_collection[r.target_type], r.target)
 } else := sprintf("%s %s (%s)", [
 	r.target_type,
-	data.fargate_preflight.lib.needs.show(r.target),
+	data.fargate_preflight.lib.model.show(r.target),
 	object.get(route_type_label, r.target_type, r.target_type),
 ])
 
@@ -288,7 +288,7 @@ listed_subnets(svc) := subnets if {
 
 # Subnets that cannot be judged: the list itself, an element, or an id not in the inputs.
 # unsettled_subnets maps a label for the report (the id, or the unknown's ref) to the unknown.
-unsettled_subnets(svc) := {data.fargate_preflight.lib.needs.show(u): u} if {
+unsettled_subnets(svc) := {data.fargate_preflight.lib.model.show(u): u} if {
 	u := network(svc).subnets
 	data.fargate_preflight.lib.model.is_unknown(u)
 } else := unknowns if {
@@ -302,7 +302,7 @@ unsettled_subnets(svc) := {data.fargate_preflight.lib.needs.show(u): u} if {
 
 subnet_label(ref) := ref if {
 	is_string(ref)
-} else := data.fargate_preflight.lib.needs.show(ref)
+} else := data.fargate_preflight.lib.model.show(ref)
 
 # The need identity a path is chosen for: needs that differ only in who calls or why share
 # a path.

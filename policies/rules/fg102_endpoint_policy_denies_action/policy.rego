@@ -171,7 +171,7 @@ prefix_of(endpoint) := min({p |
 
 role_name(role) := role.name if {
 	not data.fargate_preflight.lib.model.is_unknown(role)
-} else := data.fargate_preflight.lib.needs.show(role)
+} else := data.fargate_preflight.lib.model.show(role)
 
 # caller is the principal the endpoint policy sees: the role's ARN (often not known offline).
 caller(td, kind, role) := {"arn": arn, "account": null} if {

@@ -45,7 +45,7 @@ deny contains entry if {
 	count(x.result.denied) > 0
 	some service in data.fargate_preflight.lib.taskdef.services_running(x.td)
 	fix := sprintf("Allow %s on %s for execution role %s.", [
-		concat(", ", x.call.actions), data.fargate_preflight.lib.needs.show(x.call.resource), x.role.name,
+		concat(", ", x.call.actions), data.fargate_preflight.lib.model.show(x.call.resource), x.role.name,
 	])
 	entry := data.fargate_preflight.lib.calls.denial_finding(x, service, "execution role", fix)
 }

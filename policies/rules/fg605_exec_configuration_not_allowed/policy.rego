@@ -41,7 +41,7 @@ deny contains entry if {
 	count(x.result.denied) > 0
 	fix := sprintf("Allow %s on %s for task role %s.", [
 		concat(", ", [d.action | some d in x.result.denied]),
-		data.fargate_preflight.lib.needs.show(x.call.resource), x.role.name,
+		data.fargate_preflight.lib.model.show(x.call.resource), x.role.name,
 	])
 	entry := data.fargate_preflight.lib.calls.denial_finding(x, input.services[x.service].name, "task role", fix)
 }
