@@ -37,7 +37,7 @@ ecr_calls(td) := {c |
 	region := data.fargate_preflight.lib.needs.private_ecr_region(container.image)
 	what := sprintf(
 		"private ECR image %s (container %s)",
-		[data.fargate_preflight.lib.needs.image_text(container.image), container.name],
+		[data.fargate_preflight.lib.needs.image_text(container.image), data.fargate_preflight.lib.model.show(container.name)],
 	)
 	some c in [
 		call("FG103", "ecr.api", ["ecr:GetAuthorizationToken"], "*", what, container.source),
@@ -90,7 +90,10 @@ log_calls(td) := {call("FG104", "logs", actions, resource, what, container.sourc
 	group := options["awslogs-group"]
 	resource := log_group_arn(data.fargate_preflight.lib.needs.log_region(container), group)
 	actions := log_actions(options)
-	what := sprintf("awslogs log group %s (container %s)", [data.fargate_preflight.lib.model.show(group), container.name])
+	what := sprintf("awslogs log group %s (container %s)", [
+		data.fargate_preflight.lib.model.show(group),
+		data.fargate_preflight.lib.model.show(container.name),
+	])
 }
 
 log_actions(options) := ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"] if {
@@ -116,7 +119,7 @@ environment_file_calls(td) := {c |
 	some file in data.fargate_preflight.lib.needs.environment_files(container)
 	what := sprintf(
 		"environment file %s (container %s)",
-		[data.fargate_preflight.lib.model.show(file), container.name],
+		[data.fargate_preflight.lib.model.show(file), data.fargate_preflight.lib.model.show(container.name)],
 	)
 	some c in [
 		call("FG110", "s3", ["s3:GetObject"], file, what, container.source),
@@ -139,11 +142,13 @@ secret_calls(td) := {c |
 }
 
 secret_refs(container) := array.concat(
-	[[s.value_from, sprintf("secret %s (container %s)", [s.name, container.name])] |
+	[[s.value_from, sprintf("secret %s (container %s)", [s.name, name])] |
+		name := data.fargate_preflight.lib.model.show(container.name)
 		is_array(container.secrets)
 		some s in container.secrets
 	],
-	[[container.repository_credentials, sprintf("repository credentials (container %s)", [container.name])] |
+	[[container.repository_credentials, sprintf("repository credentials (container %s)", [name])] |
+		name := data.fargate_preflight.lib.model.show(container.name)
 		container.repository_credentials != null
 	],
 )

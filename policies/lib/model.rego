@@ -10,9 +10,14 @@ is_unknown(v) if {
 	v.unknown
 }
 
-# show prints a value that may be unknown: an unknown by its ref (`<Parameter Name>`).
+# show prints a value that may be unknown: an unknown string by what is known of it, `*` for
+# each unsettled part (`*-container` for `${AWS::StackName}-container`), another unknown by its
+# ref (`<Parameter Name>`).
 show(v) := v if {
 	is_string(v)
+} else := v.partial if {
+	is_unknown(v)
+	is_string(v.partial)
 } else := sprintf("<%s>", [v.ref]) if {
 	is_unknown(v)
 } else := sprintf("%v", [v])

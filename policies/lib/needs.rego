@@ -134,13 +134,14 @@ image_text(image) := image.partial if {
 
 image_needs(c) := ns if {
 	region := private_ecr_region(c.image)
-	reason := sprintf("private ECR image %s (container %s)", [image_text(c.image), c.name])
+	name := data.fargate_preflight.lib.model.show(c.name) # a name may be unsettled
+	reason := sprintf("private ECR image %s (container %s)", [image_text(c.image), name])
 	ns := {need(s, kind_for_region(region), 443, region, "agent", reason, c.source, null) | some s in ecr_services}
 } else := {need(host, "internet", 443, null, "agent", reason, c.source, null)} if {
 	is_string(c.image)
 	c.image != ""
 	host := registry_host(c.image)
-	reason := sprintf("image %s from %s (container %s)", [c.image, host, c.name])
+	reason := sprintf("image %s from %s (container %s)", [c.image, host, data.fargate_preflight.lib.model.show(c.name)])
 } else := set()
 
 # registry_host is the registry an image reference names; Docker Hub when the first path
@@ -170,7 +171,10 @@ log_needs(c) := {need("logs", kind_for_region(region), 443, region, "agent", rea
 	c.log_driver == "awslogs"
 	region := log_region(c)
 	group := object.get(log_options(c), "awslogs-group", "(no awslogs-group)")
-	reason := sprintf("awslogs log group %s (container %s)", [data.fargate_preflight.lib.model.show(group), c.name])
+	reason := sprintf("awslogs log group %s (container %s)", [
+		data.fargate_preflight.lib.model.show(group),
+		data.fargate_preflight.lib.model.show(c.name),
+	])
 } else := set()
 
 log_options(c) := c.log_options if {
@@ -191,13 +195,15 @@ log_region(c) := c.log_options if {
 secret_needs(c) := {n |
 	is_array(c.secrets)
 	some s in c.secrets
-	n := value_from_need(s.value_from, sprintf("secret %s (container %s)", [s.name, c.name]), c.source)
+	name := data.fargate_preflight.lib.model.show(c.name)
+	n := value_from_need(s.value_from, sprintf("secret %s (container %s)", [s.name, name]), c.source)
 }
 
 repository_credential_needs(c) := {n |
 	is_string(c.repository_credentials)
 	image := data.fargate_preflight.lib.model.show(c.image)
-	reason := sprintf("repository credentials of image %s (container %s)", [image, c.name])
+	name := data.fargate_preflight.lib.model.show(c.name)
+	reason := sprintf("repository credentials of image %s (container %s)", [image, name])
 	n := value_from_need(c.repository_credentials, reason, c.source)
 }
 
@@ -228,7 +234,10 @@ arn_region(r) := r if {
 # starts. An S3 ARN names no region: the bucket is taken to be in the deploy region.
 environment_file_needs(c) := {need("s3", local_kind, 443, input.region, "agent", reason, c.source, null) |
 	some file in environment_files(c)
-	reason := sprintf("environment file %s (container %s)", [data.fargate_preflight.lib.model.show(file), c.name])
+	reason := sprintf("environment file %s (container %s)", [
+		data.fargate_preflight.lib.model.show(file),
+		data.fargate_preflight.lib.model.show(c.name),
+	])
 }
 
 environment_files(c) := c.environment_files if {

@@ -36,16 +36,17 @@ deny contains entry if {
 	names := sort({n | some n in object.get(c, "environment_names", []); n in key_names})
 	count(names) > 0
 	some service in data.fargate_preflight.lib.taskdef.services_running(td.id)
+	name := data.fargate_preflight.lib.model.show(c.name) # a name may be unsettled
 	entry := data.fargate_preflight.lib.result.finding({
 		"resource": td.name,
 		"service": service,
 		"need": null,
 		"message": sprintf("%s: container %s sets %s in its environment (%s): static keys override the task role", [
-			data.fargate_preflight.lib.taskdef.subject(service, td), c.name, concat(", ", names), "value not shown",
+			data.fargate_preflight.lib.taskdef.subject(service, td), name, concat(", ", names), "value not shown",
 		]),
 		"fix": sprintf(
 			"Remove %s from container %s's environment and grant the permissions through the task role.",
-			[concat(", ", names), c.name],
+			[concat(", ", names), name],
 		),
 		"hop": null,
 		"source": c.source,

@@ -33,14 +33,15 @@ deny contains entry if {
 	some c in data.fargate_preflight.lib.needs.containers(td)
 	c.init_process_enabled == false
 	setting := data.fargate_preflight.lib.result.field(c.source, data.fargate_preflight.lib.result.init_process)
+	name := data.fargate_preflight.lib.model.show(c.name) # a name may be unsettled
 	entry := data.fargate_preflight.lib.result.finding({
 		"resource": td.name,
 		"service": svc.name,
 		"need": null,
 		"message": sprintf("%s: container %s has no init process (%s), so ECS Exec sessions leave orphaned processes", [
-			data.fargate_preflight.lib.taskdef.subject(svc.name, td), c.name, "linuxParameters.initProcessEnabled",
+			data.fargate_preflight.lib.taskdef.subject(svc.name, td), name, "linuxParameters.initProcessEnabled",
 		]),
-		"fix": sprintf("Set %s to true on container %s.", [setting, c.name]),
+		"fix": sprintf("Set %s to true on container %s.", [setting, name]),
 		"hop": null,
 		"source": c.source,
 	})

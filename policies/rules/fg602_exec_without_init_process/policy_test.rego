@@ -32,3 +32,14 @@ test_init_process_off if {
 	])]}
 	deny_for({"task_definitions": {"Td": {"containers": [c]}}}) == set()
 }
+
+# A container whose name the inputs do not settle (`${AWS::StackName}-app`) is named by what is
+# known of it, not printed as the unknown object.
+test_a_container_name_not_settled if {
+	name := {"unknown": "the stack name is not given", "ref": "AWS::StackName", "partial": "*-app", "source": {}}
+	c := data.fargate_preflight.lib.calls_test.container({"init_process_enabled": false, "name": name})
+	w := object.union(data.fargate_preflight.lib.calls_test.exec_on, {"task_definitions": {"Td": {"containers": [c]}}})
+	[f] := [finding | some finding in deny_for(w)]
+	startswith(f.message, "service Service: task definition Td: container *-app has no init process")
+	f.fix == "Set LinuxParameters.InitProcessEnabled to true on container *-app."
+}

@@ -38,16 +38,17 @@ deny contains entry if {
 	level := level_for(c)
 	text := outcome[level]
 	setting := data.fargate_preflight.lib.result.field(c.source, data.fargate_preflight.lib.result.readonly_root)
+	name := data.fargate_preflight.lib.model.show(c.name) # a name may be unsettled
 	entry := data.fargate_preflight.lib.result.finding({
 		"resource": td.name,
 		"service": svc.name,
 		"need": null,
 		"message": sprintf("%s: container %s has a read-only root file system, %s", [
-			data.fargate_preflight.lib.taskdef.subject(svc.name, td), c.name, text,
+			data.fargate_preflight.lib.taskdef.subject(svc.name, td), name, text,
 		]),
 		"fix": sprintf(
 			"Set %s to false on container %s, or mount writable volumes at %s.",
-			[setting, c.name, concat(", ", sort(agent_paths))],
+			[setting, name, concat(", ", sort(agent_paths))],
 		),
 		"hop": null,
 		"level": level,
