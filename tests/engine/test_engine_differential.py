@@ -24,7 +24,11 @@ from scanner.errors import PreflightError
 
 REPO = Path(__file__).resolve().parents[2]
 POLICIES = REPO / "policies"
-FIXTURE_ROOTS = (REPO / "tests" / "fixtures", REPO / "examples")
+FIXTURE_ROOTS = (
+    REPO / "tests" / "fixtures",
+    REPO / "tests" / "golden" / "repros",
+    REPO / "examples",
+)
 TEMPLATE_SUFFIXES = {".json", ".yaml", ".yml", ".template"}
 PACKAGE = re.compile(r"^package\s+([\w.]+)", re.M)
 TEST_RULE = re.compile(r"^(test_\w+)\b", re.M)
