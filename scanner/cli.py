@@ -475,6 +475,13 @@ _live_options = [
         help="Scan every ACTIVE account of the Organization through role NAME in each.",
     ),
     click.option(
+        "--account",
+        "accounts",
+        multiple=True,
+        metavar="ID",
+        help="With --org-role: only this account of the Organization (repeatable).",
+    ),
+    click.option(
         "--cluster",
         "clusters",
         multiple=True,
@@ -501,6 +508,7 @@ def live_inputs(fn: Callable[..., Any]) -> Any:
         all_regions: bool,
         role_arn: str | None,
         org_role: str | None,
+        accounts: tuple[str, ...],
         clusters: tuple[str, ...],
         shard: str | None,
         **kwargs: Any,
@@ -513,6 +521,11 @@ def live_inputs(fn: Callable[..., Any]) -> Any:
 
         if regions and all_regions:
             raise UsageError("give --region or --all-regions, not both")
+        if accounts and not org_role:
+            raise UsageError("--account chooses accounts of the Organization: give --org-role too")
+        wrong = [a for a in accounts if not (len(a) == 12 and a.isdigit())]
+        if wrong:
+            raise UsageError(f"--account {wrong[0]!r}: an account ID is 12 digits")
         live = LiveOptions(
             profile=profile,
             regions=regions,
@@ -521,6 +534,7 @@ def live_inputs(fn: Callable[..., Any]) -> Any:
             org_role=org_role,
             clusters=clusters,
             shard=parse_shard(shard) if shard else None,
+            accounts=accounts,
         )
         return fn(*args, live=live, **kwargs)
 

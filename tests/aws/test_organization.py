@@ -118,3 +118,34 @@ def test_merging_the_same_shard_twice_keeps_each_finding_once(
     path = str(tmp_path / "one.json")
     merged = CliRunner().invoke(main, ["merge", path, path, "--format", "json"])
     assert json.loads(merged.stdout) == report
+
+
+def test_account_scans_only_the_accounts_named(
+    members: list[str], aws_env: Any, tmp_path: Path
+) -> None:
+    code, report, _ = scan(tmp_path, "one", "--account", members[1])
+    assert code == 1
+    assert accounts_in(report) == {members[1]}
+    # with shards too: the named accounts are what the shards split
+    _, first, _ = scan(tmp_path, "first", "--account", members[0], "--shard", "1/2")
+    _, second, _ = scan(tmp_path, "second", "--account", members[0], "--shard", "2/2")
+    assert (accounts_in(first), accounts_in(second)) == ({members[0]}, set())
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (
+            ["--org-role", MEMBER_ROLE, "--account", "999999999999"],
+            "--account 999999999999: not an ACTIVE account of the Organization",
+        ),
+        (["--account", "123456789012"], "--account chooses accounts of the Organization"),
+        (["--org-role", MEMBER_ROLE, "--account", "12345"], "an account ID is 12 digits"),
+    ],
+)
+def test_a_wrong_account_is_a_usage_error(
+    members: list[str], aws_env: Any, flags: list[str], message: str
+) -> None:
+    done = CliRunner().invoke(main, ["scan-aws", "--region", REGION, *flags])
+    assert done.exit_code == 2, done.output
+    assert message in done.output

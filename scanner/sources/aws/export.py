@@ -34,6 +34,7 @@ class LiveOptions:
     org_role: str | None = None
     clusters: tuple[str, ...] = ()
     shard: tuple[int, int] | None = None  # (I, N), I in 1..N
+    accounts: tuple[str, ...] = ()  # with org_role: only these accounts of the Organization
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,15 @@ def _accounts(options: LiveOptions, counter: CallCounter, gaps: list[Gap]) -> li
             "--org-role: cannot list the Organization's accounts: "
             + "; ".join(g.error for g in reader.gaps)
         )
-    active = take_shard([a["Id"] for a in listed if a.get("Status") == "ACTIVE"], options.shard)
+    active = [a["Id"] for a in listed if a.get("Status") == "ACTIVE"]
+    if options.accounts:
+        missing = sorted(set(options.accounts) - set(active))
+        if missing:
+            raise UsageError(
+                f"--account {', '.join(missing)}: not an ACTIVE account of the Organization"
+            )
+        active = [a for a in active if a in options.accounts]
+    active = take_shard(active, options.shard)
     accounts = []
     for account_id in active:
         if account_id == start.id:
