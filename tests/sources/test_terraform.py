@@ -433,6 +433,25 @@ def test_tasks_that_step_functions_runs_are_analysed_like_services() -> None:
     assert ok == {(n, "ok") for n in ("ecr.api", "ecr.dkr", "s3", "logs")}
 
 
+def test_a_state_machine_naming_another_kind_of_object_leaves_it_unsettled(tmp_path: Path) -> None:
+    """A subnet's id where the cluster goes is not guessed into a cluster."""
+    case = tmp_path / "step-functions"
+    shutil.copytree(CASES / "step-functions", case)
+    tf = case / "main.tf"
+    text = tf.read_text(encoding="utf-8")
+    tf.write_text(
+        text.replace(
+            "Cluster        = aws_ecs_cluster.main.arn", "Cluster = aws_subnet.isolated.id"
+        ),
+        encoding="utf-8",
+    )
+    m = load([case / "plan.json"], ScanOptions(cwd=tmp_path)).model
+    cluster = m["services"]["aws_sfn_state_machine.pipeline/Healthy"]["cluster"]
+    assert cluster["unknown"] == (
+        "aws_sfn_state_machine.pipeline.definition names aws_subnet.isolated.id there"
+    )
+
+
 def test_a_state_machine_definition_the_plan_knows_is_read_from_the_plan(tmp_path: Path) -> None:
     """Terraform validates a definition it knows with the Step Functions API at plan time, so
     the offline cases cannot have one: the generated plan, with the definition set as a plan

@@ -20,7 +20,7 @@ from scanner.sources.tf.build import (
     attribute,
 )
 from scanner.sources.tf.ecs import named
-from scanner.sources.tf.expr import Encoded, Opaque
+from scanner.sources.tf.expr import Attr, Encoded, Obj, Opaque
 from scanner.sources.tf.plan import UNKNOWN, Instance
 
 _BY_NAME: dict[str, tuple[Any, str, str]] = {
@@ -51,7 +51,7 @@ def state_machine(build: Build, inst: Instance) -> None:
             return build.known_id(value, _KINDS[collection])
         found = build.evaluated_id(value, _KINDS[collection])
         if found is None:
-            return unknown(collection, f"{attribute(inst, _AT)} names {value!r} there")
+            return unknown(collection, f"{attribute(inst, _AT)} names {_shown(value)} there")
         return found
 
     tasks, partial = run_task_states(
@@ -109,3 +109,12 @@ def _plain(build: Build, inst: Instance, value: Any) -> Any:
     if isinstance(value, Opaque):
         return build.unknown(inst, _AT, f"{attribute(inst, _AT)} holds a value that {value.why}")
     return value  # a scalar, or a resource or attribute (expr.Obj, expr.Attr) for `link`
+
+
+def _shown(value: Any) -> str:
+    """How a message names what the definition holds where an id goes."""
+    if isinstance(value, Attr):
+        return f"{value.instance.address}.{value.name}"
+    if isinstance(value, Obj):
+        return value.instance.address
+    return repr(value)
