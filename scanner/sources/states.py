@@ -9,8 +9,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-# arn:aws:states:::ecs:runTask, with .sync or .waitForTaskToken; `*` for an unsettled partition.
-RUN_TASK = re.compile(r"arn:[\w*-]+:states:::ecs:runTask(?:\.sync|\.waitForTaskToken)?")
+# arn:aws:states:::ecs:runTask, with .sync or .waitForTaskToken, and the SDK integration
+# arn:aws:states:::aws-sdk:ecs:runTask (the same RunTask parameters); `*` for an unsettled
+# partition.
+RUN_TASK = re.compile(
+    r"arn:[\w*-]+:states:::(?:aws-sdk:)?ecs:runTask(?:\.sync|\.waitForTaskToken)?"
+)
 
 
 def run_task_states(

@@ -954,6 +954,22 @@ def test_state_machine_values_that_are_not_text(
     assert machine["network"]["subnets"]["ref"] == subnets
 
 
+def test_the_sdk_integration_runs_a_task_too(tmp_path: Path) -> None:
+    definition = (
+        "Definition: {StartAt: R, States: {R: {Type: Task, End: true, "
+        "Resource: 'arn:aws:states:::aws-sdk:ecs:runTask', Parameters: {TaskDefinition: app, "
+        "Cluster: !Ref Cluster, NetworkConfiguration: {AwsvpcConfiguration: {Subnets: [s-1]}}}}}}"
+    )
+    fragment = build(tmp_path, {"s.yaml": STATE_MACHINE + "      " + definition + "\n"})
+    assert errors(fragment) == []
+    machine = model(fragment)["services"]["Machine"]
+    assert (machine["cluster"], machine["task_definition"], machine["network"]["subnets"]) == (
+        "Cluster",
+        "app",
+        ["s-1"],
+    )
+
+
 @pytest.mark.parametrize(
     ("definition", "notice"),
     [
