@@ -101,7 +101,7 @@ def _physical_text(ref: ResRef) -> str | Unknown:
         name = text_of(ref.stack.property_value(ref.logical, prop))
         if isinstance(name, str):
             return name
-    what = f"Fn::GetAtt {ref.model_id}.{ref.attr}" if ref.attr else f"Ref {ref.model_id}"
+    what = ref.expression
     return Unknown(f"{what} ({ref.type}) is only known after deployment", what, ref.where)
 
 

@@ -165,15 +165,14 @@ def _fn_split(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
     source = _text(stack, stack.resolve(source_node, (*parts, 1), line), line, "Fn::Split")
     if isinstance(source, Unknown):
         return source
-    refs = [p for p in (source.parts if isinstance(source, Composite) else [source]) if p]
-    if not set(delimiter) <= _LIST_SEPARATORS and any(isinstance(p, ResRef) for p in refs):
+    pieces = source.parts if isinstance(source, Composite) else (source,)
+    ref = next((p for p in pieces if isinstance(p, ResRef)), None)
+    if ref is not None and not set(delimiter) <= _LIST_SEPARATORS:
         # An ARN, name or path of a resource splits into pieces nobody knows before it is
         # deployed (CDK: `!Select [1, !Split [":", !Ref TaskDefinition]]`, its partition).
-        ref = next(p for p in refs if isinstance(p, ResRef))
-        what = f"Fn::GetAtt {ref.model_id}.{ref.attr}" if ref.attr else f"Ref {ref.model_id}"
         return Unknown(
-            f"Fn::Split of {what} by {delimiter!r} is only known after deployment",
-            f"Fn::Split {delimiter!r} of {what}",
+            f"Fn::Split of {ref.expression} by {delimiter!r} is only known after deployment",
+            f"Fn::Split {delimiter!r} of {ref.expression}",
             stack.where(parts, line),
         )
     return split(source, delimiter)

@@ -83,6 +83,11 @@ class ResRef:
     def type(self) -> str:
         return self.stack.tpl.resource_type(self.logical)
 
+    @property
+    def expression(self) -> str:
+        """How messages name it: `Ref X`, `Fn::GetAtt X.Arn` (X its model id)."""
+        return f"Fn::GetAtt {self.model_id}.{self.attr}" if self.attr else f"Ref {self.model_id}"
+
 
 Part = str | ResRef | Unknown
 
