@@ -17,13 +17,25 @@ RUN_TASK = re.compile(
 )
 
 
+def is_unknown(value: Any) -> bool:
+    """A model unknown object (Terraform, live); CloudFormation has its own `Unknown`."""
+    return isinstance(value, dict) and "unknown" in value and "ref" in value
+
+
+def _string(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def run_task_states(
-    definition: Any, text: Callable[[Any], str | None], unsettled: Callable[[Any], bool]
+    definition: Any,
+    text: Callable[[Any], str | None] = _string,
+    unsettled: Callable[[Any], bool] = is_unknown,
 ) -> tuple[list[tuple[str, Any, tuple[str, ...]]], bool]:
     """(label, parameters, path) of each Task state whose Resource is ecs:runTask, in the
     machine and in its Parallel branches and Map processors; and whether some of the states, or a
     Task state's Resource, are `unsettled` (the tasks there, if any, are not found). `text` gives
-    a Resource as a string (with `*` for unsettled parts), or None. The label is the state's
+    a Resource as a string (with `*` for unsettled parts), or None. The defaults read JSON with
+    model unknowns in it (a Terraform plan's, a live account's). The label is the state's
     name, with `#2`, `#3` after a name that another branch already used; the parameters are its
     `Arguments` (JSONata) or `Parameters` (JSONPath), None without either; the path leads to
     the state."""
@@ -142,8 +154,3 @@ def task_fields(params: Any, link: Callable[[Any, str], Any], none: Any) -> dict
         "enable_execute_command": get("EnableExecuteCommand") or False,
         "network": network,
     }
-
-
-def is_unknown(value: Any) -> bool:
-    """A model unknown object (Terraform, live); CloudFormation has its own `Unknown`."""
-    return isinstance(value, dict) and "unknown" in value and "ref" in value

@@ -256,7 +256,7 @@ def _state_machines(reader: Reader, scope: Scope, clusters: set[str]) -> list[Mo
             definition = json_text((answer or {}).get("definition") or "{}")
         except ValueError:
             continue  # Step Functions accepted it as JSON: not ours to judge
-        tasks, _ = run_task_states(definition, _text, lambda _: False)
+        tasks, _ = run_task_states(definition)
         for label, params, path in tasks:
             ident = f"{arn}/{label}"
             where = source(arn, "/" + "/".join(path))
@@ -272,10 +272,6 @@ def _state_machines(reader: Reader, scope: Scope, clusters: set[str]) -> list[Mo
             if not isinstance(cluster, str) or cluster in clusters:
                 found.append({"id": ident, "name": ident, "source": where, **fields})
     return found
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 def _live_id(scope: Scope) -> Any:

@@ -307,9 +307,7 @@ def _runner(
     task_definition: tuple[PathStep, ...],
 ) -> None:
     """A service, or a task from EcsParameters at `at`, with its cluster and task definition."""
-    definition = _by_name(
-        build, inst, task_definition, TASK_DEFINITION, "aws_ecs_task_definition", "family"
-    )
+    definition = _by_name(build, inst, task_definition, "task_definitions")
     if definition is None:
         why = (
             f"{build.id(inst)} names no task_definition (an external deployment controller sets it)"
@@ -317,7 +315,7 @@ def _runner(
         definition = build.unknown(inst, task_definition, why)
     obj = build.base(inst) | {
         "kind": kind,
-        "cluster": _by_name(build, inst, cluster, CLUSTER, "aws_ecs_cluster", "name"),
+        "cluster": _by_name(build, inst, cluster, "clusters"),
         "task_definition": definition,
         "launch_type": build.value(inst, *at, "launch_type"),
         "capacity_provider_strategy": _strategy(build, inst, *at, "capacity_provider_strategy")
@@ -329,21 +327,28 @@ def _runner(
     build.add("services", obj)
 
 
-def _by_name(
-    build: Build, inst: Instance, path: tuple[PathStep, ...], kind: Any, type_: str, key: str
-) -> Field:
+# What a cluster or task definition is named by: its kind, and the attribute of the resource
+# type that holds its name.
+BY_NAME: dict[str, tuple[Any, str, str]] = {
+    "clusters": (CLUSTER, "aws_ecs_cluster", "name"),
+    "task_definitions": (TASK_DEFINITION, "aws_ecs_task_definition", "family"),
+}
+
+
+def _by_name(build: Build, inst: Instance, path: tuple[PathStep, ...], collection: str) -> Field:
     """A cluster or task definition named by reference, ARN, or name / `family:revision`."""
     found = inst.get(*path)
     if isinstance(found, str) and found:
-        return named(build, found, kind, type_, key)
+        return named(build, found, collection)
     if found is None and path == ("cluster",):
         return None  # the region's default cluster
-    return build.link(inst, path, kind)
+    return build.link(inst, path, BY_NAME[collection][0])
 
 
-def named(build: Build, found: str, kind: Any, type_: str, key: str) -> str:
-    """The model id of a literal id or ARN, or of the one `type_` whose `key` is the name it
-    ends in (`family:revision`); else the literal as written."""
+def named(build: Build, found: str, collection: str) -> str:
+    """The model id of a literal id or ARN of a cluster or task definition (`collection`), or
+    of the one such resource whose name it ends in (`family:revision`); else the literal."""
+    kind, type_, key = BY_NAME[collection]
     linked = build.known_id(found, kind)
     if linked != found:
         return linked

@@ -9,27 +9,20 @@ from typing import Any
 
 from scanner.errors import SourceError
 from scanner.sources.limits import json_text
-from scanner.sources.states import at_run_time, is_unknown, run_task_states, task_fields
+from scanner.sources.states import at_run_time, run_task_states, task_fields
 from scanner.sources.tf.build import (
-    CLUSTER,
     SECURITY_GROUP,
     SUBNET,
-    TASK_DEFINITION,
     Build,
     Field,
     attribute,
 )
-from scanner.sources.tf.ecs import named
+from scanner.sources.tf.ecs import BY_NAME, named
 from scanner.sources.tf.expr import Attr, Encoded, Obj, Opaque
 from scanner.sources.tf.plan import UNKNOWN, Instance
 
-_BY_NAME: dict[str, tuple[Any, str, str]] = {
-    "clusters": (CLUSTER, "aws_ecs_cluster", "name"),
-    "task_definitions": (TASK_DEFINITION, "aws_ecs_task_definition", "family"),
-}
 _KINDS = {
-    "clusters": CLUSTER,
-    "task_definitions": TASK_DEFINITION,
+    **{collection: kind for collection, (kind, _, _) in BY_NAME.items()},
     "subnets": SUBNET,
     "security_groups": SECURITY_GROUP,
 }
@@ -46,17 +39,15 @@ def state_machine(build: Build, inst: Instance) -> None:
 
     def link(value: Any, collection: str) -> Any:
         if isinstance(value, str):
-            if collection in _BY_NAME:
-                return named(build, value, *_BY_NAME[collection])
+            if collection in BY_NAME:
+                return named(build, value, collection)
             return build.known_id(value, _KINDS[collection])
         found = build.evaluated_id(value, _KINDS[collection])
         if found is None:
             return unknown(collection, f"{attribute(inst, _AT)} names {_shown(value)} there")
         return found
 
-    tasks, partial = run_task_states(
-        definition, lambda v: v if isinstance(v, str) else None, is_unknown
-    )
+    tasks, partial = run_task_states(definition)
     if partial:
         build.notices.append(
             f"{build.plan.rel}: parts of the definition of {inst.address} are not settled; any "
