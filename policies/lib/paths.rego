@@ -292,11 +292,17 @@ unsettled_subnets(svc) := {data.fargate_preflight.lib.model.show(u): u} if {
 	u := network(svc).subnets
 	data.fargate_preflight.lib.model.is_unknown(u)
 } else := unknowns if {
-	unknowns := {label: u |
+	found := {[subnet_label(ref), u] |
 		some ref in listed_subnets(svc)
 		u := data.fargate_preflight.lib.model.lookup("subnets", ref, svc.source)
 		data.fargate_preflight.lib.model.is_unknown(u)
-		label := subnet_label(ref)
+	}
+
+	# Two elements may be one unsettled value read twice (`!Select [0, !Split [",",
+	# !ImportValue X]]` and `!Select [1, ...]`): one label, the first of its places.
+	unknowns := {label: places[0] |
+		some [label, _] in found
+		places := sort([pair[1] | some pair in found; pair[0] == label])
 	}
 }
 
