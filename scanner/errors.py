@@ -7,12 +7,13 @@ import re
 # What looks like an AWS access key id, or a secret access key (40 base64 characters with a
 # digit, a capital, a small letter and a `/` or `+`: CDK's logical ids have no `/`), is never
 # printed, even where a message quotes a value back (a duplicate key, a value of the wrong
-# kind): a template may hold one by mistake.
+# kind): a template may hold one by mistake. A run that continues a word with `-` is a path
+# (`arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role`), not a key.
 _KEY = r"[A-Za-z0-9/+]"
 _SECRET_SHAPES = re.compile(
     r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AGPA|ANPA|ANVA|AIPA|APKA)[A-Z0-9]{16}"
     r"(?![A-Za-z0-9])"
-    rf"|(?<!{_KEY})(?={_KEY}{{0,39}}[0-9])(?={_KEY}{{0,39}}[A-Z])(?={_KEY}{{0,39}}[a-z])"
+    rf"|(?<![A-Za-z0-9/+-])(?={_KEY}{{0,39}}[0-9])(?={_KEY}{{0,39}}[A-Z])(?={_KEY}{{0,39}}[a-z])"
     rf"(?={_KEY}{{0,39}}[/+]){_KEY}{{40}}(?![A-Za-z0-9/+=])"
 )
 

@@ -230,3 +230,34 @@ def test_the_canaries_would_be_caught(planted: Path) -> None:
     assert leaks(everything + canaries("param")) == sorted(
         {*FIELDS, *(f"access key {access_key(f)}" for f in FIELDS)}
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        '"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"',
+        "key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY.",
+        "AKIAIOSFODNN7EXAMPLE",
+    ],
+)
+def test_key_shapes_are_redacted(text: str) -> None:
+    from scanner.errors import redact
+
+    assert "[redacted]" in redact(text)
+    assert not SECRET_KEY.search(redact(text)) and not ACCESS_KEY.search(redact(text))
+
+
+def test_managed_policy_arns_are_not_taken_for_keys() -> None:
+    # `role/AmazonEC2ContainerServiceforEC2Role` is 40 key characters with a digit, a capital,
+    # a small letter and a `/`: it was printed as `service-[redacted]`.
+    from scanner.errors import redact
+
+    data = Path(__file__).resolve().parents[2] / "scanner" / "data" / "managed_policies.json"
+    arns = [
+        *json.loads(data.read_text(encoding="utf-8"))["managed_policies"],
+        "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
+        "arn:aws:iam::aws:policy/aws-service-role/AmazonECSServiceRolePolicy",
+    ]
+    assert [a for a in arns if redact(a) != a] == []
