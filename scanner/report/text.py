@@ -2,6 +2,7 @@
 
     Service
       ecr.api  via interface endpoint EcrApiEndpoint  ok
+      logs     via interface endpoint LogsEndpoint    blocked (FG402)
       s3       via internet gateway InternetGateway   fail
 
       error   FG201 templates/service.yaml:42 service Service cannot reach s3: ...
@@ -101,7 +102,7 @@ def _service_block(
     name: str, steps: Sequence[PathStep], findings: Sequence[Finding], paint: _Paint
 ) -> list[str]:
     """One service: its path steps and its findings."""
-    need_lines = _need_lines(steps, paint)
+    need_lines = _need_lines(steps, findings, paint)
     finding_lines = _finding_lines(findings, paint)
     if not need_lines and not finding_lines:
         return [paint(name, "1"), _INDENT + paint("no needs found and no findings", "2")]
@@ -109,32 +110,59 @@ def _service_block(
     return [paint(name, "1"), *need_lines, *gap, *finding_lines]
 
 
-def _need_lines(steps: Sequence[PathStep], paint: _Paint) -> list[str]:
-    """One line per need and way it is reached; subnets are named only where they differ."""
-    rows: list[tuple[str, str, str, str]] = []
+def _need_lines(steps: Sequence[PathStep], findings: Sequence[Finding], paint: _Paint) -> list[str]:
+    """One line per need and way it is reached; subnets are named only where they differ.
+
+    A route that is "ok" can still be closed on the way (a security group, a network ACL):
+    such a row is "blocked", with the rules that say so, instead of "ok" above the error. A
+    finding whose hop starts at one of the need's task subnets closes that subnet's rows only."""
+    closing = [
+        (f.need, _hop_subnet(f), f.rule_id)
+        for f in findings
+        if f.need is not None and f.level in ("error", "warning")
+    ]
+    rows: list[tuple[str, str, str, str, str]] = []
     for need in sorted({step.need for step in steps}):
         ways: dict[tuple[str, str], list[str]] = {}
         for step in steps:
             if step.need == need:
                 ways.setdefault((step.path, step.verdict), []).append(step.subnet)
-        for (path, verdict), subnets in sorted(ways.items(), key=_worst_first):
+        task_subnets = {s for subnets in ways.values() for s in subnets}
+        need_rows = []
+        for (path, verdict), subnets in ways.items():
             where = _subnets(subnets) if len(ways) > 1 else ""
-            shown = _shown_path(path)
-            rows.append((need, shown, verdict, where))
+            text = verdict
+            rules = sorted(
+                {
+                    rule
+                    for n, subnet, rule in closing
+                    if n == need and (subnet in subnets or subnet not in task_subnets)
+                }
+            )
+            if verdict == "ok" and rules:
+                verdict, text = "fail", f"blocked ({', '.join(rules)})"
+            need_rows.append((need, _shown_path(path), verdict, text, where))
+        rows.extend(sorted(need_rows, key=_worst_first))
     need_width = max((len(row[0]) for row in rows), default=0)
     path_width = max((len(row[1]) for row in rows), default=0)
-    verdict_width = max((len(row[2]) for row in rows), default=0)
+    text_width = max((len(row[3]) for row in rows), default=0)
     return [
         _INDENT
         + f"{need:<{need_width}}  {path:<{path_width}}  "
-        + paint(verdict, *_VERDICT_STYLE.get(verdict, ()))
-        + (" " * (verdict_width - len(verdict)) + f"  {paint(where, '2')}" if where else "")
-        for need, path, verdict, where in rows
+        + paint(text, *_VERDICT_STYLE.get(verdict, ()))
+        + (" " * (text_width - len(text)) + f"  {paint(where, '2')}" if where else "")
+        for need, path, verdict, text, where in rows
     ]
 
 
-def _worst_first(way: tuple[tuple[str, str], list[str]]) -> tuple[int, str]:
-    (path, verdict), _ = way
+def _hop_subnet(finding: Finding) -> str | None:
+    """The subnet a finding's hop starts from (`subnet PrivateSubnetA`), if it names one."""
+    start = finding.hop.from_ if finding.hop is not None else ""
+    return start.removeprefix("subnet ") if start.startswith("subnet ") else None
+
+
+def _worst_first(row: tuple[str, str, str, str, str]) -> tuple[int, str]:
+    _, path, verdict, _, _ = row
     return (_VERDICT_ORDER.get(verdict, len(_VERDICT_ORDER)), path)
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from report_samples import FG201, FG602, FG801, LIVE, RULES, SUPPRESSED, sample_report
 
-from scanner.findings import InputError, PathStep, Report
+from scanner.findings import Hop, InputError, PathStep, Report
 from scanner.report import reporter, text
 
 # The FG801 sample finding (no service) as the text report prints it.
@@ -242,3 +242,33 @@ def test_the_summary_counts_input_errors_too() -> None:
         "error: a.yaml:3: not valid YAML\nerror: b.json: bad JSON\n\n"
         "0 errors, 0 warnings, 0 notes; 2 input errors\n"
     )
+
+
+def test_a_route_that_a_finding_closes_is_blocked_not_ok() -> None:
+    # FG401 (security group) from SubnetA closes that subnet's s3 row; the route itself is ok.
+    # FG402 without a task subnet in its hop closes every row of its need; a note closes none.
+    fg401 = replace(
+        FG201,
+        rule_id="FG401",
+        need="s3",
+        message="service Service cannot reach s3",
+        hop=Hop("subnet SubnetA", "security group TaskSg", "prefix list S3", "no egress"),
+    )
+    fg402 = replace(FG201, rule_id="FG402", need="logs", message="m", hop=None)
+    note = replace(FG801, service="Service", need="ecr.api")
+    paths = (
+        PathStep("Service", "s3", "SubnetA", "gateway endpoint S3", "ok"),
+        PathStep("Service", "s3", "SubnetB", "NAT gateway Nat", "ok"),
+        PathStep("Service", "logs", "SubnetA", "interface endpoint Logs", "ok"),
+        PathStep("Service", "ecr.api", "SubnetA", "interface endpoint EcrApi", "ok"),
+    )
+    report = Report(findings=(fg401, fg402, note), rules=(), paths=paths)
+    lines = text.render(report).splitlines()
+    assert lines[1:5] == [
+        "  ecr.api  via interface endpoint EcrApi  ok",
+        "  logs     via interface endpoint Logs    blocked (FG402)",
+        "  s3       via gateway endpoint S3        blocked (FG401)  (subnet SubnetA)",
+        "  s3       via NAT gateway Nat            ok               (subnet SubnetB)",
+    ]
+    coloured = text.render(report, color=True)
+    assert "\x1b[1;31mblocked (FG401)\x1b[0m" in coloured
