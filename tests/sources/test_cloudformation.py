@@ -954,6 +954,31 @@ def test_state_machine_values_that_are_not_text(
     assert machine["network"]["subnets"]["ref"] == subnets
 
 
+def test_substitutions_are_written_into_the_definition_text_before_it_is_parsed(
+    tmp_path: Path,
+) -> None:
+    # Copilot's scheduled jobs: `["${Subnets}"]` with Subnets `!Join ['","', [...]]` is a list
+    # of two subnets (the Join was one undecided value).
+    text = STATE_MACHINE.replace(
+        "Resources:",
+        "Resources:\n  A: {Type: AWS::EC2::Subnet, Properties: {VpcId: vpc-1}}"
+        "\n  B: {Type: AWS::EC2::Subnet, Properties: {VpcId: vpc-1}}",
+    ) + (
+        "      DefinitionSubstitutions:\n"
+        "        Subnets: !Join ['\",\"', [!Ref A, !Ref B]]\n"
+        "        Family: app\n"
+        "      DefinitionString: >-\n"
+        '        {"StartAt": "R", "States": {"R": {"Type": "Task", "End": true,\n'
+        '        "Resource": "arn:aws:states:::ecs:runTask.sync", "Parameters": {\n'
+        '        "TaskDefinition": "${Family}", "NetworkConfiguration": {"AwsvpcConfiguration":\n'
+        '        {"Subnets": ["${Subnets}"]}}}}}}\n'
+    )
+    fragment = build(tmp_path, {"s.yaml": text})
+    assert errors(fragment) == []
+    machine = model(fragment)["services"]["Machine"]
+    assert (machine["task_definition"], machine["network"]["subnets"]) == ("app", ["A", "B"])
+
+
 def test_the_sdk_integration_runs_a_task_too(tmp_path: Path) -> None:
     definition = (
         "Definition: {StartAt: R, States: {R: {Type: Task, End: true, "
@@ -2072,3 +2097,45 @@ def test_cidr_blocks_as_ec2_writes_them(text: str, network: str | None) -> None:
     # net.cidr_contains does not, and stopped the scan on them (exit 3).
     found = cidr_block(text)
     assert (str(found) if found is not None else None) == network
+
+
+CDK_REPOSITORY_IMAGE = """
+Resources:
+  Repo:
+    Type: AWS::ECR::Repository
+  TaskDef:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ContainerDefinitions:
+        - Name: web
+          Image:
+            Fn::Join:
+              - ""
+              - - Fn::Select: [4, {Fn::Split: [":", {Fn::GetAtt: [Repo, Arn]}]}]
+                - ".dkr.ecr."
+                - Fn::Select: [3, {Fn::Split: [":", {Fn::GetAtt: [Repo, Arn]}]}]
+                - "."
+                - Ref: AWS::URLSuffix
+                - "/"
+                - Ref: Repo
+                - ":latest"
+"""
+
+
+@pytest.mark.parametrize(
+    ("region", "partial"),
+    [
+        ("eu-west-1", "*.dkr.ecr.eu-west-1.amazonaws.com/*:latest"),
+        # without a region, neither the ARN's region piece nor the URL suffix is known
+        (None, "*.dkr.ecr.*.*/*:latest"),
+    ],
+)
+def test_cdk_image_of_a_repository_of_the_stack_is_a_private_ecr_image_in_its_region(
+    tmp_path: Path, region: str | None, partial: str
+) -> None:
+    # ContainerImage.fromEcrRepository(repo): the account and the region are pieces of the
+    # repository's ARN, whose form is known: `arn:aws:ecr:REGION:ACCOUNT:repository/NAME`.
+    fragment = build(tmp_path, {"s.yaml": CDK_REPOSITORY_IMAGE}, region=region)
+    assert errors(fragment) == []
+    (web,) = model(fragment)["task_definitions"]["TaskDef"]["containers"]
+    assert web["image"]["partial"] == partial

@@ -165,6 +165,8 @@ def _fn_split(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
     source = _text(stack, stack.resolve(source_node, (*parts, 1), line), line, "Fn::Split")
     if isinstance(source, Unknown):
         return source
+    if isinstance(source, ResRef):
+        source = _arn_form(stack, source, parts, line)
     pieces = source.parts if isinstance(source, Composite) else (source,)
     ref = next((p for p in pieces if isinstance(p, ResRef)), None)
     if ref is not None and not set(delimiter) <= _LIST_SEPARATORS:
@@ -176,6 +178,29 @@ def _fn_split(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
             stack.where(parts, line),
         )
     return split(source, delimiter)
+
+
+# ARNs whose form is known before deployment: service, resource prefix, name property. CDK
+# builds an image of a repository of the same stack from its ARN's pieces (`!Select [3,
+# !Split [":", !GetAtt Repo.Arn]]` is the region), so the image is a private ECR image there.
+_ARN_FORMS = {("AWS::ECR::Repository", "Arn"): ("ecr", "repository/", "RepositoryName")}
+
+
+def _arn_form(stack: Stack, ref: ResRef, parts: Parts, line: int) -> ResRef | Composite | str:
+    """A resource's ARN as its known pieces around the account (and a name CloudFormation
+    generates); the reference itself when its form is not known or the region is not."""
+    form = _ARN_FORMS.get((ref.type, ref.attr or ""))
+    region = stack.pseudo("AWS::Region", parts, line)
+    if form is None or not isinstance(region, str):
+        return ref
+    service, prefix, name_property = form
+    name: str | Unknown | None = scalar_text(ref.stack.property_value(ref.logical, name_property))
+    if name is None:
+        what = f"the name CloudFormation gives {ref.logical}"
+        name = Unknown(f"{what} is only known after deployment", f"Ref {ref.logical}", ref.where)
+    partition = stack.pseudo("AWS::Partition", parts, line)
+    account = stack.pseudo("AWS::AccountId", parts, line)
+    return concat([f"arn:{partition}:{service}:{region}:", account, f":{prefix}", name])
 
 
 def _fn_if(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:

@@ -89,17 +89,39 @@ def _definition(res: Res) -> tuple[Any, Cursor] | None:
             f"({value.why}); the ECS tasks it runs are not analysed"
         )
         return None
-    if isinstance(value, str | Composite):
-        value = _parse(given, value)
-    if not isinstance(value, dict):
-        raise given.fail(f"{given.name} must be a state machine definition (a map or JSON text)")
     variables: Any = {}
     substitutions = res.prop("DefinitionSubstitutions")
     if substitutions is not None:
         variables = substitutions.value()
         if not isinstance(variables, dict):
             raise substitutions.fail(f"{substitutions.name} must be a map")
-    return _filled(value, [], {str(k): v for k, v in variables.items()}), given
+    variables = {str(k): v for k, v in variables.items()}
+    if isinstance(value, str | Composite):
+        # Step Functions substitutes into the text before parsing it: a value may write JSON
+        # (Copilot's `!Join ['","', [!Ref A, !Ref B]]` into `["${Subnets}"]` is two subnets).
+        value = _parse(given, _substituted(value, variables))
+    if not isinstance(value, dict):
+        raise given.fail(f"{given.name} must be a state machine definition (a map or JSON text)")
+    return _filled(value, [], variables), given
+
+
+def _substituted(value: str | Composite, variables: dict[str, Value]) -> str | Composite:
+    """JSON text with each `${Name}` of DefinitionSubstitutions (whose value is text, or text
+    around references) written in."""
+    pieces: list[Value] = []
+    for part in value.parts if isinstance(value, Composite) else (value,):
+        if not isinstance(part, str):
+            pieces.append(part)
+            continue
+        position = 0
+        for match in _PLACE.finditer(part):
+            found = variables.get(match.group(2) or "")
+            if not isinstance(found, str | Composite | bool | int | float):
+                continue  # a reference alone stays a substitution: filled in after parsing
+            pieces += [part[position : match.start()], _as_text(found)]
+            position = match.end()
+        pieces.append(part[position:])
+    return concat(pieces)
 
 
 def _parse(given: Cursor, value: str | Composite) -> Any:
