@@ -35,7 +35,7 @@ from golden.harness import (
     scan_case,
 )
 
-from scanner.api import ScanOptions, scan
+from scanner.api import ScanOptions, load, scan
 from scanner.findings import Report
 
 CORPUS = ROOT / "tests" / "fixtures" / "corpus"
@@ -305,3 +305,57 @@ def test_environment_files_need_the_execution_role_and_the_s3_endpoint_policy() 
         f"(needed for environment file {file} (container app))" in f.message
         for f in report.findings
     )
+
+
+@pytest.mark.usefixtures("at_root")
+def test_the_stacks_own_repository_and_secret_still_name_their_service_and_region() -> None:
+    # `!GetAtt Repo.RepositoryUri` and `!Ref DbSecret` were FG801 notes that hid the error.
+    report = scan([REPROS / "stack-resources.yaml"], ScanOptions(cwd=ROOT, region="us-east-1"))
+    assert [(f.rule_id, f.need, f.location.line) for f in report.findings] == [
+        ("FG202", "secretsmanager", 13)  # the route table: no way out, no endpoint
+    ]
+    assert {(p.need, p.verdict) for p in report.paths} == {
+        ("ecr.api", "ok"),
+        ("ecr.dkr", "ok"),
+        ("logs", "ok"),
+        ("s3", "ok"),
+        ("secretsmanager", "fail"),
+    }
+    model = load([REPROS / "stack-resources.yaml"], ScanOptions(cwd=ROOT, region="us-east-1"))
+    (app,) = model.model["task_definitions"]["Task"]["containers"]
+    assert app["image"]["partial"] == "*.dkr.ecr.us-east-1.amazonaws.com/app:1"
+    assert app["secrets"][0]["value_from"]["partial"] == (
+        "arn:aws:secretsmanager:us-east-1:*:secret:app/db-*"
+    )
+
+
+@pytest.mark.usefixtures("at_root")
+def test_one_import_read_for_two_subnets_is_one_note(tmp_path: Path) -> None:
+    # `!Select [0, !Split [",", !ImportValue X]]` and `!Select [1, ...]` without the exporting
+    # stack: two unknowns with one ref, which stopped both engines (exit 3).
+    template = tmp_path / "service.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  TD:\n"
+        "    Type: AWS::ECS::TaskDefinition\n"
+        "    Properties: {NetworkMode: awsvpc, RequiresCompatibilities: [FARGATE], Cpu: '256',\n"
+        "                 Memory: '512', ContainerDefinitions: [{Name: a, Image: nginx}]}\n"
+        "  Svc:\n"
+        "    Type: AWS::ECS::Service\n"
+        "    Properties:\n"
+        "      LaunchType: FARGATE\n"
+        "      TaskDefinition: !Ref TD\n"
+        "      NetworkConfiguration:\n"
+        "        AwsvpcConfiguration:\n"
+        "          SecurityGroups: [sg-1]\n"
+        "          Subnets:\n"
+        '            - !Select [0, !Split [",", !ImportValue net-PublicSubnets]]\n'
+        '            - !Select [1, !Split [",", !ImportValue net-PublicSubnets]]\n',
+        encoding="utf-8",
+    )
+    report = scan([template], ScanOptions(cwd=tmp_path, region="us-east-1"))
+    assert [(f.rule_id, f.location.line) for f in report.findings] == [
+        ("FG703", 5),
+        ("FG801", 6),  # sg-1, not in the inputs
+        ("FG801", 15),  # the import, once, at its first place
+    ]

@@ -35,10 +35,10 @@ containers(td) := data.fargate_preflight.lib.needs.containers(td)
 ecr_calls(td) := {c |
 	some container in containers(td)
 	region := data.fargate_preflight.lib.needs.private_ecr_region(container.image)
-	what := sprintf(
-		"private ECR image %s (container %s)",
-		[data.fargate_preflight.lib.needs.image_text(container.image), data.fargate_preflight.lib.model.show(container.name)],
-	)
+	what := sprintf("private ECR image %s (container %s)", [
+		data.fargate_preflight.lib.needs.pattern_text(container.image),
+		data.fargate_preflight.lib.model.show(container.name),
+	])
 	some c in [
 		call("FG103", "ecr.api", ["ecr:GetAuthorizationToken"], "*", what, container.source),
 		call(
@@ -57,7 +57,7 @@ ecr_calls(td) := {c |
 # repository_arn is the ECR repository of an image: ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG.
 # An image with unsettled parts in its repository name is an unknown resource.
 repository_arn(image, region) := arn if {
-	text := data.fargate_preflight.lib.needs.image_text(image)
+	text := data.fargate_preflight.lib.needs.pattern_text(image)
 	labels := split(text, ".")
 	account := labels[0]
 	path := substring(text, indexof(text, "/") + 1, -1)

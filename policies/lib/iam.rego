@@ -337,7 +337,8 @@ resource_pattern(x, req, effect) := yes if {
 prefix(action) := parts[0] if parts := split(action, ":")
 
 # same_resource: a policy that names a resource of the same template by `Fn::GetAtt X.Arn`
-# covers the request for the resource the task names by `Ref X` (a log group, a secret).
+# covers the request for the resource the task names by `Ref X` (a log group, a secret); in a
+# Terraform plan, both name it by its ARN attribute (`aws_secretsmanager_secret.db.arn`).
 same_resource(x, resource) if {
 	data.fargate_preflight.lib.model.is_unknown(x)
 	data.fargate_preflight.lib.model.is_unknown(resource)
@@ -349,6 +350,9 @@ resource_id(ref) := trim_prefix(ref, "Ref ") if {
 } else := trim_suffix(trim_prefix(ref, "Fn::GetAtt "), ".Arn") if {
 	startswith(ref, "Fn::GetAtt ")
 	endswith(ref, ".Arn")
+} else := ref if {
+	not startswith(ref, "Fn::GetAtt ")
+	endswith(ref, ".arn")
 }
 
 # may_name_service: an ARN pattern that could name some resource of the service.
@@ -425,8 +429,10 @@ principal_list(principal, caller, p) := yes if {
 } else := no
 
 # An account principal (id, or its root ARN) matches every role of that account; an account
-# the inputs do not settle matches. A number (`AWS: 123456789012` unquoted in YAML) is not
-# IAM's documented form: whether IAM reads it as that account is not settled.
+# the inputs do not settle matches. A principal that names the caller's role as the inputs do
+# (`!GetAtt ExecRole.Arn`, `aws_iam_role.execution.arn`) is the caller. A number
+# (`AWS: 123456789012` unquoted in YAML) is not IAM's documented form: whether IAM reads it as
+# that account is not settled.
 principal_item(x, caller, p) := yes if {
 	x == "*"
 } else := yes if {
@@ -436,6 +442,8 @@ principal_item(x, caller, p) := yes if {
 	is_string(x)
 	is_string(caller.arn)
 	glob.match(escape(x), [], caller.arn)
+} else := yes if {
+	same_resource(x, caller.arn)
 } else := ["maybe", caller.arn] if {
 	is_string(x)
 	not account_of_principal(x)

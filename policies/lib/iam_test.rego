@@ -21,6 +21,14 @@ log_group_ref := {"unknown": "Ref LogGroup is only known after deployment", "ref
 
 log_group_arn_ref := {"unknown": "known after deployment", "ref": "Fn::GetAtt LogGroup.Arn", "source": src}
 
+# A Terraform plan names a secret the same apply creates by its ARN attribute on both sides.
+tf_secret(address) := {
+	"unknown": sprintf("%s.arn is known only after apply", [address]),
+	"ref": sprintf("%s.arn", [address]),
+	"source": src,
+	"partial": "arn:aws:secretsmanager:us-east-1:*:secret:db-*",
+}
+
 repo := "arn:aws:ecr:us-east-1:123456789012:repository/app"
 
 # [statements, request, expected decision]
@@ -56,6 +64,8 @@ identity_cases := [
 	# a pattern unsettled only in its account id is a pattern; same resource by Ref/GetAtt
 	[[allow("ecr:BatchGetImage", account_unknown("arn:aws:ecr:us-east-1:*:repository/app"))], req("ecr:batchgetimage", repo), "allow"],
 	[[allow("logs:PutLogEvents", log_group_arn_ref)], req("logs:putlogevents", log_group_ref), "allow"],
+	[[allow("secretsmanager:GetSecretValue", tf_secret("aws_secretsmanager_secret.db"))], req("secretsmanager:getsecretvalue", tf_secret("aws_secretsmanager_secret.db")), "allow"],
+	[[allow("secretsmanager:GetSecretValue", tf_secret("aws_secretsmanager_secret.other"))], req("secretsmanager:getsecretvalue", tf_secret("aws_secretsmanager_secret.db")), "undecided"],
 	# what the inputs do not settle: conditions, policy variables, unknown resources
 	[[{"Effect": "Allow", "Action": "sns:*", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalTag/team": "a"}}}], req("sns:listtopics", null), "undecided"],
 	[[allow("sns:*", "*"), {"Effect": "Deny", "Action": "sns:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}], req("sns:listtopics", null), "undecided"],
@@ -72,7 +82,7 @@ wrong_identity_decisions := [[i, got, c[2]] |
 ]
 
 test_identity_decisions if {
-	count(identity_cases) == 30
+	count(identity_cases) == 32
 	wrong_identity_decisions == []
 }
 
@@ -163,6 +173,14 @@ test_endpoint_principals if {
 	endpoint_decision({"AWS": "123456789012"}, arn_unknown) == "allow"
 	endpoint_decision({"AWS": "arn:aws:iam::123456789012:root"}, task_role_arn) == "allow"
 	endpoint_decision({"Service": "ecs-tasks.amazonaws.com"}, task_role_arn) == "implicit_deny"
+}
+
+# The policy names the caller's role as the template does (`!GetAtt TaskRole.Arn`): the same
+# role, though its ARN is only known after deployment; another role's is still undecided.
+test_a_principal_that_names_the_callers_role_by_reference if {
+	endpoint_decision({"AWS": arn_unknown}, arn_unknown) == "allow"
+	other := object.union(arn_unknown, {"ref": "Fn::GetAtt OtherRole.Arn"})
+	endpoint_decision({"AWS": other}, arn_unknown) == "undecided"
 }
 
 # `AWS: 123456789012` unquoted in YAML is a number: not IAM's documented form, so undecided

@@ -91,7 +91,7 @@ container_needs(td) := {n |
 # ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com[.cn] or the dual-stack ACCOUNT.dkr-ecr.REGION.on.aws.
 # (Split, not a regex: regorus compiles a pattern on every call, about 140 µs.)
 private_ecr_region(image) := labels[3] if {
-	labels := split(image_text(image), ".")
+	labels := split(pattern_text(image), ".")
 	labels[1] == "dkr"
 	labels[2] in {"ecr", "ecr-fips"}
 	labels[3] != "*"
@@ -99,7 +99,7 @@ private_ecr_region(image) := labels[3] if {
 	amazonaws_host_end(labels)
 	is_account(labels[0])
 } else := labels[2] if {
-	labels := split(image_text(image), ".")
+	labels := split(pattern_text(image), ".")
 	labels[1] == "dkr-ecr"
 	labels[2] != "*"
 	labels[3] == "on"
@@ -123,19 +123,20 @@ is_account(s) if {
 # An account id the inputs do not settle (`${AWS::AccountId}`) does not change the path.
 is_account("*") := true
 
-# image_text is the image as a string; for an image with unsettled parts, its pattern with `*`
-# for each part (docs/model.md: `partial`), which still names an ECR host and region.
-image_text(image) := image if is_string(image)
+# pattern_text is a string as it is; for a string with unsettled parts, its pattern with `*`
+# for each part (docs/model.md: `partial`), which may still name an ECR host and region, or a
+# secret's service and region.
+pattern_text(v) := v if is_string(v)
 
-image_text(image) := image.partial if {
-	is_object(image)
-	is_string(image.partial)
+pattern_text(v) := v.partial if {
+	is_object(v)
+	is_string(v.partial)
 }
 
 image_needs(c) := ns if {
 	region := private_ecr_region(c.image)
 	name := data.fargate_preflight.lib.model.show(c.name) # a name may be unsettled
-	reason := sprintf("private ECR image %s (container %s)", [image_text(c.image), name])
+	reason := sprintf("private ECR image %s (container %s)", [pattern_text(c.image), name])
 	ns := {need(s, kind_for_region(region), 443, region, "agent", reason, c.source, null) | some s in ecr_services}
 } else := {need(host, "internet", 443, null, "agent", reason, c.source, null)} if {
 	is_string(c.image)
@@ -210,18 +211,25 @@ repository_credential_needs(c) := {n |
 # A Secrets Manager secret or SSM parameter ARN names its service and region; a bare name
 # is an SSM parameter in the task's region.
 value_from_need(v, reason, src) := need(svc, kind_for_region(region), 443, region, "agent", reason, src, null) if {
-	is_string(v)
-	parts := split(v, ":")
-	count(parts) > 5
-	parts[0] == "arn"
-	svc := parts[2]
-	svc in {"secretsmanager", "ssm"}
-	region := arn_region(parts[3])
+	[svc, region] := value_from_service(v)
 }
 
 value_from_need(v, reason, src) := need("ssm", local_kind, 443, input.region, "agent", reason, src, null) if {
 	is_string(v)
 	not startswith(v, "arn:")
+}
+
+# value_from_service is [service, region] of a secret or parameter ARN, also of one whose
+# unsettled parts are only the account and the name (a secret of the inputs: docs/model.md,
+# `partial`).
+value_from_service(v) := [svc, region] if {
+	parts := split(pattern_text(v), ":")
+	count(parts) > 5
+	parts[0] == "arn"
+	svc := parts[2]
+	svc in {"secretsmanager", "ssm"}
+	region := arn_region(parts[3])
+	region != "*"
 }
 
 arn_region(r) := r if {
@@ -390,15 +398,19 @@ container_unsettled(td) := {[td.containers, container_rules]} if {
 		some c in containers(td)
 		some u in container_values(c)
 		data.fargate_preflight.lib.model.is_unknown(u)
-		not settled_image(c, u)
+		not settled_value(c, u)
 	}
 }
 
-# An image whose unsettled part is only the account is still a private ECR image in a known region.
-settled_image(c, u) if {
+# An image whose unsettled part is only the account is still a private ECR image in a known
+# region; a secret's ARN whose unsettled parts are the account and the name still names its
+# service and region.
+settled_value(c, u) if {
 	u == c.image
 	private_ecr_region(u)
 }
+
+settled_value(_, u) if value_from_service(u)
 
 # The container fields a need is inferred from; secrets may be an unknown list or hold
 # unknown ARNs.

@@ -201,6 +201,25 @@ test_unknown_secret_is_undecided if {
 	undecided_refs(with_containers([c])) == {["Parameter DbSecretArn", "Service"]}
 }
 
+# A secret of the inputs (`Ref DbSecret`, `aws_secretsmanager_secret.db.arn`): its ARN is
+# unsettled only in the account and the name's suffix, so it still names service and region.
+test_secret_of_the_inputs_needs_its_service_in_its_region if {
+	partial := "arn:aws:secretsmanager:eu-west-1:*:secret:app/db-*"
+	c := object.union(plain("app", "nginx", 51), {"secrets": [{"name": "DB", "value_from": object.union(unknown("Ref DbSecret", 7), {"partial": partial})}]})
+	summary(with_containers([c])) == {
+		["registry-1.docker.io", "internet", null, "agent"],
+		["secretsmanager", "internet", "eu-west-1", "agent"],
+	}
+	undecided_refs(with_containers([c])) == set()
+}
+
+test_secret_with_unsettled_region_is_undecided if {
+	partial := "arn:aws:secretsmanager:*:*:secret:app/db-*"
+	c := object.union(plain("app", "nginx", 51), {"secrets": [{"name": "DB", "value_from": object.union(unknown("Ref DbSecret", 7), {"partial": partial})}]})
+	summary(with_containers([c])) == {["registry-1.docker.io", "internet", null, "agent"]}
+	undecided_refs(with_containers([c])) == {["Ref DbSecret", "Service"]}
+}
+
 test_repository_credentials_need_secrets_manager if {
 	c := object.union(plain("app", "ghcr.io/org/app", 51), {"repository_credentials": "arn:aws:secretsmanager:us-east-1:123456789012:secret:ghcr"})
 	summary(with_containers([c])) == {["ghcr.io", "internet", null, "agent"], ["secretsmanager", "endpoint", "us-east-1", "agent"]}

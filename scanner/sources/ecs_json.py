@@ -131,6 +131,19 @@ def request_fields(data: Any, file: str) -> ModelObject:
 
 
 @dataclass(frozen=True)
+class Unsettled:
+    """A value that the inputs settle only at deploy time, as the model's unknown object: the
+    Terraform source puts it where `container_definitions` holds a value known only after apply.
+    ECS JSON files never hold one."""
+
+    model: ModelObject
+
+
+class NotSettled(Exception):
+    """An Unsettled value where the model has no room for one (a container's name, a list)."""
+
+
+@dataclass(frozen=True)
 class Node:
     """A value of the document with where it sits, and typed access that reports bad input."""
 
@@ -149,14 +162,26 @@ class Node:
     def child(self, key: str) -> Node | None:
         if not isinstance(self.value, dict) or key not in self.value:
             return None
-        value = self.value[key]
+        value = _settled(self.value[key])
         line = key_line(self.value, key) or line_of(value) or self.line
         return Node(self.file, value, f"{self.pointer}/{_escape(key)}", line)
 
     def items(self) -> Iterator[Node]:
         for index, value in enumerate(self.value):
-            line = line_of(value) or self.line
+            line = line_of(_settled(value)) or self.line
             yield Node(self.file, value, f"{self.pointer}/{index}", line)
+
+    def setting(self, key: str) -> str | ModelObject | None:
+        """text(), or the model's unknown where the model has room for one."""
+        if isinstance(self.value, dict) and isinstance(self.value.get(key), Unsettled):
+            return dict(self.value[key].model)
+        return self.text(key)
+
+    def required_setting(self, key: str, what: str) -> str | ModelObject:
+        value = self.setting(key)
+        if not value:
+            raise self.fail(f"{what} has no {key}")
+        return value
 
     def text(self, key: str) -> str | None:
         node = self.child(key)
@@ -214,6 +239,12 @@ class Node:
                 )
             values.append(str(node.value))
         return values
+
+
+def _settled(value: Any) -> Any:
+    if isinstance(value, Unsettled):
+        raise NotSettled(value.model["unknown"])
+    return value
 
 
 def _escape(key: str) -> str:
@@ -334,16 +365,18 @@ def container(node: Node) -> ModelObject:
     credentials = node.mapping("repositoryCredentials")
     return {
         "name": name,
-        "image": node.required_text("image", f"container {name}"),
+        "image": node.required_setting("image", f"container {name}"),
         "essential": node.flag("essential", True),
         "log_driver": _log_driver(log, name),
         "log_options": _log_options(log) if log else {},
         "secrets": _secrets(node, "secrets") + (_secrets(log, "secretOptions") if log else []),
-        "repository_credentials": credentials.text("credentialsParameter") if credentials else None,
+        "repository_credentials": (
+            credentials.setting("credentialsParameter") if credentials else None
+        ),
         "environment_names": _environment_names(node),
         # S3 object ARNs of the environment files, which the Fargate agent downloads
         "environment_files": [
-            f.required_text("value", f"an environment file of container {name}")
+            f.required_setting("value", f"an environment file of container {name}")
             for f in node.objects("environmentFiles")
         ],
         "readonly_root_filesystem": node.flag("readonlyRootFilesystem", False),
@@ -359,16 +392,18 @@ def _log_driver(log: Node | None, container: str) -> str | None:
     return log.required_text("logDriver", f"the logConfiguration of container {container}")
 
 
-def _log_options(log: Node) -> dict[str, str]:
+def _log_options(log: Node) -> dict[str, str | ModelObject]:
     options = log.mapping("options")
     if options is None:
         return {}
-    result = {}
+    result: dict[str, str | ModelObject] = {}
     for key in options.value:
-        value = options.text(str(key))
+        value = options.setting(str(key))
         if value is None:
             raise options.fail(f"log option {key} has no value")
-        result[str(key)] = value.lower() if key in _CASE_INSENSITIVE_LOG_OPTIONS else value
+        if isinstance(value, str) and key in _CASE_INSENSITIVE_LOG_OPTIONS:
+            value = value.lower()
+        result[str(key)] = value
     return result
 
 
@@ -377,7 +412,7 @@ def _secrets(node: Node, key: str) -> list[ModelObject]:
     return [
         {
             "name": s.required_text("name", f"an entry of {key}"),
-            "value_from": s.required_text("valueFrom", f"an entry of {key}"),
+            "value_from": s.required_setting("valueFrom", f"an entry of {key}"),
         }
         for s in node.objects(key)
     ]

@@ -896,3 +896,108 @@ def test_a_change_whose_actions_are_not_a_list_reads_as_no_actions(
     report = scan([tmp_path / "plan.json"], ScanOptions(cwd=tmp_path))
     assert report.errors == ()
     assert report.services == scanned("private-nat").services
+
+
+# --- values that only apply settles, read from the .tf files -----------------------------------
+
+
+def test_container_definitions_known_only_after_apply_are_read_from_their_jsonencode() -> None:
+    # The image of a repository and the ARN of a secret that the same apply creates: the plan
+    # has no container_definitions at all. The .tf expression settles everything else, and the
+    # attributes keep what their form tells: a private ECR image and a secret in the provider's
+    # region (a variable here).
+    m = model("after-apply-containers")
+    assert m["region"] == "us-east-1"
+    (web,) = m["task_definitions"]["aws_ecs_task_definition.web"]["containers"]
+    assert web["image"] == {
+        "unknown": "aws_ecr_repository.app.repository_url is known only after apply",
+        "ref": "aws_ecr_repository.app.repository_url",
+        "partial": "*.dkr.ecr.us-east-1.amazonaws.com/after-apply/app:v1",
+        "source": {
+            "file": "tests/fixtures/terraform/after-apply-containers/ecs.tf",
+            "line": 28,
+            "pointer": "/resource/aws_ecs_task_definition/web",
+        },
+    }
+    assert [(s["name"], s["value_from"]["partial"]) for s in web["secrets"]] == [
+        ("DB_PASSWORD", "arn:aws:secretsmanager:us-east-1:*:secret:after-apply/db-*")
+    ]
+    assert web["log_options"]["awslogs-group"] == "/ecs/after-apply/web"
+    # the execution role's inline policy names the same secret by the same attribute
+    (inline,) = m["roles"]["aws_iam_role.execution"]["inline_policies"]
+    (statement,) = inline["document"]["Statement"]
+    assert statement["Action"] == "secretsmanager:GetSecretValue"
+    assert statement["Resource"]["ref"] == "aws_secretsmanager_secret.db.arn"
+    # templatefile() is not read: the containers stay unknown (FG801), the task definition stays
+    templated = m["task_definitions"]["aws_ecs_task_definition.templated"]["containers"]
+    assert templated["ref"] == "aws_ecs_task_definition.templated.container_definitions"
+
+    report = scanned("after-apply-containers")
+    assert report.errors == ()
+    assert rule_ids(report) == ["FG801"]
+    (note,) = report.findings
+    assert (note.service, note.location.line) == ("aws_ecs_service.templated", 68)
+    web_paths = {(p.need, p.verdict) for p in report.paths if p.service == "aws_ecs_service.web"}
+    needs = ("ecr.api", "ecr.dkr", "s3", "logs", "secretsmanager")
+    assert web_paths == {(n, "ok") for n in needs}
+
+
+def test_default_subnets_are_in_the_default_vpc_with_cidr_blocks_known_after_apply() -> None:
+    m = model("default-subnets")
+    for letter in "ab":
+        subnet = m["subnets"][f"aws_default_subnet.{letter}"]
+        assert subnet["vpc"] == "aws_default_vpc.default"
+        assert subnet["cidr"]["ref"] == f"aws_default_subnet.{letter}.cidr_block"
+    report = scanned("default-subnets")
+    assert report.errors == ()
+    assert rule_ids(report) == ["FG703", "FG801"]
+    (note,) = [f for f in report.findings if f.rule_id == "FG801"]
+    assert note.message.startswith("aws_default_vpc.default.cidr_block is not settled")
+
+
+@pytest.mark.parametrize(
+    ("region", "variables", "expected"),
+    [
+        ({"constant_value": "eu-west-1"}, {}, "eu-west-1"),
+        ({"references": ["var.region"]}, {"region": {"value": "us-gov-west-1"}}, "us-gov-west-1"),
+        # `"${var.prefix}-1"` also references one variable: its value is no region
+        ({"references": ["var.prefix"]}, {"prefix": {"value": "us-east"}}, None),
+        ({"references": ["local.region"]}, {}, None),
+        ({"references": ["var.a", "var.b"]}, {"a": {"value": "us-east-1"}}, None),
+    ],
+)
+def test_the_provider_region_is_a_constant_or_a_root_variable_that_holds_a_region(
+    region: dict[str, Any], variables: dict[str, Any], expected: str | None
+) -> None:
+    from scanner.sources.tf.plan import provider_region
+
+    data = {
+        "variables": variables,
+        "configuration": {"provider_config": {"aws": {"expressions": {"region": region}}}},
+    }
+    assert provider_region(data) == expected
+
+
+def test_policy_documents_read_during_apply_are_rendered_from_their_statements() -> None:
+    # Both policy documents name the cluster's KMS key, so Terraform reads them during apply;
+    # the key's ARN is one unknown wherever it is named (the cluster, the statements).
+    m = model("exec-policy-documents")
+    kms = m["clusters"]["aws_ecs_cluster.main"]["execute_command_configuration"]["kmsKeyId"]
+    assert kms["ref"] == "aws_kms_key.exec.arn"
+    (inline,) = m["roles"]['aws_iam_role.task["bad"]']["inline_policies"]
+    ssm, deny = inline["document"]["Statement"]
+    assert (ssm["Effect"], ssm["Resource"]) == ("Allow", ["*"])  # the provider's default effect
+    assert (deny["Effect"], deny["Action"]) == ("Deny", ["kms:Decrypt"])
+    assert [r["ref"] for r in deny["Resource"]] == ["aws_kms_key.exec.arn"]
+    # principals and condition blocks as maps; the cluster's ARN as the cluster names it
+    (trust,) = m["roles"]['aws_iam_role.task["good"]']["trust_policy"]["Statement"]
+    assert trust["Principal"] == {"Service": ["ecs-tasks.amazonaws.com"]}
+    (source_arn,) = trust["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert source_arn["ref"] == m["clusters"]["aws_ecs_cluster.main"]["arn"]["ref"]
+
+    report = scanned("exec-policy-documents")
+    assert report.errors == ()
+    assert [(f.rule_id, f.service) for f in report.findings] == [
+        ("FG605", 'aws_ecs_service.app["bad"]')
+    ]
+    assert "kms:Decrypt" in report.findings[0].message

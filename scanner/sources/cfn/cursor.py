@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from scanner.errors import SourceError
+from scanner.sources import physical
 from scanner.sources.cfn.stack import Stack
 from scanner.sources.cfn.values import (
     NOVALUE,
@@ -90,9 +92,15 @@ def text_of(value: Value) -> str | Unknown | None:
         # The account id seldom decides a verdict (the partial pattern keeps it open), so the
         # note names another unsettled part when there is one, e.g. the region of an ECR host.
         unknown = next((u for u in unknowns if u.ref != "AWS::AccountId"), unknowns[0])
-        partial = "".join(t if isinstance(t, str) else "*" for t in texts)
+        partial = "".join(_pattern(t) for t in texts)
         return dataclasses.replace(unknown, partial=partial)
     return scalar_text(value)
+
+
+def _pattern(text: str | Unknown | None) -> str:
+    if isinstance(text, str):
+        return text
+    return text.partial if isinstance(text, Unknown) and text.partial is not None else "*"
 
 
 def _physical_text(ref: ResRef) -> str | Unknown:
@@ -102,7 +110,26 @@ def _physical_text(ref: ResRef) -> str | Unknown:
         if isinstance(name, str):
             return name
     what = ref.expression
-    return Unknown(f"{what} ({ref.type}) is only known after deployment", what, ref.where)
+    unknown = Unknown(f"{what} ({ref.type}) is only known after deployment", what, ref.where)
+    region = ref.stack.run.ctx.region
+    found = _PHYSICAL_PATTERNS.get((ref.type, ref.attr))
+    if found is None or not region:
+        return unknown
+    name_property, pattern = found
+    name = text_of(ref.stack.property_value(ref.logical, name_property))
+    return dataclasses.replace(
+        unknown, partial=pattern(region, name if isinstance(name, str) else None)
+    )
+
+
+# What a reference to a resource of the inputs gives before deployment, as a pattern (`*` for
+# the account and generated parts): an image of the stack's own repository is still a private
+# ECR image in the deploy region, a secret of the stack is in Secrets Manager there.
+_PHYSICAL_PATTERNS: dict[tuple[str, str | None], tuple[str, Callable[[str, str | None], str]]] = {
+    ("AWS::ECR::Repository", "RepositoryUri"): ("RepositoryName", physical.ecr_repository_url),
+    ("AWS::SecretsManager::Secret", None): ("Name", physical.secret_arn),
+    ("AWS::SecretsManager::Secret", "Id"): ("Name", physical.secret_arn),
+}
 
 
 def plain(value: Value) -> Field:

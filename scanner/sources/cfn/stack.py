@@ -26,6 +26,7 @@ from scanner.sources.cfn.values import (
     split,
 )
 from scanner.sources.lines import LINED, LineDict, key_line, line_of
+from scanner.sources.physical import partition, url_suffix
 
 if TYPE_CHECKING:
     from scanner.sources.cfn.run import Run
@@ -204,9 +205,9 @@ class Stack:
         if name == "AWS::Region":
             return region or self.run.unknown_region(where)
         if name == "AWS::Partition":
-            return _partition(region) if region else _unsettled_by_region(name, where)
+            return partition(region) if region else _unsettled_by_region(name, where)
         if name == "AWS::URLSuffix":
-            return _url_suffix(region) if region else _unsettled_by_region(name, where)
+            return url_suffix(region) if region else _unsettled_by_region(name, where)
         if name == "AWS::AccountId":
             return Unknown("the AWS account id is not known offline", name, where, label=name)
         if name == "AWS::StackName":
@@ -430,18 +431,6 @@ def _as_list(value: Value) -> Value:
         return [p.strip() if isinstance(p, str) else p for p in split(value, ",")]
     text = scalar_text(value)
     return [text] if text is not None else value
-
-
-def _partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
-
-def _url_suffix(region: str) -> str:
-    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
 
 
 def _unsettled_by_region(name: str, where: Where) -> Unknown:

@@ -9,7 +9,7 @@ from typing import Any
 
 from scanner.errors import SourceError
 from scanner.sources.base import ModelObject
-from scanner.sources.ecs_json import Node, container
+from scanner.sources.ecs_json import Node, NotSettled, Unsettled, container
 from scanner.sources.limits import json_text
 from scanner.sources.tf.build import (
     CLUSTER,
@@ -24,14 +24,17 @@ from scanner.sources.tf.build import (
     Field,
     attribute,
 )
+from scanner.sources.tf.expr import Attr, Obj, Opaque
 from scanner.sources.tf.hcl import nested_blocks
 from scanner.sources.tf.iam import arn, role_named
 from scanner.sources.tf.links import hcl_references
 from scanner.sources.tf.plan import UNKNOWN, Instance, PathStep
+from scanner.sources.tf.written import after_apply, as_json, encoded, unsettled
 from scanner.sources.units import parse_cpu, parse_memory
 
 Builder = Callable[[Build, Instance], None]
 
+_CONTAINER_DEFINITIONS: tuple[PathStep, ...] = ("container_definitions",)
 _FAMILY = re.compile(r"^(?:arn:[^:]+:ecs:[^:]*:[^:]*:task-definition/)?([^:/]+)(?::\d+)?$")
 
 
@@ -64,12 +67,12 @@ def _camel(build: Build, inst: Instance, path: tuple[PathStep, ...], value: Any)
         return _camel(build, inst, (*path, 0), value[0])
     if isinstance(value, dict):
         out = {}
-        for key, item in value.items():
+        for key in [*value, *(k for k in inst.unknown_keys(*path) if k not in value)]:
             child = (*path, key)
             if inst.get(*child) is UNKNOWN:
-                out[_camel_name(key)] = build.after_apply(inst, child)
-            elif item not in (None, "", []):
-                out[_camel_name(key)] = _camel(build, inst, child, item)
+                out[_camel_name(key)] = after_apply(build, inst, child)
+            elif value[key] not in (None, "", []):
+                out[_camel_name(key)] = _camel(build, inst, child, value[key])
         return out
     return value
 
@@ -166,22 +169,33 @@ def _role(build: Build, inst: Instance, name: str) -> tuple[Field, Field]:
 
 
 def _containers(build: Build, inst: Instance) -> Field:
+    """The containers; an unknown (FG801) when container_definitions is known only after apply
+    and its .tf expression does not give them."""
+    source = build.source(inst)
     text = inst.get("container_definitions")
     if text is UNKNOWN:
-        why = (
-            f"the container definitions of {inst.address} hold values known only after apply "
-            "(an image from a new repository, an ARN), so its containers are not analysed"
-        )
-        return build.unknown(inst, ("container_definitions",), why)
-    if not isinstance(text, str):
+        written = encoded(build, inst, _CONTAINER_DEFINITIONS)
+        if written is None:
+            why = (
+                f"the container definitions of {inst.address} are known only after apply and "
+                "are not a jsonencode() this scanner can read, so its containers are not analysed"
+            )
+            return build.unknown(inst, _CONTAINER_DEFINITIONS, why)
+
+        def leaf(value: Attr | Obj | Opaque) -> Unsettled:
+            return Unsettled(unsettled(build, inst, _CONTAINER_DEFINITIONS, value))
+
+        definitions = as_json(written.value, leaf)
+        if isinstance(definitions, Unsettled):  # jsonencode() of a value apply settles
+            return definitions.model
+    elif isinstance(text, str):
+        try:
+            definitions = json_text(text)
+        except ValueError:
+            message = f"{inst.address}: container_definitions is not JSON"
+            raise SourceError(source["file"], source["line"], message) from None
+    else:
         return []
-    source = build.source(inst)
-    try:
-        definitions = json_text(text)
-    except ValueError:
-        raise SourceError(
-            source["file"], source["line"], f"{inst.address}: container_definitions is not JSON"
-        ) from None
     if not isinstance(definitions, list):
         raise SourceError(
             source["file"], source["line"], f"{inst.address}: container_definitions is not a list"
@@ -189,11 +203,15 @@ def _containers(build: Build, inst: Instance) -> Field:
     root = Node(
         source["file"], definitions, f"{source['pointer']}/container_definitions", source["line"]
     )
-    containers = []
-    for node in root.items():
-        if not isinstance(node.value, dict):
-            raise node.fail("each container definition must be an object")
-        containers.append(container(node))
+    try:
+        containers = []
+        for node in root.items():
+            if not isinstance(node.value, dict):
+                raise node.fail("each container definition must be an object")
+            containers.append(container(node))
+    except NotSettled as missing:  # where the model has no room for an unknown (a name)
+        why = f"{missing}, where the container definitions of {inst.address} need a value"
+        return build.unknown(inst, _CONTAINER_DEFINITIONS, why)
     return containers
 
 

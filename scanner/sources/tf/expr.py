@@ -59,9 +59,19 @@ class Encoded(Opaque):
     value: Any = None
 
 
+@dataclass(frozen=True, eq=False)
+class Pattern(Opaque):
+    """A string template with parts known only after apply: opaque as a value, but its literal
+    parts (str) and the values between them (Attr, Obj) stay readable where a pattern is enough
+    (`"${aws_ecr_repository.app.repository_url}:latest"` still names a private ECR image)."""
+
+    parts: tuple[Any, ...] = ()
+
+
 def _plain_opaque(opaque: Opaque) -> Opaque:
-    """What a computation with an opaque value gives: not what jsonencode() encoded."""
-    return Opaque(opaque.why) if isinstance(opaque, Encoded) else opaque
+    """What a computation with an opaque value gives: not what jsonencode() encoded, nor the
+    pattern of a template."""
+    return Opaque(opaque.why) if isinstance(opaque, Encoded | Pattern) else opaque
 
 
 class EvalError(Exception):
@@ -433,11 +443,19 @@ class Evaluator:
         ]
 
         def join_parts(items: tuple[Any, ...]) -> Any:
-            if any(isinstance(i, Opaque) for i in items):
-                return _plain_opaque(next(i for i in items if isinstance(i, Opaque)))
+            opaque = next(
+                (i for i in items if type(i) is not Pattern and isinstance(i, Opaque)), None
+            )
+            if opaque is not None:
+                return _plain_opaque(opaque)
             if all(isinstance(i, str | int | float | bool) for i in items):
                 return "".join(_string_of(i) for i in items)
-            return Opaque("a string built from values known only after apply")
+            parts = tuple(
+                _string_of(p) if isinstance(p, str | int | float | bool) else p
+                for i in items
+                for p in (i.parts if isinstance(i, Pattern) else (i,))
+            )
+            return Pattern("a string built from values known only after apply", parts)
 
         return _combine(options, join_parts)
 
@@ -695,7 +713,14 @@ class Evaluator:
         """All instances of a resource: one object, a list (count) or a map (for_each)."""
         instances = self.plan.of_resource(join(env.module, local))
         config = self.plan.config_resource(_config_path(env.module), local)
-        if local.startswith("data.") and any("read" in i.actions for i in instances):
+        # A data source read during apply has unknown values; an aws_iam_policy_document is
+        # still its planned statements (tf/written.policy_document renders them).
+        rendered = local.startswith("data.aws_iam_policy_document.")
+        if (
+            local.startswith("data.")
+            and not rendered
+            and any("read" in i.actions for i in instances)
+        ):
             return Opaque(f"{local} is read during apply")
         if config is None and not instances:
             return Opaque(f"{join(env.module, local)} is not in the plan")

@@ -37,9 +37,11 @@ from scanner.sources.tf.build import (
     endpoint_prefix_list,
     gateway_type,
 )
+from scanner.sources.tf.expr import Attr, Encoded, Obj, Opaque
 from scanner.sources.tf.hcl import nested_blocks
 from scanner.sources.tf.links import hcl_references
 from scanner.sources.tf.plan import UNKNOWN, Instance, PathStep
+from scanner.sources.tf.written import as_json, policy_document, unsettled
 
 Builder = Callable[[Build, Instance], None]
 
@@ -89,16 +91,31 @@ def vpc_cidr_block_association(build: Build, inst: Instance) -> None:
 
 
 def subnet(build: Build, inst: Instance) -> None:
+    vpc = build.link(inst, ("vpc_id",), VPC)
+    cidr = build.value(inst, "cidr_block")
+    if inst.type == "aws_default_subnet":  # adopted: AWS chose its VPC and CIDR block
+        vpc = _default_vpc(build, inst) if vpc is None else vpc
+        cidr = build.after_apply(inst, ("cidr_block",)) if cidr is None else cidr
     build.add(
         "subnets",
         build.base(inst)
         | {
-            "vpc": build.link(inst, ("vpc_id",), VPC),
-            "cidr": build.value(inst, "cidr_block"),
+            "vpc": vpc,
+            "cidr": cidr,
             "route_table": None,  # set by finalize: the association, else the main route table
             "nacl": None,
         },
     )
+
+
+def _default_vpc(build: Build, inst: Instance) -> Field:
+    """The VPC of an aws_default_subnet (which has no vpc_id argument): the region's default
+    VPC, which is the plan's aws_default_vpc when it has exactly one."""
+    found = [i for i in build.plan.instances.values() if i.type == "aws_default_vpc"]
+    if len(found) == 1:
+        return build.id(found[0])
+    why = f"{inst.address} is in the region's default VPC, which the plan does not manage"
+    return build.unknown(inst, ("vpc_id",), why)
 
 
 # --- route tables -------------------------------------------------------------------------
@@ -749,11 +766,24 @@ def _endpoint_service(build: Build, inst: Instance) -> tuple[Field, Field]:
 
 
 def document(build: Build, inst: Instance, path: tuple[PathStep, ...], text: Field) -> Field:
-    """An IAM policy document from its JSON text (None when unset)."""
+    """An IAM policy document from its JSON text (None when unset). Known only after apply, it
+    is read from the .tf file's jsonencode(), where what apply settles (a secret's ARN) is an
+    unknown of the statement."""
     if text is None or text == "":
         return None
-    if isinstance(text, dict):
-        return text  # unknown
+    if isinstance(text, dict):  # unknown
+        written = build.evaluate(inst, path) or []
+        if len(written) != 1:
+            return text
+        if isinstance(written[0], Encoded) and isinstance(written[0].value, dict):
+
+            def leaf(value: Attr | Obj | Opaque) -> ModelObject:
+                return unsettled(build, inst, path, value)
+
+            return as_json(written[0].value, leaf)
+        if isinstance(written[0], Attr) and written[0].name in ("json", "minified_json"):
+            return policy_document(build, written[0].instance) or text
+        return text
     try:
         parsed = json_text(text)
     except (TypeError, ValueError):

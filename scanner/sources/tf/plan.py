@@ -9,6 +9,7 @@ expression, and per module call the expressions behind its variables and outputs
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,6 +77,14 @@ class Instance:
                 return True
             marks = _child(marks, step)
         return _any_true(marks)
+
+    def unknown_keys(self, *path: PathStep) -> list[str]:
+        """The keys of the map at `path` whose values are known only after apply (the plan
+        leaves them out of the planned values)."""
+        marks: Any = self.unknown
+        for step in path:
+            marks = _child(marks, step)
+        return [k for k, v in marks.items() if v is True] if isinstance(marks, dict) else []
 
     def expression(self, *path: PathStep) -> dict[str, Any] | None:
         """The configuration expression that gives the value at `path` (an enclosing attribute's
@@ -166,7 +175,7 @@ class Plan:
 def read(data: Any, rel: str) -> Plan:
     """The plan's instances and configuration (`data` as parsed with line numbers)."""
     plan = Plan(rel=rel)
-    _read_configuration(plan, data.get("configuration"))
+    _read_configuration(plan, data)
     changes = _changes(data.get("resource_changes"))
     planned = data.get("planned_values")
     if isinstance(planned, dict):
@@ -259,29 +268,35 @@ def _add(
             known.append(addr.module)
 
 
-def _read_configuration(plan: Plan, configuration: Any) -> None:
+def _read_configuration(plan: Plan, data: Any) -> None:
+    configuration = data.get("configuration")
     if not isinstance(configuration, dict):
         return
-    providers = configuration.get("provider_config")
-    if isinstance(providers, dict):
-        plan.region = _provider_region(providers)
+    plan.region = provider_region(data)
     _read_module(plan, configuration.get("root_module"), "")
 
 
+# A region's name (`us-east-1`, `us-gov-west-1`, `cn-north-1`): a variable that holds one is
+# taken as the provider's region when the provider's region references only that variable.
+_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
+
+
 def provider_region(data: Any) -> str | None:
-    """The default `aws` provider's region in a plan, when it is written as a constant."""
+    """The default `aws` provider's region in a plan: a constant, or a root variable's value
+    (`region = var.aws_region`)."""
     configuration = data.get("configuration") if isinstance(data, dict) else None
     providers = configuration.get("provider_config") if isinstance(configuration, dict) else None
-    return _provider_region(providers) if isinstance(providers, dict) else None
-
-
-def _provider_region(providers: dict[str, Any]) -> str | None:
-    """The default `aws` provider's region, when it is written as a constant."""
-    aws = providers.get("aws")
-    if not isinstance(aws, dict):
+    aws = providers.get("aws") if isinstance(providers, dict) else None
+    region = _map(aws.get("expressions")).get("region") if isinstance(aws, dict) else None
+    if not isinstance(region, dict):
         return None
-    region = _map(aws.get("expressions")).get("region")
-    value = region.get("constant_value") if isinstance(region, dict) else None
+    value = region.get("constant_value")
+    references = region.get("references")
+    if value is None and isinstance(references, list) and len(references) == 1:
+        name = str(references[0]).removeprefix("var.")
+        variable = _map(data.get("variables")).get(name) if name != references[0] else None
+        value = variable.get("value") if isinstance(variable, dict) else None
+        value = value if isinstance(value, str) and _REGION.match(value) else None
     return str(value) if isinstance(value, str) and value else None
 
 

@@ -18,8 +18,9 @@ from scanner.sources.tf.build import (
     attribute,
 )
 from scanner.sources.tf.ecs import BY_NAME, named
-from scanner.sources.tf.expr import Attr, Encoded, Obj, Opaque
+from scanner.sources.tf.expr import Attr, Obj, Opaque
 from scanner.sources.tf.plan import UNKNOWN, Instance
+from scanner.sources.tf.written import as_json, encoded
 
 _KINDS = {
     **{collection: kind for collection, (kind, _, _) in BY_NAME.items()},
@@ -80,26 +81,21 @@ def _definition(build: Build, inst: Instance) -> Any:
             raise SourceError(source["file"], source["line"], message) from None
     if text is not UNKNOWN:
         return None
-    values = build.evaluate(inst, _AT) or []
-    if len(values) == 1 and isinstance(values[0], Encoded):
-        return _plain(build, inst, values[0].value)
+    written = encoded(build, inst, _AT)
+    if written is not None:
+        # resources and attributes stay for `link`; anything else apply settles is unknown
+        def leaf(value: Attr | Obj | Opaque) -> Any:
+            if isinstance(value, Attr | Obj):
+                return value
+            why = f"{attribute(inst, _AT)} holds a value this scanner does not settle ({value.why})"
+            return build.unknown(inst, _AT, why)
+
+        return as_json(written.value, leaf)
     build.notices.append(
         f"{build.plan.rel}: the definition of {inst.address} is known only after apply and is "
         "not a jsonencode() this scanner can read; the ECS tasks it runs are not analysed"
     )
     return None
-
-
-def _plain(build: Build, inst: Instance, value: Any) -> Any:
-    """An evaluated value as JSON: lists for tuples, an unknown for what was not evaluated;
-    resources and attributes stay for `link`."""
-    if isinstance(value, dict):
-        return {str(k): _plain(build, inst, v) for k, v in value.items()}
-    if isinstance(value, tuple | list):
-        return [_plain(build, inst, v) for v in value]
-    if isinstance(value, Opaque):
-        return build.unknown(inst, _AT, f"{attribute(inst, _AT)} holds a value that {value.why}")
-    return value  # a scalar, or a resource or attribute (expr.Obj, expr.Attr) for `link`
 
 
 def _shown(value: Any) -> str:

@@ -1,0 +1,34 @@
+"""What a reader knows, before deployment, of the values AWS gives the resources it creates: an
+ECR repository's URL, a secret's or parameter's ARN. Each is a pattern with `*` for what only
+deployment settles (the account, a generated suffix or name); the policies read it as an
+unknown's `partial` (docs/model.md), which still names the service and the region."""
+
+from __future__ import annotations
+
+
+def partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def url_suffix(region: str) -> str:
+    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+
+
+def ecr_repository_url(region: str, name: str | None) -> str:
+    """`ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME`"""
+    return f"*.dkr.ecr.{region}.{url_suffix(region)}/{name or '*'}"
+
+
+def secret_arn(region: str, name: str | None) -> str:
+    """`arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-SUFFIX` (six random characters)."""
+    return f"arn:{partition(region)}:secretsmanager:{region}:*:secret:{name or '*'}-*"
+
+
+def parameter_arn(region: str, name: str | None) -> str:
+    """`arn:aws:ssm:REGION:ACCOUNT:parameter/NAME` (a name that starts with `/` keeps one)."""
+    path = (name if name.startswith("/") else f"/{name}") if name else "/*"
+    return f"arn:{partition(region)}:ssm:{region}:*:parameter{path}"

@@ -1,0 +1,164 @@
+"""Values known only after apply, read from the `.tf` file's `jsonencode()`: container
+definitions, policy documents and state machine definitions that hold an attribute of a
+resource the same apply creates (an ECR repository's URL, a secret's ARN). The plan records
+such a value as unknown as a whole; its expression still settles every other part."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from scanner.sources import physical
+from scanner.sources.base import ModelObject
+from scanner.sources.tf.build import Build, attribute
+from scanner.sources.tf.expr import Attr, Encoded, Obj, Opaque, Pattern
+from scanner.sources.tf.plan import UNKNOWN, Instance, PathStep
+
+
+def encoded(build: Build, inst: Instance, path: tuple[PathStep, ...]) -> Encoded | None:
+    """The jsonencode() written at `path`, when that is what the .tf file has there."""
+    values = build.evaluate(inst, path) or []
+    return values[0] if len(values) == 1 and isinstance(values[0], Encoded) else None
+
+
+def as_json(value: Any, leaf: Callable[[Attr | Obj | Opaque], Any]) -> Any:
+    """An evaluated value as JSON (lists for tuples); `leaf` gives what stands for a value
+    that only apply settles."""
+    if isinstance(value, dict):
+        return {str(k): as_json(v, leaf) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [as_json(v, leaf) for v in value]
+    if isinstance(value, Attr | Obj | Opaque):
+        return leaf(value)
+    return value
+
+
+def unsettled(
+    build: Build, inst: Instance, path: tuple[PathStep, ...], value: Attr | Obj | Opaque
+) -> ModelObject:
+    """The model's unknown for a value that only apply settles: its ref names the attributes
+    it comes from (so that two uses of one ARN are one unknown), and its `partial` pattern
+    keeps what is known of them."""
+    parts = value.parts if isinstance(value, Pattern) else (value,)
+    named = [f"{p.instance.address}.{p.name}" for p in parts if isinstance(p, Attr)]
+    names = ", ".join(dict.fromkeys(named))
+    if named:
+        why = f"{names} {'is' if len(set(named)) == 1 else 'are'} known only after apply"
+    else:
+        detail = f" ({value.why})" if isinstance(value, Opaque) else ""
+        why = f"a value of the .tf expression is known only after apply{detail}"
+    found: ModelObject = build.unknown(inst, path, why, names)
+    partial = "".join(_pattern_part(build, p) for p in parts)
+    if partial.strip("*"):  # something is known of it
+        found["partial"] = partial
+    return found
+
+
+def after_apply(build: Build, inst: Instance, path: tuple[PathStep, ...]) -> ModelObject:
+    """The unknown of a planned value known only after apply, named by the attribute its .tf
+    expression reads when that is one (`kms_key_id = aws_kms_key.exec.arn`), so that a policy
+    that names the same attribute names the same value."""
+    written = build.evaluate(inst, path) or []
+    if len(written) == 1 and isinstance(written[0], Attr | Pattern):
+        return unsettled(build, inst, path, written[0])
+    found: ModelObject = build.after_apply(inst, path)
+    return found
+
+
+def _pattern_part(build: Build, part: Any) -> str:
+    """A part of a string as a `partial` pattern: `*` for what apply settles, but an attribute
+    of a repository, secret or parameter of the plan still names its service and region."""
+    if isinstance(part, str):
+        return part.replace("*", "")
+    found = _PHYSICAL.get((part.instance.type, part.name)) if isinstance(part, Attr) else None
+    if found is None or not build.region:
+        return "*"
+    name = part.instance.get(found[0])
+    return found[1](build.region, name if isinstance(name, str) else None)
+
+
+# (resource type, attribute) -> (the attribute that holds the name, its pattern)
+_PHYSICAL: dict[tuple[str, str], tuple[str, Callable[[str, str | None], str]]] = {
+    ("aws_ecr_repository", "repository_url"): ("name", physical.ecr_repository_url),
+    ("aws_secretsmanager_secret", "arn"): ("name", physical.secret_arn),
+    ("aws_secretsmanager_secret", "id"): ("name", physical.secret_arn),
+    ("aws_ssm_parameter", "arn"): ("name", physical.parameter_arn),
+}
+
+
+def policy_document(build: Build, inst: Instance) -> ModelObject | None:
+    """The JSON of an `aws_iam_policy_document` data source read during apply (one of its
+    values holds an ARN the same apply creates), rendered from its planned `statement` blocks
+    as the provider renders them: `effect` Allow by default, `principals` and `condition`
+    blocks as maps. An element only apply settles is read from the .tf block (an attribute's
+    unknown, so that the role's ARN in a principal or a secret's ARN in a resource is the same
+    value wherever it is named). None when the document is not made of statements alone."""
+    if inst.type != "aws_iam_policy_document" or inst.get("statement") is UNKNOWN:
+        return None
+    merged = ("source_policy_documents", "override_policy_documents", "source_json", "policy_id")
+    if any(inst.get(name) not in (None, [], "") for name in merged):
+        return None
+    block = build.block(inst)
+    dynamic = block is not None and block.body is not None and "dynamic" in block.body
+    statements = inst.get("statement") or []
+
+    def value(*path: PathStep) -> Any:
+        found = inst.get(*path)
+        if found is not UNKNOWN and not inst.has_unknown(*path):
+            return found
+        if isinstance(found, list):  # some elements only: each one alone
+            return [value(*path, i) for i in range(len(found))]
+        written = None if dynamic else build.evaluate(inst, path)
+        if written and len(written) == 1 and isinstance(written[0], Attr | Obj | Opaque):
+            return unsettled(build, inst, path, written[0])
+        why = f"{attribute(inst, path)} is known only after apply"
+        return build.unknown(inst, path, why)
+
+    rendered = []
+    for i in range(len(statements)):
+        statement: dict[str, Any] = {"Effect": value("statement", i, "effect") or "Allow"}
+        if value("statement", i, "sid"):
+            statement["Sid"] = value("statement", i, "sid")
+        for key, name in _STATEMENT_LISTS:
+            items = value("statement", i, name)
+            if items not in (None, []):
+                statement[key] = items
+        for key, name in (("Principal", "principals"), ("NotPrincipal", "not_principals")):
+            blocks = inst.get("statement", i, name) or []
+            if blocks:
+                statement[key] = _principals(value, i, name, len(blocks))
+        conditions: dict[str, Any] = {}
+        for j in range(len(inst.get("statement", i, "condition") or [])):
+            test = value("statement", i, "condition", j, "test")
+            variable = value("statement", i, "condition", j, "variable")
+            values = value("statement", i, "condition", j, "values")
+            if not isinstance(test, str) or not isinstance(variable, str):
+                return None
+            conditions.setdefault(test, {})[variable] = values
+        if conditions:
+            statement["Condition"] = conditions
+        rendered.append(statement)
+    return {"Version": value("version") or "2012-10-17", "Statement": rendered}
+
+
+_STATEMENT_LISTS = (
+    ("Action", "actions"),
+    ("NotAction", "not_actions"),
+    ("Resource", "resources"),
+    ("NotResource", "not_resources"),
+)
+
+
+def _principals(value: Callable[..., Any], i: int, name: str, count: int) -> Any:
+    """`principals` blocks as a Principal: `*` for type `*`, else a map of type to identifiers."""
+    principal: dict[str, Any] = {}
+    for j in range(count):
+        kind = value("statement", i, name, j, "type")
+        identifiers = value("statement", i, name, j, "identifiers")
+        if kind == "*":
+            return "*"
+        if isinstance(identifiers, list):
+            principal.setdefault(str(kind), []).extend(identifiers)
+        else:
+            principal[str(kind)] = identifiers
+    return principal
