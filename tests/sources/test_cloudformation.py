@@ -2139,3 +2139,32 @@ def test_cdk_image_of_a_repository_of_the_stack_is_a_private_ecr_image_in_its_re
     assert errors(fragment) == []
     (web,) = model(fragment)["task_definitions"]["TaskDef"]["containers"]
     assert web["image"]["partial"] == partial
+
+
+@pytest.mark.parametrize(
+    ("resource", "written", "spelled"),
+    [
+        ("AWS::ECS::TaskSet", "AwsvpcConfiguration", "AwsVpcConfiguration"),
+        ("AWS::ECS::Service", "AwsVpcConfiguration", "AwsvpcConfiguration"),
+    ],
+)
+def test_the_awsvpc_block_spelled_as_another_resource_type_spells_it_is_an_error(
+    tmp_path: Path, resource: str, written: str, spelled: str
+) -> None:
+    # aws-samples/ecs-bg-external-controller's task sets: the network was silently not read.
+    text = (
+        "Resources:\n"
+        "  Runner:\n"
+        f"    Type: {resource}\n"
+        "    Properties:\n"
+        "      Cluster: c\n"
+        "      Service: s\n"
+        "      TaskDefinition: t\n"
+        "      NetworkConfiguration:\n"
+        f"        {written}: {{Subnets: [subnet-1]}}\n"
+    )
+    fragment = build(tmp_path, {"s.yaml": text})
+    assert errors(fragment) == [
+        f"s.yaml:8: Runner.NetworkConfiguration has {written}, which this resource type spells "
+        f"{spelled}: CloudFormation rejects the template"
+    ]

@@ -334,9 +334,16 @@ def _scheduled(res: Res, out: Out, targets: list[Cursor], awsvpc: str) -> None:
 
 
 def runner(
-    base: ModelObject, kind: str, props: Cursor | None, awsvpc: str, out: Out
+    base: ModelObject,
+    kind: str,
+    props: Cursor | None,
+    awsvpc: str,
+    out: Out,
+    *,
+    checked: bool = True,
 ) -> ModelObject:
-    """A service or standalone task from its ECS properties (a service's, or EcsParameters)."""
+    """A service or standalone task from its ECS properties (a service's, or EcsParameters);
+    `checked` when CloudFormation validates their spelling (not a state machine's text)."""
 
     def prop(*path: str) -> Cursor | None:
         return _nested(props, *path) if props is not None else None
@@ -349,10 +356,30 @@ def runner(
         "capacity_provider_strategy": _strategy(prop("CapacityProviderStrategy")),
         "platform_version": text_or(prop("PlatformVersion"), None),
         "enable_execute_command": bool_or(prop("EnableExecuteCommand"), False),
-        "network": _network(prop("NetworkConfiguration", awsvpc)),
+        "network": _network(_awsvpc(prop("NetworkConfiguration"), awsvpc, checked)),
     }
     out.add("services", obj)
     return obj
+
+
+def _awsvpc(network: Cursor | None, key: str, checked: bool) -> Cursor | None:
+    """NetworkConfiguration's awsvpc block, spelled as this resource type spells it (a service
+    and a Scheduler target `AwsvpcConfiguration`, a task set and an Events rule target
+    `AwsVpcConfiguration`): CloudFormation rejects the other spelling, and reading nothing
+    would say nothing of the service's network."""
+    if network is None:
+        return None
+    found = network.get(key)
+    if found is None and checked:
+        entries = network.entries()
+        other = [k for k, _ in entries] if not isinstance(entries, Unknown) else []
+        for name in other:
+            if name.lower() == key.lower():
+                raise network.fail(
+                    f"{network.name} has {name}, which this resource type spells {key}: "
+                    "CloudFormation rejects the template"
+                )
+    return found
 
 
 def place(out: Out, obj: ModelObject, cluster: Cursor | None, task: Cursor | None) -> None:

@@ -54,7 +54,7 @@ def state_machine(res: Res, out: Out) -> None:
 
         settled = at_run_time(params if params is not None else {}, unknown)
         cursor = Cursor(res.stack, settled, (*at.parts, *path), at.line, True)
-        obj = runner(base, "task", cursor, "AwsvpcConfiguration", out)
+        obj = runner(base, "task", cursor, "AwsvpcConfiguration", out, checked=False)
         task = cursor.get("TaskDefinition")
         place(out, obj, cursor.get("Cluster"), task)
         if task is None:
