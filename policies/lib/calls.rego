@@ -168,6 +168,10 @@ secret_call(value_from, what, src) := call(
 	startswith(value_from, "arn:")
 } else := call("FG105", "ssm", ["ssm:GetParameters"], parameter_arn(value_from), what, src) if {
 	is_string(value_from)
+} else := call("FG105", "ssm", ["ssm:GetParameters"], value_from, what, src) if {
+	# an unsettled ARN whose known parts name SSM (CDK: a parameter of the same stack)
+	fields := split(data.fargate_preflight.lib.needs.pattern_text(value_from), ":")
+	fields[2] == "ssm"
 } else := call("FG105", "secretsmanager", ["secretsmanager:GetSecretValue"], value_from, what, src)
 
 parameter_arn(name) := sprintf("arn:aws:ssm:%s:*:parameter/%s", [open_text(input.region), trim_prefix(name, "/")])

@@ -136,6 +136,26 @@ test_secret_json_key_and_parameter_names if {
 	}
 }
 
+# An unsettled ARN is read by the service its known parts name (CDK: a parameter or secret of
+# the same stack); with nothing known of it, a secret (before: always a secret, a false FG105
+# for a parameter the role may read with ssm:GetParameters).
+test_unsettled_secret_arns_by_their_known_parts if {
+	parameter := {"unknown": "u", "ref": "Ref Cfg", "source": src(3), "partial": "arn:aws:ssm:us-east-1:123456789012:parameter/*"}
+	secret := {"unknown": "u", "ref": "Ref Db", "source": src(3), "partial": "arn:aws:secretsmanager:us-east-1:*:secret:db-*"}
+	opaque := {"unknown": "u", "ref": "Parameter Arn", "source": src(3)}
+	c := container({"secrets": [
+		{"name": "A", "value_from": parameter},
+		{"name": "B", "value_from": secret},
+		{"name": "C", "value_from": opaque},
+	]})
+	calls := agent_calls({"task_definitions": {"Td": {"containers": [c]}}})
+	{[x.endpoint, x.actions, x.resource.ref] | some x in calls; x.rule == "FG105"} == {
+		["ssm", ["ssm:GetParameters"], "Ref Cfg"],
+		["secretsmanager", ["secretsmanager:GetSecretValue"], "Ref Db"],
+		["secretsmanager", ["secretsmanager:GetSecretValue"], "Parameter Arn"],
+	}
+}
+
 test_log_group_creation_adds_its_action if {
 	c := container({"log_options": {"awslogs-group": "/ecs/app", "awslogs-create-group": "True"}})
 	calls := agent_calls({"task_definitions": {"Td": {"containers": [c]}}})

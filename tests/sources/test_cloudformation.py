@@ -2168,3 +2168,35 @@ def test_the_awsvpc_block_spelled_as_another_resource_type_spells_it_is_an_error
         f"s.yaml:8: Runner.NetworkConfiguration has {written}, which this resource type spells "
         f"{spelled}: CloudFormation rejects the template"
     ]
+
+
+def test_a_database_secret_is_a_secrets_manager_secret_in_the_deploy_region(
+    tmp_path: Path,
+) -> None:
+    # CDK's ecs.Secret.fromSecretsManager(db.secret, "password"): the Ref of the generated
+    # secret's SecretTargetAttachment is the secret's ARN, here with a JSON key.
+    text = (
+        "Resources:\n"
+        "  Attachment:\n"
+        "    Type: AWS::SecretsManager::SecretTargetAttachment\n"
+        "    Properties: {SecretId: s, TargetId: d, TargetType: AWS::RDS::DBCluster}\n"
+        "  Db:\n"
+        "    Type: AWS::RDS::DBCluster\n"
+        "    Properties: {Engine: aurora-postgresql, ManageMasterUserPassword: true}\n"
+        "  TaskDef:\n"
+        "    Type: AWS::ECS::TaskDefinition\n"
+        "    Properties:\n"
+        "      ContainerDefinitions:\n"
+        "        - Name: app\n"
+        "          Image: nginx\n"
+        "          Secrets:\n"
+        '            - {Name: A, ValueFrom: !Join ["", [!Ref Attachment, ":password::"]]}\n'
+        "            - {Name: B, ValueFrom: !GetAtt Db.MasterUserSecret.SecretArn}\n"
+    )
+    fragment = build(tmp_path, {"s.yaml": text}, region="eu-west-1")
+    assert errors(fragment) == []
+    (app,) = model(fragment)["task_definitions"]["TaskDef"]["containers"]
+    assert [s["value_from"]["partial"] for s in app["secrets"]] == [
+        "arn:aws:secretsmanager:eu-west-1:*:secret:*-*:password::",
+        "arn:aws:secretsmanager:eu-west-1:*:secret:*-*",
+    ]

@@ -116,7 +116,7 @@ def _physical_text(ref: ResRef) -> str | Unknown:
     if found is None or not region:
         return unknown
     name_property, pattern = found
-    name = text_of(ref.stack.property_value(ref.logical, name_property))
+    name = text_of(ref.stack.property_value(ref.logical, name_property)) if name_property else None
     return dataclasses.replace(
         unknown, partial=pattern(region, name if isinstance(name, str) else None)
     )
@@ -124,11 +124,18 @@ def _physical_text(ref: ResRef) -> str | Unknown:
 
 # What a reference to a resource of the inputs gives before deployment, as a pattern (`*` for
 # the account and generated parts): an image of the stack's own repository is still a private
-# ECR image in the deploy region, a secret of the stack is in Secrets Manager there.
-_PHYSICAL_PATTERNS: dict[tuple[str, str | None], tuple[str, Callable[[str, str | None], str]]] = {
+# ECR image in the deploy region, a secret of the stack is in Secrets Manager there (also the
+# one an RDS database keeps its password in, and CDK's SecretTargetAttachment of a database's
+# generated secret, whose Ref is that secret's ARN). (type, attribute) -> (name property, form)
+_PHYSICAL_PATTERNS: dict[
+    tuple[str, str | None], tuple[str | None, Callable[[str, str | None], str]]
+] = {
     ("AWS::ECR::Repository", "RepositoryUri"): ("RepositoryName", physical.ecr_repository_url),
     ("AWS::SecretsManager::Secret", None): ("Name", physical.secret_arn),
     ("AWS::SecretsManager::Secret", "Id"): ("Name", physical.secret_arn),
+    ("AWS::SecretsManager::SecretTargetAttachment", None): (None, physical.secret_arn),
+    ("AWS::RDS::DBCluster", "MasterUserSecret.SecretArn"): (None, physical.secret_arn),
+    ("AWS::RDS::DBInstance", "MasterUserSecret.SecretArn"): (None, physical.secret_arn),
 }
 
 
