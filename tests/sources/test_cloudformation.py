@@ -2200,3 +2200,55 @@ def test_a_database_secret_is_a_secrets_manager_secret_in_the_deploy_region(
         "arn:aws:secretsmanager:eu-west-1:*:secret:*-*:password::",
         "arn:aws:secretsmanager:eu-west-1:*:secret:*-*",
     ]
+
+
+CDK_NET = """{"Resources": {
+  "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+  "Subnet": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "Vpc"},
+             "CidrBlock": "10.0.0.0/24"}},
+  "Services": {"Type": "AWS::CloudFormation::Stack",
+               "Metadata": {"aws:asset:path": "NetServices.nested.template.json"},
+               "Properties": {"TemplateURL": {"Fn::Join": ["", ["https://s3.", {"Ref":
+               "AWS::URLSuffix"}, "/cdk-assets/abc.json"]]},
+               "Parameters": {"SubnetRef": {"Ref": "Subnet"}}}}},
+ "Outputs": {"ExportsOutputRefSubnet": {"Value": {"Ref": "Subnet"}}}}"""
+CDK_NESTED = """{"Parameters": {"SubnetRef": {"Type": "String"}}, "Resources": {
+  "Task": {"Type": "AWS::ECS::Service", "Properties": {"NetworkConfiguration":
+           {"AwsvpcConfiguration": {"Subnets": [{"Ref": "SubnetRef"}]}}}}}}"""
+CDK_SVC = """{"Resources": {"Service": {"Type": "AWS::ECS::Service", "Properties": {
+  "NetworkConfiguration": {"AwsvpcConfiguration": {"Subnets": [{"Fn::GetStackOutput": {
+   "StackName": "%s", "Region": "us-east-1", "OutputName": "ExportsOutputRefSubnet"}}]}}}}}}"""
+CDK_MANIFEST = """{"version": "48.0.0", "artifacts": {
+  "NetStack": {"type": "aws:cloudformation:stack", "properties": {"templateFile":
+               "Net.template.json"}},
+  "SvcStack": {"type": "aws:cloudformation:stack", "properties": {"templateFile":
+               "Svc.template.json", "stackName": "prod-svc"}}}}"""
+
+
+@pytest.mark.parametrize(("name", "subnets"), [("NetStack", "Subnet"), ("Other", None)])
+def test_a_cdk_cloud_assembly_links_its_stacks(
+    tmp_path: Path, name: str, subnets: str | None
+) -> None:
+    # CDK's weak cross-stack references (Fn::GetStackOutput, by the stack names of the
+    # assembly's manifest.json) and nested stacks (the local file in aws:asset:path)
+    files = {
+        "cdk.out/manifest.json": CDK_MANIFEST,
+        "cdk.out/Net.template.json": CDK_NET,
+        "cdk.out/NetServices.nested.template.json": CDK_NESTED,
+        "cdk.out/Svc.template.json": CDK_SVC % name,
+    }
+    fragment = build(tmp_path, files, region="us-east-1")
+    assert errors(fragment) == []
+    services = model(fragment)["services"]
+    (nested,) = [s for s in services.values() if s["name"] == "Task"]
+    assert len(nested["network"]["subnets"]) == 1
+    assert nested["network"]["subnets"][0] in model(fragment)["subnets"]
+    (service,) = [s for s in services.values() if s["name"] == "Service"]
+    (subnet,) = service["network"]["subnets"]
+    if subnets is None:
+        assert subnet["unknown"] == (
+            "no scanned template is stack Other (a CDK cloud assembly names its stacks; else "
+            "pass --stack-name FILE=Other)"
+        )
+    else:
+        assert subnet == nested["network"]["subnets"][0]

@@ -317,6 +317,18 @@ def _fn_import_value(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
     return stack.run.import_value(name, stack.where(parts, line))
 
 
+def _fn_get_stack_output(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
+    """`{"Fn::GetStackOutput": {StackName, OutputName, Region?, RoleArn?}}`: an output of
+    another stack by its name (CDK's weak cross-stack references, its recommended default)."""
+    if not isinstance(arg, dict) or not {"StackName", "OutputName"} <= set(arg):
+        raise stack.fail(line, "Fn::GetStackOutput takes a map with StackName and OutputName")
+    name, output = (
+        _text(stack, stack.resolve(arg[key], (*parts, key), line), line, "Fn::GetStackOutput")
+        for key in ("StackName", "OutputName")
+    )
+    return stack.run.stack_output(name, output, stack.where(parts, line))
+
+
 def _fn_unsettled(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
     # Macros and language extensions run in CloudFormation; their results are not known here.
     function = parts[-1]
@@ -353,6 +365,7 @@ INTRINSICS: dict[str, Callable[[Stack, Any, Parts, int], Value]] = {
     "Fn::Cidr": _fn_cidr,
     "Fn::Base64": _fn_base64,
     "Fn::ImportValue": _fn_import_value,
+    "Fn::GetStackOutput": _fn_get_stack_output,
     "Fn::Transform": _fn_unsettled,
     "Fn::ToJsonString": _fn_unsettled,
     "Fn::Length": _fn_length,

@@ -24,6 +24,7 @@ from scanner.sources.base import BuildContext, LoadedFile
 from scanner.sources.cfn.stack import Stack
 from scanner.sources.cfn.template import NESTED_STACK_TYPES, Template, is_cloudformation
 from scanner.sources.cfn.values import Composite, ResRef, Unknown, Value, Where, part_text
+from scanner.sources.limits import json_text
 from scanner.sources.lines import key_line
 
 # A stack name: letters, digits and hyphens, starting with a letter (CloudFormation's rule).
@@ -53,6 +54,7 @@ class Run:
         self._exports: list[Export] | None = None
         self._templates: dict[Path, Template | None] = {}
         self._param_counts: Counter[str] | None = None
+        self._assemblies: dict[Path, dict[Path, str]] = {}  # directory -> CDK stack names
 
     # --- problems -------------------------------------------------------------------------
 
@@ -144,7 +146,11 @@ class Run:
         location = (body.get("Properties") or {}).get(prop)
         parts = ("Resources", logical, "Properties", prop)
         where = f"{template.rel}:{template.line_at(parts)}"
-        if not isinstance(location, str) or "://" in location or location.startswith(("/", "\\")):
+        metadata = body.get("Metadata")
+        asset = metadata.get("aws:asset:path") if isinstance(metadata, dict) else None
+        if _local(asset) and not _local(location):
+            location = asset  # CDK: the nested template beside its parent in the cloud assembly
+        if not isinstance(location, str) or not _local(location):
             if report:
                 self.notice(
                     f"{where}: nested stack {logical} is not analysed: its {prop} is not a local "
@@ -317,6 +323,38 @@ class Run:
             )
         return self.across(lambda: export.stack.output(export.output, export.where), where, ref)
 
+    def stack_output(
+        self, name: str | Composite | Unknown | ResRef, output: Any, where: Where
+    ) -> Value:
+        """Fn::GetStackOutput: the output of the scanned top-level stack of that name."""
+        shown = name.text() if isinstance(name, Composite | Unknown) else part_text(name)
+        ref = f"Fn::GetStackOutput {shown}.{output if isinstance(output, str) else '?'}"
+        if not isinstance(name, str) or not isinstance(output, str):
+            return Unknown(
+                "the stack or output this Fn::GetStackOutput names is not settled", ref, where
+            )
+        found = [s for s in self.stacks if s.parent is None and self.stack_name_of(s) == name]
+        if len(found) != 1:
+            why = (
+                f"no scanned template is stack {name} (a CDK cloud assembly names its stacks; "
+                f"else pass --stack-name FILE={name})"
+                if not found
+                else f"{len(found)} scanned templates are stack {name}"
+            )
+            return Unknown(why, ref, where)
+        return self.across(lambda: found[0].output(output, where), where, ref)
+
+    def stack_name_of(self, stack: Stack) -> str | None:
+        """A top-level stack's name: --stack-name, else the CDK cloud assembly's manifest.json
+        beside its template."""
+        given = self.ctx.stack_names.get(stack.rel)
+        if given is not None or stack.parent is not None:
+            return given
+        directory = stack.tpl.path.parent
+        if directory not in self._assemblies:
+            self._assemblies[directory] = _assembly_names(directory)
+        return self._assemblies[directory].get(_real(stack.tpl.path))
+
     def exports(self) -> list[Export]:
         if self._exports is None:
             self._exports = []
@@ -345,6 +383,33 @@ class Run:
             self.error(exc)
             return None
         return _export_pattern(stack, output, value, where)
+
+
+def _local(location: Any) -> bool:
+    """A relative path (not a URL, not absolute)."""
+    return (
+        isinstance(location, str) and "://" not in location and not location.startswith(("/", "\\"))
+    )
+
+
+def _assembly_names(directory: Path) -> dict[Path, str]:
+    """The stack names of a CDK cloud assembly (its manifest.json): template file -> name (the
+    artifact's `stackName`, else its id). Empty when there is no readable manifest."""
+    try:
+        manifest = json_text((directory / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return {}
+    artifacts = manifest.get("artifacts") if isinstance(manifest, dict) else None
+    names: dict[Path, str] = {}
+    for artifact_id, artifact in (artifacts if isinstance(artifacts, dict) else {}).items():
+        if not isinstance(artifact, dict) or artifact.get("type") != "aws:cloudformation:stack":
+            continue
+        properties = artifact.get("properties")
+        properties = properties if isinstance(properties, dict) else {}
+        template, name = properties.get("templateFile"), properties.get("stackName", artifact_id)
+        if isinstance(template, str) and isinstance(name, str):
+            names[_real(directory / template)] = name
+    return names
 
 
 def _export_pattern(stack: Stack, output: str, value: Value, where: Where) -> Export | None:

@@ -222,8 +222,9 @@ class Stack:
         raise self.fail(line, f"Ref {name}: not a pseudo parameter")
 
     def stack_name(self, where: Where) -> Value:
-        if self.parent is None and self.rel in self.run.ctx.stack_names:
-            return self.run.ctx.stack_names[self.rel]
+        named = self.run.stack_name_of(self)
+        if named is not None:
+            return named
         if self.parent is None:
             why = f"the stack name of {self.rel} is not given (--stack-name {self.rel}=NAME)"
         else:
