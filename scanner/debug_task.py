@@ -229,7 +229,7 @@ def _evaluate(
 def _debug_task_definition_object(
     model: Mapping[str, Any], svc: Mapping[str, Any], td_id: str, image: str
 ) -> dict[str, Any]:
-    td = model["task_definitions"].get(svc["task_definition"]) or {}
+    td = _object(model, "task_definitions", svc["task_definition"]) or {}
     source = td.get("source") or svc["source"]
     return {
         "id": td_id,
@@ -307,8 +307,9 @@ class _Book:
         self.svc = svc
         self.options = options
         self.placeholders: dict[str, Placeholder] = {}
-        td = model["task_definitions"].get(svc["task_definition"])
-        self.td: Mapping[str, Any] = td if isinstance(td, dict) else {}
+        self.td: Mapping[str, Any] = (
+            _object(model, "task_definitions", svc["task_definition"]) or {}
+        )
         self.base = _NAME_UNSAFE.sub("-", str(svc["name"]).rsplit("/", 1)[-1]).strip("-")[:200]
         self.region = self._region(model.get("region"))
         self.cluster = self._cluster()
@@ -334,7 +335,7 @@ class _Book:
             return self.placeholder(
                 f"<cluster:{_token(ref['ref'])}>", f"the cluster's name: {ref['unknown']}"
             )
-        cluster = self.model["clusters"].get(ref)
+        cluster = _object(self.model, "clusters", ref)
         if cluster is None:
             return str(ref)  # a name or ARN given as is (ECS JSON, live)
         if isinstance(cluster.get("arn"), str):
@@ -349,7 +350,7 @@ class _Book:
         value = self.td.get(field)
         if value is None or isinstance(value, str):
             return value
-        role = self.model["roles"].get(self.td.get(field.removesuffix("_arn")) or "")
+        role = _object(self.model, "roles", self.td.get(field.removesuffix("_arn")))
         named = role["name"] if role else _token(value.get("ref", what))
         return self.placeholder(
             f"<{what}-arn-of:{named}>",
@@ -413,10 +414,15 @@ class _Book:
             doc["executionRoleArn"] = execution
         task_role = self.role_arn("task_role_arn", "task-role")
         if task_role is None:
+            unsettled = self.svc["task_definition"]
+            why = (
+                f"the service's task definition is not settled ({unsettled['unknown']})"
+                if _is_unknown(unsettled)
+                else "the service's task definition has no task role"
+            )
             task_role = self.placeholder(
                 "<task-role-arn>",
-                "the service's task definition has no task role; ECS Exec needs one that allows "
-                + ", ".join(EXEC_ACTIONS),
+                f"{why}; ECS Exec needs one that allows " + ", ".join(EXEC_ACTIONS),
             )
         doc["taskRoleArn"] = task_role
         doc["containerDefinitions"] = [
@@ -698,6 +704,12 @@ def _image_text(image: Any) -> str:
     if _is_unknown(image) and isinstance(image.get("partial"), str):
         return str(image["partial"])
     return ""
+
+
+def _object(model: Mapping[str, Any], collection: str, ref: Any) -> Mapping[str, Any] | None:
+    """The object a reference names, or None (an unknown, an id not in the inputs)."""
+    found = model[collection].get(ref) if isinstance(ref, str) else None
+    return found if isinstance(found, dict) else None
 
 
 def _is_unknown(value: Any) -> bool:

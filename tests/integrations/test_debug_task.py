@@ -350,3 +350,27 @@ def test_the_cli_command(tmp_path: Path) -> None:
     assert (tmp_path / "Service-debug-task-definition.json").is_file()
     missing = CliRunner().invoke(cli.main, ["debug-task", "Nope", str(ROOT / EXAMPLE)])
     assert missing.exit_code == 2
+
+
+def test_a_task_definition_the_inputs_do_not_settle_is_a_placeholder(tmp_path: Path) -> None:
+    # (a TypeError before: the unknown was looked up as an id)
+    (tmp_path / "s.yaml").write_text(
+        "Parameters:\n"
+        "  TaskDefinitionArn: {Type: String}\n"
+        "  Subnet: {Type: AWS::EC2::Subnet::Id}\n"
+        "Resources:\n"
+        "  Service:\n"
+        "    Type: AWS::ECS::Service\n"
+        "    Properties:\n"
+        "      LaunchType: FARGATE\n"
+        "      TaskDefinition: !Ref TaskDefinitionArn\n"
+        "      NetworkConfiguration:\n"
+        "        AwsvpcConfiguration: {Subnets: [!Ref Subnet], SecurityGroups: [sg-1]}\n",
+        encoding="utf-8",
+    )
+    runbook = build("Service", [tmp_path / "s.yaml"], ScanOptions(cwd=tmp_path))
+    assert runbook.task_definition["taskRoleArn"] == "<task-role-arn>"
+    (meaning,) = [p.meaning for p in runbook.placeholders if p.token == "<task-role-arn>"]
+    assert meaning.startswith(
+        "the service's task definition is not settled (parameter TaskDefinitionArn has no default"
+    )

@@ -809,7 +809,10 @@ def test_jsonencode_keeps_what_it_encodes() -> None:
     (found,) = evaluator.hcl_value('${jsonencode({a = ["${1 + 1}"]})}', expr.Env(""))
     assert isinstance(found, expr.Encoded) and found.value == {"a": (2,)}
     for text in ('${"x${jsonencode(1)}"}', '${join(",", [jsonencode(1)])}'):
-        assert type(evaluator.hcl_value(text, expr.Env(""))[0]) is expr.Opaque
+        (value,) = evaluator.hcl_value(text, expr.Env(""))
+        assert isinstance(value, expr.Opaque) and not isinstance(value, expr.Encoded)
+        parts = value.parts if isinstance(value, expr.Pattern) else ()
+        assert not any(isinstance(p, expr.Encoded) for p in parts)  # text, not a document
 
 
 def test_resources_of_a_constant_for_each_are_a_map() -> None:
@@ -1001,3 +1004,21 @@ def test_policy_documents_read_during_apply_are_rendered_from_their_statements()
         ("FG605", 'aws_ecs_service.app["bad"]')
     ]
     assert "kms:Decrypt" in report.findings[0].message
+
+
+def test_a_service_written_as_terraform_aws_modules_ecs_writes_one_is_linked() -> None:
+    # a dynamic network_configuration over a local object (its security groups a flatten() of
+    # a try() and a variable), and the task definition as family:max(revision, a data source's)
+    m = model("module-shapes")
+    app = m["services"]["aws_ecs_service.app"]
+    assert app["network"] == {
+        "subnets": ["aws_subnet.isolated[0]", "aws_subnet.isolated[1]"],
+        "security_groups": ["aws_security_group.task"],
+        "assign_public_ip": "DISABLED",
+    }
+    assert app["task_definition"] == "aws_ecs_task_definition.app"
+    report = scanned("module-shapes")
+    assert (report.errors, report.findings) == ((), ())
+    assert {(p.need, p.verdict) for p in report.paths} == {
+        (n, "ok") for n in ("ecr.api", "ecr.dkr", "logs", "s3")
+    }

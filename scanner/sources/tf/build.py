@@ -236,9 +236,55 @@ class Build:
         """The possible values of the .tf expression at `path`, or None when it is not written
         in a block found in the .tf files."""
         written = self.written(instance, path)
-        if written is NOT_WRITTEN:
+        if written is not NOT_WRITTEN:
+            return self.evaluator.hcl_value(written, self.env(instance))
+        found = self._dynamic_content(instance, path)
+        return None if found is None else self.evaluator.hcl_value(*found)
+
+    def _dynamic_content(
+        self, instance: Instance, path: tuple[PathStep, ...]
+    ) -> tuple[Any, Env] | None:
+        """The expression at `path` (`network_configuration[0].subnets`) when the block is made
+        by the one `dynamic` block of its name, whose for_each settles element `i`: its
+        `content`, evaluated with the iterator bound (`network_configuration.value`), as
+        terraform-aws-modules/ecs writes a service's network configuration."""
+        block = self.block(instance)
+        body = block.body if block is not None else None
+        if len(path) < 3 or not isinstance(path[0], str) or not isinstance(path[1], int):
             return None
-        return self.evaluator.hcl_value(written, self.env(instance))
+        name, index, rest = path[0], path[1], path[2:]
+        if not isinstance(body, dict) or name in body:
+            return None
+        dynamics = [
+            d[name] for d in body.get("dynamic", []) or [] if isinstance(d, dict) and name in d
+        ]
+        if len(dynamics) != 1 or not isinstance(dynamics[0], dict):
+            return None
+        dynamic = dynamics[0]
+        env = self.env(instance)
+        collections = self.evaluator.hcl_value(dynamic.get("for_each"), env)
+        if len(collections) != 1:
+            return None
+        collection = collections[0]
+        if isinstance(collection, dict):
+            items = sorted(collection.items())  # Terraform iterates a map in key order
+        elif isinstance(collection, tuple):
+            items = list(enumerate(collection))
+        else:
+            return None
+        node: Any = dynamic.get("content")
+        if isinstance(node, list) and len(node) == 1:  # python-hcl2: a block is a list of one
+            node = node[0]
+        for step in rest:
+            if not (isinstance(node, dict) and isinstance(step, str) and step in node):
+                return None
+            node = node[step]
+        if not 0 <= index < len(items):
+            return None
+        iterator = dynamic.get("iterator")
+        iterator = iterator if isinstance(iterator, str) else name
+        key, value = items[index]
+        return node, env.bind({iterator: {"key": key, "value": value}})
 
     def evaluated_id(self, value: Any, kind: Kind) -> Any:
         """The model id of an evaluated value (a resource, an attribute, a literal id); None

@@ -3,6 +3,7 @@ targets. `container_definitions` is JSON text in the plan, read as ECS JSON is."
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +25,7 @@ from scanner.sources.tf.build import (
     Field,
     attribute,
 )
-from scanner.sources.tf.expr import Attr, Obj, Opaque
+from scanner.sources.tf.expr import Attr, Obj, Opaque, Pattern
 from scanner.sources.tf.hcl import nested_blocks
 from scanner.sources.tf.iam import arn, role_named
 from scanner.sources.tf.links import hcl_references
@@ -360,7 +361,25 @@ def _by_name(build: Build, inst: Instance, path: tuple[PathStep, ...], collectio
         return named(build, found, collection)
     if found is None and path == ("cluster",):
         return None  # the region's default cluster
-    return build.link(inst, path, BY_NAME[collection][0])
+    linked = build.link(inst, path, BY_NAME[collection][0])
+    if isinstance(linked, dict) and collection == "task_definitions":
+        # `"${aws_ecs_task_definition.app.family}:${...revision}"` (terraform-aws-modules/ecs:
+        # the revision is the larger of the resource's and a data source's): the family is
+        # known at plan time, and names the task definition of the plan
+        family = _family_of(build.evaluate(inst, path) or [])
+        by_family = named(build, family, collection) if family else None
+        if by_family is not None and by_family != family:
+            return by_family
+    return linked
+
+
+def _family_of(values: list[Any]) -> str | None:
+    """The family of a `family:revision` string whose revision only apply settles."""
+    if len(values) != 1 or not isinstance(values[0], Pattern):
+        return None
+    prefix = "".join(itertools.takewhile(lambda p: isinstance(p, str), values[0].parts))
+    family, colon, _ = prefix.partition(":")
+    return family if colon and family else None
 
 
 def named(build: Build, found: str, collection: str) -> str:

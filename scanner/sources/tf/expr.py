@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from scanner.sources.tf.links import Linker
 
 MAX_CHOICES = 32
+# An interpolation python-hcl2 wrote in single quotes inside an expression (HCL has no
+# single-quoted strings): `'${local.x}'` is `${local.x}`.
+_HCL2_QUOTED = re.compile(r"'\$\{([^{}']*)\}'")
 MAX_DEPTH = 30
 
 
@@ -68,6 +71,10 @@ class Pattern(Opaque):
     parts: tuple[Any, ...] = ()
 
 
+def _opaque_part(value: Any) -> Any:
+    return _plain_opaque(value) if isinstance(value, Opaque) else value
+
+
 def _plain_opaque(opaque: Opaque) -> Opaque:
     """What a computation with an opaque value gives: not what jsonencode() encoded, nor the
     pattern of a template."""
@@ -90,7 +97,7 @@ _TOKEN = re.compile(
       (?P<number>\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)
     | (?P<ident>[A-Za-z_][A-Za-z0-9_-]*)
     | (?P<string>")
-    | (?P<op>\.\.\.|==|!=|<=|>=|&&|\|\||=>|\[\*\]|\.\*|[-+*/%<>!?:.,()\[\]{}=])
+    | (?P<op>\$\{|\.\.\.|==|!=|<=|>=|&&|\|\||=>|\[\*\]|\.\*|[-+*/%<>!?:.,()\[\]{}=])
     )""",
     re.VERBOSE,
 )
@@ -296,6 +303,11 @@ class _Parser:
             inner = self.expression()
             self.expect(")")
             return inner
+        if (kind, value) == ("op", "${"):
+            # python-hcl2 writes a call inside a list literal as `[${try(x, [])}]`
+            inner = self.expression()
+            self.expect("}")
+            return inner
         if (kind, value) == ("op", "["):
             return self.list_or_for()
         if (kind, value) == ("op", "{"):
@@ -403,6 +415,8 @@ class Evaluator:
         return [value]
 
     def _text(self, text: str, env: Env, depth: int) -> list[Any]:
+        if "'${" in text:  # python-hcl2 writes `[local.x]` inside an expression as `['${local.x}']`
+            text = _HCL2_QUOTED.sub(r"${\1}", text)
         try:
             if text.startswith("${") and _close(text, 2) == len(text) - 1:
                 node = parse(text[2:-1])
@@ -443,19 +457,17 @@ class Evaluator:
         ]
 
         def join_parts(items: tuple[Any, ...]) -> Any:
-            opaque = next(
-                (i for i in items if type(i) is not Pattern and isinstance(i, Opaque)), None
-            )
-            if opaque is not None:
-                return _plain_opaque(opaque)
             if all(isinstance(i, str | int | float | bool) for i in items):
                 return "".join(_string_of(i) for i in items)
+            # opaque, with the reason of its first opaque part, but its parts still readable
+            opaque = next((i for i in items if isinstance(i, Opaque)), None)
+            why = opaque.why if opaque else "a string built from values known only after apply"
             parts = tuple(
-                _string_of(p) if isinstance(p, str | int | float | bool) else p
+                _string_of(p) if isinstance(p, str | int | float | bool) else _opaque_part(p)
                 for i in items
                 for p in (i.parts if isinstance(i, Pattern) else (i,))
             )
-            return Pattern("a string built from values known only after apply", parts)
+            return Pattern(why, parts)
 
         return _combine(options, join_parts)
 
@@ -744,7 +756,7 @@ class Evaluator:
     def variable(self, module: str, name: str, depth: int) -> list[Any]:
         if not module:
             if name in self.plan.variables:
-                return [self.plan.variables[name]]
+                return [_plain(self.plan.variables[name])]
             return [Opaque(f"var.{name} is not in the plan")]
         parent, call_name, key = _split_module(module)
         call_block = self.config.module_call(_config_path(parent), call_name)
