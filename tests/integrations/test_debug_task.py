@@ -374,3 +374,15 @@ def test_a_task_definition_the_inputs_do_not_settle_is_a_placeholder(tmp_path: P
     assert meaning.startswith(
         "the service's task definition is not settled (parameter TaskDefinitionArn has no default"
     )
+
+
+def test_a_name_two_templates_share_asks_for_an_id(tmp_path: Path) -> None:
+    repro = ROOT / "tests" / "golden" / "repros" / "external-task-sets.yaml"
+    for stage in ("dev", "prod"):
+        (tmp_path / stage).mkdir()
+        (tmp_path / stage / "stack.yaml").write_text(repro.read_text(encoding="utf-8"))
+    paths = [tmp_path / "dev", tmp_path / "prod"]
+    with pytest.raises(UsageError, match="2 services are named Green: give one of their ids"):
+        build("Green", paths, ScanOptions(cwd=tmp_path, region="us-east-1"))
+    runbook = build("prod/stack.yaml#Green", paths, ScanOptions(cwd=tmp_path, region="us-east-1"))
+    assert runbook.service == "Green"

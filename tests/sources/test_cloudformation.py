@@ -2252,3 +2252,34 @@ def test_a_cdk_cloud_assembly_links_its_stacks(
         )
     else:
         assert subnet == nested["network"]["subnets"][0]
+
+
+def test_cdk_restricted_default_security_group_has_no_rules(tmp_path: Path) -> None:
+    # `restrictDefaultSecurityGroup` (on in new CDK projects) revokes the default group's own
+    # rules at deploy time; a rule the template adds to it stays.
+    text = (
+        "Resources:\n"
+        "  Vpc:\n"
+        "    Type: AWS::EC2::VPC\n"
+        "    Properties: {CidrBlock: 10.0.0.0/16}\n"
+        "  Restrict:\n"
+        "    Type: Custom::VpcRestrictDefaultSG\n"
+        "    Properties:\n"
+        "      ServiceToken: arn:aws:lambda:us-east-1:123456789012:function:f\n"
+        "      DefaultSecurityGroupId: !GetAtt Vpc.DefaultSecurityGroup\n"
+        "  Https:\n"
+        "    Type: AWS::EC2::SecurityGroupEgress\n"
+        "    Properties:\n"
+        "      GroupId: !GetAtt Vpc.DefaultSecurityGroup\n"
+        "      IpProtocol: tcp\n"
+        "      FromPort: 443\n"
+        "      ToPort: 443\n"
+        "      CidrIp: 0.0.0.0/0\n"
+    )
+    fragment = build(tmp_path, {"s.yaml": text})
+    assert errors(fragment) == []
+    group = model(fragment)["security_groups"]["Vpc/default-sg"]
+    assert group["ingress"] == []
+    assert [(r["protocol"], r["from_port"], r["cidr"]) for r in group["egress"]] == [
+        ("6", 443, "0.0.0.0/0")
+    ]

@@ -10,7 +10,7 @@ from scanner.sources.cfn.cursor import Cursor, Field, text_of
 from scanner.sources.cfn.out import Collections, Links, Out, Res, bool_or, ids_or, text_or
 from scanner.sources.cfn.stack import default_vpc
 from scanner.sources.cfn.values import Composite, ResRef, Unknown, Value, Where
-from scanner.sources.defaults import sg_rule_fields
+from scanner.sources.defaults import ALL_IPV4, all_traffic_rule, sg_rule_fields
 
 Builder = Callable[[Res, Out], None]
 
@@ -471,6 +471,30 @@ def _standalone_rule(res: Res, out: Out, direction: str) -> None:
     out.later.append(attach)
 
 
+def restrict_default_security_group(res: Res, out: Out) -> None:
+    """CDK's Custom::VpcRestrictDefaultSG (the default of `restrictDefaultSecurityGroup`, on in
+    new projects): at deploy time it revokes the default group's own rules, its ingress from
+    itself and its egress to everywhere, so a task in that group gets out nowhere."""
+    group = res.prop("DefaultSecurityGroupId")
+    group_id = group.ident("security_groups") if group is not None else None
+    if not isinstance(group_id, str):
+        return
+
+    def revoke(model: Collections, links: Links) -> None:
+        target = _in(model, "security_groups", group_id)
+        vpc = _in(model, "vpcs", target["vpc"]) if target is not None else None
+        if target is None or vpc is None or vpc["default_security_group"] != group_id:
+            return
+        defaults = (
+            all_traffic_rule("security_group", group_id, vpc["source"]),
+            all_traffic_rule("cidr", ALL_IPV4, vpc["source"]),
+        )
+        for direction in ("ingress", "egress"):
+            target[direction] = [r for r in target[direction] if r not in defaults]
+
+    out.later.append(revoke)
+
+
 # --- endpoints, prefix lists -------------------------------------------------------------
 
 
@@ -583,4 +607,5 @@ BUILDERS: dict[str, Builder] = {
     "AWS::EC2::SecurityGroupEgress": security_group_egress,
     "AWS::EC2::VPCEndpoint": vpc_endpoint,
     "AWS::EC2::PrefixList": prefix_list,
+    "Custom::VpcRestrictDefaultSG": restrict_default_security_group,
 }
