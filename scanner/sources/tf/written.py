@@ -1,7 +1,9 @@
-"""Values known only after apply, read from the `.tf` file's `jsonencode()`: container
-definitions, policy documents and state machine definitions that hold an attribute of a
-resource the same apply creates (an ECR repository's URL, a secret's ARN). The plan records
-such a value as unknown as a whole; its expression still settles every other part."""
+"""Values known only after apply, read for what they still tell: container definitions,
+policy documents and state machine definitions written as `jsonencode()` around an attribute
+of a resource the same apply creates (an ECR repository's URL, a secret's ARN), and
+`aws_iam_policy_document`s read during apply. The plan records such a value as unknown as a
+whole; the `.tf` expression (or the data source's planned statements) settles every other part,
+and an attribute keeps its name (the unknown's ref) and, where its form is known, its pattern."""
 
 from __future__ import annotations
 
