@@ -5,6 +5,11 @@ unknown's `partial` (docs/model.md), which still names the service and the regio
 
 from __future__ import annotations
 
+import re
+
+# A region's name: `us-east-1`, `us-gov-west-1`, `us-isob-east-1`, `cn-north-1`.
+REGION_NAME = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
+
 
 def partition(region: str) -> str:
     if region.startswith("cn-"):

@@ -190,8 +190,10 @@ def _arn_form(stack: Stack, ref: ResRef, parts: Parts, line: int) -> ResRef | Co
     """A resource's ARN as its known pieces around the account (and a name CloudFormation
     generates); the reference itself when its form is not known or the region is not."""
     form = _ARN_FORMS.get((ref.type, ref.attr or ""))
+    if form is None:
+        return ref
     region = stack.pseudo("AWS::Region", parts, line)
-    if form is None or not isinstance(region, str):
+    if not isinstance(region, str):
         return ref
     service, prefix, name_property = form
     name: str | Unknown | None = scalar_text(ref.stack.property_value(ref.logical, name_property))

@@ -11,13 +11,13 @@ from scanner.sources.cfn.out import Collections, Links, Out, Res, bool_or, ids_o
 from scanner.sources.cfn.stack import default_vpc
 from scanner.sources.cfn.values import Composite, ResRef, Unknown, Value, Where
 from scanner.sources.defaults import ALL_IPV4, all_traffic_rule, sg_rule_fields
+from scanner.sources.physical import REGION_NAME
 
 Builder = Callable[[Res, Out], None]
 
 # IpProtocol / Protocol names EC2 accepts, as IANA numbers.
 _PROTOCOLS = {"-1": "-1", "all": "-1", "tcp": "6", "udp": "17", "icmp": "1", "icmpv6": "58"}
 _PORTED = ("6", "17")  # protocols whose rules have a port range
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
 _ENDPOINT_SERVICE = re.compile(r"^com\.amazonaws\.(?:vpce\.)?([^.]+)\.(.+)$")
 _ENDPOINT_TYPES = ("Interface", "Gateway", "GatewayLoadBalancer")
 
@@ -538,7 +538,7 @@ def endpoint_service(cursor: Cursor) -> tuple[Field, Field]:
     text = text_of(value)
     if isinstance(text, str):
         found = _ENDPOINT_SERVICE.match(text)
-        if found and _REGION.match(found.group(1)):
+        if found and REGION_NAME.match(found.group(1)):
             return found.group(2), found.group(1)
         why = f"the region of endpoint service {text} is not in its name"
         return text, Unknown(why, f"{cursor.stack.rel}{cursor.where.pointer}", cursor.where).json()

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from scanner.errors import SourceError
 from scanner.sources import yamlload
@@ -150,7 +150,7 @@ class Run:
         asset = metadata.get("aws:asset:path") if isinstance(metadata, dict) else None
         if _local(asset) and not _local(location):
             location = asset  # CDK: the nested template beside its parent in the cloud assembly
-        if not isinstance(location, str) or not _local(location):
+        if not _local(location):
             if report:
                 self.notice(
                     f"{where}: nested stack {logical} is not analysed: its {prop} is not a local "
@@ -385,7 +385,7 @@ class Run:
         return _export_pattern(stack, output, value, where)
 
 
-def _local(location: Any) -> bool:
+def _local(location: Any) -> TypeGuard[str]:
     """A relative path (not a URL, not absolute)."""
     return (
         isinstance(location, str) and "://" not in location and not location.startswith(("/", "\\"))

@@ -47,6 +47,11 @@ class Attr:
     instance: Instance
     name: str
 
+    @property
+    def address(self) -> str:
+        """`aws_secretsmanager_secret.db.arn`"""
+        return f"{self.instance.address}.{self.name}"
+
 
 @dataclass(frozen=True)
 class Opaque:
@@ -671,9 +676,7 @@ class Evaluator:
                 return [Attr(base.instance, step)]
             return [found]
         if isinstance(base, Attr):
-            return [
-                Opaque(f"a part of {base.instance.address}.{base.name}, known only after apply")
-            ]
+            return [Opaque(f"a part of {base.address}, known only after apply")]
         if isinstance(base, tuple):
             if not isinstance(step, int) or isinstance(step, bool):
                 raise EvalError("a list index must be a number")

@@ -9,12 +9,12 @@ expression, and per module call the expressions behind its variables and outputs
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.sources.lines import line_of
+from scanner.sources.physical import REGION_NAME
 from scanner.sources.tf.traversal import Address, Key, TraversalError, parse_address
 
 
@@ -276,14 +276,9 @@ def _read_configuration(plan: Plan, data: Any) -> None:
     _read_module(plan, configuration.get("root_module"), "")
 
 
-# A region's name (`us-east-1`, `us-gov-west-1`, `cn-north-1`): a variable that holds one is
-# taken as the provider's region when the provider's region references only that variable.
-_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
-
-
 def provider_region(data: Any) -> str | None:
-    """The default `aws` provider's region in a plan: a constant, or a root variable's value
-    (`region = var.aws_region`)."""
+    """The default `aws` provider's region in a plan: a constant, or the value of the one root
+    variable it references when that value is a region's name (`region = var.aws_region`)."""
     configuration = data.get("configuration") if isinstance(data, dict) else None
     providers = configuration.get("provider_config") if isinstance(configuration, dict) else None
     aws = providers.get("aws") if isinstance(providers, dict) else None
@@ -296,7 +291,7 @@ def provider_region(data: Any) -> str | None:
         name = str(references[0]).removeprefix("var.")
         variable = _map(data.get("variables")).get(name) if name != references[0] else None
         value = variable.get("value") if isinstance(variable, dict) else None
-        value = value if isinstance(value, str) and _REGION.match(value) else None
+        value = value if isinstance(value, str) and REGION_NAME.match(value) else None
     return str(value) if isinstance(value, str) and value else None
 
 

@@ -101,7 +101,7 @@ def _definition(build: Build, inst: Instance) -> Any:
 def _shown(value: Any) -> str:
     """How a message names what the definition holds where an id goes."""
     if isinstance(value, Attr):
-        return f"{value.instance.address}.{value.name}"
+        return value.address
     if isinstance(value, Obj):
         return value.instance.address
     return repr(value)

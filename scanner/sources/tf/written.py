@@ -42,7 +42,7 @@ def unsettled(
     it comes from (so that two uses of one ARN are one unknown), and its `partial` pattern
     keeps what is known of them."""
     parts = value.parts if isinstance(value, Pattern) else (value,)
-    named = [f"{p.instance.address}.{p.name}" for p in parts if isinstance(p, Attr)]
+    named = [p.address for p in parts if isinstance(p, Attr)]
     names = ", ".join(dict.fromkeys(named))
     if named:
         why = f"{names} {'is' if len(set(named)) == 1 else 'are'} known only after apply"
