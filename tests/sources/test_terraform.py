@@ -1008,8 +1008,10 @@ def test_policy_documents_read_during_apply_are_rendered_from_their_statements()
 
 def test_a_service_written_as_terraform_aws_modules_ecs_writes_one_is_linked() -> None:
     # a dynamic network_configuration over a local object (its security groups a flatten() of
-    # a try() and a variable), and the task definition as family:max(revision, a data source's)
+    # a try() and a variable), the task definition as family:max(revision, a data source's), and
+    # the security group's VPC that of a subnet data source read during apply by a planned id
     m = model("module-shapes")
+    assert m["security_groups"]["aws_security_group.task"]["vpc"] == "aws_vpc.main"
     app = m["services"]["aws_ecs_service.app"]
     assert app["network"] == {
         "subnets": ["aws_subnet.isolated[0]", "aws_subnet.isolated[1]"],

@@ -37,6 +37,8 @@ from scanner.sources.tf.traversal import (
 )
 
 MAX_DEPTH = 40  # module variables, outputs and locals that refer to each other
+# Data sources that find one object by its id (`id = ...` alone) and have its attributes.
+_BY_ID = frozenset({"aws_subnet", "aws_vpc", "aws_security_group"})
 
 
 @dataclass(frozen=True)
@@ -153,14 +155,16 @@ class Linker:
         elif root == "module" and steps and isinstance(steps[0], str):
             return self._module_output(ref, steps, scope, depth)
         elif root == "data" and len(steps) >= 2 and _names(steps[:2]):
-            return self._resource(ref, f"data.{steps[0]}.{steps[1]}", steps[2:], scope)
+            return self._resource(ref, f"data.{steps[0]}.{steps[1]}", steps[2:], scope, depth)
         elif steps and isinstance(steps[0], str):
-            return self._resource(ref, f"{root}.{steps[0]}", steps[1:], scope)
+            return self._resource(ref, f"{root}.{steps[0]}", steps[1:], scope, depth)
         else:
             out.opaque.append(Opaque(ref, f"the reference {ref} is not understood"))
         return out
 
-    def _resource(self, ref: str, local: str, rest: tuple[TStep, ...], scope: Scope) -> Resolution:
+    def _resource(
+        self, ref: str, local: str, rest: tuple[TStep, ...], scope: Scope, depth: int
+    ) -> Resolution:
         out = Resolution()
         resource = join(scope.module, local)
         instances = self.plan.of_resource(resource)
@@ -182,14 +186,20 @@ class Linker:
             collection = True
         attr = rest[0] if rest and isinstance(rest[0], str) else None
         if local.startswith("data."):
-            return self._data(ref, chosen, attr, scope)
+            return self._data(ref, chosen, attr, scope, depth)
         out.groups.append(Group([Target(i, attr) for i in chosen], collection))
         return out
 
-    def _data(self, ref: str, chosen: list[Instance], attr: str | None, scope: Scope) -> Resolution:
+    def _data(
+        self, ref: str, chosen: list[Instance], attr: str | None, scope: Scope, depth: int
+    ) -> Resolution:
         out = Resolution()
         for instance in chosen:
             if "read" in instance.actions or (attr and instance.has_unknown(attr)):
+                same = self._looked_up_by_id(instance, depth) if attr else None
+                if same:
+                    out.groups.append(Group([Target(t.instance, attr) for t in same], False))
+                    continue
                 out.opaque.append(
                     Opaque(
                         instance.address,
@@ -201,6 +211,23 @@ class Linker:
             else:
                 out.literals.append(join(scope.module, ref))
         return out
+
+    def _looked_up_by_id(self, instance: Instance, depth: int) -> list[Target] | None:
+        """The resources of the plan that a data source read during apply can be, when it
+        looks an object up by nothing but the id of one of them (terraform-aws-modules/ecs:
+        `data "aws_subnet" { id = element(var.subnet_ids, 0) }`). Its attributes are that
+        resource's; with several candidates, the caller asks whether they agree."""
+        expressions = (instance.config or {}).get("expressions")
+        if instance.type not in _BY_ID or not expressions or set(expressions) != {"id"}:
+            return None
+        found = self.resolve(expressions["id"], self.scope_of(instance), depth + 1)
+        targets = found.targets()
+        if found.opaque or found.literals or not targets:
+            return None
+        # (no attribute: a splat or `for` through a local, which the `id` string must be ids of)
+        if any(t.attr not in ("id", None) or t.instance.type != instance.type for t in targets):
+            return None
+        return [t for t in targets if t.instance.addr.mode == "managed"] or None
 
     def _each_value(
         self, ref: str, rest: tuple[TStep, ...], scope: Scope, depth: int
