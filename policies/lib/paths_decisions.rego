@@ -415,7 +415,9 @@ mount_targets_unknown(fs) := {
 	"ref": sprintf("mount targets of EFS file system %s", [fs]),
 	"source": input.efs_file_systems[fs].source,
 } if {
-	count(object.get(mount_targets, fs, set())) == 0
+	# `not`, not a count of object.get(...): with no mount target in the input at all, regorus
+	# renders the multi-value rule undefined (OPA: {}), and the count with it
+	not mount_targets[fs]
 }
 
 mount_targets_in_vpc(fs, vpc) := sort([id |

@@ -383,6 +383,13 @@ test_efs_without_any_mount_target_is_undecided if {
 	undecided_refs(m) == {["mount targets of EFS file system FileSystem", "Service"]}
 }
 
+# with no mount target at all in the input (a live scan refused DescribeMountTargets, a part of a
+# large model): `mount_targets` has no entries, which regorus renders undefined, not {}
+test_efs_without_any_mount_target_in_the_input_is_undecided if {
+	m := object.union(object.remove(efs_world, ["efs_mount_targets"]), {"efs_mount_targets": {}})
+	undecided_refs(m) == {["mount targets of EFS file system FileSystem", "Service"]}
+}
+
 test_efs_mount_target_in_an_unknown_subnet_is_undecided if {
 	m := object.union(efs_world, {"efs_mount_targets": {"MountTargetB": {"subnet": "subnet-0abc"}}})
 	undecided_refs(m) == {["subnet subnet-0abc", "Service"]}

@@ -123,6 +123,16 @@ def looks_like_template(path: Path, text: str) -> bool:
 _RESOURCES_KEY = re.compile(r'\bResources"?\s*:')
 
 
+def _is_appspec(data: Any) -> bool:
+    """A CodeDeploy AppSpec file (an ECS blue/green deployment keeps one beside its task
+    definition): `version: 0.0` and a list of `Resources`, which no template has."""
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("Resources"), list)
+        and str(data.get("version")) == "0.0"
+    )
+
+
 def _not_a_template(path: Path, data: Any, rel: str) -> SourceError | None:
     """A file meant as a template (a `Resources` key, a `.template` name) that is not one."""
     if isinstance(data, dict) and "Resources" in data:
@@ -159,6 +169,9 @@ def _load(
             found.notices.append(f"{rel}: skipped: not valid YAML or JSON ({_short(exc)})")
         return None
     kind = next((name for name, claims in detectors.items() if claims(data)), None)
+    if kind is None and _is_appspec(data):
+        found.notices.append(f"{rel}: skipped: a CodeDeploy AppSpec file")
+        return None
     if kind is None and (problem := _not_a_template(path, data, rel)) is not None:
         found.errors.append(problem)
         return None

@@ -105,6 +105,21 @@ def test_other_files_that_parse_are_skipped_with_a_notice(tmp_path: Path) -> Non
     ]
 
 
+def test_a_codedeploy_appspec_beside_a_task_definition_is_skipped_with_a_notice(
+    tmp_path: Path,
+) -> None:
+    # its Resources are a list: not a broken template (as `Resources: []` without version is)
+    appspec = (
+        "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n"
+        '      Properties: {TaskDefinition: "<TASK_DEFINITION>"}\n'
+    )
+    _write(tmp_path, {"appspec.yaml": appspec, "broken.yaml": "Resources:\n  - X\n"})
+    found = _run(tmp_path, ".")
+    assert found.notices == ["appspec.yaml: skipped: a CodeDeploy AppSpec file"]
+    assert [(e.file, e.line) for e in found.errors] == [("broken.yaml", 1)]
+    assert _run(tmp_path, "appspec.yaml").errors == []
+
+
 def test_a_named_file_that_is_no_template_is_a_notice_too(tmp_path: Path) -> None:
     _write(tmp_path, {"values.yaml": "replicas: 3\n"})
     found = _run(tmp_path, "values.yaml")
