@@ -89,6 +89,23 @@ unknown_route_tables(ep) := {ep.route_tables} if {
 	}
 }
 
+# open_endpoints[vpc] are the endpoints whose service or type the inputs do not settle (a
+# parameter; a live VPC whose endpoints could not be listed): one of them may be the endpoint a
+# need has no path without, so such a need is undecided, not failed (paths_decisions.rego).
+open_endpoints[vpc] contains id if {
+	some id, ep in input.vpc_endpoints
+	usable_endpoint(ep)
+	open_part(ep)
+	vpc := vpc_key(ep.vpc)
+}
+
+# open_part is the unsettled service or type of an endpoint.
+open_part(ep) := ep.service if {
+	data.fargate_preflight.lib.model.is_unknown(ep.service)
+} else := ep.type if {
+	data.fargate_preflight.lib.model.is_unknown(ep.type)
+}
+
 mount_targets[fs] contains id if {
 	some id, mt in input.efs_mount_targets
 	fs := mt.file_system

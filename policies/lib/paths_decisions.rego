@@ -304,6 +304,8 @@ no_path_result(subnet, key, ifc, ra) := out_of_scope_result(
 ) if {
 	r6 := ipv6_default_route(input.route_tables[ra.route_table])
 	to := sprintf("no IPv4 path; ::/0 -> %s", [route_target_text(r6)])
+} else := undecided_result(u) if {
+	u := open_endpoint_unknown(subnet, key)
 } else := fail("FG201", subnet, ra, ", but ", "assignPublicIp is DISABLED", null) if {
 	ra.state == "igw"
 } else := fail("FG203", subnet, ra, ", but ", ra.detail, null) if {
@@ -319,6 +321,45 @@ no_path_result(subnet, key, ifc, ra) := out_of_scope_result(
 } else := fail("FG503", subnet, ra, ", and ", fg503_detail(subnet, key, ep), ep.id) if {
 	ep := input.vpc_endpoints[ifc.vpc_dns_off]
 } else := fail("FG202", subnet, ra, " and ", nothing_for(subnet, key), null)
+
+# open_endpoint_unknown is the unsettled service or type of an endpoint of the task VPC that
+# may be the one the need lacks (paths.rego: open_endpoints).
+open_endpoint_unknown(subnet, key) := min(unknowns) if {
+	key.kind == "endpoint"
+	unknowns := {open_part(ep) |
+		some id in open_endpoints[vpc_key(subnet.vpc)]
+		ep := input.vpc_endpoints[id]
+		open_may_serve(ep, subnet, key)
+	}
+	count(unknowns) > 0
+}
+
+open_may_serve(ep, subnet, key) if {
+	service_may_be(ep.service, key.need)
+	region_match(ep.service_region, key.region) != "no"
+	type_may_serve(ep, subnet, key)
+}
+
+service_may_be(service, _) if data.fargate_preflight.lib.model.is_unknown(service)
+
+service_may_be(service, need) if service == need
+
+type_may_serve(ep, _, _) if ep.type == "Interface"
+
+type_may_serve(ep, _, _) if data.fargate_preflight.lib.model.is_unknown(ep.type)
+
+type_may_serve(ep, subnet, key) if {
+	ep.type == "Gateway"
+	key.need in gateway_services
+	subnet.route_table in as_id_list(ep.route_tables)
+}
+
+type_may_serve(ep, _, key) if {
+	ep.type == "Gateway"
+	key.need in gateway_services
+	some rt in as_id_list(ep.route_tables)
+	data.fargate_preflight.lib.model.is_unknown(rt)
+}
 
 # The failing hop's detail for FG205, FG502 and FG503.
 fg205_detail(subnet, key, ep) := sprintf(

@@ -411,3 +411,47 @@ test_two_gateway_endpoints_with_unknown_route_tables if {
 	})
 	undecided_refs(m) == {["Parameter RouteTablesA", "Service"]}
 }
+
+# --- endpoints whose service or type is unsettled -------------------------------------------
+
+# isolated, with the ecr.dkr endpoint's service a parameter: it may be the ecr.dkr endpoint, and
+# as an interface endpoint it might serve s3 too; ecr.api and logs have theirs.
+open_service := with_endpoints(isolated, {
+	"EcrDkrEndpoint": {"service": unknown("Parameter Svc", 5)},
+	"S3Endpoint": {"route_tables": ["PrivateRT"]},
+})
+
+test_an_endpoint_of_unsettled_service_leaves_a_missing_endpoint_undecided if {
+	verdicts_of(open_service) == {
+		"ecr.api": ["IsolatedSubnetA", "interface endpoint EcrApiEndpoint", "ok"],
+		"logs": ["IsolatedSubnetA", "interface endpoint LogsEndpoint", "ok"],
+		"ecr.dkr": ["IsolatedSubnetA", "undecided: Parameter Svc", "undecided"],
+		"s3": ["IsolatedSubnetA", "undecided: Parameter Svc", "undecided"],
+	}
+	count(reasons(open_service)) == 0
+}
+
+test_a_gateway_endpoint_of_unsettled_service_counts_only_on_its_route_tables if {
+	m := with_endpoints(open_service, {"EcrDkrEndpoint": {"type": "Gateway", "route_tables": ["PrivateRT"]}})
+	reasons(m) == {["ecr.dkr", "IsolatedSubnetA", "FG202"], ["s3", "IsolatedSubnetA", "FG205"]}
+	on_table := with_endpoints(m, {"EcrDkrEndpoint": {"route_tables": ["IsolatedRT"]}})
+	reasons(on_table) == {["ecr.dkr", "IsolatedSubnetA", "FG202"]}
+	verdicts_of(on_table).s3 == ["IsolatedSubnetA", "undecided: Parameter Svc", "undecided"]
+}
+
+test_an_endpoint_of_unsettled_type_may_be_the_interface_endpoint if {
+	m := with_endpoints(open_service, {"EcrDkrEndpoint": {"service": "ecr.dkr", "type": unknown("Parameter Type", 6)}})
+	verdicts_of(m)["ecr.dkr"] == ["IsolatedSubnetA", "undecided: Parameter Type", "undecided"]
+	verdicts_of(m).s3 == ["IsolatedSubnetA", "none", "fail"]
+}
+
+test_a_need_with_a_path_stays_ok_beside_an_endpoint_of_unsettled_service if {
+	m := in_subnets(
+		with_endpoints(world, {"Open": object.union(
+			interface_endpoint("Open", "ecr.dkr", 75),
+			{"service": unknown("Parameter Svc", 5)},
+		)}),
+		["PrivateSubnetA"],
+	)
+	verdicts_of(m) == {n: ["PrivateSubnetA", nat_path, "ok"] | some n in ecr_and_logs}
+}

@@ -32,6 +32,15 @@ DENY_NAT = {
 }
 
 
+DENY_ENDPOINTS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "ec2:DescribeVpcEndpoints", "Resource": "*"},
+    ],
+}
+
+
 @pytest.fixture(scope="module")
 def enforced() -> Iterator[tuple[str, Built, dict[str, str], str, str]]:
     proc, url = start_moto()
@@ -70,6 +79,12 @@ def enforced() -> Iterator[tuple[str, Built, dict[str, str], str, str]]:
             role = iam.create_role(RoleName="scanner", AssumeRolePolicyDocument=json.dumps(trust))
             iam.put_role_policy(
                 RoleName="scanner", PolicyName="read", PolicyDocument=json.dumps(DENY_NAT)
+            )
+            iam.create_role(RoleName="no-endpoints", AssumeRolePolicyDocument=json.dumps(trust))
+            iam.put_role_policy(
+                RoleName="no-endpoints",
+                PolicyName="read",
+                PolicyDocument=json.dumps(DENY_ENDPOINTS),
             )
         request = urllib.request.Request(
             f"{url}/moto-api/reset-auth",
@@ -157,3 +172,23 @@ def test_an_account_that_cannot_be_entered_is_a_gap(
     # The management account (the role's own) is still read, with its own gap.
     assert f"ec2:DescribeNatGateways in account {built.account} region {REGION}" in notes
     assert "3 coverage gap(s)" in done.stderr  # and the Scheduler gap (above)
+
+
+def test_endpoints_that_could_not_be_listed_leave_the_paths_undecided(
+    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+) -> None:
+    # Without DescribeVpcEndpoints, any VPC may have the endpoints a need lacks: the endpoint-sg
+    # service (whose endpoints exist) and the broken-nat one are notes, not FG202 or FG203.
+    built = enforced[1]
+    role = enforced[3].replace("role/scanner", "role/no-endpoints")
+    done = scan_as_enforced_role((*enforced[:3], role, enforced[4]), monkeypatch)
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    assert {f["rule_id"] for f in report["findings"]} == {"FG801"}
+    gap = f"ec2:DescribeVpcEndpoints in account {built.account} region {REGION}"
+    (note,) = [f for f in report["findings"] if f["resource"] == gap]
+    services = f"arn:aws:ecs:{REGION}:{built.account}:service/apps"
+    assert note["message"].endswith(
+        "for services " + ", ".join(f"{services}/{name}" for name in ("broken-nat", "endpoint-sg"))
+    )
+    assert "whether VPC vpc-" in note["message"]

@@ -61,8 +61,13 @@ def export(reader: Reader, scope: Scope, fragment: Fragment, subnet_ids: set[str
     igws = filtered(
         reader, "DescribeInternetGateways", "InternetGateways", "attachment.vpc-id", vpc_ids
     )
-    endpoints = filtered(reader, "DescribeVpcEndpoints", "VpcEndpoints", "vpc-id", vpc_ids) or []
-    gateway_endpoints = {e["VpcEndpointId"] for e in endpoints if e["VpcEndpointType"] == "Gateway"}
+    listed = filtered(reader, "DescribeVpcEndpoints", "VpcEndpoints", "vpc-id", vpc_ids)
+    endpoints = listed or []
+    gateway_endpoints = (
+        {e["VpcEndpointId"] for e in endpoints if e["VpcEndpointType"] == "Gateway"}
+        if listed is not None
+        else None
+    )
     routes_to = _route_targets(tables or [])
     eigws = _egress_only(reader, routes_to.get("EgressOnlyInternetGatewayId", set()))
 
@@ -92,6 +97,9 @@ def export(reader: Reader, scope: Scope, fragment: Fragment, subnet_ids: set[str
         fragment.add("internet_gateways", _gateway(scope, igw, egress_only=False))
     for eigw in eigws:
         fragment.add("internet_gateways", _gateway(scope, eigw, egress_only=True))
+    if listed is None:
+        for vpc_id in vpc_ids:
+            fragment.add("vpc_endpoints", _unlisted_endpoints(reader, scope, vpc_id))
     for endpoint in endpoints:
         model = _endpoint(scope, endpoint, tables or [])
         if model["prefix_list"]:
@@ -234,14 +242,20 @@ def _subnet(
     )
 
 
-def _route_table(scope: Scope, table: Any, gateway_endpoints: set[str]) -> ModelObject:
+def _route_table(scope: Scope, table: Any, gateway_endpoints: set[str] | None) -> ModelObject:
+    """A route table; `gateway_endpoints` None when the endpoints could not be listed (the
+    routes to a prefix list through a `vpce-` target are then taken to be theirs)."""
     table_id = table["RouteTableId"]
     arn = scope.ec2_arn(f"route-table/{table_id}")
     routes = []
     for index, route in enumerate(table.get("Routes", [])):
         src = source(arn, f"/Routes/{index}")
         kind, target = _target(route, src)
-        if kind == "vpce" and target in gateway_endpoints:
+        if kind == "vpce" and (
+            target in gateway_endpoints
+            if gateway_endpoints is not None
+            else bool(route.get("DestinationPrefixListId"))
+        ):
             continue  # a gateway endpoint: the model keeps it on vpc_endpoints.route_tables
         routes.append(
             {
@@ -382,6 +396,29 @@ def _endpoint(scope: Scope, endpoint: Any, tables: list[Any]) -> ModelObject:
         prefix_list=_endpoint_prefix_list(endpoint_id, tables),
         policy=json.loads(policy) if isinstance(policy, str) and policy else None,
         state=str(endpoint.get("State", "available")).lower(),
+    )
+
+
+def _unlisted_endpoints(reader: Reader, scope: Scope, vpc_id: str) -> ModelObject:
+    """What stands for a VPC's endpoints when DescribeVpcEndpoints was refused: an endpoint of
+    unknown type and service, so that a need without another path is undecided, not failed."""
+    gap = reader.gap("ec2", "DescribeVpcEndpoints")
+    assert gap is not None
+    unknown = gap.unknown(f"whether VPC {vpc_id} has endpoints")
+    return named(
+        f"{vpc_id}/unlisted-endpoints",
+        scope.ec2_arn(f"vpc/{vpc_id}"),
+        vpc=vpc_id,
+        service=unknown,
+        service_region=scope.region,
+        type=unknown,
+        private_dns=unknown,
+        subnets=unknown,
+        security_groups=unknown,
+        route_tables=unknown,
+        prefix_list=None,
+        policy=None,
+        state="available",
     )
 
 
