@@ -108,11 +108,46 @@ class EcsJsonSource:
             definitions.extend(found_definitions)
             requests.extend(found_requests)
         definitions = _with_ids(definitions)
-        for definition in definitions:
-            fragment.add("task_definitions", definition.model)
+        by_id = {d.id: d for d in definitions}
+        services: list[ModelObject] = []
+        copies: list[tuple[str, ModelObject]] = []  # (the task definition's id, its copy)
         for request in _with_request_ids(requests):
-            fragment.add("services", request.model(definitions))
+            service = request.model(definitions)
+            overrides = request.node.mapping("overrides")
+            fields = role_overrides(overrides) if overrides else {}
+            original = service["task_definition"]
+            if fields and isinstance(original, str) and original in by_id:
+                copy = overridden(by_id[original].model, fields, request.id)
+                copies.append((original, copy))
+                service["task_definition"] = copy["id"]
+            services.append(service)
+        # A task definition that only runs with other roles is checked only as it runs.
+        used = {s["task_definition"] for s in services if isinstance(s["task_definition"], str)}
+        replaced = {original for original, _ in copies} - used
+        for definition in definitions:
+            if definition.id not in replaced:
+                fragment.add("task_definitions", definition.model)
+        for _, copy in copies:
+            fragment.add("task_definitions", copy)
+        for service in services:
+            fragment.add("services", service)
         return fragment
+
+
+def role_overrides(overrides: Node) -> ModelObject:
+    """The roles a run-task's `overrides` (ECS TaskOverride) give its task instead of the task
+    definition's, as model fields; empty when it overrides neither."""
+    fields: ModelObject = {}
+    for key, field in (("taskRoleArn", "task_role"), ("executionRoleArn", "execution_role")):
+        if overrides.text(key):
+            fields |= _role(overrides, key, field)
+    return fields
+
+
+def overridden(definition: ModelObject, fields: ModelObject, runner: str) -> ModelObject:
+    """The task definition as `runner` runs it, with the fields its overrides replace."""
+    ident = f"{definition['id']} (as {runner} overrides it)"
+    return definition | fields | {"id": ident, "name": ident}
 
 
 def task_definition_fields(data: Any, file: str) -> ModelObject:

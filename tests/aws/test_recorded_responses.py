@@ -74,3 +74,38 @@ def test_standalone_fargate_tasks_and_their_network_interface() -> None:
     assert "secret-override" not in json.dumps(model)  # overrides (env values) never enter
     unread = ecs._task(standalone[0], None)["network"]
     assert unread["security_groups"]["ref"] == f"network interface of {standalone[0]['taskArn']}"
+
+
+def test_a_task_started_with_other_roles_runs_a_copy_of_its_task_definition_with_them() -> None:
+    (task, _) = recorded("describe-tasks.json")["tasks"]
+    role = "arn:aws:iam::111122223333:role/"
+    task["overrides"] |= {"taskRoleArn": f"{role}report-task", "executionRoleArn": "report-exec"}
+    overrides = {task["taskArn"]: ecs._role_overrides(task)}
+    assert ecs._role_overrides(recorded("describe-tasks.json")["tasks"][0]) is None
+    arn = task["taskDefinitionArn"]
+    definition = {
+        "taskDefinitionArn": arn,
+        "family": "report",
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256",
+        "memory": "512",
+        "containerDefinitions": [{"name": "report", "image": "public.ecr.aws/x/report:1"}],
+    }
+    found = ecs.Found()
+    definitions = {arn: ecs._task_definition(SCOPE, definition, found)}
+    item = ecs._task(task, {})
+    kept = ecs._as_run(SCOPE, [item], definitions, {}, overrides, found)
+    (copy,) = kept  # the task definition itself runs only with other roles
+    assert copy["id"] == item["task_definition"] == f"{arn} (as {task['taskArn']} overrides it)"
+    assert (copy["task_role"], copy["execution_role"]) == (
+        f"{role}report-task",
+        f"{role}report-exec",  # a role's name, as its ARN
+    )
+    assert found.roles == {f"{role}report-task", f"{role}report-exec"}
+    # beside a runner without overrides, the task definition is kept as registered too
+    plain = ecs._runners(recorded("describe-services-exec.json")["services"][0])[0] | {
+        "task_definition": arn
+    }
+    kept = ecs._as_run(SCOPE, [ecs._task(task, {}), plain], definitions, {}, overrides, found)
+    assert [d["id"] for d in kept] == [arn, f"{arn} (as {task['taskArn']} overrides it)"]

@@ -749,3 +749,44 @@ def test_fg7_verdicts_on_a_broken_task_definition_and_its_service() -> None:
         ("704", "ec2only", "web", 1),
     }
     assert undecided == set()
+
+
+def test_run_task_overrides_of_the_roles_replace_the_task_definitions(tmp_path: Path) -> None:
+    # ECS TaskOverride: a run-task may give its task other task and execution roles, so a task
+    # definition without them is no FG106/FG601 for that task (the roles are not in the inputs)
+    from scanner.api import ScanOptions, scan
+
+    td = dict(
+        TASK_DEFINITION,
+        containerDefinitions=[
+            {
+                "name": "app",
+                "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1",
+                "linuxParameters": {"initProcessEnabled": True},
+            }
+        ],
+    )
+    role = "arn:aws:iam::123456789012:role/"
+    run = {
+        "taskDefinition": "app",
+        "launchType": "FARGATE",
+        "enableExecuteCommand": True,
+        "overrides": {"executionRoleArn": f"{role}exec", "taskRoleArn": f"{role}task"},
+    }
+    (tmp_path / "td.json").write_text(json.dumps(td))
+    (tmp_path / "run.json").write_text(json.dumps(run, indent=1))
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path))
+    assert report.errors == ()
+    rules = sorted((f.rule_id, f.resource, f.location.line) for f in report.findings)
+    assert rules == [
+        ("FG703", "app (as run.json#run-task overrides it)", 1),
+        ("FG801", f"role {role}exec", 6),
+        ("FG801", f"role {role}task", 7),
+    ]
+    # a second task that runs the task definition as registered has both errors
+    (tmp_path / "plain.json").write_text(json.dumps(run | {"overrides": {}}))
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path))
+    assert {(f.rule_id, f.service) for f in report.findings if f.level == "error"} == {
+        ("FG106", "plain.json#run-task"),
+        ("FG601", "plain.json#run-task"),
+    }

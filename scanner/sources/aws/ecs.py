@@ -14,7 +14,13 @@ from typing import Any
 from scanner.sources.aws.calls import Reader
 from scanner.sources.aws.where import Scope, location, source
 from scanner.sources.base import Fragment, ModelObject
-from scanner.sources.ecs_json import request_fields, task_definition_fields
+from scanner.sources.ecs_json import (
+    Node,
+    overridden,
+    request_fields,
+    role_overrides,
+    task_definition_fields,
+)
 from scanner.sources.limits import json_text
 from scanner.sources.states import at_run_time, run_task_states, task_fields
 
@@ -37,13 +43,15 @@ def export(reader: Reader, scope: Scope, fragment: Fragment, clusters: tuple[str
     if clusters:
         arns = [a for a in arns if a in clusters or a.rsplit("/", 1)[-1] in clusters]
     items: list[ModelObject] = []
+    overridden_roles: dict[str, Any] = {}  # task ARN -> its run-task `overrides`
     described: list[str] = []
     for batch in _batches(arns, _PER_CALL):
         answer = reader.one("ecs", "DescribeClusters", clusters=batch, include=["CONFIGURATIONS"])
         for cluster in (answer or {}).get("clusters", []):
             fragment.add("clusters", _cluster(cluster))
             described.append(cluster["clusterArn"])
-            items += _services(reader, cluster["clusterArn"]) + _tasks(reader, cluster)
+            items += _services(reader, cluster["clusterArn"])
+            items += _tasks(reader, cluster, overridden_roles)
     if described:
         items += _scheduled(reader, set(described)) + _state_machines(reader, scope, set(described))
     for item in items:
@@ -52,23 +60,54 @@ def export(reader: Reader, scope: Scope, fragment: Fragment, clusters: tuple[str
         if network and isinstance(network["subnets"], list):
             found.subnets.update(s for s in network["subnets"] if isinstance(s, str))
     described_as: dict[str, str] = {}  # a rule may name a family: its latest revision's ARN
-    added: set[str] = set()
+    definitions: dict[str, ModelObject] = {}
     named = {item["task_definition"] for item in items if isinstance(item["task_definition"], str)}
     for arn in sorted(named):
         answer = reader.one("ecs", "DescribeTaskDefinition", taskDefinition=arn)
         if answer is None:
             continue
         definition = _task_definition(scope, answer["taskDefinition"], found)
-        if definition["id"] not in added:
-            added.add(definition["id"])
-            fragment.add("task_definitions", definition)
+        definitions.setdefault(definition["id"], definition)
         described_as[arn] = definition["id"]
-    for item in items:
-        if isinstance(item["task_definition"], str):
-            item["task_definition"] = described_as.get(
-                item["task_definition"], item["task_definition"]
-            )
+    for definition in _as_run(scope, items, definitions, described_as, overridden_roles, found):
+        fragment.add("task_definitions", definition)
     return found
+
+
+def _as_run(
+    scope: Scope,
+    items: list[ModelObject],
+    definitions: dict[str, ModelObject],
+    described_as: dict[str, str],
+    overridden_roles: dict[str, Any],
+    found: Found,
+) -> list[ModelObject]:
+    """Links each runner to its task definition, and gives the task definitions as they run: a
+    task started with other roles (run-task's `overrides`) runs a copy with them, and a task
+    definition that only runs so is checked only as it runs."""
+    copies: list[ModelObject] = []
+    originals: set[str] = set()
+    for item in items:
+        ident = item["task_definition"]
+        if not isinstance(ident, str):
+            continue
+        ident = item["task_definition"] = described_as.get(ident, ident)
+        overrides = overridden_roles.get(item["id"])
+        if overrides and ident in definitions:
+            node = Node(item["source"]["file"], overrides, "/overrides", 1)
+            fields = _linked_roles(scope, role_overrides(node), found)
+            copies.append(overridden(definitions[ident], fields, item["id"]))
+            originals.add(ident)
+            item["task_definition"] = copies[-1]["id"]
+    running = {i["task_definition"] for i in items if isinstance(i["task_definition"], str)}
+    kept = [d for ident, d in definitions.items() if ident in running or ident not in originals]
+    return kept + copies
+
+
+def _role_overrides(task: Any) -> Any:
+    """A task's `overrides` when they give it other roles, else None."""
+    overrides = task.get("overrides") or {}
+    return overrides if overrides.get("taskRoleArn") or overrides.get("executionRoleArn") else None
 
 
 def _batches(items: list[str], size: int) -> list[list[str]]:
@@ -134,8 +173,9 @@ def _service(data: Any, arn: str, extra: dict[str, Any]) -> ModelObject:
     }
 
 
-def _tasks(reader: Reader, cluster: Any) -> list[ModelObject]:
-    """RUNNING Fargate tasks that no service started (a service's tasks are its service)."""
+def _tasks(reader: Reader, cluster: Any, overridden_roles: dict[str, Any]) -> list[ModelObject]:
+    """RUNNING Fargate tasks that no service started (a service's tasks are its service); the
+    overrides of those started with other roles go to `overridden_roles`."""
     arn = cluster["clusterArn"]
     arns = reader.all("ecs", "ListTasks", "taskArns", cluster=arn, desiredStatus="RUNNING") or []
     tasks = []
@@ -143,6 +183,9 @@ def _tasks(reader: Reader, cluster: Any) -> list[ModelObject]:
         answer = reader.one("ecs", "DescribeTasks", cluster=arn, tasks=batch)
         tasks += [t for t in (answer or {}).get("tasks", []) if _standalone_fargate(t)]
     interfaces = _interfaces(reader, tasks)
+    for task in tasks:
+        if overrides := _role_overrides(task):
+            overridden_roles[task["taskArn"]] = overrides
     return [_task(t, interfaces) for t in tasks]
 
 
@@ -316,11 +359,11 @@ def _run(arn: str, target: Any) -> ModelObject:
     }
 
 
-def _task_definition(scope: Scope, definition: Any, found: Found) -> ModelObject:
-    arn = definition["taskDefinitionArn"]
-    fields = task_definition_fields(definition, location(arn))
+def _linked_roles(scope: Scope, fields: ModelObject, found: Found) -> ModelObject:
+    """The roles of task definition fields as the role ARNs the export reads (a role may be
+    named by its name)."""
     for field_name in ("task_role", "execution_role"):
-        role = fields[f"{field_name}_arn"]
+        role = fields.get(f"{field_name}_arn")
         if role:
             role_arn = (
                 role
@@ -329,6 +372,12 @@ def _task_definition(scope: Scope, definition: Any, found: Found) -> ModelObject
             )
             fields[field_name] = role_arn
             found.roles.add(role_arn)
+    return fields
+
+
+def _task_definition(scope: Scope, definition: Any, found: Found) -> ModelObject:
+    arn = definition["taskDefinitionArn"]
+    fields = _linked_roles(scope, task_definition_fields(definition, location(arn)), found)
     for volume in fields["volumes"]:
         if volume["efs"]:
             found.file_systems.add(volume["efs"]["file_system"])
