@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from scanner.errors import SourceError
 from scanner.sources.base import BuildContext, Fragment, LoadedFile, ModelObject
-from scanner.sources.lines import key_line, line_of
+from scanner.sources.lines import LineDict, LineList, key_line, line_of
 from scanner.sources.units import parse_cpu, parse_memory
 
 # Keys that only create-service takes: with one of them, a request without `serviceName` is a
@@ -168,8 +168,8 @@ def request_fields(data: Any, file: str) -> ModelObject:
 @dataclass(frozen=True)
 class Unsettled:
     """A value that the inputs settle only at deploy time, as the model's unknown object: the
-    Terraform source puts it where `container_definitions` holds a value known only after apply.
-    ECS JSON files never hold one."""
+    Terraform source puts it where `container_definitions` holds a value known only after apply,
+    and an ECS JSON file's task definition where it holds a deploy tool's placeholder."""
 
     model: ModelObject
 
@@ -308,14 +308,83 @@ def _read(file: LoadedFile) -> tuple[list[_TaskDefinition], list[_Request]]:
     root = _root(file)
     kind = shape(file.data)
     if kind == "register":
-        return [_task_definition(root)], []
+        return [_task_definition(_with_placeholders(root))], []
     if kind == "describe":
         inner = root.mapping("taskDefinition")
         assert inner is not None  # shape() checked it
-        return [_task_definition(inner)], []
+        return [_task_definition(_with_placeholders(inner))], []
     if kind == "request":
         return [], [_request(root)]
     raise root.fail("not an ECS task definition, service or run-task document")
+
+
+# --- placeholders -----------------------------------------------------------------------------
+
+# What a deploy tool fills in before it registers a task definition file: Go templates
+# (ecspresso's {{ must_env `IMAGE` }}), envsubst's ${VAR} and $VAR, CodeDeploy's <IMAGE1_NAME>,
+# and a whole value in UPPER_SNAKE_CASE for sed (no image, size or ARN is written so).
+_PLACEHOLDER = re.compile(
+    r"\{\{.*?\}\}|\$\{[^}]*\}|\$[A-Za-z_]\w*|<[A-Za-z][\w-]*>|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"
+)
+
+
+def _with_placeholders(node: Node) -> Node:
+    """The task definition with its size and images, where a file leaves them to a deploy tool,
+    as unknowns (the image's known parts kept as its `partial` pattern); only in ECS JSON files
+    (a registered task definition holds what it holds)."""
+    if not isinstance(node.value, dict):
+        return node
+    changes: dict[str, Any] = {}
+    for key in ("cpu", "memory"):
+        if (size := node.child(key)) is not None and (unsettled := _placeholder(size, key)):
+            changes[key] = unsettled
+    definitions = node.child("containerDefinitions")
+    if definitions is not None and isinstance(definitions.value, list):
+        containers = [_container_with_placeholders(c) for c in definitions.items()]
+        if any(new is not old for new, old in zip(containers, definitions.value, strict=True)):
+            changes["containerDefinitions"] = _lined_as(definitions.value, containers)
+    value = _lined_as(node.value, {**node.value, **changes}) if changes else node.value
+    return Node(node.file, value, node.pointer, node.line)
+
+
+def _container_with_placeholders(node: Node) -> Any:
+    image = node.child("image") if isinstance(node.value, dict) else None
+    unsettled = _placeholder(image, "image") if image is not None else None
+    return (
+        node.value
+        if unsettled is None
+        else _lined_as(node.value, {**node.value, "image": unsettled})
+    )
+
+
+def _lined_as(parsed: Any, value: Any) -> Any:
+    """`value` (a changed copy of a parsed mapping or sequence) with the lines of `parsed`."""
+    if isinstance(parsed, LineDict):
+        mapping = LineDict(value)
+        mapping.line, mapping.key_lines = parsed.line, parsed.key_lines
+        return mapping
+    if isinstance(parsed, LineList):
+        sequence = LineList(value)
+        sequence.line = parsed.line
+        return sequence
+    return value
+
+
+def _placeholder(node: Node, key: str) -> Unsettled | None:
+    text = node.value
+    if not isinstance(text, str) or not _PLACEHOLDER.search(text):
+        return None
+    model: ModelObject = {
+        "unknown": f"{key} {text} is a placeholder that a deploy tool fills in",
+        "ref": f"placeholder {text}",
+        "source": node.source,
+        "fix": "Scan the task definition as the deploy tool renders it (for example the output "
+        "of `ecspresso render`) so these checks can run.",
+    }
+    partial = _PLACEHOLDER.sub("*", text)
+    if key == "image" and partial.strip("*"):
+        model["partial"] = partial
+    return Unsettled(model)
 
 
 # --- task definitions -----------------------------------------------------------------------
@@ -338,16 +407,16 @@ def _task_definition(node: Node) -> _TaskDefinition:
     family = node.required_text("family", "the task definition")
     revision = node.child("revision")
     platform = node.mapping("runtimePlatform")
-    cpu_raw = _size_text(node, "cpu")
-    memory_raw = _size_text(node, "memory")
+    cpu, cpu_raw = _size(node, "cpu", parse_cpu)
+    memory, memory_raw = _size(node, "memory", parse_memory)
     fields: ModelObject = {
         "source": node.source,
         "family": family,
         "network_mode": node.text("networkMode") or "bridge",
         "requires_compatibilities": node.texts("requiresCompatibilities"),
         "os_family": (platform.text("operatingSystemFamily") if platform else None) or "LINUX",
-        "cpu": parse_cpu(cpu_raw) if cpu_raw is not None else None,
-        "memory": parse_memory(memory_raw) if memory_raw is not None else None,
+        "cpu": cpu,
+        "memory": memory,
         "cpu_raw": cpu_raw,
         "memory_raw": memory_raw,
         **_role(node, "taskRoleArn", "task_role"),
@@ -357,6 +426,15 @@ def _task_definition(node: Node) -> _TaskDefinition:
     }
     number = revision.value if revision is not None and isinstance(revision.value, int) else None
     return _TaskDefinition(node.file, family, number, fields)
+
+
+def _size(node: Node, key: str, parse: Callable[[str], int | None]) -> tuple[Any, Any]:
+    """A task size and its text as written (both the unknown, for a placeholder)."""
+    if isinstance(node.value, dict) and isinstance(node.value.get(key), Unsettled):
+        unknown = dict(node.value[key].model)
+        return unknown, unknown
+    raw = _size_text(node, key)
+    return (parse(raw) if raw is not None else None), raw
 
 
 def _size_text(node: Node, key: str) -> str | None:

@@ -790,3 +790,52 @@ def test_run_task_overrides_of_the_roles_replace_the_task_definitions(tmp_path: 
         ("FG106", "plain.json#run-task"),
         ("FG601", "plain.json#run-task"),
     }
+
+
+@pytest.mark.parametrize(
+    ("cpu", "image", "partial"),
+    [
+        # ecspresso's Go templates
+        ("{{ env `TASK_CPU` `256` }}", "{{ must_env `IMAGE` }}", None),
+        # sed's UPPER_SNAKE and CodeDeploy's <IMAGE1_NAME>
+        ("TASK_CPU", "<IMAGE1_NAME>", None),
+        # envsubst in the tag only: still a private ECR image, which decides its needs
+        (
+            "${CPU}",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:${TAG}",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:*",
+        ),
+    ],
+)
+def test_a_deploy_tools_placeholders_are_unknowns(
+    tmp_path: Path, cpu: str, image: str, partial: str | None
+) -> None:
+    from scanner.api import ScanOptions, scan
+
+    td = dict(TASK_DEFINITION, cpu=cpu, containerDefinitions=[{"name": "app", "image": image}])
+    text = json.dumps(td, indent=1)
+    (model,) = build(loaded("td.json", text)).collections["task_definitions"].values()
+    found = model["containers"][0]["image"]
+    assert (found["ref"], found["source"]["line"], found.get("partial")) == (
+        f"placeholder {image}",
+        12,
+        partial,
+    )
+    assert model["cpu"] == model["cpu_raw"] and model["cpu"]["ref"] == f"placeholder {cpu}"
+    # the size is an FG801 note (with the advice to scan the rendered file), not FG702
+    (tmp_path / "td.json").write_text(text)
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path))
+    assert report.errors == ()
+    notes = [f for f in report.findings if f.rule_id in ("FG702", "FG801")]
+    assert [(f.rule_id, f.resource, f.location.line) for f in notes] == [
+        ("FG801", f"placeholder {cpu}", 7)
+    ]
+    assert notes[0].fix.startswith("Scan the task definition as the deploy tool renders it")
+
+
+def test_a_size_that_is_no_placeholder_is_still_fg702(tmp_path: Path) -> None:
+    from scanner.api import ScanOptions, scan
+
+    (tmp_path / "td.json").write_text(json.dumps(dict(TASK_DEFINITION, cpu="big")))
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path))
+    assert [f.rule_id for f in report.findings if f.level == "error"] == ["FG702"]
