@@ -34,7 +34,9 @@ containers(td) := data.fargate_preflight.lib.needs.containers(td)
 
 ecr_calls(td) := {c |
 	some container in containers(td)
-	region := data.fargate_preflight.lib.needs.private_ecr_region(container.image)
+
+	# the deploy region, when unsettled, matches as any region
+	region := open_text(data.fargate_preflight.lib.needs.private_ecr_region(container.image))
 	what := sprintf("private ECR image %s (container %s)", [
 		data.fargate_preflight.lib.needs.pattern_text(container.image),
 		data.fargate_preflight.lib.model.show(container.name),
@@ -72,7 +74,7 @@ repository_arn(image, region) := arn if {
 # pattern that matches the same way the role's policy names it.
 settled_except_account(_, repo) if not contains(repo, "*")
 
-settled_except_account(image, _) if image.ref == "AWS::AccountId"
+settled_except_account(image, _) if data.fargate_preflight.lib.model.settled_but_deployment(image)
 
 # (A call's result is put in a variable before it is indexed by position: regorus takes about
 # 30 µs for `split(x, "/")[0]`, a microsecond for `parts[0]`.)

@@ -294,15 +294,14 @@ resource_match(st, req, effect, p) := any_match(items) if {
 
 else := yes
 
-# A pattern whose only unsettled part is the account id keeps `*` there: an account the
-# inputs do not name matches any account (RULES.md).
+# A pattern whose only unsettled parts are the account id and the deploy region keeps `*`
+# there: an account the inputs do not name matches any account (RULES.md), and the deploy
+# region is the region of the resources the task uses there.
 resource_item(x, req, effect, p) := resource_pattern(x, req, effect) if {
 	is_string(x)
 	not contains(x, "${")
 } else := resource_pattern(x.partial, req, effect) if {
-	data.fargate_preflight.lib.model.is_unknown(x)
-	x.ref == "AWS::AccountId"
-	is_string(x.partial)
+	data.fargate_preflight.lib.model.settled_but_deployment(x)
 } else := yes if {
 	same_resource(x, req.resource)
 } else := ["maybe", x] if {

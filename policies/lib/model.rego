@@ -10,6 +10,15 @@ is_unknown(v) if {
 	v.unknown
 }
 
+# settled_but_deployment holds for an unknown string whose only unsettled parts are the account
+# and the deploy region (its ref names one of them only then: sources/cfn/cursor.py): its
+# `partial` matches as a policy names the same resource, `*` for each of them.
+settled_but_deployment(v) if {
+	is_unknown(v)
+	is_string(v.partial)
+	v.ref in {"AWS::AccountId", "AWS::Region", "AWS::URLSuffix", "AWS::Partition"}
+}
+
 # show prints a value that may be unknown: an unknown string by what is known of it, `*` for
 # each unsettled part (`*-container` for `${AWS::StackName}-container`), another unknown by its
 # ref (`<Parameter Name>`).

@@ -90,25 +90,38 @@ container_needs(td) := {n |
 # private_ecr_region is the region of a private ECR image, from its host:
 # ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com[.cn] or the dual-stack ACCOUNT.dkr-ecr.REGION.on.aws.
 # (Split, not a regex: regorus compiles a pattern on every call, about 140 µs.)
-private_ecr_region(image) := labels[3] if {
+private_ecr_region(image) := region_label(image, labels[3]) if {
 	labels := split(pattern_text(image), ".")
 	labels[1] == "dkr"
 	labels[2] in {"ecr", "ecr-fips"}
-	labels[3] != "*"
 	labels[4] == "amazonaws"
 	amazonaws_host_end(labels)
 	is_account(labels[0])
-} else := labels[2] if {
+} else := region_label(image, labels[2]) if {
 	labels := split(pattern_text(image), ".")
 	labels[1] == "dkr-ecr"
-	labels[2] != "*"
 	labels[3] == "on"
 	startswith(labels[4], "aws/")
 	is_account(labels[0])
 }
 
-# The host ends at the first "/": "com/app:1", or "com" then "cn/app:1".
+# region_label is the region a host or ARN names; its `*` is the deploy region when the unknown
+# says so (`deploy_region`: `${AWS::Region}`, a repository of the inputs, without --region),
+# else undefined.
+region_label(_, label) := label if {
+	label != "*"
+}
+
+region_label(v, "*") := input.region if {
+	is_object(v)
+	v.deploy_region == true
+}
+
+# The host ends at the first "/": "com/app:1", or "com" then "cn/app:1" (or "com*/app:1"
+# for an unsettled AWS::URLSuffix).
 amazonaws_host_end(labels) if startswith(labels[5], "com/")
+
+amazonaws_host_end(labels) if startswith(labels[5], "com*/")
 
 amazonaws_host_end(labels) if {
 	labels[5] == "com"
@@ -228,8 +241,7 @@ value_from_service(v) := [svc, region] if {
 	parts[0] == "arn"
 	svc := parts[2]
 	svc in {"secretsmanager", "ssm"}
-	region := arn_region(parts[3])
-	region != "*"
+	region := region_label(v, arn_region(parts[3]))
 }
 
 arn_region(r) := r if {

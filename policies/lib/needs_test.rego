@@ -140,6 +140,25 @@ test_image_with_unsettled_region_is_undecided if {
 	count(data.fargate_preflight.lib.needs.undecided) == 1 with input as m
 }
 
+# Without --region, an image in the deploy region (`deploy_region`) needs ECR there: the
+# region is the model's unknown, which the deploy region's endpoints share.
+test_image_in_the_unsettled_deploy_region_needs_ecr_there if {
+	region := unknown("AWS::Region", 1)
+	image := object.union(unknown("AWS::Region", 3), {"partial": "*.dkr.ecr.*.amazonaws.com*/app:1", "deploy_region": true})
+	m := object.union(with_containers([plain("app", image, 51)]), {"region": region})
+	summary(m) == {[n, "endpoint", region, "agent"] | some n in {"ecr.api", "ecr.dkr", "s3"}}
+	count(data.fargate_preflight.lib.needs.undecided) == 0 with input as m
+}
+
+test_secret_in_the_unsettled_deploy_region_needs_secrets_manager_there if {
+	region := unknown("AWS::Region", 1)
+	partial := "arn:*:secretsmanager:*:*:secret:app/db-*"
+	secret := object.union(unknown("Ref DbSecret", 7), {"partial": partial, "deploy_region": true})
+	c := object.union(plain("app", "nginx", 51), {"secrets": [{"name": "DB", "value_from": secret}]})
+	m := object.union(with_containers([c]), {"region": region})
+	["secretsmanager", "endpoint", region, "agent"] in summary(m)
+}
+
 # --- logs ----------------------------------------------------------------------------
 
 test_awslogs_needs_logs_in_its_region if {

@@ -12,6 +12,9 @@ REGION_NAME = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
 
 
 def partition(region: str) -> str:
+    """The partition of a region (`*`, the deploy region unsettled: any)."""
+    if region == "*":
+        return "*"
     if region.startswith("cn-"):
         return "aws-cn"
     if region.startswith("us-gov-"):

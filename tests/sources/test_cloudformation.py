@@ -186,7 +186,7 @@ def test_pseudo_parameters_without_region_or_stack_name_are_unknown(tmp_path: Pa
             "a.yaml",
             line,
             f"{pointer}/{name}",
-        )
+        ) | ({"partial": "amazonaws.com*"} if name == "suffix" else {})
 
 
 def test_region_and_partition_come_from_the_context(tmp_path: Path) -> None:
@@ -2126,8 +2126,9 @@ Resources:
     ("region", "partial"),
     [
         ("eu-west-1", "*.dkr.ecr.eu-west-1.amazonaws.com/*:latest"),
-        # without a region, neither the ARN's region piece nor the URL suffix is known
-        (None, "*.dkr.ecr.*.*/*:latest"),
+        # without a region, the ARN's region piece is the deploy region, the URL suffix still
+        # amazonaws.com (or .com.cn)
+        (None, "*.dkr.ecr.*.amazonaws.com*/*:latest"),
     ],
 )
 def test_cdk_image_of_a_repository_of_the_stack_is_a_private_ecr_image_in_its_region(
@@ -2139,6 +2140,32 @@ def test_cdk_image_of_a_repository_of_the_stack_is_a_private_ecr_image_in_its_re
     assert errors(fragment) == []
     (web,) = model(fragment)["task_definitions"]["TaskDef"]["containers"]
     assert web["image"]["partial"] == partial
+    assert web["image"].get("deploy_region", False) is (region is None)
+
+
+@pytest.mark.parametrize(
+    ("image", "deploy_region"),
+    [
+        ("${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/${Repo}:1", True),
+        ("123456789012.dkr.ecr.${AWS::Region}.amazonaws.com/app:1", True),
+        # a parameter where the region is, or before it: the `*` may be anything
+        ("${AWS::AccountId}.dkr.ecr.${Where}.amazonaws.com/app:${AWS::Region}", False),
+        ("${Host}.dkr.ecr.${AWS::Region}.amazonaws.com/app:1", False),
+    ],
+)
+def test_an_image_in_the_unsettled_deploy_region_says_so(
+    tmp_path: Path, image: str, deploy_region: bool
+) -> None:
+    # Without --region, `${AWS::Region}` in an ECR host is the region of the stack's endpoints,
+    # so the image's needs are still settled (docs/model.md: `deploy_region`).
+    text = (
+        "Parameters:\n  Where: {Type: String}\n  Host: {Type: String}\n  Repo: {Type: String}\n"
+        "Resources:\n  TD:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n"
+        f"      ContainerDefinitions:\n        - {{Name: app, Image: !Sub '{image}'}}\n"
+    )
+    fragment = build(tmp_path, {"s.yaml": text})
+    (app,) = model(fragment)["task_definitions"]["TD"]["containers"]
+    assert app["image"].get("deploy_region", False) is deploy_region
 
 
 @pytest.mark.parametrize(

@@ -107,7 +107,7 @@ fix(ref) := sprintf(
 	startswith(ref, "Parameter ")
 	parts := split(trim_prefix(ref, "Parameter "), " of ")
 } else := "Pass --region (or set AWS_REGION) so these checks can run." if {
-	ref == "AWS::Region"
+	ref in {"AWS::Region", "AWS::Partition", "AWS::URLSuffix"}
 } else := sprintf(
 	"Allow %s to the scanning role (docs/examples/iam-readonly-policy.json), or scan again if it was throttled.",
 	[gap.api],

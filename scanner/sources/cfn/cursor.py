@@ -90,11 +90,34 @@ def text_of(value: Value) -> str | Unknown | None:
         if not unknowns:
             return "".join(t for t in texts if isinstance(t, str))
         # The account id seldom decides a verdict (the partial pattern keeps it open), so the
-        # note names another unsettled part when there is one, e.g. the region of an ECR host.
-        unknown = next((u for u in unknowns if u.ref != "AWS::AccountId"), unknowns[0])
-        partial = "".join(_pattern(t) for t in texts)
-        return dataclasses.replace(unknown, partial=partial)
+        # note names another unsettled part when there is one, the deploy region's last.
+        others = [u for u in unknowns if u.ref != "AWS::AccountId"]
+        unknown = next((u for u in others if u.ref not in _REGIONAL), (others or unknowns)[0])
+        pieces = [_pattern(t) for t in texts]
+        return dataclasses.replace(
+            unknown, partial="".join(pieces), deploy_region=_deploy_region(texts, pieces)
+        )
     return scalar_text(value)
+
+
+# Pseudo parameters that follow the deploy region.
+_REGIONAL = frozenset({"AWS::Region", "AWS::URLSuffix", "AWS::Partition"})
+
+
+def _deploy_region(texts: list[str | Unknown | None], pieces: list[str]) -> bool:
+    """Whether the `*` where a pattern names its region is the deploy region: it has one of the
+    deploy region's `*`s, and every other unsettled part (but the account) comes after the last
+    of them, as a repository or secret name does (`${AWS::AccountId}.dkr.ecr.${AWS::Region}.
+    ${AWS::URLSuffix}/${Repo}`)."""
+    last_regional, others, at = -1, [], 0
+    for text, piece in zip(texts, pieces, strict=True):
+        if isinstance(text, Unknown) and "*" in piece:
+            if text.ref in _REGIONAL or text.deploy_region:
+                last_regional = at + piece.rindex("*")
+            elif text.ref != "AWS::AccountId":
+                others.append(at + piece.index("*"))
+        at += len(piece)
+    return last_regional >= 0 and all(other > last_regional for other in others)
 
 
 def _pattern(text: str | Unknown | None) -> str:
@@ -113,12 +136,15 @@ def _physical_text(ref: ResRef) -> str | Unknown:
     unknown = Unknown(f"{what} ({ref.type}) is only known after deployment", what, ref.where)
     region = ref.stack.run.ctx.region
     found = _PHYSICAL_PATTERNS.get((ref.type, ref.attr))
-    if found is None or not region:
+    if found is None:
         return unknown
     name_property, pattern = found
     name = text_of(ref.stack.property_value(ref.logical, name_property)) if name_property else None
+    # the resource is made in the deploy region, also when no --region names it
     return dataclasses.replace(
-        unknown, partial=pattern(region, name if isinstance(name, str) else None)
+        unknown,
+        partial=pattern(region or "*", name if isinstance(name, str) else None),
+        deploy_region=not region,
     )
 
 

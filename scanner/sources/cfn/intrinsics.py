@@ -188,13 +188,12 @@ _ARN_FORMS = {("AWS::ECR::Repository", "Arn"): ("ecr", "repository/", "Repositor
 
 def _arn_form(stack: Stack, ref: ResRef, parts: Parts, line: int) -> ResRef | Composite | str:
     """A resource's ARN as its known pieces around the account (and a name CloudFormation
-    generates); the reference itself when its form is not known or the region is not."""
+    generates), the deploy region unknown when no --region settles it; the reference itself
+    when its form is not known."""
     form = _ARN_FORMS.get((ref.type, ref.attr or ""))
     if form is None:
         return ref
     region = stack.pseudo("AWS::Region", parts, line)
-    if not isinstance(region, str):
-        return ref
     service, prefix, name_property = form
     name: str | Unknown | None = scalar_text(ref.stack.property_value(ref.logical, name_property))
     if name is None:
@@ -202,7 +201,7 @@ def _arn_form(stack: Stack, ref: ResRef, parts: Parts, line: int) -> ResRef | Co
         name = Unknown(f"{what} is only known after deployment", f"Ref {ref.logical}", ref.where)
     partition = stack.pseudo("AWS::Partition", parts, line)
     account = stack.pseudo("AWS::AccountId", parts, line)
-    return concat([f"arn:{partition}:{service}:{region}:", account, f":{prefix}", name])
+    return concat(["arn:", partition, f":{service}:", region, ":", account, f":{prefix}", name])
 
 
 def _fn_if(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:

@@ -440,4 +440,6 @@ def _unsettled_by_region(name: str, where: Where) -> Unknown:
         name,
         where,
         label=name,
+        # an ECR host's end is still seen (amazonaws.com, or .cn after it)
+        partial="amazonaws.com*" if name == "AWS::URLSuffix" else None,
     )

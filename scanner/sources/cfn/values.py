@@ -55,11 +55,16 @@ class Unknown:
     # A string with unsettled parts, as a pattern with `*` for each: lets the policies still see
     # that `${AWS::AccountId}.dkr.ecr.us-east-1.amazonaws.com/app` is a private ECR image.
     partial: str | None = None
+    # Whether a `*` where `partial` names a region is the deploy region (`${AWS::Region}`, a
+    # resource of the inputs, when no --region settles it).
+    deploy_region: bool = False
 
     def json(self) -> dict[str, Any]:
-        out = {"unknown": self.why, "ref": self.ref, "source": self.where.json()}
+        out: dict[str, Any] = {"unknown": self.why, "ref": self.ref, "source": self.where.json()}
         if self.partial is not None:
             out["partial"] = self.partial
+        if self.deploy_region:
+            out["deploy_region"] = True
         return out
 
     def text(self) -> str:
