@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.errors import SourceError
-from scanner.sources.base import BuildContext, Fragment, LoadedFile, ModelObject
+from scanner.sources.base import AWSLOGS_OPTION, BuildContext, Fragment, LoadedFile, ModelObject
 from scanner.sources.lines import LineDict, LineList, key_line, line_of
 from scanner.sources.units import parse_cpu, parse_memory
 
@@ -510,7 +510,7 @@ def _log_options(log: Node) -> dict[str, str | ModelObject]:
     if options is None:
         return {}
     result: dict[str, str | ModelObject] = {}
-    for key in options.value:
+    for key in [k for k in options.value if str(k).startswith(AWSLOGS_OPTION)]:
         value = options.setting(str(key))
         if value is None:
             raise options.fail(f"log option {key} has no value")

@@ -107,60 +107,60 @@ def test_intrinsic_functions_evaluate_like_cloudformation(tmp_path: Path) -> Non
         "/Resources/TD/Properties/ContainerDefinitions/0/Image/Fn::Join/1/0",
     ) | {"partial": "*.dkr.ecr.cn-north-1.amazonaws.com/app"}
     assert container["log_options"] == {
-        "sub-list": "x-prod",
-        "join": "a:1:true",
-        "select": "b",
-        "split": "c",
-        "map-number-key": "1",
-        "base64": "aGk=",
-        "az": unknown(
+        "awslogs-sub-list": "x-prod",
+        "awslogs-join": "a:1:true",
+        "awslogs-select": "b",
+        "awslogs-split": "c",
+        "awslogs-map-number-key": "1",
+        "awslogs-base64": "aGk=",
+        "awslogs-az": unknown(
             "the availability zones of a region are not known offline",
             "Fn::GetAZs",
             "a.yaml",
             34,
-            f"{options}/az/Fn::Select/1",
+            f"{options}/awslogs-az/Fn::Select/1",
         ),
-        "cidr": "10.0.3.0/24",
-        "named-group": "/ecs/prod",
-        "unnamed-group": unknown(
+        "awslogs-cidr": "10.0.3.0/24",
+        "awslogs-named-group": "/ecs/prod",
+        "awslogs-unnamed-group": unknown(
             "Ref Unnamed (AWS::Logs::LogGroup) is only known after deployment",
             "Ref Unnamed",
             "a.yaml",
             37,
-            f"{options}/unnamed-group",
+            f"{options}/awslogs-unnamed-group",
         ),
-        "dns": unknown(
+        "awslogs-dns": unknown(
             "Fn::GetAtt LB.DNSName (AWS::ElasticLoadBalancingV2::LoadBalancer) is only known "
             "after deployment",
             "Fn::GetAtt LB.DNSName",
             "a.yaml",
             38,
-            f"{options}/dns",
+            f"{options}/awslogs-dns",
         ),
-        "dynamic": unknown(
+        "awslogs-dynamic": unknown(
             "dynamic reference {{resolve:ssm:/x/y}} is resolved at deploy time",
             "{{resolve:ssm:/x/y}}",
             "a.yaml",
             39,
-            f"{options}/dynamic",
+            f"{options}/awslogs-dynamic",
         ),
-        "partition": "aws-cn",
-        "suffix": "amazonaws.com.cn",
+        "awslogs-partition": "aws-cn",
+        "awslogs-suffix": "amazonaws.com.cn",
         "awslogs-create-group": "true",  # ECS reads it case-insensitively
         # CDK's `!Select [1, !Split [":", !Ref TaskDefinition]]` was "out of range" (exit 2)
-        "arn-piece": unknown(
+        "awslogs-arn-piece": unknown(
             "Fn::Split of Ref Unnamed by ':' is only known after deployment",
             "Fn::Split ':' of Ref Unnamed",
             "a.yaml",
             45,
-            f"{options}/arn-piece/Fn::Select/1",
+            f"{options}/awslogs-arn-piece/Fn::Select/1",
         ),
-        "list-item": unknown(
+        "awslogs-list-item": unknown(
             "Ref Unnamed (AWS::Logs::LogGroup) is only known after deployment",
             "Ref Unnamed",
             "a.yaml",
             46,
-            f"{options}/list-item/Fn::Select/1/Fn::Split/1/Fn::Join/1/1",
+            f"{options}/awslogs-list-item/Fn::Select/1/Fn::Split/1/Fn::Join/1/1",
         ),
     }
 
@@ -179,20 +179,20 @@ def test_pseudo_parameters_without_region_or_stack_name_are_unknown(tmp_path: Pa
     pointer = "/Resources/TD/Properties/ContainerDefinitions/0/LogConfiguration/Options"
     for name, line in (("partition", 40), ("suffix", 41)):
         pseudo = "AWS::Partition" if name == "partition" else "AWS::URLSuffix"
-        assert options[name] == unknown(
+        assert options[f"awslogs-{name}"] == unknown(
             f"{pseudo} follows the deploy region, which is not settled: pass --region or set "
             "AWS_REGION",
             pseudo,
             "a.yaml",
             line,
-            f"{pointer}/{name}",
+            f"{pointer}/awslogs-{name}",
         ) | ({"partial": "amazonaws.com*"} if name == "suffix" else {})
 
 
 def test_region_and_partition_come_from_the_context(tmp_path: Path) -> None:
     fragment = build(tmp_path, {"a.yaml": OPTIONS_TEMPLATE}, region="us-east-1")
     options = model(fragment)["task_definitions"]["TD"]["containers"][0]["log_options"]
-    assert (options["partition"], options["suffix"]) == ("aws", "amazonaws.com")
+    assert (options["awslogs-partition"], options["awslogs-suffix"]) == ("aws", "amazonaws.com")
 
 
 PARAMETERS_TEMPLATE = (CFN_FIXTURES / "parameters.yaml").read_text(encoding="utf-8")
@@ -234,14 +234,14 @@ def test_noecho_and_ssm_parameters_are_unknown_and_never_show_their_value(tmp_pa
     )
     options = model(fragment)["task_definitions"]["TD"]["containers"][0]["log_options"]
     assert options == {
-        "password": unknown(
+        "awslogs-password": unknown(
             "parameter Password is NoEcho, so its value is not read",
             "Parameter Password",
             "p.yaml",
             5,
             "/Parameters/Password",
         ),
-        "ami": unknown(
+        "awslogs-ami": unknown(
             "parameter Ami is read from SSM parameter /aws/ami/latest at deploy time",
             "Parameter Ami",
             "p.yaml",

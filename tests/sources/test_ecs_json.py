@@ -188,6 +188,35 @@ def test_environment_values_never_enter_the_model() -> None:
     ]
 
 
+def test_only_awslogs_options_enter_the_model() -> None:
+    # another log driver's options may hold a token, which `export` would print
+    containers = [
+        {
+            "name": "app",
+            "image": "nginx",
+            "logConfiguration": {
+                "logDriver": "splunk",
+                "options": {"splunk-token": "7f3c2a10-TOKEN", "splunk-url": "https://s"},
+            },
+        },
+        {
+            "name": "logs",
+            "image": "nginx",
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {"awslogs-group": "/app", "awslogs-create-group": "True", "mode": "x"},
+            },
+        },
+    ]
+    fragment = build(doc("td.json", dict(TASK_DEFINITION, containerDefinitions=containers)))
+    (td,) = fragment.collections["task_definitions"].values()
+    assert [c["log_options"] for c in td["containers"]] == [
+        {},
+        {"awslogs-group": "/app", "awslogs-create-group": "true"},
+    ]
+    assert "TOKEN" not in json.dumps(fragment.collections)
+
+
 # --- task definitions -----------------------------------------------------------------------
 
 
@@ -296,7 +325,7 @@ def test_log_driver_secret_options_are_secrets_the_agent_fetches() -> None:
     assert (td["cpu"], td["memory"]) == (1024, 2048)
     webserver = td["containers"][1]
     assert webserver["log_driver"] == "awsfirelens"
-    assert webserver["log_options"] == {"Name": "newrelic", "Retry_Limit": "2"}
+    assert webserver["log_options"] == {}  # FireLens options: only awslogs' enter the model
     assert webserver["secrets"] == [
         {
             "name": "apiKey",

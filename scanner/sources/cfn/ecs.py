@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from scanner.sources.base import ModelObject
+from scanner.sources.base import AWSLOGS_OPTION, ModelObject
 from scanner.sources.cfn.cursor import Cursor, Field, text_of
 from scanner.sources.cfn.iam import match_role, role_arn
 from scanner.sources.cfn.out import Collections, Links, Out, Res, bool_or, ids_or, text_or
@@ -220,7 +220,7 @@ def _log_options(cursor: Cursor | None) -> Field:
     entries = cursor.entries()
     if isinstance(entries, Unknown):
         return entries.json()
-    options = {key: value.text() for key, value in entries}
+    options = {key: value.text() for key, value in entries if key.startswith(AWSLOGS_OPTION)}
     create = options.get("awslogs-create-group")
     if isinstance(create, str):
         options["awslogs-create-group"] = create.lower()  # ECS reads it case-insensitively
