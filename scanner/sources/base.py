@@ -17,6 +17,8 @@ MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
 
 # An object of the input model (docs/model.md): plain JSON values only.
 ModelObject = dict[str, Any]
+# The kind of the ECS JSON source (task definitions, services, run-task files).
+ECS_KIND = "ecs"
 # The prefix of the only log options the model keeps (the policies read awslogs' options; another
 # driver's may hold a token: splunk-token, a FireLens output's apikey).
 AWSLOGS_OPTION = "awslogs-"

@@ -7,11 +7,14 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.errors import SourceError
-from scanner.sources.base import MAX_FILE_BYTES, LoadedFile
+from scanner.sources.base import ECS_KIND, MAX_FILE_BYTES, LoadedFile
 from scanner.sources.lines import key_line, line_of
+
+if TYPE_CHECKING:
+    from scanner.sources.yamlload import DuplicateKey
 
 # Only these are read when walking a directory; a file named on the command line is always read.
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
@@ -123,6 +126,22 @@ def looks_like_template(path: Path, text: str) -> bool:
 _RESOURCES_KEY = re.compile(r'\bResources"?\s*:')
 
 
+def _ecs_json_with_repeats(
+    text: str, rel: str, detectors: Mapping[str, Detector]
+) -> tuple[Any, list[DuplicateKey]] | None:
+    """An ECS JSON file with a repeated key, read as the AWS CLI and ecspresso read it (the last
+    value wins); None for anything else, which keeps the error (CloudFormation rejects a
+    repeated key)."""
+    from scanner.sources import yamlload
+
+    try:
+        data, repeated = yamlload.parse_json_last_wins(text, rel)
+    except SourceError:
+        return None
+    claims = detectors.get(ECS_KIND)
+    return (data, repeated) if claims is not None and claims(data) else None
+
+
 def _is_appspec(data: Any) -> bool:
     """A CodeDeploy AppSpec file (an ECS blue/green deployment keeps one beside its task
     definition): `version: 0.0` and a list of `Resources`, which no template has."""
@@ -163,11 +182,19 @@ def _load(
     try:
         data = yamlload.parse(text, rel)
     except SourceError as exc:
-        if named or looks_like_template(path, text):
-            found.errors.append(exc)
-        else:
-            found.notices.append(f"{rel}: skipped: not valid YAML or JSON ({_short(exc)})")
-        return None
+        repeats = isinstance(exc, yamlload.DuplicateKey)
+        lenient = _ecs_json_with_repeats(text, rel, detectors) if repeats else None
+        if lenient is None:
+            if named or looks_like_template(path, text):
+                found.errors.append(exc)
+            else:
+                found.notices.append(f"{rel}: skipped: not valid YAML or JSON ({_short(exc)})")
+            return None
+        data, repeated = lenient
+        found.notices.extend(
+            f"{rel}:{r.line}: {r.message}: the last value is used, as the AWS CLI reads it"
+            for r in repeated
+        )
     kind = next((name for name, claims in detectors.items() if claims(data)), None)
     if kind is None and _is_appspec(data):
         found.notices.append(f"{rel}: skipped: a CodeDeploy AppSpec file")

@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.errors import SourceError
-from scanner.sources.base import AWSLOGS_OPTION, BuildContext, Fragment, LoadedFile, ModelObject
+from scanner.sources.base import (
+    AWSLOGS_OPTION,
+    ECS_KIND,
+    BuildContext,
+    Fragment,
+    LoadedFile,
+    ModelObject,
+)
 from scanner.sources.lines import LineDict, LineList, key_line, line_of
 from scanner.sources.units import parse_cpu, parse_memory
 
@@ -90,7 +97,7 @@ def shape(data: Any) -> str | None:
 
 
 class EcsJsonSource:
-    kind = "ecs"
+    kind = ECS_KIND
 
     def detect(self, data: Any) -> bool:
         return shape(data) is not None

@@ -47,6 +47,21 @@ MAX_DEPTH = 100
 _UNPREFIXED_TAGS = ("Ref", "Condition")
 
 
+class DuplicateKey(SourceError):
+    """A key repeated in a mapping: CloudFormation rejects it (YAML and JSON readers would keep
+    the last value)."""
+
+
+def _repeated(key: Any, first: int) -> str:
+    return f"duplicate key {str(key)!r} (first at line {first})"
+
+
+def parse_json_last_wins(text: str, file: str) -> tuple[Any, list[DuplicateKey]]:
+    """JSON text as the AWS CLI reads it: a repeated key's last value wins (and is listed)."""
+    repeated: list[DuplicateKey] = []
+    return _JsonParser(text, file, repeated).document(), repeated
+
+
 def parse(text: str, file: str) -> Any:
     """Parse YAML or JSON text; raise SourceError(file, line, message) when it is not valid."""
     if not _looks_like_json(text):
@@ -211,7 +226,7 @@ class _Builder:
             if seen and not merged:
                 # CloudFormation rejects a repeated key; YAML would silently keep the last.
                 first = self.at(lines[key])
-                raise self.error(key_node, f"duplicate key {key!r} (first at line {first})")
+                raise self.duplicate(key_node, key, first)
             if flat and type(value_node) is ScalarNode and value_node.tag in _TEXT:
                 value = LineStr(value_node.value)
                 value.line = value_node.start_mark.line + 1
@@ -230,12 +245,14 @@ class _Builder:
                 continue
             key = key_node.value
             if key in seen:
-                first = self.at(seen[key])
-                raise self.error(key_node, f"duplicate key {key!r} (first at line {first})")
+                raise self.duplicate(key_node, key, self.at(seen[key]))
             seen[key] = _line(key_node)
 
     def error(self, node: Node, message: str) -> SourceError:
         return _node_error(self.file, self.at, node, message)
+
+    def duplicate(self, node: Node, key: Any, first: int) -> DuplicateKey:
+        return DuplicateKey(self.file, self.at(_line(node)), _repeated(key, first))
 
     def intrinsic(self, suffix: str, node: Node, depth: int) -> LineDict:
         if isinstance(node, ScalarNode):
@@ -637,11 +654,13 @@ def _fast_json(text: str) -> Any:
 
 
 class _JsonParser:
-    """A small strict JSON reader that records lines the same way as the YAML path."""
+    """A small strict JSON reader that records lines the same way as the YAML path; a repeated
+    key is an error, or with `repeated` a list, kept there while the last value wins."""
 
-    def __init__(self, text: str, file: str) -> None:
+    def __init__(self, text: str, file: str, repeated: list[DuplicateKey] | None = None) -> None:
         self.text = text[1:] if text.startswith("\ufeff") else text
         self.file = file
+        self.repeated = repeated
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
 
     def line(self, pos: int) -> int:
@@ -717,11 +736,11 @@ class _JsonParser:
                 raise self.fail(pos, "expected a string key")
             key, pos = self.string(pos)
             if key in result:
-                raise SourceError(
-                    self.file,
-                    key.line,
-                    f"duplicate key {str(key)!r} (first at line {result.key_lines[key]})",
-                )
+                repeated = DuplicateKey(self.file, key.line, _repeated(key, result.key_lines[key]))
+                if self.repeated is None:
+                    raise repeated
+                self.repeated.append(repeated)
+                del result[key]  # the last value, in the place of the last key
             pos = self.skip(pos)
             if not self.text.startswith(":", pos):
                 raise self.fail(pos, "expected ':'")

@@ -238,3 +238,22 @@ def test_scanned_root_is_the_git_work_tree_else_the_directory(tmp_path: Path) ->
 )
 def test_is_cloudformation(data: Any, claimed: bool) -> None:
     assert is_cloudformation(data) is claimed
+
+
+def test_a_repeated_key_in_ecs_json_is_read_as_the_aws_cli_reads_it(tmp_path: Path) -> None:
+    # Python's json, JSON.parse and Go keep the last value; CloudFormation rejects the template
+    ecs = '{"family": "app",\n "containerDefinitions": [{"name": "a",\n  "essential": true,\n  "essential": false}]}'
+    template = (
+        '{"Resources": {"A": {"Type": "AWS::SNS::Topic"},\n "A": {"Type": "AWS::SNS::Topic"}}}'
+    )
+    _write(tmp_path, {"td.json": ecs, "stack.json": template})
+    found = _run(tmp_path)
+    (loaded,) = found.files
+    assert loaded.rel == "td.json"
+    assert loaded.data["containerDefinitions"][0]["essential"] is False
+    assert loaded.data["containerDefinitions"][0].key_lines["essential"] == 4
+    assert found.notices == [
+        "td.json:4: duplicate key 'essential' (first at line 3): the last value is used, as the "
+        "AWS CLI reads it"
+    ]
+    assert _errors(found) == [("stack.json", 2, "duplicate key 'A' (first at line 1)")]
