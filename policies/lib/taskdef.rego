@@ -21,6 +21,18 @@ launched_on_fargate(svc) if {
 	only_fargate(strategy(svc))
 }
 
+# Without a launch type or strategy of its own, on a cluster the inputs do not have (its
+# default strategy unknown), a service whose task definition runs only on Fargate can run
+# nowhere else: placed another way, it would not start at all.
+launched_on_fargate(svc) if {
+	object.get(svc, "launch_type", null) == null
+	count(own_strategy(svc)) == 0
+	not cluster_in_inputs(svc)
+	task_definition(svc).requires_compatibilities == ["FARGATE"]
+}
+
+cluster_in_inputs(svc) if input.clusters[svc.cluster]
+
 # task_definition returns the service's task definition when it is in the inputs.
 task_definition(svc) := input.task_definitions[svc.task_definition] if is_string(svc.task_definition)
 

@@ -84,3 +84,13 @@ test_analysed_are_the_services_launched_on_fargate if {
 	result := data.fargate_preflight.lib.taskdef.analysed with input as {"services": services, "clusters": {"Cluster": cluster(fargate_only)}}
 	result == {"Web", "Spot", "Default"}
 }
+
+# On a cluster the inputs do not have, a service without a launch type or strategy runs on
+# Fargate only if its task definition runs nowhere else.
+definitions(compatibilities) := {"App": {"requires_compatibilities": compatibilities}}
+
+test_launched_on_an_unknown_cluster_by_a_fargate_only_task_definition if {
+	data.fargate_preflight.lib.taskdef.launched_on_fargate(svc({})) with input as {"clusters": {}, "task_definitions": definitions(["FARGATE"])}
+	not data.fargate_preflight.lib.taskdef.launched_on_fargate(svc({})) with input as {"clusters": {}, "task_definitions": definitions(["EC2", "FARGATE"])}
+	not data.fargate_preflight.lib.taskdef.launched_on_fargate(svc({})) with input as {"clusters": {"Cluster": cluster([])}, "task_definitions": definitions(["FARGATE"])}
+}
