@@ -2310,3 +2310,30 @@ def test_cdk_restricted_default_security_group_has_no_rules(tmp_path: Path) -> N
     assert [(r["protocol"], r["from_port"], r["cidr"]) for r in group["egress"]] == [
         ("6", 443, "0.0.0.0/0")
     ]
+
+
+def test_a_custom_resources_attribute_where_an_id_is_wanted_is_known_after_deployment(
+    tmp_path: Path,
+) -> None:
+    # aws-samples/ecs-blue-green-deployment-with-codedeploy resolves its task definition through
+    # a custom resource: not a task definition the scan lacks, a value deployment gives
+    text = (
+        "Resources:\n"
+        "  Resolver:\n"
+        "    Type: Custom::TaskDefinitionResolver\n"
+        "    Properties: {ServiceToken: arn:aws:lambda:us-east-1:123456789012:function:f}\n"
+        "  Svc:\n"
+        "    Type: AWS::ECS::Service\n"
+        "    Properties:\n"
+        "      LaunchType: FARGATE\n"
+        "      TaskDefinition: !GetAtt Resolver.TaskDefinition\n"
+    )
+    fragment = build(tmp_path, {"s.yaml": text})
+    assert model(fragment)["services"]["Svc"]["task_definition"] == unknown(
+        "Fn::GetAtt Resolver.TaskDefinition (Custom::TaskDefinitionResolver) is only known after "
+        "deployment",
+        "Fn::GetAtt Resolver.TaskDefinition",
+        "s.yaml",
+        9,
+        "/Resources/Svc/Properties/TaskDefinition",
+    )

@@ -308,6 +308,11 @@ class Cursor:
                 f"{self.name} refers to {ref.logical} ({ref.type}) where a {_NOUN[expect]} "
                 "is expected"
             )
+        if expect is not None and collection is None:
+            # a resource the model does not hold (a custom resource's attribute): its value is
+            # only known after deployment, not an object of the inputs
+            physical = _physical_text(ref)
+            return physical.json() if isinstance(physical, Unknown) else physical
         return ref.model_id + (synthesized[1] if synthesized else "")
 
     def ident_list(self, expect: str | None = None) -> Field:
