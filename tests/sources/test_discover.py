@@ -242,7 +242,10 @@ def test_is_cloudformation(data: Any, claimed: bool) -> None:
 
 def test_a_repeated_key_in_ecs_json_is_read_as_the_aws_cli_reads_it(tmp_path: Path) -> None:
     # Python's json, JSON.parse and Go keep the last value; CloudFormation rejects the template
-    ecs = '{"family": "app",\n "containerDefinitions": [{"name": "a",\n  "essential": true,\n  "essential": false}]}'
+    ecs = (
+        '{"family": "app",\n "containerDefinitions": [{"name": "a",\n  "essential": true,\n'
+        '  "essential": false}]}'
+    )
     template = (
         '{"Resources": {"A": {"Type": "AWS::SNS::Topic"},\n "A": {"Type": "AWS::SNS::Topic"}}}'
     )
