@@ -2337,3 +2337,26 @@ def test_a_custom_resources_attribute_where_an_id_is_wanted_is_known_after_deplo
         9,
         "/Resources/Svc/Properties/TaskDefinition",
     )
+
+
+def test_aws_batch_on_fargate_is_not_passed_over_in_silence(tmp_path: Path) -> None:
+    text = (
+        "Resources:\n"
+        "  Env:\n"
+        "    Type: AWS::Batch::ComputeEnvironment\n"
+        "    Properties: {Type: MANAGED, ComputeResources: {Type: FARGATE_SPOT, MaxvCpus: 4}}\n"
+        "  Job:\n"
+        "    Type: AWS::Batch::JobDefinition\n"
+        "    Properties: {Type: container, PlatformCapabilities: [FARGATE]}\n"
+        "  Legacy:\n"
+        "    Type: AWS::Batch::JobDefinition\n"
+        "    Properties: {Type: container, PlatformCapabilities: [EC2]}\n"
+    )
+    fragment = build(tmp_path, {"b.yaml": text})
+    assert fragment.notices == [
+        f"b.yaml:{line}: {name} ({kind}) runs AWS Batch jobs on Fargate, which are not analysed yet"
+        for line, name, kind in (
+            (2, "Env", "AWS::Batch::ComputeEnvironment"),
+            (5, "Job", "AWS::Batch::JobDefinition"),
+        )
+    ]

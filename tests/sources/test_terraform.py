@@ -1024,3 +1024,15 @@ def test_a_service_written_as_terraform_aws_modules_ecs_writes_one_is_linked() -
     assert {(p.need, p.verdict) for p in report.paths} == {
         (n, "ok") for n in ("ecr.api", "ecr.dkr", "logs", "s3")
     }
+
+
+def test_aws_batch_on_fargate_is_not_passed_over_in_silence() -> None:
+    report = scanned("batch-fargate")
+    assert (report.errors, report.findings) == ((), ())
+    plan = "tests/fixtures/terraform/batch-fargate/plan.json"
+    assert [n for n in report.notices if "Batch" in n] == [
+        f"{plan}: aws_batch_compute_environment.fargate runs AWS Batch jobs on Fargate, which are "
+        "not analysed yet",
+        f"{plan}: aws_batch_job_definition.fargate runs AWS Batch jobs on Fargate, which are not "
+        "analysed yet",
+    ]

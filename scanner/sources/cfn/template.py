@@ -124,4 +124,19 @@ class Template:
             if condition is not None and not isinstance(condition, str):
                 raise self.error((*parts, "Condition"), f"{logical}.Condition must be a name")
             resources[str(logical)] = body
+            if _batch_on_fargate(kind, properties or {}):
+                self.notices.append(
+                    f"{self.rel}:{self.line_at(parts)}: {logical} ({kind}) runs AWS Batch jobs on "
+                    "Fargate, which are not analysed yet"
+                )
         return resources
+
+
+def _batch_on_fargate(kind: str, properties: dict[str, Any]) -> bool:
+    """An AWS Batch job definition or compute environment for Fargate, as written."""
+    if kind == "AWS::Batch::JobDefinition":
+        return "FARGATE" in (properties.get("PlatformCapabilities") or [])
+    if kind == "AWS::Batch::ComputeEnvironment":
+        resources = properties.get("ComputeResources")
+        return isinstance(resources, dict) and resources.get("Type") in ("FARGATE", "FARGATE_SPOT")
+    return False

@@ -14,14 +14,36 @@ from scanner.sources.tf import ecs, iam, network, states
 from scanner.sources.tf.build import VPC, VPC_OF_DEFAULT, Build, Kind
 from scanner.sources.tf.finalize import finalize
 from scanner.sources.tf.hcl import Configuration
-from scanner.sources.tf.plan import Plan, read
+from scanner.sources.tf.plan import Instance, Plan, read
+
+
+def _batch_job_definition(build: Build, inst: Instance) -> None:
+    capabilities = inst.get("platform_capabilities")
+    _batch_notice(build, inst, isinstance(capabilities, list) and "FARGATE" in capabilities)
+
+
+def _batch_compute_environment(build: Build, inst: Instance) -> None:
+    kind = inst.get("compute_resources", 0, "type")
+    _batch_notice(build, inst, kind in ("FARGATE", "FARGATE_SPOT"))
+
+
+def _batch_notice(build: Build, inst: Instance, on_fargate: bool) -> None:
+    if on_fargate:
+        build.notices.append(
+            f"{build.plan.rel}: {inst.address} runs AWS Batch jobs on Fargate, which are not "
+            "analysed yet"
+        )
+
 
 BUILDERS = {
     **network.BUILDERS,
     **iam.BUILDERS,
     **ecs.BUILDERS,
     "aws_sfn_state_machine": states.state_machine,
+    "aws_batch_job_definition": _batch_job_definition,
+    "aws_batch_compute_environment": _batch_compute_environment,
 }
+
 
 # aws_default_* resource type -> (what it manages, the attribute that names its VPC)
 _DEFAULTS = {
