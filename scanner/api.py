@@ -320,6 +320,7 @@ def live_notices(exported: Any) -> tuple[str, ...]:
     calls = ", ".join(f"{service} {n}" for service, n in exported.calls.items())
     total = sum(exported.calls.values())
     return (
+        *exported.notices,
         f"read {len(exported.units)} account-region(s), {len(exported.gaps)} coverage gap(s); "
         f"API calls: {calls} ({total} in all)",
     )

@@ -235,3 +235,23 @@ def test_progress_bar_only_on_a_terminal_and_not_quiet(
         exported = _export_live(live, quiet)
         assert len(exported.models) == 1
         assert ("reading AWS" in stderr.getvalue()) is drawn
+
+
+def test_an_endpoint_that_does_not_answer_is_not_called_a_credentials_problem(
+    aws_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto_server import free_port
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")  # nothing listens
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    done = run("scan-aws", "--region", REGION)
+    assert done.exit_code == 2
+    assert "cannot reach AWS STS: Could not connect to the endpoint URL" in done.stderr
+
+
+def test_a_region_botocore_does_not_know_gets_a_notice(built: Built, aws_env: Any) -> None:
+    done = run("export-aws", "--region", REGION, "--region", "eu-wset-1")
+    assert "notice: region eu-wset-1 is not one that this botocore knows: is it misspelt?" in (
+        done.stderr
+    )
+    assert f"region {REGION} is not" not in done.stderr

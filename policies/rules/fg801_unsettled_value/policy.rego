@@ -48,7 +48,7 @@ deny contains entry if {
 			"%s is not settled (%s): it blocks %s%s",
 			[ref, first.unknown, concat(", ", rules), for_services(services)],
 		),
-		"fix": object.get(first, "fix", fix(ref)),
+		"fix": object.get(first, "fix", fix_at(ref, first.source)),
 		"hop": null,
 		"source": first.source,
 	})
@@ -114,7 +114,21 @@ fix(ref) := sprintf(
 ) if {
 	some gap in input.coverage_gaps
 	gap_ref(gap) == ref
-} else := "Scan the template or file that defines it too, or pass its value, so these checks can run."
+} else := generic_fix
+
+# A live scan has no template to add: what it did not read is in another account or region, or
+# not read by the exporter.
+fix_at(ref, src) := live_fix if {
+	startswith(src.file, "aws://")
+	fix(ref) == generic_fix
+} else := fix(ref)
+
+live_fix := concat(" ", [
+	"Scan the account and region that hold it too (--region, --org-role),",
+	"or check it by hand: this scan did not read it.",
+])
+
+generic_fix := "Scan the template or file that defines it too, or pass its value, so these checks can run."
 
 parameter_flag(parts) := sprintf("%s:%s", [parts[1], parts[0]]) if {
 	count(parts) == 2

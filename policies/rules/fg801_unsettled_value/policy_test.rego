@@ -142,3 +142,12 @@ test_no_gaps_no_gap_notes if {
 		with input as {"coverage_gaps": []}
 	count(fs) == 0
 }
+
+# A live scan has no template to add; an unknown may carry its own fix (a placeholder).
+test_the_fix_fits_where_the_value_sits if {
+	live := {"unknown": "prefix list pl-1 is not in the scanned inputs", "ref": "prefix list pl-1", "source": {"file": "aws://1/us-east-1/ec2/security-group/sg-1", "line": 1, "pointer": ""}}
+	{f.fix | some f in findings_for({{"unknown": live, "service": "Service", "rules": ["FG401"]}})} == {data.fargate_preflight.rules.fg801.live_fix}
+	{f.fix | some f in findings_for({{"unknown": unknown("role r", 3), "service": "Service", "rules": ["FG103"]}})} == {data.fargate_preflight.rules.fg801.generic_fix}
+	own := object.union(unknown("placeholder ${CPU}", 5), {"fix": "Scan the rendered file."})
+	{f.fix | some f in findings_for({{"unknown": own, "service": "Service", "rules": ["FG702"]}})} == {"Scan the rendered file."}
+}

@@ -51,6 +51,7 @@ class LiveExport:
     gaps: list[Gap]
     calls: dict[str, int]
     units: list[tuple[str, str]] = field(default_factory=list)  # (account, region) scanned
+    notices: list[str] = field(default_factory=list)
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -108,6 +109,7 @@ def export(options: LiveOptions, progress: Callable[[int, int], None] | None = N
         entry_gaps = [g for g in gaps if g.account == account_id]
         models.append(_model([], regions[0] if regions else GLOBAL, entry_gaps))
     return LiveExport(
+        notices=_unknown_regions(regions),
         models=models,
         gaps=sorted(set(gaps), key=lambda g: (g.account, g.region, g.api)),
         calls=dict(sorted(counter.counts.items())),
@@ -187,6 +189,7 @@ def _accounts(options: LiveOptions, counter: CallCounter, gaps: list[Gap]) -> li
     from botocore.exceptions import (  # type: ignore[import-untyped]
         BotoCoreError,
         ClientError,
+        ConnectionError,
     )
 
     def base() -> Any:
@@ -198,6 +201,8 @@ def _accounts(options: LiveOptions, counter: CallCounter, gaps: list[Gap]) -> li
         start = Account(me[0], me[1], base)
         if options.role_arn:
             start = _assume(start, options.role_arn, counter)
+    except ConnectionError as exc:  # the network, not the credentials
+        raise UsageError(f"cannot reach AWS STS: {_error_text(exc)}") from exc
     except (BotoCoreError, ClientError) as exc:
         raise UsageError(f"cannot get AWS credentials: {_error_text(exc)}") from exc
     if not options.org_role:
@@ -280,6 +285,24 @@ def _regions(options: LiveOptions, account: Account, counter: CallCounter) -> li
     if home:
         return [home]
     raise UsageError("no region: pass --region R (repeatable) or --all-regions, or set AWS_REGION")
+
+
+def _unknown_regions(regions: list[str]) -> list[str]:
+    """A notice for each region that botocore does not know (a misspelt --region reads as a
+    region without services: every call a gap)."""
+    import boto3
+
+    session = boto3.Session()
+    known = {
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("ecs", partition)
+    }
+    return [
+        f"region {r} is not one that this botocore knows: is it misspelt?"
+        for r in regions
+        if r not in known
+    ]
 
 
 def _error_text(exc: Exception) -> str:
