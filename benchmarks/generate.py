@@ -1039,6 +1039,7 @@ class ModelWriter:
             logical,
             vpc=f"{vpc.prefix}Vpc",
             cidr=vpc.subnet_cidr(third),
+            availability_zone=None,  # `!Select [k, !GetAZs ""]`: known at deploy time
             route_table=table,
             nacl=nacl,
         )

@@ -420,6 +420,8 @@ target_decision(subnet, key) := undecided_result(u) if {
 		data.fargate_preflight.lib.model.is_unknown(u)
 	}
 	count(unknowns) > 0
+} else := no_mount_target_in_zone(subnet, key, zones) if {
+	zones := other_zones(subnet, mount_targets_in_vpc(key.target, subnet.vpc))
 } else := ok(
 	target_path(subnet, key, ids),
 	sprintf("EFS mount targets in %s %s", [plural("subnet", names), concat(", ", names)]),
@@ -428,6 +430,34 @@ target_decision(subnet, key) := undecided_result(u) if {
 	count(ids) > 0
 	names := [name_of("subnets", input.efs_mount_targets[id].subnet) | some id in ids]
 } else := no_mount_target(subnet, key)
+
+# The file system's DNS name gives the mount target of the client's availability zone: with
+# none there, the mount fails ("Failed to resolve"). other_zones are the zones of the mount
+# targets `ids` when they and the task subnet's are known and none is the task subnet's.
+other_zones(subnet, ids) := zones if {
+	count(ids) > 0
+	zone := subnet_zone(subnet.id)
+	is_string(zone)
+	zones := {subnet_zone(input.efs_mount_targets[id].subnet) | some id in ids}
+	count({z | some z in zones; not is_string(z)}) == 0
+	not zone in zones
+}
+
+subnet_zone(id) := object.get(input.subnets, [id, "availability_zone"], null)
+
+# no_mount_target_in_zone fails a target need (FG202): the file system has mount targets in the
+# task VPC, none in the task subnet's availability zone.
+no_mount_target_in_zone(subnet, key, zones) := object.union(no_mount_target(subnet, key), {
+	"hop": hop(subnet, "local route", efs_name(key), detail),
+	"text": sprintf("local route: %s", [detail]),
+}) if {
+	detail := sprintf(
+		"%s has no mount target in availability zone %s (only in %s), so its DNS name does not resolve there",
+		[efs_name(key), subnet_zone(subnet.id), concat(", ", sort(zones))],
+	)
+}
+
+efs_name(key) := sprintf("EFS file system %s", [name_of("efs_file_systems", key.target)])
 
 # no_mount_target fails a target need (FG202): no mount target of the file system in the task VPC.
 no_mount_target(subnet, key) := {

@@ -378,6 +378,26 @@ test_efs_without_mount_target_in_the_vpc_is_fg202 if {
 	e.text == "local route: EFS file system FileSystem has no mount target in VPC Vpc"
 }
 
+# The file system's DNS name resolves to the mount target of the client's availability zone.
+efs_in_zones(task_zone, target_zones) := object.union(in_subnets(efs_world, ["IsolatedSubnetA"]), {"subnets": {
+	"IsolatedSubnetA": {"availability_zone": task_zone},
+	"PrivateSubnetA": {"availability_zone": target_zones[0]},
+	"PrivateSubnetB": {"availability_zone": target_zones[1]},
+}})
+
+test_efs_without_mount_target_in_the_task_zone_is_fg202 if {
+	m := efs_in_zones("us-east-1a", ["us-east-1b", "us-east-1c"])
+	some e in data.fargate_preflight.lib.paths.no_path with input as m
+	e.rule == "FG202"
+	e.text == "local route: EFS file system FileSystem has no mount target in availability zone us-east-1a (only in us-east-1b, us-east-1c), so its DNS name does not resolve there"
+}
+
+test_efs_zones_that_match_or_are_not_settled_are_ok if {
+	verdicts_of(efs_in_zones("us-east-1a", ["us-east-1b", "us-east-1a"]))["efs:FileSystem"][2] == "ok"
+	verdicts_of(efs_in_zones("us-east-1a", ["us-east-1b", null]))["efs:FileSystem"][2] == "ok"
+	verdicts_of(efs_in_zones(null, ["us-east-1b", "us-east-1c"]))["efs:FileSystem"][2] == "ok"
+}
+
 test_efs_without_any_mount_target_is_undecided if {
 	m := object.union(efs_world, {"efs_mount_targets": {"MountTargetA": {"file_system": "Other"}, "MountTargetB": {"file_system": "Other"}}})
 	undecided_refs(m) == {["mount targets of EFS file system FileSystem", "Service"]}

@@ -23,8 +23,13 @@ def efs_account(moto_url: str) -> dict[str, str]:
         efs = boto3.client("efs", region_name=REGION)
         ecs = boto3.client("ecs", region_name=REGION)
         vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
-        tasks = ec2.create_subnet(VpcId=vpc, CidrBlock="10.8.1.0/24")["Subnet"]["SubnetId"]
-        storage = ec2.create_subnet(VpcId=vpc, CidrBlock="10.8.2.0/24")["Subnet"]["SubnetId"]
+        zone = f"{REGION}a"  # one zone: its mount target is the one the tasks' DNS gives
+        tasks = ec2.create_subnet(VpcId=vpc, CidrBlock="10.8.1.0/24", AvailabilityZone=zone)[
+            "Subnet"
+        ]["SubnetId"]
+        storage = ec2.create_subnet(VpcId=vpc, CidrBlock="10.8.2.0/24", AvailabilityZone=zone)[
+            "Subnet"
+        ]["SubnetId"]
         task_sg = ec2.create_security_group(GroupName="t", Description="t", VpcId=vpc)["GroupId"]
         nfs_sg = ec2.create_security_group(GroupName="n", Description="n", VpcId=vpc)["GroupId"]
         fs = efs.create_file_system(CreationToken="shared")["FileSystemId"]
@@ -107,3 +112,57 @@ def test_scan_reports_the_mount_target_group_that_denies_nfs(
         ),
         ("FG703", None, f"arn:aws:ecs:{REGION}:{account}:task-definition/reader:1"),
     ]
+
+
+def test_a_mount_target_only_in_another_availability_zone_is_no_path(
+    moto_url: str, aws_env: Any
+) -> None:
+    # The file system's DNS name resolves to the mount target of the task's zone: with none
+    # there, the task fails ("Failed to resolve"), though the VPC has a mount target.
+    region = "eu-west-3"
+    with clients_at(moto_url):
+        ec2 = boto3.client("ec2", region_name=region)
+        efs = boto3.client("efs", region_name=region)
+        ecs = boto3.client("ecs", region_name=region)
+        vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        tasks, storage = (
+            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=zone)[
+                "Subnet"
+            ]["SubnetId"]
+            for i, zone in enumerate((f"{region}a", f"{region}b"))
+        )
+        group = ec2.create_security_group(GroupName="t", Description="t", VpcId=vpc)["GroupId"]
+        fs = efs.create_file_system(CreationToken="zoned")["FileSystemId"]
+        efs.create_mount_target(FileSystemId=fs, SubnetId=storage, SecurityGroups=[group])
+        ecs.create_cluster(clusterName="zoned")
+        definition = ecs.register_task_definition(
+            family="zoned",
+            networkMode="awsvpc",
+            requiresCompatibilities=["FARGATE"],
+            cpu="256",
+            memory="512",
+            containerDefinitions=[{"name": "app", "image": "public.ecr.aws/x/app:1"}],
+            volumes=[{"name": "data", "efsVolumeConfiguration": {"fileSystemId": fs}}],
+        )["taskDefinition"]["taskDefinitionArn"]
+        ecs.create_service(
+            cluster="zoned",
+            serviceName="app",
+            taskDefinition=definition,
+            desiredCount=1,
+            launchType="FARGATE",
+            networkConfiguration={
+                "awsvpcConfiguration": {"subnets": [tasks], "securityGroups": [group]}
+            },
+        )
+    done = CliRunner().invoke(
+        main, ["scan-aws", "--region", region, "--format", "json"], catch_exceptions=False
+    )
+    (finding,) = [
+        f
+        for f in json.loads(done.stdout)["findings"]
+        if f["rule_id"] == "FG202" and f["need"].endswith(f"file-system/{fs}")
+    ]  # (and public.ecr.aws: no route out)
+    assert finding["hop"]["detail"].endswith(
+        f"has no mount target in availability zone {region}a (only in {region}b), so its DNS "
+        "name does not resolve there"
+    )

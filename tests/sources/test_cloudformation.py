@@ -324,6 +324,7 @@ def test_network_resources_and_their_defaults(tmp_path: Path) -> None:
             "source": src("net.yaml", 13, "/Resources/Public"),
             "vpc": "Vpc",
             "cidr": "10.0.0.0/24",
+            "availability_zone": None,  # AWS picks one at deploy time
             "route_table": "PublicRT",
             "nacl": "Vpc/default-nacl",
         },
@@ -333,6 +334,7 @@ def test_network_resources_and_their_defaults(tmp_path: Path) -> None:
             "source": src("net.yaml", 18, "/Resources/Private"),
             "vpc": "Vpc",
             "cidr": "10.0.1.0/24",
+            "availability_zone": "eu-west-1a",
             "route_table": "Vpc/main-route-table",
             "nacl": "Nacl",
         },

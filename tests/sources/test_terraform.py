@@ -1012,6 +1012,8 @@ def test_a_service_written_as_terraform_aws_modules_ecs_writes_one_is_linked() -
     # the security group's VPC that of a subnet data source read during apply by a planned id
     m = model("module-shapes")
     assert m["security_groups"]["aws_security_group.task"]["vpc"] == "aws_vpc.main"
+    zones = [m["subnets"][f"aws_subnet.isolated[{i}]"]["availability_zone"] for i in (0, 1)]
+    assert zones == ["us-east-1a", "us-east-1b"]
     app = m["services"]["aws_ecs_service.app"]
     assert app["network"] == {
         "subnets": ["aws_subnet.isolated[0]", "aws_subnet.isolated[1]"],

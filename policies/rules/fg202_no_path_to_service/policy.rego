@@ -4,6 +4,9 @@
 #   The task subnet has no default route (or only the local route) and the VPC has no
 #   endpoint for a service the task needs, so the call cannot leave the VPC: image pulls fail
 #   with CannotPullContainerError, secrets with ResourceInitializationError, SDK calls time out.
+#   An EFS volume fails the same way when its file system has no mount target in the task VPC,
+#   or none in the task subnet's availability zone (when the inputs give the zones): the file
+#   system's DNS name resolves only to the mount target of the client's zone.
 # custom:
 #   id: FG202
 #   level: error
@@ -65,7 +68,10 @@ fix(sid) := sprintf("%s.", [concat("; ", parts)]) if {
 	parts := [p | some p in [mount_target_text(keys), route_text(keys), network_text(keys)]; p != ""]
 }
 
-mount_target_text(keys) := sprintf("Add a mount target of EFS file system %s in the task VPC", [joined(names)]) if {
+mount_target_text(keys) := sprintf(
+	"Add a mount target of EFS file system %s in the task VPC, in each availability zone of the task subnets",
+	[joined(names)],
+) if {
 	names := sort({data.fargate_preflight.lib.paths.name_of("efs_file_systems", k.target) |
 		some k in keys
 		k.kind == "target"

@@ -78,7 +78,7 @@ test_efs_without_mount_target_in_vpc if {
 	})
 	{[f.need, f.resource, f.fix] | some f in findings(m)} == {[
 		"efs:FileSystem", "FileSystem",
-		"Add a mount target of EFS file system FileSystem in the task VPC.",
+		"Add a mount target of EFS file system FileSystem in the task VPC, in each availability zone of the task subnets.",
 	]}
 }
 

@@ -237,6 +237,7 @@ def _subnet(
         scope.ec2_arn(f"subnet/{subnet_id}"),
         vpc=vpc_id,
         cidr=subnet["CidrBlock"],
+        availability_zone=subnet.get("AvailabilityZone"),
         route_table=route_table,
         nacl=nacl,
     )

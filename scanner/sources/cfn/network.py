@@ -75,6 +75,8 @@ def vpc_cidr_block(res: Res, out: Out) -> None:
 
 def subnet(res: Res, out: Out) -> None:
     cidr = res.prop("CidrBlock")
+    zone = res.prop("AvailabilityZone")
+    zone_text = zone.text() if zone is not None else None
     out.add(
         "subnets",
         res.base()
@@ -83,6 +85,8 @@ def subnet(res: Res, out: Out) -> None:
             "cidr": cidr.cidr(4)
             if cidr is not None
             else res.unknown(f"subnet {res.logical} has no IPv4 CidrBlock", f"{res.id}.CidrBlock"),
+            # as written (`!Select [0, !GetAZs ""]` is only known at deploy time: null)
+            "availability_zone": zone_text if isinstance(zone_text, str) else None,
             "route_table": None,  # the association, else the VPC's main route table (finalize)
             "nacl": None,
         },

@@ -102,6 +102,9 @@ def subnet(build: Build, inst: Instance) -> None:
         | {
             "vpc": vpc,
             "cidr": cidr,
+            "availability_zone": zone
+            if isinstance(zone := inst.get("availability_zone"), str)
+            else None,
             "route_table": None,  # set by finalize: the association, else the main route table
             "nacl": None,
         },
