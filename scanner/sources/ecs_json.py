@@ -115,30 +115,37 @@ class EcsJsonSource:
             definitions.extend(found_definitions)
             requests.extend(found_requests)
         definitions = _with_ids(definitions)
-        by_id = {d.id: d for d in definitions}
-        services: list[ModelObject] = []
-        copies: list[tuple[str, ModelObject]] = []  # (the task definition's id, its copy)
+        runners = []
         for request in _with_request_ids(requests):
-            service = request.model(definitions)
             overrides = request.node.mapping("overrides")
-            fields = role_overrides(overrides) if overrides else {}
-            original = service["task_definition"]
-            if fields and isinstance(original, str) and original in by_id:
-                copy = overridden(by_id[original].model, fields, request.id)
-                copies.append((original, copy))
-                service["task_definition"] = copy["id"]
-            services.append(service)
-        # A task definition that only runs with other roles is checked only as it runs.
-        used = {s["task_definition"] for s in services if isinstance(s["task_definition"], str)}
-        replaced = {original for original, _ in copies} - used
-        for definition in definitions:
-            if definition.id not in replaced:
-                fragment.add("task_definitions", definition.model)
-        for _, copy in copies:
-            fragment.add("task_definitions", copy)
-        for service in services:
-            fragment.add("services", service)
+            runners.append(
+                (request.model(definitions), role_overrides(overrides) if overrides else {})
+            )
+        by_id = {d.id: d.model for d in definitions}
+        for definition in as_run(by_id, runners):
+            fragment.add("task_definitions", definition)
+        for runner, _ in runners:
+            fragment.add("services", runner)
         return fragment
+
+
+def as_run(
+    definitions: dict[str, ModelObject], runners: list[tuple[ModelObject, ModelObject]]
+) -> list[ModelObject]:
+    """The task definitions as their runners run them. A runner whose overrides give it other
+    roles (its role fields: role_overrides) runs a copy of its task definition with them, and
+    links to the copy; a task definition that only runs so is checked only as it runs."""
+    copies: list[ModelObject] = []
+    originals: set[str] = set()
+    for runner, fields in runners:
+        ident = runner["task_definition"]
+        if fields and isinstance(ident, str) and ident in definitions:
+            copies.append(overridden(definitions[ident], fields, runner["id"]))
+            originals.add(ident)
+            runner["task_definition"] = copies[-1]["id"]
+    running = {r["task_definition"] for r, _ in runners if isinstance(r["task_definition"], str)}
+    kept = [d for ident, d in definitions.items() if ident in running or ident not in originals]
+    return kept + copies
 
 
 def role_overrides(overrides: Node) -> ModelObject:

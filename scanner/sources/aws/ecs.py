@@ -16,7 +16,7 @@ from scanner.sources.aws.where import Scope, location, source
 from scanner.sources.base import Fragment, ModelObject
 from scanner.sources.ecs_json import (
     Node,
-    overridden,
+    as_run,
     request_fields,
     role_overrides,
     task_definition_fields,
@@ -82,26 +82,19 @@ def _as_run(
     overridden_roles: dict[str, Any],
     found: Found,
 ) -> list[ModelObject]:
-    """Links each runner to its task definition, and gives the task definitions as they run: a
-    task started with other roles (run-task's `overrides`) runs a copy with them, and a task
-    definition that only runs so is checked only as it runs."""
-    copies: list[ModelObject] = []
-    originals: set[str] = set()
+    """Links each runner to its task definition (`described_as`: the ARN it was read by), and
+    gives the task definitions as they run (ecs_json.as_run: a task's role overrides)."""
+    runners = []
     for item in items:
-        ident = item["task_definition"]
-        if not isinstance(ident, str):
-            continue
-        ident = item["task_definition"] = described_as.get(ident, ident)
+        if isinstance(item["task_definition"], str):
+            item["task_definition"] = described_as.get(
+                item["task_definition"], item["task_definition"]
+            )
         overrides = overridden_roles.get(item["id"])
-        if overrides and ident in definitions:
-            node = Node(item["source"]["file"], overrides, "/overrides", 1)
-            fields = _linked_roles(scope, role_overrides(node), found)
-            copies.append(overridden(definitions[ident], fields, item["id"]))
-            originals.add(ident)
-            item["task_definition"] = copies[-1]["id"]
-    running = {i["task_definition"] for i in items if isinstance(i["task_definition"], str)}
-    kept = [d for ident, d in definitions.items() if ident in running or ident not in originals]
-    return kept + copies
+        node = Node(item["source"]["file"], overrides, "/overrides", 1) if overrides else None
+        fields = _linked_roles(scope, role_overrides(node), found) if node else {}
+        runners.append((item, fields))
+    return as_run(definitions, runners)
 
 
 def _role_overrides(task: Any) -> Any:
