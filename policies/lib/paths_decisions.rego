@@ -420,7 +420,10 @@ target_decision(subnet, key) := undecided_result(u) if {
 		data.fargate_preflight.lib.model.is_unknown(u)
 	}
 	count(unknowns) > 0
-} else := no_mount_target_in_zone(subnet, key, zones) if {
+} else := no_mount_target(subnet, key, sprintf(
+	"%s has no mount target in availability zone %s (only in %s), so its DNS name does not resolve there",
+	[efs_name(key), subnet_zone(subnet.id), concat(", ", sort(zones))],
+)) if {
 	zones := other_zones(subnet, mount_targets_in_vpc(key.target, subnet.vpc))
 } else := ok(
 	target_path(subnet, key, ids),
@@ -429,7 +432,10 @@ target_decision(subnet, key) := undecided_result(u) if {
 	ids := mount_targets_in_vpc(key.target, subnet.vpc)
 	count(ids) > 0
 	names := [name_of("subnets", input.efs_mount_targets[id].subnet) | some id in ids]
-} else := no_mount_target(subnet, key)
+} else := no_mount_target(subnet, key, sprintf(
+	"%s has no mount target in VPC %s",
+	[efs_name(key), name_of("vpcs", subnet.vpc)],
+))
 
 # The file system's DNS name gives the mount target of the client's availability zone: with
 # none there, the mount fails ("Failed to resolve"). other_zones are the zones of the mount
@@ -445,35 +451,19 @@ other_zones(subnet, ids) := zones if {
 
 subnet_zone(id) := object.get(input.subnets, [id, "availability_zone"], null)
 
-# no_mount_target_in_zone fails a target need (FG202): the file system has mount targets in the
-# task VPC, none in the task subnet's availability zone.
-no_mount_target_in_zone(subnet, key, zones) := object.union(no_mount_target(subnet, key), {
-	"hop": hop(subnet, "local route", efs_name(key), detail),
-	"text": sprintf("local route: %s", [detail]),
-}) if {
-	detail := sprintf(
-		"%s has no mount target in availability zone %s (only in %s), so its DNS name does not resolve there",
-		[efs_name(key), subnet_zone(subnet.id), concat(", ", sort(zones))],
-	)
-}
-
 efs_name(key) := sprintf("EFS file system %s", [name_of("efs_file_systems", key.target)])
 
-# no_mount_target fails a target need (FG202): no mount target of the file system in the task VPC.
-no_mount_target(subnet, key) := {
+# no_mount_target fails a target need (FG202): no mount target of the file system in the task
+# VPC, or in the task subnet's availability zone (`detail` says which).
+no_mount_target(subnet, key, detail) := {
 	"verdict": "fail",
 	"path_text": "none",
 	"rule": "FG202",
 	"route_table": subnet.route_table,
-	"hop": hop(subnet, "local route", sprintf("EFS file system %s", [name_of("efs_file_systems", key.target)]), detail),
+	"hop": hop(subnet, "local route", efs_name(key), detail),
 	"text": sprintf("local route: %s", [detail]),
 	"endpoint": null,
 	"route": null,
-} if {
-	detail := sprintf(
-		"EFS file system %s has no mount target in VPC %s",
-		[name_of("efs_file_systems", key.target), name_of("vpcs", subnet.vpc)],
-	)
 }
 
 # Mount targets are usually created beside their file system; when none is in the inputs
