@@ -2,8 +2,9 @@
 # title: Missing or invalid Fargate CPU/memory
 # description: |
 #   A Fargate-compatible task definition needs task-level cpu and memory, and the pair must be one
-#   that Fargate offers (for example cpu 256 with memory 512, 1024 or 2048 MiB). Otherwise ECS
-#   rejects the task definition when it is registered.
+#   that Fargate offers (for example cpu 256 with memory 512, 1024 or 2048 MiB); Windows
+#   containers take cpu 1024, 2048 or 4096 only. Otherwise ECS rejects the task definition
+#   when it is registered, or the task when it is run.
 # custom:
 #   id: FG702
 #   level: error
@@ -104,16 +105,36 @@ readable_units := {
 	"memory": "MiB like 2048, or GB like 2 GB",
 }
 
-off_table(td) := {sprintf("cpu %d is not a Fargate CPU size (%s)", [td.cpu, cpu_sizes_text]) |
+off_table(td) := ({sprintf("cpu %d is not a Fargate CPU size (%s)", [td.cpu, cpu_sizes_text]) |
 	is_number(td.cpu)
 	not fargate_sizes[td.cpu]
 } | {sprintf("memory %d MiB is not valid with cpu %d (valid: %s)", [td.memory, td.cpu, size.text]) |
 	is_number(td.memory)
 	size := fargate_sizes[td.cpu]
 	not td.memory in size.memory
+}) | {sprintf("cpu %d is not offered for Windows containers on Fargate (%s)", [td.cpu, windows_cpu_text]) |
+	windows(td)
+	fargate_sizes[td.cpu]
+	not td.cpu in windows_cpu_sizes
 }
 
-fix(td) := sprintf("With cpu %d, set memory to %s.", [td.cpu, fargate_sizes[td.cpu].text]) if {
+# Windows containers on Fargate take at least 1 vCPU, and 8 and 16 vCPUs are Linux only.
+windows_cpu_sizes := {1024, 2048, 4096}
+
+windows_cpu_text := "1024, 2048 or 4096"
+
+windows(td) if {
+	is_string(td.os_family)
+	startswith(upper(td.os_family), "WINDOWS")
+}
+
+fix(td) := sprintf(
+	"For Windows containers, set task-level cpu to %s, and memory to a size Fargate offers with it (for cpu 1024: %s).",
+	[windows_cpu_text, fargate_sizes[1024].text],
+) if {
+	windows(td)
+	not td.cpu in windows_cpu_sizes
+} else := sprintf("With cpu %d, set memory to %s.", [td.cpu, fargate_sizes[td.cpu].text]) if {
 	fargate_sizes[td.cpu]
 } else := sprintf(
 	"Set task-level cpu to %s, and memory to a size Fargate offers with it (for cpu 256: %s).",

@@ -157,3 +157,12 @@ test_unknown_compatibility_with_good_size_is_settled if {
 	count(undecided_for({"requires_compatibilities": unknown_compat})) == 0
 	count(undecided_for({"requires_compatibilities": ["EC2", unknown_compat]})) == 0
 }
+
+# Windows containers on Fargate take 1, 2 or 4 vCPUs (the ECS developer guide's task size
+# table): 256 and 512 are too small, 8192 and 16384 are Linux only.
+test_windows_takes_one_to_four_vcpus if {
+	messages_for({"os_family": "WINDOWS_SERVER_2019_CORE"}) == {"task definition App: cpu 256 is not offered for Windows containers on Fargate (1024, 2048 or 4096)"}
+	{f.fix | some f in deny_for({"os_family": "WINDOWS_SERVER_2022_FULL", "cpu": 8192, "memory": 16384})} == {"For Windows containers, set task-level cpu to 1024, 2048 or 4096, and memory to a size Fargate offers with it (for cpu 1024: 2048 to 8192 MiB in steps of 1024)."}
+	count(deny_for({"os_family": "WINDOWS_SERVER_2019_CORE", "cpu": 1024, "memory": 2048})) == 0
+	count(deny_for({"os_family": "LINUX"})) == 0
+}
