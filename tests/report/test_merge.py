@@ -41,8 +41,9 @@ def test_merging_reports_of_two_scans_equals_one_scan_of_both(tmp_path: Path) ->
     assert merged.exit_code == 0, merged.output
     report = json.loads(merged.stdout)
     assert report == json.loads(both.read_text(encoding="utf-8"))
-    # examples/isolated-vpc: FG202; ecs.yaml: FG106, FG601, FG604, FG605, FG108 and three notes
-    assert report["summary"] == {"error": 5, "warning": 1, "note": 3}
+    # examples/isolated-vpc: FG202; ecs.yaml: FG106, FG601, FG604, FG605, FG702 (a Windows task
+    # of .25 vCPU), FG108 and three notes
+    assert report["summary"] == {"error": 6, "warning": 1, "note": 3}
 
 
 def test_merged_sarif_is_valid_and_keeps_each_result_once(tmp_path: Path) -> None:
