@@ -19,6 +19,14 @@ settled_but_deployment(v) if {
 	v.ref in {"AWS::AccountId", "AWS::Region", "AWS::URLSuffix", "AWS::Partition"}
 }
 
+# network_source is where a service's network configuration is written: its own `source` when
+# a source gives one (an ECS JSON file, whose service is the whole file), else the service's.
+# Notes about subnets and groups missing from the inputs point there.
+network_source(svc) := svc.network.source if {
+	is_object(svc.network)
+	is_object(svc.network.source)
+} else := svc.source
+
 # show prints a value that may be unknown: an unknown string by what is known of it, `*` for
 # each unsettled part (`*-container` for `${AWS::StackName}-container`), another unknown by its
 # ref (`<Parameter Name>`).

@@ -399,7 +399,7 @@ shape_uses[shape] contains entry if {
 		"endpoint_name": object_name("vpc_endpoints", path.endpoint),
 		"target": target_text(path),
 	}
-	entry := {"service": svc.name, "need": path.need, "source": svc.source}
+	entry := {"service": svc.name, "need": path.need, "source": data.fargate_preflight.lib.model.network_source(svc)}
 }
 
 # return_ports_of[service id]: task_return_ports, once per service rather than per path.

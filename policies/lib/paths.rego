@@ -311,7 +311,7 @@ unsettled_subnets(svc) := {data.fargate_preflight.lib.model.show(u): u} if {
 } else := unknowns if {
 	found := {[subnet_label(ref), u] |
 		some ref in listed_subnets(svc)
-		u := data.fargate_preflight.lib.model.lookup("subnets", ref, svc.source)
+		u := data.fargate_preflight.lib.model.lookup("subnets", ref, data.fargate_preflight.lib.model.network_source(svc))
 		data.fargate_preflight.lib.model.is_unknown(u)
 	}
 

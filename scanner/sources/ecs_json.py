@@ -665,11 +665,14 @@ def _network(node: Node) -> ModelObject | None:
         child = awsvpc.child("assignPublicIp")
         assert child is not None
         raise child.fail(f"assignPublicIp must be ENABLED or DISABLED, not {public_ip}")
-    return {
+    network: ModelObject = {
         "subnets": awsvpc.texts("subnets"),
         "security_groups": awsvpc.texts("securityGroups"),
         "assign_public_ip": public_ip,
     }
+    if awsvpc.line != node.line:  # a file is one service: notes about its subnets point here
+        network["source"] = awsvpc.source
+    return network
 
 
 def _with_request_ids(requests: list[_Request]) -> list[_Request]:

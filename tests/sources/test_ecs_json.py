@@ -429,6 +429,8 @@ def test_run_task_linked_to_the_family_of_the_run() -> None:
                 "subnets": ["subnet-01524d7b964f0bba9", "subnet-057c87f66faa5a9b2"],
                 "security_groups": ["sg-00f737290542dbc15"],
                 "assign_public_ip": "DISABLED",
+                # notes about these subnets and groups point here (not at the file's line 1)
+                "source": at(METRICS_RUN, 6, "/networkConfiguration/awsvpcConfiguration"),
             },
         }
     }
@@ -446,6 +448,7 @@ def test_run_task_of_a_family_outside_the_inputs_is_unknown() -> None:
         "subnets": ["subnet-085a02b9ae9f3e86e", "subnet-0b91aaca96e30c195"],
         "security_groups": ["sg-030bc708ef4c925a4"],
         "assign_public_ip": "ENABLED",
+        "source": at(FIREHOSE_RUN, 6, "/networkConfiguration/awsvpcConfiguration"),
     }
     assert run["cluster"] == "default"
 
@@ -472,6 +475,7 @@ def test_service_without_name_or_task_definition() -> None:
             "subnets": ["subnet-abcdef00", "subnet-abcdef01"],
             "security_groups": ["sg-12345678", "sg-23456789"],
             "assign_public_ip": "ENABLED",
+            "source": at(ECSPRESSO_SV, 28, "/networkConfiguration/awsvpcConfiguration"),
         },
     }
 
@@ -508,7 +512,12 @@ def test_create_service_request() -> None:
         ],
         "platform_version": "1.4.0",
         "enable_execute_command": True,
-        "network": {"subnets": ["subnet-1"], "security_groups": [], "assign_public_ip": "ENABLED"},
+        "network": {
+            "subnets": ["subnet-1"],
+            "security_groups": [],
+            "assign_public_ip": "ENABLED",
+            "source": at("svc.json", 20, "/networkConfiguration/awsvpcConfiguration"),
+        },
     }
 
 

@@ -103,7 +103,8 @@ network_members(svc) := array.concat(
 
 members_of(svc, collection, kind) := members if {
 	is_array(svc.network[collection])
-	members := [member(kind, collection, ref, svc.source) | some ref in svc.network[collection]]
+	src := data.fargate_preflight.lib.model.network_source(svc)
+	members := [member(kind, collection, ref, src) | some ref in svc.network[collection]]
 }
 
 members_of(svc, collection, kind) := [{
