@@ -92,6 +92,12 @@ def _read_rule(file: Path, error: type[PreflightError], *, shipped: bool) -> Rul
             f"{file}:{block.package_line}: package {block.package} must be "
             f"fargate_preflight.rules.{rule_id.lower()} for rule {rule_id}"
         )
+    if not block.package.startswith("fargate_preflight.rules."):
+        raise error(
+            f"{file}:{block.package_line}: package {block.package} is not under "
+            f"fargate_preflight.rules, so a scan would never evaluate rule {rule_id} "
+            f"(e.g. package fargate_preflight.rules.{rule_id.lower()})"
+        )
     examples = where.mapping(custom, "custom", "examples", optional=True)
     return Rule(
         id=rule_id,

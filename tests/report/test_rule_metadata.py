@@ -85,9 +85,9 @@ def test_sorted_by_id_across_dirs_and_layouts(tmp_path: Path) -> None:
     write_rule(shipped / "rules", "fg702_cpu", good("FG702"))
     write_rule(shipped / "rules", "fg101_iam", good("FG101"))
     user_rules = tmp_path / "mine"  # a rules folder: */policy.rego
-    write_rule(user_rules, "acme", good("ACME12", "acme.rules.acme12"))
+    write_rule(user_rules, "acme", good("ACME12", "fargate_preflight.rules.acme12"))
     single = tmp_path / "one"  # one rule folder: policy.rego
-    write_rule(tmp_path, "one", good("X1", "x.one"))
+    write_rule(tmp_path, "one", good("X1", "fargate_preflight.rules.x_one"))
     rules = load_rules([shipped, user_rules, single], shipped=[shipped])
     assert [r.id for r in rules] == ["ACME12", "FG101", "FG702", "X1"]
 
@@ -169,8 +169,16 @@ def test_shipped_ids_are_fg_and_three_digits(tmp_path: Path, rule_id: str) -> No
 
 @pytest.mark.parametrize("rule_id", ["ACME12", "X1", "FG999", "A1B2"])
 def test_user_policies_may_use_their_own_prefix(tmp_path: Path, rule_id: str) -> None:
-    write_rule(tmp_path, "mine", good(rule_id, "acme.mine"))
+    write_rule(tmp_path, "mine", good(rule_id, "fargate_preflight.rules.mine"))
     assert [r.id for r in load_rules([tmp_path])] == [rule_id]
+
+
+def test_a_user_rule_outside_the_rules_packages_is_an_error(tmp_path: Path) -> None:
+    # a scan evaluates data.fargate_preflight.rules only: the rule would be listed, never run
+    assert error_of(tmp_path, good("ACME201", "acme.rules.acme201")).endswith(
+        "policy.rego:19: package acme.rules.acme201 is not under fargate_preflight.rules, so a "
+        "scan would never evaluate rule ACME201 (e.g. package fargate_preflight.rules.acme201)"
+    )
 
 
 @pytest.mark.parametrize("rule_id", ["acme12", "ACME", "AC-12", "1A2", "A 1"])
@@ -187,8 +195,8 @@ def test_shipped_package_must_match_the_id(tmp_path: Path) -> None:
 
 
 def test_duplicate_id_names_both_files(tmp_path: Path) -> None:
-    first = write_rule(tmp_path / "a", "one", good("ACME1", "acme.one"))
-    second = write_rule(tmp_path / "b", "two", good("ACME1", "acme.two"))
+    first = write_rule(tmp_path / "a", "one", good("ACME1", "fargate_preflight.rules.acme_one"))
+    second = write_rule(tmp_path / "b", "two", good("ACME1", "fargate_preflight.rules.acme_two"))
     with pytest.raises(PolicyError) as caught:
         load_rules([tmp_path / "a", tmp_path / "b"])
     assert str(caught.value) == (
@@ -198,15 +206,16 @@ def test_duplicate_id_names_both_files(tmp_path: Path) -> None:
 
 def test_user_rule_reusing_a_shipped_id_is_the_users_error(tmp_path: Path) -> None:
     write_rule(tmp_path / "shipped" / "rules", "fg201_x", good("FG201"))
-    write_rule(tmp_path / "mine", "fg201", good("FG201", "acme.fg201"))
+    write_rule(tmp_path / "mine", "fg201", good("FG201", "fargate_preflight.rules.acme_fg201"))
     with pytest.raises(PolicyError, match="rule id FG201 is already used by"):
         load_rules([tmp_path / "shipped", tmp_path / "mine"], shipped=[tmp_path / "shipped"])
 
 
 def test_duplicate_package(tmp_path: Path) -> None:
-    write_rule(tmp_path, "one", good("ACME1", "acme.same"))
-    write_rule(tmp_path, "two", good("ACME2", "acme.same"))
-    with pytest.raises(PolicyError, match="package acme.same is already used by"):
+    write_rule(tmp_path, "one", good("ACME1", "fargate_preflight.rules.acme_same"))
+    write_rule(tmp_path, "two", good("ACME2", "fargate_preflight.rules.acme_same"))
+    already = "package fargate_preflight.rules.acme_same is already used by"
+    with pytest.raises(PolicyError, match=already):
         load_rules([tmp_path])
 
 
@@ -224,6 +233,7 @@ def test_unreadable_policy_is_reported(tmp_path: Path) -> None:
 
 
 def test_windows_line_endings(tmp_path: Path) -> None:
-    write_rule(tmp_path, "crlf", good("ACME3", "acme.crlf").replace("\n", "\r\n"))
+    text = good("ACME3", "fargate_preflight.rules.acme_crlf")
+    write_rule(tmp_path, "crlf", text.replace("\n", "\r\n"))
     (rule,) = load_rules([tmp_path])
     assert rule.failing_example == "Service:\n  Type: AWS::ECS::Service\n\n  Properties: {}"
