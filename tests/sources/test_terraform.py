@@ -788,6 +788,11 @@ def test_block_lines_are_python_hcl2_lines(path: Path) -> None:
         # a template that is one interpolation is its value, not its text (Terraform's rule)
         ('${length("${[1, 2]}")}', [2]),
         ('${"${1}" == 1}', [True]),
+        # python-hcl2 writes a string in a list as 'true' (cloudposse's dynamic network block:
+        # `for_each = var.network_mode == "awsvpc" ? ["true"] : []`); an apostrophe inside a
+        # double-quoted string stays
+        ('${"awsvpc" == "awsvpc" ? [\'true\'] : []}', [("true",)]),
+        ('${"it\'s" == "it\'s" ? 1 : 2}', [1]),
     ],
 )
 def test_expressions_evaluate(text: str, values: list[Any]) -> None:

@@ -34,6 +34,8 @@ MAX_CHOICES = 32
 # An interpolation python-hcl2 wrote in single quotes inside an expression (HCL has no
 # single-quoted strings): `'${local.x}'` is `${local.x}`.
 _HCL2_QUOTED = re.compile(r"'\$\{([^{}']*)\}'")
+# ... and a string literal (`["true"]` as `['true']`).
+_HCL2_LITERAL = re.compile(r"'([^'\"\\\n$]*)'")
 MAX_DEPTH = 30
 
 
@@ -424,7 +426,7 @@ class Evaluator:
             text = _HCL2_QUOTED.sub(r"${\1}", text)
         try:
             if text.startswith("${") and _close(text, 2) == len(text) - 1:
-                node = parse(text[2:-1])
+                node = parse(_HCL2_LITERAL.sub(r'"\1"', text[2:-1]) if "'" in text else text[2:-1])
             elif "${" in text or "%{" in text:
                 _, parts = _string(text.replace("\\", "\\\\").replace('"', '\\"') + '"', 0)
                 node = Node("template", None, tuple(parts))
