@@ -40,6 +40,7 @@ from scanner.sources.base import (
     LoadedFile,
     Source,
 )
+from scanner.sources.regions import unknown_region_notice
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,8 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions) -> Loaded:
         or infer_region(found.files, options.parameters.values())
         or _env_region()
     )
+    if region and (unknown := unknown_region_notice(region)):
+        notices.append(unknown)
     tf_dir = (cwd / options.tf_dir) if options.tf_dir is not None else None
     ctx = BuildContext(
         root=root,

@@ -458,3 +458,13 @@ def test_live_commands_without_boto3_say_how_to_install_it(
         "fargate-preflight: reading a live account needs boto3: "
         "pip install 'fargate-preflight[aws]'\n"
     )
+
+
+def test_a_misspelt_region_gets_a_notice() -> None:
+    # us-esat-1 has no endpoints, so every need of the example seems to be in another region
+    done = run_cli(["scan", EXAMPLE, "--region", "us-esat-1", "--format", "json"])
+    assert (
+        "notice: region us-esat-1 is not one that this botocore knows: is it misspelt?"
+        in done.stderr
+    )
+    assert "is not one that" not in run_cli(["scan", EXAMPLE, "--region", "us-east-1"]).stderr

@@ -19,6 +19,7 @@ from scanner.sources.aws import ecs, efs, iam, network
 from scanner.sources.aws.calls import GLOBAL, CallCounter, Gap, Reader, make_client
 from scanner.sources.aws.where import Scope
 from scanner.sources.base import Fragment
+from scanner.sources.regions import unknown_region_notice
 
 # Accounts and regions read at once: polite to the APIs, and most of the time is waiting.
 MAX_WORKERS = 8
@@ -290,19 +291,7 @@ def _regions(options: LiveOptions, account: Account, counter: CallCounter) -> li
 def _unknown_regions(regions: list[str]) -> list[str]:
     """A notice for each region that botocore does not know (a misspelt --region reads as a
     region without services: every call a gap)."""
-    import boto3
-
-    session = boto3.Session()
-    known = {
-        region
-        for partition in session.get_available_partitions()
-        for region in session.get_available_regions("ecs", partition)
-    }
-    return [
-        f"region {r} is not one that this botocore knows: is it misspelt?"
-        for r in regions
-        if r not in known
-    ]
+    return [n for r in regions if (n := unknown_region_notice(r))]
 
 
 def _error_text(exc: Exception) -> str:
