@@ -19,9 +19,18 @@
 #           EnableExecuteCommand: true
 #           TaskDefinition: !Ref TaskDefinition   # no TaskRoleArn
 #     passing: |
+#       TaskDefinition:
+#         Type: AWS::ECS::TaskDefinition
+#         Properties:
+#           TaskRoleArn: !GetAtt TaskRole.Arn
 #       TaskRole:
 #         Type: AWS::IAM::Role
 #         Properties:
+#           AssumeRolePolicyDocument:
+#             Statement:
+#               - Effect: Allow
+#                 Principal: {Service: ecs-tasks.amazonaws.com}
+#                 Action: sts:AssumeRole
 #           Policies:
 #             - PolicyName: exec
 #               PolicyDocument:
