@@ -56,6 +56,11 @@ def _outputs(formats: Sequence[str], output: str | None) -> list[tuple[str, str 
     bare = [fmt for fmt, file in outs if file is None]
     if len(bare) > 1:
         raise UsageError("only one --format may go to stdout; give the others as FORMAT=FILE")
+    if output is not None and output not in (file for _, file in outs):
+        raise UsageError(
+            f"--output {output}: every --format names its own file (FORMAT=FILE), so nothing "
+            "would be written there"
+        )
     return outs
 
 

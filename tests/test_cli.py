@@ -146,6 +146,10 @@ def test_a_missing_path_is_bad_input() -> None:
         (["--stack-name", "nameonly"], "--stack-name 'nameonly': expected FILE=NAME"),
         (["--format", "xml"], "--format 'xml': choose one of"),
         (["--format", "json", "--format", "sarif"], "only one --format may go to stdout"),
+        (
+            ["--format", "sarif=o.sarif", "--output", "o.txt"],
+            "--output o.txt: every --format names its own file (FORMAT=FILE), so nothing would",
+        ),
     ],
 )
 def test_bad_flags_are_usage_errors(args: list[str], message: str) -> None:
