@@ -140,9 +140,10 @@ def as_run(
     for runner, fields in runners:
         ident = runner["task_definition"]
         if fields and isinstance(ident, str) and ident in definitions:
-            copies.append(overridden(definitions[ident], fields, runner["id"]))
+            copy = f"{ident} (as {runner['id']} overrides it)"
+            copies.append(definitions[ident] | fields | {"id": copy, "name": copy})
             originals.add(ident)
-            runner["task_definition"] = copies[-1]["id"]
+            runner["task_definition"] = copy
     running = {r["task_definition"] for r, _ in runners if isinstance(r["task_definition"], str)}
     kept = [d for ident, d in definitions.items() if ident in running or ident not in originals]
     return kept + copies
@@ -156,12 +157,6 @@ def role_overrides(overrides: Node) -> ModelObject:
         if overrides.text(key):
             fields |= _role(overrides, key, field)
     return fields
-
-
-def overridden(definition: ModelObject, fields: ModelObject, runner: str) -> ModelObject:
-    """The task definition as `runner` runs it, with the fields its overrides replace."""
-    ident = f"{definition['id']} (as {runner} overrides it)"
-    return definition | fields | {"id": ident, "name": ident}
 
 
 def task_definition_fields(data: Any, file: str) -> ModelObject:

@@ -110,7 +110,8 @@ def export(options: LiveOptions, progress: Callable[[int, int], None] | None = N
         entry_gaps = [g for g in gaps if g.account == account_id]
         models.append(_model([], regions[0] if regions else GLOBAL, entry_gaps))
     return LiveExport(
-        notices=_unknown_regions(regions),
+        # a misspelt --region reads as a region without services: every call a gap
+        notices=[n for r in regions if (n := unknown_region_notice(r))],
         models=models,
         gaps=sorted(set(gaps), key=lambda g: (g.account, g.region, g.api)),
         calls=dict(sorted(counter.counts.items())),
@@ -286,12 +287,6 @@ def _regions(options: LiveOptions, account: Account, counter: CallCounter) -> li
     if home:
         return [home]
     raise UsageError("no region: pass --region R (repeatable) or --all-regions, or set AWS_REGION")
-
-
-def _unknown_regions(regions: list[str]) -> list[str]:
-    """A notice for each region that botocore does not know (a misspelt --region reads as a
-    region without services: every call a gap)."""
-    return [n for r in regions if (n := unknown_region_notice(r))]
 
 
 def _error_text(exc: Exception) -> str:
