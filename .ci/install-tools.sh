@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the pinned Rego tools (OPA, Regal) from the Go module proxy into a cache outside the
-# checkout, and reuse them when the installed version already matches (TOOLCHAIN.md "Go tools").
+# checkout, and reuse them when the installed version already matches.
 # Prebuilt downloads fail on these machines, so both are built with `go install`.
 # Afterwards: export PATH="${FP_TOOLS_DIR:-$HOME/.cache/fargate-preflight/tools}/bin:$PATH"
 set -euo pipefail

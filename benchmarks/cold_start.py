@@ -3,7 +3,7 @@
     python benchmarks/cold_start.py [--runs N] [PATH ...]
 
 Prints min / median / max over the runs (default: 10 runs of examples/isolated-vpc). The target
-(DESIGN.md) is under 0.3 s for one template with one service, interpreter start included.
+is under 0.3 s for one template with one service, interpreter start included.
 """
 
 from __future__ import annotations

@@ -5,8 +5,7 @@ fixtures (with its .tf files, vendored module included), a new process each run.
 
 Prints min / median / max over the runs (default: 10 runs of the largest
 tests/fixtures/terraform/*/plan.json, which is module-vpc: the terraform-aws-modules VPC module).
-Targets: the issue asks for under 1 s; DESIGN.md's cold-start target for one template with one
-service is 0.3 s.
+Target: the cold-start target for one template with one service, 0.3 s.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from scanner.findings import Finding, PathStep
 
 DEBUG_IMAGE = "amazon/aws-cli"
 DEBUG_CONTAINER = "debug"
-# ECS Exec needs its task role to open these channels (RULES.md FG601).
+# ECS Exec needs its task role to open these channels (docs/rules/FG601.md).
 EXEC_ACTIONS = (
     "ssmmessages:CreateControlChannel",
     "ssmmessages:CreateDataChannel",

@@ -1,6 +1,6 @@
 """Property test: `network.nacl_verdict` (Rego) against an independent reference.
 
-The reference follows the wording of RULES.md section 1 directly: walk the entries of one
+The reference follows the wording of docs/reasoning.md §1 directly: walk the entries of one
 direction by rule number, let each entry decide the part of the flow (addresses x ports) that
 is still undecided and that it covers, and give the rest to the final `*` deny. The flow is
 allowed when every decided part is allowed, denied when every part is denied, and cannot be
@@ -265,7 +265,7 @@ def test_nacl_verdict_matches_the_reference(
 @pytest.mark.parametrize(
     ("acl", "dest", "ports", "expected"),
     [
-        # the examples RULES.md gives, so the reference itself is pinned down
+        # the examples docs/reasoning.md §1 gives, so the reference itself is pinned down
         (
             [("deny", "10.0.0.0/8", 50), ("allow", "0.0.0.0/0", 100)],
             PUBLIC,

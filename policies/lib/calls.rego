@@ -1,6 +1,6 @@
 # METADATA
 # description: |
-#   The AWS API calls a task makes, with the role that makes them (RULES.md section 1 and
+#   The AWS API calls a task makes, with the role that makes them (docs/reasoning.md §1 and
 #   "How IAM checks are decided"): the Fargate agent's calls with the execution role (image
 #   pull, awslogs, secrets, environment files), ECS Exec's with the task role, and declared
 #   application calls.
@@ -102,7 +102,7 @@ log_actions(options) := ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:Pu
 	lower(options["awslogs-create-group"]) == "true"
 } else := ["logs:CreateLogStream", "logs:PutLogEvents"]
 
-# log_group_arn: `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*` (RULES.md); an unsettled
+# log_group_arn: `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*` (docs/reasoning.md §3); an unsettled
 # group name is an unknown resource, an unsettled region matches any.
 log_group_arn(region, group) := sprintf("arn:aws:logs:%s:*:log-group:%s:*", [open_text(region), group]) if {
 	is_string(group)

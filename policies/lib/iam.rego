@@ -1,6 +1,6 @@
 # METADATA
 # description: |
-#   The IAM evaluator (RULES.md "How IAM checks are decided"): identity policies, permissions
+#   The IAM evaluator (docs/reasoning.md §3): identity policies, permissions
 #   boundaries, VPC endpoint policies and trust policies, for one request at a time.
 #   A request is {"action": "sns:listtopics" (lower case), "resource": R} where R is an ARN
 #   (its region or account may be "*": not known offline, matching any), "*" (an action
@@ -295,7 +295,7 @@ resource_match(st, req, effect, p) := any_match(items) if {
 else := yes
 
 # A pattern whose only unsettled parts are the account id and the deploy region keeps `*`
-# there: an account the inputs do not name matches any account (RULES.md), and the deploy
+# there: an account the inputs do not name matches any account (docs/reasoning.md §3), and the deploy
 # region is the region of the resources the task uses there.
 resource_item(x, req, effect, p) := resource_pattern(x, req, effect) if {
 	is_string(x)

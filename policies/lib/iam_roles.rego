@@ -178,7 +178,7 @@ no_allow_text := {
 ecs_tasks := "ecs-tasks.amazonaws.com"
 
 # The condition keys AWS recommends against the confused deputy: settled offline (the task's
-# account and cluster are not known, RULES.md FG107).
+# account and cluster are not known, docs/reasoning.md §3).
 deputy_keys := {"aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid"}
 
 # trust_decision says whether ecs-tasks.amazonaws.com may assume the role:

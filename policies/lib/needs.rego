@@ -1,6 +1,6 @@
 # METADATA
 # description: |
-#   What each analysed service needs to reach over the network (RULES.md section 1).
+#   What each analysed service needs to reach over the network (docs/reasoning.md §1).
 #   `by_service[service_id]` is a set of
 #   {"need", "kind", "port", "region", "caller", "reason", "source", "target"}:
 #   need is an endpoint service name (`ecr.dkr`), a registry host (`registry-1.docker.io`)

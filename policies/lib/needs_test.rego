@@ -1,5 +1,5 @@
 # METADATA
-# description: Needs inference (RULES.md section 1), one case per row of the needs table.
+# description: Needs inference (docs/reasoning.md §1), one case per row of the needs table.
 package fargate_preflight.lib.needs_test
 
 import rego.v1

@@ -1,6 +1,6 @@
 # METADATA
 # description: |
-#   Network ACL and security-group reasoning (RULES.md section 1), as pure functions over
+#   Network ACL and security-group reasoning (docs/reasoning.md §1), as pure functions over
 #   model objects. Every verdict is an object
 #     {"verdict": "allow" | "deny" | "undecided", "entries": [...], "unknowns": [...]}
 #   where `entries` are what decided (NACL: the annotated entries, the implicit `*` deny

@@ -1,6 +1,6 @@
 # METADATA
 # description: |
-#   Path selection (RULES.md section 2): for every analysed service × task subnet × need,
+#   Path selection (docs/reasoning.md §2): for every analysed service × task subnet × need,
 #   the path AWS would use, in AWS's order: an interface endpoint with private DNS, a
 #   gateway endpoint on the subnet's route table, the default route (internet gateway with
 #   a public IP, or a working NAT gateway); otherwise no path and the one reason for it.

@@ -1,5 +1,5 @@
 # Path selection, continued (the package's description is in paths.rego): how each task
-# subnet × need is decided, in AWS's order (steps 1 to 4 of RULES.md section 2), and how EFS
+# subnet × need is decided, in AWS's order (steps 1 to 4 of docs/reasoning.md §2), and how EFS
 # mount targets are reached. Uses paths.rego only; paths_outputs.rego reads the decisions.
 package fargate_preflight.lib.paths
 

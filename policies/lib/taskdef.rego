@@ -1,6 +1,6 @@
 # METADATA
 # description: |
-#   Which services and task definitions are about Fargate (RULES.md section 1):
+#   Which services and task definitions are about Fargate (docs/reasoning.md §1):
 #   a task definition is Fargate-compatible when requiresCompatibilities lists FARGATE;
 #   a service or task is launched on Fargate by launchType FARGATE, or by a capacity-provider
 #   strategy (its own, else its cluster's default) made only of FARGATE/FARGATE_SPOT.
@@ -62,7 +62,7 @@ only_fargate(s) if {
 }
 
 # services_running are the names of the analysed services that run the task definition, or
-# {null} when none does: a finding names each service it breaks (DESIGN.md, `service`).
+# {null} when none does: a finding names each service it breaks (docs/output.md, `service`).
 services_running(td_id) := names if {
 	names := {svc.name |
 		some id in analysed

@@ -67,7 +67,7 @@ def scannable(paths: Iterable[Path], root: Path) -> tuple[list[Path], list[str]]
     The scan treats a file named on its command line that does not parse as bad input (exit
     2). A changed or staged file is named only because it changed, so one that does not parse
     and does not look like a template is left out with a notice instead, as a directory walk
-    would (DESIGN.md "What gets scanned"): the hook never fails on a file that is not a
+    would (README.md "What gets scanned"): the hook never fails on a file that is not a
     template. Files that parse but are not templates are left out with the scan's notice.
     """
     detectors = template_detectors()

@@ -1,4 +1,4 @@
-"""`--format json`: the output contract of DESIGN.md, plus `errors` (the bad inputs)."""
+"""`--format json`: the output contract of docs/output.md, plus `errors` (the bad inputs)."""
 
 from __future__ import annotations
 

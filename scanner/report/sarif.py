@@ -1,4 +1,4 @@
-"""`--format sarif`: SARIF 2.1.0 that GitHub code scanning accepts (DESIGN.md "Output contract").
+"""`--format sarif`: SARIF 2.1.0 that GitHub code scanning accepts (docs/output.md).
 
 Built from `sarif-om` objects and serialised by each attrs field's `schema_property_name`
 (`attr.asdict` would write Python names). GitHub takes at most 25,000 results and 10 MB

@@ -1,4 +1,4 @@
-"""Which files a scan reads (DESIGN.md "What gets scanned"), parsed and classified by kind."""
+"""Which files a scan reads (README.md "What gets scanned"), parsed and classified by kind."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Task-level CPU and memory as ECS reads them (RULES.md FG702).
+"""Task-level CPU and memory as ECS reads them (docs/rules/FG702.md).
 
 ECS accepts CPU as CPU units (`"1024"`) or vCPUs (`"1 vCPU"`, `".25 vcpu"`) and memory as MiB
 (`"2048"`) or GB (`"2 GB"`, `"0.5gb"`), and converts them to integers when it registers the task

@@ -4,7 +4,7 @@ Private DNS of an interface endpoint covers its whole VPC, so each case has its 
 Fargate service in each private subnet:
 - `healthy`: 0.0.0.0/0 -> an available NAT gateway in the public subnet (-> internet gateway);
 - `broken-nat`: 0.0.0.0/0 -> a NAT gateway that was deleted afterwards (moto keeps the route
-  `active` and shows the NAT `deleted`, TOOLCHAIN.md): FG203;
+  `active` and shows the NAT `deleted`; tests/fixtures/aws/README.md): FG203;
 - `endpoint-sg`: no default route, interface endpoints for ECR, Logs and SQS whose security group
   admits 443 only from another group, an S3 gateway endpoint: FG402;
 - optionally `isolated`: no route out and no endpoints: FG202.

@@ -1,4 +1,4 @@
-"""A moto server on a loopback port for the whole session (TOOLCHAIN.md), and a scan's environment.
+"""A moto server on a loopback port for the whole session, and a scan's environment.
 
 Tests build accounts through the real boto3 API against it and scan them with the real exporter;
 each test works in its own region so accounts built by other tests do not leak in.

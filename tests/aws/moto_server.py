@@ -1,4 +1,4 @@
-"""Start and stop moto's server on a free loopback port (TOOLCHAIN.md: moto[server] 5.2.5)."""
+"""Start and stop moto's server on a free loopback port (moto[server] 5.2.5)."""
 
 from __future__ import annotations
 

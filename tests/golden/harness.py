@@ -31,7 +31,7 @@ GOLDEN = Path(__file__).resolve().parent
 CASES = GOLDEN / "cases.yaml"
 EXPECTED = GOLDEN / "expected"
 REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")
-# Fargate platform 1.4.0+ needs none of these (RULES.md section 1): demanding one is a false
+# Fargate platform 1.4.0+ needs none of these (docs/reasoning.md §1): demanding one is a false
 # positive on every private-subnet template.
 NEVER_NEEDED = frozenset({"ecs", "ecs-agent", "ecs-telemetry"})
 

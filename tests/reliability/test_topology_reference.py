@@ -9,7 +9,7 @@ its subnet's route, the public IP, interface endpoints with private DNS on or of
 subnet, the s3 gateway endpoint's route table, the task NACL's entries, the task SG's egress
 and the endpoint SG's ingress.
 
-The reference follows RULES.md sections 1-2 in plain Python: path selection in AWS's order and
+The reference follows docs/reasoning.md §1–2 in plain Python: path selection in AWS's order and
 the one no-path rule; for the chosen path, NACL first-match (the reference of
 tests/test_network_reference.py) and SG coverage. It is compared with the Rego's path verdicts
 (`paths.verdicts`) and with the FG2xx/FG3xx/FG4xx findings of the whole policy set.
@@ -35,7 +35,7 @@ from tests.test_network_reference import PUBLIC, entries, reference
 
 NEEDS = ("ecr.api", "ecr.dkr", "logs", "s3")
 INTERFACE_NEEDS = ("ecr.api", "ecr.dkr", "logs")
-TASK_RANGE = (32768, 60999)  # a Linux task's return ports (RULES.md section 1)
+TASK_RANGE = (32768, 60999)  # a Linux task's return ports (docs/reasoning.md §1)
 TASK_CIDR = "10.0.1.0/24"
 SUBNET_CIDRS = {"TaskSubnet": TASK_CIDR, "EndpointSubnet": "10.0.3.0/24"}
 # Rules the reference decides; FG502 only at error level (a warning when another path exists).

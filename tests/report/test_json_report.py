@@ -1,4 +1,4 @@
-"""`--format json`: the DESIGN.md output contract, byte for byte."""
+"""`--format json`: the docs/output.md contract, byte for byte."""
 
 from __future__ import annotations
 

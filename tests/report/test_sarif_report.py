@@ -1,4 +1,4 @@
-"""`--format sarif`: valid SARIF 2.1.0 that GitHub code scanning accepts (DESIGN.md)."""
+"""`--format sarif`: valid SARIF 2.1.0 that GitHub code scanning accepts (docs/output.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Which files a scan reads: DESIGN.md "What gets scanned"."""
+"""Which files a scan reads: README.md "What gets scanned"."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CPU and memory units as ECS converts them (RULES.md FG702)."""
+"""CPU and memory units as ECS converts them (docs/rules/FG702.md)."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ package fargate_preflight.rules.fg303
 
 import rego.v1
 
-# checks_of: the flows each other subnet on the path must pass (RULES.md section 2).
+# checks_of: the flows each other subnet on the path must pass (docs/reasoning.md §2).
 checks_of(shape) := [check |
 	task_subnet := data.fargate_preflight.lib.model.lookup("subnets", shape.subnet, null)
 	some other in other_subnet_hops(shape, task_subnet)

@@ -73,7 +73,7 @@ view_checks[view] := value if {
 	value := checks_of(view)
 }
 
-# destinations: what an egress rule may name to let the traffic out (RULES.md FG401), as
+# destinations: what an egress rule may name to let the traffic out (docs/rules/FG401.md), as
 # {peer, path, d}: the words for messages (label, fix_target) are built from `path` and `d`
 # only for the hops that fail.
 destinations(path) := [{

@@ -84,7 +84,7 @@ unsettled_compatibilities(values) := unknowns if {
 }
 
 # services_running are the names of the analysed services that run the task definition, or
-# {null} when none does: a finding names each service it breaks (DESIGN.md, `service`).
+# {null} when none does: a finding names each service it breaks (docs/output.md, `service`).
 services_running(td_id) := names if {
 	names := {svc.name |
 		some id in data.fargate_preflight.lib.taskdef.analysed

@@ -33,7 +33,7 @@ package fargate_preflight.rules.fg702
 
 import rego.v1
 
-# fargate_sizes are the task sizes Fargate offers (RULES.md FG702): CPU units -> valid MiB.
+# fargate_sizes are the task sizes Fargate offers (docs/rules/FG702.md): CPU units -> valid MiB.
 fargate_sizes := {
 	256: {"memory": {512, 1024, 2048}, "text": "512, 1024 or 2048 MiB"},
 	512: steps(1024, 4096, 1024),
@@ -166,7 +166,7 @@ unsettled_compatibilities(values) := unknowns if {
 }
 
 # services_running are the names of the analysed services that run the task definition, or
-# {null} when none does: a finding names each service it breaks (DESIGN.md, `service`).
+# {null} when none does: a finding names each service it breaks (docs/output.md, `service`).
 services_running(td_id) := names if {
 	names := {svc.name |
 		some id in data.fargate_preflight.lib.taskdef.analysed

@@ -35,7 +35,7 @@ undecided_for(fields) := result if {
 	result := data.fargate_preflight.rules.fg702.undecided with input as {"task_definitions": {"App": td(fields)}, "services": {}}
 }
 
-# Every pair of the table in RULES.md FG702, and its neighbours that are not in it.
+# Every pair of the table in docs/rules/FG702.md, and its neighbours that are not in it.
 valid_pairs := [
 	[256, 512], [256, 1024], [256, 2048],
 	[512, 1024], [512, 2048], [512, 3072], [512, 4096],

@@ -1,5 +1,5 @@
 """Names and locations of live objects: the ARN is the name a finding prints, and
-`aws://ACCOUNT/REGION/<service>/<resource>` (line 1) is its stable location (DESIGN.md)."""
+`aws://ACCOUNT/REGION/<service>/<resource>` (line 1) is its stable location (docs/output.md)."""
 
 from __future__ import annotations
 
