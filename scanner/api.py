@@ -47,6 +47,7 @@ from scanner.sources.regions import unknown_region_notice
 class ScanOptions:
     region: str | None = None
     parameters: dict[tuple[str | None, str], str] = field(default_factory=dict)
+    parameter_flags: frozenset[tuple[str | None, str]] = frozenset()  # keys from --parameter
     stack_names: dict[str, str] = field(default_factory=dict)
     engine: str = "regorus"
     opa_url: str | None = None
@@ -156,6 +157,7 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions) -> Loaded:
         root=root,
         region=region,
         parameters=options.parameters,
+        parameter_flags=options.parameter_flags,
         stack_names=options.stack_names,
         tf_dir=tf_dir,
         max_file_bytes=options.max_file_bytes,
@@ -168,6 +170,8 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions) -> Loaded:
             fragments.append(fragment)
             errors.extend(fragment.errors)
             notices.extend(fragment.notices)
+    if options.parameter_flags and not any(f.kind == "cloudformation" for f in found.files):
+        notices.append("--parameter: no CloudFormation template was scanned; the values are unused")
     model = build_model(fragments, region_value(region, found.files))
     errors.extend(drop_unreadable(model))
     annotations = tuple(a for fragment in fragments for a in fragment.annotations)

@@ -188,9 +188,11 @@ def input_options(
 
     cwd = Path.cwd()
     config = load_config(config_file, cwd, scanned_root(cwd))
+    flags = parse_parameters(parameters)
     return ScanOptions(
         region=region,
-        parameters={**config.parameters, **parse_parameters(parameters)},
+        parameters={**config.parameters, **flags},
+        parameter_flags=frozenset(flags),
         stack_names=parse_stack_names(stack_names),
         tf_dir=tf_dir,
         config=config,

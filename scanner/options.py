@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Sequence
 
 from scanner.errors import UsageError
@@ -16,7 +17,7 @@ def parse_parameters(values: Sequence[str]) -> dict[tuple[str | None, str], str]
         if not sep or not key:
             raise UsageError(f"--parameter {value!r}: expected [FILE:]KEY=VALUE")
         file, colon, name = key.rpartition(":")
-        out[(file.replace(os.sep, "/") if colon else None, name)] = val
+        out[(_rel(file) if colon else None, name)] = val
     return out
 
 
@@ -27,5 +28,10 @@ def parse_stack_names(values: Sequence[str]) -> dict[str, str]:
         file, sep, name = value.partition("=")
         if not sep or not file or not name:
             raise UsageError(f"--stack-name {value!r}: expected FILE=NAME")
-        out[file.replace(os.sep, "/")] = name
+        out[_rel(file)] = name
     return out
+
+
+def _rel(file: str) -> str:
+    """A FILE of a flag as the scan names files: `/` separators, no `./` or `a/../`."""
+    return posixpath.normpath(file.replace(os.sep, "/"))

@@ -1,4 +1,4 @@
-"""The command-line contract of DESIGN.md, through the real CLI in a fresh process.
+"""The command-line contract (README.md "Usage", docs/output.md), through the real CLI.
 
 Every run goes through `python -m scanner` with the repository as working directory and no
 AWS_REGION (tests/golden/harness.py), and no run may print a traceback.
@@ -318,6 +318,54 @@ def test_parameter_for_another_file_leaves_the_value_open() -> None:
     [note] = report_of(result)["findings"]
     assert note["rule_id"] == "FG801"
     assert note["resource"] == f"Parameter ImageUri of {ISOLATED_PARENT}"
+
+
+@pytest.mark.parametrize(
+    ("parameter", "notice"),
+    [
+        ("ImageUrl=nginx", "--parameter ImageUrl: no scanned template has a parameter ImageUrl"),
+        (
+            f"{ISOLATED}/cluster.yml:ImageUri=nginx",
+            f"--parameter {ISOLATED}/cluster.yml:ImageUri: {ISOLATED}/cluster.yml has no "
+            "parameter ImageUri",
+        ),
+        (
+            "parent.yml:ImageUri=nginx",
+            "--parameter parent.yml:ImageUri: parent.yml is not a scanned template",
+        ),
+    ],
+    ids=["no-template", "not-in-file", "no-file"],
+)
+def test_a_parameter_no_template_uses_is_a_notice(parameter: str, notice: str) -> None:
+    result = cli("scan", ISOLATED, "--parameter", parameter, "--format", "json")
+    assert result.returncode == 0
+    assert f"notice: {notice}; the value is not used" in result.stderr.splitlines()
+    # The value is not used: the parent's ImageUri stays open.
+    [note] = report_of(result)["findings"]
+    assert note["resource"] == f"Parameter ImageUri of {ISOLATED_PARENT}"
+
+
+def test_a_parameter_given_as_dot_slash_path_names_the_file() -> None:
+    result = cli(
+        "scan",
+        ISOLATED,
+        "--parameter",
+        f"./{ISOLATED_PARENT}:ImageUri=nginx",
+        "--region",
+        "us-east-1",
+        "--format",
+        "json",
+    )
+    assert "notice: --parameter" not in result.stderr
+    assert rules_and_needs(report_of(result)) == [("FG202", "registry-1.docker.io")]
+
+
+def test_a_parameter_without_templates_is_a_notice() -> None:
+    result = cli("scan", NOTE_ONLY, "--parameter", "ImageUri=nginx")
+    assert (
+        "notice: --parameter: no CloudFormation template was scanned; the values are "
+        "unused" in result.stderr.splitlines()
+    )
 
 
 @pytest.mark.parametrize(

@@ -108,6 +108,24 @@ def test_config_parameters_apply_and_a_flag_wins(work: Path) -> None:
     assert load(None, work, work).parameters == {(None, "ImageUri"): "nginx"}
 
 
+def test_config_parameters_for_other_scans_are_quiet_and_a_typo_is_not(work: Path) -> None:
+    # One configuration serves every partial scan (pre-commit scans the staged files): a
+    # parameter for a template this scan does not read is no news, one that the named template
+    # does not declare is a typo.
+    shutil.copytree(ROOT / "tests/fixtures/corpus/groups/isolated-vpc", work / "iso")
+    write(
+        work / ".fargate-preflight.yaml",
+        "parameters:\n  Stage: prod\n  other/app.yaml:ImageUri: nginx\n"
+        "  iso/parent.yml:ImageUrl: nginx\n",
+    )
+    result = cli(work, "scan", "iso", "--format", "json")
+    notices = [line for line in result.stderr.splitlines() if "parameter" in line]
+    assert notices == [
+        "notice: parameter iso/parent.yml:ImageUrl of the configuration: iso/parent.yml has no "
+        "parameter ImageUrl; the value is not used"
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [

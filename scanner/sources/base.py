@@ -42,6 +42,8 @@ class BuildContext:
     region: str | None = None
     # --parameter [FILE:]K=V: (file relative to root, or None for every file, key) -> value
     parameters: dict[tuple[str | None, str], str] = field(default_factory=dict)
+    # the keys of `parameters` given as --parameter flags (the rest come from the config file)
+    parameter_flags: frozenset[tuple[str | None, str]] = frozenset()
     # --stack-name FILE=NAME: file relative to root -> stack name
     stack_names: dict[str, str] = field(default_factory=dict)
     # --tf-dir DIR: the Terraform configuration of the plans (default: each plan's folder)

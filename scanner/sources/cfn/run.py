@@ -114,6 +114,26 @@ class Run:
                     )
                 )
         self._assign_ids()
+        self._unused_parameters({f.rel for f in files})
+
+    def _unused_parameters(self, scanned: set[str]) -> None:
+        """A parameter value that no template declares is most likely a typo. Only a flag is
+        said to match nothing scanned: the configuration file serves every partial scan too."""
+        declared = {(s.rel, p) for s in self.stacks for p in s.tpl.parameters}
+        files = scanned | {s.rel for s in self.stacks}
+        for file, name in self.ctx.parameters:
+            flag = (file, name) in self.ctx.parameter_flags
+            shown = f"{file}:{name}" if file else name
+            where = f"--parameter {shown}" if flag else f"parameter {shown} of the configuration"
+            if file in files and (file, name) not in declared:
+                why = f"{file} has no parameter {name}"
+            elif file is None and flag and all(p != name for _, p in declared):
+                why = f"no scanned template has a parameter {name}"
+            elif file is not None and flag and file not in files:
+                why = f"{file} is not a scanned template"
+            else:
+                continue
+            self.notice(f"{where}: {why}; the value is not used")
 
     def _read(self, rel: str, path: Path, data: Any) -> Template | None:
         real = _real(path)
