@@ -498,11 +498,12 @@ def _parse_yaml_nodes(
     except yaml.YAMLError as exc:
         line = _mark_line(exc) if isinstance(exc, yaml.MarkedYAMLError) else None
         if line is not None:  # "unexpected end of stream" is marked past the last line
-            line = min(at(line), text.count("\n") + 1)
+            last = text.count("\n") + (not text.endswith("\n"))  # as git counts lines
+            line = min(at(line), max(last, 1))
         if "maximum nesting depth" in str(exc):  # libyaml's own limit (PyYAML 6.0.4 and later)
             raise SourceError(file, line, f"nested more than {MAX_DEPTH} levels deep") from None
         if isinstance(exc, yaml.MarkedYAMLError):
-            raise SourceError(file, line, _yaml_message(exc)) from None
+            raise SourceError(file, line, _yaml_message(exc, at, line)) from None
         raise SourceError(file, None, f"not valid YAML: {exc}") from None
     except RecursionError:
         raise SourceError(file, None, f"nested more than {MAX_DEPTH} levels deep") from None
@@ -515,8 +516,14 @@ def _mark_line(exc: yaml.MarkedYAMLError) -> int | None:
     return int(mark.line) + 1 if mark is not None else None
 
 
-def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
-    parts = [p for p in (exc.context, exc.problem) if p]
+def _yaml_message(exc: yaml.MarkedYAMLError, at: Callable[[int], int], line: int | None) -> str:
+    """PyYAML's words; where what it was reading began on another line, that line too
+    ("while scanning a quoted scalar (from line 6), found unexpected end of stream")."""
+    context = exc.context
+    begun = at(exc.context_mark.line + 1) if exc.context_mark is not None else None
+    if context and begun is not None and begun != line:
+        context = f"{context} (from line {begun})"
+    parts = [p for p in (context, exc.problem) if p]
     return "not valid YAML: " + (", ".join(parts) if parts else "syntax error")
 
 

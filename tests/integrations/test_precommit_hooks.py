@@ -189,7 +189,7 @@ def test_a_broken_template_fails_the_hook(
     code = precommit.main(["vpc.template"])
     captured = capsys.readouterr()
     assert code == 2
-    assert "error: vpc.template:3: not valid YAML" in captured.out + captured.err
+    assert "error: vpc.template:2: not valid YAML" in captured.out + captured.err
 
 
 def test_a_bad_flag_is_a_usage_error(hook_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

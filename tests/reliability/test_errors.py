@@ -26,8 +26,15 @@ TABLE: list[tuple[str, str | bytes, int | None, str]] = [
     (
         "yaml-syntax.yaml",
         VPC.format("[10.0.0.0/16"),
-        6,
+        5,  # the end of the stream, on the last line there is (not the empty one after it)
         "not valid YAML: while parsing a flow sequence, did not find expected ',' or ']'",
+    ),
+    (
+        "yaml-quote.yaml",
+        VPC.format('"10.0.0.0/16') + "  Subnet:\n    Type: AWS::EC2::Subnet\n",
+        7,
+        "not valid YAML: while scanning a quoted scalar (from line 5), found unexpected end of "
+        "stream",
     ),
     (
         "yaml-tab.yaml",

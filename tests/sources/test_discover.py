@@ -129,9 +129,9 @@ def test_a_named_file_that_is_no_template_is_a_notice_too(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("name", "text", "line", "message"),
     [
-        ("named.txt", "a: [\n", 2, "not valid YAML"),
-        ("bad.template", "a: [\n", 2, "not valid YAML"),
-        ("looks.yaml", "Resources:\n  X: [\n", 3, "not valid YAML"),
+        ("named.txt", "a: [\n", 1, "not valid YAML"),
+        ("bad.template", "a: [\n", 1, "not valid YAML"),
+        ("looks.yaml", "Resources:\n  X: [\n", 2, "not valid YAML"),
         (
             "format.json",
             '{"AWSTemplateFormatVersion": "2010-09-09",\n "a": [}',

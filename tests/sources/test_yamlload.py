@@ -162,7 +162,9 @@ def test_depth_limit_holds_for_strings_at_the_limit() -> None:
         ("a: 1\nb:\n  c: 1\n  c: 2\n", 4, "duplicate key 'c' (first at line 3)"),
         ("a: b: c\n", 1, "not valid YAML: mapping values are not allowed in this context"),
         ("a:\n\tb: 1\n", 2, "not valid YAML: while scanning for the next token, found character"),
-        ("a: 'open\n", 2, "not valid YAML: while scanning a quoted scalar"),
+        ("a: 'open\n", 1, "not valid YAML: while scanning a quoted scalar"),
+        # The end of the stream is on the last line; the quote opened two lines before.
+        ("a: 'open\nb\nc\n", 3, "not valid YAML: while scanning a quoted scalar (from line 1)"),
         ("a: *nope\n", 1, "not valid YAML: found undefined alias"),
         ("a: &x [*x]\n", 1, "a YAML alias refers to a node that contains it"),
         ("--- 1\n--- 2\n", 2, "not valid YAML: expected a single document"),
@@ -175,7 +177,7 @@ def test_depth_limit_holds_for_strings_at_the_limit() -> None:
         ("a: 1\nb: 2\u2028\na: 3\n", 3, "duplicate key 'a' (first at line 1)"),
         ("a: 1\x85b: &x [*x]\n", 1, "a YAML alias refers to a node that contains it"),
         ("a: 1\r\rb: !!int x\nc: 1\n", 1, "not valid YAML: not a !!int value"),
-        ("a: 1\rb: [\r\n", 2, "not valid YAML: while parsing a flow node"),
+        ("a: 1\rb: [\r\n", 1, "not valid YAML: while parsing a flow node"),
         ("a: 1\r\nb: 2\r\nb: 3\r\n", 3, "duplicate key 'b' (first at line 2)"),
     ],
 )
