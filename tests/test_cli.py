@@ -512,6 +512,23 @@ def test_live_commands_without_boto3_say_how_to_install_it(
     )
 
 
+def test_the_region_the_network_names_is_the_deploy_region() -> None:
+    # The endpoints and subnets name us-east-1 (where the VPC is), the image us-west-2 and
+    # awslogs us-east-1: without --region the deploy region is the network's, and the image is
+    # in another region, reachable only over the internet (which the VPC has not).
+    result = cli("scan", "tests/fixtures/cfn/region-from-network.yaml", "--format", "json")
+    findings = report_of(result)["findings"]
+    assert [(f["rule_id"], f["need"]) for f in findings] == [
+        ("FG202", "ecr.api"),
+        ("FG202", "ecr.dkr"),
+        ("FG202", "s3"),
+    ]
+    assert findings[2]["hop"]["detail"] == (
+        "s3 in us-west-2 is reachable only over the internet (endpoints serve only their own "
+        "region)"
+    )
+
+
 def test_a_misspelt_region_gets_a_notice() -> None:
     # us-esat-1 has no endpoints, so every need of the example seems to be in another region
     done = run_cli(["scan", EXAMPLE, "--region", "us-esat-1", "--format", "json"])

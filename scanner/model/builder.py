@@ -33,6 +33,13 @@ COLLECTIONS = (
 )
 
 _REGION = r"([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d)"
+# Where the network is: an endpoint's service name and a subnet's availability zone name the
+# region of their VPC.
+_LOCATION_HINTS = (
+    re.compile(r"com\.amazonaws\." + _REGION + r"\."),
+    re.compile(r"(?i)availability_?zone[\"']?\s*[:=]\s*[\"']?" + _REGION + r"[a-z]\b"),
+)
+# What the tasks use: an image, a secret or a log group may be in another region.
 _REGION_HINTS = (
     re.compile(r"\.dkr\.ecr\." + _REGION + r"\.amazonaws\.com"),
     re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:" + _REGION + r":"),
@@ -41,15 +48,18 @@ _REGION_HINTS = (
 
 
 def infer_region(files: list[LoadedFile], values: Iterable[str] = ()) -> str | None:
-    """The one region the inputs name (ECR hosts, ARNs, awslogs-region), if they agree.
+    """The one region the network is in (endpoint service names, availability zones) when the
+    inputs name any, else the one region everything they name is in (ECR hosts, ARNs,
+    awslogs-region), if they agree.
 
     `values` are inputs given on the command line (`--parameter` values such as an image URI).
     """
-    found: set[str] = set()
-    for text in [*(f.text for f in files), *values]:
-        for pattern in _REGION_HINTS:
-            found.update(pattern.findall(text))
-    return found.pop() if len(found) == 1 else None
+    texts = [*(f.text for f in files), *values]
+    for hints in (_LOCATION_HINTS, _REGION_HINTS):
+        found = {region for text in texts for p in hints for region in p.findall(text)}
+        if found:
+            return found.pop() if len(found) == 1 else None
+    return None
 
 
 def region_value(region: str | None, files: list[LoadedFile]) -> Any:
