@@ -47,6 +47,20 @@ interface_endpoints[vpc][service] contains id if {
 	vpc := vpc_key(ep.vpc)
 	service := ep.service
 	is_string(service)
+	not inbound_only(ep, vpc)
+}
+
+# inbound_only: an S3 (or DynamoDB) interface endpoint whose private DNS answers only
+# on-premises clients through a Route 53 Resolver inbound endpoint: the VPC's own traffic
+# resolves the service's public addresses and takes the gateway endpoint (docs/reasoning.md §1).
+# Left unset, AWS turns the option on when the VPC has that gateway endpoint.
+inbound_only(ep, _) if ep.private_dns_inbound_only == true
+
+inbound_only(ep, vpc) if {
+	object.get(ep, "private_dns_inbound_only", null) == null
+	ep.private_dns == true
+	ep.service in gateway_services
+	count(object.get(gateway_endpoints, [vpc, ep.service], set())) > 0
 }
 
 gateway_endpoints[vpc][service] contains id if {

@@ -68,6 +68,40 @@ test_gateway_endpoint_on_another_route_table_is_fg205 if {
 	e.text == "route table IsolatedRT: no default route, and gateway endpoint S3Endpoint (s3) is not associated with route table IsolatedRT"
 }
 
+# An S3 interface endpoint whose private DNS serves only on-premises resolvers: the VPC's own
+# traffic takes the gateway endpoint, whatever the interface endpoint's security group says.
+s3_interface(extra) := object.union(interface_endpoint("S3Interface", "s3", 74), extra)
+
+test_s3_interface_endpoint_for_inbound_resolvers_only_leaves_the_gateway_path if {
+	m := with_endpoints(isolated, {"S3Interface": s3_interface({"private_dns_inbound_only": true})})
+	verdicts_of(m).s3 == ["IsolatedSubnetA", "gateway endpoint S3Endpoint", "ok"]
+}
+
+test_s3_interface_endpoint_left_unset_beside_a_gateway_endpoint_is_for_inbound_only if {
+	m := with_endpoints(isolated, {
+		"S3Interface": s3_interface({}),
+		"S3Endpoint": {"route_tables": ["PrivateRT"]},
+	})
+	reasons(m) == {["s3", "IsolatedSubnetA", "FG205"]}
+}
+
+test_s3_interface_endpoint_for_all_resolvers_serves_the_vpc if {
+	m := with_endpoints(isolated, {
+		"S3Interface": s3_interface({"private_dns_inbound_only": false}),
+		"S3Endpoint": {"route_tables": ["PrivateRT"]},
+	})
+	verdicts_of(m).s3 == ["IsolatedSubnetA", "interface endpoint S3Interface", "ok"]
+}
+
+test_s3_interface_endpoint_without_a_gateway_endpoint_serves_the_vpc if {
+	endpoints := object.union(
+		object.remove(isolated_endpoints, ["S3Endpoint"]),
+		{"S3Interface": s3_interface({})},
+	)
+	m := object.union(in_subnets(world, ["IsolatedSubnetA"]), {"vpc_endpoints": endpoints})
+	verdicts_of(m).s3 == ["IsolatedSubnetA", "interface endpoint S3Interface", "ok"]
+}
+
 test_private_dns_off_without_other_path_is_fg502 if {
 	m := with_endpoints(isolated, {"EcrDkrEndpoint": {"private_dns": false}})
 	reasons(m) == {["ecr.dkr", "IsolatedSubnetA", "FG502"]}

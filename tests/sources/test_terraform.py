@@ -320,6 +320,18 @@ def test_endpoint_private_dns_defaults_false() -> None:
     }
 
 
+def test_s3_interface_endpoint_for_inbound_resolvers_leaves_the_tasks_on_the_gateway() -> None:
+    # Its security group admits only on-premises clients: were it the tasks' path, FG402.
+    endpoints = model("s3-interface-inbound-only")["vpc_endpoints"]
+    assert endpoints["aws_vpc_endpoint.s3_interface"]["private_dns_inbound_only"] is True
+    assert "private_dns_inbound_only" not in endpoints["aws_vpc_endpoint.s3"]
+    report = scanned("s3-interface-inbound-only")
+    assert report.findings == ()
+    assert {p.path for p in report.paths if p.need == "s3"} == {
+        "gateway endpoint aws_vpc_endpoint.s3"
+    }
+
+
 def test_assign_public_ip_defaults_false() -> None:
     network = model("public-no-public-ip")["services"]["aws_ecs_service.web"]["network"]
     assert network["assign_public_ip"] == "DISABLED"

@@ -40,9 +40,19 @@ test_nat_path_is_silent if {
 	count(findings(m)) == 0
 }
 
-test_s3_interface_endpoint_is_silent if {
-	m := data.fargate_preflight.lib.paths_test.with_endpoints(elsewhere, {"S3Interface": data.fargate_preflight.lib.paths_test.interface_endpoint("S3Interface", "s3", 74)})
+# An S3 interface endpoint that answers the VPC's own resolvers serves the tasks; one left to
+# AWS's default beside a gateway endpoint answers only inbound resolvers, so the gateway
+# endpoint missing from the route table still breaks the path.
+test_s3_interface_endpoint_for_all_resolvers_is_silent if {
+	ep := data.fargate_preflight.lib.paths_test.s3_interface({"private_dns_inbound_only": false})
+	m := data.fargate_preflight.lib.paths_test.with_endpoints(elsewhere, {"S3Interface": ep})
 	count(findings(m)) == 0
+}
+
+test_s3_interface_endpoint_for_inbound_resolvers_is_no_path if {
+	ep := data.fargate_preflight.lib.paths_test.s3_interface({})
+	m := data.fargate_preflight.lib.paths_test.with_endpoints(elsewhere, {"S3Interface": ep})
+	{f.need | some f in findings(m)} == {"s3"}
 }
 
 test_igw_without_public_ip_is_fg201_not_fg205 if {

@@ -383,9 +383,11 @@ def _endpoint(scope: Scope, endpoint: Any, tables: list[Any]) -> ModelObject:
     aws_service = len(parts) == 4 and parts[0] == "com" and parts[1] == "amazonaws"
     kind = endpoint["VpcEndpointType"]
     policy = endpoint.get("PolicyDocument")
+    inbound_only = endpoint.get("DnsOptions", {}).get("PrivateDnsOnlyForInboundResolverEndpoint")
     return named(
         endpoint_id,
         scope.ec2_arn(f"vpc-endpoint/{endpoint_id}"),
+        **({} if inbound_only is None else {"private_dns_inbound_only": inbound_only}),
         vpc=endpoint["VpcId"],
         service=parts[3] if aws_service else service_name,
         service_region=parts[2] if aws_service else scope.region,

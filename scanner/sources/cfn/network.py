@@ -20,6 +20,7 @@ _PROTOCOLS = {"-1": "-1", "all": "-1", "tcp": "6", "udp": "17", "icmp": "1", "ic
 _PORTED = ("6", "17")  # protocols whose rules have a port range
 _ENDPOINT_SERVICE = re.compile(r"^com\.amazonaws\.(?:vpce\.)?([^.]+)\.(.+)$")
 _ENDPOINT_TYPES = ("Interface", "Gateway", "GatewayLoadBalancer")
+_INBOUND_ONLY = {"OnlyInboundResolver": True, "AllResolvers": False, "NotSpecified": None}
 
 
 def vpc(res: Res, out: Out) -> None:
@@ -515,9 +516,11 @@ def vpc_endpoint(res: Res, out: Out) -> None:
     else:
         service, region = endpoint_service(name)
     policy = res.prop("PolicyDocument")
+    inbound_only = _inbound_only(res.prop("DnsOptions", "PrivateDnsOnlyForInboundResolverEndpoint"))
     out.add(
         "vpc_endpoints",
         res.base()
+        | ({} if inbound_only is None else {"private_dns_inbound_only": inbound_only})
         | {
             "vpc": res.require("VpcId").ident("vpcs"),
             "service": service,
@@ -534,6 +537,14 @@ def vpc_endpoint(res: Res, out: Out) -> None:
             "state": "available",
         },
     )
+
+
+def _inbound_only(cursor: Cursor | None) -> Field:
+    """DnsOptions.PrivateDnsOnlyForInboundResolverEndpoint: null when not set (AWS decides)."""
+    value = text_or(cursor, None)
+    if isinstance(value, str):
+        return _INBOUND_ONLY.get(value)
+    return value
 
 
 def endpoint_service(cursor: Cursor) -> tuple[Field, Field]:

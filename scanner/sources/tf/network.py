@@ -724,9 +724,11 @@ def vpc_endpoint(build: Build, inst: Instance) -> None:
     service, region = _endpoint_service(build, inst)
     ident = build.id(inst)
     policy = build.value(inst, "policy")
+    inbound_only = _inbound_only(build, inst)
     build.add(
         "vpc_endpoints",
         build.base(inst)
+        | ({} if inbound_only is None else {"private_dns_inbound_only": inbound_only})
         | {
             "vpc": build.link(inst, ("vpc_id",), VPC),
             "service": service,
@@ -755,6 +757,22 @@ def vpc_endpoint(build: Build, inst: Instance) -> None:
                 "cidrs": None,
             },
         )
+
+
+def _inbound_only(build: Build, inst: Instance) -> Field:
+    """dns_options.private_dns_only_for_inbound_resolver_endpoint: null when the configuration
+    does not set it (AWS decides; the provider shows it as known after apply)."""
+    path: tuple[PathStep, ...] = (
+        "dns_options",
+        0,
+        "private_dns_only_for_inbound_resolver_endpoint",
+    )
+    found = inst.get(*path)
+    if isinstance(found, bool):
+        return found
+    if found is UNKNOWN and inst.expression(*path) is not None:
+        return build.value(inst, *path)
+    return None
 
 
 def _endpoint_service(build: Build, inst: Instance) -> tuple[Field, Field]:
