@@ -343,20 +343,58 @@ deciders(results) := ds if {
 }
 
 # partial_unknown describes an entry that covers part of the flow while the rest is decided
-# the other way: which address or port the traffic uses is not in the inputs.
-partial_unknown(nacl, c, egress, ports, dest) := {
-	"unknown": sprintf(
-		concat("", [
-			"network ACL %s %s rule %v (%s) covers only part of %s TCP %s %s %s, ",
-			"and the rest is decided the other way",
-		]),
-		[
-			nacl.name, direction_word(egress), c.rule, entry_text(c, egress),
-			direction_word(egress), ports_text(ports), to_or_from(egress), destination_text(dest),
-		],
-	),
+# the other way: which address or port the traffic uses is not in the inputs. An entry that
+# covers every address but only some ports says so, with a fix: a connection takes its port at
+# random, so it works or fails by chance.
+partial_unknown(nacl, c, egress, ports, dest) := object.union(
+	partial_ref(nacl, c, egress),
+	{
+		"unknown": sprintf(
+			"network ACL %s %s rule %v (%s) %s only part of %s TCP %s %s %s; the other ports are %s",
+			[
+				nacl.name, direction_word(egress), c.rule, entry_text(c, egress), verb[c.action],
+				direction_word(egress), ports_text(ports), to_or_from(egress), destination_text(dest),
+				other_way[c.action],
+			],
+		),
+		"fix": sprintf(
+			"Allow all of %s TCP %s %s %s in network ACL %s: a connection's port is chosen at random.",
+			[direction_word(egress), ports_text(ports), to_or_from(egress), cidr_text(dest), nacl.name],
+		),
+	},
+) if {
+	covers_destination(c.range, dest)
+} else := object.union(partial_ref(nacl, c, egress), {"unknown": sprintf(
+	concat("", [
+		"network ACL %s %s rule %v (%s) covers only part of %s TCP %s %s %s, ",
+		"and the rest is decided the other way",
+	]),
+	[
+		nacl.name, direction_word(egress), c.rule, entry_text(c, egress),
+		direction_word(egress), ports_text(ports), to_or_from(egress), destination_text(dest),
+	],
+)})
+
+partial_ref(nacl, c, egress) := {
 	"ref": sprintf("network ACL %s %s rule %v", [nacl.name, direction_word(egress), c.rule]),
 	"source": c.source,
+}
+
+verb := {"allow": "allows", "deny": "denies"}
+
+other_way := {"allow": "denied", "deny": "allowed"}
+
+# cidr_text is what a NACL entry names for a destination: the service's addresses are in 0.0.0.0/0.
+cidr_text(dest) := "0.0.0.0/0" if dest == public
+
+else := destination_text(dest)
+
+covers_destination(r, dest) if {
+	dest == public
+	r == [0, max_ipv4]
+} else if {
+	dest != public
+	range_contains(r, destination_range(dest))
 }
 
 direction_word(true) := "outbound"

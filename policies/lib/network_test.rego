@@ -198,6 +198,24 @@ test_nacl_partial_unknown_text if {
 	}]
 }
 
+# An entry that covers every address but only some of the ports: which port a connection uses
+# is chosen at random, and the note says how to settle it.
+test_nacl_partial_ports_text_and_fix if {
+	v := data.fargate_preflight.lib.network.nacl_verdict(nacl([in_tcp(110, "allow", "0.0.0.0/0", [49152, 65535])]), false, 32768, 60999, "10.0.1.0/24")
+	v.verdict == "undecided"
+	v.unknowns == [{
+		"unknown": "network ACL AppNacl inbound rule 110 (allow TCP 49152-65535 from 0.0.0.0/0) allows only part of inbound TCP 32768-60999 from 10.0.1.0/24; the other ports are denied",
+		"ref": "network ACL AppNacl inbound rule 110",
+		"source": src(110),
+		"fix": "Allow all of inbound TCP 32768-60999 from 10.0.1.0/24 in network ACL AppNacl: a connection's port is chosen at random.",
+	}]
+}
+
+test_nacl_partial_ports_fix_names_0_0_0_0_for_the_service if {
+	v := data.fargate_preflight.lib.network.nacl_verdict(nacl([in_tcp(110, "allow", "0.0.0.0/0", [32768, 65535])]), false, 1024, 65535, public)
+	v.unknowns[0].fix == "Allow all of inbound TCP 1024-65535 from 0.0.0.0/0 in network ACL AppNacl: a connection's port is chosen at random."
+}
+
 # ---------------------------------------------------------------------------------------------
 # NACL message text
 
