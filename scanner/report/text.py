@@ -114,10 +114,12 @@ def _need_lines(steps: Sequence[PathStep], findings: Sequence[Finding], paint: _
     """One line per need and way it is reached; subnets are named only where they differ.
 
     A route that is "ok" can still be closed on the way (a security group, a network ACL):
-    such a row is "blocked", with the rules that say so, instead of "ok" above the error. A
-    finding whose hop starts at one of the need's task subnets closes that subnet's rows only."""
+    such a row is "blocked", with the rules that say so, instead of "ok" above the error; a
+    warning on a working route (FG502: the NAT gateway serves, the endpoint does not) leaves it
+    "ok" and names the warning. A finding whose hop starts at one of the need's task subnets
+    concerns that subnet's rows only."""
     closing = [
-        (f.need, _hop_subnet(f), f.rule_id)
+        (f.need, _hop_subnet(f), f.rule_id, f.level)
         for f in findings
         if f.need is not None and f.level in ("error", "warning")
     ]
@@ -132,15 +134,17 @@ def _need_lines(steps: Sequence[PathStep], findings: Sequence[Finding], paint: _
         for (path, verdict), subnets in ways.items():
             where = _subnets(subnets) if len(ways) > 1 else ""
             text = verdict
-            rules = sorted(
-                {
-                    rule
-                    for n, subnet, rule in closing
-                    if n == need and (subnet in subnets or subnet not in task_subnets)
-                }
-            )
-            if verdict == "ok" and rules:
-                verdict, text = "fail", f"blocked ({', '.join(rules)})"
+            found = {
+                (level, rule)
+                for n, subnet, rule, level in closing
+                if n == need and (subnet in subnets or subnet not in task_subnets)
+            }
+            errors = sorted(rule for level, rule in found if level == "error")
+            warnings = sorted(rule for level, rule in found if level == "warning")
+            if verdict == "ok" and errors:
+                verdict, text = "fail", f"blocked ({', '.join(errors)})"
+            elif verdict == "ok" and warnings:
+                text = f"ok, but {', '.join(warnings)}"
             need_rows.append((need, _shown_path(path), verdict, text, where))
         rows.extend(sorted(need_rows, key=_worst_first))
     need_width = max((len(row[0]) for row in rows), default=0)

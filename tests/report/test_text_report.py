@@ -272,3 +272,17 @@ def test_a_route_that_a_finding_closes_is_blocked_not_ok() -> None:
     ]
     coloured = text.render(report, color=True)
     assert "\x1b[1;31mblocked (FG401)\x1b[0m" in coloured
+
+
+def test_a_warning_on_a_working_route_leaves_it_ok_and_names_the_warning() -> None:
+    # FG502 as a warning: the endpoint's private DNS is off, the NAT gateway serves the need.
+    fg502 = replace(FG201, rule_id="FG502", level="warning", need="ecr.api", message="m", hop=None)
+    paths = (
+        PathStep("Service", "ecr.api", "SubnetA", "nat Nat -> igw Igw", "ok"),
+        PathStep("Service", "logs", "SubnetA", "nat Nat -> igw Igw", "ok"),
+    )
+    lines = text.render(Report(findings=(fg502,), rules=(), paths=paths)).splitlines()
+    assert lines[1:3] == [
+        "  ecr.api  via nat Nat -> igw Igw  ok, but FG502",
+        "  logs     via nat Nat -> igw Igw  ok",
+    ]
