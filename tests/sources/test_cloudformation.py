@@ -298,6 +298,59 @@ def test_conditions_follow_the_parameter_given(tmp_path: Path) -> None:
 NETWORK_TEMPLATE = (CFN_FIXTURES / "network.yaml").read_text(encoding="utf-8")
 
 
+def test_a_task_definition_named_by_family_is_the_one_of_its_own_template(tmp_path: Path) -> None:
+    # dev and prod copies of one template name their task definition `web:3`; a third template
+    # naming `web` has none of its own, and two to choose from.
+    service = t("""
+        Resources:
+          Service:
+            Type: AWS::ECS::Service
+            Properties: {TaskDefinition: "web:3", LaunchType: FARGATE}
+    """)
+    with_td = service + "  TD:\n    Type: AWS::ECS::TaskDefinition\n    Properties: {Family: web}\n"
+    files = {"dev/app.yaml": with_td, "prod/app.yaml": with_td, "other/app.yaml": service}
+    services = model(build(tmp_path, files))["services"]
+    assert services["dev/app.yaml#Service"]["task_definition"] == "dev/app.yaml#TD"
+    assert services["prod/app.yaml#Service"]["task_definition"] == "prod/app.yaml#TD"
+    assert services["other/app.yaml#Service"]["task_definition"] == {
+        "unknown": "task definition family web is one of dev/app.yaml#TD, prod/app.yaml#TD",
+        "ref": "task definition web",
+        "source": src("other/app.yaml", 4, "/Resources/Service/Properties/TaskDefinition"),
+    }
+
+
+def test_endpoint_dns_options_say_whether_private_dns_answers_only_inbound_resolvers(
+    tmp_path: Path,
+) -> None:
+    endpoint = """
+      {name}:
+        Type: AWS::EC2::VPCEndpoint
+        Properties:
+          VpcId: vpc-1
+          ServiceName: com.amazonaws.us-east-1.s3
+          VpcEndpointType: Interface
+          PrivateDnsEnabled: true
+          {options}
+    """
+    dns = "DnsOptions: {{PrivateDnsOnlyForInboundResolverEndpoint: {}}}"
+    options = {
+        "OnlyInbound": dns.format("OnlyInboundResolver"),
+        "AllResolvers": dns.format("AllResolvers"),
+        "NotSpecified": dns.format("NotSpecified"),
+        "Unset": "",
+    }
+    text = "Resources:\n" + "".join(
+        textwrap.indent(t(endpoint.format(name=n, options=o)), "  ") for n, o in options.items()
+    )
+    endpoints = model(build(tmp_path, {"t.yaml": text}))["vpc_endpoints"]
+    assert {n: e.get("private_dns_inbound_only", "unset") for n, e in endpoints.items()} == {
+        "OnlyInbound": True,
+        "AllResolvers": False,
+        "NotSpecified": "unset",
+        "Unset": "unset",
+    }
+
+
 def test_network_resources_and_their_defaults(tmp_path: Path) -> None:
     fragment = build(tmp_path, {"net.yaml": NETWORK_TEMPLATE}, region="eu-west-1")
     assert errors(fragment) == [] and fragment.notices == []

@@ -9,7 +9,7 @@ from scanner.sources.base import AWSLOGS_OPTION, ModelObject
 from scanner.sources.cfn.cursor import Cursor, Field, text_of
 from scanner.sources.cfn.iam import match_role, role_arn
 from scanner.sources.cfn.out import Collections, Links, Out, Res, bool_or, ids_or, text_or
-from scanner.sources.cfn.values import Composite, ResRef, Unknown, Value
+from scanner.sources.cfn.values import Composite, ResRef, Unknown, Value, Where
 
 Builder = Callable[[Res, Out], None]
 
@@ -96,7 +96,13 @@ def task_definition(res: Res, out: Out) -> None:
         )
     )
     if isinstance(family_value, str):
-        out.names.append(lambda links: links.families.setdefault(family_value, res.id))
+        out.names.append(
+            lambda links: (
+                links.families.setdefault(family_value, {})
+                .setdefault(res.stack.rel, [])
+                .append(res.id)
+            )
+        )
     cpu, cpu_raw = _size(res.prop("Cpu"), parse_cpu)
     memory, memory_raw = _size(res.prop("Memory"), parse_memory)
     obj = res.base() | {
@@ -391,9 +397,7 @@ def place(out: Out, obj: ModelObject, cluster: Cursor | None, task: Cursor | Non
     if task is not None:
         obj["task_definition"], literal = _reference(task, "task_definitions")
         if literal is not None:
-            _link_by_name(
-                out, obj, "task_definition", _family(literal), lambda links: links.families
-            )
+            _link_by_family(out, obj, _family(literal), task.where)
 
 
 def _reference(cursor: Cursor, collection: str) -> tuple[Field, str | None]:
@@ -411,6 +415,26 @@ def _link_by_name(
         found = index(links).get(_last_segment(name))
         if found is not None:
             obj[field] = found
+
+    out.later.append(link)
+
+
+def _link_by_family(out: Out, obj: ModelObject, family: str, where: Where) -> None:
+    """A task definition named by its family: the one of this template, else the only one of
+    the scanned templates; with several elsewhere (dev and prod copies), which one is open."""
+
+    def link(model: Collections, links: Links) -> None:
+        by_template = links.families.get(family, {})
+        here = by_template.get(out.stack.rel, [])
+        found = here or [i for ids in by_template.values() for i in ids]
+        if len(found) == 1:
+            obj["task_definition"] = found[0]
+        elif len(found) > 1:
+            obj["task_definition"] = Unknown(
+                f"task definition family {family} is one of {', '.join(sorted(found))}",
+                f"task definition {family}",
+                where,
+            ).json()
 
     out.later.append(link)
 

@@ -20,7 +20,8 @@ class Links:
 
     role_names: dict[str, str] = field(default_factory=dict)  # RoleName -> role id
     cluster_names: dict[str, str] = field(default_factory=dict)  # ClusterName -> cluster id
-    families: dict[str, str] = field(default_factory=dict)  # task definition Family -> id
+    # task definition Family -> ids by template: two templates (dev and prod copies) may use one
+    families: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # subnet id -> ("route_table" | "nacl") -> [(id, where)]
     associations: dict[str, dict[str, list[tuple[Field, Where]]]] = field(default_factory=dict)
 
