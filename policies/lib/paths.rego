@@ -175,6 +175,57 @@ default_route(rt) := rt.routes[min(indexes)] if {
 	count(indexes) > 0
 }
 
+# specific_public_route is the first route narrower than 0.0.0.0/0 that takes part of the
+# public address space (where AWS services' addresses are) somewhere the 0.0.0.0/0 route does
+# not: AWS routes by longest prefix, so the path depends on the service's address, which is not
+# in the inputs. Routes to private ranges (a transit gateway to 10.0.0.0/8) never matter.
+specific_public_route(rt) := rt.routes[min(indexes)] if {
+	zero := default_or_null(rt)
+	indexes := {i |
+		some i, r in rt.routes
+		is_string(r.destination)
+		r.destination != "0.0.0.0/0"
+		r.target_type != "local"
+		range := data.fargate_preflight.lib.network.ipv4_range(r.destination)
+		not data.fargate_preflight.lib.network.in_not_public(range)
+		not same_target(r, zero)
+	}
+	count(indexes) > 0
+}
+
+default_or_null(rt) := r if {
+	r := default_route(rt)
+} else := null
+
+same_target(r, zero) if {
+	zero != null
+	r.target_type == zero.target_type
+	r.target == zero.target
+}
+
+public_route_unknown(rt, r) := {
+	"unknown": sprintf(
+		concat("", [
+			"route table %s sends %s, where AWS services' public addresses may be, to %s: ",
+			"which route a service's address takes is not in the inputs",
+		]),
+		[rt.name, r.destination, target_text(r)],
+	),
+	"ref": sprintf("route %s of route table %s", [r.destination, rt.name]),
+	"source": r.source,
+	"fix": sprintf(
+		concat("", [
+			"Send 0.0.0.0/0 and %s of route table %s to the same target, ",
+			"or check by hand which route the AWS services' addresses take.",
+		]),
+		[r.destination, rt.name],
+	),
+}
+
+target_text(r) := sprintf("%s %s", [r.target_type, r.target]) if is_string(r.target)
+
+else := sprintf("%v", [r.target_type])
+
 # A route whose destination is unknown might be the default route (the first one is named).
 unknown_destination(rt) := rt.routes[min(indexes)].destination if {
 	indexes := {i | some i, r in rt.routes; data.fargate_preflight.lib.model.is_unknown(r.destination)}
@@ -209,6 +260,9 @@ task_subnet_ids contains ref if {
 analyse_subnet(subnet) := undecided_route(rt) if {
 	rt := data.fargate_preflight.lib.model.lookup("route_tables", subnet.route_table, subnet.source)
 	data.fargate_preflight.lib.model.is_unknown(rt)
+} else := undecided_route(public_route_unknown(rt, r)) if {
+	rt := input.route_tables[subnet.route_table]
+	r := specific_public_route(rt)
 } else := analyse_default_route(rt, r) if {
 	rt := input.route_tables[subnet.route_table]
 	r := default_route(rt)

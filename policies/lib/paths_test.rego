@@ -278,6 +278,31 @@ test_transit_gateway_is_out_of_scope if {
 	count(data.fargate_preflight.lib.paths.selected) == 0 with input as m
 }
 
+# AWS routes by longest prefix: a narrower route over public addresses decides where part of
+# them go, and an AWS service's address is not in the inputs.
+test_narrower_public_route_elsewhere_is_undecided if {
+	halves := [route("0.0.0.0/1", "tgw", "tgw-0abc", 24), route("128.0.0.0/1", "tgw", "tgw-0abc", 25)]
+	m := with_route_tables(world, {"PrivateRT": {"routes": array.concat([local_route, route("0.0.0.0/0", "nat", "NatGatewayA", 23)], halves)}})
+	count(reasons(m)) == 0
+	undecided_refs(m) == {["route 0.0.0.0/1 of route table PrivateRT", "Service"]}
+}
+
+test_public_halves_without_a_default_route_are_undecided_not_fg202 if {
+	halves := [route("0.0.0.0/1", "nat", "NatGatewayA", 24), route("128.0.0.0/1", "nat", "NatGatewayA", 25)]
+	m := with_route_tables(world, {"PrivateRT": {"routes": array.concat([local_route], halves)}})
+	count(reasons(m)) == 0
+	undecided_refs(m) == {["route 0.0.0.0/1 of route table PrivateRT", "Service"]}
+}
+
+test_narrower_routes_to_private_ranges_or_the_same_target_do_not_matter if {
+	others := [
+		route("10.0.0.0/8", "tgw", "tgw-0abc", 24), route("192.168.0.0/16", "pcx", "pcx-0abc", 25),
+		route("52.0.0.0/8", "nat", "NatGatewayA", 26),
+	]
+	m := with_route_tables(world, {"PrivateRT": {"routes": array.concat([local_route, route("0.0.0.0/0", "nat", "NatGatewayA", 23)], others)}})
+	verdicts_of(m) == {n: ["PrivateSubnetA", nat_path, "ok"] | some n in ecr_and_logs}
+}
+
 test_no_default_route_and_no_endpoint_is_fg202 if {
 	m := in_subnets(world, ["IsolatedSubnetA"])
 	reasons(m) == {[n, "IsolatedSubnetA", "FG202"] | some n in ecr_and_logs}
