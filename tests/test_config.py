@@ -155,7 +155,7 @@ def test_config_parameters_for_other_scans_are_quiet_and_a_typo_is_not(work: Pat
             3,
             'needs.Service[0]: "service" is a required property',
         ),
-        ("fail-on: [unclosed\n", 2, "not valid YAML"),
+        ("fail-on: [unclosed\n", 1, "not valid YAML"),
     ],
 )
 def test_invalid_config_is_exit_2_naming_file_and_line(

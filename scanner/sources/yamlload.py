@@ -503,7 +503,7 @@ def _parse_yaml_nodes(
         if "maximum nesting depth" in str(exc):  # libyaml's own limit (PyYAML 6.0.4 and later)
             raise SourceError(file, line, f"nested more than {MAX_DEPTH} levels deep") from None
         if isinstance(exc, yaml.MarkedYAMLError):
-            raise SourceError(file, line, _yaml_message(exc, at, line)) from None
+            raise SourceError(file, line, _yaml_message(exc, at)) from None
         raise SourceError(file, None, f"not valid YAML: {exc}") from None
     except RecursionError:
         raise SourceError(file, None, f"nested more than {MAX_DEPTH} levels deep") from None
@@ -516,13 +516,12 @@ def _mark_line(exc: yaml.MarkedYAMLError) -> int | None:
     return int(mark.line) + 1 if mark is not None else None
 
 
-def _yaml_message(exc: yaml.MarkedYAMLError, at: Callable[[int], int], line: int | None) -> str:
-    """PyYAML's words; where what it was reading began on another line, that line too
-    ("while scanning a quoted scalar (from line 6), found unexpected end of stream")."""
+def _yaml_message(exc: yaml.MarkedYAMLError, at: Callable[[int], int]) -> str:
+    """PyYAML's words, with the line where what it was reading began ("while scanning a
+    quoted scalar (from line 6), found unexpected end of stream")."""
     context = exc.context
-    begun = at(exc.context_mark.line + 1) if exc.context_mark is not None else None
-    if context and begun is not None and begun != line:
-        context = f"{context} (from line {begun})"
+    if context and exc.context_mark is not None:
+        context = f"{context} (from line {at(exc.context_mark.line + 1)})"
     parts = [p for p in (context, exc.problem) if p]
     return "not valid YAML: " + (", ".join(parts) if parts else "syntax error")
 

@@ -221,7 +221,7 @@ def test_a_broken_template_fails_the_job_after_the_upload(
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error file=broken")]
     assert len(errors) == 1
     assert errors[0].startswith(
-        "::error file=broken.template,line=3,title=fargate-preflight%3A bad"
+        "::error file=broken.template,line=2,title=fargate-preflight%3A bad"
     )
 
 

@@ -27,7 +27,8 @@ TABLE: list[tuple[str, str | bytes, int | None, str]] = [
         "yaml-syntax.yaml",
         VPC.format("[10.0.0.0/16"),
         5,  # the end of the stream, on the last line there is (not the empty one after it)
-        "not valid YAML: while parsing a flow sequence, did not find expected ',' or ']'",
+        "not valid YAML: while parsing a flow sequence (from line 5), did not find expected ',' "
+        "or ']'",
     ),
     (
         "yaml-quote.yaml",
@@ -40,8 +41,8 @@ TABLE: list[tuple[str, str | bytes, int | None, str]] = [
         "yaml-tab.yaml",
         "Resources:\n\tVpc: {}\n",
         2,
-        "not valid YAML: while scanning for the next token, found character that cannot start "
-        "any token",
+        "not valid YAML: while scanning for the next token (from line 2), found character that "
+        "cannot start any token",
     ),
     (
         "json-extra.json",

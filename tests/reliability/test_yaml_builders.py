@@ -98,7 +98,9 @@ def test_lines_count_line_feeds_whatever_other_breaks_the_text_has(
         assert _same_tree(got[1], expected) == []
     else:
         line, message = expected
-        first = re.search(r"\(first at line (\d+)\)$", message)
-        if first:
-            message = message[: first.start(1)] + f"{renumbered(int(first[1]))})"
+        message = re.sub(
+            r"\((first at|from) line (\d+)\)",
+            lambda m: f"({m[1]} line {renumbered(int(m[2]))})",
+            message,
+        )
         assert got[1] == (None if line is None else renumbered(line), message)

@@ -161,7 +161,7 @@ def test_depth_limit_holds_for_strings_at_the_limit() -> None:
     [
         ("a: 1\nb:\n  c: 1\n  c: 2\n", 4, "duplicate key 'c' (first at line 3)"),
         ("a: b: c\n", 1, "not valid YAML: mapping values are not allowed in this context"),
-        ("a:\n\tb: 1\n", 2, "not valid YAML: while scanning for the next token, found character"),
+        ("a:\n\tb: 1\n", 2, "not valid YAML: while scanning for the next token (from line 2)"),
         ("a: 'open\n", 1, "not valid YAML: while scanning a quoted scalar"),
         # The end of the stream is on the last line; the quote opened two lines before.
         ("a: 'open\nb\nc\n", 3, "not valid YAML: while scanning a quoted scalar (from line 1)"),
