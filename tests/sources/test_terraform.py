@@ -986,6 +986,16 @@ def test_the_provider_region_is_a_constant_or_a_root_variable_that_holds_a_regio
     assert provider_region(data) == expected
 
 
+def test_the_provider_region_may_be_a_root_local_of_the_tf_files() -> None:
+    from scanner.sources.tf.plan import provider_region
+
+    region = {"references": ["local.region"]}
+    data = {"configuration": {"provider_config": {"aws": {"expressions": {"region": region}}}}}
+    assert provider_region(data, {"region": "eu-west-2"}.get) == "eu-west-2"
+    assert provider_region(data, {"region": "${var.region}"}.get) is None
+    assert provider_region(data, {}.get) is None
+
+
 def test_policy_documents_read_during_apply_are_rendered_from_their_statements() -> None:
     # Both policy documents name the cluster's KMS key, so Terraform reads them during apply;
     # the key's ARN is one unknown wherever it is named (the cluster, the statements).
@@ -1043,3 +1053,47 @@ def test_aws_batch_on_fargate_is_not_passed_over_in_silence() -> None:
         f"{plan}: aws_batch_job_definition.fargate runs AWS Batch jobs on Fargate, which are not "
         "analysed yet",
     ]
+
+
+# --- container secrets --------------------------------------------------------------------
+
+AGENT_NEEDS = ("ecr.api", "ecr.dkr", "logs", "s3")
+
+
+def test_a_parameter_secret_with_the_provider_region_a_local_needs_ssm() -> None:
+    # `provider "aws" { region = local.region }` (terraform-aws-modules/ecs examples): the
+    # region is read from the local, so the parameter's ARN that only apply settles still names
+    # SSM in us-east-1 (before: the region unsettled, the ARN taken for a Secrets Manager
+    # secret, and a false FG105 for secretsmanager:GetSecretValue)
+    m = model("ssm-secret-region-local")
+    assert m["region"] == "us-east-1"
+    (container,) = m["task_definitions"]["aws_ecs_task_definition.app"]["containers"]
+    (secret,) = container["secrets"]
+    assert secret["value_from"]["ref"] == "aws_ssm_parameter.token.arn"
+    assert secret["value_from"]["partial"] == "arn:aws:ssm:us-east-1:*:parameter/isolated/token"
+    report = scanned("ssm-secret-region-local")
+    assert (report.errors, report.findings) == ((), ())
+    assert {(p.need, p.verdict) for p in report.paths} == {(n, "ok") for n in (*AGENT_NEEDS, "ssm")}
+
+
+def test_a_parameter_secret_in_an_unsettled_region_is_read_from_ssm(tmp_path: Path) -> None:
+    # The same plan with a provider region the scanner cannot read: the ARN has no known part,
+    # but its unknown names an aws_ssm_parameter, which is read with ssm:GetParameters (the
+    # execution role's policy allows it on the same attribute): no FG105
+    case = tmp_path / "case"
+    shutil.copytree(CASES / "ssm-secret-region-local", case)
+    versions = case / "versions.tf"
+    text = versions.read_text(encoding="utf-8")
+    versions.write_text(text.replace('region = "us-east-1"', 'region = lower("US-EAST-1")'))
+    report = scan([case / "plan.json"], ScanOptions(cwd=tmp_path))
+    m = load([case / "plan.json"], ScanOptions(cwd=tmp_path)).model
+    (container,) = m["task_definitions"]["aws_ecs_task_definition.app"]["containers"]
+    assert "partial" not in container["secrets"][0]["value_from"]
+    # only the region is a note: SSM's endpoint is chosen once the region is given
+    assert [(f.rule_id, f.resource, f.service) for f in report.findings] == [
+        ("FG801", "AWS::Region", "aws_ecs_service.app")
+    ]
+    assert {(p.need, p.verdict) for p in report.paths} == {
+        *((n, "ok") for n in AGENT_NEEDS),
+        ("ssm", "undecided"),
+    }
