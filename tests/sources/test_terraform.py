@@ -1055,9 +1055,94 @@ def test_aws_batch_on_fargate_is_not_passed_over_in_silence() -> None:
     ]
 
 
-# --- container secrets --------------------------------------------------------------------
+# --- a value chosen among resources --------------------------------------------------------
 
 AGENT_NEEDS = ("ecr.api", "ecr.dkr", "logs", "s3")
+CHOSEN_SERVICES = ("aws_ecs_service.cond", 'module.service["backend"].aws_ecs_service.this')
+
+
+def test_subnets_chosen_by_a_condition_the_plan_settles_are_the_chosen_ones() -> None:
+    # `var.public ? aws_subnet.public[*].id : aws_subnet.private[*].id` with var.public false,
+    # on the service and in a module call with for_each (`each.value.public ? ...`): the
+    # references name all four subnets, the .tf expression the private ones (before: all four,
+    # and a false FG201 for the public ones, whose tasks get no public IP)
+    m = model("chosen-subnets")
+    for service in CHOSEN_SERVICES:
+        network = m["services"][service]["network"]
+        assert network["subnets"] == ["aws_subnet.private[0]", "aws_subnet.private[1]"]
+        assert network["assign_public_ip"] == "DISABLED"
+    report = scanned("chosen-subnets")
+    assert (report.errors, report.findings) == ((), ())
+    assert {(p.service, p.need, p.verdict) for p in report.paths} == {
+        (s, n, "ok") for s in CHOSEN_SERVICES for n in AGENT_NEEDS
+    }
+
+
+def test_without_tf_files_subnets_chosen_by_a_condition_are_not_settled(tmp_path: Path) -> None:
+    # The plan records only the references of the conditions (var.public, each.value.public
+    # through local.services): which subnets is a note, never all of them (before: FG201 for
+    # the public subnets besides the note)
+    shutil.copy(CASES / "chosen-subnets" / "plan.json", tmp_path / "plan.json")
+    report = scan([tmp_path / "plan.json"], ScanOptions(cwd=tmp_path))
+    assert report.errors == ()
+    subnets = (
+        "aws_subnet.private[0], aws_subnet.private[1], aws_subnet.public[0], aws_subnet.public[1]"
+    )
+    chosen = {
+        (f.rule_id, f.level, f.resource, f.service, f.need): f.message for f in report.findings
+    }
+    cond = "aws_ecs_service.cond.network_configuration[0].subnets"
+    assert chosen[("FG801", "note", cond, "aws_ecs_service.cond", None)].startswith(
+        f"{cond} is not settled ({cond} holds some of {subnets}; the plan does not say which)"
+    )
+    module = f"{CHOSEN_SERVICES[1]}.network_configuration[0].subnets"
+    assert chosen[("FG801", "note", "local.services", CHOSEN_SERVICES[1], None)].startswith(
+        f"local.services is not settled ({module} holds some of {subnets}, chosen by "
+        "local.services: local.services is not recorded in the plan"
+    )
+    # (and the execution role's inline policies, which only the .tf files show)
+    assert {f.rule_id for f in report.findings} == {"FG801"} and len(report.findings) == 3
+
+
+def test_subnets_picked_by_a_filtering_for_expression_are_the_picked_ones() -> None:
+    # `[for s in aws_subnet.this : s.id if s.tags["Tier"] == "private"]`: the plan records only
+    # `aws_subnet.this` (all four subnets); the tags are in planned_values, so the filter is
+    # evaluated (before: all four, and a false FG201 for the public ones)
+    m = model("filtered-subnets")
+    network = m["services"]["aws_ecs_service.by_tag"]["network"]
+    assert network["subnets"] == ['aws_subnet.this["private-a"]', 'aws_subnet.this["private-b"]']
+    report = scanned("filtered-subnets")
+    assert (report.errors, report.findings) == ((), ())
+    assert {(p.need, p.verdict) for p in report.paths} == {(n, "ok") for n in AGENT_NEEDS}
+
+
+def test_a_filter_the_plan_does_not_settle_is_not_every_candidate() -> None:
+    # a tag known only after apply: the subnets are some of the four, never all of them
+    from scanner.sources.tf.plan import read
+
+    plan = json.loads((CASES / "filtered-subnets" / "plan.json").read_text(encoding="utf-8"))
+    linker = links.Linker(read(plan, "plan.json"), hcl.Configuration(None, ROOT, {}))
+    evaluator = expr.Evaluator(linker)
+    (found,) = evaluator.hcl_value(
+        '${[for s in aws_subnet.this : s.id if s.arn == "x"]}', expr.Env("")
+    )
+    assert isinstance(found, expr.Choice)
+
+
+def test_a_security_group_chosen_by_a_condition_is_the_chosen_one() -> None:
+    # `var.locked_down ? [aws_security_group.locked.id] : [aws_security_group.task.id]` with
+    # locked_down true: the locked-down group, which has no egress (before: both groups, whose
+    # union let everything out, and no FG401)
+    m = model("chosen-security-group")
+    network = m["services"]["aws_ecs_service.app"]["network"]
+    assert network["security_groups"] == ["aws_security_group.locked"]
+    report = scanned("chosen-security-group")
+    assert report.errors == ()
+    assert errors_by_service(report) == {("aws_ecs_service.app", "FG401"): set(AGENT_NEEDS)}
+    assert rule_ids(report) == ["FG401"] * 4
+    assert {(f.location.file, f.location.line) for f in report.findings} == {
+        ("tests/fixtures/terraform/chosen-security-group/network.tf", 50)
+    }
 
 
 def test_a_parameter_secret_with_the_provider_region_a_local_needs_ssm() -> None:
