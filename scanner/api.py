@@ -143,16 +143,16 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions) -> Loaded:
     found = discover(paths, root, detectors, options.max_file_bytes)
     errors: list[SourceError] = list(found.errors)
     notices = list(found.notices)
+    tf_dir = (cwd / options.tf_dir) if options.tf_dir is not None else None
     # A plan's provider block names the deploy region; an image or ARN may be in another.
     region = (
         options.region
-        or _plan_region(found.files)
+        or _plan_region(found.files, root, tf_dir, options.max_file_bytes)
         or infer_region(found.files, options.parameters.values())
         or _env_region()
     )
     if region and (unknown := unknown_region_notice(region)):
         notices.append(unknown)
-    tf_dir = (cwd / options.tf_dir) if options.tf_dir is not None else None
     ctx = BuildContext(
         root=root,
         region=region,
@@ -423,13 +423,15 @@ def _is_terraform_plan(data: Any) -> bool:
     return is_plan(data)
 
 
-def _plan_region(files: list[LoadedFile]) -> str | None:
+def _plan_region(
+    files: list[LoadedFile], root: Path, tf_dir: Path | None, max_bytes: int
+) -> str | None:
     """The region the Terraform plans' `aws` provider is configured with, if they agree."""
     if not any(f.kind == "terraform" for f in files):
         return None
-    from scanner.sources.tf.plan import provider_region
+    from scanner.sources.tf.source import plan_region
 
-    found = {provider_region(f.data) for f in files if f.kind == "terraform"}
+    found = {plan_region(f, root, tf_dir, max_bytes) for f in files if f.kind == "terraform"}
     found.discard(None)
     return found.pop() if len(found) == 1 else None
 

@@ -139,25 +139,27 @@ bucket_of(object_arn) := parts[0] if {
 
 secret_calls(td) := {c |
 	some container in containers(td)
-	some [value_from, what] in secret_refs(container)
-	c := secret_call(value_from, what, container.source)
+	some [value_from, what, service] in secret_refs(container)
+	c := secret_call(value_from, what, container.source, service)
 }
 
+# [value, what, service]: a secret is a Secrets Manager secret or an SSM parameter, repository
+# credentials always a Secrets Manager secret.
 secret_refs(container) := array.concat(
-	[[s.value_from, sprintf("secret %s (container %s)", [s.name, name])] |
+	[[s.value_from, sprintf("secret %s (container %s)", [s.name, name]), null] |
 		name := data.fargate_preflight.lib.model.show(container.name)
 		is_array(container.secrets)
 		some s in container.secrets
 	],
-	[[container.repository_credentials, sprintf("repository credentials (container %s)", [name])] |
+	[[container.repository_credentials, sprintf("repository credentials (container %s)", [name]), "secretsmanager"] |
 		name := data.fargate_preflight.lib.model.show(container.name)
 		container.repository_credentials != null
 	],
 )
 
 # A Secrets Manager ARN may end with a JSON key, version stage and id: the secret is its
-# first seven fields. Anything else is an SSM parameter (an ARN, or a name in the region).
-secret_call(value_from, what, src) := call(
+# first seven fields. Any other string is an SSM parameter (an ARN, or a name in the region).
+secret_call(value_from, what, src, service) := call(
 	"FG105", "secretsmanager", ["secretsmanager:GetSecretValue"],
 	concat(":", array.slice(fields, 0, 7)), what, src,
 ) if {
@@ -170,11 +172,36 @@ secret_call(value_from, what, src) := call(
 	startswith(value_from, "arn:")
 } else := call("FG105", "ssm", ["ssm:GetParameters"], parameter_arn(value_from), what, src) if {
 	is_string(value_from)
-} else := call("FG105", "ssm", ["ssm:GetParameters"], value_from, what, src) if {
-	# an unsettled ARN whose known parts name SSM (CDK: a parameter of the same stack)
+} else := call("FG105", svc, actions, value_from, what, src) if {
+	# an unsettled ARN: the service its known parts name (CDK: a parameter of the same stack),
+	# or that of the resource it comes from (Terraform: `aws_ssm_parameter.token.arn`), or
+	# the only one it can be. Without any, no call: its service is not settled (FG801,
+	# unsettled_secrets), never a guess.
+	svc := unsettled_secret_service(value_from, service)
+	actions := secret_actions[svc]
+}
+
+secret_actions := {"ssm": ["ssm:GetParameters"], "secretsmanager": ["secretsmanager:GetSecretValue"]}
+
+unsettled_secret_service(value_from, service) := service if {
+	service != null
+} else := svc if {
 	fields := split(data.fargate_preflight.lib.needs.pattern_text(value_from), ":")
-	fields[2] == "ssm"
-} else := call("FG105", "secretsmanager", ["secretsmanager:GetSecretValue"], value_from, what, src)
+	svc := fields[2]
+	secret_actions[svc]
+} else := data.fargate_preflight.lib.needs.secret_ref_service(value_from)
+
+# unsettled_secrets are the secrets (of task definitions with an execution role) that are
+# read from a service nothing settles: FG105 cannot be decided (rules/fg105 notes them).
+unsettled_secrets contains {"td": td_id, "value_from": value_from} if {
+	some td_id, _ in agent
+	td := input.task_definitions[td_id]
+	data.fargate_preflight.lib.iam.role_of(td, "execution_role") != null
+	some container in containers(td)
+	some [value_from, _, service] in secret_refs(container)
+	data.fargate_preflight.lib.model.is_unknown(value_from)
+	not unsettled_secret_service(value_from, service)
+}
 
 parameter_arn(name) := sprintf("arn:aws:ssm:%s:*:parameter/%s", [open_text(input.region), trim_prefix(name, "/")])
 

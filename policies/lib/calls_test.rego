@@ -137,23 +137,34 @@ test_secret_json_key_and_parameter_names if {
 }
 
 # An unsettled ARN is read by the service its known parts name (CDK: a parameter or secret of
-# the same stack); with nothing known of it, a secret (before: always a secret, a false FG105
-# for a parameter the role may read with ssm:GetParameters).
+# the same stack) or, in a Terraform plan, that of the resource it comes from; with neither,
+# no service is settled and no call is checked (before: always a secret, a false FG105 for a
+# parameter the role may read with ssm:GetParameters).
 test_unsettled_secret_arns_by_their_known_parts if {
 	parameter := {"unknown": "u", "ref": "Ref Cfg", "source": src(3), "partial": "arn:aws:ssm:us-east-1:123456789012:parameter/*"}
 	secret := {"unknown": "u", "ref": "Ref Db", "source": src(3), "partial": "arn:aws:secretsmanager:us-east-1:*:secret:db-*"}
+	tf_parameter := {"unknown": "u", "ref": "aws_ssm_parameter.token.arn", "source": src(3)}
+	tf_version := {"unknown": "u", "ref": "module.db[\"a\"].aws_secretsmanager_secret_version.this[0].arn", "source": src(3)}
 	opaque := {"unknown": "u", "ref": "Parameter Arn", "source": src(3)}
-	c := container({"secrets": [
+	credentials := {"unknown": "u", "ref": "Parameter Credentials", "source": src(3)}
+	c := container({"repository_credentials": credentials, "secrets": [
 		{"name": "A", "value_from": parameter},
 		{"name": "B", "value_from": secret},
 		{"name": "C", "value_from": opaque},
+		{"name": "D", "value_from": tf_parameter},
+		{"name": "E", "value_from": tf_version},
 	]})
+	w := world({"task_definitions": {"Td": {"containers": [c]}}})
 	calls := agent_calls({"task_definitions": {"Td": {"containers": [c]}}})
 	{[x.endpoint, x.actions, x.resource.ref] | some x in calls; x.rule == "FG105"} == {
 		["ssm", ["ssm:GetParameters"], "Ref Cfg"],
 		["secretsmanager", ["secretsmanager:GetSecretValue"], "Ref Db"],
-		["secretsmanager", ["secretsmanager:GetSecretValue"], "Parameter Arn"],
+		["ssm", ["ssm:GetParameters"], "aws_ssm_parameter.token.arn"],
+		["secretsmanager", ["secretsmanager:GetSecretValue"], "module.db[\"a\"].aws_secretsmanager_secret_version.this[0].arn"],
+		# repository credentials are always a Secrets Manager secret
+		["secretsmanager", ["secretsmanager:GetSecretValue"], "Parameter Credentials"],
 	}
+	data.fargate_preflight.lib.calls.unsettled_secrets == {{"td": "Td", "value_from": opaque}} with input as w
 }
 
 test_log_group_creation_adds_its_action if {

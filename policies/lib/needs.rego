@@ -234,7 +234,8 @@ value_from_need(v, reason, src) := need("ssm", local_kind, 443, input.region, "a
 
 # value_from_service is [service, region] of a secret or parameter ARN, also of one whose
 # unsettled parts are only the account and the name (a secret of the inputs: docs/model.md,
-# `partial`).
+# `partial`), and of an unsettled value that names the resource it comes from (in the
+# deploy region).
 value_from_service(v) := [svc, region] if {
 	parts := split(pattern_text(v), ":")
 	count(parts) > 5
@@ -242,7 +243,32 @@ value_from_service(v) := [svc, region] if {
 	svc := parts[2]
 	svc in {"secretsmanager", "ssm"}
 	region := region_label(v, arn_region(parts[3]))
+} else := [svc, input.region] if {
+	svc := secret_ref_service(v)
 }
+
+# secret_ref_service is the service of an unsettled value that a Terraform plan names by the
+# attribute it comes from (`aws_ssm_parameter.token.arn`, also in a module or of a data
+# source): its resource type's.
+secret_ref_service(v) := svc if {
+	is_string(v.ref)
+	found := {s |
+		some type, s in secret_resource_services
+		resource_of_type(v.ref, type)
+	}
+	count(found) == 1
+	some svc in found
+}
+
+secret_resource_services := {
+	"aws_ssm_parameter": "ssm",
+	"aws_secretsmanager_secret": "secretsmanager",
+	"aws_secretsmanager_secret_version": "secretsmanager",
+}
+
+resource_of_type(ref, type) if startswith(ref, concat("", [type, "."]))
+
+resource_of_type(ref, type) if contains(ref, concat("", [".", type, "."]))
 
 arn_region(r) := r if {
 	r != ""

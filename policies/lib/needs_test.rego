@@ -232,6 +232,23 @@ test_secret_of_the_inputs_needs_its_service_in_its_region if {
 	undecided_refs(with_containers([c])) == set()
 }
 
+# A Terraform plan names an ARN only apply settles by the attribute it comes from: the
+# resource's type names the service, in the deploy region (the provider's).
+test_secret_named_by_a_terraform_attribute_needs_its_service if {
+	parameter := unknown("aws_ssm_parameter.token.arn", 7)
+	secret := unknown("module.db.aws_secretsmanager_secret.this[\"a.b\"].id", 8)
+	c := object.union(plain("app", "nginx", 51), {"secrets": [
+		{"name": "T", "value_from": parameter},
+		{"name": "DB", "value_from": secret},
+	]})
+	summary(with_containers([c])) == {
+		["registry-1.docker.io", "internet", null, "agent"],
+		["ssm", "endpoint", "us-east-1", "agent"],
+		["secretsmanager", "endpoint", "us-east-1", "agent"],
+	}
+	undecided_refs(with_containers([c])) == set()
+}
+
 test_secret_with_unsettled_region_is_undecided if {
 	partial := "arn:aws:secretsmanager:*:*:secret:app/db-*"
 	c := object.union(plain("app", "nginx", 51), {"secrets": [{"name": "DB", "value_from": object.union(unknown("Ref DbSecret", 7), {"partial": partial})}]})

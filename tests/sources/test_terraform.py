@@ -998,6 +998,16 @@ def test_the_provider_region_is_a_constant_or_a_root_variable_that_holds_a_regio
     assert provider_region(data) == expected
 
 
+def test_the_provider_region_may_be_a_root_local_of_the_tf_files() -> None:
+    from scanner.sources.tf.plan import provider_region
+
+    region = {"references": ["local.region"]}
+    data = {"configuration": {"provider_config": {"aws": {"expressions": {"region": region}}}}}
+    assert provider_region(data, {"region": "eu-west-2"}.get) == "eu-west-2"
+    assert provider_region(data, {"region": "${var.region}"}.get) is None
+    assert provider_region(data, {}.get) is None
+
+
 def test_policy_documents_read_during_apply_are_rendered_from_their_statements() -> None:
     # Both policy documents name the cluster's KMS key, so Terraform reads them during apply;
     # the key's ARN is one unknown wherever it is named (the cluster, the statements).
@@ -1055,3 +1065,132 @@ def test_aws_batch_on_fargate_is_not_passed_over_in_silence() -> None:
         f"{plan}: aws_batch_job_definition.fargate runs AWS Batch jobs on Fargate, which are not "
         "analysed yet",
     ]
+
+
+# --- a value chosen among resources --------------------------------------------------------
+
+AGENT_NEEDS = ("ecr.api", "ecr.dkr", "logs", "s3")
+CHOSEN_SERVICES = ("aws_ecs_service.cond", 'module.service["backend"].aws_ecs_service.this')
+
+
+def test_subnets_chosen_by_a_condition_the_plan_settles_are_the_chosen_ones() -> None:
+    # `var.public ? aws_subnet.public[*].id : aws_subnet.private[*].id` with var.public false,
+    # on the service and in a module call with for_each (`each.value.public ? ...`): the
+    # references name all four subnets, the .tf expression the private ones (before: all four,
+    # and a false FG201 for the public ones, whose tasks get no public IP)
+    m = model("chosen-subnets")
+    for service in CHOSEN_SERVICES:
+        network = m["services"][service]["network"]
+        assert network["subnets"] == ["aws_subnet.private[0]", "aws_subnet.private[1]"]
+        assert network["assign_public_ip"] == "DISABLED"
+    report = scanned("chosen-subnets")
+    assert (report.errors, report.findings) == ((), ())
+    assert {(p.service, p.need, p.verdict) for p in report.paths} == {
+        (s, n, "ok") for s in CHOSEN_SERVICES for n in AGENT_NEEDS
+    }
+
+
+def test_without_tf_files_subnets_chosen_by_a_condition_are_not_settled(tmp_path: Path) -> None:
+    # The plan records only the references of the conditions (var.public, each.value.public
+    # through local.services): which subnets is a note, never all of them (before: FG201 for
+    # the public subnets besides the note)
+    shutil.copy(CASES / "chosen-subnets" / "plan.json", tmp_path / "plan.json")
+    report = scan([tmp_path / "plan.json"], ScanOptions(cwd=tmp_path))
+    assert report.errors == ()
+    subnets = (
+        "aws_subnet.private[0], aws_subnet.private[1], aws_subnet.public[0], aws_subnet.public[1]"
+    )
+    chosen = {
+        (f.rule_id, f.level, f.resource, f.service, f.need): f.message for f in report.findings
+    }
+    cond = "aws_ecs_service.cond.network_configuration[0].subnets"
+    assert chosen[("FG801", "note", cond, "aws_ecs_service.cond", None)].startswith(
+        f"{cond} is not settled ({cond} holds some of {subnets}; the plan does not say which)"
+    )
+    module = f"{CHOSEN_SERVICES[1]}.network_configuration[0].subnets"
+    assert chosen[("FG801", "note", "local.services", CHOSEN_SERVICES[1], None)].startswith(
+        f"local.services is not settled ({module} holds some of {subnets}, chosen by "
+        "local.services: local.services is not recorded in the plan"
+    )
+    # (and the execution role's inline policies, which only the .tf files show)
+    assert {f.rule_id for f in report.findings} == {"FG801"} and len(report.findings) == 3
+
+
+def test_subnets_picked_by_a_filtering_for_expression_are_the_picked_ones() -> None:
+    # `[for s in aws_subnet.this : s.id if s.tags["Tier"] == "private"]`: the plan records only
+    # `aws_subnet.this` (all four subnets); the tags are in planned_values, so the filter is
+    # evaluated (before: all four, and a false FG201 for the public ones)
+    m = model("filtered-subnets")
+    network = m["services"]["aws_ecs_service.by_tag"]["network"]
+    assert network["subnets"] == ['aws_subnet.this["private-a"]', 'aws_subnet.this["private-b"]']
+    report = scanned("filtered-subnets")
+    assert (report.errors, report.findings) == ((), ())
+    assert {(p.need, p.verdict) for p in report.paths} == {(n, "ok") for n in AGENT_NEEDS}
+
+
+def test_a_filter_the_plan_does_not_settle_is_not_every_candidate() -> None:
+    # a tag known only after apply: the subnets are some of the four, never all of them
+    from scanner.sources.tf.plan import read
+
+    plan = json.loads((CASES / "filtered-subnets" / "plan.json").read_text(encoding="utf-8"))
+    linker = links.Linker(read(plan, "plan.json"), hcl.Configuration(None, ROOT, {}))
+    evaluator = expr.Evaluator(linker)
+    (found,) = evaluator.hcl_value(
+        '${[for s in aws_subnet.this : s.id if s.arn == "x"]}', expr.Env("")
+    )
+    assert isinstance(found, expr.Choice)
+
+
+def test_a_security_group_chosen_by_a_condition_is_the_chosen_one() -> None:
+    # `var.locked_down ? [aws_security_group.locked.id] : [aws_security_group.task.id]` with
+    # locked_down true: the locked-down group, which has no egress (before: both groups, whose
+    # union let everything out, and no FG401)
+    m = model("chosen-security-group")
+    network = m["services"]["aws_ecs_service.app"]["network"]
+    assert network["security_groups"] == ["aws_security_group.locked"]
+    report = scanned("chosen-security-group")
+    assert report.errors == ()
+    assert errors_by_service(report) == {("aws_ecs_service.app", "FG401"): set(AGENT_NEEDS)}
+    assert rule_ids(report) == ["FG401"] * 4
+    assert {(f.location.file, f.location.line) for f in report.findings} == {
+        ("tests/fixtures/terraform/chosen-security-group/network.tf", 50)
+    }
+
+
+def test_a_parameter_secret_with_the_provider_region_a_local_needs_ssm() -> None:
+    # `provider "aws" { region = local.region }` (terraform-aws-modules/ecs examples): the
+    # region is read from the local, so the parameter's ARN that only apply settles still names
+    # SSM in us-east-1 (before: the region unsettled, the ARN taken for a Secrets Manager
+    # secret, and a false FG105 for secretsmanager:GetSecretValue)
+    m = model("ssm-secret-region-local")
+    assert m["region"] == "us-east-1"
+    (container,) = m["task_definitions"]["aws_ecs_task_definition.app"]["containers"]
+    (secret,) = container["secrets"]
+    assert secret["value_from"]["ref"] == "aws_ssm_parameter.token.arn"
+    assert secret["value_from"]["partial"] == "arn:aws:ssm:us-east-1:*:parameter/isolated/token"
+    report = scanned("ssm-secret-region-local")
+    assert (report.errors, report.findings) == ((), ())
+    assert {(p.need, p.verdict) for p in report.paths} == {(n, "ok") for n in (*AGENT_NEEDS, "ssm")}
+
+
+def test_a_parameter_secret_in_an_unsettled_region_is_read_from_ssm(tmp_path: Path) -> None:
+    # The same plan with a provider region the scanner cannot read: the ARN has no known part,
+    # but its unknown names an aws_ssm_parameter, which is read with ssm:GetParameters (the
+    # execution role's policy allows it on the same attribute): no FG105
+    case = tmp_path / "case"
+    shutil.copytree(CASES / "ssm-secret-region-local", case)
+    versions = case / "versions.tf"
+    text = versions.read_text(encoding="utf-8")
+    versions.write_text(text.replace('region = "us-east-1"', 'region = lower("US-EAST-1")'))
+    report = scan([case / "plan.json"], ScanOptions(cwd=tmp_path))
+    m = load([case / "plan.json"], ScanOptions(cwd=tmp_path)).model
+    (container,) = m["task_definitions"]["aws_ecs_task_definition.app"]["containers"]
+    assert "partial" not in container["secrets"][0]["value_from"]
+    # only the region is a note: SSM's endpoint is chosen once the region is given
+    assert [(f.rule_id, f.resource, f.service) for f in report.findings] == [
+        ("FG801", "AWS::Region", "aws_ecs_service.app")
+    ]
+    assert {(p.need, p.verdict) for p in report.paths} == {
+        *((n, "ok") for n in AGENT_NEEDS),
+        ("ssm", "undecided"),
+    }

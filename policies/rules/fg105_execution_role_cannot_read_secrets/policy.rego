@@ -49,3 +49,11 @@ deny contains entry if {
 undecided contains u if {
 	some u in data.fargate_preflight.lib.calls.check_unknowns(data.fargate_preflight.lib.calls.execution_checks, "FG105")
 }
+
+# A secret whose service is not settled (Secrets Manager or SSM Parameter Store) makes no call
+# to check: a note, never a guessed denial.
+undecided contains u if {
+	some x in data.fargate_preflight.lib.calls.unsettled_secrets
+	some service in data.fargate_preflight.lib.taskdef.services_running(x.td)
+	u := {"unknown": x.value_from, "service": service, "rules": ["FG105"]}
+}

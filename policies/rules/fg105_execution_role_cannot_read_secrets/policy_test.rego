@@ -47,3 +47,24 @@ test_repository_credentials if {
 	[f] := [x | some x in deny_for({"task_definitions": {"Td": {"containers": [c]}}})]
 	contains(f.message, "(needed for repository credentials (container app))")
 }
+
+# A secret whose service nothing settles (neither its known parts nor the resource it comes
+# from name one) is a note for FG105, never a guessed Secrets Manager denial; one named by a
+# Terraform attribute of an aws_ssm_parameter is read with ssm:GetParameters.
+test_secret_of_unsettled_service_is_undecided if {
+	opaque := {"unknown": "u", "ref": "Parameter Arn", "source": data.fargate_preflight.lib.calls_test.src(3)}
+	c := data.fargate_preflight.lib.calls_test.container({"secrets": [{"name": "A", "value_from": opaque}]})
+	changes := object.union(exec_role([]), {"task_definitions": {"Td": {"containers": [c]}}})
+	deny_for(changes) == set()
+	refs(undecided_for(changes)) == {["Parameter Arn", "Service", ["FG105"]]}
+}
+
+test_terraform_parameter_attribute_is_read_from_ssm if {
+	arn := {"unknown": "u", "ref": "aws_ssm_parameter.token.arn", "source": data.fargate_preflight.lib.calls_test.src(3)}
+	c := data.fargate_preflight.lib.calls_test.container({"secrets": [{"name": "T", "value_from": arn}]})
+	ssm := data.fargate_preflight.lib.calls_test.inline("ssm", [data.fargate_preflight.lib.calls_test.statement("ssm:GetParameters", [arn])], 41)
+	deny_for(object.union(exec_role([ssm]), {"task_definitions": {"Td": {"containers": [c]}}})) == set()
+	[f] := [x | some x in deny_for(object.union(exec_role([]), {"task_definitions": {"Td": {"containers": [c]}}}))]
+	f.need == "ssm"
+	contains(f.message, "not authorized to perform: ssm:GetParameters on resource: <aws_ssm_parameter.token.arn>")
+}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.sources.base import ModelObject
-from scanner.sources.tf.expr import Attr, Env, Evaluator, Obj
+from scanner.sources.tf.expr import Attr, Choice, Env, Evaluator, Obj
 from scanner.sources.tf.expr import Opaque as Unevaluated
 from scanner.sources.tf.hcl import Block, Configuration, declares
 from scanner.sources.tf.links import Linker, Opaque, Resolution, Target
@@ -331,14 +331,38 @@ class Build:
     def _evaluated_list(
         self, instance: Instance, path: tuple[PathStep, ...], kind: Kind, depth: int
     ) -> Any:
+        """The ids of the list the .tf expression at `path` gives; an unknown when it picks
+        among lists (or elements) that the plan does not settle; NOT_WRITTEN when it cannot
+        be evaluated."""
         values = self.evaluate(instance, path)
-        if values is None or len(values) != 1 or not isinstance(values[0], tuple):
+        if not values:
+            return NOT_WRITTEN
+        choice = next((v for v in values if isinstance(v, Choice)), None)
+        if choice is not None:
+            why = f"{attribute(instance, path)} holds some of the values of {choice.why}"
+            return self.unknown(instance, path, why)
+        lists: list[list[Any]] = []
+        for value in values:
+            ids = self._evaluated_ids(value, kind, depth)
+            if ids is NOT_WRITTEN:
+                return NOT_WRITTEN
+            if ids not in lists:
+                lists.append(ids)
+        if len(lists) == 1:
+            return lists[0]
+        shown = ", ".join(sorted("[" + ", ".join(str(i) for i in ids) + "]" for ids in lists))
+        why = (
+            f"{attribute(instance, path)} is one of {shown}, depending on values the plan does "
+            "not settle"
+        )
+        return self.unknown(instance, path, why)
+
+    def _evaluated_ids(self, value: Any, kind: Kind, depth: int) -> Any:
+        if not isinstance(value, tuple):
             return NOT_WRITTEN
         ids: list[Any] = []
-        for value in values[0]:
-            if isinstance(value, Unevaluated):
-                return NOT_WRITTEN
-            ident = self._evaluated_id(value, kind, depth)
+        for item in value:
+            ident = self._evaluated_id(item, kind, depth)
             if ident is NOT_WRITTEN or isinstance(ident, dict):
                 return NOT_WRITTEN
             if ident is not None and ident not in ids:
@@ -389,12 +413,19 @@ class Build:
             evaluated = self._evaluated_list(instance, path, kind, depth)
             return self.after_apply(instance, path) if evaluated is NOT_WRITTEN else evaluated
         resolution = self.linker.resolve(expression, self.linker.scope_of(instance))
-        ids = self._many(instance, path, kind, resolution, depth)
-        if any(isinstance(i, dict) for i in ids):
-            # The references do not settle every element: evaluate the .tf text.
+        ids: Field = self._many(instance, path, kind, resolution, depth)
+        chooses = resolution.chooses()
+        if chooses or resolution.may_filter() or any(isinstance(i, dict) for i in ids):
+            # The references do not settle every element, or name candidates that the
+            # expression may choose among (`cond ? A : B`, a `for` with an `if`): evaluate
+            # the .tf text. Without it, a choice is not settled: never all of the candidates.
             evaluated = self._evaluated_list(instance, path, kind, depth)
             if evaluated is not NOT_WRITTEN:
                 ids = evaluated
+            elif chooses:
+                ids = self._some_of(instance, path, resolution, ids)
+        if isinstance(ids, dict):
+            return ids
         if found is not UNKNOWN and isinstance(found, list):
             # the elements known at plan time are literal ids (the unknown ones are null)
             literal = [self.known_id(str(v), kind) for v in found if isinstance(v, str) and v]
@@ -481,8 +512,33 @@ class Build:
         if not ids:
             why = f"{name} is known only after apply and names no {kind.noun} of the plan"
             return self.unknown(instance, path, why)
+        return self._not_said(instance, path, "is one of", ids)
+
+    def _some_of(
+        self,
+        instance: Instance,
+        path: tuple[PathStep, ...],
+        resolution: Resolution,
+        candidates: list[Field],
+    ) -> Field:
+        """The unknown of a list whose references choose among `candidates` (`_many`'s ids;
+        `resolution.chooses`) in a way the plan does not settle: some of them, not all."""
+        ids = [i for i in candidates if isinstance(i, str)]
+        if resolution.opaque:  # what chooses is itself not settled: name it
+            opaque = resolution.opaque[0]
+            shown = ", ".join(sorted(ids))
+            why = (
+                f"{attribute(instance, path)} holds some of {shown}, chosen by {opaque.ref}: "
+                f"{opaque.why}"
+            )
+            return self.opaque_unknown(instance, path, why, opaque)
+        return self._not_said(instance, path, "holds some of", ids)
+
+    def _not_said(
+        self, instance: Instance, path: tuple[PathStep, ...], what: str, ids: list[Field]
+    ) -> Field:
         shown = ", ".join(sorted(str(i) if isinstance(i, str) else "(unknown)" for i in ids))
-        why = f"{name} is one of {shown}; the plan does not say which"
+        why = f"{attribute(instance, path)} {what} {shown}; the plan does not say which"
         return self.unknown(instance, path, why)
 
     @staticmethod

@@ -78,6 +78,12 @@ class Pattern(Opaque):
     parts: tuple[Any, ...] = ()
 
 
+@dataclass(frozen=True, eq=False)
+class Choice(Opaque):
+    """Some of the values of a collection, picked by a condition the plan does not settle (a
+    `for` expression's `if`): not all of them, so the references alone do not give it."""
+
+
 def _opaque_part(value: Any) -> Any:
     return _plain_opaque(value) if isinstance(value, Opaque) else value
 
@@ -608,7 +614,7 @@ class Evaluator:
             if condition is not None:
                 kept = self.node(condition, inner, depth)
                 if kept != [True] and kept != [False]:
-                    return [Opaque("a for expression whose condition is not settled")]
+                    return [Choice("a for expression whose condition is not settled")]
                 if kept == [False]:
                     continue
             if key_node is not None:

@@ -85,6 +85,18 @@ class Resolution:
         self.controls.extend(other.controls)
         self.uses_count_index = self.uses_count_index or other.uses_count_index
 
+    def chooses(self) -> bool:
+        """True when the references name several values and also something that can pick
+        among them (`var.public ? A : B`, `local.by_tier[var.tier]`, an `each.value` not
+        followed): the value is some of the targets, not all of them."""
+        several = len([g for g in self.groups if g.targets]) > 1
+        return several and bool(self.controls or self.literals or self.opaque)
+
+    def may_filter(self) -> bool:
+        """True when a reference names all instances of a resource, which a `for` expression
+        may filter (`[for s in aws_subnet.this : s.id if ...]` records only `aws_subnet.this`)."""
+        return any(g.collection for g in self.groups)
+
     def targets(self) -> list[Target]:
         seen: dict[tuple[str, str | None], Target] = {}
         for group in self.groups:

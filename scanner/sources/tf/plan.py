@@ -9,7 +9,7 @@ expression, and per module call the expressions behind its variables and outputs
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -276,9 +276,10 @@ def _read_configuration(plan: Plan, data: Any) -> None:
     _read_module(plan, configuration.get("root_module"), "")
 
 
-def provider_region(data: Any) -> str | None:
+def provider_region(data: Any, local: Callable[[str], Any] | None = None) -> str | None:
     """The default `aws` provider's region in a plan: a constant, or the value of the one root
-    variable it references when that value is a region's name (`region = var.aws_region`)."""
+    variable it references when that value is a region's name (`region = var.aws_region`), or
+    of the one root local, which `local` reads from the .tf files (`region = local.region`)."""
     configuration = data.get("configuration") if isinstance(data, dict) else None
     providers = configuration.get("provider_config") if isinstance(configuration, dict) else None
     aws = providers.get("aws") if isinstance(providers, dict) else None
@@ -288,9 +289,12 @@ def provider_region(data: Any) -> str | None:
     value = region.get("constant_value")
     references = region.get("references")
     if value is None and isinstance(references, list) and len(references) == 1:
-        name = str(references[0]).removeprefix("var.")
-        variable = _map(data.get("variables")).get(name) if name != references[0] else None
-        value = variable.get("value") if isinstance(variable, dict) else None
+        root, _, name = str(references[0]).partition(".")
+        if root == "var":
+            variable = _map(data.get("variables")).get(name)
+            value = variable.get("value") if isinstance(variable, dict) else None
+        elif root == "local" and local is not None:
+            value = local(name)
         value = value if isinstance(value, str) and REGION_NAME.match(value) else None
     return str(value) if isinstance(value, str) and value else None
 

@@ -14,7 +14,7 @@ from scanner.sources.tf import ecs, iam, network, states
 from scanner.sources.tf.build import VPC, VPC_OF_DEFAULT, Build, Kind
 from scanner.sources.tf.finalize import finalize
 from scanner.sources.tf.hcl import Configuration
-from scanner.sources.tf.plan import Instance, Plan, read
+from scanner.sources.tf.plan import Instance, Plan, provider_region, read
 
 
 def _batch_job_definition(build: Build, inst: Instance) -> None:
@@ -71,7 +71,7 @@ def build_plans(files: list[LoadedFile], ctx: BuildContext) -> Fragment:
 def build_plan(
     file: LoadedFile, plan: Plan, ctx: BuildContext, ident: Any, fragment: Fragment
 ) -> None:
-    folder = Path(ctx.tf_dir) if ctx.tf_dir is not None else file.path.parent
+    folder = _folder(file, ctx.tf_dir)
     config = Configuration(folder, ctx.root, _module_sources(plan), ctx.max_file_bytes)
     if not config.present:
         fragment.notices.append(
@@ -93,6 +93,23 @@ def build_plan(
             fragment.add(collection, plain(obj))
     fragment.notices.extend(config.notices)
     fragment.notices.extend(build.notices)
+
+
+def plan_region(file: LoadedFile, root: Path, tf_dir: Path | None, max_bytes: int) -> str | None:
+    """The region of the plan's `aws` provider (`plan.provider_region`), a root local read
+    from the plan's .tf files (terraform-aws-modules/ecs examples: `region = local.region`)."""
+    config = Configuration(_folder(file, tf_dir), root, {}, max_bytes)
+
+    def local(name: str) -> Any:
+        found = config.local("", name)
+        return found[0] if found is not None else None
+
+    return provider_region(file.data, local)
+
+
+def _folder(file: LoadedFile, tf_dir: Path | None) -> Path:
+    """Where the plan's .tf files are: --tf-dir, else the plan's folder."""
+    return Path(tf_dir) if tf_dir is not None else file.path.parent
 
 
 def _managed_defaults(build: Build) -> None:
