@@ -1,0 +1,86 @@
+"""IAM decisions end to end: a small working template (tests/fixtures/iam/service.yaml: an
+isolated VPC with the endpoints a private ECR image and awslogs need, an execution role with
+AmazonECSTaskExecutionRolePolicy) with one change each, scanned through `scanner.api.scan`.
+Each case was a false verdict found by a field test; the assertions are the exact findings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.api import ScanOptions, scan
+
+SERVICE = Path(__file__).parent / "fixtures" / "iam" / "service.yaml"
+STATEMENT = "          - {{Effect: {}, Principal: {}, Action: sts:AssumeRole{}}}\n"
+TRUST = STATEMENT.format("Allow", "{Service: ecs-tasks.amazonaws.com}", "")
+
+
+def deny_if(condition: str) -> str:
+    """A trust statement that denies every principal under the condition."""
+    return STATEMENT.format("Deny", "'*'", f", Condition: {condition}")
+
+
+def line_of(resource: str) -> int:
+    return SERVICE.read_text(encoding="utf-8").splitlines().index(f"  {resource}:") + 1
+
+
+TRUST_LINE = line_of("ExecutionRole")
+
+
+def findings(tmp_path: Path, old: str, new: str) -> list[tuple[str, int, str]]:
+    base = SERVICE.read_text(encoding="utf-8")
+    assert old in base
+    (tmp_path / "t.yaml").write_text(base.replace(old, new), encoding="utf-8")
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path, region="us-east-1"))
+    assert report.errors == ()
+    return [(f.rule_id, f.location.line, f.message) for f in report.findings]
+
+
+def test_the_working_template_has_no_finding(tmp_path: Path) -> None:
+    assert findings(tmp_path, TRUST, TRUST) == []
+
+
+# A Deny conditioned on the task's own account or cluster with a negated operator (or `Null`
+# true) never applies to the task: ECS's request carries its account and cluster ARN. Before,
+# any condition on these keys counted as met: FG107 "a statement of its trust policy denies it".
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "{StringNotEquals: {aws:SourceAccount: !Ref AWS::AccountId}}",
+        "{StringNotEquals: {aws:SourceAccount: '123456789012'}}",
+        '{"Null": {"aws:SourceAccount": "true"}}',
+        '{ArnNotLike: {"aws:SourceArn": !Sub "arn:aws:ecs:${AWS::Region}:${AWS::AccountId}:*"}}',
+    ],
+)
+def test_a_trust_deny_on_another_account_does_not_deny_the_task(
+    tmp_path: Path, condition: str
+) -> None:
+    assert findings(tmp_path, TRUST, TRUST + deny_if(condition)) == []
+
+
+def test_a_trust_deny_on_the_tasks_own_account_denies_it(tmp_path: Path) -> None:
+    deny = deny_if("{StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}}")
+    assert findings(tmp_path, TRUST, TRUST + deny) == [
+        (
+            "FG107",
+            TRUST_LINE,
+            "service Service: task definition TaskDefinition: execution role ExecutionRole cannot "
+            "be assumed by ecs-tasks.amazonaws.com: a statement of its trust policy denies it",
+        )
+    ]
+
+
+# A Deny whose condition the inputs cannot decide may apply (a negated operator on a key the
+# request lacks is true): a note. Before, it was dropped and the role counted as trusted.
+def test_a_trust_deny_that_may_apply_is_undecided(tmp_path: Path) -> None:
+    deny = deny_if("{StringNotEquals: {sts:ExternalId: abc}}")
+    assert findings(tmp_path, TRUST, TRUST + deny) == [
+        (
+            "FG801",
+            TRUST_LINE,
+            "Condition of statement 2 of trust policy of role ExecutionRole is not settled (a "
+            "Condition on sts:externalid depends on the request's context): it blocks FG107 for "
+            "service Service",
+        )
+    ]
