@@ -25,7 +25,7 @@ def line_of(resource: str) -> int:
     return SERVICE.read_text(encoding="utf-8").splitlines().index(f"  {resource}:") + 1
 
 
-TRUST_LINE = line_of("ExecutionRole")
+ROLE_LINE = line_of("ExecutionRole")
 
 
 def findings(tmp_path: Path, old: str, new: str) -> list[tuple[str, int, str]]:
@@ -64,7 +64,7 @@ def test_a_trust_deny_on_the_tasks_own_account_denies_it(tmp_path: Path) -> None
     assert findings(tmp_path, TRUST, TRUST + deny) == [
         (
             "FG107",
-            TRUST_LINE,
+            ROLE_LINE,
             "service Service: task definition TaskDefinition: execution role ExecutionRole cannot "
             "be assumed by ecs-tasks.amazonaws.com: a statement of its trust policy denies it",
         )
@@ -78,9 +78,65 @@ def test_a_trust_deny_that_may_apply_is_undecided(tmp_path: Path) -> None:
     assert findings(tmp_path, TRUST, TRUST + deny) == [
         (
             "FG801",
-            TRUST_LINE,
+            ROLE_LINE,
             "Condition of statement 2 of trust policy of role ExecutionRole is not settled (a "
             "Condition on sts:externalid depends on the request's context): it blocks FG107 for "
             "service Service",
+        )
+    ]
+
+
+MANAGED = "      ManagedPolicyArns: [arn:aws:iam::aws:policy/service-role/{}]\n".format(
+    "AmazonECSTaskExecutionRolePolicy"
+)
+
+
+def execution_policy(logs: str) -> str:
+    """The execution role's one inline policy: image pull, and the given logs statements."""
+    return (
+        "      Policies:\n"
+        "        - PolicyName: p\n"
+        "          PolicyDocument:\n"
+        "            Statement:\n"
+        "              - {Effect: Allow, Action: 'ecr:*', Resource: '*'}\n" + logs
+    )
+
+
+# PutLogEvents is on the group's log streams (Service Authorization Reference): a policy that
+# scopes it there allows it. Before: a false FG104 "not authorized to perform: logs:PutLogEvents
+# on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:*".
+@pytest.mark.parametrize(
+    "put_resource",
+    [
+        "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:log-stream:*",
+        "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:*",
+    ],
+)
+def test_put_log_events_scoped_to_the_log_streams(tmp_path: Path, put_resource: str) -> None:
+    logs = (
+        "              - {Effect: Allow, Action: logs:CreateLogStream,"
+        " Resource: 'arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:*'}\n"
+        "              - {Effect: Allow, Action: logs:PutLogEvents,"
+        f" Resource: '{put_resource}'}}\n"
+    )
+    assert findings(tmp_path, MANAGED, execution_policy(logs)) == []
+
+
+def test_put_log_events_on_another_groups_streams_is_denied(tmp_path: Path) -> None:
+    logs = (
+        "              - {Effect: Allow, Action: [logs:CreateLogStream, logs:PutLogEvents],"
+        " Resource: 'arn:aws:logs:us-east-1:123456789012:log-group:/ecs/other:*'}\n"
+    )
+    assert findings(tmp_path, MANAGED, execution_policy(logs)) == [
+        (
+            "FG104",
+            ROLE_LINE,
+            "service Service: task definition TaskDefinition: execution role ExecutionRole is not "
+            "authorized to perform: logs:CreateLogStream on resource: "
+            "arn:aws:logs:us-east-1:*:log-group:/ecs/app:* because no identity-based policy "
+            "allows the logs:CreateLogStream action; logs:PutLogEvents on resource: "
+            "arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:* because no identity-based "
+            "policy allows the logs:PutLogEvents action (needed for awslogs log group /ecs/app "
+            "(container app))",
         )
     ]

@@ -406,8 +406,8 @@ checked_role(role) := role if {
 } else := role_policies(role)
 
 # check says which of a call's actions the role (given by checked_role) may not perform:
-# {"denied": [{"action", "decision"}], "unknowns": set of unknowns}. A role that is not in the
-# inputs settles nothing.
+# {"denied": [{"action", "decision", "resource"}], "unknowns": set of unknowns}. A role that is
+# not in the inputs settles nothing.
 check(role, c) := {"denied": [], "unknowns": {role}} if {
 	data.fargate_preflight.lib.model.is_unknown(role)
 } else := {"denied": [], "unknowns": set()} if {
@@ -415,27 +415,39 @@ check(role, c) := {"denied": [], "unknowns": {role}} if {
 		lower(action) in role.allowed
 	}
 } else := {"denied": denied, "unknowns": unknowns} if {
-	decisions := [[action, role_decision(role, {"action": lower(action), "resource": c.resource})] |
+	decisions := [[action, resource, role_decision(role, {"action": lower(action), "resource": resource})] |
 		some action in c.actions
+		resource := call_resource(c, action)
 	]
-	denied := [{"action": a, "decision": d} | some [a, d] in decisions; d.decision in {"explicit_deny", "implicit_deny"}]
-	unknowns := {u | some [_, d] in decisions; d.decision == "undecided"; some u in d.unknowns}
+	denied := [{"action": a, "decision": d, "resource": r} |
+		some [a, r, d] in decisions
+		d.decision in {"explicit_deny", "implicit_deny"}
+	]
+	unknowns := {u | some [_, _, d] in decisions; d.decision == "undecided"; some u in d.unknowns}
 }
 
-# not_authorized is the message part for denied actions, in AWS's words.
-# Actions denied the same way are named together (explicit denies first).
+# call_resource is the resource an action of the call touches: the call's `resource`, unless
+# its `resources` names another for that action (awslogs' PutLogEvents writes to a log stream
+# of the group that CreateLogStream names).
+call_resource(c, action) := object.get(object.get(c, "resources", {}), action, c.resource)
+
+# not_authorized is the message part for denied actions, in AWS's words. Actions denied the
+# same way on the same resource (`resource`, unless a denied action names its own) are named
+# together (explicit denies first).
 not_authorized(role_text, denied, resource) := sprintf("%s is not authorized to perform: %s", [
 	role_text,
-	concat("; ", [group_text(actions, key, resource) | some key, actions in denied_groups(denied)]),
+	concat("; ", [group_text(actions, key) | some key, actions in denied_groups(denied, resource)]),
 ])
 
-denied_groups(denied) := {key: actions |
-	some key in {[x.decision.decision, x.decision.part] | some x in denied}
-	actions := [x.action | some x in denied; [x.decision.decision, x.decision.part] == key]
+denied_groups(denied, resource) := {key: actions |
+	some key in {denied_key(x, resource) | some x in denied}
+	actions := [x.action | some x in denied; denied_key(x, resource) == key]
 }
 
-group_text(actions, key, resource) := sprintf("%s%s %s", [
-	concat(", ", actions), on_resource(resource),
+denied_key(x, resource) := [x.decision.decision, x.decision.part, object.get(x, "resource", resource)]
+
+group_text(actions, key) := sprintf("%s%s %s", [
+	concat(", ", actions), on_resource(key[2]),
 	denied_text({"decision": key[0], "part": key[1]}, allowed_subject(actions)),
 ])
 
