@@ -157,7 +157,7 @@ test_unsettled_secret_arns_by_their_known_parts if {
 }
 
 test_put_log_events_is_on_the_log_streams if {
-	[c] := [c | some c in agent_calls({}); c.rule == "FG104"]
+	[c] := [x | some x in agent_calls({}); x.rule == "FG104"]
 	[data.fargate_preflight.lib.iam.call_resource(c, a) | some a in c.actions] == [
 		"arn:aws:logs:us-east-1:*:log-group:/ecs/app:*",
 		"arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:*",

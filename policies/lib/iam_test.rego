@@ -306,7 +306,7 @@ test_a_deny_that_may_apply_leaves_the_trust_undecided if {
 	trusting([ecs_allow_if({"StringEquals": {"sts:ExternalId": "abc"}}), unknown_deny]) == "undecided"
 
 	account := trusting_as(null, [ecs_allow, ecs_deny_if({"StringEquals": {"aws:SourceAccount": "123456789012"}})])
-	[u] := [u | some u in account.unknowns]
+	[u] := [x | some x in account.unknowns]
 	u.unknown == "a Condition on aws:sourceaccount holds only if it names the task's own account or cluster, which the inputs do not settle"
 }
 
