@@ -140,3 +140,66 @@ def test_put_log_events_on_another_groups_streams_is_denied(tmp_path: Path) -> N
             "(container app))",
         )
     ]
+
+
+DKR = "    Properties: {<<: *interface, ServiceName: com.amazonaws.us-east-1.ecr.dkr}\n"
+EXEC_ARN = "      ExecutionRoleArn: !GetAtt ExecutionRole.Arn\n"
+LITERAL_ARN = "      ExecutionRoleArn: arn:aws:iam::123456789012:role/app-exec\n"
+
+
+def dkr_policy(principal: str) -> str:
+    """The ecr.dkr endpoint with a policy that allows ECR to one principal only."""
+    return (
+        "    Properties:\n"
+        "      <<: *interface\n"
+        "      ServiceName: com.amazonaws.us-east-1.ecr.dkr\n"
+        "      PolicyDocument:\n"
+        f"        Statement: [{{Effect: Allow, Principal: {principal},"
+        " Action: 'ecr:*', Resource: '*'}]\n"
+    )
+
+
+DKR_DENIED = (
+    "service Service cannot call ecr.dkr through VPC endpoint EcrDkrEndpoint: execution role "
+    "ExecutionRole is not authorized to perform: ecr:BatchGetImage, ecr:GetDownloadUrlForLayer "
+    "on resource: arn:aws:ecr:us-east-1:123456789012:repository/app because no statement of the "
+    "VPC endpoint policy allows these actions (needed for private ECR image "
+    "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1 (container app))"
+)
+
+
+# The task definition names the execution role by its ARN: its account is settled, and an
+# account principal of another account does not match it (before: no finding, an unknown
+# account matching every account principal). Only `*` is a wildcard principal: `role/app-*`
+# names no role (before: matched as a glob).
+@pytest.mark.parametrize(
+    ("principal", "denied"),
+    [
+        ("{AWS: '999999999999'}", True),
+        ("{AWS: '123456789012'}", False),
+        ("{AWS: 'arn:aws:iam::123456789012:role/app-*'}", True),
+        ("{AWS: 'arn:aws:iam::123456789012:role/app-exec'}", False),
+    ],
+)
+def test_endpoint_principals_for_a_role_named_by_its_arn(
+    tmp_path: Path, principal: str, denied: bool
+) -> None:
+    base = SERVICE.read_text(encoding="utf-8")
+    text = base.replace(DKR, dkr_policy(principal)).replace(EXEC_ARN, LITERAL_ARN)
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path, region="us-east-1"))
+    assert report.errors == ()
+    got = [(f.rule_id, f.location.line, f.message) for f in report.findings]
+    assert got == ([("FG102", line_of("EcrDkrEndpoint"), DKR_DENIED)] if denied else [])
+
+
+def test_a_wildcard_inside_a_service_principal_names_no_service(tmp_path: Path) -> None:
+    wildcard = STATEMENT.format("Allow", "{Service: '*.amazonaws.com'}", "")
+    assert findings(tmp_path, TRUST, wildcard) == [
+        (
+            "FG107",
+            ROLE_LINE,
+            "service Service: task definition TaskDefinition: execution role ExecutionRole cannot "
+            "be assumed by ecs-tasks.amazonaws.com: no statement of its trust policy allows it",
+        )
+    ]

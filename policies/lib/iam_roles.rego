@@ -250,6 +250,9 @@ trust_statement(role, i, st) := outcome(maybes) if {
 	maybes := [x[1] | some x in [action, principal, condition]; x[0] == "maybe"]
 }
 
+# Only `*` is a wildcard in a principal (IAM User Guide: "You cannot use a wildcard to match part
+# of a principal name or ARN"): `*.amazonaws.com` names no service. Service names are compared
+# in any case.
 service_principal(st) := yes if {
 	st.Principal == "*"
 } else := yes if {
@@ -258,7 +261,7 @@ service_principal(st) := yes if {
 } else := yes if {
 	some x in as_list(object.get(st.Principal, "Service", []))
 	is_string(x)
-	service_matches(lower(x))
+	lower(x) == ecs_tasks
 } else := ["maybe", unknowns[0]] if {
 	# the first: a function has one value, and Service may list several unknowns
 	unknowns := [x |
@@ -267,14 +270,6 @@ service_principal(st) := yes if {
 	]
 	count(unknowns) > 0
 } else := no
-
-# (The service name itself, the usual case, without compiling a glob.)
-service_matches(x) if x == ecs_tasks
-
-service_matches(x) if {
-	x != ecs_tasks
-	glob.match(escape(x), [], ecs_tasks)
-}
 
 # trust_condition: does the statement's Condition hold for the request ECS makes for the task?
 # Every key under every operator must: one that does not makes the statement not apply; one
@@ -364,14 +359,7 @@ account_value_matches(op, v, own) if {
 }
 
 # own_account: the account of a role whose ARN the inputs give (a live role), else null.
-own_account(role) := fields[4] if {
-	arn := object.get(role, "arn", null)
-	is_string(arn)
-	fields := split(arn, ":")
-	count(fields) == 6
-	fields[2] == "iam"
-	account_of_principal(fields[4])
-} else := null
+own_account(role) := role_account(object.get(role, "arn", null))
 
 condition_verdict(outcomes, role, i) := no if {
 	some [_, "no"] in outcomes

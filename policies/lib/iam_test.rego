@@ -175,6 +175,25 @@ test_endpoint_principals if {
 	endpoint_decision({"Service": "ecs-tasks.amazonaws.com"}, task_role_arn) == "implicit_deny"
 }
 
+# Only `*` is a wildcard principal: a role ARN with `*` in it names no role (before: matched as
+# a glob). An ARN that differs only in case is undecided. A known account settles account
+# principals.
+test_principals_are_matched_exactly if {
+	endpoint_decision({"AWS": "arn:aws:iam::123456789012:role/Task*"}, task_role_arn) == "implicit_deny"
+	endpoint_decision({"AWS": "arn:aws:iam::*:role/TaskRole"}, task_role_arn) == "implicit_deny"
+	endpoint_decision({"AWS": "arn:aws:iam::123456789012:role/taskrole"}, task_role_arn) == "undecided"
+	known := {"arn": task_role_arn, "account": "123456789012"}
+	data.fargate_preflight.lib.iam.decide(policy(with_principal({"AWS": "999999999999"})), req("sns:listtopics", null), known).decision == "implicit_deny"
+	data.fargate_preflight.lib.iam.decide(policy(with_principal({"AWS": "123456789012"})), req("sns:listtopics", null), known).decision == "allow"
+}
+
+test_role_account if {
+	data.fargate_preflight.lib.iam.role_account(task_role_arn) == "123456789012"
+	data.fargate_preflight.lib.iam.role_account(arn_unknown) == null
+	data.fargate_preflight.lib.iam.role_account("arn:aws:iam::aws:policy/ReadOnlyAccess") == null
+	data.fargate_preflight.lib.iam.role_account(null) == null
+}
+
 # The policy names the caller's role as the template does (`!GetAtt TaskRole.Arn`): the same
 # role, though its ARN is only known after deployment; another role's is still undecided.
 test_a_principal_that_names_the_callers_role_by_reference if {
@@ -427,7 +446,12 @@ test_wildcard_match if {
 
 test_trust_service_name_in_any_case if {
 	trusting([assume({"Service": "ECS-Tasks.amazonaws.com"}, {})]) == "allow"
-	trusting([assume({"Service": "*.amazonaws.com"}, {})]) == "allow"
+
+	# `*` only as the whole principal: `*.amazonaws.com` (before: a glob) names no service
+	trusting([assume({"Service": "*.amazonaws.com"}, {})]) == "implicit_deny"
+	trusting([assume({"Service": "ecs-tasks.*"}, {})]) == "implicit_deny"
+	trusting([assume("*", {})]) == "allow"
+	trusting([assume({"AWS": "*"}, {})]) == "allow"
 	trusting([assume({"Service": ["ec2.amazonaws.com"]}, {"Condition": {"StringEquals": {"aws:PrincipalTag/x": "y"}}})]) == "implicit_deny"
 }
 

@@ -173,11 +173,16 @@ role_name(role) := role.name if {
 	not data.fargate_preflight.lib.model.is_unknown(role)
 } else := data.fargate_preflight.lib.model.show(role)
 
-# caller is the principal the endpoint policy sees: the role's ARN (often not known offline).
-caller(td, kind, role) := {"arn": arn, "account": null} if {
+# caller is the principal the endpoint policy sees: the role's ARN (often not known offline),
+# and its account when the ARN names it (null: an account the inputs do not name).
+caller(td, kind, role) := {"arn": arn, "account": data.fargate_preflight.lib.iam.role_account(arn)} if {
+	arn := caller_arn(td, kind, role)
+}
+
+caller_arn(td, kind, role) := arn if {
 	arn := object.get(td, sprintf("%s_arn", [kind]), null)
 	arn != null
-} else := {"arn": object.get(role, "arn", role), "account": null}
+} else := object.get(role, "arn", role)
 
 endpoint_result(policy, c, who) := {"denied": denied, "unknowns": unknowns} if {
 	decisions := [[action, resource, d] |
