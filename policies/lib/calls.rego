@@ -85,18 +85,26 @@ partition(host) := "aws-cn" if {
 
 # --- awslogs (FG104) -----------------------------------------------------------------------
 
-log_calls(td) := {call("FG104", "logs", actions, resource, what, container.source) |
+log_calls(td) := {log_call("FG104", actions, region, group, what, container.source) |
 	some container in containers(td)
 	container.log_driver == "awslogs"
 	options := data.fargate_preflight.lib.needs.log_options(container)
 	group := options["awslogs-group"]
-	resource := log_group_arn(data.fargate_preflight.lib.needs.log_region(container), group)
+	region := data.fargate_preflight.lib.needs.log_region(container)
 	actions := log_actions(options)
 	what := sprintf("awslogs log group %s (container %s)", [
 		data.fargate_preflight.lib.model.show(group),
 		data.fargate_preflight.lib.model.show(container.name),
 	])
 }
+
+# log_call: a call on a log group whose logs:PutLogEvents is on its log streams (the Service
+# Authorization Reference lists PutLogEvents on the log-stream resource type); a policy on
+# `log-group:NAME:*` covers them too.
+log_call(rule, actions, region, group, what, src) := object.union(
+	call(rule, "logs", actions, log_group_arn(region, group), what, src),
+	{"resources": {"logs:PutLogEvents": log_stream_arn(region, group)}},
+)
 
 log_actions(options) := ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"] if {
 	lower(options["awslogs-create-group"]) == "true"
@@ -105,6 +113,11 @@ log_actions(options) := ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:Pu
 # log_group_arn: `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*` (docs/reasoning.md §3); an unsettled
 # group name is an unknown resource, an unsettled region matches any.
 log_group_arn(region, group) := sprintf("arn:aws:logs:%s:*:log-group:%s:*", [open_text(region), group]) if {
+	is_string(group)
+} else := group
+
+# log_stream_arn: any log stream of the group, `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:log-stream:*`.
+log_stream_arn(region, group) := sprintf("arn:aws:logs:%s:*:log-group:%s:log-stream:*", [open_text(region), group]) if {
 	is_string(group)
 } else := group
 
@@ -245,9 +258,9 @@ logging_calls(config) := array.concat(cloudwatch_calls(log), s3_calls(log)) if {
 
 cloudwatch_calls(log) := [
 	call("FG605", "logs", ["logs:DescribeLogGroups"], "*", what, null),
-	call(
-		"FG605", "logs", ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-		log_group_arn(input.region, group), what, null,
+	log_call(
+		"FG605", ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+		input.region, group, what, null,
 	),
 ] if {
 	group := log.cloudWatchLogGroupName

@@ -167,6 +167,14 @@ test_unsettled_secret_arns_by_their_known_parts if {
 	data.fargate_preflight.lib.calls.unsettled_secrets == {{"td": "Td", "value_from": opaque}} with input as w
 }
 
+test_put_log_events_is_on_the_log_streams if {
+	[c] := [x | some x in agent_calls({}); x.rule == "FG104"]
+	[data.fargate_preflight.lib.iam.call_resource(c, a) | some a in c.actions] == [
+		"arn:aws:logs:us-east-1:*:log-group:/ecs/app:*",
+		"arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:*",
+	]
+}
+
 test_log_group_creation_adds_its_action if {
 	c := container({"log_options": {"awslogs-group": "/ecs/app", "awslogs-create-group": "True"}})
 	calls := agent_calls({"task_definitions": {"Td": {"containers": [c]}}})

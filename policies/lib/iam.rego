@@ -428,8 +428,11 @@ principal_list(principal, caller, p) := yes if {
 } else := no
 
 # An account principal (id, or its root ARN) matches every role of that account; an account
-# the inputs do not settle matches. A principal that names the caller's role as the inputs do
-# (`!GetAtt ExecRole.Arn`, `aws_iam_role.execution.arn`) is the caller. A number
+# the inputs do not settle matches. A role ARN matches that role only: `*` alone is the one
+# wildcard principal ("You cannot use a wildcard to match part of a principal name or ARN",
+# IAM User Guide). One that differs from the caller's ARN only in case is not settled (IAM role
+# names are unique whatever their case). A principal that names the caller's role as the inputs
+# do (`!GetAtt ExecRole.Arn`, `aws_iam_role.execution.arn`) is the caller. A number
 # (`AWS: 123456789012` unquoted in YAML) is not IAM's documented form: whether IAM reads it as
 # that account is not settled.
 principal_item(x, caller, p) := yes if {
@@ -438,9 +441,12 @@ principal_item(x, caller, p) := yes if {
 	account := account_of_principal(x)
 	account_matches(account, caller.account)
 } else := yes if {
+	x == caller.arn
+	is_string(x)
+} else := ["maybe", principal_case(x, p)] if {
 	is_string(x)
 	is_string(caller.arn)
-	glob.match(escape(x), [], caller.arn)
+	lower(x) == lower(caller.arn)
 } else := yes if {
 	same_resource(x, caller.arn)
 } else := ["maybe", caller.arn] if {
@@ -469,11 +475,27 @@ account_matches(_, null) := true
 
 account_matches(account, known) if account == known
 
+# role_account is the account of a role ARN that the inputs give (arn:aws:iam::ACCOUNT:role/NAME),
+# else null.
+role_account(arn) := fields[4] if {
+	is_string(arn)
+	fields := split(arn, ":")
+	count(fields) == 6
+	fields[2] == "iam"
+	account_of_principal(fields[4])
+} else := null
+
 number_principal(x, p) := {
 	"unknown": sprintf("its AWS principal %v is a number, and IAM documents account principals as strings", [x]),
 	"ref": sprintf("principals of %s", [p.name]),
 	"source": p.source,
 	"fix": sprintf(`Quote the account ID in %s (AWS: "%v") so these checks can run.`, [p.name, x]),
+}
+
+principal_case(x, p) := {
+	"unknown": sprintf("its AWS principal %s differs from the calling role's ARN only in case", [x]),
+	"ref": sprintf("principals of %s", [p.name]),
+	"source": p.source,
 }
 
 principal_unknown(p) := {

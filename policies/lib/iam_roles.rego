@@ -177,18 +177,43 @@ no_allow_text := {
 
 ecs_tasks := "ecs-tasks.amazonaws.com"
 
-# The condition keys AWS recommends against the confused deputy: settled offline (the task's
-# account and cluster are not known, docs/reasoning.md §3).
+# The condition keys AWS recommends against the confused deputy. When ECS assumes the role for
+# a task, the request carries the task's own account and cluster ARN, which a condition written
+# for the role's own tasks names (docs/reasoning.md §3).
 deputy_keys := {"aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid"}
+
+# deputy_operators[operator] says whether a condition on a deputy key that names the task's own
+# account or cluster is met: yes for a positive operator, no for a negated one. The IfExists
+# forms are the same (the key is present).
+deputy_operators[op] := met if {
+	some base, met in {
+		"StringEquals": true, "StringEqualsIgnoreCase": true, "StringLike": true,
+		"ArnEquals": true, "ArnLike": true,
+		"StringNotEquals": false, "StringNotEqualsIgnoreCase": false, "StringNotLike": false,
+		"ArnNotEquals": false, "ArnNotLike": false,
+	}
+	some op in {base, concat("", [base, "IfExists"])}
+}
 
 # trust_decision says whether ecs-tasks.amazonaws.com may assume the role:
 # {"decision": "allow"|"explicit_deny"|"implicit_deny"|"undecided", "unknowns"}.
 trust_decision(role) := {"decision": "undecided", "unknowns": {role.trust_policy}} if {
 	data.fargate_preflight.lib.model.is_unknown(role.trust_policy)
-} else := {"decision": "explicit_deny", "unknowns": set()} if {
-	some m in trust_matches(role, "Deny")
+} else := trust_verdict(trust_matches(role, "Deny"), role)
+
+# A Deny that applies wins; one that may apply leaves an allowed request undecided (as
+# `verdict` does for other policies), and changes nothing when no Allow applies anyway.
+trust_verdict(denies, role) := {"decision": "explicit_deny", "unknowns": set()} if {
+	some m in denies
 	m[0] == "yes"
-} else := trust_allow(trust_matches(role, "Allow"))
+} else := may_be_denied(trust_allow(trust_matches(role, "Allow")), us) if {
+	us := {m[1] | some m in denies; m[0] == "maybe"}
+}
+
+may_be_denied(d, us) := {"decision": "undecided", "unknowns": (d.unknowns | us)} if {
+	count(us) > 0
+	d.decision != "implicit_deny"
+} else := d
 
 trust_allow(allows) := {"decision": "allow", "unknowns": set()} if {
 	some m in allows
@@ -220,9 +245,14 @@ trust_statement(role, i, st) := outcome(maybes) if {
 	action[0] != "no"
 	principal := service_principal(st)
 	principal[0] != "no"
-	maybes := [x[1] | some x in [action, principal, trust_condition(st, role, i)]; x[0] == "maybe"]
+	condition := trust_condition(st, role, i)
+	condition[0] != "no"
+	maybes := [x[1] | some x in [action, principal, condition]; x[0] == "maybe"]
 }
 
+# Only `*` is a wildcard in a principal (IAM User Guide: "You cannot use a wildcard to match part
+# of a principal name or ARN"): `*.amazonaws.com` names no service. Service names are compared
+# in any case.
 service_principal(st) := yes if {
 	st.Principal == "*"
 } else := yes if {
@@ -231,7 +261,7 @@ service_principal(st) := yes if {
 } else := yes if {
 	some x in as_list(object.get(st.Principal, "Service", []))
 	is_string(x)
-	service_matches(lower(x))
+	lower(x) == ecs_tasks
 } else := ["maybe", unknowns[0]] if {
 	# the first: a function has one value, and Service may list several unknowns
 	unknowns := [x |
@@ -241,27 +271,113 @@ service_principal(st) := yes if {
 	count(unknowns) > 0
 } else := no
 
-# (The service name itself, the usual case, without compiling a glob.)
-service_matches(x) if x == ecs_tasks
-
-service_matches(x) if {
-	x != ecs_tasks
-	glob.match(escape(x), [], ecs_tasks)
+# trust_condition: does the statement's Condition hold for the request ECS makes for the task?
+# Every key under every operator must: one that does not makes the statement not apply; one
+# the inputs cannot decide makes it "maybe".
+trust_condition(st, role, i) := ["maybe", st.Condition] if {
+	data.fargate_preflight.lib.model.is_unknown(st.Condition)
+} else := condition_verdict(outcomes, role, i) if {
+	conditions := object.get(st, "Condition", {})
+	own := own_account(role)
+	outcomes := {[k, condition_outcome(op, k, value, st.Effect, own)] |
+		some op, keys in conditions
+		some key, value in keys
+		k := lower(key)
+	}
 }
 
-trust_condition(st, role, i) := ["maybe", {
-	"unknown": sprintf("a Condition on %s depends on the request's context", [concat(", ", sort(others))]),
+# condition_outcome for one operator, key and value: "yes" or "no" when settled; "context" when
+# it depends on the request's context (a key other than the deputy keys, or an operator not
+# modelled for them); "account" when it is met only if the value names the task's own account
+# or cluster, and that decides against the role: the value is then taken as the task's own
+# only where that lets the task run (a positive operator in an Allow, a negated one in a Deny),
+# never to report an error on a guess.
+condition_outcome(op, k, value, effect, own) := "context" if {
+	not k in deputy_keys
+} else := text if {
+	names_own := settled_names_own(op, k, value, own)
+	text := outcome_text[names_own][deputy_operators[op]]
+} else := text if {
+	met := assumed_met(op, value)
+	met == lets_task_run[effect]
+	text := outcome_text[true][met]
+} else := "account" if {
+	is_boolean(assumed_met(op, value))
+} else := "context"
+
+# outcome_text[whether the value names the task's own account][the operator's result if it does]
+outcome_text := {true: {true: "yes", false: "no"}, false: {true: "no", false: "yes"}}
+
+# lets_task_run[effect]: the result of a statement's Condition that lets the task run.
+lets_task_run := {"Allow": true, "Deny": false}
+
+# assumed_met: the operator's result when the request carries what the value names.
+assumed_met(op, _) := deputy_operators[op]
+
+# `Null: "true"` holds when the key is absent, `"false"` when present: the request carries it.
+assumed_met("Null", value) := null_met[null_flag(value)]
+
+null_met := {"true": false, "false": true}
+
+null_flag(v) := lower(v) if {
+	is_string(v)
+} else := sprintf("%v", [v]) if {
+	is_boolean(v)
+}
+
+# settled_names_own: whether an aws:SourceAccount condition names the task's own account, when
+# the inputs settle it: a value is the account the template deploys to (`!Ref AWS::AccountId`),
+# or the role's ARN names the account and every value is a literal account id.
+settled_names_own(op, "aws:sourceaccount", value, own) if {
+	some v in as_list(value)
+	data.fargate_preflight.lib.model.is_unknown(v)
+	v.ref == "AWS::AccountId"
+	not v.partial
+} else if {
+	literal_accounts(value, own)
+	some v in as_list(value)
+	account_value_matches(op, v, own)
+} else := false if {
+	literal_accounts(value, own)
+}
+
+literal_accounts(value, own) if {
+	is_string(own)
+	every v in as_list(value) {
+		is_string(v)
+	}
+}
+
+account_value_matches(op, v, own) if {
+	contains(op, "Like")
+	wildcard_match(v, own)
+}
+
+account_value_matches(op, v, own) if {
+	not contains(op, "Like")
+	v == own
+}
+
+# own_account: the account of a role whose ARN the inputs give (a live role), else null.
+own_account(role) := role_account(object.get(role, "arn", null))
+
+condition_verdict(outcomes, role, i) := no if {
+	some [_, "no"] in outcomes
+} else := ["maybe", condition_unknown(keys, "depends on the request's context", role, i)] if {
+	keys := {k | some [k, "context"] in outcomes}
+	count(keys) > 0
+} else := ["maybe", condition_unknown(keys, names_own_text, role, i)] if {
+	keys := {k | some [k, "account"] in outcomes}
+	count(keys) > 0
+} else := yes
+
+names_own_text := "holds only if it names the task's own account or cluster, which the inputs do not settle"
+
+condition_unknown(keys, why, role, i) := {
+	"unknown": sprintf("a Condition on %s %s", [concat(", ", sort(keys)), why]),
 	"ref": sprintf("Condition of statement %d of trust policy of role %s", [i + 1, role.name]),
 	"source": role.source,
-}] if {
-	others := {k |
-		some keys in object.get(st, "Condition", {})
-		some key, _ in keys
-		k := lower(key)
-		not k in deputy_keys
-	}
-	count(others) > 0
-} else := yes
+}
 
 # --- the roles of a task definition, and the calls they make ---------------------------------
 
@@ -278,8 +394,8 @@ checked_role(role) := role if {
 } else := role_policies(role)
 
 # check says which of a call's actions the role (given by checked_role) may not perform:
-# {"denied": [{"action", "decision"}], "unknowns": set of unknowns}. A role that is not in the
-# inputs settles nothing.
+# {"denied": [{"action", "decision", "resource"}], "unknowns": set of unknowns}. A role that is
+# not in the inputs settles nothing.
 check(role, c) := {"denied": [], "unknowns": {role}} if {
 	data.fargate_preflight.lib.model.is_unknown(role)
 } else := {"denied": [], "unknowns": set()} if {
@@ -287,27 +403,39 @@ check(role, c) := {"denied": [], "unknowns": {role}} if {
 		lower(action) in role.allowed
 	}
 } else := {"denied": denied, "unknowns": unknowns} if {
-	decisions := [[action, role_decision(role, {"action": lower(action), "resource": c.resource})] |
+	decisions := [[action, resource, role_decision(role, {"action": lower(action), "resource": resource})] |
 		some action in c.actions
+		resource := call_resource(c, action)
 	]
-	denied := [{"action": a, "decision": d} | some [a, d] in decisions; d.decision in {"explicit_deny", "implicit_deny"}]
-	unknowns := {u | some [_, d] in decisions; d.decision == "undecided"; some u in d.unknowns}
+	denied := [{"action": a, "decision": d, "resource": r} |
+		some [a, r, d] in decisions
+		d.decision in {"explicit_deny", "implicit_deny"}
+	]
+	unknowns := {u | some [_, _, d] in decisions; d.decision == "undecided"; some u in d.unknowns}
 }
 
-# not_authorized is the message part for denied actions, in AWS's words.
-# Actions denied the same way are named together (explicit denies first).
+# call_resource is the resource an action of the call touches: the call's `resource`, unless
+# its `resources` names another for that action (awslogs' PutLogEvents writes to a log stream
+# of the group that CreateLogStream names).
+call_resource(c, action) := object.get(object.get(c, "resources", {}), action, c.resource)
+
+# not_authorized is the message part for denied actions, in AWS's words. Actions denied the
+# same way on the same resource (`resource`, unless a denied action names its own) are named
+# together (explicit denies first).
 not_authorized(role_text, denied, resource) := sprintf("%s is not authorized to perform: %s", [
 	role_text,
-	concat("; ", [group_text(actions, key, resource) | some key, actions in denied_groups(denied)]),
+	concat("; ", [group_text(actions, key) | some key, actions in denied_groups(denied, resource)]),
 ])
 
-denied_groups(denied) := {key: actions |
-	some key in {[x.decision.decision, x.decision.part] | some x in denied}
-	actions := [x.action | some x in denied; [x.decision.decision, x.decision.part] == key]
+denied_groups(denied, resource) := {key: actions |
+	some key in {denied_key(x, resource) | some x in denied}
+	actions := [x.action | some x in denied; denied_key(x, resource) == key]
 }
 
-group_text(actions, key, resource) := sprintf("%s%s %s", [
-	concat(", ", actions), on_resource(resource),
+denied_key(x, resource) := [x.decision.decision, x.decision.part, object.get(x, "resource", resource)]
+
+group_text(actions, key) := sprintf("%s%s %s", [
+	concat(", ", actions), on_resource(key[2]),
 	denied_text({"decision": key[0], "part": key[1]}, allowed_subject(actions)),
 ])
 

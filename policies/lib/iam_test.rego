@@ -175,6 +175,25 @@ test_endpoint_principals if {
 	endpoint_decision({"Service": "ecs-tasks.amazonaws.com"}, task_role_arn) == "implicit_deny"
 }
 
+# Only `*` is a wildcard principal: a role ARN with `*` in it names no role (before: matched as
+# a glob). An ARN that differs only in case is undecided. A known account settles account
+# principals.
+test_principals_are_matched_exactly if {
+	endpoint_decision({"AWS": "arn:aws:iam::123456789012:role/Task*"}, task_role_arn) == "implicit_deny"
+	endpoint_decision({"AWS": "arn:aws:iam::*:role/TaskRole"}, task_role_arn) == "implicit_deny"
+	endpoint_decision({"AWS": "arn:aws:iam::123456789012:role/taskrole"}, task_role_arn) == "undecided"
+	known := {"arn": task_role_arn, "account": "123456789012"}
+	data.fargate_preflight.lib.iam.decide(policy(with_principal({"AWS": "999999999999"})), req("sns:listtopics", null), known).decision == "implicit_deny"
+	data.fargate_preflight.lib.iam.decide(policy(with_principal({"AWS": "123456789012"})), req("sns:listtopics", null), known).decision == "allow"
+}
+
+test_role_account if {
+	data.fargate_preflight.lib.iam.role_account(task_role_arn) == "123456789012"
+	data.fargate_preflight.lib.iam.role_account(arn_unknown) == null
+	data.fargate_preflight.lib.iam.role_account("arn:aws:iam::aws:policy/ReadOnlyAccess") == null
+	data.fargate_preflight.lib.iam.role_account(null) == null
+}
+
 # The policy names the caller's role as the template does (`!GetAtt TaskRole.Arn`): the same
 # role, though its ARN is only known after deployment; another role's is still undecided.
 test_a_principal_that_names_the_callers_role_by_reference if {
@@ -232,6 +251,82 @@ test_trust_policies if {
 	services := [unsettled_document, object.union(unsettled_document, {"ref": "Parameter Q"})]
 	d := data.fargate_preflight.lib.iam.trust_decision({"name": "R", "source": src, "trust_policy": {"Statement": [assume({"Service": services}, {})]}})
 	[d.decision, d.unknowns] == ["undecided", {unsettled_document}]
+}
+
+# --- trust policies: conditions on the task's account and cluster ---------------------------
+
+trusting_as(role_arn, statements) := data.fargate_preflight.lib.iam.trust_decision({"name": "R", "source": src, "arn": role_arn, "trust_policy": {"Statement": statements}})
+
+ecs_allow := assume({"Service": "ecs-tasks.amazonaws.com"}, {})
+
+ecs_allow_if(condition) := assume({"Service": "ecs-tasks.amazonaws.com"}, {"Condition": condition})
+
+ecs_deny_if(condition) := assume({"Service": "ecs-tasks.amazonaws.com"}, {"Effect": "Deny", "Condition": condition})
+
+# `!Ref AWS::AccountId`: the account the template deploys to, the task's own.
+own_account := {"unknown": "the AWS account id is not known offline", "ref": "AWS::AccountId", "source": src}
+
+# [statements, expected decision] for a role whose ARN is not known offline. The request
+# carries the task's own account and cluster: a negated operator that names them is false, so
+# such a Deny never applies (before: any condition on these keys counted as met, a false
+# FG107 "denies it"). A literal value is taken as the task's own only where that lets the task
+# run; where it would deny, it is undecided.
+trust_condition_cases := [
+	[[ecs_allow, ecs_deny_if({"StringNotEquals": {"aws:SourceAccount": own_account}})], "allow"],
+	[[ecs_allow, ecs_deny_if({"StringNotEquals": {"aws:SourceAccount": "123456789012"}})], "allow"],
+	[[ecs_allow, ecs_deny_if({"StringNotEqualsIfExists": {"aws:SourceOrgID": "o-abc"}})], "allow"],
+	[[ecs_allow, ecs_deny_if({"Null": {"aws:SourceAccount": "true"}})], "allow"],
+	[[ecs_allow, ecs_deny_if({"Null": {"aws:SourceAccount": true}})], "allow"],
+	[[ecs_allow, ecs_deny_if({"ArnNotLike": {"aws:SourceArn": "arn:aws:ecs:us-east-1:123456789012:*"}})], "allow"],
+	[[ecs_allow, ecs_deny_if({"StringEquals": {"aws:SourceAccount": own_account}})], "explicit_deny"],
+	[[ecs_allow, ecs_deny_if({"StringEquals": {"aws:SourceAccount": "123456789012"}})], "undecided"],
+	[[ecs_allow, ecs_deny_if({"Null": {"aws:SourceAccount": "false"}})], "undecided"],
+	[[ecs_allow, ecs_deny_if({"StringNotEquals": {"aws:SourceAccount": own_account}, "StringEquals": {"sts:ExternalId": "x"}})], "allow"],
+	[[ecs_allow_if({"StringNotEquals": {"aws:SourceAccount": own_account}})], "implicit_deny"],
+	[[ecs_allow_if({"StringNotEquals": {"aws:SourceAccount": "111122223333"}})], "undecided"],
+	[[ecs_allow_if({"Null": {"aws:SourceArn": "false"}})], "allow"],
+	[[ecs_allow_if({"StringEqualsIfExists": {"aws:SourceAccount": own_account}})], "allow"],
+	[[ecs_allow_if({"NumericEquals": {"aws:SourceAccount": "1"}})], "undecided"],
+	[[ecs_allow_if({"ForAnyValue:StringEquals": {"aws:SourceAccount": "1"}})], "undecided"],
+]
+
+test_trust_conditions_on_the_tasks_account_and_cluster if {
+	wrong := [[i, got, c[1]] |
+		some i, c in trust_condition_cases
+		got := trusting(c[0])
+		got != c[1]
+	]
+	wrong == []
+}
+
+# A live role's ARN names its account: a literal account id is then settled either way.
+test_trust_conditions_with_the_roles_account_known if {
+	arn := "arn:aws:iam::123456789012:role/R"
+	trusting_as(arn, [ecs_allow_if({"StringEquals": {"aws:SourceAccount": "111122223333"}})]).decision == "implicit_deny"
+	trusting_as(arn, [ecs_allow_if({"StringEquals": {"aws:SourceAccount": ["111122223333", "123456789012"]}})]).decision == "allow"
+	trusting_as(arn, [ecs_allow_if({"StringLike": {"aws:SourceAccount": "1234*"}})]).decision == "allow"
+	trusting_as(arn, [ecs_allow, ecs_deny_if({"StringEquals": {"aws:SourceAccount": "123456789012"}})]).decision == "explicit_deny"
+	trusting_as(arn, [ecs_allow, ecs_deny_if({"StringNotEquals": {"aws:SourceAccount": "111122223333"}})]).decision == "explicit_deny"
+	trusting_as(arn, [ecs_allow, ecs_deny_if({"StringNotEquals": {"aws:SourceAccount": "123456789012"}})]).decision == "allow"
+}
+
+# A Deny whose condition the inputs cannot decide may apply: undecided, with what it waits for
+# (before: dropped, so the role counted as trusted). Without an Allow it changes nothing.
+test_a_deny_that_may_apply_leaves_the_trust_undecided if {
+	unknown_deny := assume("*", {"Effect": "Deny", "Condition": {"StringNotEquals": {"sts:ExternalId": "abc"}}})
+	d := trusting_as(null, [ecs_allow, unknown_deny])
+	d.decision == "undecided"
+	d.unknowns == {{
+		"unknown": "a Condition on sts:externalid depends on the request's context",
+		"ref": "Condition of statement 2 of trust policy of role R",
+		"source": src,
+	}}
+	trusting([unknown_deny]) == "implicit_deny"
+	trusting([ecs_allow_if({"StringEquals": {"sts:ExternalId": "abc"}}), unknown_deny]) == "undecided"
+
+	account := trusting_as(null, [ecs_allow, ecs_deny_if({"StringEquals": {"aws:SourceAccount": "123456789012"}})])
+	[u] := [x | some x in account.unknowns]
+	u.unknown == "a Condition on aws:sourceaccount holds only if it names the task's own account or cluster, which the inputs do not settle"
 }
 
 # --- the shortcuts of a role's checks ----------------------------------------------------------
@@ -351,7 +446,12 @@ test_wildcard_match if {
 
 test_trust_service_name_in_any_case if {
 	trusting([assume({"Service": "ECS-Tasks.amazonaws.com"}, {})]) == "allow"
-	trusting([assume({"Service": "*.amazonaws.com"}, {})]) == "allow"
+
+	# `*` only as the whole principal: `*.amazonaws.com` (before: a glob) names no service
+	trusting([assume({"Service": "*.amazonaws.com"}, {})]) == "implicit_deny"
+	trusting([assume({"Service": "ecs-tasks.*"}, {})]) == "implicit_deny"
+	trusting([assume("*", {})]) == "allow"
+	trusting([assume({"AWS": "*"}, {})]) == "allow"
 	trusting([assume({"Service": ["ec2.amazonaws.com"]}, {"Condition": {"StringEquals": {"aws:PrincipalTag/x": "y"}}})]) == "implicit_deny"
 }
 

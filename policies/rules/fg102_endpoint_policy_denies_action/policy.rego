@@ -173,20 +173,29 @@ role_name(role) := role.name if {
 	not data.fargate_preflight.lib.model.is_unknown(role)
 } else := data.fargate_preflight.lib.model.show(role)
 
-# caller is the principal the endpoint policy sees: the role's ARN (often not known offline).
-caller(td, kind, role) := {"arn": arn, "account": null} if {
+# caller is the principal the endpoint policy sees: the role's ARN (often not known offline),
+# and its account when the ARN names it (null: an account the inputs do not name).
+caller(td, kind, role) := {"arn": arn, "account": data.fargate_preflight.lib.iam.role_account(arn)} if {
+	arn := caller_arn(td, kind, role)
+}
+
+caller_arn(td, kind, role) := arn if {
 	arn := object.get(td, sprintf("%s_arn", [kind]), null)
 	arn != null
-} else := {"arn": object.get(role, "arn", role), "account": null}
+} else := object.get(role, "arn", role)
 
 endpoint_result(policy, c, who) := {"denied": denied, "unknowns": unknowns} if {
-	decisions := [[action, d] |
+	decisions := [[action, resource, d] |
 		some action in c.actions
-		req := {"action": lower(action), "resource": c.resource, "any_action": object.get(c, "any_action", false)}
+		resource := data.fargate_preflight.lib.iam.call_resource(c, action)
+		req := {"action": lower(action), "resource": resource, "any_action": object.get(c, "any_action", false)}
 		d := object.union(data.fargate_preflight.lib.iam.decide_prepared(policy, req, who), {"part": "endpoint"})
 	]
-	denied := [{"action": a, "decision": d} | some [a, d] in decisions; d.decision in {"explicit_deny", "implicit_deny"}]
-	unknowns := {u | some [_, d] in decisions; d.decision == "undecided"; some u in d.unknowns}
+	denied := [{"action": a, "decision": d, "resource": r} |
+		some [a, r, d] in decisions
+		d.decision in {"explicit_deny", "implicit_deny"}
+	]
+	unknowns := {u | some [_, _, d] in decisions; d.decision == "undecided"; some u in d.unknowns}
 }
 
 policy_entry(ep) := ep.policy if {

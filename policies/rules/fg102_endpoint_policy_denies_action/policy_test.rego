@@ -98,6 +98,29 @@ test_role_principal_not_known_offline_is_undecided if {
 	refs(undecided_with(w, {selected("logs", "Logs")})) == {["Fn::GetAtt ExecRole.Arn", "Service", ["FG102"]]}
 }
 
+# A role ARN the task definition names as it is settles the caller's account: an account
+# principal of another account does not match it (before: the account was left unknown, which
+# matches every account principal, and the FG102 was missed). Unknown, it still matches.
+test_account_principal_of_another_account if {
+	other_account := {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "999999999999"}, "Action": "logs:*", "Resource": "*"}]}
+	w := {"vpc_endpoints": {"Logs": endpoint("Logs", "logs", other_account)}}
+	deny_with(w, {selected("logs", "Logs")}) == set()
+
+	td := data.fargate_preflight.lib.calls_test.task_definition({"execution_role_arn": "arn:aws:iam::123456789012:role/ExecRole"})
+	literal := object.union(w, {"task_definitions": {"Td": td}})
+	summary(deny_with(literal, {selected("logs", "Logs")})) == {["Logs", "logs", 60, concat("", [
+		"service Service cannot call logs through VPC endpoint Logs: execution role ExecRole is not authorized to ",
+		"perform: logs:CreateLogStream on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:* because no ",
+		"statement of the VPC endpoint policy allows the logs:CreateLogStream action; logs:PutLogEvents on resource: ",
+		"arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:* because no statement of the VPC endpoint policy ",
+		"allows the logs:PutLogEvents action (needed for awslogs log group /ecs/app (container app))",
+	])]}
+
+	same_account := {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "logs:*", "Resource": "*"}]}
+	ok := object.union(literal, {"vpc_endpoints": {"Logs": endpoint("Logs", "logs", same_account)}})
+	deny_with(ok, {selected("logs", "Logs")}) == set()
+}
+
 test_inferred_need_only_when_nothing_of_the_service_is_allowed if {
 	endpoints := {"Sns": endpoint("Sns", "sns", {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:*", "Resource": "*"}]})}
 	needs := {"Svc": {{"need": "sns", "kind": "endpoint", "port": 443, "region": "us-east-1", "caller": "app", "reason": "task role TaskRole allows sns actions", "source": data.fargate_preflight.lib.calls_test.src(55), "target": null}}}

@@ -2,8 +2,9 @@
 # title: Execution role cannot write to the awslogs log group
 # description: |
 #   With the awslogs log driver the Fargate agent creates the log stream and sends the logs
-#   with the execution role: logs:CreateLogStream and logs:PutLogEvents on the log group (and
-#   logs:CreateLogGroup when awslogs-create-group is true). Without them the task fails to start.
+#   with the execution role: logs:CreateLogStream on the log group, logs:PutLogEvents on its log
+#   streams (and logs:CreateLogGroup when awslogs-create-group is true). Without them the task
+#   fails to start.
 # custom:
 #   id: FG104
 #   level: error

@@ -31,8 +31,30 @@ test_group_of_another_name if {
 	other := data.fargate_preflight.lib.calls_test.inline("logs", [data.fargate_preflight.lib.calls_test.statement(["logs:CreateLogStream", "logs:PutLogEvents"], "arn:aws:logs:*:*:log-group:/ecs/other:*")], 41)
 	summary(deny_for(exec_role([secrets, other]))) == {["ExecRole", "logs", 40, concat("", [
 		"service Service: task definition Td: execution role ExecRole is not authorized to perform: ",
-		"logs:CreateLogStream, logs:PutLogEvents on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:* ",
-		"because no identity-based policy allows these actions (needed for awslogs log group /ecs/app (container app))",
+		"logs:CreateLogStream on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:* ",
+		"because no identity-based policy allows the logs:CreateLogStream action; ",
+		"logs:PutLogEvents on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:* ",
+		"because no identity-based policy allows the logs:PutLogEvents action ",
+		"(needed for awslogs log group /ecs/app (container app))",
+	])]}
+}
+
+# PutLogEvents is on the group's log streams (Service Authorization Reference: the log-stream
+# resource type): a policy that scopes it to `log-group:NAME:log-stream:*` allows it (before: a
+# false FG104 "not authorized to perform: logs:PutLogEvents on resource: ...:log-group:NAME:*"),
+# and so does one on `log-group:NAME:*`; one on another group's streams does not.
+logs_policy(statements) := exec_role([secrets, data.fargate_preflight.lib.calls_test.inline("logs", statements, 41)])
+
+test_put_log_events_on_the_groups_log_streams if {
+	create := data.fargate_preflight.lib.calls_test.statement("logs:CreateLogStream", "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:*")
+	put := data.fargate_preflight.lib.calls_test.statement("logs:PutLogEvents", "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:log-stream:*")
+	deny_for(logs_policy([create, put])) == set()
+
+	other := data.fargate_preflight.lib.calls_test.statement("logs:PutLogEvents", "arn:aws:logs:*:*:log-group:/ecs/other:log-stream:*")
+	summary(deny_for(logs_policy([create, other]))) == {["ExecRole", "logs", 40, concat("", [
+		"service Service: task definition Td: execution role ExecRole is not authorized to perform: ",
+		"logs:PutLogEvents on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:* ",
+		"because no identity-based policy allows the logs:PutLogEvents action (needed for awslogs log group /ecs/app (container app))",
 	])]}
 }
 

@@ -3,8 +3,10 @@
 # description: |
 #   A task role or execution role must trust the service principal ecs-tasks.amazonaws.com
 #   with sts:AssumeRole. Conditions on aws:SourceAccount, aws:SourceArn and aws:SourceOrgID
-#   (AWS's recommended hardening) count as met; any other condition key cannot be decided
-#   offline (FG801).
+#   (AWS's recommended hardening) are decided for the task's own account and cluster: a positive
+#   operator that names them is met, a negated one is not (a Deny on "not my account" does not
+#   deny the task). Where that rests on a value the inputs do not settle and would deny, and for
+#   any other condition key, the verdict cannot be decided offline (FG801).
 # custom:
 #   id: FG107
 #   level: error

@@ -3,9 +3,9 @@
 # description: |
 #   When the cluster's executeCommandConfiguration names a KMS key, or logs sessions with
 #   Logging OVERRIDE to CloudWatch Logs or S3, the SSM agent in the task uses the task role for
-#   it: kms:Decrypt on the key; logs:CreateLogStream, PutLogEvents, DescribeLogGroups and
-#   DescribeLogStreams on the log group; s3:PutObject and s3:GetEncryptionConfiguration on
-#   the bucket. Without them the session fails to start.
+#   it: kms:Decrypt on the key; logs:CreateLogStream, DescribeLogGroups and DescribeLogStreams
+#   on the log group and PutLogEvents on its log streams; s3:PutObject and
+#   s3:GetEncryptionConfiguration on the bucket. Without them the session fails to start.
 # custom:
 #   id: FG605
 #   level: error

@@ -54,6 +54,24 @@ test_s3_and_logs_override if {
 	contains(messages, "s3:GetEncryptionConfiguration on resource: arn:aws:s3:::audit because")
 }
 
+# ECS Exec's session logs: PutLogEvents on the group's log streams, the rest on the group.
+test_logs_override_with_put_log_events_on_the_streams if {
+	c := {"logging": "OVERRIDE", "logConfiguration": {"cloudWatchLogGroupName": "/exec"}}
+	role := data.fargate_preflight.lib.calls_test.role(
+		"TaskRole", 50, [data.fargate_preflight.lib.calls_test.inline(
+			"app", [
+				data.fargate_preflight.lib.calls_test.statement(data.fargate_preflight.lib.calls_test.exec_channels, "*"),
+				data.fargate_preflight.lib.calls_test.statement("logs:DescribeLogGroups", "*"),
+				data.fargate_preflight.lib.calls_test.statement(["logs:CreateLogStream", "logs:DescribeLogStreams"], "arn:aws:logs:*:*:log-group:/exec:*"),
+				data.fargate_preflight.lib.calls_test.statement("logs:PutLogEvents", "arn:aws:logs:*:*:log-group:/exec:log-stream:*"),
+			],
+			55,
+		)],
+		[],
+	)
+	deny_for(object.union(config(c), {"roles": {"TaskRole": role}})) == set()
+}
+
 test_default_logging_needs_nothing if {
 	deny_for(config({"logging": "DEFAULT"})) == set()
 }

@@ -1,0 +1,205 @@
+"""IAM decisions end to end: a small working template (tests/fixtures/iam/service.yaml: an
+isolated VPC with the endpoints a private ECR image and awslogs need, an execution role with
+AmazonECSTaskExecutionRolePolicy) with one change each, scanned through `scanner.api.scan`.
+Each case was a false verdict found by a field test; the assertions are the exact findings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.api import ScanOptions, scan
+
+SERVICE = Path(__file__).parent / "fixtures" / "iam" / "service.yaml"
+STATEMENT = "          - {{Effect: {}, Principal: {}, Action: sts:AssumeRole{}}}\n"
+TRUST = STATEMENT.format("Allow", "{Service: ecs-tasks.amazonaws.com}", "")
+
+
+def deny_if(condition: str) -> str:
+    """A trust statement that denies every principal under the condition."""
+    return STATEMENT.format("Deny", "'*'", f", Condition: {condition}")
+
+
+def line_of(resource: str) -> int:
+    return SERVICE.read_text(encoding="utf-8").splitlines().index(f"  {resource}:") + 1
+
+
+ROLE_LINE = line_of("ExecutionRole")
+
+
+def findings(tmp_path: Path, old: str, new: str) -> list[tuple[str, int, str]]:
+    base = SERVICE.read_text(encoding="utf-8")
+    assert old in base
+    (tmp_path / "t.yaml").write_text(base.replace(old, new), encoding="utf-8")
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path, region="us-east-1"))
+    assert report.errors == ()
+    return [(f.rule_id, f.location.line, f.message) for f in report.findings]
+
+
+def test_the_working_template_has_no_finding(tmp_path: Path) -> None:
+    assert findings(tmp_path, TRUST, TRUST) == []
+
+
+# A Deny conditioned on the task's own account or cluster with a negated operator (or `Null`
+# true) never applies to the task: ECS's request carries its account and cluster ARN. Before,
+# any condition on these keys counted as met: FG107 "a statement of its trust policy denies it".
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "{StringNotEquals: {aws:SourceAccount: !Ref AWS::AccountId}}",
+        "{StringNotEquals: {aws:SourceAccount: '123456789012'}}",
+        '{"Null": {"aws:SourceAccount": "true"}}',
+        '{ArnNotLike: {"aws:SourceArn": !Sub "arn:aws:ecs:${AWS::Region}:${AWS::AccountId}:*"}}',
+    ],
+)
+def test_a_trust_deny_on_another_account_does_not_deny_the_task(
+    tmp_path: Path, condition: str
+) -> None:
+    assert findings(tmp_path, TRUST, TRUST + deny_if(condition)) == []
+
+
+def test_a_trust_deny_on_the_tasks_own_account_denies_it(tmp_path: Path) -> None:
+    deny = deny_if("{StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}}")
+    assert findings(tmp_path, TRUST, TRUST + deny) == [
+        (
+            "FG107",
+            ROLE_LINE,
+            "service Service: task definition TaskDefinition: execution role ExecutionRole cannot "
+            "be assumed by ecs-tasks.amazonaws.com: a statement of its trust policy denies it",
+        )
+    ]
+
+
+# A Deny whose condition the inputs cannot decide may apply (a negated operator on a key the
+# request lacks is true): a note. Before, it was dropped and the role counted as trusted.
+def test_a_trust_deny_that_may_apply_is_undecided(tmp_path: Path) -> None:
+    deny = deny_if("{StringNotEquals: {sts:ExternalId: abc}}")
+    assert findings(tmp_path, TRUST, TRUST + deny) == [
+        (
+            "FG801",
+            ROLE_LINE,
+            "Condition of statement 2 of trust policy of role ExecutionRole is not settled (a "
+            "Condition on sts:externalid depends on the request's context): it blocks FG107 for "
+            "service Service",
+        )
+    ]
+
+
+MANAGED = "      ManagedPolicyArns: [arn:aws:iam::aws:policy/service-role/{}]\n".format(
+    "AmazonECSTaskExecutionRolePolicy"
+)
+
+
+def execution_policy(logs: str) -> str:
+    """The execution role's one inline policy: image pull, and the given logs statements."""
+    return (
+        "      Policies:\n"
+        "        - PolicyName: p\n"
+        "          PolicyDocument:\n"
+        "            Statement:\n"
+        "              - {Effect: Allow, Action: 'ecr:*', Resource: '*'}\n" + logs
+    )
+
+
+# PutLogEvents is on the group's log streams (Service Authorization Reference): a policy that
+# scopes it there allows it. Before: a false FG104 "not authorized to perform: logs:PutLogEvents
+# on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:*".
+@pytest.mark.parametrize(
+    "put_resource",
+    [
+        "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:log-stream:*",
+        "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:*",
+    ],
+)
+def test_put_log_events_scoped_to_the_log_streams(tmp_path: Path, put_resource: str) -> None:
+    logs = (
+        "              - {Effect: Allow, Action: logs:CreateLogStream,"
+        " Resource: 'arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:*'}\n"
+        "              - {Effect: Allow, Action: logs:PutLogEvents,"
+        f" Resource: '{put_resource}'}}\n"
+    )
+    assert findings(tmp_path, MANAGED, execution_policy(logs)) == []
+
+
+def test_put_log_events_on_another_groups_streams_is_denied(tmp_path: Path) -> None:
+    logs = (
+        "              - {Effect: Allow, Action: [logs:CreateLogStream, logs:PutLogEvents],"
+        " Resource: 'arn:aws:logs:us-east-1:123456789012:log-group:/ecs/other:*'}\n"
+    )
+    assert findings(tmp_path, MANAGED, execution_policy(logs)) == [
+        (
+            "FG104",
+            ROLE_LINE,
+            "service Service: task definition TaskDefinition: execution role ExecutionRole is not "
+            "authorized to perform: logs:CreateLogStream on resource: "
+            "arn:aws:logs:us-east-1:*:log-group:/ecs/app:* because no identity-based policy "
+            "allows the logs:CreateLogStream action; logs:PutLogEvents on resource: "
+            "arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:* because no identity-based "
+            "policy allows the logs:PutLogEvents action (needed for awslogs log group /ecs/app "
+            "(container app))",
+        )
+    ]
+
+
+DKR = "    Properties: {<<: *interface, ServiceName: com.amazonaws.us-east-1.ecr.dkr}\n"
+EXEC_ARN = "      ExecutionRoleArn: !GetAtt ExecutionRole.Arn\n"
+LITERAL_ARN = "      ExecutionRoleArn: arn:aws:iam::123456789012:role/app-exec\n"
+
+
+def dkr_policy(principal: str) -> str:
+    """The ecr.dkr endpoint with a policy that allows ECR to one principal only."""
+    return (
+        "    Properties:\n"
+        "      <<: *interface\n"
+        "      ServiceName: com.amazonaws.us-east-1.ecr.dkr\n"
+        "      PolicyDocument:\n"
+        f"        Statement: [{{Effect: Allow, Principal: {principal},"
+        " Action: 'ecr:*', Resource: '*'}]\n"
+    )
+
+
+DKR_DENIED = (
+    "service Service cannot call ecr.dkr through VPC endpoint EcrDkrEndpoint: execution role "
+    "ExecutionRole is not authorized to perform: ecr:BatchGetImage, ecr:GetDownloadUrlForLayer "
+    "on resource: arn:aws:ecr:us-east-1:123456789012:repository/app because no statement of the "
+    "VPC endpoint policy allows these actions (needed for private ECR image "
+    "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1 (container app))"
+)
+
+
+# The task definition names the execution role by its ARN: its account is settled, and an
+# account principal of another account does not match it (before: no finding, an unknown
+# account matching every account principal). Only `*` is a wildcard principal: `role/app-*`
+# names no role (before: matched as a glob).
+@pytest.mark.parametrize(
+    ("principal", "denied"),
+    [
+        ("{AWS: '999999999999'}", True),
+        ("{AWS: '123456789012'}", False),
+        ("{AWS: 'arn:aws:iam::123456789012:role/app-*'}", True),
+        ("{AWS: 'arn:aws:iam::123456789012:role/app-exec'}", False),
+    ],
+)
+def test_endpoint_principals_for_a_role_named_by_its_arn(
+    tmp_path: Path, principal: str, denied: bool
+) -> None:
+    base = SERVICE.read_text(encoding="utf-8")
+    text = base.replace(DKR, dkr_policy(principal)).replace(EXEC_ARN, LITERAL_ARN)
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path, region="us-east-1"))
+    assert report.errors == ()
+    got = [(f.rule_id, f.location.line, f.message) for f in report.findings]
+    assert got == ([("FG102", line_of("EcrDkrEndpoint"), DKR_DENIED)] if denied else [])
+
+
+def test_a_wildcard_inside_a_service_principal_names_no_service(tmp_path: Path) -> None:
+    wildcard = STATEMENT.format("Allow", "{Service: '*.amazonaws.com'}", "")
+    assert findings(tmp_path, TRUST, wildcard) == [
+        (
+            "FG107",
+            ROLE_LINE,
+            "service Service: task definition TaskDefinition: execution role ExecutionRole cannot "
+            "be assumed by ecs-tasks.amazonaws.com: no statement of its trust policy allows it",
+        )
+    ]
