@@ -231,7 +231,7 @@ def _descriptor(om: Any, rule: Rule) -> Any:
         short_description=om.MultiformatMessageString(text=rule.title),
         full_description=om.MultiformatMessageString(text=rule.description),
         help=om.MultiformatMessageString(text=_help_text(rule), markdown=_help_markdown(rule)),
-        help_uri=rule_doc_uri(rule.id),
+        help_uri=rule_doc_uri(rule.id) if rule.shipped else None,
         default_configuration=om.ReportingConfiguration(level=rule.level),
         properties={
             "security-severity": SECURITY_SEVERITY.get(rule.level, SECURITY_SEVERITY["note"]),
@@ -252,7 +252,8 @@ def _help_text(rule: Rule) -> str:
         parts.append("Failing example:\n" + _indent(rule.failing_example))
     if rule.passing_example:
         parts.append("Passing example:\n" + _indent(rule.passing_example))
-    parts.append(f"Documentation: {rule_doc_uri(rule.id)}")
+    if rule.shipped:
+        parts.append(f"Documentation: {rule_doc_uri(rule.id)}")
     return "\n\n".join(parts)
 
 
@@ -262,7 +263,8 @@ def _help_markdown(rule: Rule) -> str:
         parts += ["**Failing example**", fenced_example(rule.failing_example)]
     if rule.passing_example:
         parts += ["**Passing example**", fenced_example(rule.passing_example)]
-    parts.append(f"[Rule documentation]({rule_doc_uri(rule.id)})")
+    if rule.shipped:
+        parts.append(f"[Rule documentation]({rule_doc_uri(rule.id)})")
     return "\n\n".join(parts)
 
 
