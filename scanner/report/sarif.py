@@ -149,8 +149,12 @@ def _document(
         results=_all_or_none_suppressions([results[i] for i in sorted(kept)]),
     )
     log = om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
-    # Compact: the C encoder only runs without indent, and GitHub counts the bytes.
-    document = _to_json(log)
+    return dump(_to_json(log))
+
+
+def dump(document: Mapping[str, Any]) -> str:
+    """A SARIF document's text. Compact: the C encoder only runs without indent, and GitHub
+    counts the bytes."""
     return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
