@@ -67,6 +67,9 @@ class Rule:
     path: str
     failing_example: str = ""
     passing_example: str = ""
+    # A rule of this repository's policies/, with a page in docs/rules/ (SARIF helpUri,
+    # `explain`); a --policy rule has none.
+    shipped: bool = False
 
 
 @dataclass(frozen=True)

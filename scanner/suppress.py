@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from scanner.config import Ignore
 from scanner.errors import SourceError
@@ -103,18 +102,19 @@ def _from_json(f: dict[str, Any]) -> Fingerprint:
 
 
 def _from_sarif(document: dict[str, Any]) -> list[Fingerprint]:
+    from scanner.report.sarif import location_file  # only a SARIF baseline needs it
+
     prints = []
     for run in document["runs"]:
         for result in run.get("results") or []:
             props = result["properties"]
-            uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             prints.append(
                 (
                     str(result["ruleId"]),
                     str(props["resource"]),
                     props.get("need") or "",
                     props.get("service") or "",
-                    unquote(uri),
+                    location_file(result["locations"][0], run),
                 )
             )
     return prints

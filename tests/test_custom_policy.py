@@ -51,6 +51,17 @@ def test_the_example_policy_is_in_the_catalogue() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ACME101: Container image is not in private ECR\n")
     assert run_cli(["explain", "ACME101"]).returncode == 2  # not a shipped rule
+    # docs/rules/ has pages for the shipped rules only: a custom rule links to none.
+    assert "Docs:" not in result.stdout
+    assert "Docs: " in run_cli(["explain", "FG201"]).stdout
+
+
+def test_the_example_policy_has_no_link_to_a_page_that_does_not_exist() -> None:
+    result = run_cli(["scan", PUBLIC_IMAGE, "--policy", EXAMPLE, "--format", "sarif"])
+    rules = {r["id"]: r for r in json.loads(result.stdout)["runs"][0]["tool"]["driver"]["rules"]}
+    assert "helpUri" not in rules["ACME101"]
+    assert "docs/rules/" not in json.dumps(rules["ACME101"])
+    assert rules["FG201"]["helpUri"].endswith("/docs/rules/FG201.md")
 
 
 def _rego_tests() -> list[str]:

@@ -110,6 +110,7 @@ def _read_rule(file: Path, error: type[PreflightError], *, shipped: bool) -> Rul
         path=file.as_posix(),
         failing_example=where.example(examples, "failing"),
         passing_example=where.example(examples, "passing"),
+        shipped=shipped,
     )
 
 

@@ -9,12 +9,22 @@ also go to the job summary (`$GITHUB_STEP_SUMMARY`) as a Markdown table.
 
 With `changed-only` on a pull request, only the templates the pull request changed are
 scanned, with the templates linked to them (`scanner.integrations.changed`).
+
+The SARIF file for upload leaves the suppressed findings out (input `upload-suppressed`):
+code scanning does not honour SARIF `suppressions` and would open an alert for each.
+
+The runner reads every line of the step's stdout and stderr that starts with `::` (after
+spaces) as a workflow command. The scanned inputs are not trusted (a container named
+`app\n::error::...`), so everything this step prints that holds their values goes between
+`::stop-commands::TOKEN` and `::TOKEN::` (`print_inert`), and all of it goes to stdout: the
+runner reads the two streams apart, so a pause begun on one does not order the other.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shlex
 import subprocess
 import sys
@@ -28,6 +38,7 @@ from urllib.parse import quote
 from scanner.errors import PreflightError, UsageError
 from scanner.findings import LEVELS
 from scanner.report import FORMATS
+from scanner.report.github import escape_data
 
 FAIL_ON = ("error", "warning", "note", "never")
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
@@ -48,6 +59,7 @@ class ActionInputs:
     sarif_file: str
     extra_args: tuple[str, ...]
     changed_only: bool
+    upload_suppressed: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ActionInputs:
@@ -76,6 +88,7 @@ class ActionInputs:
             sarif_file=get("SARIF_FILE"),
             extra_args=tuple(_words(get("EXTRA_ARGS"))),
             changed_only=_flag(get("CHANGED_ONLY", "false"), "changed-only"),
+            upload_suppressed=_flag(get("UPLOAD_SUPPRESSED", "false"), "upload-suppressed"),
         )
 
 
@@ -105,7 +118,7 @@ def run(env: Mapping[str, str], cwd: Path) -> Outcome:
     try:
         inputs = ActionInputs.from_env(env)
     except PreflightError as exc:
-        print(f"::error title=fargate-preflight::{exc}", flush=True)
+        print(f"::error title=fargate-preflight::{escape_data(str(exc))}", flush=True)
         return _finish(env, Outcome(exc.exit_code, dict.fromkeys(LEVELS, 0), None))
     inputs = replace(inputs, fail_on=inputs.fail_on or _config_fail_on(inputs, cwd))
     temp = Path(env.get("RUNNER_TEMP") or tempfile.gettempdir())
@@ -115,8 +128,7 @@ def run(env: Mapping[str, str], cwd: Path) -> Outcome:
     sarif.parent.mkdir(parents=True, exist_ok=True)
     sarif.unlink(missing_ok=True)  # never upload a report of an earlier run
     targets = choose_targets(inputs, env, cwd)
-    for note in targets.notes:
-        print(f"fargate-preflight: {note}", flush=True)
+    print_inert("".join(f"fargate-preflight: {note}\n" for note in targets.notes))
     if targets.paths is None:
         _write_empty_sarif(sarif, inputs.category, cwd)
         outcome = Outcome(0, dict.fromkeys(LEVELS, 0), str(sarif))
@@ -126,9 +138,23 @@ def run(env: Mapping[str, str], cwd: Path) -> Outcome:
         report_file = Path(scratch) / "report.json"
         shown = _shown_reports(inputs.formats, Path(scratch))
         args = scan_arguments(inputs, targets, sarif, report_file, shown)
-        sys.stdout.flush()
-        code = subprocess.run([sys.executable, "-m", "scanner", "scan", *args], cwd=cwd).returncode
+        done = subprocess.run(
+            [sys.executable, "-m", "scanner", "scan", *args], cwd=cwd, capture_output=True
+        )
+        # stdout holds the annotations, escaped by `--format github`; stderr the notices.
+        print(_decoded(done.stdout), end="")
+        print_inert(_decoded(done.stderr))
+        code = done.returncode
         report = _read_json(report_file)
+        if sarif.is_file() and not inputs.upload_suppressed:
+            left_out = leave_out_suppressed(sarif)
+            if left_out:
+                print(
+                    f"fargate-preflight: {left_out} suppressed findings left out of the SARIF "
+                    "file: code scanning would show them as open alerts (upload-suppressed: "
+                    "true keeps them)",
+                    flush=True,
+                )
         for fmt, file in shown:
             _print_group(f"fargate-preflight {fmt} report", file)
     exit_code = decide(code, report, inputs.fail_on)
@@ -180,6 +206,29 @@ def _config_fail_on(inputs: ActionInputs, cwd: Path) -> str:
     except PreflightError:
         return "error"
     return config.fail_on or "error"
+
+
+def leave_out_suppressed(path: Path) -> int:
+    """Take the suppressed results out of a SARIF file; how many there were. GitHub code
+    scanning ingests a result with `suppressions` as an open alert (github/codeql-action#1230);
+    left out, the alert an earlier upload opened for it is closed."""
+    from scanner.report.sarif import dump
+
+    document = json.loads(path.read_text(encoding="utf-8"))
+    left_out = 0
+    for run in document.get("runs", []):
+        results = run.get("results", [])
+        # With none suppressed, no result has `suppressions` (SARIF 2.1.0 §3.27.23).
+        kept = [
+            {k: v for k, v in r.items() if k != "suppressions"}
+            for r in results
+            if not r.get("suppressions")
+        ]
+        left_out += len(results) - len(kept)
+        run["results"] = kept
+    if left_out:
+        path.write_text(dump(document), encoding="utf-8")
+    return left_out
 
 
 def decide(code: int, report: Mapping[str, Any] | None, fail_on: str) -> int:
@@ -507,8 +556,23 @@ def _print_group(title: str, file: Path) -> None:
     if not file.is_file():
         return
     print(f"::group::{title}")
-    print(file.read_text(encoding="utf-8"), end="")
+    print_inert(file.read_text(encoding="utf-8"))
     print("::endgroup::", flush=True)
+
+
+def print_inert(text: str) -> None:
+    """Print `text` so that the runner runs none of its lines as a workflow command:
+    between `::stop-commands::TOKEN` and `::TOKEN::` (GitHub docs, "Stopping and starting
+    workflow commands"). The token is random, so the text cannot end the pause itself."""
+    if not text:
+        return
+    token = secrets.token_hex(16)
+    end = "" if text.endswith("\n") else "\n"
+    print(f"::stop-commands::{token}\n{text}{end}::{token}::", flush=True)
+
+
+def _decoded(output: bytes) -> str:
+    return output.decode("utf-8", errors="replace")
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

@@ -2,7 +2,9 @@
 
 Each report is read back into findings, identical findings are kept once, and the merged
 report is rendered by the ordinary reporters, so order, summary and SARIF rules are recomputed
-exactly as for one scan.
+exactly as for one scan. What else a report holds comes along: the inputs it could not read,
+its warnings and notices (SARIF notifications), and the rules of its --policy directories
+(SARIF `tool.driver.rules`) that the shipped catalogue does not have.
 """
 
 from __future__ import annotations
@@ -11,34 +13,41 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from scanner.errors import SourceError
 from scanner.findings import LEVELS, Finding, Hop, InputError, Location, Report, Rule, Suppression
+from scanner.report.sarif import location_file, rule_from_descriptor, run_root
 
 
 def read(paths: Sequence[Path], rules: tuple[Rule, ...]) -> tuple[Report, str]:
     """The merged report, and the format of the inputs ("sarif", "json" or "mixed")."""
     findings: set[Finding] = set()
     errors: set[InputError] = set()
-    notices: list[str] = []
+    notifications: dict[str, list[str]] = {"warning": [], "note": []}
     categories: list[str] = []
+    roots: set[str] = set()
+    custom: dict[str, Rule] = {}
+    shipped = {rule.id for rule in rules}
     kinds: set[str] = set()
     for path in paths:
         document = _load(path)
         if isinstance(document, dict) and isinstance(document.get("runs"), list):
             kinds.add("sarif")
             for run in document["runs"]:
-                findings.update(_sarif_finding(path, r) for r in run.get("results", []))
+                findings.update(_sarif_finding(path, r, run) for r in run.get("results", []))
                 category = (run.get("automationDetails") or {}).get("id")
                 if isinstance(category, str):
                     categories.append(category.rstrip("/"))
+                roots.add(run_root(run))
+                for descriptor in ((run.get("tool") or {}).get("driver") or {}).get("rules", []):
+                    if descriptor.get("id") not in shipped:
+                        custom.setdefault(descriptor["id"], _rule(path, descriptor))
                 for invocation in run.get("invocations", []):
-                    notices += [
-                        n["message"]["text"]
-                        for n in invocation.get("toolExecutionNotifications", [])
-                        if n.get("level") == "note"
-                    ]
+                    for n in invocation.get("toolExecutionNotifications", []):
+                        if n.get("level") == "error":
+                            errors.add(_sarif_error(path, n, run))
+                        elif n.get("level") in notifications:
+                            notifications[n["level"]].append(n["message"]["text"])
         elif isinstance(document, dict) and isinstance(document.get("findings"), list):
             kinds.add("json")
             findings.update(_json_finding(path, f) for f in document["findings"])
@@ -50,10 +59,13 @@ def read(paths: Sequence[Path], rules: tuple[Rule, ...]) -> tuple[Report, str]:
             raise SourceError(str(path), None, "not a fargate-preflight JSON or SARIF report")
     report = Report(
         findings=tuple(sorted(findings, key=Finding.sort_key)),
-        rules=rules,
+        rules=(*rules, *custom.values()),
         errors=tuple(errors),
-        notices=tuple(dict.fromkeys(notices)),
+        notices=tuple(dict.fromkeys(notifications["note"])),
         category=categories[0] if categories else "fargate-preflight",
+        # Shards of one scanned root keep it (%SRCROOT%); shards of several have none.
+        root=roots.pop() if len(roots) == 1 else "",
+        warnings=tuple(dict.fromkeys(notifications["warning"])),
     )
     return report, kinds.pop() if len(kinds) == 1 else "mixed"
 
@@ -87,7 +99,26 @@ def _json_finding(path: Path, f: Any) -> Finding:
         raise SourceError(str(path), None, f"a finding lacks {exc}") from exc
 
 
-def _sarif_finding(path: Path, r: Any) -> Finding:
+def _rule(path: Path, descriptor: Any) -> Rule:
+    try:
+        return rule_from_descriptor(descriptor)
+    except (KeyError, TypeError) as exc:
+        raise SourceError(str(path), None, f"a SARIF rule lacks {exc}") from exc
+
+
+def _sarif_error(path: Path, n: Any, run: Any) -> InputError:
+    """An input the shard could not read: an error notification, at its location."""
+    try:
+        where = (n.get("locations") or [None])[0]
+        if where is None:
+            return InputError("", None, n["message"]["text"])
+        line = (where["physicalLocation"].get("region") or {}).get("startLine")
+        return InputError(location_file(where, run), line, n["message"]["text"])
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise SourceError(str(path), None, f"a SARIF notification lacks {exc}") from exc
+
+
+def _sarif_finding(path: Path, r: Any, run: Any) -> Finding:
     try:
         props = r["properties"]
         fix = props["fix"] or ""
@@ -95,7 +126,6 @@ def _sarif_finding(path: Path, r: Any) -> Finding:
         suffix = f" Fix: {fix}"
         message = text[: -len(suffix)] if fix and text.endswith(suffix) else text
         physical = r["locations"][0]["physicalLocation"]
-        uri = unquote(physical["artifactLocation"]["uri"])
         hop = props.get("hop")
         suppressions = r.get("suppressions") or []
         suppressed = (
@@ -115,7 +145,10 @@ def _sarif_finding(path: Path, r: Any) -> Finding:
             props.get("service"),
             props.get("need"),
             Hop(hop["from"], hop["via"], hop["to"], hop["detail"]) if hop else None,
-            Location(uri, int(physical.get("region", {}).get("startLine", 1))),
+            Location(
+                location_file(r["locations"][0], run),
+                int(physical.get("region", {}).get("startLine", 1)),
+            ),
             suppressed,
         )
     except (KeyError, TypeError, IndexError) as exc:

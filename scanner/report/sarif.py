@@ -11,11 +11,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 from scanner.docs import fenced_example, rule_doc_uri
 from scanner.findings import LEVELS, SECURITY_SEVERITY, Finding, InputError, Report, Rule
@@ -36,9 +38,8 @@ SRCROOT = "%SRCROOT%"
 SUPPRESSION_KIND = {"inSource": "inSource", "config": "external", "baseline": "external"}
 _LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 _URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
-# Characters a URI path keeps as they are (RFC 3986 pchar); a relative reference must also
-# encode ':' so its first segment cannot read as a scheme.
-_ABSOLUTE_SAFE = "/:@!$&'()*+,;="
+# Characters a URI path keeps as they are (RFC 3986 pchar, but ':'): a relative reference
+# must encode ':' so its first segment cannot read as a scheme.
 _RELATIVE_SAFE = "/@!$&'()*+,;="
 # Fields written even when they hold sarif-om's default: GitHub reads `level` from each result.
 _ALWAYS_WRITTEN = frozenset({"level"})
@@ -66,7 +67,7 @@ def build(
     rules = _catalogue(report.rules, findings)
     index = {rule.id: i for i, rule in enumerate(rules)}
     om = _sarif_om()
-    results = [_result(om, f, index[f.rule_id]) for f in findings]
+    results = [_result(om, f, index[f.rule_id], report.root) for f in findings]
     # Most severe first, unsuppressed before suppressed, then report order.
     priority = sorted(range(len(findings)), key=lambda i: _priority(findings[i], i))
     keep = min(len(findings), max_results)
@@ -84,8 +85,10 @@ def _sarif_om() -> Any:
 
 
 def fingerprint(f: Finding) -> str:
-    """Stable across line moves: the alert follows the resource, not the line."""
-    key = "|".join([f.rule_id, f.resource, f.service or "", f.need or ""])
+    """Stable across line moves: the alert follows the resource, not the line. The file is
+    part of it, since one logical ID (TaskDefinition) is in many templates and code scanning
+    would make their findings one alert."""
+    key = "|".join([f.rule_id, f.location.file, f.resource, f.service or "", f.need or ""])
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
@@ -143,12 +146,24 @@ def _document(
         automation_details=om.RunAutomationDetails(id=_automation_id(report.category)),
         original_uri_base_ids={SRCROOT: _srcroot(om, report.root)},
         invocations=[_invocation(om, report, total - len(kept), total)],
-        results=[results[i] for i in sorted(kept)],
+        results=_all_or_none_suppressions([results[i] for i in sorted(kept)]),
     )
     log = om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
-    # Compact: the C encoder only runs without indent, and GitHub counts the bytes.
-    document = _to_json(log)
+    return dump(_to_json(log))
+
+
+def dump(document: Mapping[str, Any]) -> str:
+    """A SARIF document's text. Compact: the C encoder only runs without indent, and GitHub
+    counts the bytes."""
     return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def _all_or_none_suppressions(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """SARIF 2.1.0 §3.27.23: in one run, `suppressions` is absent from every result or present
+    in every one; when any result is suppressed, the others say so with an empty list."""
+    if not any("suppressions" in r for r in results):
+        return results
+    return [r if "suppressions" in r else {**r, "suppressions": []} for r in results]
 
 
 def _to_json(value: Any) -> Any:
@@ -210,6 +225,32 @@ def _catalogue(rules: tuple[Rule, ...], findings: list[Finding]) -> list[Rule]:
     return [by_id[rule_id] for rule_id in sorted(by_id)]
 
 
+def rule_from_descriptor(descriptor: Mapping[str, Any]) -> Rule:
+    """The Rule that `_descriptor` wrote, read back (merge: a --policy rule of a shard).
+    Its help text is the description, then `Fix: ...`, then the examples and the docs link,
+    each after a blank line; the examples are indented, so no line of them starts a part."""
+    description = descriptor["fullDescription"]["text"]
+    text = (descriptor.get("help") or {}).get("text", "")
+    parts = re.split(
+        r"\n\n(?=Fix: |Failing example:\n|Passing example:\n|Documentation: )",
+        text[len(description) :] if text.startswith(description) else "",
+    )
+    found = {part.split(":", 1)[0]: part.split(":", 1)[1] for part in parts if ":" in part}
+    properties = descriptor.get("properties") or {}
+    return Rule(
+        id=descriptor["id"],
+        title=descriptor["shortDescription"]["text"],
+        description=description,
+        level=(descriptor.get("defaultConfiguration") or {}).get("level", "warning"),
+        remediation=found.get("Fix", "").strip(),
+        tags=tuple(properties.get("tags") or ()),
+        package="",
+        path="",
+        failing_example=_dedent(found.get("Failing example", "")),
+        passing_example=_dedent(found.get("Passing example", "")),
+    )
+
+
 def _stand_in(rule_id: str, findings: list[Finding]) -> Rule:
     level = min((f.level for f in findings), key=lambda lv: _LEVEL_RANK.get(lv, len(LEVELS)))
     return Rule(
@@ -231,7 +272,7 @@ def _descriptor(om: Any, rule: Rule) -> Any:
         short_description=om.MultiformatMessageString(text=rule.title),
         full_description=om.MultiformatMessageString(text=rule.description),
         help=om.MultiformatMessageString(text=_help_text(rule), markdown=_help_markdown(rule)),
-        help_uri=rule_doc_uri(rule.id),
+        help_uri=rule_doc_uri(rule.id) if rule.shipped else None,
         default_configuration=om.ReportingConfiguration(level=rule.level),
         properties={
             "security-severity": SECURITY_SEVERITY.get(rule.level, SECURITY_SEVERITY["note"]),
@@ -252,7 +293,8 @@ def _help_text(rule: Rule) -> str:
         parts.append("Failing example:\n" + _indent(rule.failing_example))
     if rule.passing_example:
         parts.append("Passing example:\n" + _indent(rule.passing_example))
-    parts.append(f"Documentation: {rule_doc_uri(rule.id)}")
+    if rule.shipped:
+        parts.append(f"Documentation: {rule_doc_uri(rule.id)}")
     return "\n\n".join(parts)
 
 
@@ -262,7 +304,8 @@ def _help_markdown(rule: Rule) -> str:
         parts += ["**Failing example**", fenced_example(rule.failing_example)]
     if rule.passing_example:
         parts += ["**Passing example**", fenced_example(rule.passing_example)]
-    parts.append(f"[Rule documentation]({rule_doc_uri(rule.id)})")
+    if rule.shipped:
+        parts.append(f"[Rule documentation]({rule_doc_uri(rule.id)})")
     return "\n\n".join(parts)
 
 
@@ -270,7 +313,12 @@ def _indent(text: str) -> str:
     return "\n".join(f"    {line}" if line else "" for line in text.split("\n"))
 
 
-def _result(om: Any, f: Finding, rule_index: int) -> dict[str, Any]:
+def _dedent(part: str) -> str:
+    """An example of the help text (`_indent`ed after its heading line) as it was."""
+    return "\n".join(line[4:] for line in part.split("\n")[1:])
+
+
+def _result(om: Any, f: Finding, rule_index: int, root: str) -> dict[str, Any]:
     """One result, already as JSON: it is serialised once, however often the limit search
     rebuilds the document."""
     text = f"{f.message} Fix: {f.fix}" if f.fix else f.message
@@ -279,7 +327,7 @@ def _result(om: Any, f: Finding, rule_index: int) -> dict[str, Any]:
         rule_id=f.rule_id,
         rule_index=rule_index,
         level=f.level,
-        locations=[_location(om, f.location.file, f.location.line)],
+        locations=[_location(om, f.location.file, f.location.line, root)],
         partial_fingerprints={"primaryLocationLineHash": fingerprint(f)},
         suppressions=_suppressions(om, f),
         properties={
@@ -306,18 +354,55 @@ def _suppressions(om: Any, f: Finding) -> list[Any] | None:
     ]
 
 
-def _location(om: Any, file: str, line: int | None) -> Any:
+def _location(om: Any, file: str, line: int | None, root: str) -> Any:
     region = om.Region(start_line=max(line, 1)) if line is not None else None
-    return om.Location(
-        physical_location=om.PhysicalLocation(artifact_location=_artifact(om, file), region=region)
+    physical = om.PhysicalLocation(artifact_location=_artifact(om, file, root), region=region)
+    # A live resource's own URI (aws://ACCOUNT/REGION/...), which `location_file` reads back.
+    logical = (
+        [om.LogicalLocation(fully_qualified_name=file, kind="resource")]
+        if _URI_SCHEME.match(file)
+        else None
     )
+    return om.Location(physical_location=physical, logical_locations=logical)
 
 
-def _artifact(om: Any, file: str) -> Any:
-    """Files relative to %SRCROOT%; live resources (aws://...) as absolute URIs."""
-    if _URI_SCHEME.match(file):
-        return om.ArtifactLocation(uri=quote(file, safe=_ABSOLUTE_SAFE))
+def _artifact(om: Any, file: str, root: str) -> Any:
+    """Files relative to %SRCROOT%. Code scanning rejects an absolute URI whose scheme is not
+    the checkout's (`file`), so a live resource aws://ACCOUNT/REGION/... is the relative path
+    aws/ACCOUNT/REGION/... (its own URI is the location's logicalLocations). A file outside
+    the scanned root (../x.yaml) is an absolute file:// URI, as GitHub writes such files."""
+    scheme = _URI_SCHEME.match(file)
+    if scheme:
+        file = f"{scheme.group(0)[:-3]}/{file[scheme.end() :]}"
+    elif (file == ".." or file.startswith("../")) and root and Path(root).is_absolute():
+        return om.ArtifactLocation(uri=Path(os.path.normpath(Path(root, file))).as_uri())
     return om.ArtifactLocation(uri=quote(file, safe=_RELATIVE_SAFE), uri_base_id=SRCROOT)
+
+
+def location_file(location: Mapping[str, Any], run: Mapping[str, Any]) -> str:
+    """The report's `location.file` of a location this module wrote in `run` (merge and
+    --baseline read SARIF reports back); a report of an earlier version reads the same."""
+    for logical in location.get("logicalLocations") or ():
+        name = logical.get("fullyQualifiedName")
+        if isinstance(name, str) and _URI_SCHEME.match(name):
+            return name
+    uri = str(location["physicalLocation"]["artifactLocation"]["uri"])
+    root = run_root(run)
+    if uri.startswith("file:") and root:
+        return Path(os.path.relpath(_file_path(uri), root)).as_posix()
+    return unquote(uri)
+
+
+def run_root(run: Mapping[str, Any]) -> str:
+    """The scanned root a run names (%SRCROOT% file:///repo/ is /repo), else ""."""
+    uri = ((run.get("originalUriBaseIds") or {}).get(SRCROOT) or {}).get("uri")
+    return _file_path(uri) if isinstance(uri, str) and uri.startswith("file:") else ""
+
+
+def _file_path(uri: str) -> str:
+    from urllib.request import url2pathname  # 12 ms: only merge and --baseline get here
+
+    return str(Path(url2pathname(unquote(urlsplit(uri).path))))
 
 
 def _srcroot(om: Any, root: str) -> Any:
@@ -336,7 +421,7 @@ def _automation_id(category: str) -> str:
 
 
 def _invocation(om: Any, report: Report, dropped: int, total: int) -> Any:
-    notifications = [_error_notification(om, e) for e in ordered_errors(report.errors)]
+    notifications = [_error_notification(om, e, report.root) for e in ordered_errors(report.errors)]
     notifications += [
         om.Notification(level="warning", message=om.Message(text=warning))
         for warning in report.warnings
@@ -352,11 +437,11 @@ def _invocation(om: Any, report: Report, dropped: int, total: int) -> Any:
     )
 
 
-def _error_notification(om: Any, error: InputError) -> Any:
+def _error_notification(om: Any, error: InputError, root: str) -> Any:
     return om.Notification(
         level="error",
         message=om.Message(text=error.message),
-        locations=[_location(om, error.file, error.line)],
+        locations=[_location(om, error.file, error.line, root)],
     )
 
 

@@ -94,7 +94,8 @@ def render_explain(rule: Rule) -> str:
         parts.append("Failing example:\n" + _indented(rule.failing_example, 4))
     if rule.passing_example:
         parts.append("Passing example:\n" + _indented(rule.passing_example, 4))
-    parts.append(f"Docs: {rule_doc_uri(rule.id)}")
+    if rule.shipped:
+        parts.append(f"Docs: {rule_doc_uri(rule.id)}")
     return "\n\n".join(parts) + "\n"
 
 

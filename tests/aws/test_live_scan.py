@@ -177,14 +177,27 @@ def test_sarif_of_a_live_scan_is_valid_and_tracks_resources(built: Built, aws_en
     assert list(Draft4Validator(schema).iter_errors(sarif)) == []
     (run_,) = sarif["runs"]
     assert run_["automationDetails"] == {"id": "live/"}
-    uris = {
-        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run_["results"]
-    }
     sg = built.groups["endpoints"]
-    assert f"aws://{built.account}/{REGION}/ec2/security-group/{sg}" in uris
+    where = next(
+        r["locations"][0]
+        for r in run_["results"]
+        if r["properties"]["resource"].endswith(f"security-group/{sg}")
+    )
+    # Code scanning rejects an absolute URI of another scheme than the checkout's (file), so
+    # the artifact is a path under %SRCROOT%; the aws:// URI is the logical location.
+    assert where["physicalLocation"]["artifactLocation"] == {
+        "uri": f"aws/{built.account}/{REGION}/ec2/security-group/{sg}",
+        "uriBaseId": "%SRCROOT%",
+    }
+    assert where["logicalLocations"] == [
+        {
+            "fullyQualifiedName": f"aws://{built.account}/{REGION}/ec2/security-group/{sg}",
+            "kind": "resource",
+        }
+    ]
     for result in run_["results"]:
         artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
-        assert "uriBaseId" not in artifact  # an absolute aws:// URI, the same every run
+        assert artifact["uri"].startswith(f"aws/{built.account}/")
         assert len(result["partialFingerprints"]["primaryLocationLineHash"]) == 64
     again = run("scan-aws", "--region", REGION, "--format", "sarif", "--category", "live")
     assert [r["partialFingerprints"] for r in json.loads(again.stdout)["runs"][0]["results"]] == [

@@ -109,6 +109,11 @@ def test_org_scan_whole_and_sharded(members: list[str], aws_env: Any, tmp_path: 
     assert run["results"] == whole_run["results"]
     assert run["tool"] == whole_run["tool"]
     assert run["automationDetails"] == whole_run["automationDetails"]
+    # The SARIF shards read back to the same aws:// locations as the JSON report.
+    as_json = runner.invoke(
+        main, ["merge", *(str(tmp_path / f"shard{i}.sarif") for i in (1, 2)), "--format", "json"]
+    )
+    assert json.loads(as_json.stdout)["findings"] == whole["findings"]
 
 
 def test_merging_the_same_shard_twice_keeps_each_finding_once(

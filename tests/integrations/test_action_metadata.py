@@ -24,6 +24,7 @@ INPUTS = {
     "opa-url": "",
     "category": "fargate-preflight",
     "upload-sarif": "true",
+    "upload-suppressed": "false",
     "sarif-file": "",
     "extra-args": "",
     "changed-only": "false",

@@ -9,6 +9,7 @@ upload step, the step outputs and the job's result.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,28 @@ def located_results(sarif: dict[str, Any]) -> list[tuple[str, str, int]]:
     return out
 
 
+def runner_commands(log: str) -> list[str]:
+    """The lines of a step's log that the Actions runner runs as workflow commands
+    (ActionCommand.TryParseV2 and the legacy `##[`, after leading spaces; any line break
+    ends a line), honouring `::stop-commands::TOKEN` ... `::TOKEN::`."""
+    commands, token = [], None
+    for line in re.split(r"\r\n|\r|\n", log):
+        line = line.lstrip()
+        if line.startswith("::") and "::" in line[2:]:
+            name, data = line[2:].split("::", 1)[0].split(" ")[0], line[2:].split("::", 1)[1]
+        elif line.startswith("##[") and "]" in line:
+            name, data = line[3:].split("]", 1)[0].split(" ")[0], line.split("]", 1)[1]
+        else:
+            continue
+        if token is not None:
+            token = None if name.lower() == token.lower() else token
+        elif name == "stop-commands":
+            token = data
+        else:
+            commands.append(line)
+    return commands
+
+
 # --- a full scan --------------------------------------------------------------------------
 
 
@@ -152,14 +175,52 @@ def test_the_text_report_goes_to_the_log_in_a_group(example_repo: Path, tmp_path
     lines = result.step("Scan").stdout.splitlines()
     start = lines.index("::group::fargate-preflight text report")
     end = lines.index("::endgroup::")
-    assert lines[start + 1 : start + 6] == [
+    # Inert: the runner runs no line of the report as a workflow command.
+    token = lines[start + 1].removeprefix("::stop-commands::")
+    assert len(token) == 32
+    assert lines[start + 2 : start + 7] == [
         "Service",
         "  ecr.api  via interface endpoint EcrApiEndpoint  ok",
         "  ecr.dkr  via interface endpoint EcrDkrEndpoint  ok",
         "  logs     via interface endpoint LogsEndpoint    ok",
         "  s3       no path                                fail",
     ]
-    assert lines[end - 1] == "1 error, 0 warnings, 0 notes"
+    assert lines[end - 2 : end] == ["1 error, 0 warnings, 0 notes", f"::{token}::"]
+
+
+def test_values_of_the_inputs_run_no_workflow_command(example_repo: Path, tmp_path: Path) -> None:
+    """A container named `app\\n::error ...` in a task definition: the text report, the JSON
+    report and the notices print it, but the runner runs only the scanner's own commands."""
+    hostile = "app\n::error file=x::injected\r::add-mask::x\n##[warning]legacy\n"
+    task = {
+        "family": "web",
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256",
+        "memory": "512",
+        "containerDefinitions": [
+            {
+                "name": hostile + "::stop-commands::x\n",
+                "image": "nginx",
+                "essential": True,
+                "environment": [{"name": "AWS_ACCESS_KEY_ID", "value": "AKIAXXXXXXXXXXXXXXXX"}],
+            }
+        ],
+    }
+    write(example_repo, {"td/taskdef.json": json.dumps(task), "td/notes.yaml": "a: 1\n"})
+    result = run(example_repo, tmp_path, {"paths": "td", "format": "text json"})
+    log = result.step("Scan").stdout
+    assert "::error file=x::injected" in log  # printed, but inert
+    names = [re.match(r"(?:::|##\[)([\w-]+)", c).group(1) for c in runner_commands(log)]  # type: ignore[union-attr]
+    assert names == [
+        "warning",  # FG108, escaped by --format github
+        "notice",  # FG703
+        "group",
+        "endgroup",
+        "group",
+        "endgroup",
+    ]
+    assert result.step("Scan").stderr == "fargate-preflight: exit code 0\n"
 
 
 def test_fail_on_never_keeps_the_job_green(example_repo: Path, tmp_path: Path) -> None:
@@ -203,6 +264,26 @@ def test_upload_sarif_false_skips_only_the_upload(example_repo: Path, tmp_path: 
     assert Path(result.outputs["sarif-file"]).is_file()
 
 
+def test_suppressed_findings_stay_out_of_the_upload_unless_asked(
+    example_repo: Path, tmp_path: Path
+) -> None:
+    """Code scanning does not honour SARIF suppressions: it would open an alert for FG202."""
+    ignore = "ignore:\n  - {id: FG202, reason: accepted until the endpoint lands}\n"
+    write(example_repo, {".fargate-preflight.yaml": ignore, "other.yaml": "a: 1\n"})
+    inputs = {"paths": f"{EXAMPLE} {CLEAN}", "format": "none"}
+    result = run(example_repo, tmp_path, inputs)
+    assert sarif_of(result)["runs"][0]["results"] == []
+    assert (
+        "fargate-preflight: 1 suppressed findings left out of the SARIF file: code scanning "
+        "would show them as open alerts (upload-suppressed: true keeps them)"
+    ) in result.step("Scan").stdout.splitlines()
+    assert "1 suppressed findings are not counted." in result.summary
+    assert result.step(FAIL).returncode == 0
+    kept = run(example_repo, tmp_path, {**inputs, "upload-suppressed": "true"})
+    (suppressed,) = sarif_of(kept)["runs"][0]["results"]
+    assert (suppressed["ruleId"], suppressed["suppressions"][0]["kind"]) == ("FG202", "external")
+
+
 def test_sarif_file_and_category_inputs(example_repo: Path, tmp_path: Path) -> None:
     inputs = {"paths": EXAMPLE, "sarif-file": "out/scan.sarif", "category": "iac/prod"}
     result = run(example_repo, tmp_path, inputs)
@@ -229,7 +310,7 @@ def test_a_docker_compose_file_is_skipped_not_an_error(example_repo: Path, tmp_p
     write(example_repo, {"docker-compose.yml": "services:\n  web:\n    image: nginx\n"})
     result = run(example_repo, tmp_path, {"paths": f"{CLEAN} docker-compose.yml"})
     assert not result.failed
-    assert "docker-compose.yml: skipped" in result.step("Scan").stderr
+    assert "docker-compose.yml: skipped" in result.step("Scan").stdout
 
 
 def test_an_invalid_input_fails_without_a_scan(example_repo: Path, tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ def rule(rule_id: str, level: str, title: str, tags: tuple[str, ...] = ()) -> Ru
         path=f"policies/rules/{rule_id.lower()}_x/policy.rego",
         failing_example="Service:\n  Type: AWS::ECS::Service",
         passing_example="Service:\n  Type: AWS::ECS::Service\n  Properties: {}",
+        shipped=True,
     )
 
 

@@ -74,3 +74,41 @@ def test_a_file_that_is_not_a_report_is_bad_input(tmp_path: Path) -> None:
     done = CliRunner().invoke(main, ["merge", str(broken)])
     assert done.exit_code == 2
     assert done.stderr.startswith(f"fargate-preflight: {broken}:2: not valid JSON")
+
+
+def test_merging_one_sarif_report_gives_it_back(tmp_path: Path) -> None:
+    """Everything a SARIF shard holds survives merge: the input it could not read (at its
+    location, executionSuccessful false), its warnings and notices, and the rule of its
+    --policy directory with its own descriptor."""
+    (tmp_path / "broken.yaml").write_text("Resources: [unclosed\n", encoding="utf-8")
+    (tmp_path / "notes.yaml").write_text("a: 1\n", encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "ignore:\n  - {id: FG202, reason: old, expires: 2020-01-01}\n", encoding="utf-8"
+    )
+    shard, report = tmp_path / "shard.sarif", tmp_path / "shard.json"
+    done = CliRunner().invoke(
+        main,
+        [
+            "scan",
+            str(tmp_path),
+            str(ROOT / "tests/fixtures/corpus/groups/public-facing-web"),
+            *("--policy", str(ROOT / "docs/examples/custom-policy")),
+            *("--config", str(config), "--format", f"sarif={shard}", "--format", f"json={report}"),
+            "--quiet",
+        ],
+    )
+    assert done.exit_code == 2, done.output
+    original = json.loads(shard.read_text(encoding="utf-8"))
+    (invocation,) = original["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False
+    levels = [n["level"] for n in invocation["toolExecutionNotifications"]]
+    assert levels == ["error", "warning", "note", "note"]
+    assert "ACME101" in {r["id"] for r in original["runs"][0]["tool"]["driver"]["rules"]}
+
+    merged = CliRunner().invoke(main, ["merge", str(shard), str(shard)])
+    assert merged.exit_code == 0, merged.output
+    assert json.loads(merged.stdout) == original
+    # Read back as JSON: the same findings and the same bad input, at its file and line.
+    as_json = CliRunner().invoke(main, ["merge", str(shard), "--format", "json"])
+    assert json.loads(as_json.stdout) == json.loads(report.read_text(encoding="utf-8"))

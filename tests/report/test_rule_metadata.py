@@ -76,6 +76,7 @@ def test_reads_every_field(tmp_path: Path) -> None:
             path=path.as_posix(),
             failing_example="Service:\n  Type: AWS::ECS::Service\n\n  Properties: {}",
             passing_example="Service: {}",
+            shipped=True,
         ),
     )
 
@@ -90,6 +91,8 @@ def test_sorted_by_id_across_dirs_and_layouts(tmp_path: Path) -> None:
     write_rule(tmp_path, "one", good("X1", "fargate_preflight.rules.x_one"))
     rules = load_rules([shipped, user_rules, single], shipped=[shipped])
     assert [r.id for r in rules] == ["ACME12", "FG101", "FG702", "X1"]
+    # Only shipped rules have a page in docs/rules/ to link to.
+    assert [r.shipped for r in rules] == [False, True, True, False]
 
 
 def test_only_the_block_above_the_package_line_is_read(tmp_path: Path) -> None:

@@ -181,7 +181,9 @@ def test_result_of_a_finding() -> None:
             }
         ],
         "partialFingerprints": {
-            "primaryLocationLineHash": hashlib.sha256(b"FG201|Service|Service|ecr.dkr").hexdigest()
+            "primaryLocationLineHash": hashlib.sha256(
+                b"FG201|templates/service.yaml|Service|Service|ecr.dkr"
+            ).hexdigest()
         },
         "properties": {
             "need": "ecr.dkr",
@@ -205,7 +207,16 @@ def test_result_level_is_the_findings_own_level() -> None:
 
 
 def test_fingerprint_hashes_nulls_as_empty_strings() -> None:
-    assert sarif.fingerprint(FG801) == hashlib.sha256(b"FG801|VpcId||").hexdigest()
+    key = f"FG801|{FG801.location.file}|VpcId||".encode()
+    assert sarif.fingerprint(FG801) == hashlib.sha256(key).hexdigest()
+
+
+def test_one_logical_id_in_two_files_is_two_alerts() -> None:
+    """FG703 on TaskDefinition in two templates: code scanning must not make them one."""
+    other = replace(FG602, location=Location("templates/worker.yaml", 88))
+    results = only_run(sample_report(findings=(FG602, other)))["results"]
+    hashes = {r["partialFingerprints"]["primaryLocationLineHash"] for r in results}
+    assert len(hashes) == 2
 
 
 def test_fingerprint_is_stable_when_only_the_line_moves() -> None:
@@ -227,11 +238,40 @@ def test_locations_are_relative_to_srcroot_and_percent_encoded() -> None:
     }
 
 
-def test_live_location_is_an_absolute_uri_without_base() -> None:
+def test_live_location_is_a_relative_path_with_its_uri_as_logical_location() -> None:
+    """Code scanning rejects an absolute URI whose scheme is not the checkout's (file)."""
     (result,) = only_run(sample_report(findings=(LIVE,)))["results"]
-    assert result["locations"][0]["physicalLocation"] == {
-        "artifactLocation": {"uri": LIVE_FILE},
-        "region": {"startLine": 1},
+    assert result["locations"] == [
+        {
+            "physicalLocation": {
+                "artifactLocation": {
+                    "uri": "aws/123456789012/us-east-1/ecs-service/"
+                    "arn%3Aaws%3Aecs%3Aus-east-1%3A123456789012%3Aservice/prod/api",
+                    "uriBaseId": "%SRCROOT%",
+                },
+                "region": {"startLine": 1},
+            },
+            "logicalLocations": [{"fullyQualifiedName": LIVE_FILE, "kind": "resource"}],
+        }
+    ]
+    run = only_run(sample_report(findings=(LIVE,)))
+    assert sarif.location_file(result["locations"][0], run) == LIVE_FILE
+
+
+def test_a_file_outside_the_scanned_root_is_an_absolute_file_uri() -> None:
+    outside = replace(FG602, location=Location("../shared/net work.yaml", 3))
+    report = sample_report(findings=(outside,), root="/home/runner/work/app")
+    run = only_run(report)
+    (result,) = run["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": "file:///home/runner/work/shared/net%20work.yaml"
+    }
+    assert sarif.location_file(result["locations"][0], run) == "../shared/net work.yaml"
+    # Without a known root it stays relative: there is nothing to resolve it against.
+    (unrooted,) = only_run(sample_report(findings=(outside,)))["results"]
+    assert unrooted["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": "../shared/net%20work.yaml",
+        "uriBaseId": "%SRCROOT%",
     }
 
 
@@ -257,6 +297,16 @@ def test_suppressed_findings_stay_with_a_suppression(kind: str, sarif_kind: str)
 def test_unsuppressed_findings_have_no_suppressions_key() -> None:
     (result,) = only_run(sample_report(findings=(FG201,)))["results"]
     assert "suppressions" not in result
+
+
+def test_suppressions_are_in_every_result_or_in_none() -> None:
+    """SARIF 2.1.0 §3.27.23: with one suppressed result, the others have an empty list."""
+    suppressed = replace(FG201, suppressed=Suppression("config", "accepted risk"))
+    results = only_run(sample_report(findings=(suppressed, FG602)))["results"]
+    assert [(r["ruleId"], len(r["suppressions"])) for r in results] == [
+        ("FG201", 1),
+        ("FG602", 0),
+    ]
 
 
 @pytest.mark.parametrize(
