@@ -135,9 +135,9 @@ def test_put_log_events_on_another_groups_streams_is_denied(tmp_path: Path) -> N
             "authorized to perform: logs:CreateLogStream on resource: "
             "arn:aws:logs:us-east-1:*:log-group:/ecs/app:* because no identity-based policy "
             "allows the logs:CreateLogStream action; logs:PutLogEvents on resource: "
-            "arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:* because no identity-based "
-            "policy allows the logs:PutLogEvents action (needed for awslogs log group /ecs/app "
-            "(container app))",
+            "arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:app/app/* because no "
+            "identity-based policy allows the logs:PutLogEvents action (needed for awslogs log "
+            "group /ecs/app (container app))",
         )
     ]
 

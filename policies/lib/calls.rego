@@ -85,13 +85,17 @@ partition(host) := "aws-cn" if {
 
 # --- awslogs (FG104) -----------------------------------------------------------------------
 
-log_calls(td) := {log_call("FG104", actions, region, group, what, container.source) |
+log_calls(td) := {object.union(
+	log_call("FG104", actions, region, group, what, container.source),
+	{"resources": {"logs:PutLogEvents": log_stream_arn(region, group, stream)}},
+) |
 	some container in containers(td)
 	container.log_driver == "awslogs"
 	options := data.fargate_preflight.lib.needs.log_options(container)
 	group := options["awslogs-group"]
 	region := data.fargate_preflight.lib.needs.log_region(container)
 	actions := log_actions(options)
+	stream := awslogs_stream(options, container)
 	what := sprintf("awslogs log group %s (container %s)", [
 		data.fargate_preflight.lib.model.show(group),
 		data.fargate_preflight.lib.model.show(container.name),
@@ -103,8 +107,16 @@ log_calls(td) := {log_call("FG104", actions, region, group, what, container.sour
 # `log-group:NAME:*` covers them too.
 log_call(rule, actions, region, group, what, src) := object.union(
 	call(rule, "logs", actions, log_group_arn(region, group), what, src),
-	{"resources": {"logs:PutLogEvents": log_stream_arn(region, group)}},
+	{"resources": {"logs:PutLogEvents": log_stream_arn(region, group, "*")}},
 )
+
+# awslogs_stream: the streams a Fargate task writes, `PREFIX/CONTAINER/TASK-ID` (the task id is
+# not known before it runs), when the prefix and the container's name are settled.
+awslogs_stream(options, container) := sprintf("%s/%s/*", [prefix, container.name]) if {
+	prefix := options["awslogs-stream-prefix"]
+	is_string(prefix)
+	is_string(container.name)
+} else := "*"
 
 log_actions(options) := ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"] if {
 	lower(options["awslogs-create-group"]) == "true"
@@ -116,8 +128,11 @@ log_group_arn(region, group) := sprintf("arn:aws:logs:%s:*:log-group:%s:*", [ope
 	is_string(group)
 } else := group
 
-# log_stream_arn: any log stream of the group, `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:log-stream:*`.
-log_stream_arn(region, group) := sprintf("arn:aws:logs:%s:*:log-group:%s:log-stream:*", [open_text(region), group]) if {
+# log_stream_arn: streams of the group, `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:log-stream:STREAM`.
+log_stream_arn(region, group, stream) := sprintf(
+	"arn:aws:logs:%s:*:log-group:%s:log-stream:%s",
+	[open_text(region), group, stream],
+) if {
 	is_string(group)
 } else := group
 

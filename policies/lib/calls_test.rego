@@ -171,7 +171,7 @@ test_put_log_events_is_on_the_log_streams if {
 	[c] := [x | some x in agent_calls({}); x.rule == "FG104"]
 	[data.fargate_preflight.lib.iam.call_resource(c, a) | some a in c.actions] == [
 		"arn:aws:logs:us-east-1:*:log-group:/ecs/app:*",
-		"arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:*",
+		"arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:app/app/*",
 	]
 }
 

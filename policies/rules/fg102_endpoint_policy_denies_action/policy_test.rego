@@ -112,7 +112,7 @@ test_account_principal_of_another_account if {
 		"service Service cannot call logs through VPC endpoint Logs: execution role ExecRole is not authorized to ",
 		"perform: logs:CreateLogStream on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:* because no ",
 		"statement of the VPC endpoint policy allows the logs:CreateLogStream action; logs:PutLogEvents on resource: ",
-		"arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:* because no statement of the VPC endpoint policy ",
+		"arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:app/app/* because no statement of the VPC endpoint policy ",
 		"allows the logs:PutLogEvents action (needed for awslogs log group /ecs/app (container app))",
 	])]}
 

@@ -33,7 +33,7 @@ test_group_of_another_name if {
 		"service Service: task definition Td: execution role ExecRole is not authorized to perform: ",
 		"logs:CreateLogStream on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:* ",
 		"because no identity-based policy allows the logs:CreateLogStream action; ",
-		"logs:PutLogEvents on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:* ",
+		"logs:PutLogEvents on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:app/app/* ",
 		"because no identity-based policy allows the logs:PutLogEvents action ",
 		"(needed for awslogs log group /ecs/app (container app))",
 	])]}
@@ -53,9 +53,20 @@ test_put_log_events_on_the_groups_log_streams if {
 	other := data.fargate_preflight.lib.calls_test.statement("logs:PutLogEvents", "arn:aws:logs:*:*:log-group:/ecs/other:log-stream:*")
 	summary(deny_for(logs_policy([create, other]))) == {["ExecRole", "logs", 40, concat("", [
 		"service Service: task definition Td: execution role ExecRole is not authorized to perform: ",
-		"logs:PutLogEvents on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:* ",
+		"logs:PutLogEvents on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:app/app/* ",
 		"because no identity-based policy allows the logs:PutLogEvents action (needed for awslogs log group /ecs/app (container app))",
 	])]}
+}
+
+# A Fargate task's streams are PREFIX/CONTAINER/TASK-ID: a policy on the prefix's streams
+# allows them, one on another prefix's does not.
+test_put_log_events_on_the_stream_prefix if {
+	create := data.fargate_preflight.lib.calls_test.statement("logs:CreateLogStream", "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:*")
+	put := data.fargate_preflight.lib.calls_test.statement("logs:PutLogEvents", "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:log-stream:app/*")
+	deny_for(logs_policy([create, put])) == set()
+
+	other := data.fargate_preflight.lib.calls_test.statement("logs:PutLogEvents", "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:log-stream:web/*")
+	count(deny_for(logs_policy([create, other]))) == 1
 }
 
 test_nearest_correct_variant_names_the_group if {
