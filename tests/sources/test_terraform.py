@@ -1173,24 +1173,25 @@ def test_a_parameter_secret_with_the_provider_region_a_local_needs_ssm() -> None
     assert {(p.need, p.verdict) for p in report.paths} == {(n, "ok") for n in (*AGENT_NEEDS, "ssm")}
 
 
-def test_a_parameter_secret_in_an_unsettled_region_is_read_from_ssm(tmp_path: Path) -> None:
-    # The same plan with a provider region the scanner cannot read: the ARN has no known part,
-    # but its unknown names an aws_ssm_parameter, which is read with ssm:GetParameters (the
-    # execution role's policy allows it on the same attribute): no FG105
+def test_a_provider_region_the_scanner_cannot_read_comes_from_the_network(tmp_path: Path) -> None:
+    # The same plan with a provider region the scanner cannot read: the subnets' availability
+    # zones and the endpoints' service names say us-east-1, so the parameter the same apply
+    # creates is an SSM parameter there, which the execution role may read: no FG105, no note.
+    # (An unsettled region with such a parameter: calls_test.rego and needs_test.rego.)
     case = tmp_path / "case"
     shutil.copytree(CASES / "ssm-secret-region-local", case)
     versions = case / "versions.tf"
     text = versions.read_text(encoding="utf-8")
     versions.write_text(text.replace('region = "us-east-1"', 'region = lower("US-EAST-1")'))
-    report = scan([case / "plan.json"], ScanOptions(cwd=tmp_path))
     m = load([case / "plan.json"], ScanOptions(cwd=tmp_path)).model
+    assert m["region"] == "us-east-1"
     (container,) = m["task_definitions"]["aws_ecs_task_definition.app"]["containers"]
-    assert "partial" not in container["secrets"][0]["value_from"]
-    # only the region is a note: SSM's endpoint is chosen once the region is given
-    assert [(f.rule_id, f.resource, f.service) for f in report.findings] == [
-        ("FG801", "AWS::Region", "aws_ecs_service.app")
-    ]
+    assert container["secrets"][0]["value_from"]["partial"] == (
+        "arn:aws:ssm:us-east-1:*:parameter/isolated/token"
+    )
+    report = scan([case / "plan.json"], ScanOptions(cwd=tmp_path))
+    assert report.findings == ()
     assert {(p.need, p.verdict) for p in report.paths} == {
         *((n, "ok") for n in AGENT_NEEDS),
-        ("ssm", "undecided"),
+        ("ssm", "ok"),
     }
