@@ -200,7 +200,7 @@ secret_call(value_from, what, src, service) := call(
 	startswith(value_from, "arn:")
 } else := call("FG105", "ssm", ["ssm:GetParameters"], parameter_arn(value_from), what, src) if {
 	is_string(value_from)
-} else := call("FG105", svc, actions, value_from, what, src) if {
+} else := call("FG105", svc, actions, secret_of(value_from), what, src) if {
 	# an unsettled ARN: the service its known parts name (CDK: a parameter of the same stack),
 	# or that of the resource it comes from (Terraform: `aws_ssm_parameter.token.arn`), or
 	# the only one it can be. Without any, no call: its service is not settled (FG801,
@@ -208,6 +208,14 @@ secret_call(value_from, what, src, service) := call(
 	svc := unsettled_secret_service(value_from, service)
 	actions := secret_actions[svc]
 }
+
+# secret_of: an unsettled Secrets Manager ARN whose known parts end with a JSON key, version
+# stage and id (`...:secret:db-*:password::`) names the secret by its first seven fields.
+secret_of(value_from) := object.union(value_from, {"partial": concat(":", array.slice(fields, 0, 7))}) if {
+	fields := split(value_from.partial, ":")
+	count(fields) > 7
+	fields[2] == "secretsmanager"
+} else := value_from
 
 secret_actions := {"ssm": ["ssm:GetParameters"], "secretsmanager": ["secretsmanager:GetSecretValue"]}
 

@@ -136,6 +136,15 @@ test_secret_json_key_and_parameter_names if {
 	}
 }
 
+# An unsettled secret ARN with a JSON key names the secret by its first seven fields, as a
+# settled one does (before: the fix said to allow `...:secret:db-*:password::`).
+test_unsettled_secret_arn_with_a_json_key_names_the_secret if {
+	keyed := {"unknown": "u", "ref": "Ref Db", "source": src(3), "partial": "arn:aws:secretsmanager:us-east-1:*:secret:db-*:password::"}
+	c := container({"secrets": [{"name": "A", "value_from": keyed}]})
+	[call] := [x | some x in agent_calls({"task_definitions": {"Td": {"containers": [c]}}}); x.rule == "FG105"]
+	call.resource.partial == "arn:aws:secretsmanager:us-east-1:*:secret:db-*"
+}
+
 # An unsettled ARN is read by the service its known parts name (CDK: a parameter or secret of
 # the same stack) or, in a Terraform plan, that of the resource it comes from; with neither,
 # no service is settled and no call is checked (before: always a secret, a false FG105 for a
