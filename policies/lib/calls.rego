@@ -94,7 +94,7 @@ log_calls(td) := {object.union(
 	options := data.fargate_preflight.lib.needs.log_options(container)
 	group := options["awslogs-group"]
 	region := data.fargate_preflight.lib.needs.log_region(container)
-	actions := log_actions(options)
+	actions := log_actions(options, container)
 	stream := awslogs_stream(options, container)
 	what := sprintf("awslogs log group %s (container %s)", [
 		data.fargate_preflight.lib.model.show(group),
@@ -118,8 +118,12 @@ awslogs_stream(options, container) := sprintf("%s/%s/*", [prefix, container.name
 	is_string(container.name)
 } else := "*"
 
-log_actions(options) := ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"] if {
+# With awslogs-create-group, the log driver calls logs:CreateLogGroup only when
+# CreateLogStream finds no group (moby's awslogs driver, which Fargate's shim-loggers run): a
+# group the inputs create exists before any task starts.
+log_actions(options, container) := ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"] if {
 	lower(options["awslogs-create-group"]) == "true"
+	not container.log_group_in_inputs
 } else := ["logs:CreateLogStream", "logs:PutLogEvents"]
 
 # log_group_arn: `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*` (docs/reasoning.md §3); an unsettled

@@ -190,6 +190,17 @@ test_log_group_creation_adds_its_action if {
 	[x.actions | some x in calls; x.rule == "FG104"] == [["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]]
 }
 
+# The driver creates the group only when CreateLogStream finds none: a group the inputs create
+# needs no logs:CreateLogGroup (before: a false FG104 with awslogs-create-group on such a group).
+test_log_group_of_the_inputs_needs_no_create_group if {
+	c := container({
+		"log_options": {"awslogs-group": "/ecs/app", "awslogs-create-group": "true"},
+		"log_group_in_inputs": true,
+	})
+	calls := agent_calls({"task_definitions": {"Td": {"containers": [c]}}})
+	[x.actions | some x in calls; x.rule == "FG104"] == [["logs:CreateLogStream", "logs:PutLogEvents"]]
+}
+
 test_docker_hub_image_makes_no_ecr_call if {
 	calls := agent_calls({"task_definitions": {"Td": {"containers": [container({"image": "nginx:1", "secrets": []})]}}})
 	{x.rule | some x in calls} == {"FG104"}

@@ -298,6 +298,39 @@ def test_conditions_follow_the_parameter_given(tmp_path: Path) -> None:
 NETWORK_TEMPLATE = (CFN_FIXTURES / "network.yaml").read_text(encoding="utf-8")
 
 
+def test_a_log_group_of_the_template_is_marked_in_its_containers(tmp_path: Path) -> None:
+    # By Ref, or by its LogGroupName; not an ARN (GetAtt) or another group's name.
+    containers = [
+        ("a", "!Ref LG"),
+        ("b", "/ecs/x"),
+        ("c", "/ecs/y"),
+        ("d", "!GetAtt LG.Arn"),
+    ]
+    text = t("""
+        Resources:
+          LG:
+            Type: AWS::Logs::LogGroup
+          Named:
+            Type: AWS::Logs::LogGroup
+            Properties: {LogGroupName: /ecs/x}
+          TD:
+            Type: AWS::ECS::TaskDefinition
+            Properties:
+              ContainerDefinitions:
+    """) + "".join(
+        f"        - {{Name: {n}, Image: nginx, LogConfiguration: {{LogDriver: awslogs, "
+        f"Options: {{awslogs-group: {g}}}}}}}\n"
+        for n, g in containers
+    )
+    found = model(build(tmp_path, {"t.yaml": text}))["task_definitions"]["TD"]["containers"]
+    assert {c["name"]: c.get("log_group_in_inputs", False) for c in found} == {
+        "a": True,
+        "b": True,
+        "c": False,
+        "d": False,
+    }
+
+
 def test_a_task_definition_named_by_family_is_the_one_of_its_own_template(tmp_path: Path) -> None:
     # dev and prod copies of one template name their task definition `web:3`; a third template
     # naming `web` has none of its own, and two to choose from.

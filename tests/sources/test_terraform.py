@@ -332,6 +332,14 @@ def test_s3_interface_endpoint_for_inbound_resolvers_leaves_the_tasks_on_the_gat
     }
 
 
+def test_a_log_group_of_the_plan_is_marked_in_its_containers() -> None:
+    # awslogs-group = aws_cloudwatch_log_group.app.name: the group exists before a task starts.
+    (container,) = model("isolated-endpoints")["task_definitions"]["aws_ecs_task_definition.app"][
+        "containers"
+    ]
+    assert container["log_group_in_inputs"] is True
+
+
 def test_assign_public_ip_defaults_false() -> None:
     network = model("public-no-public-ip")["services"]["aws_ecs_service.web"]["network"]
     assert network["assign_public_ip"] == "DISABLED"

@@ -3,8 +3,8 @@
 # description: |
 #   With the awslogs log driver the Fargate agent creates the log stream and sends the logs
 #   with the execution role: logs:CreateLogStream on the log group, logs:PutLogEvents on its log
-#   streams (and logs:CreateLogGroup when awslogs-create-group is true). Without them the task
-#   fails to start.
+#   streams (and logs:CreateLogGroup when awslogs-create-group is true and the scanned inputs
+#   do not create the group). Without them the task fails to start.
 # custom:
 #   id: FG104
 #   level: error

@@ -184,12 +184,15 @@ def _container(cursor: Cursor) -> ModelObject:
     driver = log.get("LogDriver") if log is not None else None
     credentials = cursor.get("RepositoryCredentials")
     parameter = credentials.get("CredentialsParameter") if credentials is not None else None
+    options = log.get("Options") if log is not None else None
+    group = options.get("awslogs-group") if options is not None else None
     return {
         "name": name.text(),
         "image": image.text(),
         "essential": bool_or(cursor.get("Essential"), True),
         "log_driver": driver.text() if driver is not None else None,
-        "log_options": _log_options(log.get("Options") if log is not None else None),
+        "log_options": _log_options(options),
+        **({"log_group_in_inputs": True} if _log_group_in_inputs(group) else {}),
         "secrets": [_secret(item) for item in _list(cursor.get("Secrets"))],
         "repository_credentials": parameter.text() if parameter is not None else None,
         # Names only: environment values never enter the model.
@@ -218,6 +221,25 @@ def _nested(cursor: Cursor, *path: str) -> Cursor | None:
     for key in path:
         found = found.get(key) if found is not None else None
     return found
+
+
+def _log_group_in_inputs(group: Cursor | None) -> bool:
+    """Whether the awslogs group is an AWS::Logs::LogGroup of this template (by Ref, or by its
+    LogGroupName): it exists before a task starts, so awslogs-create-group never creates it."""
+    if group is None:
+        return False
+    value = _single(group.value())
+    stack = group.stack
+    if isinstance(value, ResRef):
+        return value.attr is None and stack.tpl.resource_type(value.logical) == _LOG_GROUP
+    return isinstance(value, str) and any(
+        stack.tpl.resource_type(logical) == _LOG_GROUP
+        and text_of(stack.property_value(logical, "LogGroupName")) == value
+        for logical in stack.tpl.resources
+    )
+
+
+_LOG_GROUP = "AWS::Logs::LogGroup"
 
 
 def _log_options(cursor: Cursor | None) -> Field:
