@@ -1783,6 +1783,21 @@ def test_a_nested_template_not_scanned_is_read_from_disk(tmp_path: Path) -> None
     ]
 
 
+def test_a_nested_stack_whose_location_is_computed_says_so(tmp_path: Path) -> None:
+    text = t("""
+        Parameters:
+          Prefix: {Type: String, Default: ./}
+        Resources:
+          Net:
+            Type: AWS::CloudFormation::Stack
+            Properties: {TemplateURL: !Sub "${Prefix}vpc.yml"}
+    """)
+    assert build(tmp_path, {"t.yaml": text}).notices == [
+        "t.yaml:6: nested stack Net is not analysed: its TemplateURL is computed (Fn::Sub), "
+        "which is not followed: write the local path as text, or scan its template on its own"
+    ]
+
+
 def test_nested_templates_twice_outside_the_root_and_by_url(tmp_path: Path) -> None:
     _copy(CFN_FIXTURES, tmp_path)
     root = tmp_path / "nested"

@@ -172,10 +172,13 @@ class Run:
             location = asset  # CDK: the nested template beside its parent in the cloud assembly
         if not _local(location):
             if report:
-                self.notice(
-                    f"{where}: nested stack {logical} is not analysed: its {prop} is not a local "
-                    "relative path (URLs are never fetched)"
+                why = (
+                    f"its {prop} is computed ({next(iter(location))}), which is not followed: "
+                    "write the local path as text, or scan its template on its own"
+                    if isinstance(location, dict) and len(location) == 1
+                    else f"its {prop} is not a local relative path (URLs are never fetched)"
                 )
+                self.notice(f"{where}: nested stack {logical} is not analysed: {why}")
             return None
         path = Path(os.path.normpath(template.path.parent / location))
         root = _real(self.ctx.root)
