@@ -47,7 +47,7 @@ deny contains entry if {
 		"service": svc.name,
 		"need": null,
 		"message": sprintf(
-			"%s %s has assignPublicIp ENABLED, but the public IP is never used: %s",
+			"%s %s has assignPublicIp ENABLED, but tasks in these subnets never use the public IP: %s",
 			[svc.kind, svc.name, concat("; ", texts)],
 		),
 		"fix": fix,

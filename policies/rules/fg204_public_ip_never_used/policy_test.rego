@@ -19,7 +19,7 @@ test_public_ip_on_nat_subnet if {
 		"resource": "Service",
 		"service": "Service",
 		"need": null,
-		"message": "service Service has assignPublicIp ENABLED, but the public IP is never used: task subnet PrivateSubnetA -> route table PrivateRT: 0.0.0.0/0 -> nat NatGatewayA -> igw InternetGateway",
+		"message": "service Service has assignPublicIp ENABLED, but tasks in these subnets never use the public IP: task subnet PrivateSubnetA -> route table PrivateRT: 0.0.0.0/0 -> nat NatGatewayA -> igw InternetGateway",
 		"fix": "Set assignPublicIp to DISABLED in the service's network configuration, or place the tasks in public subnets (default route to an internet gateway) if they are meant to use the public IP.",
 		"hop": {
 			"from": "subnet PrivateSubnetA", "via": "route table PrivateRT",
@@ -34,7 +34,7 @@ test_public_ip_on_nat_subnet if {
 test_names_only_the_non_public_subnets if {
 	m := public_ip(in_subnets(world, ["PublicSubnetA", "PrivateSubnetA", "PrivateSubnetB", "IsolatedSubnetA"]))
 	some f in findings(m)
-	f.message == "service Service has assignPublicIp ENABLED, but the public IP is never used: task subnet IsolatedSubnetA -> route table IsolatedRT: no default route; task subnets PrivateSubnetA, PrivateSubnetB -> route table PrivateRT: 0.0.0.0/0 -> nat NatGatewayA -> igw InternetGateway"
+	f.message == "service Service has assignPublicIp ENABLED, but tasks in these subnets never use the public IP: task subnet IsolatedSubnetA -> route table IsolatedRT: no default route; task subnets PrivateSubnetA, PrivateSubnetB -> route table PrivateRT: 0.0.0.0/0 -> nat NatGatewayA -> igw InternetGateway"
 }
 
 test_public_ip_with_transit_gateway_route if {
