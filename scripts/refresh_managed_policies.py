@@ -40,6 +40,9 @@ POLICIES = (
     "SecretsManagerReadWrite",
     "AmazonSSMReadOnlyAccess",
     "AmazonSSMFullAccess",
+    # Older ECS roles that templates still attach to task and execution roles
+    "service-role/AmazonEC2ContainerServiceforEC2Role",
+    "service-role/AmazonEC2ContainerServiceRole",
     # ECS Exec, sidecars (X-Ray daemon, CloudWatch agent / ADOT collector, App Mesh Envoy)
     "AmazonSSMManagedInstanceCore",
     "AWSXRayDaemonWriteAccess",
@@ -70,6 +73,9 @@ POLICIES = (
     "AWSStepFunctionsReadOnlyAccess",
     "AWSStepFunctionsFullAccess",
     "AmazonAPIGatewayInvokeFullAccess",
+    "AmazonSESFullAccess",
+    "AmazonRDSDataFullAccess",
+    "service-role/AWSLambdaRole",
     "AWSKeyManagementServicePowerUser",
     "CloudWatchReadOnlyAccess",
     "CloudWatchFullAccess",
