@@ -1297,6 +1297,8 @@ class ModelWriter:
             "essential": c["Essential"],
             "log_driver": log["LogDriver"] if log else None,
             "log_options": dict(log["Options"]) if log else {},
+            # every logging container writes to its service's own AWS::Logs::LogGroup
+            **({"log_group_in_inputs": True} if log else {}),
             "secrets": [
                 {"name": s["Name"], "value_from": s["ValueFrom"]} for s in c.get("Secrets", [])
             ],
