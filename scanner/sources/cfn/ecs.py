@@ -120,6 +120,27 @@ def task_definition(res: Res, out: Out) -> None:
     for field, prop in (("task_role", "TaskRoleArn"), ("execution_role", "ExecutionRoleArn")):
         obj[field], obj[f"{field}_arn"] = _role(res, out, obj, field, prop)
     out.add("task_definitions", obj)
+    _mark_named_log_groups(out, obj["containers"])
+
+
+def _mark_named_log_groups(out: Out, containers: list[ModelObject]) -> None:
+    """Containers that name their awslogs group by the LogGroupName of an AWS::Logs::LogGroup
+    of the same stack write to a group the inputs create (see _log_group_in_inputs). The stack's
+    names are read once, whatever the number of containers."""
+    named = [c for c in containers if isinstance(c["log_options"].get("awslogs-group"), str)]
+    if not named:
+        return
+    if out.log_group_names is None:
+        stack = out.stack
+        out.log_group_names = {
+            name
+            for logical in stack.tpl.resources
+            if stack.tpl.resource_type(logical) == _LOG_GROUP
+            and isinstance(name := text_of(stack.property_value(logical, "LogGroupName")), str)
+        }
+    for c in named:
+        if c["log_options"]["awslogs-group"] in out.log_group_names:
+            c["log_group_in_inputs"] = True
 
 
 def _size(cursor: Cursor | None, parse: Callable[[Any], int | None]) -> tuple[Field, Field]:
@@ -224,18 +245,16 @@ def _nested(cursor: Cursor, *path: str) -> Cursor | None:
 
 
 def _log_group_in_inputs(group: Cursor | None) -> bool:
-    """Whether the awslogs group is an AWS::Logs::LogGroup of this template (by Ref, or by its
-    LogGroupName): it exists before a task starts, so awslogs-create-group never creates it."""
+    """Whether the awslogs group is a `Ref` to an AWS::Logs::LogGroup of this template: it exists
+    before a task starts, so awslogs-create-group never creates it. (A group named by its
+    LogGroupName: _mark_named_log_groups.)"""
     if group is None:
         return False
     value = _single(group.value())
-    stack = group.stack
-    if isinstance(value, ResRef):
-        return value.attr is None and stack.tpl.resource_type(value.logical) == _LOG_GROUP
-    return isinstance(value, str) and any(
-        stack.tpl.resource_type(logical) == _LOG_GROUP
-        and text_of(stack.property_value(logical, "LogGroupName")) == value
-        for logical in stack.tpl.resources
+    return (
+        isinstance(value, ResRef)
+        and value.attr is None
+        and group.stack.tpl.resource_type(value.logical) == _LOG_GROUP
     )
 
 

@@ -34,6 +34,8 @@ class Out:
     # another template, a route to a route table of another template, and so on.
     later: list[Callable[[Collections, Links], None]] = field(default_factory=list)
     names: list[Callable[[Links], object]] = field(default_factory=list)
+    # the LogGroupNames of the stack's AWS::Logs::LogGroup resources, read when first asked
+    log_group_names: set[str] | None = None
 
     def add(self, collection: str, obj: ModelObject) -> None:
         self.objects.append((collection, obj))

@@ -71,6 +71,7 @@ class Build:
     _blocks: dict[str, Block | None] = field(default_factory=dict)
     _known_ids: dict[str, list[tuple[Instance, str]]] | None = None
     _types: dict[str, str] | None = None
+    _values: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.linker = Linker(self.plan, self.config)
@@ -440,6 +441,18 @@ class Build:
             if (ident := kind.accept(self, instance, attr)) is not None
         }
         return matches.pop() if len(matches) == 1 else value
+
+    def string_values(self, rtype: str, attr: str) -> set[str]:
+        """The planned string values of one attribute of every instance of a type (the names of
+        the plan's log groups), gathered once per plan."""
+        key = (rtype, attr)
+        if key not in self._values:
+            self._values[key] = {
+                str(i.values[attr])
+                for i in self.plan.instances.values()
+                if i.type == rtype and isinstance(i.values.get(attr), str)
+            }
+        return self._values[key]
 
     def types_by_id(self) -> dict[str, str]:
         """Model id -> resource type, for the managed resources of the plan."""

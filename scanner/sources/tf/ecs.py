@@ -213,7 +213,7 @@ def _containers(build: Build, inst: Instance) -> Field:
     except NotSettled as missing:  # where the model has no room for an unknown (a name)
         why = f"{missing}, where the container definitions of {inst.address} need a value"
         return build.unknown(inst, _CONTAINER_DEFINITIONS, why)
-    groups = _log_groups(build)
+    groups = build.string_values("aws_cloudwatch_log_group", "name")
     for c in containers:
         group = (
             c["log_options"].get("awslogs-group") if isinstance(c["log_options"], dict) else None
@@ -221,15 +221,6 @@ def _containers(build: Build, inst: Instance) -> Field:
         if group in groups or (isinstance(group, dict) and _names_log_group(group.get("ref"))):
             c["log_group_in_inputs"] = True
     return containers
-
-
-def _log_groups(build: Build) -> set[str]:
-    """The names of the plan's CloudWatch Logs groups that apply creates or keeps."""
-    return {
-        str(i.values["name"])
-        for i in build.plan.instances.values()
-        if i.type == "aws_cloudwatch_log_group" and isinstance(i.values.get("name"), str)
-    }
 
 
 def _names_log_group(ref: Any) -> bool:
