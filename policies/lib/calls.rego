@@ -85,10 +85,7 @@ partition(host) := "aws-cn" if {
 
 # --- awslogs (FG104) -----------------------------------------------------------------------
 
-log_calls(td) := {object.union(
-	log_call("FG104", actions, region, group, what, container.source),
-	{"resources": {"logs:PutLogEvents": log_stream_arn(region, group, stream)}},
-) |
+log_calls(td) := {log_call("FG104", actions, region, group, stream, what, container.source) |
 	some container in containers(td)
 	container.log_driver == "awslogs"
 	options := data.fargate_preflight.lib.needs.log_options(container)
@@ -102,12 +99,12 @@ log_calls(td) := {object.union(
 	])
 }
 
-# log_call: a call on a log group whose logs:PutLogEvents is on its log streams (the Service
-# Authorization Reference lists PutLogEvents on the log-stream resource type); a policy on
-# `log-group:NAME:*` covers them too.
-log_call(rule, actions, region, group, what, src) := object.union(
+# log_call: a call on a log group whose logs:PutLogEvents is on the log streams `stream` names
+# (the Service Authorization Reference lists PutLogEvents on the log-stream resource type); a
+# policy on `log-group:NAME:*` covers them too.
+log_call(rule, actions, region, group, stream, what, src) := object.union(
 	call(rule, "logs", actions, log_group_arn(region, group), what, src),
-	{"resources": {"logs:PutLogEvents": log_stream_arn(region, group, "*")}},
+	{"resources": {"logs:PutLogEvents": log_stream_arn(region, group, stream)}},
 )
 
 # awslogs_stream: the streams a Fargate task writes, `PREFIX/CONTAINER/TASK-ID` (the task id is
@@ -287,7 +284,7 @@ cloudwatch_calls(log) := [
 	call("FG605", "logs", ["logs:DescribeLogGroups"], "*", what, null),
 	log_call(
 		"FG605", ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-		input.region, group, what, null,
+		input.region, group, "*", what, null,
 	),
 ] if {
 	group := log.cloudWatchLogGroupName
