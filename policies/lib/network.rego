@@ -384,7 +384,7 @@ verb := {"allow": "allows", "deny": "denies"}
 
 other_way := {"allow": "denied", "deny": "allowed"}
 
-# cidr_text is what a NACL entry names for a destination: the service's addresses are in 0.0.0.0/0.
+# cidr_text is what a rule names for a destination: the service's addresses are in 0.0.0.0/0.
 cidr_text(dest) := "0.0.0.0/0" if dest == public
 
 else := destination_text(dest)

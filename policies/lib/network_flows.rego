@@ -20,9 +20,7 @@ return_suffix(flow) := " (return traffic)" if flow.return
 else := ""
 
 # remote_cidr_text is how a fix names the remote side: its CIDR.
-remote_cidr_text(flow) := "0.0.0.0/0" if flow.remote == public
-
-else := flow.remote if is_string(flow.remote)
+remote_cidr_text(flow) := cidr_text(flow.remote) if is_string(flow.remote)
 
 else := flow.label
 
