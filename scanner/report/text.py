@@ -118,7 +118,9 @@ def _need_lines(steps: Sequence[PathStep], findings: Sequence[Finding], paint: _
     such a row is "blocked", with the rules that say so, instead of "ok" above the error; a
     warning on a working route (FG502: the NAT gateway serves, the endpoint does not) leaves it
     "ok" and names the warning. A finding whose hop starts at one of the need's task subnets
-    concerns that subnet's rows only."""
+    concerns that subnet's rows only, except FG401: the task's security groups are the same in
+    every subnet, so the policies report a closed egress once per destination, from the first
+    subnet, and it closes every row that goes to the same destination."""
     closing = [
         (f.need, _hop_subnet(f), f.rule_id, f.level)
         for f in findings
@@ -130,7 +132,7 @@ def _need_lines(steps: Sequence[PathStep], findings: Sequence[Finding], paint: _
         for step in steps:
             if step.need == need:
                 ways.setdefault((step.path, step.verdict), []).append(step.subnet)
-        task_subnets = {s for subnets in ways.values() for s in subnets}
+        path_of = {s: path for (path, _), subnets in ways.items() for s in subnets}
         need_rows = []
         for (path, verdict), subnets in ways.items():
             where = _subnets(subnets) if len(ways) > 1 else ""
@@ -138,7 +140,12 @@ def _need_lines(steps: Sequence[PathStep], findings: Sequence[Finding], paint: _
             found = {
                 (level, rule)
                 for n, subnet, rule, level in closing
-                if n == need and (subnet in subnets or subnet not in task_subnets)
+                if n == need
+                and (
+                    subnet in subnets
+                    or subnet not in path_of
+                    or (rule == "FG401" and _destination(path_of[subnet]) == _destination(path))
+                )
             }
             errors = sorted(rule for level, rule in found if level == "error")
             warnings = sorted(rule for level, rule in found if level == "warning")
@@ -158,6 +165,14 @@ def _need_lines(steps: Sequence[PathStep], findings: Sequence[Finding], paint: _
         + (" " * (text_width - len(text)) + f"  {paint(where, '2')}" if where else "")
         for need, path, verdict, text, where in rows
     ]
+
+
+def _destination(path: str) -> str:
+    """Where a path leaves the task's security groups for: an interface endpoint's network
+    interfaces, a gateway endpoint's prefix list, or the internet (any other route)."""
+    if path.startswith("interface endpoint "):
+        return path
+    return "gateway" if path.startswith("gateway endpoint ") else "internet"
 
 
 def _hop_subnet(finding: Finding) -> str | None:

@@ -274,6 +274,30 @@ def test_a_route_that_a_finding_closes_is_blocked_not_ok() -> None:
     assert "\x1b[1;31mblocked (FG401)\x1b[0m" in coloured
 
 
+def test_fg401_closes_every_row_to_the_same_destination() -> None:
+    # The task's security groups are the same in every subnet: the policies report FG401 once
+    # per destination, from the first subnet. Both NAT rows go to 0.0.0.0/0; the gateway
+    # endpoint row goes to the prefix list, which the finding does not name.
+    fg401 = replace(
+        FG201,
+        rule_id="FG401",
+        need="s3",
+        message="service Service cannot reach s3",
+        hop=Hop("subnet SubnetA", "security group TaskSg", "0.0.0.0/0", "no egress"),
+    )
+    paths = (
+        PathStep("Service", "s3", "SubnetA", "nat NatA -> igw Igw", "ok"),
+        PathStep("Service", "s3", "SubnetB", "nat NatB -> igw Igw", "ok"),
+        PathStep("Service", "s3", "SubnetC", "gateway endpoint S3", "ok"),
+    )
+    lines = text.render(Report(findings=(fg401,), rules=(), paths=paths)).splitlines()
+    assert lines[1:4] == [
+        "  s3  via nat NatA -> igw Igw  blocked (FG401)  (subnet SubnetA)",
+        "  s3  via nat NatB -> igw Igw  blocked (FG401)  (subnet SubnetB)",
+        "  s3  via gateway endpoint S3  ok               (subnet SubnetC)",
+    ]
+
+
 def test_a_warning_on_a_working_route_leaves_it_ok_and_names_the_warning() -> None:
     # FG502 as a warning: the endpoint's private DNS is off, the NAT gateway serves the need.
     fg502 = replace(FG201, rule_id="FG502", level="warning", need="ecr.api", message="m", hop=None)
