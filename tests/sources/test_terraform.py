@@ -1165,6 +1165,31 @@ def test_a_security_group_chosen_by_a_condition_is_the_chosen_one() -> None:
     }
 
 
+def test_an_egress_rule_the_plan_destroys_is_gone(tmp_path: Path) -> None:
+    # The network is in the prior state; the plan destroys the group's only egress rule (an
+    # aws_vpc_security_group_egress_rule). The group's planned `egress` still lists it, since
+    # the provider reads every rule of the group (before: kept, so no FG401).
+    m = model("destroyed-egress-rule")
+    assert m["security_groups"]["aws_security_group.task"]["egress"] == []
+    report = scanned("destroyed-egress-rule")
+    assert report.errors == ()
+    assert errors_by_service(report) == {("aws_ecs_service.app", "FG401"): set(AGENT_NEEDS)}
+    assert {(f.rule_id, f.location.file, f.location.line) for f in report.findings} == {
+        ("FG401", "tests/fixtures/terraform/destroyed-egress-rule/network.tf", 67)
+    }
+    # The same plan without the rule's deletion: the rule stays, and every path is open.
+    plan = json.loads((CASES / "destroyed-egress-rule" / "plan.json").read_text("utf-8"))
+    plan["resource_changes"] = [
+        c for c in plan["resource_changes"] if c["type"] != "aws_vpc_security_group_egress_rule"
+    ]
+    kept = tmp_path / "plan.json"
+    kept.write_text(json.dumps(plan), encoding="utf-8")
+    options = ScanOptions(cwd=tmp_path, tf_dir=CASES / "destroyed-egress-rule")
+    report = scan([kept], options)
+    assert (report.errors, report.findings) == ((), ())
+    assert {p.verdict for p in report.paths} == {"ok"}
+
+
 def test_a_parameter_secret_with_the_provider_region_a_local_needs_ssm() -> None:
     # `provider "aws" { region = local.region }` (terraform-aws-modules/ecs examples): the
     # region is read from the local, so the parameter's ARN that only apply settles still names

@@ -68,6 +68,9 @@ class Build:
     managed_vpc: dict[str, Field] = field(default_factory=dict)
     # "route_table" | "nacl" -> [(subnet, route table or network ACL, source of the association)]
     associations: dict[str, list[tuple[Field, Field, ModelObject]]] = field(default_factory=dict)
+    # (security group id, "ingress" | "egress") -> the rules (without source) of the rule
+    # resources the plan destroys
+    destroyed_rules: dict[tuple[str, str], list[ModelObject]] = field(default_factory=dict)
     _blocks: dict[str, Block | None] = field(default_factory=dict)
     _known_ids: dict[str, list[tuple[Instance, str]]] | None = None
     _types: dict[str, str] | None = None

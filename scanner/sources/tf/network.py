@@ -2,7 +2,8 @@
 endpoints. The AWS provider's semantics, not CloudFormation's (tests/fixtures/terraform/README.md):
 
 - an `aws_security_group` has only the egress its configuration declares (the provider deletes
-  the default allow-all egress rule when it creates the group);
+  the default allow-all egress rule when it creates the group), less the rules of rule resources
+  the plan destroys (its planned rules repeat the prior state's, theirs included);
 - `aws_vpc`: `enable_dns_support` defaults to true, `enable_dns_hostnames` to false;
 - `aws_vpc_endpoint`: `vpc_endpoint_type` defaults to Gateway, `private_dns_enabled` to false;
 - `aws_default_route_table` / `aws_default_network_acl` / `aws_default_security_group` take over
@@ -511,8 +512,12 @@ def _group(build: Build, inst: Instance, vpc_id: Field) -> None:
         if isinstance(found, dict):
             rules[direction] = [_unknown_rule(found)]
             continue
+        gone = build.destroyed_rules.get((build.id(inst), direction), [])
         rules[direction] = [
-            rule for i in range(len(found)) for rule in _inline_rules(build, inst, direction, i)
+            rule
+            for i in range(len(found))
+            for rule in _inline_rules(build, inst, direction, i)
+            if _without_source(rule) not in gone
         ]
     build.add("security_groups", build.base(inst) | {"vpc": vpc_id, **rules})
 
@@ -558,11 +563,14 @@ def _inline_rules(build: Build, inst: Instance, direction: str, index: int) -> l
     return [sg_rule_fields(protocol, low, high, field, peer, source) for field, peer in peers]
 
 
-def security_group_rule(build: Build, inst: Instance) -> None:
+RuleSet = tuple[Field, str, list[ModelObject]]  # group, "ingress" | "egress", model rules
+
+
+def security_group_rule(build: Build, inst: Instance) -> RuleSet | None:
     group = build.link(inst, ("security_group_id",), SECURITY_GROUP)
     direction = build.value(inst, "type")
     if direction not in ("ingress", "egress"):
-        return
+        return None
     protocol = _protocol(build, inst, ("protocol",))
     low, high = _sg_ports(build, inst, (), protocol, ("from_port", "to_port"))
     source = build.source(inst)
@@ -581,13 +589,13 @@ def security_group_rule(build: Build, inst: Instance) -> None:
     if inst.get("self") is True:
         peers.append(("security_group", group))
     rules = [sg_rule_fields(protocol, low, high, field, peer, source) for field, peer in peers]
-    _attach_rules(build, group, str(direction), rules)
+    return group, str(direction), rules
 
 
-def vpc_security_group_rule(direction: str) -> Builder:
+def vpc_security_group_rule(direction: str) -> Callable[[Build, Instance], RuleSet]:
     """aws_vpc_security_group_ingress_rule / _egress_rule: one peer each."""
 
-    def build_rule(build: Build, inst: Instance) -> None:
+    def rules_of(build: Build, inst: Instance) -> RuleSet:
         group = build.link(inst, ("security_group_id",), SECURITY_GROUP)
         protocol = _protocol(build, inst, ("ip_protocol",))
         low, high = _sg_ports(build, inst, (), protocol, ("from_port", "to_port"))
@@ -605,9 +613,52 @@ def vpc_security_group_rule(direction: str) -> Builder:
             why = f"{inst.address} does not name exactly one peer in the plan"
             peers = [("cidr", build.unknown(inst, (), why))]
         rules = [sg_rule_fields(protocol, low, high, f, p, build.source(inst)) for f, p in peers]
-        _attach_rules(build, group, direction, rules)
+        return group, direction, rules
 
-    return build_rule
+    return rules_of
+
+
+# The security group rule resources: what each adds to its group.
+RULE_RESOURCES: dict[str, Callable[[Build, Instance], RuleSet | None]] = {
+    "aws_security_group_rule": security_group_rule,
+    "aws_vpc_security_group_ingress_rule": vpc_security_group_rule("ingress"),
+    "aws_vpc_security_group_egress_rule": vpc_security_group_rule("egress"),
+}
+
+
+def _attach_rules(rules_of: Callable[[Build, Instance], RuleSet | None]) -> Builder:
+    def attach_rules(build: Build, inst: Instance) -> None:
+        found = rules_of(build, inst)
+        if found is None:
+            return
+        group, direction, rules = found
+
+        def attach(model: Collections) -> None:
+            target = _in(model, "security_groups", group)
+            if target is not None and isinstance(target[direction], list):
+                target[direction].extend(rules)
+
+        build.later.append(attach)
+
+    return attach_rules
+
+
+def destroyed_rules(build: Build) -> None:
+    """The rules of the rule resources the plan destroys, by group. A group whose planned
+    `ingress`/`egress` comes from the prior state still lists them (the provider reads every
+    rule of the group, also those a rule resource manages), but they are gone after apply."""
+    for inst in build.plan.destroyed:
+        rules_of = RULE_RESOURCES.get(inst.type)
+        found = rules_of(build, inst) if rules_of else None
+        if found is not None and isinstance(found[0], str):
+            group, direction, rules = found
+            build.destroyed_rules.setdefault((group, direction), []).extend(
+                _without_source(rule) for rule in rules
+            )
+
+
+def _without_source(rule: ModelObject) -> ModelObject:
+    return {k: v for k, v in rule.items() if k != "source"}
 
 
 def _literal_accept(build: Build, inst: Instance, attr: str | None) -> str | None:
@@ -615,15 +666,6 @@ def _literal_accept(build: Build, inst: Instance, attr: str | None) -> str | Non
 
 
 _LITERAL = Kind("CIDR block", _literal_accept, names_resources=False)
-
-
-def _attach_rules(build: Build, group: Field, direction: str, rules: list[ModelObject]) -> None:
-    def attach(model: Collections) -> None:
-        found = _in(model, "security_groups", group)
-        if found is not None and isinstance(found[direction], list):
-            found[direction].extend(rules)
-
-    build.later.append(attach)
 
 
 # --- elements of attribute-as-blocks (inline routes and rules) -----------------------------
@@ -898,9 +940,7 @@ BUILDERS: dict[str, Builder] = {
     "aws_network_acl_association": network_acl_association,
     "aws_security_group": security_group,
     "aws_default_security_group": default_security_group,
-    "aws_security_group_rule": security_group_rule,
-    "aws_vpc_security_group_ingress_rule": vpc_security_group_rule("ingress"),
-    "aws_vpc_security_group_egress_rule": vpc_security_group_rule("egress"),
+    **{rtype: _attach_rules(rules_of) for rtype, rules_of in RULE_RESOURCES.items()},
     "aws_vpc_endpoint": vpc_endpoint,
     "aws_vpc_endpoint_route_table_association": vpc_endpoint_association(
         "route_tables", "route_table_id", ROUTE_TABLE

@@ -163,6 +163,8 @@ class Plan:
     by_resource: dict[str, list[Instance]] = field(default_factory=dict)
     # module instance addresses that the plan has (with keys), by their config path
     module_instances: dict[str, list[str]] = field(default_factory=dict)
+    # managed instances the plan destroys (and does not create again), with their values before
+    destroyed: list[Instance] = field(default_factory=list)
 
     def of_resource(self, resource: str) -> list[Instance]:
         return self.by_resource.get(resource, [])
@@ -191,6 +193,8 @@ def read(data: Any, rel: str) -> Plan:
     for address, (change, pointer) in changes.items():
         if change.get("mode") == "data" and address not in plan.instances:
             _add(plan, change, pointer, changes)
+        elif change.get("mode") == "managed":
+            _destroyed(plan, change, pointer)
     variables = data.get("variables")
     if isinstance(variables, dict):
         plan.variables = {
@@ -266,6 +270,21 @@ def _add(
         known = plan.module_instances.setdefault(addr.config_module, [])
         if addr.module not in known:
             known.append(addr.module)
+
+
+def _destroyed(plan: Plan, change: dict[str, Any], pointer: str) -> None:
+    detail = change.get("change")
+    detail = detail if isinstance(detail, dict) else {}
+    actions = tuple(str(a) for a in _list(detail.get("actions")))
+    before = detail.get("before")
+    if "delete" not in actions or "create" in actions or not isinstance(before, dict):
+        return
+    try:
+        addr = parse_address(str(change.get("address")))
+    except TraversalError:
+        return
+    line = line_of(change) or 1
+    plan.destroyed.append(Instance(addr, before, False, actions, line, pointer))
 
 
 def _read_configuration(plan: Plan, data: Any) -> None:

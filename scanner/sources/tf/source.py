@@ -80,6 +80,7 @@ def build_plan(
         )
     build = Build(plan, config, ident, ctx.region or plan.region)
     _managed_defaults(build)
+    network.destroyed_rules(build)
     for instance in plan.instances.values():
         builder = BUILDERS.get(instance.type)
         if builder is None or instance.addr.mode != "managed":
