@@ -970,6 +970,42 @@ def test_container_definitions_known_only_after_apply_are_read_from_their_jsonen
     assert web_paths == {(n, "ok") for n in needs}
 
 
+def test_json_text_around_values_known_after_apply_is_read() -> None:
+    # A heredoc of container definitions and of policies with ${...} of resources the same apply
+    # creates, and "[${jsonencode(local.wrapped)}]": read like a jsonencode() (before: FG801
+    # for each task definition's containers and for each policy)
+    m = model("after-apply-json-text")
+    case = "tests/fixtures/terraform/after-apply-json-text"
+    (heredoc,) = m["task_definitions"]["aws_ecs_task_definition.heredoc"]["containers"]
+    assert heredoc["image"]["ref"] == "aws_ecr_repository.app.repository_url"
+    assert heredoc["image"]["partial"] == "*.dkr.ecr.us-east-1.amazonaws.com/json-text/app:v1"
+    assert heredoc["log_options"]["awslogs-group"] == "/ecs/json-text"
+    (wrapped,) = m["task_definitions"]["aws_ecs_task_definition.wrapped"]["containers"]
+    for container in (heredoc, wrapped):
+        (secret,) = container["secrets"]
+        assert secret["value_from"]["ref"] == "aws_secretsmanager_secret.db.arn"
+    (inline,) = m["roles"]["aws_iam_role.execution"]["inline_policies"]
+    (statement,) = inline["document"]["Statement"]
+    assert statement["Resource"]["ref"] == "aws_secretsmanager_secret.db.arn"
+    assert m["roles"]["aws_iam_role.execution"]["trust_policy"]["Statement"][0]["Principal"] == {
+        "Service": "ecs-tasks.amazonaws.com"
+    }
+
+    report = scanned("after-apply-json-text")
+    assert report.errors == ()
+    found = {(f.rule_id, f.service, f.location.file, f.location.line) for f in report.findings}
+    assert found == {
+        ("FG703", "aws_ecs_service.wrapped", f"{case}/ecs.tf", 64),
+        # the stale role reads another secret, which only apply names
+        ("FG801", "aws_ecs_service.wrapped", f"{case}/iam.tf", 45),
+    }
+    needs = {"ecr.api", "ecr.dkr", "s3", "secretsmanager"}
+    paths = {(p.service, p.need, p.verdict) for p in report.paths}
+    assert paths == {("aws_ecs_service.heredoc", n, "ok") for n in (*needs, "logs")} | {
+        ("aws_ecs_service.wrapped", n, "ok") for n in needs
+    }
+
+
 def test_default_subnets_are_in_the_default_vpc_with_cidr_blocks_known_after_apply() -> None:
     m = model("default-subnets")
     for letter in "ab":

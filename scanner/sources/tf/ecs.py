@@ -179,7 +179,8 @@ def _containers(build: Build, inst: Instance) -> Field:
         if written is None:
             why = (
                 f"the container definitions of {inst.address} are known only after apply and "
-                "are not a jsonencode() this scanner can read, so its containers are not analysed"
+                "are not a jsonencode() or JSON text this scanner can read, so its containers are "
+                "not analysed"
             )
             return build.unknown(inst, _CONTAINER_DEFINITIONS, why)
 

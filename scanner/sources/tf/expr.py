@@ -475,8 +475,13 @@ class Evaluator:
             # opaque, with the reason of its first opaque part, but its parts still readable
             opaque = next((i for i in items if isinstance(i, Opaque)), None)
             why = opaque.why if opaque else "a string built from values known only after apply"
+            # a jsonencode() stays readable: "[${jsonencode(local.container)}]" is JSON
             parts = tuple(
-                _string_of(p) if isinstance(p, str | int | float | bool) else _opaque_part(p)
+                _string_of(p)
+                if isinstance(p, str | int | float | bool)
+                else p
+                if isinstance(p, Encoded)
+                else _opaque_part(p)
                 for i in items
                 for p in (i.parts if isinstance(i, Pattern) else (i,))
             )

@@ -38,11 +38,11 @@ from scanner.sources.tf.build import (
     endpoint_prefix_list,
     gateway_type,
 )
-from scanner.sources.tf.expr import Attr, Encoded, Obj, Opaque
+from scanner.sources.tf.expr import Attr, Obj, Opaque
 from scanner.sources.tf.hcl import nested_blocks
 from scanner.sources.tf.links import hcl_references
 from scanner.sources.tf.plan import UNKNOWN, Instance, PathStep
-from scanner.sources.tf.written import as_json, policy_document, unsettled
+from scanner.sources.tf.written import as_json, json_written, policy_document, unsettled
 
 Builder = Callable[[Build, Instance], None]
 
@@ -830,20 +830,21 @@ def _endpoint_service(build: Build, inst: Instance) -> tuple[Field, Field]:
 
 def document(build: Build, inst: Instance, path: tuple[PathStep, ...], text: Field) -> Field:
     """An IAM policy document from its JSON text (None when unset). Known only after apply, it
-    is read from the .tf file's jsonencode(), where what apply settles (a secret's ARN) is an
-    unknown of the statement."""
+    is read from the .tf file's jsonencode() or JSON heredoc, where what apply settles (a
+    secret's ARN) is an unknown of the statement."""
     if text is None or text == "":
         return None
     if isinstance(text, dict):  # unknown
         written = build.evaluate(inst, path) or []
         if len(written) != 1:
             return text
-        if isinstance(written[0], Encoded) and isinstance(written[0].value, dict):
+        found = json_written(written[0])
+        if found is not None and isinstance(found.value, dict):
 
             def leaf(value: Attr | Obj | Opaque) -> ModelObject:
                 return unsettled(build, inst, path, value)
 
-            return as_json(written[0].value, leaf)
+            return as_json(found.value, leaf)
         if isinstance(written[0], Attr) and written[0].name in ("json", "minified_json"):
             return policy_document(build, written[0].instance) or text
         return text

@@ -1,12 +1,14 @@
 """Values known only after apply, read for what they still tell: container definitions,
-policy documents and state machine definitions written as `jsonencode()` around an attribute
-of a resource the same apply creates (an ECR repository's URL, a secret's ARN), and
-`aws_iam_policy_document`s read during apply. The plan records such a value as unknown as a
-whole; the `.tf` expression (or the data source's planned statements) settles every other part,
-and an attribute keeps its name (the unknown's ref) and, where its form is known, its pattern."""
+policy documents and state machine definitions written as `jsonencode()` (or as a JSON
+template) around an attribute of a resource the same apply creates (an ECR repository's URL, a
+secret's ARN), and `aws_iam_policy_document`s read during apply. The plan records such a value
+as unknown as a whole; the `.tf` expression (or the data source's planned statements) settles
+every other part, and an attribute keeps its name (the unknown's ref) and, where its form is
+known, its pattern."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -18,9 +20,71 @@ from scanner.sources.tf.plan import UNKNOWN, Instance, PathStep
 
 
 def encoded(build: Build, inst: Instance, path: tuple[PathStep, ...]) -> Encoded | None:
-    """The jsonencode() written at `path`, when that is what the .tf file has there."""
+    """The jsonencode() (or JSON template) written at `path`, when that is what the .tf file
+    has there."""
     values = build.evaluate(inst, path) or []
-    return values[0] if len(values) == 1 and isinstance(values[0], Encoded) else None
+    return json_written(values[0]) if len(values) == 1 else None
+
+
+def json_written(value: Any) -> Encoded | None:
+    """An evaluated value as a JSON document: a jsonencode(), or a string template of JSON
+    whose interpolations only apply settles (`templated`)."""
+    return value if isinstance(value, Encoded) else templated(value)
+
+
+def templated(pattern: Any) -> Encoded | None:
+    """A string template of JSON whose interpolations only apply settles (a heredoc,
+    `"[${jsonencode(local.container)}]"`), as if it were a jsonencode(): each interpolation
+    stands inside a JSON string, which becomes it (the whole string) or a Pattern around it.
+    None when the text is not JSON with every interpolation inside a value string (`"cpu":
+    ${var.cpu}`, a key)."""
+    if not isinstance(pattern, Pattern):
+        return None
+    held: list[Any] = []
+
+    def mark(value: Any) -> str:
+        held.append(value)
+        return f"{_MARK}{len(held) - 1}{_MARK}"
+
+    text = "".join(
+        part
+        if isinstance(part, str)
+        else json.dumps(as_json(part.value, mark))
+        if isinstance(part, Encoded)
+        else mark(part)
+        for part in pattern.parts
+    )
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return None
+
+    def restore(value: Any) -> Any:
+        if isinstance(value, dict):
+            if any(_MARK in key for key in value):
+                raise ValueError("an interpolated key")
+            return {key: restore(v) for key, v in value.items()}
+        if isinstance(value, list):
+            return [restore(v) for v in value]
+        if not isinstance(value, str) or _MARK not in value:
+            return value
+        pieces = value.split(_MARK)  # literal, marker number, literal, ...
+        parts = [piece if i % 2 == 0 else held[int(piece)] for i, piece in enumerate(pieces)]
+        parts = [p for p in parts if p != ""]
+        if len(parts) == 1:
+            return parts[0]
+        flat = tuple(q for p in parts for q in (p.parts if isinstance(p, Pattern) else (p,)))
+        return Pattern(pattern.why, flat)
+
+    try:
+        return Encoded(pattern.why, restore(document))
+    except ValueError:
+        return None
+
+
+# Stands for an interpolation in a template's JSON text: a private-use character, which JSON
+# strings keep as it is and a container definition has no use for.
+_MARK = "\ue000"
 
 
 def as_json(value: Any, leaf: Callable[[Attr | Obj | Opaque], Any]) -> Any:
