@@ -152,6 +152,16 @@ def _is_appspec(data: Any) -> bool:
     )
 
 
+def _is_cdk_metadata(path: Path, data: Any) -> bool:
+    """A CDK cloud assembly's own files: its manifest.json (which the CloudFormation source
+    reads for the stack names), tree.json and the asset manifests."""
+    name = path.name
+    keys: tuple[str, ...] = {"manifest.json": ("artifacts",), "tree.json": ("tree",)}.get(name, ())
+    if name.endswith(".assets.json"):
+        keys = ("files", "dockerImages")
+    return isinstance(data, dict) and "version" in data and any(k in data for k in keys)
+
+
 def _not_a_template(path: Path, data: Any, rel: str) -> SourceError | None:
     """A file meant as a template (a `Resources` key, a `.template` name) that is not one."""
     if isinstance(data, dict) and "Resources" in data:
@@ -196,6 +206,8 @@ def _load(
             for r in repeated
         )
     kind = next((name for name, claims in detectors.items() if claims(data)), None)
+    if kind is None and _is_cdk_metadata(path, data):
+        return None
     if kind is None and _is_appspec(data):
         found.notices.append(f"{rel}: skipped: a CodeDeploy AppSpec file")
         return None

@@ -120,6 +120,25 @@ def test_a_codedeploy_appspec_beside_a_task_definition_is_skipped_with_a_notice(
     assert _run(tmp_path, "appspec.yaml").errors == []
 
 
+def test_a_cdk_cloud_assemblys_own_files_are_skipped_without_a_notice(tmp_path: Path) -> None:
+    # manifest.json names the stacks (the CloudFormation source reads it); tree.json and the
+    # asset manifests are CDK's. A manifest.json of something else is still a notice.
+    _write(
+        tmp_path,
+        {
+            "cdk.out/manifest.json": '{"version": "36.0.0", "artifacts": {}}',
+            "cdk.out/tree.json": '{"version": "tree-0.1", "tree": {}}',
+            "cdk.out/App.assets.json": '{"version": "36.0.0", "files": {}, "dockerImages": {}}',
+            "web/manifest.json": '{"name": "app", "version": "1.0"}',
+        },
+    )
+    found = _run(tmp_path, ".")
+    assert (found.files, found.errors) == ([], [])
+    assert found.notices == [
+        "web/manifest.json: skipped: not a CloudFormation template, ECS JSON file or Terraform plan"
+    ]
+
+
 def test_a_named_file_that_is_no_template_is_a_notice_too(tmp_path: Path) -> None:
     _write(tmp_path, {"values.yaml": "replicas: 3\n"})
     found = _run(tmp_path, "values.yaml")
