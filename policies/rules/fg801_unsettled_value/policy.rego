@@ -101,7 +101,7 @@ for_services(services) := "" if {
 # Parameter refs read "Parameter NAME" or "Parameter NAME of FILE" (several templates):
 # --parameter takes the same FILE:NAME=VALUE.
 fix(ref) := sprintf(
-	"Pass --parameter %s=VALUE (or give the parameter a Default) so these checks can run.",
+	"Pass --parameter %s=VALUE, the value it deploys with, so these checks can run.",
 	[parameter_flag(parts)],
 ) if {
 	startswith(ref, "Parameter ")

@@ -24,7 +24,7 @@ test_one_note_per_unsettled_value if {
 		"service": "Service",
 		"need": null,
 		"message": "Parameter PrivateSubnetIds is not settled (Parameter PrivateSubnetIds has no value): it blocks FG201, FG202, FG705 for service Service",
-		"fix": "Pass --parameter PrivateSubnetIds=VALUE (or give the parameter a Default) so these checks can run.",
+		"fix": "Pass --parameter PrivateSubnetIds=VALUE, the value it deploys with, so these checks can run.",
 		"hop": null,
 		"location": {"file": "stack.yaml", "line": 4},
 		"level": null,
@@ -52,7 +52,7 @@ test_no_service_and_first_location if {
 
 test_parameter_of_a_file_names_the_file_in_the_flag if {
 	fs := findings_for({{"unknown": unknown("Parameter ImageUri of stacks/parent.yml", 6), "service": "Service", "rules": ["FG202"]}})
-	{f.fix | some f in fs} == {"Pass --parameter stacks/parent.yml:ImageUri=VALUE (or give the parameter a Default) so these checks can run."}
+	{f.fix | some f in fs} == {"Pass --parameter stacks/parent.yml:ImageUri=VALUE, the value it deploys with, so these checks can run."}
 }
 
 test_distinct_values_give_distinct_notes if {
@@ -61,7 +61,7 @@ test_distinct_values_give_distinct_notes if {
 		{"unknown": unknown("subnet subnet-0123", 60), "service": "Service", "rules": ["FG202"]},
 	})
 	{[f.resource, f.fix] | some f in fs} == {
-		["Parameter PrivateSubnetIds", "Pass --parameter PrivateSubnetIds=VALUE (or give the parameter a Default) so these checks can run."],
+		["Parameter PrivateSubnetIds", "Pass --parameter PrivateSubnetIds=VALUE, the value it deploys with, so these checks can run."],
 		["subnet subnet-0123", "Scan the template or file that defines it too, or pass its value, so these checks can run."],
 	}
 }
