@@ -923,6 +923,7 @@ class ModelWriter:
                     vpc,
                     f"{p}PublicSubnet{letter}",
                     101 + k,
+                    k,
                     f"{p}PublicRouteTable",
                     f"{vid}/default-nacl",
                 )
@@ -944,6 +945,7 @@ class ModelWriter:
                     vpc,
                     f"{p}PrivateSubnet{letter}",
                     1 + k,
+                    k,
                     f"{p}PrivateRouteTable",
                     f"{p}PrivateNacl",
                 )
@@ -1033,13 +1035,17 @@ class ModelWriter:
             kind, target, route_logical = default
             table["routes"].append(self.route("0.0.0.0/0", kind, target, self.src(route_logical)))
 
-    def subnet(self, vpc: VpcPlan, logical: str, third: int, table: str, nacl: str) -> None:
+    def subnet(
+        self, vpc: VpcPlan, logical: str, third: int, zone: int, table: str, nacl: str
+    ) -> None:
+        why = "the availability zones of a region are not known offline"
         self.add(
             "subnets",
             logical,
             vpc=f"{vpc.prefix}Vpc",
             cidr=vpc.subnet_cidr(third),
-            availability_zone=None,  # `!Select [k, !GetAZs ""]`: known at deploy time
+            # `!Select [k, !GetAZs ""]`: known at deploy time, but its index tells it apart
+            availability_zone=self.unknown(why, f"Fn::Select [{zone}, Fn::GetAZs]", logical),
             route_table=table,
             nacl=nacl,
         )

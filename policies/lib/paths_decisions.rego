@@ -422,7 +422,7 @@ target_decision(subnet, key) := undecided_result(u) if {
 	count(unknowns) > 0
 } else := no_mount_target(subnet, key, sprintf(
 	"%s has no mount target in availability zone %s (only in %s), so its DNS name does not resolve there",
-	[efs_name(key), subnet_zone(subnet.id), concat(", ", sort(zones))],
+	[efs_name(key), zone_key(subnet_zone(subnet.id)), concat(", ", sort(zones))],
 )) if {
 	zones := other_zones(subnet, mount_targets_in_vpc(key.target, subnet.vpc))
 } else := ok(
@@ -439,17 +439,31 @@ target_decision(subnet, key) := undecided_result(u) if {
 
 # The file system's DNS name gives the mount target of the client's availability zone: with
 # none there, the mount fails ("Failed to resolve"). other_zones are the zones of the mount
-# targets `ids` when they and the task subnet's are known and none is the task subnet's.
+# targets `ids` when they and the task subnet's are known and none is the task subnet's: all by
+# name, or all by their index in the region's list (`!Select [1, !GetAZs ""]`: the list's
+# zones are distinct; a name and an index may be the same zone).
 other_zones(subnet, ids) := zones if {
 	count(ids) > 0
-	zone := subnet_zone(subnet.id)
-	is_string(zone)
-	zones := {subnet_zone(input.efs_mount_targets[id].subnet) | some id in ids}
-	count({z | some z in zones; not is_string(z)}) == 0
-	not zone in zones
+	task := subnet_zone(subnet.id)
+	targets := [subnet_zone(input.efs_mount_targets[id].subnet) | some id in ids]
+	count({is_string(z) | some z in array.concat([task], targets)}) == 1
+	keys := [key | some z in targets; key := zone_key(z)]
+	count(keys) == count(targets)
+	zones := {key | some key in keys}
+	not zone_key(task) in zones
 }
 
 subnet_zone(id) := object.get(input.subnets, [id, "availability_zone"], null)
+
+# A zone's name, or the ref of its index in the region's zones (the model's unknown for
+# `Fn::Select [1, Fn::GetAZs]`); undefined when the inputs do not settle it.
+zone_key(zone) := zone if {
+	is_string(zone)
+} else := zone.ref if {
+	is_object(zone)
+	startswith(object.get(zone, "ref", ""), "Fn::Select [")
+	endswith(zone.ref, ", Fn::GetAZs]")
+}
 
 efs_name(key) := sprintf("EFS file system %s", [name_of("efs_file_systems", key.target)])
 

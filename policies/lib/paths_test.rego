@@ -423,6 +423,24 @@ test_efs_zones_that_match_or_are_not_settled_are_ok if {
 	verdicts_of(efs_in_zones(null, ["us-east-1b", "us-east-1c"]))["efs:FileSystem"][2] == "ok"
 }
 
+# `!Select [N, !GetAZs ""]`: unknown, but the region's zones are distinct, so another index is
+# another zone; an index and a name may be the same zone.
+zone_index(n) := unknown(sprintf("Fn::Select [%d, Fn::GetAZs]", [n]), 7)
+
+test_efs_zones_by_index_in_the_region_decide_too if {
+	m := efs_in_zones(zone_index(1), [zone_index(0), zone_index(2)])
+	some e in data.fargate_preflight.lib.paths.no_path with input as m
+	e.rule == "FG202"
+	e.text == "local route: EFS file system FileSystem has no mount target in availability zone Fn::Select [1, Fn::GetAZs] (only in Fn::Select [0, Fn::GetAZs], Fn::Select [2, Fn::GetAZs]), so its DNS name does not resolve there"
+}
+
+test_efs_zones_by_index_that_match_or_may_be_a_named_zone_are_ok if {
+	verdicts_of(efs_in_zones(zone_index(1), [zone_index(0), zone_index(1)]))["efs:FileSystem"][2] == "ok"
+	verdicts_of(efs_in_zones(zone_index(1), [zone_index(0), "us-east-1c"]))["efs:FileSystem"][2] == "ok"
+	verdicts_of(efs_in_zones("us-east-1a", [zone_index(0), zone_index(2)]))["efs:FileSystem"][2] == "ok"
+	verdicts_of(efs_in_zones(unknown("Parameter Zone", 3), [zone_index(0), zone_index(2)]))["efs:FileSystem"][2] == "ok"
+}
+
 test_efs_without_any_mount_target_is_undecided if {
 	m := object.union(efs_world, {"efs_mount_targets": {"MountTargetA": {"file_system": "Other"}, "MountTargetB": {"file_system": "Other"}}})
 	undecided_refs(m) == {["mount targets of EFS file system FileSystem", "Service"]}

@@ -115,7 +115,7 @@ def test_intrinsic_functions_evaluate_like_cloudformation(tmp_path: Path) -> Non
         "awslogs-base64": "aGk=",
         "awslogs-az": unknown(
             "the availability zones of a region are not known offline",
-            "Fn::GetAZs",
+            "Fn::Select [0, Fn::GetAZs]",
             "a.yaml",
             34,
             f"{options}/awslogs-az/Fn::Select/1",
@@ -1471,6 +1471,43 @@ def test_iam_roles_and_the_policies_that_attach_to_them(tmp_path: Path) -> None:
 # --- ECS and EFS ---------------------------------------------------------------------------
 
 ECS_TEMPLATE = (CFN_FIXTURES / "ecs.yaml").read_text(encoding="utf-8")
+
+
+def test_a_zone_chosen_from_the_regions_zones_keeps_its_index(tmp_path: Path) -> None:
+    # `!Select [N, !GetAZs ""]` (every environment-agnostic CDK VPC) is only known at deploy
+    # time, but another index is another zone, which the EFS zone check needs; anything else
+    # that does not settle the zone stays null
+    template = t(
+        """
+        Parameters:
+          Zone: {Type: String}
+        Resources:
+          A:
+            Type: AWS::EC2::Subnet
+            Properties:
+              {VpcId: vpc-1, CidrBlock: 10.0.0.0/24, AvailabilityZone: !Select [0, !GetAZs ""]}
+          B:
+            Type: AWS::EC2::Subnet
+            Properties:
+              VpcId: vpc-1
+              CidrBlock: 10.0.1.0/24
+              AvailabilityZone: {"Fn::Select": ["1", {"Fn::GetAZs": {"Ref": "AWS::Region"}}]}
+          C:
+            Type: AWS::EC2::Subnet
+            Properties: {VpcId: vpc-1, CidrBlock: 10.0.2.0/24, AvailabilityZone: !Ref Zone}
+        """
+    )
+    subnets = model(build(tmp_path, {"net.yaml": template}))["subnets"]
+    why = "the availability zones of a region are not known offline"
+    assert subnets["A"]["availability_zone"] == unknown(
+        why,
+        "Fn::Select [0, Fn::GetAZs]",
+        "net.yaml",
+        7,
+        "/Resources/A/Properties/AvailabilityZone/Fn::Select/1",
+    )
+    assert subnets["B"]["availability_zone"]["ref"] == "Fn::Select [1, Fn::GetAZs]"
+    assert subnets["C"]["availability_zone"] is None
 
 
 def test_ecs_and_efs_resources(tmp_path: Path) -> None:

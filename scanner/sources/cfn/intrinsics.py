@@ -139,9 +139,12 @@ def _fn_select(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
     items = stack.resolve(items_node, (*parts, 1), line)
     if isinstance(index, Unknown):
         return index
+    text = scalar_text(index)
+    if isinstance(items, Unknown) and items.ref == "Fn::GetAZs" and text and text.isdigit():
+        # still unknown, but the region's zones are distinct: another index is another zone
+        return Unknown(items.why, zone_index_ref(int(text)), items.where)
     if isinstance(items, Unknown):
         return items
-    text = scalar_text(index)
     if text is None or not text.isdigit():
         raise stack.fail(line, "Fn::Select needs a whole-number index")
     if not isinstance(items, list):
@@ -259,6 +262,11 @@ def _lookup(node: Any, keys: list[str | None]) -> Any:
             return NOVALUE
         node = matches[0]
     return node
+
+
+def zone_index_ref(index: int) -> str:
+    """The ref of `Fn::Select [index, Fn::GetAZs ...]`: the index-th zone of the region."""
+    return f"Fn::Select [{index}, Fn::GetAZs]"
 
 
 def _fn_get_azs(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:

@@ -86,8 +86,12 @@ def subnet(res: Res, out: Out) -> None:
             "cidr": cidr.cidr(4)
             if cidr is not None
             else res.unknown(f"subnet {res.logical} has no IPv4 CidrBlock", f"{res.id}.CidrBlock"),
-            # as written (`!Select [0, !GetAZs ""]` is only known at deploy time: null)
-            "availability_zone": zone_text if isinstance(zone_text, str) else None,
+            # as written; `!Select [0, !GetAZs ""]` is only known at deploy time, but its index
+            # tells it from the others (an unknown whose ref names it); anything else: null
+            "availability_zone": zone_text
+            if isinstance(zone_text, str)
+            or (isinstance(zone_text, dict) and zone_text["ref"].endswith(", Fn::GetAZs]"))
+            else None,
             "route_table": None,  # the association, else the VPC's main route table (finalize)
             "nacl": None,
         },
