@@ -407,13 +407,12 @@ def rego_engine(model_text: str, files: Sequence[Path] | None = None) -> Any:
     """A regorus engine with the model as input and `files` (default: the shipped policies)."""
     import regorus
 
-    from scanner import api
-    from scanner.engine.base import policy_files, shipped_policy_dir
+    from scanner.engine.base import engine_data, policy_files, shipped_policy_dir
 
     engine = regorus.Engine()
     for path in policy_files([shipped_policy_dir()]) if files is None else files:
         engine.add_policy_from_file(str(path))
-    engine.add_data_json(json.dumps(api.engine_data()))
+    engine.add_data_json(json.dumps(engine_data()))
     engine.set_input_json(model_text)
     return engine
 
