@@ -318,19 +318,29 @@ volume_needs(td) := {need(name, "target", 2049, input.region, "agent", reason, v
 # --- application calls --------------------------------------------------------------
 
 # Only statements that name a service's prefix create a need: `Action: "*"` says nothing
-# about what the application calls.
+# about what the application calls, and neither does a statement that names more than
+# `broad_services` services (ReadOnlyAccess names hundreds, SecretsManagerReadWrite's first
+# statement ten, for the console): it creates needs only for the services it grants whole
+# (`secretsmanager:*`).
 app_needs(td) := {need(ep, local_kind, 443, input.region, "app", reason, p.source, null) |
 	role := input.roles[td.task_role]
 	some p in role_policies(role)
 	some st in data.fargate_preflight.lib.iam.statements(p.document)
 	st.Effect == "Allow"
-	some action in data.fargate_preflight.lib.iam.as_list(object.get(st, "Action", []))
-	prefix := action_prefix(action)
-	not agent_action(lower(action))
+	some prefix in called_prefixes(data.fargate_preflight.lib.iam.as_list(object.get(st, "Action", [])))
 	ep := data.fargate_preflight.aws.endpoint_for_prefix[prefix]
 	not ep in never_needed
 	reason := sprintf("task role %s allows %s actions", [role.name, prefix])
 }
+
+broad_services := 3
+
+called_prefixes(actions) := prefixes if {
+	prefixes := {prefix | some action in actions; prefix := app_prefix(action)}
+	count(prefixes) <= broad_services
+} else := {prefix | some action in actions; endswith(action, ":*"); prefix := app_prefix(action)}
+
+app_prefix(action) := action_prefix(action) if not agent_action(lower(action))
 
 # Actions that no application call sends to an AWS endpoint: the channels of ECS Exec's SSM
 # agent (the exec need covers them when exec is on) and EFS client authorization, which the

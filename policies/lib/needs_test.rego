@@ -31,6 +31,7 @@ summary(model) := {[n.need, n.kind, n.region, n.caller] | some n in needs_of(mod
 endpoint_map := {
 	"sns": "sns", "sqs": "sqs", "s3": "s3", "ecr": "ecr.api", "ecs": "ecs", "sts": "sts",
 	"elasticfilesystem": "elasticfilesystem", "ssmmessages": "ssmmessages",
+	"secretsmanager": "secretsmanager", "dynamodb": "dynamodb", "kinesis": "kinesis", "ssm": "ssm",
 }
 
 with_task_role(model, statements) := object.union(model, {
@@ -314,6 +315,26 @@ test_statements_that_create_no_needs if {
 		{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"},
 	])
 	count(app_summary(m)) == 0
+}
+
+test_a_statement_naming_many_services_creates_needs_only_for_those_it_grants_whole if {
+	m := with_task_role(with_containers([]), [
+		# SecretsManagerReadWrite's first statement, shortened: for the console
+		{"Effect": "Allow", "Resource": "*", "Action": [
+			"secretsmanager:*", "cloudformation:DescribeChangeSet", "ec2:DescribeSubnets",
+			"kms:ListKeys", "lambda:ListFunctions",
+		]},
+		# ReadOnlyAccess, shortened: no service whole
+		{"Effect": "Allow", "Resource": "*", "Action": ["sns:Get*", "sqs:List*", "kinesis:Describe*", "ssm:Get*"]},
+		# three services are not broad
+		{"Effect": "Allow", "Resource": "*", "Action": ["s3:GetObject", "dynamodb:GetItem", "sts:GetCallerIdentity"]},
+	])
+	app_summary(m) == {
+		["secretsmanager", "app", "task role TaskRole allows secretsmanager actions"],
+		["s3", "app", "task role TaskRole allows s3 actions"],
+		["dynamodb", "app", "task role TaskRole allows dynamodb actions"],
+		["sts", "app", "task role TaskRole allows sts actions"],
+	}
 }
 
 test_agent_actions_on_the_task_role_are_not_application_calls if {
