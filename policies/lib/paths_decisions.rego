@@ -450,7 +450,8 @@ other_zones(subnet, ids) := zones if {
 	keys := [key | some z in targets; key := zone_key(z)]
 	count(keys) == count(targets)
 	zones := {key | some key in keys}
-	not zone_key(task) in zones
+	zone := zone_key(task)
+	not zone in zones
 }
 
 subnet_zone(id) := object.get(input.subnets, [id, "availability_zone"], null)
