@@ -338,9 +338,23 @@ broad_services := 3
 called_prefixes(actions) := prefixes if {
 	prefixes := {prefix | some action in actions; prefix := app_prefix(action)}
 	count(prefixes) <= broad_services
-} else := {prefix | some action in actions; endswith(action, ":*"); prefix := app_prefix(action)}
+} else := wholes if {
+	# (a comprehension as the else value itself is not scheduled by regorus 0.9)
+	wholes := {prefix | some action in actions; prefix := whole_service(action)}
+}
 
-app_prefix(action) := action_prefix(action) if not agent_action(lower(action))
+# whole_service is the prefix of an action that names every action of its service (`sqs:*`).
+whole_service(action) := prefix if {
+	prefix := app_prefix(action)
+	endswith(action, ":*")
+}
+
+# app_prefix is the service prefix of an action an application sends (the action a string:
+# an unsettled one names no service).
+app_prefix(action) := prefix if {
+	prefix := action_prefix(action)
+	not agent_action(lower(action))
+}
 
 # Actions that no application call sends to an AWS endpoint: the channels of ECS Exec's SSM
 # agent (the exec need covers them when exec is on) and EFS client authorization, which the
