@@ -23,7 +23,7 @@ from scanner.api import ScanOptions, load, scan
 from scanner.config import load as load_config
 from scanner.findings import Report
 from scanner.report.sarif import build as build_sarif
-from scanner.sources.tf import expr, hcl, links, traversal
+from scanner.sources.tf import expr, hcl, links, traversal, written
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = ROOT / "tests" / "fixtures" / "terraform"
@@ -836,8 +836,11 @@ def test_jsonencode_keeps_what_it_encodes() -> None:
     for text in ('${"x${jsonencode(1)}"}', '${join(",", [jsonencode(1)])}'):
         (value,) = evaluator.hcl_value(text, expr.Env(""))
         assert isinstance(value, expr.Opaque) and not isinstance(value, expr.Encoded)
-        parts = value.parts if isinstance(value, expr.Pattern) else ()
-        assert not any(isinstance(p, expr.Encoded) for p in parts)  # text, not a document
+        assert written.templated(value) is None  # text, not a document
+    # a string template around it is JSON text that holds the document
+    (value,) = evaluator.hcl_value('${"[${jsonencode({a = 1})}]"}', expr.Env(""))
+    found = written.templated(value)
+    assert isinstance(found, expr.Encoded) and found.value == [{"a": 1}]
 
 
 def test_resources_of_a_constant_for_each_are_a_map() -> None:
