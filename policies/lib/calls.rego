@@ -190,7 +190,7 @@ secret_refs(container) := array.concat(
 # first seven fields. Any other string is an SSM parameter (an ARN, or a name in the region).
 secret_call(value_from, what, src, service) := call(
 	"FG105", "secretsmanager", ["secretsmanager:GetSecretValue"],
-	concat(":", array.slice(fields, 0, 7)), what, src,
+	secret_arn(concat(":", array.slice(fields, 0, 7))), what, src,
 ) if {
 	is_string(value_from)
 	fields := split(value_from, ":")
@@ -209,6 +209,18 @@ secret_call(value_from, what, src, service) := call(
 	svc := unsettled_secret_service(value_from, service)
 	actions := secret_actions[svc]
 }
+
+# secret_arn is the full ARN of a secret (`arn:...:secret:NAME-AbCdEf`) that IAM authorizes
+# GetSecretValue on. A partial ARN, without the hyphen and six random characters Secrets
+# Manager adds after the name, stands for `NAME-??????` (lib/secret_arn.rego).
+# A name that ends with a hyphen and six characters is read as a full ARN, as Secrets Manager
+# reads it ("Finding a secret from a partial ARN").
+secret_arn(arn) := arn if {
+	fields := split(arn, ":")
+	name := fields[6]
+	count(name) > 7
+	substring(name, count(name) - 7, 1) == "-"
+} else := concat("", [arn, data.fargate_preflight.lib.secret_arn.unknown_suffix])
 
 # secret_of: an unsettled Secrets Manager ARN whose known parts end with a JSON key, version
 # stage and id (`...:secret:db-*:password::`) names the secret by its first seven fields.
