@@ -304,3 +304,22 @@ def test_one_full_arn_for_a_partial_one_is_a_note(tmp_path: Path) -> None:
 def test_an_endpoint_policy_on_the_full_arn_allows_a_partial_one(tmp_path: Path) -> None:
     found, _ = secret_findings(tmp_path, f"{SECRETS}:db", "*", f"{SECRETS}:db-??????")
     assert found == []
+
+
+# Repository credentials may name a secret of the task's region by its name (ECS API
+# Reference, RepositoryCredentials): a Secrets Manager secret, read through its endpoint.
+# Before: an SSM parameter, with a false FG105 on ssm:GetParameters and a false FG202 for ssm.
+def test_repository_credentials_named_by_the_secrets_name(tmp_path: Path) -> None:
+    container = (
+        "          Image: ghcr.io/org/app:1\n"
+        "          RepositoryCredentials: {CredentialsParameter: ghcr}\n"
+    )
+    found, lines = container_findings(tmp_path, container, f"{SECRETS}:ghcr-??????")
+    assert found == [
+        (
+            "FG202",
+            lines.index("  RouteTable:") + 1,
+            "service Service cannot reach ghcr.io: task subnet Subnet -> route table RouteTable: "
+            "no default route and ghcr.io is reachable only over the internet",
+        )
+    ]
