@@ -203,3 +203,123 @@ def test_a_wildcard_inside_a_service_principal_names_no_service(tmp_path: Path) 
             "be assumed by ecs-tasks.amazonaws.com: no statement of its trust policy allows it",
         )
     ]
+
+
+# --- secrets named by a partial ARN -------------------------------------------------------------
+
+SECRETS = "arn:aws:secretsmanager:us-east-1:123456789012:secret"
+LOGS = "    Properties: {<<: *interface, ServiceName: com.amazonaws.us-east-1.logs}\n"
+IMAGE = "          Image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1\n"
+
+
+def secret_findings(
+    tmp_path: Path, value_from: str, role_resource: str, endpoint_resource: str | None = None
+) -> tuple[list[tuple[str, int, str]], list[str]]:
+    """The working template with a Secrets Manager interface endpoint (with a policy on
+    `endpoint_resource`, if given), a container secret read from `value_from`, and an execution
+    role allowed secretsmanager:GetSecretValue on `role_resource`; also the template's lines."""
+    secret = f"          Secrets: [{{Name: DB, ValueFrom: '{value_from}'}}]\n"
+    return container_findings(tmp_path, IMAGE + secret, role_resource, endpoint_resource)
+
+
+def container_findings(
+    tmp_path: Path, container: str, role_resource: str, endpoint_resource: str | None = None
+) -> tuple[list[tuple[str, int, str]], list[str]]:
+    """`secret_findings` with the container's image line replaced by `container`."""
+    endpoint = "  SecretsEndpoint:\n    Type: AWS::EC2::VPCEndpoint\n    Properties:\n"
+    endpoint += "      <<: *interface\n      ServiceName: com.amazonaws.us-east-1.secretsmanager\n"
+    if endpoint_resource is not None:
+        endpoint += (
+            "      PolicyDocument:\n        Statement: [{Effect: Allow, Principal: '*',"
+            f" Action: 'secretsmanager:GetSecretValue', Resource: '{endpoint_resource}'}}]\n"
+        )
+    secrets = (
+        "              - {Effect: Allow, Action: 'secretsmanager:GetSecretValue',"
+        f" Resource: '{role_resource}'}}\n"
+    )
+    text = (
+        SERVICE.read_text(encoding="utf-8")
+        .replace(LOGS, LOGS + endpoint)
+        .replace(IMAGE, container)
+        .replace(MANAGED, MANAGED + execution_policy(secrets))
+    )
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path, region="us-east-1"))
+    assert report.errors == ()
+    found = [(f.rule_id, f.location.line, f.message) for f in report.findings]
+    return found, text.splitlines()
+
+
+# IAM authorizes GetSecretValue on the secret's full ARN, its name and a hyphen and six random
+# characters ("Finding a secret from a partial ARN", Secrets Manager API Reference): a policy on
+# `db-*` or `db-??????` covers the secret a task names by the partial ARN `...:secret:db`, also
+# with a JSON key. Before: a false FG105 "not authorized ... on resource: ...:secret:db".
+@pytest.mark.parametrize(
+    ("value_from", "resource"),
+    [
+        (f"{SECRETS}:db", f"{SECRETS}:db-??????"),
+        (f"{SECRETS}:db", f"{SECRETS}:db-*"),
+        (f"{SECRETS}:db:password::", f"{SECRETS}:db-*"),
+        (f"{SECRETS}:db-AbCdEf", f"{SECRETS}:db-AbCdEf"),
+    ],
+)
+def test_a_policy_on_the_full_arn_allows_a_partial_one(
+    tmp_path: Path, value_from: str, resource: str
+) -> None:
+    assert secret_findings(tmp_path, value_from, resource)[0] == []
+
+
+# ... and one on `...:secret:db` covers none of its full ARNs. Before: no finding.
+def test_a_policy_on_the_name_without_its_suffix_denies(tmp_path: Path) -> None:
+    found, lines = secret_findings(tmp_path, f"{SECRETS}:db", f"{SECRETS}:db")
+    assert found == [
+        (
+            "FG105",
+            lines.index("  ExecutionRole:") + 1,
+            "service Service: task definition TaskDefinition: execution role ExecutionRole is not "
+            "authorized to perform: secretsmanager:GetSecretValue on resource: "
+            f"{SECRETS}:db-?????? because no identity-based policy allows the "
+            "secretsmanager:GetSecretValue action (needed for secret DB (container app))",
+        )
+    ]
+
+
+# A policy that names one full ARN (`db-AbCdEf`) may name this secret or not: a note at the
+# policy. Before: a false FG105.
+def test_one_full_arn_for_a_partial_one_is_a_note(tmp_path: Path) -> None:
+    found, lines = secret_findings(tmp_path, f"{SECRETS}:db", f"{SECRETS}:db-AbCdEf")
+    assert found == [
+        (
+            "FG801",
+            lines.index("        - PolicyName: p") + 1,
+            f"the full ARN of secret {SECRETS}:db is not settled (it is named by a partial ARN, "
+            "without the six random characters Secrets Manager adds after its name, and inline "
+            f"policy p of role ExecutionRole names the resource {SECRETS}:db-AbCdEf, which matches "
+            "only some of them): it blocks FG105 for service Service",
+        )
+    ]
+
+
+# The endpoint policy (FG102) is matched the same way. Before: a false FG102.
+def test_an_endpoint_policy_on_the_full_arn_allows_a_partial_one(tmp_path: Path) -> None:
+    found, _ = secret_findings(tmp_path, f"{SECRETS}:db", "*", f"{SECRETS}:db-??????")
+    assert found == []
+
+
+# Repository credentials may name a secret of the task's region by its name (ECS API
+# Reference, RepositoryCredentials): a Secrets Manager secret, read through its endpoint.
+# Before: an SSM parameter, with a false FG105 on ssm:GetParameters and a false FG202 for ssm.
+def test_repository_credentials_named_by_the_secrets_name(tmp_path: Path) -> None:
+    container = (
+        "          Image: ghcr.io/org/app:1\n"
+        "          RepositoryCredentials: {CredentialsParameter: ghcr}\n"
+    )
+    found, lines = container_findings(tmp_path, container, f"{SECRETS}:ghcr-??????")
+    assert found == [
+        (
+            "FG202",
+            lines.index("  RouteTable:") + 1,
+            "service Service cannot reach ghcr.io: task subnet Subnet -> route table RouteTable: "
+            "no default route and ghcr.io is reachable only over the internet",
+        )
+    ]

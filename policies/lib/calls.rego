@@ -187,15 +187,24 @@ secret_refs(container) := array.concat(
 )
 
 # A Secrets Manager ARN may end with a JSON key, version stage and id: the secret is its
-# first seven fields. Any other string is an SSM parameter (an ARN, or a name in the region).
+# first seven fields. Repository credentials may name a secret of the task's region by its
+# name alone (ECS API Reference, RepositoryCredentials). Any other string is an SSM parameter
+# (an ARN, or a name in the region: ECS API Reference, Secret).
 secret_call(value_from, what, src, service) := call(
 	"FG105", "secretsmanager", ["secretsmanager:GetSecretValue"],
-	concat(":", array.slice(fields, 0, 7)), what, src,
+	secret_arn(concat(":", array.slice(fields, 0, 7))), what, src,
 ) if {
 	is_string(value_from)
 	fields := split(value_from, ":")
 	count(fields) >= 7
 	fields[2] == "secretsmanager"
+} else := call(
+	"FG105", "secretsmanager", ["secretsmanager:GetSecretValue"],
+	concat("", [secret_name_arn(value_from), data.fargate_preflight.lib.secret_arn.unknown_suffix]), what, src,
+) if {
+	service == "secretsmanager"
+	is_string(value_from)
+	not startswith(value_from, "arn:")
 } else := call("FG105", "ssm", ["ssm:GetParameters"], value_from, what, src) if {
 	is_string(value_from)
 	startswith(value_from, "arn:")
@@ -209,6 +218,22 @@ secret_call(value_from, what, src, service) := call(
 	svc := unsettled_secret_service(value_from, service)
 	actions := secret_actions[svc]
 }
+
+# secret_arn is the full ARN of a secret (`arn:...:secret:NAME-AbCdEf`) that IAM authorizes
+# GetSecretValue on. A partial ARN, without the hyphen and six random characters Secrets
+# Manager adds after the name, stands for `NAME-??????` (lib/secret_arn.rego).
+# A name that ends with a hyphen and six characters is read as a full ARN, as Secrets Manager
+# reads it ("Finding a secret from a partial ARN").
+secret_arn(arn) := arn if {
+	fields := split(arn, ":")
+	name := fields[6]
+	count(name) > 7
+	substring(name, count(name) - 7, 1) == "-"
+} else := concat("", [arn, data.fargate_preflight.lib.secret_arn.unknown_suffix])
+
+# secret_name_arn is the ARN of a secret of the task's region named NAME, without the six
+# characters.
+secret_name_arn(name) := sprintf("arn:aws:secretsmanager:%s:*:secret:%s", [open_text(input.region), name])
 
 # secret_of: an unsettled Secrets Manager ARN whose known parts end with a JSON key, version
 # stage and id (`...:secret:db-*:password::`) names the secret by its first seven fields.

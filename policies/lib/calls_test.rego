@@ -136,6 +136,25 @@ test_secret_json_key_and_parameter_names if {
 	}
 }
 
+# IAM authorizes GetSecretValue on the secret's full ARN: a partial ARN, without the hyphen and
+# six random characters after the name, asks for `NAME-??????` (lib/iam.rego); a name that ends
+# with a hyphen and six characters is read as a full ARN, as Secrets Manager reads it.
+# Repository credentials may name a secret of the task's region by its name (before: an SSM
+# parameter, checked with ssm:GetParameters).
+test_partial_secret_arns_and_names if {
+	c := container({"image": "ghcr.io/org/app:1", "repository_credentials": "ghcr", "secrets": [
+		{"name": "A", "value_from": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db"},
+		{"name": "B", "value_from": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db:password::"},
+		{"name": "C", "value_from": "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-secret"},
+	]})
+	calls := agent_calls({"task_definitions": {"Td": {"containers": [c]}}})
+	{[x.endpoint, x.actions, x.resource] | some x in calls; x.rule == "FG105"} == {
+		["secretsmanager", ["secretsmanager:GetSecretValue"], "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-??????"],
+		["secretsmanager", ["secretsmanager:GetSecretValue"], "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-secret"],
+		["secretsmanager", ["secretsmanager:GetSecretValue"], "arn:aws:secretsmanager:us-east-1:*:secret:ghcr-??????"],
+	}
+}
+
 # An unsettled secret ARN with a JSON key names the secret by its first seven fields, as a
 # settled one does (before: the fix said to allow `...:secret:db-*:password::`).
 test_unsettled_secret_arn_with_a_json_key_names_the_secret if {

@@ -3,7 +3,9 @@
 #   The IAM evaluator (docs/reasoning.md §3): identity policies, permissions
 #   boundaries, VPC endpoint policies and trust policies, for one request at a time.
 #   A request is {"action": "sns:listtopics" (lower case), "resource": R} where R is an ARN
-#   (its region or account may be "*": not known offline, matching any), "*" (an action
+#   (its region or account may be "*": not known offline, matching any; a Secrets Manager
+#   secret's may end with `-??????`: the six characters of its full ARN that a partial ARN
+#   leaves out, lib/secret_arn.rego), "*" (an action
 #   without resource-level permissions), null (a declared action without resources: any
 #   resource of the action's service) or an unknown (a resource the inputs do not settle).
 #   A policy entry is {"name", "document", "source"}, or an unknown when the document is not
@@ -297,10 +299,10 @@ else := yes
 # A pattern whose only unsettled parts are the account id and the deploy region keeps `*`
 # there: an account the inputs do not name matches any account (docs/reasoning.md §3), and the deploy
 # region is the region of the resources the task uses there.
-resource_item(x, req, effect, p) := resource_pattern(x, req, effect) if {
+resource_item(x, req, effect, p) := resource_pattern(x, req, effect, p) if {
 	is_string(x)
 	not contains(x, "${")
-} else := resource_pattern(x.partial, req, effect) if {
+} else := resource_pattern(x.partial, req, effect, p) if {
 	data.fargate_preflight.lib.model.settled_but_deployment(x)
 } else := yes if {
 	same_resource(x, req.resource)
@@ -311,7 +313,7 @@ resource_item(x, req, effect, p) := resource_pattern(x, req, effect) if {
 	contains(x, "${")
 } else := no # a number or boolean names no resource
 
-resource_pattern(x, req, effect) := yes if {
+resource_pattern(x, req, effect, p) := yes if {
 	x == "*"
 } else := yes if {
 	req.resource == null
@@ -321,6 +323,9 @@ resource_pattern(x, req, effect) := yes if {
 	req.resource == null
 	effect == "Deny"
 	covers_service(x, prefix(req.action))
+} else := partial_secret_match(x, req.resource, p) if {
+	is_string(req.resource)
+	endswith(req.resource, data.fargate_preflight.lib.secret_arn.unknown_suffix)
 } else := yes if {
 	is_string(req.resource)
 	arn_match(x, req.resource)
@@ -401,6 +406,19 @@ open_field(i, own, pattern_fields) := pattern_fields[i] if {
 	own == "*"
 	count(pattern_fields) > 5
 } else := own
+
+# partial_secret_match: a secret named by a partial ARN (lib/secret_arn.rego) is covered when
+# the pattern matches its full ARN whatever its six random characters, not when it matches
+# none of them; one that matches some only (one full ARN) leaves the verdict waiting for them.
+partial_secret_match(x, arn, p) := yes if {
+	wildcard_match(x, data.fargate_preflight.lib.secret_arn.probe(x, fill_open_fields(x, arn)))
+} else := no if {
+	parts := data.fargate_preflight.lib.secret_arn.parts(x, fill_open_fields(x, arn))
+	not wildcard_match(parts.head[0], parts.head[1])
+} else := no if {
+	parts := data.fargate_preflight.lib.secret_arn.parts(x, fill_open_fields(x, arn))
+	not data.fargate_preflight.lib.secret_arn.may_match(parts.pattern, parts.known)
+} else := ["maybe", data.fargate_preflight.lib.secret_arn.unknown(x, arn, p)]
 
 policy_variable(x, p) := {
 	"unknown": sprintf("resource %s uses a policy variable, which depends on the request", [x]),

@@ -480,3 +480,65 @@ test_resources_named_as_they_are if {
 	]
 	wrong == []
 }
+
+# --- a secret named by a partial ARN ------------------------------------------------------------
+
+# The task names `...:secret:db` (lib/calls.rego asks for `...:secret:db-??????`); IAM matches
+# the secret's full ARN, `db-` and six random characters. [Resource, expected decision]
+partial_db := "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-??????"
+
+partial_secret_cases := [
+	# every full ARN of the secret
+	["arn:aws:secretsmanager:us-east-1:123456789012:secret:db-*", "allow"],
+	["arn:aws:secretsmanager:us-east-1:123456789012:secret:db-??????", "allow"],
+	["arn:aws:secretsmanager:us-east-1:123456789012:secret:*", "allow"],
+	["arn:aws:secretsmanager:us-east-1:123456789012:secret:d*", "allow"],
+	["arn:aws:secretsmanager:*:*:secret:db-??????", "allow"],
+	["arn:aws:secretsmanager:*:secret:db-*", "allow"],
+	["arn:aws:secretsmanager:*", "allow"],
+	# none of them: the name without its six characters, another secret, another service,
+	# too few or too many characters
+	["arn:aws:secretsmanager:us-east-1:123456789012:secret:db", "implicit_deny"],
+	["arn:aws:secretsmanager:*:*:secret:db", "implicit_deny"],
+	["arn:aws:secretsmanager:*:secret:db", "implicit_deny"],
+	["arn:aws:secretsmanager:*:*:secret:other-*", "implicit_deny"],
+	["arn:aws:secretsmanager:us-east-1:111122223333:secret:db-*", "implicit_deny"],
+	["arn:aws:secretsmanager:us-east-1:123456789012:secret:db-?????", "implicit_deny"],
+	["arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEfG", "implicit_deny"],
+	["arn:aws:secretsmanager:us-east-1:123456789012:secret:db-??????-x*", "implicit_deny"],
+	["arn:aws:s3:::*", "implicit_deny"],
+	# some of them: one full ARN, which may be this secret's
+	["arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf", "undecided"],
+	["arn:aws:secretsmanager:us-east-1:123456789012:secret:db-A*", "undecided"],
+	["arn:aws:secretsmanager:*:*:secret:db-?????f", "undecided"],
+]
+
+test_a_partial_secret_arn_matches_the_full_arn if {
+	wrong := [[i, got, c[1]] |
+		some i, c in partial_secret_cases
+		got := decision([allow("secretsmanager:GetSecretValue", c[0])], req("secretsmanager:getsecretvalue", partial_db))
+		got != c[1]
+	]
+	wrong == []
+}
+
+# A Deny applies as an Allow would: on every full ARN it denies, on some it may.
+test_a_deny_on_a_partial_secret_arn if {
+	everything := allow("secretsmanager:GetSecretValue", "*")
+	decision([everything, deny("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:*:*:secret:db-*")], req("secretsmanager:getsecretvalue", partial_db)) == "explicit_deny"
+	decision([everything, deny("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:*:*:secret:db")], req("secretsmanager:getsecretvalue", partial_db)) == "allow"
+	decision([everything, deny("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf")], req("secretsmanager:getsecretvalue", partial_db)) == "undecided"
+}
+
+# The note names the secret as the task does, at the policy that names one full ARN.
+test_a_full_arn_for_a_partial_one_is_a_note_at_the_policy if {
+	named := "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"
+	d := data.fargate_preflight.lib.iam.decide(policy([allow("secretsmanager:GetSecretValue", named)]), req("secretsmanager:getsecretvalue", partial_db), null)
+	[u] := [x | some x in d.unknowns]
+	u.ref == "the full ARN of secret arn:aws:secretsmanager:us-east-1:123456789012:secret:db"
+	u.source == src
+	u.unknown == concat("", [
+		"it is named by a partial ARN, without the six random characters Secrets Manager adds after its name, ",
+		"and P names the resource ", named, ", which matches only some of them",
+	])
+}

@@ -210,7 +210,7 @@ secret_needs(c) := {n |
 	is_array(c.secrets)
 	some s in c.secrets
 	name := data.fargate_preflight.lib.model.show(c.name)
-	n := value_from_need(s.value_from, sprintf("secret %s (container %s)", [s.name, name]), c.source)
+	n := value_from_need(s.value_from, "ssm", sprintf("secret %s (container %s)", [s.name, name]), c.source)
 }
 
 repository_credential_needs(c) := {n |
@@ -218,18 +218,21 @@ repository_credential_needs(c) := {n |
 	image := data.fargate_preflight.lib.model.show(c.image)
 	name := data.fargate_preflight.lib.model.show(c.name)
 	reason := sprintf("repository credentials of image %s (container %s)", [image, name])
-	n := value_from_need(c.repository_credentials, reason, c.source)
+	n := value_from_need(c.repository_credentials, "secretsmanager", reason, c.source)
 }
 
 # A Secrets Manager secret or SSM parameter ARN names its service and region; a bare name
-# is an SSM parameter in the task's region.
-value_from_need(v, reason, src) := need(svc, kind_for_region(region), 443, region, "agent", reason, src, null) if {
+# is in the task's region, of service `by_name`: an SSM parameter for `secrets`, a Secrets
+# Manager secret for repository credentials (ECS API Reference, Secret and
+# RepositoryCredentials).
+value_from_need(v, _, reason, src) := need(svc, kind_for_region(region), 443, region, "agent", reason, src, null) if {
 	[svc, region] := value_from_service(v)
 }
 
-value_from_need(v, reason, src) := need("ssm", local_kind, 443, input.region, "agent", reason, src, null) if {
+value_from_need(v, by_name, reason, src) := n if {
 	is_string(v)
 	not startswith(v, "arn:")
+	n := need(by_name, local_kind, 443, input.region, "agent", reason, src, null)
 }
 
 # value_from_service is [service, region] of a secret or parameter ARN, also of one whose

@@ -262,6 +262,14 @@ test_repository_credentials_need_secrets_manager if {
 	summary(with_containers([c])) == {["ghcr.io", "internet", null, "agent"], ["secretsmanager", "endpoint", "us-east-1", "agent"]}
 }
 
+# Repository credentials may name a secret of the task's region by its name (ECS API
+# Reference, RepositoryCredentials); `secrets` name a parameter so (before: both an SSM
+# parameter).
+test_repository_credentials_by_name_need_secrets_manager if {
+	c := object.union(plain("app", "ghcr.io/org/app", 51), {"repository_credentials": "ghcr"})
+	summary(with_containers([c])) == {["ghcr.io", "internet", null, "agent"], ["secretsmanager", "endpoint", "us-east-1", "agent"]}
+}
+
 # --- ECS Exec, EFS -------------------------------------------------------------------
 
 test_ecs_exec_needs_ssmmessages_only if {
