@@ -117,7 +117,8 @@ awslogs_stream(options, container) := sprintf("%s/%s/*", [prefix, container.name
 
 # With awslogs-create-group, the log driver calls logs:CreateLogGroup only when
 # CreateLogStream finds no group (moby's awslogs driver, which Fargate's shim-loggers run): a
-# group the inputs create exists before any task starts.
+# group the inputs create, or that a live scan found in the account, exists before any task
+# starts.
 log_actions(options, container) := ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"] if {
 	lower(options["awslogs-create-group"]) == "true"
 	not container.log_group_in_inputs

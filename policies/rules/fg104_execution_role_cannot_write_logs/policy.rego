@@ -3,8 +3,9 @@
 # description: |
 #   With the awslogs log driver the Fargate agent creates the log stream and sends the logs
 #   with the execution role: logs:CreateLogStream on the log group, logs:PutLogEvents on its log
-#   streams (and logs:CreateLogGroup when awslogs-create-group is true and the scanned inputs
-#   do not create the group). Without them the task fails to start.
+#   streams (and logs:CreateLogGroup when awslogs-create-group is true and the group is neither
+#   created by the scanned inputs nor, in a live scan, found in the account). Without them the
+#   task fails to start.
 # custom:
 #   id: FG104
 #   level: error

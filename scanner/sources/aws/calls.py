@@ -54,6 +54,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
         "GetPolicyVersion",
     ),
     "efs": ("DescribeFileSystems", "DescribeMountTargets", "DescribeMountTargetSecurityGroups"),
+    "logs": ("DescribeLogGroups",),
     "events": ("ListEventBuses", "ListRules", "ListTargetsByRule"),
     "scheduler": ("ListSchedules", "GetSchedule"),
     "stepfunctions": ("ListStateMachines", "DescribeStateMachine"),
@@ -188,18 +189,41 @@ class Reader:
             return None
         return [item for page in pages for item in page.get(key, [])]
 
+    def first(self, service: str, operation: str, key: str, **params: Any) -> list[Any] | None:
+        """The first item under `key` (a list of one, or empty when there is none), or None when
+        the call failed (a gap): pages are read only until one has an item."""
+        pages = self._call(service, operation, params, paginate=True, until=key)
+        if pages is None:
+            return None
+        return [item for page in pages for item in page.get(key, [])][:1]
+
     def one(self, service: str, operation: str, **params: Any) -> dict[str, Any] | None:
         """The response of one call, or None when it failed (a gap) or the object is gone."""
         pages = self._call(service, operation, params, paginate=False)
         return pages[0] if pages else None
+
+    def elsewhere(self, region: str) -> Reader:
+        """The same account in another region (a log group's `awslogs-region`), recording its
+        gaps with this reader's."""
+        if region == self.region:
+            return self
+        return Reader(self.session, self.account, region, self.counter, self.gaps)
 
     def gap(self, service: str, operation: str) -> Gap | None:
         api = f"{service}:{operation}"
         return next((g for g in self.gaps if g.api == api), None)
 
     def _call(
-        self, service: str, operation: str, params: dict[str, Any], *, paginate: bool
+        self,
+        service: str,
+        operation: str,
+        params: dict[str, Any],
+        *,
+        paginate: bool,
+        until: str | None = None,
     ) -> list[dict[str, Any]] | None:
+        """The pages of the call (with `until`: up to the first that has an item under that key),
+        or None when it failed (a gap) or the object is gone."""
         from botocore import xform_name  # type: ignore[import-untyped]
         from botocore.exceptions import (  # type: ignore[import-untyped]
             BotoCoreError,
@@ -208,11 +232,16 @@ class Reader:
 
         if operation not in OPERATIONS.get(service, ()):
             raise EngineError(f"internal error: {service}:{operation} is not in OPERATIONS")
-        client = self.client(service)
         name = xform_name(operation)
         try:
+            # (in the try: a region botocore rejects, from a task definition's awslogs-region,
+            # fails when its client is made)
+            client = self.client(service)
             if paginate and client.can_paginate(name):
-                return list(client.get_paginator(name).paginate(**params))
+                pages = client.get_paginator(name).paginate(**params)
+                if until is not None:
+                    return next(([page] for page in pages if page.get(until)), [])
+                return list(pages)
             return [getattr(client, name)(**params)]
         except ClientError as exc:
             error = exc.response.get("Error", {})

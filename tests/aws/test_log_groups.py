@@ -1,0 +1,291 @@
+"""awslogs-create-group in a live scan: logs:CreateLogGroup is needed only when the group does not
+exist (the driver creates it only when CreateLogStream finds none), so the exporter looks each
+group up in its region (awslogs-region, else the task's) with logs:DescribeLogGroups.
+
+Every service runs with an execution role that allows only logs:CreateLogStream and
+logs:PutLogEvents, in a public subnet with a public IP (no other finding):
+- `here`: its group exists in the task's region (two containers write to it);
+- `there`: awslogs-region names another region, where its group exists;
+- `prefix`: its group does not exist, a group whose name it prefixes does;
+- `elsewhere`: its group exists only in another region than the task's, which it writes to.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from aws_accounts import TRUST
+from click.testing import CliRunner
+from moto_server import clients_at, start_moto, stop
+
+from scanner.cli import main
+from scanner.sources.aws.calls import CallCounter, Reader
+
+REGION = "ap-northeast-1"
+OTHER = "ap-southeast-2"
+# A group each service writes to, and the awslogs-region it names (None: the task's region).
+GROUPS: dict[str, tuple[str, str | None]] = {
+    "here": ("/ecs/here", None),
+    "there": ("/ecs/there", OTHER),
+    "prefix": ("/ecs/her", None),
+    "elsewhere": ("/ecs/there", None),
+}
+LOGS_ONLY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": "*",
+        }
+    ],
+}
+
+
+def build(region: str) -> dict[str, str]:
+    """The account above, with default clients (call inside `clients_at`); the services' ARNs
+    by name, and `account`."""
+    ec2 = boto3.client("ec2", region_name=region)
+    ecs = boto3.client("ecs", region_name=region)
+    iam = boto3.client("iam", region_name=region)
+    boto3.client("logs", region_name=region).create_log_group(logGroupName="/ecs/here")
+    boto3.client("logs", region_name=OTHER).create_log_group(logGroupName="/ecs/there")
+    account: str = boto3.client("sts", region_name=region).get_caller_identity()["Account"]
+    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.7.0.0/24")["Subnet"]["SubnetId"]
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    group = ec2.create_security_group(GroupName="tasks", Description="t", VpcId=vpc)["GroupId"]
+    role = iam.create_role(RoleName="logs-exec", AssumeRolePolicyDocument=json.dumps(TRUST))
+    iam.put_role_policy(
+        RoleName="logs-exec", PolicyName="logs", PolicyDocument=json.dumps(LOGS_ONLY)
+    )
+    ecs.create_cluster(clusterName="logs")
+    built = {"account": account}
+    for name, (log_group, log_region) in GROUPS.items():
+        options = {
+            "awslogs-group": log_group,
+            "awslogs-create-group": "true",
+            "awslogs-stream-prefix": name,
+            **({"awslogs-region": log_region} if log_region else {}),
+        }
+        log = {"logDriver": "awslogs", "options": options}
+        containers = [
+            {"name": c, "image": "public.ecr.aws/x/app:1", "logConfiguration": log}
+            for c in (["app", "sidecar"] if name == "here" else ["app"])
+        ]
+        definition = ecs.register_task_definition(
+            family=name,
+            networkMode="awsvpc",
+            requiresCompatibilities=["FARGATE"],
+            cpu="256",
+            memory="512",
+            executionRoleArn=role["Role"]["Arn"],
+            containerDefinitions=containers,
+        )["taskDefinition"]["taskDefinitionArn"]
+        built[name] = ecs.create_service(
+            cluster="logs",
+            serviceName=name,
+            taskDefinition=definition,
+            desiredCount=1,
+            launchType="FARGATE",
+            networkConfiguration={
+                "awsvpcConfiguration": {
+                    "subnets": [subnet],
+                    "securityGroups": [group],
+                    "assignPublicIp": "ENABLED",
+                }
+            },
+        )["service"]["serviceArn"]
+    return built
+
+
+@pytest.fixture(scope="module")
+def built(moto_url: str) -> dict[str, str]:
+    with clients_at(moto_url):
+        return build(REGION)
+
+
+def scan(*flags: str) -> Any:
+    args = ["scan-aws", "--region", REGION, "--format", "json", *flags]
+    return CliRunner().invoke(main, args, catch_exceptions=False)
+
+
+def tail(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def create_group_denial(account: str, service: str, group: str, region: str, c: str) -> Any:
+    """(rule, service, message, fix) of the FG104 error for logs:CreateLogGroup."""
+    role = f"arn:aws:iam::{account}:role/logs-exec"
+    arn = f"arn:aws:logs:{region}:*:log-group:{group}:*"
+    return (
+        "FG104",
+        service,
+        f"service {service}: task definition "
+        f"arn:aws:ecs:{REGION}:{account}:task-definition/{tail(service)}:1: execution role "
+        f"{role} is not authorized to perform: logs:CreateLogGroup on resource: {arn} because "
+        "no identity-based policy allows the logs:CreateLogGroup action (needed for awslogs log "
+        f"group {group} (container {c}))",
+        f"Allow logs:CreateLogGroup on {arn} for execution role {role}.",
+    )
+
+
+def findings(done: Any, rule: str = "FG104") -> list[Any]:
+    return sorted(
+        (f["rule_id"], f["service"], f["message"], f["fix"])
+        for f in json.loads(done.stdout)["findings"]
+        if f["rule_id"] == rule
+    )
+
+
+def test_a_group_that_exists_needs_no_create_log_group(built: dict[str, str], aws_env: Any) -> None:
+    done = scan()
+    assert done.exit_code == 1, done.output
+    account = built["account"]
+    # Only the services whose group is missing where they write: `/ecs/her` (a prefix of a
+    # group that exists) and `/ecs/there` in the task's region (it exists in another).
+    assert findings(done) == sorted(
+        [
+            create_group_denial(account, built["prefix"], "/ecs/her", REGION, "app"),
+            create_group_denial(account, built["elsewhere"], "/ecs/there", REGION, "app"),
+        ]
+    )
+    assert json.loads(done.stdout)["summary"] == {"error": 2, "warning": 0, "note": 0}
+    # One lookup per group and region, not per container: four, for five containers.
+    (notice,) = [line for line in done.stderr.splitlines() if line.startswith("notice: ")]
+    assert "0 coverage gap(s)" in notice and " logs 4, " in notice
+
+
+def test_the_model_marks_the_containers_whose_group_exists(
+    built: dict[str, str], aws_env: Any
+) -> None:
+    done = CliRunner().invoke(main, ["export-aws", "--region", REGION], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    (model,) = json.loads(done.stdout)["models"]
+    marked = {
+        (tail(d["family"]), c["name"]): c.get("log_group_in_inputs", False)
+        for d in model["task_definitions"].values()
+        for c in d["containers"]
+    }
+    assert marked == {
+        ("here", "app"): True,
+        ("here", "sidecar"): True,
+        ("there", "app"): True,
+        ("prefix", "app"): False,
+        ("elsewhere", "app"): False,
+    }
+    assert model["coverage_gaps"] == []
+
+
+DENY_LOG_GROUPS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "logs:DescribeLogGroups", "Resource": "*"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def denied() -> Iterator[tuple[str, dict[str, str], dict[str, str], str]]:
+    """Its own server, enforcing IAM (as tests/aws/test_coverage_gaps.py): the account above
+    and a scanning role that may not call logs:DescribeLogGroups, assumed with a user's keys."""
+    proc, url = start_moto()
+    try:
+        with clients_at(url):
+            built = build(REGION)
+            iam = boto3.client("iam", region_name=REGION)
+            iam.create_user(UserName="ci")
+            assume = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}
+            iam.put_user_policy(
+                UserName="ci",
+                PolicyName="assume",
+                PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [assume]}),
+            )
+            key = iam.create_access_key(UserName="ci")["AccessKey"]
+            principal = {"AWS": f"arn:aws:iam::{built['account']}:user/ci"}
+            trust = {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
+                ],
+            }
+            role = iam.create_role(RoleName="scanner", AssumeRolePolicyDocument=json.dumps(trust))
+            iam.put_role_policy(
+                RoleName="scanner", PolicyName="read", PolicyDocument=json.dumps(DENY_LOG_GROUPS)
+            )
+        request = urllib.request.Request(
+            f"{url}/moto-api/reset-auth",
+            data=b"0",
+            method="POST",
+            headers={"Content-Type": "text/plain"},
+        )
+        urllib.request.urlopen(request, timeout=10).close()
+        credentials = {
+            "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
+        }
+        yield url, built, credentials, role["Role"]["Arn"]
+    finally:
+        stop(proc)
+
+
+def test_a_denied_lookup_keeps_create_log_group_and_says_why(
+    denied: tuple[str, dict[str, str], dict[str, str], str], aws_env: Any, monkeypatch: Any
+) -> None:
+    url, built, credentials, role = denied
+    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+    for key, value in credentials.items():
+        monkeypatch.setenv(key, value)
+    done = scan("--role-arn", role)
+    assert done.exit_code == 1, done.output
+    account = built["account"]
+    # Whether the groups exist is not known: logs:CreateLogGroup is asked for, as before.
+    assert findings(done) == sorted(
+        [
+            create_group_denial(account, built["here"], "/ecs/here", REGION, "app"),
+            create_group_denial(account, built["here"], "/ecs/here", REGION, "sidecar"),
+            create_group_denial(account, built["there"], "/ecs/there", OTHER, "app"),
+            create_group_denial(account, built["prefix"], "/ecs/her", REGION, "app"),
+            create_group_denial(account, built["elsewhere"], "/ecs/there", REGION, "app"),
+        ]
+    )
+    # ... and the notes say why: the lookup was refused in each region the groups are in.
+    notes = {
+        f["resource"]: f for f in json.loads(done.stdout)["findings"] if f["rule_id"] == "FG801"
+    }
+    gaps = [f"logs:DescribeLogGroups in account {account} region {r}" for r in (REGION, OTHER)]
+    # (moto 5.2.5 refuses EventBridge Scheduler calls once it enforces IAM: test_coverage_gaps)
+    scheduler = f"scheduler:ListSchedules in account {account} region {REGION}"
+    assert sorted(notes) == sorted([*gaps, scheduler])
+    for gap, region in zip(gaps, (REGION, OTHER), strict=True):
+        note = notes[gap]
+        assert note["location"]["file"] == f"aws://{account}/{region}/logs:DescribeLogGroups"
+        assert note["message"].startswith(f"{gap} could not be read (")
+        assert "is not authorized to perform: logs:DescribeLogGroups" in note["message"]
+        assert note["fix"] == (
+            "Allow logs:DescribeLogGroups to the scanning role "
+            "(docs/examples/iam-readonly-policy.json), or scan again if it was throttled."
+        )
+    # One refused lookup per region: the other groups of the region are not asked for.
+    (notice,) = [line for line in done.stderr.splitlines() if line.startswith("notice: ")]
+    assert "3 coverage gap(s)" in notice and " logs 2, " in notice
+
+
+def test_a_region_botocore_rejects_is_a_gap_not_a_crash() -> None:
+    # An awslogs-region that is no region name fails when its client is made, before any call.
+    reader = Reader(boto3.Session(), "123456789012", "eu-west-1", CallCounter())
+    nowhere = reader.elsewhere("not a region")
+    assert nowhere.first("logs", "DescribeLogGroups", "logGroups", logGroupNamePrefix="/x") is None
+    (gap,) = reader.gaps
+    assert (gap.api, gap.region) == ("logs:DescribeLogGroups", "not a region")
+    assert gap.error.startswith("InvalidRegionError: Provided region_name 'not a region'")
