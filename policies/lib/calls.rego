@@ -85,7 +85,7 @@ partition(host) := "aws-cn" if {
 
 # --- awslogs (FG104) -----------------------------------------------------------------------
 
-log_calls(td) := {log_call("FG104", actions, region, group, stream, what, container.source) |
+log_calls(td) := {object.union(log_call("FG104", actions, region, group, stream, what, container.source), maybe) |
 	some container in containers(td)
 	container.log_driver == "awslogs"
 	options := data.fargate_preflight.lib.needs.log_options(container)
@@ -93,6 +93,7 @@ log_calls(td) := {log_call("FG104", actions, region, group, stream, what, contai
 	region := data.fargate_preflight.lib.needs.log_region(container)
 	actions := log_actions(options, container)
 	stream := awslogs_stream(options, container)
+	maybe := create_group_maybe(container)
 	what := sprintf("awslogs log group %s (container %s)", [
 		data.fargate_preflight.lib.model.show(group),
 		data.fargate_preflight.lib.model.show(container.name),
@@ -121,8 +122,15 @@ awslogs_stream(options, container) := sprintf("%s/%s/*", [prefix, container.name
 # starts.
 log_actions(options, container) := ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"] if {
 	lower(options["awslogs-create-group"]) == "true"
-	not container.log_group_in_inputs
+	object.get(container, "log_group_in_inputs", false) != true
 } else := ["logs:CreateLogStream", "logs:PutLogEvents"]
+
+# When whether the group exists is unsettled (a live scan could not look it up), CreateLogGroup
+# may not be needed: a denial of it is that unknown, not an error (a call's `maybe`, lib/iam_roles.rego).
+create_group_maybe(container) := {"maybe": {"logs:CreateLogGroup": exists}} if {
+	exists := container.log_group_in_inputs
+	data.fargate_preflight.lib.model.is_unknown(exists)
+} else := {}
 
 # log_group_arn: `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*` (docs/reasoning.md §3); an unsettled
 # group name is an unknown resource, an unsettled region matches any.

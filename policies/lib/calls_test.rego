@@ -224,3 +224,16 @@ test_docker_hub_image_makes_no_ecr_call if {
 	calls := agent_calls({"task_definitions": {"Td": {"containers": [container({"image": "nginx:1", "secrets": []})]}}})
 	{x.rule | some x in calls} == {"FG104"}
 }
+
+test_a_denied_action_that_may_not_be_needed_is_its_unknown if {
+	# a live scan that could not look up the log group: CreateLogGroup may not be needed
+	gap := {"unknown": "whether log group app exists is not known", "ref": "logs:DescribeLogGroups", "source": {"file": "aws://1/us-east-1/logs:DescribeLogGroups", "line": 1}}
+	r := data.fargate_preflight.lib.iam_test.role([data.fargate_preflight.lib.iam_test.allow("logs:CreateLogStream", "*")], null)
+	checked := data.fargate_preflight.lib.iam.checked_role(r)
+		with data.fargate_preflight.aws.managed_policies as data.fargate_preflight.lib.iam_test.managed
+		with input.managed_policies as {}
+	c := object.union(data.fargate_preflight.lib.iam_test.call(["logs:CreateLogGroup", "logs:CreateLogStream"], "*"), {"maybe": {"logs:CreateLogGroup": gap}})
+	data.fargate_preflight.lib.iam.check(checked, c) == {"denied": [], "unknowns": {gap}}
+	denied := data.fargate_preflight.lib.iam.check(checked, data.fargate_preflight.lib.iam_test.call(["logs:CreateLogGroup", "logs:CreateLogStream"], "*"))
+	[d.action | some d in denied.denied] == ["logs:CreateLogGroup"]
+}

@@ -395,7 +395,8 @@ checked_role(role) := role if {
 
 # check says which of a call's actions the role (given by checked_role) may not perform:
 # {"denied": [{"action", "decision", "resource"}], "unknowns": set of unknowns}. A role that is
-# not in the inputs settles nothing.
+# not in the inputs settles nothing. A call's `maybe` maps an action that may not be needed to
+# the unknown that settles whether it is: its denial is that unknown.
 check(role, c) := {"denied": [], "unknowns": {role}} if {
 	data.fargate_preflight.lib.model.is_unknown(role)
 } else := {"denied": [], "unknowns": set()} if {
@@ -410,8 +411,13 @@ check(role, c) := {"denied": [], "unknowns": {role}} if {
 	denied := [{"action": a, "decision": d, "resource": r} |
 		some [a, r, d] in decisions
 		d.decision in {"explicit_deny", "implicit_deny"}
+		not c.maybe[a]
 	]
-	unknowns := {u | some [_, _, d] in decisions; d.decision == "undecided"; some u in d.unknowns}
+	unknowns := {u | some [_, _, d] in decisions; d.decision == "undecided"; some u in d.unknowns} | {u |
+		some [a, _, d] in decisions
+		d.decision in {"explicit_deny", "implicit_deny"}
+		u := c.maybe[a]
+	}
 }
 
 # call_resource is the resource an action of the call touches: the call's `resource`, unless

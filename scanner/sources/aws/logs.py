@@ -9,14 +9,17 @@ changes nothing for the others.
 
 from __future__ import annotations
 
-from scanner.sources.aws.calls import Reader
+from typing import Any
+
+from scanner.sources.aws.calls import Gap, Reader
 from scanner.sources.base import Fragment, ModelObject
 
 
 def export(reader: Reader, fragment: Fragment) -> None:
     """One DescribeLogGroups per distinct group and region (awslogs-region, else the task's),
-    however many containers write to it. A lookup that fails leaves its containers unmarked
-    (logs:CreateLogGroup is still asked for) and is a coverage gap (FG801) that says why."""
+    however many containers write to it. A lookup that fails is a coverage gap, and its
+    containers' `log_group_in_inputs` the gap's unknown: a denied logs:CreateLogGroup is then
+    an FG801 note, not an error (the group may exist)."""
     wanted: dict[tuple[str, str], list[ModelObject]] = {}
     for definition in fragment.collections.get("task_definitions", {}).values():
         containers = definition["containers"]
@@ -29,16 +32,25 @@ def export(reader: Reader, fragment: Fragment) -> None:
                 region = options.get("awslogs-region") or reader.region
                 wanted.setdefault((region, group), []).append(container)
     readers: dict[str, Reader] = {}
-    failed: set[str] = set()  # refused (or throttled) once, it would be again: one per region
+    failed: dict[str, Gap | None] = {}  # refused (or throttled) once, it would be again
     for (region, group), containers in sorted(wanted.items()):
-        if region in failed:
-            continue
         here = readers.setdefault(region, reader.elsewhere(region))
-        found = here.first("logs", "DescribeLogGroups", "logGroups", logGroupNamePrefix=group)
+        found = None
+        if region not in failed:
+            found = here.first("logs", "DescribeLogGroups", "logGroups", logGroupNamePrefix=group)
+        exists: bool | dict[str, Any] | None
         if found is None:
-            failed.add(region)
-        # The answer is ASCII-sorted by name (the DescribeLogGroups API reference), and a name
-        # sorts before every longer name it prefixes: the group, when it exists, comes first.
-        elif found and found[0].get("logGroupName") == group:
+            gap = failed.setdefault(region, _gap(here, region))
+            exists = gap.unknown(f"whether log group {group} exists") if gap else None
+        else:
+            # The answer is ASCII-sorted by name (the DescribeLogGroups API reference), and a
+            # name sorts before every longer name it prefixes: the group, if any, comes first.
+            exists = True if found and found[0].get("logGroupName") == group else None
+        if exists is not None:
             for container in containers:
-                container["log_group_in_inputs"] = True
+                container["log_group_in_inputs"] = exists
+
+
+def _gap(reader: Reader, region: str) -> Gap | None:
+    api = "logs:DescribeLogGroups"
+    return next((g for g in reader.gaps if g.api == api and g.region == region), None)
