@@ -10,7 +10,7 @@ import functools
 import os
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,8 @@ from scanner.sources.base import (
     Source,
 )
 from scanner.sources.regions import unknown_region_notice
+from scanner.worlds import World
+from scanner.worlds import merge as merge_worlds
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ class Loaded:
     notices: tuple[str, ...]
     root: Path
     annotations: tuple[Annotation, ...] = ()
+    # The model without what each unsettled condition creates (scanner.worlds).
+    worlds: tuple[World, ...] = ()
 
 
 def sources() -> list[Source]:
@@ -162,28 +166,50 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions) -> Loaded:
         tf_dir=tf_dir,
         max_file_bytes=options.max_file_bytes,
     )
-    fragments: list[Fragment] = []
+    built: list[tuple[Source, list[LoadedFile], Fragment]] = []
     for src in srcs:
         files = [f for f in found.files if f.kind == src.kind]
         if files:
             fragment = src.build(files, ctx)
-            fragments.append(fragment)
+            built.append((src, files, fragment))
             errors.extend(fragment.errors)
             notices.extend(fragment.notices)
     if options.parameter_flags and not any(f.kind == "cloudformation" for f in found.files):
         notices.append("--parameter: no CloudFormation template was scanned; the values are unused")
-    model = build_model(fragments, region_value(region, found.files))
-    errors.extend(drop_unreadable(model))
-    annotations = tuple(a for fragment in fragments for a in fragment.annotations)
-    needs, need_errors = resolve_needs(
-        model,
-        options.config.needs,
-        annotations,
-        known_endpoints(engine_data()["fargate_preflight"]["aws"]),
+    annotations = tuple(a for _, _, fragment in built for a in fragment.annotations)
+
+    def model_of(fragments: list[Fragment]) -> tuple[dict[str, Any], list[SourceError]]:
+        model = build_model(fragments, region_value(region, found.files))
+        unreadable = drop_unreadable(model)
+        needs, need_errors = resolve_needs(
+            model,
+            options.config.needs,
+            annotations,
+            known_endpoints(engine_data()["fargate_preflight"]["aws"]),
+        )
+        model["declared_needs"].extend(needs)
+        validate_model(model)
+        return model, [*unreadable, *need_errors]
+
+    model, model_errors = model_of([fragment for _, _, fragment in built])
+    errors.extend(model_errors)
+    # Per condition the inputs do not settle, the model without what it creates: the sources
+    # that met one build again (the errors and notices are those of the scan's model).
+    worlds = tuple(
+        World(
+            condition,
+            model_of(
+                [
+                    src.build(files, replace(ctx, absent=frozenset({condition.key})))
+                    if fragment.unsettled
+                    else fragment
+                    for src, files, fragment in built
+                ]
+            )[0],
+        )
+        for _, _, fragment in built
+        for condition in fragment.unsettled
     )
-    model["declared_needs"].extend(needs)
-    errors.extend(need_errors)
-    validate_model(model)
     input_errors = tuple(
         sorted(
             {InputError(e.file, e.line, e.message) for e in errors},
@@ -196,6 +222,7 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions) -> Loaded:
         notices=tuple(redact(n) for n in notices),
         root=root,
         annotations=annotations,
+        worlds=worlds,
     )
 
 
@@ -238,6 +265,7 @@ def scan(paths: Sequence[Path], options: ScanOptions | None = None) -> Report:
         inline_ignores=[i for a in loaded.annotations for i in a.ignores],
         engine=engine,
         rules=rules,
+        worlds=loaded.worlds,
     )
 
 
@@ -257,10 +285,13 @@ def evaluate(
     inline_ignores: Sequence[Ignore] = (),
     engine: Engine | None = None,
     rules: tuple[Rule, ...] | None = None,
+    worlds: Sequence[World] = (),
 ) -> Report:
     """Every model through the policies (the live scan has one per account and region), one
     report, with the config's and the inputs' ignores and the baseline applied. `engine` and
-    `rules`: made for `options` already."""
+    `rules`: made for `options` already. `worlds`: the one model without what each unsettled
+    condition creates (scanner.worlds)."""
+    from scanner.engine import parts
     from scanner.suppress import apply, load_baseline
 
     cwd = options.cwd or Path.cwd()
@@ -278,19 +309,35 @@ def evaluate(
     warnings: list[str] = []
     paths: set[PathStep] = set()
     services: list[str] = []
-    for model in models:
-        raw = evaluate_model(engine, model, options)
-        suppressed, expired = apply(
-            to_findings(raw, rules),
+
+    def suppressed(found: list[Finding], model: dict[str, Any]) -> list[Finding]:
+        out, expired = apply(
+            found,
             [*options.config.ignores, *inline_ignores],
             baseline,
             unique_names(model),
             options.today or date.today(),
         )
-        findings += suppressed
-        warnings += [w for w in expired if w not in warnings]
-        paths.update(to_paths(raw, model))
-        services += [s["name"] for s in model["services"].values()]
+        warnings.extend(w for w in expired if w not in warnings)
+        return out
+
+    def answer(model: dict[str, Any]) -> tuple[list[Finding], tuple[PathStep, ...]]:
+        raw = evaluate_model(engine, model, options)
+        return suppressed(to_findings(raw, rules), model), to_paths(raw, model)
+
+    with engine.session():  # OPA: one server for every model
+        for model in models:
+            found, steps = answer(model)
+            if worlds:
+                found, steps, entries = merge_worlds(
+                    (found, steps), [(w.condition, answer(w.model)) for w in worlds]
+                )
+                notes = parts.gather(engine, entries, model, engine_data()) if entries else []
+                fg801 = RawResult(rules={"fg801": {"deny": notes}}, verdicts=[])
+                found += suppressed(to_findings(fg801, rules), model)
+            findings += found
+            paths.update(steps)
+            services += [s["name"] for s in model["services"].values()]
     return Report(
         findings=tuple(sorted(set(findings), key=Finding.sort_key)),
         warnings=tuple(warnings),

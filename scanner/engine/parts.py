@@ -72,25 +72,7 @@ def evaluate(
             answers = _in_workers(local, parts, text, data, jobs)
         else:
             answers = [_values(local.answer(text, part, data)) for part in parts]
-        gathered = {
-            json.dumps(entry, sort_keys=True): entry for answer in answers for entry in answer[1]
-        }
-        fg801 = _values(
-            local.answer(
-                GATHERED,
-                {
-                    "unsettled": [gathered[k] for k in sorted(gathered)],
-                    "coverage_gaps": model.get("coverage_gaps", []),
-                    # what lib.model.runner reads to call a task a task
-                    "services": {
-                        sid: {"name": svc["name"], "kind": svc["kind"]}
-                        for sid, svc in model["services"].items()
-                        if svc["kind"] == "task"
-                    },
-                },
-                data,
-            )
-        )
+        fg801 = gather(local, [entry for answer in answers for entry in answer[1]], model, data)
     rules: dict[str, dict[str, list[Any]]] = {}
     for answer in answers:
         for package, outputs in (answer[0] or {}).items():
@@ -101,6 +83,31 @@ def evaluate(
         rules["fg801"]["deny"] = list(fg801)
     verdicts = [v for answer in answers if paths for v in answer[2] or []]
     return RawResult(rules=rules, verdicts=verdicts)
+
+
+def gather(
+    local: Engine, entries: list[dict[str, Any]], model: dict[str, Any], data: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """FG801's findings over `entries` (what `fg801.unsettled` holds: one note per unsettled
+    value, naming every rule and service it blocks)."""
+    unique = {json.dumps(entry, sort_keys=True): entry for entry in entries}
+    found: list[dict[str, Any]] = _values(
+        local.answer(
+            GATHERED,
+            {
+                "unsettled": [unique[k] for k in sorted(unique)],
+                "coverage_gaps": model.get("coverage_gaps", []),
+                # what lib.model.runner reads to call a task a task
+                "services": {
+                    sid: {"name": svc["name"], "kind": svc["kind"]}
+                    for sid, svc in model["services"].items()
+                    if svc["kind"] == "task"
+                },
+            },
+            data,
+        )
+    )
+    return found
 
 
 def part_size(services: int, jobs: int, most: int) -> int:

@@ -50,6 +50,20 @@ class BuildContext:
     tf_dir: Path | None = None
     # --max-file-size: files (nested templates, .tf files) bigger than this are not read
     max_file_bytes: int = MAX_FILE_BYTES
+    # The unsettled conditions (UnsettledCondition.key) this build takes as false: what they
+    # create is left out. Every other unsettled condition holds (scanner.worlds).
+    absent: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class UnsettledCondition:
+    """A condition the inputs do not settle, on which a resource or a nested stack depends."""
+
+    key: str  # names it in BuildContext.absent
+    ref: str  # what FG801 names it by: "condition IsLockdown" (of FILE, when names repeat)
+    why: str  # why it is not settled
+    settled_by: str  # the ref of the unsettled value it waits for ("Parameter Lockdown")
+    source: dict[str, Any]  # where it is written, as a model `source`
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,8 @@ class Fragment:
     annotations: list[Annotation] = field(default_factory=list)
     errors: list[SourceError] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    # Conditions the build took as holding that the inputs do not settle (scanner.worlds).
+    unsettled: list[UnsettledCondition] = field(default_factory=list)
 
     def add(self, collection: str, obj: ModelObject) -> None:
         self.collections.setdefault(collection, {})[obj["id"]] = obj

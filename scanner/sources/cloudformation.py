@@ -8,12 +8,19 @@ makes AWS's defaults explicit.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 
 from scanner.config import Ignore, NeedSpec, read_metadata
 from scanner.errors import SourceError
-from scanner.sources.base import Annotation, BuildContext, Fragment, LoadedFile
+from scanner.sources.base import (
+    Annotation,
+    BuildContext,
+    Fragment,
+    LoadedFile,
+    UnsettledCondition,
+)
 from scanner.sources.cfn import ecs, iam, network, states
 from scanner.sources.cfn.finalize import finalize
 from scanner.sources.cfn.out import Out, Res
@@ -46,11 +53,13 @@ class CloudFormationSource:
         ]
         collections, _ = finalize(outs)
         annotations = [a for out in outs for a in _annotations(run, out.stack)]
+        unsettled = _unsettled(run)
         return Fragment(
             collections=collections,
             annotations=annotations,
             errors=run.errors,
             notices=run.notices,
+            unsettled=unsettled,
         )
 
 
@@ -58,23 +67,11 @@ def _build_stack(run: Run, stack: Stack) -> Out | None:
     """The stack's objects, or None (with the error recorded) when its template is wrong."""
     out = Out(stack)
     try:
-        created = run.exists(stack)
-        if created is False:
+        if not run.built(stack):
             return None
-        if isinstance(created, Unknown):
-            run.notice(
-                f"{stack.describe()}: the stack exists only when a condition holds that is not "
-                f"settled ({created.why}); it is analysed as present"
-            )
-        unsettled: dict[str, list[str]] = {}  # condition -> resources analysed as present
         for logical, body in stack.tpl.resources.items():
             builder = BUILDERS.get(str(body["Type"]))
-            if builder is None:
-                continue
-            created = stack.exists(logical)
-            if isinstance(created, Unknown):
-                unsettled.setdefault(str(body.get("Condition")), []).append(logical)
-            if created is not False:
+            if builder is not None and run.built(stack, logical):
                 builder(Res(stack, logical), out)
     except SourceError as exc:
         run.error(exc)
@@ -82,15 +79,32 @@ def _build_stack(run: Run, stack: Stack) -> Out | None:
     except RecursionError:
         run.error(SourceError(stack.rel, None, "the template nests values too deeply to read"))
         return None
-    for condition, logicals in unsettled.items():
-        holds = stack.condition(condition, 1)
-        why = holds.why if isinstance(holds, Unknown) else ""
-        line = stack.tpl.line_at(("Conditions", condition))
-        run.notice(
-            f"{stack.rel}:{line}: condition {condition} is not settled ({why}); "
-            f"{', '.join(logicals)} {'is' if len(logicals) == 1 else 'are'} analysed as present"
-        )
     return out
+
+
+def _unsettled(run: Run) -> list[UnsettledCondition]:
+    """The conditions the build met unsettled, each with a notice of what it decides."""
+    names = Counter(name for _, name, _ in run.unsettled.values())
+    found = []
+    for key, (stack, name, creates) in run.unsettled.items():
+        holds = stack.condition(name, 1)
+        assert isinstance(holds, Unknown)  # as Run.built found it
+        where = stack.where(("Conditions", name))
+        run.notice(
+            f"{where.file}:{where.line}: condition {name} is not settled ({holds.why}); "
+            f"{', '.join(creates)} {'is' if len(creates) == 1 else 'are'} analysed both created "
+            "and not created: what differs is an FG801 note"
+        )
+        found.append(
+            UnsettledCondition(
+                key=key,
+                ref=f"condition {name}" + (f" of {stack.qualifier}" if names[name] > 1 else ""),
+                why=holds.why,
+                settled_by=holds.ref,
+                source=where.json(),
+            )
+        )
+    return found
 
 
 # Resources whose Metadata may declare needs: a service (its own), a task definition (for

@@ -276,7 +276,7 @@ def test_conditions_and_fn_if(tmp_path: Path) -> None:
     )
     assert fragment.notices == [
         "c.yaml:8: condition ProdAndFlag is not settled (" + NO_DEFAULT.format("Flag") + "); "
-        "MaybeVpc is analysed as present"
+        "MaybeVpc is analysed both created and not created: what differs is an FG801 note"
     ]
 
 
@@ -893,7 +893,8 @@ def test_a_name_that_a_transform_or_a_loop_may_make_is_unknown(tmp_path: Path) -
         "loops.yaml:21: Fn::ForEach::GroupIds (AWS::LanguageExtensions) is not expanded; the "
         "outputs it makes are not read",
         "loops.yaml:2: condition Isa is not settled (Isa is not in the template as written (its "
-        "Fn::ForEach loops may make it, and is not expanded)); Group is analysed as present",
+        "Fn::ForEach loops may make it, and is not expanded)); Group is analysed both created "
+        "and not created: what differs is an FG801 note",
     ]
     # Without a transform or loop, the same reference is an error (ref-to-nothing.yaml).
 

@@ -48,7 +48,7 @@ deny contains entry if {
 			"%s is not settled (%s): it blocks %s%s",
 			[ref, first.unknown, concat(", ", rules), for_services(services)],
 		),
-		"fix": object.get(first, "fix", fix_at(ref, first.source)),
+		"fix": object.get(first, "fix", fix_at(object.get(first, "settled_by", ref), first.source)),
 		"hop": null,
 		"source": first.source,
 	})
@@ -82,6 +82,9 @@ by_ref[ref] contains u if {
 	some u in unsettled
 	ref := u.unknown.ref
 }
+
+# An unsettled value that waits for another (a CloudFormation condition on a parameter:
+# scanner/worlds.py) names it as `settled_by`: the fix is the one that settles that value.
 
 # The same ref may be reached from several places; report the first by location.
 first_unknown(entries) := first if {

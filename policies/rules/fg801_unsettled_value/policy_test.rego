@@ -151,3 +151,13 @@ test_the_fix_fits_where_the_value_sits if {
 	own := object.union(unknown("placeholder ${CPU}", 5), {"fix": "Scan the rendered file."})
 	{f.fix | some f in findings_for({{"unknown": own, "service": "Service", "rules": ["FG702"]}})} == {"Scan the rendered file."}
 }
+
+# A condition that waits for a parameter: the note names the condition, the fix the parameter.
+test_a_value_settled_by_another_takes_its_fix if {
+	condition := object.union(unknown("condition IsLockdown", 8), {"settled_by": "Parameter Lockdown"})
+	fs := findings_for({{"unknown": condition, "service": "Service", "rules": ["FG301", "FG302"]}})
+	{[f.resource, f.fix] | some f in fs} == {[
+		"condition IsLockdown",
+		"Pass --parameter Lockdown=VALUE (or give the parameter a Default) so these checks can run.",
+	]}
+}

@@ -55,6 +55,8 @@ class Run:
         self._templates: dict[Path, Template | None] = {}
         self._param_counts: Counter[str] | None = None
         self._assemblies: dict[Path, dict[Path, str]] = {}  # directory -> CDK stack names
+        # The conditions `built` met unsettled: key -> (stack, condition, what it creates)
+        self.unsettled: dict[str, tuple[Stack, str, list[str]]] = {}
 
     # --- problems -------------------------------------------------------------------------
 
@@ -269,6 +271,26 @@ class Run:
                 stack.ids[logical] = (
                     logical if counts[logical] == 1 else f"{stack.qualifier}#{logical}"
                 )
+
+    def built(self, stack: Stack, logical: str | None = None) -> bool:
+        """Whether a resource of `stack` (without `logical`: the stack itself, through the stack
+        resources above it) is built into the model: it is created, or it is created when a
+        condition holds that the inputs do not settle and this build does not take as false
+        (BuildContext.absent)."""
+        if logical is None:
+            parent = stack.parent
+            if parent is None or stack.parent_logical is None:
+                return True
+            return self.built(parent) and self.built(parent, stack.parent_logical)
+        created = stack.exists(logical)
+        if not isinstance(created, Unknown):
+            return created
+        name = str(stack.tpl.resources[logical]["Condition"])
+        key = f"{stack.qualifier}#{name}"
+        _, _, creates = self.unsettled.setdefault(key, (stack, name, []))
+        if logical not in creates:
+            creates.append(logical)
+        return key not in self.ctx.absent
 
     def exists(self, stack: Stack) -> Value:
         """Whether a stack is created: its parents' stack resources and their conditions."""

@@ -1,0 +1,88 @@
+"""Conditions the inputs do not settle: the scan of each way they may go, as one answer.
+
+A CloudFormation resource (or nested stack) whose `Condition` waits for a value the inputs do
+not give (a parameter without default) may or may not be created. The scan's model builds it;
+for each such condition another model leaves out what the condition creates
+(BuildContext.absent), and every model is evaluated. What they agree on stands. An error or
+warning that only some of them have is not settled by the inputs: it is one of the checks the
+condition blocks, in an FG801 note at the condition (one per condition, as for any unsettled
+value), and the text report's path rows of its need, like every row that differs, are
+"undecided". Notes are kept from every model. With nothing unsettled there is one model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from scanner.findings import Finding, PathStep
+from scanner.sources.base import UnsettledCondition
+
+# One model's answer: its findings (suppressions applied) and its path rows.
+Answer = tuple[list[Finding], Sequence[PathStep]]
+
+
+@dataclass(frozen=True)
+class World:
+    """The scan's model with what one unsettled condition creates left out."""
+
+    condition: UnsettledCondition
+    model: dict[str, Any]
+
+
+def merge(
+    main: Answer, others: Sequence[tuple[UnsettledCondition, Answer]]
+) -> tuple[list[Finding], tuple[PathStep, ...], list[dict[str, Any]]]:
+    """The findings and path rows of the scan's model (`main`) and of the models without an
+    unsettled condition's resources (`others`), and the FG801 entries (`fg801.unsettled`) of
+    the errors and warnings they disagree on."""
+    findings, steps = main
+    keys = [{_key(f) for f in found} for _, (found, _) in others]
+    own = {_key(f) for f in findings}
+    # A suppressed finding asks nothing of the user, whichever way the condition goes.
+    kept = {
+        _key(f): f
+        for f in findings
+        if f.level == "note" or f.suppressed is not None or all(_key(f) in k for k in keys)
+    }
+    entries: list[dict[str, Any]] = []
+    open_needs: set[tuple[str | None, str | None]] = set()
+    for (condition, (found, _)), theirs in zip(others, keys, strict=True):
+        for f in [*findings, *found]:
+            if f.level == "note":
+                kept.setdefault(_key(f), f)
+            elif f.suppressed is None and (_key(f) in own) != (_key(f) in theirs):
+                entries.append(_entry(condition, f))
+                open_needs.add((f.service, f.need))
+    rows = {_row(s): s for s in steps}
+    differ = {row for row, s in rows.items() if (s.service, s.need) in open_needs}
+    for _, (_, their_steps) in others:
+        their_rows = {_row(s): s for s in their_steps}
+        differ |= {r for r in rows.keys() | their_rows.keys() if rows.get(r) != their_rows.get(r)}
+        rows = their_rows | rows
+    merged = tuple(replace(s, verdict="undecided") if r in differ else s for r, s in rows.items())
+    return list(kept.values()), merged, entries
+
+
+def _key(f: Finding) -> tuple[Any, ...]:
+    """What makes two models' findings the same finding."""
+    return (f.rule_id, f.service, f.need, f.location, f.message)
+
+
+def _row(step: PathStep) -> tuple[str, str, str]:
+    return (step.service, step.need, step.subnet)
+
+
+def _entry(condition: UnsettledCondition, f: Finding) -> dict[str, Any]:
+    """An FG801 entry: the condition blocks `f`'s rule for its service."""
+    return {
+        "unknown": {
+            "unknown": condition.why,
+            "ref": condition.ref,
+            "source": condition.source,
+            "settled_by": condition.settled_by,
+        },
+        "service": f.service,
+        "rules": [f.rule_id],
+    }
