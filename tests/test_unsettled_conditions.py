@@ -34,8 +34,8 @@ def condition_note(
         "level": "note",
         "message": f"condition {condition} is not settled ({no_default(parameter)}): it blocks "
         f"{blocks} for service Service",
-        "fix": f"Pass --parameter {parameter}=VALUE (or give the parameter a Default) so these "
-        "checks can run.",
+        "fix": f"Pass --parameter {parameter}=VALUE, the value it deploys with, so these checks "
+        "can run.",
         "resource": f"condition {condition}",
         "service": "Service",
         "need": None,

@@ -158,6 +158,6 @@ test_a_value_settled_by_another_takes_its_fix if {
 	fs := findings_for({{"unknown": condition, "service": "Service", "rules": ["FG301", "FG302"]}})
 	{[f.resource, f.fix] | some f in fs} == {[
 		"condition IsLockdown",
-		"Pass --parameter Lockdown=VALUE (or give the parameter a Default) so these checks can run.",
+		"Pass --parameter Lockdown=VALUE, the value it deploys with, so these checks can run.",
 	]}
 }
