@@ -268,3 +268,83 @@ def test_a_region_botocore_does_not_know_gets_a_notice(built: Built, aws_env: An
         done.stderr
     )
     assert f"region {REGION} is not" not in done.stderr
+
+
+def write_needs(directory: Path, built: Built) -> None:
+    """A configuration whose `needs` name live services by ARN and by name, and one key that
+    names nothing."""
+    endpoint_sg = built.services["endpoint-sg"]
+    (directory / ".fargate-preflight.yaml").write_text(
+        "needs:\n"
+        f"  {endpoint_sg}:\n"
+        "    - service: sns\n"
+        "  isolated:\n"
+        "    - service: sns\n"
+        "  NoSuchService:\n"
+        "    - service: sqs\n",
+        encoding="utf-8",
+    )
+
+
+def test_declared_needs_apply_to_live_services(
+    built: Built, aws_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, a live scan ignored the configuration's `needs`: no finding, no error, exit 1.
+    write_needs(tmp_path, built)
+    monkeypatch.chdir(tmp_path)
+    done = run("scan-aws", "--region", REGION, "--format", "json")
+    assert done.exit_code == 2, done.output
+    message = (
+        "needs: no service of the scanned accounts and regions is named 'NoSuchService' "
+        "(give its ARN, name or task-definition family)"
+    )
+    assert f"error: .fargate-preflight.yaml:6: {message}" in done.stderr
+    report = json.loads(done.stdout)
+    assert report["errors"] == [{"file": ".fargate-preflight.yaml", "line": 6, "message": message}]
+    sns = sorted(
+        (f["rule_id"], tail(f["service"]), tail(f["resource"]), f["location"]["file"])
+        for f in report["findings"]
+        if f["need"] == "sns"
+    )
+    rt = built.route_tables
+    assert sns == [
+        (
+            "FG202",
+            f"service/apps/{name}",
+            f"route-table/{rt[name]}",
+            f"aws://{built.account}/{REGION}/ec2/route-table/{rt[name]}",
+        )
+        for name in ("endpoint-sg", "isolated")
+    ]
+    assert report["summary"] == {"error": 16, "warning": 0, "note": 0}
+    # export-aws shows them in the model, and the same error.
+    exported = run("export-aws", "--region", REGION)
+    assert exported.exit_code == 2
+    assert f"error: .fargate-preflight.yaml:6: {message}" in exported.stderr
+    (model,) = json.loads(exported.stdout)["models"]
+    assert [
+        (n["service"], n["endpoint"], n["source"]["line"]) for n in model["declared_needs"]
+    ] == [(built.services["endpoint-sg"], "sns", 3), (built.services["isolated"], "sns", 5)]
+
+
+def test_a_needs_key_this_scan_may_not_have_read_is_a_notice(
+    built: Built, aws_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A key that names a service of another region, shard or cluster is not a typo: one
+    # configuration serves every partial scan.
+    elsewhere = built.services["isolated"].replace(REGION, "us-west-2")
+    (tmp_path / ".fargate-preflight.yaml").write_text(
+        f"needs:\n  {elsewhere}:\n    - service: sns\n  NoSuchService:\n    - service: sqs\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    done = run("scan-aws", "--region", REGION, "--format", "json", "--cluster", "apps")
+    assert done.exit_code == 1, done.output
+    assert json.loads(done.stdout)["errors"] == []
+    notices = [line for line in done.stderr.splitlines() if "needs:" in line]
+    assert notices == [
+        f"notice: .fargate-preflight.yaml:2: needs: no service read is named {elsewhere!r} "
+        f"(account {built.account} region us-west-2 was not read); its needs are not checked",
+        "notice: .fargate-preflight.yaml:4: needs: no service read is named 'NoSuchService' "
+        "(--cluster: it may run on another cluster); its needs are not checked",
+    ]

@@ -24,6 +24,8 @@ from scanner.sources.regions import unknown_region_notice
 # Accounts and regions read at once: polite to the APIs, and most of the time is waiting.
 MAX_WORKERS = 8
 SESSION_NAME = "fargate-preflight"
+# The calls whose failure may hide a service: entering an account, and what finds services.
+_FINDS_SERVICES = ("sts:AssumeRole", "ecs:", "events:", "scheduler:", "stepfunctions:")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,19 @@ class LiveExport:
     calls: dict[str, int]
     units: list[tuple[str, str]] = field(default_factory=list)  # (account, region) scanned
     notices: list[str] = field(default_factory=list)
+
+    def unread(self, options: LiveOptions, key: str) -> str | None:
+        """Why this scan may not have read the service that a config `needs` key names (an
+        ARN, a name or a family), or None when it read every service it could be."""
+        parts = key.split(":", 5)
+        if len(parts) == 6 and parts[0] == "arn" and (parts[4], parts[3]) not in self.units:
+            return f"account {parts[4]} region {parts[3]} was not read"
+        if options.shard:
+            return f"--shard {options.shard[0]}/{options.shard[1]}: another shard may read it"
+        if options.clusters:
+            return "--cluster: it may run on another cluster"
+        failed = sorted({g.api for g in self.gaps if g.api.startswith(_FINDS_SERVICES)})
+        return f"{', '.join(failed)} failed" if failed else None
 
 
 def parse_shard(text: str) -> tuple[int, int]:
