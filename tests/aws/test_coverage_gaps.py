@@ -53,6 +53,14 @@ DENY_INLINE_LIST = {
     ],
 }
 
+DENY_CLUSTERS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "ecs:ListClusters", "Resource": "*"},
+    ],
+}
+
 
 DENY_ENDPOINTS = {
     "Version": "2012-10-17",
@@ -106,6 +114,7 @@ def enforced() -> Iterator[tuple[str, Built, dict[str, str], str, str]]:
                 ("no-endpoints", DENY_ENDPOINTS),
                 ("no-documents", DENY_DOCUMENTS),
                 ("no-inline-list", DENY_INLINE_LIST),
+                ("no-clusters", DENY_CLUSTERS),
             ):
                 iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
                 iam.put_role_policy(
@@ -363,3 +372,18 @@ def test_inline_policies_that_could_not_be_listed_are_unknown_not_none(
         f"authorized to perform: {api})): it blocks FG103, FG105 for service "
         f"arn:aws:ecs:{REGION}:{account}:service/secrets/vault"
     }
+
+
+def test_a_cluster_that_could_not_be_listed_is_a_notice_not_a_usage_error(
+    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+) -> None:
+    # Without ecs:ListClusters the scan cannot tell whether --cluster names a cluster.
+    done = scan_secrets_as(enforced, monkeypatch, "no-clusters")
+    assert done.exit_code == 0, done.output
+    assert (
+        f"notice: --cluster {SECRETS_CLUSTER}: no ECS cluster of that name or ARN in the 1 "
+        "account-region(s) read (ecs:ListClusters failed)\n"
+    ) in done.stderr
+    account = enforced[1].account
+    gaps = [f["resource"] for f in json.loads(done.stdout)["findings"]]
+    assert f"ecs:ListClusters in account {account} region {REGION}" in gaps

@@ -155,9 +155,9 @@ def test_export_aws_model(built: Built, aws_env: Any) -> None:
 
 
 def test_cluster_filter_and_missing_region(built: Built, aws_env: Any) -> None:
-    done = run("export-aws", "--region", REGION, "--cluster", "no-such-cluster")
+    done = run("export-aws", "--region", REGION, "--cluster", built.cluster)
     (model,) = json.loads(done.stdout)["models"]
-    assert model["services"] == {} and model["vpcs"] == {}
+    assert sorted(model["services"]) == sorted(built.services.values())
     done = run("scan-aws")
     assert done.exit_code == 2
     assert "no region: pass --region R" in done.stderr
@@ -348,3 +348,37 @@ def test_a_needs_key_this_scan_may_not_have_read_is_a_notice(
         "notice: .fargate-preflight.yaml:4: needs: no service read is named 'NoSuchService' "
         "(--cluster: it may run on another cluster); its needs are not checked",
     ]
+
+
+def test_a_cluster_that_is_not_there_is_a_usage_error(built: Built, aws_env: Any) -> None:
+    # Before: 0 errors and exit 0, so a CI job that scanned nothing passed.
+    wrong = (
+        "--cluster no-such-cluster: no ECS cluster of that name or ARN in the 1 "
+        "account-region(s) read"
+    )
+    for command in ("scan-aws", "export-aws"):
+        done = run(command, "--region", REGION, "--cluster", "no-such-cluster")
+        assert done.exit_code == 2, done.output
+        assert done.stdout == ""
+        assert done.stderr == f"fargate-preflight: {wrong}\n"
+    # One of several that names nothing is one too.
+    done = run("scan-aws", "--region", REGION, "--cluster", "apps", "--cluster", "no-such-cluster")
+    assert (done.exit_code, done.stderr) == (2, f"fargate-preflight: {wrong}\n")
+    # With --shard, another shard may read it: a notice. (Shard 2 of 2 is us-west-2 alone.)
+    done = run(
+        "export-aws",
+        "--region",
+        REGION,
+        "--region",
+        "us-west-2",
+        "--shard",
+        "2/2",
+        "--cluster",
+        "apps",
+    )
+    assert done.exit_code == 0, done.output
+    assert [m["region"] for m in json.loads(done.stdout)["models"]] == ["us-west-2"]
+    assert (
+        "notice: --cluster apps: no ECS cluster of that name or ARN in the 1 account-region(s) "
+        "read (--shard 2/2: another shard may read it)\n"
+    ) in done.stderr
