@@ -24,7 +24,8 @@ from scanner.sources.regions import unknown_region_notice
 # Accounts and regions read at once: polite to the APIs, and most of the time is waiting.
 MAX_WORKERS = 8
 SESSION_NAME = "fargate-preflight"
-# The calls whose failure may hide a service: entering an account, and what finds services.
+# The calls whose failure may hide a cluster (entering an account, listing its clusters), and
+# those that may hide a service (the same, and every call that finds services or their tasks).
 _LISTS_CLUSTERS = frozenset({"sts:AssumeRole", "ecs:ListClusters", "ecs:DescribeClusters"})
 _FINDS_SERVICES = ("sts:AssumeRole", "ecs:", "events:", "scheduler:", "stepfunctions:")
 
