@@ -210,20 +210,41 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions) -> Loaded:
         for _, _, fragment in built
         for condition in fragment.unsettled
     )
-    input_errors = tuple(
-        sorted(
-            {InputError(e.file, e.line, e.message) for e in errors},
-            key=lambda e: (e.file, e.line or 0, e.message),
-        )
-    )
     return Loaded(
         model=model,
-        errors=input_errors,
+        errors=_input_errors(errors),
         notices=tuple(redact(n) for n in notices),
         root=root,
         annotations=annotations,
         worlds=worlds,
     )
+
+
+def _input_errors(errors: Sequence[SourceError]) -> tuple[InputError, ...]:
+    return tuple(
+        sorted(
+            {InputError(e.file, e.line, e.message) for e in errors},
+            key=lambda e: (e.file, e.line or 0, e.message),
+        )
+    )
+
+
+def live_needs(
+    exported: Any, live: Any, config: Config
+) -> tuple[tuple[InputError, ...], tuple[str, ...]]:
+    """The configuration's declared needs over a live export's models (scanner.sources.aws
+    .export: `exported` a LiveExport, `live` its LiveOptions), as a template scan resolves
+    them: the input errors of keys that name nothing, and notices of those this scan may not
+    have read."""
+    from scanner.model.declared import resolve_live
+
+    errors, notices = resolve_live(
+        exported.models,
+        config.needs,
+        known_endpoints(engine_data()["fargate_preflight"]["aws"]),
+        functools.partial(exported.unread, live),
+    )
+    return _input_errors(errors), tuple(notices)
 
 
 def scan(paths: Sequence[Path], options: ScanOptions | None = None) -> Report:

@@ -576,12 +576,15 @@ def _export_live(live: Any, quiet: bool) -> Any:
 @report_options
 def scan_aws(live: Any, report: ReportArgs) -> None:
     """Scan the live account(s): read-only export of ECS, VPC, EFS and IAM, then the policies."""
-    from scanner.api import evaluate, live_notices
+    from scanner.api import evaluate, live_needs, live_notices
 
     outs = _outputs(report.formats, report.output)
     options = report.apply(input_options())
     exported = _export_live(live, report.quiet)
-    result = evaluate(exported.models, options, notices=live_notices(exported))
+    errors, notices = live_needs(exported, live, options.config)
+    result = evaluate(
+        exported.models, options, errors=errors, notices=(*live_notices(exported), *notices)
+    )
     sys.exit(emit(result, report, outs, options.config.fail_on))
 
 
@@ -592,13 +595,19 @@ def scan_aws(live: Any, report: ReportArgs) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No notices on stderr.")
 def export_aws(live: Any, output: str | None, quiet: bool) -> None:
     """Print the input models of the live account(s), one per account and region (JSON)."""
-    from scanner.api import live_notices
+    from scanner.api import live_needs, live_notices
 
+    config = input_options().config
     exported = _export_live(live, quiet)
+    errors, notices = live_needs(exported, live, config)
     _write(json.dumps({"models": exported.models}, indent=2, sort_keys=True) + "\n", output)
     if not quiet:
-        for notice in live_notices(exported):
+        for notice in (*live_notices(exported), *notices):
             click.echo(f"notice: {notice}", err=True)
+    for err in errors:
+        where = f"{err.file}:{err.line}" if err.line else err.file
+        click.echo(f"error: {where}: {err.message}", err=True)
+    sys.exit(2 if errors else 0)
 
 
 @main.command()

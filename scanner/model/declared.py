@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from scanner.config import NeedSpec, ServiceNeeds
@@ -17,6 +17,7 @@ from scanner.errors import SourceError
 from scanner.sources.base import Annotation
 
 SERVICE_TYPE = "AWS::ECS::Service"
+FILE_KEYS = "logical ID, Terraform address, ARN or task-definition family"
 
 
 def resolve(
@@ -41,12 +42,7 @@ def resolve(
     for entry in config_needs:
         matched = selectors.get(entry.selector)
         if not matched:
-            error = SourceError(
-                entry.file,
-                entry.line,
-                f"needs: no service in the inputs is named {entry.selector!r} (give its "
-                "logical ID, Terraform address, ARN or task-definition family)",
-            )
+            error = _no_service(entry, "in the inputs", FILE_KEYS)
             errors.setdefault((error.file, entry.line, error.message), error)
             continue
         for spec in entry.needs:
@@ -56,6 +52,52 @@ def resolve(
             add(_annotated_services(model, annotation), spec)
     needs.sort(key=lambda n: (n["service"], n["source"]["file"], n["source"]["line"], str(n)))
     return needs, list(errors.values())
+
+
+def resolve_live(
+    models: Sequence[dict[str, Any]],
+    config_needs: Sequence[ServiceNeeds],
+    endpoints: frozenset[str],
+    unread: Callable[[str], str | None],
+) -> tuple[list[SourceError], list[str]]:
+    """The config's needs over the models of a live scan (one per account and region), added to
+    their `declared_needs`: each key is resolved in every model that has a service it names. A
+    key that names a service in none is bad input, as in a template scan, unless `unread(key)`
+    says why the scan may not have read that service (another shard, account or region; a
+    failed call): then a notice says so. Returns the errors and the notices."""
+    errors: dict[tuple[str, int, str], SourceError] = {}
+    matched: set[ServiceNeeds] = set()
+    for model in models:
+        selectors = _selectors(model)
+        here = [entry for entry in config_needs if entry.selector in selectors]
+        matched.update(here)
+        needs, found = resolve(model, here, (), endpoints)
+        model["declared_needs"].extend(needs)
+        for error in found:
+            errors.setdefault((error.file, error.line or 0, error.message), error)
+    notices: list[str] = []
+    for entry in config_needs:
+        if entry in matched:
+            continue
+        if reason := unread(entry.selector):
+            notices.append(
+                f"{entry.file}:{entry.line}: needs: no service read is named "
+                f"{entry.selector!r} ({reason}); its needs are not checked"
+            )
+            continue
+        error = _no_service(
+            entry, "of the scanned accounts and regions", "ARN, name or task-definition family"
+        )
+        errors.setdefault((error.file, entry.line, error.message), error)
+    return list(errors.values()), notices
+
+
+def _no_service(entry: ServiceNeeds, where: str, keys: str) -> SourceError:
+    return SourceError(
+        entry.file,
+        entry.line,
+        f"needs: no service {where} is named {entry.selector!r} (give its {keys})",
+    )
 
 
 def known_endpoints(facts: dict[str, Any]) -> frozenset[str]:
@@ -68,6 +110,8 @@ def _selectors(model: dict[str, Any]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for sid, svc in model["services"].items():
         names = {sid, svc["name"]}
+        if (service_name := _ecs_service_name(sid)) is not None:
+            names.add(service_name)  # a live service is keyed by its ARN
         ref = svc["task_definition"]  # an id, or an unknown
         td = model["task_definitions"].get(ref) if isinstance(ref, str) else None
         if td and isinstance(td.get("family"), str):
@@ -75,6 +119,15 @@ def _selectors(model: dict[str, Any]) -> dict[str, set[str]]:
         for name in names:
             out.setdefault(name, set()).add(sid)
     return out
+
+
+def _ecs_service_name(ident: str) -> str | None:
+    """The name in an ECS service's ARN (`...:service/CLUSTER/NAME`, or the older
+    `...:service/NAME`), else None."""
+    parts = ident.split(":", 5)
+    if len(parts) == 6 and parts[2] == "ecs" and parts[5].startswith("service/"):
+        return parts[5].rsplit("/", 1)[-1]
+    return None
 
 
 def _annotated_services(model: dict[str, Any], annotation: Annotation) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_accounts import Built, build_account
+from aws_accounts import EXECUTION_POLICY, TRUST, Built, build_account
 from click.testing import CliRunner
 from moto_server import clients_at, start_moto, stop
 
@@ -28,6 +28,36 @@ DENY_NAT = {
         {"Effect": "Allow", "Action": "*", "Resource": "*"},
         {"Effect": "Deny", "Action": "ec2:DescribeNatGateways", "Resource": "*"},
         {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::*:role/Blocked"},
+    ],
+}
+
+
+# Roles that cannot read the documents of IAM policies, or list a role's inline policies: what
+# the policies allow is then unknown, never "nothing".
+DENY_DOCUMENTS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {
+            "Effect": "Deny",
+            "Action": ["iam:GetRolePolicy", "iam:GetPolicyVersion"],
+            "Resource": "*",
+        },
+    ],
+}
+DENY_INLINE_LIST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "iam:ListRolePolicies", "Resource": "*"},
+    ],
+}
+
+DENY_CLUSTERS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "ecs:ListClusters", "Resource": "*"},
     ],
 }
 
@@ -80,12 +110,17 @@ def enforced() -> Iterator[tuple[str, Built, dict[str, str], str, str]]:
             iam.put_role_policy(
                 RoleName="scanner", PolicyName="read", PolicyDocument=json.dumps(DENY_NAT)
             )
-            iam.create_role(RoleName="no-endpoints", AssumeRolePolicyDocument=json.dumps(trust))
-            iam.put_role_policy(
-                RoleName="no-endpoints",
-                PolicyName="read",
-                PolicyDocument=json.dumps(DENY_ENDPOINTS),
-            )
+            for name, policy in (
+                ("no-endpoints", DENY_ENDPOINTS),
+                ("no-documents", DENY_DOCUMENTS),
+                ("no-inline-list", DENY_INLINE_LIST),
+                ("no-clusters", DENY_CLUSTERS),
+            ):
+                iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+                iam.put_role_policy(
+                    RoleName=name, PolicyName="read", PolicyDocument=json.dumps(policy)
+                )
+            build_secrets_service(built)
         request = urllib.request.Request(
             f"{url}/moto-api/reset-auth",
             data=b"0",
@@ -100,6 +135,71 @@ def enforced() -> Iterator[tuple[str, Built, dict[str, str], str, str]]:
         yield url, built, credentials, role["Role"]["Arn"], member_id
     finally:
         stop(proc)
+
+
+SECRETS_CLUSTER = "secrets"
+
+
+def build_secrets_service(built: Built) -> None:
+    """A working service in cluster `secrets` (the healthy NAT subnet) whose execution role
+    may read its secret through an inline policy and its parameter through a customer-managed
+    policy: its only IAM checks are the ones those two documents settle."""
+    iam = boto3.client("iam", region_name=REGION)
+    ecs = boto3.client("ecs", region_name=REGION)
+    account = built.account
+    secret = f"arn:aws:secretsmanager:{REGION}:{account}:secret:db-AbCdEf"
+    parameter = f"arn:aws:ssm:{REGION}:{account}:parameter/app/token"
+    iam.create_role(RoleName="vault-exec", AssumeRolePolicyDocument=json.dumps(TRUST))
+    iam.attach_role_policy(RoleName="vault-exec", PolicyArn=EXECUTION_POLICY)
+
+    def allow(action: str, resource: str) -> str:
+        statement = {"Effect": "Allow", "Action": action, "Resource": resource}
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+    iam.put_role_policy(
+        RoleName="vault-exec",
+        PolicyName="secret",
+        PolicyDocument=allow("secretsmanager:GetSecretValue", secret),
+    )
+    managed = iam.create_policy(
+        PolicyName="vault-parameters", PolicyDocument=allow("ssm:GetParameters", parameter)
+    )["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName="vault-exec", PolicyArn=managed)
+    ecs.create_cluster(clusterName=SECRETS_CLUSTER)
+    definition = ecs.register_task_definition(
+        family="vault",
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        executionRoleArn=f"arn:aws:iam::{account}:role/vault-exec",
+        containerDefinitions=[
+            {
+                "name": "vault",
+                "image": f"{account}.dkr.ecr.{REGION}.amazonaws.com/vault:1",
+                "essential": True,
+                "secrets": [
+                    {"name": "DB", "valueFrom": secret},
+                    {"name": "TOKEN", "valueFrom": parameter},
+                ],
+            }
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(
+        cluster=SECRETS_CLUSTER,
+        serviceName="vault",
+        taskDefinition=definition,
+        desiredCount=1,
+        launchType="FARGATE",
+        platformVersion="1.4.0",
+        networkConfiguration={
+            "awsvpcConfiguration": {
+                "subnets": [built.subnets["healthy"]],
+                "securityGroups": [built.groups["nat-tasks"]],
+                "assignPublicIp": "DISABLED",
+            }
+        },
+    )
 
 
 def scan_as_enforced_role(
@@ -118,7 +218,8 @@ def test_a_denied_call_is_a_gap_and_the_scan_goes_on(
     enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
 ) -> None:
     built = enforced[1]
-    done = scan_as_enforced_role(enforced, monkeypatch)
+    apps = ("--cluster", "apps")  # not the secrets cluster (below)
+    done = scan_as_enforced_role(enforced, monkeypatch, *apps)
     assert done.exit_code == 1, done.output  # by the findings: FG402 errors are still found
     report = json.loads(done.stdout)
     account = built.account
@@ -152,7 +253,7 @@ def test_a_denied_call_is_a_gap_and_the_scan_goes_on(
     )
     assert "2 coverage gap(s)" in done.stderr
     # The same report from a real OPA server (the coverage-gap rule runs on both engines).
-    opa = scan_as_enforced_role(enforced, monkeypatch, "--engine", "opa")
+    opa = scan_as_enforced_role(enforced, monkeypatch, *apps, "--engine", "opa")
     assert opa.exit_code == 1, opa.output
     assert json.loads(opa.stdout) == report
 
@@ -184,7 +285,7 @@ def test_endpoints_that_could_not_be_listed_leave_the_paths_undecided(
     done = scan_as_enforced_role((*enforced[:3], role, enforced[4]), monkeypatch)
     assert done.exit_code == 0, done.output
     report = json.loads(done.stdout)
-    assert {f["rule_id"] for f in report["findings"]} == {"FG801"}
+    assert {f["rule_id"] for f in report["findings"]} == {"FG801", "FG703"}
     gap = f"ec2:DescribeVpcEndpoints in account {built.account} region {REGION}"
     (note,) = [f for f in report["findings"] if f["resource"] == gap]
     services = f"arn:aws:ecs:{REGION}:{built.account}:service/apps"
@@ -192,3 +293,97 @@ def test_endpoints_that_could_not_be_listed_leave_the_paths_undecided(
         "for services " + ", ".join(f"{services}/{name}" for name in ("broken-nat", "endpoint-sg"))
     )
     assert "whether VPC vpc-" in note["message"]
+
+
+def scan_secrets_as(
+    enforced: tuple[str, Built, dict[str, str], str, str], monkeypatch: Any, role_name: str
+) -> Any:
+    role = enforced[3].replace("role/scanner", f"role/{role_name}")
+    done = scan_as_enforced_role(
+        (*enforced[:3], role, enforced[4]), monkeypatch, "--cluster", SECRETS_CLUSTER
+    )
+    return done
+
+
+def test_the_secrets_service_works(
+    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+) -> None:
+    # What the IAM tests below build on: read whole, its execution role may read its secrets.
+    done = scan_secrets_as(enforced, monkeypatch, "no-endpoints")
+    assert done.exit_code == 0, done.output
+    findings = json.loads(done.stdout)["findings"]
+    assert [f["rule_id"] for f in findings if f["level"] != "note"] == []
+    assert {f["rule_id"] for f in findings} == {"FG801", "FG703"}  # FG703: it sends no logs
+
+
+def iam_gap_notes(done: Any) -> dict[str, str]:
+    """The messages of the scan's FG801 notes on IAM calls, by the call."""
+    report = json.loads(done.stdout)
+    assert [f["rule_id"] for f in report["findings"] if f["level"] != "note"] == []
+    return {
+        f["resource"].split(" ")[0]: f["message"]
+        for f in report["findings"]
+        if f["rule_id"] == "FG801" and f["resource"].startswith("iam:")
+    }
+
+
+def test_policy_documents_that_could_not_be_read_are_unknown_not_empty(
+    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+) -> None:
+    # iam:GetRolePolicy and iam:GetPolicyVersion denied: the inline policy that allows the
+    # secret and the customer-managed one that allows the parameter are unknown, and so is
+    # whether the execution role may read them. Before, the inline policy was dropped (the
+    # role "had none") and the secret was an FG105 error.
+    account = enforced[1].account
+    done = scan_secrets_as(enforced, monkeypatch, "no-documents")
+    assert done.exit_code == 0, done.output
+    role = f"arn:aws:iam::{account}:role/vault-exec"
+    policy = f"arn:aws:iam::{account}:policy/vault-parameters"
+    service = f"arn:aws:ecs:{REGION}:{account}:service/secrets/vault"
+
+    def note(api: str, what: str) -> str:
+        return (
+            f"{api} in account {account} region global is not settled ({what} is not known: "
+            f"{api} failed (AccessDenied: User: arn:aws:sts::{account}:assumed-role/"
+            f"no-documents/fargate-preflight is not authorized to perform: {api})): it blocks "
+            f"FG103, FG105 for service {service}"
+        )
+
+    assert iam_gap_notes(done) == {
+        "iam:GetRolePolicy": note("iam:GetRolePolicy", f"inline policy secret of {role}"),
+        "iam:GetPolicyVersion": note(
+            "iam:GetPolicyVersion", f"the document of managed policy {policy}"
+        ),
+    }
+
+
+def test_inline_policies_that_could_not_be_listed_are_unknown_not_none(
+    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+) -> None:
+    account = enforced[1].account
+    done = scan_secrets_as(enforced, monkeypatch, "no-inline-list")
+    assert done.exit_code == 0, done.output
+    role = f"arn:aws:iam::{account}:role/vault-exec"
+    api = "iam:ListRolePolicies"
+    assert iam_gap_notes(done) == {
+        api: f"{api} in account {account} region global is not settled (the list of inline "
+        f"policies of {role} is not known: {api} failed (AccessDenied: User: "
+        f"arn:aws:sts::{account}:assumed-role/no-inline-list/fargate-preflight is not "
+        f"authorized to perform: {api})): it blocks FG103, FG105 for service "
+        f"arn:aws:ecs:{REGION}:{account}:service/secrets/vault"
+    }
+
+
+def test_a_cluster_that_could_not_be_listed_is_a_notice_not_a_usage_error(
+    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+) -> None:
+    # Without ecs:ListClusters the scan cannot tell whether --cluster names a cluster.
+    done = scan_secrets_as(enforced, monkeypatch, "no-clusters")
+    assert done.exit_code == 0, done.output
+    assert (
+        f"notice: --cluster {SECRETS_CLUSTER}: no ECS cluster of that name or ARN in the 1 "
+        "account-region(s) read (ecs:ListClusters failed)\n"
+    ) in done.stderr
+    account = enforced[1].account
+    gaps = [f["resource"] for f in json.loads(done.stdout)["findings"]]
+    assert f"ecs:ListClusters in account {account} region {REGION}" in gaps

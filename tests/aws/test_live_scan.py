@@ -155,9 +155,9 @@ def test_export_aws_model(built: Built, aws_env: Any) -> None:
 
 
 def test_cluster_filter_and_missing_region(built: Built, aws_env: Any) -> None:
-    done = run("export-aws", "--region", REGION, "--cluster", "no-such-cluster")
+    done = run("export-aws", "--region", REGION, "--cluster", built.cluster)
     (model,) = json.loads(done.stdout)["models"]
-    assert model["services"] == {} and model["vpcs"] == {}
+    assert sorted(model["services"]) == sorted(built.services.values())
     done = run("scan-aws")
     assert done.exit_code == 2
     assert "no region: pass --region R" in done.stderr
@@ -268,3 +268,117 @@ def test_a_region_botocore_does_not_know_gets_a_notice(built: Built, aws_env: An
         done.stderr
     )
     assert f"region {REGION} is not" not in done.stderr
+
+
+def write_needs(directory: Path, built: Built) -> None:
+    """A configuration whose `needs` name live services by ARN and by name, and one key that
+    names nothing."""
+    endpoint_sg = built.services["endpoint-sg"]
+    (directory / ".fargate-preflight.yaml").write_text(
+        "needs:\n"
+        f"  {endpoint_sg}:\n"
+        "    - service: sns\n"
+        "  isolated:\n"
+        "    - service: sns\n"
+        "  NoSuchService:\n"
+        "    - service: sqs\n",
+        encoding="utf-8",
+    )
+
+
+def test_declared_needs_apply_to_live_services(
+    built: Built, aws_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, a live scan ignored the configuration's `needs`: no finding, no error, exit 1.
+    write_needs(tmp_path, built)
+    monkeypatch.chdir(tmp_path)
+    done = run("scan-aws", "--region", REGION, "--format", "json")
+    assert done.exit_code == 2, done.output
+    message = (
+        "needs: no service of the scanned accounts and regions is named 'NoSuchService' "
+        "(give its ARN, name or task-definition family)"
+    )
+    assert f"error: .fargate-preflight.yaml:6: {message}" in done.stderr
+    report = json.loads(done.stdout)
+    assert report["errors"] == [{"file": ".fargate-preflight.yaml", "line": 6, "message": message}]
+    sns = sorted(
+        (f["rule_id"], tail(f["service"]), tail(f["resource"]), f["location"]["file"])
+        for f in report["findings"]
+        if f["need"] == "sns"
+    )
+    rt = built.route_tables
+    assert sns == [
+        (
+            "FG202",
+            f"service/apps/{name}",
+            f"route-table/{rt[name]}",
+            f"aws://{built.account}/{REGION}/ec2/route-table/{rt[name]}",
+        )
+        for name in ("endpoint-sg", "isolated")
+    ]
+    assert report["summary"] == {"error": 16, "warning": 0, "note": 0}
+    # export-aws shows them in the model, and the same error.
+    exported = run("export-aws", "--region", REGION)
+    assert exported.exit_code == 2
+    assert f"error: .fargate-preflight.yaml:6: {message}" in exported.stderr
+    (model,) = json.loads(exported.stdout)["models"]
+    assert [
+        (n["service"], n["endpoint"], n["source"]["line"]) for n in model["declared_needs"]
+    ] == [(built.services["endpoint-sg"], "sns", 3), (built.services["isolated"], "sns", 5)]
+
+
+def test_a_needs_key_this_scan_may_not_have_read_is_a_notice(
+    built: Built, aws_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A key that names a service of another region, shard or cluster is not a typo: one
+    # configuration serves every partial scan.
+    elsewhere = built.services["isolated"].replace(REGION, "us-west-2")
+    (tmp_path / ".fargate-preflight.yaml").write_text(
+        f"needs:\n  {elsewhere}:\n    - service: sns\n  NoSuchService:\n    - service: sqs\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    done = run("scan-aws", "--region", REGION, "--format", "json", "--cluster", "apps")
+    assert done.exit_code == 1, done.output
+    assert json.loads(done.stdout)["errors"] == []
+    notices = [line for line in done.stderr.splitlines() if "needs:" in line]
+    assert notices == [
+        f"notice: .fargate-preflight.yaml:2: needs: no service read is named {elsewhere!r} "
+        f"(account {built.account} region us-west-2 was not read); its needs are not checked",
+        "notice: .fargate-preflight.yaml:4: needs: no service read is named 'NoSuchService' "
+        "(--cluster: it may run on another cluster); its needs are not checked",
+    ]
+
+
+def test_a_cluster_that_is_not_there_is_a_usage_error(built: Built, aws_env: Any) -> None:
+    # Before: 0 errors and exit 0, so a CI job that scanned nothing passed.
+    wrong = (
+        "--cluster no-such-cluster: no ECS cluster of that name or ARN in the 1 "
+        "account-region(s) read"
+    )
+    for command in ("scan-aws", "export-aws"):
+        done = run(command, "--region", REGION, "--cluster", "no-such-cluster")
+        assert done.exit_code == 2, done.output
+        assert done.stdout == ""
+        assert done.stderr == f"fargate-preflight: {wrong}\n"
+    # One of several that names nothing is one too.
+    done = run("scan-aws", "--region", REGION, "--cluster", "apps", "--cluster", "no-such-cluster")
+    assert (done.exit_code, done.stderr) == (2, f"fargate-preflight: {wrong}\n")
+    # With --shard, another shard may read it: a notice. (Shard 2 of 2 is us-west-2 alone.)
+    done = run(
+        "export-aws",
+        "--region",
+        REGION,
+        "--region",
+        "us-west-2",
+        "--shard",
+        "2/2",
+        "--cluster",
+        "apps",
+    )
+    assert done.exit_code == 0, done.output
+    assert [m["region"] for m in json.loads(done.stdout)["models"]] == ["us-west-2"]
+    assert (
+        "notice: --cluster apps: no ECS cluster of that name or ARN in the 1 account-region(s) "
+        "read (--shard 2/2: another shard may read it)\n"
+    ) in done.stderr

@@ -24,6 +24,10 @@ from scanner.sources.regions import unknown_region_notice
 # Accounts and regions read at once: polite to the APIs, and most of the time is waiting.
 MAX_WORKERS = 8
 SESSION_NAME = "fargate-preflight"
+# The calls whose failure may hide a cluster (entering an account, listing its clusters), and
+# those that may hide a service (the same, and every call that finds services or their tasks).
+_LISTS_CLUSTERS = frozenset({"sts:AssumeRole", "ecs:ListClusters", "ecs:DescribeClusters"})
+_FINDS_SERVICES = ("sts:AssumeRole", "ecs:", "events:", "scheduler:", "stepfunctions:")
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,19 @@ class LiveExport:
     calls: dict[str, int]
     units: list[tuple[str, str]] = field(default_factory=list)  # (account, region) scanned
     notices: list[str] = field(default_factory=list)
+
+    def unread(self, options: LiveOptions, key: str) -> str | None:
+        """Why this scan may not have read the service that a config `needs` key names (an
+        ARN, a name or a family), or None when it read every service it could be."""
+        parts = key.split(":", 5)
+        if len(parts) == 6 and parts[0] == "arn" and (parts[4], parts[3]) not in self.units:
+            return f"account {parts[4]} region {parts[3]} was not read"
+        if options.shard and options.shard[1] > 1:
+            return _other_shard(options.shard)
+        if options.clusters:
+            return "--cluster: it may run on another cluster"
+        failed = sorted({g.api for g in self.gaps if g.api.startswith(_FINDS_SERVICES)})
+        return f"{', '.join(failed)} failed" if failed else None
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -105,18 +122,47 @@ def export(options: LiveOptions, progress: Callable[[int, int], None] | None = N
         models.append(
             _model([fragment, _only_used(iam_fragment, fragment)], region, unit_gaps + iam_gaps)
         )
+    notices = [n for r in regions if (n := unknown_region_notice(r))]
+    notices += _unmatched_clusters(options, [f for f, _, _ in regional], gaps)
     # An account that could not be entered (sts:AssumeRole refused) has only its gap to report.
     for account_id in sorted({g.account for g in gaps} - {a.id for a in accounts}):
         entry_gaps = [g for g in gaps if g.account == account_id]
         models.append(_model([], regions[0] if regions else GLOBAL, entry_gaps))
     return LiveExport(
         # a misspelt --region reads as a region without services: every call a gap
-        notices=[n for r in regions if (n := unknown_region_notice(r))],
+        notices=notices,
         models=models,
         gaps=sorted(set(gaps), key=lambda g: (g.account, g.region, g.api)),
         calls=dict(sorted(counter.counts.items())),
         units=[(a.id, r) for a, r in units],
     )
+
+
+def _unmatched_clusters(
+    options: LiveOptions, fragments: list[Fragment], gaps: list[Gap]
+) -> list[str]:
+    """A --cluster that names no cluster read is a usage error, as an --account that is not a
+    member is: a CI job that scanned nothing must not pass. A notice instead when the scan may
+    not have seen it (another shard's accounts or regions; a failed call that lists clusters)."""
+    arns = {arn for f in fragments for arn in f.collections.get("clusters", {})}
+    names = arns | {arn.rsplit("/", 1)[-1] for arn in arns}
+    missing = [c for c in options.clusters if c not in names]
+    if not missing:
+        return []
+    what = (
+        f"--cluster {', '.join(missing)}: no ECS cluster of that name or ARN in the "
+        f"{len(fragments)} account-region(s) read"
+    )
+    failed = sorted({g.api for g in gaps if g.api in _LISTS_CLUSTERS})
+    if failed:
+        return [f"{what} ({', '.join(failed)} failed)"]
+    if options.shard and options.shard[1] > 1:
+        return [f"{what} ({_other_shard(options.shard)})"]
+    raise UsageError(what)
+
+
+def _other_shard(shard: tuple[int, int]) -> str:
+    return f"--shard {shard[0]}/{shard[1]}: another shard may read it"
 
 
 def _run(

@@ -43,17 +43,6 @@ def _role(reader: Reader, arn: str) -> ModelObject | None:
     if answer is None:
         return None
     role = answer["Role"]
-    inline = []
-    for policy in reader.all("iam", "ListRolePolicies", "PolicyNames", RoleName=name) or []:
-        got = reader.one("iam", "GetRolePolicy", RoleName=name, PolicyName=policy)
-        if got is not None:
-            inline.append(
-                {
-                    "name": policy,
-                    "document": document(got["PolicyDocument"]),
-                    "source": source(arn, f"/RolePolicies/{policy}"),
-                }
-            )
     attached = reader.all("iam", "ListAttachedRolePolicies", "AttachedPolicies", RoleName=name)
     gap = reader.gap("iam", "ListAttachedRolePolicies") if attached is None else None
     boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
@@ -62,7 +51,7 @@ def _role(reader: Reader, arn: str) -> ModelObject | None:
         arn,
         arn=arn,
         trust_policy=document(role.get("AssumeRolePolicyDocument")),
-        inline_policies=inline,
+        inline_policies=_inline_policies(reader, arn, name),
         managed_policy_arns=(
             gap.unknown(f"the managed policies of {arn}")
             if gap
@@ -72,12 +61,50 @@ def _role(reader: Reader, arn: str) -> ModelObject | None:
     )
 
 
+def _inline_policies(reader: Reader, arn: str, name: str) -> list[ModelObject]:
+    """The role's inline policies. One that could not be read (or a list that could not be
+    listed) stands as a policy whose document is the gap's unknown: a denied call says nothing
+    about what the role may do, so the checks it blocks are notes, never errors."""
+    names = reader.all("iam", "ListRolePolicies", "PolicyNames", RoleName=name)
+    if names is None:
+        gap = reader.gap("iam", "ListRolePolicies")
+        if gap is None:
+            return []  # the role is gone since GetRole
+        return [
+            {
+                "name": "(not listed)",
+                "document": gap.unknown(f"the list of inline policies of {arn}"),
+                "source": source(arn, "/RolePolicies"),
+            }
+        ]
+    inline = []
+    for policy in names:
+        got = reader.one("iam", "GetRolePolicy", RoleName=name, PolicyName=policy)
+        if got is not None:
+            text = document(got["PolicyDocument"])
+        elif gap := reader.gap("iam", "GetRolePolicy"):
+            text = gap.unknown(f"inline policy {policy} of {arn}")
+        else:
+            continue  # deleted since it was listed
+        inline.append(
+            {"name": policy, "document": text, "source": source(arn, f"/RolePolicies/{policy}")}
+        )
+    return inline
+
+
 def _managed_policy(reader: Reader, arn: str) -> ModelObject | None:
+    """A managed policy at its default version. A customer-managed one that could not be read
+    has the gap's unknown as its document; an AWS-managed one is then left out, so the
+    scanner's snapshot of AWS managed policies stands in for it, as in a template scan."""
     policy = reader.one("iam", "GetPolicy", PolicyArn=arn)
-    if policy is None:
+    got = None
+    if policy is not None:
+        version = policy["Policy"]["DefaultVersionId"]
+        got = reader.one("iam", "GetPolicyVersion", PolicyArn=arn, VersionId=version)
+    if got is not None:
+        return named(arn, arn, arn=arn, document=document(got["PolicyVersion"]["Document"]))
+    api = "GetPolicy" if policy is None else "GetPolicyVersion"
+    gap = reader.gap("iam", api)
+    if gap is None or arn.split(":")[4] == "aws":
         return None
-    version = policy["Policy"]["DefaultVersionId"]
-    got = reader.one("iam", "GetPolicyVersion", PolicyArn=arn, VersionId=version)
-    if got is None:
-        return None
-    return named(arn, arn, arn=arn, document=document(got["PolicyVersion"]["Document"]))
+    return named(arn, arn, arn=arn, document=gap.unknown(f"the document of managed policy {arn}"))
