@@ -321,16 +321,17 @@ volume_needs(td) := {need(name, "target", 2049, input.region, "agent", reason, v
 # --- application calls --------------------------------------------------------------
 
 # Only statements that name a service's prefix create a need: `Action: "*"` says nothing
-# about what the application calls, and neither does a statement that names more than
-# `broad_services` services (ReadOnlyAccess names hundreds, SecretsManagerReadWrite's first
-# statement ten, for the console): it creates needs only for the services it grants whole
-# (`secretsmanager:*`).
+# about what the application calls. Neither does a statement of an AWS managed policy that
+# names more than `broad_services` services (ReadOnlyAccess names hundreds, the first statement
+# of SecretsManagerReadWrite ten, for the console and tooling): it creates needs only for the
+# services it grants whole (`secretsmanager:*`). The role's own policies say what it calls.
 app_needs(td) := {need(ep, local_kind, 443, input.region, "app", reason, p.source, null) |
 	role := input.roles[td.task_role]
 	some p in role_policies(role)
 	some st in data.fargate_preflight.lib.iam.statements(p.document)
 	st.Effect == "Allow"
-	some prefix in called_prefixes(data.fargate_preflight.lib.iam.as_list(object.get(st, "Action", [])))
+	actions := data.fargate_preflight.lib.iam.as_list(object.get(st, "Action", []))
+	some prefix in called_prefixes(actions, object.get(p, "arn", ""))
 	ep := data.fargate_preflight.aws.endpoint_for_prefix[prefix]
 	not ep in never_needed
 	reason := sprintf("task role %s allows %s actions", [role.name, prefix])
@@ -338,12 +339,18 @@ app_needs(td) := {need(ep, local_kind, 443, input.region, "app", reason, p.sourc
 
 broad_services := 3
 
-called_prefixes(actions) := prefixes if {
+called_prefixes(actions, arn) := prefixes if {
 	prefixes := {prefix | some action in actions; prefix := app_prefix(action)}
-	count(prefixes) <= broad_services
+	not broad(prefixes, arn)
 } else := wholes if {
 	# (a comprehension as the else value itself is not scheduled by regorus 0.9)
 	wholes := {prefix | some action in actions; prefix := whole_service(action)}
+}
+
+broad(prefixes, arn) if {
+	count(prefixes) > broad_services
+	is_string(arn)
+	regex.match(`^arn:aws[a-z-]*:iam::aws:policy/`, arn)
 }
 
 # whole_service is the prefix of an action that names every action of its service (`sqs:*`).
@@ -370,7 +377,7 @@ agent_action(action) if {
 
 role_policies(role) := {p | some p in object.get(role, "inline_policies", [])} | managed_policies(role)
 
-managed_policies(role) := {{"document": m.document, "source": m.source} |
+managed_policies(role) := {{"document": m.document, "source": m.source, "arn": ref} |
 	some ref in object.get(role, "managed_policy_arns", [])
 	is_string(ref)
 	m := input.managed_policies[ref]

@@ -325,25 +325,30 @@ test_statements_that_create_no_needs if {
 	count(app_summary(m)) == 0
 }
 
-test_a_statement_naming_many_services_creates_needs_only_for_those_it_grants_whole if {
-	m := with_task_role(with_containers([]), [
-		# SecretsManagerReadWrite's first statement, shortened: for the console
-		{"Effect": "Allow", "Resource": "*", "Action": [
-			"secretsmanager:*", "cloudformation:DescribeChangeSet", "ec2:DescribeSubnets",
-			"kms:ListKeys", "lambda:ListFunctions",
-		]},
-		# ReadOnlyAccess, shortened: no service whole
-		{"Effect": "Allow", "Resource": "*", "Action": ["sns:Get*", "sqs:List*", "kinesis:Describe*", "ssm:Get*"]},
-		# three services are not broad
-		{"Effect": "Allow", "Resource": "*", "Action": ["s3:GetObject", "dynamodb:GetItem", "sts:GetCallerIdentity"]},
-	])
-	app_summary(m) == {
-		["secretsmanager", "app", "task role TaskRole allows secretsmanager actions"],
-		["s3", "app", "task role TaskRole allows s3 actions"],
-		["dynamodb", "app", "task role TaskRole allows dynamodb actions"],
-		["sts", "app", "task role TaskRole allows sts actions"],
-	}
+test_an_aws_managed_statement_naming_many_services_creates_needs_only_for_those_it_grants_whole if {
+	# as a live scan reads them: the AWS managed policies in the model
+	aws := "arn:aws:iam::aws:policy/"
+	m := object.union(with_task_role(with_containers([]), [
+		# the role's own statement names what the application calls, however many services
+		{"Effect": "Allow", "Resource": "*", "Action": ["sns:Publish", "sqs:SendMessage", "kinesis:PutRecord", "ssm:GetParameter"]},
+	]), {
+		"roles": {"TaskRole": {"managed_policy_arns": [concat("", [aws, "SecretsManagerReadWrite"]), concat("", [aws, "ReadOnlyAccess"]), concat("", [aws, "AmazonS3ReadOnlyAccess"])]}},
+		"managed_policies": {
+			# the first statement of SecretsManagerReadWrite, shortened: for the console
+			concat("", [aws, "SecretsManagerReadWrite"]): managed(90, [{"Effect": "Allow", "Resource": "*", "Action": [
+				"secretsmanager:*", "cloudformation:DescribeChangeSet", "ec2:DescribeSubnets",
+				"kms:ListKeys", "lambda:ListFunctions",
+			]}]),
+			# ReadOnlyAccess, shortened: no service whole
+			concat("", [aws, "ReadOnlyAccess"]): managed(91, [{"Effect": "Allow", "Resource": "*", "Action": ["dynamodb:Get*", "s3:List*", "sts:Get*", "ecr:Describe*"]}]),
+			# three services or fewer are not broad
+			concat("", [aws, "AmazonS3ReadOnlyAccess"]): managed(92, [{"Effect": "Allow", "Resource": "*", "Action": ["s3:Get*", "s3:List*"]}]),
+		},
+	})
+	{n[0] | some n in app_summary(m)} == {"sns", "sqs", "kinesis", "ssm", "secretsmanager", "s3"}
 }
+
+managed(line, statements) := {"document": {"Statement": statements}, "source": src(line)}
 
 test_agent_actions_on_the_task_role_are_not_application_calls if {
 	m := with_task_role(with_containers([]), [
