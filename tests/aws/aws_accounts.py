@@ -31,6 +31,17 @@ TRUST = {
 EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 
 
+def all_but(*actions: str) -> dict[str, Any]:
+    """The policy of a scanning role that may call everything but `actions`."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Action": list(actions), "Resource": "*"},
+        ],
+    }
+
+
 def restrictive(region: str) -> dict[str, Any]:
     """An S3 gateway endpoint policy that lets only ECR's image layers through (the layer
     bucket is prod-REGION-starport-layer-bucket)."""

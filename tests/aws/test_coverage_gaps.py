@@ -15,7 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_accounts import EXECUTION_POLICY, TRUST, Built, build_account
+from aws_accounts import EXECUTION_POLICY, TRUST, Built, all_but, build_account
 from click.testing import CliRunner
 from moto_server import clients_at, start_moto, stop
 
@@ -34,41 +34,10 @@ DENY_NAT = {
 
 # Roles that cannot read the documents of IAM policies, or list a role's inline policies: what
 # the policies allow is then unknown, never "nothing".
-DENY_DOCUMENTS = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Action": "*", "Resource": "*"},
-        {
-            "Effect": "Deny",
-            "Action": ["iam:GetRolePolicy", "iam:GetPolicyVersion"],
-            "Resource": "*",
-        },
-    ],
-}
-DENY_INLINE_LIST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Action": "*", "Resource": "*"},
-        {"Effect": "Deny", "Action": "iam:ListRolePolicies", "Resource": "*"},
-    ],
-}
-
-DENY_CLUSTERS = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Action": "*", "Resource": "*"},
-        {"Effect": "Deny", "Action": "ecs:ListClusters", "Resource": "*"},
-    ],
-}
-
-
-DENY_ENDPOINTS = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Action": "*", "Resource": "*"},
-        {"Effect": "Deny", "Action": "ec2:DescribeVpcEndpoints", "Resource": "*"},
-    ],
-}
+DENY_DOCUMENTS = all_but("iam:GetRolePolicy", "iam:GetPolicyVersion")
+DENY_INLINE_LIST = all_but("iam:ListRolePolicies")
+DENY_CLUSTERS = all_but("ecs:ListClusters")
+DENY_ENDPOINTS = all_but("ec2:DescribeVpcEndpoints")
 
 
 @pytest.fixture(scope="module")

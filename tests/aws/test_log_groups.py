@@ -19,7 +19,7 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_accounts import TRUST
+from aws_accounts import TRUST, all_but
 from click.testing import CliRunner
 from moto_server import clients_at, start_moto, stop
 
@@ -186,13 +186,7 @@ def test_the_model_marks_the_containers_whose_group_exists(
     assert model["coverage_gaps"] == []
 
 
-DENY_LOG_GROUPS = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Action": "*", "Resource": "*"},
-        {"Effect": "Deny", "Action": "logs:DescribeLogGroups", "Resource": "*"},
-    ],
-}
+DENY_LOG_GROUPS = all_but("logs:DescribeLogGroups")
 
 
 @pytest.fixture(scope="module")
