@@ -132,12 +132,13 @@ def _input_bytes(paths: Sequence[Path], enough: int) -> int:
     return total
 
 
-def _load(paths: Sequence[Path], options: ScanOptions) -> Loaded:
+def _load(paths: Sequence[Path], options: ScanOptions, worlds: bool = False) -> Loaded:
     with forked.no_cyclic_gc():
-        return _read_and_build(paths, options)
+        return _read_and_build(paths, options, worlds)
 
 
-def _read_and_build(paths: Sequence[Path], options: ScanOptions) -> Loaded:
+def _read_and_build(paths: Sequence[Path], options: ScanOptions, worlds: bool = False) -> Loaded:
+    """The model; with `worlds` (a scan), also one per unsettled condition (scanner.worlds)."""
     from scanner.sources.discover import discover, scanned_root
 
     cwd = options.cwd or Path.cwd()
@@ -195,7 +196,7 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions) -> Loaded:
     errors.extend(model_errors)
     # Per condition the inputs do not settle, the model without what it creates: the sources
     # that met one build again (the errors and notices are those of the scan's model).
-    worlds = tuple(
+    others = tuple(
         World(
             condition,
             model_of(
@@ -208,7 +209,7 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions) -> Loaded:
             )[0],
         )
         for _, _, fragment in built
-        for condition in fragment.unsettled
+        for condition in (fragment.unsettled if worlds else ())
     )
     return Loaded(
         model=model,
@@ -216,7 +217,7 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions) -> Loaded:
         notices=tuple(redact(n) for n in notices),
         root=root,
         annotations=annotations,
-        worlds=worlds,
+        worlds=others,
     )
 
 
@@ -293,7 +294,7 @@ def scan(paths: Sequence[Path], options: ScanOptions | None = None) -> Report:
 def _load_and_catalogue(
     paths: Sequence[Path], options: ScanOptions
 ) -> tuple[Loaded, tuple[Rule, ...]]:
-    return _load(paths, options), catalogue(options.policy_dirs)
+    return _load(paths, options, worlds=True), catalogue(options.policy_dirs)
 
 
 def evaluate(

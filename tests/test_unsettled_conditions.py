@@ -128,6 +128,17 @@ def test_a_nested_stack_under_an_unsettled_condition() -> None:
     ]
 
 
+def test_only_a_scan_builds_the_other_models() -> None:
+    # `export` and `debug-task` print or walk the scan's model: the models without an unsettled
+    # condition's resources are built for a scan only
+    loaded = api.load([ROOT / NACL], api.ScanOptions(cwd=ROOT))
+    assert loaded.worlds == ()
+    assert "LockdownAcl" in loaded.model["nacls"]
+    scanned, _ = api._load_and_catalogue([ROOT / NACL], api.ScanOptions(cwd=ROOT))
+    assert [w.condition.ref for w in scanned.worlds] == ["condition IsLockdown"]
+    assert "LockdownAcl" not in scanned.worlds[0].model["nacls"]
+
+
 @pytest.mark.parametrize(
     "options",
     [
