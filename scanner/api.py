@@ -39,9 +39,10 @@ from scanner.sources.base import (
     Fragment,
     LoadedFile,
     Source,
+    UnsettledCondition,
 )
 from scanner.sources.regions import unknown_region_notice
-from scanner.worlds import World
+from scanner.worlds import Answer, World
 from scanner.worlds import merge as merge_worlds
 
 
@@ -196,20 +197,20 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions, worlds: bool = 
     errors.extend(model_errors)
     # Per condition the inputs do not settle, the model without what it creates: the sources
     # that met one build again (the errors and notices are those of the scan's model).
+    conditions = [c for _, _, fragment in built for c in fragment.unsettled] if worlds else []
     others = tuple(
         World(
             condition,
             model_of(
                 [
-                    src.build(files, replace(ctx, absent=frozenset({condition.key})))
+                    src.build(files, replace(ctx, absent=absent))
                     if fragment.unsettled
                     else fragment
                     for src, files, fragment in built
                 ]
             )[0],
         )
-        for _, _, fragment in built
-        for condition in (fragment.unsettled if worlds else ())
+        for condition, absent in _absent_sets(conditions)
     )
     return Loaded(
         model=model,
@@ -219,6 +220,28 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions, worlds: bool = 
         annotations=annotations,
         worlds=others,
     )
+
+
+# Models per scan besides its own, at most: one per unsettled condition, the last one for all
+# the conditions beyond (each model is a whole evaluation).
+MAX_WORLDS = 16
+
+
+def _absent_sets(
+    conditions: list[UnsettledCondition],
+) -> list[tuple[UnsettledCondition, frozenset[str]]]:
+    """The conditions each other model takes as false: one each, and past MAX_WORLDS the rest
+    together (an FG801 note then names the first of them)."""
+    if len(conditions) <= MAX_WORLDS:
+        return [(c, frozenset({c.key})) for c in conditions]
+    rest = conditions[MAX_WORLDS - 1 :]
+    together = replace(
+        rest[0], ref=f"{rest[0].ref} (with {len(rest) - 1} more conditions taken together)"
+    )
+    return [
+        *_absent_sets(conditions[: MAX_WORLDS - 1]),
+        (together, frozenset(c.key for c in rest)),
+    ]
 
 
 def _input_errors(errors: Sequence[SourceError]) -> tuple[InputError, ...]:
@@ -343,16 +366,17 @@ def evaluate(
         warnings.extend(w for w in expired if w not in warnings)
         return out
 
-    def answer(model: dict[str, Any]) -> tuple[list[Finding], tuple[PathStep, ...]]:
+    def answer(model: dict[str, Any]) -> Answer:
         raw = evaluate_model(engine, model, options)
-        return suppressed(to_findings(raw, rules), model), to_paths(raw, model)
+        names = frozenset(s["name"] for s in model["services"].values())
+        return suppressed(to_findings(raw, rules), model), to_paths(raw, model), names
 
     with engine.session():  # OPA: one server for every model
         for model in models:
-            found, steps = answer(model)
+            found, steps, _ = main = answer(model)
             if worlds:
                 found, steps, entries = merge_worlds(
-                    (found, steps), [(w.condition, answer(w.model)) for w in worlds]
+                    main, [(w.condition, answer(w.model)) for w in worlds]
                 )
                 notes = parts.gather(engine, entries, model, engine_data()) if entries else []
                 fg801 = RawResult(rules={"fg801": {"deny": notes}}, verdicts=[])

@@ -19,8 +19,9 @@ from typing import Any
 from scanner.findings import Finding, PathStep
 from scanner.sources.base import UnsettledCondition
 
-# One model's answer: its findings (suppressions applied) and its path rows.
-Answer = tuple[list[Finding], Sequence[PathStep]]
+# One model's answer: its findings (suppressions applied), its path rows, and the names of its
+# services.
+Answer = tuple[list[Finding], Sequence[PathStep], frozenset[str]]
 
 
 @dataclass(frozen=True)
@@ -36,38 +37,53 @@ def merge(
 ) -> tuple[list[Finding], tuple[PathStep, ...], list[dict[str, Any]]]:
     """The findings and path rows of the scan's model (`main`) and of the models without an
     unsettled condition's resources (`others`), and the FG801 entries (`fg801.unsettled`) of
-    the errors and warnings they disagree on."""
-    findings, steps = main
-    keys = [{_key(f) for f in found} for _, (found, _) in others]
-    own = {_key(f) for f in findings}
-    # A suppressed finding asks nothing of the user, whichever way the condition goes.
-    kept = {
-        _key(f): f
-        for f in findings
-        if f.level == "note" or f.suppressed is not None or all(_key(f) in k for k in keys)
-    }
+    the errors and warnings they disagree on. Two models agree on a rule for a service's need
+    whatever the words (another path may fail the same rule for another reason), and a model
+    without the service has nothing to say of it (a service that only a condition creates
+    fails whenever it is created)."""
+    findings, steps, services = main
+    kept = {_key(f): f for f in findings}
     entries: list[dict[str, Any]] = []
     open_needs: set[tuple[str | None, str | None]] = set()
-    for (condition, (found, _)), theirs in zip(others, keys, strict=True):
+    rows = {_row(s): s for s in steps}
+    differ: set[tuple[str, str, str]] = set()
+    for condition, (found, their_steps, their_services) in others:
+        both = services & their_services
+        ours, theirs = _judged(findings), _judged(found)
         for f in [*findings, *found]:
             if f.level == "note":
                 kept.setdefault(_key(f), f)
-            elif f.suppressed is None and (_key(f) in own) != (_key(f) in theirs):
+            elif (
+                f.suppressed is None
+                and (f.service is None or f.service in both)
+                and (_judge(f) in ours) != (_judge(f) in theirs)
+            ):
                 entries.append(_entry(condition, f))
                 open_needs.add((f.service, f.need))
-    rows = {_row(s): s for s in steps}
-    differ = {row for row, s in rows.items() if (s.service, s.need) in open_needs}
-    for _, (_, their_steps) in others:
+                kept.pop(_key(f), None)
         their_rows = {_row(s): s for s in their_steps}
-        differ |= {r for r in rows.keys() | their_rows.keys() if rows.get(r) != their_rows.get(r)}
+        differ |= {
+            r for r in rows.keys() & their_rows.keys() if rows[r].verdict != their_rows[r].verdict
+        }
         rows = their_rows | rows
+    differ |= {row for row, s in rows.items() if (s.service, s.need) in open_needs}
     merged = tuple(replace(s, verdict="undecided") if r in differ else s for r, s in rows.items())
     return list(kept.values()), merged, entries
 
 
 def _key(f: Finding) -> tuple[Any, ...]:
-    """What makes two models' findings the same finding."""
+    """One finding."""
     return (f.rule_id, f.service, f.need, f.location, f.message)
+
+
+def _judge(f: Finding) -> tuple[Any, ...]:
+    """What two models may agree or disagree on: a rule, for a service's need."""
+    return (f.rule_id, f.service, f.need)
+
+
+def _judged(found: Sequence[Finding]) -> set[tuple[Any, ...]]:
+    # A suppressed finding asks nothing of the user, whichever way the condition goes.
+    return {_judge(f) for f in found if f.level != "note" and f.suppressed is None}
 
 
 def _row(step: PathStep) -> tuple[str, str, str]:

@@ -14,6 +14,7 @@ import pytest
 from golden.harness import ROOT, run_cli
 
 from scanner import api
+from scanner.sources.base import UnsettledCondition
 
 FIXTURES = "tests/fixtures/cfn/unsettled-conditions"
 NACL = f"{FIXTURES}/nacl.yaml"
@@ -126,6 +127,57 @@ def test_a_nested_stack_under_an_unsettled_condition() -> None:
     assert found(report) == [
         (rule, need, child, 5) for rule in ("FG301", "FG302") for need in ("logs", "public.ecr.aws")
     ]
+
+
+def test_a_service_that_only_a_condition_creates_keeps_its_errors() -> None:
+    # Whenever the service is created it fails; the model without it has nothing to say of it
+    # (before: an FG801 note, exit 0)
+    result, report = scan(f"{FIXTURES}/condservice.yaml")
+    assert found(report) == [
+        ("FG202", need, f"{FIXTURES}/condservice.yaml", 36)
+        for need in ("ecr.api", "ecr.dkr", "logs", "s3")
+    ]
+    assert result.returncode == 1
+
+
+def test_a_rule_that_fails_either_way_stays_an_error_whatever_the_words() -> None:
+    # Egress on port 80 only: through the NAT gateway FG401 names 0.0.0.0/0, through the
+    # endpoints their security group; the same rule fails for the same needs either way
+    # (before: an FG801 note for three of the four)
+    result, report = scan(f"{FIXTURES}/egress80.yaml")
+    assert found(report) == [
+        ("FG401", need, f"{FIXTURES}/egress80.yaml", 77)
+        for need in ("ecr.api", "ecr.dkr", "logs", "s3")
+    ]
+    assert result.returncode == 1
+
+
+def test_conditions_made_of_the_one_taken_as_false_follow_it() -> None:
+    # NatForPrivate is !And [UseNat, HasPrivate]: without UseNat's NAT gateway, NatForPrivate's
+    # route to it is not built either (before: a note that the NAT gateway "is not in the
+    # scanned inputs", with the fix to scan another file)
+    _, report = scan(f"{FIXTURES}/andcond.yaml")
+    notes = [(f["rule_id"], f["resource"], f["location"]["line"]) for f in report["findings"]]
+    assert sorted(notes) == [
+        ("FG801", "condition NatForPrivate", 15),
+        ("FG801", "condition UseNat", 12),
+    ]
+
+
+def test_past_the_most_models_the_other_conditions_are_taken_together() -> None:
+    conditions = [
+        UnsettledCondition(f"t#C{i}", f"condition C{i}", "why", f"Parameter P{i}", {})
+        for i in range(api.MAX_WORLDS + 2)
+    ]
+    sets = api._absent_sets(conditions)
+    assert len(sets) == api.MAX_WORLDS
+    assert [absent for _, absent in sets[:-1]] == [
+        frozenset({f"t#C{i}"}) for i in range(api.MAX_WORLDS - 1)
+    ]
+    last, absent = sets[-1]
+    assert absent == frozenset(f"t#C{i}" for i in range(api.MAX_WORLDS - 1, api.MAX_WORLDS + 2))
+    assert last.ref == f"condition C{api.MAX_WORLDS - 1} (with 2 more conditions taken together)"
+    assert api._absent_sets(conditions[:3]) == [(c, frozenset({c.key})) for c in conditions[:3]]
 
 
 def test_only_a_scan_builds_the_other_models() -> None:

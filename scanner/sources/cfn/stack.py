@@ -297,7 +297,12 @@ class Stack:
             with self.run.guard(("condition", id(self), name), self.where(parts)):
                 node = self.tpl.conditions[name]
                 line = line_of(node) or self.tpl.line_at(parts)
-                self._conditions[name] = self.evaluate_condition(node, parts, line)
+                holds = self.evaluate_condition(node, parts, line)
+                # The scan's model without what this unsettled condition creates (scanner.worlds):
+                # false here, so that the conditions made of it (`!And`, `!Not`) follow.
+                if isinstance(holds, Unknown) and f"{self.qualifier}#{name}" in self.run.ctx.absent:
+                    holds = False
+                self._conditions[name] = holds
         return self._conditions[name]
 
     def evaluate_condition(self, node: Any, parts: Parts, line: int) -> Condition:
