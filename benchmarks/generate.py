@@ -59,6 +59,12 @@ APP_ACTIONS = (
     ("s3:GetObject", "s3:PutObject"),
 )
 SIDECAR = "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0"
+# The fix the CloudFormation source gives a subnet's zone `!Select [N, !GetAZs ""]`
+# (scanner/sources/cfn/network.py; tests/test_benchmarks.py compares the two models).
+ZONE_FIX = (
+    "Give the task's and the mount targets' subnets their zones the same way: all by name, "
+    'or all as !Select [N, !GetAZs ""].'
+)
 
 
 # --- the plan: what to generate, independent of the output format ---------------------------
@@ -1045,7 +1051,8 @@ class ModelWriter:
             vpc=f"{vpc.prefix}Vpc",
             cidr=vpc.subnet_cidr(third),
             # `!Select [k, !GetAZs ""]`: known at deploy time, but its index tells it apart
-            availability_zone=self.unknown(why, f"Fn::Select [{zone}, Fn::GetAZs]", logical),
+            availability_zone=self.unknown(why, f"Fn::Select [{zone}, Fn::GetAZs]", logical)
+            | {"fix": ZONE_FIX},
             route_table=table,
             nacl=nacl,
         )

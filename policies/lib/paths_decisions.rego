@@ -420,11 +420,8 @@ target_decision(subnet, key) := undecided_result(u) if {
 		data.fargate_preflight.lib.model.is_unknown(u)
 	}
 	count(unknowns) > 0
-} else := no_mount_target(subnet, key, sprintf(
-	"%s has no mount target in availability zone %s (only in %s), so its DNS name does not resolve there",
-	[efs_name(key), zone_key(subnet_zone(subnet.id)), concat(", ", sort(zones))],
-)) if {
-	zones := other_zones(subnet, mount_targets_in_vpc(key.target, subnet.vpc))
+} else := decision if {
+	decision := zone_decision(subnet, key)
 } else := ok(
 	target_path(subnet, key, ids),
 	sprintf("EFS mount targets in %s %s", [plural("subnet", names), concat(", ", names)]),
@@ -436,6 +433,17 @@ target_decision(subnet, key) := undecided_result(u) if {
 	"%s has no mount target in VPC %s",
 	[efs_name(key), name_of("vpcs", subnet.vpc)],
 ))
+
+# zone_decision: none of the file system's mount targets is in the task subnet's zone (FG202),
+# or whether one is is not settled.
+zone_decision(subnet, key) := no_mount_target(subnet, key, sprintf(
+	"%s has no mount target in availability zone %s (only in %s), so its DNS name does not resolve there",
+	[efs_name(key), zone_key(subnet_zone(subnet.id)), concat(", ", sort(zones))],
+)) if {
+	zones := other_zones(subnet, mount_targets_in_vpc(key.target, subnet.vpc))
+} else := undecided_result(u) if {
+	u := named_or_indexed_zone(subnet, mount_targets_in_vpc(key.target, subnet.vpc))
+}
 
 # The file system's DNS name gives the mount target of the client's availability zone: with
 # none there, the mount fails ("Failed to resolve"). other_zones are the zones of the mount
@@ -455,6 +463,19 @@ other_zones(subnet, ids) := zones if {
 }
 
 subnet_zone(id) := object.get(input.subnets, [id, "availability_zone"], null)
+
+# named_or_indexed_zone: when the task subnet's zone and the mount targets' are some by name,
+# some by index, and none is the task's as written, whether one is the task's zone is not
+# settled: the unknown of the first zone given by index.
+named_or_indexed_zone(subnet, ids) := min(indexed) if {
+	count(ids) > 0
+	zones := array.concat([subnet_zone(subnet.id)], [subnet_zone(input.efs_mount_targets[id].subnet) | some id in ids])
+	count([z | some z in zones; zone_key(z)]) == count(zones)
+	count({is_string(z) | some z in zones}) == 2
+	task := zone_key(zones[0])
+	not task in {zone_key(z) | some z in array.slice(zones, 1, count(zones))}
+	indexed := {z | some z in zones; not is_string(z)}
+}
 
 # A zone's name, or the ref of its index in the region's zones (the model's unknown for
 # `Fn::Select [1, Fn::GetAZs]`); undefined when the inputs do not settle it.

@@ -436,9 +436,16 @@ test_efs_zones_by_index_in_the_region_decide_too if {
 
 test_efs_zones_by_index_that_match_or_may_be_a_named_zone_are_ok if {
 	verdicts_of(efs_in_zones(zone_index(1), [zone_index(0), zone_index(1)]))["efs:FileSystem"][2] == "ok"
-	verdicts_of(efs_in_zones(zone_index(1), [zone_index(0), "us-east-1c"]))["efs:FileSystem"][2] == "ok"
-	verdicts_of(efs_in_zones("us-east-1a", [zone_index(0), zone_index(2)]))["efs:FileSystem"][2] == "ok"
+	verdicts_of(efs_in_zones(zone_index(1), [zone_index(1), "us-east-1c"]))["efs:FileSystem"][2] == "ok"
+	verdicts_of(efs_in_zones("us-east-1c", [zone_index(0), "us-east-1c"]))["efs:FileSystem"][2] == "ok"
 	verdicts_of(efs_in_zones(unknown("Parameter Zone", 3), [zone_index(0), zone_index(2)]))["efs:FileSystem"][2] == "ok"
+}
+
+test_efs_zones_some_by_name_some_by_index_are_undecided if {
+	# `us-east-1a` may or may not be the region's zone 0: a note, not a guess
+	m := efs_in_zones("us-east-1a", [zone_index(0), zone_index(2)])
+	undecided_refs(m) == {["Fn::Select [0, Fn::GetAZs]", "Service"]}
+	undecided_refs(efs_in_zones(zone_index(1), [zone_index(0), "us-east-1c"])) == {["Fn::Select [0, Fn::GetAZs]", "Service"]}
 }
 
 test_efs_without_any_mount_target_is_undecided if {

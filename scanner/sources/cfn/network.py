@@ -74,10 +74,20 @@ def vpc_cidr_block(res: Res, out: Out) -> None:
     out.later.append(attach)
 
 
+# An FG801 note on a zone `!Select [N, !GetAZs ""]` compared with one given by name.
+ZONE_FIX = (
+    "Give the task's and the mount targets' subnets their zones the same way: all by name, "
+    'or all as !Select [N, !GetAZs ""].'
+)
+
+
 def subnet(res: Res, out: Out) -> None:
     cidr = res.prop("CidrBlock")
     zone = res.prop("AvailabilityZone")
     zone_text = zone.text() if zone is not None else None
+    indexed = isinstance(zone_text, dict) and zone_text["ref"].endswith(", Fn::GetAZs]")
+    if isinstance(zone_text, dict) and indexed:
+        zone_text["fix"] = ZONE_FIX
     out.add(
         "subnets",
         res.base()
@@ -88,10 +98,7 @@ def subnet(res: Res, out: Out) -> None:
             else res.unknown(f"subnet {res.logical} has no IPv4 CidrBlock", f"{res.id}.CidrBlock"),
             # as written; `!Select [0, !GetAZs ""]` is only known at deploy time, but its index
             # tells it from the others (an unknown whose ref names it); anything else: null
-            "availability_zone": zone_text
-            if isinstance(zone_text, str)
-            or (isinstance(zone_text, dict) and zone_text["ref"].endswith(", Fn::GetAZs]"))
-            else None,
+            "availability_zone": zone_text if isinstance(zone_text, str) or indexed else None,
             "route_table": None,  # the association, else the VPC's main route table (finalize)
             "nacl": None,
         },
