@@ -210,8 +210,12 @@ class Reader:
         return Reader(self.session, self.account, region, self.counter, self.gaps)
 
     def gap(self, service: str, operation: str) -> Gap | None:
-        api = f"{service}:{operation}"
-        return next((g for g in self.gaps if g.api == api), None)
+        """The gap of this call where this reader makes it (its region, or IAM's global one)."""
+        api, region = f"{service}:{operation}", self._region_of(service)
+        return next((g for g in self.gaps if g.api == api and g.region == region), None)
+
+    def _region_of(self, service: str) -> str:
+        return GLOBAL if service in ("iam", "organizations") else self.region
 
     def _call(
         self,
@@ -254,7 +258,6 @@ class Reader:
         return None
 
     def _record(self, service: str, operation: str, error: str) -> None:
-        region = GLOBAL if service in ("iam", "organizations") else self.region
-        gap = Gap(f"{service}:{operation}", self.account, region, error)
+        gap = Gap(f"{service}:{operation}", self.account, self._region_of(service), error)
         if gap not in self.gaps:
             self.gaps.append(gap)

@@ -40,7 +40,7 @@ def export(reader: Reader, fragment: Fragment) -> None:
             found = here.first("logs", "DescribeLogGroups", "logGroups", logGroupNamePrefix=group)
         exists: bool | dict[str, Any] | None
         if found is None:
-            gap = failed.setdefault(region, _gap(here, region))
+            gap = failed.setdefault(region, here.gap("logs", "DescribeLogGroups"))
             exists = gap.unknown(f"whether log group {group} exists") if gap else None
         else:
             # The answer is ASCII-sorted by name (the DescribeLogGroups API reference), and a
@@ -49,8 +49,3 @@ def export(reader: Reader, fragment: Fragment) -> None:
         if exists is not None:
             for container in containers:
                 container["log_group_in_inputs"] = exists
-
-
-def _gap(reader: Reader, region: str) -> Gap | None:
-    api = "logs:DescribeLogGroups"
-    return next((g for g in reader.gaps if g.api == api and g.region == region), None)
