@@ -63,7 +63,7 @@ def _named(value: Any, ids: dict[str, list[Node]]) -> list[Node]:
             if hit:
                 found += hit
         elif kind is dict:
-            if "unknown" in v and type(v.get("ref")) is str and not _zone_index(v["ref"]):
+            if "unknown" in v and type(v.get("ref")) is str and not is_zone_index(v["ref"]):
                 found.append(("?", v["ref"]))
             stack += [x for k, x in v.items() if k != "source" and type(x) is not int]
         elif kind is list:
@@ -71,11 +71,17 @@ def _named(value: Any, ids: dict[str, list[Node]]) -> list[Node]:
     return found
 
 
-def _zone_index(ref: str) -> bool:
-    """A subnet's zone `Fn::Select [N, Fn::GetAZs]` (the model's `availability_zone`) is the
-    same unsettled value in every VPC of the region, but it is only compared with the zones of
-    the same VPC, which that VPC links already, and it blocks no verdict: it links nothing (or
-    every VPC of a CDK app would be one part)."""
+def zone_index_ref(index: int) -> str:
+    """The ref of a subnet's zone `Fn::Select [index, Fn::GetAZs]` (the model's
+    `availability_zone`): the region's index-th zone, known only at deploy time."""
+    return f"Fn::Select [{index}, Fn::GetAZs]"
+
+
+def is_zone_index(ref: str) -> bool:
+    """Whether a ref is a zone_index_ref. Such a zone is the same unsettled value in every VPC
+    of the region, but it is only compared with the zones of the same VPC, which that VPC links
+    already, and it blocks no verdict: it links nothing (or every VPC of a CDK app would be one
+    part)."""
     return ref.startswith("Fn::Select [") and ref.endswith(", Fn::GetAZs]")
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from scanner.model.partition import zone_index_ref
 from scanner.sources.cfn.values import (
     NOVALUE,
     Composite,
@@ -262,11 +263,6 @@ def _lookup(node: Any, keys: list[str | None]) -> Any:
             return NOVALUE
         node = matches[0]
     return node
-
-
-def zone_index_ref(index: int) -> str:
-    """The ref of `Fn::Select [index, Fn::GetAZs ...]`: the index-th zone of the region."""
-    return f"Fn::Select [{index}, Fn::GetAZs]"
 
 
 def _fn_get_azs(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:

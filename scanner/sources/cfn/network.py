@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from scanner.model.partition import is_zone_index
 from scanner.sources.base import ModelObject
 from scanner.sources.cfn.cursor import Cursor, Field, text_of
 from scanner.sources.cfn.out import Collections, Links, Out, Res, bool_or, ids_or, text_or
@@ -85,7 +86,7 @@ def subnet(res: Res, out: Out) -> None:
     cidr = res.prop("CidrBlock")
     zone = res.prop("AvailabilityZone")
     zone_text = zone.text() if zone is not None else None
-    indexed = isinstance(zone_text, dict) and zone_text["ref"].endswith(", Fn::GetAZs]")
+    indexed = isinstance(zone_text, dict) and is_zone_index(zone_text["ref"])
     if isinstance(zone_text, dict) and indexed:
         zone_text["fix"] = ZONE_FIX
     out.add(
