@@ -434,48 +434,35 @@ target_decision(subnet, key) := undecided_result(u) if {
 	[efs_name(key), name_of("vpcs", subnet.vpc)],
 ))
 
-# zone_decision: none of the file system's mount targets is in the task subnet's zone (FG202),
-# or whether one is is not settled.
-zone_decision(subnet, key) := no_mount_target(subnet, key, sprintf(
-	"%s has no mount target in availability zone %s (only in %s), so its DNS name does not resolve there",
-	[efs_name(key), zone_key(subnet_zone(subnet.id)), concat(", ", sort(zones))],
-)) if {
-	zones := other_zones(subnet, mount_targets_in_vpc(key.target, subnet.vpc))
-} else := undecided_result(u) if {
-	u := named_or_indexed_zone(subnet, mount_targets_in_vpc(key.target, subnet.vpc))
+# The file system's DNS name gives the mount target of the client's availability zone: with
+# none there, the mount fails ("Failed to resolve"). zone_decision: when the task subnet's zone
+# and the mount targets' are known and none of theirs is the task's as written, FG202 if all are
+# given by name, or all by their index in the region's list (`!Select [1, !GetAZs ""]`: the
+# list's zones are distinct); else, a name and an index may be the same zone, so it is not
+# settled: the unknown of the first zone given by index.
+zone_decision(subnet, key) := decision if {
+	ids := mount_targets_in_vpc(key.target, subnet.vpc)
+	count(ids) > 0
+	zones := array.concat([subnet_zone(subnet.id)], [subnet_zone(input.efs_mount_targets[id].subnet) | some id in ids])
+	keys := [k | some z in zones; k := zone_key(z)]
+	count(keys) == count(zones)
+	others := {k | some k in array.slice(keys, 1, count(keys))}
+	task := keys[0]
+	not task in others
+	decision := zone_verdict(subnet, key, zones, others)
 }
 
-# The file system's DNS name gives the mount target of the client's availability zone: with
-# none there, the mount fails ("Failed to resolve"). other_zones are the zones of the mount
-# targets `ids` when they and the task subnet's are known and none is the task subnet's: all by
-# name, or all by their index in the region's list (`!Select [1, !GetAZs ""]`: the list's
-# zones are distinct; a name and an index may be the same zone).
-other_zones(subnet, ids) := zones if {
-	count(ids) > 0
-	task := subnet_zone(subnet.id)
-	targets := [subnet_zone(input.efs_mount_targets[id].subnet) | some id in ids]
-	count({is_string(z) | some z in array.concat([task], targets)}) == 1
-	keys := [key | some z in targets; key := zone_key(z)]
-	count(keys) == count(targets)
-	zones := {key | some key in keys}
-	zone := zone_key(task)
-	not zone in zones
+zone_verdict(subnet, key, zones, others) := no_mount_target(subnet, key, sprintf(
+	"%s has no mount target in availability zone %s (only in %s), so its DNS name does not resolve there",
+	[efs_name(key), zone_key(zones[0]), concat(", ", sort(others))],
+)) if {
+	count({is_string(z) | some z in zones}) == 1
+} else := undecided_result(min(indexed)) if {
+	# (a comprehension in an else value is not scheduled by regorus 0.9)
+	indexed := {z | some z in zones; not is_string(z)}
 }
 
 subnet_zone(id) := object.get(input.subnets, [id, "availability_zone"], null)
-
-# named_or_indexed_zone: when the task subnet's zone and the mount targets' are some by name,
-# some by index, and none is the task's as written, whether one is the task's zone is not
-# settled: the unknown of the first zone given by index.
-named_or_indexed_zone(subnet, ids) := min(indexed) if {
-	count(ids) > 0
-	zones := array.concat([subnet_zone(subnet.id)], [subnet_zone(input.efs_mount_targets[id].subnet) | some id in ids])
-	count([z | some z in zones; zone_key(z)]) == count(zones)
-	count({is_string(z) | some z in zones}) == 2
-	task := zone_key(zones[0])
-	not task in {zone_key(z) | some z in array.slice(zones, 1, count(zones))}
-	indexed := {z | some z in zones; not is_string(z)}
-}
 
 # A zone's name, or the ref of its index in the region's zones (the model's unknown for
 # `Fn::Select [1, Fn::GetAZs]`); undefined when the inputs do not settle it.
