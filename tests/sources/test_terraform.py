@@ -843,6 +843,21 @@ def test_jsonencode_keeps_what_it_encodes() -> None:
     assert isinstance(found, expr.Encoded) and found.value == [{"a": 1}]
 
 
+def test_json_text_nested_too_deep_is_not_read() -> None:
+    # as JSON text anywhere in an input (scanner.sources.limits.json_text): deeper than the
+    # engine reads, it is not a document (before: RecursionError past Python's limit, and a
+    # document the engine stops on below it)
+    from scanner.sources.limits import MAX_DEPTH
+
+    for depth in (MAX_DEPTH + 1, 3000):
+        nested = "[" * depth + "]" * depth
+        pattern = expr.Pattern("w", ('["', expr.Opaque("x"), f'", {nested}]'))
+        assert written.templated(pattern) is None
+    shallow = expr.Pattern("w", ('["', expr.Opaque("x"), '", [[1]]]'))
+    found = written.templated(shallow)
+    assert isinstance(found, expr.Encoded) and found.value[1:] == [[[1]]]
+
+
 def test_resources_of_a_constant_for_each_are_a_map() -> None:
     """The plan's configuration leaves out a `for_each` that is a constant (`toset([...])`), so
     the instances' keys tell a map from one object: `app["healthy"]` in the step-functions

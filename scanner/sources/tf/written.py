@@ -14,6 +14,7 @@ from typing import Any
 
 from scanner.sources import physical
 from scanner.sources.base import ModelObject
+from scanner.sources.limits import json_text
 from scanner.sources.tf.build import Build, attribute
 from scanner.sources.tf.expr import Attr, Encoded, Obj, Opaque, Pattern
 from scanner.sources.tf.plan import UNKNOWN, Instance, PathStep
@@ -55,8 +56,8 @@ def templated(pattern: Any) -> Encoded | None:
         for part in pattern.parts
     )
     try:
-        document = json.loads(text)
-    except ValueError:
+        document = json_text(text)
+    except ValueError:  # not JSON, or nested too deep for the engine
         return None
 
     def restore(value: Any) -> Any:
