@@ -76,7 +76,9 @@ class OpaEngine(Engine):
         self._url = url
         self._preloaded = preloaded
         self._timeout = timeout
-        self._synced: set[str] = set()  # servers that already hold exactly these policies
+        # Servers that already hold exactly these policies, by URL, with the data stored there:
+        # the policies and data go once per server, not once per model.
+        self._ready: dict[str, dict[str, Any]] = {}
         self._binary = ""
         self._server: OpaServer | None = None  # the server of a `session`
         if importlib.util.find_spec("opa_client") is None:
@@ -128,6 +130,7 @@ class OpaEngine(Engine):
         try:
             yield server
         finally:
+            self._ready.pop(server.url, None)  # a later server may get the same port
             server.stop()
 
     def _answer_at(
@@ -140,16 +143,15 @@ class OpaEngine(Engine):
         shipped_loaded: bool,
     ) -> dict[str, Any]:
         with OpaConnection(url, self._timeout) as conn:
-            conn.check_version()
-            if self._preloaded:
-                conn.put_missing_data(data)
-            else:
-                if shipped_loaded:  # a server of our own, started with the shipped policies
-                    self._sync_policies(conn, [])
-                elif url not in self._synced:
-                    self._sync_policies(conn, self._shipped)
-                    self._synced.add(url)
-                conn.put_data(data)
+            if self._ready.get(url) != data:
+                conn.check_version()
+                if self._preloaded:
+                    conn.put_missing_data(data)
+                else:
+                    # a server of our own starts with the shipped policies; another gets them
+                    self._sync_policies(conn, [] if shipped_loaded else self._shipped)
+                    conn.put_data(data)
+                self._ready[url] = data
             answer: dict[str, Any] = conn.query(text, input_, "evaluating the policies")
         if self._preloaded and not answer["result"]:
             raise EngineError(

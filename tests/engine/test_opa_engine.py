@@ -166,6 +166,41 @@ def test_own_server_rejecting_a_shipped_policy_is_exit_3_with_file_and_line(
     assert all(p.returncode is not None for p in recorded)
 
 
+def test_a_session_prepares_each_server_once(
+    opa_binary: str, tiny_shipped: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A scan with unsettled conditions evaluates one model per condition on the session's
+    # server: the policies and data go to it once, not once per model (they cost a request
+    # per policy). A second session's new server (which may reuse the port) gets them again.
+    mine = write(
+        tmp_path / "mine",
+        {"fg900/policy.rego": TINY_RULE.replace("fg999", "fg900").replace("region %s", "mine %s")},
+    )
+    done: list[str] = []
+    for name in ("check_version", "our_policies", "put_data"):
+        real = getattr(OpaConnection, name)
+
+        def spy(self: OpaConnection, *args: Any, _real: Any = real, _name: str = name) -> Any:
+            done.append(_name)
+            return _real(self, *args)
+
+        monkeypatch.setattr(OpaConnection, name, spy)
+    engine = OpaEngine([tiny_shipped], [mine], opa_binary=opa_binary)
+    for _ in range(2):
+        with engine.session():
+            answers = [
+                engine.evaluate({**EMPTY_MODEL, "region": region}, DATA)
+                for region in ("eu-west-1", "us-east-1", "ap-south-1")
+            ]
+        said = [[a.rules[r]["deny"][0]["message"] for r in ("fg900", "fg999")] for a in answers]
+        assert said == [
+            ["mine eu-west-1", "region eu-west-1"],
+            ["mine us-east-1", "region us-east-1"],
+            ["mine ap-south-1", "region ap-south-1"],
+        ]
+    assert done == ["check_version", "our_policies", "put_data"] * 2
+
+
 def test_server_is_healthy_inside_and_gone_after(opa_binary: str) -> None:
     with OpaServer(opa_binary) as server:
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server.url)
