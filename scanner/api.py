@@ -18,7 +18,13 @@ from typing import Any
 from scanner import __version__, forked
 from scanner.config import Config, Ignore
 from scanner.engine import early
-from scanner.engine.base import Engine, RawResult, engine_data, shipped_policy_dir
+from scanner.engine.base import (
+    Engine,
+    RawResult,
+    default_engine,
+    engine_data,
+    shipped_policy_dir,
+)
 from scanner.engine.parts import PART_SERVICES
 from scanner.errors import EngineError, SourceError, UsageError, redact
 from scanner.findings import LEVELS, Finding, Hop, InputError, Location, PathStep, Report, Rule
@@ -52,7 +58,7 @@ class ScanOptions:
     parameters: dict[tuple[str | None, str], str] = field(default_factory=dict)
     parameter_flags: frozenset[tuple[str | None, str]] = frozenset()  # keys from --parameter
     stack_names: dict[str, str] = field(default_factory=dict)
-    engine: str = "regorus"
+    engine: str = field(default_factory=default_engine)
     opa_url: str | None = None
     opa_policies_preloaded: bool = False
     policy_dirs: tuple[Path, ...] = ()
@@ -351,7 +357,14 @@ def evaluate(
         opa_policies_preloaded=options.opa_policies_preloaded,
     )
     findings: list[Finding] = []
-    warnings: list[str] = []
+    # An ignore of a rule ID no rule has (a typo) would suppress nothing, unnoticed.
+    known = {r.id for r in rules}
+    warnings = [
+        f"{i.file}:{i.line}: the ignore of {i.rule_id} suppresses nothing: no rule has that ID "
+        "(`fargate-preflight rules` lists them)"
+        for i in [*options.config.ignores, *inline_ignores]
+        if i.rule_id not in known
+    ]
     paths: set[PathStep] = set()
     services: list[str] = []
 
@@ -384,6 +397,9 @@ def evaluate(
             findings += found
             paths.update(steps)
             services += [s["name"] for s in model["services"].values()]
+    if not errors and not any(m["task_definitions"] or m["services"] for m in models):
+        # a CI job whose paths miss the templates would otherwise pass in silence
+        notices = (*notices, "nothing to check: no ECS task definition or service was found")
     return Report(
         findings=tuple(sorted(set(findings), key=Finding.sort_key)),
         warnings=tuple(warnings),

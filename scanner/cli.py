@@ -208,7 +208,7 @@ class ReportArgs:
     formats: tuple[str, ...]
     output: str | None
     fail_on: str | None
-    engine: str
+    engine: str | None
     opa_url: str | None
     opa_policies_preloaded: bool
     policy_dirs: tuple[Path, ...]
@@ -219,9 +219,11 @@ class ReportArgs:
 
     def apply(self, options: ScanOptions) -> ScanOptions:
         """The ScanOptions with these flags; --policy replaces the config's `policies`."""
+        from scanner.engine.base import default_engine
+
         return replace(
             options,
-            engine=self.engine,
+            engine=self.engine or default_engine(),
             opa_url=self.opa_url,
             opa_policies_preloaded=self.opa_policies_preloaded,
             policy_dirs=self.policy_dirs or options.policy_dirs,
@@ -251,9 +253,7 @@ _report_options = _options(
         click.option(
             "--engine",
             type=click.Choice(["regorus", "opa"]),
-            default="regorus",
-            show_default=True,
-            help="Embedded regorus, or an OPA server.",
+            help="Embedded regorus (the default where it installs), or an OPA server.",
         ),
         click.option(
             "--opa-url",

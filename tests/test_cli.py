@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import subprocess
+import sys
 import textwrap
 from functools import cache
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from golden.harness import ROOT, case, run_cli, run_python
+from golden.harness import ROOT, case, cli_env, run_cli, run_python
 from jsonschema import Draft4Validator
 
 EXAMPLE = "examples/isolated-vpc"  # FG202 for s3: no gateway endpoint, no NAT
@@ -537,3 +539,66 @@ def test_a_misspelt_region_gets_a_notice() -> None:
         in done.stderr
     )
     assert "is not one that" not in run_cli(["scan", EXAMPLE, "--region", "us-east-1"]).stderr
+
+
+# `python -m scanner` as on a platform without regorus's wheel (its import fails).
+WITHOUT_REGORUS = (
+    "import sys; sys.modules['regorus'] = None; sys.argv[0] = 'fargate-preflight'; "
+    "from scanner.__main__ import main; main()"
+)
+
+
+def test_without_regorus_the_default_engine_is_opa(tmp_path: Path, opa_binary: str) -> None:
+    def scan(path: str, *args: str) -> CompletedProcess[str]:
+        env = {**cli_env(), "PATH": path}
+        return subprocess.run(
+            [sys.executable, "-c", WITHOUT_REGORUS, "scan", EXAMPLE, *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    no_opa = scan(str(tmp_path))
+    assert (no_opa.returncode, no_opa.stderr.splitlines()[-1]) == (
+        3,
+        "fargate-preflight: the OPA engine needs `opa` on PATH or --opa-url URL: install an OPA "
+        "1.x release binary (in a checkout, .ci/install-tools.sh builds the pinned OPA)",
+    )
+    asked = scan(str(tmp_path), "--engine", "regorus")
+    assert (asked.returncode, asked.stderr.splitlines()[-1]) == (
+        3,
+        "fargate-preflight: the embedded engine (celine-regorus) is not installed (it has no "
+        "wheel for this platform): use --engine opa, with `opa` on PATH or --opa-url (README: "
+        "Engines)",
+    )
+    with_opa = scan(str(Path(opa_binary).parent), "--format", "json")
+    assert with_opa.returncode == 1, with_opa.stderr
+    regorus = run_cli(["scan", EXAMPLE, "--format", "json"])
+    assert report_of(with_opa)["findings"] == report_of(regorus)["findings"]
+
+
+def test_a_scan_with_nothing_to_check_says_so(tmp_path: Path) -> None:
+    # a CI job whose paths miss the templates, or a network-only template, passes: with a notice
+    notice = "notice: nothing to check: no ECS task definition or service was found\n"
+    for target in (str(tmp_path), EXAMPLE_FILE):
+        done = run_cli(["scan", target])
+        assert (done.returncode, done.stdout, done.stderr) == (
+            0,
+            "0 errors, 0 warnings, 0 notes\n",
+            notice,
+        )
+    assert "nothing to check" not in run_cli(["scan", EXAMPLE]).stderr
+
+
+def test_a_stack_name_for_no_scanned_template_gets_a_notice() -> None:
+    done = run_cli(
+        ["scan", EXAMPLE, "--stack-name", "network.yaml=net", "--stack-name", f"{EXAMPLE_FILE}=n"]
+    )
+    assert done.returncode == 1
+    assert done.stderr == (
+        "notice: --stack-name network.yaml: network.yaml is not a scanned template; the name is "
+        "not used\n"
+    )

@@ -578,3 +578,25 @@ def test_config_needs_name_a_terraform_service_by_its_address(work: Path) -> Non
     assert ("FG403", "target:aws_security_group.endpoints:5432") in {
         (f["rule_id"], f["need"]) for f in report["findings"]
     }
+
+
+def test_an_ignore_of_no_rule_says_it_suppresses_nothing(work: Path) -> None:
+    # FG220 for FG202: a typo that would otherwise leave the error reported, unexplained
+    write(
+        work / ".fargate-preflight.yaml",
+        """\
+        ignore:
+          - id: FG202
+            reason: known
+            resources: Nothing
+          - id: FG220
+            reason: the endpoint ships next sprint
+        """,
+    )
+    result = cli(work, "scan", "stacks")
+    assert result.returncode == 1
+    assert result.stdout.count("warning: ") == 1
+    assert (
+        "warning: .fargate-preflight.yaml:5: the ignore of FG220 suppresses nothing: no rule has "
+        "that ID (`fargate-preflight rules` lists them)\n"
+    ) in result.stdout

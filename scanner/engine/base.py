@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -60,6 +61,11 @@ def shipped_policy_dir() -> Path:
 
 
 @functools.cache
+def default_engine() -> str:
+    """The embedded regorus where its wheel installed (README: Engines), else OPA."""
+    return "regorus" if importlib.util.find_spec("regorus") is not None else "opa"
+
+
 def engine_data() -> dict[str, Any]:
     """AWS facts the policies read as data.fargate_preflight.aws (scanner/data/*.json)."""
     facts: dict[str, Any] = {}

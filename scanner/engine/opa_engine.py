@@ -91,8 +91,8 @@ class OpaEngine(Engine):
             self._binary = opa_binary or shutil.which("opa") or ""
             if not self._binary:
                 raise EngineError(
-                    "the OPA engine needs `opa` on PATH or --opa-url URL "
-                    "(.ci/install-tools.sh builds the pinned OPA)"
+                    "the OPA engine needs `opa` on PATH or --opa-url URL: install an OPA 1.x "
+                    "release binary (in a checkout, .ci/install-tools.sh builds the pinned OPA)"
                 )
 
     def answer(

@@ -25,8 +25,8 @@ class RegorusEngine(Engine):
             import regorus
         except ImportError as exc:  # no wheel for this platform
             raise EngineError(
-                "the embedded engine (celine-regorus) is not installed for this platform; "
-                "put `opa` on PATH or pass --opa-url (see README: Platforms)"
+                "the embedded engine (celine-regorus) is not installed (it has no wheel for this "
+                "platform): use --engine opa, with `opa` on PATH or --opa-url (README: Engines)"
             ) from exc
         self._engine = regorus.Engine()
         self._load(shipped, EngineError, "shipped policy")

@@ -76,17 +76,19 @@ class ActionInputs:
             fmt = value.partition("=")[0]
             if fmt != "none" and fmt not in FORMATS:
                 raise UsageError(f"input format {fmt!r}: choose from {', '.join(FORMATS)}, none")
+        extra_args = tuple(_words(get("EXTRA_ARGS")))
+        _check_extra_args(extra_args)
         return cls(
             paths=tuple(_words(get("PATHS", "."))) or (".",),
             formats=tuple(f for f in formats if f != "none"),
             fail_on=fail_on,
             config=get("CONFIG"),
             parameters=tuple(line.strip() for line in get("PARAMETERS").splitlines() if line),
-            engine=get("ENGINE", "regorus") or "regorus",
+            engine=get("ENGINE"),
             opa_url=get("OPA_URL"),
             category=get("CATEGORY", "fargate-preflight") or "fargate-preflight",
             sarif_file=get("SARIF_FILE"),
-            extra_args=tuple(_words(get("EXTRA_ARGS"))),
+            extra_args=extra_args,
             changed_only=_flag(get("CHANGED_ONLY", "false"), "changed-only"),
             upload_suppressed=_flag(get("UPLOAD_SUPPRESSED", "false"), "upload-suppressed"),
         )
@@ -605,6 +607,26 @@ def _flag(text: str, name: str) -> bool:
     if text.lower() in ("false", "no", "0", "off", ""):
         return False
     raise UsageError(f"input {name} {text!r}: expected true or false")
+
+
+def _check_extra_args(args: Sequence[str]) -> None:
+    """Refuse the flags that would take the Action's own report off stdout: its annotations
+    (`--format github`) go to the log only when no other format or `--output` does."""
+    for i, arg in enumerate(args):
+        name, eq, value = arg.partition("=")
+        if name in ("-o", "--output") or arg.startswith("-o") and len(arg) > 2:
+            raise UsageError(
+                f"input extra-args: {arg!r} would send the Action's annotations to a file; "
+                "write a report to a file with the format input instead (format: json=FILE)"
+            )
+        if name == "--format":
+            given = value if eq else (args[i + 1] if i + 1 < len(args) else "")
+            if "=" not in given:
+                raise UsageError(
+                    f"input extra-args: --format {given} would print to the log in place of the "
+                    "Action's annotations; use the format input (format: json=FILE, or format: "
+                    f"{given or 'text'} for the log)"
+                )
 
 
 def _has_option(args: Sequence[str], option: str) -> bool:

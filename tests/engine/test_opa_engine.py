@@ -213,7 +213,7 @@ def test_no_opa_and_no_url_says_how_to_install(
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(
-        EngineError, match=r"needs `opa` on PATH or --opa-url URL .*install-tools\.sh"
+        EngineError, match=r"needs `opa` on PATH or --opa-url URL: .*install-tools\.sh"
     ):
         OpaEngine([shipped_policy_dir()])
 

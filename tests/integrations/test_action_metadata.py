@@ -20,7 +20,7 @@ INPUTS = {
     "fail-on": "",
     "config": "",
     "parameters": "",
-    "engine": "regorus",
+    "engine": "",
     "opa-url": "",
     "category": "fargate-preflight",
     "upload-sarif": "true",
@@ -108,7 +108,10 @@ def test_installs_from_the_action_checkout_with_a_pip_cache() -> None:
     assert cache["with"]["key"] == "${{ steps.pip-cache.outputs.key }}"
     install = _step("Install fargate-preflight")
     assert install["env"]["PIP_CACHE_DIR"] == "${{ steps.pip-cache.outputs.dir }}"
-    assert '-m pip install --quiet "$GITHUB_ACTION_PATH"' in install["run"]
+    # engine: opa installs the OPA engine's client too (the `opa` extra)
+    assert install["env"]["FP_ENGINE"] == "${{ inputs.engine }}"
+    assert 'if [ "$FP_ENGINE" = opa ]; then extra="[opa]"; else extra=""; fi' in install["run"]
+    assert '-m pip install --quiet "$GITHUB_ACTION_PATH$extra"' in install["run"]
 
 
 def test_upload_runs_always_and_the_job_fails_last() -> None:

@@ -50,8 +50,6 @@ def test_scan_arguments_put_the_actions_own_flags_last() -> None:
         "Env=prod",
         "--parameter",
         "network.yaml:Cidr=10.0.0.0/16",
-        "--engine",
-        "regorus",
         "--category",
         "iac",
         "--region",
@@ -109,6 +107,12 @@ def test_decide(code: int, counts: dict[str, int] | None, fail_on: str, expected
         ({"format": "html"}, "input format 'html'"),
         ({"changed_only": "maybe"}, "input changed-only 'maybe'"),
         ({"paths": 'a "b'}, "cannot split"),
+        # the Action's annotations go to stdout: no other format or --output may take it
+        ({"extra_args": "-o x.txt"}, "input extra-args: '-o' would send"),
+        ({"extra_args": "--output=x.txt"}, "input extra-args: '--output=x.txt' would send"),
+        ({"extra_args": "-ox.txt"}, "input extra-args: '-ox.txt' would send"),
+        ({"extra_args": "--format json"}, "input extra-args: --format json would print"),
+        ({"extra_args": "--region x --format=sarif"}, "input extra-args: --format sarif would"),
     ],
 )
 def test_bad_inputs(env: dict[str, str], message: str) -> None:

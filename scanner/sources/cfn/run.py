@@ -117,6 +117,7 @@ class Run:
                 )
         self._assign_ids()
         self._unused_parameters({f.rel for f in files})
+        self._unused_stack_names({f.rel for f in files})
 
     def _unused_parameters(self, scanned: set[str]) -> None:
         """A parameter value that no template declares is most likely a typo. Only a flag is
@@ -136,6 +137,15 @@ class Run:
             else:
                 continue
             self.notice(f"{where}: {why}; the value is not used")
+
+    def _unused_stack_names(self, scanned: set[str]) -> None:
+        """A --stack-name FILE that is no scanned template (a typo, or a path given from another
+        directory) names nothing."""
+        files = scanned | {s.rel for s in self.stacks}
+        for file in sorted(set(self.ctx.stack_names) - files):
+            self.notice(
+                f"--stack-name {file}: {file} is not a scanned template; the name is not used"
+            )
 
     def _read(self, rel: str, path: Path, data: Any) -> Template | None:
         real = _real(path)
