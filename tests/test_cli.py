@@ -392,6 +392,25 @@ def test_region_decides_whether_the_endpoints_serve_the_image(
     assert result.returncode == (1 if report["summary"]["error"] else 0)
 
 
+def test_a_route_to_a_firewall_endpoint_from_its_endpoint_ids_leaves_the_scope() -> None:
+    # A field test: `VpcEndpointId: !Select [1, !Split [":", !Select [0, !GetAtt
+    # Firewall.EndpointIds]]]` and `!Select [0, !GetAtt Alb.SecurityGroups]` were refused as
+    # "Fn::Select needs a list to select from" (exit 2). The endpoint is only known after
+    # deployment, but a VpcEndpointId route goes to a gateway load balancer (firewall) endpoint.
+    fixture = "tests/fixtures/cfn/firewall-route.yaml"
+    result = cli("scan", fixture, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = report_of(result)
+    assert report["errors"] == []
+    assert rules_and_needs(report) == [("FG206", "registry-1.docker.io"), ("FG703", None)]
+    (leaves,) = [f for f in report["findings"] if f["rule_id"] == "FG206"]
+    assert leaves["location"] == {"file": fixture, "line": 21}  # the route table
+    assert (
+        "0.0.0.0/0 -> vpce <Fn::Select 0 of Fn::GetAtt Firewall.EndpointIds> "
+        "(gateway load balancer endpoint), beyond which the inputs end"
+    ) in leaves["message"]
+
+
 def test_stack_name_links_the_imports_of_the_service_stack() -> None:
     network, service = WARNING_AND_NOTE.paths
     named = cli(

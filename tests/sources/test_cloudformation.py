@@ -196,6 +196,137 @@ def test_region_and_partition_come_from_the_context(tmp_path: Path) -> None:
     assert (options["awslogs-partition"], options["awslogs-suffix"]) == ("aws", "amazonaws.com")
 
 
+LIST_ATTRIBUTES_TEMPLATE = t("""
+    Mappings:
+      Ports: {Web: {Port: "80"}}
+    Resources:
+      Vpc:
+        Type: AWS::EC2::VPC
+        Properties: {CidrBlock: 10.0.0.0/16}
+      Firewall:
+        Type: AWS::NetworkFirewall::Firewall
+        Properties:
+          FirewallName: egress
+          FirewallPolicyArn: arn:aws:network-firewall:us-east-1:123456789012:firewall-policy/p
+          VpcId: !Ref Vpc
+          SubnetMappings: [{SubnetId: subnet-0a}]
+      Alb:
+        Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+        Properties: {Subnets: [subnet-0a, subnet-0b]}
+      Counter:
+        Type: Custom::Counter
+        Properties: {ServiceToken: arn:aws:lambda:us-east-1:123456789012:function:c}
+      RT:
+        Type: AWS::EC2::RouteTable
+        Properties: {VpcId: !Ref Vpc}
+      ToFirewall:
+        Type: AWS::EC2::Route
+        Properties:
+          RouteTableId: !Ref RT
+          DestinationCidrBlock: 0.0.0.0/0
+          VpcEndpointId: !Select [1, !Split [":", !Select [0, !GetAtt Firewall.EndpointIds]]]
+      TaskSG:
+        Type: AWS::EC2::SecurityGroup
+        Properties:
+          GroupDescription: tasks
+          VpcId: !Ref Vpc
+          SecurityGroupIngress:
+            - IpProtocol: tcp
+              FromPort: 80
+              ToPort: 80
+              SourceSecurityGroupId: !Select [0, !GetAtt Alb.SecurityGroups]
+      TD:
+        Type: AWS::ECS::TaskDefinition
+        Properties:
+          ContainerDefinitions:
+            - Name: app
+              Image: nginx
+              LogConfiguration:
+                LogDriver: awslogs
+                Options:
+                  awslogs-join: !Join [",", !GetAtt Alb.SecurityGroups]
+                  awslogs-length: {Fn::Length: !GetAtt Alb.SecurityGroups}
+                  awslogs-index: !Select [!GetAtt Counter.Index, [a, b]]
+                  awslogs-cidr: !Select [0, !Cidr [10.0.0.0/16, !GetAtt Counter.Count, 8]]
+                  awslogs-map-key: !FindInMap [Ports, !Ref Counter, Port]
+      Service:
+        Type: AWS::ECS::Service
+        Properties:
+          LaunchType: FARGATE
+          TaskDefinition: !Ref TD
+          NetworkConfiguration:
+            AwsvpcConfiguration:
+              Subnets: !GetAtt Counter.SubnetIds
+              SecurityGroups: !GetAtt Alb.SecurityGroups
+""")
+
+
+def test_functions_of_an_attribute_known_after_deployment_are_unknown(tmp_path: Path) -> None:
+    # A field test: `!Select [0, !GetAtt Firewall.EndpointIds]` (the route to a Network
+    # Firewall endpoint) and `!Select [0, !GetAtt Alb.SecurityGroups]` were "Fn::Select needs a
+    # list to select from" (exit 2): an attribute of a resource may be a list, known at deploy.
+    fragment = build(tmp_path, {"l.yaml": LIST_ATTRIBUTES_TEMPLATE})
+    assert errors(fragment) == []
+    result = model(fragment)
+
+    def after_deploy(what: str, line: int, pointer: str) -> dict[str, Any]:
+        return unknown(f"{what} is only known after deployment", what, "l.yaml", line, pointer)
+
+    (_, to_firewall) = result["route_tables"]["RT"]["routes"]
+    # the property says what the target is: a gateway load balancer (firewall) endpoint
+    assert (to_firewall["target_type"], to_firewall["target"]) == (
+        "vpce",
+        after_deploy(
+            "Fn::Select 0 of Fn::GetAtt Firewall.EndpointIds",
+            28,
+            "/Resources/ToFirewall/Properties/VpcEndpointId/Fn::Select/1/Fn::Split/1",
+        ),
+    )
+    (ingress,) = result["security_groups"]["TaskSG"]["ingress"]
+    assert ingress["security_group"] == after_deploy(
+        "Fn::Select 0 of Fn::GetAtt Alb.SecurityGroups",
+        38,
+        "/Resources/TaskSG/Properties/SecurityGroupIngress/0/SourceSecurityGroupId",
+    )
+    options = "/Resources/TD/Properties/ContainerDefinitions/0/LogConfiguration/Options"
+    assert result["task_definitions"]["TD"]["containers"][0]["log_options"] == {
+        "awslogs-join": after_deploy(
+            "Fn::Join ',' of Fn::GetAtt Alb.SecurityGroups", 48, f"{options}/awslogs-join"
+        ),
+        "awslogs-length": after_deploy(
+            "Fn::Length of Fn::GetAtt Alb.SecurityGroups", 49, f"{options}/awslogs-length"
+        ),
+        "awslogs-index": after_deploy(
+            "Fn::Select of Fn::GetAtt Counter.Index", 50, f"{options}/awslogs-index"
+        ),
+        "awslogs-cidr": after_deploy(
+            "Fn::Cidr of Fn::GetAtt Counter.Count", 51, f"{options}/awslogs-cidr/Fn::Select/1"
+        ),
+        "awslogs-map-key": after_deploy(
+            "Fn::FindInMap key Ref Counter", 52, f"{options}/awslogs-map-key"
+        ),
+    }
+    network = "/Resources/Service/Properties/NetworkConfiguration/AwsvpcConfiguration"
+    service = result["services"]["Service"]["network"]
+    assert (service["subnets"], service["security_groups"]) == (
+        unknown(
+            "Fn::GetAtt Counter.SubnetIds (Custom::Counter) is only known after deployment",
+            "Fn::GetAtt Counter.SubnetIds",
+            "l.yaml",
+            60,
+            f"{network}/Subnets",
+        ),
+        unknown(
+            "Fn::GetAtt Alb.SecurityGroups (AWS::ElasticLoadBalancingV2::LoadBalancer) is only "
+            "known after deployment",
+            "Fn::GetAtt Alb.SecurityGroups",
+            "l.yaml",
+            61,
+            f"{network}/SecurityGroups",
+        ),
+    )
+
+
 PARAMETERS_TEMPLATE = (CFN_FIXTURES / "parameters.yaml").read_text(encoding="utf-8")
 
 
@@ -1225,6 +1356,16 @@ def test_an_ecs_target_without_its_task_definition_is_an_error(tmp_path: Path) -
             "select-out-of-range",
             5,
             "Fn::Select index 5 is out of range: the list has 1 item",
+        ),
+        (
+            "select-from-a-string",  # CloudFormation refuses it too; a resource's attribute
+            5,  # may be a list, so `!Select [0, !GetAtt X.Y]` is unknown instead
+            "Fn::Select needs a list to select from",
+        ),
+        (
+            "select-from-a-resource-id",  # `Ref` of a resource is one id
+            8,
+            "Fn::Select needs a list to select from",
         ),
         (
             "cidr-count-too-large",  # 2**40 blocks: not made (CloudFormation allows 1 to 256)

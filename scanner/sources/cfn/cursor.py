@@ -320,6 +320,8 @@ class Cursor:
         value = self.value()
         if isinstance(value, Unknown):
             return value.json()
+        if isinstance(value, ResRef) and value.attr is not None:  # a list attribute
+            return self._field(_physical_text(value))
         if not isinstance(value, list):
             raise self.fail(f"{self.name} must be a list, not {_kind(value)}")
         return [self._ident(item, expect) for item in value]
@@ -328,6 +330,8 @@ class Cursor:
         value = self.value()
         if isinstance(value, Unknown):
             return value.json()
+        if isinstance(value, ResRef) and value.attr is not None:  # a list attribute
+            return self._field(_physical_text(value))
         if not isinstance(value, list):
             raise self.fail(f"{self.name} must be a list, not {_kind(value)}")
         texts = [text_of(item) for item in value]

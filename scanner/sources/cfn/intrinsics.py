@@ -68,6 +68,19 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+def _deployed(
+    stack: Stack, function: str, value: ResRef | Composite, parts: Parts, line: int
+) -> Unknown:
+    """What a function makes of a value that is only known after deployment (an attribute of
+    a resource, which may be a list): unknown, never an input error."""
+    shown = value.expression if isinstance(value, ResRef) else value.text()
+    return Unknown(
+        f"{function} {shown} is only known after deployment",
+        f"{function} {shown}",
+        stack.where(parts, line),
+    )
+
+
 def _fn_ref(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
     return stack.ref(_name(stack, arg, parts, line, "Ref"), parts, line)
 
@@ -124,6 +137,8 @@ def _fn_join(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
     items = stack.resolve(items_node, (*parts, 1), line)
     if isinstance(items, Unknown):
         return items
+    if isinstance(items, ResRef):  # a list attribute (`!GetAtt Alb.SecurityGroups`)
+        return _deployed(stack, f"Fn::Join {delimiter!r} of", items, parts, line)
     if not isinstance(items, list):
         raise stack.fail(line, "Fn::Join needs a list of values to join")
     pieces: list[Value] = []
@@ -146,8 +161,13 @@ def _fn_select(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
         return Unknown(items.why, zone_index_ref(int(text)), items.where)
     if isinstance(items, Unknown):
         return items
+    if isinstance(index, ResRef | Composite):
+        return _deployed(stack, "Fn::Select of", index, parts, line)
     if text is None or not text.isdigit():
         raise stack.fail(line, "Fn::Select needs a whole-number index")
+    if isinstance(items, ResRef) and items.attr is not None:
+        # a list attribute (`!GetAtt Firewall.EndpointIds`, `!GetAtt Alb.SecurityGroups`)
+        return _deployed(stack, f"Fn::Select {text} of", items, parts, line)
     if not isinstance(items, list):
         raise stack.fail(line, "Fn::Select needs a list to select from")
     if int(text) >= len(items):
@@ -241,6 +261,8 @@ def _fn_find_in_map(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
     for key in keys:
         if isinstance(key, Unknown):
             return key
+        if isinstance(key, Composite | ResRef):  # `!Ref` of a resource is a physical id
+            return _deployed(stack, "Fn::FindInMap key", key, parts, line)
     texts = [scalar_text(k) for k in keys]
     if any(t is None for t in texts):
         raise stack.fail(line, "Fn::FindInMap keys must be strings")
@@ -289,6 +311,9 @@ def _fn_cidr(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
             f"Fn::Cidr {stack.where(parts, line).pointer}",
             stack.where(parts, line),
         )
+    for value in (count, bits):
+        if isinstance(value, Composite | ResRef):
+            return _deployed(stack, "Fn::Cidr of", value, parts, line)
     cannot = stack.fail(
         line, f"Fn::Cidr cannot make {count} blocks of {bits} host bits from {block}"
     )
@@ -348,6 +373,8 @@ def _fn_length(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
     value = stack.resolve(arg, parts, line)
     if isinstance(value, Unknown):
         return value
+    if isinstance(value, ResRef) and value.attr is not None:
+        return _deployed(stack, "Fn::Length of", value, parts, line)
     if not isinstance(value, list):
         raise stack.fail(line, "Fn::Length needs a list")
     return len(value)

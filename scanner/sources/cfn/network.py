@@ -171,7 +171,7 @@ def route(res: Res, out: Out) -> None:
         lambda: f"route {res.logical} needs exactly one target ({', '.join(_ROUTE_TARGETS)})",
         res.cursor,
     )
-    target_type, target = _route_target(res, targets[0][0])
+    target_type, target = _route_target(res, targets[0][0], settled=len(targets) == 1)
     entry = {
         "destination": _optional(destinations.get("DestinationCidrBlock"), lambda c: c.cidr(4)),
         "destination_ipv6": _optional(
@@ -194,12 +194,18 @@ def route(res: Res, out: Out) -> None:
     out.later.append(attach)
 
 
-def _route_target(res: Res, name: str) -> tuple[Field, Field]:
+def _route_target(res: Res, name: str, *, settled: bool) -> tuple[Field, Field]:
+    """(target_type, target) of the route's target property `name`; `settled` when it is the
+    one target the route can have (not one of several that conditions choose between)."""
     cursor = res.require(name)
     target = cursor.ident()
+    kind = _ROUTE_TARGETS[name]
+    if kind is not None and settled:
+        # the property says what the target is, also when the target itself is only known at
+        # deploy time (`!Select [1, !Split [":", !Select [0, !GetAtt Firewall.EndpointIds]]]`)
+        return kind, target
     if isinstance(target, dict):  # unknown: its type is as unknown as the target
         return target, target
-    kind = _ROUTE_TARGETS[name]
     if kind is not None:
         return kind, target
     if name == "CoreNetworkArn":
