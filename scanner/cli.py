@@ -181,7 +181,7 @@ def input_options(
     max_file_mb: float = MAX_FILE_MB,
 ) -> ScanOptions:
     """ScanOptions from the input flags over the configuration file: a --parameter wins over
-    the config's value for the same [FILE:]KEY."""
+    the config's value for the same [FILE:]KEY, and a --parameter KEY over every FILE:KEY."""
     from scanner.api import ScanOptions
     from scanner.config import load as load_config
     from scanner.sources.discover import scanned_root
@@ -191,7 +191,14 @@ def input_options(
     flags = parse_parameters(parameters)
     return ScanOptions(
         region=region,
-        parameters={**config.parameters, **flags},
+        parameters={
+            **{
+                (file, key): value
+                for (file, key), value in config.parameters.items()
+                if (None, key) not in flags
+            },
+            **flags,
+        },
         parameter_flags=frozenset(flags),
         stack_names=parse_stack_names(stack_names),
         tf_dir=tf_dir,

@@ -106,6 +106,10 @@ def test_config_parameters_apply_and_a_flag_wins(work: Path) -> None:
     flag = cli(work, "scan", "iso", "--region", "us-east-1", "--parameter", image)
     assert flag.returncode == 0, flag.stdout
     assert load(None, work, work).parameters == {(None, "ImageUri"): "nginx"}
+    # a --parameter KEY also wins over the configuration's FILE:KEY (README: "Flags win")
+    write(work / ".fargate-preflight.yaml", "parameters:\n  iso/parent.yml:ImageUri: nginx\n")
+    scoped = cli(work, "scan", "iso", "--region", "us-east-1", "--parameter", image)
+    assert (scoped.returncode, scoped.stderr) == (0, ""), scoped.stdout
 
 
 def test_config_parameters_for_other_scans_are_quiet_and_a_typo_is_not(work: Path) -> None:
