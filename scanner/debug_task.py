@@ -290,7 +290,7 @@ def _debug_warnings(findings: Sequence[Finding], debug_name: str, image: str) ->
         if f.need == registry:
             text += (
                 f" Or copy {image} into a private ECR repository that the task subnets reach "
-                "and give its URI as the debug image."
+                "and give its URI with --image."
             )
         out.append(text)
     return tuple(sorted(set(out)))
@@ -856,9 +856,10 @@ def render_text(runbook: Runbook, files: Mapping[str, Path] | None = None) -> st
     out: list[str] = [
         f"Debug task for service {runbook.service} ({runbook.source})",
         "",
-        "An amazon/aws-cli container kept alive with `tail -f /dev/null`, with the service's",
-        "roles, subnets, security groups and assignPublicIp, and ECS Exec on. Run the",
-        "commands where the AWS CLI and the Session Manager plugin are installed.",
+        f"A {runbook.task_definition['containerDefinitions'][0]['image']} container kept alive "
+        "with `tail -f /dev/null`,",
+        "with the service's roles, subnets, security groups and assignPublicIp, and ECS Exec on.",
+        "Run the commands where the AWS CLI and the Session Manager plugin are installed.",
         "",
     ]
     if runbook.warnings:

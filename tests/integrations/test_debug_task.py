@@ -205,7 +205,10 @@ def test_the_scan_says_the_debug_task_cannot_work_in_an_isolated_vpc(example: Ru
         "FG202 error: service Service-debug cannot reach registry-1.docker.io",
         "FG202 error: service Service-debug cannot reach ssmmessages",
     ]
-    assert "copy amazon/aws-cli into a private ECR repository" in example.warnings[0]
+    assert example.warnings[0].endswith(
+        "Or copy amazon/aws-cli into a private ECR repository that the task subnets reach and "
+        "give its URI with --image."
+    )
     assert "private ECR repository" not in example.warnings[1]
 
 
@@ -215,6 +218,9 @@ def test_a_private_ecr_debug_image_needs_what_the_service_needs() -> None:
     assert runbook.task_definition["containerDefinitions"][0]["image"] == image
     needs = sorted(w.split(" cannot reach ", 1)[1].split(":", 1)[0] for w in runbook.warnings)
     assert needs == ["s3", "ssmmessages"]
+    assert render_text(runbook).splitlines()[2] == (
+        f"A {image} container kept alive with `tail -f /dev/null`,"
+    )
 
 
 def test_a_public_subnet_service_gets_a_working_debug_task() -> None:
