@@ -512,16 +512,28 @@ def to_paths(raw: RawResult, model: dict[str, Any]) -> tuple[PathStep, ...]:
         obj = model[kind].get(ident) if isinstance(ident, str) else None
         return str(obj["name"]) if obj else str(ident)
 
-    steps = {
-        PathStep(
-            service=name("services", v["service"]),
-            need=v["need"],
-            subnet=name("subnets", v["subnet"]),
-            path=v["path"],
-            verdict=v["verdict"],
+    # The rules' undecided entries that name the path they concern (docs/policies.md).
+    unsettled: dict[tuple[str, str, str], set[str]] = {}
+    for outputs in raw.rules.values():
+        for u in outputs.get("undecided") or []:
+            at = u.get("path")
+            if isinstance(at, dict) and isinstance(u.get("service"), str):
+                row = (u["service"], str(at.get("need")), name("subnets", at.get("subnet")))
+                unsettled.setdefault(row, set()).update(u.get("rules") or [])
+    steps = set()
+    for v in raw.verdicts:
+        service, subnet = name("services", v["service"]), name("subnets", v["subnet"])
+        rules = unsettled.get((service, v["need"], subnet), set())
+        steps.add(
+            PathStep(
+                service=service,
+                need=v["need"],
+                subnet=subnet,
+                path=v["path"],
+                verdict=v["verdict"],
+                unsettled=tuple(sorted(rules)),
+            )
         )
-        for v in raw.verdicts
-    }
     return tuple(sorted(steps, key=lambda s: (s.service, s.need, s.subnet)))
 
 

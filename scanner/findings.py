@@ -81,6 +81,9 @@ class PathStep:
     subnet: str
     path: str
     verdict: str  # "ok" | "fail" | "undecided" | "out-of-scope"
+    # The rules whose checks of this path wait for a value the inputs do not settle (an FG801
+    # note): an "ok" row without an error is then "undecided".
+    unsettled: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

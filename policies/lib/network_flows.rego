@@ -223,9 +223,8 @@ prefix_list_peer_state(g, r, direction, peer) := yes if {
 	r.prefix_list == object.get(peer, "prefix_list", null)
 } else := maybe(peer.prefix_list) if {
 	data.fargate_preflight.lib.model.is_unknown(peer.prefix_list)
-} else := maybe(pl) if {
-	pl := data.fargate_preflight.lib.model.lookup("prefix_lists", r.prefix_list, r.source)
-	data.fargate_preflight.lib.model.is_unknown(pl)
+} else := maybe(unlisted_prefix_list(r, direction)) if {
+	not input.prefix_lists[r.prefix_list]
 } else := prefix_list_cidrs_state(g, r, direction, input.prefix_lists[r.prefix_list], peer) if {
 	is_array(input.prefix_lists[r.prefix_list].cidrs)
 } else := no if {
@@ -238,6 +237,40 @@ prefix_list_peer_state(g, r, direction, peer) := yes if {
 	"ref": sprintf("prefix list %s", [r.prefix_list]),
 	"source": input.prefix_lists[r.prefix_list].source,
 })
+
+# unlisted_prefix_list: a prefix list the inputs do not define, by ID. An ID alone does not
+# say whose addresses the list holds (an AWS-managed list names its service, as
+# com.amazonaws.us-east-1.s3, only in the account), and the scanner keeps no table of IDs.
+# A live scan reads the lists its rules name, so there the list was not read.
+unlisted_prefix_list(r, direction) := missing if {
+	startswith(object.get(r.source, "file", ""), "aws://")
+	missing := data.fargate_preflight.lib.model.missing("prefix_lists", r.prefix_list, r.source)
+} else := {
+	"unknown": sprintf(
+		concat("", [
+			"prefix list %s is not in the scanned inputs, and its ID does not say whose addresses ",
+			"it holds: an AWS service's (S3's, DynamoDB's) or the account's own",
+		]),
+		[r.prefix_list],
+	),
+	"ref": sprintf("prefix list %s", [r.prefix_list]),
+	"source": r.source,
+	"fix": sprintf(
+		concat("", [
+			"Make sure %s is the destination's list (for a gateway endpoint, ",
+			"com.amazonaws.REGION.SERVICE of the deploy region). To have it checked: scan the ",
+			"deployed account with scan-aws, which reads the prefix lists that rules name; %s; ",
+			"or name a list the inputs define (in Terraform the gateway endpoint's prefix_list_id ",
+			"or an aws_ec2_managed_prefix_list, in CloudFormation an AWS::EC2::PrefixList).",
+		]),
+		[r.prefix_list, other_peer[direction]],
+	),
+}
+
+other_peer := {
+	"egress": "allow the traffic to 0.0.0.0/0 instead",
+	"ingress": "admit the task's security group or subnet CIDRs instead",
+}
 
 prefix_list_cidrs_state(g, r, direction, pl, peer) := state if {
 	# regal ignore:unconditional-assignment

@@ -309,6 +309,24 @@ test_sg_egress_to_endpoint_and_prefix_list if {
 	]) == set()
 }
 
+# A prefix list the inputs do not define: which addresses it holds is not known offline, and
+# the fix says how to settle it for the rule's direction; a live scan read every list its rules
+# name, so there it is only missing (FG801 gives the live scan's fix).
+test_sg_prefix_list_not_in_the_inputs if {
+	egress_rule := tcp443({"prefix_list": "pl-0abc"})
+	out := data.fargate_preflight.lib.network.unlisted_prefix_list(egress_rule, "egress")
+	out.ref == "prefix list pl-0abc"
+	out.source == src(500)
+	out.unknown == "prefix list pl-0abc is not in the scanned inputs, and its ID does not say whose addresses it holds: an AWS service's (S3's, DynamoDB's) or the account's own"
+	contains(out.fix, "; allow the traffic to 0.0.0.0/0 instead; ")
+	back := data.fargate_preflight.lib.network.unlisted_prefix_list(egress_rule, "ingress")
+	contains(back.fix, "; admit the task's security group or subnet CIDRs instead; ")
+	live_rule := object.union(egress_rule, {"source": {"file": "aws://123456789012/eu-west-1/sg-1", "line": 0}})
+	live := data.fargate_preflight.lib.network.unlisted_prefix_list(live_rule, "egress")
+	live.unknown == "prefix list pl-0abc is not in the scanned inputs"
+	not live.fix
+}
+
 test_sg_unknowns if {
 	failing_sg([
 		{"name": "a group not in the inputs", "ids": ["Task", "sg-0123"], "groups": [group("Task", [], [])], "direction": "egress", "peer": {"cidr": public}, "want": ["undecided", [], ["security group sg-0123"]]},

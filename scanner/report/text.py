@@ -117,7 +117,9 @@ def _need_lines(steps: Sequence[PathStep], findings: Sequence[Finding], paint: _
     A route that is "ok" can still be closed on the way (a security group, a network ACL):
     such a row is "blocked", with the rules that say so, instead of "ok" above the error; a
     warning on a working route (FG502: the NAT gateway serves, the endpoint does not) leaves it
-    "ok" and names the warning. A finding whose hop starts at one of the need's task subnets
+    "ok" and names the warning. A row whose checks wait for a value the inputs do not settle
+    (an FG801 note blocks them) is "undecided", with those rules, unless an error closes it.
+    A finding whose hop starts at one of the need's task subnets
     concerns that subnet's rows only, except FG401: the task's security groups are the same in
     every subnet, so the policies report a closed egress once per destination, from the first
     subnet, and it closes every row that goes to the same destination."""
@@ -128,13 +130,14 @@ def _need_lines(steps: Sequence[PathStep], findings: Sequence[Finding], paint: _
     ]
     rows: list[tuple[str, str, str, str, str]] = []
     for need in sorted({step.need for step in steps}):
-        ways: dict[tuple[str, str], list[str]] = {}
+        ways: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
         for step in steps:
             if step.need == need:
-                ways.setdefault((step.path, step.verdict), []).append(step.subnet)
-        path_of = {s: path for (path, _), subnets in ways.items() for s in subnets}
+                way = (step.path, step.verdict, step.unsettled)
+                ways.setdefault(way, []).append(step.subnet)
+        path_of = {s: path for (path, _, _), subnets in ways.items() for s in subnets}
         need_rows = []
-        for (path, verdict), subnets in ways.items():
+        for (path, verdict, unsettled), subnets in ways.items():
             where = _subnets(subnets) if len(ways) > 1 else ""
             text = verdict
             found = {
@@ -151,6 +154,8 @@ def _need_lines(steps: Sequence[PathStep], findings: Sequence[Finding], paint: _
             warnings = sorted(rule for level, rule in found if level == "warning")
             if verdict == "ok" and errors:
                 verdict, text = "fail", f"blocked ({', '.join(errors)})"
+            elif verdict == "ok" and unsettled:
+                verdict, text = "undecided", f"undecided ({', '.join(unsettled)})"
             elif verdict == "ok" and warnings:
                 text = f"ok, but {', '.join(warnings)}"
             need_rows.append((need, _shown_path(path), verdict, text, where))

@@ -310,3 +310,23 @@ def test_a_warning_on_a_working_route_leaves_it_ok_and_names_the_warning() -> No
         "  ecr.api  via nat Nat -> igw Igw  ok, but FG502",
         "  logs     via nat Nat -> igw Igw  ok",
     ]
+
+
+def test_a_route_whose_check_a_note_blocks_is_undecided_not_ok() -> None:
+    # The policies' undecided entries name the path they concern (PathStep.unsettled): that
+    # subnet's row is "undecided" with the rules, the other subnet's stays "ok", and an error
+    # on the same row still closes it.
+    fg402 = replace(FG201, rule_id="FG402", need="logs", message="m", hop=None)
+    paths = (
+        PathStep("Service", "s3", "SubnetA", "gateway endpoint S3", "ok", ("FG301", "FG401")),
+        PathStep("Service", "s3", "SubnetB", "gateway endpoint S3", "ok"),
+        PathStep("Service", "logs", "SubnetA", "interface endpoint Logs", "ok", ("FG401",)),
+    )
+    report = Report(findings=(fg402,), rules=(), paths=paths)
+    lines = text.render(report).splitlines()
+    assert lines[1:4] == [
+        "  logs  via interface endpoint Logs  blocked (FG402)",
+        "  s3    via gateway endpoint S3      undecided (FG301, FG401)  (subnet SubnetA)",
+        "  s3    via gateway endpoint S3      ok                        (subnet SubnetB)",
+    ]
+    assert "\x1b[33mundecided (FG301, FG401)\x1b[0m" in text.render(report, color=True)

@@ -71,11 +71,18 @@ deny contains entry if {
 	})
 }
 
+# undecided: one entry per task subnet whose path takes the endpoint (its `path` makes that
+# row of the text report undecided).
 undecided contains entry if {
 	some use, xs in checks
 	some x in xs
 	some u in x.unknowns
-	entry := {"unknown": u, "service": input.services[use[0]].name, "rules": ["FG102"]}
+	some p in data.fargate_preflight.lib.paths.selected
+	[p.service, p.need, p.endpoint] == use
+	entry := {
+		"unknown": u, "service": input.services[use[0]].name, "rules": ["FG102"],
+		"path": {"need": p.need, "subnet": p.subnet},
+	}
 }
 
 # endpoint_uses[[service id, need, endpoint id]]: the endpoints with a policy on the paths

@@ -155,5 +155,8 @@ undecided contains entry if {
 	verdict.verdict == "undecided"
 	some u in verdict.unknowns
 	located := data.fargate_preflight.lib.network.with_source(u, use.source)
-	entry := {"unknown": located, "service": use.service, "rules": ["FG302"]}
+	entry := {
+		"unknown": located, "service": use.service, "rules": ["FG302"],
+		"path": {"need": use.need, "subnet": view.subnet},
+	}
 }

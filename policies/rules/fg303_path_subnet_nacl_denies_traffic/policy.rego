@@ -236,5 +236,8 @@ undecided contains entry if {
 	verdict.verdict == "undecided"
 	some u in verdict.unknowns
 	located := data.fargate_preflight.lib.network.with_source(u, use.source)
-	entry := {"unknown": located, "service": use.service, "rules": ["FG303"]}
+	entry := {
+		"unknown": located, "service": use.service, "rules": ["FG303"],
+		"path": {"need": use.need, "subnet": view.subnet},
+	}
 }

@@ -225,5 +225,8 @@ undecided contains entry if {
 	some u in verdict.unknowns
 	by_reference := data.fargate_preflight.lib.network.with_source(u, check.ref_source)
 	located := data.fargate_preflight.lib.network.with_source(by_reference, use.source)
-	entry := {"unknown": located, "service": use.service, "rules": ["FG401"]}
+	entry := {
+		"unknown": located, "service": use.service, "rules": ["FG401"],
+		"path": {"need": use.need, "subnet": view.subnet},
+	}
 }

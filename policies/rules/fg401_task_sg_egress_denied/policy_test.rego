@@ -207,6 +207,23 @@ test_undecided_when_a_narrower_public_cidr_decides if {
 	refs(undecided_for(changes, [internet_path])) == {["security group TaskSg egress rule 52.94.0.0/16", "Service", ["FG401"]]}
 }
 
+# A CloudFormation gateway endpoint does not name its prefix list, and an AWS-managed list's
+# ID (S3's pl-63a5400a in us-east-1) is not in the inputs: whose addresses it holds is not
+# settled, and the entry names the path (the text report's row) and how to settle it.
+test_undecided_when_egress_names_a_prefix_list_not_in_the_inputs if {
+	changes := {"security_groups": {"TaskSg": {"egress": [sg_rule("6", [443, 443], {"prefix_list": "pl-63a5400a"}, 52)]}}}
+	cfn_gateway := path("gateway", {"need": "s3", "endpoint": "S3Endpoint", "prefix_list": null})
+	deny_for(changes, [cfn_gateway]) == set()
+	[entry] := [u | some u in undecided_for(changes, [cfn_gateway])]
+	entry.unknown.ref == "prefix list pl-63a5400a"
+	entry.unknown.source == src(52)
+	entry.path == {"need": "s3", "subnet": "PrivateA"}
+	contains(entry.unknown.unknown, "its ID does not say whose addresses it holds")
+	startswith(entry.unknown.fix, "Make sure pl-63a5400a is the destination's list")
+	contains(entry.unknown.fix, "scan-aws")
+	contains(entry.unknown.fix, "allow the traffic to 0.0.0.0/0 instead")
+}
+
 test_undecided_when_a_task_group_is_not_in_the_inputs if {
 	changes := {"services": {"Svc": {"network": {"security_groups": ["sg-0123"]}}}}
 	deny_for(changes, [internet_path]) == set()

@@ -181,5 +181,8 @@ undecided contains entry if {
 	some u in verdict.unknowns
 	by_reference := data.fargate_preflight.lib.network.with_source(u, check.ref_source)
 	located := data.fargate_preflight.lib.network.with_source(by_reference, use.source)
-	entry := {"unknown": located, "service": use.service, "rules": ["FG402"]}
+	entry := {
+		"unknown": located, "service": use.service, "rules": ["FG402"],
+		"path": {"need": use.need, "subnet": view.subnet},
+	}
 }

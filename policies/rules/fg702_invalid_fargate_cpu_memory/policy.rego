@@ -4,7 +4,8 @@
 #   A Fargate-compatible task definition needs task-level cpu and memory, and the pair must be one
 #   that Fargate offers (for example cpu 256 with memory 512, 1024 or 2048 MiB); Windows
 #   containers take cpu 1024, 2048 or 4096 only. Otherwise ECS rejects the task definition
-#   when it is registered, or the task when it is run.
+#   when it is registered, or the task when it is run. An operating system family the inputs do
+#   not settle decides a size only Linux takes: FG801 names it.
 # custom:
 #   id: FG702
 #   level: error
@@ -76,12 +77,13 @@ undecided contains {"unknown": unknown, "service": service, "rules": ["FG702"]} 
 }
 
 # blocking_unknowns are the unsettled values the verdict waits for: a settled size problem
-# waits only for Fargate compatibility; a size that is not wrong yet waits for its unknowns too.
+# waits only for Fargate compatibility; a size that is not wrong yet waits for its unknowns too,
+# and for an unsettled operating system family when Windows would not take the size.
 blocking_unknowns(td) := compatibility_unknowns(td) if count(size_problems(td)) > 0
 
-blocking_unknowns(td) := compatibility_unknowns(td) | size_unknowns(td) if {
+blocking_unknowns(td) := (compatibility_unknowns(td) | size_unknowns(td)) | os_unknowns(td) if {
 	count(size_problems(td)) == 0
-	count(size_unknowns(td)) > 0
+	count(size_unknowns(td) | os_unknowns(td)) > 0
 }
 
 # size_problems are what is wrong with the task size, as far as the settled values tell.
@@ -112,10 +114,17 @@ off_table(td) := ({sprintf("cpu %d is not a Fargate CPU size (%s)", [td.cpu, cpu
 	is_number(td.memory)
 	size := fargate_sizes[td.cpu]
 	not td.memory in size.memory
-}) | {sprintf("cpu %d is not offered for Windows containers on Fargate (%s)", [td.cpu, windows_cpu_text]) |
+}) | {problem |
 	windows(td)
+	some problem in windows_problems(td)
+}
+
+# windows_problems: what a Fargate size that Linux takes lacks for Windows containers. (Windows
+# takes a subset of the Linux sizes, so a size wrong for Linux is wrong for both.)
+windows_problems(td) := {problem |
 	fargate_sizes[td.cpu]
 	not td.cpu in windows_cpu_sizes
+	problem := sprintf("cpu %d is not offered for Windows containers on Fargate (%s)", [td.cpu, windows_cpu_text])
 }
 
 # Windows containers on Fargate take at least 1 vCPU, and 8 and 16 vCPUs are Linux only.
@@ -140,6 +149,13 @@ fix(td) := sprintf(
 	"Set task-level cpu to %s, and memory to a size Fargate offers with it (for cpu 256: %s).",
 	[cpu_sizes_text, fargate_sizes[256].text],
 )
+
+# os_unknowns: an unsettled operating system family (runtimePlatform), when the size is one
+# Linux takes and Windows does not.
+os_unknowns(td) := {td.os_family} if {
+	data.fargate_preflight.lib.model.is_unknown(td.os_family)
+	count(windows_problems(td)) > 0
+} else := set()
 
 # size_unknowns are the unsettled cpu and memory values.
 size_unknowns(td) := {value |

@@ -166,3 +166,37 @@ test_windows_takes_one_to_four_vcpus if {
 	count(deny_for({"os_family": "WINDOWS_SERVER_2019_CORE", "cpu": 1024, "memory": 2048})) == 0
 	count(deny_for({"os_family": "LINUX"})) == 0
 }
+
+unknown_os := {"unknown": "parameter OsFamily has no value", "ref": "Parameter OsFamily", "source": src}
+
+# An unsettled operating system family decides a size Linux takes and Windows does not
+# (256, 512, 8192, 16384 CPU units): FG702 waits for it. A size both take, or one neither
+# takes, does not depend on it.
+test_unknown_os_family_with_a_linux_only_size_is_undecided if {
+	every cpu_memory in [[256, 512], [512, 1024], [8192, 16384], [16384, 32768]] {
+		fields := {"os_family": unknown_os, "cpu": cpu_memory[0], "memory": cpu_memory[1]}
+		count(deny_for(fields)) == 0
+		undecided_for(fields) == {{"unknown": unknown_os, "service": null, "rules": ["FG702"]}}
+	}
+}
+
+test_unknown_os_family_with_a_size_both_take_is_settled if {
+	fields := {"os_family": unknown_os, "cpu": 1024, "memory": 2048}
+	count(deny_for(fields)) == 0
+	count(undecided_for(fields)) == 0
+}
+
+test_unknown_os_family_with_a_size_neither_takes_fails if {
+	fields := {"os_family": unknown_os, "cpu": 512, "memory": 512}
+	messages_for(fields) == {"task definition App: memory 512 MiB is not valid with cpu 512 (valid: 1024 to 4096 MiB in steps of 1024)"}
+	count(undecided_for(fields)) == 0
+}
+
+test_unknown_os_family_waits_with_an_unknown_memory if {
+	fields := {"os_family": unknown_os, "memory": unknown_memory, "memory_raw": unknown_memory}
+	count(deny_for(fields)) == 0
+	undecided_for(fields) == {
+		{"unknown": unknown_os, "service": null, "rules": ["FG702"]},
+		{"unknown": unknown_memory, "service": null, "rules": ["FG702"]},
+	}
+}
