@@ -359,3 +359,48 @@ def test_one_import_read_for_two_subnets_is_one_note(tmp_path: Path) -> None:
         ("FG801", 6),  # sg-1, not in the inputs
         ("FG801", 15),  # the import, once, at its first place
     ]
+
+
+@pytest.mark.usefixtures("at_root")
+def test_application_needs_are_in_the_regions_their_resource_arns_name() -> None:
+    report = scan(
+        [REPROS / "app-needs-in-other-regions.yaml"], ScanOptions(cwd=ROOT, region="us-east-1")
+    )
+    found = sorted((f.rule_id, f.need, f.location.line) for f in report.findings)
+    assert found == [("FG202", "dynamodb", 17), ("FG801", None, 9)]
+    [unreachable] = [f for f in report.findings if f.rule_id == "FG202"]
+    assert unreachable.message.endswith(
+        "no default route and dynamodb in eu-west-1 is reachable only over the internet "
+        "(endpoints serve only their own region)"
+    )
+    [note] = [f for f in report.findings if f.rule_id == "FG801"]
+    assert note.message.startswith("Parameter ArchiveTableArn is not settled")
+    # the stack's own table is in the deploy region, through the gateway endpoint
+    assert {(p.path, p.verdict) for p in report.paths if p.need == "dynamodb"} == {
+        ("gateway endpoint DynamoDb", "ok"),
+        ("none", "fail"),
+        ("undecided: Parameter ArchiveTableArn", "undecided"),
+    }
+    # a table ARN of the deploy region settles it
+    settled = scan(
+        [REPROS / "app-needs-in-other-regions.yaml"],
+        ScanOptions(
+            cwd=ROOT,
+            region="us-east-1",
+            parameters={
+                (None, "ArchiveTableArn"): "arn:aws:dynamodb:us-east-1:123456789012:table/a"
+            },
+        ),
+    )
+    assert sorted((f.rule_id, f.need) for f in settled.findings) == [("FG202", "dynamodb")]
+
+
+@pytest.mark.usefixtures("at_root")
+def test_an_app_mesh_envoy_proxy_needs_the_envoy_management_endpoint() -> None:
+    report = scan([REPROS / "app-mesh-envoy.yaml"], ScanOptions(cwd=ROOT, region="us-east-1"))
+    assert [(f.rule_id, f.need, f.location.line) for f in report.findings] == [
+        ("FG202", "appmesh-envoy-management", 14)
+    ]
+    assert report.findings[0].message.endswith(
+        "no default route and no appmesh-envoy-management interface endpoint"
+    )

@@ -38,7 +38,7 @@ ecr_calls(td) := {c |
 	# the deploy region, when unsettled, matches as any region
 	region := open_text(data.fargate_preflight.lib.needs.private_ecr_region(container.image))
 	what := sprintf("private ECR image %s (container %s)", [
-		data.fargate_preflight.lib.needs.pattern_text(container.image),
+		data.fargate_preflight.lib.model.pattern_text(container.image),
 		data.fargate_preflight.lib.model.show(container.name),
 	])
 	some c in [
@@ -59,7 +59,7 @@ ecr_calls(td) := {c |
 # repository_arn is the ECR repository of an image: ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG.
 # An image with unsettled parts in its repository name is an unknown resource.
 repository_arn(image, region) := arn if {
-	text := data.fargate_preflight.lib.needs.pattern_text(image)
+	text := data.fargate_preflight.lib.model.pattern_text(image)
 	labels := split(text, ".")
 	account := labels[0]
 	path := substring(text, indexof(text, "/") + 1, -1)
@@ -257,7 +257,7 @@ secret_actions := {"ssm": ["ssm:GetParameters"], "secretsmanager": ["secretsmana
 unsettled_secret_service(value_from, service) := service if {
 	service != null
 } else := svc if {
-	fields := split(data.fargate_preflight.lib.needs.pattern_text(value_from), ":")
+	fields := split(data.fargate_preflight.lib.model.pattern_text(value_from), ":")
 	svc := fields[2]
 	secret_actions[svc]
 } else := data.fargate_preflight.lib.needs.secret_ref_service(value_from)

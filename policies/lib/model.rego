@@ -27,6 +27,16 @@ network_source(svc) := svc.network.source if {
 	is_object(svc.network.source)
 } else := svc.source
 
+# pattern_text is a string as it is; for a string with unsettled parts, its pattern with `*`
+# for each part (docs/model.md: `partial`), which may still name an ECR host and region, or a
+# secret's service and region.
+pattern_text(v) := v if is_string(v)
+
+pattern_text(v) := v.partial if {
+	is_object(v)
+	is_string(v.partial)
+}
+
 # show prints a value that may be unknown: an unknown string by what is known of it, `*` for
 # each unsettled part (`*-container` for `${AWS::StackName}-container`), another unknown by its
 # ref (`<Parameter Name>`).

@@ -49,7 +49,7 @@ task_definition_needs[td_id] := ns if {
 	some sid in data.fargate_preflight.lib.taskdef.analysed
 	td_id := input.services[sid].task_definition
 	td := input.task_definitions[td_id]
-	ns := (container_needs(td) | volume_needs(td)) | app_needs(td)
+	ns := ((container_needs(td) | volume_needs(td)) | app_needs(td)) | proxy_needs(td)
 }
 
 need(name, kind, port, region, caller, reason, src, target) := {
@@ -91,14 +91,14 @@ container_needs(td) := {n |
 # ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com[.cn] or the dual-stack ACCOUNT.dkr-ecr.REGION.on.aws.
 # (Split, not a regex: regorus compiles a pattern on every call, about 140 µs.)
 private_ecr_region(image) := region_label(image, labels[3]) if {
-	labels := split(pattern_text(image), ".")
+	labels := split(data.fargate_preflight.lib.model.pattern_text(image), ".")
 	labels[1] == "dkr"
 	labels[2] in {"ecr", "ecr-fips"}
 	labels[4] == "amazonaws"
 	amazonaws_host_end(labels)
 	is_account(labels[0])
 } else := region_label(image, labels[2]) if {
-	labels := split(pattern_text(image), ".")
+	labels := split(data.fargate_preflight.lib.model.pattern_text(image), ".")
 	labels[1] == "dkr-ecr"
 	labels[3] == "on"
 	startswith(labels[4], "aws/")
@@ -136,20 +136,11 @@ is_account(s) if {
 # An account id the inputs do not settle (`${AWS::AccountId}`) does not change the path.
 is_account("*") := true
 
-# pattern_text is a string as it is; for a string with unsettled parts, its pattern with `*`
-# for each part (docs/model.md: `partial`), which may still name an ECR host and region, or a
-# secret's service and region.
-pattern_text(v) := v if is_string(v)
-
-pattern_text(v) := v.partial if {
-	is_object(v)
-	is_string(v.partial)
-}
-
 image_needs(c) := ns if {
 	region := private_ecr_region(c.image)
 	name := data.fargate_preflight.lib.model.show(c.name) # a name may be unsettled
-	reason := sprintf("private ECR image %s (container %s)", [pattern_text(c.image), name])
+	image := data.fargate_preflight.lib.model.pattern_text(c.image)
+	reason := sprintf("private ECR image %s (container %s)", [image, name])
 	ns := {need(s, kind_for_region(region), 443, region, "agent", reason, c.source, null) | some s in ecr_services}
 } else := {need(host, "internet", 443, null, "agent", reason, c.source, null)} if {
 	is_string(c.image)
@@ -240,7 +231,7 @@ value_from_need(v, by_name, reason, src) := n if {
 # `partial`), and of an unsettled value that names the resource it comes from (in the
 # deploy region).
 value_from_service(v) := [svc, region] if {
-	parts := split(pattern_text(v), ":")
+	parts := split(data.fargate_preflight.lib.model.pattern_text(v), ":")
 	count(parts) > 5
 	parts[0] == "arn"
 	svc := parts[2]
@@ -318,6 +309,28 @@ volume_needs(td) := {need(name, "target", 2049, input.region, "agent", reason, v
 	reason := sprintf("EFS volume %s (file system %s)", [v.name, fs.name])
 }
 
+# --- App Mesh proxy -----------------------------------------------------------------
+
+# An App Mesh Envoy sidecar (`proxyConfiguration`) gets its configuration from the App Mesh
+# Envoy management service of the task's region (appmesh:StreamAggregatedResources, with the
+# task role). APPMESH is the only proxy type ECS takes: also when the type is not given or
+# not settled.
+proxy_needs(td) := {need(
+	"appmesh-envoy-management", local_kind, 443, input.region,
+	"proxy", reason, proxy.source, null,
+)} if {
+	proxy := object.get(td, "proxy_configuration", null)
+	is_object(proxy)
+	appmesh_proxy(proxy.type)
+	reason := sprintf("App Mesh Envoy proxy (container %s)", [data.fargate_preflight.lib.model.show(proxy.container_name)])
+} else := set()
+
+appmesh_proxy("APPMESH") := true
+
+appmesh_proxy(null) := true
+
+appmesh_proxy(t) if data.fargate_preflight.lib.model.is_unknown(t)
+
 # --- application calls --------------------------------------------------------------
 
 # Only statements that name a service's prefix create a need: `Action: "*"` says nothing
@@ -325,7 +338,10 @@ volume_needs(td) := {need(name, "target", 2049, input.region, "agent", reason, v
 # names more than `broad_services` services (ReadOnlyAccess names hundreds, the first statement
 # of SecretsManagerReadWrite ten, for the console and tooling): it creates needs only for the
 # services it grants whole (`secretsmanager:*`). The role's own policies say what it calls.
-app_needs(td) := {need(ep, local_kind, 443, input.region, "app", reason, p.source, null) |
+# A need is in each region the statement's resources of that service name (endpoints serve
+# only their own region): a DynamoDB table in eu-west-1 is not reached through a us-east-1
+# gateway endpoint.
+app_needs(td) := {need(ep, kind_for_region(region), 443, region, "app", reason, p.source, null) |
 	role := input.roles[td.task_role]
 	some p in role_policies(role)
 	some st in data.fargate_preflight.lib.iam.statements(p.document)
@@ -334,6 +350,7 @@ app_needs(td) := {need(ep, local_kind, 443, input.region, "app", reason, p.sourc
 	some prefix in called_prefixes(actions, object.get(p, "arn", ""))
 	ep := data.fargate_preflight.aws.endpoint_for_prefix[prefix]
 	not ep in never_needed
+	some region in data.fargate_preflight.lib.arn_region.statement_regions(st, prefix)
 	reason := sprintf("task role %s allows %s actions", [role.name, prefix])
 }
 

@@ -432,9 +432,23 @@ def _task_definition(node: Node) -> _TaskDefinition:
         **_role(node, "executionRoleArn", "execution_role"),
         "containers": [container(c) for c in _required_objects(node, "containerDefinitions")],
         "volumes": [_volume(v) for v in node.objects("volumes")],
+        **_proxy_configuration(node.mapping("proxyConfiguration")),
     }
     number = revision.value if revision is not None and isinstance(revision.value, int) else None
     return _TaskDefinition(node.file, family, number, fields)
+
+
+def _proxy_configuration(node: Node | None) -> ModelObject:
+    """`proxy_configuration` when the task definition has one (an App Mesh Envoy sidecar)."""
+    if node is None:
+        return {}
+    return {
+        "proxy_configuration": {
+            "type": node.setting("type"),
+            "container_name": node.setting("containerName"),
+            "source": node.source,
+        }
+    }
 
 
 def _size(node: Node, key: str, parse: Callable[[str], int | None]) -> tuple[Any, Any]:

@@ -1653,6 +1653,48 @@ def test_a_zone_chosen_from_the_regions_zones_keeps_its_index(tmp_path: Path) ->
     assert subnets["C"]["availability_zone"] is None
 
 
+PROXY_TEMPLATE = """\
+Parameters:
+  ProxyType: {Type: String}
+Resources:
+  Mesh:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ContainerDefinitions: [{Name: envoy, Image: envoy}]
+      ProxyConfiguration:
+        Type: APPMESH
+        ContainerName: envoy
+        ProxyConfigurationProperties: [{Name: AppPorts, Value: "8080"}]
+  Unsettled:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ContainerDefinitions: [{Name: envoy, Image: envoy}]
+      ProxyConfiguration: {Type: !Ref ProxyType, ContainerName: envoy}
+  Plain:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ContainerDefinitions: [{Name: app, Image: nginx}]
+"""
+
+
+def test_proxy_configuration_is_read_when_given(tmp_path: Path) -> None:
+    result = model(build(tmp_path, {"proxy.yaml": PROXY_TEMPLATE}))
+    tds = result["task_definitions"]
+    assert tds["Mesh"]["proxy_configuration"] == {
+        "type": "APPMESH",
+        "container_name": "envoy",
+        "source": src("proxy.yaml", 8, "/Resources/Mesh/Properties/ProxyConfiguration"),
+    }
+    assert tds["Unsettled"]["proxy_configuration"]["type"] == unknown(
+        NO_DEFAULT.format("ProxyType"),
+        "Parameter ProxyType",
+        "proxy.yaml",
+        2,
+        "/Parameters/ProxyType",
+    )
+    assert "proxy_configuration" not in tds["Plain"]
+
+
 def test_ecs_and_efs_resources(tmp_path: Path) -> None:
     fragment = build(tmp_path, {"ecs.yaml": ECS_TEMPLATE})
     assert errors(fragment) == []

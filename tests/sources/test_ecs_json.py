@@ -334,6 +334,22 @@ def test_log_driver_secret_options_are_secrets_the_agent_fetches() -> None:
     ]
 
 
+def test_proxy_configuration_is_read_when_given() -> None:
+    proxy = {
+        "type": "APPMESH",
+        "containerName": "envoy",
+        "properties": [{"name": "AppPorts", "value": "8080"}],
+    }
+    td = build(doc("td.json", dict(TASK_DEFINITION, proxyConfiguration=proxy)))
+    assert td.collections["task_definitions"]["app"]["proxy_configuration"] == {
+        "type": "APPMESH",
+        "container_name": "envoy",
+        "source": at("td.json", 15, "/proxyConfiguration"),
+    }
+    plain = build(doc("td.json", TASK_DEFINITION)).collections["task_definitions"]["app"]
+    assert "proxy_configuration" not in plain
+
+
 def test_container_fields() -> None:
     value = dict(
         TASK_DEFINITION,
@@ -640,6 +656,16 @@ def test_same_service_name_in_two_files_is_qualified_by_file() -> None:
             ),
             16,
             "awslogs-create-group must be a string, not a boolean",
+        ),
+        (
+            dict(TASK_DEFINITION, proxyConfiguration={"containerName": 5}),
+            16,
+            "containerName must be a string, not a number",
+        ),
+        (
+            dict(TASK_DEFINITION, proxyConfiguration="APPMESH"),
+            15,
+            "proxyConfiguration must be an object, not a string",
         ),
     ],
 )

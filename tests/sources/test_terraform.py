@@ -332,6 +332,36 @@ def test_s3_interface_endpoint_for_inbound_resolvers_leaves_the_tasks_on_the_gat
     }
 
 
+def test_app_mesh_proxy_and_a_table_in_another_region() -> None:
+    td = model("app-mesh-proxy")["task_definitions"]["aws_ecs_task_definition.app"]
+    assert td["proxy_configuration"] == {
+        "type": "APPMESH",
+        "container_name": "envoy",
+        "source": {
+            "file": "tests/fixtures/terraform/app-mesh-proxy/ecs.tf",
+            "line": 23,
+            "pointer": "/resource/aws_ecs_task_definition/app/proxy_configuration/0",
+        },
+    }
+    assert (
+        "proxy_configuration"
+        not in model("isolated-endpoints")["task_definitions"]["aws_ecs_task_definition.app"]
+    )
+    report = scanned("app-mesh-proxy")
+    assert errors_by_service(report) == {
+        ("aws_ecs_service.app", "FG202"): {"appmesh-envoy-management", "dynamodb"}
+    }
+    assert [f.level for f in report.findings] == ["error", "error"]
+    # the plan's own table (aws_dynamodb_table.orders.arn, known after apply) is in the deploy
+    # region, through the gateway endpoint; the eu-west-1 replica only over the internet
+    assert {(p.path, p.verdict) for p in report.paths if p.need == "dynamodb"} == {
+        ("gateway endpoint aws_vpc_endpoint.dynamodb", "ok"),
+        ("none", "fail"),
+    }
+    [table] = [f for f in report.findings if f.need == "dynamodb"]
+    assert "dynamodb in eu-west-1 is reachable only over the internet" in table.message
+
+
 def test_a_log_group_of_the_plan_is_marked_in_its_containers() -> None:
     # awslogs-group = aws_cloudwatch_log_group.app.name: the group exists before a task starts.
     (container,) = model("isolated-endpoints")["task_definitions"]["aws_ecs_task_definition.app"][

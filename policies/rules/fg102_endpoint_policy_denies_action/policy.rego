@@ -4,9 +4,9 @@
 #   The VPC endpoint on the task's path has a policy, and it does not allow an action the task
 #   needs for the role that calls: the execution role for the Fargate agent (image pull, logs,
 #   secrets; for the S3 layer download, s3:GetObject on the prod-REGION-starport-layer-bucket),
-#   the task role for ECS Exec and the application. Inferred application needs only fire when
-#   the policy allows no action of the service at all, or denies all of them. The default
-#   endpoint policy allows everything.
+#   the task role for ECS Exec, the application and an App Mesh Envoy proxy. Inferred
+#   application and proxy needs only fire when the policy allows no action of the service at
+#   all, or denies all of them. The default endpoint policy allows everything.
 # custom:
 #   id: FG102
 #   level: error
@@ -150,11 +150,12 @@ task_role_calls(sid) := {[x.call, "task_role"] |
 	x.call.rule in {"FG101", "FG601"}
 }
 
-# inferred_calls: application needs inferred from the task role's policies, checked as "any
-# action of the service" unless the service declares actions for that endpoint.
+# inferred_calls: application needs inferred from the task role's policies, and the App Mesh
+# proxy's (which calls with the task role), checked as "any action of the service" unless the
+# service declares actions for that endpoint.
 inferred_calls(sid) := {[c, "task_role"] |
 	some n in data.fargate_preflight.lib.needs.by_service[sid]
-	n.caller == "app"
+	n.caller in {"app", "proxy"}
 	n.reason != "declared need"
 	not declared_endpoint(sid, n.need)
 	prefix := prefix_of(n.need)

@@ -134,3 +134,22 @@ test_inferred_need_only_when_nothing_of_the_service_is_allowed if {
 	[f] := [x | some x in result]
 	contains(f.message, "task role TaskRole is not authorized to perform: sns:* because no statement of the VPC endpoint policy allows the sns:* action (needed for task role TaskRole allows sns actions)")
 }
+
+test_app_mesh_proxy_checked_as_a_task_role_call if {
+	endpoints := {"Mesh": endpoint("Mesh", "appmesh-envoy-management", {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:*", "Resource": "*"}]})}
+	needs := {"Svc": {{
+		"need": "appmesh-envoy-management", "kind": "endpoint", "port": 443, "region": "us-east-1", "caller": "proxy",
+		"reason": "App Mesh Envoy proxy (container envoy)", "source": data.fargate_preflight.lib.calls_test.src(56), "target": null,
+	}}}
+	w := data.fargate_preflight.lib.calls_test.world({"vpc_endpoints": endpoints})
+	m := data.fargate_preflight.lib.calls_test.managed
+	result := data.fargate_preflight.rules.fg102.deny with input as w
+		with data.fargate_preflight.aws.managed_policies as m
+		with data.fargate_preflight.lib.paths.selected as {selected("appmesh-envoy-management", "Mesh")}
+		with data.fargate_preflight.lib.needs.by_service as needs
+		with data.fargate_preflight.aws.endpoint_for_prefix as {"appmesh": "appmesh-envoy-management"}
+	[f] := [x | some x in result]
+	f.resource == "Mesh"
+	f.need == "appmesh-envoy-management"
+	contains(f.message, "task role TaskRole is not authorized to perform: appmesh:* because no statement of the VPC endpoint policy allows the appmesh:* action (needed for App Mesh Envoy proxy (container envoy))")
+}

@@ -116,11 +116,25 @@ def task_definition(res: Res, out: Out) -> None:
         "memory_raw": memory_raw,
         "containers": _containers(res),
         "volumes": _volumes(res.prop("Volumes")),
+        **_proxy_configuration(res.prop("ProxyConfiguration")),
     }
     for field, prop in (("task_role", "TaskRoleArn"), ("execution_role", "ExecutionRoleArn")):
         obj[field], obj[f"{field}_arn"] = _role(res, out, obj, field, prop)
     out.add("task_definitions", obj)
     _mark_named_log_groups(out, obj["containers"])
+
+
+def _proxy_configuration(cursor: Cursor | None) -> ModelObject:
+    """`proxy_configuration` when the task definition has one (an App Mesh Envoy sidecar)."""
+    if cursor is None:
+        return {}
+    return {
+        "proxy_configuration": {
+            "type": text_or(cursor.get("Type"), None),
+            "container_name": text_or(cursor.get("ContainerName"), None),
+            "source": cursor.where.json(),
+        }
+    }
 
 
 def _mark_named_log_groups(out: Out, containers: list[ModelObject]) -> None:

@@ -127,10 +127,28 @@ def task_definition(build: Build, inst: Instance) -> None:
         "memory_raw": memory_raw,
         "containers": _containers(build, inst),
         "volumes": _volumes(build, inst),
+        **_proxy_configuration(build, inst),
     }
     for field, name in (("task_role", "task_role_arn"), ("execution_role", "execution_role_arn")):
         obj[field], obj[f"{field}_arn"] = _role(build, inst, name)
     build.add("task_definitions", obj)
+
+
+def _proxy_configuration(build: Build, inst: Instance) -> ModelObject:
+    """`proxy_configuration` when the task definition has one (an App Mesh Envoy sidecar)."""
+    found = inst.get("proxy_configuration")
+    if found is UNKNOWN:
+        unknown = build.after_apply(inst, ("proxy_configuration",))
+        configuration = {"type": unknown, "container_name": unknown}
+    elif isinstance(found, list) and found:
+        configuration = {
+            "type": build.value(inst, "proxy_configuration", 0, "type", default="APPMESH"),
+            "container_name": build.value(inst, "proxy_configuration", 0, "container_name"),
+        }
+    else:
+        return {}
+    source = build.source(inst, "proxy_configuration", 0)
+    return {"proxy_configuration": configuration | {"source": source}}
 
 
 def _size(build: Build, inst: Instance, name: str) -> Field:
