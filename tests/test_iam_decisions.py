@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from scanner.api import ScanOptions, scan
+from scanner.findings import Report
 
 SERVICE = Path(__file__).parent / "fixtures" / "iam" / "service.yaml"
 STATEMENT = "          - {{Effect: {}, Principal: {}, Action: sts:AssumeRole{}}}\n"
@@ -223,9 +224,28 @@ def secret_findings(
 
 
 def container_findings(
-    tmp_path: Path, container: str, role_resource: str, endpoint_resource: str | None = None
+    tmp_path: Path,
+    container: str,
+    role_resource: str,
+    endpoint_resource: str | None = None,
+    resources: str = "",
 ) -> tuple[list[tuple[str, int, str]], list[str]]:
-    """`secret_findings` with the container's image line replaced by `container`."""
+    """`secret_findings` with the container's image line replaced by `container` (and the
+    template's `resources` added)."""
+    report, text = container_scan(tmp_path, container, role_resource, endpoint_resource, resources)
+    found = [(f.rule_id, f.location.line, f.message) for f in report.findings]
+    return found, text.splitlines()
+
+
+def container_scan(
+    tmp_path: Path,
+    container: str,
+    role_resource: str,
+    endpoint_resource: str | None = None,
+    resources: str = "",
+) -> tuple[Report, str]:
+    """The report of `container_findings`, and the template. A `role_resource` that starts with
+    a YAML tag (`!Ref DbSecret`) is written as it is."""
     endpoint = "  SecretsEndpoint:\n    Type: AWS::EC2::VPCEndpoint\n    Properties:\n"
     endpoint += "      <<: *interface\n      ServiceName: com.amazonaws.us-east-1.secretsmanager\n"
     if endpoint_resource is not None:
@@ -233,21 +253,21 @@ def container_findings(
             "      PolicyDocument:\n        Statement: [{Effect: Allow, Principal: '*',"
             f" Action: 'secretsmanager:GetSecretValue', Resource: '{endpoint_resource}'}}]\n"
         )
+    resource = role_resource if role_resource.startswith("!") else f"'{role_resource}'"
     secrets = (
         "              - {Effect: Allow, Action: 'secretsmanager:GetSecretValue',"
-        f" Resource: '{role_resource}'}}\n"
+        f" Resource: {resource}}}\n"
     )
     text = (
         SERVICE.read_text(encoding="utf-8")
         .replace(LOGS, LOGS + endpoint)
         .replace(IMAGE, container)
         .replace(MANAGED, MANAGED + execution_policy(secrets))
-    )
+    ) + resources
     (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
     report = scan([tmp_path], ScanOptions(cwd=tmp_path, region="us-east-1"))
     assert report.errors == ()
-    found = [(f.rule_id, f.location.line, f.message) for f in report.findings]
-    return found, text.splitlines()
+    return report, text
 
 
 # IAM authorizes GetSecretValue on the secret's full ARN, its name and a hyphen and six random
@@ -322,4 +342,151 @@ def test_repository_credentials_named_by_the_secrets_name(tmp_path: Path) -> Non
             "service Service cannot reach ghcr.io: task subnet Subnet -> route table RouteTable: "
             "no default route and ghcr.io is reachable only over the internet",
         )
+    ]
+
+
+# --- secrets the template creates or names by ${AWS::AccountId} ----------------------------------
+
+DB_SECRET = "  DbSecret:\n    Type: AWS::SecretsManager::Secret\n    Properties: {Name: db}\n"
+OTHER_SECRET = (
+    "  OtherSecret:\n    Type: AWS::SecretsManager::Secret\n    Properties: {Name: other}\n"
+)
+UNNAMED_SECRET = "  UnnamedSecret:\n    Type: AWS::SecretsManager::Secret\n"
+SECRET_BY_ACCOUNT = "!Sub 'arn:aws:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:db'"
+
+
+def by_account(name: str) -> str:
+    return SECRET_BY_ACCOUNT.replace(":db'", f":{name}'")
+
+
+SECRETS_TEMPLATE = DB_SECRET + OTHER_SECRET + UNNAMED_SECRET
+
+
+def template_secret_findings(
+    tmp_path: Path, value_from: str, role_resource: str
+) -> tuple[list[tuple[str, int, str]], list[str]]:
+    """`secret_findings` for a secret read from `value_from` as YAML (`!Ref DbSecret`), with the
+    template's secrets DbSecret (named db), OtherSecret and UnnamedSecret."""
+    secret = f"          Secrets: [{{Name: DB, ValueFrom: {value_from}}}]\n"
+    return container_findings(tmp_path, IMAGE + secret, role_resource, None, SECRETS_TEMPLATE)
+
+
+def fg105_error(lines: list[str], resource: str) -> tuple[str, int, str]:
+    return (
+        "FG105",
+        lines.index("  ExecutionRole:") + 1,
+        "service Service: task definition TaskDefinition: execution role ExecutionRole is not "
+        f"authorized to perform: secretsmanager:GetSecretValue on resource: {resource} because no "
+        "identity-based policy allows the secretsmanager:GetSecretValue action (needed for "
+        "secret DB (container app))",
+    )
+
+
+# The ECS docs' own pattern: the task and the policy name the template's secret by the same
+# `!Ref`, or by an ARN whose only unsettled part is ${AWS::AccountId} (the policy by its name
+# and `-*`). Before: an FG801 note "... is not settled ...: it blocks FG105" for the ARN.
+@pytest.mark.parametrize(
+    ("value_from", "role_resource"),
+    [
+        ("!Ref DbSecret", "!Ref DbSecret"),
+        (SECRET_BY_ACCOUNT, by_account("db-*")),
+        ("!Ref DbSecret", by_account("db-*")),
+        ("!Ref DbSecret", f"{SECRETS}:db-*"),
+    ],
+)
+def test_a_policy_that_names_the_secret_as_the_template_does_allows_it(
+    tmp_path: Path, value_from: str, role_resource: str
+) -> None:
+    assert template_secret_findings(tmp_path, value_from, role_resource)[0] == []
+
+
+OPEN_SECRETS = "arn:aws:secretsmanager:us-east-1:*:secret"
+
+
+# A policy that names another secret of the template (or of the account) cannot name this one,
+# whatever deployment settles: FG105. Before: an FG801 note.
+@pytest.mark.parametrize(
+    ("value_from", "role_resource", "resource"),
+    [
+        ("!Ref DbSecret", "!Ref OtherSecret", f"{OPEN_SECRETS}:db-*"),
+        ("!Ref DbSecret", by_account("dbx-*"), f"{OPEN_SECRETS}:db-*"),
+        (SECRET_BY_ACCOUNT, "!Ref OtherSecret", f"{OPEN_SECRETS}:db-??????"),
+        (SECRET_BY_ACCOUNT, by_account("dbx-*"), f"{OPEN_SECRETS}:db-??????"),
+    ],
+)
+def test_a_policy_that_names_another_secret_denies(
+    tmp_path: Path, value_from: str, role_resource: str, resource: str
+) -> None:
+    found, lines = template_secret_findings(tmp_path, value_from, role_resource)
+    assert found == [fg105_error(lines, resource)]
+
+
+# A policy that may or may not name the template's secret: one on a secret whose name only
+# deployment settles (no Name), on one full ARN, or on the secret's `!Ref` for a task that names
+# it by its ARN (the random characters of its name are the policy's, not settled). A note, at the
+# unsettled value, whose fix says how to name it (before: "Scan the template or file that
+# defines it too", though the template was scanned).
+@pytest.mark.parametrize(
+    ("value_from", "role_resource", "ref", "at"),
+    [
+        ("!Ref DbSecret", "!Ref UnnamedSecret", "Ref UnnamedSecret", "Resource: !Ref"),
+        ("!Ref DbSecret", f"{SECRETS}:db-AbCdEf", "Ref DbSecret", "ValueFrom: !Ref"),
+        (SECRET_BY_ACCOUNT, "!Ref DbSecret", "Ref DbSecret", "Resource: !Ref"),
+    ],
+)
+def test_a_policy_that_may_name_the_secret_is_a_note(
+    tmp_path: Path, value_from: str, role_resource: str, ref: str, at: str
+) -> None:
+    secret = f"          Secrets: [{{Name: DB, ValueFrom: {value_from}}}]\n"
+    report, text = container_scan(tmp_path, IMAGE + secret, role_resource, None, SECRETS_TEMPLATE)
+    line = next(i + 1 for i, x in enumerate(text.splitlines()) if at in x)
+    logical = ref.removeprefix("Ref ")
+    assert [(f.rule_id, f.location.line, f.message, f.fix) for f in report.findings] == [
+        (
+            "FG801",
+            line,
+            f"{ref} is not settled ({ref} (AWS::SecretsManager::Secret) is only known after "
+            "deployment): it blocks FG105 for service Service",
+            f"{logical} is created by the scanned inputs, and only deployment settles its name: "
+            f"where a policy names it, name it the same way ({ref}) or by a pattern that matches "
+            "any name it may get, so these checks can run.",
+        )
+    ]
+
+
+# Repository credentials given by `!Ref` or `!Sub` are a Secrets Manager secret the agent reads
+# before the pull: an endpoint that does not admit the task blocks it (FG402). Before: no
+# secretsmanager need at all (only a literal ARN or a name made one), so no FG402.
+@pytest.mark.parametrize(
+    ("credentials", "role_resource"),
+    [("!Ref DbSecret", "!Ref DbSecret"), (SECRET_BY_ACCOUNT, by_account("db-*"))],
+)
+def test_repository_credentials_of_the_template_need_secrets_manager(
+    tmp_path: Path, credentials: str, role_resource: str
+) -> None:
+    container = (
+        "          Image: ghcr.io/org/app:1\n"
+        f"          RepositoryCredentials: {{CredentialsParameter: {credentials}}}\n"
+    )
+    # the endpoint's security group is the task's, which admits nothing
+    closed = "      ServiceName: com.amazonaws.us-east-1.secretsmanager\n"
+    found, lines = container_findings(tmp_path, container, role_resource, None, SECRETS_TEMPLATE)
+    assert [f[0] for f in found] == ["FG202"]  # the endpoint admits the task
+    text = "\n".join(lines).replace(closed, closed + "      SecurityGroupIds: [!Ref TaskSG]\n")
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path, region="us-east-1"))
+    assert [(f.rule_id, f.location.line, f.message) for f in report.findings] == [
+        (
+            "FG202",
+            lines.index("  RouteTable:") + 1,
+            "service Service cannot reach ghcr.io: task subnet Subnet -> route table RouteTable: "
+            "no default route and ghcr.io is reachable only over the internet",
+        ),
+        (
+            "FG402",
+            lines.index("  TaskSG:") + 1,
+            "service Service cannot reach secretsmanager: security group TaskSG of interface "
+            "endpoint SecretsEndpoint allows no inbound TCP 443 from the task (security group "
+            "TaskSG or subnet Subnet (10.0.1.0/24))",
+        ),
     ]

@@ -136,6 +136,8 @@ create_group_maybe(container) := {"maybe": {"logs:CreateLogGroup": exists}} if {
 # group name is an unknown resource, an unsettled region matches any.
 log_group_arn(region, group) := sprintf("arn:aws:logs:%s:*:log-group:%s:*", [open_text(region), group]) if {
 	is_string(group)
+} else := with_partial(group, sprintf("arn:aws:logs:%s:*:log-group:%s:*", [open_text(region), group.partial])) if {
+	is_string(group.partial)
 } else := group
 
 # log_stream_arn: streams of the group, `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:log-stream:STREAM`.
@@ -144,7 +146,16 @@ log_stream_arn(region, group, stream) := sprintf(
 	[open_text(region), group, stream],
 ) if {
 	is_string(group)
+} else := with_partial(group, sprintf(
+	"arn:aws:logs:%s:*:log-group:%s:log-stream:%s",
+	[open_text(region), group.partial, stream],
+)) if {
+	is_string(group.partial)
 } else := group
+
+# with_partial: an unsettled name's unknown as the unsettled ARN of what it names, `partial` the
+# ARN with what is known of the name (lib/iam.rego, unsettled_request_match).
+with_partial(v, arn) := object.union(v, {"partial": arn})
 
 open_text(value) := value if {
 	is_string(value)
@@ -219,7 +230,7 @@ secret_call(value_from, what, src, service) := call(
 	startswith(value_from, "arn:")
 } else := call("FG105", "ssm", ["ssm:GetParameters"], parameter_arn(value_from), what, src) if {
 	is_string(value_from)
-} else := call("FG105", svc, actions, secret_of(value_from), what, src) if {
+} else := call("FG105", svc, actions, secret_request(secret_of(value_from), svc), what, src) if {
 	# an unsettled ARN: the service its known parts name (CDK: a parameter of the same stack),
 	# or that of the resource it comes from (Terraform: `aws_ssm_parameter.token.arn`), or
 	# the only one it can be. Without any, no call: its service is not settled (FG801,
@@ -251,6 +262,34 @@ secret_of(value_from) := object.union(value_from, {"partial": concat(":", array.
 	count(fields) > 7
 	fields[2] == "secretsmanager"
 } else := value_from
+
+# secret_request: an ARN whose only unsettled parts are its region and account (`${AWS::AccountId}`,
+# `${AWS::Region}` without --region) is requested as the ARN with `*` there, as a name is
+# (secret_name_arn): a Secrets Manager one for the secret's full ARN (secret_arn). Another
+# unsettled value stays an unknown resource.
+secret_request(v, svc) := secret_arn(arn) if {
+	svc == "secretsmanager"
+	arn := open_arn(v)
+} else := arn if {
+	svc == "ssm"
+	arn := open_arn(v)
+} else := v
+
+# open_arn is the `partial` of such an ARN: `*` only as its whole region or account field.
+open_arn(v) := v.partial if {
+	data.fargate_preflight.lib.model.settled_but_deployment(v)
+	fields := split(v.partial, ":")
+	count(fields) > 5
+	fields[0] == "arn"
+	not contains(concat(":", array.slice(fields, 0, 3)), "*")
+	not contains(concat(":", array.slice(fields, 5, count(fields))), "*")
+	whole_or_none(fields[3])
+	whole_or_none(fields[4])
+}
+
+whole_or_none("*") := true
+
+whole_or_none(field) if not contains(field, "*")
 
 secret_actions := {"ssm": ["ssm:GetParameters"], "secretsmanager": ["secretsmanager:GetSecretValue"]}
 
@@ -335,10 +374,15 @@ s3_calls(log) := [
 
 bucket_arn(bucket) := sprintf("arn:aws:s3:::%s", [bucket]) if {
 	is_string(bucket)
+} else := with_partial(bucket, sprintf("arn:aws:s3:::%s", [bucket.partial])) if {
+	is_string(bucket.partial)
 } else := bucket
 
 object_arn(bucket, key_prefix) := sprintf("arn:aws:s3:::%s/%s*", [bucket, trim_suffix(key_prefix, "*")]) if {
 	is_string(bucket)
+	is_string(key_prefix)
+} else := with_partial(bucket, sprintf("arn:aws:s3:::%s/%s*", [bucket.partial, trim_suffix(key_prefix, "*")])) if {
+	is_string(bucket.partial)
 	is_string(key_prefix)
 } else := bucket if {
 	not is_string(bucket)

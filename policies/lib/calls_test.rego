@@ -195,6 +195,25 @@ test_unsettled_secret_arns_by_their_known_parts if {
 	data.fargate_preflight.lib.calls.unsettled_secrets == {{"td": "Td", "value_from": opaque}} with input as w
 }
 
+# An ARN unsettled only in its account (and region): `!Sub arn:...:${AWS::AccountId}:secret:db`
+# is requested as the ARN with `*` there, as a name is (before: an unknown resource, FG801).
+# One unsettled in its partition too stays unknown.
+test_secret_arns_unsettled_in_the_account_only if {
+	by_account := {"unknown": "u", "ref": "AWS::AccountId", "source": src(3), "partial": "arn:aws:secretsmanager:us-east-1:*:secret:ghcr"}
+	parameter := {"unknown": "u", "ref": "AWS::Region", "source": src(3), "partial": "arn:aws:ssm:*:*:parameter/app/p"}
+	partition := {"unknown": "u", "ref": "AWS::Partition", "source": src(3), "partial": "arn:*:secretsmanager:*:*:secret:db"}
+	c := container({"repository_credentials": by_account, "secrets": [
+		{"name": "P", "value_from": parameter},
+		{"name": "Q", "value_from": partition},
+	]})
+	calls := agent_calls({"task_definitions": {"Td": {"containers": [c]}}})
+	{[x.endpoint, x.resource] | some x in calls; x.rule == "FG105"} == {
+		["secretsmanager", "arn:aws:secretsmanager:us-east-1:*:secret:ghcr-??????"],
+		["ssm", "arn:aws:ssm:*:*:parameter/app/p"],
+		["secretsmanager", partition],
+	}
+}
+
 test_put_log_events_is_on_the_log_streams if {
 	[c] := [x | some x in agent_calls({}); x.rule == "FG104"]
 	[data.fargate_preflight.lib.iam.call_resource(c, a) | some a in c.actions] == [

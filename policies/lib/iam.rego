@@ -306,6 +306,12 @@ resource_item(x, req, effect, p) := resource_pattern(x, req, effect, p) if {
 	data.fargate_preflight.lib.model.settled_but_deployment(x)
 } else := yes if {
 	same_resource(x, req.resource)
+} else := no if {
+	# its known parts (`*` for each unsettled one) cannot match: neither can the value
+	data.fargate_preflight.lib.model.is_unknown(x)
+	is_string(x.partial)
+	not contains(x.partial, "${")
+	resource_pattern(x.partial, req, effect, p) == no
 } else := ["maybe", x] if {
 	data.fargate_preflight.lib.model.is_unknown(x)
 } else := ["maybe", policy_variable(x, p)] if {
@@ -333,12 +339,24 @@ resource_pattern(x, req, effect, p) := yes if {
 	data.fargate_preflight.lib.model.is_unknown(req.resource)
 	effect == "Deny"
 	covers_service(x, prefix(req.action))
-} else := ["maybe", req.resource] if {
+} else := unsettled_request_match(x, req.resource) if {
 	data.fargate_preflight.lib.model.is_unknown(req.resource)
 	may_name_service(x, prefix(req.action))
 } else := no
 
 prefix(action) := parts[0] if parts := split(action, ":")
+
+# unsettled_request_match: a request resource settled in part (its `partial` an ARN) is covered
+# when the pattern matches it whatever its unsettled parts are, not when for none of them
+# (lib/partial_arn.rego); its open region or account fields match any (fill_open_fields).
+unsettled_request_match(x, r) := yes if {
+	startswith(r.partial, "arn:")
+	not contains(x, "?")
+	wildcard_match(x, data.fargate_preflight.lib.partial_arn.probe(x, r.partial))
+} else := no if {
+	startswith(r.partial, "arn:")
+	not data.fargate_preflight.lib.partial_arn.may_match(x, r.partial)
+} else := ["maybe", r]
 
 # same_resource: a policy that names a resource of the same template by `Fn::GetAtt X.Arn`
 # covers the request for the resource the task names by `Ref X` (a log group, a secret); in a
@@ -393,19 +411,7 @@ arn_match(x, arn) if {
 	wildcard_match(x, fill_open_fields(x, arn))
 }
 
-fill_open_fields(x, arn) := arn if {
-	not contains(arn, "*")
-} else := filled if {
-	fields := split(arn, ":")
-	pattern_fields := split(x, ":")
-	filled := concat(":", [open_field(i, own, pattern_fields) | some i, own in fields])
-}
-
-open_field(i, own, pattern_fields) := pattern_fields[i] if {
-	i in {3, 4}
-	own == "*"
-	count(pattern_fields) > 5
-} else := own
+fill_open_fields(x, arn) := data.fargate_preflight.lib.partial_arn.fill_open_fields(x, arn) # lib/partial_arn.rego
 
 # partial_secret_match: a secret named by a partial ARN (lib/secret_arn.rego) is covered when
 # the pattern matches its full ARN whatever its six random characters, not when it matches

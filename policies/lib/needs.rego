@@ -204,8 +204,10 @@ secret_needs(c) := {n |
 	n := value_from_need(s.value_from, "ssm", sprintf("secret %s (container %s)", [s.name, name]), c.source)
 }
 
+# Repository credentials are a Secrets Manager secret, also when unsettled: by its ARN (one of
+# the inputs, `!Ref Secret`, names its region) or its name, as `secrets` are.
 repository_credential_needs(c) := {n |
-	is_string(c.repository_credentials)
+	c.repository_credentials != null
 	image := data.fargate_preflight.lib.model.show(c.image)
 	name := data.fargate_preflight.lib.model.show(c.name)
 	reason := sprintf("repository credentials of image %s (container %s)", [image, name])

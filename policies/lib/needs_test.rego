@@ -270,6 +270,20 @@ test_repository_credentials_by_name_need_secrets_manager if {
 	summary(with_containers([c])) == {["ghcr.io", "internet", null, "agent"], ["secretsmanager", "endpoint", "us-east-1", "agent"]}
 }
 
+# Repository credentials by `!Ref Secret` or `!Sub` with ${AWS::AccountId}: the secret's ARN
+# names Secrets Manager and its region, as for `secrets` (before: no need, a missed FG402).
+# One no known part settles is undecided.
+test_unsettled_repository_credentials_need_secrets_manager if {
+	partial := "arn:aws:secretsmanager:eu-west-1:*:secret:ghcr-*"
+	c := object.union(plain("app", "ghcr.io/org/app", 51), {"repository_credentials": object.union(unknown("Ref GhcrSecret", 7), {"partial": partial})})
+	summary(with_containers([c])) == {["ghcr.io", "internet", null, "agent"], ["secretsmanager", "internet", "eu-west-1", "agent"]}
+	undecided_refs(with_containers([c])) == set()
+
+	opaque := object.union(plain("app", "ghcr.io/org/app", 51), {"repository_credentials": unknown("Parameter Credentials", 7)})
+	summary(with_containers([opaque])) == {["ghcr.io", "internet", null, "agent"]}
+	undecided_refs(with_containers([opaque])) == {["Parameter Credentials", "Service"]}
+}
+
 # --- ECS Exec, EFS -------------------------------------------------------------------
 
 test_ecs_exec_needs_ssmmessages_only if {

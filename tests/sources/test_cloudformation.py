@@ -73,6 +73,15 @@ def unknown(why: str, ref: str, file: str, line: int, pointer: str) -> dict[str,
     return {"unknown": why, "ref": ref, "source": src(file, line, pointer)}
 
 
+def named_fix(logical: str, expression: str) -> str:
+    """The fix of an FG801 note on a resource of the inputs that only deployment names."""
+    return (
+        f"{logical} is created by the scanned inputs, and only deployment settles its name: "
+        f"where a policy names it, name it the same way ({expression}) or by a pattern that "
+        "matches any name it may get, so these checks can run."
+    )
+
+
 NO_DEFAULT = "parameter {0} has no default and no value was given (--parameter {0}=VALUE)"
 REGION_WHY = "the deploy region is not settled: pass --region or set AWS_REGION"
 
@@ -129,7 +138,8 @@ def test_intrinsic_functions_evaluate_like_cloudformation(tmp_path: Path) -> Non
             "a.yaml",
             37,
             f"{options}/awslogs-unnamed-group",
-        ),
+        )
+        | {"fix": named_fix("Unnamed", "Ref Unnamed")},
         "awslogs-dns": unknown(
             "Fn::GetAtt LB.DNSName (AWS::ElasticLoadBalancingV2::LoadBalancer) is only known "
             "after deployment",
@@ -162,7 +172,8 @@ def test_intrinsic_functions_evaluate_like_cloudformation(tmp_path: Path) -> Non
             "a.yaml",
             46,
             f"{options}/awslogs-list-item/Fn::Select/1/Fn::Split/1/Fn::Join/1/1",
-        ),
+        )
+        | {"fix": named_fix("Unnamed", "Ref Unnamed")},
     }
 
 
@@ -2552,6 +2563,37 @@ def test_a_database_secret_is_a_secrets_manager_secret_in_the_deploy_region(
         "arn:aws:secretsmanager:eu-west-1:*:secret:*-*:password::",
         "arn:aws:secretsmanager:eu-west-1:*:secret:*-*",
     ]
+
+
+def test_a_resource_named_by_the_account_keeps_its_name_pattern(tmp_path: Path) -> None:
+    # `S3BucketName: !Ref ExecBucket` of a bucket named `exec-audit-${AWS::AccountId}`: what is
+    # known of its name, for the policies to match (before: no `partial`, an FG801 note on a
+    # policy that named `arn:aws:s3:::exec-audit-${AWS::AccountId}/*`). The note it may still
+    # get says how to name it: the template that defines it is scanned.
+    text = (
+        "Resources:\n"
+        "  ExecBucket:\n"
+        "    Type: AWS::S3::Bucket\n"
+        "    Properties: {BucketName: !Sub 'exec-audit-${AWS::AccountId}'}\n"
+        "  Cluster:\n"
+        "    Type: AWS::ECS::Cluster\n"
+        "    Properties:\n"
+        "      Configuration:\n"
+        "        ExecuteCommandConfiguration:\n"
+        "          Logging: OVERRIDE\n"
+        "          LogConfiguration: {S3BucketName: !Ref ExecBucket}\n"
+    )
+    fragment = build(tmp_path, {"s.yaml": text}, region="us-east-1")
+    assert errors(fragment) == []
+    config = model(fragment)["clusters"]["Cluster"]["execute_command_configuration"]
+    assert config["logConfiguration"]["s3BucketName"] == unknown(
+        "Ref ExecBucket (AWS::S3::Bucket) is only known after deployment",
+        "Ref ExecBucket",
+        "s.yaml",
+        11,
+        "/Resources/Cluster/Properties/Configuration/ExecuteCommandConfiguration"
+        "/LogConfiguration/S3BucketName",
+    ) | {"partial": "exec-audit-*", "fix": named_fix("ExecBucket", "Ref ExecBucket")}
 
 
 CDK_NET = """{"Resources": {

@@ -92,3 +92,44 @@ test_unsettled_logging_is_undecided if {
 	on_ec2 := object.union(config(c), {"services": {"Svc": {"launch_type": "EC2"}}})
 	undecided_for(on_ec2) == set()
 }
+
+# A bucket the template names `exec-audit-${AWS::AccountId}` (`S3BucketName: !Ref ExecBucket`)
+# and a policy on `arn:aws:s3:::exec-audit-${AWS::AccountId}/*`: the same bucket whatever the
+# account, allowed; a policy on another bucket denies; one on the bucket of one account may
+# name it or not (before: all three undecided, FG801 "Ref ExecBucket is not settled").
+exec_bucket := {"unknown": "u", "ref": "Ref ExecBucket", "source": {"file": "t.yaml", "line": 42, "pointer": ""}, "partial": "exec-audit-*"}
+
+s3_role(put, get) := data.fargate_preflight.lib.calls_test.role(
+	"TaskRole", 50, [data.fargate_preflight.lib.calls_test.inline(
+		"app", [
+			data.fargate_preflight.lib.calls_test.statement(data.fargate_preflight.lib.calls_test.exec_channels, "*"),
+			data.fargate_preflight.lib.calls_test.statement("s3:PutObject", put),
+			data.fargate_preflight.lib.calls_test.statement("s3:GetEncryptionConfiguration", get),
+		],
+		55,
+	)],
+	[],
+)
+
+by_account(partial) := {"unknown": "the AWS account id is not known offline", "ref": "AWS::AccountId", "source": {"file": "t.yaml", "line": 85, "pointer": ""}, "partial": partial}
+
+s3_case(put, get) := object.union(
+	config({"logging": "OVERRIDE", "logConfiguration": {"s3BucketName": exec_bucket, "s3KeyPrefix": "exec"}}),
+	{"roles": {"TaskRole": s3_role(put, get)}},
+)
+
+test_a_bucket_named_by_the_account_on_both_sides if {
+	same := s3_case(by_account("arn:aws:s3:::exec-audit-*/*"), by_account("arn:aws:s3:::exec-audit-*"))
+	deny_for(same) == set()
+	undecided_for(same) == set()
+
+	other := s3_case(by_account("arn:aws:s3:::other-*/*"), by_account("arn:aws:s3:::exec-audit-*"))
+	messages := [f.message | some f in deny_for(other)]
+	count(messages) == 1
+	contains(messages[0], "s3:PutObject on resource: arn:aws:s3:::exec-audit-*/exec* because")
+	undecided_for(other) == set()
+
+	one := s3_case("arn:aws:s3:::exec-audit-123456789012/*", by_account("arn:aws:s3:::exec-audit-*"))
+	deny_for(one) == set()
+	refs(undecided_for(one)) == {["Ref ExecBucket", "Service", ["FG605"]]}
+}

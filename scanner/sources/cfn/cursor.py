@@ -128,12 +128,19 @@ def _pattern(text: str | Unknown | None) -> str:
 
 def _physical_text(ref: ResRef) -> str | Unknown:
     prop = _NAME_PROPERTY.get(ref.type)
+    what = ref.expression
+    unknown = Unknown(
+        f"{what} ({ref.type}) is only known after deployment", what, ref.where, fix=_named_fix(ref)
+    )
     if ref.attr is None and prop is not None:
         name = text_of(ref.stack.property_value(ref.logical, prop))
         if isinstance(name, str):
             return name
-    what = ref.expression
-    unknown = Unknown(f"{what} ({ref.type}) is only known after deployment", what, ref.where)
+        if isinstance(name, Unknown) and name.partial is not None:
+            # its name as far as it is known (`exec-audit-*` for `exec-audit-${AWS::AccountId}`)
+            return dataclasses.replace(
+                unknown, partial=name.partial, deploy_region=name.deploy_region
+            )
     region = ref.stack.run.ctx.region
     found = _PHYSICAL_PATTERNS.get((ref.type, ref.attr))
     if found is None:
@@ -145,6 +152,22 @@ def _physical_text(ref: ResRef) -> str | Unknown:
         unknown,
         partial=pattern(region or "*", name if isinstance(name, str) else None),
         deploy_region=not region,
+    )
+
+
+def _named_fix(ref: ResRef) -> str | None:
+    """The fix of an FG801 note on a resource of the inputs: scanning its template or passing a
+    value cannot settle what only deployment names; a policy that names it the same way or by
+    a pattern that matches any name it may get can. (Other attributes, a DNS name, name
+    nothing a policy does.)"""
+    if not (
+        ref.attr is None or ref.attr.endswith("Arn") or (ref.type, ref.attr) in _PHYSICAL_PATTERNS
+    ):
+        return None
+    return (
+        f"{ref.logical} is created by the scanned inputs, and only deployment settles its name: "
+        f"where a policy names it, name it the same way ({ref.expression}) or by a pattern that "
+        "matches any name it may get, so these checks can run."
     )
 
 

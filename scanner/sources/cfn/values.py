@@ -58,6 +58,9 @@ class Unknown:
     # Whether a `*` where `partial` names a region is the deploy region (`${AWS::Region}`, a
     # resource of the inputs, when no --region settles it).
     deploy_region: bool = False
+    # What would settle it, when passing the value or scanning the file that defines it would
+    # not (docs/model.md): a resource of the inputs that only deployment names.
+    fix: str | None = None
 
     def json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"unknown": self.why, "ref": self.ref, "source": self.where.json()}
@@ -65,6 +68,8 @@ class Unknown:
             out["partial"] = self.partial
         if self.deploy_region:
             out["deploy_region"] = True
+        if self.fix is not None:
+            out["fix"] = self.fix
         return out
 
     def text(self) -> str:
