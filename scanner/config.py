@@ -133,6 +133,13 @@ def load(explicit: Path | None, cwd: Path, root: Path) -> Config:
     if data is None:
         data = {}
     _validate(data, shown, "", _validator("#"))
+    for i, given in enumerate(data.get("policies") or ()):
+        if not (path.parent / given).is_dir():
+            raise ConfigError(
+                shown,
+                line_at(data, ["policies", i]),
+                f"policies: {given} is not a directory (relative to the configuration file)",
+            )
     rel = _shown(path, root)
     return Config(
         file=shown,

@@ -160,6 +160,11 @@ def test_config_parameters_for_other_scans_are_quiet_and_a_typo_is_not(work: Pat
             'needs.Service[0]: "service" is a required property',
         ),
         ("fail-on: [unclosed\n", 1, "not valid YAML"),
+        (
+            "policies:\n  - stacks\n  - mine\n",
+            3,
+            "policies: mine is not a directory (relative to the configuration file)",
+        ),
     ],
 )
 def test_invalid_config_is_exit_2_naming_file_and_line(
