@@ -278,6 +278,15 @@ def _validator(ref: str) -> Any:
     return jsonschema_rs.Draft202012Validator(schema)
 
 
+# What config.schema.json's patterns ask for, in words.
+_PATTERN_MEANS = {
+    r"\S": "is blank: say why",
+    "^[A-Z]+[0-9]+$": "is not a rule ID (such as FG202)",
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "is not a date (YYYY-MM-DD)",
+    "^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$": "is not an IAM action (such as sns:Publish or s3:Get*)",
+}
+
+
 def _validate(data: Any, file: str, prefix: str, validator: Any) -> None:
     """The first schema error (by line) as a ConfigError; `prefix` names where `data` sits."""
     errors = sorted(
@@ -292,6 +301,8 @@ def _validate(data: Any, file: str, prefix: str, validator: Any) -> None:
     text = error.message
     if error.kind.name == "enum":  # the default names only two of the choices
         text = f"{json.dumps(error.instance)} is not one of {', '.join(error.kind.options)}"
+    elif error.kind.name == "pattern" and error.kind.pattern in _PATTERN_MEANS:  # not a regex
+        text = f"{json.dumps(error.instance)} {_PATTERN_MEANS[error.kind.pattern]}"
     message = f"{where}: {text}" if where else text
     raise ConfigError(file, line_at(data, path), message)
 

@@ -160,6 +160,14 @@ def test_config_parameters_for_other_scans_are_quiet_and_a_typo_is_not(work: Pat
             'needs.Service[0]: "service" is a required property',
         ),
         ("fail-on: [unclosed\n", 1, "not valid YAML"),
+        # a pattern of the schema is said in words, not as a regex
+        ("ignore:\n  - id: FG2O2\n    reason: r\n", 2, '"FG2O2" is not a rule ID (such as FG202)'),
+        ("ignore:\n  - id: FG202\n    reason: ' '\n", 3, 'ignore[0].reason: " " is blank: say why'),
+        (
+            "needs:\n  Service:\n    - service: sns\n      actions: [sns.Publish]\n",
+            4,
+            '"sns.Publish" is not an IAM action (such as sns:Publish or s3:Get*)',
+        ),
         (
             "policies:\n  - stacks\n  - mine\n",
             3,
@@ -609,3 +617,18 @@ def test_an_ignore_of_no_rule_says_it_suppresses_nothing(work: Path) -> None:
         "warning: .fargate-preflight.yaml:5: the ignore of FG220 suppresses nothing: no rule has "
         "that ID (`fargate-preflight rules` lists them)\n"
     ) in result.stdout
+
+
+def test_every_pattern_of_the_schema_is_said_in_words() -> None:
+    from scanner.config import _PATTERN_MEANS
+
+    def patterns(node: object) -> set[str]:
+        if isinstance(node, dict):
+            own = {node["pattern"]} if isinstance(node.get("pattern"), str) else set()
+            return own.union(*(patterns(v) for v in node.values()))
+        if isinstance(node, list):
+            return set().union(*(patterns(v) for v in node))
+        return set()
+
+    schema = json.loads((ROOT / "scanner" / "config.schema.json").read_text(encoding="utf-8"))
+    assert patterns(schema) == set(_PATTERN_MEANS)
