@@ -215,8 +215,9 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions, worlds: bool = 
                     for src, files, fragment in built
                 ]
             )[0],
+            together,
         )
-        for condition, absent in _absent_sets(conditions)
+        for condition, absent, together in _absent_sets(conditions)
     )
     return Loaded(
         model=model,
@@ -228,26 +229,64 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions, worlds: bool = 
     )
 
 
-# Models per scan besides its own, at most: one per unsettled condition, the last one for all
-# the conditions beyond (each model is a whole evaluation).
+# Models per scan besides its own, at most: one per unsettled condition (past the limit, the
+# last one for all the conditions beyond), and one for all of them at once (each model is a
+# whole evaluation).
 MAX_WORLDS = 16
 
 
 def _absent_sets(
     conditions: list[UnsettledCondition],
-) -> list[tuple[UnsettledCondition, frozenset[str]]]:
-    """The conditions each other model takes as false: one each, and past MAX_WORLDS the rest
-    together (an FG801 note then names the first of them)."""
-    if len(conditions) <= MAX_WORLDS:
-        return [(c, frozenset({c.key})) for c in conditions]
-    rest = conditions[MAX_WORLDS - 1 :]
+) -> list[tuple[UnsettledCondition, frozenset[str], bool]]:
+    """The conditions each other model takes as false: one each, and, with two or more, all of
+    them at once (True: two optional ways out, each enough alone, may both be left out)."""
+    if len(conditions) < 2:
+        return [(c, frozenset({c.key}), False) for c in conditions]
+    first, others = conditions[0], conditions[1:]
+    names = (
+        ", ".join(c.ref.removeprefix("condition ") for c in others)
+        if len(others) <= 3
+        else f"{len(others)} more conditions"
+    )
+    every = replace(
+        first,
+        ref=f"{first.ref} with {names} (all false)",
+        why="; ".join(dict.fromkeys(c.why for c in conditions[:4])),
+        fix=_pass_values(sorted({c.settled_by for c in conditions})),
+    )
+    return [
+        *_each_absent(conditions, MAX_WORLDS - 1),
+        (every, frozenset(c.key for c in conditions), True),
+    ]
+
+
+def _each_absent(
+    conditions: list[UnsettledCondition], most: int
+) -> list[tuple[UnsettledCondition, frozenset[str], bool]]:
+    """One condition false in each model, and past `most` models the rest together (an FG801
+    note then names the first of them)."""
+    if len(conditions) <= most:
+        return [(c, frozenset({c.key}), False) for c in conditions]
+    rest = conditions[most - 1 :]
     together = replace(
         rest[0], ref=f"{rest[0].ref} (with {len(rest) - 1} more conditions taken together)"
     )
     return [
-        *_absent_sets(conditions[: MAX_WORLDS - 1]),
-        (together, frozenset(c.key for c in rest)),
+        *_each_absent(conditions[: most - 1], most),
+        (together, frozenset(c.key for c in rest), False),
     ]
+
+
+def _pass_values(refs: Sequence[str]) -> str | None:
+    """The fix that settles several parameters ("Parameter NAME", or "Parameter NAME of FILE"
+    when templates share the name), as FG801 words it for one; None for other values."""
+    flags = []
+    for ref in refs:
+        if not ref.startswith("Parameter "):
+            return None
+        name, _, file = ref.removeprefix("Parameter ").partition(" of ")
+        flags.append(f"--parameter {file + ':' if file else ''}{name}=VALUE")
+    return f"Pass {' and '.join(flags)}, the values they deploy with, so these checks can run."
 
 
 def _input_errors(errors: Sequence[SourceError]) -> tuple[InputError, ...]:
@@ -388,8 +427,11 @@ def evaluate(
         for model in models:
             found, steps, _ = main = answer(model)
             if worlds:
+                every = [(w.condition, answer(w.model)) for w in worlds if w.together]
                 found, steps, entries = merge_worlds(
-                    main, [(w.condition, answer(w.model)) for w in worlds]
+                    main,
+                    [(w.condition, answer(w.model)) for w in worlds if not w.together],
+                    every[0] if every else None,
                 )
                 notes = parts.gather(engine, entries, model, engine_data()) if entries else []
                 fg801 = RawResult(rules={"fg801": {"deny": notes}}, verdicts=[])

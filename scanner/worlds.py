@@ -26,28 +26,36 @@ Answer = tuple[list[Finding], Sequence[PathStep], frozenset[str]]
 
 @dataclass(frozen=True)
 class World:
-    """The scan's model with what one unsettled condition creates left out."""
+    """The scan's model with what one unsettled condition creates left out (`together`: what
+    every one of them creates)."""
 
     condition: UnsettledCondition
     model: dict[str, Any]
+    together: bool = False
 
 
 def merge(
-    main: Answer, others: Sequence[tuple[UnsettledCondition, Answer]]
+    main: Answer,
+    others: Sequence[tuple[UnsettledCondition, Answer]],
+    together: tuple[UnsettledCondition, Answer] | None = None,
 ) -> tuple[list[Finding], tuple[PathStep, ...], list[dict[str, Any]]]:
     """The findings and path rows of the scan's model (`main`) and of the models without an
     unsettled condition's resources (`others`), and the FG801 entries (`fg801.unsettled`) of
     the errors and warnings they disagree on. Two models agree on a rule for a service's need
     whatever the words (another path may fail the same rule for another reason), and a model
     without the service has nothing to say of it (a service that only a condition creates
-    fails whenever it is created)."""
+    fails whenever it is created). `together` is the model without what every condition
+    creates (two optional ways out, a NAT gateway and the endpoints, may each be enough alone):
+    it notes only what no single condition's model already disagrees on."""
     findings, steps, services = main
     kept = {_key(f): f for f in findings}
     entries: list[dict[str, Any]] = []
     open_needs: set[tuple[str | None, str | None]] = set()
     rows = {_row(s): s for s in steps}
     differ: set[tuple[str, str, str]] = set()
-    for condition, (found, their_steps, their_services) in others:
+    noted: set[tuple[Any, ...]] = set()
+    ways = [(c, a, False) for c, a in others] + ([(*together, True)] if together else [])
+    for condition, (found, their_steps, their_services), only_new in ways:
         both = services & their_services
         ours, theirs = _judged(findings), _judged(found)
         for f in [*findings, *found]:
@@ -58,7 +66,9 @@ def merge(
                 and (f.service is None or f.service in both)
                 and (_judge(f) in ours) != (_judge(f) in theirs)
             ):
-                entries.append(_entry(condition, f))
+                if not (only_new and _judge(f) in noted):
+                    entries.append(_entry(condition, f))
+                noted.add(_judge(f))
                 open_needs.add((f.service, f.need))
                 kept.pop(_key(f), None)
         their_rows = {_row(s): s for s in their_steps}
@@ -98,6 +108,7 @@ def _entry(condition: UnsettledCondition, f: Finding) -> dict[str, Any]:
             "ref": condition.ref,
             "source": condition.source,
             "settled_by": condition.settled_by,
+            **({"fix": condition.fix} if condition.fix else {}),
         },
         "service": f.service,
         "rules": [f.rule_id],

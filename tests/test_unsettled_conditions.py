@@ -171,13 +171,61 @@ def test_past_the_most_models_the_other_conditions_are_taken_together() -> None:
     ]
     sets = api._absent_sets(conditions)
     assert len(sets) == api.MAX_WORLDS
-    assert [absent for _, absent in sets[:-1]] == [
-        frozenset({f"t#C{i}"}) for i in range(api.MAX_WORLDS - 1)
+    assert [(absent, every) for _, absent, every in sets[:-2]] == [
+        (frozenset({f"t#C{i}"}), False) for i in range(api.MAX_WORLDS - 2)
     ]
-    last, absent = sets[-1]
-    assert absent == frozenset(f"t#C{i}" for i in range(api.MAX_WORLDS - 1, api.MAX_WORLDS + 2))
-    assert last.ref == f"condition C{api.MAX_WORLDS - 1} (with 2 more conditions taken together)"
-    assert api._absent_sets(conditions[:3]) == [(c, frozenset({c.key})) for c in conditions[:3]]
+    rest, absent, every = sets[-2]
+    assert (absent, every) == (
+        frozenset(f"t#C{i}" for i in range(api.MAX_WORLDS - 2, api.MAX_WORLDS + 2)),
+        False,
+    )
+    assert rest.ref == f"condition C{api.MAX_WORLDS - 2} (with 3 more conditions taken together)"
+    # and one model with every condition false
+    last, absent, every = sets[-1]
+    assert (absent, every) == (frozenset(c.key for c in conditions), True)
+    assert last.ref == f"condition C0 with {api.MAX_WORLDS + 1} more conditions (all false)"
+    one, two = conditions[:2]
+    assert api._absent_sets([one]) == [(one, frozenset({one.key}), False)]
+    assert api._absent_sets([one, two])[-1][0].fix == (
+        "Pass --parameter P0=VALUE and --parameter P1=VALUE, the values they deploy with, so "
+        "these checks can run."
+    )
+
+
+def test_two_ways_out_each_enough_alone_are_not_ok_together() -> None:
+    # A NAT gateway (UseNat) and the endpoints (UseEndpoints) are each optional: with either
+    # one the service works, without both it has no path. Each condition false alone agrees
+    # with the scan's model; both false does not (before: every row "ok", no note).
+    either = f"{FIXTURES}/either.yaml"
+    result, report = scan(either)
+    assert found(report) == [("FG703", "", either, 114), ("FG801", "", either, 11)]
+    note = report["findings"][0]
+    assert note["resource"] == "condition UseNat with UseEndpoints (all false)"
+    assert note["message"] == (
+        "condition UseNat with UseEndpoints (all false) is not settled "
+        f"({no_default('Nat')}; {no_default('Endpoints')}): it blocks FG202 for service Service"
+    )
+    assert note["fix"] == (
+        "Pass --parameter Endpoints=VALUE and --parameter Nat=VALUE, the values they deploy "
+        "with, so these checks can run."
+    )
+    assert result.returncode == 0
+    assert rows(either) == [
+        "ecr.api  via interface endpoint EcrApi  undecided",
+        "ecr.dkr  via interface endpoint EcrDkr  undecided",
+        "s3       via gateway endpoint S3        undecided",
+    ]
+    for nat, endpoints in (("true", "false"), ("false", "true")):
+        _, report = scan(
+            either, "--parameter", f"Nat={nat}", "--parameter", f"Endpoints={endpoints}"
+        )
+        assert found(report) == [("FG703", "", either, 114)]
+    result, report = scan(either, "--parameter", "Nat=false", "--parameter", "Endpoints=false")
+    assert found(report) == [
+        *[("FG202", need, either, 46) for need in ("ecr.api", "ecr.dkr", "s3")],
+        ("FG703", "", either, 114),
+    ]
+    assert result.returncode == 1
 
 
 def test_only_a_scan_builds_the_other_models() -> None:

@@ -64,6 +64,7 @@ class UnsettledCondition:
     why: str  # why it is not settled
     settled_by: str  # the ref of the unsettled value it waits for ("Parameter Lockdown")
     source: dict[str, Any]  # where it is written, as a model `source`
+    fix: str | None = None  # what settles it, when not the one value `settled_by` names
 
 
 @dataclass(frozen=True)
