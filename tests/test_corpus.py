@@ -404,3 +404,33 @@ def test_an_app_mesh_envoy_proxy_needs_the_envoy_management_endpoint() -> None:
     assert report.findings[0].message.endswith(
         "no default route and no appmesh-envoy-management interface endpoint"
     )
+
+
+@pytest.mark.usefixtures("at_root")
+def test_a_service_connect_proxy_sends_its_logs_as_the_service_says() -> None:
+    report = scan(
+        [REPROS / "service-connect-proxy-logs.yaml"], ScanOptions(cwd=ROOT, region="us-east-1")
+    )
+    found = sorted((f.rule_id, f.service, f.need, f.location.line) for f in report.findings)
+    assert found == [
+        ("FG104", "Web", "logs", 67),  # the execution role
+        ("FG202", "Api", "logs", 16),  # the route table
+    ]
+    by_rule = {f.rule_id: f for f in report.findings}
+    assert by_rule["FG202"].message.endswith(
+        "no default route and logs in us-west-2 is reachable only over the internet "
+        "(endpoints serve only their own region)"
+    )
+    assert by_rule["FG104"].message.endswith(
+        "logs:PutLogEvents on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/proxy:log-stream:"
+        "proxy/* because no identity-based policy allows the logs:PutLogEvents action "
+        "(needed for awslogs log group /ecs/proxy (Service Connect proxy))"
+    )
+    # the containers' logs (and Web's proxy's) go through the us-east-1 endpoint; Api's proxy
+    # has no path to us-west-2; Worker (Service Connect off) has nothing more
+    assert {(p.service, p.path, p.verdict) for p in report.paths if p.need == "logs"} == {
+        ("Api", "interface endpoint Logs", "ok"),
+        ("Api", "none", "fail"),
+        ("Web", "interface endpoint Logs", "ok"),
+        ("Worker", "interface endpoint Logs", "ok"),
+    }

@@ -85,20 +85,36 @@ partition(host) := "aws-cn" if {
 
 # --- awslogs (FG104) -----------------------------------------------------------------------
 
-log_calls(td) := {object.union(log_call("FG104", actions, region, group, stream, what, container.source), maybe) |
+log_calls(td) := {c |
 	some container in containers(td)
-	container.log_driver == "awslogs"
-	options := data.fargate_preflight.lib.needs.log_options(container)
-	group := options["awslogs-group"]
-	region := data.fargate_preflight.lib.needs.log_region(container)
-	actions := log_actions(options, container)
-	stream := awslogs_stream(options, container)
-	maybe := create_group_maybe(container)
-	what := sprintf("awslogs log group %s (container %s)", [
-		data.fargate_preflight.lib.model.show(group),
-		data.fargate_preflight.lib.model.show(container.name),
-	])
+	stream := awslogs_stream(data.fargate_preflight.lib.needs.log_options(container), container)
+	c := awslogs_call(container, sprintf("container %s", [data.fargate_preflight.lib.model.show(container.name)]), stream)
 }
+
+# awslogs_call: the awslogs driver's call on its group for what writes with log configuration
+# `log` (a container, or the Service Connect proxy), named `who`, to the log streams `stream`.
+awslogs_call(log, who, stream) := object.union(call, create_group_maybe(log)) if {
+	log.log_driver == "awslogs"
+	options := data.fargate_preflight.lib.needs.log_options(log)
+	group := options["awslogs-group"]
+	region := data.fargate_preflight.lib.needs.log_region(log)
+	what := sprintf("awslogs log group %s (%s)", [data.fargate_preflight.lib.model.show(group), who])
+	call := log_call("FG104", log_actions(options, log), region, group, stream, what, log.source)
+}
+
+# service_agent[service id]: the agent's calls for what ECS adds to the service's tasks: the
+# Service Connect proxy's awslogs, on streams `PREFIX/<proxy container>/<task id>` (ECS names
+# the proxy's container, so any name under the prefix).
+service_agent[sid] := {c} if {
+	some sid in data.fargate_preflight.lib.taskdef.analysed
+	log := data.fargate_preflight.lib.service_connect.log(input.services[sid])
+	c := awslogs_call(log, "Service Connect proxy", proxy_stream(data.fargate_preflight.lib.needs.log_options(log)))
+}
+
+proxy_stream(options) := sprintf("%s/*", [prefix]) if {
+	prefix := options["awslogs-stream-prefix"]
+	is_string(prefix)
+} else := "*"
 
 # log_call: a call on a log group whose logs:PutLogEvents is on the log streams `stream` names
 # (the Service Authorization Reference lists PutLogEvents on the log-stream resource type); a
@@ -418,6 +434,18 @@ execution_checks contains {"td": td_id, "call": c, "role": role, "result": resul
 	checked := data.fargate_preflight.lib.iam.checked_role(role)
 	some c in calls
 	c.rule != "FG102"
+	result := data.fargate_preflight.lib.iam.check(checked, c)
+}
+
+# The service's own agent calls are checked against its task definition's execution role too.
+execution_checks contains {"td": td_id, "service": sid, "call": c, "role": role, "result": result} if {
+	some sid, calls in service_agent
+	td_id := input.services[sid].task_definition
+	agent[td_id] # a Fargate-compatible task definition of the inputs
+	role := data.fargate_preflight.lib.iam.role_of(input.task_definitions[td_id], "execution_role")
+	role != null
+	checked := data.fargate_preflight.lib.iam.checked_role(role)
+	some c in calls
 	result := data.fargate_preflight.lib.iam.check(checked, c)
 }
 

@@ -40,7 +40,8 @@ by_service[sid] := ns if {
 	some sid in data.fargate_preflight.lib.taskdef.analysed
 	svc := input.services[sid]
 	td_needs := object.get(task_definition_needs, [svc.task_definition], set())
-	ns := ((td_needs | exec_needs(svc)) | declared_endpoint_needs(sid)) | declared_target_needs(sid)
+	own := (exec_needs(svc) | service_connect_log_needs(svc)) | declared_endpoint_needs(sid)
+	ns := (td_needs | own) | declared_target_needs(sid)
 }
 
 # task_definition_needs holds the needs of each task definition an analysed service runs,
@@ -172,14 +173,19 @@ looks_like_host("localhost") := true
 
 # --- logs ---------------------------------------------------------------------------
 
-log_needs(c) := {need("logs", kind_for_region(region), 443, region, "agent", reason, c.source, null)} if {
+log_needs(c) := log_needs_of(c, sprintf("container %s", [data.fargate_preflight.lib.model.show(c.name)]))
+
+# log_needs_of: the need of what writes with log configuration `c` (a container, or the
+# Service Connect proxy: lib/service_connect.rego), named `who` in messages.
+log_needs_of(c, who) := {need("logs", kind_for_region(region), 443, region, "agent", reason, c.source, null)} if {
 	c.log_driver == "awslogs"
 	region := log_region(c)
 	group := object.get(log_options(c), "awslogs-group", "(no awslogs-group)")
-	reason := sprintf("awslogs log group %s (container %s)", [
-		data.fargate_preflight.lib.model.show(group),
-		data.fargate_preflight.lib.model.show(c.name),
-	])
+	reason := sprintf("awslogs log group %s (%s)", [data.fargate_preflight.lib.model.show(group), who])
+} else := set()
+
+service_connect_log_needs(svc) := log_needs_of(log, "Service Connect proxy") if {
+	log := data.fargate_preflight.lib.service_connect.log(svc)
 } else := set()
 
 log_options(c) := c.log_options if {
@@ -466,7 +472,11 @@ undecided contains entry if {
 # Images, logs and secrets give endpoint or internet needs, never targets.
 container_rules := sort({r | some kind in ["endpoint", "internet"]; some r in blocked_rules[kind]})
 
-unsettled(svc) := (task_definition_unknown(svc) | exec_unknown(svc)) | task_definition_unsettled(svc)
+unsettled(svc) := (task_definition_unknown(svc) | service_unsettled(svc)) | task_definition_unsettled(svc)
+
+# The service's own settings: ECS Exec, and its Service Connect proxy's log configuration
+# (lib/service_connect.rego).
+service_unsettled(svc) := exec_unknown(svc) | data.fargate_preflight.lib.service_connect.unsettled(svc, container_rules)
 
 task_definition_unknown(svc) := {[u, all_path_rules] |
 	u := data.fargate_preflight.lib.model.lookup("task_definitions", svc.task_definition, svc.source)

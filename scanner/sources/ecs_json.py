@@ -635,9 +635,26 @@ def _request(node: Node) -> _Request:
         "platform_version": node.text("platformVersion"),
         "enable_execute_command": node.flag("enableExecuteCommand", False),
         "network": _network(node),
+        **_service_connect_log(node.mapping("serviceConnectConfiguration")),
     }
     node.text("taskDefinition")  # a wrong type is an error even when nothing links to it
     return _Request(node.file, node, kind, name, fields)
+
+
+def _service_connect_log(node: Node | None) -> ModelObject:
+    """`service_connect_log` when Service Connect is on and its proxy has a logConfiguration
+    (the proxy is a container ECS adds to each task: its logs go where this says)."""
+    log = node.mapping("logConfiguration") if node is not None else None
+    if node is None or log is None or not node.flag("enabled", False):
+        return {}
+    return {
+        "service_connect_log": {
+            "enabled": True,
+            "log_driver": log.required_text("logDriver", "the Service Connect logConfiguration"),
+            "log_options": _log_options(log),
+            "source": log.source,
+        }
+    }
 
 
 def _strategy(node: Node) -> list[ModelObject] | None:

@@ -1,5 +1,6 @@
 """What moto does not keep, from recorded responses (tests/fixtures/aws/README.md): a route in
-state `blackhole`, and a service's `enableExecuteCommand`, read by the exporter's own conversion
+state `blackhole`, a service's `enableExecuteCommand` and its deployments' Service Connect
+configuration, read by the exporter's own conversion
 code. (The policies' handling of a blackhole route is tested in policies/lib/paths_test.rego.)"""
 
 from __future__ import annotations
@@ -8,8 +9,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from scanner.sources.aws import ecs, network
+from scanner.sources.aws import ecs, logs, network
 from scanner.sources.aws.where import Scope
+from scanner.sources.base import Fragment
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "aws"
 SCOPE = Scope("111122223333", "eu-central-1")
@@ -49,6 +51,32 @@ def test_a_service_keeps_enable_execute_command() -> None:
     assert model["task_definition"] == service["taskDefinition"]
     assert model["platform_version"] == "LATEST"
     assert model["source"]["file"] == "aws://111122223333/eu-central-1/ecs/service/prod/orders"
+
+
+def test_a_service_keeps_its_primary_deployments_service_connect_logs() -> None:
+    # DescribeServices gives the Service Connect configuration in each deployment only.
+    (service,) = recorded("describe-services-service-connect.json")["services"]
+    (model,) = ecs._runners(service)
+    assert model["service_connect_log"] == {
+        "enabled": True,
+        "log_driver": "awslogs",
+        "log_options": {
+            "awslogs-group": "/ecs/central-sc-proxy",
+            "awslogs-region": "us-west-2",
+            "awslogs-stream-prefix": "proxy",
+        },
+        "source": {
+            "file": "aws://111122223333/eu-central-1/ecs/service/prod/api",
+            "line": 1,
+            "pointer": "/serviceConnectConfiguration/logConfiguration",
+        },
+    }
+    # the proxy is one more writer whose log group the live scan looks up
+    fragment = Fragment()
+    fragment.add("services", model)
+    assert logs._writers(fragment) == [model["service_connect_log"]]
+    (plain,) = ecs._runners(recorded("describe-services-exec.json")["services"][0])
+    assert "service_connect_log" not in plain
 
 
 def test_standalone_fargate_tasks_and_their_network_interface() -> None:

@@ -1706,6 +1706,74 @@ def test_proxy_configuration_is_read_when_given(tmp_path: Path) -> None:
     assert "proxy_configuration" not in tds["Plain"]
 
 
+SERVICE_CONNECT_TEMPLATE = """\
+Parameters:
+  UseServiceConnect: {Type: String, AllowedValues: ["true", "false"]}
+Resources:
+  ProxyLogs:
+    Type: AWS::Logs::LogGroup
+  Api:
+    Type: AWS::ECS::Service
+    Properties:
+      ServiceConnectConfiguration:
+        Enabled: true
+        LogConfiguration:
+          LogDriver: awslogs
+          Options:
+            awslogs-group: !Ref ProxyLogs
+            awslogs-region: us-west-2
+            awslogs-create-group: "True"
+            mode: non-blocking
+  Unsettled:
+    Type: AWS::ECS::Service
+    Properties:
+      ServiceConnectConfiguration:
+        Enabled: !Ref UseServiceConnect
+        LogConfiguration: {LogDriver: awslogs, Options: {awslogs-group: /ecs/proxy}}
+  Disabled:
+    Type: AWS::ECS::Service
+    Properties:
+      ServiceConnectConfiguration:
+        Enabled: false
+        LogConfiguration: {LogDriver: awslogs, Options: {awslogs-group: /ecs/proxy}}
+  Bare:
+    Type: AWS::ECS::Service
+    Properties:
+      ServiceConnectConfiguration: {Enabled: true, Namespace: internal.local}
+"""
+
+
+def test_service_connect_log_configuration_is_the_services(tmp_path: Path) -> None:
+    services = model(build(tmp_path, {"sc.yaml": SERVICE_CONNECT_TEMPLATE}))["services"]
+    api = services["Api"]["service_connect_log"]
+    assert api["log_options"]["awslogs-group"]["ref"] == "Ref ProxyLogs"
+    assert api == {
+        "enabled": True,
+        "log_driver": "awslogs",
+        # read as a container's: the awslogs options only, awslogs-create-group in lower case
+        "log_options": {
+            "awslogs-group": api["log_options"]["awslogs-group"],
+            "awslogs-region": "us-west-2",
+            "awslogs-create-group": "true",
+        },
+        # a group the template creates exists before any task starts
+        "log_group_in_inputs": True,
+        "source": src(
+            "sc.yaml", 11, "/Resources/Api/Properties/ServiceConnectConfiguration/LogConfiguration"
+        ),
+    }
+    assert services["Unsettled"]["service_connect_log"]["enabled"] == unknown(
+        NO_DEFAULT.format("UseServiceConnect"),
+        "Parameter UseServiceConnect",
+        "sc.yaml",
+        2,
+        "/Parameters/UseServiceConnect",
+    )
+    # Service Connect off, or no LogConfiguration: the proxy adds nothing
+    assert "service_connect_log" not in services["Disabled"]
+    assert "service_connect_log" not in services["Bare"]
+
+
 def test_ecs_and_efs_resources(tmp_path: Path) -> None:
     fragment = build(tmp_path, {"ecs.yaml": ECS_TEMPLATE})
     assert errors(fragment) == []

@@ -350,6 +350,43 @@ def test_proxy_configuration_is_read_when_given() -> None:
     assert "proxy_configuration" not in plain
 
 
+SERVICE_CONNECT = {
+    "enabled": True,
+    "namespace": "internal.local",
+    "logConfiguration": {
+        "logDriver": "awslogs",
+        "options": {
+            "awslogs-group": "/ecs/proxy",
+            "awslogs-region": "us-west-2",
+            "awslogs-create-group": "TRUE",
+            "mode": "non-blocking",
+        },
+    },
+}
+
+
+def test_service_connect_log_configuration_is_the_services() -> None:
+    request = {"serviceName": "web", "taskDefinition": "app", "launchType": "FARGATE"}
+    fragment = build(doc("svc.json", dict(request, serviceConnectConfiguration=SERVICE_CONNECT)))
+    assert fragment.collections["services"]["web"]["service_connect_log"] == {
+        "enabled": True,
+        "log_driver": "awslogs",
+        # the awslogs options only, awslogs-create-group in lower case, as a container's
+        "log_options": {
+            "awslogs-group": "/ecs/proxy",
+            "awslogs-region": "us-west-2",
+            "awslogs-create-group": "true",
+        },
+        "source": at("svc.json", 8, "/serviceConnectConfiguration/logConfiguration"),
+    }
+    # without a logConfiguration, or with Service Connect off, the proxy adds nothing
+    bare = {"enabled": True, "namespace": "internal.local"}
+    off = dict(SERVICE_CONNECT, enabled=False)
+    for configuration in (bare, off):
+        service = build(doc("svc.json", dict(request, serviceConnectConfiguration=configuration)))
+        assert "service_connect_log" not in service.collections["services"]["web"]
+
+
 def test_container_fields() -> None:
     value = dict(
         TASK_DEFINITION,
@@ -715,6 +752,27 @@ def test_wrong_types_are_source_errors_with_the_line(
             {"serviceName": "web", "enableExecuteCommand": "true", "launchType": "FARGATE"},
             3,
             "enableExecuteCommand must be true or false, not a string",
+        ),
+        (
+            {"serviceName": "web", "serviceConnectConfiguration": "on"},
+            3,
+            "serviceConnectConfiguration must be an object, not a string",
+        ),
+        (
+            {
+                "serviceName": "web",
+                "serviceConnectConfiguration": {"enabled": "yes", "logConfiguration": {}},
+            },
+            4,
+            "enabled must be true or false, not a string",
+        ),
+        (
+            {
+                "serviceName": "web",
+                "serviceConnectConfiguration": {"enabled": True, "logConfiguration": {}},
+            },
+            5,
+            "the Service Connect logConfiguration has no logDriver",
         ),
     ],
 )

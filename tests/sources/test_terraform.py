@@ -362,6 +362,36 @@ def test_app_mesh_proxy_and_a_table_in_another_region() -> None:
     assert "dynamodb in eu-west-1 is reachable only over the internet" in table.message
 
 
+def test_service_connect_proxy_logs_are_the_services() -> None:
+    services = model("service-connect-logs")["services"]
+    assert services["aws_ecs_service.api"]["service_connect_log"] == {
+        "enabled": True,
+        "log_driver": "awslogs",
+        "log_options": {
+            "awslogs-group": "/ecs/service-connect-logs/proxy",
+            "awslogs-region": "us-east-1",
+            "awslogs-stream-prefix": "proxy",
+        },
+        "log_group_in_inputs": True,  # aws_cloudwatch_log_group.proxy
+        "source": {
+            "file": "tests/fixtures/terraform/service-connect-logs/ecs.tf",
+            "line": 48,
+            "pointer": "/resource/aws_ecs_service/api/service_connect_configuration/0"
+            "/log_configuration/0",
+        },
+    }
+    web = services["aws_ecs_service.web"]["service_connect_log"]
+    assert web["log_options"]["awslogs-region"] == "us-west-2"
+    assert "log_group_in_inputs" not in web
+    plain = model("isolated-endpoints")["services"]["aws_ecs_service.app"]
+    assert "service_connect_log" not in plain
+    # the web proxy's group is in us-west-2, which no endpoint of the VPC serves
+    report = scanned("service-connect-logs")
+    assert errors_by_service(report) == {("aws_ecs_service.web", "FG202"): {"logs"}}
+    [error] = report.findings
+    assert "logs in us-west-2 is reachable only over the internet" in error.message
+
+
 def test_a_log_group_of_the_plan_is_marked_in_its_containers() -> None:
     # awslogs-group = aws_cloudwatch_log_group.app.name: the group exists before a task starts.
     (container,) = model("isolated-endpoints")["task_definitions"]["aws_ecs_task_definition.app"][

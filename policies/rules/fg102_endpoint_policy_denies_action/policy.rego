@@ -136,9 +136,13 @@ endpoint_policies[ep_id] := value if {
 kind_text := {"task_role": "task role", "execution_role": "execution role"}
 
 # calls are the service's calls with the kind of role that makes them.
-calls(sid, td) := (agent_calls(td) | task_role_calls(sid)) | inferred_calls(sid)
+calls(sid, td) := (agent_calls(sid, td) | task_role_calls(sid)) | inferred_calls(sid)
 
-agent_calls(td) := {[c, "execution_role"] | some c in agent_calls_of(td)}
+# agent_calls: the task definition's, and the service's own (its Service Connect proxy's logs).
+agent_calls(sid, td) := {[c, "execution_role"] |
+	calls := agent_calls_of(td) | object.get(data.fargate_preflight.lib.calls.service_agent, [sid], set())
+	some c in calls
+}
 
 agent_calls_of(td) := data.fargate_preflight.lib.calls.agent[td.id] if {
 	data.fargate_preflight.lib.calls.agent[td.id]

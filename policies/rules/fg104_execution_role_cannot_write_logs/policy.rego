@@ -1,11 +1,12 @@
 # METADATA
 # title: Execution role cannot write to the awslogs log group
 # description: |
-#   With the awslogs log driver the Fargate agent creates the log stream and sends the logs
-#   with the execution role: logs:CreateLogStream on the log group, logs:PutLogEvents on its log
-#   streams (and logs:CreateLogGroup when awslogs-create-group is true and the group is neither
-#   created by the scanned inputs nor, in a live scan, found in the account). Without them the
-#   task fails to start.
+#   With the awslogs log driver (of a container, or of the Service Connect proxy that ECS adds to
+#   a service's tasks) the Fargate agent creates the log stream and sends the logs with the
+#   execution role: logs:CreateLogStream on the log group, logs:PutLogEvents on its log streams
+#   (and logs:CreateLogGroup when awslogs-create-group is true and the group is neither created
+#   by the scanned inputs nor, in a live scan, found in the account). Without them the task
+#   fails to start.
 # custom:
 #   id: FG104
 #   level: error
@@ -48,7 +49,7 @@ deny contains entry if {
 	some x in data.fargate_preflight.lib.calls.execution_checks
 	x.call.rule == "FG104"
 	count(x.result.denied) > 0
-	some service in data.fargate_preflight.lib.taskdef.services_running(x.td)
+	some service in data.fargate_preflight.lib.calls.services_of(x)
 	fix := sprintf("Allow %s on %s for execution role %s.", [
 		concat(", ", [d.action | some d in x.result.denied]),
 		resource_text(x.call.resource), x.role.name,

@@ -37,12 +37,13 @@ import rego.v1
 # METADATA
 # entrypoint: true
 deny contains entry if {
-	some td_id, calls in data.fargate_preflight.lib.calls.agent
-	count(calls) > 0
+	some td_id, td_calls in data.fargate_preflight.lib.calls.agent
 	td := input.task_definitions[td_id]
 	data.fargate_preflight.lib.iam.role_of(td, "execution_role") == null
-	needed_for := concat(", ", sort({c.what | some c in calls}))
 	some service in data.fargate_preflight.lib.taskdef.services_running(td_id)
+	calls := td_calls | service_calls(td_id, service)
+	count(calls) > 0
+	needed_for := concat(", ", sort({c.what | some c in calls}))
 	entry := data.fargate_preflight.lib.result.finding({
 		"resource": td.name,
 		"service": service,
@@ -61,4 +62,13 @@ deny contains entry if {
 		"hop": null,
 		"source": td.source,
 	})
+}
+
+# service_calls: the agent's calls for what ECS adds to the tasks of the service named `name`
+# that runs the task definition (its Service Connect proxy's logs: lib/calls.rego).
+service_calls(td_id, name) := {c |
+	some sid, calls in data.fargate_preflight.lib.calls.service_agent
+	input.services[sid].task_definition == td_id
+	input.services[sid].name == name
+	some c in calls
 }

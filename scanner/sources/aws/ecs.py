@@ -144,7 +144,17 @@ def _runners(service: Any) -> list[ModelObject]:
     if "taskDefinition" not in service and sets:
         execute = service.get("enableExecuteCommand", False)
         return [_service(s, s["taskSetArn"], {"enableExecuteCommand": execute}) for s in sets]
-    return [_service(service, arn, {})]
+    return [_service(service, arn, _service_connect(service))]
+
+
+def _service_connect(service: Any) -> dict[str, Any]:
+    """DescribeServices gives the Service Connect configuration in each deployment, not in the
+    service: the PRIMARY deployment's is the one its tasks start with."""
+    for deployment in service.get("deployments") or []:
+        configuration = deployment.get("serviceConnectConfiguration")
+        if deployment.get("status") == "PRIMARY" and configuration:
+            return {"serviceConnectConfiguration": configuration}
+    return {}
 
 
 def _service(data: Any, arn: str, extra: dict[str, Any]) -> ModelObject:

@@ -340,6 +340,7 @@ def _upper(value: Field) -> Field:
 
 def service(res: Res, out: Out) -> None:
     obj = runner(res.base(), "service", res.props, "AwsvpcConfiguration", out)
+    obj |= _service_connect_log(res.prop("ServiceConnectConfiguration"), out)
     task = res.prop("TaskDefinition")
     place(out, obj, res.prop("Cluster"), task)
     if task is None:
@@ -348,6 +349,27 @@ def service(res: Res, out: Out) -> None:
             "sets it)",
             f"{res.id}.TaskDefinition",
         )
+
+
+def _service_connect_log(cursor: Cursor | None, out: Out) -> ModelObject:
+    """`service_connect_log` when Service Connect is on (or not settled) and its proxy has a
+    LogConfiguration (the proxy is a container ECS adds to each task: its logs go where this
+    says), read as a container's."""
+    log = cursor.get("LogConfiguration") if cursor is not None else None
+    enabled = bool_or(cursor.get("Enabled"), False) if cursor is not None else False
+    if log is None or enabled is False:
+        return {}
+    driver, options = log.get("LogDriver"), log.get("Options")
+    group = options.get("awslogs-group") if options is not None else None
+    entry: ModelObject = {
+        "enabled": enabled,
+        "log_driver": text_or(driver, None),
+        "log_options": _log_options(options),
+        **({"log_group_in_inputs": True} if _log_group_in_inputs(group) else {}),
+        "source": log.where.json(),
+    }
+    _mark_named_log_groups(out, [entry])
+    return {"service_connect_log": entry}
 
 
 def task_set(res: Res, out: Out) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from scanner.errors import SourceError
-from scanner.sources.base import ModelObject
+from scanner.sources.base import AWSLOGS_OPTION, ModelObject
 from scanner.sources.ecs_json import Node, NotSettled, Unsettled, container
 from scanner.sources.limits import json_text
 from scanner.sources.tf.build import (
@@ -317,7 +317,44 @@ def _volume_file_system(
 
 
 def service(build: Build, inst: Instance) -> None:
-    _runner(build, inst, "service", (), ("cluster",), ("task_definition",))
+    obj = _runner(build, inst, "service", (), ("cluster",), ("task_definition",))
+    obj |= _service_connect_log(build, inst)
+
+
+def _service_connect_log(build: Build, inst: Instance) -> ModelObject:
+    """`service_connect_log` when Service Connect is on (or known only after apply) and its
+    proxy has a log_configuration (the proxy is a container ECS adds to each task: its logs go
+    where this says), read as a container's."""
+    at: tuple[PathStep, ...] = ("service_connect_configuration", 0)
+    log: tuple[PathStep, ...] = (*at, "log_configuration", 0)
+    enabled = build.value(inst, *at, "enabled", default=False)
+    if inst.get(*log) is None or enabled is False:
+        return {}
+    options: Field
+    if inst.get(*log, "options") is UNKNOWN:
+        options = build.after_apply(inst, (*log, "options"))
+    else:
+        found = inst.get(*log, "options") or {}
+        keys = [*found, *inst.unknown_keys(*log, "options")]
+        options = {
+            str(k): build.value(inst, *log, "options", k)
+            for k in keys
+            if str(k).startswith(AWSLOGS_OPTION)
+        }
+        if isinstance(options.get("awslogs-create-group"), str):
+            options["awslogs-create-group"] = options["awslogs-create-group"].lower()
+    group = options.get("awslogs-group") if isinstance(options, dict) else None
+    in_inputs = isinstance(group, str) and group in build.string_values(
+        "aws_cloudwatch_log_group", "name"
+    )
+    entry = {
+        "enabled": enabled,
+        "log_driver": build.value(inst, *log, "log_driver"),
+        "log_options": options,
+        **({"log_group_in_inputs": True} if in_inputs else {}),
+        "source": build.source(inst, "service_connect_configuration", 0, "log_configuration", 0),
+    }
+    return {"service_connect_log": entry}
 
 
 def task_set(build: Build, inst: Instance) -> None:
@@ -360,7 +397,7 @@ def _runner(
     at: tuple[PathStep, ...],
     cluster: tuple[PathStep, ...],
     task_definition: tuple[PathStep, ...],
-) -> None:
+) -> ModelObject:
     """A service, or a task from EcsParameters at `at`, with its cluster and task definition."""
     definition = _by_name(build, inst, task_definition, "task_definitions")
     if definition is None:
@@ -380,6 +417,7 @@ def _runner(
         "network": _network(build, inst, at),
     }
     build.add("services", obj)
+    return obj
 
 
 # What a cluster or task definition is named by: its kind, and the attribute of the resource
