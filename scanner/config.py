@@ -8,6 +8,7 @@ describes every key; the CLI merges its flags over these values (scanner.options
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import json
 import os
@@ -278,6 +279,24 @@ def _validator(ref: str) -> Any:
     return jsonschema_rs.Draft202012Validator(schema)
 
 
+@cache
+def _keys() -> list[str]:
+    """Every property name config.schema.json knows, for "did you mean"."""
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            names.update(node.get("properties") or {})
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(SCHEMA.read_text(encoding="utf-8")))
+    return sorted(names)
+
+
 # What config.schema.json's patterns ask for, in words.
 _PATTERN_MEANS = {
     r"\S": "is blank: say why",
@@ -303,6 +322,12 @@ def _validate(data: Any, file: str, prefix: str, validator: Any) -> None:
         text = f"{json.dumps(error.instance)} is not one of {', '.join(error.kind.options)}"
     elif error.kind.name == "pattern" and error.kind.pattern in _PATTERN_MEANS:  # not a regex
         text = f"{json.dumps(error.instance)} {_PATTERN_MEANS[error.kind.pattern]}"
+    elif error.kind.name == "additionalProperties":  # a misspelt key: say which one it may be
+        text += "".join(
+            f"; did you mean {close[0]!r} for {key!r}?"
+            for key in error.kind.unexpected
+            if (close := difflib.get_close_matches(str(key), _keys(), n=1, cutoff=0.75))
+        )
     message = f"{where}: {text}" if where else text
     raise ConfigError(file, line_at(data, path), message)
 

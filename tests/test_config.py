@@ -145,6 +145,11 @@ def test_config_parameters_for_other_scans_are_quiet_and_a_typo_is_not(work: Pat
         ),
         ("ignores: []\n", 1, "Additional properties are not allowed ('ignores' was unexpected)"),
         (
+            "fail_on: never\n",
+            1,
+            "('fail_on' was unexpected); did you mean 'fail-on' for 'fail_on'?",
+        ),
+        (
             "ignore:\n  - id: FG202\n    reason: r\n    expires: 2025-02-30\n",
             4,
             "expires: '2025-02-30' is not a date (YYYY-MM-DD)",
