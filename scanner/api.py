@@ -240,8 +240,9 @@ def _absent_sets(
 ) -> list[tuple[UnsettledCondition, frozenset[str], bool]]:
     """The conditions each other model takes as false: one each, and, with two or more, all of
     them at once (True: two optional ways out, each enough alone, may both be left out)."""
+    each = _each_absent(conditions, MAX_WORLDS - 1)
     if len(conditions) < 2:
-        return [(c, frozenset({c.key}), False) for c in conditions]
+        return each
     first, others = conditions[0], conditions[1:]
     names = (
         ", ".join(c.ref.removeprefix("condition ") for c in others)
@@ -254,10 +255,7 @@ def _absent_sets(
         why="; ".join(dict.fromkeys(c.why for c in conditions[:4])),
         fix=_pass_values(sorted({c.settled_by for c in conditions})),
     )
-    return [
-        *_each_absent(conditions, MAX_WORLDS - 1),
-        (every, frozenset(c.key for c in conditions), True),
-    ]
+    return [*each, (every, frozenset(c.key for c in conditions), True)]
 
 
 def _each_absent(
@@ -427,11 +425,11 @@ def evaluate(
         for model in models:
             found, steps, _ = main = answer(model)
             if worlds:
-                every = [(w.condition, answer(w.model)) for w in worlds if w.together]
+                answers = [(w, (w.condition, answer(w.model))) for w in worlds]
                 found, steps, entries = merge_worlds(
                     main,
-                    [(w.condition, answer(w.model)) for w in worlds if not w.together],
-                    every[0] if every else None,
+                    [a for w, a in answers if not w.together],
+                    next((a for w, a in answers if w.together), None),
                 )
                 notes = parts.gather(engine, entries, model, engine_data()) if entries else []
                 fg801 = RawResult(rules={"fg801": {"deny": notes}}, verdicts=[])

@@ -150,28 +150,27 @@ create_group_maybe(container) := {"maybe": {"logs:CreateLogGroup": exists}} if {
 
 # log_group_arn: `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*` (docs/reasoning.md §3); an unsettled
 # group name is an unknown resource, an unsettled region matches any.
-log_group_arn(region, group) := sprintf("arn:aws:logs:%s:*:log-group:%s:*", [open_text(region), group]) if {
-	is_string(group)
-} else := with_partial(group, sprintf("arn:aws:logs:%s:*:log-group:%s:*", [open_text(region), group.partial])) if {
-	is_string(group.partial)
+log_group_arn(region, group) := arn_of(group, sprintf(
+	"arn:aws:logs:%s:*:log-group:%s:*",
+	[open_text(region), name],
+)) if {
+	name := data.fargate_preflight.lib.model.pattern_text(group)
 } else := group
 
 # log_stream_arn: streams of the group, `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:log-stream:STREAM`.
-log_stream_arn(region, group, stream) := sprintf(
+log_stream_arn(region, group, stream) := arn_of(group, sprintf(
 	"arn:aws:logs:%s:*:log-group:%s:log-stream:%s",
-	[open_text(region), group, stream],
-) if {
-	is_string(group)
-} else := with_partial(group, sprintf(
-	"arn:aws:logs:%s:*:log-group:%s:log-stream:%s",
-	[open_text(region), group.partial, stream],
+	[open_text(region), name, stream],
 )) if {
-	is_string(group.partial)
+	name := data.fargate_preflight.lib.model.pattern_text(group)
 } else := group
 
-# with_partial: an unsettled name's unknown as the unsettled ARN of what it names, `partial` the
-# ARN with what is known of the name (lib/iam.rego, unsettled_request_match).
-with_partial(v, arn) := object.union(v, {"partial": arn})
+# arn_of: the ARN `arn` made from name `v` (pattern_text: a string, or what is known of an
+# unsettled one); for an unsettled name, its unknown with `partial` that ARN (lib/iam.rego,
+# unsettled_request_match).
+arn_of(v, arn) := arn if {
+	is_string(v)
+} else := object.union(v, {"partial": arn})
 
 open_text(value) := value if {
 	is_string(value)
@@ -388,18 +387,16 @@ s3_calls(log) := [
 	what := sprintf("ECS Exec logging to S3 bucket %s", [data.fargate_preflight.lib.model.show(bucket)])
 } else := []
 
-bucket_arn(bucket) := sprintf("arn:aws:s3:::%s", [bucket]) if {
-	is_string(bucket)
-} else := with_partial(bucket, sprintf("arn:aws:s3:::%s", [bucket.partial])) if {
-	is_string(bucket.partial)
+bucket_arn(bucket) := arn_of(bucket, sprintf("arn:aws:s3:::%s", [name])) if {
+	name := data.fargate_preflight.lib.model.pattern_text(bucket)
 } else := bucket
 
-object_arn(bucket, key_prefix) := sprintf("arn:aws:s3:::%s/%s*", [bucket, trim_suffix(key_prefix, "*")]) if {
-	is_string(bucket)
+object_arn(bucket, key_prefix) := arn_of(bucket, sprintf(
+	"arn:aws:s3:::%s/%s*",
+	[name, trim_suffix(key_prefix, "*")],
+)) if {
 	is_string(key_prefix)
-} else := with_partial(bucket, sprintf("arn:aws:s3:::%s/%s*", [bucket.partial, trim_suffix(key_prefix, "*")])) if {
-	is_string(bucket.partial)
-	is_string(key_prefix)
+	name := data.fargate_preflight.lib.model.pattern_text(bucket)
 } else := bucket if {
 	not is_string(bucket)
 } else := key_prefix
@@ -429,9 +426,7 @@ resources_of(d) := d.resources if {
 # permission of the execution role: only FG102 checks it (against endpoint policies).
 execution_checks contains {"td": td_id, "call": c, "role": role, "result": result} if {
 	some td_id, calls in agent
-	role := data.fargate_preflight.lib.iam.role_of(input.task_definitions[td_id], "execution_role")
-	role != null
-	checked := data.fargate_preflight.lib.iam.checked_role(role)
+	[role, checked] := execution_role[td_id]
 	some c in calls
 	c.rule != "FG102"
 	result := data.fargate_preflight.lib.iam.check(checked, c)
@@ -441,12 +436,18 @@ execution_checks contains {"td": td_id, "call": c, "role": role, "result": resul
 execution_checks contains {"td": td_id, "service": sid, "call": c, "role": role, "result": result} if {
 	some sid, calls in service_agent
 	td_id := input.services[sid].task_definition
-	agent[td_id] # a Fargate-compatible task definition of the inputs
+	[role, checked] := execution_role[td_id]
+	some c in calls
+	result := data.fargate_preflight.lib.iam.check(checked, c)
+}
+
+# execution_role[td id] is [role, the role prepared for checks] of each Fargate-compatible task
+# definition of the inputs (`agent`) that names an execution role.
+execution_role[td_id] := [role, checked] if {
+	some td_id, _ in agent
 	role := data.fargate_preflight.lib.iam.role_of(input.task_definitions[td_id], "execution_role")
 	role != null
 	checked := data.fargate_preflight.lib.iam.checked_role(role)
-	some c in calls
-	result := data.fargate_preflight.lib.iam.check(checked, c)
 }
 
 # task_role_checks: each task-role call of an analysed service (ECS Exec, the cluster's exec
