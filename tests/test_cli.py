@@ -411,6 +411,43 @@ def test_a_route_to_a_firewall_endpoint_from_its_endpoint_ids_leaves_the_scope()
     ) in leaves["message"]
 
 
+def test_a_route_to_an_internet_gateway_of_another_vpc_carries_nothing() -> None:
+    # A field test: routes to an internet gateway attached to another VPC (AWS refuses them:
+    # "belong to different networks"), or to none in the inputs, were "via igw ok".
+    fixture = "tests/fixtures/cfn/igw-attachment.yaml"
+    result = cli("scan", fixture, "--format", "json")
+    assert result.returncode == 1, result.stderr
+    report = report_of(result)
+    found = {
+        (f["rule_id"], f["service"], f["location"]["line"])
+        for f in report["findings"]
+        if f["rule_id"] != "FG703"
+    }
+    assert found == {
+        ("FG203", "Public", 21),  # the task subnet's route to OtherIgw
+        ("FG203", "Private", 36),  # the route to the NAT gateway, whose subnet routes to OtherIgw
+        ("FG801", "Loose", 13),  # LooseIgw, attached to no VPC in the inputs
+    }
+    by_service = {f["service"]: f for f in report["findings"] if f["rule_id"] != "FG703"}
+    elsewhere = (
+        "internet gateway OtherIgw is attached to VPC OtherVpc, not to VPC Vpc of the subnet "
+        "and its route table, so the route carries nothing"
+    )
+    assert by_service["Public"]["message"].endswith(f"0.0.0.0/0 -> igw OtherIgw, but {elsewhere}")
+    assert by_service["Private"]["message"].endswith(
+        f"route table PublicRT has 0.0.0.0/0 -> igw OtherIgw, and {elsewhere}"
+    )
+    fix = (
+        "Point the 0.0.0.0/0 route of route table PublicRT at an internet gateway attached to "
+        "VPC Vpc, or attach OtherIgw to VPC Vpc instead of VPC OtherVpc."
+    )
+    assert by_service["Public"]["fix"] == by_service["Private"]["fix"] == fix
+    assert by_service["Loose"]["message"].startswith(
+        "attachment of internet gateway LooseIgw is not settled"
+    )
+    assert "Scan the template or configuration that attaches" in by_service["Loose"]["fix"]
+
+
 def test_stack_name_links_the_imports_of_the_service_stack() -> None:
     network, service = WARNING_AND_NOTE.paths
     named = cli(

@@ -291,7 +291,7 @@ blocks(whole, cuts) := bs if {
 
 # block_result is first-match on one block: the lowest known entry that matches it decides,
 # unless an entry with an unknown part might match and come first.
-block_result(cands, a, p) := {"action": "undecided", "entry": blocker, "unknown": blocker.unknown} if {
+block_result(cands, a, p) := {"action": "undecided", "entry": blocker, "unknown": blocker.unknown, "ports": p} if {
 	decider := lowest([c | some c in cands; c.unknown == null; block_matches(c, a, p)])
 	blockers := [c |
 		some c in cands
@@ -301,7 +301,7 @@ block_result(cands, a, p) := {"action": "undecided", "entry": blocker, "unknown"
 	]
 	count(blockers) > 0
 	blocker := blockers[0]
-} else := {"action": decider.action, "entry": decider, "unknown": null} if {
+} else := {"action": decider.action, "entry": decider, "unknown": null, "ports": p} if {
 	decider := lowest([c | some c in cands; c.unknown == null; block_matches(c, a, p)])
 }
 
@@ -330,9 +330,26 @@ combine_blocks(nacl, results, egress, ports, dest) := {"verdict": "undecided", "
 	count(unknowns) > 0
 } else := verdict_of_entries(deciders(results)) if {
 	count({r.action | some r in results}) == 1
-} else := undecided([partial_unknown(nacl, first_real, egress, ports, dest)]) if {
+} else := undecided([partial_unknown(nacl, first_real, egress, ports, dest, denied)]) if {
 	first_real := lowest([d | some d in deciders(results); d.rule != "*"])
+	denied := port_ranges({r.ports | some r in results; r.action == "deny"})
 }
+
+# port_ranges merges disjoint port blocks into the fewest ranges, in order.
+port_ranges(blocks) := merged if {
+	rs := sort(blocks)
+	starts := [i | some i, _ in rs; not joins_previous(rs, i)]
+	merged := [[rs[start][0], rs[range_end(starts, k, count(rs))][1]] | some k, start in starts]
+}
+
+joins_previous(rs, i) if {
+	i > 0
+	rs[i - 1][1] + 1 == rs[i][0]
+}
+
+range_end(starts, k, n) := starts[k + 1] - 1 if k + 1 < count(starts)
+
+else := n - 1
 
 # deciders are the entries that decided some block, by rule number (the `*` rule last).
 deciders(results) := ds if {
@@ -343,25 +360,12 @@ deciders(results) := ds if {
 }
 
 # partial_unknown describes an entry that covers part of the flow while the rest is decided
-# the other way: which address or port the traffic uses is not in the inputs. An entry that
-# covers every address but only some ports says so, with a fix: a connection takes its port at
-# random, so it works or fails by chance.
-partial_unknown(nacl, c, egress, ports, dest) := object.union(
+# the other way. An entry that covers every address but only some ports says which ports are
+# denied (`denied`), with a fix that names them: a connection takes its port at random, so it
+# works or fails by chance. Otherwise which address the traffic uses is not in the inputs.
+partial_unknown(nacl, c, egress, ports, dest, denied) := object.union(
 	partial_ref(nacl, c, egress),
-	{
-		"unknown": sprintf(
-			"network ACL %s %s rule %v (%s) %s only part of %s TCP %s %s %s; the other ports are %s",
-			[
-				nacl.name, direction_word(egress), c.rule, entry_text(c, egress), verb[c.action],
-				direction_word(egress), ports_text(ports), to_or_from(egress), destination_text(dest),
-				other_way[c.action],
-			],
-		),
-		"fix": sprintf(
-			"Allow all of %s TCP %s %s %s in network ACL %s: a connection's port is chosen at random.",
-			[direction_word(egress), ports_text(ports), to_or_from(egress), cidr_text(dest), nacl.name],
-		),
-	},
+	partial_ports(nacl, c, egress, ports, dest, denied),
 ) if {
 	covers_destination(c.range, dest)
 } else := object.union(partial_ref(nacl, c, egress), {"unknown": sprintf(
@@ -374,6 +378,38 @@ partial_unknown(nacl, c, egress, ports, dest) := object.union(
 		direction_word(egress), ports_text(ports), to_or_from(egress), destination_text(dest),
 	],
 )})
+
+partial_ports(nacl, c, egress, ports, dest, denied) := {
+	"unknown": sprintf(
+		concat("", [
+			"network ACL %s %s rule %v (%s) %s only part of %s TCP %s %s %s: %s denied, ",
+			"and which of ports %s a connection uses is chosen at random",
+		]),
+		[
+			nacl.name, direction_word(egress), c.rule, entry_text(c, egress), verb[c.action],
+			direction_word(egress), ports_text(ports), to_or_from(egress), destination_name(dest),
+			denied_text(denied), ports_text(ports),
+		],
+	),
+	"fix": sprintf(
+		concat("", [
+			"Allow %s TCP %s %s %s in network ACL %s too, ahead of any rule that denies it, so that ",
+			"all of %s is allowed: a connection's port is chosen at random from that range.",
+		]),
+		[
+			direction_word(egress), ranges_text(denied), to_or_from(egress), cidr_text(dest), nacl.name,
+			ports_text(ports),
+		],
+	),
+}
+
+# denied_text: "port 2049 is", "ports 32768-49151 are", "ports 1024-2000 and 3000-4000 are".
+denied_text(ranges) := sprintf("port %s is", [ranges_text(ranges)]) if {
+	count(ranges) == 1
+	ranges[0][0] == ranges[0][1]
+} else := sprintf("ports %s are", [ranges_text(ranges)])
+
+ranges_text(ranges) := concat(" and ", [ports_text(r) | some r in ranges])
 
 partial_ref(nacl, c, egress) := {
 	"ref": sprintf("network ACL %s %s rule %v", [nacl.name, direction_word(egress), c.rule]),
@@ -415,6 +451,11 @@ ports_text(ports) := sprintf("%d", [ports[0]]) if ports[0] == ports[1]
 else := sprintf("%d-%d", [ports[0], ports[1]])
 
 destination_text(dest) := "the AWS service's public addresses, which are not in the inputs" if dest == public
+
+else := dest
+
+# destination_name names a flow's remote side where its address is not what is unsettled.
+destination_name(dest) := "the AWS service's public addresses" if dest == public
 
 else := dest
 

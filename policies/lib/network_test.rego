@@ -199,21 +199,36 @@ test_nacl_partial_unknown_text if {
 }
 
 # An entry that covers every address but only some of the ports: which port a connection uses
-# is chosen at random, and the note says how to settle it.
+# is chosen at random, and the note says which ports are denied and how to settle it.
 test_nacl_partial_ports_text_and_fix if {
 	v := data.fargate_preflight.lib.network.nacl_verdict(nacl([in_tcp(110, "allow", "0.0.0.0/0", [49152, 65535])]), false, 32768, 60999, "10.0.1.0/24")
 	v.verdict == "undecided"
 	v.unknowns == [{
-		"unknown": "network ACL AppNacl inbound rule 110 (allow TCP 49152-65535 from 0.0.0.0/0) allows only part of inbound TCP 32768-60999 from 10.0.1.0/24; the other ports are denied",
+		"unknown": "network ACL AppNacl inbound rule 110 (allow TCP 49152-65535 from 0.0.0.0/0) allows only part of inbound TCP 32768-60999 from 10.0.1.0/24: ports 32768-49151 are denied, and which of ports 32768-60999 a connection uses is chosen at random",
 		"ref": "network ACL AppNacl inbound rule 110",
 		"source": src(110),
-		"fix": "Allow all of inbound TCP 32768-60999 from 10.0.1.0/24 in network ACL AppNacl: a connection's port is chosen at random.",
+		"fix": "Allow inbound TCP 32768-49151 from 10.0.1.0/24 in network ACL AppNacl too, ahead of any rule that denies it, so that all of 32768-60999 is allowed: a connection's port is chosen at random from that range.",
 	}]
 }
 
-test_nacl_partial_ports_fix_names_0_0_0_0_for_the_service if {
-	v := data.fargate_preflight.lib.network.nacl_verdict(nacl([in_tcp(110, "allow", "0.0.0.0/0", [32768, 65535])]), false, 1024, 65535, public)
-	v.unknowns[0].fix == "Allow all of inbound TCP 1024-65535 from 0.0.0.0/0 in network ACL AppNacl: a connection's port is chosen at random."
+# A field test: the service's addresses are not what is unsettled when the entry covers
+# 0.0.0.0/0 (the note said they were "not in the inputs").
+test_nacl_partial_ports_for_the_service_name_the_ports_not_its_addresses if {
+	v := data.fargate_preflight.lib.network.nacl_verdict(nacl([in_tcp(100, "allow", "0.0.0.0/0", [49152, 65535])]), false, 32768, 60999, public)
+	v.unknowns[0].unknown == "network ACL AppNacl inbound rule 100 (allow TCP 49152-65535 from 0.0.0.0/0) allows only part of inbound TCP 32768-60999 from the AWS service's public addresses: ports 32768-49151 are denied, and which of ports 32768-60999 a connection uses is chosen at random"
+	v.unknowns[0].fix == "Allow inbound TCP 32768-49151 from 0.0.0.0/0 in network ACL AppNacl too, ahead of any rule that denies it, so that all of 32768-60999 is allowed: a connection's port is chosen at random from that range."
+}
+
+# A deny of some ports before an allow of all: the denied ports are the deny's; two denied
+# stretches are both named.
+test_nacl_partial_ports_denied_by_a_rule_or_in_two_stretches if {
+	first := data.fargate_preflight.lib.network.nacl_verdict(nacl([in_tcp(90, "deny", "0.0.0.0/0", [1024, 2000]), in_all(100, "allow", "0.0.0.0/0")]), false, 1024, 65535, public)
+	first.unknowns[0].unknown == "network ACL AppNacl inbound rule 90 (deny TCP 1024-2000 from 0.0.0.0/0) denies only part of inbound TCP 1024-65535 from the AWS service's public addresses: ports 1024-2000 are denied, and which of ports 1024-65535 a connection uses is chosen at random"
+	startswith(first.unknowns[0].fix, "Allow inbound TCP 1024-2000 from 0.0.0.0/0 in network ACL AppNacl too")
+	two := data.fargate_preflight.lib.network.nacl_verdict(nacl([in_tcp(100, "allow", "0.0.0.0/0", [40000, 50000])]), false, 32768, 60999, public)
+	contains(two.unknowns[0].unknown, ": ports 32768-39999 and 50001-60999 are denied,")
+	one := data.fargate_preflight.lib.network.nacl_verdict(nacl([in_tcp(100, "allow", "0.0.0.0/0", [1025, 65535])]), false, 1024, 65535, public)
+	contains(one.unknowns[0].unknown, ": port 1024 is denied,")
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -290,7 +290,10 @@ analyse_default_route(rt, r) := route_state(
 	r.state == "blackhole"
 } else := undecided_route(r.target_type) if {
 	data.fargate_preflight.lib.model.is_unknown(r.target_type)
-} else := object.union(route_state("igw", rt, r, default_to(r), null), {"igw": r.target}) if {
+} else := object.union(
+	route_state("igw", rt, r, default_to(r), null),
+	{"igw": r.target, "attachment": igw_attachment(rt, r)},
+) if {
 	r.target_type == "igw"
 } else := analyse_nat(rt, r) if {
 	r.target_type == "nat"
@@ -338,6 +341,14 @@ nat_via(rt, r, nat, nat_subnet, nat_rt) := object.union(
 	up := default_route(nat_rt)
 	up.target_type == "igw"
 	object.get(up, "state", "active") == "active"
+	igw_attachment(nat_rt, up).state == "attached"
+} else := igw_unusable(rt, r, igw_attachment(nat_rt, up), sprintf(
+	"NAT gateway %s is in subnet %s whose route table %s has %s, and ",
+	[nat.name, nat_subnet.name, nat_rt.name, upstream_text(nat_rt)],
+)) if {
+	up := default_route(nat_rt)
+	up.target_type == "igw"
+	object.get(up, "state", "active") == "active"
 } else := undecided_route(up.target_type) if {
 	up := default_route(nat_rt)
 	data.fargate_preflight.lib.model.is_unknown(up.target_type)
@@ -357,6 +368,73 @@ upstream_text(nat_rt) := sprintf("0.0.0.0/0 -> %s (blackhole)", [route_target_te
 } else := "no default route"
 
 broken_nat(rt, r, detail) := route_state("broken", rt, r, default_to(r), detail)
+
+# igw_attachment says whether the internet gateway that route r of route table rt targets
+# carries the traffic: only when it is attached to the route table's VPC (CreateRoute takes "an
+# internet gateway attached to your VPC"; one of another VPC is refused, "belong to different
+# networks", and a detached one leaves the route a blackhole). {"state": "attached"};
+# "undecided" with the unknown when the inputs do not say where it is attached (no attachment
+# in them: it may be in another stack or made by hand); "elsewhere" with the detail and fix. A
+# gateway not in the inputs (a literal id) counts as attached: AWS took the route to it.
+igw_attachment(rt, r) := {"state": "attached"} if {
+	not input.internet_gateways[r.target]
+} else := {"state": "attached"} if {
+	vpc_key(input.internet_gateways[r.target].vpc) == vpc_key(rt.vpc)
+} else := {"state": "undecided", "unknown": unattached_igw(rt, input.internet_gateways[r.target])} if {
+	input.internet_gateways[r.target].vpc == null
+} else := {"state": "undecided", "unknown": unknowns[0]} if {
+	unknowns := [u |
+		some u in [input.internet_gateways[r.target].vpc, rt.vpc]
+		data.fargate_preflight.lib.model.is_unknown(u)
+	]
+	count(unknowns) > 0
+} else := igw_elsewhere(rt, input.internet_gateways[r.target])
+
+igw_elsewhere(rt, igw) := {
+	"state": "elsewhere",
+	"detail": sprintf(
+		concat("", [
+			"internet gateway %s is attached to VPC %s, not to VPC %s of the subnet and its ",
+			"route table, so the route carries nothing",
+		]),
+		[igw.name, name_of("vpcs", igw.vpc), name_of("vpcs", rt.vpc)],
+	),
+	"fix": sprintf(
+		concat("", [
+			"Point the 0.0.0.0/0 route of route table %s at an internet gateway attached to VPC %s, ",
+			"or attach %s to VPC %s instead of VPC %s.",
+		]),
+		[rt.name, name_of("vpcs", rt.vpc), igw.name, name_of("vpcs", rt.vpc), name_of("vpcs", igw.vpc)],
+	),
+}
+
+unattached_igw(rt, igw) := {
+	"unknown": sprintf(
+		concat("", [
+			"no attachment of internet gateway %s to a VPC is in the scanned inputs; it may be in ",
+			"another stack or made by hand, and without one the route to it carries nothing",
+		]),
+		[igw.name],
+	),
+	"ref": sprintf("attachment of internet gateway %s", [igw.name]),
+	"source": igw.source,
+	"fix": sprintf(
+		concat("", [
+			"Scan the template or configuration that attaches internet gateway %s to VPC %s (an ",
+			"AWS::EC2::VPCGatewayAttachment, an aws_internet_gateway_attachment or aws_internet_gateway's vpc_id) ",
+			"with this one, or add that attachment.",
+		]),
+		[igw.name, name_of("vpcs", rt.vpc)],
+	),
+}
+
+# igw_unusable is the state of a route whose way out goes through an internet gateway that
+# igw_attachment did not find attached: undecided, or broken with `lead` + why and the fix.
+igw_unusable(rt, r, a, lead) := undecided_route(a.unknown) if a.state == "undecided"
+
+else := object.union(route_state("broken", rt, r, default_to(r), concat("", [lead, a.detail])), {"fix": a.fix}) if {
+	a.state == "elsewhere"
+}
 
 # --- the service's task subnets --------------------------------------------------------
 

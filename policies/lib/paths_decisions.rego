@@ -265,10 +265,7 @@ default_route_step(_, _, _, ra) := undecided_result(ra.unknown) if {
 # `for_service` picks one.
 default_route_step(subnet, key, ifc, ra) := {
 	"verdict": "igw",
-	"public": ok(
-		path(key, subnet, "internet", {}, hop(subnet, ra.via, ra.to, "public IP")),
-		sprintf("%s (public IP)", [ra.beyond]),
-	),
+	"public": igw_public(subnet, key, ifc, ra),
 	"private": no_path_result(subnet, key, ifc, ra),
 } if {
 	ra.state == "igw"
@@ -294,6 +291,20 @@ default_route_step(subnet, key, ifc, ra) := no_path_result(subnet, key, ifc, ra)
 	ra.state in {"broken", "none"}
 }
 
+# igw_public: with a public IP, the path works when the internet gateway is attached to the
+# subnet's VPC; one attached to another VPC is a broken route (FG203 in no_path_result's order).
+igw_public(subnet, key, ifc, ra) := ok(
+	path(key, subnet, "internet", {}, hop(subnet, ra.via, ra.to, "public IP")),
+	sprintf("%s (public IP)", [ra.beyond]),
+) if {
+	ra.attachment.state == "attached"
+} else := undecided_result(ra.attachment.unknown) if {
+	ra.attachment.state == "undecided"
+} else := no_path_result(subnet, key, ifc, object.union(
+	ra,
+	{"state": "broken", "detail": ra.attachment.detail, "fix": ra.attachment.fix},
+))
+
 # no_path_result: IPv6 leaves the analysed scope (FG206, never an error); otherwise the first
 # of FG201, FG203, FG205, FG502, FG503, FG202 whose condition holds.
 no_path_result(subnet, key, ifc, ra) := out_of_scope_result(
@@ -306,7 +317,7 @@ no_path_result(subnet, key, ifc, ra) := out_of_scope_result(
 	to := sprintf("no IPv4 path; ::/0 -> %s", [route_target_text(r6)])
 } else := undecided_result(u) if {
 	u := open_endpoint_unknown(subnet, key)
-} else := fail("FG201", subnet, ra, ", but ", "assignPublicIp is DISABLED", null) if {
+} else := fail("FG201", subnet, ra, ", but ", fg201_detail(ra.attachment), null) if {
 	ra.state == "igw"
 } else := fail("FG203", subnet, ra, ", but ", ra.detail, null) if {
 	ra.state == "broken"
@@ -361,7 +372,12 @@ type_may_serve(ep, _, key) if {
 	data.fargate_preflight.lib.model.is_unknown(rt)
 }
 
-# The failing hop's detail for FG205, FG502 and FG503.
+# The failing hop's detail for FG201, FG205, FG502 and FG503. A public IP alone would not
+# help when the internet gateway is attached to another VPC: FG201 says so too.
+fg201_detail(attachment) := sprintf("assignPublicIp is DISABLED, and %s", [attachment.detail]) if {
+	attachment.state == "elsewhere"
+} else := "assignPublicIp is DISABLED"
+
 fg205_detail(subnet, key, ep) := sprintf(
 	"gateway endpoint %s (%s) is not associated with route table %s",
 	[ep.name, key.need, name_of("route_tables", subnet.route_table)],
@@ -402,6 +418,7 @@ fail(rule, subnet, ra, connector, detail, endpoint) := {
 	"text": sprintf("%s: %s%s%s", [ra.via, ra.to, connector, detail]),
 	"endpoint": endpoint,
 	"route": ra.route,
+	"fix": object.get(ra, "fix", object.get(ra, ["attachment", "fix"], null)),
 }
 
 # --- targets: EFS mount targets, through the VPC's local route --------------------------

@@ -119,6 +119,10 @@ first_entry(entries) := min(firsts) if {
 	firsts := {e | some e in entries; e.subnet_name == first}
 }
 
+# entry_fixes are the fixes that failing entries name themselves (an internet gateway attached
+# to another VPC), for the rule's fix text.
+entry_fixes(entries) := sort({e.fix | some e in entries; is_string(e.fix)})
+
 # no_path_finding builds the one finding of a service × need × rule.
 no_path_finding(sid, need, entries, resource, src, fix) := {
 	"resource": resource,

@@ -145,6 +145,11 @@ def test_export_aws_model(built: Built, aws_env: Any) -> None:
     assert (ecr["service"], ecr["service_region"], ecr["private_dns"]) == ("ecr.api", REGION, True)
     vpc = model["vpcs"][built.vpcs["nat"]]
     assert (vpc["enable_dns_support"], vpc["enable_dns_hostnames"]) == (True, True)
+    # The NAT gateways' internet gateway, with the VPC its attachment names: a path through it
+    # works only for that VPC.
+    public_routes = model["route_tables"][built.route_tables["public"]]["routes"]
+    (igw,) = [r["target"] for r in public_routes if r["target_type"] == "igw"]
+    assert model["internet_gateways"][igw]["vpc"] == built.vpcs["nat"]
     subnet = model["subnets"][built.subnets["broken-nat"]]
     assert subnet["route_table"] == built.route_tables["broken-nat"]
     routes = model["route_tables"][built.route_tables["broken-nat"]]["routes"]

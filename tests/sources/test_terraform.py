@@ -1085,6 +1085,34 @@ def test_json_text_around_values_known_after_apply_is_read() -> None:
     }
 
 
+def test_internet_gateways_attached_to_another_vpc_or_to_none() -> None:
+    # A field test: a route to an internet gateway of another VPC was "via igw ok". Every id is
+    # unknown in the plan; the configuration's references settle the attachment.
+    m = model("igw-attachment")
+    gateways = m["internet_gateways"]
+    assert gateways["aws_internet_gateway.other"]["vpc"] == "aws_vpc.other"
+    assert gateways["aws_internet_gateway.loose"]["vpc"] is None  # an empty block: unset
+    report = scanned("igw-attachment")
+    assert report.errors == ()
+    case = "tests/fixtures/terraform/igw-attachment"
+    found = {(f.rule_id, f.service, f.need, f.location.line) for f in report.findings}
+    assert found == {
+        ("FG203", "aws_ecs_service.elsewhere", "logs", 38),  # its route table
+        ("FG203", "aws_ecs_service.elsewhere", "registry-1.docker.io", 38),
+        ("FG801", "aws_ecs_service.loose", None, 21),  # the gateway
+    }
+    assert {f.location.file for f in report.findings} == {f"{case}/network.tf"}
+    fg203 = next(f for f in report.findings if f.rule_id == "FG203")
+    assert (
+        "0.0.0.0/0 -> igw aws_internet_gateway.other, but internet gateway "
+        "aws_internet_gateway.other is attached to VPC aws_vpc.other, not to VPC aws_vpc.main"
+    ) in fg203.message
+    (note,) = [f for f in report.findings if f.rule_id == "FG801"]
+    assert note.message.startswith(
+        "attachment of internet gateway aws_internet_gateway.loose is not settled"
+    )
+
+
 def test_default_subnets_are_in_the_default_vpc_with_cidr_blocks_known_after_apply() -> None:
     m = model("default-subnets")
     for letter in "ab":

@@ -3,7 +3,8 @@
 # description: |
 #   The task subnet's default route is an internet gateway, but the service does not assign
 #   public IPs: the task has no address the internet gateway can translate, so image pulls,
-#   log delivery and every AWS call time out.
+#   log delivery and every AWS call time out. When the internet gateway is attached to
+#   another VPC, the message and fix say so too: a public IP alone would not help.
 # custom:
 #   id: FG201
 #   level: error
@@ -47,8 +48,11 @@ deny contains entry if {
 	entry := data.fargate_preflight.lib.result.finding(f)
 }
 
-# The message names the failing hop; the fix also names the alternatives.
-fix(entries) := sprintf("%s, or add %s.", [base_fix, alternative]) if {
+# The message names the failing hop; the fix also names the alternatives, and what else the
+# route needs (an internet gateway attached to another VPC).
+fix(entries) := concat(" ", array.concat([first_fix(entries)], data.fargate_preflight.lib.paths.entry_fixes(entries)))
+
+first_fix(entries) := sprintf("%s, or add %s.", [base_fix, alternative]) if {
 	first := data.fargate_preflight.lib.paths.first_entry(entries)
 	alternative := data.fargate_preflight.lib.paths.endpoint_alternative(first.need_key)
 } else := sprintf("%s.", [base_fix])

@@ -70,3 +70,16 @@ test_igw_with_ipv6_route_is_fg206_not_fg201 if {
 	m := object.union(public, {"route_tables": {"PublicRT": {"routes": array.concat(rt.routes, [v6])}}})
 	count(findings(m)) == 0
 }
+
+# A public IP alone would not help when the internet gateway is another VPC's: FG201 (first in
+# AWS's order) says so, and its fix names both.
+test_igw_of_another_vpc_is_named_too if {
+	m := object.union(public, data.fargate_preflight.lib.paths_test.other_vpc_igw)
+	some f in findings(m)
+	f.need == "logs"
+	f.hop.detail == concat("", ["assignPublicIp is DISABLED, and ", data.fargate_preflight.lib.paths_test.igw_elsewhere_detail])
+	f.fix == concat(" ", [
+		"Set assignPublicIp to ENABLED in the service's network configuration, or move the tasks to private subnets whose default route is a NAT gateway, or add an interface endpoint for logs.",
+		data.fargate_preflight.lib.paths_test.igw_elsewhere_fix,
+	])
+}

@@ -4,6 +4,9 @@
 #   The task subnet's default route targets a NAT gateway that cannot carry the traffic out:
 #   it sits in a subnet whose own default route is not an internet gateway, it has private
 #   connectivity, it is not available (deleted, failed, pending), or the route is a blackhole.
+#   A route to an internet gateway attached to another VPC is a blackhole too (AWS refuses it:
+#   "belong to different networks"), from the task subnet (tasks with a public IP; without one,
+#   FG201 says both) or from the NAT gateway's subnet: the message names both VPCs.
 # custom:
 #   id: FG203
 #   level: error
@@ -40,9 +43,17 @@ deny contains entry if {
 	entry := data.fargate_preflight.lib.result.finding(f)
 }
 
-fix(entries) := concat(" ", [
+# Entries that name their own fix (an internet gateway attached to another VPC) give it; the
+# others get the NAT gateway one.
+fix(entries) := concat(" ", array.concat(nat_fix(entries), data.fargate_preflight.lib.paths.entry_fixes(entries)))
+
+nat_fix(entries) := [concat(" ", [
 	sprintf("Point the 0.0.0.0/0 route of route table %s at a public, available NAT gateway", [concat(", ", tables)]),
 	"in a subnet whose default route is an internet gateway.",
-]) if {
-	tables := sort({data.fargate_preflight.lib.paths.name_of("route_tables", e.route_table) | some e in entries})
-}
+])] if {
+	tables := sort({data.fargate_preflight.lib.paths.name_of("route_tables", e.route_table) |
+		some e in entries
+		not is_string(e.fix)
+	})
+	count(tables) > 0
+} else := []

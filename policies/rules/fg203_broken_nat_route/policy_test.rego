@@ -75,3 +75,36 @@ test_broken_nat_with_endpoints_is_silent_for_those_needs if {
 	m := object.union(with_nat({"subnet": "PrivateSubnetB"}), {"vpc_endpoints": {"S3Endpoint": data.fargate_preflight.lib.paths_test.gateway_endpoint("S3Endpoint", "s3", ["PrivateRT"], 73)}})
 	{f.need | some f in findings(m)} == {"ecr.api", "ecr.dkr", "logs"}
 }
+
+# An internet gateway attached to another VPC: the route carries nothing, and the fix is the
+# gateway's, not a NAT gateway's.
+test_igw_of_another_vpc_with_public_ip if {
+	m := object.union(
+		data.fargate_preflight.lib.paths_test.public_ip(data.fargate_preflight.lib.paths_test.in_subnets(world, ["PublicSubnetA"])),
+		data.fargate_preflight.lib.paths_test.other_vpc_igw,
+	)
+	some f in findings(m)
+	f.need == "ecr.api"
+	f.resource == "PublicRT"
+	f.location == {"file": "stack.yaml", "line": 21}
+	f.message == concat("", [
+		"service Service cannot reach ecr.api: task subnet PublicSubnetA -> route table PublicRT: 0.0.0.0/0 -> igw InternetGateway, but ",
+		data.fargate_preflight.lib.paths_test.igw_elsewhere_detail,
+	])
+	f.fix == data.fargate_preflight.lib.paths_test.igw_elsewhere_fix
+}
+
+# One subnet behind a NAT gateway in a private subnet, one whose gateway is another VPC's: both fixes.
+test_fix_names_each_broken_route if {
+	base := data.fargate_preflight.lib.paths_test.in_subnets(world, ["PrivateSubnetA", "PublicSubnetA"])
+	m := object.union(data.fargate_preflight.lib.paths_test.public_ip(base), {
+		"internet_gateways": {"InternetGateway": {"vpc": "OtherVpc"}},
+		"nat_gateways": {"NatGatewayA": {"subnet": "PrivateSubnetB"}},
+	})
+	some f in findings(m)
+	f.need == "logs"
+	f.fix == concat(" ", [
+		"Point the 0.0.0.0/0 route of route table PrivateRT at a public, available NAT gateway in a subnet whose default route is an internet gateway.",
+		data.fargate_preflight.lib.paths_test.igw_elsewhere_fix,
+	])
+}

@@ -322,10 +322,12 @@ def _associate(
 
 
 def internet_gateway(build: Build, inst: Instance) -> None:
-    build.add(
-        "internet_gateways",
-        build.base(inst) | {"vpc": build.link(inst, ("vpc_id",), VPC), "egress_only": False},
-    )
+    vpc_id = build.link(inst, ("vpc_id",), VPC)
+    if isinstance(vpc_id, dict) and inst.config is not None and inst.expression("vpc_id") is None:
+        # unset (an empty block has no expressions at all): only an
+        # aws_internet_gateway_attachment attaches it
+        vpc_id = None
+    build.add("internet_gateways", build.base(inst) | {"vpc": vpc_id, "egress_only": False})
 
 
 def internet_gateway_attachment(build: Build, inst: Instance) -> None:
