@@ -194,6 +194,69 @@ def test_endpoint_principals_for_a_role_named_by_its_arn(
     assert got == ([("FG102", line_of("EcrDkrEndpoint"), DKR_DENIED)] if denied else [])
 
 
+ROLE_NAME = "      RoleName: app-exec\n"
+
+
+def dkr_findings(
+    tmp_path: Path, principal: str, role_name: str
+) -> tuple[list[tuple[str, int, str]], list[str]]:
+    """The ecr.dkr endpoint allows ECR to one principal; the execution role, named by
+    `!GetAtt ExecutionRole.Arn`, has the given RoleName (and Path) lines."""
+    base = SERVICE.read_text(encoding="utf-8")
+    assert DKR in base and ROLE_NAME in base
+    text = base.replace(DKR, dkr_policy(principal)).replace(ROLE_NAME, role_name)
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path, region="us-east-1"))
+    assert report.errors == ()
+    found = [(f.rule_id, f.location.line, f.message) for f in report.findings]
+    return found, text.splitlines()
+
+
+ARN_NOTE = (
+    "Fn::GetAtt ExecutionRole.Arn is not settled (the ARN of role app-exec contains the account "
+    "id, which is not known offline): it blocks FG102 for service Service"
+)
+IN_PATH = ROLE_NAME + "      Path: /svc/\n"
+
+
+# The role's ARN is settled but for its account (RoleName, Path): a principal that names
+# another role, path or partition cannot be it, whatever the account (before: an FG801 note,
+# the field test's ep06); one that names the role itself waits for the account (a note), an
+# account principal matches an account the inputs do not name. CloudFormation makes up a name
+# without RoleName: nothing is known of the ARN (a note).
+@pytest.mark.parametrize(
+    ("principal", "role_name", "expected"),
+    [
+        ("arn:aws:iam::123456789012:role/other", ROLE_NAME, "FG102"),
+        ("arn:aws:iam::123456789012:role/svc/app-exec", ROLE_NAME, "FG102"),
+        ("arn:aws-cn:iam::123456789012:role/app-exec", ROLE_NAME, "FG102"),
+        ("arn:aws:iam::123456789012:role/app-exec", IN_PATH, "FG102"),
+        ("arn:aws:iam::123456789012:role/app-exec", ROLE_NAME, "FG801"),
+        ("arn:aws:iam::123456789012:role/svc/app-exec", IN_PATH, "FG801"),
+        ("123456789012", ROLE_NAME, None),
+        ("arn:aws:iam::123456789012:role/other", "", "FG801"),
+    ],
+)
+def test_endpoint_principals_for_a_role_whose_account_is_unknown(
+    tmp_path: Path, principal: str, role_name: str, expected: str | None
+) -> None:
+    found, lines = dkr_findings(tmp_path, f"{{AWS: '{principal}'}}", role_name)
+    if expected == "FG102":
+        assert found == [("FG102", line_of("EcrDkrEndpoint"), DKR_DENIED)]
+    elif expected == "FG801":
+        note = (
+            ARN_NOTE
+            if role_name
+            else ARN_NOTE.replace(
+                "the ARN of role app-exec contains the account id, which is not known offline",
+                "CloudFormation names role ExecutionRole at deploy time, so its ARN is not known",
+            )
+        )
+        assert found == [("FG801", lines.index("  ExecutionRole:") + 1, note)]
+    else:
+        assert found == []
+
+
 def test_a_wildcard_inside_a_service_principal_names_no_service(tmp_path: Path) -> None:
     wildcard = STATEMENT.format("Allow", "{Service: '*.amazonaws.com'}", "")
     assert findings(tmp_path, TRUST, wildcard) == [

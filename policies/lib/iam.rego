@@ -435,13 +435,31 @@ policy_variable(x, p) := {
 # --- principals (VPC endpoint policies) ------------------------------------------------------
 
 # caller: {"arn": role ARN or unknown, "name": role name, "account": account id or null}.
-# Identity policies have no principal (caller null).
+# Identity policies have no principal (caller null). What a principal names: lib/principals.rego.
 principal_match(_, null, _) := yes
 
 principal_match(st, caller, p) := principal_list(st.Principal, caller, p) if {
 	caller != null
 	"Principal" in object.keys(st)
-} else := ["maybe", principal_unknown(p)] if caller != null
+} else := yes if {
+	caller != null
+	excludes_none(st, caller, p)
+} else := ["maybe", data.fargate_preflight.lib.principals.unmatched_note(p)] if caller != null
+
+# excludes_none: a Deny's NotPrincipal applies to the caller when each of its AWS principals is
+# an ARN or account that cannot be the caller's. One that names its role or account (or a
+# session of it) is left undecided: AWS checks the account, the role and the session in turn
+# ("NotPrincipal", IAM User Guide), and a NotPrincipal Deny denies any role with a permissions
+# boundary whatever it names.
+excludes_none(st, caller, p) if {
+	st.Effect == "Deny"
+	is_object(st.NotPrincipal)
+	object.keys(st.NotPrincipal) == {"AWS"}
+	every x in as_list(st.NotPrincipal.AWS) {
+		principal_item(x, caller, p) == no
+		data.fargate_preflight.lib.principals.names_no_session(x)
+	}
+}
 
 principal_list(principal, caller, p) := yes if {
 	principal == "*"
@@ -456,44 +474,38 @@ principal_list(principal, caller, p) := yes if {
 # wildcard principal ("You cannot use a wildcard to match part of a principal name or ARN",
 # IAM User Guide). One that differs from the caller's ARN only in case is not settled (IAM role
 # names are unique whatever their case). A principal that names the caller's role as the inputs
-# do (`!GetAtt ExecRole.Arn`, `aws_iam_role.execution.arn`) is the caller. A number
-# (`AWS: 123456789012` unquoted in YAML) is not IAM's documented form: whether IAM reads it as
-# that account is not settled.
+# do (`!GetAtt ExecRole.Arn`, `aws_iam_role.execution.arn`) is the caller. A role ARN known only
+# in part (its `partial`: `arn:aws:iam::*:role/svc/api-exec`) is matched by its known parts:
+# another role name, path or partition is not the caller, whatever the account; a match that
+# waits for the account is undecided. A number (`AWS: 123456789012` unquoted in YAML) is not
+# IAM's documented form: whether IAM reads it as that account is not settled.
 principal_item(x, caller, p) := yes if {
 	x == "*"
 } else := yes if {
-	account := account_of_principal(x)
+	account := data.fargate_preflight.lib.principals.account(x)
 	account_matches(account, caller.account)
+	not data.fargate_preflight.lib.principals.other_partition(x, caller.arn)
 } else := yes if {
 	x == caller.arn
 	is_string(x)
-} else := ["maybe", principal_case(x, p)] if {
+} else := ["maybe", data.fargate_preflight.lib.principals.case_note(x, p)] if {
 	is_string(x)
 	is_string(caller.arn)
 	lower(x) == lower(caller.arn)
 } else := yes if {
 	same_resource(x, caller.arn)
+} else := no if {
+	not data.fargate_preflight.lib.principals.account(x)
+	data.fargate_preflight.lib.principals.cannot_be(x, caller.arn)
 } else := ["maybe", caller.arn] if {
 	is_string(x)
-	not account_of_principal(x)
+	not data.fargate_preflight.lib.principals.account(x)
 	data.fargate_preflight.lib.model.is_unknown(caller.arn)
 } else := ["maybe", x] if {
 	data.fargate_preflight.lib.model.is_unknown(x)
-} else := ["maybe", number_principal(x, p)] if {
+} else := ["maybe", data.fargate_preflight.lib.principals.number_note(x, p)] if {
 	is_number(x)
 } else := no
-
-account_of_principal(x) := x if {
-	is_string(x)
-	count(x) == 12
-	trim_left(x, "0123456789") == ""
-} else := fields[4] if {
-	is_string(x)
-	fields := split(x, ":")
-	count(fields) == 6
-	fields[2] == "iam"
-	fields[5] == "root"
-}
 
 account_matches(_, null) := true
 
@@ -506,27 +518,8 @@ role_account(arn) := fields[4] if {
 	fields := split(arn, ":")
 	count(fields) == 6
 	fields[2] == "iam"
-	account_of_principal(fields[4])
+	data.fargate_preflight.lib.principals.account(fields[4])
 } else := null
-
-number_principal(x, p) := {
-	"unknown": sprintf("its AWS principal %v is a number, and IAM documents account principals as strings", [x]),
-	"ref": sprintf("principals of %s", [p.name]),
-	"source": p.source,
-	"fix": sprintf(`Quote the account ID in %s (AWS: "%v") so these checks can run.`, [p.name, x]),
-}
-
-principal_case(x, p) := {
-	"unknown": sprintf("its AWS principal %s differs from the calling role's ARN only in case", [x]),
-	"ref": sprintf("principals of %s", [p.name]),
-	"source": p.source,
-}
-
-principal_unknown(p) := {
-	"unknown": "a statement without Principal (or with NotPrincipal) cannot be matched to the caller",
-	"ref": sprintf("principals of %s", [p.name]),
-	"source": p.source,
-}
 
 # --- conditions -------------------------------------------------------------------------------
 

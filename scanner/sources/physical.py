@@ -40,3 +40,8 @@ def parameter_arn(region: str, name: str | None) -> str:
     """`arn:aws:ssm:REGION:ACCOUNT:parameter/NAME` (a name that starts with `/` keeps one)."""
     path = (name if name.startswith("/") else f"/{name}") if name else "/*"
     return f"arn:{partition(region)}:ssm:{region}:*:parameter{path}"
+
+
+def role_arn(region: str, path: str, name: str) -> str:
+    """`arn:aws:iam::ACCOUNT:role/PATH/NAME` (IAM is global: the region gives the partition)."""
+    return f"arn:{partition(region)}:iam::*:role{path}{name}"

@@ -332,6 +332,26 @@ def test_s3_interface_endpoint_for_inbound_resolvers_leaves_the_tasks_on_the_gat
     }
 
 
+def test_an_s3_endpoint_policy_for_another_role_of_the_plan() -> None:
+    # Both roles' ARNs are known only after apply, but their names and paths are in the plan:
+    # the policy's principal cannot be the execution role whatever the account (before: an
+    # FG801 note on the execution role's ARN instead of the FG102).
+    m = model("s3-policy-other-role")
+    task = m["task_definitions"]["aws_ecs_task_definition.app"]
+    assert task["execution_role_arn"]["partial"] == (
+        "arn:aws:iam::*:role/isolated-endpoints-execution"
+    )
+    (statement,) = m["vpc_endpoints"]["aws_vpc_endpoint.s3"]["policy"]["Statement"]
+    assert [p["partial"] for p in statement["Principal"]["AWS"]] == [
+        "arn:aws:iam::*:role/svc/isolated-endpoints-other"
+    ]
+    report = scanned("s3-policy-other-role")
+    assert errors_by_service(report) == {("aws_ecs_service.app", "FG102"): {"s3"}}
+    assert [(f.rule_id, f.location.file, f.location.line) for f in report.findings] == [
+        ("FG102", "tests/fixtures/terraform/s3-policy-other-role/network.tf", 101)
+    ]
+
+
 def test_app_mesh_proxy_and_a_table_in_another_region() -> None:
     td = model("app-mesh-proxy")["task_definitions"]["aws_ecs_task_definition.app"]
     assert td["proxy_configuration"] == {

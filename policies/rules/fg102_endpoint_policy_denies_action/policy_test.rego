@@ -98,6 +98,29 @@ test_role_principal_not_known_offline_is_undecided if {
 	refs(undecided_with(w, {selected("logs", "Logs")})) == {["Fn::GetAtt ExecRole.Arn", "Service", ["FG102"]]}
 }
 
+# The execution role's RoleName settles its ARN but for the account: a policy that allows only
+# another role cannot allow it, whatever the account (before: an FG801 note, the field test's
+# ep06); one that names the role itself waits for the account.
+test_role_principal_of_another_role_when_the_account_is_unknown if {
+	exec_arn := {"unknown": "known after deployment", "ref": "Fn::GetAtt ExecRole.Arn", "source": data.fargate_preflight.lib.calls_test.src(40), "partial": "arn:aws:iam::*:role/api-exec"}
+	td := data.fargate_preflight.lib.calls_test.task_definition({"execution_role_arn": exec_arn})
+	other := {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/other"}, "Action": "logs:*", "Resource": "*"}]}
+	w := {"vpc_endpoints": {"Logs": endpoint("Logs", "logs", other)}, "task_definitions": {"Td": td}}
+	summary(deny_with(w, {selected("logs", "Logs")})) == {["Logs", "logs", 60, concat("", [
+		"service Service cannot call logs through VPC endpoint Logs: execution role ExecRole is not authorized to ",
+		"perform: logs:CreateLogStream on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:* because no ",
+		"statement of the VPC endpoint policy allows the logs:CreateLogStream action; logs:PutLogEvents on resource: ",
+		"arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:app/app/* because no statement of the VPC endpoint policy ",
+		"allows the logs:PutLogEvents action (needed for awslogs log group /ecs/app (container app))",
+	])]}
+	undecided_with(w, {selected("logs", "Logs")}) == set()
+
+	itself := {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/api-exec"}, "Action": "logs:*", "Resource": "*"}]}
+	w2 := object.union(w, {"vpc_endpoints": {"Logs": endpoint("Logs", "logs", itself)}})
+	deny_with(w2, {selected("logs", "Logs")}) == set()
+	refs(undecided_with(w2, {selected("logs", "Logs")})) == {["Fn::GetAtt ExecRole.Arn", "Service", ["FG102"]]}
+}
+
 # A role ARN the task definition names as it is settles the caller's account: an account
 # principal of another account does not match it (before: the account was left unknown, which
 # matches every account principal, and the FG102 was missed). Unknown, it still matches.

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from scanner.sources import physical
 from scanner.sources.base import ModelObject
 from scanner.sources.cfn.cursor import Cursor, Field, text_of
 from scanner.sources.cfn.out import Collections, Links, Out, Res
 from scanner.sources.cfn.stack import Stack
-from scanner.sources.cfn.values import Composite, ResRef, Unknown, Value
+from scanner.sources.cfn.values import NOVALUE, Composite, ResRef, Unknown, Value
 
 Builder = Callable[[Res, Out], None]
 
 
 def role_arn(stack: Stack, logical: str) -> Field:
-    """A role's ARN holds the account id, which is not known offline: always an unknown."""
+    """A role's ARN holds the account id, which is not known offline: always an unknown, with
+    what its RoleName and Path settle of it as `partial` (`arn:aws:iam::*:role/svc/api-exec`)."""
     name = text_of(stack.property_value(logical, "RoleName"))
     if isinstance(name, str):
         why = f"the ARN of role {name} contains the account id, which is not known offline"
@@ -22,7 +24,25 @@ def role_arn(stack: Stack, logical: str) -> Field:
         why = f"CloudFormation names role {logical} at deploy time, so its ARN is not known"
     ident = stack.ids[logical]
     where = stack.where(("Resources", logical))
-    return Unknown(why, f"Fn::GetAtt {ident}.Arn", where).json()
+    return Unknown(
+        why, f"Fn::GetAtt {ident}.Arn", where, partial=_role_partial(stack, logical, name)
+    ).json()
+
+
+def _role_partial(stack: Stack, logical: str, name: str | Unknown | None) -> str | None:
+    """The role's ARN with `*` for the account and for what only deployment settles of its
+    name and path; None when CloudFormation makes up the name (no RoleName)."""
+    known_name = _known(name)
+    if known_name is None:
+        return None
+    path = stack.property_value(logical, "Path")
+    known_path = "/" if path is NOVALUE else _known(text_of(path))
+    return physical.role_arn(stack.run.ctx.region or "*", known_path or "/*", known_name)
+
+
+def _known(text: str | Unknown | None) -> str | None:
+    """A string as it is, an unknown one as its pattern (`*` for each unsettled part)."""
+    return text if isinstance(text, str) else text.partial if isinstance(text, Unknown) else None
 
 
 def role(res: Res, out: Out) -> None:

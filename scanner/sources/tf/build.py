@@ -74,6 +74,7 @@ class Build:
     _blocks: dict[str, Block | None] = field(default_factory=dict)
     _known_ids: dict[str, list[tuple[Instance, str]]] | None = None
     _types: dict[str, str] | None = None
+    _instances: dict[str, Instance] | None = None
     _values: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -464,6 +465,14 @@ class Build:
                 self.id(i): i.type for i in self.plan.instances.values() if i.addr.mode == "managed"
             }
         return self._types
+
+    def instance_of(self, ident: str) -> Instance | None:
+        """The managed resource of the plan with this model id."""
+        if self._instances is None:
+            self._instances = {
+                self.id(i): i for i in self.plan.instances.values() if i.addr.mode == "managed"
+            }
+        return self._instances.get(ident)
 
     def _id_index(self) -> dict[str, list[tuple[Instance, str]]]:
         if self._known_ids is None:

@@ -30,7 +30,13 @@ from scanner.sources.tf.hcl import nested_blocks
 from scanner.sources.tf.iam import arn, role_named
 from scanner.sources.tf.links import hcl_references
 from scanner.sources.tf.plan import UNKNOWN, Instance, PathStep
-from scanner.sources.tf.written import after_apply, as_json, encoded, unsettled
+from scanner.sources.tf.written import (
+    after_apply,
+    as_json,
+    encoded,
+    role_arn_pattern,
+    unsettled,
+)
 from scanner.sources.units import parse_cpu, parse_memory
 
 Builder = Callable[[Build, Instance], None]
@@ -177,14 +183,13 @@ def _role(build: Build, inst: Instance, name: str) -> tuple[Field, Field]:
             return unknown, found
         return linked, found
     linked = build.link(inst, (name,), ROLE)
-    role_arn = (
-        build.unknown(
-            inst, (name,), f"the ARN of role {linked} is known only after apply", f"{linked}.arn"
-        )
-        if isinstance(linked, str)
-        else linked
-    )
-    return linked, role_arn
+    if not isinstance(linked, str):
+        return linked, linked
+    why = f"the ARN of role {linked} is known only after apply"
+    role_arn = build.unknown(inst, (name,), why, f"{linked}.arn")
+    role = build.instance_of(linked)
+    partial = role_arn_pattern(build, role) if role and role.type == "aws_iam_role" else None
+    return linked, role_arn if partial is None else role_arn | {"partial": partial}
 
 
 def _containers(build: Build, inst: Instance) -> Field:

@@ -137,6 +137,8 @@ def _pattern_part(build: Build, part: Any) -> str:
     of a repository, secret or parameter of the plan still names its service and region."""
     if isinstance(part, str):
         return part.replace("*", "")
+    if isinstance(part, Attr) and (part.instance.type, part.name) == ("aws_iam_role", "arn"):
+        return role_arn_pattern(build, part.instance) or "*"
     found = _PHYSICAL.get((part.instance.type, part.name)) if isinstance(part, Attr) else None
     if found is None or not build.region:
         return "*"
@@ -151,6 +153,16 @@ _PHYSICAL: dict[tuple[str, str], tuple[str, Callable[[str, str | None], str]]] =
     ("aws_secretsmanager_secret", "id"): ("name", physical.secret_arn),
     ("aws_ssm_parameter", "arn"): ("name", physical.parameter_arn),
 }
+
+
+def role_arn_pattern(build: Build, role: Instance) -> str | None:
+    """A role's ARN before apply, `*` for the account (and for a path apply settles); None
+    when apply names the role (`name_prefix`, or no name)."""
+    name, path = role.get("name"), role.get("path")
+    if not isinstance(name, str) or not name:
+        return None
+    known_path = path if isinstance(path, str) and path else "/" if path is None else "/*"
+    return physical.role_arn(build.region or "*", known_path, name)
 
 
 def policy_document(build: Build, inst: Instance) -> ModelObject | None:

@@ -1,0 +1,78 @@
+# METADATA
+# description: |
+#   What an AWS principal of a VPC endpoint policy names (docs/reasoning.md §3, "Endpoint
+#   policies"): an account, or a role ARN that the caller's (its `partial` when the inputs know
+#   it only in part, lib/partial_arn.rego) cannot be; and the unknowns a principal leaves.
+#   lib/iam.rego matches principals with these. (This package uses none of lib/iam's
+#   functions: each policy file must compile with the ones pushed before it, docs/policies.md.)
+package fargate_preflight.lib.principals
+
+import rego.v1
+
+# account: the account an account principal names (its id, or its root ARN).
+account(x) := x if {
+	is_string(x)
+	count(x) == 12
+	trim_left(x, "0123456789") == ""
+} else := fields[4] if {
+	is_string(x)
+	fields := split(x, ":")
+	count(fields) == 6
+	fields[2] == "iam"
+	fields[5] == "root"
+}
+
+# cannot_be: an ARN principal that no role ARN equals (a wildcard in it: only `*` alone is one),
+# or whose known parts (a role name, path, partition) differ from the caller's known ARN,
+# whatever the account: compared as lib/partial_arn.rego compares a pattern with a resource
+# known in part, case aside.
+cannot_be(x, _) if {
+	is_string(x)
+	startswith(x, "arn:")
+	regex.match(`[*?]`, x)
+}
+
+cannot_be(x, arn) if {
+	theirs := data.fargate_preflight.lib.model.pattern_text(x)
+	startswith(theirs, "arn:")
+	own := data.fargate_preflight.lib.model.pattern_text(arn)
+	not data.fargate_preflight.lib.partial_arn.may_match(lower(theirs), lower(own))
+}
+
+# other_partition: an account's root ARN in another partition than the caller's known one.
+other_partition(x, arn) if {
+	startswith(x, "arn:")
+	own := split(data.fargate_preflight.lib.model.pattern_text(arn), ":")
+	count(own) > 1
+	own[1] != "*"
+	split(x, ":")[1] != own[1]
+}
+
+# names_no_session: an account, or an ARN that is not an assumed-role session's (a NotPrincipal
+# that names one may spare the caller's session; a role's unique id is not read).
+names_no_session(x) if account(x)
+
+names_no_session(x) if {
+	text := data.fargate_preflight.lib.model.pattern_text(x)
+	startswith(text, "arn:")
+	not contains(text, ":assumed-role/")
+}
+
+number_note(x, p) := {
+	"unknown": sprintf("its AWS principal %v is a number, and IAM documents account principals as strings", [x]),
+	"ref": sprintf("principals of %s", [p.name]),
+	"source": p.source,
+	"fix": sprintf(`Quote the account ID in %s (AWS: "%v") so these checks can run.`, [p.name, x]),
+}
+
+case_note(x, p) := {
+	"unknown": sprintf("its AWS principal %s differs from the calling role's ARN only in case", [x]),
+	"ref": sprintf("principals of %s", [p.name]),
+	"source": p.source,
+}
+
+unmatched_note(p) := {
+	"unknown": "a statement without Principal, or whose NotPrincipal may name the caller, cannot be matched to it",
+	"ref": sprintf("principals of %s", [p.name]),
+	"source": p.source,
+}
