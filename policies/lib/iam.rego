@@ -360,7 +360,7 @@ unsettled_request_match(x, r) := yes if {
 
 # same_resource: a policy that names a resource of the same template by `Fn::GetAtt X.Arn`
 # covers the request for the resource the task names by `Ref X` (a log group, a secret); in a
-# Terraform plan, both name it by its ARN attribute (`aws_secretsmanager_secret.db.arn`).
+# plan, `aws_x.y.arn` the one it names by that, `aws_ecr_repository.y.repository_url` or `aws_ssm_parameter.y.name`.
 same_resource(x, resource) if {
 	data.fargate_preflight.lib.model.is_unknown(x)
 	data.fargate_preflight.lib.model.is_unknown(resource)
@@ -372,9 +372,15 @@ resource_id(ref) := trim_prefix(ref, "Ref ") if {
 } else := trim_suffix(trim_prefix(ref, "Fn::GetAtt "), ".Arn") if {
 	startswith(ref, "Fn::GetAtt ")
 	endswith(ref, ".Arn")
-} else := ref if {
+} else := trim_suffix(ref, ".arn") if {
 	not startswith(ref, "Fn::GetAtt ")
 	endswith(ref, ".arn")
+} else := trim_suffix(ref, ".repository_url") if {
+	endswith(ref, ".repository_url")
+	contains(ref, "aws_ecr_repository.")
+} else := trim_suffix(ref, ".name") if {
+	endswith(ref, ".name")
+	contains(ref, "aws_ssm_parameter.")
 }
 
 # may_name_service: an ARN pattern that could name some resource of the service.

@@ -26,9 +26,25 @@ def url_suffix(region: str) -> str:
     return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
 
 
+def account_id(region: str, name: str | None) -> str:
+    """The account a resource is made in (`aws_ecr_repository.registry_id`)."""
+    return "*"
+
+
 def ecr_repository_url(region: str, name: str | None) -> str:
     """`ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME`"""
     return f"*.dkr.ecr.{region}.{url_suffix(region)}/{name or '*'}"
+
+
+def ecr_repository_arn(region: str, name: str | None) -> str:
+    """`arn:aws:ecr:REGION:ACCOUNT:repository/NAME`"""
+    return f"arn:{partition(region)}:ecr:{region}:*:repository/{name or '*'}"
+
+
+def log_group_arn(region: str, name: str | None) -> str:
+    """`arn:aws:logs:REGION:ACCOUNT:log-group:NAME`, the form Terraform's `arn` attribute has
+    (the provider removes the `:*` the API adds)."""
+    return f"arn:{partition(region)}:logs:{region}:*:log-group:{name or '*'}"
 
 
 def secret_arn(region: str, name: str | None) -> str:

@@ -1037,7 +1037,9 @@ def test_container_definitions_known_only_after_apply_are_read_from_their_jsonen
     (web,) = m["task_definitions"]["aws_ecs_task_definition.web"]["containers"]
     assert web["image"] == {
         "unknown": "aws_ecr_repository.app.repository_url is known only after apply",
-        "ref": "aws_ecr_repository.app.repository_url",
+        # only the account is unsettled (the repository's name and region are known): the
+        # model's ref for that, as CloudFormation's ${AWS::AccountId}
+        "ref": "AWS::AccountId",
         "partial": "*.dkr.ecr.us-east-1.amazonaws.com/after-apply/app:v1",
         "source": {
             "file": "tests/fixtures/terraform/after-apply-containers/ecs.tf",
@@ -1075,7 +1077,7 @@ def test_json_text_around_values_known_after_apply_is_read() -> None:
     m = model("after-apply-json-text")
     case = "tests/fixtures/terraform/after-apply-json-text"
     (heredoc,) = m["task_definitions"]["aws_ecs_task_definition.heredoc"]["containers"]
-    assert heredoc["image"]["ref"] == "aws_ecr_repository.app.repository_url"
+    assert heredoc["image"]["ref"] == "AWS::AccountId"
     assert heredoc["image"]["partial"] == "*.dkr.ecr.us-east-1.amazonaws.com/json-text/app:v1"
     assert heredoc["log_options"]["awslogs-group"] == "/ecs/json-text"
     (wrapped,) = m["task_definitions"]["aws_ecs_task_definition.wrapped"]["containers"]
@@ -1202,6 +1204,106 @@ def test_policy_documents_read_during_apply_are_rendered_from_their_statements()
         ("FG605", 'aws_ecs_service.app["bad"]')
     ]
     assert "kms:Decrypt" in report.findings[0].message
+
+
+def test_policies_that_name_resources_by_their_attributes_are_decided() -> None:
+    # "${aws_cloudwatch_log_group.app.arn}:*" (the group's log streams), the repository's
+    # `arn` for an image of its `repository_url`, the parameter's `arn` for a secret of its
+    # `name`, the account as the repository's `registry_id`: only the account is unsettled.
+    # Before: the literal `*` was dropped (the pattern `*:`, which matches no log stream): a
+    # false FG104 for `ok` and `registry`, the Deny of `denied` missed; FG801 notes for the
+    # repository's and the parameter's ARNs.
+    m = model("policy-resource-attributes")
+    (inline,) = m["roles"]['aws_iam_role.execution["ok"]']["inline_policies"]
+    _, ecr, logs, ssm = inline["document"]["Statement"]
+    assert {k: logs["Resource"][k] for k in ("ref", "partial")} == {
+        "ref": "AWS::AccountId",
+        "partial": "arn:aws:logs:us-east-1:*:log-group:/ecs/attributes:*",
+    }
+    assert ecr["Resource"]["partial"] == "arn:aws:ecr:us-east-1:*:repository/attributes/app"
+    assert ssm["Resource"]["partial"] == "arn:aws:ssm:us-east-1:*:parameter/attributes/token"
+    (registry,) = m["roles"]['aws_iam_role.execution["registry"]']["inline_policies"]
+    (logs,) = registry["document"]["Statement"][2]["Resource"]
+    assert (logs["ref"], logs["partial"]) == (
+        "AWS::AccountId",
+        "arn:aws:logs:us-east-1:*:log-group:/ecs/attributes:*",
+    )
+
+    report = scanned("policy-resource-attributes")
+    assert report.errors == ()
+    case = "tests/fixtures/terraform/policy-resource-attributes"
+    found = [(f.rule_id, f.service, f.location.file, f.location.line) for f in report.findings]
+    assert sorted(found) == [
+        ("FG104", 'aws_ecs_service.app["denied"]', f"{case}/main.tf", 72),
+        ("FG104", 'aws_ecs_service.app["other"]', f"{case}/main.tf", 72),
+    ]
+    denied, other = sorted(report.findings, key=lambda f: str(f.service))
+    assert "log-group:/ecs/attributes:* with an explicit deny" in denied.message
+    assert "log-group:/ecs/attributes:* because no identity-based policy allows" in other.message
+
+
+def test_exclusive_role_policies_attach_what_they_list_and_leave_the_rest_to_apply_order() -> None:
+    # aws_iam_role_policy_attachments_exclusive attaches the policies it lists and detaches the
+    # others; aws_iam_role_policies_exclusive deletes the inline policies it does not name.
+    # Before: both were ignored, a false FG104 for `listed` (its execution policy attached only
+    # by the exclusive resource), and an FG104 for `inline` that apply order decides.
+    m = model("exclusive-role-policies")
+    execution = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+    listed = m["roles"]['aws_iam_role.execution["listed"]']
+    assert listed["managed_policy_arns"] == [execution]
+    assert [p["name"] for p in listed["inline_policies"]] == ["read-config"]
+    # what the lists leave out stays in the scan's model; the other model has only the lists
+    managed = m["roles"]['aws_iam_role.execution["managed"]']
+    assert managed["managed_policy_arns"] == [execution, "aws_iam_policy.no_logs"]
+
+    case = "tests/fixtures/terraform/exclusive-role-policies"
+    report = scanned("exclusive-role-policies")
+    assert report.errors == ()
+    found = [(f.rule_id, f.service, f.location.file, f.location.line) for f in report.findings]
+    assert sorted(found) == [
+        ("FG801", 'aws_ecs_service.app["inline"]', f"{case}/main.tf", 122),
+        ("FG801", 'aws_ecs_service.app["managed"]', f"{case}/main.tf", 97),
+    ]
+    inline, managed_note = sorted(report.findings, key=lambda f: str(f.service))
+    assert inline.message.startswith(
+        "aws_iam_role_policies_exclusive.inline is not settled (aws_iam_role_policies_exclusive."
+        'inline removes the inline policies of aws_iam_role.execution["inline"] it does not list '
+        "(no-logs), which other resources add: which of them is applied last decides): it "
+        "blocks FG104"
+    )
+    assert f"it does not list ({execution})" in managed_note.message
+    assert managed_note.fix == (
+        "List in aws_iam_role_policy_attachments_exclusive.managed every managed policy "
+        'aws_iam_role.execution["managed"] should keep, and give it no other, so these checks '
+        "can run."
+    )
+    assert [n.split(": ")[0] for n in report.notices] == [
+        f"{case}/main.tf:122",
+        f"{case}/main.tf:97",
+    ]
+    verdicts = {(str(p.service), p.need): p.verdict for p in report.paths}
+    assert verdicts[('aws_ecs_service.app["listed"]', "logs")] == "ok"
+    assert verdicts[('aws_ecs_service.app["managed"]', "logs")] == "undecided"
+
+
+def test_a_type_that_may_change_a_role_s_policies_is_not_passed_over_in_silence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # as a type newer than the scanner would be: read by nothing, it says so
+    from scanner.sources.tf import source
+
+    builders = dict(source.BUILDERS)
+    del builders["aws_iam_role_policies_exclusive"]
+    monkeypatch.setattr(source, "BUILDERS", builders)
+    plan = "tests/fixtures/terraform/exclusive-role-policies/plan.json"
+    notices = load([CASES / "exclusive-role-policies" / "plan.json"], ScanOptions(cwd=ROOT)).notices
+    unread = [n for n in notices if "does not read" in n]
+    assert unread == [
+        f"{plan}: aws_iam_role_policies_exclusive.{name} may change the policies of a role, and "
+        "the scanner does not read aws_iam_role_policies_exclusive: checks of that role's "
+        "permissions may be wrong"
+        for name in ("inline", "listed")
+    ]
 
 
 def test_a_service_written_as_terraform_aws_modules_ecs_writes_one_is_linked() -> None:
@@ -1362,7 +1464,7 @@ def test_a_parameter_secret_with_the_provider_region_a_local_needs_ssm() -> None
     assert m["region"] == "us-east-1"
     (container,) = m["task_definitions"]["aws_ecs_task_definition.app"]["containers"]
     (secret,) = container["secrets"]
-    assert secret["value_from"]["ref"] == "aws_ssm_parameter.token.arn"
+    assert secret["value_from"]["ref"] == "AWS::AccountId"  # the only unsettled part
     assert secret["value_from"]["partial"] == "arn:aws:ssm:us-east-1:*:parameter/isolated/token"
     report = scanned("ssm-secret-region-local")
     assert (report.errors, report.findings) == ((), ())

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.sources.base import ModelObject
+from scanner.sources.base import ModelObject, UnsettledCondition
 from scanner.sources.tf.expr import Attr, Choice, Env, Evaluator, Obj
 from scanner.sources.tf.expr import Opaque as Unevaluated
 from scanner.sources.tf.hcl import Block, Configuration, declares
@@ -60,7 +60,14 @@ class Build:
     evaluator: Evaluator = field(init=False)
     objects: list[tuple[str, ModelObject]] = field(default_factory=list)
     later: list[Later] = field(default_factory=list)
+    # changes that need every other one made: a resource that keeps a role's policies to the
+    # ones it lists
+    last: list[Later] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    # what the apply leaves unsettled (scanner.worlds): the keys of those this build takes
+    # the other way (BuildContext.absent), and those it met
+    absent: frozenset[str] = frozenset()
+    unsettled: list[UnsettledCondition] = field(default_factory=list)
     # VPC id -> "route_table" | "nacl" | "security_group" -> id of the aws_default_* resource
     # that manages that default object
     managed_defaults: dict[str, dict[str, str]] = field(default_factory=dict)

@@ -27,7 +27,7 @@ def finalize(build: Build) -> Collections:
         model.setdefault(collection, {})[obj["id"]] = obj
     for vpc in list(model.get("vpcs", {}).values()):
         _vpc_defaults(build, model, vpc)
-    for change in build.later:
+    for change in [*build.later, *build.last]:
         change(model)
     for table in model.get("route_tables", {}).values():
         table["routes"][:0] = local_routes(model, table)

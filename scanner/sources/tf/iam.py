@@ -7,8 +7,9 @@ Policy documents are JSON text in the plan: rendered by `aws_iam_policy_document
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from scanner.sources.base import ModelObject
+from scanner.sources.base import ModelObject, UnsettledCondition
 from scanner.sources.tf.build import MANAGED_POLICY, ROLE, Build, Collections, Field
 from scanner.sources.tf.network import document
 from scanner.sources.tf.plan import UNKNOWN, Instance
@@ -103,6 +104,103 @@ def _attach_managed(build: Build, targets: list[Field], policy: Field) -> None:
     build.later.append(attach)
 
 
+def attachments_exclusive(build: Build, inst: Instance) -> None:
+    """aws_iam_role_policy_attachments_exclusive: the role's managed policies are the ones it
+    lists: it attaches those the role lacks and detaches the others (the provider's
+    syncAttachments)."""
+    listed = build.link_list(inst, ("policy_arns",), MANAGED_POLICY)
+
+    def listed_in(arn: Any) -> bool:
+        return isinstance(listed, list) and arn in listed
+
+    _exclusive(build, inst, "managed_policy_arns", listed, listed_in)
+
+
+def policies_exclusive(build: Build, inst: Instance) -> None:
+    """aws_iam_role_policies_exclusive: the role's inline policies are the ones it names; it
+    deletes the others (it creates none: an aws_iam_role_policy or an `inline_policy` does)."""
+    names = build.value(inst, "policy_names")
+
+    def listed_in(policy: Any) -> bool:
+        return isinstance(names, list) and isinstance(policy, dict) and policy["name"] in names
+
+    _exclusive(build, inst, "inline_policies", None, listed_in)
+
+
+def _exclusive(
+    build: Build,
+    inst: Instance,
+    field: str,
+    listed: Field,
+    listed_in: Callable[[Any], bool],
+) -> None:
+    """A resource that keeps the role's `field` to what it lists (`listed`: what it adds, None
+    for nothing). What the role gets from other resources and the list leaves out is kept or
+    removed depending on which is applied last: the scan's model keeps it, and the model
+    without the condition this makes (scanner.worlds) has only what the list keeps, so that a
+    check it decides is an FG801 note at this resource."""
+    target = build.link(inst, ("role_name",), ROLE)
+    key = f"{build.plan.rel}#{inst.address}"
+
+    def sync(model: Collections) -> None:
+        found = _role(model, target)
+        if found is None or not isinstance(target, str):
+            return
+        held = found[field]
+        if not isinstance(held, list) or (listed is not None and not isinstance(listed, list)):
+            # what the role or the list holds only apply settles: so does what it keeps
+            found[field] = listed if listed is not None and not isinstance(listed, list) else held
+            return
+        added = [x for x in listed or [] if x not in held]
+        others = [x for x in held if not listed_in(x)]
+        if others:
+            _contested(build, inst, key, target, field, others)
+        if key in build.absent:
+            held[:] = [x for x in held if listed_in(x)]
+        held.extend(added)
+
+    build.last.append(sync)
+
+
+def _contested(
+    build: Build, inst: Instance, key: str, role: str, field: str, others: list[Any]
+) -> None:
+    kind = "managed" if field == "managed_policy_arns" else "inline"
+    what = f"{kind} policies"
+    named = ", ".join(str(x["name"] if isinstance(x, dict) else x) for x in others[:3])
+    more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+    why = (
+        f"{inst.address} removes the {what} of {role} it does not list ({named}{more}), which "
+        "other resources add: which of them is applied last decides"
+    )
+    source = build.source(inst)
+    build.notices.append(
+        f"{source['file']}:{source['line']}: {why}; {role} is analysed both with and without "
+        "them: what differs is an FG801 note"
+    )
+    build.unsettled.append(
+        UnsettledCondition(
+            key=key,
+            ref=inst.address,
+            why=why,
+            settled_by=inst.address,
+            source=source,
+            fix=f"List in {inst.address} every {kind} policy {role} should keep, and give it "
+            "no other, so these checks can run.",
+        )
+    )
+
+
+def unread(build: Build, inst: Instance) -> None:
+    """A notice for a resource of a type that may change a role's policies and that the
+    scanner does not read (a type newer than it): a role's checks may miss what it does."""
+    if inst.type.startswith("aws_iam_role"):
+        build.notices.append(
+            f"{build.plan.rel}: {inst.address} may change the policies of a role, and the "
+            f"scanner does not read {inst.type}: checks of that role's permissions may be wrong"
+        )
+
+
 def managed_policy(build: Build, inst: Instance) -> None:
     build.add(
         "managed_policies",
@@ -136,5 +234,7 @@ BUILDERS: dict[str, Builder] = {
     "aws_iam_role_policy": role_policy,
     "aws_iam_role_policy_attachment": role_policy_attachment,
     "aws_iam_policy_attachment": policy_attachment,
+    "aws_iam_role_policy_attachments_exclusive": attachments_exclusive,
+    "aws_iam_role_policies_exclusive": policies_exclusive,
     "aws_iam_policy": managed_policy,
 }

@@ -78,12 +78,15 @@ def build_plan(
             f"{file.rel}: no .tf files in {_shown(folder, ctx.root)}; findings point at the plan "
             "(give the configuration with --tf-dir DIR)"
         )
-    build = Build(plan, config, ident, ctx.region or plan.region)
+    build = Build(plan, config, ident, ctx.region or plan.region, absent=ctx.absent)
     _managed_defaults(build)
     network.destroyed_rules(build)
     for instance in plan.instances.values():
         builder = BUILDERS.get(instance.type)
-        if builder is None or instance.addr.mode != "managed":
+        if instance.addr.mode != "managed":
+            continue
+        if builder is None:
+            iam.unread(build, instance)
             continue
         try:
             builder(build, instance)
@@ -94,6 +97,7 @@ def build_plan(
             fragment.add(collection, plain(obj))
     fragment.notices.extend(config.notices)
     fragment.notices.extend(build.notices)
+    fragment.unsettled.extend(build.unsettled)
 
 
 def plan_region(file: LoadedFile, root: Path, tf_dir: Path | None, max_bytes: int) -> str | None:

@@ -118,6 +118,10 @@ def unsettled(
     partial = "".join(_pattern_part(build, p) for p in parts)
     if partial.strip("*"):  # something is known of it
         found["partial"] = partial
+        if named and all(_account_only(build, p) for p in parts if not isinstance(p, str)):
+            # only the account is unsettled: the pattern matches as a policy names the same
+            # resource (docs/model.md), as CloudFormation's `${AWS::AccountId}` does
+            found["ref"] = "AWS::AccountId"
     return found
 
 
@@ -134,24 +138,43 @@ def after_apply(build: Build, inst: Instance, path: tuple[PathStep, ...]) -> Mod
 
 def _pattern_part(build: Build, part: Any) -> str:
     """A part of a string as a `partial` pattern: `*` for what apply settles, but an attribute
-    of a repository, secret or parameter of the plan still names its service and region."""
+    of a repository, log group, secret or parameter of the plan still names its service and
+    region. A literal `*` stays: in a policy it is a wildcard, as the `*` of an unsettled part
+    is (`${aws_cloudwatch_log_group.app.arn}:*`, the group's log streams)."""
     if isinstance(part, str):
-        return part.replace("*", "")
+        return part
     if isinstance(part, Attr) and (part.instance.type, part.name) == ("aws_iam_role", "arn"):
         return role_arn_pattern(build, part.instance) or "*"
     found = _PHYSICAL.get((part.instance.type, part.name)) if isinstance(part, Attr) else None
     if found is None or not build.region:
         return "*"
-    name = part.instance.get(found[0])
+    name = part.instance.get(found[0]) if found[0] else None
     return found[1](build.region, name if isinstance(name, str) else None)
 
 
-# (resource type, attribute) -> (the attribute that holds the name, its pattern)
-_PHYSICAL: dict[tuple[str, str], tuple[str, Callable[[str, str | None], str]]] = {
-    ("aws_ecr_repository", "repository_url"): ("name", physical.ecr_repository_url),
-    ("aws_secretsmanager_secret", "arn"): ("name", physical.secret_arn),
-    ("aws_secretsmanager_secret", "id"): ("name", physical.secret_arn),
-    ("aws_ssm_parameter", "arn"): ("name", physical.parameter_arn),
+def _account_only(build: Build, part: Any) -> bool:
+    """Whether a part is an attribute whose only unsettled part is the account: the ARN or URL
+    of a resource of the plan, in the provider's region, whose name the plan knows."""
+    found = _PHYSICAL.get((part.instance.type, part.name)) if isinstance(part, Attr) else None
+    return (
+        found is not None
+        and found[2]
+        and build.region is not None
+        and (found[0] is None or isinstance(part.instance.get(found[0]), str))
+    )
+
+
+# (resource type, attribute) -> (the attribute that holds the name, its pattern, whether the
+# name settles all but the account: a secret's ARN ends with six random characters)
+_PHYSICAL: dict[tuple[str, str], tuple[str | None, Callable[[str, str | None], str], bool]] = {
+    ("aws_caller_identity", "account_id"): (None, physical.account_id, True),
+    ("aws_cloudwatch_log_group", "arn"): ("name", physical.log_group_arn, True),
+    ("aws_ecr_repository", "arn"): ("name", physical.ecr_repository_arn, True),
+    ("aws_ecr_repository", "registry_id"): (None, physical.account_id, True),
+    ("aws_ecr_repository", "repository_url"): ("name", physical.ecr_repository_url, True),
+    ("aws_secretsmanager_secret", "arn"): ("name", physical.secret_arn, False),
+    ("aws_secretsmanager_secret", "id"): ("name", physical.secret_arn, False),
+    ("aws_ssm_parameter", "arn"): ("name", physical.parameter_arn, True),
 }
 
 
