@@ -299,8 +299,12 @@ analyse_default_route(rt, r) := route_state(
 # default_to is how a message shows the default route: "0.0.0.0/0 -> nat NatGatewayA".
 default_to(r) := sprintf("0.0.0.0/0 -> %s", [route_target_text(r)])
 
-# A NAT gateway reaches the internet only when it is public, available, and its own subnet's
-# default route is an internet gateway.
+# A NAT gateway reaches the internet when it is available and public and its own traffic to
+# public addresses goes to an internet gateway. A zonal one's subnet route table is judged as a
+# task subnet's is: a narrower public route elsewhere is undecided, and a default route to a
+# transit gateway, VPN gateway, peering connection, network interface or firewall endpoint
+# leaves the inputs (for a private NAT gateway too, which is made for such routes; an internet
+# gateway drops its traffic). A regional one has no subnet (regional_nat).
 analyse_nat(rt, r) := undecided_route(nat) if {
 	nat := data.fargate_preflight.lib.model.lookup("nat_gateways", r.target, r.source)
 	data.fargate_preflight.lib.model.is_unknown(nat)
@@ -312,11 +316,11 @@ nat_verdict(rt, r, nat) := undecided_route(nat.state) if {
 	nat.state != "available"
 } else := undecided_route(nat.connectivity) if {
 	data.fargate_preflight.lib.model.is_unknown(nat.connectivity)
-} else := broken_nat(
-	rt, r,
-	sprintf("NAT gateway %s has private connectivity (it cannot reach the internet)", [nat.name]),
-) if {
-	nat.connectivity == "private"
+} else := undecided_route(mode) if {
+	mode := object.get(nat, "availability_mode", "zonal")
+	data.fargate_preflight.lib.model.is_unknown(mode)
+} else := regional_nat(rt, r, nat) if {
+	nat.availability_mode == "regional"
 } else := undecided_route(nat_subnet) if {
 	nat_subnet := data.fargate_preflight.lib.model.lookup("subnets", nat.subnet, nat.source)
 	data.fargate_preflight.lib.model.is_unknown(nat_subnet)
@@ -327,34 +331,104 @@ nat_upstream(rt, r, nat, nat_subnet) := undecided_route(nat_rt) if {
 	data.fargate_preflight.lib.model.is_unknown(nat_rt)
 } else := nat_via(rt, r, nat, nat_subnet, input.route_tables[nat_subnet.route_table])
 
-nat_via(rt, r, nat, nat_subnet, nat_rt) := object.union(
-	route_state(
-		"nat", rt, r,
-		sprintf("0.0.0.0/0 -> nat %s -> igw %s", [nat.name, name_of("internet_gateways", up.target)]),
-		null,
-	),
+nat_via(rt, r, nat, nat_subnet, nat_rt) := undecided_route(public_route_unknown(nat_rt, up)) if {
+	up := specific_public_route(nat_rt)
+} else := nat_default(rt, r, nat, nat_subnet, nat_rt, up) if {
+	up := default_route(nat_rt)
+} else := undecided_route(u) if {
+	u := unknown_destination(nat_rt)
+} else := broken_nat(rt, r, nat_route_detail(nat, nat_subnet, nat_rt, "no default route"))
+
+# nat_default judges the NAT gateway's subnet's default route `up`.
+nat_default(rt, r, nat, nat_subnet, nat_rt, up) := broken_nat(rt, r, nat_route_detail(
+	nat, nat_subnet, nat_rt,
+	sprintf("0.0.0.0/0 -> %s (blackhole)", [route_target_text(up)]),
+)) if {
+	up.state == "blackhole"
+} else := undecided_route(up.target_type) if {
+	data.fargate_preflight.lib.model.is_unknown(up.target_type)
+} else := broken_nat(rt, r, sprintf(
+	concat("", [
+		"NAT gateway %s has private connectivity, and route table %s of its subnet %s sends ",
+		"0.0.0.0/0 to %s, which drops a private NAT gateway's traffic",
+	]),
+	[nat.name, nat_rt.name, nat_subnet.name, route_target_text(up)],
+)) if {
+	up.target_type == "igw"
+	nat.connectivity == "private"
+} else := object.union(
+	route_state("nat", rt, r, sprintf("%s -> %s", [default_to(r), route_target_text(up)]), null),
 	{"nat": r.target, "igw": up.target},
 ) if {
-	up := default_route(nat_rt)
 	up.target_type == "igw"
-	object.get(up, "state", "active") == "active"
-} else := undecided_route(up.target_type) if {
-	up := default_route(nat_rt)
-	data.fargate_preflight.lib.model.is_unknown(up.target_type)
-} else := undecided_route(u) if {
-	not default_route(nat_rt)
-	u := unknown_destination(nat_rt)
-} else := broken_nat(rt, r, sprintf(
-	"NAT gateway %s is in subnet %s whose route table %s has %s, not a default route to an internet gateway",
-	[nat.name, nat_subnet.name, nat_rt.name, upstream_text(nat_rt)],
-))
+} else := broken_nat(rt, r, nat_route_detail(nat, nat_subnet, nat_rt, default_to(up))) if {
+	up.target_type == "nat"
+	up.target == r.target
+} else := undecided_route(chained_nat_unknown(nat, nat_rt, up)) if {
+	up.target_type == "nat"
+} else := route_state(
+	"out-of-scope", rt, up, sprintf("%s -> %s", [default_to(r), route_target_text(up)]),
+	"the path leaves the scanned inputs",
+)
 
-upstream_text(nat_rt) := sprintf("0.0.0.0/0 -> %s (blackhole)", [route_target_text(up)]) if {
-	up := default_route(nat_rt)
-	up.state == "blackhole"
-} else := sprintf("0.0.0.0/0 -> %s", [route_target_text(up)]) if {
-	up := default_route(nat_rt)
-} else := "no default route"
+nat_route_detail(nat, nat_subnet, nat_rt, upstream) := sprintf(
+	"NAT gateway %s is in subnet %s whose route table %s has %s, not a default route to an internet gateway",
+	[nat.name, nat_subnet.name, nat_rt.name, upstream],
+)
+
+# A NAT gateway behind another one: the second one's way out is not followed.
+chained_nat_unknown(nat, nat_rt, up) := {
+	"unknown": sprintf(
+		"NAT gateway %s sends its traffic to another NAT gateway, %s (route table %s), whose way out is not followed",
+		[nat.name, name_of("nat_gateways", up.target), nat_rt.name],
+	),
+	"ref": sprintf("route 0.0.0.0/0 of route table %s", [nat_rt.name]),
+	"source": up.source,
+	"fix": sprintf(
+		"Send 0.0.0.0/0 of route table %s to an internet gateway, or check by hand that %s reaches the internet.",
+		[nat_rt.name, name_of("nat_gateways", up.target)],
+	),
+}
+
+# A regional NAT gateway has no subnet: AWS gives it a route table of its own whose 0.0.0.0/0
+# goes to the internet gateway attached to the VPC, and it has public connectivity only (VPC
+# User Guide, "Regional NAT gateways for automatic multi-AZ expansion"). The route table that
+# routes to it is in its VPC.
+regional_nat(rt, r, nat) := broken_nat(
+	rt, r,
+	sprintf("NAT gateway %s is regional and has private connectivity: a regional one is public only", [nat.name]),
+) if {
+	nat.connectivity == "private"
+} else := object.union(
+	route_state(
+		"nat", rt, r,
+		sprintf("%s (regional) -> igw %s", [default_to(r), name_of("internet_gateways", igw)]),
+		null,
+	),
+	{"nat": r.target, "igw": igw},
+) if {
+	igw := min({id | some id, g in input.internet_gateways; g.vpc == rt.vpc; g.egress_only == false})
+} else := undecided_route(regional_igw_unknown(rt, nat))
+
+# No internet gateway attached to the VPC in the inputs: it may be in another stack.
+regional_igw_unknown(rt, nat) := {
+	"unknown": sprintf(
+		concat("", [
+			"NAT gateway %s is regional: it reaches the internet through the internet gateway ",
+			"attached to VPC %s, and the inputs attach none to it",
+		]),
+		[nat.name, name_of("vpcs", rt.vpc)],
+	),
+	"ref": sprintf("internet gateway of VPC %s", [name_of("vpcs", rt.vpc)]),
+	"source": nat.source,
+	"fix": sprintf(
+		concat("", [
+			"Attach an internet gateway to VPC %s (a regional NAT gateway sends 0.0.0.0/0 to it), ",
+			"or scan the template that attaches it.",
+		]),
+		[name_of("vpcs", rt.vpc)],
+	),
+}
 
 broken_nat(rt, r, detail) := route_state("broken", rt, r, default_to(r), detail)
 
