@@ -940,6 +940,7 @@ class ModelWriter:
                     "nat_gateways",
                     f"{p}Nat",
                     subnet=f"{p}PublicSubnetA",
+                    availability_mode="zonal",
                     connectivity="public",
                     state="available",
                 )

@@ -448,6 +448,39 @@ def test_a_route_to_an_internet_gateway_of_another_vpc_carries_nothing() -> None
     assert "Scan the template or configuration that attaches" in by_service["Loose"]["fix"]
 
 
+def test_a_nat_gateways_own_way_out_is_judged_like_the_task_subnets() -> None:
+    # Field test 12: every NAT gateway whose subnet did not send 0.0.0.0/0 to an internet
+    # gateway was FG203, and a private one always (exit 1 on working setups), and a regional
+    # NAT gateway (no SubnetId) was refused: "needs SubnetId" (exit 2).
+    fixture = "tests/fixtures/cfn/nat-upstreams.yaml"
+    result = cli("scan", fixture, "--format", "json")
+    assert result.returncode == 1, result.stderr
+    report = report_of(result)
+    assert report["errors"] == []
+    found = {
+        (f["rule_id"], f["service"], f["location"]["line"], f["need"] is None)
+        for f in report["findings"]
+    }
+    assert found == {
+        ("FG206", "TgwService", 29, False),  # the NAT subnet's route to the transit gateway
+        ("FG801", "HalvesService", 41, True),  # 0.0.0.0/1 of the NAT subnet to the igw
+        ("FG203", "PrivateService", 106, False),  # a private NAT gateway to the igw
+        ("FG801", "OtherService", 128, True),  # a regional NAT gateway, no igw in its VPC
+    }  # RegionalService: ok through the VPC's internet gateway, no NAT-subnet NACL check
+    needs = {"ecr.api", "ecr.dkr", "s3", "logs"}
+    for rule, service in [("FG206", "TgwService"), ("FG203", "PrivateService")]:
+        assert {
+            f["need"] for f in report["findings"] if (f["rule_id"], f["service"]) == (rule, service)
+        } == needs
+    (note,) = {f["message"] for f in report["findings"] if f["service"] == "OtherService"}
+    assert "NAT gateway OtherNat is regional: it reaches the internet through the internet " in (
+        note
+    )
+    text = cli("scan", fixture).stdout
+    assert "ecr.dkr  via nat RegionalNat (regional) -> igw Igw  ok" in text
+    assert "0.0.0.0/0 -> nat TgwNat -> tgw tgw-0123456789abcdef0 (transit gateway)" in text
+
+
 def test_stack_name_links_the_imports_of_the_service_stack() -> None:
     network, service = WARNING_AND_NOTE.paths
     named = cli(

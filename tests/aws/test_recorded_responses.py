@@ -1,6 +1,6 @@
 """What moto does not keep, from recorded responses (tests/fixtures/aws/README.md): a route in
 state `blackhole`, a service's `enableExecuteCommand` and its deployments' Service Connect
-configuration, read by the exporter's own conversion
+configuration, a regional NAT gateway (no subnet), read by the exporter's own conversion
 code. (The policies' handling of a blackhole route is tested in policies/lib/paths_test.rego.)"""
 
 from __future__ import annotations
@@ -137,3 +137,43 @@ def test_a_task_started_with_other_roles_runs_a_copy_of_its_task_definition_with
     }
     kept = ecs._as_run(SCOPE, [ecs._task(task, {}), plain], definitions, {}, overrides, found)
     assert [d["id"] for d in kept] == [arn, f"{arn} (as {task['taskArn']} overrides it)"]
+
+
+class _Recorded:
+    """A Reader that answers `all` from recorded items per operation ([] for the others)."""
+
+    def __init__(self, answers: dict[str, list[Any]]) -> None:
+        self.answers = answers
+
+    def all(self, service: str, operation: str, key: str, **params: Any) -> list[Any]:
+        return self.answers.get(operation, [])
+
+    def one(self, service: str, operation: str, **params: Any) -> None:
+        return None
+
+    def gap(self, service: str, operation: str) -> None:
+        return None
+
+
+def test_a_regional_nat_gateway_has_no_subnet() -> None:
+    # It has no SubnetId (a KeyError before); the path goes through the VPC's internet gateway.
+    nats = recorded("describe-nat-gateways-regional.json")["NatGateways"]
+    vpc = "vpc-0a9b8c7d6e5f40312"
+    subnet = {"SubnetId": "subnet-0b1c2d3e4f5a69788", "VpcId": vpc, "CidrBlock": "10.20.1.0/24"}
+    reader = _Recorded(
+        {
+            "DescribeSubnets": [subnet],
+            "DescribeVpcs": [{"VpcId": vpc, "CidrBlock": "10.20.0.0/16"}],
+            "DescribeNatGateways": nats,
+        }
+    )
+    fragment = Fragment()
+    network.export(reader, SCOPE, fragment, {subnet["SubnetId"]})  # type: ignore[arg-type]
+    (nat,) = fragment.collections["nat_gateways"].values()
+    assert (nat["id"], nat["subnet"], nat["availability_mode"], nat["connectivity"]) == (
+        "nat-0d4c3b2a1f0e9d8c7",
+        None,
+        "regional",
+        "public",
+    )
+    assert list(fragment.collections["subnets"]) == [subnet["SubnetId"]]

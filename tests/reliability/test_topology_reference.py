@@ -4,10 +4,11 @@ The topology is a real model (tests/fixtures/reliability/topology.yaml, exported
 task subnet, an endpoint subnet and a public subnet with an internet gateway and a NAT
 gateway; a Fargate service with a private ECR image and awslogs, so it needs ecr.api, ecr.dkr,
 s3 and logs) whose network is redrawn: the task route table's default route (none, internet
-gateway, NAT gateway, a blackhole NAT route, a transit gateway), the NAT gateway's state and
-its subnet's route, the public IP, interface endpoints with private DNS on or off in either
-subnet, the s3 gateway endpoint's route table, the task NACL's entries, the task SG's egress
-and the endpoint SG's ingress.
+gateway, NAT gateway, a blackhole NAT route, a transit gateway), the NAT gateway's state,
+connectivity and its subnet's default route (internet gateway, none, transit gateway), the
+public IP, interface endpoints with private DNS on or off in either subnet, the s3 gateway
+endpoint's route table, the task NACL's entries, the task SG's egress and the endpoint SG's
+ingress.
 
 The reference follows docs/reasoning.md §1–2 in plain Python: path selection in AWS's order and
 the one no-path rule; for the chosen path, NACL first-match (the reference of
@@ -67,7 +68,7 @@ class Topology:
     default_route: str  # "none" | "igw" | "nat" | "nat-blackhole" | "tgw"
     nat_state: str  # "available" | "failed"
     nat_connectivity: str  # "public" | "private"
-    public_subnet_has_igw: bool
+    nat_upstream: str  # the NAT subnet's default route: "igw" | "none" | "tgw"
     assign_public_ip: str
     # need -> (private DNS, subnet) of its interface endpoint; absent: none
     interface: dict[str, tuple[bool, str]]
@@ -123,7 +124,7 @@ topologies = st.builds(
     default_route=st.sampled_from(["none", "igw", "nat", "nat-blackhole", "tgw"]),
     nat_state=st.sampled_from(["available", "available", "failed"]),
     nat_connectivity=st.sampled_from(["public", "public", "private"]),
-    public_subnet_has_igw=st.sampled_from([True, True, False]),
+    nat_upstream=st.sampled_from(["igw", "igw", "none", "tgw"]),
     assign_public_ip=st.sampled_from(["ENABLED", "DISABLED"]),
     interface=st.dictionaries(
         st.sampled_from(INTERFACE_NEEDS),
@@ -155,9 +156,11 @@ def build(base: dict[str, Any], t: Topology) -> dict[str, Any]:
         model["route_tables"]["TaskRoutes"]["routes"].append(
             route | {"target_type": kind, "target": target, "state": state}
         )
-    if not t.public_subnet_has_igw:
+    if t.nat_upstream != "igw":
         public = model["route_tables"]["PublicRoutes"]
         public["routes"] = [r for r in public["routes"] if r["target_type"] == "local"]
+        if t.nat_upstream == "tgw":
+            public["routes"].append(route | {"target_type": "tgw", "target": targets["tgw"][1]})
     model["nat_gateways"]["Nat"] |= {"state": t.nat_state, "connectivity": t.nat_connectivity}
     model["services"]["Svc"]["network"]["assign_public_ip"] = t.assign_public_ip
     endpoint = {
@@ -223,13 +226,13 @@ def internet_path(t: Topology) -> str:
     if t.default_route == "igw":
         return "ok" if t.assign_public_ip == "ENABLED" else "FG201"
     if t.default_route in ("nat", "nat-blackhole"):
-        working = (
-            t.default_route == "nat"
-            and t.nat_state == "available"
-            and t.nat_connectivity == "public"
-            and t.public_subnet_has_igw
-        )
-        return "ok" if working else "FG203"
+        if t.default_route == "nat-blackhole" or t.nat_state != "available":
+            return "FG203"
+        # beyond a transit gateway the inputs end, for a private NAT gateway too; an internet
+        # gateway drops a private NAT gateway's traffic
+        if t.nat_upstream == "tgw":
+            return "out-of-scope"
+        return "ok" if t.nat_connectivity == "public" and t.nat_upstream == "igw" else "FG203"
     if t.default_route == "tgw":
         return "out-of-scope"
     return "none"
@@ -334,7 +337,7 @@ def test_the_reference_can_fail(base_model: dict[str, Any], engine: RegorusEngin
         default_route="nat",
         nat_state="available",
         nat_connectivity="public",
-        public_subnet_has_igw=True,
+        nat_upstream="igw",
         assign_public_ip="DISABLED",
         interface={"logs": (False, "EndpointSubnet")},
         s3_gateway="TaskRoutes",

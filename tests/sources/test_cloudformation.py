@@ -640,6 +640,7 @@ def test_network_resources_and_their_defaults(tmp_path: Path) -> None:
             "name": "Nat",
             "source": src("net.yaml", 29, "/Resources/Nat"),
             "subnet": "Public",
+            "availability_mode": "zonal",
             "connectivity": "public",
             "state": "available",
         }
@@ -815,6 +816,57 @@ def test_network_resources_and_their_defaults(tmp_path: Path) -> None:
             "state": "available",
         },
     }
+
+
+def test_a_regional_nat_gateway_has_no_subnet(tmp_path: Path) -> None:
+    # Field test 12 (r09): refused as "needs SubnetId" (exit 2). AvailabilityMode regional makes
+    # the NAT gateway for a VPC (VpcId), with no subnet; its mode may be a parameter.
+    template = t(
+        """
+        Parameters:
+          Mode: {Type: String}
+        Resources:
+          Vpc:
+            Type: AWS::EC2::VPC
+            Properties: {CidrBlock: 10.0.0.0/16}
+          Regional:
+            Type: AWS::EC2::NatGateway
+            Properties:
+              AvailabilityMode: Regional
+              VpcId: !Ref Vpc
+              AvailabilityZoneAddresses:
+                - {AvailabilityZone: us-east-1a, AllocationIds: [eipalloc-0123456789abcdef0]}
+          Zonal:
+            Type: AWS::EC2::NatGateway
+            Properties: {AvailabilityMode: zonal, SubnetId: subnet-0123456789abcdef0}
+          Chosen:
+            Type: AWS::EC2::NatGateway
+            Properties: {AvailabilityMode: !Ref Mode, VpcId: !Ref Vpc}
+        """
+    )
+    fragment = build(tmp_path, {"n.yaml": template})
+    assert errors(fragment) == []
+    nats = model(fragment)["nat_gateways"]
+    assert {
+        k: (n["subnet"], n["availability_mode"], n["connectivity"]) for k, n in nats.items()
+    } == {
+        "Regional": (None, "regional", "public"),
+        "Zonal": ("subnet-0123456789abcdef0", "zonal", "public"),
+        "Chosen": (
+            None,
+            unknown(NO_DEFAULT.format("Mode"), "Parameter Mode", "n.yaml", 2, "/Parameters/Mode"),
+            "public",
+        ),
+    }
+    # without AvailabilityMode a NAT gateway is zonal, and needs its subnet
+    zonal = build(
+        tmp_path / "z",
+        {
+            "z.yaml": "Resources:\n  N:\n    Type: AWS::EC2::NatGateway\n"
+            "    Properties: {ConnectivityType: private}\n"
+        },
+    )
+    assert errors(zonal) == ["z.yaml:2: N (AWS::EC2::NatGateway) needs SubnetId"]
 
 
 # --- routes --------------------------------------------------------------------------------
@@ -1442,6 +1494,21 @@ def test_an_ecs_target_without_its_task_definition_is_an_error(tmp_path: Path) -
                 "EgressOnlyInternetGatewayId, VpcEndpointId, InstanceId, "
                 "CarrierGatewayId, LocalGatewayId, CoreNetworkArn)"
             ),
+        ),
+        (
+            "bad-availability-mode",
+            5,
+            "N.AvailabilityMode must be zonal or regional",
+        ),
+        (
+            "regional-nat-with-subnet",
+            7,
+            "NAT gateway N is regional: it takes VpcId, not SubnetId",
+        ),
+        (
+            "regional-nat-private",  # VPC User Guide: regional NAT gateways are public only
+            7,
+            "NAT gateway N is regional, and a regional NAT gateway has public connectivity only",
         ),
         (
             "container-without-image",

@@ -151,6 +151,40 @@ def test_private_nat_links_for_each_and_count_instances() -> None:
     assert egress[0]["source"]["file"] == "tests/fixtures/terraform/private-nat/network.tf"
 
 
+def test_a_regional_nat_gateway_of_a_newer_provider_has_no_subnet(tmp_path: Path) -> None:
+    # Provider 6.x (not the 5.100 the cases are planned with) plans `availability_mode =
+    # "regional"` with vpc_id and no subnet_id: the private-nat case's gateway made regional.
+    plan = json.loads((CASES / "private-nat" / "plan.json").read_text(encoding="utf-8"))
+    (change,) = [c for c in plan["resource_changes"] if c["type"] == "aws_nat_gateway"]
+    (planned,) = [
+        r
+        for r in plan["planned_values"]["root_module"]["resources"]
+        if r["type"] == "aws_nat_gateway"
+    ]
+    for after in (change["change"]["after"], planned["values"]):
+        after |= {"availability_mode": "regional", "subnet_id": None}
+    del change["change"]["after_unknown"]["subnet_id"]
+    (config,) = [
+        r
+        for r in plan["configuration"]["root_module"]["resources"]
+        if r["type"] == "aws_nat_gateway"
+    ]
+    del config["expressions"]["subnet_id"]
+    case = tmp_path / "case"
+    shutil.copytree(CASES / "private-nat", case)
+    (case / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    loaded = load([case / "plan.json"], ScanOptions(cwd=tmp_path))
+    assert loaded.errors == ()
+    nat = loaded.model["nat_gateways"]["aws_nat_gateway.main"]
+    assert (nat["subnet"], nat["availability_mode"]) == (None, "regional")
+    assert model("private-nat")["nat_gateways"]["aws_nat_gateway.main"]["availability_mode"] == (
+        "zonal"
+    )
+    # through the VPC's internet gateway, as the zonal one went through its subnet's
+    report = scan([case / "plan.json"], ScanOptions(cwd=tmp_path))
+    assert (report.errors, report.findings) == ((), ())
+
+
 def test_public_igw_links_count_index_splats_and_inline_routes() -> None:
     m = model("public-igw")
     assert m["services"]["aws_ecs_service.web"]["network"]["subnets"] == [

@@ -2,8 +2,11 @@
 # title: Default route to a NAT gateway that cannot reach the internet
 # description: |
 #   The task subnet's default route targets a NAT gateway that cannot carry the traffic out:
-#   it sits in a subnet whose own default route is not an internet gateway, it has private
-#   connectivity, it is not available (deleted, failed, pending), or the route is a blackhole.
+#   it is not available (deleted, failed, pending), the route is a blackhole, or its subnet's
+#   route table has no default route, a blackhole one, or one back to the NAT gateway itself,
+#   or sends it to an internet gateway although it has private connectivity (the internet
+#   gateway drops a private NAT gateway's traffic). A NAT subnet's default route to a transit
+#   gateway, VPN gateway, peering connection, network interface or firewall endpoint is FG206.
 #   A route to an internet gateway attached to another VPC is a blackhole too (AWS refuses it:
 #   "belong to different networks"), from the task subnet (tasks with a public IP; without one,
 #   FG201 says both) or from the NAT gateway's subnet: the message names both VPCs.

@@ -51,7 +51,7 @@ test_failed_nat if {
 test_private_nat if {
 	some f in findings(with_nat({"connectivity": "private"}))
 	f.need == "ecr.api"
-	f.hop.detail == "NAT gateway NatGatewayA has private connectivity (it cannot reach the internet)"
+	f.hop.detail == "NAT gateway NatGatewayA has private connectivity, and route table PublicRT of its subnet PublicSubnetA sends 0.0.0.0/0 to igw InternetGateway, which drops a private NAT gateway's traffic"
 }
 
 test_blackhole_route if {

@@ -1,8 +1,9 @@
 # METADATA
 # title: Path leaves the analysed scope
 # description: |
-#   The task subnet's default route goes to a transit gateway, virtual private gateway, peering
-#   connection, network interface or firewall endpoint (or only an IPv6 route leaves the subnet):
+#   The task subnet's default route, or that of the subnet of the NAT gateway it goes to, goes
+#   to a transit gateway, virtual private gateway, peering connection, network interface or
+#   firewall endpoint (or only an IPv6 route leaves the subnet):
 #   what lies beyond (a shared-services or inspection VPC) is not in the inputs, so the scanner
 #   cannot tell whether the need is reachable.
 # custom:

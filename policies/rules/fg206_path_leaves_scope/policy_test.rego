@@ -50,6 +50,33 @@ test_other_out_of_scope_targets if {
 	}
 }
 
+# The NAT gateway's subnet sends 0.0.0.0/0 on through a transit gateway (a central egress VPC,
+# a private NAT gateway's usual way out): a note located at that route, never FG203.
+nat_to_tgw(connectivity) := object.union(
+	data.fargate_preflight.lib.paths_test.with_route_tables(world, {"PublicRT": {"routes": [
+		data.fargate_preflight.lib.paths_test.local_route,
+		data.fargate_preflight.lib.paths_test.route("0.0.0.0/0", "tgw", "tgw-0abc", 21),
+	]}}),
+	{"nat_gateways": {"NatGatewayA": {"connectivity": connectivity}}},
+)
+
+test_nat_subnet_route_to_a_transit_gateway_is_a_note if {
+	every connectivity in ["public", "private"] {
+		m := nat_to_tgw(connectivity)
+		count(data.fargate_preflight.rules.fg203.deny) == 0 with input as m
+		count(data.fargate_preflight.rules.fg303.deny) == 0 with input as m
+		{[f.need, f.message, f.location.line] | some f in findings(m)} == {[
+			need, sprintf(
+				"service Service: the path to %s leaves the scanned inputs: task subnet PrivateSubnetA -> route table PrivateRT: 0.0.0.0/0 -> nat NatGatewayA -> tgw tgw-0abc (transit gateway), beyond which the inputs end",
+				[need],
+			),
+			21,
+		] |
+			some need in {"ecr.api", "ecr.dkr", "s3", "logs"}
+		}
+	}
+}
+
 test_ipv6_only_route_is_a_note if {
 	v6 := {
 		"destination": null, "destination_ipv6": "::/0", "destination_prefix_list": null,

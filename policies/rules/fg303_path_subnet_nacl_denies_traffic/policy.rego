@@ -5,8 +5,8 @@
 #   interface endpoint's or EFS mount target's subnet must allow inbound TCP on the port from
 #   the task subnet and outbound replies to the task's ephemeral ports; a NAT gateway's subnet
 #   must allow inbound 443 from the task subnet, outbound replies to the task, outbound 443 to
-#   0.0.0.0/0 and inbound replies on 1024-65535 from 0.0.0.0/0. Traffic between two network
-#   interfaces of one subnet is not filtered by network ACLs.
+#   0.0.0.0/0 and inbound replies on 1024-65535 from 0.0.0.0/0 (a regional NAT gateway has no
+#   subnet). Traffic between two network interfaces of one subnet is not filtered by network ACLs.
 # custom:
 #   id: FG303
 #   level: error
@@ -101,6 +101,9 @@ other_subnet_hops(path, task_subnet) := [{
 	path.kind == "internet"
 	path.nat_gateway != null
 	nat := data.fargate_preflight.lib.model.lookup("nat_gateways", path.nat_gateway, null)
+
+	# a regional NAT gateway has no subnet, so no network ACL of its own
+	object.get(nat, "availability_mode", "zonal") != "regional"
 }
 
 role_name("interface") := "endpoint subnet"

@@ -188,6 +188,14 @@ test_silent_for_a_gateway_path_and_an_internet_gateway_path if {
 	deny_for(changes, [gateway_path, object.union(internet_path, {"nat_gateway": null})]) == set()
 }
 
+test_silent_for_a_regional_nat_gateway if {
+	# it has no subnet, so no network ACL of its own (the task subnet's is FG301/FG302's)
+	changes := {"nacls": {"PublicNacl": {"entries": []}}, "nat_gateways": {"Nat": {"subnet": null, "availability_mode": "regional"}}}
+	deny_for(changes, [internet_path]) == set()
+	undecided_for(changes, [internet_path]) == set()
+	count(deny_for({"nacls": {"PublicNacl": {"entries": []}}}, [internet_path])) > 0
+}
+
 test_undecided_when_the_nat_gateway_is_not_in_the_inputs if {
 	p := object.union(internet_path, {"nat_gateway": "nat-0123"})
 	deny_for({}, [p]) == set()

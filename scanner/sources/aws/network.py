@@ -71,7 +71,9 @@ def export(reader: Reader, scope: Scope, fragment: Fragment, subnet_ids: set[str
     routes_to = _route_targets(tables or [])
     eigws = _egress_only(reader, routes_to.get("EgressOnlyInternetGatewayId", set()))
 
-    more = {n["SubnetId"] for n in nats} | {s for e in endpoints for s in e.get("SubnetIds", [])}
+    more = {n["SubnetId"] for n in nats if "SubnetId" in n} | {
+        s for e in endpoints for s in e.get("SubnetIds", [])
+    }
     more -= {s["SubnetId"] for s in subnets}
     if more:
         subnets += filtered(reader, "DescribeSubnets", "Subnets", "subnet-id", more) or []
@@ -352,7 +354,8 @@ def _nat(scope: Scope, nat: Any) -> ModelObject:
     return named(
         nat_id,
         scope.ec2_arn(f"natgateway/{nat_id}"),
-        subnet=nat["SubnetId"],
+        subnet=nat.get("SubnetId"),  # a regional NAT gateway has none
+        availability_mode=nat.get("AvailabilityMode") or "zonal",
         connectivity=nat.get("ConnectivityType") or "public",
         state=nat["State"],
     )

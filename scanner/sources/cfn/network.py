@@ -273,16 +273,38 @@ def gateway_attachment(res: Res, out: Out) -> None:
 
 
 def nat_gateway(res: Res, out: Out) -> None:
+    """A zonal NAT gateway sits in SubnetId; a regional one (AvailabilityMode regional) is made
+    for VpcId with no subnet, and is public only (VPC User Guide, "Regional NAT gateways")."""
     connectivity = text_or(res.prop("ConnectivityType"), "public")
     if isinstance(connectivity, str):
         connectivity = connectivity.lower()
         if connectivity not in ("public", "private"):
             raise res.require("ConnectivityType").fail("ConnectivityType must be public or private")
+    mode = text_or(res.prop("AvailabilityMode"), "zonal")
+    if isinstance(mode, str):
+        mode = mode.lower()
+        if mode not in ("zonal", "regional"):
+            given = res.require("AvailabilityMode")
+            raise given.fail(f"{given.name} must be zonal or regional")
+    subnet = res.prop("SubnetId")
+    if mode == "regional":
+        if subnet is not None:
+            raise subnet.fail(
+                f"NAT gateway {res.logical} is regional: it takes VpcId, not SubnetId"
+            )
+        if connectivity == "private":
+            raise res.require("ConnectivityType").fail(
+                f"NAT gateway {res.logical} is regional, and a regional NAT gateway has public "
+                "connectivity only"
+            )
+    elif isinstance(mode, str):
+        subnet = res.require("SubnetId")
     out.add(
         "nat_gateways",
         res.base()
         | {
-            "subnet": res.require("SubnetId").ident("subnets"),
+            "subnet": None if subnet is None else subnet.ident("subnets"),
+            "availability_mode": mode,
             "connectivity": connectivity,
             "state": "available",
         },

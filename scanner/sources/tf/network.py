@@ -353,11 +353,14 @@ def nat_gateway(build: Build, inst: Instance) -> None:
     connectivity = build.value(inst, "connectivity_type", default="public")
     if isinstance(connectivity, str):
         connectivity = connectivity.lower()
+    # provider 6.x: availability_mode "regional" has vpc_id and no subnet_id (5.x lacks it)
+    mode = build.value(inst, "availability_mode", default="zonal")
     build.add(
         "nat_gateways",
         build.base(inst)
         | {
             "subnet": build.link(inst, ("subnet_id",), SUBNET),
+            "availability_mode": mode.lower() if isinstance(mode, str) else mode,
             "connectivity": connectivity,
             "state": "available",
         },
