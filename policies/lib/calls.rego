@@ -494,10 +494,39 @@ denial_finding(x, service, role_kind, fix) := data.fargate_preflight.lib.result.
 		),
 		x.call.what,
 	]),
-	"fix": fix,
+	"fix": denial_fix(x, role_kind, fix),
 	"hop": null,
 	"source": x.role.source,
 })
+
+# denial_fix is `fix` (the rule's Allow) where no policy allows; where a Deny statement denies,
+# an Allow cannot help (an explicit deny overrides any Allow), so the fix names that Deny.
+denial_fix(x, role_kind, fix) := concat(" ", array.concat(narrow, allow)) if {
+	denials := {[d.decision.part, d.decision.policy] | some d in x.result.denied; d.decision.decision == "explicit_deny"}
+	count(denials) > 0
+	narrow := [narrow_deny(x, role_kind, part, policy) | some [part, policy] in denials]
+	allow := [fix | not_allowed(x)]
+} else := fix
+
+not_allowed(x) if {
+	some d in x.result.denied
+	d.decision.decision != "explicit_deny"
+}
+
+narrow_deny(x, role_kind, part, policy) := sprintf(
+	"Narrow the Deny statements of %s so that they do not cover %s (an explicit deny overrides any Allow).",
+	[
+		deny_holder(x, role_kind, part, policy),
+		concat(", ", sort({d.action | some d in x.result.denied; d.decision.policy == policy; d.decision.part == part})),
+	],
+)
+
+deny_holder(x, role_kind, "boundary", policy) := sprintf(
+	"%s (the permissions boundary of %s %s)",
+	[policy, role_kind, x.role.name],
+)
+
+deny_holder(_, _, "identity", policy) := policy
 
 # check_unknowns are the undecided entries (lib/result.rego) of the checks of one rule.
 check_unknowns(checks, rule) := {{"unknown": u, "service": service, "rules": [rule]} |

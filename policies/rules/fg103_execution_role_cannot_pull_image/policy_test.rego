@@ -70,6 +70,17 @@ test_explicit_deny_wins if {
 	[f] := [x | some x in deny_for(exec_role([denying], [data.fargate_preflight.lib.calls_test.execution_policy]))]
 	contains(f.message, "ecr:BatchGetImage on resource: arn:aws:ecr:us-east-1:123456789012:repository/app with an explicit deny in an identity-based policy")
 	not contains(f.message, "GetDownloadUrlForLayer")
+	f.fix == "Narrow the Deny statements of inline policy deny of role ExecRole so that they do not cover ecr:BatchGetImage (an explicit deny overrides any Allow)."
+}
+
+test_explicit_deny_and_no_allow_have_both_fixes if {
+	denying := data.fargate_preflight.lib.calls_test.inline("deny", [{"Effect": "Deny", "Action": "ecr:BatchGetImage", "Resource": "*"}], 42)
+	fixes := {f.need: f.fix | some f in deny_for(exec_role([denying], []))}
+	fixes["ecr.dkr"] == concat(" ", [
+		"Narrow the Deny statements of inline policy deny of role ExecRole so that they do not cover ecr:BatchGetImage (an explicit deny overrides any Allow).",
+		"Allow ecr:BatchGetImage, ecr:GetDownloadUrlForLayer on arn:aws:ecr:us-east-1:123456789012:repository/app for execution role ExecRole (AmazonECSTaskExecutionRolePolicy allows the ECR pull actions).",
+	])
+	startswith(fixes["ecr.api"], "Allow ecr:GetAuthorizationToken on * for")
 }
 
 test_unknown_managed_policy_is_undecided if {
@@ -86,4 +97,24 @@ test_role_not_in_the_inputs_is_undecided if {
 
 test_no_execution_role_is_fg106_not_fg103 if {
 	deny_for({"task_definitions": {"Td": {"execution_role": null}}}) == set()
+}
+
+test_a_deny_of_the_permissions_boundary_is_named_as_such if {
+	boundary := {"Mp": {"name": "Guard", "source": data.fargate_preflight.lib.calls_test.src(43), "document": {
+		"Version": "2012-10-17",
+		"Statement": [
+			{"Effect": "Allow", "Action": "*", "Resource": "*"},
+			{"Effect": "Deny", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+		],
+	}}}
+	role := object.union(
+		data.fargate_preflight.lib.calls_test.role("ExecRole", 40, [], [data.fargate_preflight.lib.calls_test.execution_policy]),
+		{"permissions_boundary": "Mp"},
+	)
+	w := object.union(data.fargate_preflight.lib.calls_test.world({"roles": {"ExecRole": role}}), {"managed_policies": boundary})
+	fixes := {f.need: f.fix | some f in data.fargate_preflight.rules.fg103.deny with input as w with data.fargate_preflight.aws.managed_policies as data.fargate_preflight.lib.calls_test.managed}
+	fixes == {"ecr.api": concat("", [
+		"Narrow the Deny statements of managed policy Guard (the permissions boundary of execution role ExecRole) ",
+		"so that they do not cover ecr:GetAuthorizationToken (an explicit deny overrides any Allow).",
+	])}
 }
