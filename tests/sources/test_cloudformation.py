@@ -1511,6 +1511,14 @@ def test_an_ecs_target_without_its_task_definition_is_an_error(tmp_path: Path) -
             "NAT gateway N is regional, and a regional NAT gateway has public connectivity only",
         ),
         (
+            "bad-private-dns-only-for-inbound",  # a boolean where AWS takes one of three names
+            9,
+            (
+                "E.DnsOptions.PrivateDnsOnlyForInboundResolverEndpoint must be one of "
+                "OnlyInboundResolver, AllResolvers, NotSpecified"
+            ),
+        ),
+        (
             "container-without-image",
             6,
             "T.ContainerDefinitions.0: a container definition needs Name and Image",

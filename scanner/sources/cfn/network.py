@@ -583,7 +583,10 @@ def _inbound_only(cursor: Cursor | None) -> Field:
     """DnsOptions.PrivateDnsOnlyForInboundResolverEndpoint: null when not set (AWS decides)."""
     value = text_or(cursor, None)
     if isinstance(value, str):
-        return _INBOUND_ONLY.get(value)
+        if value not in _INBOUND_ONLY:
+            assert cursor is not None
+            raise cursor.fail(f"{cursor.name} must be one of {', '.join(_INBOUND_ONLY)}")
+        return _INBOUND_ONLY[value]
     return value
 
 
