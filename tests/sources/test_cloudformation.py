@@ -1698,6 +1698,30 @@ def test_iam_roles_and_the_policies_that_attach_to_them(tmp_path: Path) -> None:
     )
 
 
+def test_a_role_arn_known_but_for_its_account_names_the_role_of_the_run(tmp_path: Path) -> None:
+    # A field test: `!Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:role/ecs/orders-exec`
+    # for the template's own role left the execution role unknown (FG801 on FG103 and FG104).
+    template = t("""
+        Resources:
+          ExecRole:
+            Type: AWS::IAM::Role
+            Properties:
+              RoleName: orders-exec
+              Path: /ecs/
+              AssumeRolePolicyDocument: {Statement: []}
+          TD:
+            Type: AWS::ECS::TaskDefinition
+            Properties:
+              ExecutionRoleArn: !Sub "arn:aws:iam::${AWS::AccountId}:role/ecs/orders-exec"
+              TaskRoleArn: !Sub "arn:aws:iam::${AWS::AccountId}:role/${AWS::StackName}"
+              ContainerDefinitions: [{Name: app, Image: nginx}]
+        """)
+    td = model(build(tmp_path, {"t.yaml": template}, region="us-east-1"))["task_definitions"]["TD"]
+    assert td["execution_role"] == "ExecRole"
+    assert td["execution_role_arn"]["partial"] == "arn:aws:iam::*:role/ecs/orders-exec"
+    assert td["task_role"]["partial"] == "arn:aws:iam::*:role/*"  # a name not settled: no role
+
+
 # --- ECS and EFS ---------------------------------------------------------------------------
 
 ECS_TEMPLATE = (CFN_FIXTURES / "ecs.yaml").read_text(encoding="utf-8")

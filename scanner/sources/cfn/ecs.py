@@ -183,17 +183,32 @@ def _role(res: Res, out: Out, obj: ModelObject, field: str, prop: str) -> tuple[
     if text is None:
         raise cursor.fail(f"{cursor.name} must be a role ARN or name")
     if isinstance(text, Unknown):
-        return text.json(), text.json()
-    missing = Unknown(
-        f"IAM role {text} is not in the scanned inputs", f"role {text}", cursor.where
-    ).json()
+        # `!Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:role/NAME`: the name is settled
+        name = _settled_role_name(text)
+        if name is None:
+            return text.json(), text.json()
+        missing = text.json()
+    else:
+        name = text
+        missing = Unknown(
+            f"IAM role {text} is not in the scanned inputs", f"role {text}", cursor.where
+        ).json()
 
     def link(model: Collections, links: Links) -> None:
-        found = match_role(links, text)
+        found = match_role(links, name)
         obj[field] = found if found is not None else missing
 
     out.later.append(link)
-    return missing, text
+    return missing, text.json() if isinstance(text, Unknown) else text
+
+
+def _settled_role_name(text: Unknown) -> str | None:
+    """The role name of a role ARN known but for other parts (the account, the partition)."""
+    partial = text.partial
+    if not partial or ":role/" not in partial:
+        return None
+    name = partial.rsplit("/", 1)[-1]
+    return name if name and "*" not in name and "?" not in name else None
 
 
 def _containers(res: Res) -> list[ModelObject]:
