@@ -422,8 +422,9 @@ def test_a_service_connect_proxy_sends_its_logs_as_the_service_says() -> None:
         "(endpoints serve only their own region)"
     )
     assert by_rule["FG104"].message.endswith(
-        "logs:PutLogEvents on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/proxy:log-stream:"
-        "proxy/* because no identity-based policy allows the logs:PutLogEvents action "
+        "logs:CreateLogStream, logs:PutLogEvents on resource: "
+        "arn:aws:logs:us-east-1:*:log-group:/ecs/proxy:log-stream:proxy/* because no "
+        "identity-based policy allows these actions "
         "(needed for awslogs log group /ecs/proxy (Service Connect proxy))"
     )
     # the containers' logs (and Web's proxy's) go through the us-east-1 endpoint; Api's proxy

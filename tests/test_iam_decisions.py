@@ -133,11 +133,9 @@ def test_put_log_events_on_another_groups_streams_is_denied(tmp_path: Path) -> N
             "FG104",
             ROLE_LINE,
             "service Service: task definition TaskDefinition: execution role ExecutionRole is not "
-            "authorized to perform: logs:CreateLogStream on resource: "
-            "arn:aws:logs:us-east-1:*:log-group:/ecs/app:* because no identity-based policy "
-            "allows the logs:CreateLogStream action; logs:PutLogEvents on resource: "
+            "authorized to perform: logs:CreateLogStream, logs:PutLogEvents on resource: "
             "arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:app/app/* because no "
-            "identity-based policy allows the logs:PutLogEvents action (needed for awslogs log "
+            "identity-based policy allows these actions (needed for awslogs log "
             "group /ecs/app (container app))",
         )
     ]
@@ -552,4 +550,67 @@ def test_repository_credentials_of_the_template_need_secrets_manager(
             "endpoint SecretsEndpoint allows no inbound TCP 443 from the task (security group "
             "TaskSG or subnet Subnet (10.0.1.0/24))",
         ),
+    ]
+
+
+# --- resources of the template named by `!GetAtt X.Arn` ------------------------------------------
+
+GROUPS = (
+    "  AppLogs:\n    Type: AWS::Logs::LogGroup\n    Properties: {LogGroupName: /ecs/app}\n"
+    "  AuditLogs:\n    Type: AWS::Logs::LogGroup\n    Properties: {LogGroupName: /audit/app}\n"
+)
+AWSLOGS = "awslogs-group: /ecs/app,"
+
+
+def group_findings(
+    tmp_path: Path, resource: str, region: str | None
+) -> tuple[list[tuple[str, int, str]], list[str]]:
+    """The working template logging to its own group AppLogs (`!Ref AppLogs`, named /ecs/app),
+    with the execution role's logs statement on `resource` (YAML)."""
+    logs = (
+        "              - {Effect: Allow, Action: [logs:CreateLogStream, logs:PutLogEvents],"
+        f" Resource: {resource}}}\n"
+    )
+    text = (
+        SERVICE.read_text(encoding="utf-8")
+        .replace(MANAGED, execution_policy(logs))
+        .replace(AWSLOGS, "awslogs-group: !Ref AppLogs,")
+    ) + GROUPS
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path, region=region))
+    assert report.errors == ()
+    return [(f.rule_id, f.location.line, f.message) for f in report.findings], text.splitlines()
+
+
+# A named group's `Fn::GetAtt Arn` is `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*`
+# (CloudFormation return values): only the account (and without --region the deploy region) is
+# unsettled, so a policy on it covers the group the task names by `!Ref`, also with `:*` after
+# it (IAM authorizes CreateLogStream and PutLogEvents on `log-group:NAME:log-stream:STREAM`).
+# Before: an FG801 note "Fn::GetAtt AppLogs.Arn is not settled ...: it blocks FG104" (field
+# test 14, d05 and b03).
+@pytest.mark.parametrize("region", ["us-east-1", None])
+@pytest.mark.parametrize("resource", ["!GetAtt AppLogs.Arn", '!Sub "${AppLogs.Arn}:*"'])
+def test_a_policy_on_the_named_groups_getatt_arn_allows_it(
+    tmp_path: Path, resource: str, region: str | None
+) -> None:
+    assert group_findings(tmp_path, resource, region)[0] == []
+
+
+# ... and a policy on another named group's cannot cover it, whatever the account: FG104.
+# Before: the same FG801 note (field test 14, k02).
+@pytest.mark.parametrize("region", ["us-east-1", None])
+def test_a_policy_on_another_named_groups_getatt_arn_denies(
+    tmp_path: Path, region: str | None
+) -> None:
+    found, lines = group_findings(tmp_path, "!GetAtt AuditLogs.Arn", region)
+    assert found == [
+        (
+            "FG104",
+            lines.index("  ExecutionRole:") + 1,
+            "service Service: task definition TaskDefinition: execution role ExecutionRole is not "
+            "authorized to perform: logs:CreateLogStream, logs:PutLogEvents on resource: "
+            "arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:app/app/* because no "
+            "identity-based policy allows these actions (needed for awslogs log group /ecs/app "
+            "(container app))",
+        )
     ]

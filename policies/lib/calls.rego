@@ -116,12 +116,18 @@ proxy_stream(options) := sprintf("%s/*", [prefix]) if {
 	is_string(prefix)
 } else := "*"
 
-# log_call: a call on a log group whose logs:PutLogEvents is on the log streams `stream` names
-# (the Service Authorization Reference lists PutLogEvents on the log-stream resource type); a
-# policy on `log-group:NAME:*` covers them too.
+# log_call: a call on a log group whose logs:CreateLogStream and logs:PutLogEvents are on the
+# log streams `stream` names (the Service Authorization Reference lists PutLogEvents on the
+# log-stream resource type; IAM denies CreateLogStream "on resource:
+# arn:aws:logs:REGION:ACCOUNT:log-group:NAME:log-stream:STREAM"); a policy on
+# `log-group:NAME:*` covers them too, as does CloudFormation's `!Sub "${Group.Arn}:*"`
+# (`log-group:NAME:*:*`).
 log_call(rule, actions, region, group, stream, what, src) := object.union(
 	call(rule, "logs", actions, log_group_arn(region, group), what, src),
-	{"resources": {"logs:PutLogEvents": log_stream_arn(region, group, stream)}},
+	{"resources": {
+		"logs:CreateLogStream": log_stream_arn(region, group, stream),
+		"logs:PutLogEvents": log_stream_arn(region, group, stream),
+	}},
 )
 
 # awslogs_stream: the streams a Fargate task writes, `PREFIX/CONTAINER/TASK-ID` (the task id is
@@ -354,11 +360,16 @@ kms_calls(config) := [call("FG605", "kms", ["kms:Decrypt"], key_arn(config.kmsKe
 	what := sprintf("the cluster's ECS Exec KMS key %s", [data.fargate_preflight.lib.model.show(config.kmsKeyId)])
 } else := []
 
+# key_arn: the ARN of the key `kmsKeyId` names by its ARN or id; the id of a key of the inputs
+# (`Ref Key`, docs/model.md `partial`) is a key's, never an alias's.
 key_arn(key) := key if {
 	is_string(key)
 	startswith(key, "arn:")
 } else := sprintf("arn:aws:kms:%s:*:key/%s", [open_text(input.region), key]) if {
 	is_string(key)
+} else := arn_of(key, sprintf("arn:aws:kms:%s:*:key/%s", [open_text(input.region), key.partial])) if {
+	is_string(key.partial)
+	not startswith(key.partial, "arn:")
 } else := key
 
 # (An unsettled `logging` leaves FG605 undecided: rules/fg605.)

@@ -214,12 +214,17 @@ test_secret_arns_unsettled_in_the_account_only if {
 	}
 }
 
+# CreateLogStream and PutLogEvents are authorized on the stream (IAM's AccessDenied names
+# `log-group:NAME:log-stream:STREAM` for both), CreateLogGroup on the group.
 test_put_log_events_is_on_the_log_streams if {
 	[c] := [x | some x in agent_calls({}); x.rule == "FG104"]
 	[data.fargate_preflight.lib.iam.call_resource(c, a) | some a in c.actions] == [
-		"arn:aws:logs:us-east-1:*:log-group:/ecs/app:*",
+		"arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:app/app/*",
 		"arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:app/app/*",
 	]
+	created := container({"log_options": {"awslogs-group": "/ecs/app", "awslogs-create-group": "true", "awslogs-stream-prefix": "app"}})
+	[g] := [x | some x in agent_calls({"task_definitions": {"Td": {"containers": [created]}}}); x.rule == "FG104"]
+	data.fargate_preflight.lib.iam.call_resource(g, "logs:CreateLogGroup") == "arn:aws:logs:us-east-1:*:log-group:/ecs/app:*"
 }
 
 test_log_group_creation_adds_its_action if {

@@ -359,8 +359,9 @@ unsettled_request_match(x, r) := yes if {
 } else := ["maybe", r]
 
 # same_resource: a policy that names a resource of the same template by `Fn::GetAtt X.Arn`
-# covers the request for the resource the task names by `Ref X` (a log group, a secret); in a
-# plan, `aws_x.y.arn` the one it names by that, `aws_ecr_repository.y.repository_url` or `aws_ssm_parameter.y.name`.
+# covers the request for the resource the task names by `Ref X` (a log group, a secret) or
+# `Fn::GetAtt X.RepositoryUri` (an image of the repository); in a plan, `aws_x.y.arn` the one it
+# names by that, `aws_ecr_repository.y.repository_url` or `aws_ssm_parameter.y.name`.
 same_resource(x, resource) if {
 	data.fargate_preflight.lib.model.is_unknown(x)
 	data.fargate_preflight.lib.model.is_unknown(resource)
@@ -372,6 +373,9 @@ resource_id(ref) := trim_prefix(ref, "Ref ") if {
 } else := trim_suffix(trim_prefix(ref, "Fn::GetAtt "), ".Arn") if {
 	startswith(ref, "Fn::GetAtt ")
 	endswith(ref, ".Arn")
+} else := trim_suffix(trim_prefix(ref, "Fn::GetAtt "), ".RepositoryUri") if {
+	startswith(ref, "Fn::GetAtt ")
+	endswith(ref, ".RepositoryUri")
 } else := trim_suffix(ref, ".arn") if {
 	not startswith(ref, "Fn::GetAtt ")
 	endswith(ref, ".arn")

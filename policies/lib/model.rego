@@ -39,12 +39,13 @@ pattern_text(v) := v.partial if {
 
 # show prints a value that may be unknown: an unknown string by what is known of it, `*` for
 # each unsettled part (`*-container` for `${AWS::StackName}-container`), another unknown by its
-# ref (`<Parameter Name>`).
+# ref (`<Parameter Name>`), also one of which nothing is known (a KMS key's id: `*`).
 show(v) := v if {
 	is_string(v)
 } else := v.partial if {
 	is_unknown(v)
 	is_string(v.partial)
+	trim(v.partial, "*") != ""
 } else := sprintf("<%s>", [v.ref]) if {
 	is_unknown(v)
 } else := sprintf("%v", [v])

@@ -102,10 +102,8 @@ app_logs_only := {"roles": {"ExecRole": data.fargate_preflight.lib.calls_test.ro
 test_execution_role_must_write_the_proxy_logs if {
 	fg104(calls_world(app_logs_only)) == {["Service", 40, concat("", [
 		"service Service: task definition Td: execution role ExecRole is not authorized to perform: ",
-		"logs:CreateLogStream on resource: arn:aws:logs:us-west-2:*:log-group:/ecs/proxy:* ",
-		"because no identity-based policy allows the logs:CreateLogStream action; ",
-		"logs:PutLogEvents on resource: arn:aws:logs:us-west-2:*:log-group:/ecs/proxy:log-stream:proxy/* ",
-		"because no identity-based policy allows the logs:PutLogEvents action ",
+		"logs:CreateLogStream, logs:PutLogEvents on resource: arn:aws:logs:us-west-2:*:log-group:/ecs/proxy:log-stream:proxy/* ",
+		"because no identity-based policy allows these actions ",
 		"(needed for awslogs log group /ecs/proxy (Service Connect proxy))",
 	])]}
 
@@ -154,10 +152,9 @@ test_logs_endpoint_policy_covers_the_proxy_logs if {
 	}
 	found == {concat("", [
 		"service Service cannot call logs through VPC endpoint Logs: execution role ExecRole is not authorized to ",
-		"perform: logs:CreateLogStream on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/proxy:* because no ",
-		"statement of the VPC endpoint policy allows the logs:CreateLogStream action; logs:PutLogEvents on resource: ",
+		"perform: logs:CreateLogStream, logs:PutLogEvents on resource: ",
 		"arn:aws:logs:us-east-1:*:log-group:/ecs/proxy:log-stream:proxy/* because no statement of the VPC endpoint policy ",
-		"allows the logs:PutLogEvents action (needed for awslogs log group /ecs/proxy (Service Connect proxy))",
+		"allows these actions (needed for awslogs log group /ecs/proxy (Service Connect proxy))",
 	])}
 }
 

@@ -47,6 +47,27 @@ def log_group_arn(region: str, name: str | None) -> str:
     return f"arn:{partition(region)}:logs:{region}:*:log-group:{name or '*'}"
 
 
+def log_group_streams_arn(region: str, name: str | None) -> str:
+    """`arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*`, the form CloudFormation's `Fn::GetAtt
+    Arn` has (the API's, which names the group's log streams too)."""
+    return f"{log_group_arn(region, name)}:*"
+
+
+def s3_bucket_arn(region: str, name: str | None) -> str:
+    """`arn:aws:s3:::NAME` (no region or account: the region gives the partition)."""
+    return f"arn:{partition(region)}:s3:::{name or '*'}"
+
+
+def kms_key_id(region: str, name: str | None) -> str:
+    """A KMS key's id (`1234abcd-12ab-34cd-56ef-1234567890ab`, `mrk-...`): KMS makes it up."""
+    return "*"
+
+
+def kms_key_arn(region: str, name: str | None) -> str:
+    """`arn:aws:kms:REGION:ACCOUNT:key/KEY-ID`"""
+    return f"arn:{partition(region)}:kms:{region}:*:key/*"
+
+
 def secret_arn(region: str, name: str | None) -> str:
     """`arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-SUFFIX` (six random characters)."""
     return f"arn:{partition(region)}:secretsmanager:{region}:*:secret:{name or '*'}-*"

@@ -2764,6 +2764,93 @@ def test_a_resource_named_by_the_account_keeps_its_name_pattern(tmp_path: Path) 
     ) | {"partial": "exec-audit-*", "fix": named_fix("ExecBucket", "Ref ExecBucket")}
 
 
+ARN_ATTRIBUTES = """Resources:
+  Group:
+    Type: AWS::Logs::LogGroup
+    Properties: {LogGroupName: /ecs/app}
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: app-config}
+  Repo:
+    Type: AWS::ECR::Repository
+    Properties: {RepositoryName: app}
+  Audit:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: !Sub "audit-${AWS::AccountId}"}
+  Unnamed:
+    Type: AWS::Logs::LogGroup
+  Key:
+    Type: AWS::KMS::Key
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: "*"
+                Resource:
+                  - !GetAtt Group.Arn
+                  - !Sub "${Group.Arn}:*"
+                  - !GetAtt Bucket.Arn
+                  - !GetAtt Repo.Arn
+                  - !GetAtt Audit.Arn
+                  - !GetAtt Unnamed.Arn
+                  - !GetAtt Key.Arn
+                  - !Ref Key
+"""
+
+
+@pytest.mark.parametrize(
+    ("region", "expected"),
+    [
+        (
+            "us-east-1",
+            [
+                ("AWS::AccountId", "arn:aws:logs:us-east-1:*:log-group:/ecs/app:*"),
+                ("AWS::AccountId", "arn:aws:logs:us-east-1:*:log-group:/ecs/app:*:*"),
+                "arn:aws:s3:::app-config",
+                ("AWS::AccountId", "arn:aws:ecr:us-east-1:*:repository/app"),
+                ("AWS::AccountId", "arn:aws:s3:::audit-*"),
+                ("Fn::GetAtt Unnamed.Arn", "arn:aws:logs:us-east-1:*:log-group:*:*"),
+                ("Fn::GetAtt Key.Arn", "arn:aws:kms:us-east-1:*:key/*"),
+                ("Ref Key", "*"),
+            ],
+        ),
+        (
+            None,
+            [
+                ("AWS::Region", "arn:*:logs:*:*:log-group:/ecs/app:*"),
+                ("AWS::Region", "arn:*:logs:*:*:log-group:/ecs/app:*:*"),
+                ("AWS::Region", "arn:*:s3:::app-config"),
+                ("AWS::Region", "arn:*:ecr:*:*:repository/app"),
+                ("AWS::Region", "arn:*:s3:::audit-*"),
+                ("Fn::GetAtt Unnamed.Arn", "arn:*:logs:*:*:log-group:*:*"),
+                ("Fn::GetAtt Key.Arn", "arn:*:kms:*:*:key/*"),
+                ("Ref Key", "*"),
+            ],
+        ),
+    ],
+)
+def test_the_arn_of_a_resource_of_the_stack_is_known_as_far_as_its_name_settles_it(
+    tmp_path: Path, region: str | None, expected: list[Any]
+) -> None:
+    # CloudFormation's return values: a log group's `Fn::GetAtt Arn` is
+    # `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*`, a bucket's `arn:aws:s3:::NAME`, a
+    # repository's `arn:aws:ecr:REGION:ACCOUNT:repository/NAME`, a KMS key's `...:key/ID` (its
+    # `Ref` the ID). With the name written, only the account (and the deploy region) is left:
+    # matched as `${AWS::AccountId}` is (before: no `partial`, an FG801 note on a policy that
+    # named the group the task logs to by `!GetAtt Group.Arn`, field test 14).
+    fragment = build(tmp_path, {"s.yaml": ARN_ATTRIBUTES}, region=region)
+    assert errors(fragment) == []
+    (policy,) = model(fragment)["roles"]["Role"]["inline_policies"]
+    resources = policy["document"]["Statement"][0]["Resource"]
+    assert [r if isinstance(r, str) else (r["ref"], r["partial"]) for r in resources] == expected
+    unknowns = [r for r in resources if not isinstance(r, str)]
+    assert all(r.get("deploy_region", False) is (region is None) for r in unknowns)
+
+
 CDK_NET = """{"Resources": {
   "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
   "Subnet": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "Vpc"},

@@ -1272,8 +1272,12 @@ def test_policies_that_name_resources_by_their_attributes_are_decided() -> None:
         ("FG104", 'aws_ecs_service.app["other"]', f"{case}/main.tf", 72),
     ]
     denied, other = sorted(report.findings, key=lambda f: str(f.service))
-    assert "log-group:/ecs/attributes:* with an explicit deny" in denied.message
-    assert "log-group:/ecs/attributes:* because no identity-based policy allows" in other.message
+    assert "log-group:/ecs/attributes:log-stream:denied/app/* with an explicit deny" in (
+        denied.message
+    )
+    assert "log-group:/ecs/attributes:log-stream:other/app/* because no identity-based" in (
+        other.message
+    )
 
 
 def test_exclusive_role_policies_attach_what_they_list_and_leave_the_rest_to_apply_order() -> None:

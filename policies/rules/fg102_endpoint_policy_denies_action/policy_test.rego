@@ -108,10 +108,9 @@ test_role_principal_of_another_role_when_the_account_is_unknown if {
 	w := {"vpc_endpoints": {"Logs": endpoint("Logs", "logs", other)}, "task_definitions": {"Td": td}}
 	summary(deny_with(w, {selected("logs", "Logs")})) == {["Logs", "logs", 60, concat("", [
 		"service Service cannot call logs through VPC endpoint Logs: execution role ExecRole is not authorized to ",
-		"perform: logs:CreateLogStream on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:* because no ",
-		"statement of the VPC endpoint policy allows the logs:CreateLogStream action; logs:PutLogEvents on resource: ",
+		"perform: logs:CreateLogStream, logs:PutLogEvents on resource: ",
 		"arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:app/app/* because no statement of the VPC endpoint policy ",
-		"allows the logs:PutLogEvents action (needed for awslogs log group /ecs/app (container app))",
+		"allows these actions (needed for awslogs log group /ecs/app (container app))",
 	])]}
 	undecided_with(w, {selected("logs", "Logs")}) == set()
 
@@ -133,10 +132,9 @@ test_account_principal_of_another_account if {
 	literal := object.union(w, {"task_definitions": {"Td": td}})
 	summary(deny_with(literal, {selected("logs", "Logs")})) == {["Logs", "logs", 60, concat("", [
 		"service Service cannot call logs through VPC endpoint Logs: execution role ExecRole is not authorized to ",
-		"perform: logs:CreateLogStream on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:* because no ",
-		"statement of the VPC endpoint policy allows the logs:CreateLogStream action; logs:PutLogEvents on resource: ",
+		"perform: logs:CreateLogStream, logs:PutLogEvents on resource: ",
 		"arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:app/app/* because no statement of the VPC endpoint policy ",
-		"allows the logs:PutLogEvents action (needed for awslogs log group /ecs/app (container app))",
+		"allows these actions (needed for awslogs log group /ecs/app (container app))",
 	])]}
 
 	same_account := {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "logs:*", "Resource": "*"}]}

@@ -31,10 +31,8 @@ test_group_of_another_name if {
 	other := data.fargate_preflight.lib.calls_test.inline("logs", [data.fargate_preflight.lib.calls_test.statement(["logs:CreateLogStream", "logs:PutLogEvents"], "arn:aws:logs:*:*:log-group:/ecs/other:*")], 41)
 	summary(deny_for(exec_role([secrets, other]))) == {["ExecRole", "logs", 40, concat("", [
 		"service Service: task definition Td: execution role ExecRole is not authorized to perform: ",
-		"logs:CreateLogStream on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:* ",
-		"because no identity-based policy allows the logs:CreateLogStream action; ",
-		"logs:PutLogEvents on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:app/app/* ",
-		"because no identity-based policy allows the logs:PutLogEvents action ",
+		"logs:CreateLogStream, logs:PutLogEvents on resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:app/app/* ",
+		"because no identity-based policy allows these actions ",
 		"(needed for awslogs log group /ecs/app (container app))",
 	])]}
 }

@@ -133,3 +133,47 @@ test_a_bucket_named_by_the_account_on_both_sides if {
 	deny_for(one) == set()
 	refs(undecided_for(one)) == {["Ref ExecBucket", "Service", ["FG605"]]}
 }
+
+# `KmsKeyId: !Ref ExecKey` of a key the template creates: its id only deployment settles, but
+# it is a key's (`arn:aws:kms:REGION:*:key/*`), never an alias's. An alias ARN in a policy's
+# Resource applies to the alias, not to its key (KMS Developer Guide, "Use aliases to control
+# access to KMS keys"): denied (before: FG801 "Ref ExecKey is not settled"); a policy on the
+# region's keys allows it; one on the key's `!GetAtt ExecKey.Arn` names it as the task does.
+exec_key := {"unknown": "u", "ref": "Ref ExecKey", "source": {"file": "t.yaml", "line": 73, "pointer": ""}, "partial": "*"}
+
+kms_case(resource) := object.union(
+	config({"kmsKeyId": exec_key, "logging": "DEFAULT"}),
+	{"roles": {"TaskRole": data.fargate_preflight.lib.calls_test.role(
+		"TaskRole", 50, [data.fargate_preflight.lib.calls_test.inline(
+			"app", [
+				data.fargate_preflight.lib.calls_test.statement(data.fargate_preflight.lib.calls_test.exec_channels, "*"),
+				data.fargate_preflight.lib.calls_test.statement("kms:Decrypt", resource),
+			],
+			55,
+		)],
+		[],
+	)}},
+)
+
+test_kms_key_of_the_inputs_and_an_alias if {
+	alias := kms_case(by_account("arn:aws:kms:us-east-1:*:alias/exec-audit"))
+	summary(deny_for(alias)) == {["TaskRole", "kms", 50, concat("", [
+		"service Service: task definition Td: task role TaskRole is not authorized to perform: kms:Decrypt on ",
+		"resource: arn:aws:kms:us-east-1:*:key/* because no identity-based policy allows the ",
+		"kms:Decrypt action (needed for the cluster's ECS Exec KMS key <Ref ExecKey>)",
+	])]}
+	undecided_for(alias) == set()
+
+	keys := kms_case(by_account("arn:aws:kms:us-east-1:*:key/*"))
+	deny_for(keys) == set()
+	undecided_for(keys) == set()
+
+	getatt := {"unknown": "u", "ref": "Fn::GetAtt ExecKey.Arn", "source": {"file": "t.yaml", "line": 80, "pointer": ""}, "partial": "arn:aws:kms:us-east-1:*:key/*"}
+	deny_for(kms_case(getatt)) == set()
+	undecided_for(kms_case(getatt)) == set()
+
+	# a key of the account named by its id: may be this one
+	one := kms_case("arn:aws:kms:us-east-1:123456789012:key/1234")
+	deny_for(one) == set()
+	refs(undecided_for(one)) == {["Ref ExecKey", "Service", ["FG605"]]}
+}

@@ -145,13 +145,39 @@ def _physical_text(ref: ResRef) -> str | Unknown:
     found = _PHYSICAL_PATTERNS.get((ref.type, ref.attr))
     if found is None:
         return unknown
-    name_property, pattern = found
+    name_property, pattern, settled_by_name = found
     name = text_of(ref.stack.property_value(ref.logical, name_property)) if name_property else None
+    known = name if isinstance(name, str) else name.partial if isinstance(name, Unknown) else None
+    partial = pattern(region or "*", known)
+    if settled_by_name and (isinstance(name, str) or _deployment_only(name)):
+        # a written name leaves the account (and the region, without --region) unsettled only:
+        # the pattern matches as a policy names the same resource, as `${AWS::AccountId}` does
+        # (docs/model.md)
+        if "*" not in partial:
+            return partial
+        where = ref.where
+        pseudo = (
+            ref.stack.run.unknown_region(where)
+            if not region
+            else Unknown(
+                "the AWS account id is not known offline",
+                "AWS::AccountId",
+                where,
+                label="AWS::AccountId",
+            )
+        )
+        return dataclasses.replace(pseudo, partial=partial, deploy_region=not region)
     # the resource is made in the deploy region, also when no --region names it
-    return dataclasses.replace(
-        unknown,
-        partial=pattern(region or "*", name if isinstance(name, str) else None),
-        deploy_region=not region,
+    return dataclasses.replace(unknown, partial=partial, deploy_region=not region)
+
+
+def _deployment_only(name: str | Unknown | None) -> bool:
+    """Whether a name's unsettled parts are only the account and what the deploy region
+    settles (`exec-audit-${AWS::AccountId}`)."""
+    return (
+        isinstance(name, Unknown)
+        and name.partial is not None
+        and (name.ref == "AWS::AccountId" or name.ref in _REGIONAL)
     )
 
 
@@ -175,16 +201,29 @@ def _named_fix(ref: ResRef) -> str | None:
 # the account and generated parts): an image of the stack's own repository is still a private
 # ECR image in the deploy region, a secret of the stack is in Secrets Manager there (also the
 # one an RDS database keeps its password in, and CDK's SecretTargetAttachment of a database's
-# generated secret, whose Ref is that secret's ARN). (type, attribute) -> (name property, form)
+# generated secret, whose Ref is that secret's ARN), a log group's, repository's or bucket's ARN
+# is its name's (CloudFormation User Guide, each type's "Return values"), a KMS key's is a key
+# (never an alias). (type, attribute) -> (name property, form, whether the name settles all but
+# the account and the deploy region: a secret's ARN ends with six random characters)
 _PHYSICAL_PATTERNS: dict[
-    tuple[str, str | None], tuple[str | None, Callable[[str, str | None], str]]
+    tuple[str, str | None], tuple[str | None, Callable[[str, str | None], str], bool]
 ] = {
-    ("AWS::ECR::Repository", "RepositoryUri"): ("RepositoryName", physical.ecr_repository_url),
-    ("AWS::SecretsManager::Secret", None): ("Name", physical.secret_arn),
-    ("AWS::SecretsManager::Secret", "Id"): ("Name", physical.secret_arn),
-    ("AWS::SecretsManager::SecretTargetAttachment", None): (None, physical.secret_arn),
-    ("AWS::RDS::DBCluster", "MasterUserSecret.SecretArn"): (None, physical.secret_arn),
-    ("AWS::RDS::DBInstance", "MasterUserSecret.SecretArn"): (None, physical.secret_arn),
+    ("AWS::ECR::Repository", "RepositoryUri"): (
+        "RepositoryName",
+        physical.ecr_repository_url,
+        False,
+    ),
+    ("AWS::ECR::Repository", "Arn"): ("RepositoryName", physical.ecr_repository_arn, True),
+    ("AWS::Logs::LogGroup", "Arn"): ("LogGroupName", physical.log_group_streams_arn, True),
+    ("AWS::S3::Bucket", "Arn"): ("BucketName", physical.s3_bucket_arn, True),
+    ("AWS::KMS::Key", None): (None, physical.kms_key_id, False),
+    ("AWS::KMS::Key", "KeyId"): (None, physical.kms_key_id, False),
+    ("AWS::KMS::Key", "Arn"): (None, physical.kms_key_arn, False),
+    ("AWS::SecretsManager::Secret", None): ("Name", physical.secret_arn, False),
+    ("AWS::SecretsManager::Secret", "Id"): ("Name", physical.secret_arn, False),
+    ("AWS::SecretsManager::SecretTargetAttachment", None): (None, physical.secret_arn, False),
+    ("AWS::RDS::DBCluster", "MasterUserSecret.SecretArn"): (None, physical.secret_arn, False),
+    ("AWS::RDS::DBInstance", "MasterUserSecret.SecretArn"): (None, physical.secret_arn, False),
 }
 
 
