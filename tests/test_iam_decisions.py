@@ -553,3 +553,61 @@ def test_repository_credentials_of_the_template_need_secrets_manager(
             "TaskSG or subnet Subnet (10.0.1.0/24))",
         ),
     ]
+
+
+# --- environment files in a bucket the inputs do not settle ------------------------------------
+
+ENV_FILE = (
+    "          EnvironmentFiles:"
+    " [{Type: s3, Value: !Sub 'arn:aws:s3:::${ConfigBucketName}/prod.env'}]\n"
+)
+PARAMETER = "Parameters:\n  ConfigBucketName: {Type: String}\n"
+
+
+def env_file_findings(tmp_path: Path, locate_resource: str) -> list[tuple[str, int, str]]:
+    """The working template with an environment file in the bucket a parameter without default
+    names, and an execution role allowed s3:GetObject on orders-config's objects and
+    s3:GetBucketLocation on `locate_resource`."""
+    s3 = (
+        "              - {Effect: Allow, Action: s3:GetObject,"
+        " Resource: 'arn:aws:s3:::orders-config/*'}\n"
+        "              - {Effect: Allow, Action: s3:GetBucketLocation,"
+        f" Resource: '{locate_resource}'}}\n"
+    )
+    text = (
+        SERVICE.read_text(encoding="utf-8")
+        .replace("Resources:\n", PARAMETER + "Resources:\n", 1)
+        .replace(IMAGE, IMAGE + ENV_FILE)
+        .replace(MANAGED, MANAGED + execution_policy(s3))
+    )
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path, region="us-east-1"))
+    assert report.errors == ()
+    return [(f.rule_id, f.location.line, f.message) for f in report.findings]
+
+
+# s3:GetBucketLocation is on the file's bucket: `arn:aws:s3:::*` while the parameter is not
+# given, which the policy's bucket may be (a note), and an object pattern never is (FG110).
+# Before: a false FG110 "not authorized to perform: s3:GetBucketLocation on resource:
+# arn:aws:s3:::*/prod.env", and no error for the object pattern (field test 14, m08, m09); and
+# FG110's notes never reached FG801 (a file that may be in another bucket passed silently).
+def test_the_bucket_of_an_environment_file_known_in_part(tmp_path: Path) -> None:
+    note = (
+        "FG801",
+        3,
+        "Parameter ConfigBucketName is not settled (parameter ConfigBucketName has no default "
+        "and no value was given (--parameter ConfigBucketName=VALUE)): it blocks FG110 for "
+        "service Service",
+    )
+    assert env_file_findings(tmp_path, "arn:aws:s3:::orders-config") == [note]
+    assert env_file_findings(tmp_path, "arn:aws:s3:::orders-config*/prod.env") == [
+        note,
+        (
+            "FG110",
+            ROLE_LINE + 2,  # the Parameters lines come first
+            "service Service: task definition TaskDefinition: execution role ExecutionRole is not "
+            "authorized to perform: s3:GetBucketLocation on resource: arn:aws:s3:::* because no "
+            "identity-based policy allows the s3:GetBucketLocation action (needed for "
+            "environment file arn:aws:s3:::*/prod.env (container app))",
+        ),
+    ]

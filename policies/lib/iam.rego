@@ -7,7 +7,8 @@
 #   secret's may end with `-??????`: the six characters of its full ARN that a partial ARN
 #   leaves out, lib/secret_arn.rego), "*" (an action
 #   without resource-level permissions), null (a declared action without resources: any
-#   resource of the action's service) or an unknown (a resource the inputs do not settle).
+#   resource of the action's service) or an unknown (a resource the inputs do not settle;
+#   with `bucket`, an S3 bucket's ARN, lib/calls.rego bucket_of).
 #   A policy entry is {"name", "document", "source"}, or an unknown when the document is not
 #   in the inputs. `decide` returns {"decision", "policy", "unknowns"}: decision is
 #   "explicit_deny", "implicit_deny", "allow" or "undecided" (unknowns: what it waits for).
@@ -356,6 +357,10 @@ unsettled_request_match(x, r) := yes if {
 } else := no if {
 	startswith(r.partial, "arn:")
 	not data.fargate_preflight.lib.partial_arn.may_match(x, r.partial)
+} else := no if {
+	# an S3 bucket (lib/calls.rego, bucket_of): no `/` in its ARN, whatever its name
+	r.bucket == true
+	contains(x, "/")
 } else := ["maybe", r]
 
 # same_resource: a policy that names a resource of the same template by `Fn::GetAtt X.Arn`
