@@ -555,6 +555,43 @@ def test_repository_credentials_of_the_template_need_secrets_manager(
     ]
 
 
+# --- a Deny that may apply, where no Allow applies --------------------------------------------
+
+# The usual region guardrail: whether it applies depends on the request's context.
+GUARDRAIL = (
+    "              - {Effect: Deny, NotAction: ['iam:*', 'sts:*'], Resource: '*',"
+    " Condition: {StringNotEquals: {aws:RequestedRegion: us-east-1}}}\n"
+)
+
+
+# No Allow for logs: the request is denied whether the Deny applies or not ("Policy evaluation
+# logic", IAM User Guide), so FG104; the image pull, which an Allow allows, waits for the Deny's
+# Condition. Before: only the note, blocking FG103 and FG104 (field test 14, k04).
+def test_an_unsettled_deny_does_not_hide_that_nothing_allows(tmp_path: Path) -> None:
+    template = SERVICE.read_text(encoding="utf-8").replace(MANAGED, execution_policy(GUARDRAIL))
+    policy_line = template.splitlines().index("        - PolicyName: p") + 1
+    assert findings(tmp_path, MANAGED, execution_policy(GUARDRAIL)) == [
+        (
+            "FG104",
+            ROLE_LINE,
+            "service Service: task definition TaskDefinition: execution role ExecutionRole is not "
+            "authorized to perform: logs:CreateLogStream on resource: "
+            "arn:aws:logs:us-east-1:*:log-group:/ecs/app:* because no identity-based policy "
+            "allows the logs:CreateLogStream action; logs:PutLogEvents on resource: "
+            "arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:app/app/* because no "
+            "identity-based policy allows the logs:PutLogEvents action (needed for awslogs log "
+            "group /ecs/app (container app))",
+        ),
+        (
+            "FG801",
+            policy_line,
+            "Condition of statement 2 of inline policy p of role ExecutionRole is not settled (a "
+            "Condition depends on the request's context, which the inputs do not give): it blocks "
+            "FG103 for service Service",
+        ),
+    ]
+
+
 # --- environment files in a bucket the inputs do not settle ------------------------------------
 
 ENV_FILE = (

@@ -21,7 +21,8 @@ import rego.v1
 # decide evaluates a request against a set of policies of one kind (identity policies, or a
 # boundary, or an endpoint policy with `caller` for its principals; null for identity
 # policies, which have none). An explicit Deny wins; a Deny or Allow that may apply (a
-# Condition, an unsettled value, a policy not in the inputs) leaves the verdict undecided.
+# Condition, an unsettled value, a policy not in the inputs) leaves the verdict undecided,
+# unless no Allow applies anyway (verdict).
 decide(policies, req, caller) := decide_prepared(prepare(policies), req, caller)
 
 # prepare reads a set of policies once for the many requests checked against them: each
@@ -38,17 +39,28 @@ prepare(policies) := {
 # unresolved are the policy entries whose document is not in the inputs.
 unresolved(policies) := {p | some p in policies; data.fargate_preflight.lib.model.is_unknown(p)}
 
-# decide_prepared is `decide` for prepared policies. The Deny statements are matched first:
-# the Allow statements matter only when no Deny applies or may apply.
+# decide_prepared is `decide` for prepared policies. The Deny statements are matched first: one
+# that applies wins. A policy not in the inputs may deny or allow anything. A Deny that may
+# apply leaves an allowed request undecided and changes nothing when no Allow applies: the
+# request is denied either way (IAM User Guide, "The difference between explicit and implicit
+# denies").
 decide_prepared(prepared, req, caller) := verdict(hits(prepared, "Deny", req, caller), prepared, req, caller)
 
 verdict(denies, prepared, req, caller) := {"decision": "explicit_deny", "policy": min(names), "unknowns": set()} if {
 	names := {h[2] | some h in denies; h[0] == "yes"}
 	count(names) > 0
 } else := {"decision": "undecided", "policy": null, "unknowns": us} if {
+	count(prepared.unresolved) > 0
 	us := {h[1] | some h in denies; h[0] == "maybe"} | prepared.unresolved
+} else := may_be_denied(allow_verdict(hits(prepared, "Allow", req, caller)), us) if {
+	us := {h[1] | some h in denies; h[0] == "maybe"}
+}
+
+# may_be_denied: the Allow statements' decision `d` when Deny statements may apply (`us`).
+may_be_denied(d, us) := object.union(d, {"decision": "undecided", "unknowns": (d.unknowns | us)}) if {
 	count(us) > 0
-} else := allow_verdict(hits(prepared, "Allow", req, caller))
+	d.decision != "implicit_deny"
+} else := d
 
 allow_verdict(allows) := {"decision": "allow", "policy": null, "unknowns": set()} if {
 	some h in allows
@@ -521,16 +533,6 @@ principal_item(x, caller, p) := yes if {
 account_matches(_, null) := true
 
 account_matches(account, known) if account == known
-
-# role_account is the account of a role ARN that the inputs give (arn:aws:iam::ACCOUNT:role/NAME),
-# else null.
-role_account(arn) := fields[4] if {
-	is_string(arn)
-	fields := split(arn, ":")
-	count(fields) == 6
-	fields[2] == "iam"
-	data.fargate_preflight.lib.principals.account(fields[4])
-} else := null
 
 # --- conditions -------------------------------------------------------------------------------
 
