@@ -648,3 +648,28 @@ def test_the_bucket_of_an_environment_file_known_in_part(tmp_path: Path) -> None
             "environment file arn:aws:s3:::*/prod.env (container app))",
         ),
     ]
+
+
+# --- wildcards and dots -----------------------------------------------------------------------
+
+GROUP = "awslogs-group: /ecs/app,"
+
+
+# IAM's `*` matches any character, a `.` too: a policy on `log-group:/ecs/*:*` covers the group
+# /ecs/app.v2. Before: a false FG104 "not authorized to perform: logs:CreateLogStream on
+# resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app.v2:*" (glob.match's default delimiter
+# `.` stopped the `*`).
+def test_a_wildcard_matches_a_dot(tmp_path: Path) -> None:
+    logs = (
+        "              - {Effect: Allow, Action: [logs:CreateLogStream, logs:PutLogEvents],"
+        " Resource: 'arn:aws:logs:*:*:log-group:/ecs/*:*'}\n"
+    )
+    text = (
+        SERVICE.read_text(encoding="utf-8")
+        .replace(GROUP, "awslogs-group: /ecs/app.v2,")
+        .replace(MANAGED, execution_policy(logs))
+    )
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path, region="us-east-1"))
+    assert report.errors == ()
+    assert [(f.rule_id, f.message) for f in report.findings] == []

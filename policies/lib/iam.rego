@@ -247,7 +247,7 @@ action_item(x, req, effect) := yes if {
 	req.any_action
 	effect == "Allow"
 	parts := split(lower(x), ":")
-	glob.match(escape(parts[0]), [], prefix(req.action))
+	glob.match(escape(parts[0]), null, prefix(req.action))
 } else := yes if {
 	is_string(x)
 	req.any_action
@@ -266,9 +266,9 @@ any_match(items) := yes if {
 	count(maybes) > 0
 } else := no
 
-# wildcard_match is IAM's `*`/`?` matching; patterns without wildcards, and the common `*` at
-# the end only, are compared directly (regorus compiles a glob on every call, about 40 µs).
-# One chain of `else`, so that a pattern is tested for one kind only.
+# wildcard_match is IAM's `*`/`?` matching (a glob without delimiters, null: `[]` means `.`);
+# patterns without wildcards, and the common `*` at the end only, are compared directly (a glob
+# regorus compiles on every call, about 40 µs). One chain of `else`: one kind per pattern.
 # regal ignore:boolean-assignment
 wildcard_match(pattern, value) := pattern == value if {
 	not contains(pattern, "*")
@@ -277,7 +277,7 @@ wildcard_match(pattern, value) := pattern == value if {
 	not contains(pattern, "?")
 	head := trim_suffix(pattern, "*")
 	not contains(head, "*")
-} else := glob.match(escape(pattern), [], value)
+} else := glob.match(escape(pattern), null, value)
 
 # escape keeps IAM's literal brackets and braces out of glob syntax.
 escape(pattern) := replace(replace(replace(replace(pattern, "[", "\\["), "]", "\\]"), "{", "\\{"), "}", "\\}")
@@ -404,14 +404,14 @@ resource_id(ref) := trim_prefix(ref, "Ref ") if {
 may_name_service(x, _) if {
 	fields := split(x, ":")
 	count(fields) < 3
-	glob.match(escape(x), [], "arn:aws")
+	glob.match(escape(x), null, "arn:aws")
 }
 
 may_name_service(x, service) if {
 	fields := split(x, ":")
 	count(fields) >= 3
 	fields[0] == "arn"
-	glob.match(escape(fields[2]), [], service)
+	glob.match(escape(fields[2]), null, service)
 }
 
 # covers_service: an ARN pattern that is `*` after the service name covers every resource.
@@ -419,15 +419,15 @@ covers_service(x, service) if {
 	fields := split(x, ":")
 	count(fields) >= 3
 	fields[0] == "arn"
-	glob.match(escape(fields[1]), [], "aws")
-	glob.match(escape(fields[2]), [], service)
+	glob.match(escape(fields[1]), null, "aws")
+	glob.match(escape(fields[2]), null, service)
 	trim(concat(":", array.slice(fields, 3, count(fields))), "*:") == ""
 }
 
 # arn_match matches an ARN pattern against a request ARN whose region or account may be
 # "*" (not known: any value matches, so it takes the pattern's own field). "*" alone is an
 # action without resource-level permissions: only a pattern that matches everything covers it.
-arn_match(x, "*") := glob.match(escape(x), [], "*")
+arn_match(x, "*") := glob.match(escape(x), null, "*")
 
 arn_match(x, arn) if {
 	arn != "*"

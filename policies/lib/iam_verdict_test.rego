@@ -2,7 +2,7 @@ package fargate_preflight.lib.iam_verdict_test
 
 import rego.v1
 
-# Verdicts of lib/iam.rego that depend on what the inputs do not settle (iam_test.rego is full).
+# More verdicts of lib/iam.rego (iam_test.rego is full).
 
 src := data.fargate_preflight.lib.iam_test.src
 
@@ -125,4 +125,17 @@ test_a_bucket_known_in_part if {
 	object_request := object.remove(bucket("arn:aws:s3:::*"), ["bucket"])
 	d := data.fargate_preflight.lib.iam.decide(policy([allow("s3:GetObject", "arn:aws:s3:::orders-config/*")]), req("s3:getobject", object_request), null)
 	d.decision == "undecided"
+}
+
+# --- wildcards and dots ---------------------------------------------------------------------
+
+decision(statements, request) := data.fargate_preflight.lib.iam_test.decision(statements, request)
+
+# IAM's `*` and `?` match any character, a `.` too. Before, glob.match's default delimiter `.`
+# stopped them there: a policy on `log-group:/ecs/*:*` did not cover `/ecs/app.v2`.
+test_wildcards_match_a_dot if {
+	decision([allow("logs:*", "arn:aws:logs:*:*:log-group:/ecs/*:*")], req("logs:createlogstream", "arn:aws:logs:us-east-1:*:log-group:/ecs/app.v2:*")) == "allow"
+	decision([allow("s3:GetObject", "arn:aws:s3:::config-*/*")], req("s3:getobject", "arn:aws:s3:::config-1/prod.env")) == "allow"
+	decision([allow("s3:GetObject", "arn:aws:s3:::config-?/app?env")], req("s3:getobject", "arn:aws:s3:::config-1/app.env")) == "allow"
+	decision([allow("s3:GetObject", "arn:aws:s3:::config-*/*.json")], req("s3:getobject", "arn:aws:s3:::config-1/prod.env")) == "implicit_deny"
 }
