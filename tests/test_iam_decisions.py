@@ -614,3 +614,123 @@ def test_a_policy_on_another_named_groups_getatt_arn_denies(
             "(container app))",
         )
     ]
+
+
+# --- a Deny that may apply, where no Allow applies --------------------------------------------
+
+# The usual region guardrail: whether it applies depends on the request's context.
+GUARDRAIL = (
+    "              - {Effect: Deny, NotAction: ['iam:*', 'sts:*'], Resource: '*',"
+    " Condition: {StringNotEquals: {aws:RequestedRegion: us-east-1}}}\n"
+)
+
+
+# No Allow for logs: the request is denied whether the Deny applies or not ("Policy evaluation
+# logic", IAM User Guide), so FG104; the image pull, which an Allow allows, waits for the Deny's
+# Condition. Before: only the note, blocking FG103 and FG104 (field test 14, k04).
+def test_an_unsettled_deny_does_not_hide_that_nothing_allows(tmp_path: Path) -> None:
+    template = SERVICE.read_text(encoding="utf-8").replace(MANAGED, execution_policy(GUARDRAIL))
+    policy_line = template.splitlines().index("        - PolicyName: p") + 1
+    assert findings(tmp_path, MANAGED, execution_policy(GUARDRAIL)) == [
+        (
+            "FG104",
+            ROLE_LINE,
+            "service Service: task definition TaskDefinition: execution role ExecutionRole is not "
+            "authorized to perform: logs:CreateLogStream on resource: "
+            "arn:aws:logs:us-east-1:*:log-group:/ecs/app:* because no identity-based policy "
+            "allows the logs:CreateLogStream action; logs:PutLogEvents on resource: "
+            "arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:app/app/* because no "
+            "identity-based policy allows the logs:PutLogEvents action (needed for awslogs log "
+            "group /ecs/app (container app))",
+        ),
+        (
+            "FG801",
+            policy_line,
+            "Condition of statement 2 of inline policy p of role ExecutionRole is not settled (a "
+            "Condition depends on the request's context, which the inputs do not give): it blocks "
+            "FG103 for service Service",
+        ),
+    ]
+
+
+# --- environment files in a bucket the inputs do not settle ------------------------------------
+
+ENV_FILE = (
+    "          EnvironmentFiles:"
+    " [{Type: s3, Value: !Sub 'arn:aws:s3:::${ConfigBucketName}/prod.env'}]\n"
+)
+PARAMETER = "Parameters:\n  ConfigBucketName: {Type: String}\n"
+
+
+def env_file_findings(tmp_path: Path, locate_resource: str) -> list[tuple[str, int, str]]:
+    """The working template with an environment file in the bucket a parameter without default
+    names, and an execution role allowed s3:GetObject on orders-config's objects and
+    s3:GetBucketLocation on `locate_resource`."""
+    s3 = (
+        "              - {Effect: Allow, Action: s3:GetObject,"
+        " Resource: 'arn:aws:s3:::orders-config/*'}\n"
+        "              - {Effect: Allow, Action: s3:GetBucketLocation,"
+        f" Resource: '{locate_resource}'}}\n"
+    )
+    text = (
+        SERVICE.read_text(encoding="utf-8")
+        .replace("Resources:\n", PARAMETER + "Resources:\n", 1)
+        .replace(IMAGE, IMAGE + ENV_FILE)
+        .replace(MANAGED, MANAGED + execution_policy(s3))
+    )
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path, region="us-east-1"))
+    assert report.errors == ()
+    return [(f.rule_id, f.location.line, f.message) for f in report.findings]
+
+
+# s3:GetBucketLocation is on the file's bucket: `arn:aws:s3:::*` while the parameter is not
+# given, which the policy's bucket may be (a note), and an object pattern never is (FG110).
+# Before: a false FG110 "not authorized to perform: s3:GetBucketLocation on resource:
+# arn:aws:s3:::*/prod.env", and no error for the object pattern (field test 14, m08, m09); and
+# FG110's notes never reached FG801 (a file that may be in another bucket passed silently).
+def test_the_bucket_of_an_environment_file_known_in_part(tmp_path: Path) -> None:
+    note = (
+        "FG801",
+        3,
+        "Parameter ConfigBucketName is not settled (parameter ConfigBucketName has no default "
+        "and no value was given (--parameter ConfigBucketName=VALUE)): it blocks FG110 for "
+        "service Service",
+    )
+    assert env_file_findings(tmp_path, "arn:aws:s3:::orders-config") == [note]
+    assert env_file_findings(tmp_path, "arn:aws:s3:::orders-config*/prod.env") == [
+        note,
+        (
+            "FG110",
+            ROLE_LINE + 2,  # the Parameters lines come first
+            "service Service: task definition TaskDefinition: execution role ExecutionRole is not "
+            "authorized to perform: s3:GetBucketLocation on resource: arn:aws:s3:::* because no "
+            "identity-based policy allows the s3:GetBucketLocation action (needed for "
+            "environment file arn:aws:s3:::*/prod.env (container app))",
+        ),
+    ]
+
+
+# --- wildcards and dots -----------------------------------------------------------------------
+
+GROUP = "awslogs-group: /ecs/app,"
+
+
+# IAM's `*` matches any character, a `.` too: a policy on `log-group:/ecs/*:*` covers the group
+# /ecs/app.v2. Before: a false FG104 "not authorized to perform: logs:CreateLogStream on
+# resource: arn:aws:logs:us-east-1:*:log-group:/ecs/app.v2:*" (glob.match's default delimiter
+# `.` stopped the `*`).
+def test_a_wildcard_matches_a_dot(tmp_path: Path) -> None:
+    logs = (
+        "              - {Effect: Allow, Action: [logs:CreateLogStream, logs:PutLogEvents],"
+        " Resource: 'arn:aws:logs:*:*:log-group:/ecs/*:*'}\n"
+    )
+    text = (
+        SERVICE.read_text(encoding="utf-8")
+        .replace(GROUP, "awslogs-group: /ecs/app.v2,")
+        .replace(MANAGED, execution_policy(logs))
+    )
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path, region="us-east-1"))
+    assert report.errors == ()
+    assert [(f.rule_id, f.message) for f in report.findings] == []

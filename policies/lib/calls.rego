@@ -199,10 +199,16 @@ environment_file_calls(td) := {c |
 	]
 }
 
-# bucket_of is the bucket ARN of an object ARN.
+# bucket_of is the bucket ARN of an object ARN: the part before the first `/` (a bucket's name
+# holds none). Of an object ARN known in part, the bucket known as far (`arn:aws:s3:::*` of
+# `arn:aws:s3:::*/prod.env`), marked `bucket`: its unsettled parts hold no `/` either
+# (lib/iam.rego, unsettled_request_match). Of one not known at all, the bucket is not either.
 bucket_of(object_arn) := parts[0] if {
 	is_string(object_arn)
 	parts := split(object_arn, "/")
+} else := object.union(object_arn, {"partial": parts[0], "bucket": true}) if {
+	parts := split(object_arn.partial, "/")
+	startswith(parts[0], "arn:")
 } else := object_arn
 
 # --- secrets (FG105) -------------------------------------------------------------------------

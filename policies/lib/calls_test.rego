@@ -98,10 +98,15 @@ agent_calls(changes) := calls if {
 	calls := data.fargate_preflight.lib.calls.agent.Td with input as w
 }
 
+# The bucket of a file known in part is known as far, and marked (lib/iam.rego: its ARN holds
+# no `/`); before, it was the object's ARN (a false FG110 for `arn:aws:s3:::*/prod.env`). The
+# bucket of a file not known at all is not known either.
 test_environment_files_are_read_with_the_execution_role if {
+	bucket_param := {"unknown": "parameter Bucket has no default", "ref": "Parameter Bucket", "source": src(4)}
 	c := container({"environment_files": [
 		"arn:aws:s3:::app-config/prod/app.env",
 		{"unknown": "parameter EnvFile has no default", "ref": "Parameter EnvFile", "source": src(3)},
+		object.union(bucket_param, {"partial": "arn:aws:s3:::*/prod/app.env"}),
 	]})
 	calls := agent_calls({"task_definitions": {"Td": task_definition({"containers": [c]})}})
 	{[c2.rule, c2.actions, c2.resource] | some c2 in calls; c2.rule == "FG110"} == {
@@ -109,6 +114,8 @@ test_environment_files_are_read_with_the_execution_role if {
 		["FG110", ["s3:GetBucketLocation"], "arn:aws:s3:::app-config"],
 		["FG110", ["s3:GetObject"], c.environment_files[1]],
 		["FG110", ["s3:GetBucketLocation"], c.environment_files[1]],
+		["FG110", ["s3:GetObject"], c.environment_files[2]],
+		["FG110", ["s3:GetBucketLocation"], object.union(bucket_param, {"partial": "arn:aws:s3:::*", "bucket": true})],
 	}
 }
 

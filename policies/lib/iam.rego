@@ -7,7 +7,8 @@
 #   secret's may end with `-??????`: the six characters of its full ARN that a partial ARN
 #   leaves out, lib/secret_arn.rego), "*" (an action
 #   without resource-level permissions), null (a declared action without resources: any
-#   resource of the action's service) or an unknown (a resource the inputs do not settle).
+#   resource of the action's service) or an unknown (a resource the inputs do not settle;
+#   with `bucket`, an S3 bucket's ARN, lib/calls.rego bucket_of).
 #   A policy entry is {"name", "document", "source"}, or an unknown when the document is not
 #   in the inputs. `decide` returns {"decision", "policy", "unknowns"}: decision is
 #   "explicit_deny", "implicit_deny", "allow" or "undecided" (unknowns: what it waits for).
@@ -20,7 +21,8 @@ import rego.v1
 # decide evaluates a request against a set of policies of one kind (identity policies, or a
 # boundary, or an endpoint policy with `caller` for its principals; null for identity
 # policies, which have none). An explicit Deny wins; a Deny or Allow that may apply (a
-# Condition, an unsettled value, a policy not in the inputs) leaves the verdict undecided.
+# Condition, an unsettled value, a policy not in the inputs) leaves the verdict undecided,
+# unless no Allow applies anyway (verdict).
 decide(policies, req, caller) := decide_prepared(prepare(policies), req, caller)
 
 # prepare reads a set of policies once for the many requests checked against them: each
@@ -37,17 +39,28 @@ prepare(policies) := {
 # unresolved are the policy entries whose document is not in the inputs.
 unresolved(policies) := {p | some p in policies; data.fargate_preflight.lib.model.is_unknown(p)}
 
-# decide_prepared is `decide` for prepared policies. The Deny statements are matched first:
-# the Allow statements matter only when no Deny applies or may apply.
+# decide_prepared is `decide` for prepared policies. The Deny statements are matched first: one
+# that applies wins. A policy not in the inputs may deny or allow anything. A Deny that may
+# apply leaves an allowed request undecided and changes nothing when no Allow applies: the
+# request is denied either way (IAM User Guide, "The difference between explicit and implicit
+# denies").
 decide_prepared(prepared, req, caller) := verdict(hits(prepared, "Deny", req, caller), prepared, req, caller)
 
 verdict(denies, prepared, req, caller) := {"decision": "explicit_deny", "policy": min(names), "unknowns": set()} if {
 	names := {h[2] | some h in denies; h[0] == "yes"}
 	count(names) > 0
 } else := {"decision": "undecided", "policy": null, "unknowns": us} if {
+	count(prepared.unresolved) > 0
 	us := {h[1] | some h in denies; h[0] == "maybe"} | prepared.unresolved
+} else := may_be_denied(allow_verdict(hits(prepared, "Allow", req, caller)), us) if {
+	us := {h[1] | some h in denies; h[0] == "maybe"}
+}
+
+# may_be_denied: the Allow statements' decision `d` when Deny statements may apply (`us`).
+may_be_denied(d, us) := object.union(d, {"decision": "undecided", "unknowns": (d.unknowns | us)}) if {
 	count(us) > 0
-} else := allow_verdict(hits(prepared, "Allow", req, caller))
+	d.decision != "implicit_deny"
+} else := d
 
 allow_verdict(allows) := {"decision": "allow", "policy": null, "unknowns": set()} if {
 	some h in allows
@@ -234,7 +247,7 @@ action_item(x, req, effect) := yes if {
 	req.any_action
 	effect == "Allow"
 	parts := split(lower(x), ":")
-	glob.match(escape(parts[0]), [], prefix(req.action))
+	glob.match(escape(parts[0]), null, prefix(req.action))
 } else := yes if {
 	is_string(x)
 	req.any_action
@@ -253,9 +266,9 @@ any_match(items) := yes if {
 	count(maybes) > 0
 } else := no
 
-# wildcard_match is IAM's `*`/`?` matching; patterns without wildcards, and the common `*` at
-# the end only, are compared directly (regorus compiles a glob on every call, about 40 µs).
-# One chain of `else`, so that a pattern is tested for one kind only.
+# wildcard_match is IAM's `*`/`?` matching (a glob without delimiters, null: `[]` means `.`);
+# patterns without wildcards, and the common `*` at the end only, are compared directly (a glob
+# regorus compiles on every call, about 40 µs). One chain of `else`: one kind per pattern.
 # regal ignore:boolean-assignment
 wildcard_match(pattern, value) := pattern == value if {
 	not contains(pattern, "*")
@@ -264,7 +277,7 @@ wildcard_match(pattern, value) := pattern == value if {
 	not contains(pattern, "?")
 	head := trim_suffix(pattern, "*")
 	not contains(head, "*")
-} else := glob.match(escape(pattern), [], value)
+} else := glob.match(escape(pattern), null, value)
 
 # escape keeps IAM's literal brackets and braces out of glob syntax.
 escape(pattern) := replace(replace(replace(replace(pattern, "[", "\\["), "]", "\\]"), "{", "\\{"), "}", "\\}")
@@ -356,6 +369,10 @@ unsettled_request_match(x, r) := yes if {
 } else := no if {
 	startswith(r.partial, "arn:")
 	not data.fargate_preflight.lib.partial_arn.may_match(x, r.partial)
+} else := no if {
+	# an S3 bucket (lib/calls.rego, bucket_of): no `/` in its ARN, whatever its name
+	r.bucket == true
+	contains(x, "/")
 } else := ["maybe", r]
 
 # same_resource: a policy that names a resource of the same template by `Fn::GetAtt X.Arn`
@@ -391,14 +408,14 @@ resource_id(ref) := trim_prefix(ref, "Ref ") if {
 may_name_service(x, _) if {
 	fields := split(x, ":")
 	count(fields) < 3
-	glob.match(escape(x), [], "arn:aws")
+	glob.match(escape(x), null, "arn:aws")
 }
 
 may_name_service(x, service) if {
 	fields := split(x, ":")
 	count(fields) >= 3
 	fields[0] == "arn"
-	glob.match(escape(fields[2]), [], service)
+	glob.match(escape(fields[2]), null, service)
 }
 
 # covers_service: an ARN pattern that is `*` after the service name covers every resource.
@@ -406,15 +423,15 @@ covers_service(x, service) if {
 	fields := split(x, ":")
 	count(fields) >= 3
 	fields[0] == "arn"
-	glob.match(escape(fields[1]), [], "aws")
-	glob.match(escape(fields[2]), [], service)
+	glob.match(escape(fields[1]), null, "aws")
+	glob.match(escape(fields[2]), null, service)
 	trim(concat(":", array.slice(fields, 3, count(fields))), "*:") == ""
 }
 
 # arn_match matches an ARN pattern against a request ARN whose region or account may be
 # "*" (not known: any value matches, so it takes the pattern's own field). "*" alone is an
 # action without resource-level permissions: only a pattern that matches everything covers it.
-arn_match(x, "*") := glob.match(escape(x), [], "*")
+arn_match(x, "*") := glob.match(escape(x), null, "*")
 
 arn_match(x, arn) if {
 	arn != "*"
@@ -520,16 +537,6 @@ principal_item(x, caller, p) := yes if {
 account_matches(_, null) := true
 
 account_matches(account, known) if account == known
-
-# role_account is the account of a role ARN that the inputs give (arn:aws:iam::ACCOUNT:role/NAME),
-# else null.
-role_account(arn) := fields[4] if {
-	is_string(arn)
-	fields := split(arn, ":")
-	count(fields) == 6
-	fields[2] == "iam"
-	data.fargate_preflight.lib.principals.account(fields[4])
-} else := null
 
 # --- conditions -------------------------------------------------------------------------------
 

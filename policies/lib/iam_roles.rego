@@ -201,19 +201,14 @@ trust_decision(role) := {"decision": "undecided", "unknowns": {role.trust_policy
 	data.fargate_preflight.lib.model.is_unknown(role.trust_policy)
 } else := trust_verdict(trust_matches(role, "Deny"), role)
 
-# A Deny that applies wins; one that may apply leaves an allowed request undecided (as
-# `verdict` does for other policies), and changes nothing when no Allow applies anyway.
+# A Deny that applies wins; one that may apply leaves an allowed request undecided, and
+# changes nothing when no Allow applies anyway (may_be_denied, as `verdict` in iam.rego).
 trust_verdict(denies, role) := {"decision": "explicit_deny", "unknowns": set()} if {
 	some m in denies
 	m[0] == "yes"
 } else := may_be_denied(trust_allow(trust_matches(role, "Allow")), us) if {
 	us := {m[1] | some m in denies; m[0] == "maybe"}
 }
-
-may_be_denied(d, us) := {"decision": "undecided", "unknowns": (d.unknowns | us)} if {
-	count(us) > 0
-	d.decision != "implicit_deny"
-} else := d
 
 trust_allow(allows) := {"decision": "allow", "unknowns": set()} if {
 	some m in allows
@@ -360,6 +355,16 @@ account_value_matches(op, v, own) if {
 
 # own_account: the account of a role whose ARN the inputs give (a live role), else null.
 own_account(role) := role_account(object.get(role, "arn", null))
+
+# role_account is the account of a role ARN that the inputs give (arn:aws:iam::ACCOUNT:role/NAME),
+# else null.
+role_account(arn) := fields[4] if {
+	is_string(arn)
+	fields := split(arn, ":")
+	count(fields) == 6
+	fields[2] == "iam"
+	data.fargate_preflight.lib.principals.account(fields[4])
+} else := null
 
 condition_verdict(outcomes, role, i) := no if {
 	some [_, "no"] in outcomes

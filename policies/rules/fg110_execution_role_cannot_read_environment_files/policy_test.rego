@@ -69,3 +69,27 @@ test_an_unsettled_file_is_undecided_when_a_statement_might_cover_it if {
 	{[u.unknown.ref, u.rules] | some u in undecided_for(with_files([unsettled], [read, locate]))} == {["Parameter EnvFile", ["FG110"]]}
 	count(deny_for(with_files([unsettled], []))) == 2
 }
+
+# A file in a bucket the inputs do not settle (`!Sub "arn:aws:s3:::${ConfigBucketName}/prod.env"`):
+# s3:GetBucketLocation is asked on its bucket, which the policy's bucket may be (a note that
+# reaches FG801), but an object pattern never is. Before, it was asked on the object's ARN: a
+# false FG110 for `arn:aws:s3:::*/prod.env`, and none for a policy on `...:::config-*/prod.env`.
+test_the_bucket_of_a_file_known_in_part if {
+	unsettled := {
+		"unknown": "parameter ConfigBucketName has no default", "ref": "Parameter ConfigBucketName",
+		"source": {"file": "app.yaml", "line": 3, "pointer": ""}, "partial": "arn:aws:s3:::*/prod.env",
+	}
+	w := with_files([unsettled], [read, locate])
+	deny_for(w) == set()
+	{[u.unknown.partial, u.rules] | some u in undecided_for(w)} == {["arn:aws:s3:::*", ["FG110"]], ["arn:aws:s3:::*/prod.env", ["FG110"]]}
+	notes := data.fargate_preflight.rules.fg801.deny with input as data.fargate_preflight.lib.calls_test.world(w)
+		with data.fargate_preflight.aws.managed_policies as data.fargate_preflight.lib.calls_test.managed
+	{f.message | some f in notes} == {"Parameter ConfigBucketName is not settled (parameter ConfigBucketName has no default): it blocks FG110 for service Service"}
+
+	object_pattern := data.fargate_preflight.lib.calls_test.statement("s3:GetBucketLocation", "arn:aws:s3:::*/prod.env")
+	{[f.message] | some f in deny_for(with_files([unsettled], [read, object_pattern]))} == {[concat("", [
+		"service Service: task definition Td: execution role ExecRole is not authorized to perform: ",
+		"s3:GetBucketLocation on resource: arn:aws:s3:::* because no identity-based policy allows the ",
+		"s3:GetBucketLocation action (needed for environment file arn:aws:s3:::*/prod.env (container app))",
+	])]}
+}

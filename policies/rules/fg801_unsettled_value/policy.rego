@@ -180,6 +180,10 @@ unsettled contains u if {
 }
 
 unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg110.undecided
+}
+
+unsettled contains u if {
 	some u in data.fargate_preflight.rules.fg201.undecided
 }
 
