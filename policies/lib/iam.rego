@@ -534,20 +534,15 @@ principal_item(x, caller, p) := yes if {
 	is_number(x)
 } else := no
 
-account_matches(_, null) := true
-
-account_matches(account, known) if account == known
+account_matches(account, known) if known in {null, account}
 
 # --- conditions -------------------------------------------------------------------------------
 
-condition_part(s, p) := condition_match(s.statement, p, s.index) if {
-	s.condition
-} else := yes
-
-condition_match(st, p, i) := ["maybe", {
+condition_part(s, p) := ["maybe", {
 	"unknown": "a Condition depends on the request's context, which the inputs do not give",
-	"ref": sprintf("Condition of statement %d of %s", [i + 1, p.name]),
+	"ref": sprintf("Condition of statement %d of %s", [s.index + 1, p.name]),
 	"source": p.source,
 }] if {
-	count(object.get(st, "Condition", {})) > 0
+	s.condition
+	count(object.get(s.statement, "Condition", {})) > 0
 } else := yes
