@@ -636,12 +636,10 @@ def test_an_unsettled_deny_does_not_hide_that_nothing_allows(tmp_path: Path) -> 
             "FG104",
             ROLE_LINE,
             "service Service: task definition TaskDefinition: execution role ExecutionRole is not "
-            "authorized to perform: logs:CreateLogStream on resource: "
-            "arn:aws:logs:us-east-1:*:log-group:/ecs/app:* because no identity-based policy "
-            "allows the logs:CreateLogStream action; logs:PutLogEvents on resource: "
+            "authorized to perform: logs:CreateLogStream, logs:PutLogEvents on resource: "
             "arn:aws:logs:us-east-1:*:log-group:/ecs/app:log-stream:app/app/* because no "
-            "identity-based policy allows the logs:PutLogEvents action (needed for awslogs log "
-            "group /ecs/app (container app))",
+            "identity-based policy allows these actions (needed for awslogs log group /ecs/app "
+            "(container app))",
         ),
         (
             "FG801",
