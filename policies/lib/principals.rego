@@ -9,8 +9,18 @@ package fargate_preflight.lib.principals
 
 import rego.v1
 
-# account: the account an account principal names (its id, or its root ARN).
-account(x) := x if {
+# account: the account an account principal names (its id, or its root ARN); null for the
+# root ARN of the stack's own account, which is not known offline
+# (`!Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:root`): it matches a caller of the inputs
+# whose account is not known either, the roles the stacks create.
+account(x) := null if {
+	x.ref == "AWS::AccountId"
+	fields := split(x.partial, ":")
+	count(fields) == 6
+	fields[2] == "iam"
+	fields[4] == "*"
+	fields[5] == "root"
+} else := x if {
 	is_string(x)
 	count(x) == 12
 	trim_left(x, "0123456789") == ""
@@ -41,6 +51,7 @@ cannot_be(x, arn) if {
 
 # other_partition: an account's root ARN in another partition than the caller's known one.
 other_partition(x, arn) if {
+	is_string(x)
 	startswith(x, "arn:")
 	own := split(data.fargate_preflight.lib.model.pattern_text(arn), ":")
 	count(own) > 1

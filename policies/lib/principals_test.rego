@@ -92,3 +92,21 @@ test_not_principal if {
 	not_principal("Deny", {"AWS": "999999999999"}, known) == "explicit_deny"
 	not_principal("Deny", {"AWS": ["123456789012", task_role_arn]}, known) == "undecided"
 }
+
+# The root of the stack's own account (`!Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:root`,
+# unknown offline) is the account of the roles the stacks create: it matches a caller whose
+# account is not known either, and waits for the account of one that names it (before: an
+# FG801 note on AWS::AccountId for the common "only my account" endpoint policy; field test 14).
+own_root := {"unknown": "the AWS account id is not known offline", "ref": "AWS::AccountId", "partial": "arn:aws:iam::*:root", "source": data.fargate_preflight.lib.iam_test.src}
+
+test_the_root_of_the_stacks_own_account_matches_its_roles if {
+	endpoint_decision({"AWS": own_root}, arn_unknown) == "allow"
+	endpoint_decision({"AWS": [own_root]}, partial_caller("arn:aws:iam::*:role/api-exec")) == "allow"
+	decision := data.fargate_preflight.lib.iam.decide(
+		policy(data.fargate_preflight.lib.iam_test.with_principal({"AWS": own_root})),
+		req("sns:listtopics", null), {"arn": task_role_arn, "account": "123456789012"},
+	)
+	decision.decision == "undecided"
+	parameter_root := object.union(own_root, {"ref": "Parameter OtherAccount"})
+	endpoint_decision({"AWS": parameter_root}, arn_unknown) == "undecided"
+}
