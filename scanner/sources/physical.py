@@ -26,8 +26,9 @@ def url_suffix(region: str) -> str:
     return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
 
 
-def account_id(region: str, name: str | None) -> str:
-    """The account a resource is made in (`aws_ecr_repository.registry_id`)."""
+def made_up(region: str, name: str | None) -> str:
+    """A value AWS makes up and the inputs never settle: the account a resource is made in
+    (`aws_ecr_repository.registry_id`), a KMS key's id (`1234abcd-12ab-...`, `mrk-...`)."""
     return "*"
 
 
@@ -56,11 +57,6 @@ def log_group_streams_arn(region: str, name: str | None) -> str:
 def s3_bucket_arn(region: str, name: str | None) -> str:
     """`arn:aws:s3:::NAME` (no region or account: the region gives the partition)."""
     return f"arn:{partition(region)}:s3:::{name or '*'}"
-
-
-def kms_key_id(region: str, name: str | None) -> str:
-    """A KMS key's id (`1234abcd-12ab-34cd-56ef-1234567890ab`, `mrk-...`): KMS makes it up."""
-    return "*"
 
 
 def kms_key_arn(region: str, name: str | None) -> str:

@@ -18,6 +18,7 @@ from scanner.sources.cfn.values import (
     Where,
     cidr_block,
     is_intrinsic,
+    pattern_of,
     scalar_text,
 )
 from scanner.sources.limits import json_text
@@ -147,25 +148,15 @@ def _physical_text(ref: ResRef) -> str | Unknown:
         return unknown
     name_property, pattern, settled_by_name = found
     name = text_of(ref.stack.property_value(ref.logical, name_property)) if name_property else None
-    known = name if isinstance(name, str) else name.partial if isinstance(name, Unknown) else None
-    partial = pattern(region or "*", known)
+    partial = pattern(region or "*", pattern_of(name))
     if settled_by_name and (isinstance(name, str) or _deployment_only(name)):
         # a written name leaves the account (and the region, without --region) unsettled only:
         # the pattern matches as a policy names the same resource, as `${AWS::AccountId}` does
         # (docs/model.md)
         if "*" not in partial:
             return partial
-        where = ref.where
-        pseudo = (
-            ref.stack.run.unknown_region(where)
-            if not region
-            else Unknown(
-                "the AWS account id is not known offline",
-                "AWS::AccountId",
-                where,
-                label="AWS::AccountId",
-            )
-        )
+        run = ref.stack.run
+        pseudo = run.unknown_account(ref.where) if region else run.unknown_region(ref.where)
         return dataclasses.replace(pseudo, partial=partial, deploy_region=not region)
     # the resource is made in the deploy region, also when no --region names it
     return dataclasses.replace(unknown, partial=partial, deploy_region=not region)
@@ -216,8 +207,8 @@ _PHYSICAL_PATTERNS: dict[
     ("AWS::ECR::Repository", "Arn"): ("RepositoryName", physical.ecr_repository_arn, True),
     ("AWS::Logs::LogGroup", "Arn"): ("LogGroupName", physical.log_group_streams_arn, True),
     ("AWS::S3::Bucket", "Arn"): ("BucketName", physical.s3_bucket_arn, True),
-    ("AWS::KMS::Key", None): (None, physical.kms_key_id, False),
-    ("AWS::KMS::Key", "KeyId"): (None, physical.kms_key_id, False),
+    ("AWS::KMS::Key", None): (None, physical.made_up, False),
+    ("AWS::KMS::Key", "KeyId"): (None, physical.made_up, False),
     ("AWS::KMS::Key", "Arn"): (None, physical.kms_key_arn, False),
     ("AWS::SecretsManager::Secret", None): ("Name", physical.secret_arn, False),
     ("AWS::SecretsManager::Secret", "Id"): ("Name", physical.secret_arn, False),

@@ -7,7 +7,7 @@ from typing import Any
 
 from scanner.sources.base import AWSLOGS_OPTION, ModelObject
 from scanner.sources.cfn.cursor import Cursor, Field, text_of
-from scanner.sources.cfn.iam import match_role, role_arn
+from scanner.sources.cfn.iam import match_role, role_arn, role_name
 from scanner.sources.cfn.out import Collections, Links, Out, Res, bool_or, ids_or, text_or
 from scanner.sources.cfn.values import Composite, ResRef, Unknown, Value, Where
 
@@ -207,7 +207,7 @@ def _settled_role_name(text: Unknown) -> str | None:
     partial = text.partial
     if not partial or ":role/" not in partial:
         return None
-    name = partial.rsplit("/", 1)[-1]
+    name = role_name(partial)
     return name if name and "*" not in name and "?" not in name else None
 
 

@@ -9,7 +9,7 @@ from scanner.sources.base import ModelObject
 from scanner.sources.cfn.cursor import Cursor, Field, text_of
 from scanner.sources.cfn.out import Collections, Links, Out, Res
 from scanner.sources.cfn.stack import Stack
-from scanner.sources.cfn.values import NOVALUE, Composite, ResRef, Unknown, Value
+from scanner.sources.cfn.values import NOVALUE, Composite, ResRef, Unknown, Value, pattern_of
 
 Builder = Callable[[Res, Out], None]
 
@@ -32,17 +32,12 @@ def role_arn(stack: Stack, logical: str) -> Field:
 def _role_partial(stack: Stack, logical: str, name: str | Unknown | None) -> str | None:
     """The role's ARN with `*` for the account and for what only deployment settles of its
     name and path; None when CloudFormation makes up the name (no RoleName)."""
-    known_name = _known(name)
+    known_name = pattern_of(name)
     if known_name is None:
         return None
     path = stack.property_value(logical, "Path")
-    known_path = "/" if path is NOVALUE else _known(text_of(path))
+    known_path = "/" if path is NOVALUE else pattern_of(text_of(path))
     return physical.role_arn(stack.run.ctx.region or "*", known_path or "/*", known_name)
-
-
-def _known(text: str | Unknown | None) -> str | None:
-    """A string as it is, an unknown one as its pattern (`*` for each unsettled part)."""
-    return text if isinstance(text, str) else text.partial if isinstance(text, Unknown) else None
 
 
 def role(res: Res, out: Out) -> None:
@@ -151,8 +146,12 @@ def _role_ref(cursor: Cursor) -> RoleRef | None:
 
 def match_role(links: Links, literal: str) -> str | None:
     """The role of the run that a literal role name or ARN names (by its RoleName)."""
-    name = literal.rsplit("/", 1)[-1] if literal.startswith("arn:") else literal
-    return links.role_names.get(name)
+    return links.role_names.get(role_name(literal))
+
+
+def role_name(literal: str) -> str:
+    """The name a role name or role ARN gives (the ARN's last part)."""
+    return literal.rsplit("/", 1)[-1] if literal.startswith("arn:") else literal
 
 
 def _matched_roles(model: Collections, links: Links, refs: list[RoleRef]) -> list[ModelObject]:

@@ -84,6 +84,14 @@ class Run:
         finally:
             self._active.pop()
 
+    def unknown_account(self, where: Where) -> Unknown:
+        return Unknown(
+            "the AWS account id is not known offline",
+            "AWS::AccountId",
+            where,
+            label="AWS::AccountId",
+        )
+
     def unknown_region(self, where: Where) -> Unknown:
         return Unknown(
             "the deploy region is not settled: pass --region or set AWS_REGION",

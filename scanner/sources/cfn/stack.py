@@ -209,7 +209,7 @@ class Stack:
         if name == "AWS::URLSuffix":
             return url_suffix(region) if region else _unsettled_by_region(name, where)
         if name == "AWS::AccountId":
-            return Unknown("the AWS account id is not known offline", name, where, label=name)
+            return self.run.unknown_account(where)
         if name == "AWS::StackName":
             return self.stack_name(where)
         if name in ("AWS::StackId", "AWS::NotificationARNs"):

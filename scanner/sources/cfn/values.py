@@ -133,6 +133,11 @@ def part_text(part: Part) -> str:
     return "${" + part.logical + suffix + "}"
 
 
+def pattern_of(text: str | Unknown | None) -> str | None:
+    """A string as it is, an unknown one as its pattern (`*` for each unsettled part)."""
+    return text if isinstance(text, str) else text.partial if isinstance(text, Unknown) else None
+
+
 def scalar_text(value: Any) -> str | None:
     """How CloudFormation writes a scalar into a string, or None when it is not a scalar."""
     if isinstance(value, bool):

@@ -167,10 +167,10 @@ def _account_only(build: Build, part: Any) -> bool:
 # (resource type, attribute) -> (the attribute that holds the name, its pattern, whether the
 # name settles all but the account: a secret's ARN ends with six random characters)
 _PHYSICAL: dict[tuple[str, str], tuple[str | None, Callable[[str, str | None], str], bool]] = {
-    ("aws_caller_identity", "account_id"): (None, physical.account_id, True),
+    ("aws_caller_identity", "account_id"): (None, physical.made_up, True),
     ("aws_cloudwatch_log_group", "arn"): ("name", physical.log_group_arn, True),
     ("aws_ecr_repository", "arn"): ("name", physical.ecr_repository_arn, True),
-    ("aws_ecr_repository", "registry_id"): (None, physical.account_id, True),
+    ("aws_ecr_repository", "registry_id"): (None, physical.made_up, True),
     ("aws_ecr_repository", "repository_url"): ("name", physical.ecr_repository_url, True),
     ("aws_secretsmanager_secret", "arn"): ("name", physical.secret_arn, False),
     ("aws_secretsmanager_secret", "id"): ("name", physical.secret_arn, False),
