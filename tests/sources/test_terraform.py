@@ -454,6 +454,33 @@ def test_a_log_group_of_the_plan_is_marked_in_its_containers() -> None:
     assert container["log_group_in_inputs"] is True
 
 
+def test_log_groups_that_apply_names_are_the_plans() -> None:
+    # name_prefix, or no name: the plan knows the containers' and the proxy's group only as
+    # aws_cloudwatch_log_group.X.name (the proxy's whole options map is unknown), which still
+    # names a group of the plan, so awslogs-create-group needs no logs:CreateLogGroup for it
+    m = model("unnamed-log-groups")
+    definitions = m["task_definitions"]
+    (app,) = definitions['aws_ecs_task_definition.app["app"]']["containers"]
+    assert app["log_options"]["awslogs-group"]["ref"] == "aws_cloudwatch_log_group.app.name"
+    assert app["log_group_in_inputs"] is True
+    (elsewhere,) = definitions['aws_ecs_task_definition.app["elsewhere"]']["containers"]
+    assert "log_group_in_inputs" not in elsewhere
+    proxy = m["services"]['aws_ecs_service.app["app"]']["service_connect_log"]
+    assert proxy["log_options"]["awslogs-group"]["ref"] == "aws_cloudwatch_log_group.proxy.name"
+    assert (proxy["log_options"]["awslogs-region"], proxy["log_group_in_inputs"]) == (
+        "us-east-1",
+        True,
+    )
+    report = scanned("unnamed-log-groups")
+    assert errors_by_service(report) == {('aws_ecs_service.app["elsewhere"]', "FG104"): {"logs"}}
+    [error] = report.findings
+    assert "logs:CreateLogGroup" in error.message
+    assert (error.location.file, error.location.line) == (
+        "tests/fixtures/terraform/unnamed-log-groups/iam.tf",
+        12,
+    )
+
+
 def test_assign_public_ip_defaults_false() -> None:
     network = model("public-no-public-ip")["services"]["aws_ecs_service.web"]["network"]
     assert network["assign_public_ip"] == "DISABLED"

@@ -237,19 +237,20 @@ def _containers(build: Build, inst: Instance) -> Field:
     except NotSettled as missing:  # where the model has no room for an unknown (a name)
         why = f"{missing}, where the container definitions of {inst.address} need a value"
         return build.unknown(inst, _CONTAINER_DEFINITIONS, why)
-    groups = build.string_values("aws_cloudwatch_log_group", "name")
     for c in containers:
-        group = (
-            c["log_options"].get("awslogs-group") if isinstance(c["log_options"], dict) else None
-        )
-        if group in groups or (isinstance(group, dict) and _names_log_group(group.get("ref"))):
+        options = c["log_options"]
+        if isinstance(options, dict) and _log_group_in_inputs(build, options.get("awslogs-group")):
             c["log_group_in_inputs"] = True
     return containers
 
 
-def _names_log_group(ref: Any) -> bool:
-    """An unsettled group that is the name of a log group of the plan
-    (`aws_cloudwatch_log_group.app.name`, also in a module)."""
+def _log_group_in_inputs(build: Build, group: Any) -> bool:
+    """An awslogs group that a log group of the plan creates: its planned name, or the name of
+    one that apply settles (`aws_cloudwatch_log_group.app.name` of a group with `name_prefix`
+    or no name, also in a module)."""
+    if isinstance(group, str):
+        return group in build.string_values("aws_cloudwatch_log_group", "name")
+    ref = group.get("ref") if isinstance(group, dict) else None
     return (
         isinstance(ref, str)
         and (ref.startswith("aws_cloudwatch_log_group.") or ".aws_cloudwatch_log_group." in ref)
@@ -337,7 +338,7 @@ def _service_connect_log(build: Build, inst: Instance) -> ModelObject:
         return {}
     options: Field
     if inst.get(*log, "options") is UNKNOWN:
-        options = build.after_apply(inst, (*log, "options"))
+        options = _written_options(build, inst, (*log, "options"))
     else:
         found = inst.get(*log, "options") or {}
         keys = [*found, *inst.unknown_keys(*log, "options")]
@@ -346,12 +347,10 @@ def _service_connect_log(build: Build, inst: Instance) -> ModelObject:
             for k in keys
             if str(k).startswith(AWSLOGS_OPTION)
         }
-        if isinstance(options.get("awslogs-create-group"), str):
-            options["awslogs-create-group"] = options["awslogs-create-group"].lower()
+    if isinstance(options, dict) and isinstance(options.get("awslogs-create-group"), str):
+        options["awslogs-create-group"] = options["awslogs-create-group"].lower()
     group = options.get("awslogs-group") if isinstance(options, dict) else None
-    in_inputs = isinstance(group, str) and group in build.string_values(
-        "aws_cloudwatch_log_group", "name"
-    )
+    in_inputs = _log_group_in_inputs(build, group)
     entry = {
         "enabled": enabled,
         "log_driver": build.value(inst, *log, "log_driver"),
@@ -360,6 +359,22 @@ def _service_connect_log(build: Build, inst: Instance) -> ModelObject:
         "source": build.source(inst, "service_connect_configuration", 0, "log_configuration", 0),
     }
     return {"service_connect_log": entry}
+
+
+def _written_options(build: Build, inst: Instance, path: tuple[PathStep, ...]) -> Field:
+    """Log options that the plan knows only after apply as a whole (one of them is, such as
+    `awslogs-group = aws_cloudwatch_log_group.proxy.name`), from their .tf map: each value
+    apply settles is its own unknown, named by the attribute it reads."""
+    written = build.evaluate(inst, path) or []
+    if len(written) != 1 or not isinstance(written[0], dict):
+        return build.after_apply(inst, path)
+
+    def leaf(value: Attr | Obj | Opaque) -> ModelObject:
+        return unsettled(build, inst, path, value)
+
+    return {
+        str(k): as_json(v, leaf) for k, v in written[0].items() if str(k).startswith(AWSLOGS_OPTION)
+    }
 
 
 def task_set(build: Build, inst: Instance) -> None:
