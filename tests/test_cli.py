@@ -466,6 +466,9 @@ def test_a_nat_gateways_own_way_out_is_judged_like_the_task_subnets() -> None:
         ("FG801", "HalvesService", 41, True),  # 0.0.0.0/1 of the NAT subnet to the igw
         ("FG203", "PrivateService", 106, False),  # a private NAT gateway to the igw
         ("FG801", "OtherService", 128, True),  # a regional NAT gateway, no igw in its VPC
+        # the imported VPC's DNS and NACLs; not its internet gateway (before: a second FG801,
+        # "internet gateway of VPC <Fn::ImportValue network-VpcId>", line 219)
+        ("FG801", "ImportedService", 218, True),
     }  # RegionalService: ok through the VPC's internet gateway, no NAT-subnet NACL check
     needs = {"ecr.api", "ecr.dkr", "s3", "logs"}
     for rule, service in [("FG206", "TgwService"), ("FG203", "PrivateService")]:
@@ -478,6 +481,7 @@ def test_a_nat_gateways_own_way_out_is_judged_like_the_task_subnets() -> None:
     )
     text = cli("scan", fixture).stdout
     assert "ecr.dkr  via nat RegionalNat (regional) -> igw Igw  ok" in text
+    assert "ecr.dkr  via nat ImportedNat (regional) -> igw ImportedIgw  undecided" in text
     assert "0.0.0.0/0 -> nat TgwNat -> tgw tgw-0123456789abcdef0 (transit gateway)" in text
 
 

@@ -267,6 +267,47 @@ def test_a_wildcard_inside_a_service_principal_names_no_service(tmp_path: Path) 
     ]
 
 
+# ECS sets aws:SourceArn to an ARN in the task's own region (ECS Developer Guide, "Amazon ECS
+# task IAM role"): a trust policy whose only Allow names another region never lets the task
+# assume the role. Field test 14 (f07, k14): the scan of a us-east-1 stack was silent.
+@pytest.mark.parametrize(
+    "condition",
+    [
+        '{ArnLike: {"aws:SourceArn": "arn:aws:ecs:eu-west-1:123456789012:*"}}',
+        '{ArnLike: {"aws:SourceArn": !Sub "arn:aws:ecs:eu-west-1:${AWS::AccountId}:*"}}',
+        '{StringEquals: {"aws:SourceArn": "arn:aws:ecs:eu-west-1:123456789012:*"}}',
+        "{StringLike: {aws:SourceArn: !Sub 'arn:${AWS::Partition}:ecs:eu-*:${AWS::AccountId}:*'}}",
+    ],
+)
+def test_a_trust_source_arn_of_another_region_is_fg107(tmp_path: Path, condition: str) -> None:
+    allow = STATEMENT.format(
+        "Allow", "{Service: ecs-tasks.amazonaws.com}", f", Condition: {condition}"
+    )
+    assert findings(tmp_path, TRUST, allow) == [
+        (
+            "FG107",
+            ROLE_LINE,
+            "service Service: task definition TaskDefinition: execution role ExecutionRole cannot "
+            "be assumed by ecs-tasks.amazonaws.com: no statement of its trust policy allows it",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        '{ArnLike: {"aws:SourceArn": "arn:aws:ecs:us-east-1:123456789012:*"}}',
+        '{ArnLike: {"aws:SourceArn": !Sub "arn:aws:ecs:${AWS::Region}:${AWS::AccountId}:*"}}',
+        '{ArnLike: {"aws:SourceArn": "arn:aws:ecs:*:123456789012:*"}}',
+    ],
+)
+def test_a_trust_source_arn_of_the_tasks_region_lets_it_run(tmp_path: Path, condition: str) -> None:
+    allow = STATEMENT.format(
+        "Allow", "{Service: ecs-tasks.amazonaws.com}", f", Condition: {condition}"
+    )
+    assert findings(tmp_path, TRUST, allow) == []
+
+
 # --- secrets named by a partial ARN -------------------------------------------------------------
 
 SECRETS = "arn:aws:secretsmanager:us-east-1:123456789012:secret"

@@ -320,9 +320,10 @@ null_flag(v) := lower(v) if {
 	is_boolean(v)
 }
 
-# settled_names_own: whether an aws:SourceAccount condition names the task's own account, when
-# the inputs settle it: a value is the account the template deploys to (`!Ref AWS::AccountId`),
-# or the role's ARN names the account and every value is a literal account id.
+# settled_names_own: whether an aws:SourceAccount or aws:SourceArn condition names the task's
+# own account or cluster, when the inputs settle it. aws:SourceAccount: a value is the account
+# the template deploys to (`!Ref AWS::AccountId`), or the role's ARN names the account and every
+# value is a literal account id.
 settled_names_own(op, "aws:sourceaccount", value, own) if {
 	some v in as_list(value)
 	data.fargate_preflight.lib.model.is_unknown(v)
@@ -335,6 +336,66 @@ settled_names_own(op, "aws:sourceaccount", value, own) if {
 } else := false if {
 	literal_accounts(value, own)
 }
+
+# An aws:SourceArn value never names the task's own cluster when its region field excludes
+# the deploy region (the model's, when the inputs settle it) or its account field the account
+# of a live role: ECS sets the key to an ARN in the region and account the task runs in (ECS
+# Developer Guide, "Amazon ECS task IAM role": `arn:aws:ecs:us-west-2:111122223333:*`, "Replace
+# the Region identifier and specify the AWS account number that you use when launching
+# tasks"). A value that may match them stays as it was: the rest of the ARN is not documented
+# ("Using the aws:SourceArn condition key to specify a specific cluster is not currently
+# supported, you should use the wildcard to specify all clusters").
+settled_names_own(op, "aws:sourcearn", value, own) := false if {
+	count(as_list(value)) > 0
+	every v in as_list(value) {
+		arn_excludes_task(op, v, own)
+	}
+}
+
+arn_excludes_task(op, v, _) if {
+	is_string(input.region)
+	fields := arn_fields(v)
+	not field_may_be(op, fields, 3, input.region)
+}
+
+arn_excludes_task(op, v, own) if {
+	is_string(own)
+	fields := arn_fields(v)
+	not field_may_be(op, fields, 4, own)
+}
+
+# arn_fields are the colon-separated fields of an ARN value, settled or in part (`*` for each
+# unsettled part, which holds no `:`: lib/partial_arn.rego).
+arn_fields(v) := fields if {
+	fields := split(data.fargate_preflight.lib.model.pattern_text(v), ":")
+	count(fields) > 5
+	lower(fields[0]) == "arn"
+}
+
+# field_may_be: whether field i of an ARN value may match the request's `value` there, in any
+# case (so for the IgnoreCase forms too). An ARN operator matches each field on its own, with
+# its wildcards (IAM User Guide, "Amazon Resource Name (ARN) condition operators"); a string
+# operator matches the whole text, where a wildcard may stand for several fields: the field is
+# compared only when none before it holds one, and then by its text before its own first.
+field_may_be(op, fields, i, value) if {
+	startswith(op, "Arn")
+	wildcard_match(lower(fields[i]), lower(value))
+} else if {
+	not startswith(op, "Arn")
+	some f in array.slice(fields, 0, i)
+	has_wildcard(f)
+} else if {
+	not startswith(op, "Arn")
+	has_wildcard(fields[i])
+	startswith(lower(value), lower(split(split(fields[i], "*")[0], "?")[0]))
+} else if {
+	not startswith(op, "Arn")
+	lower(fields[i]) == lower(value)
+}
+
+has_wildcard(text) if contains(text, "*")
+
+has_wildcard(text) if contains(text, "?")
 
 literal_accounts(value, own) if {
 	is_string(own)

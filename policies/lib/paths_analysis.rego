@@ -243,7 +243,8 @@ chained_nat_unknown(nat, nat_rt, up) := {
 # A regional NAT gateway has no subnet: AWS gives it a route table of its own whose 0.0.0.0/0
 # goes to the internet gateway attached to the VPC, and it has public connectivity only (VPC
 # User Guide, "Regional NAT gateways for automatic multi-AZ expansion"). The route table that
-# routes to it is in its VPC.
+# routes to it is in its VPC; a VPC known only by an unsettled value is matched by vpc_key, as
+# igw_attachment does (one `Fn::ImportValue` on both sides is one VPC).
 regional_nat(rt, r, nat) := broken_nat(
 	rt, r,
 	sprintf("NAT gateway %s is regional and has private connectivity: a regional one is public only", [nat.name]),
@@ -257,7 +258,7 @@ regional_nat(rt, r, nat) := broken_nat(
 	),
 	{"nat": r.target, "igw": igw},
 ) if {
-	igw := min({id | some id, g in input.internet_gateways; g.vpc == rt.vpc; g.egress_only == false})
+	igw := min({id | some id, g in input.internet_gateways; vpc_key(g.vpc) == vpc_key(rt.vpc); g.egress_only == false})
 } else := undecided_route(regional_igw_unknown(rt, nat))
 
 # No internet gateway attached to the VPC in the inputs: it may be in another stack.

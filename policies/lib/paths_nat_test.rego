@@ -111,6 +111,19 @@ test_regional_nat_without_an_internet_gateway_in_the_inputs_is_undecided if {
 	}
 }
 
+# A VPC known only by an unsettled value: the gateway attached to it is the route table's when
+# both name it by the same reference (vpc_key, as for a route to the gateway; before, the two
+# unknowns differed by where they are written and the verdict was FG801), not otherwise.
+test_regional_nat_in_a_vpc_given_by_the_same_unknown_reaches_its_internet_gateway if {
+	m := regional_with_igw({"vpc": unknown("Fn::ImportValue net:VpcId", 6)})
+	same := object.union(m, {"route_tables": {"PrivateRT": {"vpc": unknown("Fn::ImportValue net:VpcId", 22)}}})
+	verdicts_of(same) == {n: ["PrivateSubnetA", "nat NatGatewayA (regional) -> igw InternetGateway", "ok"] | some n in ecr_and_logs}
+	other := object.union(m, {"route_tables": {"PrivateRT": {"vpc": unknown("Fn::ImportValue net:OtherVpcId", 22)}}})
+	count(reasons(other)) == 0
+	undecided_refs(other) == {["internet gateway of VPC <Fn::ImportValue net:OtherVpcId>", "Service"]}
+	undecided_refs(m) == {["internet gateway of VPC Vpc", "Service"]}
+}
+
 # regional_with_igw is `regional` without the internet gateway (null) or with it patched.
 regional_with_igw(null) := json.remove(regional, ["internet_gateways/InternetGateway"])
 

@@ -5,7 +5,9 @@
 #   with sts:AssumeRole. Conditions on aws:SourceAccount, aws:SourceArn and aws:SourceOrgID
 #   (AWS's recommended hardening) are decided for the task's own account and cluster: a positive
 #   operator that names them is met, a negated one is not (a Deny on "not my account" does not
-#   deny the task). Where that rests on a value the inputs do not settle and would deny, and for
+#   deny the task). An aws:SourceArn whose region, or a live role's account, is not the task's
+#   never names it (an Allow only for arn:aws:ecs:eu-west-1:...:* in a us-east-1 stack does not
+#   let the task assume the role). Where that rests on a value the inputs do not settle and would deny, and for
 #   any other condition key, the verdict cannot be decided offline (FG801).
 # custom:
 #   id: FG107
