@@ -34,6 +34,7 @@ from scanner.model.builder import (
     drop_unreadable,
     infer_region,
     region_value,
+    unlaunched_notice,
     validate_model,
 )
 from scanner.model.declared import known_endpoints
@@ -201,6 +202,8 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions, worlds: bool = 
 
     model, model_errors = model_of([fragment for _, _, fragment in built])
     errors.extend(model_errors)
+    if idle := unlaunched_notice(model):
+        notices.append(idle)
     # Per condition the inputs do not settle, the model without what it creates: the sources
     # that met one build again (the errors and notices are those of the scan's model).
     conditions = [c for _, _, fragment in built for c in fragment.unsettled] if worlds else []

@@ -686,6 +686,31 @@ def test_a_scan_with_nothing_to_check_says_so(tmp_path: Path) -> None:
     assert "nothing to check" not in run_cli(["scan", EXAMPLE]).stderr
 
 
+def test_a_task_definition_that_nothing_runs_gets_a_notice(tmp_path: Path) -> None:
+    # its IAM is checked, its network paths are not: a clean scan must not read as "reachable"
+    lone = "tests/fixtures/seed/exec-task-definition.json"
+    notice = (
+        "notice: task definition ecs-exec-task: no service or task of the inputs runs it, so its "
+        "network paths are not analysed (scan it with the service, run-task input or template "
+        "that launches it)"
+    )
+    assert notice in run_cli(["scan", lone, "--format", "json"]).stderr.splitlines()
+    run = tmp_path / "run-task.json"
+    run.write_text(
+        json.dumps(
+            {
+                "cluster": "default",
+                "taskDefinition": "ecs-exec-task",
+                "launchType": "FARGATE",
+                "networkConfiguration": {
+                    "awsvpcConfiguration": {"subnets": ["subnet-1"], "securityGroups": ["sg-1"]}
+                },
+            }
+        )
+    )
+    assert "no service or task" not in run_cli(["scan", lone, str(run)]).stderr
+
+
 def test_a_stack_name_for_no_scanned_template_gets_a_notice() -> None:
     done = run_cli(
         ["scan", EXAMPLE, "--stack-name", "network.yaml=net", "--stack-name", f"{EXAMPLE_FILE}=n"]

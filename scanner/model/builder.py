@@ -171,6 +171,27 @@ _JSON_TYPES = {
 }
 
 
+def unlaunched_notice(model: dict[str, Any]) -> str | None:
+    """A notice naming the task definitions that no service or task of the inputs runs: their
+    IAM and settings are checked, but no network path (a clean scan of a lone task definition
+    says nothing about reachability). None when one runs a task definition the inputs do not
+    settle, which may be any of them."""
+    launched = [s.get("task_definition") for s in model["services"].values()]
+    if not all(isinstance(t, str) for t in launched):
+        return None  # an unsettled one may be any of them
+    idle = sorted(set(model["task_definitions"]) - set(launched))
+    if not idle:
+        return None
+    named = ", ".join(idle[:5]) + (f" and {len(idle) - 5} more" if len(idle) > 5 else "")
+    one = len(idle) == 1
+    it, its = ("it", "its") if one else ("them", "their")
+    return (
+        f"task definition{'' if one else 's'} {named}: no service or task of the inputs runs "
+        f"{it}, so {its} network paths are not analysed (scan {it} with the service, run-task "
+        f"input or template that launches {it})"
+    )
+
+
 def validate_model(model: dict[str, Any]) -> None:
     """A model that breaks the schema is our bug, not the user's: exit 3 with the place."""
     error = next(iter(_validator().iter_errors(model)), None)
