@@ -909,6 +909,11 @@ def test_route_targets(tmp_path: Path) -> None:
             ),
             "xyz-1",
         ),
+        # field test 17: a NAT gateway named in GatewayId was FG801 ("not a known kind of
+        # gateway"), which hid the task group's missing egress (FG401)
+        ("10.15.0.0/16", None, "nat", "Nat"),
+        ("10.16.0.0/16", None, "nat", "nat-2"),
+        (None, None, "eigw", "Eigw"),  # IPv6: destination_ipv6
     ]
     # A route of a route table that is not in the inputs has nothing to join.
     assert "rtb-elsewhere" not in model(fragment)["route_tables"]

@@ -481,6 +481,25 @@ def test_log_groups_that_apply_names_are_the_plans() -> None:
     )
 
 
+def test_a_nat_gateway_named_by_gateway_id_is_the_route_to_it() -> None:
+    # Field test 17: `gateway_id = aws_nat_gateway.main.id` (which the AWS API takes) was FG801
+    # "not a known kind of gateway", which hid the closed group's FG401.
+    routes = model("gateway-id-nat")["route_tables"]
+    defaults = {
+        table: [(r["target_type"], r["target"]) for r in routes[table]["routes"]]
+        for table in ("aws_route_table.private", "aws_route_table.inline")
+    }
+    assert defaults == {
+        "aws_route_table.private": [("local", "local"), ("nat", "aws_nat_gateway.main")],
+        "aws_route_table.inline": [("local", "local"), ("nat", "aws_nat_gateway.main")],
+    }
+    report = scanned("gateway-id-nat")
+    assert errors_by_service(report) == {
+        ("aws_ecs_service.inline", "FG401"): {"ecr.api", "ecr.dkr", "logs", "s3"}
+    }
+    assert {f.rule_id for f in report.findings} == {"FG401"}  # no FG801 left
+
+
 def test_assign_public_ip_defaults_false() -> None:
     network = model("public-no-public-ip")["services"]["aws_ecs_service.web"]["network"]
     assert network["assign_public_ip"] == "DISABLED"

@@ -124,13 +124,24 @@ _ROUTE_TARGETS = {
     "LocalGatewayId": "lgw",
     "CoreNetworkArn": None,
 }
+# EC2 takes other gateways' ids in GatewayId too, and routes to what they name (a NAT gateway,
+# an egress-only internet gateway: the Terraform provider's aws_route "NOTE on gateway_id").
 _GATEWAY_TYPES = {
     "AWS::EC2::InternetGateway": "igw",
     "AWS::EC2::VPNGateway": "vgw",
     "AWS::EC2::VPCEndpoint": "vpce",
     "AWS::EC2::TransitGateway": "tgw",
+    "AWS::EC2::NatGateway": "nat",
+    "AWS::EC2::EgressOnlyInternetGateway": "eigw",
 }
-_GATEWAY_PREFIXES = {"igw-": "igw", "vgw-": "vgw", "vpce-": "vpce", "tgw-": "tgw"}
+_GATEWAY_PREFIXES = {
+    "igw-": "igw",
+    "vgw-": "vgw",
+    "vpce-": "vpce",
+    "tgw-": "tgw",
+    "nat-": "nat",
+    "eigw-": "eigw",
+}
 _ROUTE_DESTINATIONS = (
     "DestinationCidrBlock",
     "DestinationIpv6CidrBlock",

@@ -769,12 +769,21 @@ ROUTE_TARGETS = {
     "instance_id": "instance",
     "core_network_arn": None,
 }
-_GATEWAY_TYPES = {
+# The AWS API takes a NAT gateway's or an egress-only internet gateway's id in gateway_id too,
+# and routes to it (the provider's aws_route "NOTE on gateway_id").
+GATEWAY_TYPES = {
     "aws_internet_gateway": "igw",
     "aws_vpn_gateway": "vgw",
     "aws_egress_only_internet_gateway": "eigw",
+    "aws_nat_gateway": "nat",
 }
-_GATEWAY_PREFIXES = {"igw-": "igw", "vgw-": "vgw", "local": "local"}
+_GATEWAY_PREFIXES = {
+    "igw-": "igw",
+    "vgw-": "vgw",
+    "eigw-": "eigw",
+    "nat-": "nat",
+    "local": "local",
+}
 
 
 def _any_resource(build: Build, instance: Instance, attr: str | None) -> str | None:
@@ -790,14 +799,14 @@ def gateway_type(
     build: Build, instance: Instance, path: tuple[PathStep, ...]
 ) -> tuple[Field, Field]:
     """(target_type, target) of a `gateway_id`: it names an internet gateway, a virtual private
-    gateway, or `local`."""
+    gateway, a NAT gateway, an egress-only internet gateway, or `local`."""
     found = instance.get(*path)
     if isinstance(found, str) and found:
         kind = next((k for p, k in _GATEWAY_PREFIXES.items() if found.startswith(p)), None)
         target = build.known_id(found, ANY)
         if kind is None:
             owner = _owner_type(build, target)
-            kind = _GATEWAY_TYPES.get(owner or "")
+            kind = GATEWAY_TYPES.get(owner or "")
         if kind is None:
             why = f"{attribute(instance, path)} {found} is not a known kind of gateway"
             return build.unknown(instance, path, why), target
@@ -806,7 +815,7 @@ def gateway_type(
     if not isinstance(target, str):
         return target, target
     owner = _owner_type(build, target)
-    kind = _GATEWAY_TYPES.get(owner or "")
+    kind = GATEWAY_TYPES.get(owner or "")
     if kind is None:
         why = f"{attribute(instance, path)} names {target}, which is not a known kind of gateway"
         return build.unknown(instance, path, why), target

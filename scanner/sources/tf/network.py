@@ -20,6 +20,7 @@ from scanner.sources.base import ModelObject
 from scanner.sources.defaults import sg_rule_fields
 from scanner.sources.limits import json_text
 from scanner.sources.tf.build import (
+    GATEWAY_TYPES,
     INTERNET_GATEWAY,
     NACL,
     NAT_GATEWAY,
@@ -267,7 +268,7 @@ def _block_sets(blocks: list[dict[str, Any]] | None, name: str) -> bool:
 
 
 def _gateway_accept(build: Build, inst: Instance, attr: str | None) -> str | None:
-    if inst.type in ("aws_internet_gateway", "aws_vpn_gateway") and attr in (None, "id"):
+    if inst.type in GATEWAY_TYPES and attr in (None, "id"):
         return build.id(inst)
     return None
 
@@ -284,7 +285,7 @@ _ANY_TARGET = Kind("route target", _any_target_accept)
 
 def _gateway_kind(build: Build, target: Field) -> str | None:
     owner = build.types_by_id().get(target) if isinstance(target, str) else None
-    return {"aws_internet_gateway": "igw", "aws_vpn_gateway": "vgw"}.get(owner or "")
+    return GATEWAY_TYPES.get(owner or "")
 
 
 def route_table_association(build: Build, inst: Instance) -> None:
