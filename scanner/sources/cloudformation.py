@@ -51,6 +51,7 @@ class CloudFormationSource:
         outs = [
             out for out in (_build_stack(run, stack) for stack in run.stacks) if out is not None
         ]
+        run.report_unfollowed()
         collections, _ = finalize(outs)
         annotations = [a for out in outs for a in _annotations(run, out.stack)]
         unsettled = _unsettled(run)

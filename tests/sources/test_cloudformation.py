@@ -2204,6 +2204,28 @@ def test_a_nested_stack_whose_location_is_computed_says_so(tmp_path: Path) -> No
     ]
 
 
+def test_a_nested_stack_never_created_needs_no_notice(tmp_path: Path) -> None:
+    # Copilot's workload templates: AddonsStack, created only when AddonsTemplateURL is set
+    # (field test 17: a notice on every scan of one with its default, "")
+    text = t("""
+        Parameters:
+          AddonsTemplateURL: {Type: String, Default: ""}
+        Conditions:
+          HasAddons: !Not [!Equals [!Ref AddonsTemplateURL, ""]]
+        Resources:
+          AddonsStack:
+            Type: AWS::CloudFormation::Stack
+            Condition: HasAddons
+            Properties: {TemplateURL: !Ref AddonsTemplateURL}
+    """)
+    assert build(tmp_path, {"t.yaml": text}).notices == []
+    given = {(None, "AddonsTemplateURL"): "https://bucket/addons.yml"}
+    assert build(tmp_path, {"t.yaml": text}, parameters=given).notices == [
+        "t.yaml:9: nested stack AddonsStack is not analysed: its TemplateURL is computed (Ref), "
+        "which is not followed: write the local path as text, or scan its template on its own"
+    ]
+
+
 def test_nested_templates_twice_outside_the_root_and_by_url(tmp_path: Path) -> None:
     _copy(CFN_FIXTURES, tmp_path)
     root = tmp_path / "nested"

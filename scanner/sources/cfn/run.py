@@ -47,6 +47,7 @@ class Run:
         self.ctx = ctx
         self.errors: list[SourceError] = []
         self.notices: list[str] = []
+        self._unfollowed: list[tuple[Stack, str]] = []
         self.stacks: list[Stack] = []
         self._error_keys: set[tuple[str, int | None, str]] = set()
         self._notice_set: set[str] = set()
@@ -211,6 +212,13 @@ class Run:
             return None
         return path
 
+    def report_unfollowed(self) -> None:
+        """Say why each nested stack that is not followed is not, unless the parameters settle
+        that it is never created (asked once the stacks are built, as conditions need)."""
+        for stack, logical in self._unfollowed:
+            if not _never_created(stack, logical):
+                self._local_location(stack.tpl, logical, report=True)
+
     def _add_stack(
         self,
         template: Template,
@@ -224,8 +232,9 @@ class Run:
         self.stacks.append(stack)
         lineage = (*ancestors, _real(template.path))
         for child_logical in template.resources:
-            child_path = self._local_location(template, child_logical, report=True)
+            child_path = self._local_location(template, child_logical, report=False)
             if child_path is None:
+                self._unfollowed.append((stack, child_logical))
                 continue
             parts = ("Resources", child_logical)
             if _real(child_path) in lineage or len(lineage) > _MAX_NESTING:
@@ -518,6 +527,15 @@ def _first_reason(value: Any) -> str:
         if unknown is not None:
             return unknown.why
     return "it contains a value that is only known after deployment"
+
+
+def _never_created(stack: Stack, logical: str) -> bool:
+    """Whether the parameters settle a resource's Condition false (an error in the condition is
+    reported where the resource is built)."""
+    try:
+        return stack.exists(logical) is False
+    except SourceError:
+        return False
 
 
 def _real(path: Path) -> Path:
