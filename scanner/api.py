@@ -47,6 +47,7 @@ from scanner.sources.base import (
     LoadedFile,
     Source,
     UnsettledCondition,
+    parameter_flags,
 )
 from scanner.sources.regions import unknown_region_notice
 from scanner.worlds import Answer, World
@@ -279,15 +280,10 @@ def _each_absent(
 
 
 def _pass_values(refs: Sequence[str]) -> str | None:
-    """The fix that settles several parameters ("Parameter NAME", or "Parameter NAME of FILE"
-    when templates share the name), as FG801 words it for one; None for other values."""
-    flags = []
-    for ref in refs:
-        if not ref.startswith("Parameter "):
-            return None
-        name, _, file = ref.removeprefix("Parameter ").partition(" of ")
-        flags.append(f"--parameter {file + ':' if file else ''}{name}=VALUE")
-    return f"Pass {' and '.join(flags)}, the values they deploy with, so these checks can run."
+    """The fix that settles several parameters, as FG801 words it for one; None for other
+    values."""
+    flags = parameter_flags(refs)
+    return f"Pass {flags}, the values they deploy with, so these checks can run." if flags else None
 
 
 def _input_errors(errors: Sequence[SourceError]) -> tuple[InputError, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -101,3 +102,16 @@ class Source(Protocol):
 
     def build(self, files: list[LoadedFile], ctx: BuildContext) -> Fragment:
         """Turn all files of this kind into model objects (files may reference each other)."""
+
+
+def parameter_flags(refs: Iterable[str]) -> str | None:
+    """The --parameter flags that settle unsettled parameters ("Parameter NAME", or "Parameter
+    NAME of FILE" when templates share the name), as FG801's fix words them: `--parameter
+    NAME=VALUE and --parameter FILE:NAME=VALUE`; None when one is not a parameter."""
+    flags = []
+    for ref in refs:
+        if not ref.startswith("Parameter "):
+            return None
+        name, _, file = ref.removeprefix("Parameter ").partition(" of ")
+        flags.append(f"--parameter {file + ':' if file else ''}{name}=VALUE")
+    return " and ".join(flags) if flags else None

@@ -2054,7 +2054,13 @@ def test_imports_link_to_the_one_export_that_matches_with_the_stack_name_open(
             "service.yaml",
             20,
             f"{IMPORTED}/2",
-        ),
+        )
+        | {
+            # field test 17: the generic "scan the template that defines it" did not say that
+            # the parameter is what to pass
+            "fix": "Pass --parameter Unset=VALUE, the value the stack deploys with, and scan the "
+            "template that exports the name too, so these checks can run."
+        },
         "TaskSG",  # prod-prod: both stack-name parts are the same name
         unknown(
             "no scanned template exports prod-dev",

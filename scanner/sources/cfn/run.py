@@ -20,7 +20,7 @@ from typing import Any, TypeGuard
 
 from scanner.errors import SourceError
 from scanner.sources import yamlload
-from scanner.sources.base import BuildContext, LoadedFile
+from scanner.sources.base import BuildContext, LoadedFile, parameter_flags
 from scanner.sources.cfn.stack import Stack
 from scanner.sources.cfn.template import NESTED_STACK_TYPES, Template, is_cloudformation
 from scanner.sources.cfn.values import Composite, ResRef, Unknown, Value, Where, part_text
@@ -366,10 +366,17 @@ class Run:
         if not isinstance(name, str):
             shown = name.text() if isinstance(name, Composite | Unknown) else part_text(name)
             reason = name.why if isinstance(name, Unknown) else _first_reason(name)
+            parts = name.parts if isinstance(name, Composite) else (name,)
+            flags = parameter_flags(dict.fromkeys(p.ref for p in parts if isinstance(p, Unknown)))
+            values = "values" if flags and " and " in flags else "value"
             return Unknown(
                 f"the name this Fn::ImportValue imports is not settled: {reason}",
                 f"Fn::ImportValue {shown}",
                 where,
+                fix=f"Pass {flags}, the {values} the stack deploys with, and scan the template "
+                "that exports the name too, so these checks can run."
+                if flags
+                else None,
             )
         ref = f"Fn::ImportValue {name}"
         exact = [e for e in self.exports() if e.exact and e.name == name]
