@@ -1246,11 +1246,7 @@ class ModelWriter:
         self.add(
             "roles",
             logical,
-            arn=self.unknown(
-                f"CloudFormation names role {logical} at deploy time, so its ARN is not known",
-                f"Fn::GetAtt {logical}.Arn",
-                logical,
-            ),
+            arn=self.role_arn(logical),
             trust_policy=_trust(),
             inline_policies=[
                 {"name": name, "document": doc, "source": self.src(logical, "Policies", k)}
@@ -1259,6 +1255,14 @@ class ModelWriter:
             managed_policy_arns=managed,
             permissions_boundary=None,
         )
+
+    def role_arn(self, logical: str) -> dict[str, Any]:
+        """A role without RoleName: its ARN is that role's, the name CloudFormation makes up."""
+        return self.unknown(
+            f"CloudFormation names role {logical} at deploy time, so its ARN is not known",
+            f"Fn::GetAtt {logical}.Arn",
+            logical,
+        ) | {"identity": f"arn:aws:iam::*:role/<#{logical}>"}
 
     def task_definition(self, vpc: VpcPlan, svc: ServicePlan, execution: str, task: str) -> None:
         cpu, memory = SIZES[(svc.cpu, svc.memory)]
@@ -1290,17 +1294,9 @@ class ModelWriter:
             containers=[self.container(logical, k, c) for k, c in enumerate(containers(vpc, svc))],
             volumes=volumes,
             task_role=task,
-            task_role_arn=self.unknown(
-                f"CloudFormation names role {task} at deploy time, so its ARN is not known",
-                f"Fn::GetAtt {task}.Arn",
-                task,
-            ),
+            task_role_arn=self.role_arn(task),
             execution_role=execution,
-            execution_role_arn=self.unknown(
-                f"CloudFormation names role {execution} at deploy time, so its ARN is not known",
-                f"Fn::GetAtt {execution}.Arn",
-                execution,
-            ),
+            execution_role_arn=self.role_arn(execution),
         )
 
     def container(self, logical: str, k: int, c: dict[str, Any]) -> dict[str, Any]:

@@ -255,6 +255,29 @@ def test_endpoint_principals_for_a_role_whose_account_is_unknown(
         assert found == []
 
 
+OTHER_ROLE = (
+    "  OtherRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n"
+    "        Statement: [{Effect: Allow, Principal: {Service: ecs-tasks.amazonaws.com},"
+    " Action: sts:AssumeRole}]\n"
+)
+
+
+# Two roles of the template without RoleName are two roles: an endpoint policy whose only
+# principal is the other one's ARN denies the execution role (FG102); one on its own ARN allows
+# it. Before: an FG801 note "Fn::GetAtt OtherRole.Arn is not settled" (field test 14, n05).
+@pytest.mark.parametrize(("role", "denied"), [("OtherRole", True), ("ExecutionRole", False)])
+def test_endpoint_principal_of_another_unnamed_role_of_the_template(
+    tmp_path: Path, role: str, denied: bool
+) -> None:
+    base = SERVICE.read_text(encoding="utf-8").replace(ROLE_NAME, "")
+    text = base.replace(DKR, dkr_policy(f"{{AWS: !GetAtt {role}.Arn}}")) + OTHER_ROLE
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path, region="us-east-1"))
+    assert report.errors == ()
+    got = [(f.rule_id, f.location.line, f.message) for f in report.findings]
+    assert got == ([("FG102", line_of("EcrDkrEndpoint"), DKR_DENIED)] if denied else [])
+
+
 def test_a_wildcard_inside_a_service_principal_names_no_service(tmp_path: Path) -> None:
     wildcard = STATEMENT.format("Allow", "{Service: '*.amazonaws.com'}", "")
     assert findings(tmp_path, TRUST, wildcard) == [
@@ -604,7 +627,7 @@ AWSLOGS = "awslogs-group: /ecs/app,"
 
 
 def group_findings(
-    tmp_path: Path, resource: str, region: str | None
+    tmp_path: Path, resource: str, region: str | None, groups: str = GROUPS
 ) -> tuple[list[tuple[str, int, str]], list[str]]:
     """The working template logging to its own group AppLogs (`!Ref AppLogs`, named /ecs/app),
     with the execution role's logs statement on `resource` (YAML)."""
@@ -616,7 +639,7 @@ def group_findings(
         SERVICE.read_text(encoding="utf-8")
         .replace(MANAGED, execution_policy(logs))
         .replace(AWSLOGS, "awslogs-group: !Ref AppLogs,")
-    ) + GROUPS
+    ) + groups
     (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
     report = scan([tmp_path], ScanOptions(cwd=tmp_path, region=region))
     assert report.errors == ()
@@ -655,6 +678,60 @@ def test_a_policy_on_another_named_groups_getatt_arn_denies(
             "(container app))",
         )
     ]
+
+
+UNNAMED_GROUPS = GROUPS.replace("{LogGroupName: /ecs/app}", "{}").replace(
+    "{LogGroupName: /audit/app}", "{}"
+)
+
+
+# Without LogGroupName, CloudFormation makes up each group's name ("Name type", CloudFormation
+# User Guide): two groups of the template have two names, so a policy on the other group's ARN
+# cannot cover the task's group (FG104), one on its own does, and what follows the ARN counts.
+# Before: an FG801 note "Fn::GetAtt AuditLogs.Arn is not settled" (field test 14, k03).
+@pytest.mark.parametrize(
+    ("resource", "denied"),
+    [
+        ("!GetAtt AuditLogs.Arn", True),
+        ("!GetAtt AppLogs.Arn", False),
+        ('!Sub "${AppLogs.Arn}:*"', False),
+        ('!Sub "${AppLogs.Arn}-old:*"', True),
+    ],
+)
+def test_a_policy_on_another_unnamed_groups_getatt_arn_denies(
+    tmp_path: Path, resource: str, denied: bool
+) -> None:
+    found, lines = group_findings(tmp_path, resource, "us-east-1", UNNAMED_GROUPS)
+    assert found == (
+        [
+            (
+                "FG104",
+                lines.index("  ExecutionRole:") + 1,
+                "service Service: task definition TaskDefinition: execution role ExecutionRole "
+                "is not authorized to perform: logs:CreateLogStream, logs:PutLogEvents on "
+                "resource: <Ref AppLogs> because no identity-based policy allows these actions "
+                "(needed for awslogs log group <Ref AppLogs> (container app))",
+            )
+        ]
+        if denied
+        else []
+    )
+
+
+# One stack's name is one value: a group named `/ecs/${AWS::StackName}` is the one a policy
+# names by the same `${AWS::StackName}` (before: an FG801 note "AWS::StackName t.yaml is not
+# settled", field test 14, n01).
+def test_a_policy_on_the_groups_name_by_the_stack_name_allows_it(tmp_path: Path) -> None:
+    groups = GROUPS.replace(
+        "{LogGroupName: /ecs/app}", '{LogGroupName: !Sub "/ecs/${AWS::StackName}"}'
+    )
+    policy = (
+        '!Sub "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:'
+        'log-group:/ecs/${AWS::StackName}:*"'
+    )
+    assert group_findings(tmp_path, policy, "us-east-1", groups)[0] == []
+    other = policy.replace("/ecs/", "/audit/")
+    assert [f[0] for f in group_findings(tmp_path, other, "us-east-1", groups)[0]] == ["FG104"]
 
 
 # --- a Deny that may apply, where no Allow applies --------------------------------------------

@@ -156,27 +156,24 @@ create_group_maybe(container) := {"maybe": {"logs:CreateLogGroup": exists}} if {
 
 # log_group_arn: `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*` (docs/reasoning.md §3); an unsettled
 # group name is an unknown resource, an unsettled region matches any.
-log_group_arn(region, group) := arn_of(group, sprintf(
-	"arn:aws:logs:%s:*:log-group:%s:*",
-	[open_text(region), name],
-)) if {
-	name := data.fargate_preflight.lib.model.pattern_text(group)
-} else := group
+log_group_arn(region, group) := named(group, sprintf("arn:aws:logs:%s:*:log-group:", [open_text(region)]), ":*")
 
 # log_stream_arn: streams of the group, `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:log-stream:STREAM`.
-log_stream_arn(region, group, stream) := arn_of(group, sprintf(
-	"arn:aws:logs:%s:*:log-group:%s:log-stream:%s",
-	[open_text(region), name, stream],
-)) if {
-	name := data.fargate_preflight.lib.model.pattern_text(group)
-} else := group
+log_stream_arn(region, group, stream) := named(
+	group,
+	sprintf("arn:aws:logs:%s:*:log-group:", [open_text(region)]),
+	sprintf(":log-stream:%s", [stream]),
+)
 
-# arn_of: the ARN `arn` made from name `v` (pattern_text: a string, or what is known of an
-# unsettled one); for an unsettled name, its unknown with `partial` that ARN (lib/iam.rego,
-# unsettled_request_match).
-arn_of(v, arn) := arn if {
+# named: the ARN `before` NAME `after` of name `v`; for an unsettled name, its unknown with that
+# ARN as `partial` and `identity` (docs/model.md) from its own (lib/iam.rego,
+# unsettled_request_match, identity_match), or as it is when it has neither.
+named(v, before, after) := concat("", [before, v, after]) if {
 	is_string(v)
-} else := object.union(v, {"partial": arn})
+} else := object.union(v, made) if {
+	made := {k: concat("", [before, v[k], after]) | some k in ["partial", "identity"]; is_string(v[k])}
+	count(made) > 0
+} else := v
 
 open_text(value) := value if {
 	is_string(value)
@@ -206,9 +203,9 @@ environment_file_calls(td) := {c |
 bucket_of(object_arn) := parts[0] if {
 	is_string(object_arn)
 	parts := split(object_arn, "/")
-} else := object.union(object_arn, {"partial": parts[0], "bucket": true}) if {
-	parts := split(object_arn.partial, "/")
-	startswith(parts[0], "arn:")
+} else := object.union_n([object_arn, cut, {"bucket": true}]) if {
+	startswith(split(object_arn.partial, "/")[0], "arn:")
+	cut := {k: split(object_arn[k], "/")[0] | some k in ["partial", "identity"]; is_string(object_arn[k])}
 } else := object_arn
 
 # --- secrets (FG105) -------------------------------------------------------------------------
@@ -373,7 +370,7 @@ key_arn(key) := key if {
 	startswith(key, "arn:")
 } else := sprintf("arn:aws:kms:%s:*:key/%s", [open_text(input.region), key]) if {
 	is_string(key)
-} else := arn_of(key, sprintf("arn:aws:kms:%s:*:key/%s", [open_text(input.region), key.partial])) if {
+} else := named(key, sprintf("arn:aws:kms:%s:*:key/", [open_text(input.region)]), "") if {
 	is_string(key.partial)
 	not startswith(key.partial, "arn:")
 } else := key
@@ -404,16 +401,10 @@ s3_calls(log) := [
 	what := sprintf("ECS Exec logging to S3 bucket %s", [data.fargate_preflight.lib.model.show(bucket)])
 } else := []
 
-bucket_arn(bucket) := arn_of(bucket, sprintf("arn:aws:s3:::%s", [name])) if {
-	name := data.fargate_preflight.lib.model.pattern_text(bucket)
-} else := bucket
+bucket_arn(bucket) := named(bucket, "arn:aws:s3:::", "")
 
-object_arn(bucket, key_prefix) := arn_of(bucket, sprintf(
-	"arn:aws:s3:::%s/%s*",
-	[name, trim_suffix(key_prefix, "*")],
-)) if {
+object_arn(bucket, key_prefix) := named(bucket, "arn:aws:s3:::", sprintf("/%s*", [trim_suffix(key_prefix, "*")])) if {
 	is_string(key_prefix)
-	name := data.fargate_preflight.lib.model.pattern_text(bucket)
 } else := bucket if {
 	not is_string(bucket)
 } else := key_prefix

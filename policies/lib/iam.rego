@@ -317,8 +317,10 @@ resource_item(x, req, effect, p) := resource_pattern(x, req, effect, p) if {
 	not contains(x, "${")
 } else := resource_pattern(x.partial, req, effect, p) if {
 	data.fargate_preflight.lib.model.settled_but_deployment(x)
+} else := decided if {
+	decided := identity_match(x, req, effect, p)
 } else := yes if {
-	same_resource(x, req.resource)
+	data.fargate_preflight.lib.partial_arn.same_resource(x, req.resource)
 } else := no if {
 	# its known parts (`*` for each unsettled one) cannot match: neither can the value
 	data.fargate_preflight.lib.model.is_unknown(x)
@@ -375,34 +377,23 @@ unsettled_request_match(x, r) := yes if {
 	contains(x, "/")
 } else := ["maybe", r]
 
-# same_resource: a policy that names a resource of the same template by `Fn::GetAtt X.Arn`
-# covers the request for the resource the task names by `Ref X` (a log group, a secret) or
-# `Fn::GetAtt X.RepositoryUri` (an image of the repository); in a plan, `aws_x.y.arn` the one it
-# names by that, `aws_ecr_repository.y.repository_url` or `aws_ssm_parameter.y.name`.
-same_resource(x, resource) if {
-	data.fargate_preflight.lib.model.is_unknown(x)
-	data.fargate_preflight.lib.model.is_unknown(resource)
-	resource_id(x.ref) == resource_id(resource.ref)
+# identity_match: a policy that names a value as the request's resource does, as far as the inputs
+# settle which value each unsettled part is (lib/partial_arn.rego, compared): covered whatever
+# they are, or for none of them (`!GetAtt Audit.Arn` for the group `Ref App` names).
+identity_match(x, req, effect, p) := yes if {
+	[own, theirs, opened] := data.fargate_preflight.lib.partial_arn.compared(x, req.resource)
+	not opened
+	startswith(theirs, "arn:")
+	resource_pattern(own, object.union(req, {"resource": as_request(req.resource, theirs)}), effect, p) == yes
+} else := no if {
+	[own, theirs, _] := data.fargate_preflight.lib.partial_arn.compared(x, req.resource)
+	startswith(theirs, "arn:")
+	resource_pattern(own, object.union(req, {"resource": as_request(req.resource, theirs)}), effect, p) == no
 }
 
-resource_id(ref) := trim_prefix(ref, "Ref ") if {
-	startswith(ref, "Ref ")
-} else := trim_suffix(trim_prefix(ref, "Fn::GetAtt "), ".Arn") if {
-	startswith(ref, "Fn::GetAtt ")
-	endswith(ref, ".Arn")
-} else := trim_suffix(trim_prefix(ref, "Fn::GetAtt "), ".RepositoryUri") if {
-	startswith(ref, "Fn::GetAtt ")
-	endswith(ref, ".RepositoryUri")
-} else := trim_suffix(ref, ".arn") if {
-	not startswith(ref, "Fn::GetAtt ")
-	endswith(ref, ".arn")
-} else := trim_suffix(ref, ".repository_url") if {
-	endswith(ref, ".repository_url")
-	contains(ref, "aws_ecr_repository.")
-} else := trim_suffix(ref, ".name") if {
-	endswith(ref, ".name")
-	contains(ref, "aws_ssm_parameter.")
-}
+as_request(r, text) := text if {
+	not contains(text, "*")
+} else := object.union(r, {"partial": text})
 
 # may_name_service: an ARN pattern that could name some resource of the service.
 may_name_service(x, _) if {
@@ -519,8 +510,10 @@ principal_item(x, caller, p) := yes if {
 	is_string(x)
 	is_string(caller.arn)
 	lower(x) == lower(caller.arn)
+} else := decided if {
+	decided := data.fargate_preflight.lib.principals.identity_match(x, caller.arn)
 } else := yes if {
-	same_resource(x, caller.arn)
+	data.fargate_preflight.lib.partial_arn.same_resource(x, caller.arn)
 } else := no if {
 	not data.fargate_preflight.lib.principals.account(x)
 	data.fargate_preflight.lib.principals.cannot_be(x, caller.arn)

@@ -49,6 +49,20 @@ cannot_be(x, arn) if {
 	not data.fargate_preflight.lib.partial_arn.may_match(lower(theirs), lower(own))
 }
 
+# identity_match: a principal that names the caller's role ARN as the inputs settle which value
+# each unsettled part is (lib/partial_arn.rego, compared): "yes" when it is that ARN, "no" when
+# its parts cannot be the caller's, as `!GetAtt TaskRole.Arn` for role ExecRole (two roles of
+# the inputs, two names).
+identity_match(x, arn) := ["yes", null] if {
+	[own, theirs, opened] := data.fargate_preflight.lib.partial_arn.compared(x, arn)
+	not opened
+	lower(own) == lower(theirs)
+} else := ["no", null] if {
+	[own, theirs, _] := data.fargate_preflight.lib.partial_arn.compared(x, arn)
+	startswith(own, "arn:")
+	not data.fargate_preflight.lib.partial_arn.may_match(lower(own), lower(theirs))
+}
+
 # other_partition: an account's root ARN in another partition than the caller's known one.
 other_partition(x, arn) if {
 	is_string(x)

@@ -139,7 +139,7 @@ def test_intrinsic_functions_evaluate_like_cloudformation(tmp_path: Path) -> Non
             37,
             f"{options}/awslogs-unnamed-group",
         )
-        | {"fix": named_fix("Unnamed", "Ref Unnamed")},
+        | {"fix": named_fix("Unnamed", "Ref Unnamed"), "identity": "<#Unnamed>"},
         "awslogs-dns": unknown(
             "Fn::GetAtt LB.DNSName (AWS::ElasticLoadBalancingV2::LoadBalancer) is only known "
             "after deployment",
@@ -173,7 +173,7 @@ def test_intrinsic_functions_evaluate_like_cloudformation(tmp_path: Path) -> Non
             46,
             f"{options}/awslogs-list-item/Fn::Select/1/Fn::Split/1/Fn::Join/1/1",
         )
-        | {"fix": named_fix("Unnamed", "Ref Unnamed")},
+        | {"fix": named_fix("Unnamed", "Ref Unnamed"), "identity": "<#Unnamed>"},
     }
 
 
@@ -187,7 +187,11 @@ def test_pseudo_parameters_without_region_or_stack_name_are_unknown(tmp_path: Pa
         "a.yaml",
         19,
         "/Resources/TD/Properties/Family",
-    ) | {"partial": "prod-${Literal}-*"}
+    ) | {
+        "partial": "prod-${Literal}-*",
+        # the stack's name, the same wherever this stack uses it (docs/model.md)
+        "identity": "prod-${Literal}-<=AWS%3A%3AStackName%20a.yaml>",
+    }
     pointer = "/Resources/TD/Properties/ContainerDefinitions/0/LogConfiguration/Options"
     for name, line in (("partition", 40), ("suffix", 41)):
         pseudo = "AWS::Partition" if name == "partition" else "AWS::URLSuffix"

@@ -10,6 +10,7 @@ from scanner.errors import SourceError
 from scanner.sources import physical
 from scanner.sources.cfn.stack import Stack
 from scanner.sources.cfn.values import (
+    DEPLOYMENT,
     NOVALUE,
     Composite,
     ResRef,
@@ -17,9 +18,12 @@ from scanner.sources.cfn.values import (
     Value,
     Where,
     cidr_block,
+    has_token,
+    identity_of,
     is_intrinsic,
     pattern_of,
     scalar_text,
+    token,
 )
 from scanner.sources.limits import json_text
 from scanner.sources.lines import LineDict, key_line, line_of
@@ -95,14 +99,19 @@ def text_of(value: Value) -> str | Unknown | None:
         others = [u for u in unknowns if u.ref != "AWS::AccountId"]
         unknown = next((u for u in others if u.ref not in _REGIONAL), (others or unknowns)[0])
         pieces = [_pattern(t) for t in texts]
+        identities = [identity_of(t) for t in texts]
+        identity = "".join(i or "" for i in identities) if None not in identities else None
         return dataclasses.replace(
-            unknown, partial="".join(pieces), deploy_region=_deploy_region(texts, pieces)
+            unknown,
+            partial="".join(pieces),
+            deploy_region=_deploy_region(texts, pieces),
+            identity=identity if has_token(identity) else None,
         )
     return scalar_text(value)
 
 
 # Pseudo parameters that follow the deploy region.
-_REGIONAL = frozenset({"AWS::Region", "AWS::URLSuffix", "AWS::Partition"})
+_REGIONAL = DEPLOYMENT - {"AWS::AccountId"}
 
 
 def _deploy_region(texts: list[str | Unknown | None], pieces: list[str]) -> bool:
@@ -137,11 +146,15 @@ def _physical_text(ref: ResRef) -> str | Unknown:
         name = text_of(ref.stack.property_value(ref.logical, prop))
         if isinstance(name, str):
             return name
+        identity = _name_identity(ref, name)
         if isinstance(name, Unknown) and name.partial is not None:
             # its name as far as it is known (`exec-audit-*` for `exec-audit-${AWS::AccountId}`)
             return dataclasses.replace(
-                unknown, partial=name.partial, deploy_region=name.deploy_region
+                unknown, partial=name.partial, deploy_region=name.deploy_region, identity=identity
             )
+        return dataclasses.replace(unknown, identity=identity)
+    if ref.type == "AWS::IAM::Role" and ref.attr == "Arn":
+        return dataclasses.replace(unknown, identity=role_identity(ref.stack, ref.logical))
     region = ref.stack.run.ctx.region
     found = _PHYSICAL_PATTERNS.get((ref.type, ref.attr))
     if found is None:
@@ -149,6 +162,10 @@ def _physical_text(ref: ResRef) -> str | Unknown:
     name_property, pattern, settled_by_name = found
     name = text_of(ref.stack.property_value(ref.logical, name_property)) if name_property else None
     partial = pattern(region or "*", pattern_of(name))
+    own = _name_identity(ref, name) if settled_by_name else None
+    unknown = dataclasses.replace(
+        unknown, identity=pattern(region or "*", own) if has_token(own) else None
+    )
     if settled_by_name and (isinstance(name, str) or _deployment_only(name)):
         # a written name leaves the account (and the region, without --region) unsettled only:
         # the pattern matches as a policy names the same resource, as `${AWS::AccountId}` does
@@ -160,6 +177,28 @@ def _physical_text(ref: ResRef) -> str | Unknown:
         return dataclasses.replace(pseudo, partial=partial, deploy_region=not region)
     # the resource is made in the deploy region, also when no --region names it
     return dataclasses.replace(unknown, partial=partial, deploy_region=not region)
+
+
+def _name_identity(ref: ResRef, name: str | Unknown | None) -> str | None:
+    """The `identity` of a resource's name: its token when no name is written (CloudFormation
+    makes up one that no other resource has: "Name type", CloudFormation User Guide), else the
+    written name's."""
+    if name is None:
+        return token(ref.model_id, resource=True)
+    own = identity_of(name)
+    return own if has_token(own) else None
+
+
+def role_identity(stack: Stack, logical: str) -> str | None:
+    """The `identity` of a role's ARN: `arn:aws:iam::*:role/PATH/<#Role>` without a RoleName."""
+    name = stack.property_value(logical, "RoleName")
+    path = stack.property_value(logical, "Path")
+    made_up = name is NOVALUE
+    own = token(stack.ids[logical], resource=True) if made_up else identity_of(text_of(name))
+    own_path = "/" if path is NOVALUE else identity_of(text_of(path))
+    if own is None or own_path is None or not has_token(own + own_path):
+        return None
+    return physical.role_arn(stack.run.ctx.region or "*", own_path, own)
 
 
 def _deployment_only(name: str | Unknown | None) -> bool:

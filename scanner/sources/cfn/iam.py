@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from scanner.sources import physical
 from scanner.sources.base import ModelObject
-from scanner.sources.cfn.cursor import Cursor, Field, text_of
+from scanner.sources.cfn.cursor import Cursor, Field, role_identity, text_of
 from scanner.sources.cfn.out import Collections, Links, Out, Res
 from scanner.sources.cfn.stack import Stack
 from scanner.sources.cfn.values import NOVALUE, Composite, ResRef, Unknown, Value, pattern_of
@@ -25,7 +25,11 @@ def role_arn(stack: Stack, logical: str) -> Field:
     ident = stack.ids[logical]
     where = stack.where(("Resources", logical))
     return Unknown(
-        why, f"Fn::GetAtt {ident}.Arn", where, partial=_role_partial(stack, logical, name)
+        why,
+        f"Fn::GetAtt {ident}.Arn",
+        where,
+        partial=_role_partial(stack, logical, name),
+        identity=role_identity(stack, logical),
     ).json()
 
 

@@ -24,6 +24,7 @@ from scanner.sources.cfn.values import (
     is_intrinsic,
     scalar_text,
     split,
+    token,
 )
 from scanner.sources.lines import LINED, LineDict, key_line, line_of
 from scanner.sources.physical import partition, url_suffix
@@ -229,12 +230,14 @@ class Stack:
             why = f"the stack name of {self.rel} is not given (--stack-name {self.rel}=NAME)"
         else:
             why = f"CloudFormation names nested stack {self.parent_logical} at deploy time"
+        ref = f"AWS::StackName {self.qualifier}"
         return Unknown(
             why,
-            f"AWS::StackName {self.qualifier}",
+            ref,
             where,
             label="AWS::StackName",
             stack_name_of=self.qualifier,
+            identity=token(ref, resource=False),
         )
 
     # --- parameters -----------------------------------------------------------------------
@@ -254,7 +257,11 @@ class Stack:
         if str(scalar_text(decl.get("NoEcho"))).lower() == "true":
             # Its value must never reach the model or a message.
             return Unknown(
-                f"parameter {name} is NoEcho, so its value is not read", ref, where, label=name
+                f"parameter {name} is NoEcho, so its value is not read",
+                ref,
+                where,
+                label=name,
+                identity=token(ref, resource=False),
             )
         override = self.run.override(self, name)
         if name in self.passed:
@@ -268,6 +275,7 @@ class Stack:
                     ref,
                     where,
                     label=name,
+                    identity=token(ref, resource=False),
                 )
             value = self.resolve(
                 decl["Default"], (*parts, "Default"), key_line(decl, "Default") or where.line
@@ -279,6 +287,7 @@ class Stack:
                 ref,
                 where,
                 label=name,
+                identity=token(ref, resource=False),
             )
         if _LIST_TYPE.match(kind):
             return _as_list(value)

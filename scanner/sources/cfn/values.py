@@ -17,6 +17,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 if TYPE_CHECKING:
     from scanner.sources.cfn.stack import Stack
@@ -61,11 +62,19 @@ class Unknown:
     # What would settle it, when passing the value or scanning the file that defines it would
     # not (docs/model.md): a resource of the inputs that only deployment names.
     fix: str | None = None
+    # Which value each unsettled part is, where the inputs settle that (docs/model.md): the
+    # pattern `partial` is, with a token for each part that is one value of the inputs, the
+    # name deployment gives a resource of theirs (`<#AuditGroup>`) or a stack's parameter or
+    # name (`<=Parameter%20Env>`), and `*` for the account and the deploy region only.
+    identity: str | None = None
 
     def json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"unknown": self.why, "ref": self.ref, "source": self.where.json()}
         if self.partial is not None:
             out["partial"] = self.partial
+        if self.identity is not None and self.identity != token(self.ref, resource=False):
+            # (a parameter or stack name as a whole: its ref says as much)
+            out["identity"] = self.identity
         if self.deploy_region:
             out["deploy_region"] = True
         if self.fix is not None:
@@ -131,6 +140,34 @@ def part_text(part: Part) -> str:
         return part.text()
     suffix = f".{part.attr}" if part.attr else ""
     return "${" + part.logical + suffix + "}"
+
+
+def token(key: str, resource: bool) -> str:
+    """The token that stands for one unsettled value in an `identity`: the name deployment gives
+    the resource of model id `key` (`<#key>`: no other resource's), or the value of the unknown
+    of ref `key` (`<=key>`), without `:`, `/`, `*` or angle brackets."""
+    return ("<#" if resource else "<=") + quote(key, safe="#._-") + ">"
+
+
+# The unsettled parts an `identity` keeps as `*`: the account, and what the deploy region settles.
+DEPLOYMENT = frozenset({"AWS::AccountId", "AWS::Region", "AWS::URLSuffix", "AWS::Partition"})
+
+
+def identity_of(text: str | Unknown | None) -> str | None:
+    """A string as it is, an unknown one as its `identity` (None when one of its unsettled parts
+    is neither a token nor the account or the deploy region)."""
+    if isinstance(text, str):
+        return text
+    if isinstance(text, Unknown):
+        if text.identity is not None:
+            return text.identity
+        if text.ref in DEPLOYMENT:
+            return text.partial if text.partial is not None else "*"
+    return None
+
+
+def has_token(text: str | None) -> bool:
+    return text is not None and ("<#" in text or "<=" in text)
 
 
 def pattern_of(text: str | Unknown | None) -> str | None:
