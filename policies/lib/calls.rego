@@ -154,14 +154,19 @@ create_group_maybe(container) := {"maybe": {"logs:CreateLogGroup": exists}} if {
 	data.fargate_preflight.lib.model.is_unknown(exists)
 } else := {}
 
-# log_group_arn: `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*` (docs/reasoning.md §3); an unsettled
-# group name is an unknown resource, an unsettled region matches any.
-log_group_arn(region, group) := named(group, sprintf("arn:aws:logs:%s:*:log-group:", [open_text(region)]), ":*")
+# log_group_arn: `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*` (docs/reasoning.md §3), in the
+# task's own account (`task_account`); an unsettled group name is an unknown resource, an unsettled
+# region matches any.
+log_group_arn(region, group) := named(
+	group,
+	sprintf("arn:aws:logs:%s:%s:log-group:", [open_text(region), task_account]),
+	":*",
+)
 
 # log_stream_arn: streams of the group, `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:log-stream:STREAM`.
 log_stream_arn(region, group, stream) := named(
 	group,
-	sprintf("arn:aws:logs:%s:*:log-group:", [open_text(region)]),
+	sprintf("arn:aws:logs:%s:%s:log-group:", [open_text(region), task_account]),
 	sprintf(":log-stream:%s", [stream]),
 )
 
@@ -178,6 +183,11 @@ named(v, before, after) := concat("", [before, v, after]) if {
 open_text(value) := value if {
 	is_string(value)
 } else := "*"
+
+# task_account is the account the tasks run in, where the agent's calls name a resource without an
+# account (a log group, a secret or parameter by name, a KMS key by id): the model's `account`
+# (a live scan), else any account (`*`: the inputs do not name it, docs/reasoning.md §3).
+task_account := open_text(object.get(input, "account", null))
 
 # --- environment files (FG110) --------------------------------------------------------------
 
@@ -275,9 +285,12 @@ secret_arn(arn) := arn if {
 	substring(name, count(name) - 7, 1) == "-"
 } else := concat("", [arn, data.fargate_preflight.lib.secret_arn.unknown_suffix])
 
-# secret_name_arn is the ARN of a secret of the task's region named NAME, without the six
+# secret_name_arn is the ARN of a secret of the task's region and account named NAME, without the six
 # characters.
-secret_name_arn(name) := sprintf("arn:aws:secretsmanager:%s:*:secret:%s", [open_text(input.region), name])
+secret_name_arn(name) := sprintf(
+	"arn:aws:secretsmanager:%s:%s:secret:%s",
+	[open_text(input.region), task_account, name],
+)
 
 # secret_of: an unsettled Secrets Manager ARN whose known parts end with a JSON key, version
 # stage and id (`...:secret:db-*:password::`) names the secret by its first seven fields.
@@ -337,7 +350,10 @@ unsettled_secrets contains {"td": td_id, "value_from": value_from} if {
 	not unsettled_secret_service(value_from, service)
 }
 
-parameter_arn(name) := sprintf("arn:aws:ssm:%s:*:parameter/%s", [open_text(input.region), trim_prefix(name, "/")])
+parameter_arn(name) := sprintf(
+	"arn:aws:ssm:%s:%s:parameter/%s",
+	[open_text(input.region), task_account, trim_prefix(name, "/")],
+)
 
 # --- ECS Exec (FG601, FG605) ------------------------------------------------------------------
 
@@ -368,9 +384,9 @@ kms_calls(config) := [call("FG605", "kms", ["kms:Decrypt"], key_arn(config.kmsKe
 key_arn(key) := key if {
 	is_string(key)
 	startswith(key, "arn:")
-} else := sprintf("arn:aws:kms:%s:*:key/%s", [open_text(input.region), key]) if {
+} else := sprintf("arn:aws:kms:%s:%s:key/%s", [open_text(input.region), task_account, key]) if {
 	is_string(key)
-} else := named(key, sprintf("arn:aws:kms:%s:*:key/", [open_text(input.region)]), "") if {
+} else := named(key, sprintf("arn:aws:kms:%s:%s:key/", [open_text(input.region), task_account]), "") if {
 	is_string(key.partial)
 	not startswith(key.partial, "arn:")
 } else := key
@@ -450,11 +466,13 @@ execution_checks contains {"td": td_id, "service": sid, "call": c, "role": role,
 }
 
 # execution_role[td id] is [role, the role prepared for checks] of each Fargate-compatible task
-# definition of the inputs (`agent`) that names an execution role.
+# definition of the inputs (`agent`) that names an execution role that may exist (FG107 reports
+# one that does not).
 execution_role[td_id] := [role, checked] if {
 	some td_id, _ in agent
 	role := data.fargate_preflight.lib.iam.role_of(input.task_definitions[td_id], "execution_role")
 	role != null
+	not data.fargate_preflight.lib.iam.does_not_exist(role)
 	checked := data.fargate_preflight.lib.iam.checked_role(role)
 }
 
@@ -468,6 +486,7 @@ task_role_checks contains entry if {
 	count(calls) > 0
 	td := data.fargate_preflight.lib.taskdef.task_definition(svc)
 	role := data.fargate_preflight.lib.iam.role_of(td, "task_role")
+	not data.fargate_preflight.lib.iam.does_not_exist(role)
 	checked := checked_role(role)
 	some c in calls
 	result := role_result(checked, c)

@@ -234,6 +234,35 @@ test_put_log_events_is_on_the_log_streams if {
 	data.fargate_preflight.lib.iam.call_resource(g, "logs:CreateLogGroup") == "arn:aws:logs:us-east-1:*:log-group:/ecs/app:*"
 }
 
+# A live model says the account the tasks run in (`account`): the resources the agent names
+# without an account (an awslogs group, a secret or parameter by name, the ECS Exec KMS key by
+# id) are in it (before: `*`, so a policy on another account's log group passed: field test
+# 16, b06 and k08). Offline they stay in any account (`*`).
+test_built_arns_are_in_the_live_account if {
+	c := container({"repository_credentials": "ghcr", "secrets": [{"name": "H", "value_from": "/app/host"}]})
+	changes := {
+		"account": "123456789012",
+		"task_definitions": {"Td": {"containers": [c]}},
+		"services": {"Svc": {"enable_execute_command": true}},
+		"clusters": {"Cluster": {"execute_command_configuration": {"kmsKeyId": "1234", "logging": "DEFAULT"}}},
+	}
+	w := world(changes)
+	calls := agent_calls(changes)
+	[logs] := [x | some x in calls; x.rule == "FG104"]
+	[data.fargate_preflight.lib.iam.call_resource(logs, a) | some a in logs.actions] == [
+		"arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:log-stream:app/app/*",
+		"arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:log-stream:app/app/*",
+	]
+	logs.resource == "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:*"
+	{x.resource | some x in calls; x.rule == "FG105"} == {
+		"arn:aws:secretsmanager:us-east-1:123456789012:secret:ghcr-??????",
+		"arn:aws:ssm:us-east-1:123456789012:parameter/app/host",
+	}
+	{x.call.resource | some x in data.fargate_preflight.lib.calls.task_role_checks; x.call.rule == "FG605"} == {
+		"arn:aws:kms:us-east-1:123456789012:key/1234",
+	} with input as w
+}
+
 test_log_group_creation_adds_its_action if {
 	c := container({"log_options": {"awslogs-group": "/ecs/app", "awslogs-create-group": "True"}})
 	calls := agent_calls({"task_definitions": {"Td": {"containers": [c]}}})

@@ -453,6 +453,10 @@ role_of(td, which) := null if {
 	object.get(td, which, null) == null
 } else := data.fargate_preflight.lib.model.lookup("roles", td[which], td.source)
 
+# does_not_exist: a role that a live scan asked its own account for and did not find (model
+# `exists: false`): ECS cannot assume it (FG107), so its calls are not checked.
+does_not_exist(role) if role.exists == false
+
 # checked_role is what `check` needs of a role: its prepared policies (role_policies), or
 # the role itself when it is not in the inputs. Computed once for all of a role's calls.
 checked_role(role) := role if {

@@ -38,6 +38,7 @@ DENY_DOCUMENTS = all_but("iam:GetRolePolicy", "iam:GetPolicyVersion")
 DENY_INLINE_LIST = all_but("iam:ListRolePolicies")
 DENY_CLUSTERS = all_but("ecs:ListClusters")
 DENY_ENDPOINTS = all_but("ec2:DescribeVpcEndpoints")
+DENY_GET_ROLE = all_but("iam:GetRole")
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +85,7 @@ def enforced() -> Iterator[tuple[str, Built, dict[str, str], str, str]]:
                 ("no-documents", DENY_DOCUMENTS),
                 ("no-inline-list", DENY_INLINE_LIST),
                 ("no-clusters", DENY_CLUSTERS),
+                ("no-get-role", DENY_GET_ROLE),
             ):
                 iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
                 iam.put_role_policy(
@@ -356,3 +358,25 @@ def test_a_cluster_that_could_not_be_listed_is_a_notice_not_a_usage_error(
     account = enforced[1].account
     gaps = [f["resource"] for f in json.loads(done.stdout)["findings"]]
     assert f"ecs:ListClusters in account {account} region {REGION}" in gaps
+
+
+def test_a_role_that_could_not_be_read_is_unsettled_not_missing(
+    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+) -> None:
+    # iam:GetRole denied: the scan cannot tell whether the execution role exists, so its checks
+    # are notes (the role outside the inputs, and the gap), never FG107 "it does not exist",
+    # which a GetRole that answers NoSuchEntity gives (tests/aws/test_live_roles.py).
+    account = enforced[1].account
+    done = scan_secrets_as(enforced, monkeypatch, "no-get-role")
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    role = f"arn:aws:iam::{account}:role/vault-exec"
+    assert {f["rule_id"] for f in report["findings"]} == {"FG801", "FG703"}
+    notes = {f["resource"]: f["message"] for f in report["findings"] if f["rule_id"] == "FG801"}
+    assert notes[f"IAM role {role}"].startswith(
+        f"IAM role {role} is not settled (IAM role {role} is not in the scanned inputs): "
+        "it blocks FG103, FG105"
+    )
+    assert notes[f"iam:GetRole in account {account} region global"].startswith(
+        f"iam:GetRole in account {account} region global could not be read (AccessDenied"
+    )

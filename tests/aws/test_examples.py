@@ -85,7 +85,7 @@ def called_operations() -> set[tuple[str, str]]:
                 continue
             texts = [a.value for a in node.args if isinstance(a, ast.Constant)]
             name = getattr(node.func, "attr", getattr(node.func, "id", ""))
-            if name in ("all", "one", "first", "gap") and len(texts) >= 2:
+            if name in ("all", "one", "one_or_gone", "first", "gap") and len(texts) >= 2:
                 found.add((str(texts[0]), str(texts[1])))
             elif name == "filtered" and texts:
                 found.add(("ec2", str(texts[0])))

@@ -126,7 +126,7 @@ def tail(arn: str) -> str:
 def create_group_denial(account: str, service: str, group: str, region: str, c: str) -> Any:
     """(rule, service, message, fix) of the FG104 error for logs:CreateLogGroup."""
     role = f"arn:aws:iam::{account}:role/logs-exec"
-    arn = f"arn:aws:logs:{region}:*:log-group:{group}:*"
+    arn = f"arn:aws:logs:{region}:{account}:log-group:{group}:*"
     return (
         "FG104",
         service,

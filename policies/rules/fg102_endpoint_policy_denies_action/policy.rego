@@ -114,6 +114,7 @@ checks[use] contains entry if {
 	c.endpoint == need
 	role := data.fargate_preflight.lib.iam.role_of(td, kind)
 	role != null
+	not data.fargate_preflight.lib.iam.does_not_exist(role) # FG107's
 	who := sprintf("%s %s", [kind_text[kind], role_name(role)])
 	result := endpoint_result(endpoint_policies[ep_id], c, caller(td, kind, role))
 	entry := object.union(result, {"call": c, "who": who})

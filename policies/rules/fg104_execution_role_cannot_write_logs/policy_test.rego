@@ -87,3 +87,27 @@ test_unsettled_group_with_a_narrow_policy_is_undecided if {
 	deny_for(w) == set()
 	refs(undecided_for(w)) == {["Ref LogGroup", "Service", ["FG104"]]}
 }
+
+# The awslogs driver writes to the group in the task's own account. A live model says which
+# (`account`): a policy on the group of another account does not allow it, a Deny of all but
+# that account denies it (field test 16, b06 and k08: both passed live). Offline the account is
+# not named, and either policy may be on the task's own account: no finding.
+test_a_policy_on_another_accounts_group_in_a_live_scan if {
+	other := data.fargate_preflight.lib.calls_test.statement(["logs:CreateLogStream", "logs:PutLogEvents"], "arn:aws:logs:us-east-1:999999999999:log-group:/ecs/app:*")
+	allow_other := exec_role([secrets, data.fargate_preflight.lib.calls_test.inline("logs", [other], 41)])
+	deny_for(allow_other) == set()
+	summary(deny_for(object.union(allow_other, {"account": "123456789012"}))) == {["ExecRole", "logs", 40, concat("", [
+		"service Service: task definition Td: execution role ExecRole is not authorized to perform: ",
+		"logs:CreateLogStream, logs:PutLogEvents on resource: ",
+		"arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:log-stream:app/app/* ",
+		"because no identity-based policy allows these actions ",
+		"(needed for awslogs log group /ecs/app (container app))",
+	])]}
+
+	outside := {"Effect": "Deny", "Action": "logs:*", "NotResource": "arn:aws:logs:us-east-1:999999999999:*"}
+	all_logs := data.fargate_preflight.lib.calls_test.statement("logs:*", "*")
+	deny_outside := exec_role([secrets, data.fargate_preflight.lib.calls_test.inline("fence", [all_logs, outside], 42)])
+	deny_for(object.union(deny_outside, {"account": "999999999999"})) == set()
+	[f] := [x | some x in deny_for(object.union(deny_outside, {"account": "123456789012"}))]
+	contains(f.message, "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:log-stream:app/app/* with an explicit deny in an identity-based policy")
+}

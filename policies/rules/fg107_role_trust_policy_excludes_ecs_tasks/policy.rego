@@ -8,7 +8,9 @@
 #   deny the task). An aws:SourceArn whose region, or a live role's account, is not the task's
 #   never names it (an Allow only for arn:aws:ecs:eu-west-1:...:* in a us-east-1 stack does not
 #   let the task assume the role). Where that rests on a value the inputs do not settle and would deny, and for
-#   any other condition key, the verdict cannot be decided offline (FG801).
+#   any other condition key, the verdict cannot be decided offline (FG801). A live scan that
+#   does not find the role in its own account (iam:GetRole: NoSuchEntity) reports it too: a
+#   role that does not exist cannot be assumed.
 # custom:
 #   id: FG107
 #   level: error
@@ -38,8 +40,7 @@ import rego.v1
 deny contains entry if {
 	some [td_id, kind, role] in roles_used
 	d := trust[role.id]
-	d.decision in {"explicit_deny", "implicit_deny"}
-	reason := why[d.decision]
+	reason := why(d.decision, role)
 	td := input.task_definitions[td_id]
 	some service in data.fargate_preflight.lib.taskdef.services_running(td_id)
 	entry := data.fargate_preflight.lib.result.finding({
@@ -49,10 +50,7 @@ deny contains entry if {
 		"message": sprintf("%s: %s %s cannot be assumed by ecs-tasks.amazonaws.com: %s", [
 			data.fargate_preflight.lib.taskdef.subject(service, td), kind, role.name, reason,
 		]),
-		"fix": sprintf(
-			"Allow the service principal ecs-tasks.amazonaws.com to perform sts:AssumeRole in the trust policy of role %s.",
-			[role.name],
-		),
+		"fix": fix(d.decision, role),
 		"hop": null,
 		"source": role.source,
 	})
@@ -67,10 +65,27 @@ undecided contains {"unknown": u, "service": service, "rules": ["FG107"]} if {
 
 kind_text := {"task_role": "task role", "execution_role": "execution role"}
 
-why := {
+why(decision, _) := denials[decision]
+
+why("does_not_exist", role) := sprintf(
+	"it does not exist in account %s (iam:GetRole: NoSuchEntity), so no task can start",
+	[data.fargate_preflight.lib.iam.role_account(role.arn)],
+)
+
+denials := {
 	"explicit_deny": "a statement of its trust policy denies it",
 	"implicit_deny": "no statement of its trust policy allows it",
 }
+
+fix("does_not_exist", role) := sprintf(
+	"Create role %s, trusting ecs-tasks.amazonaws.com, or name an existing role in the task definition.",
+	[role.name],
+)
+
+fix(decision, role) := sprintf(
+	"Allow the service principal ecs-tasks.amazonaws.com to perform sts:AssumeRole in the trust policy of role %s.",
+	[role.name],
+) if decision != "does_not_exist"
 
 # trust[role id] is the role's trust decision, computed once however many task definitions use
 # it, and once for all the roles that share a trust policy without Condition.
@@ -80,7 +95,9 @@ trust[key] := value if {
 	key := role.id
 }
 
-trust_of(role) := by_document[role.trust_policy] if {
+trust_of(role) := {"decision": "does_not_exist", "unknowns": set()} if {
+	data.fargate_preflight.lib.iam.does_not_exist(role)
+} else := by_document[role.trust_policy] if {
 	by_document[role.trust_policy]
 } else := data.fargate_preflight.lib.iam.trust_decision(role)
 

@@ -67,3 +67,41 @@ test_roles_sharing_a_trust_policy if {
 		["Condition of statement 1 of trust policy of role ExecRole", "Service", ["FG107"]],
 	}
 }
+
+# A live scan whose GetRole did not find the role in its own account (`exists: false`): it does
+# not exist, so ECS cannot assume it (field test 16: an FG801 "not in the scanned inputs"
+# before). FG107 alone says so: the role's calls are not checked (FG103-FG105, FG601).
+gone(id, name) := {
+	"id": id, "name": sprintf("arn:aws:iam::123456789012:role/%s", [name]),
+	"arn": sprintf("arn:aws:iam::123456789012:role/%s", [name]), "exists": false,
+	"source": {"file": sprintf("aws://123456789012/global/iam/role/%s", [name]), "line": 1, "pointer": ""},
+	"trust_policy": null, "inline_policies": [], "managed_policy_arns": [], "permissions_boundary": null,
+}
+
+test_a_role_that_does_not_exist if {
+	w := {"roles": {"ExecRole": gone("ExecRole", "api-exec"), "TaskRole": gone("TaskRole", "api-task")}, "services": {"Svc": {"enable_execute_command": true}}}
+	summary(deny_for(w)) == {
+		["arn:aws:iam::123456789012:role/api-exec", null, 1, concat("", [
+			"service Service: task definition Td: execution role arn:aws:iam::123456789012:role/api-exec cannot be assumed by ",
+			"ecs-tasks.amazonaws.com: it does not exist in account 123456789012 (iam:GetRole: NoSuchEntity), so no task can start",
+		])],
+		["arn:aws:iam::123456789012:role/api-task", null, 1, concat("", [
+			"service Service: task definition Td: task role arn:aws:iam::123456789012:role/api-task cannot be assumed by ",
+			"ecs-tasks.amazonaws.com: it does not exist in account 123456789012 (iam:GetRole: NoSuchEntity), so no task can start",
+		])],
+	}
+	{f.fix | some f in deny_for(w)} == {
+		"Create role arn:aws:iam::123456789012:role/api-exec, trusting ecs-tasks.amazonaws.com, or name an existing role in the task definition.",
+		"Create role arn:aws:iam::123456789012:role/api-task, trusting ecs-tasks.amazonaws.com, or name an existing role in the task definition.",
+	}
+	undecided_for(w) == set()
+	world := data.fargate_preflight.lib.calls_test.world(w)
+	m := data.fargate_preflight.lib.calls_test.managed
+	checked := {r |
+		some r in ["fg103", "fg104", "fg105", "fg601"]
+		count(data.fargate_preflight.rules[r].deny) > 0
+	} with input as world with data.fargate_preflight.aws.managed_policies as m
+	checked == set()
+	data.fargate_preflight.lib.calls.execution_checks == set() with input as world
+	data.fargate_preflight.lib.calls.task_role_checks == set() with input as world
+}

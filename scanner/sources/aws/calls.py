@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from scanner.errors import EngineError
 from scanner.model.partition import gap_ref
@@ -83,8 +83,9 @@ THROTTLED = frozenset(
         "RequestThrottled",
     }
 )
-# An object that is gone between two calls (a role deleted since the task definition named it):
-# it is missing from the model, and the policies say so as for any missing reference.
+# An object that is gone between two calls (a policy deleted since it was listed): it is missing
+# from the model, and the policies say so as for any missing reference. A role that a task
+# definition names and GetRole does not find is different: it does not exist (iam.py).
 NOT_FOUND = frozenset(
     {"NoSuchEntity", "ClientException", "FileSystemNotFound", "MountTargetNotFound"}
 )
@@ -202,6 +203,16 @@ class Reader:
         pages = self._call(service, operation, params, paginate=False)
         return pages[0] if pages else None
 
+    def one_or_gone(
+        self, service: str, operation: str, **params: Any
+    ) -> dict[str, Any] | None | Literal[False]:
+        """As `one`, but False when AWS answered that the object does not exist (a NOT_FOUND
+        code): None is then only a failed call (a gap)."""
+        pages = self._call(service, operation, params, paginate=False)
+        if pages is None:
+            return None
+        return pages[0] if pages else False
+
     def elsewhere(self, region: str) -> Reader:
         """The same account in another region (a log group's `awslogs-region`), recording its
         gaps with this reader's."""
@@ -227,7 +238,7 @@ class Reader:
         until: str | None = None,
     ) -> list[dict[str, Any]] | None:
         """The pages of the call (with `until`: up to the first that has an item under that key),
-        or None when it failed (a gap) or the object is gone."""
+        or None when it failed (a gap) or the object is gone (no pages when not paginating)."""
         from botocore import xform_name  # type: ignore[import-untyped]
         from botocore.exceptions import (  # type: ignore[import-untyped]
             BotoCoreError,
@@ -251,7 +262,7 @@ class Reader:
             error = exc.response.get("Error", {})
             code = str(error.get("Code", "Unknown"))
             if code in NOT_FOUND and code not in DENIED:
-                return None
+                return [] if not paginate else None  # (`one_or_gone` tells it from a gap)
             self._record(service, operation, f"{code}: {error.get('Message', '')}".strip())
         except BotoCoreError as exc:  # endpoint unreachable, service not in this region
             self._record(service, operation, f"{type(exc).__name__}: {exc}")

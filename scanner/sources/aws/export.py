@@ -120,14 +120,19 @@ def export(options: LiveOptions, progress: Callable[[int, int], None] | None = N
         iam_fragment, iam_gaps = iam_by_account[account.id]
         gaps.extend([*unit_gaps, *iam_gaps])
         models.append(
-            _model([fragment, _only_used(iam_fragment, fragment)], region, unit_gaps + iam_gaps)
+            _model(
+                [fragment, _only_used(iam_fragment, fragment)],
+                account.id,
+                region,
+                unit_gaps + iam_gaps,
+            )
         )
     notices = [n for r in regions if (n := unknown_region_notice(r))]
     notices += _unmatched_clusters(options, [f for f, _, _ in regional], gaps)
     # An account that could not be entered (sts:AssumeRole refused) has only its gap to report.
     for account_id in sorted({g.account for g in gaps} - {a.id for a in accounts}):
         entry_gaps = [g for g in gaps if g.account == account_id]
-        models.append(_model([], regions[0] if regions else GLOBAL, entry_gaps))
+        models.append(_model([], account_id, regions[0] if regions else GLOBAL, entry_gaps))
     return LiveExport(
         # a misspelt --region reads as a region without services: every call a gap
         notices=notices,
@@ -179,8 +184,9 @@ def _run(
     return results
 
 
-def _model(fragments: list[Fragment], region: str, gaps: list[Gap]) -> dict[str, Any]:
+def _model(fragments: list[Fragment], account: str, region: str, gaps: list[Gap]) -> dict[str, Any]:
     model = build_model(fragments, region)
+    model["account"] = account  # what the policies put in the ARNs they build (lib/calls.rego)
     model["coverage_gaps"] = [g.model() for g in gaps]
     validate_model(model)
     return model

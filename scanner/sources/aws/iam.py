@@ -38,9 +38,27 @@ def document(value: Any) -> Any:
 
 
 def _role(reader: Reader, arn: str) -> ModelObject | None:
+    """The role `arn` names, read in the scanned account; None when it is not read (a role of
+    another account, a refused GetRole, or a role of that name whose ARN is another: its path
+    differs), which the policies treat as a role outside the inputs (FG801). A role that GetRole
+    does not find does not exist: ECS cannot assume it (FG107)."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or parts[4] != reader.account:
+        return None
     name = arn.rsplit("/", 1)[-1]
-    answer = reader.one("iam", "GetRole", RoleName=name)
-    if answer is None:
+    answer = reader.one_or_gone("iam", "GetRole", RoleName=name)
+    if answer is False:
+        return named(
+            arn,
+            arn,
+            arn=arn,
+            exists=False,
+            trust_policy=None,
+            inline_policies=[],
+            managed_policy_arns=[],
+            permissions_boundary=None,
+        )
+    if answer is None or answer["Role"]["Arn"] != arn:
         return None
     role = answer["Role"]
     attached = reader.all("iam", "ListAttachedRolePolicies", "AttachedPolicies", RoleName=name)
