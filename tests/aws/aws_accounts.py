@@ -72,6 +72,27 @@ class Built:
     cluster: str = ""
 
 
+def public_fargate_service(
+    ecs: Any, cluster: str, name: str, definition: str, subnet: str, group: str
+) -> str:
+    """A Fargate service of one task in a public subnet, with a public IP; its ARN."""
+    service = ecs.create_service(
+        cluster=cluster,
+        serviceName=name,
+        taskDefinition=definition,
+        desiredCount=1,
+        launchType="FARGATE",
+        networkConfiguration={
+            "awsvpcConfiguration": {
+                "subnets": [subnet],
+                "securityGroups": [group],
+                "assignPublicIp": "ENABLED",
+            }
+        },
+    )
+    return str(service["service"]["serviceArn"])
+
+
 def build_account(
     region: str, *, isolated: bool = False, cluster: str = "apps", **credentials: Any
 ) -> Built:

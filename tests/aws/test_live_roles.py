@@ -18,7 +18,7 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_accounts import TRUST
+from aws_accounts import TRUST, public_fargate_service
 from click.testing import CliRunner
 from moto_server import clients_at
 
@@ -83,20 +83,7 @@ def build() -> dict[str, str]:
                 }
             ],
         )["taskDefinition"]["taskDefinitionArn"]
-        built[name] = ecs.create_service(
-            cluster="roles",
-            serviceName=name,
-            taskDefinition=definition,
-            desiredCount=1,
-            launchType="FARGATE",
-            networkConfiguration={
-                "awsvpcConfiguration": {
-                    "subnets": [subnet],
-                    "securityGroups": [group],
-                    "assignPublicIp": "ENABLED",
-                }
-            },
-        )["service"]["serviceArn"]
+        built[name] = public_fargate_service(ecs, "roles", name, definition, subnet, group)
     return built
 
 

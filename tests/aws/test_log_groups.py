@@ -19,7 +19,7 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_accounts import TRUST, all_but
+from aws_accounts import TRUST, all_but, public_fargate_service
 from click.testing import CliRunner
 from moto_server import clients_at, start_moto, stop
 
@@ -91,20 +91,7 @@ def build(region: str) -> dict[str, str]:
             executionRoleArn=role["Role"]["Arn"],
             containerDefinitions=containers,
         )["taskDefinition"]["taskDefinitionArn"]
-        built[name] = ecs.create_service(
-            cluster="logs",
-            serviceName=name,
-            taskDefinition=definition,
-            desiredCount=1,
-            launchType="FARGATE",
-            networkConfiguration={
-                "awsvpcConfiguration": {
-                    "subnets": [subnet],
-                    "securityGroups": [group],
-                    "assignPublicIp": "ENABLED",
-                }
-            },
-        )["service"]["serviceArn"]
+        built[name] = public_fargate_service(ecs, "logs", name, definition, subnet, group)
     return built
 
 
