@@ -6,6 +6,7 @@ unknown's `partial` (docs/model.md), which still names the service and the regio
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 # A region's name: `us-east-1`, `us-gov-west-1`, `us-isob-east-1`, `cn-north-1`.
 REGION_NAME = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
@@ -78,3 +79,14 @@ def parameter_arn(region: str, name: str | None) -> str:
 def role_arn(region: str, path: str, name: str) -> str:
     """`arn:aws:iam::ACCOUNT:role/PATH/NAME` (IAM is global: the region gives the partition)."""
     return f"arn:{partition(region)}:iam::*:role{path}{name}"
+
+
+def token(key: str, resource: bool) -> str:
+    """The token that stands for one unsettled value in an `identity` (docs/model.md): the name
+    deployment gives the resource of model id `key` (`<#key>`: no other resource's), or the
+    value of the unknown of ref `key` (`<=key>`), without `:`, `/`, `*` or angle brackets."""
+    return ("<#" if resource else "<=") + quote(key, safe="#._-") + ">"
+
+
+def has_token(text: str | None) -> bool:
+    return text is not None and ("<#" in text or "<=" in text)

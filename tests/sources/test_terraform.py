@@ -481,6 +481,68 @@ def test_log_groups_that_apply_names_are_the_plans() -> None:
     )
 
 
+def test_names_the_provider_makes_up_are_one_resources_each() -> None:
+    # Field test 15, k01: a policy on "${aws_cloudwatch_log_group.g2.arn}:*" for the group the
+    # container names aws_cloudwatch_log_group.g2.name, g2 without a name, was FG801 ("not
+    # settled ... blocks FG104"), and so was any other unnamed group's or role's ARN. A name the
+    # provider makes up (no name, or name_prefix) is that resource's and no other's: its
+    # unknowns carry an identity with the resource's token (docs/model.md), as CloudFormation's.
+    m = model("made-up-names")
+    ok = m["task_definitions"]['aws_ecs_task_definition.app["ok"]']
+    (container,) = ok["containers"]
+    assert {k: container["log_options"]["awslogs-group"][k] for k in ("partial", "identity")} == {
+        "partial": "/ecs/app-*",
+        "identity": "/ecs/app-<#aws_cloudwatch_log_group.ok>",
+    }
+    assert ok["execution_role_arn"]["identity"] == (
+        "arn:aws:iam::*:role/<#aws_iam_role.execution%5B%22ok%22%5D>"
+    )
+    assert "partial" not in ok["execution_role_arn"]  # nothing of the name is known
+    (inline,) = m["roles"]['aws_iam_role.execution["ok"]']["inline_policies"]
+    logs = inline["document"]["Statement"][1]["Resource"]
+    assert {k: logs[k] for k in ("ref", "partial", "identity")} == {
+        "ref": "aws_cloudwatch_log_group.ok.arn",
+        "partial": "arn:aws:logs:us-east-1:*:log-group:/ecs/app-*:*",
+        "identity": "arn:aws:logs:us-east-1:*:log-group:/ecs/app-<#aws_cloudwatch_log_group.ok>:*",
+    }
+    principals = m["vpc_endpoints"]["aws_vpc_endpoint.logs"]["policy"]["Statement"][0]
+    assert (
+        principals["Principal"]["AWS"][3]["identity"] == "arn:aws:iam::*:role/<#aws_iam_role.task>"
+    )
+
+    bucket = m["clusters"]["aws_ecs_cluster.main"]["execute_command_configuration"]
+    assert bucket["logConfiguration"]["s3BucketName"]["identity"] == "<#aws_s3_bucket.exec>"
+
+    report = scanned("made-up-names")
+    assert report.errors == ()
+    case = "tests/fixtures/terraform/made-up-names"
+    found = [
+        (f.rule_id, f.service, f.need, f.location.file, f.location.line) for f in report.findings
+    ]
+    # ok: its own group's streams, its role named by the endpoint policy, ECS Exec's objects and
+    # bucket (before: FG605 for s3:PutObject on "${aws_s3_bucket.exec.arn}/*"); bare: the
+    # provider's `arn` (no `:*`) is not the group's streams, and its task role's grants are
+    # swapped; other: another unnamed group's streams; principal: its group's streams by
+    # `name` and a `registry_id` for the account, but the endpoint policy names the task role,
+    # not this execution role
+    assert sorted(found) == [
+        ("FG102", 'aws_ecs_service.app["principal"]', "logs", f"{case}/network.tf", 103),
+        ("FG104", 'aws_ecs_service.app["bare"]', "logs", f"{case}/iam.tf", 13),
+        ("FG104", 'aws_ecs_service.app["other"]', "logs", f"{case}/iam.tf", 13),
+        ("FG605", 'aws_ecs_service.app["bare"]', "s3", f"{case}/iam.tf", 24),
+        ("FG605", 'aws_ecs_service.app["bare"]', "s3", f"{case}/iam.tf", 24),
+    ]
+    principal, bare, _, *exec_logs = [
+        f.message for f in sorted(report.findings, key=lambda f: (f.rule_id, f.message))
+    ]
+    assert "no statement of the VPC endpoint policy allows" in principal
+    assert "logs:PutLogEvents on resource: <aws_cloudwatch_log_group.bare.name> because" in bare
+    assert [m.split(" is not authorized to perform: ")[1].split(" ")[0] for m in exec_logs] == [
+        "s3:GetEncryptionConfiguration",
+        "s3:PutObject",
+    ]
+
+
 def test_a_nat_gateway_named_by_gateway_id_is_the_route_to_it() -> None:
     # Field test 17: `gateway_id = aws_nat_gateway.main.id` (which the AWS API takes) was FG801
     # "not a known kind of gateway", which hid the closed group's FG401.

@@ -18,15 +18,14 @@ from scanner.sources.cfn.values import (
     Value,
     Where,
     cidr_block,
-    has_token,
     identity_of,
     is_intrinsic,
     pattern_of,
     scalar_text,
-    token,
 )
 from scanner.sources.limits import json_text
 from scanner.sources.lines import LineDict, key_line, line_of
+from scanner.sources.physical import has_token, token
 
 Field = Any  # a model field: JSON, or an unknown object
 

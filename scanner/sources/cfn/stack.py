@@ -24,10 +24,9 @@ from scanner.sources.cfn.values import (
     is_intrinsic,
     scalar_text,
     split,
-    token,
 )
 from scanner.sources.lines import LINED, LineDict, key_line, line_of
-from scanner.sources.physical import partition, url_suffix
+from scanner.sources.physical import partition, token, url_suffix
 
 if TYPE_CHECKING:
     from scanner.sources.cfn.run import Run

@@ -17,7 +17,8 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+
+from scanner.sources.physical import token
 
 if TYPE_CHECKING:
     from scanner.sources.cfn.stack import Stack
@@ -142,13 +143,6 @@ def part_text(part: Part) -> str:
     return "${" + part.logical + suffix + "}"
 
 
-def token(key: str, resource: bool) -> str:
-    """The token that stands for one unsettled value in an `identity`: the name deployment gives
-    the resource of model id `key` (`<#key>`: no other resource's), or the value of the unknown
-    of ref `key` (`<=key>`), without `:`, `/`, `*` or angle brackets."""
-    return ("<#" if resource else "<=") + quote(key, safe="#._-") + ">"
-
-
 # The unsettled parts an `identity` keeps as `*`: the account, and what the deploy region settles.
 DEPLOYMENT = frozenset({"AWS::AccountId", "AWS::Region", "AWS::URLSuffix", "AWS::Partition"})
 
@@ -164,10 +158,6 @@ def identity_of(text: str | Unknown | None) -> str | None:
         if text.ref in DEPLOYMENT:
             return text.partial if text.partial is not None else "*"
     return None
-
-
-def has_token(text: str | None) -> bool:
-    return text is not None and ("<#" in text or "<=" in text)
 
 
 def pattern_of(text: str | Unknown | None) -> str | None:

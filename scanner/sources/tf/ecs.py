@@ -34,7 +34,7 @@ from scanner.sources.tf.written import (
     after_apply,
     as_json,
     encoded,
-    role_arn_pattern,
+    role_arn_fields,
     unsettled,
 )
 from scanner.sources.units import parse_cpu, parse_memory
@@ -187,9 +187,7 @@ def _role(build: Build, inst: Instance, name: str) -> tuple[Field, Field]:
         return linked, linked
     why = f"the ARN of role {linked} is known only after apply"
     role_arn = build.unknown(inst, (name,), why, f"{linked}.arn")
-    role = build.instance_of(linked)
-    partial = role_arn_pattern(build, role) if role and role.type == "aws_iam_role" else None
-    return linked, role_arn if partial is None else role_arn | {"partial": partial}
+    return linked, role_arn | role_arn_fields(build, build.instance_of(linked))
 
 
 def _containers(build: Build, inst: Instance) -> Field:

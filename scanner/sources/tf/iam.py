@@ -13,7 +13,7 @@ from scanner.sources.base import ModelObject, UnsettledCondition
 from scanner.sources.tf.build import MANAGED_POLICY, ROLE, Build, Collections, Field
 from scanner.sources.tf.network import document
 from scanner.sources.tf.plan import UNKNOWN, Instance
-from scanner.sources.tf.written import role_arn_pattern
+from scanner.sources.tf.written import role_arn_fields
 
 Builder = Callable[[Build, Instance], None]
 
@@ -24,9 +24,8 @@ def arn(build: Build, inst: Instance, noun: str) -> Field:
     if isinstance(found, str) and found:
         return found
     why = f"the ARN of {noun} {inst.address} is known only after apply (it holds the account id)"
-    found = build.unknown(inst, ("arn",), why, f"{inst.address}.arn")
-    partial = role_arn_pattern(build, inst) if inst.type == "aws_iam_role" else None
-    return found if partial is None else found | {"partial": partial}
+    unknown: ModelObject = build.unknown(inst, ("arn",), why, f"{inst.address}.arn")
+    return unknown | role_arn_fields(build, inst)
 
 
 def role(build: Build, inst: Instance) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from scanner.sources import physical
 from scanner.sources.base import ModelObject
 from scanner.sources.limits import json_text
+from scanner.sources.physical import has_token
 from scanner.sources.tf.build import Build, attribute
 from scanner.sources.tf.expr import Attr, Encoded, Obj, Opaque, Pattern
 from scanner.sources.tf.plan import UNKNOWN, Instance, PathStep
@@ -115,7 +116,12 @@ def unsettled(
         detail = f" ({value.why})" if isinstance(value, Opaque) else ""
         why = f"a value of the .tf expression is known only after apply{detail}"
     found: ModelObject = build.unknown(inst, path, why, names)
-    partial = "".join(_pattern_part(build, p) for p in parts)
+    known = [_known_part(build, p) for p in parts]
+    partial = "".join(pattern for pattern, _ in known)
+    identities = [identity for _, identity in known]
+    identity = "".join(i for i in identities if i is not None)
+    if None not in identities and has_token(identity):
+        found["identity"] = identity
     if partial.strip("*"):  # something is known of it
         found["partial"] = partial
         if named and all(_account_only(build, p) for p in parts if not isinstance(p, str)):
@@ -136,20 +142,31 @@ def after_apply(build: Build, inst: Instance, path: tuple[PathStep, ...]) -> Mod
     return found
 
 
-def _pattern_part(build: Build, part: Any) -> str:
-    """A part of a string as a `partial` pattern: `*` for what apply settles, but an attribute
-    of a repository, log group, secret or parameter of the plan still names its service and
-    region. A literal `*` stays: in a policy it is a wildcard, as the `*` of an unsettled part
-    is (`${aws_cloudwatch_log_group.app.arn}:*`, the group's log streams)."""
+def _known_part(build: Build, part: Any) -> tuple[str, str | None]:
+    """A part of a string as a `partial` pattern and as an `identity` (docs/model.md; None when
+    it is unsettled and not one value of the inputs): `*` for what apply settles, but an
+    attribute of a repository, log group, secret or parameter of the plan still names its
+    service and region, and a name the provider makes up is that resource's (`name_of`). A
+    literal `*` stays: in a policy it is a wildcard, as the `*` of an unsettled part is
+    (`${aws_cloudwatch_log_group.app.arn}:*`, the group's log streams)."""
     if isinstance(part, str):
-        return part
-    if isinstance(part, Attr) and (part.instance.type, part.name) == ("aws_iam_role", "arn"):
-        return role_arn_pattern(build, part.instance) or "*"
-    found = _PHYSICAL.get((part.instance.type, part.name)) if isinstance(part, Attr) else None
+        return part, part
+    if not isinstance(part, Attr):
+        return "*", None
+    if (part.instance.type, part.name) == ("aws_iam_role", "arn"):
+        pattern, identity = role_arn_known(build, part.instance)
+        return pattern or "*", identity
+    if (part.instance.type, part.name) in _NAMES:
+        pattern, identity = name_of(build, part.instance, _NAMES[part.instance.type, part.name])
+        return pattern or "*", identity if has_token(identity) else None
+    found = _PHYSICAL.get((part.instance.type, part.name))
     if found is None or not build.region:
-        return "*"
-    name = part.instance.get(found[0]) if found[0] else None
-    return found[1](build.region, name if isinstance(name, str) else None)
+        return "*", None
+    if found[0] is None:  # the account: `*` in an identity too
+        return found[1](build.region, None), found[1](build.region, None)
+    pattern, identity = name_of(build, part.instance, found[0])
+    own = found[1](build.region, identity) if found[2] and identity is not None else None
+    return found[1](build.region, pattern), own
 
 
 def _account_only(build: Build, part: Any) -> bool:
@@ -172,20 +189,79 @@ _PHYSICAL: dict[tuple[str, str], tuple[str | None, Callable[[str, str | None], s
     ("aws_ecr_repository", "arn"): ("name", physical.ecr_repository_arn, True),
     ("aws_ecr_repository", "registry_id"): (None, physical.made_up, True),
     ("aws_ecr_repository", "repository_url"): ("name", physical.ecr_repository_url, True),
+    ("aws_s3_bucket", "arn"): ("bucket", physical.s3_bucket_arn, True),
     ("aws_secretsmanager_secret", "arn"): ("name", physical.secret_arn, False),
     ("aws_secretsmanager_secret", "id"): ("name", physical.secret_arn, False),
     ("aws_ssm_parameter", "arn"): ("name", physical.parameter_arn, True),
 }
 
 
-def role_arn_pattern(build: Build, role: Instance) -> str | None:
-    """A role's ARN before apply, `*` for the account (and for a path apply settles); None
-    when apply names the role (`name_prefix`, or no name)."""
-    name, path = role.get("name"), role.get("path")
-    if not isinstance(name, str) or not name:
-        return None
-    known_path = path if isinstance(path, str) and path else "/" if path is None else "/*"
-    return physical.role_arn(build.region or "*", known_path, name)
+# The attributes that are a resource's name: (resource type, attribute) -> the one it is set by.
+_NAMES = {
+    ("aws_cloudwatch_log_group", "name"): "name",
+    ("aws_cloudwatch_log_group", "id"): "name",
+    ("aws_s3_bucket", "bucket"): "bucket",
+    ("aws_s3_bucket", "id"): "bucket",
+    ("aws_iam_role", "name"): "name",
+    ("aws_iam_role", "id"): "name",
+}
+
+# Resources whose name the provider makes up at apply when the configuration writes none: its
+# `name_prefix` followed by a unique id, or "terraform-" and one (AWS provider, each resource's
+# "Argument Reference"). type -> (the name's attribute, the prefix's)
+_MADE_UP = {
+    "aws_cloudwatch_log_group": ("name", "name_prefix"),
+    "aws_s3_bucket": ("bucket", "bucket_prefix"),
+    "aws_iam_role": ("name", "name_prefix"),
+    "aws_secretsmanager_secret": ("name", "name_prefix"),
+}
+
+
+def name_of(build: Build, inst: Instance, attr: str) -> tuple[str | None, str | None]:
+    """A resource's name as the plan knows it, as a pattern and an identity: a name the plan
+    settles, as it is; one the provider makes up at apply (the configuration writes none), its
+    prefix and `*`, and its prefix and the resource's token (no other resource gets that name:
+    docs/model.md); else (None, None)."""
+    name = inst.get(attr)
+    if isinstance(name, str):
+        return name, name
+    made_up = _MADE_UP.get(inst.type)
+    if (
+        made_up is None
+        or made_up[0] != attr
+        or name is not UNKNOWN
+        or inst.addr.mode != "managed"
+        or inst.config is None
+        or inst.expression(attr) is not None
+    ):
+        return None, None
+    prefix = inst.get(made_up[1])
+    known = prefix if isinstance(prefix, str) else ""
+    return f"{known}*", known + physical.token(build.id(inst), resource=True)
+
+
+def role_arn_known(build: Build, role: Instance) -> tuple[str | None, str | None]:
+    """A role's ARN before apply, as a pattern (`*` for the account, and for a path apply
+    settles; None when apply names the role without a prefix) and an identity (None unless
+    apply names the role: `arn:aws:iam::*:role/PATH/<#role>`)."""
+    name, identity = name_of(build, role, "name")
+    path = role.get("path")
+    known_path = path if isinstance(path, str) and path else "/" if path is None else None
+    pattern = None
+    if name and name != "*":
+        pattern = physical.role_arn(build.region or "*", known_path or "/*", name)
+    if known_path is None or not has_token(identity):
+        return pattern, None
+    return pattern, physical.role_arn(build.region or "*", known_path, str(identity))
+
+
+def role_arn_fields(build: Build, role: Instance | None) -> ModelObject:
+    """What the model's unknown for a role's ARN knows of it: `partial`, `identity`."""
+    if role is None or role.type != "aws_iam_role":
+        return {}
+    pattern, identity = role_arn_known(build, role)
+    fields = {"partial": pattern, "identity": identity}
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 def policy_document(build: Build, inst: Instance) -> ModelObject | None:
