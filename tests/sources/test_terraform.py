@@ -1035,6 +1035,14 @@ def test_block_lines_are_python_hcl2_lines(path: Path) -> None:
         # double-quoted string stays
         ('${"awsvpc" == "awsvpc" ? [\'true\'] : []}', [("true",)]),
         ('${"it\'s" == "it\'s" ? 1 : 2}', [1]),
+        # a string around an interpolation that holds a quoted key (an instance of a for_each
+        # resource: `"${aws_x.y["key"].arn}:*"`; field test 15: "an interpolation never closes")
+        ('${{a = 1}["a"]}-"q"', ['1-"q"']),
+        ('$${x} \\ ${{b = 2}["b"]}', ["${x} \\ 2"]),
+        # Terraform converts "true" and "false" where a bool is needed (an untyped variable
+        # given -var flag=false is the string "false")
+        ('${"false" ? 1 : 2}', [2]),
+        ('${!"true" || "true" && true}', [True]),
     ],
 )
 def test_expressions_evaluate(text: str, values: list[Any]) -> None:

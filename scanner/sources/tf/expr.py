@@ -196,6 +196,25 @@ def _close(text: str, pos: int) -> int:
     raise Unsupported("an interpolation never closes")
 
 
+def _quoted(text: str) -> str:
+    """A template's text as the body of an HCL string: `\\` and `"` escaped outside its
+    interpolations, which keep theirs (`${aws_x.y["key"].arn}:*`)."""
+    out, pos = [], 0
+    while pos < len(text):
+        if text.startswith(("$${", "%%{"), pos):  # escaped: literal text
+            out.append(text[pos : pos + 3])
+            pos += 3
+            continue
+        if text.startswith(("${", "%{"), pos):
+            end = _close(text, pos + 2) + 1
+            out.append(text[pos:end])
+            pos = end
+            continue
+        out.append({"\\": "\\\\", '"': '\\"'}.get(text[pos], text[pos]))
+        pos += 1
+    return "".join(out)
+
+
 def parse(text: str) -> Node:
     parser = _Parser(_tokens(text))
     node = parser.expression()
@@ -434,7 +453,7 @@ class Evaluator:
             if text.startswith("${") and _close(text, 2) == len(text) - 1:
                 node = parse(_HCL2_LITERAL.sub(r'"\1"', text[2:-1]) if "'" in text else text[2:-1])
             elif "${" in text or "%{" in text:
-                _, parts = _string(text.replace("\\", "\\\\").replace('"', '\\"') + '"', 0)
+                _, parts = _string(_quoted(text) + '"', 0)
                 node = Node("template", None, tuple(parts))
             else:
                 return [text]
@@ -507,7 +526,8 @@ class Evaluator:
 
     def _cond(self, node: Node, env: Env, depth: int) -> list[Any]:
         out: list[Any] = []
-        for condition in self.node(node.args[0], env, depth):
+        for value in self.node(node.args[0], env, depth):
+            condition = _as_bool(value)
             if condition is True:
                 out.extend(self.node(node.args[1], env, depth))
             elif condition is False:
@@ -519,7 +539,7 @@ class Evaluator:
 
     def _not(self, node: Node, env: Env, depth: int) -> list[Any]:
         return [
-            (not v) if isinstance(v, bool) else Opaque("not a boolean")
+            (not b) if (b := _as_bool(v)) is not None else Opaque("not a boolean")
             for v in self.node(node.args[0], env, depth)
         ]
 
@@ -894,6 +914,14 @@ def _string_of(v: Any) -> str:
     return str(v)
 
 
+def _as_bool(value: Any) -> bool | None:
+    """A value where HCL needs a bool: a bool, or the string "true" or "false", which Terraform
+    converts (an untyped variable given `-var flag=false` is the string); else None."""
+    if isinstance(value, bool):
+        return value
+    return {"true": True, "false": False}.get(value) if isinstance(value, str) else None
+
+
 def _binary(op: str, a: Any, b: Any) -> Any:
     for v in (a, b):
         if isinstance(v, Opaque):
@@ -903,9 +931,10 @@ def _binary(op: str, a: Any, b: Any) -> Any:
             return Opaque("a comparison with a value known only after apply")
         return (a == b) == (op == "==")
     if op in ("&&", "||"):
-        if not isinstance(a, bool) or not isinstance(b, bool):
+        x, y = _as_bool(a), _as_bool(b)
+        if x is None or y is None:
             return Opaque("not a boolean")
-        return (a and b) if op == "&&" else (a or b)
+        return (x and y) if op == "&&" else (x or y)
     if not _is_number(a) or not _is_number(b):
         return Opaque(f"{op} of values that are not numbers")
     try:
