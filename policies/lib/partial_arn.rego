@@ -42,6 +42,13 @@ probe(x, arn) := replace(fill_open_fields(x, arn), "*", c) if {
 # the unsettled parts of an ARN, an account, a region, a name, hold no `:`).
 may_match(x, arn) if {
 	text := fill_open_fields(x, arn)
+	not contains(text, "*") # known in full: the pattern matches it or not
+	glob.match(pattern_glob(x), null, text)
+}
+
+may_match(x, arn) if {
+	text := fill_open_fields(x, arn)
+	contains(text, "*")
 	aligned(x, text)
 	own := split(text, ":")
 	every i, field in split(x, ":") {
@@ -51,9 +58,13 @@ may_match(x, arn) if {
 
 may_match(x, arn) if {
 	text := fill_open_fields(x, arn)
+	contains(text, "*")
 	not aligned(x, text)
 	ends_agree(x, text)
 }
+
+# pattern_glob: a policy pattern as a glob, whose wildcards are its own `*` and `?`.
+pattern_glob(x) := replace(replace(replace(replace(x, "[", "\\["), "]", "\\]"), "{", "\\{"), "}", "\\}")
 
 aligned(x, text) if {
 	fields := split(x, ":")

@@ -58,3 +58,13 @@ test_probe_and_may_match if {
 	not data.fargate_preflight.lib.partial_arn.may_match("arn:aws:secretsmanager:*:*:secret:other-*", "arn:aws:secretsmanager:us-east-1:*:secret:db-*")
 	not data.fargate_preflight.lib.partial_arn.may_match("arn:aws:s3:::b/*.log", "arn:aws:s3:::b/*.txt")
 }
+
+# A request resource known in full (a Terraform bucket's planned name, as its unsettled `id`) is
+# matched exactly: the object pattern `${aws_s3_bucket.exec.arn}/*` cannot be the bucket (before:
+# "may match", an FG801 note where ECS Exec's swapped grants are FG605).
+test_may_match_a_text_known_in_full if {
+	not data.fargate_preflight.lib.partial_arn.may_match("arn:aws:s3:::exec-logs/*", "arn:aws:s3:::exec-logs")
+	data.fargate_preflight.lib.partial_arn.may_match("arn:aws:s3:::exec-*", "arn:aws:s3:::exec-logs")
+	data.fargate_preflight.lib.partial_arn.may_match("arn:aws:s3:::exec-log?", "arn:aws:s3:::exec-logs")
+	not data.fargate_preflight.lib.partial_arn.may_match("arn:aws:s3:::[exec]-logs", "arn:aws:s3:::e-logs")
+}
