@@ -2089,6 +2089,41 @@ def test_imports_link_to_the_one_export_that_matches_with_the_stack_name_open(
     ]
 
 
+def test_an_imported_log_group_of_the_inputs_exists_before_a_task(tmp_path: Path) -> None:
+    # field test 18, i03: KeyError 'LogGroup' (a traceback) when the awslogs group was
+    # `!ImportValue` of another scanned template's `!Ref LogGroup`: its type was looked up in
+    # the importing template
+    exporting = t("""
+        Resources:
+          LogGroup: {Type: AWS::Logs::LogGroup}
+        Outputs:
+          G: {Value: !Ref LogGroup, Export: {Name: shared-LogGroupName}}
+    """)
+    importing = t("""
+        Resources:
+          TaskDefinition:
+            Type: AWS::ECS::TaskDefinition
+            Properties:
+              RequiresCompatibilities: [FARGATE]
+              NetworkMode: awsvpc
+              Cpu: "256"
+              Memory: "512"
+              ContainerDefinitions:
+                - Name: app
+                  Image: nginx
+                  LogConfiguration:
+                    LogDriver: awslogs
+                    Options:
+                      awslogs-group: !ImportValue shared-LogGroupName
+                      awslogs-create-group: "true"
+                      awslogs-region: us-east-1
+    """)
+    fragment = build(tmp_path, {"a.yaml": exporting, "b.yaml": importing})
+    assert errors(fragment) == []
+    (container,) = model(fragment)["task_definitions"]["TaskDefinition"]["containers"]
+    assert container["log_group_in_inputs"] is True
+
+
 def test_imports_that_match_two_exports_stay_unknown(tmp_path: Path) -> None:
     root = _copy(CFN_FIXTURES / "imports", tmp_path)
     fragment = build(root)

@@ -274,17 +274,14 @@ def _nested(cursor: Cursor, *path: str) -> Cursor | None:
 
 
 def _log_group_in_inputs(group: Cursor | None) -> bool:
-    """Whether the awslogs group is a `Ref` to an AWS::Logs::LogGroup of this template: it exists
-    before a task starts, so awslogs-create-group never creates it. (A group named by its
-    LogGroupName: _mark_named_log_groups.)"""
+    """Whether the awslogs group is a `Ref` to an AWS::Logs::LogGroup of the inputs (of this
+    template, or of another one through Fn::ImportValue): it exists before a task starts, so
+    awslogs-create-group never creates it. (A group named by its LogGroupName:
+    _mark_named_log_groups.)"""
     if group is None:
         return False
     value = _single(group.value())
-    return (
-        isinstance(value, ResRef)
-        and value.attr is None
-        and group.stack.tpl.resource_type(value.logical) == _LOG_GROUP
-    )
+    return isinstance(value, ResRef) and value.attr is None and value.type == _LOG_GROUP
 
 
 _LOG_GROUP = "AWS::Logs::LogGroup"
