@@ -480,6 +480,12 @@ UNNAMED_SECRET = "  UnnamedSecret:\n    Type: AWS::SecretsManager::Secret\n"
 SECRET_BY_ACCOUNT = "!Sub 'arn:aws:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:db'"
 
 
+BY_STACK = (
+    "!Sub 'arn:aws:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:"
+    "${{AWS::StackName}}/{}'"
+)
+
+
 def by_account(name: str) -> str:
     return SECRET_BY_ACCOUNT.replace(":db'", f":{name}'")
 
@@ -517,6 +523,11 @@ def fg105_error(lines: list[str], resource: str) -> tuple[str, int, str]:
         (SECRET_BY_ACCOUNT, by_account("db-*")),
         ("!Ref DbSecret", by_account("db-*")),
         ("!Ref DbSecret", f"{SECRETS}:db-*"),
+        # a partial ARN named by the stack's name, the policy by the same and `-*`: the full
+        # ARN's six characters are the policy's (field test 18, k06: FG105 when the identity of
+        # unsettled values came in without the six characters)
+        (BY_STACK.format("db"), BY_STACK.format("db-*")),
+        (BY_STACK.format("db"), BY_STACK.format("db-??????")),
     ],
 )
 def test_a_policy_that_names_the_secret_as_the_template_does_allows_it(
@@ -537,6 +548,7 @@ OPEN_SECRETS = "arn:aws:secretsmanager:us-east-1:*:secret"
         ("!Ref DbSecret", by_account("dbx-*"), f"{OPEN_SECRETS}:db-*"),
         (SECRET_BY_ACCOUNT, "!Ref OtherSecret", f"{OPEN_SECRETS}:db-??????"),
         (SECRET_BY_ACCOUNT, by_account("dbx-*"), f"{OPEN_SECRETS}:db-??????"),
+        (BY_STACK.format("db"), BY_STACK.format("dbx-*"), f"{OPEN_SECRETS}:*/db-??????"),
     ],
 )
 def test_a_policy_that_names_another_secret_denies(
@@ -732,6 +744,32 @@ def test_a_policy_on_the_groups_name_by_the_stack_name_allows_it(tmp_path: Path)
     assert group_findings(tmp_path, policy, "us-east-1", groups)[0] == []
     other = policy.replace("/ecs/", "/audit/")
     assert [f[0] for f in group_findings(tmp_path, other, "us-east-1", groups)[0]] == ["FG104"]
+
+
+# A piece of the stack's name is not the stack's name (field test 18, s06, s09: an FG104 when
+# `!Select`/`!Split` kept the whole name's identity): for stack `orders-prod`, `/ecs/orders-*`
+# covers `/ecs/orders-prod`; for stack `orders`, `/ecs/orders-*` does not cover `/ecs/orders`.
+@pytest.mark.parametrize(
+    ("group", "policy"),
+    [
+        ("/ecs/${AWS::StackName}", "/ecs/${Head}-*"),
+        ("/ecs/orders-${Tail}", "/ecs/${AWS::StackName}"),
+    ],
+)
+def test_a_piece_of_the_stack_name_is_not_settled(tmp_path: Path, group: str, policy: str) -> None:
+    pieces = (
+        "{Head: !Select [0, !Split ['-', !Ref AWS::StackName]],"
+        " Tail: !Select [1, !Split ['-', !Ref AWS::StackName]]}"
+    )
+    groups = GROUPS.replace(
+        "{LogGroupName: /ecs/app}", f"{{LogGroupName: !Sub ['{group}', {pieces}]}}"
+    )
+    resource = (
+        f"!Sub ['arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:"
+        f"log-group:{policy}:*', {pieces}]"
+    )
+    found = group_findings(tmp_path, resource, "us-east-1", groups)[0]
+    assert [f[0] for f in found] == ["FG801"]
 
 
 # --- a Deny that may apply, where no Allow applies --------------------------------------------

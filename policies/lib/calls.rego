@@ -310,7 +310,20 @@ secret_request(v, svc) := secret_arn(arn) if {
 } else := arn if {
 	svc == "ssm"
 	arn := open_arn(v)
+} else := object.union(v, full) if {
+	# a partial ARN written with values the inputs name (`secret:${AWS::StackName}/db`: it has
+	# an `identity`, docs/model.md) stands for the full ARN, in its `partial` and `identity` alike
+	svc == "secretsmanager"
+	secret_fields(v.identity)
+	secret_fields(v.partial)
+	full := {k: secret_arn(v[k]) | some k in ["partial", "identity"]}
 } else := v
+
+secret_fields(text) if {
+	is_string(text)
+	count(split(text, ":")) == 7
+	startswith(text, "arn:")
+}
 
 # open_arn is the `partial` of such an ARN: `*` only as its whole region or account field.
 open_arn(v) := v.partial if {

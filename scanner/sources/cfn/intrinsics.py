@@ -7,6 +7,7 @@ Each function gets the stack it runs in, its argument (a template node), where t
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -160,7 +161,7 @@ def _fn_select(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
         # still unknown, but the region's zones are distinct: another index is another zone
         return Unknown(items.why, zone_index_ref(int(text)), items.where)
     if isinstance(items, Unknown):
-        return items
+        return _piece(items)
     if isinstance(index, ResRef | Composite):
         return _deployed(stack, "Fn::Select of", index, parts, line)
     if text is None or not text.isdigit():
@@ -176,6 +177,13 @@ def _fn_select(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
     return items[int(text)]
 
 
+def _piece(whole: Unknown) -> Unknown:
+    """A piece of an unsettled value (`!Select [0, !Split ["-", !Ref AWS::StackName]]`) stands
+    for it as before, but is not that value: it has no `identity` (docs/model.md), so it is
+    never taken as the same value as the whole, nor as different from it."""
+    return dataclasses.replace(whole, identity=None) if whole.identity is not None else whole
+
+
 # Delimiters that no resource id, name or ARN contains: a reference between them stays whole
 # (`!Split [",", !Join [",", [!Ref SubnetA, !Ref SubnetB]]]` gives the two subnets back).
 _LIST_SEPARATORS = frozenset(",; |\n\t")
@@ -188,7 +196,7 @@ def _fn_split(stack: Stack, arg: Any, parts: Parts, line: int) -> Value:
         raise stack.fail(line, "Fn::Split needs a non-empty string delimiter")
     source = _text(stack, stack.resolve(source_node, (*parts, 1), line), line, "Fn::Split")
     if isinstance(source, Unknown):
-        return source
+        return _piece(source)
     if isinstance(source, ResRef):
         source = _arn_form(stack, source, parts, line)
     pieces = source.parts if isinstance(source, Composite) else (source,)
