@@ -409,6 +409,14 @@ may_name_service(x, service) if {
 	glob.match(escape(fields[2]), null, service)
 }
 
+# A wildcard in the first field may stand for any ARN's first fields (`*:log-stream:*`, what is
+# known of `!Select [0, !Split [":*", !GetAtt Group.Arn]]` and `:log-stream:*`).
+may_name_service(x, _) if {
+	fields := split(x, ":")
+	count(fields) >= 3
+	contains(fields[0], "*")
+}
+
 # covers_service: an ARN pattern that is `*` after the service name covers every resource.
 covers_service(x, service) if {
 	fields := split(x, ":")

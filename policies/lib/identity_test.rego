@@ -67,6 +67,10 @@ cases := [
 	[[allow("logs:PutLogEvents", stack_group("b.yaml"))], req("logs:putlogevents", stack_streams("a.yaml")), "undecided"],
 	# a group named by the stack's name is not one whose name CloudFormation makes up
 	[[allow("logs:PutLogEvents", group_arn("AuditGroup"))], req("logs:putlogevents", stack_streams("a.yaml")), "undecided"],
+	# a policy value whose known parts start with a wildcard (`*:log-stream:*`: a piece of
+	# `!GetAtt Group.Arn` and `:log-stream:*`, no identity) may name the group's streams
+	# (before: "names no logs resource", implicit_deny, a false FG104; field test 18, g10)
+	[[allow("logs:PutLogEvents", {"unknown": "a piece", "ref": "Fn::Split ':*' of Fn::GetAtt G.Arn", "source": src, "partial": "*:log-stream:*"})], req("logs:putlogevents", streams_of("G")), "undecided"],
 	# an identity that no longer agrees with the partial (an ARN made without it) is not read
 	[[allow("logs:PutLogEvents", group_arn("AuditGroup"))], req("logs:putlogevents", object.union(streams_of("AppGroup"), {"partial": "arn:aws:logs:us-east-1:*:log-group:*"})), "undecided"],
 ]
@@ -78,7 +82,7 @@ test_identities_of_resources if {
 		got != c[2]
 	]
 	wrong == []
-	count(cases) == 11
+	count(cases) == 12
 }
 
 # n05: an endpoint policy whose only principal is another role of the template (before: undecided)
