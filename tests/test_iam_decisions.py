@@ -470,6 +470,39 @@ def test_repository_credentials_named_by_the_secrets_name(tmp_path: Path) -> Non
     ]
 
 
+# An ARN built from the role's name (`!Sub ...:role/${ExecutionRole}`, `Ref` of a role being its
+# name, here one CloudFormation makes up) names that role when its path is `/`, as the ARN's is.
+# Before: an FG801 note that blocked FG103 and FG104 (field test 18, e07).
+BY_NAME = (
+    'ExecutionRoleArn: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${ExecutionRole}"'
+)
+
+
+def unnamed_role_findings(tmp_path: Path, role_arn: str, role_change: str) -> list[str]:
+    text = (
+        SERVICE.read_text(encoding="utf-8")
+        .replace("      RoleName: app-exec\n", "")
+        .replace("ExecutionRoleArn: !GetAtt ExecutionRole.Arn", role_arn)
+    )
+    text = text.replace(MANAGED, role_change)
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path, region="us-east-1"))
+    assert report.errors == ()
+    return sorted(f.rule_id for f in report.findings)
+
+
+def test_a_role_arn_built_from_the_roles_name_is_the_role(tmp_path: Path) -> None:
+    assert unnamed_role_findings(tmp_path, BY_NAME, MANAGED) == []
+    # no policy: the role is read, and allows nothing, as when the task names it by !GetAtt
+    denied = unnamed_role_findings(tmp_path, BY_NAME, "")
+    assert denied == ["FG103", "FG103", "FG104"]
+    assert denied == unnamed_role_findings(
+        tmp_path, "ExecutionRoleArn: !GetAtt ExecutionRole.Arn", ""
+    )
+    # another path: the ARN is not that role's
+    assert unnamed_role_findings(tmp_path, BY_NAME, MANAGED + "      Path: /ecs/\n") == ["FG801"]
+
+
 # --- secrets the template creates or names by ${AWS::AccountId} ----------------------------------
 
 DB_SECRET = "  DbSecret:\n    Type: AWS::SecretsManager::Secret\n    Properties: {Name: db}\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -9,7 +10,7 @@ from scanner.sources.base import AWSLOGS_OPTION, ModelObject
 from scanner.sources.cfn.cursor import Cursor, Field, text_of
 from scanner.sources.cfn.iam import match_role, role_arn, role_name
 from scanner.sources.cfn.out import Collections, Links, Out, Res, bool_or, ids_or, text_or
-from scanner.sources.cfn.values import Composite, ResRef, Unknown, Value, Where
+from scanner.sources.cfn.values import NOVALUE, Composite, ResRef, Unknown, Value, Where
 
 Builder = Callable[[Res, Out], None]
 
@@ -179,6 +180,9 @@ def _role(res: Res, out: Out, obj: ModelObject, field: str, prop: str) -> tuple[
     if isinstance(value, ResRef):
         ident = cursor.ident("roles")
         return ident, role_arn(value.stack, value.logical)
+    named = _role_of_arn(value)
+    if named is not None:
+        return named.model_id, role_arn(named.stack, named.logical)
     text = text_of(value)
     if text is None:
         raise cursor.fail(f"{cursor.name} must be a role ARN or name")
@@ -200,6 +204,31 @@ def _role(res: Res, out: Out, obj: ModelObject, field: str, prop: str) -> tuple[
 
     out.later.append(link)
     return missing, text.json() if isinstance(text, Unknown) else text
+
+
+# `arn:${AWS::Partition}:iam::${AWS::AccountId}:role/`, as far as it is known
+_ROLE_ARN_HEAD = re.compile(r"arn:(\*|aws[a-z-]*):iam::(\*|\d{12}):role/")
+_DEPLOYMENT_PARTS = frozenset({"AWS::Partition", "AWS::AccountId"})
+
+
+def _role_of_arn(value: Value) -> ResRef | None:
+    """The role of the template that an ARN built from its name names (`!Sub
+    arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${ExecRole}`, `Ref` being a role's name):
+    one whose path is `/`, as that ARN's is (a role with another Path has another ARN)."""
+    if not isinstance(value, Composite):
+        return None
+    *head, last = value.parts
+    if not (isinstance(last, ResRef) and last.attr is None and last.type == "AWS::IAM::Role"):
+        return None
+    if not all(
+        isinstance(p, str) or (isinstance(p, Unknown) and p.ref in _DEPLOYMENT_PARTS) for p in head
+    ):
+        return None
+    known = "".join(p if isinstance(p, str) else "*" for p in head)
+    path = last.stack.property_value(last.logical, "Path")
+    if not _ROLE_ARN_HEAD.fullmatch(known) or path not in (NOVALUE, "/"):
+        return None
+    return last
 
 
 def _settled_role_name(text: Unknown) -> str | None:
