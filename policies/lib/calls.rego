@@ -157,18 +157,12 @@ create_group_maybe(container) := {"maybe": {"logs:CreateLogGroup": exists}} if {
 # log_group_arn: `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*` (docs/reasoning.md §3), in the
 # task's own account (`task_account`); an unsettled group name is an unknown resource, an unsettled
 # region matches any.
-log_group_arn(region, group) := named(
-	group,
-	sprintf("arn:aws:logs:%s:%s:log-group:", [open_text(region), task_account]),
-	":*",
-)
+log_group_arn(region, group) := named(group, log_groups(region), ":*")
 
 # log_stream_arn: streams of the group, `arn:aws:logs:REGION:ACCOUNT:log-group:NAME:log-stream:STREAM`.
-log_stream_arn(region, group, stream) := named(
-	group,
-	sprintf("arn:aws:logs:%s:%s:log-group:", [open_text(region), task_account]),
-	sprintf(":log-stream:%s", [stream]),
-)
+log_stream_arn(region, group, stream) := named(group, log_groups(region), sprintf(":log-stream:%s", [stream]))
+
+log_groups(region) := sprintf("arn:aws:logs:%s:%s:log-group:", [open_text(region), task_account])
 
 # named: the ARN `before` NAME `after` of name `v`; for an unsettled name, its unknown with that
 # ARN as `partial` and `identity` (docs/model.md) from its own (lib/iam.rego,

@@ -380,16 +380,16 @@ unsettled_request_match(x, r) := yes if {
 # identity_match: a policy that names a value as the request's resource does, as far as the inputs
 # settle which value each unsettled part is (lib/partial_arn.rego, compared): covered whatever
 # they are, or for none of them (`!GetAtt Audit.Arn` for the group `Ref App` names).
-identity_match(x, req, effect, p) := yes if {
+identity_match(x, req, effect, p) := matched if {
 	[own, theirs, opened] := data.fargate_preflight.lib.partial_arn.compared(x, req.resource)
-	not opened
 	startswith(theirs, "arn:")
-	resource_pattern(own, object.union(req, {"resource": as_request(req.resource, theirs)}), effect, p) == yes
-} else := no if {
-	[own, theirs, _] := data.fargate_preflight.lib.partial_arn.compared(x, req.resource)
-	startswith(theirs, "arn:")
-	resource_pattern(own, object.union(req, {"resource": as_request(req.resource, theirs)}), effect, p) == no
+	matched := resource_pattern(own, object.union(req, {"resource": as_request(req.resource, theirs)}), effect, p)
+	settles(matched, opened)
 }
+
+settles(matched, false) if matched == yes
+
+settles(matched, _) if matched == no
 
 as_request(r, text) := text if {
 	not contains(text, "*")

@@ -53,12 +53,15 @@ cannot_be(x, arn) if {
 # each unsettled part is (lib/partial_arn.rego, compared): "yes" when it is that ARN, "no" when
 # its parts cannot be the caller's, as `!GetAtt TaskRole.Arn` for role ExecRole (two roles of
 # the inputs, two names).
-identity_match(x, arn) := ["yes", null] if {
+identity_match(x, arn) := matched if {
 	[own, theirs, opened] := data.fargate_preflight.lib.partial_arn.compared(x, arn)
+	matched := principal_verdict(own, theirs, opened)
+}
+
+principal_verdict(own, theirs, opened) := ["yes", null] if {
 	not opened
 	lower(own) == lower(theirs)
 } else := ["no", null] if {
-	[own, theirs, _] := data.fargate_preflight.lib.partial_arn.compared(x, arn)
 	startswith(own, "arn:")
 	not data.fargate_preflight.lib.partial_arn.may_match(lower(own), lower(theirs))
 }

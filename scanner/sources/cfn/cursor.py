@@ -153,7 +153,8 @@ def _physical_text(ref: ResRef) -> str | Unknown:
             )
         return dataclasses.replace(unknown, identity=identity)
     if ref.type == "AWS::IAM::Role" and ref.attr == "Arn":
-        return dataclasses.replace(unknown, identity=role_identity(ref.stack, ref.logical))
+        _, identity = role_arn_known(ref.stack, ref.logical)
+        return dataclasses.replace(unknown, identity=identity)
     region = ref.stack.run.ctx.region
     found = _PHYSICAL_PATTERNS.get((ref.type, ref.attr))
     if found is None:
@@ -188,26 +189,31 @@ def _name_identity(ref: ResRef, name: str | Unknown | None) -> str | None:
     return own if has_token(own) else None
 
 
-def role_identity(stack: Stack, logical: str) -> str | None:
-    """The `identity` of a role's ARN: `arn:aws:iam::*:role/PATH/<#Role>` without a RoleName."""
+def role_arn_known(stack: Stack, logical: str) -> tuple[str | None, str | None]:
+    """What the inputs know of a role's ARN, as a `partial` (`*` for the account and for what
+    only deployment settles of its RoleName and Path; None when CloudFormation makes up the
+    name) and as an `identity` (`arn:aws:iam::*:role/PATH/<#Role>` without a RoleName; None
+    when no part of it is a token)."""
     name = stack.property_value(logical, "RoleName")
     path = stack.property_value(logical, "Path")
-    made_up = name is NOVALUE
-    own = token(stack.ids[logical], resource=True) if made_up else identity_of(text_of(name))
-    own_path = "/" if path is NOVALUE else identity_of(text_of(path))
+    region = stack.run.ctx.region or "*"
+    name_text = text_of(name)
+    path_text = "/" if path is NOVALUE else text_of(path)
+    known_name, known_path = pattern_of(name_text), pattern_of(path_text)
+    partial = None
+    if known_name is not None:
+        partial = physical.role_arn(region, known_path or "/*", known_name)
+    own = token(stack.ids[logical], resource=True) if name is NOVALUE else identity_of(name_text)
+    own_path = identity_of(path_text)
     if own is None or own_path is None or not has_token(own + own_path):
-        return None
-    return physical.role_arn(stack.run.ctx.region or "*", own_path, own)
+        return partial, None
+    return partial, physical.role_arn(region, own_path, own)
 
 
 def _deployment_only(name: str | Unknown | None) -> bool:
     """Whether a name's unsettled parts are only the account and what the deploy region
     settles (`exec-audit-${AWS::AccountId}`)."""
-    return (
-        isinstance(name, Unknown)
-        and name.partial is not None
-        and (name.ref == "AWS::AccountId" or name.ref in _REGIONAL)
-    )
+    return isinstance(name, Unknown) and name.partial is not None and name.ref in DEPLOYMENT
 
 
 def _named_fix(ref: ResRef) -> str | None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scanner.sources import physical
 from scanner.sources.base import ModelObject
-from scanner.sources.cfn.cursor import Cursor, Field, role_identity, text_of
+from scanner.sources.cfn.cursor import Cursor, Field, role_arn_known, text_of
 from scanner.sources.cfn.out import Collections, Links, Out, Res
 from scanner.sources.cfn.stack import Stack
-from scanner.sources.cfn.values import NOVALUE, Composite, ResRef, Unknown, Value, pattern_of
+from scanner.sources.cfn.values import Composite, ResRef, Unknown, Value
 
 Builder = Callable[[Res, Out], None]
 
@@ -24,24 +23,8 @@ def role_arn(stack: Stack, logical: str) -> Field:
         why = f"CloudFormation names role {logical} at deploy time, so its ARN is not known"
     ident = stack.ids[logical]
     where = stack.where(("Resources", logical))
-    return Unknown(
-        why,
-        f"Fn::GetAtt {ident}.Arn",
-        where,
-        partial=_role_partial(stack, logical, name),
-        identity=role_identity(stack, logical),
-    ).json()
-
-
-def _role_partial(stack: Stack, logical: str, name: str | Unknown | None) -> str | None:
-    """The role's ARN with `*` for the account and for what only deployment settles of its
-    name and path; None when CloudFormation makes up the name (no RoleName)."""
-    known_name = pattern_of(name)
-    if known_name is None:
-        return None
-    path = stack.property_value(logical, "Path")
-    known_path = "/" if path is NOVALUE else pattern_of(text_of(path))
-    return physical.role_arn(stack.run.ctx.region or "*", known_path or "/*", known_name)
+    partial, identity = role_arn_known(stack, logical)
+    return Unknown(why, f"Fn::GetAtt {ident}.Arn", where, partial=partial, identity=identity).json()
 
 
 def role(res: Res, out: Out) -> None:

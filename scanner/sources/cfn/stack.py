@@ -253,15 +253,14 @@ class Stack:
         where = self.where(parts)
         ref = self.run.parameter_ref(self, name)
         kind = str(decl.get("Type", "String"))
+
+        def unsettled(why: str) -> Unknown:
+            # one value wherever this stack uses it (docs/model.md `identity`)
+            return Unknown(why, ref, where, label=name, identity=token(ref, resource=False))
+
         if str(scalar_text(decl.get("NoEcho"))).lower() == "true":
             # Its value must never reach the model or a message.
-            return Unknown(
-                f"parameter {name} is NoEcho, so its value is not read",
-                ref,
-                where,
-                label=name,
-                identity=token(ref, resource=False),
-            )
+            return unsettled(f"parameter {name} is NoEcho, so its value is not read")
         override = self.run.override(self, name)
         if name in self.passed:
             value = self.passed[name]()
@@ -269,24 +268,15 @@ class Stack:
             value = override
         elif "Default" in decl:
             if kind.startswith(_SSM_TYPE):
-                return Unknown(
-                    f"parameter {name} is read from SSM parameter {decl['Default']} at deploy time",
-                    ref,
-                    where,
-                    label=name,
-                    identity=token(ref, resource=False),
+                return unsettled(
+                    f"parameter {name} is read from SSM parameter {decl['Default']} at deploy time"
                 )
             value = self.resolve(
                 decl["Default"], (*parts, "Default"), key_line(decl, "Default") or where.line
             )
         else:
-            return Unknown(
-                f"parameter {name} has no default and no value was given "
-                f"(--parameter {name}=VALUE)",
-                ref,
-                where,
-                label=name,
-                identity=token(ref, resource=False),
+            return unsettled(
+                f"parameter {name} has no default and no value was given (--parameter {name}=VALUE)"
             )
         if _LIST_TYPE.match(kind):
             return _as_list(value)

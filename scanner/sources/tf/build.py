@@ -80,7 +80,6 @@ class Build:
     destroyed_rules: dict[tuple[str, str], list[ModelObject]] = field(default_factory=dict)
     _blocks: dict[str, Block | None] = field(default_factory=dict)
     _known_ids: dict[str, list[tuple[Instance, str]]] | None = None
-    _types: dict[str, str] | None = None
     _instances: dict[str, Instance] | None = None
     _values: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
@@ -465,14 +464,6 @@ class Build:
             }
         return self._values[key]
 
-    def types_by_id(self) -> dict[str, str]:
-        """Model id -> resource type, for the managed resources of the plan."""
-        if self._types is None:
-            self._types = {
-                self.id(i): i.type for i in self.plan.instances.values() if i.addr.mode == "managed"
-            }
-        return self._types
-
     def instance_of(self, ident: str) -> Instance | None:
         """The managed resource of the plan with this model id."""
         if self._instances is None:
@@ -805,8 +796,7 @@ def gateway_type(
         kind = next((k for p, k in _GATEWAY_PREFIXES.items() if found.startswith(p)), None)
         target = build.known_id(found, ANY)
         if kind is None:
-            owner = _owner_type(build, target)
-            kind = GATEWAY_TYPES.get(owner or "")
+            kind = gateway_kind(build, target)
         if kind is None:
             why = f"{attribute(instance, path)} {found} is not a known kind of gateway"
             return build.unknown(instance, path, why), target
@@ -814,13 +804,14 @@ def gateway_type(
     target = build.link(instance, path, ANY)
     if not isinstance(target, str):
         return target, target
-    owner = _owner_type(build, target)
-    kind = GATEWAY_TYPES.get(owner or "")
+    kind = gateway_kind(build, target)
     if kind is None:
         why = f"{attribute(instance, path)} names {target}, which is not a known kind of gateway"
         return build.unknown(instance, path, why), target
     return kind, target
 
 
-def _owner_type(build: Build, ident: str) -> str | None:
-    return build.types_by_id().get(ident)
+def gateway_kind(build: Build, target: Any) -> str | None:
+    """The route target type of a gateway of the plan named by its model id (GATEWAY_TYPES)."""
+    owner = build.instance_of(target) if isinstance(target, str) else None
+    return GATEWAY_TYPES.get(owner.type) if owner is not None else None

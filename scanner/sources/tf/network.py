@@ -37,6 +37,7 @@ from scanner.sources.tf.build import (
     Kind,
     attribute,
     endpoint_prefix_list,
+    gateway_kind,
     gateway_type,
 )
 from scanner.sources.tf.expr import Attr, Obj, Opaque
@@ -245,7 +246,7 @@ def _route_target(
     if name == "gateway_id":
         if inline and inst.get(*path, name) is UNKNOWN:
             target = _element_link(build, inst, path, name, _GATEWAY, blocks or [])
-            kind = _gateway_kind(build, target)
+            kind = gateway_kind(build, target)
             return (kind if kind is not None else target), target
         return gateway_type(build, inst, (*path, name))
     if name == "core_network_arn":
@@ -281,11 +282,6 @@ def _any_target_accept(build: Build, inst: Instance, attr: str | None) -> str | 
 
 
 _ANY_TARGET = Kind("route target", _any_target_accept)
-
-
-def _gateway_kind(build: Build, target: Field) -> str | None:
-    owner = build.types_by_id().get(target) if isinstance(target, str) else None
-    return GATEWAY_TYPES.get(owner or "")
 
 
 def route_table_association(build: Build, inst: Instance) -> None:
