@@ -2294,7 +2294,8 @@ def test_nested_templates_twice_outside_the_root_and_by_url(tmp_path: Path) -> N
         f"{blue}#Subnet",
         f"{green}#Subnet",
         unknown(
-            "the template of nested stack Remote is not in the scanned inputs",
+            "nested stack Remote is not analysed: its TemplateURL is not a local relative path "
+            "(URLs are never fetched)",
             "Remote.Outputs.Subnet",
             "parent.yaml",
             41,
@@ -2318,6 +2319,53 @@ def test_a_missing_nested_template_is_a_notice(tmp_path: Path) -> None:
     assert fragment.notices == [
         "p.yaml:5: nested stack App is not analysed: its template gone.yml is not there"
     ]
+
+
+def test_an_output_of_a_nested_stack_not_read_says_why(tmp_path: Path) -> None:
+    # Field test 18, n02: the FG801 note said the child "is not in the scanned inputs" and told
+    # the user to scan it too, which changes nothing when it lies outside the scanned root.
+    parent = t(
+        """
+        Resources:
+          Outside:
+            Type: AWS::CloudFormation::Stack
+            Properties:
+              TemplateURL: ../shared/child.yaml
+          Gone:
+            Type: AWS::CloudFormation::Stack
+            Properties:
+              TemplateURL: gone.yaml
+          TaskDef:
+            Type: AWS::ECS::TaskDefinition
+            Properties:
+              RequiresCompatibilities: [FARGATE]
+              TaskRoleArn: !GetAtt Outside.Outputs.RoleArn
+              ExecutionRoleArn: !GetAtt Gone.Outputs.RoleArn
+              ContainerDefinitions: [{Name: app, Image: nginx}]
+        """
+    )
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "child.yaml").write_text("Resources: {}\n", encoding="utf-8")
+    root = tmp_path / "repo"
+    fragment = build(root, {"parent.yaml": parent})
+    task_def = model(fragment)["task_definitions"]["TaskDef"]
+    outside = (
+        "nested stack Outside is not analysed: ../shared/child.yaml is outside the scanned root "
+        f"{root}"
+    )
+    assert fragment.notices == [
+        "parent.yaml:9: nested stack Gone is not analysed: its template gone.yaml is not there",
+        f"parent.yaml:5: {outside}",
+    ]
+    assert task_def["task_role"]["unknown"] == outside
+    assert task_def["task_role"]["fix"] == (
+        "Scan from a directory that holds both templates (the scanned root is the git work tree "
+        "of the current directory, else the current directory)."
+    )
+    assert task_def["execution_role"]["unknown"] == (
+        "nested stack Gone is not analysed: its template gone.yaml is missing or could not be read"
+    )
+    assert "fix" not in task_def["execution_role"]
 
 
 def test_nested_stacks_that_nest_each_other_are_an_error(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ class Run:
         self.ctx = ctx
         self.errors: list[SourceError] = []
         self.notices: list[str] = []
-        self._unfollowed: list[tuple[Stack, str]] = []
+        self._unfollowed: list[tuple[Stack, str, str]] = []  # stack, nested stack, where
         self.stacks: list[Stack] = []
         self._error_keys: set[tuple[str, int | None, str]] = set()
         self._notice_set: set[str] = set()
@@ -174,12 +174,13 @@ class Run:
 
     def _nested_paths(self, template: Template) -> Iterator[Path]:
         for logical in template.resources:
-            location = self._local_location(template, logical, report=False)
-            if location is not None:
+            location = self._nested_location(template, logical)
+            if isinstance(location, Path):
                 yield _real(location)
 
-    def _local_location(self, template: Template, logical: str, *, report: bool) -> Path | None:
-        """The local template file a nested-stack resource names, or None (with a notice why)."""
+    def _nested_location(self, template: Template, logical: str) -> Path | tuple[str, str] | None:
+        """The local template file a nested-stack resource names; else, for a nested stack,
+        (where, why it is not followed); None for other resources."""
         body = template.resources[logical]
         prop = NESTED_STACK_TYPES.get(str(body["Type"]))
         if prop is None:
@@ -192,32 +193,25 @@ class Run:
         if _local(asset) and not _local(location):
             location = asset  # CDK: the nested template beside its parent in the cloud assembly
         if not _local(location):
-            if report:
-                why = (
-                    f"its {prop} is computed ({next(iter(location))}), which is not followed: "
-                    "write the local path as text, or scan its template on its own"
-                    if isinstance(location, dict) and len(location) == 1
-                    else f"its {prop} is not a local relative path (URLs are never fetched)"
-                )
-                self.notice(f"{where}: nested stack {logical} is not analysed: {why}")
-            return None
+            why = (
+                f"its {prop} is computed ({next(iter(location))}), which is not followed: "
+                "write the local path as text, or scan its template on its own"
+                if isinstance(location, dict) and len(location) == 1
+                else f"its {prop} is not a local relative path (URLs are never fetched)"
+            )
+            return where, why
         path = Path(os.path.normpath(template.path.parent / location))
         root = _real(self.ctx.root)
         if not _real(path).is_relative_to(root):
-            if report:
-                self.notice(
-                    f"{where}: nested stack {logical} is not analysed: {location} is outside the "
-                    f"scanned root {root}"
-                )
-            return None
+            return where, f"{location} {_OUTSIDE} {root}"
         return path
 
     def report_unfollowed(self) -> None:
         """Say why each nested stack that is not followed is not, unless the parameters settle
         that it is never created (asked once the stacks are built, as conditions need)."""
-        for stack, logical in self._unfollowed:
+        for stack, logical, where in self._unfollowed:
             if not _never_created(stack, logical):
-                self._local_location(stack.tpl, logical, report=True)
+                self.notice(f"{where}: {stack.unfollowed[logical]}")
 
     def _add_stack(
         self,
@@ -232,9 +226,15 @@ class Run:
         self.stacks.append(stack)
         lineage = (*ancestors, _real(template.path))
         for child_logical in template.resources:
-            child_path = self._local_location(template, child_logical, report=False)
+            child_path = self._nested_location(template, child_logical)
             if child_path is None:
-                self._unfollowed.append((stack, child_logical))
+                continue
+            if not isinstance(child_path, Path):
+                where, why = child_path
+                stack.unfollowed[child_logical] = (
+                    f"nested stack {child_logical} is not analysed: {why}"
+                )
+                self._unfollowed.append((stack, child_logical, where))
                 continue
             parts = ("Resources", child_logical)
             if _real(child_path) in lineage or len(lineage) > _MAX_NESTING:
@@ -243,12 +243,20 @@ class Run:
                         parts, f"nested stack {child_logical} makes a cycle of nested templates"
                     )
                 )
+                stack.unfollowed[child_logical] = (
+                    f"nested stack {child_logical} makes a cycle of nested templates"
+                )
                 continue
             child = self._nested_template(template, child_logical, child_path)
-            if child is not None:
-                stack.children[child_logical] = self._add_stack(
-                    child, child.rel, stack, child_logical, _passed(stack, child_logical), lineage
+            if child is None:
+                stack.unfollowed[child_logical] = (
+                    f"nested stack {child_logical} is not analysed: its template "
+                    f"{_relative(child_path, self.ctx.root)} is missing or could not be read"
                 )
+                continue
+            stack.children[child_logical] = self._add_stack(
+                child, child.rel, stack, child_logical, _passed(stack, child_logical), lineage
+            )
         return stack
 
     def _nested_template(self, parent: Template, logical: str, path: Path) -> Template | None:
@@ -345,11 +353,11 @@ class Run:
     def nested_output(self, stack: Stack, logical: str, output: str, where: Where) -> Value:
         child = stack.children.get(logical)
         if child is None:
-            return Unknown(
-                f"the template of nested stack {logical} is not in the scanned inputs",
-                f"{stack.ids[logical]}.Outputs.{output}",
-                where,
+            why = stack.unfollowed.get(
+                logical, f"the template of nested stack {logical} is not in the scanned inputs"
             )
+            fix = _ROOT_FIX if _OUTSIDE in why else None
+            return Unknown(why, f"{stack.ids[logical]}.Outputs.{output}", where, fix=fix)
         ref = f"{stack.ids[logical]}.Outputs.{output}"
         return self.across(lambda: child.output(output, where), where, ref)
 
@@ -534,6 +542,13 @@ def _first_reason(value: Any) -> str:
         if unknown is not None:
             return unknown.why
     return "it contains a value that is only known after deployment"
+
+
+_OUTSIDE = "is outside the scanned root"
+_ROOT_FIX = (
+    "Scan from a directory that holds both templates (the scanned root is the git work tree of "
+    "the current directory, else the current directory)."
+)
 
 
 def _never_created(stack: Stack, logical: str) -> bool:

@@ -59,6 +59,7 @@ class Stack:
         self.passed = passed or {}
         self.ids: dict[str, str] = {}
         self.children: dict[str, Stack] = {}
+        self.unfollowed: dict[str, str] = {}  # nested stack -> why its template is not read
         self._params: dict[str, Value] = {}
         self._conditions: dict[str, Condition] = {}
         self._exists: dict[str, Condition] = {}
