@@ -930,6 +930,33 @@ def test_two_plans_with_the_same_addresses_get_distinct_ids(tmp_path: Path) -> N
     ]
 
 
+def test_two_plans_of_one_configuration_each_say_what_they_do_not_settle(tmp_path: Path) -> None:
+    # Field test 19, D3: a staging and a prod plan of one configuration, without their .tf
+    # files. Both leave the execution role's inline policies unsettled; the note of one plan
+    # was lost, as both unknowns had the ref `aws_iam_role.execution.inline_policy`.
+    for name in ("staging", "prod"):
+        (tmp_path / name).mkdir()
+        shutil.copy(CASES / "igw-attachment" / "plan.json", tmp_path / name / "plan.json")
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path))
+    assert sorted(
+        (f.resource, f.location.file) for f in report.findings if f.rule_id == "FG801"
+    ) == [
+        (
+            "attachment of internet gateway prod/plan.json#aws_internet_gateway.loose",
+            "prod/plan.json",
+        ),
+        (
+            "attachment of internet gateway staging/plan.json#aws_internet_gateway.loose",
+            "staging/plan.json",
+        ),
+        ("prod/plan.json#aws_iam_role.execution.inline_policy", "prod/plan.json"),
+        ("staging/plan.json#aws_iam_role.execution.inline_policy", "staging/plan.json"),
+    ]
+    # one plan alone keeps its refs as they are
+    alone = scan([tmp_path / "prod" / "plan.json"], ScanOptions(cwd=tmp_path))
+    assert "aws_iam_role.execution.inline_policy" in {f.resource for f in alone.findings}
+
+
 # --- the pieces ----------------------------------------------------------------------------
 
 

@@ -56,6 +56,9 @@ class Build:
     config: Configuration
     ident: Callable[[str], str]  # resource address -> model id
     region: str | None
+    # put before the refs of this plan's unknowns when another plan of the scan has some of its
+    # addresses (two plans of one configuration): their unsettled values are not one value
+    ref_prefix: str = ""
     linker: Linker = field(init=False)
     evaluator: Evaluator = field(init=False)
     objects: list[tuple[str, ModelObject]] = field(default_factory=list)
@@ -132,11 +135,10 @@ class Build:
     def unknown(
         self, instance: Instance, path: tuple[PathStep, ...], why: str, ref: str = ""
     ) -> Field:
-        return {
-            "unknown": why,
-            "ref": ref or attribute(instance, path),
-            "source": self.source(instance),
-        }
+        ref = ref or attribute(instance, path)
+        if not ref.startswith(self.ref_prefix):
+            ref = self.ref_prefix + ref
+        return {"unknown": why, "ref": ref, "source": self.source(instance)}
 
     def opaque_unknown(
         self, instance: Instance, path: tuple[PathStep, ...], why: str, opaque: Opaque

@@ -64,12 +64,18 @@ def build_plans(files: list[LoadedFile], ctx: BuildContext) -> Fragment:
         def ident(address: str, rel: str = rel) -> str:
             return address if counts[address] == 1 else f"{rel}#{address}"
 
-        build_plan(file, plan, ctx, ident, fragment)
+        shared = any(counts[address] > 1 for address in plan.instances)
+        build_plan(file, plan, ctx, ident, fragment, f"{rel}#" if shared else "")
     return fragment
 
 
 def build_plan(
-    file: LoadedFile, plan: Plan, ctx: BuildContext, ident: Any, fragment: Fragment
+    file: LoadedFile,
+    plan: Plan,
+    ctx: BuildContext,
+    ident: Any,
+    fragment: Fragment,
+    ref_prefix: str = "",
 ) -> None:
     folder = _folder(file, ctx.tf_dir)
     config = Configuration(folder, ctx.root, _module_sources(plan), ctx.max_file_bytes)
@@ -78,7 +84,9 @@ def build_plan(
             f"{file.rel}: no .tf files in {_shown(folder, ctx.root)}; findings point at the plan "
             "(give the configuration with --tf-dir DIR)"
         )
-    build = Build(plan, config, ident, ctx.region or plan.region, absent=ctx.absent)
+    build = Build(
+        plan, config, ident, ctx.region or plan.region, ref_prefix=ref_prefix, absent=ctx.absent
+    )
     _managed_defaults(build)
     network.destroyed_rules(build)
     for instance in plan.instances.values():
