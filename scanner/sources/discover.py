@@ -219,6 +219,17 @@ def _load(
             f"{rel}: skipped: not a CloudFormation template, ECS JSON file or Terraform plan"
         )
         return None
+    if kind == ECS_KIND and (bad := yamlload.json_error(text, rel)) is not None:
+        # read as YAML above; `aws ecs register-task-definition --cli-input-json`, ecspresso
+        # and the ECS deploy Action read it as JSON and refuse it
+        found.errors.append(
+            SourceError(
+                bad.file,
+                bad.line,
+                f"{bad.message} (the AWS CLI and ECS deploy tools read it as JSON)",
+            )
+        )
+        return None
     return LoadedFile(
         path=Path(os.path.abspath(path)), rel=rel, kind=kind, data=data, text=text, named=named
     )

@@ -80,6 +80,23 @@ def parse(text: str, file: str) -> Any:
             raise json_error from None
 
 
+def json_error(text: str, file: str) -> SourceError | None:
+    """Why text that looks like JSON is not valid JSON (its YAML reading may still succeed:
+    CloudFormation accepts that, the AWS CLI and ECS deploy tools do not); None when it is."""
+    if not _looks_like_json(text):
+        return None
+    try:
+        _fast_json(text)
+    except _GiveUp:
+        try:
+            _JsonParser(text, file).document()
+        except DuplicateKey:
+            return None  # valid JSON, which the AWS CLI reads (the last value wins)
+        except SourceError as exc:
+            return exc
+    return None
+
+
 def _looks_like_json(text: str) -> bool:
     stripped = text.lstrip(" \t\r\n\ufeff")
     return stripped.startswith(("{", "["))

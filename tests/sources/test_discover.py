@@ -279,3 +279,22 @@ def test_a_repeated_key_in_ecs_json_is_read_as_the_aws_cli_reads_it(tmp_path: Pa
         "AWS CLI reads it"
     ]
     assert _errors(found) == [("stack.json", 2, "duplicate key 'A' (first at line 1)")]
+
+
+def test_ecs_json_that_only_yaml_reads_is_an_error(tmp_path: Path) -> None:
+    # Field test 19, D2: a trailing comma. The AWS CLI (--cli-input-json), ecspresso and the ECS
+    # deploy Action read an ECS file as JSON and refuse it; CloudFormation reads a template
+    # that is not JSON as YAML, so the same comma in a template is fine.
+    ecs = '{"family": "app",\n "containerDefinitions": [{"name": "a", "image": "nginx"}],\n}'
+    template = '{"Resources": {"Topic": {"Type": "AWS::SNS::Topic"},\n}}'
+    _write(tmp_path, {"td.json": ecs, "stack.json": template})
+    found = _run(tmp_path)
+    assert [f.rel for f in found.files] == ["stack.json"]
+    assert _errors(found) == [
+        (
+            "td.json",
+            3,
+            "not valid JSON: expected a string key (the AWS CLI and ECS deploy tools read it "
+            "as JSON)",
+        )
+    ]
