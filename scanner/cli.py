@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from scanner import __version__
-from scanner.errors import PreflightError, UsageError
+from scanner.errors import PreflightError, UsageError, one_line
 from scanner.options import parse_parameters, parse_stack_names
 from scanner.report import FORMATS
 from scanner.sources.base import MAX_FILE_MB
@@ -341,7 +341,7 @@ def emit(
 
     if not report.quiet:
         for notice in result.notices:
-            click.echo(f"notice: {notice}", err=True)
+            click.echo(one_line(f"notice: {notice}"), err=True)
     for fmt, file in outs:
         if fmt == "text":
             from scanner.report.text import render as render_text
@@ -366,9 +366,9 @@ def emit(
     if all(fmt != "text" or file is not None for fmt, file in outs):
         for err in result.errors:
             where = f"{err.file}:{err.line}" if err.line else err.file
-            click.echo(f"error: {where}: {err.message}", err=True)
+            click.echo(one_line(f"error: {where}: {err.message}"), err=True)
         for warning in result.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            click.echo(one_line(f"warning: {warning}"), err=True)
     return exit_code(result, report.fail_on or config_fail_on or "error")
 
 
@@ -394,7 +394,7 @@ def export(paths: tuple[Path, ...], options: ScanOptions, output: str | None) ->
     _write(json.dumps(loaded.model, indent=2, sort_keys=True) + "\n", output)
     for err in loaded.errors:
         where = f"{err.file}:{err.line}" if err.line else err.file
-        click.echo(f"error: {where}: {err.message}", err=True)
+        click.echo(one_line(f"error: {where}: {err.message}"), err=True)
     sys.exit(2 if loaded.errors else 0)
 
 
@@ -610,10 +610,10 @@ def export_aws(live: Any, output: str | None, quiet: bool) -> None:
     _write(json.dumps({"models": exported.models}, indent=2, sort_keys=True) + "\n", output)
     if not quiet:
         for notice in (*live_notices(exported), *notices):
-            click.echo(f"notice: {notice}", err=True)
+            click.echo(one_line(f"notice: {notice}"), err=True)
     for err in errors:
         where = f"{err.file}:{err.line}" if err.line else err.file
-        click.echo(f"error: {where}: {err.message}", err=True)
+        click.echo(one_line(f"error: {where}: {err.message}"), err=True)
     sys.exit(2 if errors else 0)
 
 

@@ -23,6 +23,21 @@ def redact(text: str) -> str:
     return _SECRET_SHAPES.sub("[redacted]", text)
 
 
+def one_line(text: str) -> str:
+    """A line of the report as one line: a line break or other control character that a value
+    of the inputs brings (`!ImportValue "a\\n::error ..."`) is shown escaped, so it cannot start
+    a line of its own (a workflow command, when the text is a CI job's log)."""
+    return text.translate(_CONTROL) if _HAS_CONTROL.search(text) else text
+
+
+# C0 controls and DEL, but the escape that colours the report and the tab
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F) if c not in (0x09, 0x1B)} | {
+    0x0A: "\\n",
+    0x0D: "\\r",
+}
+_HAS_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1a\x1c-\x1f\x7f]")
+
+
 class PreflightError(Exception):
     """Base of every error the scanner raises on purpose."""
 

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from scanner.docs import LEVEL_MEANING, rule_doc_uri
+from scanner.errors import one_line
 from scanner.findings import Finding, InputError, PathStep, Report, Rule
 from scanner.report.json_report import ordered_errors, ordered_findings, summary
 
@@ -71,7 +72,7 @@ def render(report: Report, *, color: bool = False) -> str:
     if report.warnings:
         blocks.append([f"{paint('warning:', '1', '33')} {w}" for w in report.warnings])
     blocks.append([_summary_line(findings, len(errors), paint)])
-    return "\n\n".join("\n".join(block) for block in blocks) + "\n"
+    return "\n\n".join("\n".join(map(one_line, block)) for block in blocks) + "\n"
 
 
 def render_rules(rules: Iterable[Rule]) -> str:

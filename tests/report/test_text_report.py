@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from report_samples import FG201, FG602, FG801, LIVE, RULES, SUPPRESSED, sample_report
 
+from scanner.errors import one_line
 from scanner.findings import Hop, InputError, PathStep, Report
 from scanner.report import reporter, text
 
@@ -330,3 +331,23 @@ def test_a_route_whose_check_a_note_blocks_is_undecided_not_ok() -> None:
         "  s3    via gateway endpoint S3      ok                        (subnet SubnetB)",
     ]
     assert "\x1b[33mundecided (FG301, FG401)\x1b[0m" in text.render(report, color=True)
+
+
+def test_a_line_break_from_the_inputs_cannot_start_a_line_of_its_own() -> None:
+    # Field test 19: `!ImportValue "net\n::error file=x.yaml,line=1::INJECTED\r\n"` printed a
+    # line that a GitHub Actions runner takes as a workflow command.
+    value = "net\n::error file=x.yaml,line=1::INJECTED\r\nx\x00\x7f"
+    finding = replace(FG801, message=f"Fn::ImportValue {value} is not settled", fix=None)
+    error = InputError(file="t.yaml", line=3, message=f"no export {value}")
+    output = text.render(Report(findings=(finding,), errors=(error,), rules=()))
+    shown = "net\\n::error file=x.yaml,line=1::INJECTED\\r\\nx\\x00\\x7f"
+    assert output == (
+        "other findings\n"
+        f"  note    FG801 templates/network.yaml:3 Fn::ImportValue {shown} is not settled\n"
+        "\n"
+        f"error: t.yaml:3: no export {shown}\n"
+        "\n"
+        "0 errors, 0 warnings, 1 note; 1 input error\n"
+    )
+    # the colours' escapes and tabs stay as they are
+    assert one_line("\x1b[1mService\x1b[0m\ta") == "\x1b[1mService\x1b[0m\ta"
