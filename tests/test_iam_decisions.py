@@ -503,6 +503,46 @@ def test_a_role_arn_built_from_the_roles_name_is_the_role(tmp_path: Path) -> Non
     assert unnamed_role_findings(tmp_path, BY_NAME, MANAGED + "      Path: /ecs/\n") == ["FG801"]
 
 
+# An ARN built from the parameter that names the role (`RoleName: !Ref ExecName`, the
+# parameter without a value) is that role when its path is `/`, as the ARN's is: one value of
+# the stack on both sides. Before: an FG801 note that blocked FG103 and FG104 (field test 18,
+# e09). Another parameter, or another path, may be another role: FG801 as before.
+def param_role_findings(tmp_path: Path, name: str, role_change: str) -> list[tuple[str, str]]:
+    role_arn = (
+        f'ExecutionRoleArn: !Sub "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{name}"'
+    )
+    text = (
+        SERVICE.read_text(encoding="utf-8")
+        .replace("RoleName: app-exec", "RoleName: !Ref ExecName")
+        .replace("ExecutionRoleArn: !GetAtt ExecutionRole.Arn", role_arn)
+        .replace(MANAGED, role_change)
+    )
+    text += "Parameters:\n  ExecName: {Type: String}\n  OtherName: {Type: String}\n"
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path, region="us-east-1"))
+    assert report.errors == ()
+    return sorted((f.rule_id, f.message) for f in report.findings)
+
+
+def test_a_role_arn_built_from_the_roles_name_parameter_is_the_role(tmp_path: Path) -> None:
+    assert param_role_findings(tmp_path, "${ExecName}", MANAGED) == []
+    denied = param_role_findings(tmp_path, "${ExecName}", "")
+    assert [(rule, "role ExecutionRole" in message) for rule, message in denied] == [
+        ("FG103", True),
+        ("FG103", True),
+        ("FG104", True),
+    ]
+    blocked = "blocks FG103, FG104 for service Service"
+    [(rule, message)] = param_role_findings(tmp_path, "${OtherName}", MANAGED)
+    assert rule == "FG801"
+    assert message.startswith("Parameter OtherName is not settled") and blocked in message
+    [(rule, message)] = param_role_findings(
+        tmp_path, "${ExecName}", MANAGED + "      Path: /ecs/\n"
+    )
+    assert rule == "FG801"
+    assert message.startswith("Parameter ExecName is not settled") and blocked in message
+
+
 # --- secrets the template creates or names by ${AWS::AccountId} ----------------------------------
 
 DB_SECRET = "  DbSecret:\n    Type: AWS::SecretsManager::Secret\n    Properties: {Name: db}\n"

@@ -1731,6 +1731,90 @@ def test_a_role_arn_known_but_for_its_account_names_the_role_of_the_run(tmp_path
     assert td["task_role"]["partial"] == "arn:aws:iam::*:role/*"  # a name not settled: no role
 
 
+# A role ARN known in part names the one role of the inputs with its path and name, as far as
+# the inputs settle them (an identity's tokens: docs/model.md); a parameter is one stack's.
+EXEC_NAME = "Parameters:\n  ExecName: {Type: String}\nResources:\n"
+ROLE = (
+    "  {}:\n    Type: AWS::IAM::Role\n"
+    "    Properties: {{RoleName: {}, AssumeRolePolicyDocument: {{Statement: []}}}}\n"
+)
+BY_EXEC_NAME = "!Ref ExecName"
+TD_ROLE_ARN = (
+    "  TD:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n"
+    '      ExecutionRoleArn: !Sub "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{}"\n'
+    "      ContainerDefinitions: [{{Name: app, Image: nginx}}]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("files", "role"),
+    [
+        # the role whose RoleName is the parameter the ARN names
+        (
+            {
+                "t.yaml": EXEC_NAME
+                + ROLE.format("Exec", BY_EXEC_NAME)
+                + TD_ROLE_ARN.format("${ExecName}")
+            },
+            "Exec",
+        ),
+        # two templates: each has its own ExecName, which may be another value
+        (
+            {
+                "r.yaml": EXEC_NAME + ROLE.format("Exec", BY_EXEC_NAME),
+                "t.yaml": EXEC_NAME + TD_ROLE_ARN.format("${ExecName}"),
+            },
+            None,
+        ),
+        # two roles of that name (a template could not deploy both): neither is known to be it
+        (
+            {
+                "t.yaml": EXEC_NAME
+                + ROLE.format("Exec", BY_EXEC_NAME)
+                + ROLE.format("Twin", BY_EXEC_NAME)
+                + TD_ROLE_ARN.format("${ExecName}")
+            },
+            None,
+        ),
+        # another path, another ARN; the path as written in both
+        (
+            {
+                "t.yaml": EXEC_NAME
+                + ROLE.format("Exec", BY_EXEC_NAME + ", Path: /ecs/")
+                + TD_ROLE_ARN.format("${ExecName}")
+            },
+            None,
+        ),
+        (
+            {
+                "t.yaml": EXEC_NAME
+                + ROLE.format("Exec", BY_EXEC_NAME + ", Path: /ecs/")
+                + TD_ROLE_ARN.format("ecs/${ExecName}")
+            },
+            "Exec",
+        ),
+        # a settled name at another path (before: matched by its name alone)
+        (
+            {
+                "t.yaml": EXEC_NAME
+                + ROLE.format("Exec", "orders-exec, Path: /ecs/")
+                + TD_ROLE_ARN.format("orders-exec")
+            },
+            None,
+        ),
+    ],
+)
+def test_a_role_arn_known_in_part_names_the_one_role_with_its_path_and_name(
+    tmp_path: Path, files: dict[str, str], role: str | None
+) -> None:
+    found = model(build(tmp_path, files, region="us-east-1"))["task_definitions"]["TD"]
+    if role is not None:
+        assert found["execution_role"] == role
+    else:
+        assert found["execution_role"] == found["execution_role_arn"]
+        assert found["execution_role"]["partial"].startswith("arn:aws:iam::*:role/")
+
+
 # --- ECS and EFS ---------------------------------------------------------------------------
 
 ECS_TEMPLATE = (CFN_FIXTURES / "ecs.yaml").read_text(encoding="utf-8")
