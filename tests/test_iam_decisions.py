@@ -503,6 +503,119 @@ def test_a_role_arn_built_from_the_roles_name_is_the_role(tmp_path: Path) -> Non
     assert unnamed_role_findings(tmp_path, BY_NAME, MANAGED + "      Path: /ecs/\n") == ["FG801"]
 
 
+# An ARN built from the parameter that names the role (`RoleName: !Ref ExecName`, the
+# parameter without a value) is that role when its path is `/`, as the ARN's is: one value of
+# the stack on both sides. Before: an FG801 note that blocked FG103 and FG104 (field test 18,
+# e09). Another parameter, or another path, may be another role: FG801 as before.
+def param_role_findings(tmp_path: Path, name: str, role_change: str) -> list[tuple[str, str]]:
+    role_arn = (
+        f'ExecutionRoleArn: !Sub "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{name}"'
+    )
+    text = (
+        SERVICE.read_text(encoding="utf-8")
+        .replace("RoleName: app-exec", "RoleName: !Ref ExecName")
+        .replace("ExecutionRoleArn: !GetAtt ExecutionRole.Arn", role_arn)
+        .replace(MANAGED, role_change)
+    )
+    text += "Parameters:\n  ExecName: {Type: String}\n  OtherName: {Type: String}\n"
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path, region="us-east-1"))
+    assert report.errors == ()
+    return sorted((f.rule_id, f.message) for f in report.findings)
+
+
+def test_a_role_arn_built_from_the_roles_name_parameter_is_the_role(tmp_path: Path) -> None:
+    assert param_role_findings(tmp_path, "${ExecName}", MANAGED) == []
+    denied = param_role_findings(tmp_path, "${ExecName}", "")
+    assert [(rule, "role ExecutionRole" in message) for rule, message in denied] == [
+        ("FG103", True),
+        ("FG103", True),
+        ("FG104", True),
+    ]
+    blocked = "blocks FG103, FG104 for service Service"
+    [(rule, message)] = param_role_findings(tmp_path, "${OtherName}", MANAGED)
+    assert rule == "FG801"
+    assert message.startswith("Parameter OtherName is not settled") and blocked in message
+    [(rule, message)] = param_role_findings(
+        tmp_path, "${ExecName}", MANAGED + "      Path: /ecs/\n"
+    )
+    assert rule == "FG801"
+    assert message.startswith("Parameter ExecName is not settled") and blocked in message
+
+
+# --- ECS Exec logging to a bucket named by a parameter -------------------------------------------
+
+# The cluster logs ECS Exec sessions to the bucket the parameter names, and the task role's policy
+# names the bucket whose BucketName is that parameter: the same value on both sides. Before: an
+# FG801 note (the parameter's identity was left out of the model) that blocked FG605 (field test
+# 18, x07).
+EXEC_BUCKET = """  Cluster:
+    Type: AWS::ECS::Cluster
+    Properties:
+      Configuration:
+        ExecuteCommandConfiguration:
+          Logging: OVERRIDE
+          LogConfiguration: {S3BucketName: !Ref BucketName}
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: !Ref BucketName}
+  SsmMessagesEndpoint:
+    Type: AWS::EC2::VPCEndpoint
+    Properties: {<<: *interface, ServiceName: com.amazonaws.us-east-1.ssmmessages}
+  TaskRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: {Service: ecs-tasks.amazonaws.com}, Action: sts:AssumeRole}
+      Policies:
+        - PolicyName: exec
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: 'ssmmessages:*', Resource: '*'}
+              - {Effect: Allow, Action: s3:PutObject, Resource: %s}
+              - {Effect: Allow, Action: s3:GetEncryptionConfiguration, Resource: %s}
+"""
+
+
+def exec_bucket_findings(tmp_path: Path, objects: str, bucket: str) -> list[tuple[str, str]]:
+    text = (
+        SERVICE.read_text(encoding="utf-8")
+        .replace("  TaskDefinition:\n", EXEC_BUCKET % (objects, bucket) + "  TaskDefinition:\n")
+        .replace(
+            "ExecutionRoleArn: !GetAtt ExecutionRole.Arn\n",
+            "ExecutionRoleArn: !GetAtt ExecutionRole.Arn\n"
+            "      TaskRoleArn: !GetAtt TaskRole.Arn\n",
+        )
+        .replace(
+            "      LaunchType: FARGATE\n",
+            "      LaunchType: FARGATE\n"
+            "      Cluster: !Ref Cluster\n      EnableExecuteCommand: true\n",
+        )
+    )
+    text += "Parameters:\n  BucketName: {Type: String}\n  OtherBucket: {Type: String}\n"
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    report = scan([tmp_path], ScanOptions(cwd=tmp_path, region="us-east-1"))
+    assert report.errors == ()
+    return sorted((f.rule_id, f.message) for f in report.findings if f.rule_id != "FG602")
+
+
+def test_exec_logging_to_the_bucket_a_parameter_names(tmp_path: Path) -> None:
+    assert exec_bucket_findings(tmp_path, "!Sub '${Bucket.Arn}/*'", "!GetAtt Bucket.Arn") == []
+    assert exec_bucket_findings(tmp_path, "!Sub 'arn:aws:s3:::${BucketName}/*'", "'*'") == []
+    # s3:PutObject on the bucket, not its objects: denied
+    [(rule, message)] = exec_bucket_findings(tmp_path, "!GetAtt Bucket.Arn", "!GetAtt Bucket.Arn")
+    assert rule == "FG605"
+    assert "task role TaskRole is not authorized to perform: s3:PutObject" in message
+    # the policy names another bucket: it may be that one (OtherBucket may be BucketName's value)
+    [(rule, message)] = exec_bucket_findings(
+        tmp_path, "!Sub 'arn:aws:s3:::${OtherBucket}/*'", "'*'"
+    )
+    assert rule == "FG801"
+    assert message.startswith("Parameter OtherBucket is not settled")
+    assert message.endswith("it blocks FG605 for service Service")
+
+
 # --- secrets the template creates or names by ${AWS::AccountId} ----------------------------------
 
 DB_SECRET = "  DbSecret:\n    Type: AWS::SecretsManager::Secret\n    Properties: {Name: db}\n"

@@ -19,6 +19,7 @@ from scanner.sources.cfn.network import ZONE_FIX
 from scanner.sources.cfn.values import cidr_block
 from scanner.sources.cloudformation import CloudFormationSource
 from scanner.sources.discover import discover
+from scanner.sources.physical import token
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 CORPUS = FIXTURES / "corpus" / "cloudformation"
@@ -71,6 +72,11 @@ def src(file: str, line: int, pointer: str) -> dict[str, Any]:
 
 def unknown(why: str, ref: str, file: str, line: int, pointer: str) -> dict[str, Any]:
     return {"unknown": why, "ref": ref, "source": src(file, line, pointer)}
+
+
+def value_of(found: dict[str, Any]) -> dict[str, Any]:
+    """The unknown of a stack's parameter or name: one value wherever the stack uses it."""
+    return found | {"identity": token(found["ref"], resource=False)}
 
 
 def named_fix(logical: str, expression: str) -> str:
@@ -351,8 +357,10 @@ def test_parameters_use_their_default(tmp_path: Path) -> None:
     assert result["task_definitions"]["TD"]["containers"][0]["image"] == "nginx"
     assert service["network"] == {
         "subnets": ["subnet-1", "subnet-2"],
-        "security_groups": unknown(
-            NO_DEFAULT.format("Groups"), "Parameter Groups", "p.yaml", 4, "/Parameters/Groups"
+        "security_groups": value_of(
+            unknown(
+                NO_DEFAULT.format("Groups"), "Parameter Groups", "p.yaml", 4, "/Parameters/Groups"
+            )
         ),
         "assign_public_ip": "DISABLED",
     }
@@ -381,19 +389,23 @@ def test_noecho_and_ssm_parameters_are_unknown_and_never_show_their_value(tmp_pa
     )
     options = model(fragment)["task_definitions"]["TD"]["containers"][0]["log_options"]
     assert options == {
-        "awslogs-password": unknown(
-            "parameter Password is NoEcho, so its value is not read",
-            "Parameter Password",
-            "p.yaml",
-            5,
-            "/Parameters/Password",
+        "awslogs-password": value_of(
+            unknown(
+                "parameter Password is NoEcho, so its value is not read",
+                "Parameter Password",
+                "p.yaml",
+                5,
+                "/Parameters/Password",
+            )
         ),
-        "awslogs-ami": unknown(
-            "parameter Ami is read from SSM parameter /aws/ami/latest at deploy time",
-            "Parameter Ami",
-            "p.yaml",
-            6,
-            "/Parameters/Ami",
+        "awslogs-ami": value_of(
+            unknown(
+                "parameter Ami is read from SSM parameter /aws/ami/latest at deploy time",
+                "Parameter Ami",
+                "p.yaml",
+                6,
+                "/Parameters/Ami",
+            )
         ),
     }
     dumped = json.dumps(fragment.collections) + " ".join(fragment.notices)
@@ -858,7 +870,11 @@ def test_a_regional_nat_gateway_has_no_subnet(tmp_path: Path) -> None:
         "Zonal": ("subnet-0123456789abcdef0", "zonal", "public"),
         "Chosen": (
             None,
-            unknown(NO_DEFAULT.format("Mode"), "Parameter Mode", "n.yaml", 2, "/Parameters/Mode"),
+            value_of(
+                unknown(
+                    NO_DEFAULT.format("Mode"), "Parameter Mode", "n.yaml", 2, "/Parameters/Mode"
+                )
+            ),
             "public",
         ),
     }
@@ -881,8 +897,10 @@ ROUTES_TEMPLATE = (CFN_FIXTURES / "routes.yaml").read_text(encoding="utf-8")
 def test_route_targets(tmp_path: Path) -> None:
     fragment = build(tmp_path, {"r.yaml": ROUTES_TEMPLATE})
     routes = model(fragment)["route_tables"]["RT"]["routes"]
-    gateway = unknown(
-        NO_DEFAULT.format("Gateway"), "Parameter Gateway", "r.yaml", 2, "/Parameters/Gateway"
+    gateway = value_of(
+        unknown(
+            NO_DEFAULT.format("Gateway"), "Parameter Gateway", "r.yaml", 2, "/Parameters/Gateway"
+        )
     )
     assert [
         (r["destination"], r["destination_prefix_list"], r["target_type"], r["target"])
@@ -1731,6 +1749,90 @@ def test_a_role_arn_known_but_for_its_account_names_the_role_of_the_run(tmp_path
     assert td["task_role"]["partial"] == "arn:aws:iam::*:role/*"  # a name not settled: no role
 
 
+# A role ARN known in part names the one role of the inputs with its path and name, as far as
+# the inputs settle them (an identity's tokens: docs/model.md); a parameter is one stack's.
+EXEC_NAME = "Parameters:\n  ExecName: {Type: String}\nResources:\n"
+ROLE = (
+    "  {}:\n    Type: AWS::IAM::Role\n"
+    "    Properties: {{RoleName: {}, AssumeRolePolicyDocument: {{Statement: []}}}}\n"
+)
+BY_EXEC_NAME = "!Ref ExecName"
+TD_ROLE_ARN = (
+    "  TD:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n"
+    '      ExecutionRoleArn: !Sub "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{}"\n'
+    "      ContainerDefinitions: [{{Name: app, Image: nginx}}]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("files", "role"),
+    [
+        # the role whose RoleName is the parameter the ARN names
+        (
+            {
+                "t.yaml": EXEC_NAME
+                + ROLE.format("Exec", BY_EXEC_NAME)
+                + TD_ROLE_ARN.format("${ExecName}")
+            },
+            "Exec",
+        ),
+        # two templates: each has its own ExecName, which may be another value
+        (
+            {
+                "r.yaml": EXEC_NAME + ROLE.format("Exec", BY_EXEC_NAME),
+                "t.yaml": EXEC_NAME + TD_ROLE_ARN.format("${ExecName}"),
+            },
+            None,
+        ),
+        # two roles of that name (a template could not deploy both): neither is known to be it
+        (
+            {
+                "t.yaml": EXEC_NAME
+                + ROLE.format("Exec", BY_EXEC_NAME)
+                + ROLE.format("Twin", BY_EXEC_NAME)
+                + TD_ROLE_ARN.format("${ExecName}")
+            },
+            None,
+        ),
+        # another path, another ARN; the path as written in both
+        (
+            {
+                "t.yaml": EXEC_NAME
+                + ROLE.format("Exec", BY_EXEC_NAME + ", Path: /ecs/")
+                + TD_ROLE_ARN.format("${ExecName}")
+            },
+            None,
+        ),
+        (
+            {
+                "t.yaml": EXEC_NAME
+                + ROLE.format("Exec", BY_EXEC_NAME + ", Path: /ecs/")
+                + TD_ROLE_ARN.format("ecs/${ExecName}")
+            },
+            "Exec",
+        ),
+        # a settled name at another path (before: matched by its name alone)
+        (
+            {
+                "t.yaml": EXEC_NAME
+                + ROLE.format("Exec", "orders-exec, Path: /ecs/")
+                + TD_ROLE_ARN.format("orders-exec")
+            },
+            None,
+        ),
+    ],
+)
+def test_a_role_arn_known_in_part_names_the_one_role_with_its_path_and_name(
+    tmp_path: Path, files: dict[str, str], role: str | None
+) -> None:
+    found = model(build(tmp_path, files, region="us-east-1"))["task_definitions"]["TD"]
+    if role is not None:
+        assert found["execution_role"] == role
+    else:
+        assert found["execution_role"] == found["execution_role_arn"]
+        assert found["execution_role"]["partial"].startswith("arn:aws:iam::*:role/")
+
+
 # --- ECS and EFS ---------------------------------------------------------------------------
 
 ECS_TEMPLATE = (CFN_FIXTURES / "ecs.yaml").read_text(encoding="utf-8")
@@ -1805,12 +1907,14 @@ def test_proxy_configuration_is_read_when_given(tmp_path: Path) -> None:
         "container_name": "envoy",
         "source": src("proxy.yaml", 8, "/Resources/Mesh/Properties/ProxyConfiguration"),
     }
-    assert tds["Unsettled"]["proxy_configuration"]["type"] == unknown(
-        NO_DEFAULT.format("ProxyType"),
-        "Parameter ProxyType",
-        "proxy.yaml",
-        2,
-        "/Parameters/ProxyType",
+    assert tds["Unsettled"]["proxy_configuration"]["type"] == value_of(
+        unknown(
+            NO_DEFAULT.format("ProxyType"),
+            "Parameter ProxyType",
+            "proxy.yaml",
+            2,
+            "/Parameters/ProxyType",
+        )
     )
     assert "proxy_configuration" not in tds["Plain"]
 
@@ -1871,12 +1975,14 @@ def test_service_connect_log_configuration_is_the_services(tmp_path: Path) -> No
             "sc.yaml", 11, "/Resources/Api/Properties/ServiceConnectConfiguration/LogConfiguration"
         ),
     }
-    assert services["Unsettled"]["service_connect_log"]["enabled"] == unknown(
-        NO_DEFAULT.format("UseServiceConnect"),
-        "Parameter UseServiceConnect",
-        "sc.yaml",
-        2,
-        "/Parameters/UseServiceConnect",
+    assert services["Unsettled"]["service_connect_log"]["enabled"] == value_of(
+        unknown(
+            NO_DEFAULT.format("UseServiceConnect"),
+            "Parameter UseServiceConnect",
+            "sc.yaml",
+            2,
+            "/Parameters/UseServiceConnect",
+        )
     )
     # Service Connect off, or no LogConfiguration: the proxy adds nothing
     assert "service_connect_log" not in services["Disabled"]
@@ -2170,12 +2276,14 @@ def test_the_isolated_vpc_group_resolves_through_nested_stacks(tmp_path: Path) -
     assert result["security_groups"]["ServiceSecurityGroup"]["vpc"] == "VPC"
     td = result["task_definitions"]["TaskDefinition"]
     assert td["execution_role"] == "ECSTaskExecutionRole"
-    assert td["containers"][0]["image"] == unknown(
-        NO_DEFAULT.format("ImageUri"),
-        "Parameter ImageUri of parent.yml",
-        "parent.yml",
-        6,
-        "/Parameters/ImageUri",
+    assert td["containers"][0]["image"] == value_of(
+        unknown(
+            NO_DEFAULT.format("ImageUri"),
+            "Parameter ImageUri of parent.yml",
+            "parent.yml",
+            6,
+            "/Parameters/ImageUri",
+        )
     )
     # The service template opens the endpoints' group to the service's group.
     shared = result["security_groups"]["SecurityGroup"]
@@ -2215,12 +2323,14 @@ def test_a_nested_template_scanned_alone_is_a_stack_of_its_own(tmp_path: Path) -
     root = _copy(ISOLATED_GROUP, tmp_path)
     fragment = build(root, paths=[root / "private-service.yml"])
     network = model(fragment)["services"]["Service"]["network"]
-    assert network["subnets"] == unknown(
-        NO_DEFAULT.format("PrivateSubnetIds"),
-        "Parameter PrivateSubnetIds",
-        "private-service.yml",
-        10,
-        "/Parameters/PrivateSubnetIds",
+    assert network["subnets"] == value_of(
+        unknown(
+            NO_DEFAULT.format("PrivateSubnetIds"),
+            "Parameter PrivateSubnetIds",
+            "private-service.yml",
+            10,
+            "/Parameters/PrivateSubnetIds",
+        )
     )
 
 
@@ -2446,10 +2556,19 @@ def test_unsettled_values_become_unknowns_never_guesses(tmp_path: Path) -> None:
     fragment = build(tmp_path, {"u.yaml": UNSETTLED_TEMPLATE})
     assert errors(fragment) == []
     result = model(fragment)
-    open_param = unknown(
-        NO_DEFAULT.format("Open"), "Parameter Open", "u.yaml", 3, "/Parameters/Open"
+    maybe = unknown(
+        "it depends on condition Maybe, which is not settled: " + NO_DEFAULT.format("Open"),
+        "Parameter Open",
+        "u.yaml",
+        3,
+        "/Parameters/Open",
+    )  # not the parameter's value: no identity
+    open_param = value_of(
+        unknown(NO_DEFAULT.format("Open"), "Parameter Open", "u.yaml", 3, "/Parameters/Open")
     )
-    vpc_param = unknown(NO_DEFAULT.format("Vpc"), "Parameter Vpc", "u.yaml", 4, "/Parameters/Vpc")
+    vpc_param = value_of(
+        unknown(NO_DEFAULT.format("Vpc"), "Parameter Vpc", "u.yaml", 4, "/Parameters/Vpc")
+    )
     group = result["security_groups"]["NoVpc"]
     assert group["vpc"] == unknown(
         "a security group without VpcId is in the account's default VPC, which is not in the "
@@ -2458,10 +2577,6 @@ def test_unsettled_values_become_unknowns_never_guesses(tmp_path: Path) -> None:
         "u.yaml",
         12,
         "/Resources/NoVpc",
-    )
-    maybe = dict(
-        open_param,
-        unknown="it depends on condition Maybe, which is not settled: " + NO_DEFAULT.format("Open"),
     )
     assert group["egress"] == [
         {

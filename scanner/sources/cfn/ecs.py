@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from scanner.sources.base import AWSLOGS_OPTION, ModelObject
 from scanner.sources.cfn.cursor import Cursor, Field, text_of
-from scanner.sources.cfn.iam import match_role, role_arn, role_name
+from scanner.sources.cfn.iam import match_role, role_arn, role_path
 from scanner.sources.cfn.out import Collections, Links, Out, Res, bool_or, ids_or, text_or
-from scanner.sources.cfn.values import NOVALUE, Composite, ResRef, Unknown, Value, Where
+from scanner.sources.cfn.values import Composite, ResRef, Unknown, Value, Where
 
 Builder = Callable[[Res, Out], None]
 
@@ -180,64 +179,34 @@ def _role(res: Res, out: Out, obj: ModelObject, field: str, prop: str) -> tuple[
     if isinstance(value, ResRef):
         ident = cursor.ident("roles")
         return ident, role_arn(value.stack, value.logical)
-    named = _role_of_arn(value)
-    if named is not None:
-        return named.model_id, role_arn(named.stack, named.logical)
     text = text_of(value)
     if text is None:
         raise cursor.fail(f"{cursor.name} must be a role ARN or name")
     if isinstance(text, Unknown):
-        # `!Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:role/NAME`: the name is settled
-        name = _settled_role_name(text)
-        if name is None:
-            return text.json(), text.json()
+        # `!Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${ExecName}`: the one role of
+        # the inputs with that path and name (iam.role_path), else unknown
         missing = text.json()
-    else:
-        name = text
-        missing = Unknown(
-            f"IAM role {text} is not in the scanned inputs", f"role {text}", cursor.where
-        ).json()
+        path = role_path(text.partial, text.identity)
+        if path is None:
+            return missing, missing
+
+        def link_path(model: Collections, links: Links) -> None:
+            found = links.role_paths.get(path, [])
+            obj[field] = found[0] if len(found) == 1 else missing
+
+        out.later.append(link_path)
+        return missing, missing
+    name = text
+    missing = Unknown(
+        f"IAM role {name} is not in the scanned inputs", f"role {name}", cursor.where
+    ).json()
 
     def link(model: Collections, links: Links) -> None:
         found = match_role(links, name)
         obj[field] = found if found is not None else missing
 
     out.later.append(link)
-    return missing, text.json() if isinstance(text, Unknown) else text
-
-
-# `arn:${AWS::Partition}:iam::${AWS::AccountId}:role/`, as far as it is known
-_ROLE_ARN_HEAD = re.compile(r"arn:(\*|aws[a-z-]*):iam::(\*|\d{12}):role/")
-_DEPLOYMENT_PARTS = frozenset({"AWS::Partition", "AWS::AccountId"})
-
-
-def _role_of_arn(value: Value) -> ResRef | None:
-    """The role of the template that an ARN built from its name names (`!Sub
-    arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${ExecRole}`, `Ref` being a role's name):
-    one whose path is `/`, as that ARN's is (a role with another Path has another ARN)."""
-    if not isinstance(value, Composite):
-        return None
-    *head, last = value.parts
-    if not (isinstance(last, ResRef) and last.attr is None and last.type == "AWS::IAM::Role"):
-        return None
-    if not all(
-        isinstance(p, str) or (isinstance(p, Unknown) and p.ref in _DEPLOYMENT_PARTS) for p in head
-    ):
-        return None
-    known = "".join(p if isinstance(p, str) else "*" for p in head)
-    path = last.stack.property_value(last.logical, "Path")
-    if not _ROLE_ARN_HEAD.fullmatch(known) or path not in (NOVALUE, "/"):
-        return None
-    return last
-
-
-def _settled_role_name(text: Unknown) -> str | None:
-    """The role name of a role ARN known but for other parts (the account, the partition)."""
-    partial = text.partial
-    if not partial or ":role/" not in partial:
-        return None
-    name = role_name(partial)
-    return name if name and "*" not in name and "?" not in name else None
+    return missing, name
 
 
 def _containers(res: Res) -> list[ModelObject]:

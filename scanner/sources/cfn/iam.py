@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from scanner.sources.base import ModelObject
@@ -33,6 +34,9 @@ def role(res: Res, out: Out) -> None:
         literal = name.text()
         if isinstance(literal, str):
             out.names.append(lambda links: links.role_names.setdefault(literal, res.id))
+    path = role_path(*role_arn_known(res.stack, res.logical))
+    if path is not None:
+        out.names.append(lambda links: links.role_paths.setdefault(path, []).append(res.id))
     trust = res.prop("AssumeRolePolicyDocument")
     boundary = res.prop("PermissionsBoundary")
     out.add(
@@ -134,6 +138,22 @@ def _role_ref(cursor: Cursor) -> RoleRef | None:
 def match_role(links: Links, literal: str) -> str | None:
     """The role of the run that a literal role name or ARN names (by its RoleName)."""
     return links.role_names.get(role_name(literal))
+
+
+# `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME` (as a pattern or identity: docs/model.md)
+_ROLE_ARN = re.compile(r"arn:[^:]*:iam::[^:]*:role/([^:]+)")
+
+
+def role_path(partial: str | None, identity: str | None) -> str | None:
+    """The `PATH/NAME` of a role ARN known in part (its `identity`, else its `partial`), when it
+    is settled but for tokens (docs/model.md `identity`): a token is one value wherever the
+    inputs use it, so two ARNs with the same `PATH/NAME` name one role, whatever their account
+    and partition (only deployment settles those, as they do for a literal role ARN). None when
+    a part of it is open (`*`)."""
+    found = _ROLE_ARN.fullmatch(identity or partial or "")
+    if found is None or "*" in found[1]:
+        return None
+    return found[1]
 
 
 def role_name(literal: str) -> str:

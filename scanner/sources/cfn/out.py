@@ -19,6 +19,8 @@ class Links:
     """Name indexes and associations gathered while building, used after every stack is built."""
 
     role_names: dict[str, str] = field(default_factory=dict)  # RoleName -> role id
+    # what follows `:role/` in a role's ARN, as far as the inputs settle it -> role ids
+    role_paths: dict[str, list[str]] = field(default_factory=dict)
     cluster_names: dict[str, str] = field(default_factory=dict)  # ClusterName -> cluster id
     # task definition Family -> ids by template: two templates (dev and prod copies) may use one
     families: dict[str, dict[str, list[str]]] = field(default_factory=dict)

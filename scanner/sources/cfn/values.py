@@ -18,8 +18,6 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from scanner.sources.physical import token
-
 if TYPE_CHECKING:
     from scanner.sources.cfn.stack import Stack
 
@@ -73,8 +71,7 @@ class Unknown:
         out: dict[str, Any] = {"unknown": self.why, "ref": self.ref, "source": self.where.json()}
         if self.partial is not None:
             out["partial"] = self.partial
-        if self.identity is not None and self.identity != token(self.ref, resource=False):
-            # (a parameter or stack name as a whole: its ref says as much)
+        if self.identity is not None:
             out["identity"] = self.identity
         if self.deploy_region:
             out["deploy_region"] = True
