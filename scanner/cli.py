@@ -17,7 +17,7 @@ import click
 from scanner import __version__
 from scanner.errors import PreflightError, UsageError
 from scanner.options import parse_parameters, parse_stack_names
-from scanner.report import FORMATS
+from scanner.report import FORMATS, plural
 from scanner.sources.base import MAX_FILE_MB
 
 if TYPE_CHECKING:  # the CLI imports scanner.api only when a command runs
@@ -355,8 +355,9 @@ def emit(
             text = sarif.text
             if sarif.dropped:
                 click.echo(
-                    f"warning: SARIF limits: {sarif.dropped} results were left out of "
-                    "the SARIF report (the exit code still counts them)",
+                    f"warning: SARIF limits: {plural(sarif.dropped, 'result')} "
+                    f"{'was' if sarif.dropped == 1 else 'were'} left out of the SARIF report "
+                    "(the exit code still counts them)",
                     err=True,
                 )
         else:

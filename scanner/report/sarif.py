@@ -449,7 +449,8 @@ def _truncation_notification(om: Any, dropped: int, total: int) -> Any:
     return om.Notification(
         level="warning",
         message=om.Message(
-            text=f"{dropped} of {total} findings were left out of this SARIF file: GitHub code "
+            text=f"{dropped} of {total} findings {'was' if dropped == 1 else 'were'} left out of "
+            "this SARIF file: GitHub code "
             f"scanning accepts at most {MAX_RESULTS:,} results and "
             f"{MAX_GZIP_BYTES // (1024 * 1024)} MB gzipped per run. The most severe findings "
             "were kept; the JSON report lists them all."
