@@ -632,8 +632,18 @@ def merge(reports: tuple[Path, ...], fmt: str | None, output: str | None) -> Non
     """Join JSON or SARIF reports (e.g. the shards of a scan-aws) into one."""
     from scanner.api import catalogue
     from scanner.report import reporter
-    from scanner.report.merge import read
+    from scanner.report.merge import MAX_RUNS, joined, read
 
     merged, kind = read(reports, catalogue())
     chosen = fmt or (kind if kind in ("json", "sarif") else "json")
-    _write(reporter(chosen)(merged), output)
+    if chosen == "sarif":
+        if len(merged) > MAX_RUNS:
+            raise UsageError(
+                f"the reports have {len(merged)} categories: GitHub code scanning takes at most "
+                f"{MAX_RUNS} runs (one per category) in one SARIF file; merge them in groups"
+            )
+        from scanner.report.sarif import render_runs
+
+        _write(render_runs(merged), output)
+    else:
+        _write(reporter(chosen)(joined(merged)), output)

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,14 @@ class SarifOutput:
 
 def render(report: Report) -> str:
     return build(report).text
+
+
+def render_runs(reports: Sequence[Report]) -> str:
+    """One SARIF file with a run per report (each of its own category)."""
+    if len(reports) == 1:
+        return render(reports[0])
+    documents = [json.loads(render(report)) for report in reports]
+    return dump({**documents[0], "runs": [run for d in documents for run in d["runs"]]})
 
 
 def truncation(report: Report) -> int:
