@@ -34,6 +34,10 @@ MAX_GZIP_BYTES = 10 * 1024 * 1024
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/fargate-preflight/fargate-preflight"
 SRCROOT = "%SRCROOT%"
+# GitHub code scanning's properties of a rule (docs "SARIF support for code scanning",
+# reportingDescriptor object): security-severity counts for rules tagged `security`.
+SECURITY_TAG = "security"
+PRECISION = "high"
 # SARIF has two suppression kinds: a comment in the template, or anything kept elsewhere.
 SUPPRESSION_KIND = {"inSource": "inSource", "config": "external", "baseline": "external"}
 _LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
@@ -251,7 +255,7 @@ def rule_from_descriptor(descriptor: Mapping[str, Any]) -> Rule:
         description=description,
         level=(descriptor.get("defaultConfiguration") or {}).get("level", "warning"),
         remediation=found.get("Fix", "").strip(),
-        tags=tuple(properties.get("tags") or ()),
+        tags=tuple(t for t in properties.get("tags") or () if t != SECURITY_TAG),
         package="",
         path="",
         failing_example=_dedent(found.get("Failing example", "")),
@@ -284,7 +288,12 @@ def _descriptor(om: Any, rule: Rule) -> Any:
         default_configuration=om.ReportingConfiguration(level=rule.level),
         properties={
             "security-severity": SECURITY_SEVERITY.get(rule.level, SECURITY_SEVERITY["note"]),
-            "tags": list(rule.tags),
+            # Code scanning reads security-severity only for "security queries (`@tags`
+            # includes `security`)"; without the tag an alert shows as Error/Warning/Note.
+            "tags": list(dict.fromkeys([*rule.tags, SECURITY_TAG])),
+            # Recommended: alerts are ordered by level and precision. A shipped rule reports
+            # only what its inputs settle (else FG801); a --policy rule's is not ours to say.
+            **({"precision": PRECISION} if rule.shipped else {}),
         },
     )
 
