@@ -53,6 +53,9 @@ from scanner.sources.regions import unknown_region_notice
 from scanner.worlds import Answer, World
 from scanner.worlds import merge as merge_worlds
 
+# The notice of a scan whose inputs hold no task definition or service (the Action warns).
+NOTHING_TO_CHECK = "nothing to check: no ECS task definition or service was found"
+
 
 @dataclass(frozen=True)
 class ScanOptions:
@@ -438,7 +441,7 @@ def evaluate(
             services += [s["name"] for s in model["services"].values()]
     if not errors and not any(m["task_definitions"] or m["services"] for m in models):
         # a CI job whose paths miss the templates would otherwise pass in silence
-        notices = (*notices, "nothing to check: no ECS task definition or service was found")
+        notices = (*notices, NOTHING_TO_CHECK)
     return Report(
         findings=tuple(sorted(set(findings), key=Finding.sort_key)),
         warnings=tuple(warnings),

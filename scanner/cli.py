@@ -17,7 +17,7 @@ import click
 from scanner import __version__
 from scanner.errors import PreflightError, UsageError, one_line
 from scanner.options import parse_parameters, parse_stack_names
-from scanner.report import FORMATS
+from scanner.report import FORMATS, plural
 from scanner.sources.base import MAX_FILE_MB
 
 if TYPE_CHECKING:  # the CLI imports scanner.api only when a command runs
@@ -355,8 +355,9 @@ def emit(
             text = sarif.text
             if sarif.dropped:
                 click.echo(
-                    f"warning: SARIF limits: {sarif.dropped} results were left out of "
-                    "the SARIF report (the exit code still counts them)",
+                    f"warning: SARIF limits: {plural(sarif.dropped, 'result')} "
+                    f"{'was' if sarif.dropped == 1 else 'were'} left out of the SARIF report "
+                    "(the exit code still counts them)",
                     err=True,
                 )
         else:
@@ -631,8 +632,18 @@ def merge(reports: tuple[Path, ...], fmt: str | None, output: str | None) -> Non
     """Join JSON or SARIF reports (e.g. the shards of a scan-aws) into one."""
     from scanner.api import catalogue
     from scanner.report import reporter
-    from scanner.report.merge import read
+    from scanner.report.merge import MAX_RUNS, joined, read
 
     merged, kind = read(reports, catalogue())
     chosen = fmt or (kind if kind in ("json", "sarif") else "json")
-    _write(reporter(chosen)(merged), output)
+    if chosen == "sarif":
+        if len(merged) > MAX_RUNS:
+            raise UsageError(
+                f"the reports have {len(merged)} categories: GitHub code scanning takes at most "
+                f"{MAX_RUNS} runs (one per category) in one SARIF file; merge them in groups"
+            )
+        from scanner.report.sarif import render_runs
+
+        _write(render_runs(merged), output)
+    else:
+        _write(reporter(chosen)(joined(merged)), output)

@@ -2,10 +2,11 @@
 
 The Action's inputs arrive as `FP_*` environment variables (never pasted into a script). One
 `fargate-preflight scan` writes the SARIF file and a JSON report and prints the findings as
-workflow-command annotations; it runs with `--fail-on never`, so this step always succeeds and
-the SARIF upload that follows always has its file. The verdict of `fail-on` goes to the step's
-`exit-code` output, which the Action's last step exits with, after the upload. The findings
-also go to the job summary (`$GITHUB_STEP_SUMMARY`) as a Markdown table.
+workflow-command annotations. This step always succeeds, so the SARIF upload that follows
+always has its file: the scan's exit code, the verdict of `fail-on` (the input, a `--fail-on`
+or `--config` in `extra-args`, as for `scan` itself), goes to the step's `exit-code` output,
+which the Action's last step exits with, after the upload. The findings also go to the job
+summary (`$GITHUB_STEP_SUMMARY`) as a Markdown table.
 
 With `changed-only` on a pull request, only the templates the pull request changed are
 scanned, with the templates linked to them (`scanner.integrations.changed`).
@@ -32,13 +33,16 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from scanner.errors import PreflightError, UsageError
-from scanner.findings import LEVELS
-from scanner.report import FORMATS
-from scanner.report.github import escape_data
+from scanner.findings import LEVELS, InputError
+from scanner.report import FORMATS, plural
+from scanner.report.github import error_command, escape_data
+
+if TYPE_CHECKING:
+    from scanner.config import Config
 
 FAIL_ON = ("error", "warning", "note", "never")
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
@@ -51,7 +55,7 @@ class ActionInputs:
     paths: tuple[str, ...]
     formats: tuple[str, ...]
     fail_on: str  # "" until run() settles it: the input, else the configuration's, else error
-    config: str
+    config: str  # the input, or a --config in extra-args
     parameters: tuple[str, ...]
     engine: str
     opa_url: str
@@ -78,11 +82,12 @@ class ActionInputs:
                 raise UsageError(f"input format {fmt!r}: choose from {', '.join(FORMATS)}, none")
         extra_args = tuple(_words(get("EXTRA_ARGS")))
         _check_extra_args(extra_args)
+        extra = _scan_flags(extra_args)
         return cls(
             paths=tuple(_words(get("PATHS", "."))) or (".",),
             formats=tuple(f for f in formats if f != "none"),
-            fail_on=fail_on,
-            config=get("CONFIG"),
+            fail_on=_once("fail-on", fail_on, extra.fail_on),
+            config=_once("config", get("CONFIG"), extra.config),
             parameters=tuple(line.strip() for line in get("PARAMETERS").splitlines() if line),
             engine=get("ENGINE"),
             opa_url=get("OPA_URL"),
@@ -122,7 +127,18 @@ def run(env: Mapping[str, str], cwd: Path) -> Outcome:
     except PreflightError as exc:
         print(f"::error title=fargate-preflight::{escape_data(str(exc))}", flush=True)
         return _finish(env, Outcome(exc.exit_code, dict.fromkeys(LEVELS, 0), None))
-    inputs = replace(inputs, fail_on=inputs.fail_on or _config_fail_on(inputs, cwd))
+    from scanner.config import ConfigError
+    from scanner.sources.discover import scanned_root
+
+    try:
+        config = _load_config(inputs, cwd)
+    except ConfigError as exc:
+        # The scan would stop at the same error before writing any report.
+        error = InputError(_relative(cwd / exc.file, scanned_root(cwd)), exc.line, exc.message)
+        print(error_command(error), flush=True)
+        _append(env, "GITHUB_STEP_SUMMARY", render_config_error(error))
+        return _finish(env, Outcome(exc.exit_code, dict.fromkeys(LEVELS, 0), None))
+    inputs = replace(inputs, fail_on=inputs.fail_on or config.fail_on or "error")
     temp = Path(env.get("RUNNER_TEMP") or tempfile.gettempdir())
     sarif = (
         _absolute(inputs.sarif_file, cwd) if inputs.sarif_file else temp / "fargate-preflight.sarif"
@@ -148,21 +164,23 @@ def run(env: Mapping[str, str], cwd: Path) -> Outcome:
         print_inert(_decoded(done.stderr))
         code = done.returncode
         report = _read_json(report_file)
+        warnings = _warnings(sarif, inputs, targets) if report else []
         if sarif.is_file() and not inputs.upload_suppressed:
             left_out = leave_out_suppressed(sarif)
             if left_out:
                 print(
-                    f"fargate-preflight: {left_out} suppressed findings left out of the SARIF "
-                    "file: code scanning would show them as open alerts (upload-suppressed: "
-                    "true keeps them)",
+                    f"fargate-preflight: {plural(left_out, 'suppressed finding')} left out of the "
+                    "SARIF file: code scanning would show each as an open alert "
+                    "(upload-suppressed: true keeps them)",
                     flush=True,
                 )
         for fmt, file in shown:
             _print_group(f"fargate-preflight {fmt} report", file)
-    exit_code = decide(code, report, inputs.fail_on)
+    exit_code = decide(code, report)
     summary = report["summary"] if report else dict.fromkeys(LEVELS, 0)
     outcome = Outcome(exit_code, summary, str(sarif) if sarif.is_file() else None)
-    _append(env, "GITHUB_STEP_SUMMARY", render_summary(report, inputs, targets, outcome, env))
+    text = render_summary(report, inputs, targets, outcome, env, warnings)
+    _append(env, "GITHUB_STEP_SUMMARY", text)
     return _finish(env, outcome)
 
 
@@ -174,8 +192,12 @@ def scan_arguments(
     shown: Sequence[tuple[str, Path]] = (),
 ) -> list[str]:
     """The `fargate-preflight scan` arguments. The Action's own flags come last so that
-    `extra-args` cannot turn off the SARIF file, the JSON report or `--fail-on never`."""
+    `extra-args` cannot turn off the SARIF file or the JSON report. The scan's exit code is the
+    verdict: `fail-on` and `config` are the CLI's own flags (from_env refuses an `extra-args`
+    that gives either flag a value other than the input's)."""
     args = list(targets.paths or ())
+    if inputs.fail_on:
+        args += ["--fail-on", inputs.fail_on]
     if inputs.config:
         args += ["--config", inputs.config]
     for value in inputs.parameters:
@@ -193,21 +215,17 @@ def scan_arguments(
             args += ["--format", value]
     for fmt, file in shown:
         args += ["--format", f"{fmt}={file}"]
-    args += ["--fail-on", "never", "--format", "github"]
+    args += ["--format", "github"]
     args += ["--format", f"sarif={sarif}", "--format", f"json={report_file}"]
     return args
 
 
-def _config_fail_on(inputs: ActionInputs, cwd: Path) -> str:
-    """The configuration file's `fail-on`, else error. A configuration the scan cannot read
-    fails the scan itself (exit 2), which decides the step."""
+def _load_config(inputs: ActionInputs, cwd: Path) -> Config:
+    """The configuration the scan reads (as `scanner.cli.input_options` loads it)."""
     from scanner.config import load
+    from scanner.sources.discover import scanned_root
 
-    try:
-        config = load(Path(inputs.config) if inputs.config else None, cwd, cwd)
-    except PreflightError:
-        return "error"
-    return config.fail_on or "error"
+    return load(Path(inputs.config) if inputs.config else None, cwd, scanned_root(cwd))
 
 
 def leave_out_suppressed(path: Path) -> int:
@@ -233,15 +251,41 @@ def leave_out_suppressed(path: Path) -> int:
     return left_out
 
 
-def decide(code: int, report: Mapping[str, Any] | None, fail_on: str) -> int:
-    """The exit code `fargate-preflight scan --fail-on FAIL_ON` would have given."""
-    if code not in (0, 1) or report is None:
+def decide(code: int, report: Mapping[str, Any] | None) -> int:
+    """The job's exit code: the scan's, 3 when the scan did not write its JSON report (it
+    stopped before the end, e.g. a traceback, which exits 1)."""
+    if report is None or code not in (0, 1, 2):
         return code if code in (2, 3) else 3
-    if fail_on == "never":
-        return 0
-    limit = LEVELS.index(fail_on)
-    counts = report.get("summary", {})
-    return 1 if any(counts.get(level, 0) for level in LEVELS[: limit + 1]) else 0
+    return code
+
+
+def _warnings(sarif: Path, inputs: ActionInputs, targets: Targets) -> list[str]:
+    """The scan's warnings for the summary (an expired ignore, an ignore that suppresses
+    nothing: annotations of `--format github` already; results left out of the SARIF file),
+    and, annotated here, a scan of the `paths` input that found nothing to check: a typo in
+    `paths` would otherwise give a green job with one line in its log."""
+    from scanner.api import NOTHING_TO_CHECK
+
+    notifications = _notifications(sarif)
+    warnings = [text for level, text in notifications if level == "warning"]
+    if ("note", NOTHING_TO_CHECK) in notifications and targets.paths == inputs.paths:
+        warning = (
+            f"{NOTHING_TO_CHECK} in paths {shlex.join(inputs.paths)}: is the paths input right?"
+        )
+        print(f"::warning title=fargate-preflight::{escape_data(warning)}", flush=True)
+        warnings.append(warning)
+    return warnings
+
+
+def _notifications(sarif: Path) -> list[tuple[str, str]]:
+    """The (level, text) of the SARIF file's toolExecutionNotifications."""
+    document = _read_json(sarif) or {}
+    return [
+        (str(n.get("level")), str((n.get("message") or {}).get("text", "")))
+        for run in document.get("runs", [])
+        for invocation in run.get("invocations", [])
+        for n in invocation.get("toolExecutionNotifications", [])
+    ]
 
 
 # --- changed-only -----------------------------------------------------------------------
@@ -369,7 +413,7 @@ def _changed_targets(
     )
     selection = select(keep, universe, ctx)
     paths = tuple(_relative(p, cwd) for p in selection.files)
-    notes.append(f"changed-only: scanning {len(paths)} of {len(universe)} templates:")
+    notes.append(f"changed-only: scanning {len(paths)} of {plural(len(universe), 'template')}:")
     notes += [f"  {_relative(p, cwd)}: {why}" for p, why in selection.reasons]
     return Targets(paths, tuple(notes), inferred)
 
@@ -379,6 +423,8 @@ class _Flags:
     region: str | None
     parameters: dict[tuple[str | None, str], str]
     stack_names: dict[str, str]
+    fail_on: str | None
+    config: str | None
 
 
 def _scan_flags(args: Sequence[str]) -> _Flags:
@@ -393,10 +439,16 @@ def _scan_flags(args: Sequence[str]) -> _Flags:
     except click.ClickException as exc:
         raise UsageError(f"extra-args: {exc.format_message()}") from exc
     params = ctx.params
+    # (resilient parsing leaves out a value the option refuses)
+    if _has_option(args, "--fail-on") and params.get("fail_on") is None:
+        raise UsageError(f"extra-args: --fail-on takes one of {', '.join(FAIL_ON)}")
+    config = params.get("config_file")
     return _Flags(
         region=params.get("region"),
         parameters=parse_parameters(params.get("parameters") or ()),
         stack_names=parse_stack_names(params.get("stack_names") or ()),
+        fail_on=params.get("fail_on"),
+        config=str(config) if config is not None else None,
     )
 
 
@@ -413,6 +465,7 @@ def render_summary(
     targets: Targets,
     outcome: Outcome,
     env: Mapping[str, str],
+    warnings: Sequence[str] = (),
 ) -> str:
     lines = ["## fargate-preflight", ""]
     if targets.paths is None:
@@ -440,15 +493,21 @@ def render_summary(
         lines += [_row(f, env) for f in findings[:MAX_SUMMARY_ROWS]]
         if len(findings) > MAX_SUMMARY_ROWS:
             rest = len(findings) - MAX_SUMMARY_ROWS
-            lines += ["", f"{rest} more findings are in the SARIF report and the job log."]
+            more = f"{rest} more finding is" if rest == 1 else f"{rest} more findings are"
+            lines += ["", f"{more} in the SARIF report and the job log."]
         lines.append("")
     suppressed = sum(1 for f in report.get("findings", []) if f.get("suppressed") is not None)
     if suppressed:
-        lines += [f"{suppressed} suppressed findings are not counted.", ""]
+        counted = "is" if suppressed == 1 else "are"
+        lines += [f"{plural(suppressed, 'suppressed finding')} {counted} not counted.", ""]
     errors = report.get("errors", [])
     if errors:
         lines += ["### Bad input", ""]
         lines += [f"- {_cell(_where(e))}: {_cell(e.get('message', ''))}" for e in errors]
+        lines.append("")
+    if warnings:
+        lines += ["### Warnings", ""]
+        lines += [f"- {_cell(w)}" for w in warnings]
         lines.append("")
     if targets.notes:
         lines += ["<details><summary>What was scanned</summary>", ""]
@@ -457,10 +516,16 @@ def render_summary(
     return "\n".join(lines) + "\n"
 
 
-def _counts(counts: Mapping[str, int]) -> str:
-    def plural(n: int, word: str) -> str:
-        return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def render_config_error(error: InputError) -> str:
+    where = f"{error.file}:{error.line}" if error.line else error.file
+    return (
+        "## fargate-preflight\n\n"
+        "The configuration file is not valid: nothing was scanned (exit code 2).\n\n"
+        f"### Bad input\n\n- {_cell(where)}: {_cell(error.message)}\n"
+    )
 
+
+def _counts(counts: Mapping[str, int]) -> str:
     return ", ".join(plural(int(counts.get(level, 0)), level) for level in LEVELS)
 
 
@@ -627,6 +692,15 @@ def _check_extra_args(args: Sequence[str]) -> None:
                     "Action's annotations; use the format input (format: json=FILE, or format: "
                     f"{given or 'text'} for the log)"
                 )
+
+
+def _once(name: str, given: str, extra: str | None) -> str:
+    """An input that `extra-args` may give as the flag of the same name, but not otherwise."""
+    if given and extra is not None and extra != given:
+        raise UsageError(
+            f"input {name} is {given!r} and extra-args has --{name} {extra}: give one of them"
+        )
+    return given or extra or ""
 
 
 def _has_option(args: Sequence[str], option: str) -> bool:

@@ -23,10 +23,15 @@ MODULES = {"text": "text", "json": "json_report", "sarif": "sarif", "github": "g
 FORMATS = tuple(MODULES)
 
 
+def plural(count: int, word: str) -> str:
+    """`1 finding`, `2 findings`: a count that agrees with its noun."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def reporter(name: str) -> Reporter:
     """The renderer of one output format (a key of MODULES)."""
     render: Reporter = importlib.import_module(f"scanner.report.{MODULES[name]}").render
     return render
 
 
-__all__ = ["FORMATS", "MODULES", "Reporter", "reporter"]
+__all__ = ["FORMATS", "MODULES", "Reporter", "plural", "reporter"]

@@ -1,8 +1,10 @@
 """`--format github`: workflow commands that GitHub Actions shows as annotations.
 
 One `::error|warning|notice file=...,line=...,title=...::message` line per unsuppressed finding,
-then one per bad input. Escaping follows the Actions runner (`toolkit/packages/core`):
-data escapes `%`, `\\r`, `\\n`; property values also escape `:` and `,`.
+then one per bad input, then a `::warning` per warning (an expired ignore, an ignore that
+suppresses nothing), which would otherwise be a line of the log that nobody reads. Escaping
+follows the Actions runner (`toolkit/packages/core`): data escapes `%`, `\\r`, `\\n`; property
+values also escape `:` and `,`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ def render(report: Report) -> str:
         for f in ordered_findings(report.findings)
         if f.suppressed is None
     ]
-    lines += [_error_command(e) for e in ordered_errors(report.errors)]
+    lines += [error_command(e) for e in ordered_errors(report.errors)]
+    lines += [_command("warning", [("title", "fargate-preflight")], w) for w in report.warnings]
     return "".join(f"{line}\n" for line in lines)
 
 
@@ -42,7 +45,7 @@ def _finding_command(f: Finding, title: str) -> str:
     return _command(COMMAND.get(f.level, "warning"), properties, message)
 
 
-def _error_command(error: InputError) -> str:
+def error_command(error: InputError) -> str:
     properties = _where(error.file, error.line)
     properties.append(("title", "fargate-preflight: bad input"))
     return _command("error", properties, error.message)

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,10 @@ MAX_GZIP_BYTES = 10 * 1024 * 1024
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/fargate-preflight/fargate-preflight"
 SRCROOT = "%SRCROOT%"
+# GitHub code scanning's properties of a rule (docs "SARIF support for code scanning",
+# reportingDescriptor object): security-severity counts for rules tagged `security`.
+SECURITY_TAG = "security"
+PRECISION = "high"
 # SARIF has two suppression kinds: a comment in the template, or anything kept elsewhere.
 SUPPRESSION_KIND = {"inSource": "inSource", "config": "external", "baseline": "external"}
 _LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
@@ -53,6 +57,14 @@ class SarifOutput:
 
 def render(report: Report) -> str:
     return build(report).text
+
+
+def render_runs(reports: Sequence[Report]) -> str:
+    """One SARIF file with a run per report (each of its own category)."""
+    if len(reports) == 1:
+        return render(reports[0])
+    documents = [json.loads(render(report)) for report in reports]
+    return dump({**documents[0], "runs": [run for d in documents for run in d["runs"]]})
 
 
 def truncation(report: Report) -> int:
@@ -243,7 +255,7 @@ def rule_from_descriptor(descriptor: Mapping[str, Any]) -> Rule:
         description=description,
         level=(descriptor.get("defaultConfiguration") or {}).get("level", "warning"),
         remediation=found.get("Fix", "").strip(),
-        tags=tuple(properties.get("tags") or ()),
+        tags=tuple(t for t in properties.get("tags") or () if t != SECURITY_TAG),
         package="",
         path="",
         failing_example=_dedent(found.get("Failing example", "")),
@@ -276,7 +288,12 @@ def _descriptor(om: Any, rule: Rule) -> Any:
         default_configuration=om.ReportingConfiguration(level=rule.level),
         properties={
             "security-severity": SECURITY_SEVERITY.get(rule.level, SECURITY_SEVERITY["note"]),
-            "tags": list(rule.tags),
+            # Code scanning reads security-severity only for "security queries (`@tags`
+            # includes `security`)"; without the tag an alert shows as Error/Warning/Note.
+            "tags": list(dict.fromkeys([*rule.tags, SECURITY_TAG])),
+            # Recommended: alerts are ordered by level and precision. A shipped rule reports
+            # only what its inputs settle (else FG801); a --policy rule's is not ours to say.
+            **({"precision": PRECISION} if rule.shipped else {}),
         },
     )
 
@@ -449,7 +466,8 @@ def _truncation_notification(om: Any, dropped: int, total: int) -> Any:
     return om.Notification(
         level="warning",
         message=om.Message(
-            text=f"{dropped} of {total} findings were left out of this SARIF file: GitHub code "
+            text=f"{dropped} of {total} findings {'was' if dropped == 1 else 'were'} left out of "
+            "this SARIF file: GitHub code "
             f"scanning accepts at most {MAX_RESULTS:,} results and "
             f"{MAX_GZIP_BYTES // (1024 * 1024)} MB gzipped per run. The most severe findings "
             "were kept; the JSON report lists them all."

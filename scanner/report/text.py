@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from scanner.docs import LEVEL_MEANING, rule_doc_uri
 from scanner.errors import one_line
 from scanner.findings import Finding, InputError, PathStep, Report, Rule
+from scanner.report import plural
 from scanner.report.json_report import ordered_errors, ordered_findings, summary
 
 OTHER = "other findings"
@@ -225,18 +226,14 @@ def _summary_line(findings: Sequence[Finding], input_errors: int, paint: _Paint)
     counts = summary(findings)
     styles = {"error": ("1", "31"), "warning": ("1", "33"), "note": ("1", "36")}
     parts = [
-        paint(_plural(counts[level], level), *(styles[level] if counts[level] else ()))
+        paint(plural(counts[level], level), *(styles[level] if counts[level] else ()))
         for level in ("error", "warning", "note")
     ]
     suppressed = sum(1 for f in findings if f.suppressed is not None)
     tail = f" ({suppressed} suppressed)" if suppressed else ""
     if input_errors:  # the scan is incomplete: say so where a reader looks last
-        tail += "; " + paint(_plural(input_errors, "input error"), "1", "31")
+        tail += "; " + paint(plural(input_errors, "input error"), "1", "31")
     return ", ".join(parts) + tail
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def _indented(text: str, width: int) -> str:

@@ -250,6 +250,110 @@ def test_the_configuration_file_decides_when_fail_on_is_not_given(
     assert "the check fails (fail-on: error)" in stated.summary
 
 
+NOTE_ONLY = {  # a task definition that gives one FG703 note
+    "family": "web",
+    "networkMode": "awsvpc",
+    "requiresCompatibilities": ["FARGATE"],
+    "cpu": "256",
+    "memory": "512",
+    "containerDefinitions": [{"name": "app", "image": "nginx", "essential": True}],
+}
+
+
+def test_fail_on_and_config_in_extra_args_decide_the_job(
+    example_repo: Path, tmp_path: Path
+) -> None:
+    """As `scan --fail-on note` and `scan --config alt.yaml` do (field test 19: the job passed
+    on `fail-on: error` whatever extra-args said)."""
+    write(
+        example_repo, {"td/taskdef.json": json.dumps(NOTE_ONLY), "ci/alt.yaml": "fail-on: note\n"}
+    )
+    base = {"paths": "td", "format": "none"}
+    assert run(example_repo, tmp_path, base).outputs["exit-code"] == "0"
+    for extra in ("--fail-on note", "--fail-on=note", "--config ci/alt.yaml"):
+        result = run(example_repo, tmp_path, {**base, "extra-args": extra})
+        assert (result.outputs["exit-code"], result.outputs["notes"]) == ("1", "1"), extra
+        assert result.step(FAIL).returncode == 1
+        assert "0 errors, 0 warnings, 1 note: the check fails (fail-on: note)." in result.summary
+    never = run(example_repo, tmp_path, {"paths": EXAMPLE, "extra-args": "--fail-on never"})
+    assert (never.outputs["exit-code"], never.outputs["errors"]) == ("0", "1")
+    assert "the check passes (fail-on: never)" in never.summary
+    both = run(example_repo, tmp_path, {**base, "fail-on": "error", "extra-args": "--fail-on note"})
+    assert both.step("Scan").stdout.splitlines()[0] == (
+        "::error title=fargate-preflight::input fail-on is 'error' and extra-args has "
+        "--fail-on note: give one of them"
+    )
+    assert not both.step(UPLOAD).ran
+    assert both.step(FAIL).returncode == 2
+
+
+def test_a_bad_configuration_file_is_annotated(example_repo: Path, tmp_path: Path) -> None:
+    """Not only a line of the log between stop-commands (field test 19, D5)."""
+    write(example_repo, {".fargate-preflight.yaml": "# ci\nfail_on: x\n"})
+    result = run(example_repo, tmp_path, {"paths": EXAMPLE})
+    message = (
+        "Additional properties are not allowed ('fail_on' was unexpected); did you mean "
+        "'fail-on' for 'fail_on'?"
+    )
+    assert runner_commands(result.step("Scan").stdout) == [
+        "::error file=.fargate-preflight.yaml,line=2,title=fargate-preflight%3A bad input::"
+        + message
+    ]
+    assert result.summary.splitlines() == [
+        "## fargate-preflight",
+        "",
+        "The configuration file is not valid: nothing was scanned (exit code 2).",
+        "",
+        "### Bad input",
+        "",
+        "- .fargate-preflight.yaml:2: " + message.replace("_", "\\_"),
+    ]
+    assert result.outputs["exit-code"] == "2"
+    assert not result.step(UPLOAD).ran
+    assert result.step(FAIL).returncode == 2
+
+
+def test_the_configurations_warnings_are_annotated(example_repo: Path, tmp_path: Path) -> None:
+    ignores = (
+        "ignore:\n"
+        "  - {id: FG220, reason: a typo}\n"
+        "  - {id: FG202, reason: old, expires: 2020-01-01}\n"
+    )
+    write(example_repo, {".fargate-preflight.yaml": ignores})
+    result = run(example_repo, tmp_path, {"paths": EXAMPLE, "format": "none"})
+    warnings = [
+        ".fargate-preflight.yaml:2: the ignore of FG220 suppresses nothing: no rule has that ID "
+        "(`fargate-preflight rules` lists them)",
+        ".fargate-preflight.yaml:3: the ignore of FG202 expired on 2020-01-01; its findings are "
+        "reported again",
+    ]
+    assert runner_commands(result.step("Scan").stdout) == [
+        fg202_annotation(),
+        *(f"::warning title=fargate-preflight::{w}" for w in warnings),
+    ]
+    section = result.summary.split("### Warnings\n\n")[1].splitlines()
+    assert section[:2] == ["- " + w.replace("`", "\\`") for w in warnings]
+    assert result.outputs["exit-code"] == "1"
+
+
+def test_paths_with_nothing_to_check_give_a_warning(example_repo: Path, tmp_path: Path) -> None:
+    """A typo in `paths` (an existing folder without templates) still passes, as the CLI does,
+    but says so where it shows."""
+    (example_repo / "infra").mkdir()
+    result = run(example_repo, tmp_path, {"paths": "infra", "format": "none"})
+    warning = (
+        "nothing to check: no ECS task definition or service was found in paths infra: is the "
+        "paths input right?"
+    )
+    assert runner_commands(result.step("Scan").stdout) == [
+        f"::warning title=fargate-preflight::{warning}"
+    ]
+    assert f"### Warnings\n\n- {warning}\n" in result.summary
+    assert result.step(FAIL).returncode == 0
+    found = run(example_repo, tmp_path, {"paths": EXAMPLE, "format": "none"})
+    assert "### Warnings" not in found.summary
+
+
 def test_a_clean_deployment_passes(example_repo: Path, tmp_path: Path) -> None:
     result = run(example_repo, tmp_path, {"paths": CLEAN, "fail-on": "note"})
     assert not result.failed
@@ -274,10 +378,10 @@ def test_suppressed_findings_stay_out_of_the_upload_unless_asked(
     result = run(example_repo, tmp_path, inputs)
     assert sarif_of(result)["runs"][0]["results"] == []
     assert (
-        "fargate-preflight: 1 suppressed findings left out of the SARIF file: code scanning "
-        "would show them as open alerts (upload-suppressed: true keeps them)"
+        "fargate-preflight: 1 suppressed finding left out of the SARIF file: code scanning "
+        "would show each as an open alert (upload-suppressed: true keeps them)"
     ) in result.step("Scan").stdout.splitlines()
-    assert "1 suppressed findings are not counted." in result.summary
+    assert "1 suppressed finding is not counted." in result.summary
     assert result.step(FAIL).returncode == 0
     kept = run(example_repo, tmp_path, {**inputs, "upload-suppressed": "true"})
     (suppressed,) = sarif_of(kept)["runs"][0]["results"]

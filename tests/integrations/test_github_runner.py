@@ -46,6 +46,8 @@ def test_scan_arguments_put_the_actions_own_flags_last() -> None:
     assert args == [
         "infra",
         "my stacks",
+        "--fail-on",  # from extra-args, the scan's own verdict: the Action's exit code
+        "note",
         "--parameter",
         "Env=prod",
         "--parameter",
@@ -60,8 +62,6 @@ def test_scan_arguments_put_the_actions_own_flags_last() -> None:
         "json=out/report.json",
         "--format",
         "text=/t/report.text",
-        "--fail-on",
-        "never",
         "--format",
         "github",
         "--format",
@@ -80,24 +80,31 @@ def test_changed_only_passes_the_region_of_all_paths_unless_given() -> None:
     assert "--region" not in args and "--region=eu-west-1" in args
 
 
+def test_fail_on_and_config_in_extra_args_are_the_inputs() -> None:
+    """`extra-args: --fail-on note` decides the job as `scan --fail-on note` would (field
+    test 19: the Action ran `--fail-on never` after it and decided by `error`)."""
+    given = inputs(extra_args="--fail-on=note --config ci/alt.yaml")
+    assert (given.fail_on, given.config) == ("note", "ci/alt.yaml")
+    same = inputs(fail_on="note", config="ci/alt.yaml", extra_args="--fail-on note")
+    assert (same.fail_on, same.config) == ("note", "ci/alt.yaml")
+    assert (inputs().fail_on, inputs().config) == ("", "")
+
+
 @pytest.mark.parametrize(
-    ("code", "counts", "fail_on", "expected"),
+    ("code", "counts", "expected"),
     [
-        (0, {"error": 1}, "error", 1),
-        (0, {"warning": 2}, "error", 0),
-        (0, {"warning": 2}, "warning", 1),
-        (0, {"note": 1}, "warning", 0),
-        (0, {"note": 1}, "note", 1),
-        (0, {"error": 3}, "never", 0),
-        (2, {"error": 1}, "never", 2),
-        (3, None, "error", 3),
-        (0, None, "error", 3),
-        (1, {}, "error", 0),
+        (0, {"error": 1}, 0),  # the scan's exit code is the verdict (its --fail-on)
+        (1, {"note": 1}, 1),
+        (2, {"error": 1}, 2),
+        (3, None, 3),
+        (0, None, 3),  # no JSON report: the scan stopped before its end
+        (1, None, 3),  # (a traceback exits 1)
+        (-9, {}, 3),
     ],
 )
-def test_decide(code: int, counts: dict[str, int] | None, fail_on: str, expected: int) -> None:
+def test_decide(code: int, counts: dict[str, int] | None, expected: int) -> None:
     report = None if counts is None else {"summary": {**SUMMARY, **counts}}
-    assert decide(code, report, fail_on) == expected
+    assert decide(code, report) == expected
 
 
 @pytest.mark.parametrize(
@@ -113,6 +120,17 @@ def test_decide(code: int, counts: dict[str, int] | None, fail_on: str, expected
         ({"extra_args": "-ox.txt"}, "input extra-args: '-ox.txt' would send"),
         ({"extra_args": "--format json"}, "input extra-args: --format json would print"),
         ({"extra_args": "--region x --format=sarif"}, "input extra-args: --format sarif would"),
+        # fail-on and config: the input or the flag, not two values
+        (
+            {"fail_on": "error", "extra_args": "--fail-on note"},
+            "input fail-on is 'error' and extra-args has --fail-on note: give one of them",
+        ),
+        (
+            {"config": "a.yaml", "extra_args": "--config=b.yaml"},
+            "input config is 'a.yaml' and extra-args has --config b.yaml: give one of them",
+        ),
+        ({"extra_args": "--fail-on high"}, "extra-args: --fail-on takes one of error, warning"),
+        ({"extra_args": "--fail-on"}, "extra-args: --fail-on takes one of error, warning"),
     ],
 )
 def test_bad_inputs(env: dict[str, str], message: str) -> None:
@@ -165,13 +183,28 @@ def test_summary_lists_errors_first_and_stops_at_the_limit() -> None:
     rows = [line for line in lines if line.startswith("| ")][1:]
     assert len(rows) == MAX_SUMMARY_ROWS
     assert rows[0].startswith("| error | FG401")
-    assert "1 more findings are in the SARIF report and the job log." in lines
+    assert "1 more finding is in the SARIF report and the job log." in lines
 
 
 def test_suppressed_findings_stay_out_of_the_table() -> None:
     lines = summary_of([finding(suppressed={"kind": "inSource", "reason": "known"})])
     assert not any(line.startswith("| error") for line in lines)
-    assert "1 suppressed findings are not counted." in lines
+    assert "1 suppressed finding is not counted." in lines
+    two = summary_of([finding(suppressed={"kind": "inSource", "reason": "known"})] * 2)
+    assert "2 suppressed findings are not counted." in two
+
+
+def test_summary_lists_the_warnings() -> None:
+    report = {"findings": [], "errors": [], "summary": SUMMARY}
+    outcome = Outcome(0, SUMMARY, None)
+    warnings = ["a.yaml:3: the ignore of FG220 suppresses nothing: no `rule`"]
+    text = render_summary(report, inputs(), Targets((".",), ()), outcome, {}, warnings)
+    assert text.splitlines()[4:8] == [
+        "### Warnings",
+        "",
+        "- a.yaml:3: the ignore of FG220 suppresses nothing: no \\`rule\\`",
+        "",
+    ]
 
 
 def test_a_failed_scan_uploads_nothing_stale(example_repo: Path, tmp_path: Path) -> None:

@@ -89,3 +89,19 @@ def test_same_bytes_whatever_the_input_order() -> None:
     for _ in range(10):
         rng.shuffle(findings)
         assert github.render(sample_report(findings=tuple(findings))) == expected
+
+
+def test_warnings_are_annotations_after_the_errors() -> None:
+    """An expired ignore or an ignore of a rule ID no rule has: a `::warning` without a file
+    (its path is relative to the working directory, not to the repository)."""
+    report = Report(
+        findings=(),
+        rules=(),
+        errors=(InputError("t.json", None, "not UTF-8"),),
+        warnings=(".fargate-preflight.yaml:5: the ignore of FG220 suppresses nothing: 50%\n::x",),
+    )
+    assert github.render(report) == (
+        "::error file=t.json,title=fargate-preflight%3A bad input::not UTF-8\n"
+        "::warning title=fargate-preflight::.fargate-preflight.yaml:5: the ignore of FG220 "
+        "suppresses nothing: 50%25%0A::x\n"
+    )

@@ -112,3 +112,49 @@ def test_merging_one_sarif_report_gives_it_back(tmp_path: Path) -> None:
     # Read back as JSON: the same findings and the same bad input, at its file and line.
     as_json = CliRunner().invoke(main, ["merge", str(shard), "--format", "json"])
     assert json.loads(as_json.stdout) == json.loads(report.read_text(encoding="utf-8"))
+
+
+def test_reports_of_different_categories_stay_apart(tmp_path: Path) -> None:
+    """One run per category (field test 19: a merge of `--category aaa` and `--category bbb`
+    put every result under aaa/, so code scanning would move bbb's results and never update
+    bbb's analysis again). GitHub takes up to 20 runs of distinct categories in one file."""
+    part = scan(tmp_path, "example", "sarif")
+    original = json.loads(part.read_text(encoding="utf-8"))
+    shards = []
+    for category in ("aaa", "bbb", "aaa"):
+        document = json.loads(part.read_text(encoding="utf-8"))
+        document["runs"][0]["automationDetails"]["id"] = f"{category}/"
+        shards.append(tmp_path / f"{category}-{len(shards)}.sarif")
+        shards[-1].write_text(json.dumps(document), encoding="utf-8")
+    ecs = scan(tmp_path, "ecs", "sarif")  # category fargate-preflight/
+    merged = CliRunner().invoke(main, ["merge", *map(str, shards), str(ecs)])
+    assert merged.exit_code == 0, merged.output
+    document = json.loads(merged.stdout)
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    assert list(Draft4Validator(schema).iter_errors(document)) == []
+    runs = document["runs"]
+    assert [r["automationDetails"]["id"] for r in runs] == ["aaa/", "bbb/", "fargate-preflight/"]
+    assert runs[0]["results"] == runs[1]["results"] == original["runs"][0]["results"]
+    ecs_results = json.loads(ecs.read_text(encoding="utf-8"))["runs"][0]["results"]
+    assert runs[2]["results"] == ecs_results
+    # JSON has no category: one report of all the findings, each once
+    as_json = CliRunner().invoke(main, ["merge", *map(str, shards), str(ecs), "--format", "json"])
+    assert json.loads(as_json.stdout)["summary"] == {"error": 6, "warning": 1, "note": 3}
+
+
+def test_more_categories_than_github_takes_is_an_error(tmp_path: Path) -> None:
+    part = scan(tmp_path, "example", "sarif")
+    shards = []
+    for i in range(21):
+        document = json.loads(part.read_text(encoding="utf-8"))
+        document["runs"][0]["automationDetails"]["id"] = f"c{i}/"
+        shards.append(tmp_path / f"c{i}.sarif")
+        shards[-1].write_text(json.dumps(document), encoding="utf-8")
+    done = CliRunner().invoke(main, ["merge", *map(str, shards)])
+    assert done.exit_code == 2
+    assert done.stderr == (
+        "fargate-preflight: the reports have 21 categories: GitHub code scanning takes at most 20 "
+        "runs (one per category) in one SARIF file; merge them in groups\n"
+    )
+    as_json = CliRunner().invoke(main, ["merge", *map(str, shards), "--format", "json"])
+    assert as_json.exit_code == 0

@@ -123,7 +123,12 @@ def test_driver_lists_every_catalogue_rule_sorted_with_github_fields() -> None:
         "helpUri": "https://github.com/fargate-preflight/fargate-preflight/blob/main/docs/rules/"
         "FG201.md",
         "defaultConfiguration": {"level": "error"},
-        "properties": {"security-severity": "8.0", "tags": ["routing"]},
+        # GitHub reads security-severity for rules tagged `security` (its SARIF docs)
+        "properties": {
+            "precision": "high",
+            "security-severity": "8.0",
+            "tags": ["routing", "security"],
+        },
     }
 
 
@@ -141,6 +146,15 @@ def test_security_severity_is_a_string_per_level() -> None:
         "FG602": "warning",
         "FG801": "note",
     }
+
+
+def test_a_policy_rule_is_tagged_security_without_a_precision() -> None:
+    """A --policy rule's precision is not ours to claim; its tag `security` is added once,
+    and merge reads the rule back without it."""
+    custom = replace(RULES[0], id="ACME1", shipped=False, tags=("security", "acme"))
+    (descriptor,) = only_run(Report(findings=(), rules=(custom,)))["tool"]["driver"]["rules"]
+    assert descriptor["properties"] == {"security-severity": "8.0", "tags": ["security", "acme"]}
+    assert sarif.rule_from_descriptor(descriptor).tags == ("acme",)
 
 
 def test_rule_ids_and_names_are_unique() -> None:
