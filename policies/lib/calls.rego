@@ -496,7 +496,7 @@ task_role_checks contains entry if {
 	not data.fargate_preflight.lib.iam.does_not_exist(role)
 	checked := checked_role(role)
 	some c in calls
-	result := role_result(checked, c)
+	result := role_result(checked, c, td, role)
 	entry := {"service": sid, "td": td.id, "call": c, "role": role, "result": result}
 }
 
@@ -504,9 +504,14 @@ checked_role(null) := null
 
 checked_role(role) := data.fargate_preflight.lib.iam.checked_role(role) if role != null
 
-role_result(null, _) := {"denied": [], "unknowns": set()}
+role_result(null, _, _, _) := {"denied": [], "unknowns": set()}
 
-role_result(checked, c) := data.fargate_preflight.lib.iam.check(checked, c) if checked != null
+# The ECS Exec KMS key: its key policy decides with the role's policies (lib/kms.rego).
+role_result(checked, c, td, role) := data.fargate_preflight.lib.kms.check(checked, caller, c) if {
+	checked != null
+	c.endpoint == "kms"
+	caller := data.fargate_preflight.lib.iam.caller(td, "task_role", role)
+} else := data.fargate_preflight.lib.iam.check(checked, c) if checked != null
 
 service_calls(sid, svc) := exec_calls(svc) | declared_calls(sid)
 

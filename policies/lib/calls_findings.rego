@@ -52,6 +52,8 @@ deny_holder(x, role_kind, "boundary", policy) := sprintf(
 
 deny_holder(_, _, "identity", policy) := policy
 
+deny_holder(_, _, "key", policy) := policy
+
 # check_unknowns are the undecided entries (lib/result.rego) of the checks of one rule.
 check_unknowns(checks, rule) := {{"unknown": u, "service": service, "rules": [rule]} |
 	some x in checks

@@ -163,12 +163,14 @@ denied_text(d, subject) := sprintf("with an explicit deny in %s", [deny_text[d.p
 
 deny_text := {
 	"identity": "an identity-based policy",
+	"key": "a resource-based policy",
 	"boundary": "a permissions boundary",
 	"endpoint": "a VPC endpoint policy",
 }
 
 no_allow_text := {
 	"identity": "no identity-based policy",
+	"key": "no resource-based policy",
 	"boundary": "no permissions boundary",
 	"endpoint": "no statement of the VPC endpoint policy",
 }
@@ -452,6 +454,18 @@ condition_unknown(keys, why, role, i) := {
 role_of(td, which) := null if {
 	object.get(td, which, null) == null
 } else := data.fargate_preflight.lib.model.lookup("roles", td[which], td.source)
+
+# caller is the principal a resource-based policy (a VPC endpoint's, a KMS key's) sees for the
+# task definition's role of `kind`: the role's ARN (often not known offline), and its account
+# when the ARN names it (null: an account the inputs do not name).
+caller(td, kind, role) := {"arn": arn, "account": role_account(arn)} if {
+	arn := caller_arn(td, kind, role)
+}
+
+caller_arn(td, kind, role) := arn if {
+	arn := object.get(td, sprintf("%s_arn", [kind]), null)
+	arn != null
+} else := object.get(role, "arn", role)
 
 # does_not_exist: a role that a live scan asked its own account for and did not find (model
 # `exists: false`): ECS cannot assume it (FG107), so its calls are not checked.

@@ -31,6 +31,9 @@ COLLECTIONS = (
     "efs_file_systems",
     "efs_mount_targets",
 )
+# Collections a model has only when a source read such objects (docs/model.md): models without
+# them are still model_version 1.
+OPTIONAL_COLLECTIONS = ("kms_keys",)
 
 _REGION = r"([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d)"
 # Where the network is: an endpoint's service name and a subnet's availability zone name the
@@ -81,6 +84,8 @@ def build_model(fragments: list[Fragment], region: Any) -> dict[str, Any]:
     model["declared_needs"] = []
     for fragment in fragments:
         for name, objects in fragment.collections.items():
+            if name in OPTIONAL_COLLECTIONS:
+                model.setdefault(name, {})
             if name not in model:
                 raise EngineError(f"a source produced an unknown collection {name!r}")
             model[name].update(objects)
@@ -108,7 +113,7 @@ def drop_unreadable(model: dict[str, Any]) -> list[SourceError]:
     unknown: set[tuple[Any, ...]] = set()  # the documents made unknown
     for error in list(_validator().iter_errors(model)):
         path = error.instance_path
-        if len(path) < 3 or path[0] not in COLLECTIONS:
+        if len(path) < 3 or path[0] not in (*COLLECTIONS, *OPTIONAL_COLLECTIONS):
             continue
         obj = model[path[0]].get(path[1])
         source = obj.get("source") if isinstance(obj, dict) else None

@@ -29,8 +29,14 @@ def url_suffix(region: str) -> str:
 
 def made_up(region: str, name: str | None) -> str:
     """A value AWS makes up and the inputs never settle: the account a resource is made in
-    (`aws_ecr_repository.registry_id`), a KMS key's id (`1234abcd-12ab-...`, `mrk-...`)."""
+    (`aws_ecr_repository.registry_id`)."""
     return "*"
+
+
+def kms_key_id(region: str, name: str | None) -> str:
+    """A KMS key's id (`1234abcd-12ab-...`, `mrk-...`): KMS makes it up, one per key (`name`
+    is only ever its token in an `identity`)."""
+    return name or "*"
 
 
 def ecr_repository_url(region: str, name: str | None) -> str:
@@ -62,7 +68,7 @@ def s3_bucket_arn(region: str, name: str | None) -> str:
 
 def kms_key_arn(region: str, name: str | None) -> str:
     """`arn:aws:kms:REGION:ACCOUNT:key/KEY-ID`"""
-    return f"arn:{partition(region)}:kms:{region}:*:key/*"
+    return f"arn:{partition(region)}:kms:{region}:*:key/{kms_key_id(region, name)}"
 
 
 def secret_arn(region: str, name: str | None) -> str:

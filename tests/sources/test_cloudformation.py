@@ -3217,3 +3217,55 @@ def test_aws_batch_on_fargate_is_not_passed_over_in_silence(tmp_path: Path) -> N
             (5, "Job", "AWS::Batch::JobDefinition"),
         )
     ]
+
+
+# KMS keys the template creates, with their key policy (docs/model.md `kms_keys`): null without
+# KeyPolicy (the default key policy); the key's ARN has the token the cluster's `!Ref Key` and
+# `!GetAtt Key.Arn` have, and another key's differs.
+def test_kms_keys_and_their_key_policies(tmp_path: Path) -> None:
+    template = t(
+        """
+        Resources:
+          Key:
+            Type: AWS::KMS::Key
+            Properties:
+              KeyPolicy:
+                Statement:
+                  - Effect: Allow
+                    Principal: {AWS: !GetAtt Role.Arn}
+                    Action: kms:Decrypt
+                    Resource: "*"
+          Other:
+            Type: AWS::KMS::Key
+          Role:
+            Type: AWS::IAM::Role
+            Properties:
+              AssumeRolePolicyDocument: {Statement: []}
+          Cluster:
+            Type: AWS::ECS::Cluster
+            Properties:
+              Configuration:
+                ExecuteCommandConfiguration: {KmsKeyId: !Ref Key}
+        """
+    )
+    m = model(build(tmp_path, {"t.yaml": template}, region="us-east-1"))
+    keys = m["kms_keys"]
+    assert keys["Key"]["arn"]["identity"] == "arn:aws:kms:us-east-1:*:key/<#Key>"
+    assert keys["Key"]["arn"]["partial"] == "arn:aws:kms:us-east-1:*:key/*"
+    assert keys["Other"]["arn"]["identity"] == "arn:aws:kms:us-east-1:*:key/<#Other>"
+    assert keys["Other"]["policy"] is None
+    principal = keys["Key"]["policy"]["Statement"][0]["Principal"]["AWS"]
+    assert principal["identity"] == "arn:aws:iam::*:role/<#Role>"
+    key_id = m["clusters"]["Cluster"]["execute_command_configuration"]["kmsKeyId"]
+    assert (key_id["ref"], key_id["identity"]) == ("Ref Key", "<#Key>")
+
+
+def test_a_model_without_kms_keys_has_none(tmp_path: Path) -> None:
+    template = t(
+        """
+        Resources:
+          Cluster:
+            Type: AWS::ECS::Cluster
+        """
+    )
+    assert "kms_keys" not in model(build(tmp_path, {"t.yaml": template}))

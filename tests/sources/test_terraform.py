@@ -1383,6 +1383,34 @@ def test_policy_documents_read_during_apply_are_rendered_from_their_statements()
     assert "kms:Decrypt" in report.findings[0].message
 
 
+def test_key_policies_of_the_plans_kms_keys_decide_kms_decrypt() -> None:
+    # aws_kms_key's `policy` and aws_kms_key_policy are the keys' key policies (a key without
+    # either has the default one: null); the cluster's kms_key_id names its key by the key's
+    # token. Before, only the task roles' IAM policies were read: a false FG605 for `direct`
+    # (its key policy grants the role), none for `locked` (its IAM grant has no effect).
+    m = model("exec-key-policy")
+    keys = m["kms_keys"]
+    assert keys["aws_kms_key.direct"]["arn"]["identity"] == (
+        "arn:aws:kms:us-east-1:*:key/<#aws_kms_key.direct>"
+    )
+    _, to_role = keys["aws_kms_key.direct"]["policy"]["Statement"]
+    assert to_role["Principal"]["AWS"]["ref"] == 'aws_iam_role.task["direct"].arn'
+    (admins,) = keys["aws_kms_key.locked"]["policy"]["Statement"]
+    assert admins["Principal"]["AWS"]["ref"] == "aws_iam_role.execution.arn"
+    kms = m["clusters"]['aws_ecs_cluster.main["direct"]']["execute_command_configuration"]
+    assert kms["kmsKeyId"]["identity"] == keys["aws_kms_key.direct"]["arn"]["identity"]
+    assert model("exec-policy-documents")["kms_keys"]["aws_kms_key.exec"]["policy"] is None
+
+    report = scanned("exec-key-policy")
+    assert report.errors == ()
+    assert [(f.rule_id, f.service, f.location.line) for f in report.findings] == [
+        ("FG605", 'aws_ecs_service.app["locked"]', 82)
+    ]
+    assert "because no resource-based policy allows the kms:Decrypt action" in (
+        report.findings[0].message
+    )
+
+
 def test_policies_that_name_resources_by_their_attributes_are_decided() -> None:
     # "${aws_cloudwatch_log_group.app.arn}:*" (the group's log streams), the repository's
     # `arn` for an image of its `repository_url`, the parameter's `arn` for a secret of its

@@ -116,7 +116,7 @@ checks[use] contains entry if {
 	role != null
 	not data.fargate_preflight.lib.iam.does_not_exist(role) # FG107's
 	who := sprintf("%s %s", [kind_text[kind], role_name(role)])
-	result := endpoint_result(endpoint_policies[ep_id], c, caller(td, kind, role))
+	result := endpoint_result(endpoint_policies[ep_id], c, data.fargate_preflight.lib.iam.caller(td, kind, role))
 	entry := object.union(result, {"call": c, "who": who})
 }
 
@@ -185,17 +185,6 @@ prefix_of(endpoint) := min({p |
 role_name(role) := role.name if {
 	not data.fargate_preflight.lib.model.is_unknown(role)
 } else := data.fargate_preflight.lib.model.show(role)
-
-# caller is the principal the endpoint policy sees: the role's ARN (often not known offline),
-# and its account when the ARN names it (null: an account the inputs do not name).
-caller(td, kind, role) := {"arn": arn, "account": data.fargate_preflight.lib.iam.role_account(arn)} if {
-	arn := caller_arn(td, kind, role)
-}
-
-caller_arn(td, kind, role) := arn if {
-	arn := object.get(td, sprintf("%s_arn", [kind]), null)
-	arn != null
-} else := object.get(role, "arn", role)
 
 endpoint_result(policy, c, who) := {"denied": denied, "unknowns": unknowns} if {
 	decisions := [[action, resource, d] |

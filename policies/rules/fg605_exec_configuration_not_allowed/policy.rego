@@ -5,14 +5,17 @@
 #   Logging OVERRIDE to CloudWatch Logs or S3, the SSM agent in the task uses the task role for
 #   it: kms:Decrypt on the key; logs:CreateLogStream, DescribeLogGroups and DescribeLogStreams
 #   on the log group and PutLogEvents on its log streams; s3:PutObject and
-#   s3:GetEncryptionConfiguration on the bucket. Without them the session fails to start.
+#   s3:GetEncryptionConfiguration on the bucket. Without them the session fails to start. For
+#   a key the inputs define, its key policy decides too: it grants the task role, or lets IAM
+#   policies decide (the account's root), or refuses the role whatever they allow.
 # custom:
 #   id: FG605
 #   level: error
 #   remediation: >-
-#     Allow the task role what the cluster's exec configuration uses: kms:Decrypt on the key,
-#     the four CloudWatch Logs actions on the log group, s3:PutObject and
-#     s3:GetEncryptionConfiguration on the bucket.
+#     Allow the task role what the cluster's exec configuration uses: kms:Decrypt on the key
+#     (and in the key policy, when it does not let IAM policies decide), the four CloudWatch
+#     Logs actions on the log group, s3:PutObject and s3:GetEncryptionConfiguration on the
+#     bucket.
 #   tags: [ecs-exec, iam, task-role]
 #   examples:
 #     failing: |
@@ -39,10 +42,7 @@ deny contains entry if {
 	some x in data.fargate_preflight.lib.calls.task_role_checks
 	x.call.rule == "FG605"
 	count(x.result.denied) > 0
-	fix := sprintf("Allow %s on %s for task role %s.", [
-		concat(", ", [d.action | some d in x.result.denied]),
-		data.fargate_preflight.lib.model.show(x.call.resource), x.role.name,
-	])
+	fix := allow_fix(x)
 	entry := data.fargate_preflight.lib.calls.denial_finding(x, input.services[x.service].name, "task role", fix)
 }
 
@@ -66,6 +66,25 @@ deny contains entry if {
 		"hop": null,
 		"source": td.source,
 	})
+}
+
+# allow_fix: where the key policy of a key of the inputs neither grants the role nor lets IAM
+# policies decide (lib/kms.rego), an Allow in the role's policies cannot help.
+allow_fix(x) := sprintf(
+	concat(" ", [
+		"Allow %s to task role %s in the key policy of KMS key %s: name the role's ARN as Principal, or the",
+		"account's root (arn:aws:iam::ACCOUNT:root, as the default key policy does) so that the role's IAM",
+		"policies decide, and allow it there too.",
+	]),
+	[concat(", ", actions), x.role.name, data.fargate_preflight.lib.kms.key_of(x.call.resource).name],
+) if {
+	actions := [d.action | some d in x.result.denied; d.decision.part == "key"; d.decision.decision == "implicit_deny"]
+	count(actions) > 0
+} else := sprintf("Allow %s on %s for task role %s.", [
+	concat(", ", actions),
+	data.fargate_preflight.lib.model.show(x.call.resource), x.role.name,
+]) if {
+	actions := [d.action | some d in x.result.denied]
 }
 
 without_role[sid] contains x if {

@@ -177,3 +177,97 @@ test_kms_key_of_the_inputs_and_an_alias if {
 	deny_for(one) == set()
 	refs(undecided_for(one)) == {["Ref ExecKey", "Service", ["FG605"]]}
 }
+
+# --- the key policy of a key of the inputs (lib/kms.rego) -------------------------------------
+# A key policy that names the task role grants it alone (before: a false FG605, since only the
+# role's policies were read); one that names the account's root lets the role's policies decide
+# (the default key policy); one that does neither refuses the role whatever they allow.
+
+account_root := {"unknown": "the AWS account id is not known offline", "ref": "AWS::AccountId", "source": data.fargate_preflight.lib.calls_test.src(71), "partial": "arn:aws:iam::*:root"}
+
+# (the role's name is written: a role ARN of another name cannot be it, lib/principals.rego)
+task_role_arn := {"unknown": "known after deployment", "ref": "Fn::GetAtt TaskRole.Arn", "source": data.fargate_preflight.lib.calls_test.src(72), "partial": "arn:aws:iam::*:role/TaskRole"}
+
+key_statement(effect, principal, fields) := object.union({"Effect": effect, "Principal": {"AWS": principal}, "Action": "kms:Decrypt", "Resource": "*"}, fields)
+
+root_statement := key_statement("Allow", account_root, {"Action": "kms:*"})
+
+# key_case: the cluster's key (kms) is key ExecKey of the inputs, with key policy `policy`; the
+# task role allows kms:Decrypt on it when `iam_allows`.
+key_case(policy, iam_allows) := object.union_n([
+	config(kms),
+	{"kms_keys": {"ExecKey": {"id": "ExecKey", "name": "ExecKey", "source": data.fargate_preflight.lib.calls_test.src(70), "arn": kms.kmsKeyId, "policy": policy}}},
+	{"roles": {"TaskRole": object.union(
+		data.fargate_preflight.lib.calls_test.role(
+			"TaskRole", 50, [data.fargate_preflight.lib.calls_test.inline(
+				"app",
+				array.concat(
+					[data.fargate_preflight.lib.calls_test.statement(data.fargate_preflight.lib.calls_test.exec_channels, "*")],
+					[data.fargate_preflight.lib.calls_test.statement("kms:Decrypt", kms.kmsKeyId) | iam_allows],
+				),
+				55,
+			)],
+			[],
+		),
+		{"arn": task_role_arn},
+	)}},
+])
+
+key_policy(statements) := {"Version": "2012-10-17", "Statement": statements}
+
+test_key_policy_grants_the_task_role if {
+	w := key_case(key_policy([root_statement, key_statement("Allow", task_role_arn, {})]), false)
+	deny_for(w) == set()
+	undecided_for(w) == set()
+
+	# `*` without a Condition grants every principal
+	anyone := key_case(key_policy([key_statement("Allow", "*", {})]), false)
+	deny_for(anyone) == set()
+	undecided_for(anyone) == set()
+}
+
+test_key_policy_of_the_account_root_lets_iam_decide if {
+	summary(deny_for(key_case(key_policy([root_statement]), false))) == {["TaskRole", "kms", 50, concat("", [
+		"service Service: task definition Td: task role TaskRole is not authorized to perform: kms:Decrypt on ",
+		"resource: arn:aws:kms:us-east-1:123456789012:key/1234 because no identity-based policy allows the ",
+		"kms:Decrypt action (needed for the cluster's ECS Exec KMS key arn:aws:kms:us-east-1:123456789012:key/1234)",
+	])]}
+	deny_for(key_case(key_policy([root_statement]), true)) == set()
+
+	# the default key policy (null) is the root statement
+	deny_for(key_case(null, true)) == set()
+	count(deny_for(key_case(null, false))) == 1
+}
+
+test_key_policy_without_the_role_or_the_root if {
+	admins := key_statement("Allow", "arn:aws:iam::123456789012:role/KeyAdmin", {"Action": "kms:*"})
+	findings := deny_for(key_case(key_policy([admins]), true))
+	summary(findings) == {["TaskRole", "kms", 50, concat("", [
+		"service Service: task definition Td: task role TaskRole is not authorized to perform: kms:Decrypt on ",
+		"resource: arn:aws:kms:us-east-1:123456789012:key/1234 because no resource-based policy allows the ",
+		"kms:Decrypt action (needed for the cluster's ECS Exec KMS key arn:aws:kms:us-east-1:123456789012:key/1234)",
+	])]}
+	{f.fix | some f in findings} == {concat("", [
+		"Allow kms:Decrypt to task role TaskRole in the key policy of KMS key ExecKey: name the role's ARN as Principal, ",
+		"or the account's root (arn:aws:iam::ACCOUNT:root, as the default key policy does) so that the role's IAM ",
+		"policies decide, and allow it there too.",
+	])}
+}
+
+test_key_policy_conditional_grant_is_undecided if {
+	conditional := key_statement("Allow", task_role_arn, {"Condition": {"StringEquals": {"kms:ViaService": "ssm.us-east-1.amazonaws.com"}}})
+	w := key_case(key_policy([conditional]), false)
+	deny_for(w) == set()
+	{[u.unknown.ref, u.service, u.rules] | some u in undecided_for(w)} == {["Condition of statement 1 of key policy of KMS key ExecKey", "Service", ["FG605"]]}
+}
+
+test_key_policy_explicit_deny if {
+	deny := key_statement("Deny", "*", {})
+	findings := deny_for(key_case(key_policy([root_statement, key_statement("Allow", task_role_arn, {}), deny]), true))
+	[f.message | some f in findings] == [concat("", [
+		"service Service: task definition Td: task role TaskRole is not authorized to perform: kms:Decrypt on ",
+		"resource: arn:aws:kms:us-east-1:123456789012:key/1234 with an explicit deny in a resource-based policy ",
+		"(needed for the cluster's ECS Exec KMS key arn:aws:kms:us-east-1:123456789012:key/1234)",
+	])]
+	[f.fix | some f in findings] == ["Narrow the Deny statements of key policy of KMS key ExecKey so that they do not cover kms:Decrypt (an explicit deny overrides any Allow)."]
+}

@@ -162,7 +162,7 @@ def _physical_text(ref: ResRef) -> str | Unknown:
     name_property, pattern, settled_by_name = found
     name = text_of(ref.stack.property_value(ref.logical, name_property)) if name_property else None
     partial = pattern(region or "*", pattern_of(name))
-    own = _name_identity(ref, name) if settled_by_name else None
+    own = _name_identity(ref, name) if settled_by_name or ref.type in _MADE_UP_IDS else None
     unknown = dataclasses.replace(
         unknown, identity=pattern(region or "*", own) if has_token(own) else None
     )
@@ -251,8 +251,8 @@ _PHYSICAL_PATTERNS: dict[
     ("AWS::ECR::Repository", "Arn"): ("RepositoryName", physical.ecr_repository_arn, True),
     ("AWS::Logs::LogGroup", "Arn"): ("LogGroupName", physical.log_group_streams_arn, True),
     ("AWS::S3::Bucket", "Arn"): ("BucketName", physical.s3_bucket_arn, True),
-    ("AWS::KMS::Key", None): (None, physical.made_up, False),
-    ("AWS::KMS::Key", "KeyId"): (None, physical.made_up, False),
+    ("AWS::KMS::Key", None): (None, physical.kms_key_id, False),
+    ("AWS::KMS::Key", "KeyId"): (None, physical.kms_key_id, False),
     ("AWS::KMS::Key", "Arn"): (None, physical.kms_key_arn, False),
     ("AWS::SecretsManager::Secret", None): ("Name", physical.secret_arn, False),
     ("AWS::SecretsManager::Secret", "Id"): ("Name", physical.secret_arn, False),
@@ -260,6 +260,12 @@ _PHYSICAL_PATTERNS: dict[
     ("AWS::RDS::DBCluster", "MasterUserSecret.SecretArn"): (None, physical.secret_arn, False),
     ("AWS::RDS::DBInstance", "MasterUserSecret.SecretArn"): (None, physical.secret_arn, False),
 }
+
+
+# Resources whose id KMS (or another service) makes up whole, one that no other resource has: a
+# reference to one names it by its token in an `identity` (`arn:aws:kms:REGION:*:key/<#Key>`),
+# as a resource without a written name (docs/model.md).
+_MADE_UP_IDS = frozenset({"AWS::KMS::Key"})
 
 
 def plain(value: Value) -> Field:

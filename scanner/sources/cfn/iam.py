@@ -1,4 +1,4 @@
-"""IAM resources: roles, and the policies that attach to them."""
+"""IAM resources: roles, and the policies that attach to them; KMS keys, with their key policy."""
 
 from __future__ import annotations
 
@@ -113,6 +113,21 @@ def managed_policy(res: Res, out: Out) -> None:
     out.later.append(attach)
 
 
+def kms_key(res: Res, out: Out) -> None:
+    """AWS::KMS::Key: its ARN (as `!GetAtt Key.Arn` names it) and its key policy; without
+    KeyPolicy, KMS gives it the default key policy (null: the account's IAM policies decide)."""
+    arn = text_of(ResRef(res.stack, res.logical, "Arn", res.where))
+    policy = res.prop("KeyPolicy")
+    out.add(
+        "kms_keys",
+        res.base()
+        | {
+            "arn": arn.json() if isinstance(arn, Unknown) else arn,
+            "policy": policy.document() if policy is not None else None,
+        },
+    )
+
+
 # A role reference: a role of the run (its id) or a name/ARN to look up once all are built.
 RoleRef = tuple[str, str]  # ("id", id) | ("name", literal)
 
@@ -183,4 +198,5 @@ BUILDERS: dict[str, Builder] = {
     "AWS::IAM::Policy": policy,
     "AWS::IAM::RolePolicy": role_policy,
     "AWS::IAM::ManagedPolicy": managed_policy,
+    "AWS::KMS::Key": kms_key,
 }

@@ -730,6 +730,7 @@ TASK_DEFINITION = Kind(
 )
 SERVICE = Kind("ECS service", of_types("aws_ecs_service", attrs=(None, "id", "name")))
 EFS = Kind("EFS file system", of_types("aws_efs_file_system", attrs=(None, "id", "arn")))
+KMS_KEY = Kind("KMS key", of_types("aws_kms_key", attrs=(None, "id", "arn", "key_id")))
 
 
 def _prefix_list(build: Build, instance: Instance, attr: str | None) -> str | None:

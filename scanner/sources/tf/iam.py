@@ -1,4 +1,5 @@
-"""IAM resources of a plan: roles, and the policies attached to them.
+"""IAM resources of a plan: roles, and the policies attached to them; KMS keys, with their key
+policy.
 
 Policy documents are JSON text in the plan: rendered by `aws_iam_policy_document` or
 `jsonencode` at plan time, or unknown until apply when they contain an unknown ARN.
@@ -10,10 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from scanner.sources.base import ModelObject, UnsettledCondition
-from scanner.sources.tf.build import MANAGED_POLICY, ROLE, Build, Collections, Field
+from scanner.sources.tf.build import KMS_KEY, MANAGED_POLICY, ROLE, Build, Collections, Field
 from scanner.sources.tf.network import document
 from scanner.sources.tf.plan import UNKNOWN, Instance
-from scanner.sources.tf.written import role_arn_fields
+from scanner.sources.tf.written import kms_key_known, role_arn_fields
 
 Builder = Callable[[Build, Instance], None]
 
@@ -211,6 +212,42 @@ def managed_policy(build: Build, inst: Instance) -> None:
     )
 
 
+def kms_key(build: Build, inst: Instance) -> None:
+    """aws_kms_key: its ARN and key policy; without `policy` (the provider computes it), KMS
+    gives the key the default key policy (null), unless an aws_kms_key_policy sets one."""
+    found = inst.get("arn")
+    if isinstance(found, str) and found:
+        key_arn: Field = found
+    else:
+        why = f"the ARN of KMS key {inst.address} is known only after apply"
+        pattern, identity = kms_key_known(build, inst, "arn")
+        key_arn = build.unknown(inst, ("arn",), why, f"{inst.address}.arn") | {
+            "partial": pattern,
+            "identity": identity,
+        }
+    build.add(
+        "kms_keys",
+        build.base(inst)
+        | {
+            "arn": key_arn,
+            "policy": document(build, inst, ("policy",), build.value(inst, "policy")),
+        },
+    )
+
+
+def kms_key_policy(build: Build, inst: Instance) -> None:
+    """aws_kms_key_policy: the key policy of the key it names."""
+    key = build.link(inst, ("key_id",), KMS_KEY)
+    policy = document(build, inst, ("policy",), build.value(inst, "policy"))
+
+    def attach(model: Collections) -> None:
+        found = model.get("kms_keys", {}).get(key) if isinstance(key, str) else None
+        if found is not None:
+            found["policy"] = policy
+
+    build.later.append(attach)
+
+
 def role_named(build: Build, name: str) -> str | None:
     """The role of the plan with this name (or whose ARN ends with it)."""
     short = name.rsplit("/", 1)[-1] if name.startswith("arn:") else name
@@ -236,4 +273,6 @@ BUILDERS: dict[str, Builder] = {
     "aws_iam_role_policy_attachments_exclusive": attachments_exclusive,
     "aws_iam_role_policies_exclusive": policies_exclusive,
     "aws_iam_policy": managed_policy,
+    "aws_kms_key": kms_key,
+    "aws_kms_key_policy": kms_key_policy,
 }

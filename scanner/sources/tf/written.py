@@ -156,6 +156,8 @@ def _known_part(build: Build, part: Any) -> tuple[str, str | None]:
     if (part.instance.type, part.name) == ("aws_iam_role", "arn"):
         pattern, identity = role_arn_known(build, part.instance)
         return pattern or "*", identity
+    if part.instance.type == "aws_kms_key" and part.name in ("arn", "key_id", "id"):
+        return kms_key_known(build, part.instance, part.name)
     if (part.instance.type, part.name) in _NAMES:
         pattern, identity = name_of(build, part.instance, _NAMES[part.instance.type, part.name])
         return pattern or "*", identity if has_token(identity) else None
@@ -238,6 +240,16 @@ def name_of(build: Build, inst: Instance, attr: str) -> tuple[str | None, str | 
     prefix = inst.get(made_up[1])
     known = prefix if isinstance(prefix, str) else ""
     return f"{known}*", known + physical.token(build.id(inst), resource=True)
+
+
+def kms_key_known(build: Build, key: Instance, attr: str) -> tuple[str, str | None]:
+    """A KMS key's ARN (`arn`) or id (`key_id`, `id`) before apply, as a pattern and an identity:
+    KMS makes the id up, one per key, so the key's token stands for it (docs/model.md)."""
+    own = physical.token(build.id(key), resource=True)
+    if attr != "arn":
+        return "*", own
+    region = build.region or "*"
+    return physical.kms_key_arn(region, None), physical.kms_key_arn(region, own)
 
 
 def role_arn_known(build: Build, role: Instance) -> tuple[str | None, str | None]:
