@@ -172,6 +172,9 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions, worlds: bool = 
         notices.append(unknown)
     ctx = BuildContext(
         root=root,
+        named_roots=tuple(
+            dict.fromkeys(Path(os.path.realpath(p if p.is_dir() else p.parent)) for p in paths)
+        ),
         region=region,
         parameters=options.parameters,
         parameter_flags=options.parameter_flags,

@@ -40,6 +40,10 @@ class LoadedFile:
 @dataclass(frozen=True)
 class BuildContext:
     root: Path
+    # the directories named on the command line and the folders of the files named there (real
+    # paths): a nested template under one of them is read even outside `root` (a cdk.out
+    # synthesized outside the checkout); any other outside `root` is not
+    named_roots: tuple[Path, ...] = ()
     region: str | None = None
     # --parameter [FILE:]K=V: (file relative to root, or None for every file, key) -> value
     parameters: dict[tuple[str | None, str], str] = field(default_factory=dict)

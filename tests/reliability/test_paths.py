@@ -92,3 +92,40 @@ def test_a_terraform_module_outside_the_root_is_not_read(tmp_path: Path) -> None
     ) in loaded.notices
     files = {obj["source"]["file"] for obj in loaded.model["vpcs"].values()}
     assert files == {"plan.json"}
+
+
+def test_a_nested_template_under_a_named_path_is_read_outside_the_root(tmp_path: Path) -> None:
+    # Field test 21, D2: `cdk synth -o $RUNNER_TEMP/cdk.out` then a scan of it from the
+    # checkout: the nested stack's template beside its parent was "outside the scanned root",
+    # so the parent's service was analysed without it (a missed FG202).
+    repo, out = tmp_path / "repo", tmp_path / "out" / "cdk.out"
+    (repo / ".git").mkdir(parents=True)
+    out.mkdir(parents=True)
+    (out / "parent.yaml").write_text(
+        "Resources:\n"
+        "  Child:\n"
+        "    Type: AWS::CloudFormation::Stack\n"
+        "    Properties:\n"
+        "      TemplateURL: child.yaml\n"
+        "  Escape:\n"
+        "    Type: AWS::CloudFormation::Stack\n"
+        "    Properties:\n"
+        "      TemplateURL: ../outside.yaml\n",
+        encoding="utf-8",
+    )
+    (out / "child.yaml").write_text(
+        "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: 10.0.0.0/16}\n",
+        encoding="utf-8",
+    )
+    (out.parent / "outside.yaml").write_text(
+        "Resources:\n  Other:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: 10.1.0.0/16}\n",
+        encoding="utf-8",
+    )
+    for named in (out, out / "parent.yaml"):
+        loaded = load([named], ScanOptions(cwd=repo))
+        assert loaded.errors == ()
+        assert sorted(loaded.model["vpcs"]) == ["Vpc"]  # child.yaml, not outside.yaml
+        assert list(loaded.notices) == [
+            f"{out / 'parent.yaml'}:9: nested stack Escape is not analysed: ../outside.yaml is "
+            f"outside the scanned root {os.path.realpath(repo)}"
+        ]

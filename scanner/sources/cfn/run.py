@@ -202,7 +202,8 @@ class Run:
             return where, why
         path = Path(os.path.normpath(template.path.parent / location))
         root = _real(self.ctx.root)
-        if not _real(path).is_relative_to(root):
+        real = _real(path)
+        if not any(real.is_relative_to(r) for r in (root, *self.ctx.named_roots)):
             return where, f"{location} {_OUTSIDE} {root}"
         return path
 
