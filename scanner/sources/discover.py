@@ -154,9 +154,16 @@ def _is_appspec(data: Any) -> bool:
 
 def _is_cdk_metadata(path: Path, data: Any) -> bool:
     """A CDK cloud assembly's own files: its manifest.json (which the CloudFormation source
-    reads for the stack names), tree.json and the asset manifests."""
+    reads for the stack names), tree.json, the asset manifests, the stacks' metadata and the
+    validation report."""
     name = path.name
-    keys: tuple[str, ...] = {"manifest.json": ("artifacts",), "tree.json": ("tree",)}.get(name, ())
+    if name.endswith(".metadata.json") and (path.parent / "manifest.json").is_file():
+        return isinstance(data, dict)  # a stack's metadata, by construct path
+    keys: tuple[str, ...] = {
+        "manifest.json": ("artifacts",),
+        "tree.json": ("tree",),
+        "validation-report.json": ("pluginReports",),
+    }.get(name, ())
     if name.endswith(".assets.json"):
         keys = ("files", "dockerImages")
     return isinstance(data, dict) and "version" in data and any(k in data for k in keys)

@@ -129,13 +129,20 @@ def test_a_cdk_cloud_assemblys_own_files_are_skipped_without_a_notice(tmp_path: 
             "cdk.out/manifest.json": '{"version": "36.0.0", "artifacts": {}}',
             "cdk.out/tree.json": '{"version": "tree-0.1", "tree": {}}',
             "cdk.out/App.assets.json": '{"version": "36.0.0", "files": {}, "dockerImages": {}}',
+            # (cdk synth 2.275: field test 21)
+            "cdk.out/App.metadata.json": '{"/App": [{"type": "aws:cdk:logicalId", "data": "A"}]}',
+            "cdk.out/validation-report.json": '{"version": "55.0.0", "pluginReports": []}',
             "web/manifest.json": '{"name": "app", "version": "1.0"}',
+            "other/app.metadata.json": '{"name": "app"}',  # no cloud assembly here
         },
     )
     found = _run(tmp_path, ".")
     assert (found.files, found.errors) == ([], [])
     assert found.notices == [
-        "web/manifest.json: skipped: not a CloudFormation template, ECS JSON file or Terraform plan"
+        "other/app.metadata.json: skipped: not a CloudFormation template, ECS JSON file or "
+        "Terraform plan",
+        "web/manifest.json: skipped: not a CloudFormation template, ECS JSON file or "
+        "Terraform plan",
     ]
 
 
