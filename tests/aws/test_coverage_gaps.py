@@ -39,6 +39,7 @@ DENY_INLINE_LIST = all_but("iam:ListRolePolicies")
 DENY_CLUSTERS = all_but("ecs:ListClusters")
 DENY_ENDPOINTS = all_but("ec2:DescribeVpcEndpoints")
 DENY_GET_ROLE = all_but("iam:GetRole")
+DENY_TASK_DEFINITIONS = all_but("ecs:DescribeTaskDefinition")
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +87,7 @@ def enforced() -> Iterator[tuple[str, Built, dict[str, str], str, str]]:
                 ("no-inline-list", DENY_INLINE_LIST),
                 ("no-clusters", DENY_CLUSTERS),
                 ("no-get-role", DENY_GET_ROLE),
+                ("no-task-definitions", DENY_TASK_DEFINITIONS),
             ):
                 iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
                 iam.put_role_policy(
@@ -246,6 +248,29 @@ def test_an_account_that_cannot_be_entered_is_a_gap(
     assert "3 coverage gap(s)" in done.stderr  # and the Scheduler gap (above)
 
 
+def test_a_scan_that_could_enter_no_account_is_a_usage_error(
+    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+) -> None:
+    # Every account to scan refused sts:AssumeRole: nothing was read, and a nightly job whose
+    # member role was deleted must not pass. Before, one FG801 note and exit 0.
+    member = enforced[4]
+    only = ("--org-role", "Blocked", "--account", member)
+    done = scan_as_enforced_role(enforced, monkeypatch, *only)
+    assert done.exit_code == 2, done.output
+    assert done.stdout == ""
+    assert (
+        "fargate-preflight: --org-role Blocked: could not enter any of the 1 account(s) to "
+        f"scan (sts:AssumeRole failed): {member}: AccessDenied: User: arn:aws:sts::"
+        f"{enforced[1].account}:assumed-role/scanner/fargate-preflight is not authorized to "
+        "perform: sts:AssumeRole\n"
+    ) == done.stderr
+    # A shard that holds none of the accounts named has nothing to enter: not an error.
+    shards = [
+        scan_as_enforced_role(enforced, monkeypatch, *only, "--shard", f"{i}/2") for i in (1, 2)
+    ]
+    assert sorted(s.exit_code for s in shards) == [0, 2]
+
+
 def test_endpoints_that_could_not_be_listed_leave_the_paths_undecided(
     enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
 ) -> None:
@@ -364,19 +389,44 @@ def test_a_role_that_could_not_be_read_is_unsettled_not_missing(
     enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
 ) -> None:
     # iam:GetRole denied: the scan cannot tell whether the execution role exists, so its checks
-    # are notes (the role outside the inputs, and the gap), never FG107 "it does not exist",
-    # which a GetRole that answers NoSuchEntity gives (tests/aws/test_live_roles.py).
+    # are notes (the gap's), never FG107 "it does not exist", which a GetRole that answers
+    # NoSuchEntity gives (tests/aws/test_live_roles.py). The role is the gap's unknown: before,
+    # it was "not in the scanned inputs", with the advice to scan the account that holds it.
     account = enforced[1].account
     done = scan_secrets_as(enforced, monkeypatch, "no-get-role")
     assert done.exit_code == 0, done.output
     report = json.loads(done.stdout)
     role = f"arn:aws:iam::{account}:role/vault-exec"
     assert {f["rule_id"] for f in report["findings"]} == {"FG801", "FG703"}
-    notes = {f["resource"]: f["message"] for f in report["findings"] if f["rule_id"] == "FG801"}
-    assert notes[f"IAM role {role}"].startswith(
-        f"IAM role {role} is not settled (IAM role {role} is not in the scanned inputs): "
-        "it blocks FG103, FG105"
+    api = "iam:GetRole"
+    assert iam_gap_notes(done) == {
+        api: f"{api} in account {account} region global is not settled (IAM role {role} is not "
+        f"known: {api} failed (AccessDenied: User: arn:aws:sts::{account}:assumed-role/"
+        f"no-get-role/fargate-preflight is not authorized to perform: {api})): it blocks "
+        f"FG103, FG105 for service arn:aws:ecs:{REGION}:{account}:service/secrets/vault"
+    }
+    assert not [f for f in report["findings"] if "scanned inputs" in f["message"]]
+
+
+def test_a_task_definition_that_could_not_be_read_is_the_gaps(
+    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+) -> None:
+    # ecs:DescribeTaskDefinition denied: the service's task definition is the gap's unknown.
+    # Before, it was "not in the scanned inputs", with the advice to scan the account and region
+    # that hold it, which this scan read.
+    account = enforced[1].account
+    done = scan_secrets_as(enforced, monkeypatch, "no-task-definitions")
+    assert done.exit_code == 0, done.output
+    findings = json.loads(done.stdout)["findings"]
+    api = "ecs:DescribeTaskDefinition"
+    definition = f"arn:aws:ecs:{REGION}:{account}:task-definition/vault:1"
+    (note,) = [f for f in findings if f["resource"].startswith(f"{api} in account ")]
+    # (moto answers a denied ECS call in XML, which botocore keeps as the message: "403: <?xml")
+    assert note["message"].startswith(
+        f"{api} in account {account} region {REGION} is not settled (task definition "
+        f"{definition} is not known: {api} failed (403: <?xml"
     )
-    assert notes[f"iam:GetRole in account {account} region global"].startswith(
-        f"iam:GetRole in account {account} region global could not be read (AccessDenied"
-    )
+    assert "assumed-role/no-task-definitions/fargate-preflight is not authorized" in note["message"]
+    assert note["service"] == f"arn:aws:ecs:{REGION}:{account}:service/secrets/vault"
+    assert note["fix"].startswith(f"Allow {api} to the scanning role")
+    assert not [f for f in findings if "scanned inputs" in f["message"]]

@@ -4,6 +4,7 @@ merged back (JSON and SARIF), with the same findings."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import boto3
 import pytest
 from aws_accounts import build_account
 from click.testing import CliRunner
+from fault_proxy import Faults, fault_proxy
 from moto_server import MEMBER_ROLE, clients_at
 
 from scanner.cli import main
@@ -154,3 +156,49 @@ def test_a_wrong_account_is_a_usage_error(
     done = CliRunner().invoke(main, ["scan-aws", "--region", REGION, *flags])
     assert done.exit_code == 2, done.output
     assert message in done.output
+
+
+@pytest.mark.parametrize(
+    ("service", "operation"),
+    [
+        ("ec2", "DescribeSubnets"),
+        ("sts", "AssumeRole"),
+        ("iam", "GetRole"),
+        ("ecs", "ListClusters"),
+    ],
+)
+def test_an_html_page_instead_of_an_answer_is_a_gap(
+    members: list[str],
+    moto_url: str,
+    aws_env: Any,
+    monkeypatch: Any,
+    tmp_path: Path,
+    service: str,
+    operation: str,
+) -> None:
+    # An egress proxy's HTML block page (403) on one call. botocore cannot parse it for the XML
+    # APIs (ec2, iam, sts) and raises ResponseParserError, which is not a BotoCoreError: the
+    # scan crashed with a traceback, exit 1 and no report. It is that call's gap, as the same
+    # page already was for a JSON API (ecs), and the other accounts are scanned whole.
+    faults = Faults(block=Counter({(service, operation): 1}))
+    with fault_proxy(moto_url, faults) as url:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+        code, report, _ = scan(tmp_path, "blocked")
+    assert code == 1
+    assert faults.block[(service, operation)] == 0  # the page was served
+    api = f"{service}:{operation}"
+    (gap,) = [f for f in report["findings"] if f["resource"].startswith(f"{api} in account ")]
+    account = gap["resource"].split()[3]
+    assert gap["location"]["file"].startswith(f"aws://{account}/")
+    error = "403" if service == "ecs" else "ResponseParserError: Unable to parse response"
+    assert (
+        f"{api} failed ({error}" in gap["message"]
+        or f"could not be read ({error}" in (gap["message"])
+    )
+    assert "<!DOCTYPE html><html><head><meta charset=utf-8><title>Access Denied" in gap["message"]
+    # What the failed call would have told is its gap's, never "not in the scanned inputs"
+    # (DescribeSubnets: the subnets, and the security groups of their VPCs).
+    assert [f["message"] for f in report["findings"] if "scanned inputs" in f["message"]] == []
+    for other in set(members) - {account}:
+        rules = [f["rule_id"] for f in report["findings"] if f"//{other}/" in f["location"]["file"]]
+        assert (rules.count("FG203"), rules.count("FG402")) == (5, 4)

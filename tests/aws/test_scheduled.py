@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 from click.testing import CliRunner
+from fault_proxy import Faults, fault_proxy
 from moto_server import clients_at
 
 from scanner.cli import main
@@ -60,6 +61,18 @@ def account(moto_url: str) -> dict[str, str]:
                 "awsvpcConfiguration": {"Subnets": [isolated], "SecurityGroups": [group]}
             },
         }
+        # deleted: moto lists it (INACTIVE) where AWS no longer does; never scanned
+        ecs.create_service(
+            cluster="jobs",
+            serviceName="retired",
+            taskDefinition=definition,
+            desiredCount=0,
+            launchType="FARGATE",
+            networkConfiguration={
+                "awsvpcConfiguration": {"subnets": [isolated], "securityGroups": [group]}
+            },
+        )
+        ecs.delete_service(cluster="jobs", service="retired")
         ecs.create_service(
             cluster="jobs",
             serviceName="blue-green",
@@ -245,3 +258,68 @@ def test_a_scheduled_task_in_a_subnet_with_no_route_is_reported(
         "notice: read 1 account-region(s), 0 coverage gap(s); "
         "API calls: ec2 10, ecs 7, events 5, scheduler 2, stepfunctions 2, sts 1 (27 in all)"
     ]
+
+
+def test_every_page_of_event_buses_is_read(
+    account: dict[str, str], moto_url: str, aws_env: Any, monkeypatch: Any
+) -> None:
+    # botocore has no paginator for events:ListEventBuses: the scan follows its NextToken. Paged
+    # one bus at a time (moto does not page), the rule on the second bus (orders) is still read;
+    # before, only the first page was, and its task was left out without a word.
+    faults = Faults(pages={"ListEventBuses": (1, "EventBuses")})
+    with fault_proxy(moto_url, faults) as url:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+        done = CliRunner().invoke(
+            main, ["export-aws", "--region", REGION, "--cluster", "jobs"], catch_exceptions=False
+        )
+    assert done.exit_code == 0, done.output
+    (model,) = json.loads(done.stdout)["models"]
+    assert {account["nightly"], account["on-order"]} <= set(model["services"])
+    assert faults.seen.count(("events", "ListEventBuses")) == 2
+    assert model["coverage_gaps"] == []
+
+
+def test_a_task_subnet_that_does_not_exist_says_so(moto_url: str, aws_env: Any) -> None:
+    # An enabled rule's ECS target names a subnet that DescribeSubnets (which answered) does not
+    # return: it does not exist, or is not shared with the account. No rule says so: an FG801
+    # note that gives that reason, no longer "not in the scanned inputs" with the advice to scan
+    # the account and region that hold it (this scan read them).
+    region, ghost = "eu-central-2", "subnet-0123456789abcdef0"
+    with clients_at(moto_url):
+        ecs = boto3.client("ecs", region_name=region)
+        cluster = ecs.create_cluster(clusterName="ghosts")["cluster"]["clusterArn"]
+        definition = ecs.register_task_definition(
+            family="ghost",
+            networkMode="awsvpc",
+            requiresCompatibilities=["FARGATE"],
+            cpu="256",
+            memory="512",
+            containerDefinitions=[
+                {"name": "g", "image": "public.ecr.aws/docker/library/busybox:1"}
+            ],
+        )["taskDefinition"]["taskDefinitionArn"]
+        events = boto3.client("events", region_name=region)
+        rule = events.put_rule(Name="ghost", ScheduleExpression="rate(1 day)")["RuleArn"]
+        parameters = {
+            "TaskDefinitionArn": definition,
+            "LaunchType": "FARGATE",
+            "NetworkConfiguration": {"awsvpcConfiguration": {"Subnets": [ghost]}},
+        }
+        target = {"Id": "run", "Arn": cluster, "RoleArn": "arn:aws:iam::123456789012:role/r"}
+        events.put_targets(Rule="ghost", Targets=[{**target, "EcsParameters": parameters}])
+    done = CliRunner().invoke(
+        main, ["scan-aws", "--region", region, "--format", "json"], catch_exceptions=False
+    )
+    assert done.exit_code == 0, done.output
+    (note,) = [f for f in json.loads(done.stdout)["findings"] if f["resource"] == f"subnet {ghost}"]
+    assert note["message"].startswith(
+        f"subnet {ghost} is not settled (ec2:DescribeSubnets in account 123456789012 region "
+        f"{region} does not return {ghost}: it does not exist or is not shared with this "
+        "account): it blocks FG201, FG202, FG203"
+    )
+    assert note["message"].endswith(f"for task {rule}/run")
+    assert note["fix"] == (
+        "Check the subnet ID: a task cannot start in a subnet that does not exist or is not "
+        "shared with account 123456789012 (AWS RAM)."
+    )
+    assert note["location"]["file"] == f"aws://123456789012/{region}/events/rule/ghost/run"

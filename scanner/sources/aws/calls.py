@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -74,6 +75,11 @@ DENIED = frozenset(
         "OptInRequired",
     }
 )
+# A list call without a botocore paginator (events:ListEventBuses) follows `NextToken` itself,
+# for at most this many pages: more is a gap, as a token that repeats is for a paginator.
+MAX_PAGES = 1000
+# How much of an error's text a gap keeps: an egress proxy's block page may be kilobytes of HTML.
+ERROR_CHARS = 300
 THROTTLED = frozenset(
     {
         "Throttling",
@@ -244,6 +250,7 @@ class Reader:
             BotoCoreError,
             ClientError,
         )
+        from botocore.parsers import ResponseParserError  # type: ignore[import-untyped]
 
         if operation not in OPERATIONS.get(service, ()):
             raise EngineError(f"internal error: {service}:{operation} is not in OPERATIONS")
@@ -254,21 +261,56 @@ class Reader:
             client = self.client(service)
             if paginate and client.can_paginate(name):
                 pages = client.get_paginator(name).paginate(**params)
-                if until is not None:
-                    return next(([page] for page in pages if page.get(until)), [])
-                return list(pages)
-            return [getattr(client, name)(**params)]
+            elif paginate:
+                pages = _next_token_pages(getattr(client, name), params)
+            else:
+                return [getattr(client, name)(**params)]
+            if until is not None:
+                return next(([page] for page in pages if page.get(until)), [])
+            return list(pages)
         except ClientError as exc:
-            error = exc.response.get("Error", {})
-            code = str(error.get("Code", "Unknown"))
+            code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
             if code in NOT_FOUND and code not in DENIED:
                 return [] if not paginate else None  # (`one_or_gone` tells it from a gap)
-            self._record(service, operation, f"{code}: {error.get('Message', '')}".strip())
-        except BotoCoreError as exc:  # endpoint unreachable, service not in this region
-            self._record(service, operation, f"{type(exc).__name__}: {exc}")
+            self._record(service, operation, error_text(exc))
+        except (BotoCoreError, ResponseParserError) as exc:
+            # BotoCoreError: endpoint unreachable, service not in this region, a paginator's
+            # repeated token. ResponseParserError (not a BotoCoreError): an answer that is not
+            # the protocol's, such as an egress proxy's HTML block page to an XML API.
+            self._record(service, operation, error_text(exc))
         return None
 
     def _record(self, service: str, operation: str, error: str) -> None:
         gap = Gap(f"{service}:{operation}", self.account, self._region_of(service), error)
         if gap not in self.gaps:
             self.gaps.append(gap)
+
+
+def error_text(exc: Exception) -> str:
+    """A failed call's error on one line, cut short: "Code: Message" as AWS answered it, else
+    the botocore exception's name and text."""
+    from botocore.exceptions import ClientError
+
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        text = f"{error.get('Code', 'Unknown')}: {error.get('Message', '')}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    text = " ".join(text.split())
+    return text if len(text) <= ERROR_CHARS else text[: ERROR_CHARS - 1] + "…"
+
+
+def _next_token_pages(call: Any, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The pages of a list call that botocore has no paginator for, following `NextToken`."""
+    from botocore.exceptions import PaginationError
+
+    token = None
+    for _ in range(MAX_PAGES):
+        page = call(**params, **({"NextToken": token} if token else {}))
+        yield page
+        if not page.get("NextToken"):
+            return
+        if page["NextToken"] == token:
+            raise PaginationError(message=f"the same NextToken was received twice: {token}")
+        token = page["NextToken"]
+    raise PaginationError(message=f"more than {MAX_PAGES} pages")

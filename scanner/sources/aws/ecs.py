@@ -59,14 +59,20 @@ def export(reader: Reader, scope: Scope, fragment: Fragment, clusters: tuple[str
         network = item["network"]
         if network and isinstance(network["subnets"], list):
             found.subnets.update(s for s in network["subnets"] if isinstance(s, str))
-    described_as: dict[str, str] = {}  # a rule may name a family: its latest revision's ARN
+    # a rule may name a family: its latest revision's ARN; a failed call: the gap's unknown
+    described_as: dict[str, Any] = {}
     definitions: dict[str, ModelObject] = {}
     named = {item["task_definition"] for item in items if isinstance(item["task_definition"], str)}
     for arn in sorted(named):
-        answer = reader.one("ecs", "DescribeTaskDefinition", taskDefinition=arn)
-        if answer is None:
+        read = reader.one_or_gone("ecs", "DescribeTaskDefinition", taskDefinition=arn)
+        if read is None:
+            gap = reader.gap("ecs", "DescribeTaskDefinition")
+            assert gap is not None
+            described_as[arn] = gap.unknown(f"task definition {arn}")
             continue
-        definition = _task_definition(scope, answer["taskDefinition"], found)
+        if read is False:  # deleted since: not in the inputs
+            continue
+        definition = _task_definition(scope, read["taskDefinition"], found)
         definitions.setdefault(definition["id"], definition)
         described_as[arn] = definition["id"]
     for definition in _as_run(scope, items, definitions, described_as, overridden_roles, found):
@@ -78,7 +84,7 @@ def _as_run(
     scope: Scope,
     items: list[ModelObject],
     definitions: dict[str, ModelObject],
-    described_as: dict[str, str],
+    described_as: dict[str, Any],
     overridden_roles: dict[str, Any],
     found: Found,
 ) -> list[ModelObject]:
@@ -132,7 +138,13 @@ def _services(reader: Reader, cluster: str) -> list[ModelObject]:
     found = []
     for batch in _batches(arns, _SERVICES_PER_CALL):
         answer = reader.one("ecs", "DescribeServices", cluster=cluster, services=batch)
-        found += [r for s in (answer or {}).get("services", []) for r in _runners(s)]
+        found += [
+            runner
+            for service in (answer or {}).get("services", [])
+            # DRAINING or INACTIVE: deleted (ECS DeleteService), its tasks stopping or stopped
+            if service.get("status", "ACTIVE") == "ACTIVE"
+            for runner in _runners(service)
+        ]
     return found
 
 

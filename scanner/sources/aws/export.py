@@ -16,7 +16,14 @@ from typing import Any
 from scanner.errors import UsageError
 from scanner.model.builder import build_model, validate_model
 from scanner.sources.aws import ecs, efs, iam, logs, network
-from scanner.sources.aws.calls import GLOBAL, CallCounter, Gap, Reader, make_client
+from scanner.sources.aws.calls import (
+    GLOBAL,
+    CallCounter,
+    Gap,
+    Reader,
+    error_text,
+    make_client,
+)
 from scanner.sources.aws.where import Scope
 from scanner.sources.base import Fragment
 from scanner.sources.regions import unknown_region_notice
@@ -117,8 +124,9 @@ def export(options: LiveOptions, progress: Callable[[int, int], None] | None = N
     iam_by_account = {a.id: result for a, result in zip(accounts, identity, strict=True)}
     models: list[dict[str, Any]] = []
     for (account, region), (fragment, unit_gaps, _found) in zip(units, regional, strict=True):
-        iam_fragment, iam_gaps = iam_by_account[account.id]
+        iam_fragment, iam_gaps, unread_roles = iam_by_account[account.id]
         gaps.extend([*unit_gaps, *iam_gaps])
+        _unread_roles(fragment, unread_roles)
         models.append(
             _model(
                 [fragment, _only_used(iam_fragment, fragment)],
@@ -192,6 +200,14 @@ def _model(fragments: list[Fragment], account: str, region: str, gaps: list[Gap]
     return model
 
 
+def _unread_roles(fragment: Fragment, unread: dict[str, Any]) -> None:
+    """A role that GetRole failed to read is the gap's unknown where task definitions name it."""
+    for td in fragment.collections.get("task_definitions", {}).values():
+        for key in ("task_role", "execution_role"):
+            if isinstance(td[key], str) and td[key] in unread:
+                td[key] = unread[td[key]]
+
+
 def _only_used(iam_fragment: Fragment, fragment: Fragment) -> Fragment:
     """The account's roles and policies that this region's task definitions use."""
     used_roles = {
@@ -224,16 +240,60 @@ def _regional(
     logs.export(reader, fragment)
     subnets = found.subnets | efs.export(reader, scope, fragment, found.file_systems)
     network.export(reader, scope, fragment, subnets)
+    _unread_subnets(reader, fragment)
     return fragment, reader.gaps, found
+
+
+def _unread_subnets(reader: Reader, fragment: Fragment) -> None:
+    """A task subnet that ec2:DescribeSubnets did not return is, where the tasks name it, the
+    call's gap when it failed; else a subnet that does not exist or is not shared with the
+    account (AWS RAM shares appear in the participant's DescribeSubnets). No rule says "the
+    subnet does not exist": an FG801 note that says why, not "not in the scanned inputs". A task
+    security group not read when DescribeSecurityGroups failed, or DescribeSubnets (the VPCs
+    whose groups are read are the subnets'), is that call's gap."""
+    subnets_gap = reader.gap("ec2", "DescribeSubnets")
+    groups_gap = reader.gap("ec2", "DescribeSecurityGroups") or subnets_gap
+    read = fragment.collections.get("subnets", {})
+    groups = fragment.collections.get("security_groups", {})
+    for item in fragment.collections.get("services", {}).values():
+        network = item["network"]
+        if not network:
+            continue
+        if groups_gap and isinstance(network["security_groups"], list):
+            network["security_groups"] = [
+                groups_gap.unknown(f"security group {g}")
+                if isinstance(g, str) and g not in groups
+                else g
+                for g in network["security_groups"]
+            ]
+        if not isinstance(network["subnets"], list):
+            continue
+        where = network.get("source") or item["source"]
+        network["subnets"] = [
+            subnet
+            if not isinstance(subnet, str) or subnet in read
+            else subnets_gap.unknown(f"subnet {subnet}")
+            if subnets_gap
+            else {
+                "unknown": f"ec2:DescribeSubnets in account {reader.account} region "
+                f"{reader.region} does not return {subnet}: it does not exist or is not shared "
+                "with this account",
+                "ref": f"subnet {subnet}",
+                "source": where,
+                "fix": f"Check the subnet ID: a task cannot start in a subnet that does not "
+                f"exist or is not shared with account {reader.account} (AWS RAM).",
+            }
+            for subnet in network["subnets"]
+        ]
 
 
 def _identity(
     account: Account, roles: set[str], counter: CallCounter
-) -> tuple[Fragment, list[Gap]]:
+) -> tuple[Fragment, list[Gap], dict[str, Any]]:
     reader = Reader(account.new_session(), account.id, GLOBAL, counter)
     fragment = Fragment()
-    iam.export(reader, fragment, roles)
-    return fragment, reader.gaps
+    unread = iam.export(reader, fragment, roles)
+    return fragment, reader.gaps, unread
 
 
 # --- accounts and regions -------------------------------------------------------------------
@@ -246,6 +306,7 @@ def _accounts(options: LiveOptions, counter: CallCounter, gaps: list[Gap]) -> li
         ClientError,
         ConnectionError,
     )
+    from botocore.parsers import ResponseParserError  # type: ignore[import-untyped]
 
     def base() -> Any:
         return boto3.Session(profile_name=options.profile)
@@ -256,7 +317,8 @@ def _accounts(options: LiveOptions, counter: CallCounter, gaps: list[Gap]) -> li
         start = Account(me[0], me[1], base)
         if options.role_arn:
             start = _assume(start, options.role_arn, counter)
-    except ConnectionError as exc:  # the network, not the credentials
+    except (ConnectionError, ResponseParserError) as exc:  # the network, not the credentials
+        # (ResponseParserError: an answer that is not STS's, such as an egress proxy's page)
         raise UsageError(f"cannot reach AWS STS: {_error_text(exc)}") from exc
     except (BotoCoreError, ClientError) as exc:
         raise UsageError(f"cannot get AWS credentials: {_error_text(exc)}") from exc
@@ -287,8 +349,19 @@ def _accounts(options: LiveOptions, counter: CallCounter, gaps: list[Gap]) -> li
         role = f"arn:{start.partition}:iam::{account_id}:role/{options.org_role}"
         try:
             accounts.append(_assume(start, role, counter))
-        except (BotoCoreError, ClientError) as exc:
+        except (BotoCoreError, ClientError, ResponseParserError) as exc:
             gaps.append(Gap("sts:AssumeRole", account_id, GLOBAL, _error_text(exc)))
+    if active and not accounts:
+        # A CI job that scanned nothing must not pass (as with --account and --cluster): not
+        # one of the accounts to scan could be entered. (Accounts grouped by the error.)
+        failed: dict[str, list[str]] = {}
+        for gap in gaps:
+            failed.setdefault(gap.error, []).append(gap.account)
+        raise UsageError(
+            f"--org-role {options.org_role}: could not enter any of the {len(active)} "
+            "account(s) to scan (sts:AssumeRole failed): "
+            + "; ".join(f"{', '.join(ids)}: {error}" for error, ids in failed.items())
+        )
     return accounts
 
 
@@ -343,9 +416,6 @@ def _regions(options: LiveOptions, account: Account, counter: CallCounter) -> li
 
 
 def _error_text(exc: Exception) -> str:
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ConnectionError
 
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return f"{error.get('Code', 'Unknown')}: {error.get('Message', '')}"
-    return str(exc)
+    return " ".join(str(exc).split()) if isinstance(exc, ConnectionError) else error_text(exc)

@@ -15,10 +15,13 @@ from scanner.sources.aws.where import named, source
 from scanner.sources.base import Fragment, ModelObject
 
 
-def export(reader: Reader, fragment: Fragment, roles: set[str]) -> None:
+def export(reader: Reader, fragment: Fragment, roles: set[str]) -> dict[str, Any]:
+    """Reads the roles and their policies into `fragment`; returns the roles whose GetRole
+    failed (a gap), each with the gap's unknown, for the task definitions that name them."""
     policies: set[str] = set()
+    unread: dict[str, Any] = {}
     for arn in sorted(roles):
-        role = _role(reader, arn)
+        role = _role(reader, arn, unread)
         if role is not None:
             fragment.add("roles", role)
             policies.update(role["managed_policy_arns"])
@@ -28,6 +31,7 @@ def export(reader: Reader, fragment: Fragment, roles: set[str]) -> None:
         policy = _managed_policy(reader, arn)
         if policy is not None:
             fragment.add("managed_policies", policy)
+    return unread
 
 
 def document(value: Any) -> Any:
@@ -37,11 +41,11 @@ def document(value: Any) -> Any:
     return value
 
 
-def _role(reader: Reader, arn: str) -> ModelObject | None:
-    """The role `arn` names, read in the scanned account; None when it is not read (a role of
-    another account, a refused GetRole, or a role of that name whose ARN is another: its path
-    differs), which the policies treat as a role outside the inputs (FG801). A role that GetRole
-    does not find does not exist: ECS cannot assume it (FG107)."""
+def _role(reader: Reader, arn: str, unread: dict[str, Any]) -> ModelObject | None:
+    """The role `arn` names, read in the scanned account; None when it is not read: a role of
+    another account, or a role of that name whose ARN is another (its path differs), which the
+    policies treat as a role outside the inputs (FG801), or a failed GetRole, whose unknown goes
+    to `unread`. A role that GetRole does not find does not exist: ECS cannot assume it (FG107)."""
     parts = arn.split(":", 5)
     if len(parts) < 6 or parts[4] != reader.account:
         return None
@@ -58,7 +62,12 @@ def _role(reader: Reader, arn: str) -> ModelObject | None:
             managed_policy_arns=[],
             permissions_boundary=None,
         )
-    if answer is None or answer["Role"]["Arn"] != arn:
+    if answer is None:
+        gap = reader.gap("iam", "GetRole")
+        assert gap is not None
+        unread[arn] = gap.unknown(f"IAM role {arn}")
+        return None
+    if answer["Role"]["Arn"] != arn:
         return None
     role = answer["Role"]
     attached = reader.all("iam", "ListAttachedRolePolicies", "AttachedPolicies", RoleName=name)
