@@ -512,6 +512,9 @@ def test_names_the_provider_makes_up_are_one_resources_each() -> None:
 
     bucket = m["clusters"]["aws_ecs_cluster.main"]["execute_command_configuration"]
     assert bucket["logConfiguration"]["s3BucketName"]["identity"] == "<#aws_s3_bucket.exec>"
+    # the provider's s3_bucket_encryption_enabled, as the ECS API names it: the SSM agent reads
+    # the bucket's encryption (s3:GetEncryptionConfiguration) only when it is true
+    assert bucket["logConfiguration"]["s3EncryptionEnabled"] is True
 
     report = scanned("made-up-names")
     assert report.errors == ()

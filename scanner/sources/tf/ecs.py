@@ -84,7 +84,13 @@ def _camel(build: Build, inst: Instance, path: tuple[PathStep, ...], value: Any)
     return value
 
 
+# The provider's names that the ECS API spells otherwise.
+_API_NAMES = {"s3_bucket_encryption_enabled": "s3EncryptionEnabled"}
+
+
 def _camel_name(name: str) -> str:
+    if name in _API_NAMES:
+        return _API_NAMES[name]
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
