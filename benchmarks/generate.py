@@ -1193,6 +1193,9 @@ class ModelWriter:
             ],
             egress,
         )
+        # the service's own log group (no KMS key): the source reads every AWS::Logs::LogGroup
+        self.model.setdefault("log_groups", {})
+        self.add("log_groups", f"{s}LogGroup", group_name=f"/ecs/{s.lower()}", kms_key_id=None)
         execution = f"{s}ExecutionRole"
         self.role(
             execution,

@@ -416,13 +416,29 @@ cloudwatch_calls(log) := [
 	what := sprintf("ECS Exec logging to log group %s", [data.fargate_preflight.lib.model.show(group)])
 } else := []
 
-s3_calls(log) := [
-	call("FG605", "s3", ["s3:PutObject"], object_arn(bucket, object.get(log, "s3KeyPrefix", "")), what, null),
-	call("FG605", "s3", ["s3:GetEncryptionConfiguration"], bucket_arn(bucket), what, null),
-] if {
+# The SSM agent uploads a session's log with s3:PutObject; it reads the bucket's encryption
+# (GetBucketEncryption, s3:GetEncryptionConfiguration) only when s3EncryptionEnabled is true
+# (amazon-ssm-agent, session/plugins/shell `validate`), and CDK grants it only then.
+s3_calls(log) := array.concat(
+	[call("FG605", "s3", ["s3:PutObject"], object_arn(bucket, object.get(log, "s3KeyPrefix", "")), what, null)],
+	encryption_calls(object.get(log, "s3EncryptionEnabled", false), bucket_arn(bucket), what),
+) if {
 	bucket := log.s3BucketName
 	what := sprintf("ECS Exec logging to S3 bucket %s", [data.fargate_preflight.lib.model.show(bucket)])
 } else := []
+
+# encryption_calls: s3:GetEncryptionConfiguration on the bucket when the flag is on; when it is
+# unsettled, a denial of it is that unknown (a call's `maybe`), not an error.
+encryption_calls(flag, bucket, what) := [encryption_call(bucket, what)] if {
+	flag_on(flag)
+} else := [object.union(encryption_call(bucket, what), {"maybe": {"s3:GetEncryptionConfiguration": flag}})] if {
+	data.fargate_preflight.lib.model.is_unknown(flag)
+} else := []
+
+encryption_call(bucket, what) := call("FG605", "s3", ["s3:GetEncryptionConfiguration"], bucket, what, null)
+
+# flag_on: a boolean of the exec configuration that is true (CloudFormation takes "true" too).
+flag_on(flag) if lower(sprintf("%v", [flag])) == "true"
 
 bucket_arn(bucket) := named(bucket, "arn:aws:s3:::", "")
 

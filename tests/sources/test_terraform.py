@@ -512,6 +512,9 @@ def test_names_the_provider_makes_up_are_one_resources_each() -> None:
 
     bucket = m["clusters"]["aws_ecs_cluster.main"]["execute_command_configuration"]
     assert bucket["logConfiguration"]["s3BucketName"]["identity"] == "<#aws_s3_bucket.exec>"
+    # the provider's s3_bucket_encryption_enabled, as the ECS API names it: the SSM agent reads
+    # the bucket's encryption (s3:GetEncryptionConfiguration) only when it is true
+    assert bucket["logConfiguration"]["s3EncryptionEnabled"] is True
 
     report = scanned("made-up-names")
     assert report.errors == ()
@@ -1409,6 +1412,47 @@ def test_key_policies_of_the_plans_kms_keys_decide_kms_decrypt() -> None:
     assert "because no resource-based policy allows the kms:Decrypt action" in (
         report.findings[0].message
     )
+
+
+def test_exec_logging_to_a_log_group_without_kms_key() -> None:
+    # cloud_watch_encryption_enabled with a log group of the plan that has no kms_key_id: the
+    # SSM agent refuses every ECS Exec session (FG606, at the group), by its planned name
+    # (`plain`) or by the name the provider makes up (`prefixed`); a group with a key is ok.
+    m = model("exec-log-encryption")
+    groups = m["log_groups"]
+    assert groups['aws_cloudwatch_log_group.exec["plain"]']["group_name"] == "/exec/plain"
+    assert groups['aws_cloudwatch_log_group.exec["plain"]']["kms_key_id"] is None
+    keyed = groups['aws_cloudwatch_log_group.exec["keyed"]']["kms_key_id"]
+    assert keyed["partial"] == "arn:aws:kms:us-east-1:*:key/*"
+    prefixed = groups["aws_cloudwatch_log_group.prefixed"]["group_name"]
+    logged = m["clusters"]['aws_ecs_cluster.main["prefixed"]']["execute_command_configuration"]
+    assert prefixed["identity"] == "/exec/prefixed-<#aws_cloudwatch_log_group.prefixed>"
+    assert logged["logConfiguration"]["cloudWatchLogGroupName"]["identity"] == prefixed["identity"]
+
+    report = scanned("exec-log-encryption")
+    assert report.errors == ()
+    case = "tests/fixtures/terraform/exec-log-encryption"
+    found = [
+        (f.rule_id, f.service, f.resource, f.location.file, f.location.line)
+        for f in report.findings
+        if f.rule_id != "FG703"  # the container sends no logs of its own
+    ]
+    assert sorted(found) == [
+        (
+            "FG606",
+            'aws_ecs_service.app["plain"]',
+            'aws_cloudwatch_log_group.exec["plain"]',
+            f"{case}/main.tf",
+            10,
+        ),
+        (
+            "FG606",
+            'aws_ecs_service.app["prefixed"]',
+            "aws_cloudwatch_log_group.prefixed",
+            f"{case}/main.tf",
+            17,
+        ),
+    ]
 
 
 def test_policies_that_name_resources_by_their_attributes_are_decided() -> None:

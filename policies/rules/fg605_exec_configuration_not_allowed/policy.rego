@@ -4,18 +4,20 @@
 #   When the cluster's executeCommandConfiguration names a KMS key, or logs sessions with
 #   Logging OVERRIDE to CloudWatch Logs or S3, the SSM agent in the task uses the task role for
 #   it: kms:Decrypt on the key; logs:CreateLogStream, DescribeLogGroups and DescribeLogStreams
-#   on the log group and PutLogEvents on its log streams; s3:PutObject and
-#   s3:GetEncryptionConfiguration on the bucket. Without them the session fails to start. For
-#   a key the inputs define, its key policy decides too: it grants the task role, or lets IAM
-#   policies decide (the account's root), or refuses the role whatever they allow.
+#   on the log group and PutLogEvents on its log streams; s3:PutObject on the bucket's objects,
+#   and s3:GetEncryptionConfiguration on the bucket when s3EncryptionEnabled is true (the agent
+#   reads the bucket's encryption only then). Without them the session fails to start or its
+#   transcript is lost. For a key the inputs define, its key policy decides too: it grants the
+#   task role, or lets IAM policies decide (the account's root), or refuses the role whatever
+#   they allow.
 # custom:
 #   id: FG605
 #   level: error
 #   remediation: >-
 #     Allow the task role what the cluster's exec configuration uses: kms:Decrypt on the key
 #     (and in the key policy, when it does not let IAM policies decide), the four CloudWatch
-#     Logs actions on the log group, s3:PutObject and s3:GetEncryptionConfiguration on the
-#     bucket.
+#     Logs actions on the log group, s3:PutObject on the bucket's objects (and, with
+#     s3EncryptionEnabled, s3:GetEncryptionConfiguration on the bucket).
 #   tags: [ecs-exec, iam, task-role]
 #   examples:
 #     failing: |

@@ -268,6 +268,10 @@ unsettled contains u if {
 }
 
 unsettled contains u if {
+	some u in data.fargate_preflight.rules.fg606.undecided
+}
+
+unsettled contains u if {
 	some u in data.fargate_preflight.rules.fg701.undecided
 }
 

@@ -580,7 +580,22 @@ def efs_mount_target(res: Res, out: Out) -> None:
     )
 
 
+def log_group(res: Res, out: Out) -> None:
+    """AWS::Logs::LogGroup: its name (as `!Ref Group` gives it) and KMS key (null: none), which
+    FG606 reads for the log group of a cluster's ECS Exec logging."""
+    name = text_of(ResRef(res.stack, res.logical, None, res.where))
+    out.add(
+        "log_groups",
+        res.base()
+        | {
+            "group_name": name.json() if isinstance(name, Unknown) else name,
+            "kms_key_id": text_or(res.prop("KmsKeyId"), None),
+        },
+    )
+
+
 BUILDERS: dict[str, Builder] = {
+    "AWS::Logs::LogGroup": log_group,
     "AWS::ECS::Cluster": cluster,
     "AWS::ECS::ClusterCapacityProviderAssociations": cluster_capacity_provider_associations,
     "AWS::ECS::TaskDefinition": task_definition,

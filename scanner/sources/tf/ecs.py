@@ -34,6 +34,7 @@ from scanner.sources.tf.written import (
     after_apply,
     as_json,
     encoded,
+    name_of,
     role_arn_fields,
     unsettled,
 )
@@ -84,7 +85,13 @@ def _camel(build: Build, inst: Instance, path: tuple[PathStep, ...], value: Any)
     return value
 
 
+# The provider's names that the ECS API spells otherwise.
+_API_NAMES = {"s3_bucket_encryption_enabled": "s3EncryptionEnabled"}
+
+
 def _camel_name(name: str) -> str:
+    if name in _API_NAMES:
+        return _API_NAMES[name]
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
@@ -546,7 +553,25 @@ def _in(model: Collections, collection: str, ident: Field) -> ModelObject | None
     return model.get(collection, {}).get(ident) if isinstance(ident, str) else None
 
 
+def log_group(build: Build, inst: Instance) -> None:
+    """aws_cloudwatch_log_group: its name (as `aws_cloudwatch_log_group.x.name` gives it) and KMS
+    key (null: none), which FG606 reads for the log group of a cluster's ECS Exec logging."""
+    found = inst.get("name")
+    if isinstance(found, str) and found:
+        name: Field = found
+    else:
+        pattern, identity = name_of(build, inst, "name")
+        why = f"the name of log group {inst.address} is known only after apply"
+        name = build.unknown(inst, ("name",), why, f"{inst.address}.name")
+        name |= {k: v for k, v in (("partial", pattern), ("identity", identity)) if v}
+    key = inst.get("kms_key_id")
+    if key is UNKNOWN:
+        key = after_apply(build, inst, ("kms_key_id",))
+    build.add("log_groups", build.base(inst) | {"group_name": name, "kms_key_id": key or None})
+
+
 BUILDERS: dict[str, Builder] = {
+    "aws_cloudwatch_log_group": log_group,
     "aws_ecs_cluster": cluster,
     "aws_ecs_cluster_capacity_providers": cluster_capacity_providers,
     "aws_ecs_task_definition": task_definition,
