@@ -5,8 +5,8 @@
 #   OVERRIDE) with cloudWatchEncryptionEnabled, the SSM agent in the task checks before each
 #   session that the log group is encrypted with a KMS key, and refuses the session when it is
 #   not ("We couldn't start the session because encryption is not set up on the selected
-#   CloudWatch Logs log group"). Checked for a log group the inputs define; one they do not
-#   define (an existing group, a live scan's) is not checked yet.
+#   CloudWatch Logs log group"). Checked for a log group the inputs define, or a live scan reads;
+#   one a template's inputs do not define (an existing group) is not checked yet.
 # custom:
 #   id: FG606
 #   level: error

@@ -56,6 +56,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     ),
     "efs": ("DescribeFileSystems", "DescribeMountTargets", "DescribeMountTargetSecurityGroups"),
     "logs": ("DescribeLogGroups",),
+    "kms": ("DescribeKey", "GetKeyPolicy"),
     "events": ("ListEventBuses", "ListRules", "ListTargetsByRule"),
     "scheduler": ("ListSchedules", "GetSchedule"),
     "stepfunctions": ("ListStateMachines", "DescribeStateMachine"),

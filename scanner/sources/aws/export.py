@@ -15,7 +15,7 @@ from typing import Any
 
 from scanner.errors import UsageError
 from scanner.model.builder import build_model, validate_model
-from scanner.sources.aws import ecs, efs, iam, logs, network
+from scanner.sources.aws import ecs, efs, iam, kms, logs, network
 from scanner.sources.aws.calls import (
     GLOBAL,
     CallCounter,
@@ -237,7 +237,8 @@ def _regional(
     scope = Scope(account.id, region, account.partition)
     fragment = Fragment()
     found = ecs.export(reader, scope, fragment, options.clusters)
-    logs.export(reader, fragment)
+    logs.export(reader, scope, fragment)
+    kms.export(reader, fragment)
     subnets = found.subnets | efs.export(reader, scope, fragment, found.file_systems)
     network.export(reader, scope, fragment, subnets)
     _unread_subnets(reader, fragment)
