@@ -108,3 +108,35 @@ def test_an_explicit_deny_in_the_key_policy_refuses_the_role(tmp_path: Path) -> 
     assert findings(tmp_path, (ROOT, ROOT + TO_TASK_ROLE + deny), (CHANNELS, IAM_GRANT)) == [
         ("FG605", ROLE_LINE, denied)
     ]
+
+
+@pytest.mark.parametrize(
+    ("grant", "expected"),
+    [
+        # a policy on one key's ARN: that key may or may not be the one the alias names
+        (
+            "              - {Effect: Allow, Action: kms:Decrypt, Resource: "
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab}\n",
+            ["FG801"],
+        ),
+        ("              - {Effect: Allow, Action: kms:Decrypt, Resource: '*'}\n", []),
+        ("", ["FG605"]),  # no kms:Decrypt at all: whichever key it is, the role may not use it
+    ],
+)
+def test_a_key_named_by_an_alias_outside_the_inputs(
+    tmp_path: Path, grant: str, expected: list[str]
+) -> None:
+    # KmsKeyId: alias/exec-key was taken as the key id `alias/exec-key`
+    # (arn:aws:kms:REGION:ACCOUNT:key/alias/exec-key): a false FG605 for a role allowed on the
+    # key the alias names. KMS authorizes kms:Decrypt on the key, not on its alias.
+    found = findings(
+        tmp_path,
+        ("KmsKeyId: !GetAtt Key.Arn", "KmsKeyId: alias/exec-key"),
+        (CHANNELS, CHANNELS + grant),
+    )
+    assert [rule for rule, _, _ in found] == expected
+    if expected == ["FG801"]:
+        assert found[0][2] == (
+            "KMS alias alias/exec-key is not settled (KMS alias alias/exec-key names a key that "
+            "only AWS settles): it blocks FG605 for service Service"
+        )

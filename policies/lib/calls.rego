@@ -378,17 +378,31 @@ exec_channels := call(
 exec_configuration_calls(cluster) := {c |
 	config := cluster.execute_command_configuration
 	is_object(config)
-	some c in array.concat(kms_calls(config), logging_calls(config))
+	some c in array.concat(kms_calls(config, cluster.source), logging_calls(config))
 }
 
-kms_calls(config) := [call("FG605", "kms", ["kms:Decrypt"], key_arn(config.kmsKeyId), what, null)] if {
+kms_calls(config, source) := [call("FG605", "kms", ["kms:Decrypt"], key_arn(config.kmsKeyId, source), what, null)] if {
 	config.kmsKeyId
 	what := sprintf("the cluster's ECS Exec KMS key %s", [data.fargate_preflight.lib.model.show(config.kmsKeyId)])
 } else := []
 
 # key_arn: the ARN of the key `kmsKeyId` names by its ARN or id; the id of a key of the inputs
-# (`Ref Key`, docs/model.md `partial`) is a key's, never an alias's.
-key_arn(key) := key if {
+# (`Ref Key`, docs/model.md `partial`) is a key's, never an alias's. An alias (`alias/NAME`, or
+# its ARN) names a key the inputs do not settle: KMS authorizes kms:Decrypt on the key, not on
+# the alias, so a policy on that key's ARN may or may not be the one (a live scan reads the key).
+key_arn(key, source) := {
+	"unknown": sprintf("KMS alias %s names a key that only AWS settles", [key]),
+	"ref": sprintf("KMS alias %s", [key]),
+	"source": source,
+	"partial": sprintf("arn:aws:kms:%s:%s:key/*", [open_text(input.region), task_account]),
+	"fix": concat(" ", [
+		"Name the key itself (its ARN or key id) as the cluster's ECS Exec KMS key, or scan the",
+		"account with scan-aws (which reads the key the alias names), so FG605 can be decided.",
+	]),
+} if {
+	is_string(key)
+	regex.match(`^(alias/|arn:[^:]+:kms:[^:]*:[^:]*:alias/)`, key)
+} else := key if {
 	is_string(key)
 	startswith(key, "arn:")
 } else := sprintf("arn:aws:kms:%s:%s:key/%s", [open_text(input.region), task_account, key]) if {
@@ -465,73 +479,3 @@ resources_of(d) := d.resources if {
 	is_array(d.resources)
 	count(d.resources) > 0
 } else := [null]
-
-# --- checks against the roles ---------------------------------------------------------------------
-
-# execution_checks: each agent call of a task definition checked against its execution role
-# (a task definition without one gets FG106 instead). The S3 layer download needs no
-# permission of the execution role: only FG102 checks it (against endpoint policies).
-execution_checks contains {"td": td_id, "call": c, "role": role, "result": result} if {
-	some td_id, calls in agent
-	[role, checked] := execution_role[td_id]
-	some c in calls
-	c.rule != "FG102"
-	result := data.fargate_preflight.lib.iam.check(checked, c)
-}
-
-# The service's own agent calls are checked against its task definition's execution role too.
-execution_checks contains {"td": td_id, "service": sid, "call": c, "role": role, "result": result} if {
-	some sid, calls in service_agent
-	td_id := input.services[sid].task_definition
-	[role, checked] := execution_role[td_id]
-	some c in calls
-	result := data.fargate_preflight.lib.iam.check(checked, c)
-}
-
-# execution_role[td id] is [role, the role prepared for checks] of each Fargate-compatible task
-# definition of the inputs (`agent`) that names an execution role that may exist (FG107 reports
-# one that does not).
-execution_role[td_id] := [role, checked] if {
-	some td_id, _ in agent
-	role := data.fargate_preflight.lib.iam.role_of(input.task_definitions[td_id], "execution_role")
-	role != null
-	not data.fargate_preflight.lib.iam.does_not_exist(role)
-	checked := data.fargate_preflight.lib.iam.checked_role(role)
-}
-
-# task_role_checks: each task-role call of an analysed service (ECS Exec, the cluster's exec
-# configuration, declared needs with actions) checked against the task role; `role` is null
-# when the task definition names none.
-task_role_checks contains entry if {
-	some sid in data.fargate_preflight.lib.taskdef.analysed
-	svc := input.services[sid]
-	calls := service_calls(sid, svc)
-	count(calls) > 0
-	td := data.fargate_preflight.lib.taskdef.task_definition(svc)
-	role := data.fargate_preflight.lib.iam.role_of(td, "task_role")
-	not data.fargate_preflight.lib.iam.does_not_exist(role)
-	checked := checked_role(role)
-	some c in calls
-	result := role_result(checked, c, td, role)
-	entry := {"service": sid, "td": td.id, "call": c, "role": role, "result": result}
-}
-
-checked_role(null) := null
-
-checked_role(role) := data.fargate_preflight.lib.iam.checked_role(role) if role != null
-
-role_result(null, _, _, _) := {"denied": [], "unknowns": set()}
-
-# The ECS Exec KMS key: its key policy decides with the role's policies (lib/kms.rego).
-role_result(checked, c, td, role) := data.fargate_preflight.lib.kms.check(checked, caller, c) if {
-	checked != null
-	c.endpoint == "kms"
-	caller := data.fargate_preflight.lib.iam.caller(td, "task_role", role)
-} else := data.fargate_preflight.lib.iam.check(checked, c) if checked != null
-
-service_calls(sid, svc) := exec_calls(svc) | declared_calls(sid)
-
-exec_calls(svc) := {exec_channels} | exec_configuration_calls(cluster) if {
-	svc.enable_execute_command == true
-	cluster := object.get(input.clusters, [svc.cluster], {"execute_command_configuration": null})
-} else := set()
