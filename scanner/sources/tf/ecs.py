@@ -34,6 +34,7 @@ from scanner.sources.tf.written import (
     after_apply,
     as_json,
     encoded,
+    known_fields,
     name_of,
     role_arn_fields,
     unsettled,
@@ -563,7 +564,7 @@ def log_group(build: Build, inst: Instance) -> None:
         pattern, identity = name_of(build, inst, "name")
         why = f"the name of log group {inst.address} is known only after apply"
         name = build.unknown(inst, ("name",), why, f"{inst.address}.name")
-        name |= {k: v for k, v in (("partial", pattern), ("identity", identity)) if v}
+        name |= known_fields(pattern, identity)
     key = inst.get("kms_key_id")
     if key is UNKNOWN:
         key = after_apply(build, inst, ("kms_key_id",))

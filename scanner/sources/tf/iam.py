@@ -14,7 +14,7 @@ from scanner.sources.base import ModelObject, UnsettledCondition
 from scanner.sources.tf.build import KMS_KEY, MANAGED_POLICY, ROLE, Build, Collections, Field
 from scanner.sources.tf.network import document
 from scanner.sources.tf.plan import UNKNOWN, Instance
-from scanner.sources.tf.written import kms_key_known, role_arn_fields
+from scanner.sources.tf.written import kms_key_known, known_fields, role_arn_fields
 
 Builder = Callable[[Build, Instance], None]
 
@@ -220,11 +220,9 @@ def kms_key(build: Build, inst: Instance) -> None:
         key_arn: Field = found
     else:
         why = f"the ARN of KMS key {inst.address} is known only after apply"
-        pattern, identity = kms_key_known(build, inst, "arn")
-        key_arn = build.unknown(inst, ("arn",), why, f"{inst.address}.arn") | {
-            "partial": pattern,
-            "identity": identity,
-        }
+        key_arn = build.unknown(inst, ("arn",), why, f"{inst.address}.arn") | known_fields(
+            *kms_key_known(build, inst, "arn")
+        )
     build.add(
         "kms_keys",
         build.base(inst)

@@ -271,9 +271,13 @@ def role_arn_fields(build: Build, role: Instance | None) -> ModelObject:
     """What the model's unknown for a role's ARN knows of it: `partial`, `identity`."""
     if role is None or role.type != "aws_iam_role":
         return {}
-    pattern, identity = role_arn_known(build, role)
+    return known_fields(*role_arn_known(build, role))
+
+
+def known_fields(pattern: str | None, identity: str | None) -> ModelObject:
+    """The `partial` and `identity` of an unknown (docs/model.md), those that say something."""
     fields = {"partial": pattern, "identity": identity}
-    return {key: value for key, value in fields.items() if value is not None}
+    return {key: value for key, value in fields.items() if value}
 
 
 def policy_document(build: Build, inst: Instance) -> ModelObject | None:
