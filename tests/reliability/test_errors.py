@@ -92,6 +92,12 @@ TABLE: list[tuple[str, str | bytes, int | None, str]] = [
     ),
     ("ref.yaml", VPC.format("!Ref [a, b]"), 5, "Ref needs a name (a string)"),
     (
+        "join-map.yaml",
+        VPC.format("!Join ['', ['10.0.0.0', {a: /16}]]"),
+        5,
+        "Fn::Join needs a string here, not a map",
+    ),
+    (
         "if.yaml",
         "Conditions:\n  C: !Equals [a, a]\n" + VPC.format("!If [C, 10.0.0.0/16]"),
         7,

@@ -20,6 +20,7 @@ from scanner.sources.cfn.values import (
     cidr_block,
     identity_of,
     is_intrinsic,
+    kind_of,
     pattern_of,
     scalar_text,
 )
@@ -346,7 +347,7 @@ class Cursor:
         if isinstance(node, Unknown):
             return Cursor(self.stack, node, (*self.parts, key), self.line, True)
         if not isinstance(node, dict):
-            raise self.fail(f"{self.name} must be a map, not {_kind(node)}")
+            raise self.fail(f"{self.name} must be a map, not {kind_of(node)}")
         if key not in node:
             return None
         child_node = node[key]
@@ -368,7 +369,7 @@ class Cursor:
         if isinstance(node, Unknown):
             return node
         if not isinstance(node, list):
-            raise self.fail(f"{self.name} must be a list, not {_kind(node)}")
+            raise self.fail(f"{self.name} must be a list, not {kind_of(node)}")
         found = (self._child(item, i, line_of(item)) for i, item in enumerate(node))
         return [c for c in found if c is not None]
 
@@ -377,7 +378,7 @@ class Cursor:
         if isinstance(node, Unknown):
             return node
         if not isinstance(node, dict):
-            raise self.fail(f"{self.name} must be a map, not {_kind(node)}")
+            raise self.fail(f"{self.name} must be a map, not {kind_of(node)}")
         found = ((str(k), self._child(v, k, key_line(node, k))) for k, v in node.items())
         return [(k, c) for k, c in found if c is not None]
 
@@ -386,7 +387,7 @@ class Cursor:
     def text(self) -> Field:
         value = text_of(self.value())
         if value is None:
-            raise self.fail(f"{self.name} must be a string, not {_kind(self.value())}")
+            raise self.fail(f"{self.name} must be a string, not {kind_of(self.value())}")
         return value.json() if isinstance(value, Unknown) else value
 
     def ident(self, expect: str | None = None) -> Field:
@@ -400,7 +401,7 @@ class Cursor:
             return self._resource_id(value, expect)
         if isinstance(value, list | dict) or value is None:
             noun = _NOUN.get(expect or "", "resource")
-            raise self.fail(f"{self.name} must be a {noun} id, not {_kind(value)}")
+            raise self.fail(f"{self.name} must be a {noun} id, not {kind_of(value)}")
         return self._field(text_of(value))
 
     def _resource_id(self, ref: ResRef, expect: str | None) -> Field:
@@ -426,7 +427,7 @@ class Cursor:
         if isinstance(value, ResRef) and value.attr is not None:  # a list attribute
             return self._field(_physical_text(value))
         if not isinstance(value, list):
-            raise self.fail(f"{self.name} must be a list, not {_kind(value)}")
+            raise self.fail(f"{self.name} must be a list, not {kind_of(value)}")
         return [self._ident(item, expect) for item in value]
 
     def text_list(self) -> Field:
@@ -436,7 +437,7 @@ class Cursor:
         if isinstance(value, ResRef) and value.attr is not None:  # a list attribute
             return self._field(_physical_text(value))
         if not isinstance(value, list):
-            raise self.fail(f"{self.name} must be a list, not {_kind(value)}")
+            raise self.fail(f"{self.name} must be a list, not {kind_of(value)}")
         texts = [text_of(item) for item in value]
         if any(t is None for t in texts):
             raise self.fail(f"{self.name} must be a list of strings")
@@ -486,7 +487,7 @@ class Cursor:
                     f"{self.name} must be a policy document (a map or JSON text)"
                 ) from None
         if not isinstance(value, dict):
-            raise self.fail(f"{self.name} must be a policy document, not {_kind(value)}")
+            raise self.fail(f"{self.name} must be a policy document, not {kind_of(value)}")
         return plain(value)
 
     def plain(self) -> Field:
@@ -498,22 +499,8 @@ class Cursor:
         return value
 
 
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a map"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    return "a string"
-
-
 def _shown(value: Value) -> str:
     text = text_of(value)
     if isinstance(text, str):
         return repr(text) if len(text) <= 60 else repr(text[:57] + "...")
-    return _kind(value)
+    return kind_of(value)

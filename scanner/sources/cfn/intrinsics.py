@@ -21,6 +21,7 @@ from scanner.sources.cfn.values import (
     Value,
     cidr_block,
     concat,
+    kind_of,
     scalar_text,
     split,
 )
@@ -55,18 +56,8 @@ def _text(
         return value
     text = scalar_text(value)
     if text is None:
-        raise stack.fail(line, f"{function} needs a string here, not {_kind(value)}")
+        raise stack.fail(line, f"{function} needs a string here, not {kind_of(value)}")
     return text
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a map"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "null"
-    return type(value).__name__
 
 
 def _deployed(

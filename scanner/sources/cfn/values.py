@@ -211,6 +211,21 @@ def _piece(items: list[Any]) -> Any:
     return joined
 
 
+def kind_of(value: Any) -> str:
+    """What a template value is, as an error message names it ("must be a map, not a list")."""
+    if isinstance(value, dict):
+        return "a map"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a string"
+
+
 def is_intrinsic(node: Any) -> bool:
     """A one-key mapping `{"Ref": ...}` or `{"Fn::X": ...}`."""
     if not isinstance(node, dict) or len(node) != 1:
