@@ -33,6 +33,9 @@ _URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _LEVEL_STYLE = {"error": ("1", "31"), "warning": ("1", "33"), "note": ("1", "36")}
 _VERDICT_ORDER = {"fail": 0, "undecided": 1, "out-of-scope": 2, "ok": 3}
 _VERDICT_STYLE = {"ok": ("32",), "fail": ("1", "31"), "undecided": ("33",), "out-of-scope": ("36",)}
+# Findings that name no need but close every path of their service: with the VPC's DNS off
+# (FG501) no name resolves, so no endpoint, NAT gateway or internet gateway is reached.
+_CLOSES_EVERY_NEED = frozenset({"FG501"})
 
 
 @dataclass(frozen=True)
@@ -124,14 +127,22 @@ def _need_lines(steps: Sequence[PathStep], findings: Sequence[Finding], paint: _
     A finding whose hop starts at one of the need's task subnets
     concerns that subnet's rows only, except FG401: the task's security groups are the same in
     every subnet, so the policies report a closed egress once per destination, from the first
-    subnet, and it closes every row that goes to the same destination."""
+    subnet, and it closes every row that goes to the same destination. An FG501 error (the VPC
+    resolves no name) closes every row of the service."""
     closing = [
         (f.need, _hop_subnet(f), f.rule_id, f.level)
         for f in findings
         if f.need is not None and f.level in ("error", "warning")
     ]
+    needs = sorted({step.need for step in steps})
+    closing += [
+        (need, None, f.rule_id, f.level)
+        for f in findings
+        if f.rule_id in _CLOSES_EVERY_NEED and f.level == "error"
+        for need in needs
+    ]
     rows: list[tuple[str, str, str, str, str]] = []
-    for need in sorted({step.need for step in steps}):
+    for need in needs:
         ways: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
         for step in steps:
             if step.need == need:

@@ -351,3 +351,27 @@ def test_a_line_break_from_the_inputs_cannot_start_a_line_of_its_own() -> None:
     )
     # the colours' escapes and tabs stay as they are
     assert one_line("\x1b[1mService\x1b[0m\ta") == "\x1b[1mService\x1b[0m\ta"
+
+
+def test_dns_support_off_closes_every_row_of_the_service() -> None:
+    # FG501 names no need (no name resolves in the VPC): every route is blocked, not "ok" above
+    # the error (field test 22, case 17). A warning or note of another rule with no need closes
+    # nothing.
+    fg501 = replace(FG201, rule_id="FG501", need=None, message="VPC Vpc has enableDnsSupport false")
+    other = replace(FG201, rule_id="FG404", level="warning", need=None, message="default sg")
+    paths = (
+        PathStep("Service", "s3", "SubnetA", "nat Nat -> igw Igw", "ok"),
+        PathStep("Service", "logs", "SubnetA", "interface endpoint Logs", "ok"),
+        PathStep("Other", "s3", "SubnetB", "nat Nat -> igw Igw", "ok"),
+    )
+    lines = text.render(Report(findings=(fg501, other), rules=(), paths=paths)).splitlines()
+    assert lines[:3] == [
+        "Other",
+        "  s3  via nat Nat -> igw Igw  ok",
+        "",
+    ]
+    assert lines[3:6] == [
+        "Service",
+        "  logs  via interface endpoint Logs  blocked (FG501)",
+        "  s3    via nat Nat -> igw Igw       blocked (FG501)",
+    ]
