@@ -2157,7 +2157,8 @@ def test_imports_link_to_the_one_export_that_matches_with_the_stack_name_open(
             "service.yaml",
             19,
             f"{IMPORTED}/1",
-        ),
+        )
+        | {"fix": "Scan the template that exports prod:Missing too, so these checks can run."},
         unknown(
             "the name this Fn::ImportValue imports is not settled: " + NO_DEFAULT.format("Unset"),
             "Fn::ImportValue ${Unset}:TaskSG",
@@ -2178,7 +2179,8 @@ def test_imports_link_to_the_one_export_that_matches_with_the_stack_name_open(
             "service.yaml",
             22,
             f"{IMPORTED}/4",
-        ),
+        )
+        | {"fix": "Scan the template that exports prod-dev too, so these checks can run."},
     ]
     linked = (
         "the only scanned export that matches when its stack name is left open "
@@ -2241,7 +2243,53 @@ def test_imports_that_match_two_exports_stay_unknown(tmp_path: Path) -> None:
         "service.yaml",
         18,
         f"{IMPORTED}/0",
-    )
+    ) | {
+        "fix": "Pass --stack-name FILE=NAME for the templates whose export names depend on "
+        "their stack name, so one export is prod:TaskSG."
+    }
+
+
+def test_two_templates_exporting_one_literal_name_are_two_environments(tmp_path: Path) -> None:
+    # field test 23 D6: the README example in dev/ and prod/ exports `isolated-network:...` twice.
+    # Export names are unique in an account and region, so --stack-name cannot choose: the fix
+    # says to scan each environment on its own.
+    network = t("""
+        Resources:
+          Sg:
+            Type: AWS::EC2::SecurityGroup
+            Properties: {GroupDescription: g, VpcId: vpc-1}
+        Outputs:
+          Sg: {Value: !Ref Sg, Export: {Name: "isolated-network:TaskSg"}}
+    """)
+    service = t("""
+        Resources:
+          Service:
+            Type: AWS::ECS::Service
+            Properties:
+              LaunchType: FARGATE
+              TaskDefinition: arn:aws:ecs:us-east-1:123456789012:task-definition/app:1
+              NetworkConfiguration:
+                AwsvpcConfiguration:
+                  Subnets: [subnet-1]
+                  SecurityGroups: [!ImportValue "isolated-network:TaskSg"]
+    """)
+    files = {"dev/network.yaml": network, "prod/network.yaml": network, "dev/service.yaml": service}
+    fragment = build(tmp_path, files)
+    groups = model(fragment)["services"]["Service"]["network"]["security_groups"]
+    assert groups == [
+        unknown(
+            "2 scanned templates export isolated-network:TaskSg (dev/network.yaml:6, "
+            "prod/network.yaml:6), so they deploy to different accounts or regions",
+            "Fn::ImportValue isolated-network:TaskSg",
+            "dev/service.yaml",
+            10,
+            "/Resources/Service/Properties/NetworkConfiguration/AwsvpcConfiguration/SecurityGroups/0",
+        )
+        | {
+            "fix": "Scan each environment's templates in a run of their own, so each "
+            "Fn::ImportValue finds one export."
+        }
+    ]
 
 
 def test_stack_names_make_exports_exact(tmp_path: Path) -> None:

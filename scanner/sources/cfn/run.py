@@ -393,14 +393,33 @@ class Run:
             e for e in self.exports() if not e.exact and e.pattern.fullmatch(name)
         ]
         if not candidates:
-            return Unknown(f"no scanned template exports {name}", ref, where)
+            return Unknown(
+                f"no scanned template exports {name}",
+                ref,
+                where,
+                fix=f"Scan the template that exports {name} too, so these checks can run.",
+            )
+        files = ", ".join(sorted({f"{e.where.file}:{e.where.line}" for e in candidates}))
+        if len(candidates) > 1 and exact:
+            # Export names are unique in an account and region: two templates exporting the
+            # same literal name deploy to different ones (two environments), and no flag of
+            # this run can say which one the importing stack sits beside.
+            return Unknown(
+                f"{len(candidates)} scanned templates export {name} ({files}), so they deploy "
+                "to different accounts or regions",
+                ref,
+                where,
+                fix="Scan each environment's templates in a run of their own, so each "
+                "Fn::ImportValue finds one export.",
+            )
         if len(candidates) > 1:
-            files = ", ".join(sorted({f"{e.where.file}:{e.where.line}" for e in candidates}))
             return Unknown(
                 f"{len(candidates)} scanned exports match {name} ({files}); pass --stack-name to "
                 "choose",
                 ref,
                 where,
+                fix="Pass --stack-name FILE=NAME for the templates whose export names depend "
+                f"on their stack name, so one export is {name}.",
             )
         export = candidates[0]
         if not export.exact:
