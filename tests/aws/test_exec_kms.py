@@ -228,6 +228,35 @@ def test_the_model_has_the_keys_and_groups_the_clusters_name(
     assert model["coverage_gaps"] == []
 
 
+def test_logging_is_read_in_any_case(moto_url: str, aws_env: Any, exec_on: None) -> None:
+    # The ECS API answers OVERRIDE, but the exporter takes any case, as the policies do: a
+    # `logging` of "override" (which moto keeps as given) still has its log group read, and
+    # FG606 found. Before, the group was not looked up, so FG606 had nothing to check.
+    region = "eu-south-1"
+    with clients_at(moto_url):
+        logs = boto3.client("logs", region_name=region)
+        logs.create_log_group(logGroupName="/exec/lower")
+        ecs = boto3.client("ecs", region_name=region)
+        subnet, group = public_network(boto3.client("ec2", region_name=region), "10.12.0.0/16")
+        log = {"cloudWatchLogGroupName": "/exec/lower", "cloudWatchEncryptionEnabled": True}
+        config = {"logging": "override", "logConfiguration": log}
+        ecs.create_cluster(
+            clusterName="lower", configuration={"executeCommandConfiguration": config}
+        )
+        app = {"name": "app", "image": "public.ecr.aws/x/app:1"}
+        definition = fargate_task_definition(ecs, "lower", [app])
+        service = public_fargate_service(ecs, "lower", "lower", definition, subnet, group)
+    args = ["scan-aws", "--region", region, "--format", "json"]
+    done = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert done.exit_code == 1, done.output
+    arn = f"arn:aws:logs:{region}:123456789012:log-group:/exec/lower"
+    assert [
+        (f["rule_id"], f["service"], f["resource"])
+        for f in json.loads(done.stdout)["findings"]
+        if f["rule_id"] in ("FG606", "FG801")  # (and FG605: the task definition has no task role)
+    ] == [("FG606", service, arn)]
+
+
 @pytest.fixture(scope="module")
 def denied() -> Iterator[Enforced[dict[str, str]]]:
     """Its own server, enforcing IAM (as tests/aws/test_coverage_gaps.py): the account above and
