@@ -414,8 +414,7 @@ key_arn(key, source) := {
 
 # (An unsettled `logging` leaves FG605 undecided: rules/fg605.)
 logging_calls(config) := array.concat(cloudwatch_calls(log), s3_calls(log)) if {
-	is_string(config.logging)
-	upper(config.logging) == "OVERRIDE"
+	data.fargate_preflight.lib.taskdef.overrides_logging(config) == "yes"
 	log := object.get(config, "logConfiguration", {})
 } else := []
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from aws_accounts import EXECUTION_POLICY, Built, build_account, restrictive
 from click.testing import CliRunner
+from moto_server import clients_at
 
 from scanner.cli import main
 
@@ -19,10 +20,7 @@ REGION = "eu-west-1"
 
 @pytest.fixture(scope="module")
 def built(moto_url: str) -> Built:
-    env = {"AWS_ENDPOINT_URL": moto_url, "AWS_ACCESS_KEY_ID": "testing"}
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in {**env, "AWS_SECRET_ACCESS_KEY": "testing"}.items():
-            mp.setenv(key, value)
+    with clients_at(moto_url):
         return build_account(REGION, isolated=True)
 
 
