@@ -57,6 +57,8 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "efs": ("DescribeFileSystems", "DescribeMountTargets", "DescribeMountTargetSecurityGroups"),
     "logs": ("DescribeLogGroups",),
     "kms": ("DescribeKey", "GetKeyPolicy"),
+    "secretsmanager": ("DescribeSecret",),
+    "ssm": ("DescribeParameters",),
     "events": ("ListEventBuses", "ListRules", "ListTargetsByRule"),
     "scheduler": ("ListSchedules", "GetSchedule"),
     "stepfunctions": ("ListStateMachines", "DescribeStateMachine"),
