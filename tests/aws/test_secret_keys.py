@@ -10,7 +10,8 @@ everything, and kms:Decrypt on the key `open` only:
 - `locked`: a secret encrypted with `locked` (named by an alias), whose key policy names only
   another role: FG105 (before: no finding);
 - `token`: a SecureString parameter named by its name, encrypted with `locked`: FG105;
-- `managed`: a secret with the AWS managed key, and `plain`: a String parameter: no finding.
+- `managed`: a secret with the AWS managed key, `plain`: a String parameter, and `missing`: a
+  secret that does not exist (DescribeSecret's ResourceNotFoundException, not a gap): no finding.
 
 Refused DescribeSecret and DescribeParameters leave the keys unknown: FG801 notes that block
 FG105, no error. moto's DescribeParameters answers without the parameter's ARN: the exporter
@@ -34,7 +35,7 @@ from scanner.cli import main
 from scanner.sources.aws import secrets as live_secrets
 
 REGION = "ap-southeast-2"
-CASES = ("open", "locked", "token", "managed", "plain")
+CASES = ("open", "locked", "token", "managed", "plain", "missing")
 
 
 def key_policy(principal: str) -> str:
@@ -104,6 +105,7 @@ def build() -> dict[str, str]:
         "managed": built["secret:managed"],
         "token": "/app/token",
         "plain": f"arn:aws:ssm:{REGION}:{account}:parameter/app/plain",
+        "missing": f"arn:aws:secretsmanager:{REGION}:{account}:secret:app/gone-AbCdEf",
     }
     for name in CASES:
         definition = ecs.register_task_definition(
@@ -169,12 +171,12 @@ def test_the_secrets_keys_decide(built: dict[str, str], aws_env: Any) -> None:
             denial(built, "token", f"SSM parameter {token}"),
         ]
     )
-    # One DescribeSecret per secret (3), one DescribeParameters per parameter (2); DescribeKey
+    # One DescribeSecret per secret (4), one DescribeParameters per parameter (2); DescribeKey
     # and GetKeyPolicy for `open`, the alias and the id of `locked` (the AWS managed key of
     # `managed` is not asked for).
     (notice,) = [line for line in done.stderr.splitlines() if line.startswith("notice: ")]
     assert "0 coverage gap(s)" in notice
-    assert " kms 6, " in notice and " secretsmanager 3, " in notice and " ssm 2" in notice
+    assert " kms 6, " in notice and " secretsmanager 4, " in notice and " ssm 2" in notice
 
 
 def test_without_the_secrets_the_keys_are_not_checked(
@@ -266,7 +268,10 @@ def test_refused_reads_leave_fg105_undecided(
     assert len([m for _, _, m in got if "blocks FG105" in m]) == 2
     account = built["account"]
     for api, blocked in (
-        ("secretsmanager:DescribeSecret", [built["locked"], built["managed"], built["open"]]),
+        (
+            "secretsmanager:DescribeSecret",
+            [built["locked"], built["managed"], built["missing"], built["open"]],
+        ),
         ("ssm:DescribeParameters", [built["plain"], built["token"]]),
     ):
         gap = f"{api} in account {account} region {REGION}"

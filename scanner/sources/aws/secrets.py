@@ -77,7 +77,7 @@ def _wanted(reader: Reader, named_value: tuple[str, Any]) -> Wanted | None:
 
 
 def _secret(reader: Reader, ident: str) -> dict[str, Any] | None:
-    answer = reader.one_or_gone("secretsmanager", "DescribeSecret", SecretId=ident)
+    answer = reader.one_or_gone("secretsmanager", "DescribeSecret", gone=_NO_SECRET, SecretId=ident)
     if answer is None:
         gap = reader.gap("secretsmanager", "DescribeSecret")
         if gap is None:
@@ -88,6 +88,10 @@ def _secret(reader: Reader, ident: str) -> dict[str, Any] | None:
     if not answer or not isinstance(arn, str):
         return None
     return _entry(arn, "secretsmanager", answer.get("KmsKeyId") or None)
+
+
+# DescribeSecret's answer for a secret that does not exist.
+_NO_SECRET = frozenset({"ResourceNotFoundException"})
 
 
 def _parameter(reader: Reader, name: str) -> dict[str, Any] | None:
