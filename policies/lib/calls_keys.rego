@@ -12,6 +12,7 @@ import rego.v1
 # or parameter the task definition reads that the inputs define (`secrets`, docs/model.md). Not
 # in `agent`: the task makes no KMS call itself (no endpoint, no endpoint policy, FG102).
 secret_key_calls[td_id] := calls if {
+	count(object.get(input, "secrets", {})) > 0
 	some td_id, _ in agent
 	calls := {c |
 		some container in containers(input.task_definitions[td_id])
