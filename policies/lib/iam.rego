@@ -8,7 +8,8 @@
 #   leaves out, lib/secret_arn.rego), "*" (an action
 #   without resource-level permissions), null (a declared action without resources: any
 #   resource of the action's service) or an unknown (a resource the inputs do not settle;
-#   with `bucket`, an S3 bucket's ARN, lib/calls.rego bucket_of).
+#   with `bucket`, an S3 bucket's ARN, lib/calls.rego bucket_of); with `context`, the
+#   condition keys the inputs settle for it (lib/conditions.rego).
 #   A policy entry is {"name", "document", "source"}, or an unknown when the document is not
 #   in the inputs. `decide` returns {"decision", "policy", "unknowns"}: decision is
 #   "explicit_deny", "implicit_deny", "allow" or "undecided" (unknowns: what it waits for).
@@ -177,7 +178,9 @@ statement_match(p, s, req, caller) := outcome(maybes) if {
 	resource[0] != "no"
 	principal := principal_match(s.statement, caller, p)
 	principal[0] != "no"
-	maybes := [x[1] | some x in [action, resource, principal, condition_part(s, p)]; x[0] == "maybe"]
+	condition := condition_part(s, p, req)
+	condition[0] != "no"
+	maybes := [x[1] | some x in [action, resource, principal, condition]; x[0] == "maybe"]
 }
 
 outcome(maybes) := yes if {
@@ -539,11 +542,8 @@ account_matches(account, known) if known in {null, account}
 
 # --- conditions -------------------------------------------------------------------------------
 
-condition_part(s, p) := ["maybe", {
-	"unknown": "a Condition depends on the request's context, which the inputs do not give",
-	"ref": sprintf("Condition of statement %d of %s", [s.index + 1, p.name]),
-	"source": p.source,
-}] if {
-	s.condition
-	count(object.get(s.statement, "Condition", {})) > 0
-} else := yes
+# condition_part: a statement's Condition, for the request's context when it has one
+# (lib/conditions.rego: what the context does not settle leaves the statement "maybe").
+condition_part(s, p, req) := yes if {
+	not s.condition
+} else := data.fargate_preflight.lib.conditions.verdict(s.statement, s.index, p, object.get(req, "context", {}))

@@ -33,7 +33,7 @@ COLLECTIONS = (
 )
 # Collections a model has only when a source read such objects (docs/model.md): models without
 # them are still model_version 1.
-OPTIONAL_COLLECTIONS = ("kms_keys", "log_groups")
+OPTIONAL_COLLECTIONS = ("kms_keys", "log_groups", "secrets")
 
 _REGION = r"([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d)"
 # Where the network is: an endpoint's service name and a subnet's availability zone name the

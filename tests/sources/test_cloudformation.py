@@ -3317,3 +3317,48 @@ def test_a_model_without_kms_keys_has_none(tmp_path: Path) -> None:
         """
     )
     assert "kms_keys" not in model(build(tmp_path, {"t.yaml": template}))
+
+
+# Secrets the template creates, with their KMS key (docs/model.md `secrets`): the ARN as a task
+# definition's `!Ref Secret` names it (same ref and pattern), the key as written (the key's
+# token for `!GetAtt Key.Arn`), null without KmsKeyId (the AWS managed key). A model without
+# secrets has none.
+def test_secrets_and_their_kms_keys(tmp_path: Path) -> None:
+    template = t(
+        """
+        Resources:
+          Key:
+            Type: AWS::KMS::Key
+          Db:
+            Type: AWS::SecretsManager::Secret
+            Properties: {Name: app/db, KmsKeyId: !GetAtt Key.Arn}
+          Plain:
+            Type: AWS::SecretsManager::Secret
+          Aliased:
+            Type: AWS::SecretsManager::Secret
+            Properties: {KmsKeyId: alias/aws/secretsmanager}
+          Td:
+            Type: AWS::ECS::TaskDefinition
+            Properties:
+              ContainerDefinitions:
+                - Name: app
+                  Image: nginx
+                  Secrets: [{Name: DB, ValueFrom: !Ref Db}]
+        """
+    )
+    m = model(build(tmp_path, {"t.yaml": template}, region="us-east-1"))
+    secrets = m["secrets"]
+    assert sorted(secrets) == ["Aliased", "Db", "Plain"]
+    db = secrets["Db"]
+    assert (db["service"], db["arn"]["ref"], db["arn"]["partial"]) == (
+        "secretsmanager",
+        "Ref Db",
+        "arn:aws:secretsmanager:us-east-1:*:secret:app/db-*",
+    )
+    value_from = m["task_definitions"]["Td"]["containers"][0]["secrets"][0]["value_from"]
+    assert (value_from["ref"], value_from["partial"]) == (db["arn"]["ref"], db["arn"]["partial"])
+    assert db["kms_key_id"]["identity"] == "arn:aws:kms:us-east-1:*:key/<#Key>"
+    assert db["source"]["line"] == 4
+    assert secrets["Plain"]["kms_key_id"] is None
+    assert secrets["Aliased"]["kms_key_id"] == "alias/aws/secretsmanager"
+    assert "secrets" not in model(build(tmp_path, {"t.yaml": t("Resources: {}")}))

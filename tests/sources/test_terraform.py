@@ -1414,6 +1414,66 @@ def test_key_policies_of_the_plans_kms_keys_decide_kms_decrypt() -> None:
     )
 
 
+def test_kms_keys_of_the_plans_secrets_and_parameters() -> None:
+    # aws_secretsmanager_secret and a SecureString aws_ssm_parameter, with their KMS key (the
+    # model's `secrets`), give FG105 the execution role's kms:Decrypt on a customer managed key:
+    # a key policy that names only an administrator refuses the role (`locked` and the parameter
+    # `token`, named by its name), one that lets IAM policies decide through Secrets Manager or
+    # SSM (kms:ViaService) does not (`open`); the AWS managed key needs nothing (`managed`), and
+    # a String parameter is not encrypted (`plain`). Before, only GetSecretValue was checked.
+    m = model("secret-keys")
+    secrets = m["secrets"]
+    assert sorted(secrets) == [
+        "aws_secretsmanager_secret.locked",
+        "aws_secretsmanager_secret.managed",
+        "aws_secretsmanager_secret.open",
+        "aws_ssm_parameter.token",
+    ]
+    assert secrets["aws_secretsmanager_secret.managed"]["kms_key_id"] is None
+    locked = secrets["aws_secretsmanager_secret.locked"]
+    assert (locked["service"], locked["arn"]["ref"]) == (
+        "secretsmanager",
+        "aws_secretsmanager_secret.locked.arn",
+    )
+    assert locked["kms_key_id"]["identity"] == "arn:aws:kms:us-east-1:*:key/<#aws_kms_key.locked>"
+    token = secrets["aws_ssm_parameter.token"]
+    assert (token["service"], token["arn"]["partial"], token["kms_key_id"]["identity"]) == (
+        "ssm",
+        "arn:aws:ssm:us-east-1:*:parameter/secret-keys/token",
+        "<#aws_kms_key.locked>",
+    )
+
+    report = scanned("secret-keys")
+    assert report.errors == ()
+    found = [(f.rule_id, f.service, f.resource, f.location.line) for f in report.findings]
+    role = "aws_iam_role.execution"
+    assert found == [
+        ("FG105", 'aws_ecs_service.app["locked"]', role, 93),
+        ("FG105", 'aws_ecs_service.app["token"]', role, 93),
+    ]
+    locked_finding, token_finding = report.findings
+    assert locked_finding.message == (
+        'service aws_ecs_service.app["locked"]: task definition aws_ecs_task_definition.app'
+        '["locked"]: execution role aws_iam_role.execution is not authorized to perform: '
+        "kms:Decrypt on resource: arn:aws:kms:us-east-1:*:key/* because no resource-based policy "
+        "allows the kms:Decrypt action (needed for secret SECRET (container app), whose Secrets "
+        "Manager secret aws_secretsmanager_secret.locked is encrypted with KMS key "
+        "aws_kms_key.locked)"
+    )
+    assert token_finding.message.endswith(
+        "(needed for secret SECRET (container app), whose SSM parameter aws_ssm_parameter.token "
+        "is encrypted with KMS key aws_kms_key.locked)"
+    )
+    assert token_finding.fix.startswith(
+        "Allow kms:Decrypt to execution role aws_iam_role.execution in the key policy of KMS key "
+        "aws_kms_key.locked:"
+    )
+    assert token_finding.fix.endswith(
+        "SSM Parameter Store asks KMS for the role through ssm.us-east-1.amazonaws.com "
+        "(kms:ViaService): a Condition there must allow it."
+    )
+
+
 def test_exec_logging_to_a_log_group_without_kms_key() -> None:
     # cloud_watch_encryption_enabled with a log group of the plan that has no kms_key_id: the
     # SSM agent refuses every ECS Exec session (FG606, at the group), by its planned name
