@@ -3,13 +3,15 @@ a `--baseline` report (baseline). A suppressed finding stays in the report with 
 `suppressed` set; summaries and the exit code leave it out.
 
 The baseline fingerprint is rule ID, resource, need, service and file (no line numbers), so
-edits elsewhere in a template do not make old findings new.
+edits elsewhere in a template do not make old findings new. A service named by its id because
+another has its name (scanner.model.builder.name_apart) is also matched by the name it had:
+an ignore of its logical ID, and a baseline made before, still hold.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -40,8 +42,10 @@ def apply(
     baseline: Baseline | None,
     unique_names: frozenset[str],
     today: date,
+    former: Mapping[str, str] | None = None,
 ) -> tuple[list[Finding], list[str]]:
-    """The findings with their suppressions, and a warning per expired ignore."""
+    """The findings with their suppressions, and a warning per expired ignore. `former`: a
+    renamed service's name -> the name it had."""
     active = sorted((i for i in ignores if not i.expired(today)), key=lambda i: _ORDER[i.kind])
     warnings = [
         f"{i.file}:{i.line}: the ignore of {i.rule_id} expired on {i.expires}; "
@@ -51,18 +55,34 @@ def apply(
     ]
     out = []
     for f in findings:
-        reason = _suppression(f, active, baseline, unique_names)
+        reason = _suppression(_as_named(f, former or {}), active, baseline, unique_names)
         out.append(f if reason is None else replace(f, suppressed=reason))
     return out, warnings
 
 
+def _as_named(f: Finding, former: Mapping[str, str]) -> tuple[Finding, ...]:
+    """The finding, and as it was before its service was renamed (its `resource` is the
+    service's name when the service is what must change)."""
+    if f.service not in former and f.resource not in former:
+        return (f,)
+    before = replace(
+        f,
+        service=former.get(f.service, f.service) if f.service is not None else None,
+        resource=former.get(f.resource, f.resource),
+    )
+    return (f, before)
+
+
 def _suppression(
-    f: Finding, ignores: Sequence[Ignore], baseline: Baseline | None, unique_names: frozenset[str]
+    named: Sequence[Finding],
+    ignores: Sequence[Ignore],
+    baseline: Baseline | None,
+    unique_names: frozenset[str],
 ) -> Suppression | None:
     for ignore in ignores:
-        if ignore.matches(f, unique_names):
+        if any(ignore.matches(f, unique_names) for f in named):
             return Suppression(ignore.kind, ignore.reason)
-    if baseline is not None and fingerprint(f) in baseline.fingerprints:
+    if baseline is not None and any(fingerprint(f) in baseline.fingerprints for f in named):
         return Suppression("baseline", f"in the baseline {baseline.file}")
     return None
 

@@ -114,9 +114,9 @@ class EcsJsonSource:
                 continue
             definitions.extend(found_definitions)
             requests.extend(found_requests)
-        definitions = _with_ids(definitions)
+        definitions = _with_ids(definitions, ctx.taken.get("task_definitions", frozenset()))
         runners = []
-        for request in _with_request_ids(requests):
+        for request in _with_request_ids(requests, ctx.taken.get("services", frozenset())):
             overrides = request.node.mapping("overrides")
             runners.append(
                 (request.model(definitions), role_overrides(overrides) if overrides else {})
@@ -586,10 +586,12 @@ def _efs(node: Node) -> ModelObject:
     }
 
 
-def _with_ids(definitions: list[_TaskDefinition]) -> list[_TaskDefinition]:
+def _with_ids(
+    definitions: list[_TaskDefinition], taken: frozenset[str] = frozenset()
+) -> list[_TaskDefinition]:
     """Each task definition with its id: the family, or `<file>#<family>` when two files of the
-    run register the same family."""
-    counts = Counter(d.family for d in definitions)
+    run register the same family or another source's task definition has it as id or name."""
+    counts = Counter([*(d.family for d in definitions), *taken])
     return [
         _TaskDefinition(
             d.rel,
@@ -701,11 +703,14 @@ def _network(node: Node) -> ModelObject | None:
     return network
 
 
-def _with_request_ids(requests: list[_Request]) -> list[_Request]:
+def _with_request_ids(
+    requests: list[_Request], taken: frozenset[str] = frozenset()
+) -> list[_Request]:
     """serviceName, or `<file>#run-task` / `<file>#service` when the file names none; a name
-    that two files use is qualified by the file."""
+    that two files use, or that another source's service or task has as id or name, is
+    qualified by the file."""
     bases = [r.name or f"{r.rel}#{_UNNAMED[r.kind]}" for r in requests]
-    counts = Counter(bases)
+    counts = Counter([*bases, *taken])
     return [
         _Request(
             r.rel,
