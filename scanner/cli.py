@@ -186,6 +186,7 @@ def input_options(
     from scanner.config import load as load_config
     from scanner.sources.discover import scanned_root
 
+    _check_regions([region] if region else [])
     cwd = Path.cwd()
     config = load_config(config_file, cwd, scanned_root(cwd))
     flags = parse_parameters(parameters)
@@ -206,6 +207,17 @@ def input_options(
         policy_dirs=config.policies,
         max_file_bytes=int(max_file_mb * 1024 * 1024),
     )
+
+
+def _check_regions(regions: Sequence[str]) -> None:
+    """A --region that is not even shaped as a region name (`us-east1`) is a usage error: the
+    scan would read it as a region without endpoints, and report errors that the typo makes.
+    A well-formed unknown one is a notice of the scan (a region newer than botocore)."""
+    from scanner.sources.regions import region_error
+
+    for region in regions:
+        if (problem := region_error(region)) is not None:
+            raise UsageError(problem)
 
 
 @dataclass(frozen=True)
@@ -536,6 +548,7 @@ def live_inputs(fn: Callable[..., Any]) -> Any:
 
         if regions and all_regions:
             raise UsageError("give --region or --all-regions, not both")
+        _check_regions(regions)
         if accounts and not org_role:
             raise UsageError("--account chooses accounts of the Organization: give --org-role too")
         wrong = [a for a in accounts if not (len(a) == 12 and a.isdigit())]

@@ -519,6 +519,45 @@ def test_non_template_yaml_is_skipped_with_a_notice(tmp_path: Path) -> None:
     assert (quiet.returncode, quiet.stderr) == (0, "")
 
 
+def test_a_kubernetes_manifest_of_several_documents_named_is_skipped(tmp_path: Path) -> None:
+    # Field test 23, D1: `scan $(git ls-files '*.yaml')` failed with exit 2 on it
+    (tmp_path / "k8s.yaml").write_text(K8S_POD + "---\n" + K8S_POD, encoding="utf-8")
+    result = cli("scan", "k8s.yaml", "--format", "json", cwd=tmp_path)
+    assert (result.returncode, report_of(result)["errors"]) == (0, [])
+    assert result.stderr.splitlines()[0] == (
+        "notice: k8s.yaml: skipped: not a CloudFormation template, ECS JSON file or Terraform plan"
+    )
+
+
+def test_a_misspelt_task_definition_key_is_bad_input(tmp_path: Path) -> None:
+    # Field test 23, D5: skipped with exit 0
+    definition = {
+        "family": "web",
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "containerDefinitons": [{"name": "web", "image": "nginx:1.27", "essential": True}],
+    }
+    (tmp_path / "td.json").write_text(json.dumps(definition, indent=2), encoding="utf-8")
+    result = cli("scan", "td.json", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == (
+        "error: td.json:7: a task definition needs containerDefinitions, the list of its "
+        "containers; did you mean 'containerDefinitions' for 'containerDefinitons'?\n\n"
+        "0 errors, 0 warnings, 0 notes; 1 input error\n"
+    )
+
+
+def test_a_terraform_configuration_named_gets_how_to_make_a_plan(tmp_path: Path) -> None:
+    # Field test 23, D7
+    (tmp_path / "main.tf").write_text('resource "aws_vpc" "main" {\n}\n', encoding="utf-8")
+    result = cli("scan", "main.tf", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stderr.splitlines()[0] == (
+        "notice: main.tf: skipped: a Terraform configuration, not a plan: run `terraform plan "
+        "-out tfplan && terraform show -json tfplan > plan.json` and scan plan.json"
+    )
+
+
 # --- export, rules, explain ---------------------------------------------------------------
 
 
@@ -621,6 +660,67 @@ def test_the_region_the_network_names_is_the_deploy_region() -> None:
     assert findings[2]["hop"]["detail"] == (
         "s3 in us-west-2 is reachable only over the internet (endpoints serve only their own "
         "region)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        (
+            "us-east1",
+            "--region us-east1: not the name of a region (such as us-east-1); did you mean "
+            "us-east-1?",
+        ),
+        (
+            "EU-WEST-1",
+            "--region EU-WEST-1: not the name of a region (such as us-east-1); did you mean "
+            "eu-west-1?",
+        ),
+        ("foo", "--region foo: not the name of a region (such as us-east-1)"),
+    ],
+)
+@pytest.mark.parametrize("command", ["scan", "export", "scan-aws", "export-aws"])
+def test_a_region_not_shaped_as_one_is_a_usage_error(
+    command: str, region: str, message: str
+) -> None:
+    # Field test 23, D10: only a notice, then FG202 errors that the typo made
+    paths = [EXAMPLE] if command in ("scan", "export") else []
+    done = run_cli([command, *paths, "--region", region])
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"fargate-preflight: {message}\n")
+
+
+@pytest.mark.parametrize(
+    "region",
+    [
+        "us-east-1",
+        "ap-southeast-7",
+        "us-gov-west-1",
+        "cn-northwest-1",
+        "us-iso-east-1",
+        "us-isob-east-1",
+        "us-isof-south-1",
+        "eu-isoe-west-1",
+        "eusc-de-east-1",  # the European Sovereign Cloud's partition
+        "xx-future-9",  # well-formed, unknown: a notice (a region newer than botocore)
+        "us-esat-1",
+    ],
+)
+def test_every_partitions_regions_have_the_shape_of_a_region(region: str) -> None:
+    from scanner.sources.regions import region_error
+
+    assert region_error(region) is None
+
+
+def test_without_botocore_the_special_regions_still_have_their_shape(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scanner.sources import regions
+
+    monkeypatch.setattr(regions, "known_regions", lambda: None)
+    monkeypatch.setattr(regions, "_partition_shapes", lambda: ())
+    assert [regions.region_error(r) for r in ("eusc-de-east-1", "us-gov-west-1")] == [None, None]
+    assert regions.region_error("us-east1") == (
+        "--region us-east1: not the name of a region (such as us-east-1)"
     )
 
 

@@ -14,6 +14,7 @@ the ids and the policies treat them as unknown.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -94,6 +95,44 @@ def shape(data: Any) -> str | None:
     if isinstance(network, dict) and isinstance(network.get("awsvpcConfiguration"), dict):
         return "request"
     return None
+
+
+# Keys of a task definition beside its family and containers: with `family` and one of them,
+# a file is a task definition that `shape` did not take (its containerDefinitions misspelt).
+_TASK_DEFINITION_KEYS = (
+    "networkMode",
+    "requiresCompatibilities",
+    "taskRoleArn",
+    "executionRoleArn",
+    "cpu",
+    "memory",
+)
+_CONTAINERS = "containerDefinitions"
+
+
+def not_a_task_definition(data: Any, file: str) -> SourceError | None:
+    """Why a document shaped like a task definition (`family` and another key of one, at the
+    top or in describe-task-definition's `taskDefinition`) is not one that `shape` takes: no
+    list of containerDefinitions. The AWS CLI refuses it; skipping it would pass a CI check."""
+    if not isinstance(data, dict) or "Resources" in data or "AWSTemplateFormatVersion" in data:
+        return None
+    inner = data.get("taskDefinition")
+    definition = Node(file, data, "", line_of(data) or 1)
+    if isinstance(inner, dict):
+        definition = Node(file, inner, "/taskDefinition", key_line(data, "taskDefinition") or 1)
+    value = definition.value
+    if "family" not in value or not any(key in value for key in _TASK_DEFINITION_KEYS):
+        return None
+    if _CONTAINERS in value:  # not a list (`shape` takes a list)
+        line = key_line(value, _CONTAINERS) or definition.line
+        kind = _type_name(value[_CONTAINERS])
+        return SourceError(file, line, f"{_CONTAINERS} must be a list, not {kind}")
+    needs = f"a task definition needs {_CONTAINERS}, the list of its containers"
+    for key in value:
+        if isinstance(key, str) and difflib.get_close_matches(key, [_CONTAINERS], cutoff=0.75):
+            line = key_line(value, key) or definition.line
+            return SourceError(file, line, f"{needs}; did you mean {_CONTAINERS!r} for {key!r}?")
+    return definition.fail(needs)
 
 
 class EcsJsonSource:

@@ -109,7 +109,27 @@ def test_a_file_that_is_not_a_report_is_bad_input(tmp_path: Path) -> None:
     )
     done = CliRunner().invoke(main, ["merge", str(broken)])
     assert done.exit_code == 2
-    assert done.stderr.startswith(f"fargate-preflight: {broken}:2: not valid JSON")
+    reads = (
+        "merge reads the JSON or SARIF reports of fargate-preflight (scan --format json or sarif)"
+    )
+    assert done.stderr == (
+        f"fargate-preflight: {broken}:2: not valid JSON (Expecting value): {reads}\n"
+    )
+    # field test 23, D11: `merge a.txt` did not say what merge reads; a binary file was a
+    # traceback
+    text, binary = tmp_path / "a.txt", tmp_path / "a.bin"
+    text.write_text("hello\n", encoding="utf-8")
+    binary.write_bytes(b"\x7fELF\x02\x01\xd0\xff")
+    done = CliRunner().invoke(main, ["merge", str(text)])
+    assert (done.exit_code, done.stderr) == (
+        2,
+        f"fargate-preflight: {text}:1: not valid JSON (Expecting value): {reads}\n",
+    )
+    done = CliRunner().invoke(main, ["merge", str(binary)])
+    assert (done.exit_code, done.stderr) == (
+        2,
+        f"fargate-preflight: {binary}: not UTF-8 text: {reads}\n",
+    )
 
 
 def test_merging_one_sarif_report_gives_it_back(tmp_path: Path) -> None:
