@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from scanner import __version__
-from scanner.errors import PreflightError, UsageError, one_line
+from scanner.errors import PreflightError, SourceError, UsageError, one_line
 from scanner.options import parse_parameters, parse_stack_names
 from scanner.report import FORMATS, plural
 from scanner.sources.base import MAX_FILE_MB
@@ -28,7 +28,9 @@ FAIL_ON = {"error": 0, "warning": 1, "note": 2}
 
 
 def _fail(exc: PreflightError) -> NoReturn:
-    click.echo(f"fargate-preflight: {exc}", err=True)
+    # Bad input names its file and line as a report's input errors do (`error: FILE:LINE: ...`).
+    prefix = "error" if isinstance(exc, SourceError) else "fargate-preflight"
+    click.echo(one_line(f"{prefix}: {exc}"), err=True)
     sys.exit(exc.exit_code)
 
 

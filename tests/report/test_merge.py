@@ -68,12 +68,10 @@ def test_a_file_that_is_not_a_report_is_bad_input(tmp_path: Path) -> None:
     broken.write_text('{"findings": [\n', encoding="utf-8")
     done = CliRunner().invoke(main, ["merge", str(other)])
     assert done.exit_code == 2
-    assert done.stderr == (
-        f"fargate-preflight: {other}: not a fargate-preflight JSON or SARIF report\n"
-    )
+    assert done.stderr == (f"error: {other}: not a fargate-preflight JSON or SARIF report\n")
     done = CliRunner().invoke(main, ["merge", str(broken)])
     assert done.exit_code == 2
-    assert done.stderr.startswith(f"fargate-preflight: {broken}:2: not valid JSON")
+    assert done.stderr.startswith(f"error: {broken}:2: not valid JSON")
 
 
 def test_merging_one_sarif_report_gives_it_back(tmp_path: Path) -> None:
