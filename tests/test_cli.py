@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -531,6 +532,21 @@ def test_export_prints_the_input_model() -> None:
     route_table = model["route_tables"]["PrivateRouteTable"]
     assert [r["target_type"] for r in route_table["routes"]] == ["local"]
     assert model["region"] == "us-east-1"  # the one region the inputs name
+
+
+def test_export_says_what_it_skipped_unless_quiet(tmp_path: Path) -> None:
+    # Before: export dropped the notices (a file it skipped, a plan without its .tf files)
+    # and had no --quiet, which scan, scan-aws and export-aws have.
+    (tmp_path / "pod.yaml").write_text(K8S_POD, encoding="utf-8")
+    shutil.copytree(ROOT / EXAMPLE, tmp_path / "stacks")
+    result = cli("export", "stacks", "pod.yaml", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stderr == (
+        "notice: pod.yaml: skipped: not a CloudFormation template, ECS JSON file or Terraform "
+        "plan\n"
+    )
+    quiet = cli("export", "stacks", "pod.yaml", "-q", cwd=tmp_path)
+    assert (quiet.returncode, quiet.stderr, quiet.stdout) == (0, "", result.stdout)
 
 
 def shipped_rule_ids() -> list[str]:
