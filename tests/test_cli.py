@@ -571,6 +571,38 @@ def test_explain_a_rule(rule_id: str) -> None:
     assert "level: error" in result.stdout
 
 
+def test_explain_gives_the_meaning_of_a_level_for_shipped_rules_only() -> None:
+    # Before: a company-policy rule read "level: error (the task will fail at run time or
+    # deploy time)", the meaning of the shipped rules' error level.
+    shipped = cli("explain", "FG201")
+    assert "\nlevel: error (the task will fail at run time or deploy time)\n" in shipped.stdout
+    custom = cli("explain", "ACME101", "--policy", "docs/examples/custom-policy")
+    assert custom.returncode == 0
+    assert custom.stdout.startswith(
+        "ACME101: Container image is not in private ECR\nlevel: error\ntags: "
+    )
+
+
+@pytest.mark.parametrize("folder", ["empty", "tests-only"])
+def test_a_policy_directory_without_rules_is_a_usage_error(folder: str, tmp_path: Path) -> None:
+    # Before: accepted without a word, and the scan ran without the rules meant.
+    policies = tmp_path / folder
+    policies.mkdir()
+    if folder == "tests-only":
+        (policies / "policy_test.rego").write_text("package x_test\n", encoding="utf-8")
+    for args in (("scan", EXAMPLE), ("rules",)):
+        result = cli(*args, "--policy", str(policies))
+        assert result.returncode == 2
+        assert result.stdout == ""
+        assert result.stderr == (
+            f"fargate-preflight: {policies}: no rules in this policy directory (a rule is a "
+            "policy.rego with METADATA in it, in */ or in rules/*/)\n"
+        )
+    # A folder of helpers that other rules use is loaded, with no rules of its own.
+    (policies / "helpers.rego").write_text("package acme.lib\n", encoding="utf-8")
+    assert cli("rules", "--policy", str(policies)).returncode == 0
+
+
 def test_explain_an_unknown_rule_is_a_usage_error() -> None:
     result = cli("explain", "FG999")
     assert result.returncode == 2
