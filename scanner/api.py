@@ -155,10 +155,16 @@ def _load(paths: Sequence[Path], options: ScanOptions, worlds: bool = False) -> 
 
 def _read_and_build(paths: Sequence[Path], options: ScanOptions, worlds: bool = False) -> Loaded:
     """The model; with `worlds` (a scan), also one per unsettled condition (scanner.worlds)."""
-    from scanner.sources.discover import discover, scanned_root
+    from scanner.sources.discover import discover, relative_name, scanned_root
 
     cwd = options.cwd or Path.cwd()
     root = scanned_root(cwd)
+
+    def named(file: str | None) -> str | None:
+        """A FILE of --parameter or --stack-name (relative to the scanned root) as the scan
+        names files: one outside the root matches as `../x.yaml` and as `/abs/x.yaml`."""
+        return None if file is None else relative_name(root / file, root)
+
     srcs = sources()
     detectors = {s.kind: s.detect for s in srcs}
     found = discover(paths, root, detectors, options.max_file_bytes)
@@ -180,9 +186,9 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions, worlds: bool = 
             dict.fromkeys(Path(os.path.realpath(p if p.is_dir() else p.parent)) for p in paths)
         ),
         region=region,
-        parameters=options.parameters,
-        parameter_flags=options.parameter_flags,
-        stack_names=options.stack_names,
+        parameters={(named(file), key): value for (file, key), value in options.parameters.items()},
+        parameter_flags=frozenset((named(file), key) for file, key in options.parameter_flags),
+        stack_names={str(named(file)): name for file, name in options.stack_names.items()},
         tf_dir=tf_dir,
         max_file_bytes=options.max_file_bytes,
     )
@@ -404,9 +410,7 @@ def evaluate(
     from scanner.suppress import apply, load_baseline
 
     cwd = options.cwd or Path.cwd()
-    baseline = (
-        load_baseline(cwd / options.baseline, str(options.baseline)) if options.baseline else None
-    )
+    baseline = load_baseline(cwd / options.baseline, cwd) if options.baseline else None
     rules = rules or catalogue(options.policy_dirs)
     engine = engine or make_engine(
         options.engine,

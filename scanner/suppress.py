@@ -5,12 +5,15 @@ a `--baseline` report (baseline). A suppressed finding stays in the report with 
 The baseline fingerprint is rule ID, resource, need, service and file (no line numbers), so
 edits elsewhere in a template do not make old findings new. A service named by its id because
 another has its name (scanner.model.builder.name_apart) is also matched by the name it had:
-an ignore of its logical ID, and a baseline made before, still hold.
+an ignore of its logical ID, and a baseline made before, still hold. A baseline's files are
+named again as this scan names them (scanner.sources.discover.relative_name), so a file outside
+the scanned root matches whether a report named it `../x.yaml` or `/abs/x.yaml`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -24,6 +27,7 @@ from scanner.findings import Finding, Suppression
 Fingerprint = tuple[str, str, str, str, str]
 # When several apply, the one written closest to the resource names the reason.
 _ORDER = {"inSource": 0, "config": 1}
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 @dataclass(frozen=True)
@@ -87,8 +91,13 @@ def _suppression(
     return None
 
 
-def load_baseline(path: Path, shown: str) -> Baseline:
-    """A JSON or SARIF report of ours; anything else is bad input (exit 2)."""
+def load_baseline(path: Path, cwd: Path) -> Baseline:
+    """A JSON or SARIF report of ours (`path`, a --baseline given in `cwd`); anything else is
+    bad input (exit 2)."""
+    from scanner.sources.discover import relative_name, scanned_root
+
+    root = scanned_root(cwd)
+    shown = relative_name(path, root)
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -108,7 +117,18 @@ def load_baseline(path: Path, shown: str) -> Baseline:
         raise SourceError(
             shown, None, "the baseline is not a fargate-preflight JSON or SARIF report"
         ) from exc
-    return Baseline(shown, frozenset(prints))
+    return Baseline(shown, frozenset(_renamed(p, root) for p in prints))
+
+
+def _renamed(fingerprint: Fingerprint, root: Path) -> Fingerprint:
+    """The fingerprint with its file named as this scan names it (a live resource's aws://
+    URI is kept)."""
+    from scanner.sources.discover import relative_name
+
+    rule_id, resource, need, service, file = fingerprint
+    if _URI.match(file):
+        return fingerprint
+    return (rule_id, resource, need, service, relative_name(root / file, root))
 
 
 def _from_json(f: dict[str, Any]) -> Fingerprint:

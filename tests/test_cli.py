@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -572,6 +573,21 @@ def test_export_prints_the_input_model() -> None:
     assert model["region"] == "us-east-1"  # the one region the inputs name
 
 
+def test_export_says_what_it_skipped_unless_quiet(tmp_path: Path) -> None:
+    # Before: export dropped the notices (a file it skipped, a plan without its .tf files)
+    # and had no --quiet, which scan, scan-aws and export-aws have.
+    (tmp_path / "pod.yaml").write_text(K8S_POD, encoding="utf-8")
+    shutil.copytree(ROOT / EXAMPLE, tmp_path / "stacks")
+    result = cli("export", "stacks", "pod.yaml", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stderr == (
+        "notice: pod.yaml: skipped: not a CloudFormation template, ECS JSON file or Terraform "
+        "plan\n"
+    )
+    quiet = cli("export", "stacks", "pod.yaml", "-q", cwd=tmp_path)
+    assert (quiet.returncode, quiet.stderr, quiet.stdout) == (0, "", result.stdout)
+
+
 def shipped_rule_ids() -> list[str]:
     return sorted(p.name[:5].upper() for p in RULE_FOLDERS.iterdir() if p.name.startswith("fg"))
 
@@ -592,6 +608,38 @@ def test_explain_a_rule(rule_id: str) -> None:
     assert result.returncode == 0
     assert result.stdout.startswith("FG201: Task in a public subnet without a public IP\n")
     assert "level: error" in result.stdout
+
+
+def test_explain_gives_the_meaning_of_a_level_for_shipped_rules_only() -> None:
+    # Before: a company-policy rule read "level: error (the task will fail at run time or
+    # deploy time)", the meaning of the shipped rules' error level.
+    shipped = cli("explain", "FG201")
+    assert "\nlevel: error (the task will fail at run time or deploy time)\n" in shipped.stdout
+    custom = cli("explain", "ACME101", "--policy", "docs/examples/custom-policy")
+    assert custom.returncode == 0
+    assert custom.stdout.startswith(
+        "ACME101: Container image is not in private ECR\nlevel: error\ntags: "
+    )
+
+
+@pytest.mark.parametrize("folder", ["empty", "tests-only"])
+def test_a_policy_directory_without_rules_is_a_usage_error(folder: str, tmp_path: Path) -> None:
+    # Before: accepted without a word, and the scan ran without the rules meant.
+    policies = tmp_path / folder
+    policies.mkdir()
+    if folder == "tests-only":
+        (policies / "policy_test.rego").write_text("package x_test\n", encoding="utf-8")
+    for args in (("scan", EXAMPLE), ("rules",)):
+        result = cli(*args, "--policy", str(policies))
+        assert result.returncode == 2
+        assert result.stdout == ""
+        assert result.stderr == (
+            f"fargate-preflight: {policies}: no rules in this policy directory (a rule is a "
+            "policy.rego with METADATA in it, in */ or in rules/*/)\n"
+        )
+    # A folder of helpers that other rules use is loaded, with no rules of its own.
+    (policies / "helpers.rego").write_text("package acme.lib\n", encoding="utf-8")
+    assert cli("rules", "--policy", str(policies)).returncode == 0
 
 
 def test_explain_an_unknown_rule_is_a_usage_error() -> None:

@@ -111,7 +111,10 @@ def _links_to_dir(entry: os.DirEntry[str]) -> bool:
 
 
 def relative_name(path: Path, root: Path) -> str:
-    """`path` relative to the scanned root with `/` separators, else as given."""
+    """How reports and messages name a file: relative to the scanned root with `/` separators;
+    a file outside the root by its absolute real path. Either way the name does not depend on
+    how the command named the file (`../x.yaml`, `/abs/x.yaml`), on the working directory or
+    on where the checkout is."""
     absolute = Path(os.path.abspath(path))
     # realpath, not Path.resolve: it does not raise on a symbolic link loop
     real = (Path(os.path.realpath(root)), Path(os.path.realpath(path)))
@@ -120,7 +123,7 @@ def relative_name(path: Path, root: Path) -> str:
             return target.relative_to(base).as_posix()
         except ValueError:
             continue
-    return path.as_posix()
+    return real[1].as_posix()
 
 
 def looks_like_template(path: Path, text: str) -> bool:

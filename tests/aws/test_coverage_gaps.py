@@ -9,6 +9,7 @@ AccessDenied comes from moto's own policy evaluation, not from us.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -131,7 +132,7 @@ def scan_as(enforced: Account, monkeypatch: Any, role: str, *flags: str) -> Any:
 
 
 def test_a_denied_call_is_a_gap_and_the_scan_goes_on(
-    enforced: Account, aws_env: Any, monkeypatch: Any
+    enforced: Account, aws_env: Any, monkeypatch: Any, opa_binary: str
 ) -> None:
     built = enforced.built[0]
     apps = ("--cluster", "apps")  # not the secrets cluster (below)
@@ -169,6 +170,7 @@ def test_a_denied_call_is_a_gap_and_the_scan_goes_on(
     )
     assert "2 coverage gap(s)" in done.stderr
     # The same report from a real OPA server (the coverage-gap rule runs on both engines).
+    monkeypatch.setenv("PATH", f"{os.path.dirname(opa_binary)}{os.pathsep}{os.environ['PATH']}")
     opa = scan_as(enforced, monkeypatch, "scanner", *apps, "--engine", "opa")
     assert opa.exit_code == 1, opa.output
     assert json.loads(opa.stdout) == report

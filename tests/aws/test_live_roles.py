@@ -14,6 +14,7 @@ case, each writing with awslogs to its own group `/ecs/<service>` with an execut
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import boto3
@@ -82,7 +83,9 @@ def run(command: str, *flags: str) -> Any:
     return CliRunner().invoke(main, args, catch_exceptions=False)
 
 
-def test_the_findings_of_each_role(built: dict[str, str], aws_env: Any) -> None:
+def test_the_findings_of_each_role(
+    built: dict[str, str], aws_env: Any, opa_binary: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     done = run("scan-aws", "--format", "json")
     assert done.exit_code == 1, done.output
     report = json.loads(done.stdout)
@@ -145,6 +148,7 @@ def test_the_findings_of_each_role(built: dict[str, str], aws_env: Any) -> None:
     (nonexistent,) = [f for f in report["findings"] if f["rule_id"] == "FG107"]
     assert nonexistent["location"]["file"] == f"aws://{account}/global/iam/role/no-such-role"
     # The same report from a real OPA server.
+    monkeypatch.setenv("PATH", f"{os.path.dirname(opa_binary)}{os.pathsep}{os.environ['PATH']}")
     opa = run("scan-aws", "--format", "json", "--engine", "opa")
     assert opa.exit_code == 1, opa.output
     assert json.loads(opa.stdout) == report

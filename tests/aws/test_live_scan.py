@@ -330,6 +330,27 @@ def test_declared_needs_apply_to_live_services(
     ] == [(built.services["endpoint-sg"], "sns", 3), (built.services["isolated"], "sns", 5)]
 
 
+def test_config_names_the_configuration_of_a_live_scan(
+    built: Built, aws_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: scan-aws and export-aws had no --config, so a configuration that is not found from
+    # the working directory (a scheduled job's, say) was never read.
+    (tmp_path / ".git").mkdir()
+    for folder in ("ci", "sub"):
+        (tmp_path / folder).mkdir()
+    write_needs(tmp_path / "ci", built)
+    monkeypatch.chdir(tmp_path / "sub")
+    message = (
+        "needs: no service of the scanned accounts and regions is named 'NoSuchService' "
+        "(give its ARN, name or task-definition family)"
+    )
+    for command in ("scan-aws", "export-aws"):
+        done = run(command, "--region", REGION, "--config", "../ci/.fargate-preflight.yaml")
+        assert done.exit_code == 2, done.output
+        # (the text report prints it on stdout, export-aws on stderr)
+        assert f"error: ci/.fargate-preflight.yaml:6: {message}" in done.output
+
+
 def test_a_needs_key_this_scan_may_not_have_read_is_a_notice(
     built: Built, aws_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -104,17 +104,13 @@ def test_a_file_that_is_not_a_report_is_bad_input(tmp_path: Path) -> None:
     broken.write_text('{"findings": [\n', encoding="utf-8")
     done = CliRunner().invoke(main, ["merge", str(other)])
     assert done.exit_code == 2
-    assert done.stderr == (
-        f"fargate-preflight: {other}: not a fargate-preflight JSON or SARIF report\n"
-    )
+    assert done.stderr == (f"error: {other}: not a fargate-preflight JSON or SARIF report\n")
     done = CliRunner().invoke(main, ["merge", str(broken)])
     assert done.exit_code == 2
     reads = (
         "merge reads the JSON or SARIF reports of fargate-preflight (scan --format json or sarif)"
     )
-    assert done.stderr == (
-        f"fargate-preflight: {broken}:2: not valid JSON (Expecting value): {reads}\n"
-    )
+    assert done.stderr == (f"error: {broken}:2: not valid JSON (Expecting value): {reads}\n")
     # field test 23, D11: `merge a.txt` did not say what merge reads; a binary file was a
     # traceback
     text, binary = tmp_path / "a.txt", tmp_path / "a.bin"
@@ -123,12 +119,12 @@ def test_a_file_that_is_not_a_report_is_bad_input(tmp_path: Path) -> None:
     done = CliRunner().invoke(main, ["merge", str(text)])
     assert (done.exit_code, done.stderr) == (
         2,
-        f"fargate-preflight: {text}:1: not valid JSON (Expecting value): {reads}\n",
+        f"error: {text}:1: not valid JSON (Expecting value): {reads}\n",
     )
     done = CliRunner().invoke(main, ["merge", str(binary)])
     assert (done.exit_code, done.stderr) == (
         2,
-        f"fargate-preflight: {binary}: not UTF-8 text: {reads}\n",
+        f"error: {binary}: not UTF-8 text: {reads}\n",
     )
 
 

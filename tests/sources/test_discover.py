@@ -222,13 +222,23 @@ def test_files_over_20_mb_are_errors_and_not_read(tmp_path: Path) -> None:
     ]
 
 
-def test_rel_is_relative_to_the_root_or_the_path_as_given(tmp_path: Path) -> None:
+def test_rel_is_relative_to_the_root_else_the_absolute_real_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root, outside = tmp_path / "repo", tmp_path / "elsewhere"
     _write(root, {"t/a.yaml": TEMPLATE})
     _write(outside, {"b.yaml": TEMPLATE})
+    os.symlink(outside, tmp_path / "link")
     found = discover([root / "t" / "a.yaml", outside / "b.yaml"], root, DETECTORS)
-    assert [f.rel for f in found.files] == ["t/a.yaml", (outside / "b.yaml").as_posix()]
+    real = Path(os.path.realpath(outside / "b.yaml")).as_posix()
+    assert [f.rel for f in found.files] == ["t/a.yaml", real]
     assert relative_name(Path("t/a.yaml"), Path(".")) == "t/a.yaml"
+    # Before: a file outside the root kept the name the command gave it (`../elsewhere/b.yaml`
+    # here, relative to the working directory), so one file had several names.
+    monkeypatch.chdir(root / "t")
+    for named in ("../../elsewhere/b.yaml", outside / "b.yaml", tmp_path / "link" / "b.yaml"):
+        assert relative_name(Path(named), root) == real
+    assert relative_name(Path("a.yaml"), root) == "t/a.yaml"
 
 
 def test_the_first_detector_that_claims_a_file_names_its_kind(tmp_path: Path) -> None:

@@ -860,6 +860,69 @@ def test_tf_dir_gives_the_configuration_of_a_plan_elsewhere(tmp_path: Path) -> N
     assert report.notices == ()
 
 
+def _not_its_configuration(plan: str, folder: str, why: str) -> str:
+    return (
+        f"{plan}: the .tf files in {folder} are not this plan's configuration ({why}); they are "
+        "not used, and findings point at the plan (give the plan's own configuration with "
+        "--tf-dir DIR, or run terraform plan again after changing the .tf files)"
+    )
+
+
+def test_tf_files_of_another_configuration_settle_nothing(tmp_path: Path) -> None:
+    # Field test 23 (D8): --tf-dir of another configuration was used without a word, and its
+    # aws_iam_role.execution (the plan has one of that name too) settled the plan's: the FG801
+    # note that the plan alone gives was gone.
+    plan = tmp_path / "plan.json"
+    shutil.copy(CASES / "public-no-public-ip" / "plan.json", plan)
+    alone = scan([plan], ScanOptions(cwd=tmp_path))
+    other = CASES / "private-nat"
+    report = scan([plan], ScanOptions(cwd=tmp_path, tf_dir=other))
+    assert report.findings == alone.findings
+    assert {(f.location.file, f.location.line) for f in report.findings} == {("plan.json", 1)}
+    assert any(
+        f.rule_id == "FG801" and f.resource == "aws_iam_role.execution.inline_policy"
+        for f in report.findings
+    )
+    assert report.notices == (
+        _not_its_configuration(
+            "plan.json",
+            os.path.realpath(other),
+            "they do not declare the plan's aws_cloudwatch_log_group.web, and 15 more differences",
+        ),
+    )
+    # Not one resource in common.
+    unrelated = tmp_path / "unrelated"
+    unrelated.mkdir()
+    (unrelated / "main.tf").write_text('resource "aws_s3_bucket" "logs" {}\n', encoding="utf-8")
+    report = scan([plan], ScanOptions(cwd=tmp_path, tf_dir=unrelated))
+    assert report.findings == alone.findings
+    assert report.notices == (
+        _not_its_configuration(
+            "plan.json", "unrelated", "they declare none of the plan's resources"
+        ),
+    )
+
+
+def test_tf_files_changed_since_the_plan_are_not_used(tmp_path: Path) -> None:
+    # The plan's own folder, where the .tf files declare a resource the plan does not have.
+    folder = tmp_path / "infra"
+    shutil.copytree(CASES / "public-no-public-ip", folder)
+    with (folder / "network.tf").open("a", encoding="utf-8") as tf:
+        tf.write('\nresource "aws_eip" "spare" {}\n')
+    report = scan([folder], ScanOptions(cwd=tmp_path))
+    assert {f.location.file for f in report.findings} == {"infra/plan.json"}
+    assert report.notices == (
+        _not_its_configuration(
+            "infra/plan.json", "infra", "they declare aws_eip.spare, which the plan does not have"
+        ),
+    )
+    # The same .tf files as planned are used (the finding at its .tf line).
+    shutil.copy(CASES / "public-no-public-ip" / "network.tf", folder / "network.tf")
+    report = scan([folder], ScanOptions(cwd=tmp_path))
+    assert {f.location.file for f in report.findings} == {"infra/ecs.tf"}
+    assert report.notices == ()
+
+
 def test_cli_scans_a_plan_with_tf_dir(tmp_path: Path) -> None:
     plan = tmp_path / "plan.json"
     shutil.copy(CASES / "public-no-public-ip" / "plan.json", plan)

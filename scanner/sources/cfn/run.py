@@ -24,6 +24,7 @@ from scanner.sources.base import BuildContext, LoadedFile, parameter_flags
 from scanner.sources.cfn.stack import Stack
 from scanner.sources.cfn.template import NESTED_STACK_TYPES, Template, is_cloudformation
 from scanner.sources.cfn.values import Composite, ResRef, Unknown, Value, Where, part_text
+from scanner.sources.discover import relative_name
 from scanner.sources.limits import json_text
 from scanner.sources.lines import key_line
 
@@ -252,7 +253,7 @@ class Run:
             if child is None:
                 stack.unfollowed[child_logical] = (
                     f"nested stack {child_logical} is not analysed: its template "
-                    f"{_relative(child_path, self.ctx.root)} is missing or could not be read"
+                    f"{relative_name(child_path, self.ctx.root)} is missing or could not be read"
                 )
                 continue
             stack.children[child_logical] = self._add_stack(
@@ -264,7 +265,7 @@ class Run:
         real = _real(path)
         if real in self._templates:
             return self._templates[real]
-        rel = _relative(path, self.ctx.root)
+        rel = relative_name(path, self.ctx.root)
         parts = ("Resources", logical)
         if not path.is_file():
             prop = NESTED_STACK_TYPES[parent.resource_type(logical)]
@@ -582,10 +583,3 @@ def _never_created(stack: Stack, logical: str) -> bool:
 
 def _real(path: Path) -> Path:
     return Path(os.path.realpath(path))
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return _real(path).relative_to(_real(root)).as_posix()
-    except ValueError:
-        return path.as_posix()
