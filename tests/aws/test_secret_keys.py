@@ -21,15 +21,14 @@ builds it from the name as AWS writes it.
 from __future__ import annotations
 
 import json
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from aws_accounts import TRUST, all_but, public_fargate_service
+from aws_accounts import TRUST, all_but, public_fargate_service, public_network
 from click.testing import CliRunner
-from moto_server import clients_at, start_moto, stop
+from moto_server import Enforced, clients_at, enforcing_iam
 
 from scanner.cli import main
 from scanner.sources.aws import secrets as live_secrets
@@ -58,14 +57,7 @@ def build() -> dict[str, str]:
     sm = boto3.client("secretsmanager", region_name=REGION)
     ssm = boto3.client("ssm", region_name=REGION)
     account: str = boto3.client("sts", region_name=REGION).get_caller_identity()["Account"]
-    vpc = ec2.create_vpc(CidrBlock="10.12.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.12.0.0/24")["Subnet"]["SubnetId"]
-    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
-    ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
-    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
-    group = ec2.create_security_group(GroupName="tasks", Description="t", VpcId=vpc)["GroupId"]
+    subnet, group = public_network(ec2, "10.12.0.0/16")
     built = {"account": account}
     root = f"arn:aws:iam::{account}:root"
     for name, principal in (("open", root), ("locked", f"arn:aws:iam::{account}:role/admin")):
@@ -207,59 +199,21 @@ def test_the_model_has_the_secrets_and_their_keys(built: dict[str, str], aws_env
 
 
 @pytest.fixture(scope="module")
-def denied() -> Iterator[tuple[str, dict[str, str], dict[str, str], str]]:
+def denied() -> Iterator[Enforced[dict[str, str]]]:
     """Its own server, enforcing IAM (as tests/aws/test_exec_kms.py): the account above and the
     scanning role `no-secrets` (denied secretsmanager:DescribeSecret and
     ssm:DescribeParameters), assumed with a user's keys."""
-    proc, url = start_moto()
-    try:
-        with clients_at(url):
-            built = build()
-            iam = boto3.client("iam", region_name=REGION)
-            iam.create_user(UserName="ci")
-            assume = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}
-            iam.put_user_policy(
-                UserName="ci",
-                PolicyName="assume",
-                PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [assume]}),
-            )
-            key = iam.create_access_key(UserName="ci")["AccessKey"]
-            principal = {"AWS": f"arn:aws:iam::{built['account']}:user/ci"}
-            trust = {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
-                ],
-            }
-            policy = all_but("secretsmanager:DescribeSecret", "ssm:DescribeParameters")
-            iam.create_role(RoleName="no-secrets", AssumeRolePolicyDocument=json.dumps(trust))
-            iam.put_role_policy(
-                RoleName="no-secrets", PolicyName="read", PolicyDocument=json.dumps(policy)
-            )
-        request = urllib.request.Request(
-            f"{url}/moto-api/reset-auth",
-            data=b"0",
-            method="POST",
-            headers={"Content-Type": "text/plain"},
-        )
-        urllib.request.urlopen(request, timeout=10).close()
-        credentials = {
-            "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
-            "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
-        }
-        yield url, built, credentials, f"arn:aws:iam::{built['account']}:role/no-secrets"
-    finally:
-        stop(proc)
+    policy = all_but("secretsmanager:DescribeSecret", "ssm:DescribeParameters")
+    with enforcing_iam(build, {"no-secrets": policy}) as account:
+        yield account
 
 
 def test_refused_reads_leave_fg105_undecided(
-    denied: tuple[str, dict[str, str], dict[str, str], str], aws_env: Any, monkeypatch: Any
+    denied: Enforced[dict[str, str]], aws_env: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url, built, credentials, role = denied
-    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
-    for key, value in credentials.items():
-        monkeypatch.setenv(key, value)
-    done = run("scan-aws", "--format", "json", "--role-arn", role)
+    built = denied.built
+    denied.use(monkeypatch)
+    done = run("scan-aws", "--format", "json", "--role-arn", denied.role("no-secrets"))
     assert done.exit_code == 0, done.output
     got = findings(done)
     # No FG105 is guessed: each key is the refused call's unknown, one note per gap (and one
