@@ -26,7 +26,13 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_accounts import TRUST, all_but, public_fargate_service, public_network
+from aws_accounts import (
+    TRUST,
+    all_but,
+    fargate_task_definition,
+    public_fargate_service,
+    public_network,
+)
 from click.testing import CliRunner
 from moto_server import Enforced, clients_at, enforcing_iam
 
@@ -100,21 +106,14 @@ def build() -> dict[str, str]:
         "missing": f"arn:aws:secretsmanager:{REGION}:{account}:secret:app/gone-AbCdEf",
     }
     for name in CASES:
-        definition = ecs.register_task_definition(
-            family=f"secrets-{name}",
-            networkMode="awsvpc",
-            requiresCompatibilities=["FARGATE"],
-            cpu="256",
-            memory="512",
-            executionRoleArn=role["Role"]["Arn"],
-            containerDefinitions=[
-                {
-                    "name": "app",
-                    "image": "public.ecr.aws/x/app:1",
-                    "secrets": [{"name": "SECRET", "valueFrom": value_from[name]}],
-                }
-            ],
-        )["taskDefinition"]["taskDefinitionArn"]
+        app = {
+            "name": "app",
+            "image": "public.ecr.aws/x/app:1",
+            "secrets": [{"name": "SECRET", "valueFrom": value_from[name]}],
+        }
+        definition = fargate_task_definition(
+            ecs, f"secrets-{name}", [app], executionRoleArn=role["Role"]["Arn"]
+        )
         built[name] = public_fargate_service(ecs, "secrets", name, definition, subnet, group)
     return built
 
