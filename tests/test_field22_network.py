@@ -1,0 +1,85 @@
+"""Network verdicts that field test 22 found wrong, through the real CLI.
+
+Each fixture under tests/fixtures/cfn/field22/ is a field case trimmed to what it shows (its first
+lines name the case). The tests assert the rule IDs, levels, needs, the hop's words and the
+file:line of every finding, and that the twin with the defect fixed is clean.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from golden.harness import ROOT, run_cli
+
+FIELD = "tests/fixtures/cfn/field22"
+
+
+def scan(path: str, *args: str, cwd: Path = ROOT) -> tuple[int, dict[str, Any]]:
+    result = run_cli(("scan", path, "--format", "json", *args), cwd=cwd)
+    assert "Traceback" not in result.stderr, result.stderr
+    report: dict[str, Any] = json.loads(result.stdout)
+    assert report["errors"] == []
+    return result.returncode, report
+
+
+def found(report: dict[str, Any]) -> set[tuple[str, str, str | None, int]]:
+    return {
+        (f["rule_id"], f["level"], f["need"], f["location"]["line"]) for f in report["findings"]
+    }
+
+
+def fixed_twin(tmp_path: Path, fixture: str, old: str, new: str) -> str:
+    """The fixture with one text replaced (the field case's fixed twin), in tmp_path."""
+    text = (ROOT / fixture).read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    twin = tmp_path / Path(fixture).name
+    twin.write_text(text.replace(old, new), encoding="utf-8")
+    return str(twin)
+
+
+# --- D2: a return range that a NACL allows only in part -------------------------------------
+
+
+def test_a_nat_subnet_that_admits_only_part_of_the_nat_gateways_ports_is_fg303(
+    tmp_path: Path,
+) -> None:
+    # Case 97: the note "which of ports 1024-65535 a connection uses is chosen at random" (FG801,
+    # exit 0); every rule and port is settled, and the connections that take 1024-32767 fail.
+    fixture = f"{FIELD}/nat-return-ports.yaml"
+    code, report = scan(fixture)
+    assert code == 1
+    needs = ("logs", "registry-1.docker.io")
+    assert found(report) == {("FG303", "error", need, 56) for need in needs}  # rule 110
+    for f in report["findings"]:
+        assert f["message"].endswith(
+            "NAT gateway subnet PublicSubnet network ACL PublicNacl has no entry that allows "
+            "ports 1024-32767 of inbound TCP 1024-65535 from 0.0.0.0/0 (return traffic), so the "
+            "final * rule denies them; each connection takes a random port of 1024-65535, so "
+            "some fail"
+        )
+        assert f["fix"].startswith(
+            "Add an inbound entry to network ACL PublicNacl that allows TCP 1024-32767 from "
+            "0.0.0.0/0, or widen rule 110 to ports 1024-65535."
+        )
+        assert f["hop"]["via"] == "network ACL PublicNacl"
+    twin = fixed_twin(tmp_path, fixture, "From: 32768, To: 65535", "From: 1024, To: 65535")
+    assert scan(twin, cwd=tmp_path)[1]["findings"] == []
+
+
+def test_a_windows_task_subnet_that_admits_the_linux_range_is_fg302(tmp_path: Path) -> None:
+    # Case 36: a Windows task's replies come back on 49152-65535; 61000-65535 hit the * deny.
+    fixture = f"{FIELD}/windows-return-ports.yaml"
+    code, report = scan(fixture)
+    assert code == 1
+    needs = ("logs", "mcr.microsoft.com")
+    assert found(report) == {("FG302", "error", need, 53) for need in needs}  # the entry
+    (detail,) = {f["hop"]["detail"] for f in report["findings"]}
+    assert detail == (
+        "no entry allows ports 61000-65535 of inbound TCP 49152-65535 from 0.0.0.0/0 (return "
+        "traffic), so the final * rule denies them; each connection takes a random port of "
+        "49152-65535, so some fail"
+    )
+    twin = fixed_twin(tmp_path, fixture, "From: 32768, To: 60999", "From: 1024, To: 65535")
+    assert scan(twin, cwd=tmp_path)[1]["findings"] == []
