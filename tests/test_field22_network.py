@@ -83,3 +83,49 @@ def test_a_windows_task_subnet_that_admits_the_linux_range_is_fg302(tmp_path: Pa
     )
     twin = fixed_twin(tmp_path, fixture, "From: 32768, To: 60999", "From: 1024, To: 65535")
     assert scan(twin, cwd=tmp_path)[1]["findings"] == []
+
+
+# --- D3: a ::/0 route on a subnet without an IPv6 block -------------------------------------
+
+
+def test_an_ipv6_route_of_a_subnet_without_an_ipv6_block_is_no_path(tmp_path: Path) -> None:
+    # Case 23: FG206 "IPv6 paths are not analysed" (exit 0), with a fix about a shared-services
+    # VPC. A subnet without an IPv6 block gives its tasks no IPv6 address: no path (FG202).
+    # Case 92's dual-stack subnet keeps FG206, with a fix of its own.
+    fixture = f"{FIELD}/ipv6-only-egress.yaml"
+    code, report = scan(fixture)
+    assert code == 1
+    needs = ("ecr.api", "ecr.dkr", "logs", "s3")
+    by_service = {
+        (f["service"], f["rule_id"], f["level"], f["need"], f["location"]["line"])
+        for f in report["findings"]
+    }
+    assert by_service == {("V4Service", "FG202", "error", need, 26) for need in needs} | {
+        ("DualService", "FG206", "note", need, 35)
+        for need in needs  # the ::/0 route
+    }
+    fg202 = next(f for f in report["findings"] if (f["rule_id"], f["need"]) == ("FG202", "logs"))
+    assert fg202["message"] == (
+        "service V4Service cannot reach logs: task subnet V4Subnet -> route table "
+        "PrivateRouteTable: no default route and no logs interface endpoint; ::/0 -> eigw Eigw "
+        "(egress-only internet gateway) carries nothing, since the subnet has no IPv6 CIDR block"
+    )
+    fg206 = next(f for f in report["findings"] if (f["rule_id"], f["need"]) == ("FG206", "logs"))
+    assert fg206["fix"] == (
+        "IPv6 paths are not analysed: check that the tasks reach logs over IPv6 through the ::/0 "
+        "route (logs must accept IPv6 connections), or give the task subnets an IPv4 path to it "
+        "(interface endpoints, or a NAT gateway)."
+    )
+    # a block added by an AWS::EC2::SubnetCidrBlock gives the subnet one too: FG206 there
+    twin = fixed_twin(
+        tmp_path,
+        fixture,
+        "  TaskSecurityGroup:\n",
+        "  V4Block:\n    Type: AWS::EC2::SubnetCidrBlock\n"
+        "    Properties: {SubnetId: !Ref V4Subnet, Ipv6CidrBlock: '2600:1f18::/64'}\n"
+        "  TaskSecurityGroup:\n",
+    )
+    assert {(f["service"], f["rule_id"]) for f in scan(twin, cwd=tmp_path)[1]["findings"]} == {
+        ("V4Service", "FG206"),
+        ("DualService", "FG206"),
+    }
