@@ -129,3 +129,37 @@ def test_an_ipv6_route_of_a_subnet_without_an_ipv6_block_is_no_path(tmp_path: Pa
         ("V4Service", "FG206"),
         ("DualService", "FG206"),
     }
+
+
+# --- W2: a subnet without a route-table association -----------------------------------------
+
+
+def test_a_subnet_without_a_route_table_association_is_told_to_get_one(tmp_path: Path) -> None:
+    # Case 80: the fix was "Add interface endpoints ... or a NAT gateway", at the VPC's line,
+    # while PrivateRouteTable (PrivateSubnet's) already routes 0.0.0.0/0 to a NAT gateway.
+    fixture = f"{FIELD}/no-route-table-association.yaml"
+    code, report = scan(fixture)
+    assert code == 1
+    needs = ("logs", "registry-1.docker.io")
+    assert found(report) == {("FG202", "error", need, 35) for need in needs}  # PrivateSubnetB
+    for f in report["findings"]:
+        assert f["message"].startswith(
+            f"service Service cannot reach {f['need']}: task subnet PrivateSubnetB -> route table "
+            "Vpc/main-route-table: no default route and "
+        )
+        assert f["message"].endswith(
+            "; the subnet has no route-table association, so it uses the VPC's main route table"
+        )
+        assert f["fix"].startswith(
+            "Associate subnet PrivateSubnetB with a route table that has a path, such as "
+            "PrivateRouteTable; or add a NAT gateway"
+        )
+    twin = fixed_twin(
+        tmp_path,
+        fixture,
+        "  PrivateDefault:\n",
+        "  PrivateAssocB:\n    Type: AWS::EC2::SubnetRouteTableAssociation\n"
+        "    Properties: {SubnetId: !Ref PrivateSubnetB, RouteTableId: !Ref PrivateRouteTable}\n"
+        "  PrivateDefault:\n",
+    )
+    assert scan(twin, cwd=tmp_path)[1]["findings"] == []

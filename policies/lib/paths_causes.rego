@@ -42,8 +42,26 @@ nothing_for(subnet, key) := sprintf(
 	[key.need, key.region],
 )
 
-# fg202_detail: what the need lacks, and what a ::/0 route of a subnet without IPv6 carries.
-fg202_detail(subnet, key, ra) := concat("", [nothing_for(subnet, key), unused_ipv6_route(subnet, ra)])
+# fg202_detail: what the need lacks, what a ::/0 route of a subnet without IPv6 carries, and
+# that a subnet on its VPC's main route table has no association of its own.
+fg202_detail(subnet, key, ra) := concat("", [
+	nothing_for(subnet, key),
+	unused_ipv6_route(subnet, ra),
+	main_route_table_text(subnet),
+])
+
+# on_main_route_table: the subnet uses its VPC's main route table, which a subnet without a
+# route-table association falls back to.
+on_main_route_table(subnet) if {
+	subnet.route_table == input.vpcs[subnet.vpc].main_route_table
+}
+
+main_route_table_text(subnet) := concat("", [
+	"; the subnet has no route-table association, ",
+	"so it uses the VPC's main route table",
+]) if {
+	on_main_route_table(subnet)
+} else := ""
 
 # A subnet that the inputs settle has no IPv6 block gives its tasks no IPv6 address, so its
 # ::/0 route carries nothing: no path that leaves the analysed scope (FG206).
