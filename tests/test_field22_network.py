@@ -163,3 +163,25 @@ def test_a_subnet_without_a_route_table_association_is_told_to_get_one(tmp_path:
         "  PrivateDefault:\n",
     )
     assert scan(twin, cwd=tmp_path)[1]["findings"] == []
+
+
+# --- W1: a narrower public CIDR -------------------------------------------------------------
+
+
+def test_a_narrower_public_cidr_note_says_what_to_allow_not_what_to_scan(tmp_path: Path) -> None:
+    # Case 101: the FG801 fix was "Scan the template or file that defines it too, or pass its
+    # value", which no file or value can do: the service's addresses are not in any input.
+    fixture = f"{FIELD}/egress-public-cidr.yaml"
+    code, report = scan(fixture)
+    assert code == 0
+    assert found(report) == {("FG801", "note", None, 50)}  # the egress rule
+    (note,) = report["findings"]
+    assert "covers only part of the AWS service's public addresses" in note["message"]
+    assert note["fix"] == (
+        "The AWS service's addresses are not in the inputs, so whether 52.0.0.0/8 holds the ones "
+        "the tasks reach cannot be settled: in security group TaskSecurityGroup, allow the "
+        "traffic to 0.0.0.0/0 instead, or, for an S3 or DynamoDB gateway endpoint, to the "
+        "endpoint's prefix list."
+    )
+    twin = fixed_twin(tmp_path, fixture, "CidrIp: 52.0.0.0/8", "CidrIp: 0.0.0.0/0")
+    assert scan(twin, cwd=tmp_path)[1]["findings"] == []

@@ -395,16 +395,36 @@ deciders(results) := ds if {
 
 # partial_unknown describes an entry that covers part of the flow's addresses while the rest
 # is decided the other way: which address the traffic uses is not in the inputs.
-partial_unknown(nacl, c, egress, ports, dest) := object.union(partial_ref(nacl, c, egress), {"unknown": sprintf(
+partial_unknown(nacl, c, egress, ports, dest) := object.union_n([
+	partial_ref(nacl, c, egress),
+	{"unknown": sprintf(
+		concat("", [
+			"network ACL %s %s rule %v (%s) covers only part of %s TCP %s %s %s, ",
+			"and the rest is decided the other way",
+		]),
+		[
+			nacl.name, direction_word(egress), c.rule, entry_text(c, egress),
+			direction_word(egress), ports_text(ports), to_or_from(egress), destination_text(dest),
+		],
+	)},
+	public_partial_fix(
+		dest, sprintf("network ACL %s", [nacl.name]), c.cidr, to_or_from(egress),
+		" (ahead of any narrower entry)",
+	),
+])
+
+# public_partial_fix: no file or value settles which of an AWS service's addresses a narrower
+# public CIDR holds (a rule of a security group or network ACL); the fix is to name them all:
+# "allow the traffic to 0.0.0.0/0 instead" (`to_from` "to"), and then `also`.
+public_partial_fix(dest, holder, cidr, to_from, also) := {"fix": sprintf(
 	concat("", [
-		"network ACL %s %s rule %v (%s) covers only part of %s TCP %s %s %s, ",
-		"and the rest is decided the other way",
+		"The AWS service's addresses are not in the inputs, so whether %s holds the ones the ",
+		"tasks reach cannot be settled: in %s, allow the traffic %s 0.0.0.0/0 instead%s.",
 	]),
-	[
-		nacl.name, direction_word(egress), c.rule, entry_text(c, egress),
-		direction_word(egress), ports_text(ports), to_or_from(egress), destination_text(dest),
-	],
-)})
+	[cidr, holder, to_from, also],
+)} if {
+	dest == public
+} else := {}
 
 # denied_text: "port 2049 is", "ports 32768-49151 are", "ports 1024-2000 and 3000-4000 are".
 denied_text(ranges) := sprintf("port %s is", [ranges_text(ranges)]) if {

@@ -136,14 +136,20 @@ coverage_state("covers", _, _, _, _, _) := yes
 
 coverage_state("none", _, _, _, _, _) := no
 
-coverage_state("partial", g, r, direction, cidr, dest) := maybe({
-	"unknown": sprintf(
-		"security group %s %s rule for %s covers only part of %s",
-		[g.name, direction, cidr, destination_text(dest)],
+coverage_state("partial", g, r, direction, cidr, dest) := maybe(object.union(
+	{
+		"unknown": sprintf(
+			"security group %s %s rule for %s covers only part of %s",
+			[g.name, direction, cidr, destination_text(dest)],
+		),
+		"ref": sprintf("security group %s %s rule %s", [g.name, direction, cidr]),
+		"source": r.source,
+	},
+	public_partial_fix(
+		dest, sprintf("security group %s", [g.name]), cidr, "to",
+		", or, for an S3 or DynamoDB gateway endpoint, to the endpoint's prefix list",
 	),
-	"ref": sprintf("security group %s %s rule %s", [g.name, direction, cidr]),
-	"source": r.source,
-})
+))
 
 # A rule naming a prefix list matches the destination's prefix list; a list in the inputs with
 # known CIDRs is judged by them; an AWS-managed list of another service holds none of the

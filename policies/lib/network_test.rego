@@ -197,7 +197,12 @@ test_nacl_partial_unknown_text if {
 		"unknown": "network ACL AppNacl inbound rule 50 (deny all traffic from 52.0.0.0/8) covers only part of inbound TCP 443 from the AWS service's public addresses, which are not in the inputs, and the rest is decided the other way",
 		"ref": "network ACL AppNacl inbound rule 50",
 		"source": src(50),
+		"fix": "The AWS service's addresses are not in the inputs, so whether 52.0.0.0/8 holds the ones the tasks reach cannot be settled: in network ACL AppNacl, allow the traffic from 0.0.0.0/0 instead (ahead of any narrower entry).",
 	}]
+
+	# a CIDR the inputs hold (part of a subnet) gets no such fix
+	v2 := data.fargate_preflight.lib.network.nacl_verdict(nacl([out_tcp(100, "allow", "10.0.3.0/25", [443, 443])]), true, 443, 443, "10.0.3.0/24")
+	object.keys(v2.unknowns[0]) == {"unknown", "ref", "source"}
 }
 
 # An entry that covers every address but only some of the ports: each connection takes its
@@ -221,51 +226,6 @@ test_nacl_partial_ports_denied_by_a_rule_or_in_two_stretches if {
 	two.denied_ports == [[32768, 39999], [50001, 60999]]
 	one := data.fargate_preflight.lib.network.nacl_verdict(nacl([in_tcp(100, "allow", "0.0.0.0/0", [1025, 65535])]), false, 1024, 65535, public)
 	one.denied_ports == [[1024, 1024]]
-}
-
-# ---------------------------------------------------------------------------------------------
-# NACL message text
-
-flow_out := {"egress": true, "ports": [443, 443], "remote": public, "label": "0.0.0.0/0", "return": false}
-
-flow_back := {"egress": false, "ports": [32768, 60999], "remote": "10.0.3.0/24", "label": "subnet EndpointA (10.0.3.0/24)", "return": true}
-
-test_flow_text if {
-	data.fargate_preflight.lib.network.flow_text(flow_out) == "outbound TCP 443 to 0.0.0.0/0"
-	data.fargate_preflight.lib.network.flow_text(flow_back) == "inbound TCP 32768-60999 from subnet EndpointA (10.0.3.0/24) (return traffic)"
-}
-
-test_nacl_denial_text_and_fix if {
-	star := data.fargate_preflight.lib.network.nacl_flow_verdict(nacl([]), flow_out)
-	data.fargate_preflight.lib.network.nacl_denial_text(nacl([]), star, flow_out) == "network ACL AppNacl has no entry that allows outbound TCP 443 to 0.0.0.0/0, so the final * rule denies it"
-	data.fargate_preflight.lib.network.nacl_fix(nacl([]), star, flow_out) == "Add an outbound entry to network ACL AppNacl that allows TCP 443 to 0.0.0.0/0."
-	data.fargate_preflight.lib.network.nacl_deny_source(nacl([]), star) == src(1)
-
-	entries := [in_tcp(90, "deny", "0.0.0.0/0", [1024, 65535])]
-	one := data.fargate_preflight.lib.network.nacl_flow_verdict(nacl(entries), flow_back)
-	data.fargate_preflight.lib.network.nacl_denial_text(nacl(entries), one, flow_back) == "network ACL AppNacl rule 90 denies inbound TCP 32768-60999 from subnet EndpointA (10.0.3.0/24) (return traffic)"
-	data.fargate_preflight.lib.network.nacl_fix(nacl(entries), one, flow_back) == "Add an inbound entry to network ACL AppNacl that allows TCP 32768-60999 from 10.0.3.0/24 with a rule number below 90, or remove or narrow rule 90."
-	data.fargate_preflight.lib.network.nacl_deny_source(nacl(entries), one) == src(90)
-
-	two_entries := [in_tcp(90, "deny", "0.0.0.0/0", [32768, 40000])]
-	two := data.fargate_preflight.lib.network.nacl_flow_verdict(nacl(two_entries), flow_back)
-	data.fargate_preflight.lib.network.nacl_denial_text(nacl(two_entries), two, flow_back) == "network ACL AppNacl rules 90 and * deny inbound TCP 32768-60999 from subnet EndpointA (10.0.3.0/24) (return traffic)"
-}
-
-# Only some ports denied: the text names them, the fix allows them (or widens the one entry
-# that allows the rest), and the finding sits at that entry.
-test_nacl_partial_denial_text_and_fix if {
-	entries := [in_tcp(110, "allow", "0.0.0.0/0", [49152, 65535])]
-	v := data.fargate_preflight.lib.network.nacl_flow_verdict(nacl(entries), flow_back)
-	data.fargate_preflight.lib.network.nacl_denial_text(nacl(entries), v, flow_back) == "network ACL AppNacl has no entry that allows ports 32768-49151 of inbound TCP 32768-60999 from subnet EndpointA (10.0.3.0/24) (return traffic), so the final * rule denies them; each connection takes a random port of 32768-60999, so some fail"
-	data.fargate_preflight.lib.network.nacl_fix(nacl(entries), v, flow_back) == "Add an inbound entry to network ACL AppNacl that allows TCP 32768-49151 from 10.0.3.0/24, or widen rule 110 to ports 32768-60999. All of 32768-60999 must be allowed: each connection takes its port at random from that range."
-	data.fargate_preflight.lib.network.nacl_deny_source(nacl(entries), v) == src(110)
-
-	two_allows := [in_tcp(100, "allow", "0.0.0.0/0", [32768, 40000]), in_tcp(110, "allow", "0.0.0.0/0", [50000, 60999])]
-	w := data.fargate_preflight.lib.network.nacl_flow_verdict(nacl(two_allows), flow_back)
-	data.fargate_preflight.lib.network.nacl_deny_detail(w, flow_back) == "no entry allows ports 40001-49999 of inbound TCP 32768-60999 from subnet EndpointA (10.0.3.0/24) (return traffic), so the final * rule denies them; each connection takes a random port of 32768-60999, so some fail"
-	data.fargate_preflight.lib.network.nacl_fix(nacl(two_allows), w, flow_back) == "Add an inbound entry to network ACL AppNacl that allows TCP 40001-49999 from 10.0.3.0/24. All of 32768-60999 must be allowed: each connection takes its port at random from that range."
-	data.fargate_preflight.lib.network.nacl_deny_source(nacl(two_allows), w) == src(1)
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -316,6 +276,19 @@ test_sg_egress_to_public if {
 		egress("any group allows", [group("A", [tcp443({"cidr": "10.0.0.0/8"})], []), group("B", [tcp443({"cidr": "0.0.0.0/0"})], [])], {"cidr": public}, ["allow", [["B", 500]], []]),
 		egress("no rules at all", [group("Task", [], [])], {"cidr": public}, ["deny", [], []]),
 	]) == set()
+}
+
+# Field test 22 (W1, case 101): the note for a narrower public CIDR said "Scan the template or
+# file that defines it too, or pass its value"; nothing settles it, and the fix says what to do.
+test_sg_partial_public_cidr_fix if {
+	groups := {"Task": group("Task", [tcp443({"cidr": "52.0.0.0/8"})], [])}
+	v := data.fargate_preflight.lib.network.sg_verdict(["Task"], "egress", 443, {"cidr": public}, src(700)) with input as {"security_groups": groups, "prefix_lists": {}}
+	v.unknowns == [{
+		"unknown": "security group Task egress rule for 52.0.0.0/8 covers only part of the AWS service's public addresses, which are not in the inputs",
+		"ref": "security group Task egress rule 52.0.0.0/8",
+		"source": src(500),
+		"fix": "The AWS service's addresses are not in the inputs, so whether 52.0.0.0/8 holds the ones the tasks reach cannot be settled: in security group Task, allow the traffic to 0.0.0.0/0 instead, or, for an S3 or DynamoDB gateway endpoint, to the endpoint's prefix list.",
+	}]
 }
 
 test_sg_egress_to_endpoint_and_prefix_list if {
