@@ -185,3 +185,42 @@ def test_a_narrower_public_cidr_note_says_what_to_allow_not_what_to_scan(tmp_pat
     )
     twin = fixed_twin(tmp_path, fixture, "CidrIp: 52.0.0.0/8", "CidrIp: 0.0.0.0/0")
     assert scan(twin, cwd=tmp_path)[1]["findings"] == []
+
+
+# --- W4: an interface endpoint without security groups of its own ---------------------------
+
+
+def test_an_endpoint_on_the_default_group_is_told_to_get_a_group_of_its_own(
+    tmp_path: Path,
+) -> None:
+    # Case 29: the fix was "Add an ingress rule to security group Vpc/default-sg", at the VPC.
+    fixture = f"{FIELD}/endpoint-default-sg.yaml"
+    code, report = scan(fixture)
+    assert code == 1
+    assert found(report) == {("FG402", "error", "logs", 44)}  # the endpoint
+    (f,) = report["findings"]
+    assert f["resource"] == "LogsEndpoint"
+    assert f["message"] == (
+        "service Service cannot reach logs: interface endpoint LogsEndpoint has no security group "
+        "of its own, so it uses VPC Vpc's default security group Vpc/default-sg, which allows no "
+        "inbound TCP 443 from the task (security group TaskSecurityGroup or subnet PrivateSubnet "
+        "(10.0.1.0/24))"
+    )
+    assert f["fix"] == (
+        "Give interface endpoint LogsEndpoint a security group of its own that allows TCP 443 from "
+        "security group TaskSecurityGroup (CloudFormation SecurityGroupIds, Terraform "
+        "security_group_ids), or add that ingress rule to security group Vpc/default-sg."
+    )
+    twin = fixed_twin(
+        tmp_path,
+        fixture,
+        "      SubnetIds: [!Ref PrivateSubnet]\n",
+        "      SubnetIds: [!Ref PrivateSubnet]\n"
+        "      SecurityGroupIds: [!Ref EndpointSecurityGroup]\n"
+        "  EndpointSecurityGroup:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n"
+        "      GroupDescription: endpoints\n      VpcId: !Ref Vpc\n"
+        "      SecurityGroupIngress:\n"
+        "        - {IpProtocol: tcp, FromPort: 443, ToPort: 443, "
+        "SourceSecurityGroupId: !Ref TaskSecurityGroup}\n",
+    )
+    assert scan(twin, cwd=tmp_path)[1]["findings"] == []
