@@ -572,6 +572,7 @@ def test_network_resources_and_their_defaults(tmp_path: Path) -> None:
             "availability_zone": None,  # AWS picks one at deploy time
             "route_table": "PublicRT",
             "nacl": "Vpc/default-nacl",
+            "ipv6": False,  # the VPC has an IPv6 block; the subnet has none
         },
         "Private": {
             "id": "Private",
@@ -582,6 +583,7 @@ def test_network_resources_and_their_defaults(tmp_path: Path) -> None:
             "availability_zone": "eu-west-1a",
             "route_table": "Vpc/main-route-table",
             "nacl": "Nacl",
+            "ipv6": False,
         },
     }
 
@@ -832,6 +834,67 @@ def test_network_resources_and_their_defaults(tmp_path: Path) -> None:
             "state": "available",
         },
     }
+
+
+def test_a_subnets_ipv6_block_is_false_only_when_nothing_gives_it_one(tmp_path: Path) -> None:
+    # Field test 22 (case 23): a ::/0 route of a subnet without an IPv6 block carries nothing,
+    # which the policies may only say when the model settles that the subnet has none.
+    text = t(
+        """
+        Parameters:
+          Dual: {Type: String}
+        Conditions:
+          IsDual: !Equals [!Ref Dual, "yes"]
+        Resources:
+          Vpc:
+            Type: AWS::EC2::VPC
+            Properties: {CidrBlock: 10.0.0.0/16}
+          V4Only:
+            Type: AWS::EC2::Subnet
+            Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.1.0/24}
+          Written:
+            Type: AWS::EC2::Subnet
+            Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.2.0/24, Ipv6CidrBlock: "2600:1f18::/64"}
+          Native:
+            Type: AWS::EC2::Subnet
+            Properties: {VpcId: !Ref Vpc, Ipv6Native: true, Ipv6NetmaskLength: 64}
+          FromVpc:
+            Type: AWS::EC2::Subnet
+            Properties:
+              VpcId: !Ref Vpc
+              CidrBlock: 10.0.3.0/24
+              Ipv6CidrBlock: !Select [0, !Cidr [!Select [0, !GetAtt Vpc.Ipv6CidrBlocks], 4, 64]]
+          Conditional:
+            Type: AWS::EC2::Subnet
+            Properties:
+              VpcId: !Ref Vpc
+              CidrBlock: 10.0.4.0/24
+              Ipv6CidrBlock: !If [IsDual, "2600:1f18:0:1::/64", !Ref AWS::NoValue]
+          Added:
+            Type: AWS::EC2::Subnet
+            Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.5.0/24}
+          AddedBlock:
+            Type: AWS::EC2::SubnetCidrBlock
+            Properties: {SubnetId: !Ref Added, Ipv6CidrBlock: "2600:1f18:0:2::/64"}
+        """
+    )
+    subnets = model(build(tmp_path, {"t.yaml": text}))["subnets"]
+    ipv6 = {name: s["ipv6"] for name, s in subnets.items()}
+    assert {name: v for name, v in ipv6.items() if isinstance(v, bool)} == {
+        "V4Only": False,
+        "Written": True,
+        "Native": True,
+        "Added": True,
+    }
+    # known only after deployment, or only when condition IsDual is settled: not settled
+    assert ipv6["FromVpc"]["ref"] == "Fn::GetAtt Vpc.Ipv6CidrBlocks"
+    assert "condition IsDual" in ipv6["Conditional"]["unknown"]
+
+    # a block for a subnet that only a condition chooses: neither can be said to lack one
+    chosen = text.replace("SubnetId: !Ref Added", "SubnetId: !If [IsDual, !Ref Added, !Ref V4Only]")
+    subnets = model(build(tmp_path, {"t.yaml": chosen}))["subnets"]
+    assert "condition IsDual" in subnets["V4Only"]["ipv6"]["unknown"]
+    assert "condition IsDual" in subnets["Added"]["ipv6"]["unknown"]
 
 
 def test_a_regional_nat_gateway_has_no_subnet(tmp_path: Path) -> None:

@@ -1378,6 +1378,35 @@ def test_internet_gateways_attached_to_another_vpc_or_to_none() -> None:
     )
 
 
+def test_a_ipv6_route_of_a_subnet_without_an_ipv6_block_carries_nothing() -> None:
+    # Field test 22 (case 23): ::/0 -> an egress-only internet gateway was FG206 "IPv6 paths are
+    # not analysed" on subnets that have no IPv6 block, whose tasks get no IPv6 address at all.
+    subnets = model("ipv6-egress-only")["subnets"]
+    assert subnets["aws_subnet.v4only"]["ipv6"] is False  # ipv6_cidr_block: null, known
+    dualstack = subnets["aws_subnet.dualstack"]["ipv6"]  # cidrsubnet() of the VPC's, after apply
+    assert dualstack["ref"] == "aws_subnet.dualstack.ipv6_cidr_block"
+    report = scanned("ipv6-egress-only")
+    assert report.errors == ()
+    case = "tests/fixtures/terraform/ipv6-egress-only"
+    found = {(f.rule_id, f.level, f.service, f.need, f.location.line) for f in report.findings}
+    assert found == {
+        ("FG202", "error", "aws_ecs_service.v4only", "logs", 30),  # its route table
+        ("FG202", "error", "aws_ecs_service.v4only", "registry-1.docker.io", 30),
+        ("FG206", "note", "aws_ecs_service.dualstack", "logs", 33),  # the ::/0 route
+        ("FG206", "note", "aws_ecs_service.dualstack", "registry-1.docker.io", 33),
+    }
+    assert {f.location.file for f in report.findings} == {f"{case}/network.tf"}
+    fg202 = next(f for f in report.findings if (f.rule_id, f.need) == ("FG202", "logs"))
+    assert fg202.message.endswith(
+        "no default route and no logs interface endpoint; ::/0 -> eigw "
+        "aws_egress_only_internet_gateway.main (egress-only internet gateway) carries nothing, "
+        "since the subnet has no IPv6 CIDR block"
+    )
+    fg206 = next(f for f in report.findings if (f.rule_id, f.need) == ("FG206", "logs"))
+    assert fg206.fix is not None and "shared-services" not in fg206.fix
+    assert fg206.fix.startswith("IPv6 paths are not analysed: check that the tasks reach logs")
+
+
 def test_default_subnets_are_in_the_default_vpc_with_cidr_blocks_known_after_apply() -> None:
     m = model("default-subnets")
     for letter in "ab":
