@@ -1056,6 +1056,7 @@ class ModelWriter:
             | {"fix": ZONE_FIX},
             route_table=table,
             nacl=nacl,
+            ipv6=False,  # no IPv6 block in the templates
         )
 
     @staticmethod

@@ -33,7 +33,9 @@ from scanner.model.builder import (
     build_model,
     drop_unreadable,
     infer_region,
+    name_apart,
     region_value,
+    taken,
     unlaunched_notice,
     validate_model,
 )
@@ -96,6 +98,8 @@ class Loaded:
     annotations: tuple[Annotation, ...] = ()
     # The model without what each unsettled condition creates (scanner.worlds).
     worlds: tuple[World, ...] = ()
+    # service id -> the name it had before it shared it with another (builder.name_apart)
+    former_names: dict[str, str] = field(default_factory=dict)
 
 
 def sources() -> list[Source]:
@@ -151,10 +155,16 @@ def _load(paths: Sequence[Path], options: ScanOptions, worlds: bool = False) -> 
 
 def _read_and_build(paths: Sequence[Path], options: ScanOptions, worlds: bool = False) -> Loaded:
     """The model; with `worlds` (a scan), also one per unsettled condition (scanner.worlds)."""
-    from scanner.sources.discover import discover, scanned_root
+    from scanner.sources.discover import discover, relative_name, scanned_root
 
     cwd = options.cwd or Path.cwd()
     root = scanned_root(cwd)
+
+    def named(file: str | None) -> str | None:
+        """A FILE of --parameter or --stack-name (relative to the scanned root) as the scan
+        names files: one outside the root matches as `../x.yaml` and as `/abs/x.yaml`."""
+        return None if file is None else relative_name(root / file, root)
+
     srcs = sources()
     detectors = {s.kind: s.detect for s in srcs}
     found = discover(paths, root, detectors, options.max_file_bytes)
@@ -176,25 +186,29 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions, worlds: bool = 
             dict.fromkeys(Path(os.path.realpath(p if p.is_dir() else p.parent)) for p in paths)
         ),
         region=region,
-        parameters=options.parameters,
-        parameter_flags=options.parameter_flags,
-        stack_names=options.stack_names,
+        parameters={(named(file), key): value for (file, key), value in options.parameters.items()},
+        parameter_flags=frozenset((named(file), key) for file, key in options.parameter_flags),
+        stack_names={str(named(file)): name for file, name in options.stack_names.items()},
         tf_dir=tf_dir,
         max_file_bytes=options.max_file_bytes,
     )
-    built: list[tuple[Source, list[LoadedFile], Fragment]] = []
+    built: list[tuple[Source, list[LoadedFile], Fragment, BuildContext]] = []
     for src in srcs:
         files = [f for f in found.files if f.kind == src.kind]
         if files:
-            fragment = src.build(files, ctx)
-            built.append((src, files, fragment))
+            # what the sources before it built: ids stay unique across sources
+            its = replace(ctx, taken=taken(f for *_, f, _ in built))
+            fragment = src.build(files, its)
+            built.append((src, files, fragment, its))
             errors.extend(fragment.errors)
             notices.extend(fragment.notices)
     if options.parameter_flags and not any(f.kind == "cloudformation" for f in found.files):
         notices.append("--parameter: no CloudFormation template was scanned; the values are unused")
-    annotations = tuple(a for _, _, fragment in built for a in fragment.annotations)
+    annotations = tuple(a for *_, fragment, _ in built for a in fragment.annotations)
 
-    def model_of(fragments: list[Fragment]) -> tuple[dict[str, Any], list[SourceError]]:
+    def model_of(
+        fragments: list[Fragment], renamed: dict[str, str] | None = None
+    ) -> tuple[dict[str, Any], list[SourceError], dict[str, str]]:
         model = build_model(fragments, region_value(region, found.files))
         unreadable = drop_unreadable(model)
         needs, need_errors = resolve_needs(
@@ -204,26 +218,29 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions, worlds: bool = 
             known_endpoints(engine_data()["fargate_preflight"]["aws"]),
         )
         model["declared_needs"].extend(needs)
+        # after the needs: a config `needs` key still selects services by the name they share
+        renamed = name_apart(model, renamed)
         validate_model(model)
-        return model, [*unreadable, *need_errors]
+        return model, [*unreadable, *need_errors], renamed
 
-    model, model_errors = model_of([fragment for _, _, fragment in built])
+    model, model_errors, renamed = model_of([fragment for *_, fragment, _ in built])
     errors.extend(model_errors)
     if idle := unlaunched_notice(model):
         notices.append(idle)
     # Per condition the inputs do not settle, the model without what it creates: the sources
     # that met one build again (the errors and notices are those of the scan's model).
-    conditions = [c for _, _, fragment in built for c in fragment.unsettled] if worlds else []
+    conditions = [c for *_, fragment, _ in built for c in fragment.unsettled] if worlds else []
     others = tuple(
         World(
             condition,
             model_of(
                 [
-                    src.build(files, replace(ctx, absent=absent))
+                    src.build(files, replace(its, absent=absent))
                     if fragment.unsettled
                     else fragment
-                    for src, files, fragment in built
-                ]
+                    for src, files, fragment, its in built
+                ],
+                renamed,
             )[0],
             together,
         )
@@ -236,6 +253,7 @@ def _read_and_build(paths: Sequence[Path], options: ScanOptions, worlds: bool = 
         root=root,
         annotations=annotations,
         worlds=others,
+        former_names=renamed,
     )
 
 
@@ -359,6 +377,7 @@ def scan(paths: Sequence[Path], options: ScanOptions | None = None) -> Report:
         engine=engine,
         rules=rules,
         worlds=loaded.worlds,
+        former_names=loaded.former_names,
     )
 
 
@@ -379,18 +398,19 @@ def evaluate(
     engine: Engine | None = None,
     rules: tuple[Rule, ...] | None = None,
     worlds: Sequence[World] = (),
+    former_names: dict[str, str] | None = None,
 ) -> Report:
     """Every model through the policies (the live scan has one per account and region), one
     report, with the config's and the inputs' ignores and the baseline applied. `engine` and
     `rules`: made for `options` already. `worlds`: the one model without what each unsettled
-    condition creates (scanner.worlds)."""
+    condition creates (scanner.worlds). `former_names`: the name each service that shares it
+    had before it was named by its id (Loaded.former_names), which ignores and baselines
+    still match."""
     from scanner.engine import parts
     from scanner.suppress import apply, load_baseline
 
     cwd = options.cwd or Path.cwd()
-    baseline = (
-        load_baseline(cwd / options.baseline, str(options.baseline)) if options.baseline else None
-    )
+    baseline = load_baseline(cwd / options.baseline, cwd) if options.baseline else None
     rules = rules or catalogue(options.policy_dirs)
     engine = engine or make_engine(
         options.engine,
@@ -417,6 +437,7 @@ def evaluate(
             baseline,
             unique_names(model),
             options.today or date.today(),
+            former_names or {},
         )
         warnings.extend(w for w in expired if w not in warnings)
         return out

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from scanner import __version__
-from scanner.errors import PreflightError, UsageError, one_line
+from scanner.errors import PreflightError, SourceError, UsageError, one_line
 from scanner.options import parse_parameters, parse_stack_names
 from scanner.report import FORMATS, plural
 from scanner.sources.base import MAX_FILE_MB
@@ -28,7 +28,9 @@ FAIL_ON = {"error": 0, "warning": 1, "note": 2}
 
 
 def _fail(exc: PreflightError) -> NoReturn:
-    click.echo(f"fargate-preflight: {exc}", err=True)
+    # Bad input names its file and line as a report's input errors do (`error: FILE:LINE: ...`).
+    prefix = "error" if isinstance(exc, SourceError) else "fargate-preflight"
+    click.echo(one_line(f"{prefix}: {exc}"), err=True)
     sys.exit(exc.exit_code)
 
 
@@ -99,15 +101,17 @@ def _options(decorators: list[Callable[..., Any]]) -> Callable[[Callable[..., An
     return apply
 
 
+_config_option = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration file (default: .fargate-preflight.yaml from here upward).",
+)
+
 _input_options = _options(
     [
         click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path)),
-        click.option(
-            "--config",
-            "config_file",
-            type=click.Path(path_type=Path, dir_okay=False),
-            help="Configuration file (default: .fargate-preflight.yaml from here upward).",
-        ),
+        _config_option,
         click.option(
             "--parameter",
             "parameters",
@@ -186,6 +190,7 @@ def input_options(
     from scanner.config import load as load_config
     from scanner.sources.discover import scanned_root
 
+    _check_regions([region] if region else [])
     cwd = Path.cwd()
     config = load_config(config_file, cwd, scanned_root(cwd))
     flags = parse_parameters(parameters)
@@ -206,6 +211,17 @@ def input_options(
         policy_dirs=config.policies,
         max_file_bytes=int(max_file_mb * 1024 * 1024),
     )
+
+
+def _check_regions(regions: Sequence[str]) -> None:
+    """A --region that is not even shaped as a region name (`us-east1`) is a usage error: the
+    scan would read it as a region without endpoints, and report errors that the typo makes.
+    A well-formed unknown one is a notice of the scan (a region newer than botocore)."""
+    from scanner.sources.regions import region_error
+
+    for region in regions:
+        if (problem := region_error(region)) is not None:
+            raise UsageError(problem)
 
 
 @dataclass(frozen=True)
@@ -241,6 +257,8 @@ class ReportArgs:
             paths=any(f.partition("=")[0] == "text" for f in self.formats or ("text",)),
         )
 
+
+_quiet_option = click.option("--quiet", "-q", is_flag=True, help="No notices on stderr.")
 
 _report_options = _options(
     [
@@ -291,7 +309,7 @@ _report_options = _options(
             metavar="REPORT",
             help="A previous JSON or SARIF report: only findings not in it count.",
         ),
-        click.option("--quiet", "-q", is_flag=True, help="No notices on stderr."),
+        _quiet_option,
         click.option(
             "--jobs",
             "-j",
@@ -387,12 +405,16 @@ def exit_code(report: Any, fail_on: str) -> int:
 @_guard
 @scan_inputs
 @click.option("--output", "-o", help="Write the model here instead of stdout.")
-def export(paths: tuple[Path, ...], options: ScanOptions, output: str | None) -> None:
+@_quiet_option
+def export(paths: tuple[Path, ...], options: ScanOptions, output: str | None, quiet: bool) -> None:
     """Print the input model (JSON) that the policies evaluate."""
     from scanner.api import load
 
     loaded = load(paths, options)
     _write(json.dumps(loaded.model, indent=2, sort_keys=True) + "\n", output)
+    if not quiet:
+        for notice in loaded.notices:
+            click.echo(one_line(f"notice: {notice}"), err=True)
     for err in loaded.errors:
         where = f"{err.file}:{err.line}" if err.line else err.file
         click.echo(one_line(f"error: {where}: {err.message}"), err=True)
@@ -536,6 +558,7 @@ def live_inputs(fn: Callable[..., Any]) -> Any:
 
         if regions and all_regions:
             raise UsageError("give --region or --all-regions, not both")
+        _check_regions(regions)
         if accounts and not org_role:
             raise UsageError("--account chooses accounts of the Organization: give --org-role too")
         wrong = [a for a in accounts if not (len(a) == 12 and a.isdigit())]
@@ -581,13 +604,14 @@ def _export_live(live: Any, quiet: bool) -> Any:
 @main.command("scan-aws")
 @_guard
 @live_inputs
+@_config_option
 @report_options
-def scan_aws(live: Any, report: ReportArgs) -> None:
+def scan_aws(live: Any, config_file: Path | None, report: ReportArgs) -> None:
     """Scan the live account(s): read-only export of ECS, VPC, EFS and IAM, then the policies."""
     from scanner.api import evaluate, live_needs, live_notices
 
     outs = _outputs(report.formats, report.output)
-    options = report.apply(input_options())
+    options = report.apply(input_options(config_file=config_file))
     exported = _export_live(live, report.quiet)
     errors, notices = live_needs(exported, live, options.config)
     result = evaluate(
@@ -599,13 +623,14 @@ def scan_aws(live: Any, report: ReportArgs) -> None:
 @main.command("export-aws")
 @_guard
 @live_inputs
+@_config_option
 @click.option("--output", "-o", help="Write the models here instead of stdout.")
-@click.option("--quiet", "-q", is_flag=True, help="No notices on stderr.")
-def export_aws(live: Any, output: str | None, quiet: bool) -> None:
+@_quiet_option
+def export_aws(live: Any, config_file: Path | None, output: str | None, quiet: bool) -> None:
     """Print the input models of the live account(s), one per account and region (JSON)."""
     from scanner.api import live_needs, live_notices
 
-    config = input_options().config
+    config = input_options(config_file=config_file).config
     exported = _export_live(live, quiet)
     errors, notices = live_needs(exported, live, config)
     _write(json.dumps({"models": exported.models}, indent=2, sort_keys=True) + "\n", output)

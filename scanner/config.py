@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,7 +21,7 @@ from typing import Any
 from scanner.errors import SourceError
 from scanner.findings import Finding
 from scanner.options import parse_parameters
-from scanner.sources.discover import CONFIG_NAME
+from scanner.sources.discover import CONFIG_NAME, relative_name
 from scanner.sources.lines import key_line, line_at, line_of, plain
 
 SCHEMA = Path(__file__).parent / "config.schema.json"
@@ -115,11 +114,12 @@ def find(start: Path) -> Path | None:
 def load(explicit: Path | None, cwd: Path, root: Path) -> Config:
     """The configuration: `explicit` (--config), else the one `find` finds, else empty.
 
-    `root` is the scanned root: declared needs point at the file relative to it."""
+    `root` is the scanned root: messages and declared needs name the file as the inputs are
+    named (scanner.sources.discover.relative_name)."""
     path = (cwd / explicit) if explicit is not None else find(cwd)
     if path is None:
         return Config()
-    shown = str(explicit) if explicit is not None else _shown(path, cwd)
+    shown = relative_name(path, root)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -141,12 +141,11 @@ def load(explicit: Path | None, cwd: Path, root: Path) -> Config:
                 line_at(data, ["policies", i]),
                 f"policies: {given} is not a directory (relative to the configuration file)",
             )
-    rel = _shown(path, root)
     return Config(
         file=shown,
         fail_on=data.get("fail-on"),
         ignores=tuple(_ignores(data, shown)),
-        needs=tuple(_service_needs(data, rel)),
+        needs=tuple(_service_needs(data, shown)),
         parameters=_parameters(data),
         policies=tuple(path.parent / p for p in data.get("policies") or ()),
     )
@@ -174,13 +173,6 @@ def read_metadata(
 
 
 # --- reading ------------------------------------------------------------------------------
-
-
-def _shown(path: Path, base: Path) -> str:
-    try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return os.path.relpath(path, base).replace(os.sep, "/")
 
 
 def _ignores(data: dict[str, Any], file: str) -> list[Ignore]:

@@ -140,7 +140,7 @@ def build(
 
     loaded = load(paths, options)
     model = loaded.model
-    sid = _find_service(model, service, loaded.errors)
+    sid = _find_service(model, service, loaded.errors, loaded.former_names)
     svc = model["services"][sid]
     if not isinstance(svc.get("network"), dict):
         src = svc["source"]
@@ -150,7 +150,7 @@ def build(
             f"service {svc['name']} has no awsvpc network configuration: a Fargate debug task "
             "needs one, and there are no network settings to copy",
         )
-    book = _Book(model, svc, options)
+    book = _Book(model, svc, options, loaded.former_names.get(sid))
     debug_name = f"{book.base}-debug"
     findings, steps = _evaluate(model, sid, debug_name, image, options)
     task_definition = book.task_definition(image)
@@ -179,11 +179,19 @@ def build(
 # --- the model, with the debug task as one more service ---------------------------------
 
 
-def _find_service(model: Mapping[str, Any], wanted: str, errors: Sequence[Any]) -> str:
+def _find_service(
+    model: Mapping[str, Any],
+    wanted: str,
+    errors: Sequence[Any],
+    former: Mapping[str, str] | None = None,
+) -> str:
+    """The id of the service `wanted` names: its id, or its name, or the name it shares with
+    others (`former`: those named by their id for it, Loaded.former_names)."""
     services = model["services"]
     if wanted in services:
         return str(wanted)
-    named = sorted(sid for sid, s in services.items() if s["name"] == wanted)
+    former = former or {}
+    named = sorted(sid for sid, s in services.items() if wanted in (s["name"], former.get(sid)))
     if len(named) == 1:
         return str(named[0])
     if len(named) > 1:
@@ -302,7 +310,13 @@ def _debug_warnings(findings: Sequence[Finding], debug_name: str, image: str) ->
 class _Book:
     """Reads one service of the model into the runbook's values, collecting placeholders."""
 
-    def __init__(self, model: Mapping[str, Any], svc: Mapping[str, Any], options: ScanOptions):
+    def __init__(
+        self,
+        model: Mapping[str, Any],
+        svc: Mapping[str, Any],
+        options: ScanOptions,
+        plain_name: str | None = None,  # the name it shares with another (Loaded.former_names)
+    ):
         self.model = model
         self.svc = svc
         self.options = options
@@ -310,7 +324,8 @@ class _Book:
         self.td: Mapping[str, Any] = (
             _object(model, "task_definitions", svc["task_definition"]) or {}
         )
-        self.base = _NAME_UNSAFE.sub("-", str(svc["name"]).rsplit("/", 1)[-1]).strip("-")[:200]
+        name = plain_name or str(svc["name"])
+        self.base = _NAME_UNSAFE.sub("-", name.rsplit("/", 1)[-1]).strip("-")[:200]
         self.region = self._region(model.get("region"))
         self.cluster = self._cluster()
 

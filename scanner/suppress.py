@@ -3,13 +3,18 @@ a `--baseline` report (baseline). A suppressed finding stays in the report with 
 `suppressed` set; summaries and the exit code leave it out.
 
 The baseline fingerprint is rule ID, resource, need, service and file (no line numbers), so
-edits elsewhere in a template do not make old findings new.
+edits elsewhere in a template do not make old findings new. A service named by its id because
+another has its name (scanner.model.builder.name_apart) is also matched by the name it had:
+an ignore of its logical ID, and a baseline made before, still hold. A baseline's files are
+named again as this scan names them (scanner.sources.discover.relative_name), so a file outside
+the scanned root matches whether a report named it `../x.yaml` or `/abs/x.yaml`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -22,6 +27,7 @@ from scanner.findings import Finding, Suppression
 Fingerprint = tuple[str, str, str, str, str]
 # When several apply, the one written closest to the resource names the reason.
 _ORDER = {"inSource": 0, "config": 1}
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,10 @@ def apply(
     baseline: Baseline | None,
     unique_names: frozenset[str],
     today: date,
+    former: Mapping[str, str] | None = None,
 ) -> tuple[list[Finding], list[str]]:
-    """The findings with their suppressions, and a warning per expired ignore."""
+    """The findings with their suppressions, and a warning per expired ignore. `former`: a
+    renamed service's name -> the name it had."""
     active = sorted((i for i in ignores if not i.expired(today)), key=lambda i: _ORDER[i.kind])
     warnings = [
         f"{i.file}:{i.line}: the ignore of {i.rule_id} expired on {i.expires}; "
@@ -51,24 +59,45 @@ def apply(
     ]
     out = []
     for f in findings:
-        reason = _suppression(f, active, baseline, unique_names)
+        reason = _suppression(_as_named(f, former or {}), active, baseline, unique_names)
         out.append(f if reason is None else replace(f, suppressed=reason))
     return out, warnings
 
 
+def _as_named(f: Finding, former: Mapping[str, str]) -> tuple[Finding, ...]:
+    """The finding, and as it was before its service was renamed (its `resource` is the
+    service's name when the service is what must change)."""
+    if f.service not in former and f.resource not in former:
+        return (f,)
+    before = replace(
+        f,
+        service=former.get(f.service, f.service) if f.service is not None else None,
+        resource=former.get(f.resource, f.resource),
+    )
+    return (f, before)
+
+
 def _suppression(
-    f: Finding, ignores: Sequence[Ignore], baseline: Baseline | None, unique_names: frozenset[str]
+    named: Sequence[Finding],
+    ignores: Sequence[Ignore],
+    baseline: Baseline | None,
+    unique_names: frozenset[str],
 ) -> Suppression | None:
     for ignore in ignores:
-        if ignore.matches(f, unique_names):
+        if any(ignore.matches(f, unique_names) for f in named):
             return Suppression(ignore.kind, ignore.reason)
-    if baseline is not None and fingerprint(f) in baseline.fingerprints:
+    if baseline is not None and any(fingerprint(f) in baseline.fingerprints for f in named):
         return Suppression("baseline", f"in the baseline {baseline.file}")
     return None
 
 
-def load_baseline(path: Path, shown: str) -> Baseline:
-    """A JSON or SARIF report of ours; anything else is bad input (exit 2)."""
+def load_baseline(path: Path, cwd: Path) -> Baseline:
+    """A JSON or SARIF report of ours (`path`, a --baseline given in `cwd`); anything else is
+    bad input (exit 2)."""
+    from scanner.sources.discover import relative_name, scanned_root
+
+    root = scanned_root(cwd)
+    shown = relative_name(path, root)
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -88,7 +117,18 @@ def load_baseline(path: Path, shown: str) -> Baseline:
         raise SourceError(
             shown, None, "the baseline is not a fargate-preflight JSON or SARIF report"
         ) from exc
-    return Baseline(shown, frozenset(prints))
+    return Baseline(shown, frozenset(_renamed(p, root) for p in prints))
+
+
+def _renamed(fingerprint: Fingerprint, root: Path) -> Fingerprint:
+    """The fingerprint with its file named as this scan names it (a live resource's aws://
+    URI is kept)."""
+    from scanner.sources.discover import relative_name
+
+    rule_id, resource, need, service, file = fingerprint
+    if _URI.match(file):
+        return fingerprint
+    return (rule_id, resource, need, service, relative_name(root / file, root))
 
 
 def _from_json(f: dict[str, Any]) -> Fingerprint:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -519,6 +520,45 @@ def test_non_template_yaml_is_skipped_with_a_notice(tmp_path: Path) -> None:
     assert (quiet.returncode, quiet.stderr) == (0, "")
 
 
+def test_a_kubernetes_manifest_of_several_documents_named_is_skipped(tmp_path: Path) -> None:
+    # Field test 23, D1: `scan $(git ls-files '*.yaml')` failed with exit 2 on it
+    (tmp_path / "k8s.yaml").write_text(K8S_POD + "---\n" + K8S_POD, encoding="utf-8")
+    result = cli("scan", "k8s.yaml", "--format", "json", cwd=tmp_path)
+    assert (result.returncode, report_of(result)["errors"]) == (0, [])
+    assert result.stderr.splitlines()[0] == (
+        "notice: k8s.yaml: skipped: not a CloudFormation template, ECS JSON file or Terraform plan"
+    )
+
+
+def test_a_misspelt_task_definition_key_is_bad_input(tmp_path: Path) -> None:
+    # Field test 23, D5: skipped with exit 0
+    definition = {
+        "family": "web",
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "containerDefinitons": [{"name": "web", "image": "nginx:1.27", "essential": True}],
+    }
+    (tmp_path / "td.json").write_text(json.dumps(definition, indent=2), encoding="utf-8")
+    result = cli("scan", "td.json", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == (
+        "error: td.json:7: a task definition needs containerDefinitions, the list of its "
+        "containers; did you mean 'containerDefinitions' for 'containerDefinitons'?\n\n"
+        "0 errors, 0 warnings, 0 notes; 1 input error\n"
+    )
+
+
+def test_a_terraform_configuration_named_gets_how_to_make_a_plan(tmp_path: Path) -> None:
+    # Field test 23, D7
+    (tmp_path / "main.tf").write_text('resource "aws_vpc" "main" {\n}\n', encoding="utf-8")
+    result = cli("scan", "main.tf", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stderr.splitlines()[0] == (
+        "notice: main.tf: skipped: a Terraform configuration, not a plan: run `terraform plan "
+        "-out tfplan && terraform show -json tfplan > plan.json` and scan plan.json"
+    )
+
+
 # --- export, rules, explain ---------------------------------------------------------------
 
 
@@ -531,6 +571,21 @@ def test_export_prints_the_input_model() -> None:
     route_table = model["route_tables"]["PrivateRouteTable"]
     assert [r["target_type"] for r in route_table["routes"]] == ["local"]
     assert model["region"] == "us-east-1"  # the one region the inputs name
+
+
+def test_export_says_what_it_skipped_unless_quiet(tmp_path: Path) -> None:
+    # Before: export dropped the notices (a file it skipped, a plan without its .tf files)
+    # and had no --quiet, which scan, scan-aws and export-aws have.
+    (tmp_path / "pod.yaml").write_text(K8S_POD, encoding="utf-8")
+    shutil.copytree(ROOT / EXAMPLE, tmp_path / "stacks")
+    result = cli("export", "stacks", "pod.yaml", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stderr == (
+        "notice: pod.yaml: skipped: not a CloudFormation template, ECS JSON file or Terraform "
+        "plan\n"
+    )
+    quiet = cli("export", "stacks", "pod.yaml", "-q", cwd=tmp_path)
+    assert (quiet.returncode, quiet.stderr, quiet.stdout) == (0, "", result.stdout)
 
 
 def shipped_rule_ids() -> list[str]:
@@ -553,6 +608,38 @@ def test_explain_a_rule(rule_id: str) -> None:
     assert result.returncode == 0
     assert result.stdout.startswith("FG201: Task in a public subnet without a public IP\n")
     assert "level: error" in result.stdout
+
+
+def test_explain_gives_the_meaning_of_a_level_for_shipped_rules_only() -> None:
+    # Before: a company-policy rule read "level: error (the task will fail at run time or
+    # deploy time)", the meaning of the shipped rules' error level.
+    shipped = cli("explain", "FG201")
+    assert "\nlevel: error (the task will fail at run time or deploy time)\n" in shipped.stdout
+    custom = cli("explain", "ACME101", "--policy", "docs/examples/custom-policy")
+    assert custom.returncode == 0
+    assert custom.stdout.startswith(
+        "ACME101: Container image is not in private ECR\nlevel: error\ntags: "
+    )
+
+
+@pytest.mark.parametrize("folder", ["empty", "tests-only"])
+def test_a_policy_directory_without_rules_is_a_usage_error(folder: str, tmp_path: Path) -> None:
+    # Before: accepted without a word, and the scan ran without the rules meant.
+    policies = tmp_path / folder
+    policies.mkdir()
+    if folder == "tests-only":
+        (policies / "policy_test.rego").write_text("package x_test\n", encoding="utf-8")
+    for args in (("scan", EXAMPLE), ("rules",)):
+        result = cli(*args, "--policy", str(policies))
+        assert result.returncode == 2
+        assert result.stdout == ""
+        assert result.stderr == (
+            f"fargate-preflight: {policies}: no rules in this policy directory (a rule is a "
+            "policy.rego with METADATA in it, in */ or in rules/*/)\n"
+        )
+    # A folder of helpers that other rules use is loaded, with no rules of its own.
+    (policies / "helpers.rego").write_text("package acme.lib\n", encoding="utf-8")
+    assert cli("rules", "--policy", str(policies)).returncode == 0
 
 
 def test_explain_an_unknown_rule_is_a_usage_error() -> None:
@@ -621,6 +708,67 @@ def test_the_region_the_network_names_is_the_deploy_region() -> None:
     assert findings[2]["hop"]["detail"] == (
         "s3 in us-west-2 is reachable only over the internet (endpoints serve only their own "
         "region)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        (
+            "us-east1",
+            "--region us-east1: not the name of a region (such as us-east-1); did you mean "
+            "us-east-1?",
+        ),
+        (
+            "EU-WEST-1",
+            "--region EU-WEST-1: not the name of a region (such as us-east-1); did you mean "
+            "eu-west-1?",
+        ),
+        ("foo", "--region foo: not the name of a region (such as us-east-1)"),
+    ],
+)
+@pytest.mark.parametrize("command", ["scan", "export", "scan-aws", "export-aws"])
+def test_a_region_not_shaped_as_one_is_a_usage_error(
+    command: str, region: str, message: str
+) -> None:
+    # Field test 23, D10: only a notice, then FG202 errors that the typo made
+    paths = [EXAMPLE] if command in ("scan", "export") else []
+    done = run_cli([command, *paths, "--region", region])
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"fargate-preflight: {message}\n")
+
+
+@pytest.mark.parametrize(
+    "region",
+    [
+        "us-east-1",
+        "ap-southeast-7",
+        "us-gov-west-1",
+        "cn-northwest-1",
+        "us-iso-east-1",
+        "us-isob-east-1",
+        "us-isof-south-1",
+        "eu-isoe-west-1",
+        "eusc-de-east-1",  # the European Sovereign Cloud's partition
+        "xx-future-9",  # well-formed, unknown: a notice (a region newer than botocore)
+        "us-esat-1",
+    ],
+)
+def test_every_partitions_regions_have_the_shape_of_a_region(region: str) -> None:
+    from scanner.sources.regions import region_error
+
+    assert region_error(region) is None
+
+
+def test_without_botocore_the_special_regions_still_have_their_shape(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scanner.sources import regions
+
+    monkeypatch.setattr(regions, "known_regions", lambda: None)
+    monkeypatch.setattr(regions, "_partition_shapes", lambda: ())
+    assert [regions.region_error(r) for r in ("eusc-de-east-1", "us-gov-west-1")] == [None, None]
+    assert regions.region_error("us-east1") == (
+        "--region us-east1: not the name of a region (such as us-east-1)"
     )
 
 

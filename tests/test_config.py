@@ -186,7 +186,8 @@ def test_invalid_config_is_exit_2_naming_file_and_line(
     write(work / ".fargate-preflight.yaml", text)
     result = cli(work, "scan", "stacks")
     assert result.returncode == 2
-    prefix = f"fargate-preflight: .fargate-preflight.yaml:{line}: "
+    # (as an input error: `error: FILE:LINE: ...`, the file named as the inputs are)
+    prefix = f"error: .fargate-preflight.yaml:{line}: "
     assert result.stderr.startswith(prefix), result.stderr
     assert message in result.stderr
     with pytest.raises(ConfigError):
@@ -197,7 +198,7 @@ def test_a_missing_config_file_is_exit_2(work: Path) -> None:
     result = cli(work, "scan", "stacks", "--config", "nope.yaml")
     assert result.returncode == 2
     assert result.stderr == (
-        "fargate-preflight: nope.yaml: cannot read the configuration: No such file or directory\n"
+        "error: nope.yaml: cannot read the configuration: No such file or directory\n"
     )
 
 
@@ -417,7 +418,7 @@ def test_a_bad_baseline_is_exit_2(work: Path, text: str, message: str) -> None:
     write(work / "baseline.json", text)
     result = cli(work, "scan", "stacks", "--baseline", "baseline.json")
     assert result.returncode == 2
-    assert result.stderr.startswith(f"fargate-preflight: {message}"), result.stderr
+    assert result.stderr.startswith(f"error: {message}"), result.stderr
 
 
 # --- declared needs ---------------------------------------------------------------------------

@@ -242,10 +242,11 @@ def test_tasks_that_eventbridge_runs_are_analysed_like_services() -> None:
     # with no route anywhere, got no finding at all.
     report = scan([REPROS / "scheduled-tasks.yaml"], ScanOptions(cwd=ROOT, region="us-east-1"))
     assert sorted((f.rule_id, f.service, f.need, f.location.line) for f in report.findings) == [
-        ("FG202", "Nightly", "ecr.api", 5),  # the VPC's main route table: no route out
-        ("FG202", "Nightly", "ecr.dkr", 5),
-        ("FG202", "Nightly", "logs", 5),
-        ("FG202", "Nightly", "s3", 5),
+        # on the VPC's main route table (no route out): at the subnet, which has no association
+        ("FG202", "Nightly", "ecr.api", 8),
+        ("FG202", "Nightly", "ecr.dkr", 8),
+        ("FG202", "Nightly", "logs", 8),
+        ("FG202", "Nightly", "s3", 8),
         ("FG404", "Fanout/First", None, 90),  # the target
         ("FG601", "Fanout/Second", "ssmmessages", 40),  # the task definition
         ("FG602", "Fanout/Second", None, 50),  # its container
@@ -262,10 +263,11 @@ def test_tasks_that_step_functions_runs_are_analysed_like_services() -> None:
     # finding at all.
     report = scan([REPROS / "step-functions.yaml"], ScanOptions(cwd=ROOT, region="us-east-1"))
     assert sorted((f.rule_id, f.service, f.need, f.location.line) for f in report.findings) == [
-        ("FG202", "Migrate", "ecr.api", 6),  # the VPC's main route table: no route out
-        ("FG202", "Migrate", "ecr.dkr", 6),
-        ("FG202", "Migrate", "logs", 6),
-        ("FG202", "Migrate", "s3", 6),
+        # on the VPC's main route table (no route out): at the subnet, which has no association
+        ("FG202", "Migrate", "ecr.api", 9),
+        ("FG202", "Migrate", "ecr.dkr", 9),
+        ("FG202", "Migrate", "logs", 9),
+        ("FG202", "Migrate", "s3", 9),
         ("FG404", "Pipeline/Import", None, 79),  # the state machine
         ("FG801", "Pipeline/Import", None, 83),  # its subnets come from the execution's input
     ]
@@ -281,7 +283,9 @@ def test_tasks_that_step_functions_runs_are_analysed_like_services() -> None:
 def test_task_sets_of_an_external_deployment_are_analysed_instead_of_their_service() -> None:
     report = scan([REPROS / "external-task-sets.yaml"], ScanOptions(cwd=ROOT, region="us-east-1"))
     assert sorted((f.rule_id, f.service, f.need, f.location.line) for f in report.findings) == [
-        ("FG202", "Green", need, 5) for need in ("ecr.api", "ecr.dkr", "logs", "s3")
+        # at Green's subnet, which has no route-table association (before: 5, the VPC)
+        ("FG202", "Green", need, 8)
+        for need in ("ecr.api", "ecr.dkr", "logs", "s3")
     ]
     assert {p.service for p in report.paths} == {"Blue", "Green"}  # not Service itself
     assert {p.verdict for p in report.paths if p.service == "Blue"} == {"ok"}

@@ -131,3 +131,44 @@ def test_an_unsettled_key_or_flag_is_a_note(tmp_path: Path) -> None:
     assert rule == "FG801"
     assert message.startswith("Parameter Encrypt is not settled")
     assert message.endswith("it blocks FG606 for service Service")
+
+
+# --- an exec configuration the inputs do not settle -----------------------------------------------
+
+AUDIT = (
+    "Resources:\n",
+    "Parameters:\n  Audit: {Type: String}\nConditions:\n  IsAudit: !Equals [!Ref Audit, yes]\n"
+    "Resources:\n",
+)
+NO_DESCRIBE = (
+    '              - {Effect: Allow, Action: logs:DescribeLogGroups, Resource: "*"}\n',
+    "",
+)
+CONFIGURATION = """        ExecuteCommandConfiguration:
+          Logging: OVERRIDE
+          LogConfiguration:
+            S3BucketName: !Ref ExecLogs
+            CloudWatchLogGroupName: !Ref ExecGroup
+"""
+CONDITIONAL = """        ExecuteCommandConfiguration: !If
+          - IsAudit
+          - Logging: OVERRIDE
+            LogConfiguration:
+              S3BucketName: !Ref ExecLogs
+              CloudWatchLogGroupName: !Ref ExecGroup
+          - !Ref AWS::NoValue
+"""
+
+
+def test_a_conditional_exec_configuration_is_a_note(tmp_path: Path) -> None:
+    # The task role may not call logs:DescribeLogGroups: an error when the cluster logs ECS Exec
+    # sessions to the group, ...
+    [(rule, _, message)] = findings(tmp_path, NO_DESCRIBE)
+    assert rule == "FG605"
+    assert "not authorized to perform: logs:DescribeLogGroups on resource: *" in message
+    # ... a note when the whole configuration depends on a condition the inputs do not settle.
+    # Before: no finding at all, as if the cluster had no exec configuration.
+    [(rule, _, message)] = findings(tmp_path, AUDIT, NO_DESCRIBE, (CONFIGURATION, CONDITIONAL))
+    assert rule == "FG801"
+    assert message.startswith("Parameter Audit is not settled (it depends on condition IsAudit")
+    assert message.endswith("it blocks FG605 for service Service")

@@ -3,8 +3,10 @@
 The reference follows the wording of docs/reasoning.md §1 directly: walk the entries of one
 direction by rule number, let each entry decide the part of the flow (addresses x ports) that
 is still undecided and that it covers, and give the rest to the final `*` deny. The flow is
-allowed when every decided part is allowed, denied when every part is denied, and cannot be
-decided when the parts disagree or an entry with an unsettled value might match what is left.
+denied when some of its ports are denied at every address (a connection takes any port of the
+range, so some connections fail), else allowed when every decided part is allowed, denied when
+every part is denied, and cannot be decided when the parts disagree by address or an entry with
+an unsettled value might match what is left.
 For an AWS service's public addresses the flow's addresses are all of IPv4 minus the blocks
 that are never public, so a private entry never matches and a narrower public one is partial.
 
@@ -160,7 +162,8 @@ def reference(entries: list[dict[str, Any]], egress: bool, ports: Ports, dest: s
         mine, key=lambda e: -1 if isinstance(e["rule_number"], dict) else e["rule_number"]
     )
     remaining = flow_parts(dest, ports)
-    decided: list[tuple[int | str, str]] = []
+    # (rule, action, part); action None for a part an unsettled entry might take first
+    decided: list[tuple[int | str, str | None, Part]] = []
     for entry in order:
         cover = entry_cover(entry)
         if cover is None:
@@ -171,18 +174,43 @@ def reference(entries: list[dict[str, Any]], egress: bool, ports: Ports, dest: s
             inside, outside = split(part, *cover)
             taken += inside
             left += outside
-        if not taken:
-            continue
-        if not is_settled(entry):
-            return Verdict("undecided", (), "unknown")
-        decided.append((entry["rule_number"], entry["action"]))
+        settled = is_settled(entry)
+        decided += [(entry["rule_number"], entry["action"] if settled else None, p) for p in taken]
         remaining = left
-    if remaining:
-        decided.append(("*", "deny"))
-    actions = {action for _, action in decided}
+    decided += [("*", "deny", p) for p in remaining]
+    denied = fully_denied_ports(decided, ports)
+    if denied and any(action != "deny" for _, action, _ in decided):
+        rules = [
+            rule
+            for rule, action, (_, pports) in decided
+            if action == "deny" and any(ports_overlap(pports, d) for d in denied)
+        ]
+        return Verdict("deny", tuple(dict.fromkeys(rules)), "")
+    if any(action is None for _, action, _ in decided):
+        return Verdict("undecided", (), "unknown")
+    actions = {action for _, action, _ in decided}
     if len(actions) > 1:
         return Verdict("undecided", (), "partial")
-    return Verdict(actions.pop(), tuple(rule for rule, _ in decided), "")
+    return Verdict(actions.pop() or "", tuple(dict.fromkeys(rule for rule, _, _ in decided)), "")
+
+
+def fully_denied_ports(
+    decided: list[tuple[int | str, str | None, Part]], ports: Ports
+) -> list[Ports]:
+    """The port stretches of the flow that every part covering them denies."""
+    cuts = sorted(
+        {ports[0], ports[1] + 1} | {b for _, _, (_, p) in decided for b in (p[0], p[1] + 1)}
+    )
+    stretches = [
+        (low, high - 1)
+        for low, high in zip(cuts, cuts[1:], strict=False)
+        if ports[0] <= low <= ports[1]
+    ]
+    return [
+        stretch
+        for stretch in stretches
+        if all(action == "deny" for _, action, (_, p) in decided if ports_overlap(p, stretch))
+    ]
 
 
 # --- the Rego under test ---------------------------------------------------------------------
@@ -291,28 +319,53 @@ def test_nacl_verdict_matches_the_reference(
             Verdict("allow", (100, 110), ""),
         ),
         ([], PUBLIC, (443, 443), Verdict("deny", ("*",), "")),
+        # field test 22, case 97: a NAT gateway's replies come back on 1024-65535, and only
+        # 32768-65535 is allowed; case 36: a Windows task's 49152-65535, only 32768-60999
+        (
+            [("allow", "0.0.0.0/0", 110, (32768, 65535))],
+            PUBLIC,
+            (1024, 65535),
+            Verdict("deny", ("*",), ""),
+        ),
+        (
+            [("allow", "0.0.0.0/0", 100, (32768, 60999))],
+            PUBLIC,
+            (49152, 65535),
+            Verdict("deny", ("*",), ""),
+        ),
+        # the ports an address-partial entry leaves are not denied everywhere: undecided
+        (
+            [
+                ("allow", "0.0.0.0/0", 100, (32768, 65535)),
+                ("allow", "52.0.0.0/8", 110, (1024, 32767)),
+            ],
+            PUBLIC,
+            (1024, 65535),
+            Verdict("undecided", (), "partial"),
+        ),
     ],
 )
 def test_reference_examples(
     engine: regorus.Engine,
-    acl: list[tuple[str, str, int]],
+    acl: list[tuple[Any, ...]],
     dest: str,
     ports: Ports,
     expected: Verdict,
 ) -> None:
+    # (action, cidr, rule number) for all traffic, or with TCP ports (from, to) last
     built = [
         {
-            "rule_number": number,
+            "rule_number": e[2],
             "egress": True,
-            "protocol": "-1",
-            "action": action,
-            "cidr": cidr,
+            "protocol": "6" if len(e) > 3 else "-1",
+            "action": e[0],
+            "cidr": e[1],
             "ipv6_cidr": None,
-            "from_port": None,
-            "to_port": None,
+            "from_port": e[3][0] if len(e) > 3 else None,
+            "to_port": e[3][1] if len(e) > 3 else None,
             "source": SOURCE,
         }
-        for action, cidr, number in acl
+        for e in acl
     ]
     assert reference(built, True, ports, dest) == expected
     assert rego_verdict(engine, built, True, ports, dest) == expected

@@ -5,7 +5,9 @@
 #   pull, awslogs, secrets, environment files), ECS Exec's with the task role, and declared
 #   application calls.
 #   A call is {"rule", "endpoint", "actions", "resource", "what", "source"}; its
-#   resource is a request resource of lib/iam.rego (ARN, "*", null or an unknown). The image
+#   resource is a request resource of lib/iam.rego (ARN, "*", null or an unknown). A call may
+#   also have `resources` (another resource for some actions), `maybe` (actions that may not
+#   be needed) and `context` (the request's condition keys, lib/conditions.rego). The image
 #   layer download has `presigned`: AWS's own principal makes it (lib/callers.rego).
 package fargate_preflight.lib.calls
 
@@ -386,8 +388,9 @@ exec_configuration_calls(cluster) := {c |
 	some c in array.concat(kms_calls(config, cluster.source), logging_calls(config))
 }
 
-kms_calls(config, source) := [call("FG605", "kms", ["kms:Decrypt"], key_arn(config.kmsKeyId, source), what, null)] if {
+kms_calls(config, source) := [call("FG605", "kms", ["kms:Decrypt"], resource, what, null)] if {
 	config.kmsKeyId
+	resource := key_arn(config.kmsKeyId, source, exec_key)
 	what := sprintf("the cluster's ECS Exec KMS key %s", [data.fargate_preflight.lib.model.show(config.kmsKeyId)])
 } else := []
 
@@ -395,15 +398,19 @@ kms_calls(config, source) := [call("FG605", "kms", ["kms:Decrypt"], key_arn(conf
 # (`Ref Key`, docs/model.md `partial`) is a key's, never an alias's. An alias (`alias/NAME`, or
 # its ARN) names a key the inputs do not settle: KMS authorizes kms:Decrypt on the key, not on
 # the alias, so a policy on that key's ARN may or may not be the one (a live scan reads the key).
-key_arn(key, source) := {
+# `holder` says where the key is named, for the fix: [what names it, the rule it blocks].
+key_arn(key, source, holder) := {
 	"unknown": sprintf("KMS alias %s names a key that only AWS settles", [key]),
 	"ref": sprintf("KMS alias %s", [key]),
 	"source": source,
 	"partial": sprintf("arn:aws:kms:%s:%s:key/*", [open_text(input.region), task_account]),
-	"fix": concat(" ", [
-		"Name the key itself (its ARN or key id) as the cluster's ECS Exec KMS key, or scan the",
-		"account with scan-aws (which reads the key the alias names), so FG605 can be decided.",
-	]),
+	"fix": sprintf(
+		concat(" ", [
+			"Name the key itself (its ARN or key id) as %s, or scan the",
+			"account with scan-aws (which reads the key the alias names), so %s can be decided.",
+		]),
+		holder,
+	),
 } if {
 	is_string(key)
 	regex.match(`^(alias/|arn:[^:]+:kms:[^:]*:[^:]*:alias/)`, key)
@@ -417,10 +424,11 @@ key_arn(key, source) := {
 	not startswith(key.partial, "arn:")
 } else := key
 
+exec_key := ["the cluster's ECS Exec KMS key", "FG605"]
+
 # (An unsettled `logging` leaves FG605 undecided: rules/fg605.)
 logging_calls(config) := array.concat(cloudwatch_calls(log), s3_calls(log)) if {
-	is_string(config.logging)
-	upper(config.logging) == "OVERRIDE"
+	data.fargate_preflight.lib.taskdef.overrides_logging(config) == "yes"
 	log := object.get(config, "logConfiguration", {})
 } else := []
 

@@ -28,6 +28,16 @@ execution_checks contains {"td": td_id, "service": sid, "call": c, "role": role,
 	result := data.fargate_preflight.lib.iam.check(checked, c)
 }
 
+# The customer managed KMS keys of the task's secrets (calls_keys.rego): the key policy decides
+# with the execution role's policies (lib/kms.rego).
+execution_checks contains {"td": td_id, "call": c, "role": role, "result": result} if {
+	some td_id, calls in secret_key_calls
+	[role, checked] := execution_role[td_id]
+	caller := data.fargate_preflight.lib.iam.caller(input.task_definitions[td_id], "execution_role", role)
+	some c in calls
+	result := data.fargate_preflight.lib.kms.check(checked, caller, c)
+}
+
 # execution_role[td id] is [role, the role prepared for checks] of each Fargate-compatible task
 # definition of the inputs (`agent`) that names an execution role that may exist (FG107 reports
 # one that does not).

@@ -8,7 +8,8 @@
 #   leaves out, lib/secret_arn.rego), "*" (an action
 #   without resource-level permissions), null (a declared action without resources: any
 #   resource of the action's service) or an unknown (a resource the inputs do not settle;
-#   with `bucket`, an S3 bucket's ARN, lib/calls.rego bucket_of).
+#   with `bucket`, an S3 bucket's ARN, lib/calls.rego bucket_of); with `context`, the
+#   condition keys the inputs settle for it (lib/conditions.rego).
 #   A policy entry is {"name", "document", "source"}, or an unknown when the document is not
 #   in the inputs. `decide` returns {"decision", "policy", "unknowns"}: decision is
 #   "explicit_deny", "implicit_deny", "allow" or "undecided" (unknowns: what it waits for).
@@ -177,7 +178,7 @@ statement_match(p, s, req, caller) := outcome(maybes) if {
 	resource[0] != "no"
 	principal := principal_match(s.statement, caller, p)
 	principal[0] != "no"
-	condition := data.fargate_preflight.lib.conditions.part(s, p, caller)
+	condition := data.fargate_preflight.lib.conditions.part(s, p, req, caller)
 	condition[0] != "no"
 	maybes := [x[1] | some x in [action, resource, principal, condition]; x[0] == "maybe"]
 }

@@ -486,7 +486,7 @@ check(role, c) := {"denied": [], "unknowns": {role}} if {
 		lower(action) in role.allowed
 	}
 } else := {"denied": denied, "unknowns": unknowns} if {
-	decisions := [[action, resource, role_decision(role, {"action": lower(action), "resource": resource})] |
+	decisions := [[action, resource, role_decision(role, request(c, action, resource))] |
 		some action in c.actions
 		resource := call_resource(c, action)
 	]
@@ -501,6 +501,13 @@ check(role, c) := {"denied": [], "unknowns": {role}} if {
 		u := c.maybe[a]
 	}
 }
+
+# request is the request of one of a call's actions on `resource`, with the call's `context`
+# when it has one (the condition keys it settles: lib/conditions.rego).
+request(c, action, resource) := object.union(
+	{"action": lower(action), "resource": resource},
+	object.filter(c, {"context"}),
+)
 
 # call_resource is the resource an action of the call touches: the call's `resource`, unless
 # its `resources` names another for that action (awslogs' PutLogEvents writes to a log stream

@@ -20,7 +20,7 @@ check(role, caller, c) := {"denied": denied, "unknowns": unknowns} if {
 	key.policy != null
 	decisions := [[action, d] |
 		some action in c.actions
-		d := decision(role, caller, {"action": lower(action), "resource": c.resource}, key)
+		d := decision(role, caller, data.fargate_preflight.lib.iam.request(c, action, c.resource), key)
 	]
 	denied := [{"action": a, "decision": d, "resource": c.resource} |
 		some [a, d] in decisions
@@ -28,6 +28,20 @@ check(role, caller, c) := {"denied": denied, "unknowns": unknowns} if {
 	]
 	unknowns := {u | some [_, d] in decisions; d.decision == "undecided"; some u in d.unknowns}
 } else := data.fargate_preflight.lib.iam.check(role, c)
+
+# key_policy_fix: the fix of a check `x` (lib/calls_roles.rego) whose key policy neither grants
+# the role nor lets IAM policies decide: an Allow in the role's policies cannot help.
+key_policy_fix(x, role_kind) := sprintf(
+	concat(" ", [
+		"Allow %s to %s %s in the key policy of KMS key %s: name the role's ARN as Principal, or the",
+		"account's root (arn:aws:iam::ACCOUNT:root, as the default key policy does) so that the role's IAM",
+		"policies decide, and allow it there too.",
+	]),
+	[concat(", ", actions), role_kind, x.role.name, key_of(x.call.resource).name],
+) if {
+	actions := [d.action | some d in x.result.denied; d.decision.part == "key"; d.decision.decision == "implicit_deny"]
+	count(actions) > 0
+}
 
 # key_of is the key of the inputs that a request resource names: by its ARN, or by the token of
 # a key the inputs create (`identity`, docs/model.md: `!Ref Key`, `!GetAtt Key.Arn`).

@@ -39,14 +39,15 @@ all_ports := [0, 65535]
 # Protocols that carry a TCP flow: all protocols, or TCP.
 tcp_protocols := {"-1", "6"}
 
-# Ephemeral ports the initiator of a connection receives return traffic on.
+# Ephemeral ports the initiator of a connection receives return traffic on (VPC User Guide,
+# "Ephemeral ports"; for Linux the kernel's default ip_local_port_range, docs/reasoning.md §1).
 linux_task_return_ports := [32768, 60999]
 
 windows_task_return_ports := [49152, 65535]
 
 nat_gateway_return_ports := [1024, 65535]
 
-# An unknown os_family could be either, so return traffic must reach both ranges.
+# An unknown os_family could be either: both ranges (network_flows.rego task_return_ports).
 either_task_return_ports := [32768, 65535]
 
 # The implicit last NACL rule; 32767 sorts it after every numbered rule (1-32766).
@@ -76,9 +77,12 @@ invalid_destination(dest) := {
 # nacl_verdict decides a TCP flow through one direction of a NACL: `egress` true for outbound,
 # ports port_from-port_to, remote side `dest` (IPv4 CIDR or `public`). Entries are walked by
 # rule number, the implicit `*` deny last. The flow is allowed only when first-match
-# evaluation allows every address of `dest` on every port, denied when it denies all of them;
-# a mix (an entry covering part of the addresses or ports, settled differently by a later
-# entry), or an unknown entry that might come first, is undecided.
+# evaluation allows every address of `dest` on every port, and denied when it denies every
+# address on some of the ports: a connection's port is chosen from the whole range at run
+# time, so a range that is only partly allowed fails some connections (the verdict then names
+# the denied ports, `denied_ports`). A mix of addresses (an entry covering part of `dest`,
+# settled differently by a later entry), or an unknown entry that might come first, is
+# undecided: which address the traffic uses is not in the inputs.
 nacl_verdict(nacl, egress, port_from, port_to, dest) := undecided([nacl]) if {
 	data.fargate_preflight.lib.model.is_unknown(nacl)
 } else := undecided([dest]) if {
@@ -325,14 +329,44 @@ comes_before(c, decider) if {
 	c.order < decider.order
 }
 
-combine_blocks(nacl, results, egress, ports, dest) := {"verdict": "undecided", "entries": [], "unknowns": unknowns} if {
+# combine_blocks: ports that first-match denies at every address deny the flow, whatever the
+# other ports give (some connections take them); else an unknown that might decide a block
+# leaves it undecided; else one action for every block decides; else some ports are allowed
+# at some addresses only, and which address the traffic uses is not in the inputs.
+combine_blocks(nacl, results, egress, ports, dest) := partial_deny(results, denied) if {
+	denied := denied_port_blocks(results)
+	count(denied) > 0
+	some r in results
+	r.action != "deny"
+} else := {"verdict": "undecided", "entries": [], "unknowns": unknowns} if {
 	unknowns := [u | some u in {r.unknown | some r in results; r.action == "undecided"}]
 	count(unknowns) > 0
 } else := verdict_of_entries(deciders(results)) if {
 	count({r.action | some r in results}) == 1
-} else := undecided([partial_unknown(nacl, first_real, egress, ports, dest, denied)]) if {
+} else := undecided([partial_unknown(nacl, first_real, egress, ports, dest)]) if {
+	first_real := lowest([d |
+		some d in deciders(results)
+		d.rule != "*"
+		not covers_destination(d.range, dest)
+	])
+} else := undecided([partial_unknown(nacl, first_real, egress, ports, dest)]) if {
 	first_real := lowest([d | some d in deciders(results); d.rule != "*"])
-	denied := port_ranges({r.ports | some r in results; r.action == "deny"})
+}
+
+# denied_port_blocks are the port blocks that first-match denies at every address.
+denied_port_blocks(results) := denied if {
+	open := {r.ports | some r in results; r.action != "deny"}
+	denied := {r.ports | some r in results; r.action == "deny"; not open[r.ports]}
+}
+
+# partial_deny: the entries that deny those ports (the `*` rule last), the entries that allow
+# other ports (`allowing`), and the denied ports merged into ranges (`denied_ports`).
+partial_deny(results, denied) := {
+	"verdict": "deny",
+	"entries": deciders([r | some r in results; denied[r.ports]]),
+	"allowing": deciders([r | some r in results; r.action == "allow"]),
+	"unknowns": [],
+	"denied_ports": port_ranges(denied),
 }
 
 # port_ranges merges disjoint port blocks into the fewest ranges, in order.
@@ -359,49 +393,38 @@ deciders(results) := ds if {
 	ds := [by_key[key] | some key in sort(object.keys(by_key))]
 }
 
-# partial_unknown describes an entry that covers part of the flow while the rest is decided
-# the other way. An entry that covers every address but only some ports says which ports are
-# denied (`denied`), with a fix that names them: a connection takes its port at random, so it
-# works or fails by chance. Otherwise which address the traffic uses is not in the inputs.
-partial_unknown(nacl, c, egress, ports, dest, denied) := object.union(
+# partial_unknown describes an entry that covers part of the flow's addresses while the rest
+# is decided the other way: which address the traffic uses is not in the inputs.
+partial_unknown(nacl, c, egress, ports, dest) := object.union_n([
 	partial_ref(nacl, c, egress),
-	partial_ports(nacl, c, egress, ports, dest, denied),
-) if {
-	covers_destination(c.range, dest)
-} else := object.union(partial_ref(nacl, c, egress), {"unknown": sprintf(
-	concat("", [
-		"network ACL %s %s rule %v (%s) covers only part of %s TCP %s %s %s, ",
-		"and the rest is decided the other way",
-	]),
-	[
-		nacl.name, direction_word(egress), c.rule, entry_text(c, egress),
-		direction_word(egress), ports_text(ports), to_or_from(egress), destination_text(dest),
-	],
-)})
+	{"unknown": sprintf(
+		concat("", [
+			"network ACL %s %s rule %v (%s) covers only part of %s TCP %s %s %s, ",
+			"and the rest is decided the other way",
+		]),
+		[
+			nacl.name, direction_word(egress), c.rule, entry_text(c, egress),
+			direction_word(egress), ports_text(ports), to_or_from(egress), destination_text(dest),
+		],
+	)},
+	public_partial_fix(
+		dest, sprintf("network ACL %s", [nacl.name]), c.cidr, to_or_from(egress),
+		" (ahead of any narrower entry)",
+	),
+])
 
-partial_ports(nacl, c, egress, ports, dest, denied) := {
-	"unknown": sprintf(
-		concat("", [
-			"network ACL %s %s rule %v (%s) %s only part of %s TCP %s %s %s: %s denied, ",
-			"and which of ports %s a connection uses is chosen at random",
-		]),
-		[
-			nacl.name, direction_word(egress), c.rule, entry_text(c, egress), verb[c.action],
-			direction_word(egress), ports_text(ports), to_or_from(egress), destination_name(dest),
-			denied_text(denied), ports_text(ports),
-		],
-	),
-	"fix": sprintf(
-		concat("", [
-			"Allow %s TCP %s %s %s in network ACL %s too, ahead of any rule that denies it, so that ",
-			"all of %s is allowed: a connection's port is chosen at random from that range.",
-		]),
-		[
-			direction_word(egress), ranges_text(denied), to_or_from(egress), cidr_text(dest), nacl.name,
-			ports_text(ports),
-		],
-	),
-}
+# public_partial_fix: no file or value settles which of an AWS service's addresses a narrower
+# public CIDR holds (a rule of a security group or network ACL); the fix is to name them all:
+# "allow the traffic to 0.0.0.0/0 instead" (`to_from` "to"), and then `also`.
+public_partial_fix(dest, holder, cidr, to_from, also) := {"fix": sprintf(
+	concat("", [
+		"The AWS service's addresses are not in the inputs, so whether %s holds the ones the ",
+		"tasks reach cannot be settled: in %s, allow the traffic %s 0.0.0.0/0 instead%s.",
+	]),
+	[cidr, holder, to_from, also],
+)} if {
+	dest == public
+} else := {}
 
 # denied_text: "port 2049 is", "ports 32768-49151 are", "ports 1024-2000 and 3000-4000 are".
 denied_text(ranges) := sprintf("port %s is", [ranges_text(ranges)]) if {
@@ -415,10 +438,6 @@ partial_ref(nacl, c, egress) := {
 	"ref": sprintf("network ACL %s %s rule %v", [nacl.name, direction_word(egress), c.rule]),
 	"source": c.source,
 }
-
-verb := {"allow": "allows", "deny": "denies"}
-
-other_way := {"allow": "denied", "deny": "allowed"}
 
 # cidr_text is what a rule names for a destination: the service's addresses are in 0.0.0.0/0.
 cidr_text(dest) := "0.0.0.0/0" if dest == public
@@ -451,11 +470,6 @@ ports_text(ports) := sprintf("%d", [ports[0]]) if ports[0] == ports[1]
 else := sprintf("%d-%d", [ports[0], ports[1]])
 
 destination_text(dest) := "the AWS service's public addresses, which are not in the inputs" if dest == public
-
-else := dest
-
-# destination_name names a flow's remote side where its address is not what is unsettled.
-destination_name(dest) := "the AWS service's public addresses" if dest == public
 
 else := dest
 

@@ -1,82 +1,11 @@
-# The network reasoning that builds on network.rego: flow and NACL message text, security
-# groups, the task side of a path, the selected paths as the FG3xx/FG4xx rules see them, and
-# the memoised verdicts and grouped findings they share. Same package as network.rego; this
-# file only depends on that one (OPA loads them in name order), never the other way round.
+# The network reasoning that builds on network.rego: security groups, the task side of a
+# path, the selected paths as the FG3xx/FG4xx rules see them, and the memoised verdicts and
+# grouped findings they share (NACL message text: network_nacl_text.rego). Same package as
+# network.rego; this file only depends on that one and cidr.rego (OPA loads them in name
+# order), never the other way round.
 package fargate_preflight.lib.network
 
 import rego.v1
-
-# ---------------------------------------------------------------------------------------------
-# Flow and NACL message text
-
-# flow_text: "outbound TCP 443 to 0.0.0.0/0", "inbound TCP 32768-60999 from ... (return traffic)".
-flow_text(flow) := sprintf("%s TCP %s %s %s%s", [
-	direction_word(flow.egress), ports_text(flow.ports), to_or_from(flow.egress),
-	flow.label, return_suffix(flow),
-])
-
-return_suffix(flow) := " (return traffic)" if flow.return
-
-else := ""
-
-# remote_cidr_text is how a fix names the remote side: its CIDR.
-remote_cidr_text(flow) := cidr_text(flow.remote) if is_string(flow.remote)
-
-else := flow.label
-
-# denying_entries are the explicit deny entries of a deny verdict (the `*` rule excluded).
-denying_entries(verdict) := [e | some e in verdict.entries; e.rule != "*"]
-
-# nacl_denial_text: "network ACL PrivateNacl rule 90 denies inbound TCP ... (return traffic)".
-nacl_denial_text(nacl, verdict, flow) := text if {
-	count(denying_entries(verdict)) == 0
-	text := sprintf(
-		"network ACL %s has no entry that allows %s, so the final * rule denies it",
-		[nacl.name, flow_text(flow)],
-	)
-} else := sprintf("network ACL %s %s", [nacl.name, nacl_deny_detail(verdict, flow)])
-
-# nacl_deny_detail is the hop detail: "rule 90 denies ..." without the NACL name.
-nacl_deny_detail(verdict, flow) := text if {
-	count(denying_entries(verdict)) == 0
-	text := sprintf("no entry allows %s, so the final * rule denies it", [flow_text(flow)])
-} else := sprintf("rule %v denies %s", [verdict.entries[0].rule, flow_text(flow)]) if {
-	count(verdict.entries) == 1
-} else := sprintf("rules %s deny %s", [rule_list_text(verdict.entries), flow_text(flow)])
-
-# rule_list_text: "90 and *", "90, 100 and *".
-rule_list_text(entries) := text if {
-	labels := [sprintf("%v", [e.rule]) | some e in entries]
-	last := count(labels) - 1
-	text := concat(" and ", [concat(", ", array.slice(labels, 0, last)), labels[last]])
-}
-
-# nacl_fix says which entry to add (below the first deny) or remove.
-nacl_fix(nacl, verdict, flow) := text if {
-	count(denying_entries(verdict)) == 0
-	text := sprintf("Add an %s entry to network ACL %s that allows TCP %s %s %s.", [
-		direction_word(flow.egress), nacl.name, ports_text(flow.ports),
-		to_or_from(flow.egress), remote_cidr_text(flow),
-	])
-} else := text if {
-	rule := denying_entries(verdict)[0].rule
-	text := sprintf(
-		concat("", [
-			"Add an %s entry to network ACL %s that allows TCP %s %s %s ",
-			"with a rule number below %v, or remove or narrow rule %v.",
-		]),
-		[
-			direction_word(flow.egress), nacl.name, ports_text(flow.ports),
-			to_or_from(flow.egress), remote_cidr_text(flow), rule, rule,
-		],
-	)
-}
-
-# nacl_deny_source is where the user must change something: the first denying entry, else
-# the NACL (where an allowing entry must be added).
-nacl_deny_source(nacl, verdict) := denying_entries(verdict)[0].source if count(denying_entries(verdict)) > 0
-
-else := nacl.source
 
 # ---------------------------------------------------------------------------------------------
 # Security groups
@@ -207,14 +136,20 @@ coverage_state("covers", _, _, _, _, _) := yes
 
 coverage_state("none", _, _, _, _, _) := no
 
-coverage_state("partial", g, r, direction, cidr, dest) := maybe({
-	"unknown": sprintf(
-		"security group %s %s rule for %s covers only part of %s",
-		[g.name, direction, cidr, destination_text(dest)],
+coverage_state("partial", g, r, direction, cidr, dest) := maybe(object.union(
+	{
+		"unknown": sprintf(
+			"security group %s %s rule for %s covers only part of %s",
+			[g.name, direction, cidr, destination_text(dest)],
+		),
+		"ref": sprintf("security group %s %s rule %s", [g.name, direction, cidr]),
+		"source": r.source,
+	},
+	public_partial_fix(
+		dest, sprintf("security group %s", [g.name]), cidr, "to",
+		", or, for an S3 or DynamoDB gateway endpoint, to the endpoint's prefix list",
 	),
-	"ref": sprintf("security group %s %s rule %s", [g.name, direction, cidr]),
-	"source": r.source,
-})
+))
 
 # A rule naming a prefix list matches the destination's prefix list; a list in the inputs with
 # known CIDRs is judged by them; an AWS-managed list of another service holds none of the
@@ -307,14 +242,23 @@ object_name(collection, id) := name if {
 # ---------------------------------------------------------------------------------------------
 # The task side of a path
 
-# task_return_ports is the ephemeral port range a task receives return traffic on.
+# task_return_ports is the ephemeral port range a task receives return traffic on. When the
+# inputs do not settle the task's operating system family, it is either OS's range: the range
+# that spans both, with the unknown that would settle it third ([32768, 65535, unknown]), so
+# that a verdict that differs between the two can name it (os_verdict).
 task_return_ports(svc) := windows_task_return_ports if {
 	os_family := input.task_definitions[svc.task_definition].os_family
 	is_string(os_family)
 	startswith(upper(os_family), "WINDOWS")
 } else := linux_task_return_ports if {
 	is_string(input.task_definitions[svc.task_definition].os_family)
-} else := either_task_return_ports
+} else := array.concat(either_task_return_ports, [os_unknown]) if {
+	os_unknown := input.task_definitions[svc.task_definition].os_family
+	data.fargate_preflight.lib.model.is_unknown(os_unknown)
+} else := array.concat(
+	either_task_return_ports,
+	[data.fargate_preflight.lib.model.lookup("task_definitions", svc.task_definition, svc.source)],
+)
 
 # task_security_group_ids: the service's groups, else (none named) its VPC's default group.
 # (The usual case first: a function call costs regorus about 3 microseconds, and this runs for
@@ -473,7 +417,32 @@ else := ref
 # (which the engines evaluate once), so paths asking the same of one NACL share it.
 nacl_key(ref, flow) := [ref, flow.egress, flow.ports, flow.remote]
 
-nacl_key_verdict(key) := nacl_verdict(nacl_of(key[0]), key[1], key[2][0], key[2][1], key[3])
+nacl_key_verdict(key) := os_verdict(nacl_of(key[0]), key[1], key[2], key[3]) if {
+	count(key[2]) == 3
+} else := nacl_verdict(nacl_of(key[0]), key[1], key[2][0], key[2][1], key[3])
+
+# os_verdict: return traffic to a task whose operating system family is not settled is judged
+# on both ranges when Linux's and Windows' give the same verdict; otherwise which OS the task
+# runs (ports[2], the unknown) decides, with any unknown of either verdict.
+os_verdict(nacl, egress, ports, remote) := nacl_verdict(nacl, egress, ports[0], ports[1], remote) if {
+	linux_verdict(nacl, egress, remote).verdict == windows_verdict(nacl, egress, remote).verdict
+} else := undecided(unknowns) if {
+	others := {u |
+		some v in [linux_verdict(nacl, egress, remote), windows_verdict(nacl, egress, remote)]
+		some u in v.unknowns
+	}
+	unknowns := array.concat([ports[2]], [u | some u in others; u != ports[2]])
+}
+
+linux_verdict(nacl, egress, remote) := nacl_verdict(
+	nacl, egress,
+	linux_task_return_ports[0], linux_task_return_ports[1], remote,
+)
+
+windows_verdict(nacl, egress, remote) := nacl_verdict(
+	nacl, egress,
+	windows_task_return_ports[0], windows_task_return_ports[1], remote,
+)
 
 # sg_key: what an SG verdict depends on; missing groups are reported without a source (the
 # rule fills in the service's, see with_source), so services can share the verdict.

@@ -145,12 +145,14 @@ test_nacl_port_ranges if {
 	failing([
 		return_traffic("deny of the whole range", [in_tcp(90, "deny", "0.0.0.0/0", [1024, 65535]), in_all(100, "allow", "0.0.0.0/0")], [32768, 60999], ["deny", [90], []]),
 		return_traffic("allow of the whole range", [in_tcp(100, "allow", "0.0.0.0/0", [1024, 65535])], [32768, 60999], ["allow", [100], []]),
-		return_traffic("allow of part of the range, rest to *", [in_tcp(90, "allow", "0.0.0.0/0", [1024, 40000])], [32768, 60999], ["undecided", [], ["network ACL AppNacl inbound rule 90"]]),
+		return_traffic("allow of part of the range, rest to *", [in_tcp(90, "allow", "0.0.0.0/0", [1024, 40000])], [32768, 60999], ["deny", ["*"], []]),
 		return_traffic("two allows covering the range", [in_tcp(90, "allow", "0.0.0.0/0", [1024, 40000]), in_tcp(91, "allow", "0.0.0.0/0", [40001, 65535])], [32768, 60999], ["allow", [90, 91], []]),
 		return_traffic("partial deny then * deny", [in_tcp(90, "deny", "0.0.0.0/0", [32768, 40000])], [32768, 60999], ["deny", [90, "*"], []]),
-		return_traffic("partial deny then allow", [in_tcp(90, "deny", "0.0.0.0/0", [1024, 2000]), in_all(100, "allow", "0.0.0.0/0")], [1024, 65535], ["undecided", [], ["network ACL AppNacl inbound rule 90"]]),
+		return_traffic("partial deny then allow", [in_tcp(90, "deny", "0.0.0.0/0", [1024, 2000]), in_all(100, "allow", "0.0.0.0/0")], [1024, 65535], ["deny", [90], []]),
 		return_traffic("Windows range inside an allow of 49152-65535", [in_tcp(100, "allow", "0.0.0.0/0", [49152, 65535])], [49152, 65535], ["allow", [100], []]),
-		return_traffic("Linux range only partly inside 49152-65535", [in_tcp(100, "allow", "0.0.0.0/0", [49152, 65535])], [32768, 60999], ["undecided", [], ["network ACL AppNacl inbound rule 100"]]),
+		return_traffic("Linux range only partly inside 49152-65535", [in_tcp(100, "allow", "0.0.0.0/0", [49152, 65535])], [32768, 60999], ["deny", ["*"], []]),
+		return_traffic("ports denied everywhere deny, whatever an unknown decides elsewhere", [in_tcp(50, "deny", unknown_cidr, [40000, 65535]), in_tcp(100, "allow", "0.0.0.0/0", [40000, 65535])], [32768, 60999], ["deny", ["*"], []]),
+		return_traffic("some ports allowed only from part of the addresses", [in_tcp(100, "allow", "0.0.0.0/0", [40000, 65535]), in_tcp(110, "allow", "52.0.0.0/8", [1024, 39999])], [32768, 60999], ["undecided", [], ["network ACL AppNacl inbound rule 110"]]),
 	]) == set()
 }
 
@@ -195,69 +197,35 @@ test_nacl_partial_unknown_text if {
 		"unknown": "network ACL AppNacl inbound rule 50 (deny all traffic from 52.0.0.0/8) covers only part of inbound TCP 443 from the AWS service's public addresses, which are not in the inputs, and the rest is decided the other way",
 		"ref": "network ACL AppNacl inbound rule 50",
 		"source": src(50),
+		"fix": "The AWS service's addresses are not in the inputs, so whether 52.0.0.0/8 holds the ones the tasks reach cannot be settled: in network ACL AppNacl, allow the traffic from 0.0.0.0/0 instead (ahead of any narrower entry).",
 	}]
+
+	# a CIDR the inputs hold (part of a subnet) gets no such fix
+	v2 := data.fargate_preflight.lib.network.nacl_verdict(nacl([out_tcp(100, "allow", "10.0.3.0/25", [443, 443])]), true, 443, 443, "10.0.3.0/24")
+	object.keys(v2.unknowns[0]) == {"unknown", "ref", "source"}
 }
 
-# An entry that covers every address but only some of the ports: which port a connection uses
-# is chosen at random, and the note says which ports are denied and how to settle it.
-test_nacl_partial_ports_text_and_fix if {
+# An entry that covers every address but only some of the ports: each connection takes its
+# port at random from the whole range, so the flow is denied, and the verdict names the denied
+# ports and the entries that allow the others (field test 22: this was an FG801 note).
+test_nacl_partial_ports_deny_and_name_the_denied_ports if {
 	v := data.fargate_preflight.lib.network.nacl_verdict(nacl([in_tcp(110, "allow", "0.0.0.0/0", [49152, 65535])]), false, 32768, 60999, "10.0.1.0/24")
-	v.verdict == "undecided"
-	v.unknowns == [{
-		"unknown": "network ACL AppNacl inbound rule 110 (allow TCP 49152-65535 from 0.0.0.0/0) allows only part of inbound TCP 32768-60999 from 10.0.1.0/24: ports 32768-49151 are denied, and which of ports 32768-60999 a connection uses is chosen at random",
-		"ref": "network ACL AppNacl inbound rule 110",
-		"source": src(110),
-		"fix": "Allow inbound TCP 32768-49151 from 10.0.1.0/24 in network ACL AppNacl too, ahead of any rule that denies it, so that all of 32768-60999 is allowed: a connection's port is chosen at random from that range.",
-	}]
-}
-
-# A field test: the service's addresses are not what is unsettled when the entry covers
-# 0.0.0.0/0 (the note said they were "not in the inputs").
-test_nacl_partial_ports_for_the_service_name_the_ports_not_its_addresses if {
-	v := data.fargate_preflight.lib.network.nacl_verdict(nacl([in_tcp(100, "allow", "0.0.0.0/0", [49152, 65535])]), false, 32768, 60999, public)
-	v.unknowns[0].unknown == "network ACL AppNacl inbound rule 100 (allow TCP 49152-65535 from 0.0.0.0/0) allows only part of inbound TCP 32768-60999 from the AWS service's public addresses: ports 32768-49151 are denied, and which of ports 32768-60999 a connection uses is chosen at random"
-	v.unknowns[0].fix == "Allow inbound TCP 32768-49151 from 0.0.0.0/0 in network ACL AppNacl too, ahead of any rule that denies it, so that all of 32768-60999 is allowed: a connection's port is chosen at random from that range."
+	v.verdict == "deny"
+	v.denied_ports == [[32768, 49151]]
+	[e.rule | some e in v.entries] == ["*"]
+	[e.rule | some e in v.allowing] == [110]
+	v.unknowns == []
 }
 
 # A deny of some ports before an allow of all: the denied ports are the deny's; two denied
 # stretches are both named.
 test_nacl_partial_ports_denied_by_a_rule_or_in_two_stretches if {
 	first := data.fargate_preflight.lib.network.nacl_verdict(nacl([in_tcp(90, "deny", "0.0.0.0/0", [1024, 2000]), in_all(100, "allow", "0.0.0.0/0")]), false, 1024, 65535, public)
-	first.unknowns[0].unknown == "network ACL AppNacl inbound rule 90 (deny TCP 1024-2000 from 0.0.0.0/0) denies only part of inbound TCP 1024-65535 from the AWS service's public addresses: ports 1024-2000 are denied, and which of ports 1024-65535 a connection uses is chosen at random"
-	startswith(first.unknowns[0].fix, "Allow inbound TCP 1024-2000 from 0.0.0.0/0 in network ACL AppNacl too")
+	[first.verdict, first.denied_ports, [e.rule | some e in first.entries], [e.rule | some e in first.allowing]] == ["deny", [[1024, 2000]], [90], [100]]
 	two := data.fargate_preflight.lib.network.nacl_verdict(nacl([in_tcp(100, "allow", "0.0.0.0/0", [40000, 50000])]), false, 32768, 60999, public)
-	contains(two.unknowns[0].unknown, ": ports 32768-39999 and 50001-60999 are denied,")
+	two.denied_ports == [[32768, 39999], [50001, 60999]]
 	one := data.fargate_preflight.lib.network.nacl_verdict(nacl([in_tcp(100, "allow", "0.0.0.0/0", [1025, 65535])]), false, 1024, 65535, public)
-	contains(one.unknowns[0].unknown, ": port 1024 is denied,")
-}
-
-# ---------------------------------------------------------------------------------------------
-# NACL message text
-
-flow_out := {"egress": true, "ports": [443, 443], "remote": public, "label": "0.0.0.0/0", "return": false}
-
-flow_back := {"egress": false, "ports": [32768, 60999], "remote": "10.0.3.0/24", "label": "subnet EndpointA (10.0.3.0/24)", "return": true}
-
-test_flow_text if {
-	data.fargate_preflight.lib.network.flow_text(flow_out) == "outbound TCP 443 to 0.0.0.0/0"
-	data.fargate_preflight.lib.network.flow_text(flow_back) == "inbound TCP 32768-60999 from subnet EndpointA (10.0.3.0/24) (return traffic)"
-}
-
-test_nacl_denial_text_and_fix if {
-	star := data.fargate_preflight.lib.network.nacl_flow_verdict(nacl([]), flow_out)
-	data.fargate_preflight.lib.network.nacl_denial_text(nacl([]), star, flow_out) == "network ACL AppNacl has no entry that allows outbound TCP 443 to 0.0.0.0/0, so the final * rule denies it"
-	data.fargate_preflight.lib.network.nacl_fix(nacl([]), star, flow_out) == "Add an outbound entry to network ACL AppNacl that allows TCP 443 to 0.0.0.0/0."
-	data.fargate_preflight.lib.network.nacl_deny_source(nacl([]), star) == src(1)
-
-	entries := [in_tcp(90, "deny", "0.0.0.0/0", [1024, 65535])]
-	one := data.fargate_preflight.lib.network.nacl_flow_verdict(nacl(entries), flow_back)
-	data.fargate_preflight.lib.network.nacl_denial_text(nacl(entries), one, flow_back) == "network ACL AppNacl rule 90 denies inbound TCP 32768-60999 from subnet EndpointA (10.0.3.0/24) (return traffic)"
-	data.fargate_preflight.lib.network.nacl_fix(nacl(entries), one, flow_back) == "Add an inbound entry to network ACL AppNacl that allows TCP 32768-60999 from 10.0.3.0/24 with a rule number below 90, or remove or narrow rule 90."
-	data.fargate_preflight.lib.network.nacl_deny_source(nacl(entries), one) == src(90)
-
-	two_entries := [in_tcp(90, "deny", "0.0.0.0/0", [32768, 40000])]
-	two := data.fargate_preflight.lib.network.nacl_flow_verdict(nacl(two_entries), flow_back)
-	data.fargate_preflight.lib.network.nacl_denial_text(nacl(two_entries), two, flow_back) == "network ACL AppNacl rules 90 and * deny inbound TCP 32768-60999 from subnet EndpointA (10.0.3.0/24) (return traffic)"
+	one.denied_ports == [[1024, 1024]]
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -308,6 +276,19 @@ test_sg_egress_to_public if {
 		egress("any group allows", [group("A", [tcp443({"cidr": "10.0.0.0/8"})], []), group("B", [tcp443({"cidr": "0.0.0.0/0"})], [])], {"cidr": public}, ["allow", [["B", 500]], []]),
 		egress("no rules at all", [group("Task", [], [])], {"cidr": public}, ["deny", [], []]),
 	]) == set()
+}
+
+# Field test 22 (W1, case 101): the note for a narrower public CIDR said "Scan the template or
+# file that defines it too, or pass its value"; nothing settles it, and the fix says what to do.
+test_sg_partial_public_cidr_fix if {
+	groups := {"Task": group("Task", [tcp443({"cidr": "52.0.0.0/8"})], [])}
+	v := data.fargate_preflight.lib.network.sg_verdict(["Task"], "egress", 443, {"cidr": public}, src(700)) with input as {"security_groups": groups, "prefix_lists": {}}
+	v.unknowns == [{
+		"unknown": "security group Task egress rule for 52.0.0.0/8 covers only part of the AWS service's public addresses, which are not in the inputs",
+		"ref": "security group Task egress rule 52.0.0.0/8",
+		"source": src(500),
+		"fix": "The AWS service's addresses are not in the inputs, so whether 52.0.0.0/8 holds the ones the tasks reach cannot be settled: in security group Task, allow the traffic to 0.0.0.0/0 instead, or, for an S3 or DynamoDB gateway endpoint, to the endpoint's prefix list.",
+	}]
 }
 
 test_sg_egress_to_endpoint_and_prefix_list if {
@@ -412,8 +393,11 @@ test_task_return_ports if {
 	w := world
 	data.fargate_preflight.lib.network.task_return_ports(svc("Linux", [])) == [32768, 60999] with input as w
 	data.fargate_preflight.lib.network.task_return_ports(svc("Windows", [])) == [49152, 65535] with input as w
-	data.fargate_preflight.lib.network.task_return_ports(svc("Unsettled", [])) == [32768, 65535] with input as w
-	data.fargate_preflight.lib.network.task_return_ports(svc("td-0missing", [])) == [32768, 65535] with input as w
+
+	# either OS's range, with the unknown that settles which
+	data.fargate_preflight.lib.network.task_return_ports(svc("Unsettled", [])) == [32768, 65535, unknown_cidr] with input as w
+	missing := data.fargate_preflight.lib.network.task_return_ports(svc("td-0missing", [])) with input as w
+	[missing[0], missing[1], missing[2].ref] == [32768, 65535, "task definition td-0missing"]
 }
 
 test_task_security_group_ids if {

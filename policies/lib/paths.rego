@@ -19,8 +19,9 @@ import rego.v1
 
 # The package spans several files, each using only the ones before it: paths.rego (indexes,
 # names, task subnets), paths_analysis.rego (where each task subnet's default route leads,
-# through NAT and internet gateways), paths_decisions.rego (the decision per task subnet ×
-# need), paths_outputs.rego (what the rules read), paths_targets.rego (declared targets).
+# through NAT and internet gateways), paths_causes.rego (why a need has no path, as its
+# failing hop says it), paths_decisions.rego (the decision per task subnet × need),
+# paths_outputs.rego (what the rules read), paths_targets.rego (declared targets).
 # The OPA engine pushes one module at a time and OPA compiles each against those already
 # stored, so the files must not refer to each other in a cycle (`opa check` of paths.rego
 # alone with the other lib files must pass).

@@ -305,14 +305,18 @@ igw_public(subnet, key, ifc, ra) := ok(
 	{"state": "broken", "detail": ra.attachment.detail, "fix": ra.attachment.fix},
 ))
 
-# no_path_result: IPv6 leaves the analysed scope (FG206, never an error); otherwise the first
-# of FG201, FG203, FG205, FG502, FG503, FG202 whose condition holds.
-no_path_result(subnet, key, ifc, ra) := out_of_scope_result(
-	subnet, ra, to, "IPv6 paths are not analysed",
-	sprintf("%s: %s, and IPv6 paths are not analysed", [ra.via, to]),
-	sprintf("::/0 -> %s (IPv6, not analysed)", [route_target_text(r6)]),
-	r6.source,
+# no_path_result: IPv6 leaves the analysed scope (FG206, never an error) unless the subnet has
+# no IPv6 block; otherwise the first of FG201, FG203, FG205, FG502, FG503, FG202 that holds.
+no_path_result(subnet, key, ifc, ra) := object.union(
+	out_of_scope_result(
+		subnet, ra, to, "IPv6 paths are not analysed",
+		sprintf("%s: %s, and IPv6 paths are not analysed", [ra.via, to]),
+		sprintf("::/0 -> %s (IPv6, not analysed)", [route_target_text(r6)]),
+		r6.source,
+	),
+	{"ipv6_route": r6.target_type},
 ) if {
+	not without_ipv6(subnet)
 	r6 := ipv6_default_route(input.route_tables[ra.route_table])
 	to := sprintf("no IPv4 path; ::/0 -> %s", [route_target_text(r6)])
 } else := undecided_result(u) if {
@@ -331,7 +335,7 @@ no_path_result(subnet, key, ifc, ra) := out_of_scope_result(
 	ep := input.vpc_endpoints[ifc.private_dns_off]
 } else := fail("FG503", subnet, ra, ", and ", fg503_detail(subnet, key, ep), ep.id) if {
 	ep := input.vpc_endpoints[ifc.vpc_dns_off]
-} else := fail("FG202", subnet, ra, " and ", nothing_for(subnet, key), null)
+} else := fail("FG202", subnet, ra, " and ", fg202_detail(subnet, key, ra), null)
 
 # open_endpoint_unknown is the unsettled service or type of an endpoint of the task VPC that
 # may be the one the need lacks (paths.rego: open_endpoints).
@@ -371,43 +375,6 @@ type_may_serve(ep, _, key) if {
 	some rt in as_id_list(ep.route_tables)
 	data.fargate_preflight.lib.model.is_unknown(rt)
 }
-
-# The failing hop's detail for FG201, FG205, FG502 and FG503. A public IP alone would not
-# help when the internet gateway is attached to another VPC: FG201 says so too.
-fg201_detail(attachment) := sprintf("assignPublicIp is DISABLED, and %s", [attachment.detail]) if {
-	attachment.state == "elsewhere"
-} else := "assignPublicIp is DISABLED"
-
-fg205_detail(subnet, key, ep) := sprintf(
-	"gateway endpoint %s (%s) is not associated with route table %s",
-	[ep.name, key.need, name_of("route_tables", subnet.route_table)],
-)
-
-fg502_detail(key, ep) := sprintf(
-	"interface endpoint %s (%s) has private DNS off, so the %s hostname resolves to public addresses",
-	[ep.name, key.need, key.need],
-)
-
-fg503_detail(subnet, key, ep) := sprintf(
-	"interface endpoint %s (%s) has private DNS on but VPC %s lacks enableDnsHostnames or enableDnsSupport",
-	[ep.name, key.need, name_of("vpcs", subnet.vpc)],
-)
-
-# nothing_for says what is missing for a need that has no path at all.
-nothing_for(subnet, key) := sprintf(
-	"no %s gateway endpoint on route table %s and no %s interface endpoint",
-	[key.need, name_of("route_tables", subnet.route_table), key.need],
-) if {
-	key.kind == "endpoint"
-	key.need in gateway_services
-} else := sprintf("no %s interface endpoint", [key.need]) if {
-	key.kind == "endpoint"
-} else := sprintf("%s is reachable only over the internet", [key.need]) if {
-	key.region == null
-} else := sprintf(
-	"%s in %s is reachable only over the internet (endpoints serve only their own region)",
-	[key.need, key.region],
-)
 
 fail(rule, subnet, ra, connector, detail, endpoint) := {
 	"verdict": "fail",

@@ -4,6 +4,7 @@
 #   a task definition is Fargate-compatible when requiresCompatibilities lists FARGATE;
 #   a service or task is launched on Fargate by launchType FARGATE, or by a capacity-provider
 #   strategy (its own, else its cluster's default) made only of FARGATE/FARGATE_SPOT.
+#   And, for ECS Exec, whether a cluster's exec configuration logs sessions (Logging OVERRIDE).
 package fargate_preflight.lib.taskdef
 
 import rego.v1
@@ -85,3 +86,17 @@ exec_services contains sid if {
 	some sid in analysed
 	input.services[sid].enable_execute_command == true
 }
+
+# overrides_logging says whether a cluster's ECS Exec configuration (its
+# execute_command_configuration, or null) logs sessions where its logConfiguration says
+# (Logging OVERRIDE, in any case): "yes", "no" (no configuration, or DEFAULT or NONE) or, when
+# the inputs do not settle it, {"unknown": the value that would}: `logging`, or the whole
+# configuration (a condition that may leave it out). FG605 and FG606 read it.
+overrides_logging(config) := {"unknown": config} if {
+	data.fargate_preflight.lib.model.is_unknown(config)
+} else := {"unknown": config.logging} if {
+	data.fargate_preflight.lib.model.is_unknown(config.logging)
+} else := "yes" if {
+	is_string(config.logging)
+	upper(config.logging) == "OVERRIDE"
+} else := "no"

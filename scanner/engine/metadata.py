@@ -63,6 +63,13 @@ def _policy_files(policy_dir: Path) -> list[Path]:
         raise PolicyError(f"{policy_dir}: policy directory does not exist")
     patterns = ("policy.rego", "*/policy.rego", "rules/*/policy.rego")
     found = {file for pattern in patterns for file in policy_dir.glob(pattern) if file.is_file()}
+    # (a folder of helpers that another directory's rules use has .rego files and no rules)
+    helpers = (p for p in policy_dir.rglob("*.rego") if not p.name.endswith("_test.rego"))
+    if not found and next(helpers, None) is None:
+        raise PolicyError(
+            f"{policy_dir}: no rules in this policy directory (a rule is a policy.rego with "
+            "METADATA in it, in */ or in rules/*/)"
+        )
     return sorted(found)
 
 

@@ -33,8 +33,11 @@ from scanner.sources.discover import (
     looks_like_template,
     read_text,
     relative_name,
+    several_documents,
+    unclaimed,
 )
 from scanner.sources.lines import line_of
+from scanner.sources.terraform import not_a_plan
 
 IMPORT_VALUE = "Fn::ImportValue"
 # Text that a template taking part in a link must contain: a file without any of these can be
@@ -87,19 +90,26 @@ def scannable(paths: Iterable[Path], root: Path) -> tuple[list[Path], list[str]]
             continue
         try:
             data = yamlload.parse(text, rel)
+        except yamlload.MoreDocuments as exc:  # (a Kubernetes manifest)
+            outcome: SourceError | str | None = several_documents(path, exc, rel, detectors)
         except SourceError as exc:
             if looks_like_template(path, text):
                 keep.append(path)  # the scan reports it
+            elif hint := not_a_plan(path, text, None):
+                notices.append(f"{rel}: skipped: {hint}")
             else:
                 where = f"line {exc.line}: " if exc.line else ""
                 notices.append(f"{rel}: skipped: not valid YAML or JSON ({where}{exc.message})")
             continue
-        if any(detect(data) for detect in detectors.values()):
-            keep.append(path)
         else:
-            notices.append(
-                f"{rel}: skipped: not a CloudFormation template, ECS JSON file or Terraform plan"
-            )
+            if any(detect(data) for detect in detectors.values()):
+                keep.append(path)
+                continue
+            outcome = unclaimed(path, text, data, rel)
+        if isinstance(outcome, SourceError):
+            keep.append(path)  # meant as an input and not one: the scan reports it
+        elif outcome is not None:
+            notices.append(outcome)
     return keep, notices
 
 

@@ -128,13 +128,13 @@ def run(env: Mapping[str, str], cwd: Path) -> Outcome:
         print(f"::error title=fargate-preflight::{escape_data(str(exc))}", flush=True)
         return _finish(env, Outcome(exc.exit_code, dict.fromkeys(LEVELS, 0), None))
     from scanner.config import ConfigError
-    from scanner.sources.discover import scanned_root
 
     try:
         config = _load_config(inputs, cwd)
     except ConfigError as exc:
-        # The scan would stop at the same error before writing any report.
-        error = InputError(_relative(cwd / exc.file, scanned_root(cwd)), exc.line, exc.message)
+        # The scan would stop at the same error before writing any report. Its file is named
+        # relative to the scanned root, as annotations name files.
+        error = InputError(exc.file, exc.line, exc.message)
         print(error_command(error), flush=True)
         _append(env, "GITHUB_STEP_SUMMARY", render_config_error(error))
         return _finish(env, Outcome(exc.exit_code, dict.fromkeys(LEVELS, 0), None))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -33,7 +34,7 @@ COLLECTIONS = (
 )
 # Collections a model has only when a source read such objects (docs/model.md): models without
 # them are still model_version 1.
-OPTIONAL_COLLECTIONS = ("kms_keys", "log_groups")
+OPTIONAL_COLLECTIONS = ("kms_keys", "log_groups", "secrets")
 
 _REGION = r"([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d)"
 # Where the network is: an endpoint's service name and a subnet's availability zone name the
@@ -91,6 +92,35 @@ def build_model(fragments: list[Fragment], region: Any) -> dict[str, Any]:
             model[name].update(objects)
         model["declared_needs"].extend(fragment.declared_needs)
     return model
+
+
+def taken(fragments: Iterable[Fragment]) -> dict[str, frozenset[str]]:
+    """The ids and names the fragments' objects have, by collection (BuildContext.taken)."""
+    out: dict[str, set[str]] = {}
+    for fragment in fragments:
+        for name, objects in fragment.collections.items():
+            out.setdefault(name, set()).update(
+                text for obj in objects.values() for text in (obj["id"], obj["name"])
+            )
+    return {name: frozenset(texts) for name, texts in out.items()}
+
+
+def name_apart(model: dict[str, Any], renamed: dict[str, str] | None = None) -> dict[str, str]:
+    """Services (and standalone tasks) that share a name, such as the logical ID `Service` in
+    two templates, are each named by their id (`dev/service.yaml#Service`), which the sources
+    qualify by file when names repeat: findings, path rows and the text report's blocks are
+    keyed by the service's name. The others keep theirs, so a scan without such names is
+    unchanged. Returns id -> the name each renamed service had; `renamed`: those of the scan's
+    model, for a model of it without what an unsettled condition creates (scanner.worlds),
+    whose services are named as in the scan's."""
+    services = model["services"]
+    if renamed is None:
+        counts = Counter(svc["name"] for svc in services.values())
+        renamed = {sid: svc["name"] for sid, svc in services.items() if counts[svc["name"]] > 1}
+    for sid in renamed:
+        if sid in services:
+            services[sid]["name"] = sid
+    return renamed
 
 
 @cache

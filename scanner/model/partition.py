@@ -8,9 +8,9 @@ looks further than what an object names, so each part gives the findings the who
 for its objects, and evaluating parts costs the sum of small evaluations instead of one large
 one (less memory, and parts can run on several cores).
 
-`clusters`, `managed_policies`, `prefix_lists` and the optional `kms_keys` and `log_groups` are
-read by many unrelated services and name nothing the network rules follow: every part gets them
-whole.
+`clusters`, `managed_policies`, `prefix_lists` and the optional `kms_keys`, `log_groups` and
+`secrets` are read by many unrelated services and name nothing the network rules follow: every
+part gets them whole.
 Declared needs go with the service they are declared for; a coverage gap with the part whose
 unknowns it caused.
 

@@ -123,8 +123,14 @@ def _load(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise SourceError(str(path), None, f"cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError:
+        raise SourceError(str(path), None, f"not UTF-8 text: {_READS}") from None
     except json.JSONDecodeError as exc:
-        raise SourceError(str(path), exc.lineno, f"not valid JSON: {exc.msg}") from exc
+        raise SourceError(str(path), exc.lineno, f"not valid JSON ({exc.msg}): {_READS}") from exc
+
+
+# What a file that is not a report is told
+_READS = "merge reads the JSON or SARIF reports of fargate-preflight (scan --format json or sarif)"
 
 
 def _json_finding(path: Path, f: Any) -> Finding:

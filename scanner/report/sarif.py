@@ -387,10 +387,13 @@ def _artifact(om: Any, file: str, root: str) -> Any:
     """Files relative to %SRCROOT%. Code scanning rejects an absolute URI whose scheme is not
     the checkout's (`file`), so a live resource aws://ACCOUNT/REGION/... is the relative path
     aws/ACCOUNT/REGION/... (its own URI is the location's logicalLocations). A file outside
-    the scanned root (../x.yaml) is an absolute file:// URI, as GitHub writes such files."""
+    the scanned root (absolute: scanner.sources.discover.relative_name; `../x.yaml` in a
+    report of an earlier version) is an absolute file:// URI, as GitHub writes such files."""
     scheme = _URI_SCHEME.match(file)
     if scheme:
         file = f"{scheme.group(0)[:-3]}/{file[scheme.end() :]}"
+    elif Path(file).is_absolute():
+        return om.ArtifactLocation(uri=Path(file).as_uri())
     elif (file == ".." or file.startswith("../")) and root and Path(root).is_absolute():
         return om.ArtifactLocation(uri=Path(os.path.normpath(Path(root, file))).as_uri())
     return om.ArtifactLocation(uri=quote(file, safe=_RELATIVE_SAFE), uri_base_id=SRCROOT)
@@ -404,10 +407,13 @@ def location_file(location: Mapping[str, Any], run: Mapping[str, Any]) -> str:
         if isinstance(name, str) and _URI_SCHEME.match(name):
             return name
     uri = str(location["physicalLocation"]["artifactLocation"]["uri"])
-    root = run_root(run)
-    if uri.startswith("file:") and root:
-        return Path(os.path.relpath(_file_path(uri), root)).as_posix()
-    return unquote(uri)
+    if not uri.startswith("file:"):
+        return unquote(uri)
+    path, root = Path(_file_path(uri)), run_root(run)
+    # (an earlier version wrote a file outside the root given as `../x.yaml` this way too)
+    return (
+        path.relative_to(root).as_posix() if root and path.is_relative_to(root) else path.as_posix()
+    )
 
 
 def run_root(run: Mapping[str, Any]) -> str:

@@ -87,8 +87,9 @@ def render_rules(rules: Iterable[Rule]) -> str:
 
 
 def render_explain(rule: Rule) -> str:
-    """`fargate-preflight explain FGNNN`: the rule's whole METADATA, readable."""
-    meaning = LEVEL_MEANING.get(rule.level)
+    """`fargate-preflight explain FGNNN`: the rule's whole METADATA, readable. What a level
+    means is said for shipped rules only: a --policy rule's author decides what its level means."""
+    meaning = LEVEL_MEANING.get(rule.level) if rule.shipped else None
     level = f"{rule.level} ({meaning})" if meaning else rule.level
     parts = [
         f"{rule.id}: {rule.title}\nlevel: {level}\ntags: {', '.join(rule.tags) or '-'}",

@@ -58,6 +58,10 @@ class BuildContext:
     # The unsettled conditions (UnsettledCondition.key) this build takes as false: what they
     # create is left out. Every other unsettled condition holds (scanner.worlds).
     absent: frozenset[str] = frozenset()
+    # collection -> the ids and names of the objects the sources built before this one made:
+    # a source that names objects by what its files call them (ECS JSON: a family or service
+    # name) qualifies one of these by its file, so ids stay unique in the model
+    taken: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

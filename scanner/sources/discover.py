@@ -10,16 +10,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scanner.errors import SourceError
+from scanner.sources import terraform
 from scanner.sources.base import ECS_KIND, MAX_FILE_BYTES, LoadedFile
+from scanner.sources.ecs_json import not_a_task_definition
 from scanner.sources.lines import key_line, line_of
 
 if TYPE_CHECKING:
-    from scanner.sources.yamlload import DuplicateKey
+    from scanner.sources.yamlload import DuplicateKey, MoreDocuments
 
 # Only these are read when walking a directory; a file named on the command line is always read.
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
 # The scanner's own configuration (scanner.config) is never an input.
 CONFIG_NAME = ".fargate-preflight.yaml"
+# The notice of a file that parses and is none of these
+NOT_AN_INPUT = "skipped: not a CloudFormation template, ECS JSON file or Terraform plan"
+# What the error of a stream of several YAML documents calls a file of each kind
+_ONE_DOCUMENT = {
+    "cloudformation": "a CloudFormation template",
+    ECS_KIND: "an ECS JSON file",
+    "terraform": "a Terraform plan",
+}
 
 Detector = Callable[[Any], bool]
 
@@ -101,7 +111,10 @@ def _links_to_dir(entry: os.DirEntry[str]) -> bool:
 
 
 def relative_name(path: Path, root: Path) -> str:
-    """`path` relative to the scanned root with `/` separators, else as given."""
+    """How reports and messages name a file: relative to the scanned root with `/` separators;
+    a file outside the root by its absolute real path. Either way the name does not depend on
+    how the command named the file (`../x.yaml`, `/abs/x.yaml`), on the working directory or
+    on where the checkout is."""
     absolute = Path(os.path.abspath(path))
     # realpath, not Path.resolve: it does not raise on a symbolic link loop
     real = (Path(os.path.realpath(root)), Path(os.path.realpath(path)))
@@ -110,7 +123,7 @@ def relative_name(path: Path, root: Path) -> str:
             return target.relative_to(base).as_posix()
         except ValueError:
             continue
-    return path.as_posix()
+    return real[1].as_posix()
 
 
 def looks_like_template(path: Path, text: str) -> bool:
@@ -180,6 +193,44 @@ def _not_a_template(path: Path, data: Any, rel: str) -> SourceError | None:
     return None
 
 
+def unclaimed(path: Path, text: str, data: Any, rel: str) -> SourceError | str | None:
+    """A parsed file that no source claims: the error it is when it was meant as an input (a
+    template or task definition that is not one), else the notice that skips it (None: without
+    one, for a CDK cloud assembly's own files)."""
+    if _is_cdk_metadata(path, data):
+        return None
+    if _is_appspec(data):
+        return f"{rel}: skipped: a CodeDeploy AppSpec file"
+    problem = _not_a_template(path, data, rel) or not_a_task_definition(data, rel)
+    if problem is not None:
+        return problem
+    if hint := terraform.not_a_plan(path, text, data):
+        return f"{rel}: skipped: {hint}"
+    return f"{rel}: {NOT_AN_INPUT}"
+
+
+def several_documents(
+    path: Path, exc: MoreDocuments, rel: str, detectors: Mapping[str, Detector]
+) -> SourceError | str:
+    """A stream of several YAML documents (a Kubernetes manifest): valid YAML, skipped with
+    the notice of a file that is no input, unless its first document is an input (or meant as
+    a template): then the error that an input is one document."""
+    first = exc.first
+    kind = next((name for name, claims in detectors.items() if claims(first)), None)
+    if kind is None and _not_a_template(path, first, rel) is None:
+        return f"{rel}: {NOT_AN_INPUT}"
+    what = _ONE_DOCUMENT.get(kind or "cloudformation", "an input")
+    message = f"{what} is one YAML document; this file has more (line {exc.line})"
+    return SourceError(rel, exc.line, message)
+
+
+def _report(found: Discovery, outcome: SourceError | str | None) -> None:
+    if isinstance(outcome, SourceError):
+        found.errors.append(outcome)
+    elif outcome is not None:
+        found.notices.append(outcome)
+
+
 def _load(
     path: Path,
     named: bool,
@@ -189,6 +240,9 @@ def _load(
     max_bytes: int,
 ) -> LoadedFile | None:
     rel = relative_name(path, root)
+    if terraform.is_configuration(path):  # named, or a `.tf.json` (a walk does not read `.tf`)
+        found.notices.append(f"{rel}: skipped: {terraform.not_a_plan(path, '', None)}")
+        return None
     try:
         text = read_text(path, rel, max_bytes)
     except SourceError as exc:
@@ -198,11 +252,16 @@ def _load(
 
     try:
         data = yamlload.parse(text, rel)
+    except yamlload.MoreDocuments as exc:
+        _report(found, several_documents(path, exc, rel, detectors))
+        return None
     except SourceError as exc:
         repeats = isinstance(exc, yamlload.DuplicateKey)
         lenient = _ecs_json_with_repeats(text, rel, detectors) if repeats else None
         if lenient is None:
-            if named or looks_like_template(path, text):
+            if hint := terraform.not_a_plan(path, text, None):  # a `terraform plan -json` log
+                _report(found, SourceError(rel, 1, hint) if named else f"{rel}: skipped: {hint}")
+            elif named or looks_like_template(path, text):
                 found.errors.append(exc)
             else:
                 found.notices.append(f"{rel}: skipped: not valid YAML or JSON ({_short(exc)})")
@@ -213,18 +272,8 @@ def _load(
             for r in repeated
         )
     kind = next((name for name, claims in detectors.items() if claims(data)), None)
-    if kind is None and _is_cdk_metadata(path, data):
-        return None
-    if kind is None and _is_appspec(data):
-        found.notices.append(f"{rel}: skipped: a CodeDeploy AppSpec file")
-        return None
-    if kind is None and (problem := _not_a_template(path, data, rel)) is not None:
-        found.errors.append(problem)
-        return None
     if kind is None:
-        found.notices.append(
-            f"{rel}: skipped: not a CloudFormation template, ECS JSON file or Terraform plan"
-        )
+        _report(found, unclaimed(path, text, data, rel))
         return None
     if kind == ECS_KIND and (bad := yamlload.json_error(text, rel)) is not None:
         # read as YAML above; `aws ecs register-task-definition --cli-input-json`, ecspresso
@@ -257,12 +306,19 @@ def read_text(path: Path, rel: str, max_bytes: int = MAX_FILE_BYTES) -> str:
     except OSError as exc:
         raise SourceError(rel, None, f"cannot read: {exc.strerror or exc}") from None
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
+        brk = b"\n" if b"\n" in raw else b"\r"  # (a text with CR line ends only: below)
+        line = raw.count(brk, 0, exc.start) + 1
         raise SourceError(
             rel, line, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
         ) from None
+    # Lines are counted in line feeds (as git and SARIF count them). A text whose lines end in
+    # CR alone (a classic Mac editor's) has none, and would be all line 1: YAML counts a CR as
+    # a line break, so it is one here too. (A text with a line feed stops the test at once.)
+    if "\n" not in text and "\r" in text:
+        text = text.replace("\r", "\n")
+    return text
 
 
 def _short(exc: SourceError) -> str:

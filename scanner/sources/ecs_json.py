@@ -14,6 +14,7 @@ the ids and the policies treat them as unknown.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -96,6 +97,44 @@ def shape(data: Any) -> str | None:
     return None
 
 
+# Keys of a task definition beside its family and containers: with `family` and one of them,
+# a file is a task definition that `shape` did not take (its containerDefinitions misspelt).
+_TASK_DEFINITION_KEYS = (
+    "networkMode",
+    "requiresCompatibilities",
+    "taskRoleArn",
+    "executionRoleArn",
+    "cpu",
+    "memory",
+)
+_CONTAINERS = "containerDefinitions"
+
+
+def not_a_task_definition(data: Any, file: str) -> SourceError | None:
+    """Why a document shaped like a task definition (`family` and another key of one, at the
+    top or in describe-task-definition's `taskDefinition`) is not one that `shape` takes: no
+    list of containerDefinitions. The AWS CLI refuses it; skipping it would pass a CI check."""
+    if not isinstance(data, dict) or "Resources" in data or "AWSTemplateFormatVersion" in data:
+        return None
+    inner = data.get("taskDefinition")
+    definition = Node(file, data, "", line_of(data) or 1)
+    if isinstance(inner, dict):
+        definition = Node(file, inner, "/taskDefinition", key_line(data, "taskDefinition") or 1)
+    value = definition.value
+    if "family" not in value or not any(key in value for key in _TASK_DEFINITION_KEYS):
+        return None
+    if _CONTAINERS in value:  # not a list (`shape` takes a list)
+        line = key_line(value, _CONTAINERS) or definition.line
+        kind = _type_name(value[_CONTAINERS])
+        return SourceError(file, line, f"{_CONTAINERS} must be a list, not {kind}")
+    needs = f"a task definition needs {_CONTAINERS}, the list of its containers"
+    for key in value:
+        if isinstance(key, str) and difflib.get_close_matches(key, [_CONTAINERS], cutoff=0.75):
+            line = key_line(value, key) or definition.line
+            return SourceError(file, line, f"{needs}; did you mean {_CONTAINERS!r} for {key!r}?")
+    return definition.fail(needs)
+
+
 class EcsJsonSource:
     kind = ECS_KIND
 
@@ -114,9 +153,9 @@ class EcsJsonSource:
                 continue
             definitions.extend(found_definitions)
             requests.extend(found_requests)
-        definitions = _with_ids(definitions)
+        definitions = _with_ids(definitions, ctx.taken.get("task_definitions", frozenset()))
         runners = []
-        for request in _with_request_ids(requests):
+        for request in _with_request_ids(requests, ctx.taken.get("services", frozenset())):
             overrides = request.node.mapping("overrides")
             runners.append(
                 (request.model(definitions), role_overrides(overrides) if overrides else {})
@@ -586,10 +625,12 @@ def _efs(node: Node) -> ModelObject:
     }
 
 
-def _with_ids(definitions: list[_TaskDefinition]) -> list[_TaskDefinition]:
+def _with_ids(
+    definitions: list[_TaskDefinition], taken: frozenset[str] = frozenset()
+) -> list[_TaskDefinition]:
     """Each task definition with its id: the family, or `<file>#<family>` when two files of the
-    run register the same family."""
-    counts = Counter(d.family for d in definitions)
+    run register the same family or another source's task definition has it as id or name."""
+    counts = Counter([*(d.family for d in definitions), *taken])
     return [
         _TaskDefinition(
             d.rel,
@@ -701,11 +742,14 @@ def _network(node: Node) -> ModelObject | None:
     return network
 
 
-def _with_request_ids(requests: list[_Request]) -> list[_Request]:
+def _with_request_ids(
+    requests: list[_Request], taken: frozenset[str] = frozenset()
+) -> list[_Request]:
     """serviceName, or `<file>#run-task` / `<file>#service` when the file names none; a name
-    that two files use is qualified by the file."""
+    that two files use, or that another source's service or task has as id or name, is
+    qualified by the file."""
     bases = [r.name or f"{r.rel}#{_UNNAMED[r.kind]}" for r in requests]
-    counts = Counter(bases)
+    counts = Counter([*bases, *taken])
     return [
         _Request(
             r.rel,

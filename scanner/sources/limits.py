@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from scanner.sources.yamlload import MAX_DEPTH
+from scanner.sources.yamlload import MAX_DEPTH, TOO_DEEP
 
 
 def depth(value: Any) -> int:
@@ -36,7 +36,7 @@ def json_text(text: str) -> Any:
     try:
         value = json.loads(text)
     except RecursionError:
-        raise ValueError(f"nested more than {MAX_DEPTH} levels deep") from None
+        raise ValueError(TOO_DEEP) from None
     if depth(value) > MAX_DEPTH:
-        raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
+        raise ValueError(TOO_DEEP)
     return value

@@ -42,6 +42,8 @@ MAX_EXPANDED_NODES = 1_000_000
 # Deeper nesting than this is no template; the engine reads JSON only 127 levels deep, and the
 # model wraps values a few levels deeper than the file.
 MAX_DEPTH = 100
+# What a deeper file is told (valid YAML or JSON: it is the limit of this tool, not of the format).
+TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep, deeper than fargate-preflight reads"
 
 # Tags that keep their name in the long form; every other `!X` becomes `Fn::X` (as cfn-lint does).
 _UNPREFIXED_TAGS = ("Ref", "Condition")
@@ -50,6 +52,17 @@ _UNPREFIXED_TAGS = ("Ref", "Condition")
 class DuplicateKey(SourceError):
     """A key repeated in a mapping: CloudFormation rejects it (YAML and JSON readers would keep
     the last value)."""
+
+
+class MoreDocuments(SourceError):
+    """A stream of more than one YAML document (`---` between them: a Kubernetes manifest).
+    Valid YAML, but no template: `first` is the first document (read only after the error),
+    which tells a manifest (skipped) from a template with more after it (an error); the line
+    is where the second one starts."""
+
+    def __init__(self, file: str, line: int | None, message: str, first: Any) -> None:
+        super().__init__(file, line, message)
+        self.first = first
 
 
 def _repeated(key: Any, first: int) -> str:
@@ -176,7 +189,7 @@ class _Builder:
 
     def build(self, node: Node, depth: int = 1) -> Any:
         if depth > MAX_DEPTH:
-            raise self.error(node, f"nested more than {MAX_DEPTH} levels deep")
+            raise self.error(node, TOO_DEEP)
         tag = node.tag
         if tag in _TEXT and isinstance(node, ScalarNode):  # most nodes: decided first
             return _line_str(node.value, node.start_mark.line + 1)
@@ -518,14 +531,40 @@ def _parse_yaml_nodes(
             last = text.count("\n") + (not text.endswith("\n"))  # as git counts lines
             line = min(at(line), max(last, 1))
         if "maximum nesting depth" in str(exc):  # libyaml's own limit (PyYAML 6.0.4 and later)
-            raise SourceError(file, line, f"nested more than {MAX_DEPTH} levels deep") from None
-        if isinstance(exc, yaml.MarkedYAMLError):
-            raise SourceError(file, line, _yaml_message(exc, at)) from None
-        raise SourceError(file, None, f"not valid YAML: {exc}") from None
+            raise SourceError(file, line, TOO_DEEP) from None
+        if not isinstance(exc, yaml.MarkedYAMLError):
+            raise SourceError(file, None, f"not valid YAML: {exc}") from None
+        message = _yaml_message(exc, text, at)
+        if exc.problem == "but found another document":  # `---`: only the error path reads on
+            first = _first_document(text, file, aliases=aliases, merges=merges, at=at)
+            raise MoreDocuments(file, line, message, first) from None
+        raise SourceError(file, line, message) from None
     except RecursionError:
-        raise SourceError(file, None, f"nested more than {MAX_DEPTH} levels deep") from None
+        raise SourceError(file, None, TOO_DEEP) from None
     finally:
         loader.dispose()
+
+
+def _first_document(
+    text: str, file: str, *, aliases: bool, merges: bool, at: Callable[[int], int]
+) -> Any:
+    """The first document of a stream of several, built as a single one is (the others are
+    not read: a syntax error in them is not this tool's to report)."""
+    loader = (_JsonTextLoader if _looks_like_json(text) else _Loader)(text)
+    try:
+        if not loader.check_node():  # (reads past the stream's start, as get_node needs)
+            return None
+        node = loader.get_node()
+        if aliases:
+            _check_expansion(node, file, at)
+        value = _Builder(loader, file, consume=not aliases, merges=merges, at=at).build(node)
+    except RecursionError:
+        raise SourceError(file, None, TOO_DEEP) from None
+    finally:
+        loader.dispose()
+    if at is not int:
+        _renumber(value, at)
+    return value
 
 
 def _mark_line(exc: yaml.MarkedYAMLError) -> int | None:
@@ -533,14 +572,25 @@ def _mark_line(exc: yaml.MarkedYAMLError) -> int | None:
     return int(mark.line) + 1 if mark is not None else None
 
 
-def _yaml_message(exc: yaml.MarkedYAMLError, at: Callable[[int], int]) -> str:
+def _yaml_message(exc: yaml.MarkedYAMLError, text: str, at: Callable[[int], int]) -> str:
     """PyYAML's words, with the line where what it was reading began ("while scanning a
-    quoted scalar (from line 6), found unexpected end of stream")."""
+    quoted scalar (from line 6), found unexpected end of stream"), and what a tab means."""
     context = exc.context
     if context and exc.context_mark is not None:
         context = f"{context} (from line {at(exc.context_mark.line + 1)})"
     parts = [p for p in (context, exc.problem) if p]
-    return "not valid YAML: " + (", ".join(parts) if parts else "syntax error")
+    message = "not valid YAML: " + (", ".join(parts) if parts else "syntax error")
+    # (the pure-Python scanner names the character: "found character '\\t' that cannot ...")
+    if "cannot start any token" in (exc.problem or "") and _at_tab(exc, text):
+        message += " (a tab: YAML does not allow tabs for indentation)"
+    return message
+
+
+def _at_tab(exc: yaml.MarkedYAMLError, text: str) -> bool:
+    """The error is marked at a tab (libyaml's marks count characters, after a BOM)."""
+    body = text[1:] if text.startswith("\ufeff") else text
+    index = exc.problem_mark.index if exc.problem_mark is not None else -1
+    return 0 <= index < len(body) and body[index] == "\t"
 
 
 def _children(node: Node) -> list[Node]:
@@ -578,7 +628,7 @@ def _check_expansion(root: Node, file: str, at: Callable[[int], int]) -> None:
         if key in on_path:
             raise _node_error(file, at, node, "a YAML alias refers to a node that contains it")
         if depth > MAX_DEPTH:
-            raise _node_error(file, at, node, f"nested more than {MAX_DEPTH} levels deep")
+            raise _node_error(file, at, node, TOO_DEEP)
         on_path.add(key)
         stack.append((node, depth, True))
         stack.extend(
@@ -704,8 +754,8 @@ class _JsonParser:
         return match.end() if match else pos
 
     def value(self, pos: int, depth: int) -> tuple[Any, int]:
-        if depth > MAX_DEPTH:
-            raise self.fail(pos, f"nested more than {MAX_DEPTH} levels deep")
+        if depth > MAX_DEPTH:  # valid JSON, maybe: not "not valid JSON"
+            raise SourceError(self.file, self.line(pos), TOO_DEEP)
         char = self.text[pos : pos + 1]
         if char == "{":
             return self.mapping(pos, depth)

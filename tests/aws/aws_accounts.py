@@ -12,6 +12,7 @@ Fargate service in each private subnet:
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,12 @@ TRUST = {
     ],
 }
 EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+
+
+def allow(action: str | list[str], resource: str) -> str:
+    """A policy document (JSON) that allows `action` on `resource`."""
+    statement = {"Effect": "Allow", "Action": action, "Resource": resource}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 def all_but(*actions: str) -> dict[str, Any]:
@@ -72,25 +79,65 @@ class Built:
     cluster: str = ""
 
 
+def public_network(ec2: Any, cidr: str) -> tuple[str, str]:
+    """A VPC of `cidr` with one public subnet (its first /24; its route table sends 0.0.0.0/0 to
+    an internet gateway) and a security group `tasks`: (subnet, group)."""
+    vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+    first = str(next(ipaddress.ip_network(cidr).subnets(new_prefix=24)))
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=first)["Subnet"]["SubnetId"]
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    group = ec2.create_security_group(GroupName="tasks", Description="t", VpcId=vpc)["GroupId"]
+    return subnet, group
+
+
+def fargate_task_definition(
+    ecs: Any, family: str, containers: list[dict[str, Any]], **properties: Any
+) -> str:
+    """A Fargate task definition (awsvpc, 256 CPU units, 512 MiB) of `containers`; its ARN."""
+    return str(
+        ecs.register_task_definition(
+            family=family,
+            networkMode="awsvpc",
+            requiresCompatibilities=["FARGATE"],
+            cpu="256",
+            memory="512",
+            containerDefinitions=containers,
+            **properties,
+        )["taskDefinition"]["taskDefinitionArn"]
+    )
+
+
+def fargate_service(
+    ecs: Any,
+    cluster: str,
+    name: str,
+    definition: str | None,
+    network: dict[str, Any],
+    **properties: Any,
+) -> str:
+    """A Fargate service of one task with the awsvpcConfiguration `network`; its ARN."""
+    arguments = {
+        "cluster": cluster,
+        "serviceName": name,
+        "taskDefinition": definition,
+        "desiredCount": 1,
+        "launchType": "FARGATE",
+        "networkConfiguration": {"awsvpcConfiguration": network},
+        **properties,
+    }
+    return str(ecs.create_service(**arguments)["service"]["serviceArn"])
+
+
 def public_fargate_service(
     ecs: Any, cluster: str, name: str, definition: str, subnet: str, group: str
 ) -> str:
     """A Fargate service of one task in a public subnet, with a public IP; its ARN."""
-    service = ecs.create_service(
-        cluster=cluster,
-        serviceName=name,
-        taskDefinition=definition,
-        desiredCount=1,
-        launchType="FARGATE",
-        networkConfiguration={
-            "awsvpcConfiguration": {
-                "subnets": [subnet],
-                "securityGroups": [group],
-                "assignPublicIp": "ENABLED",
-            }
-        },
-    )
-    return str(service["service"]["serviceArn"])
+    network = {"subnets": [subnet], "securityGroups": [group], "assignPublicIp": "ENABLED"}
+    return fargate_service(ecs, cluster, name, definition, network)
 
 
 def build_account(
@@ -192,26 +239,16 @@ def build_account(
     iam.put_role_policy(
         RoleName=f"app-{region}",
         PolicyName="read-queue",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "sqs:ReceiveMessage", "Resource": "*"}],
-            }
-        ),
+        PolicyDocument=allow("sqs:ReceiveMessage", "*"),
     )
     built.cluster = ecs.create_cluster(
         clusterName=cluster,
         configuration={"executeCommandConfiguration": {"logging": "DEFAULT"}},
     )["cluster"]["clusterArn"]
-    definition = ecs.register_task_definition(
-        family="web",
-        networkMode="awsvpc",
-        requiresCompatibilities=["FARGATE"],
-        cpu="256",
-        memory="512",
-        executionRoleArn=execution,
-        taskRoleArn=task_role,
-        containerDefinitions=[
+    definition = fargate_task_definition(
+        ecs,
+        "web",
+        [
             {
                 "name": "web",
                 "image": f"{account}.dkr.ecr.{region}.amazonaws.com/web:1",
@@ -227,23 +264,18 @@ def build_account(
                 },
             }
         ],
-    )["taskDefinition"]["taskDefinitionArn"]
+        executionRoleArn=execution,
+        taskRoleArn=task_role,
+    )
     for name in built.subnets:
         if name == "public":
             continue
-        built.services[name] = ecs.create_service(
-            cluster=cluster,
-            serviceName=name,
-            taskDefinition=definition,
-            desiredCount=1,
-            launchType="FARGATE",
-            platformVersion="1.4.0",
-            networkConfiguration={
-                "awsvpcConfiguration": {
-                    "subnets": [built.subnets[name]],
-                    "securityGroups": [task_groups[name]],
-                    "assignPublicIp": "DISABLED",
-                }
-            },
-        )["service"]["serviceArn"]
+        network = {
+            "subnets": [built.subnets[name]],
+            "securityGroups": [task_groups[name]],
+            "assignPublicIp": "DISABLED",
+        }
+        built.services[name] = fargate_service(
+            ecs, cluster, name, definition, network, platformVersion="1.4.0"
+        )
     return built

@@ -9,15 +9,24 @@ AccessDenied comes from moto's own policy evaluation, not from us.
 from __future__ import annotations
 
 import json
-import urllib.request
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from aws_accounts import EXECUTION_POLICY, TRUST, Built, all_but, build_account
+from aws_accounts import (
+    EXECUTION_POLICY,
+    TRUST,
+    Built,
+    all_but,
+    allow,
+    build_account,
+    fargate_service,
+    fargate_task_definition,
+)
 from click.testing import CliRunner
-from moto_server import clients_at, start_moto, stop
+from moto_server import Enforced, enforcing_iam
 
 from scanner.cli import main
 
@@ -42,72 +51,32 @@ DENY_GET_ROLE = all_but("iam:GetRole")
 DENY_TASK_DEFINITIONS = all_but("ecs:DescribeTaskDefinition")
 
 
+# The account, and a member account of its Organization whose role `Blocked` may not be assumed.
+Account = Enforced[tuple[Built, str]]
+
+
+def build() -> tuple[Built, str]:
+    built = build_account(REGION)
+    org = boto3.client("organizations", region_name="us-east-1")
+    org.create_organization(FeatureSet="ALL")
+    member = org.create_account(AccountName="blocked", Email="blocked@example.com")
+    build_secrets_service(built)
+    return built, member["CreateAccountStatus"]["AccountId"]
+
+
 @pytest.fixture(scope="module")
-def enforced() -> Iterator[tuple[str, Built, dict[str, str], str, str]]:
-    proc, url = start_moto()
-    try:
-        with clients_at(url):
-            built = build_account(REGION)
-            org = boto3.client("organizations", region_name="us-east-1")
-            org.create_organization(FeatureSet="ALL")
-            member = org.create_account(AccountName="blocked", Email="blocked@example.com")
-            member_id = member["CreateAccountStatus"]["AccountId"]
-            iam = boto3.client("iam", region_name=REGION)
-            iam.create_user(UserName="ci")
-            iam.put_user_policy(
-                UserName="ci",
-                PolicyName="assume",
-                PolicyDocument=json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}
-                        ],
-                    }
-                ),
-            )
-            key = iam.create_access_key(UserName="ci")["AccessKey"]
-            trust = {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"AWS": f"arn:aws:iam::{built.account}:user/ci"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-            role = iam.create_role(RoleName="scanner", AssumeRolePolicyDocument=json.dumps(trust))
-            iam.put_role_policy(
-                RoleName="scanner", PolicyName="read", PolicyDocument=json.dumps(DENY_NAT)
-            )
-            for name, policy in (
-                ("no-endpoints", DENY_ENDPOINTS),
-                ("no-documents", DENY_DOCUMENTS),
-                ("no-inline-list", DENY_INLINE_LIST),
-                ("no-clusters", DENY_CLUSTERS),
-                ("no-get-role", DENY_GET_ROLE),
-                ("no-task-definitions", DENY_TASK_DEFINITIONS),
-            ):
-                iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
-                iam.put_role_policy(
-                    RoleName=name, PolicyName="read", PolicyDocument=json.dumps(policy)
-                )
-            build_secrets_service(built)
-        request = urllib.request.Request(
-            f"{url}/moto-api/reset-auth",
-            data=b"0",
-            method="POST",
-            headers={"Content-Type": "text/plain"},
-        )
-        urllib.request.urlopen(request, timeout=10).close()
-        credentials = {
-            "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
-            "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
-        }
-        yield url, built, credentials, role["Role"]["Arn"], member_id
-    finally:
-        stop(proc)
+def enforced() -> Iterator[Account]:
+    roles = {
+        "scanner": DENY_NAT,
+        "no-endpoints": DENY_ENDPOINTS,
+        "no-documents": DENY_DOCUMENTS,
+        "no-inline-list": DENY_INLINE_LIST,
+        "no-clusters": DENY_CLUSTERS,
+        "no-get-role": DENY_GET_ROLE,
+        "no-task-definitions": DENY_TASK_DEFINITIONS,
+    }
+    with enforcing_iam(build, roles) as account:
+        yield account
 
 
 SECRETS_CLUSTER = "secrets"
@@ -125,10 +94,6 @@ def build_secrets_service(built: Built) -> None:
     iam.create_role(RoleName="vault-exec", AssumeRolePolicyDocument=json.dumps(TRUST))
     iam.attach_role_policy(RoleName="vault-exec", PolicyArn=EXECUTION_POLICY)
 
-    def allow(action: str, resource: str) -> str:
-        statement = {"Effect": "Allow", "Action": action, "Resource": resource}
-        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-
     iam.put_role_policy(
         RoleName="vault-exec",
         PolicyName="secret",
@@ -139,60 +104,39 @@ def build_secrets_service(built: Built) -> None:
     )["Policy"]["Arn"]
     iam.attach_role_policy(RoleName="vault-exec", PolicyArn=managed)
     ecs.create_cluster(clusterName=SECRETS_CLUSTER)
-    definition = ecs.register_task_definition(
-        family="vault",
-        networkMode="awsvpc",
-        requiresCompatibilities=["FARGATE"],
-        cpu="256",
-        memory="512",
-        executionRoleArn=f"arn:aws:iam::{account}:role/vault-exec",
-        containerDefinitions=[
-            {
-                "name": "vault",
-                "image": f"{account}.dkr.ecr.{REGION}.amazonaws.com/vault:1",
-                "essential": True,
-                "secrets": [
-                    {"name": "DB", "valueFrom": secret},
-                    {"name": "TOKEN", "valueFrom": parameter},
-                ],
-            }
+    vault = {
+        "name": "vault",
+        "image": f"{account}.dkr.ecr.{REGION}.amazonaws.com/vault:1",
+        "essential": True,
+        "secrets": [
+            {"name": "DB", "valueFrom": secret},
+            {"name": "TOKEN", "valueFrom": parameter},
         ],
-    )["taskDefinition"]["taskDefinitionArn"]
-    ecs.create_service(
-        cluster=SECRETS_CLUSTER,
-        serviceName="vault",
-        taskDefinition=definition,
-        desiredCount=1,
-        launchType="FARGATE",
-        platformVersion="1.4.0",
-        networkConfiguration={
-            "awsvpcConfiguration": {
-                "subnets": [built.subnets["healthy"]],
-                "securityGroups": [built.groups["nat-tasks"]],
-                "assignPublicIp": "DISABLED",
-            }
-        },
-    )
+    }
+    execution = f"arn:aws:iam::{account}:role/vault-exec"
+    definition = fargate_task_definition(ecs, "vault", [vault], executionRoleArn=execution)
+    network = {
+        "subnets": [built.subnets["healthy"]],
+        "securityGroups": [built.groups["nat-tasks"]],
+        "assignPublicIp": "DISABLED",
+    }
+    fargate_service(ecs, SECRETS_CLUSTER, "vault", definition, network, platformVersion="1.4.0")
 
 
-def scan_as_enforced_role(
-    enforced: tuple[str, Built, dict[str, str], str, str], monkeypatch: Any, *flags: str
-) -> Any:
-    """`scan-aws --format json FLAGS` as the role whose policy denies ec2:DescribeNatGateways."""
-    url, _, credentials, role, _ = enforced
-    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
-    for key, value in credentials.items():
-        monkeypatch.setenv(key, value)
-    args = ["scan-aws", "--region", REGION, "--role-arn", role, "--format", "json", *flags]
-    return CliRunner().invoke(main, args, catch_exceptions=False)
+def scan_as(enforced: Account, monkeypatch: Any, role: str, *flags: str) -> Any:
+    """`scan-aws --format json FLAGS` as scanning role `role` (`scanner`: the one whose policy
+    denies ec2:DescribeNatGateways)."""
+    enforced.use(monkeypatch)
+    args = ["scan-aws", "--region", REGION, "--role-arn", enforced.role(role), "--format", "json"]
+    return CliRunner().invoke(main, [*args, *flags], catch_exceptions=False)
 
 
 def test_a_denied_call_is_a_gap_and_the_scan_goes_on(
-    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+    enforced: Account, aws_env: Any, monkeypatch: Any, opa_binary: str
 ) -> None:
-    built = enforced[1]
+    built = enforced.built[0]
     apps = ("--cluster", "apps")  # not the secrets cluster (below)
-    done = scan_as_enforced_role(enforced, monkeypatch, *apps)
+    done = scan_as(enforced, monkeypatch, "scanner", *apps)
     assert done.exit_code == 1, done.output  # by the findings: FG402 errors are still found
     report = json.loads(done.stdout)
     account = built.account
@@ -226,16 +170,17 @@ def test_a_denied_call_is_a_gap_and_the_scan_goes_on(
     )
     assert "2 coverage gap(s)" in done.stderr
     # The same report from a real OPA server (the coverage-gap rule runs on both engines).
-    opa = scan_as_enforced_role(enforced, monkeypatch, *apps, "--engine", "opa")
+    monkeypatch.setenv("PATH", f"{os.path.dirname(opa_binary)}{os.pathsep}{os.environ['PATH']}")
+    opa = scan_as(enforced, monkeypatch, "scanner", *apps, "--engine", "opa")
     assert opa.exit_code == 1, opa.output
     assert json.loads(opa.stdout) == report
 
 
 def test_an_account_that_cannot_be_entered_is_a_gap(
-    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+    enforced: Account, aws_env: Any, monkeypatch: Any
 ) -> None:
-    built, member = enforced[1], enforced[4]
-    done = scan_as_enforced_role(enforced, monkeypatch, "--org-role", "Blocked")
+    built, member = enforced.built
+    done = scan_as(enforced, monkeypatch, "scanner", "--org-role", "Blocked")
     assert done.exit_code == 1, done.output
     notes = {
         f["resource"]: f for f in json.loads(done.stdout)["findings"] if f["rule_id"] == "FG801"
@@ -249,36 +194,33 @@ def test_an_account_that_cannot_be_entered_is_a_gap(
 
 
 def test_a_scan_that_could_enter_no_account_is_a_usage_error(
-    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+    enforced: Account, aws_env: Any, monkeypatch: Any
 ) -> None:
     # Every account to scan refused sts:AssumeRole: nothing was read, and a nightly job whose
     # member role was deleted must not pass. Before, one FG801 note and exit 0.
-    member = enforced[4]
-    only = ("--org-role", "Blocked", "--account", member)
-    done = scan_as_enforced_role(enforced, monkeypatch, *only)
+    member = enforced.built[1]
+    only = ("scanner", "--org-role", "Blocked", "--account", member)
+    done = scan_as(enforced, monkeypatch, *only)
     assert done.exit_code == 2, done.output
     assert done.stdout == ""
     assert (
         "fargate-preflight: --org-role Blocked: could not enter any of the 1 account(s) to "
         f"scan (sts:AssumeRole failed): {member}: AccessDenied: User: arn:aws:sts::"
-        f"{enforced[1].account}:assumed-role/scanner/fargate-preflight is not authorized to "
+        f"{enforced.account}:assumed-role/scanner/fargate-preflight is not authorized to "
         "perform: sts:AssumeRole\n"
     ) == done.stderr
     # A shard that holds none of the accounts named has nothing to enter: not an error.
-    shards = [
-        scan_as_enforced_role(enforced, monkeypatch, *only, "--shard", f"{i}/2") for i in (1, 2)
-    ]
+    shards = [scan_as(enforced, monkeypatch, *only, "--shard", f"{i}/2") for i in (1, 2)]
     assert sorted(s.exit_code for s in shards) == [0, 2]
 
 
 def test_endpoints_that_could_not_be_listed_leave_the_paths_undecided(
-    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+    enforced: Account, aws_env: Any, monkeypatch: Any
 ) -> None:
     # Without DescribeVpcEndpoints, any VPC may have the endpoints a need lacks: the endpoint-sg
     # service (whose endpoints exist) and the broken-nat one are notes, not FG202 or FG203.
-    built = enforced[1]
-    role = enforced[3].replace("role/scanner", "role/no-endpoints")
-    done = scan_as_enforced_role((*enforced[:3], role, enforced[4]), monkeypatch)
+    built = enforced.built[0]
+    done = scan_as(enforced, monkeypatch, "no-endpoints")
     assert done.exit_code == 0, done.output
     report = json.loads(done.stdout)
     assert {f["rule_id"] for f in report["findings"]} == {"FG801", "FG703"}
@@ -291,19 +233,11 @@ def test_endpoints_that_could_not_be_listed_leave_the_paths_undecided(
     assert "whether VPC vpc-" in note["message"]
 
 
-def scan_secrets_as(
-    enforced: tuple[str, Built, dict[str, str], str, str], monkeypatch: Any, role_name: str
-) -> Any:
-    role = enforced[3].replace("role/scanner", f"role/{role_name}")
-    done = scan_as_enforced_role(
-        (*enforced[:3], role, enforced[4]), monkeypatch, "--cluster", SECRETS_CLUSTER
-    )
-    return done
+def scan_secrets_as(enforced: Account, monkeypatch: Any, role: str) -> Any:
+    return scan_as(enforced, monkeypatch, role, "--cluster", SECRETS_CLUSTER)
 
 
-def test_the_secrets_service_works(
-    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
-) -> None:
+def test_the_secrets_service_works(enforced: Account, aws_env: Any, monkeypatch: Any) -> None:
     # What the IAM tests below build on: read whole, its execution role may read its secrets.
     done = scan_secrets_as(enforced, monkeypatch, "no-endpoints")
     assert done.exit_code == 0, done.output
@@ -324,13 +258,13 @@ def iam_gap_notes(done: Any) -> dict[str, str]:
 
 
 def test_policy_documents_that_could_not_be_read_are_unknown_not_empty(
-    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+    enforced: Account, aws_env: Any, monkeypatch: Any
 ) -> None:
     # iam:GetRolePolicy and iam:GetPolicyVersion denied: the inline policy that allows the
     # secret and the customer-managed one that allows the parameter are unknown, and so is
     # whether the execution role may read them. Before, the inline policy was dropped (the
     # role "had none") and the secret was an FG105 error.
-    account = enforced[1].account
+    account = enforced.account
     done = scan_secrets_as(enforced, monkeypatch, "no-documents")
     assert done.exit_code == 0, done.output
     role = f"arn:aws:iam::{account}:role/vault-exec"
@@ -354,9 +288,9 @@ def test_policy_documents_that_could_not_be_read_are_unknown_not_empty(
 
 
 def test_inline_policies_that_could_not_be_listed_are_unknown_not_none(
-    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+    enforced: Account, aws_env: Any, monkeypatch: Any
 ) -> None:
-    account = enforced[1].account
+    account = enforced.account
     done = scan_secrets_as(enforced, monkeypatch, "no-inline-list")
     assert done.exit_code == 0, done.output
     role = f"arn:aws:iam::{account}:role/vault-exec"
@@ -371,7 +305,7 @@ def test_inline_policies_that_could_not_be_listed_are_unknown_not_none(
 
 
 def test_a_cluster_that_could_not_be_listed_is_a_notice_not_a_usage_error(
-    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+    enforced: Account, aws_env: Any, monkeypatch: Any
 ) -> None:
     # Without ecs:ListClusters the scan cannot tell whether --cluster names a cluster.
     done = scan_secrets_as(enforced, monkeypatch, "no-clusters")
@@ -380,19 +314,19 @@ def test_a_cluster_that_could_not_be_listed_is_a_notice_not_a_usage_error(
         f"notice: --cluster {SECRETS_CLUSTER}: no ECS cluster of that name or ARN in the 1 "
         "account-region(s) read (ecs:ListClusters failed)\n"
     ) in done.stderr
-    account = enforced[1].account
+    account = enforced.account
     gaps = [f["resource"] for f in json.loads(done.stdout)["findings"]]
     assert f"ecs:ListClusters in account {account} region {REGION}" in gaps
 
 
 def test_a_role_that_could_not_be_read_is_unsettled_not_missing(
-    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+    enforced: Account, aws_env: Any, monkeypatch: Any
 ) -> None:
     # iam:GetRole denied: the scan cannot tell whether the execution role exists, so its checks
     # are notes (the gap's), never FG107 "it does not exist", which a GetRole that answers
     # NoSuchEntity gives (tests/aws/test_live_roles.py). The role is the gap's unknown: before,
     # it was "not in the scanned inputs", with the advice to scan the account that holds it.
-    account = enforced[1].account
+    account = enforced.account
     done = scan_secrets_as(enforced, monkeypatch, "no-get-role")
     assert done.exit_code == 0, done.output
     report = json.loads(done.stdout)
@@ -409,12 +343,12 @@ def test_a_role_that_could_not_be_read_is_unsettled_not_missing(
 
 
 def test_a_task_definition_that_could_not_be_read_is_the_gaps(
-    enforced: tuple[str, Built, dict[str, str], str, str], aws_env: Any, monkeypatch: Any
+    enforced: Account, aws_env: Any, monkeypatch: Any
 ) -> None:
     # ecs:DescribeTaskDefinition denied: the service's task definition is the gap's unknown.
     # Before, it was "not in the scanned inputs", with the advice to scan the account and region
     # that hold it, which this scan read.
-    account = enforced[1].account
+    account = enforced.account
     done = scan_secrets_as(enforced, monkeypatch, "no-task-definitions")
     assert done.exit_code == 0, done.output
     findings = json.loads(done.stdout)["findings"]

@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_accounts import fargate_service, fargate_task_definition
 from click.testing import CliRunner
 from moto_server import clients_at
 
@@ -37,37 +38,17 @@ def efs_account(moto_url: str) -> dict[str, str]:
             FileSystemId=fs, SubnetId=storage, SecurityGroups=[nfs_sg]
         )["MountTargetId"]
         ecs.create_cluster(clusterName="files")
-        definition = ecs.register_task_definition(
-            family="reader",
-            networkMode="awsvpc",
-            requiresCompatibilities=["FARGATE"],
-            cpu="256",
-            memory="512",
-            containerDefinitions=[
-                {
-                    "name": "reader",
-                    "image": "public.ecr.aws/docker/library/busybox:1",
-                    "essential": True,
-                    "mountPoints": [{"sourceVolume": "shared", "containerPath": "/data"}],
-                }
-            ],
-            volumes=[
-                {
-                    "name": "shared",
-                    "efsVolumeConfiguration": {"fileSystemId": fs, "transitEncryption": "ENABLED"},
-                }
-            ],
-        )["taskDefinition"]["taskDefinitionArn"]
-        ecs.create_service(
-            cluster="files",
-            serviceName="reader",
-            taskDefinition=definition,
-            desiredCount=1,
-            launchType="FARGATE",
-            networkConfiguration={
-                "awsvpcConfiguration": {"subnets": [tasks], "securityGroups": [task_sg]}
-            },
-        )
+        reader = {
+            "name": "reader",
+            "image": "public.ecr.aws/docker/library/busybox:1",
+            "essential": True,
+            "mountPoints": [{"sourceVolume": "shared", "containerPath": "/data"}],
+        }
+        volume = {"fileSystemId": fs, "transitEncryption": "ENABLED"}
+        volumes = [{"name": "shared", "efsVolumeConfiguration": volume}]
+        definition = fargate_task_definition(ecs, "reader", [reader], volumes=volumes)
+        network = {"subnets": [tasks], "securityGroups": [task_sg]}
+        fargate_service(ecs, "files", "reader", definition, network)
         return {"fs": fs, "target": target, "storage": storage, "nfs_sg": nfs_sg, "vpc": vpc}
 
 
@@ -135,25 +116,11 @@ def test_a_mount_target_only_in_another_availability_zone_is_no_path(
         fs = efs.create_file_system(CreationToken="zoned")["FileSystemId"]
         efs.create_mount_target(FileSystemId=fs, SubnetId=storage, SecurityGroups=[group])
         ecs.create_cluster(clusterName="zoned")
-        definition = ecs.register_task_definition(
-            family="zoned",
-            networkMode="awsvpc",
-            requiresCompatibilities=["FARGATE"],
-            cpu="256",
-            memory="512",
-            containerDefinitions=[{"name": "app", "image": "public.ecr.aws/x/app:1"}],
-            volumes=[{"name": "data", "efsVolumeConfiguration": {"fileSystemId": fs}}],
-        )["taskDefinition"]["taskDefinitionArn"]
-        ecs.create_service(
-            cluster="zoned",
-            serviceName="app",
-            taskDefinition=definition,
-            desiredCount=1,
-            launchType="FARGATE",
-            networkConfiguration={
-                "awsvpcConfiguration": {"subnets": [tasks], "securityGroups": [group]}
-            },
-        )
+        app = {"name": "app", "image": "public.ecr.aws/x/app:1"}
+        volumes = [{"name": "data", "efsVolumeConfiguration": {"fileSystemId": fs}}]
+        definition = fargate_task_definition(ecs, "zoned", [app], volumes=volumes)
+        network = {"subnets": [tasks], "securityGroups": [group]}
+        fargate_service(ecs, "zoned", "app", definition, network)
     done = CliRunner().invoke(
         main, ["scan-aws", "--region", region, "--format", "json"], catch_exceptions=False
     )

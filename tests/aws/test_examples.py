@@ -38,6 +38,9 @@ def test_scheduled_scan_workflow_shape() -> None:
     command = next(s["run"] for s in scan["steps"] if "scan-aws" in s.get("run", ""))
     for part in ('--org-role "$ORG_ROLE"', '--shard "$SHARD/$SHARDS"', "--format sarif"):
         assert part in command
+    # The repository's configuration (needs, ignores) is there to read, and named.
+    assert scan["steps"][0]["uses"].startswith("actions/checkout@")
+    assert "--config .fargate-preflight.yaml" in command
     assert merge["needs"] == "scan"
     merging = next(s["run"] for s in merge["steps"] if "merge" in s.get("run", ""))
     assert "fargate-preflight merge shard-*.sarif --format sarif" in merging

@@ -21,15 +21,21 @@ the tests set it on what DescribeServices answers.
 from __future__ import annotations
 
 import json
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from aws_accounts import TRUST, all_but, public_fargate_service
+from aws_accounts import (
+    TRUST,
+    all_but,
+    allow,
+    fargate_task_definition,
+    public_fargate_service,
+    public_network,
+)
 from click.testing import CliRunner
-from moto_server import clients_at, start_moto, stop
+from moto_server import Enforced, clients_at, enforcing_iam
 
 from scanner.cli import main
 from scanner.sources.aws import ecs as live_ecs
@@ -37,16 +43,7 @@ from scanner.sources.aws import kms as live_kms
 
 REGION = "eu-west-2"
 ALIAS = "alias/exec-granted"
-TASK_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Action": ["ssmmessages:*", "logs:*"],
-            "Resource": "*",
-        }
-    ],
-}
+TASK_POLICY = allow(["ssmmessages:*", "logs:*"], "*")
 
 
 def key_policy(account: str, *grants: str) -> str:
@@ -67,25 +64,15 @@ def key_policy(account: str, *grants: str) -> str:
 def build() -> dict[str, str]:
     """The account above (call inside `clients_at`): services' ARNs by name, `account`, the keys'
     ARNs as `key:<case>`."""
-    ec2 = boto3.client("ec2", region_name=REGION)
     ecs = boto3.client("ecs", region_name=REGION)
     iam = boto3.client("iam", region_name=REGION)
     kms = boto3.client("kms", region_name=REGION)
     logs = boto3.client("logs", region_name=REGION)
     account: str = boto3.client("sts", region_name=REGION).get_caller_identity()["Account"]
-    vpc = ec2.create_vpc(CidrBlock="10.11.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.11.0.0/24")["Subnet"]["SubnetId"]
-    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
-    ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
-    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
-    group = ec2.create_security_group(GroupName="tasks", Description="t", VpcId=vpc)["GroupId"]
+    subnet, group = public_network(boto3.client("ec2", region_name=REGION), "10.11.0.0/16")
     role = iam.create_role(RoleName="exec-task", AssumeRolePolicyDocument=json.dumps(TRUST))
     role_arn = role["Role"]["Arn"]
-    iam.put_role_policy(
-        RoleName="exec-task", PolicyName="exec", PolicyDocument=json.dumps(TASK_POLICY)
-    )
+    iam.put_role_policy(RoleName="exec-task", PolicyName="exec", PolicyDocument=TASK_POLICY)
     built = {"account": account}
     for name, grants in (("granted", [role_arn]), ("rooted", []), ("logs", [])):
         key = kms.create_key(Policy=key_policy(account, *grants))["KeyMetadata"]
@@ -93,21 +80,12 @@ def build() -> dict[str, str]:
     kms.create_alias(AliasName=ALIAS, TargetKeyId=built["key:granted"])
     logs.create_log_group(logGroupName="/exec/plain")
     logs.create_log_group(logGroupName="/exec/sealed", kmsKeyId=built["key:logs"])
-    definition = ecs.register_task_definition(
-        family="exec",
-        networkMode="awsvpc",
-        requiresCompatibilities=["FARGATE"],
-        cpu="256",
-        memory="512",
-        taskRoleArn=role_arn,
-        containerDefinitions=[
-            {
-                "name": "app",
-                "image": "public.ecr.aws/x/app:1",
-                "linuxParameters": {"initProcessEnabled": True},
-            }
-        ],
-    )["taskDefinition"]["taskDefinitionArn"]
+    app = {
+        "name": "app",
+        "image": "public.ecr.aws/x/app:1",
+        "linuxParameters": {"initProcessEnabled": True},
+    }
+    definition = fargate_task_definition(ecs, "exec", [app], taskRoleArn=role_arn)
     configs: dict[str, dict[str, Any]] = {
         "granted": {"kmsKeyId": ALIAS, "logging": "DEFAULT"},
         "rooted": {"kmsKeyId": built["key:rooted"], "logging": "DEFAULT"},
@@ -250,72 +228,57 @@ def test_the_model_has_the_keys_and_groups_the_clusters_name(
     assert model["coverage_gaps"] == []
 
 
+def test_logging_is_read_in_any_case(moto_url: str, aws_env: Any, exec_on: None) -> None:
+    # The ECS API answers OVERRIDE, but the exporter takes any case, as the policies do: a
+    # `logging` of "override" (which moto keeps as given) still has its log group read, and
+    # FG606 found. Before, the group was not looked up, so FG606 had nothing to check.
+    region = "eu-south-1"
+    with clients_at(moto_url):
+        logs = boto3.client("logs", region_name=region)
+        logs.create_log_group(logGroupName="/exec/lower")
+        ecs = boto3.client("ecs", region_name=region)
+        subnet, group = public_network(boto3.client("ec2", region_name=region), "10.12.0.0/16")
+        log = {"cloudWatchLogGroupName": "/exec/lower", "cloudWatchEncryptionEnabled": True}
+        config = {"logging": "override", "logConfiguration": log}
+        ecs.create_cluster(
+            clusterName="lower", configuration={"executeCommandConfiguration": config}
+        )
+        app = {"name": "app", "image": "public.ecr.aws/x/app:1"}
+        definition = fargate_task_definition(ecs, "lower", [app])
+        service = public_fargate_service(ecs, "lower", "lower", definition, subnet, group)
+    args = ["scan-aws", "--region", region, "--format", "json"]
+    done = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert done.exit_code == 1, done.output
+    arn = f"arn:aws:logs:{region}:123456789012:log-group:/exec/lower"
+    assert [
+        (f["rule_id"], f["service"], f["resource"])
+        for f in json.loads(done.stdout)["findings"]
+        if f["rule_id"] in ("FG606", "FG801")  # (and FG605: the task definition has no task role)
+    ] == [("FG606", service, arn)]
+
+
 @pytest.fixture(scope="module")
-def denied() -> Iterator[tuple[str, dict[str, str], dict[str, str], str]]:
+def denied() -> Iterator[Enforced[dict[str, str]]]:
     """Its own server, enforcing IAM (as tests/aws/test_coverage_gaps.py): the account above and
     the scanning roles `no-key-policy` (denied kms:GetKeyPolicy and logs:DescribeLogGroups) and
-    `no-keys` (denied kms:DescribeKey), assumed with a user's keys."""
-    proc, url = start_moto()
-    try:
-        with clients_at(url):
-            built = build()
-            iam = boto3.client("iam", region_name=REGION)
-            iam.create_user(UserName="ci")
-            assume = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}
-            iam.put_user_policy(
-                UserName="ci",
-                PolicyName="assume",
-                PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [assume]}),
-            )
-            key = iam.create_access_key(UserName="ci")["AccessKey"]
-            principal = {"AWS": f"arn:aws:iam::{built['account']}:user/ci"}
-            trust = {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
-                ],
-            }
-            for name, policy in (
-                ("no-key-policy", all_but("kms:GetKeyPolicy", "logs:DescribeLogGroups")),
-                ("no-keys", all_but("kms:DescribeKey")),
-            ):
-                iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
-                iam.put_role_policy(
-                    RoleName=name, PolicyName="read", PolicyDocument=json.dumps(policy)
-                )
-        request = urllib.request.Request(
-            f"{url}/moto-api/reset-auth",
-            data=b"0",
-            method="POST",
-            headers={"Content-Type": "text/plain"},
-        )
-        urllib.request.urlopen(request, timeout=10).close()
-        credentials = {
-            "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
-            "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
-        }
-        yield url, built, credentials, f"arn:aws:iam::{built['account']}:role/"
-    finally:
-        stop(proc)
+    `no-keys` (denied kms:DescribeKey)."""
+    roles = {
+        "no-key-policy": all_but("kms:GetKeyPolicy", "logs:DescribeLogGroups"),
+        "no-keys": all_but("kms:DescribeKey"),
+    }
+    with enforcing_iam(build, roles) as enforced:
+        yield enforced
 
 
-def scan_as(
-    denied: tuple[str, dict[str, str], dict[str, str], str], role: str, monkeypatch: Any
-) -> Any:
-    url, _, credentials, roles = denied
-    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
-    for key, value in credentials.items():
-        monkeypatch.setenv(key, value)
-    return run("scan-aws", "--format", "json", "--role-arn", roles + role)
+def scan_as(denied: Enforced[dict[str, str]], role: str, monkeypatch: Any) -> Any:
+    denied.use(monkeypatch)
+    return run("scan-aws", "--format", "json", "--role-arn", denied.role(role))
 
 
 def test_a_key_policy_that_could_not_be_read_leaves_fg605_undecided(
-    denied: tuple[str, dict[str, str], dict[str, str], str],
-    aws_env: Any,
-    exec_on: None,
-    monkeypatch: Any,
+    denied: Enforced[dict[str, str]], aws_env: Any, exec_on: None, monkeypatch: Any
 ) -> None:
-    built = denied[1]
+    built = denied.built
     account = built["account"]
     done = scan_as(denied, "no-key-policy", monkeypatch)
     assert done.exit_code == 0, done.output
@@ -346,12 +309,9 @@ def test_a_key_policy_that_could_not_be_read_leaves_fg605_undecided(
 
 
 def test_a_key_that_could_not_be_described_falls_back_to_the_iam_policies(
-    denied: tuple[str, dict[str, str], dict[str, str], str],
-    aws_env: Any,
-    exec_on: None,
-    monkeypatch: Any,
+    denied: Enforced[dict[str, str]], aws_env: Any, exec_on: None, monkeypatch: Any
 ) -> None:
-    built = denied[1]
+    built = denied.built
     done = scan_as(denied, "no-keys", monkeypatch)
     assert done.exit_code == 1, done.output
     # The keys are not in the model: the task role's IAM policies alone decide, as before,

@@ -14,11 +14,18 @@ case, each writing with awslogs to its own group `/ecs/<service>` with an execut
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import boto3
 import pytest
-from aws_accounts import TRUST, public_fargate_service
+from aws_accounts import (
+    TRUST,
+    allow,
+    fargate_task_definition,
+    public_fargate_service,
+    public_network,
+)
 from click.testing import CliRunner
 from moto_server import clients_at
 
@@ -30,28 +37,15 @@ OTHER_ACCOUNT = "999999999999"
 
 def logs_policy(account: str) -> str:
     resource = f"arn:aws:logs:{REGION}:{account}:log-group:/ecs/*"
-    statement = {
-        "Effect": "Allow",
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": resource,
-    }
-    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    return allow(["logs:CreateLogStream", "logs:PutLogEvents"], resource)
 
 
 def build() -> dict[str, str]:
     """The account above (call inside `clients_at`): the services' ARNs by name, `account`."""
-    ec2 = boto3.client("ec2", region_name=REGION)
     ecs = boto3.client("ecs", region_name=REGION)
     iam = boto3.client("iam", region_name=REGION)
     account: str = boto3.client("sts", region_name=REGION).get_caller_identity()["Account"]
-    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.0.0/24")["Subnet"]["SubnetId"]
-    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
-    ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
-    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
-    group = ec2.create_security_group(GroupName="tasks", Description="t", VpcId=vpc)["GroupId"]
+    subnet, group = public_network(boto3.client("ec2", region_name=REGION), "10.9.0.0/16")
     for name, logs_account in (("logs-here", account), ("logs-there", OTHER_ACCOUNT)):
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
         iam.put_role_policy(
@@ -68,21 +62,12 @@ def build() -> dict[str, str]:
     built = {"account": account}
     for name, role in roles.items():
         options = {"awslogs-group": f"/ecs/{name}", "awslogs-stream-prefix": name}
-        definition = ecs.register_task_definition(
-            family=name,
-            networkMode="awsvpc",
-            requiresCompatibilities=["FARGATE"],
-            cpu="256",
-            memory="512",
-            executionRoleArn=role,
-            containerDefinitions=[
-                {
-                    "name": "app",
-                    "image": "public.ecr.aws/x/app:1",
-                    "logConfiguration": {"logDriver": "awslogs", "options": options},
-                }
-            ],
-        )["taskDefinition"]["taskDefinitionArn"]
+        app = {
+            "name": "app",
+            "image": "public.ecr.aws/x/app:1",
+            "logConfiguration": {"logDriver": "awslogs", "options": options},
+        }
+        definition = fargate_task_definition(ecs, name, [app], executionRoleArn=role)
         built[name] = public_fargate_service(ecs, "roles", name, definition, subnet, group)
     return built
 
@@ -98,7 +83,9 @@ def run(command: str, *flags: str) -> Any:
     return CliRunner().invoke(main, args, catch_exceptions=False)
 
 
-def test_the_findings_of_each_role(built: dict[str, str], aws_env: Any) -> None:
+def test_the_findings_of_each_role(
+    built: dict[str, str], aws_env: Any, opa_binary: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     done = run("scan-aws", "--format", "json")
     assert done.exit_code == 1, done.output
     report = json.loads(done.stdout)
@@ -161,6 +148,7 @@ def test_the_findings_of_each_role(built: dict[str, str], aws_env: Any) -> None:
     (nonexistent,) = [f for f in report["findings"] if f["rule_id"] == "FG107"]
     assert nonexistent["location"]["file"] == f"aws://{account}/global/iam/role/no-such-role"
     # The same report from a real OPA server.
+    monkeypatch.setenv("PATH", f"{os.path.dirname(opa_binary)}{os.pathsep}{os.environ['PATH']}")
     opa = run("scan-aws", "--format", "json", "--engine", "opa")
     assert opa.exit_code == 1, opa.output
     assert json.loads(opa.stdout) == report

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from aws_accounts import EXECUTION_POLICY, Built, build_account, restrictive
 from click.testing import CliRunner
+from moto_server import clients_at
 
 from scanner.cli import main
 
@@ -19,10 +20,7 @@ REGION = "eu-west-1"
 
 @pytest.fixture(scope="module")
 def built(moto_url: str) -> Built:
-    env = {"AWS_ENDPOINT_URL": moto_url, "AWS_ACCESS_KEY_ID": "testing"}
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in {**env, "AWS_SECRET_ACCESS_KEY": "testing"}.items():
-            mp.setenv(key, value)
+    with clients_at(moto_url):
         return build_account(REGION, isolated=True)
 
 
@@ -330,6 +328,27 @@ def test_declared_needs_apply_to_live_services(
     assert [
         (n["service"], n["endpoint"], n["source"]["line"]) for n in model["declared_needs"]
     ] == [(built.services["endpoint-sg"], "sns", 3), (built.services["isolated"], "sns", 5)]
+
+
+def test_config_names_the_configuration_of_a_live_scan(
+    built: Built, aws_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: scan-aws and export-aws had no --config, so a configuration that is not found from
+    # the working directory (a scheduled job's, say) was never read.
+    (tmp_path / ".git").mkdir()
+    for folder in ("ci", "sub"):
+        (tmp_path / folder).mkdir()
+    write_needs(tmp_path / "ci", built)
+    monkeypatch.chdir(tmp_path / "sub")
+    message = (
+        "needs: no service of the scanned accounts and regions is named 'NoSuchService' "
+        "(give its ARN, name or task-definition family)"
+    )
+    for command in ("scan-aws", "export-aws"):
+        done = run(command, "--region", REGION, "--config", "../ci/.fargate-preflight.yaml")
+        assert done.exit_code == 2, done.output
+        # (the text report prints it on stdout, export-aws on stderr)
+        assert f"error: ci/.fargate-preflight.yaml:6: {message}" in done.output
 
 
 def test_a_needs_key_this_scan_may_not_have_read_is_a_notice(

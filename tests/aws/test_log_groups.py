@@ -13,15 +13,21 @@ logs:PutLogEvents, in a public subnet with a public IP (no other finding):
 from __future__ import annotations
 
 import json
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from aws_accounts import TRUST, all_but, public_fargate_service
+from aws_accounts import (
+    TRUST,
+    all_but,
+    allow,
+    fargate_task_definition,
+    public_fargate_service,
+    public_network,
+)
 from click.testing import CliRunner
-from moto_server import clients_at, start_moto, stop
+from moto_server import Enforced, clients_at, enforcing_iam
 
 from scanner.cli import main
 from scanner.sources.aws.calls import CallCounter, Reader
@@ -35,39 +41,20 @@ GROUPS: dict[str, tuple[str, str | None]] = {
     "prefix": ("/ecs/her", None),
     "elsewhere": ("/ecs/there", None),
 }
-LOGS_ONLY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": "*",
-        }
-    ],
-}
+LOGS_ONLY = allow(["logs:CreateLogStream", "logs:PutLogEvents"], "*")
 
 
 def build(region: str) -> dict[str, str]:
     """The account above, with default clients (call inside `clients_at`); the services' ARNs
     by name, and `account`."""
-    ec2 = boto3.client("ec2", region_name=region)
     ecs = boto3.client("ecs", region_name=region)
     iam = boto3.client("iam", region_name=region)
     boto3.client("logs", region_name=region).create_log_group(logGroupName="/ecs/here")
     boto3.client("logs", region_name=OTHER).create_log_group(logGroupName="/ecs/there")
     account: str = boto3.client("sts", region_name=region).get_caller_identity()["Account"]
-    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.7.0.0/24")["Subnet"]["SubnetId"]
-    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
-    ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
-    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
-    group = ec2.create_security_group(GroupName="tasks", Description="t", VpcId=vpc)["GroupId"]
+    subnet, group = public_network(boto3.client("ec2", region_name=region), "10.7.0.0/16")
     role = iam.create_role(RoleName="logs-exec", AssumeRolePolicyDocument=json.dumps(TRUST))
-    iam.put_role_policy(
-        RoleName="logs-exec", PolicyName="logs", PolicyDocument=json.dumps(LOGS_ONLY)
-    )
+    iam.put_role_policy(RoleName="logs-exec", PolicyName="logs", PolicyDocument=LOGS_ONLY)
     ecs.create_cluster(clusterName="logs")
     built = {"account": account}
     for name, (log_group, log_region) in GROUPS.items():
@@ -82,15 +69,9 @@ def build(region: str) -> dict[str, str]:
             {"name": c, "image": "public.ecr.aws/x/app:1", "logConfiguration": log}
             for c in (["app", "sidecar"] if name == "here" else ["app"])
         ]
-        definition = ecs.register_task_definition(
-            family=name,
-            networkMode="awsvpc",
-            requiresCompatibilities=["FARGATE"],
-            cpu="256",
-            memory="512",
-            executionRoleArn=role["Role"]["Arn"],
-            containerDefinitions=containers,
-        )["taskDefinition"]["taskDefinitionArn"]
+        definition = fargate_task_definition(
+            ecs, name, containers, executionRoleArn=role["Role"]["Arn"]
+        )
         built[name] = public_fargate_service(ecs, "logs", name, definition, subnet, group)
     return built
 
@@ -177,57 +158,19 @@ DENY_LOG_GROUPS = all_but("logs:DescribeLogGroups")
 
 
 @pytest.fixture(scope="module")
-def denied() -> Iterator[tuple[str, dict[str, str], dict[str, str], str]]:
+def denied() -> Iterator[Enforced[dict[str, str]]]:
     """Its own server, enforcing IAM (as tests/aws/test_coverage_gaps.py): the account above
-    and a scanning role that may not call logs:DescribeLogGroups, assumed with a user's keys."""
-    proc, url = start_moto()
-    try:
-        with clients_at(url):
-            built = build(REGION)
-            iam = boto3.client("iam", region_name=REGION)
-            iam.create_user(UserName="ci")
-            assume = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}
-            iam.put_user_policy(
-                UserName="ci",
-                PolicyName="assume",
-                PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [assume]}),
-            )
-            key = iam.create_access_key(UserName="ci")["AccessKey"]
-            principal = {"AWS": f"arn:aws:iam::{built['account']}:user/ci"}
-            trust = {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
-                ],
-            }
-            role = iam.create_role(RoleName="scanner", AssumeRolePolicyDocument=json.dumps(trust))
-            iam.put_role_policy(
-                RoleName="scanner", PolicyName="read", PolicyDocument=json.dumps(DENY_LOG_GROUPS)
-            )
-        request = urllib.request.Request(
-            f"{url}/moto-api/reset-auth",
-            data=b"0",
-            method="POST",
-            headers={"Content-Type": "text/plain"},
-        )
-        urllib.request.urlopen(request, timeout=10).close()
-        credentials = {
-            "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
-            "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
-        }
-        yield url, built, credentials, role["Role"]["Arn"]
-    finally:
-        stop(proc)
+    and a scanning role `scanner` that may not call logs:DescribeLogGroups."""
+    with enforcing_iam(lambda: build(REGION), {"scanner": DENY_LOG_GROUPS}) as enforced:
+        yield enforced
 
 
 def test_a_denied_lookup_leaves_create_log_group_undecided(
-    denied: tuple[str, dict[str, str], dict[str, str], str], aws_env: Any, monkeypatch: Any
+    denied: Enforced[dict[str, str]], aws_env: Any, monkeypatch: Any
 ) -> None:
-    url, built, credentials, role = denied
-    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
-    for key, value in credentials.items():
-        monkeypatch.setenv(key, value)
-    done = scan("--role-arn", role)
+    built = denied.built
+    denied.use(monkeypatch)
+    done = scan("--role-arn", denied.role("scanner"))
     # Whether the groups exist is not known, so neither is whether logs:CreateLogGroup is
     # needed: no FG104 error (the roles allow the rest), ...
     assert done.exit_code == 0, done.output

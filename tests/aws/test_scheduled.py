@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_accounts import fargate_service, fargate_task_definition
 from click.testing import CliRunner
 from fault_proxy import Faults, fault_proxy
 from moto_server import clients_at
@@ -33,27 +34,12 @@ def account(moto_url: str) -> dict[str, str]:
         group = ec2.create_security_group(GroupName="jobs", Description="j", VpcId=vpc)["GroupId"]
         cluster = ecs.create_cluster(clusterName="jobs")["cluster"]["clusterArn"]
         other = ecs.create_cluster(clusterName="other")["cluster"]["clusterArn"]
-        definition = ecs.register_task_definition(
-            family="report",
-            networkMode="awsvpc",
-            requiresCompatibilities=["FARGATE"],
-            cpu="256",
-            memory="512",
-            containerDefinitions=[
-                {"name": "report", "image": "public.ecr.aws/docker/library/busybox:1"}
-            ],
-        )["taskDefinition"]["taskDefinitionArn"]
+        report = {"name": "report", "image": "public.ecr.aws/docker/library/busybox:1"}
+        definition = fargate_task_definition(ecs, "report", [report])
         family = definition.rsplit(":", 1)[0]  # a rule may name the family: the latest revision
-        service = ecs.create_service(  # the same task definition by its ARN: described once
-            cluster="jobs",
-            serviceName="api",
-            taskDefinition=definition,
-            desiredCount=1,
-            launchType="FARGATE",
-            networkConfiguration={
-                "awsvpcConfiguration": {"subnets": [isolated], "securityGroups": [group]}
-            },
-        )["service"]["serviceArn"]
+        network = {"subnets": [isolated], "securityGroups": [group]}
+        # the same task definition by its ARN: described once
+        service = fargate_service(ecs, "jobs", "api", definition, network)
         parameters = {
             "TaskDefinitionArn": family,
             "LaunchType": "FARGATE",
@@ -62,16 +48,7 @@ def account(moto_url: str) -> dict[str, str]:
             },
         }
         # deleted: moto lists it (INACTIVE) where AWS no longer does; never scanned
-        ecs.create_service(
-            cluster="jobs",
-            serviceName="retired",
-            taskDefinition=definition,
-            desiredCount=0,
-            launchType="FARGATE",
-            networkConfiguration={
-                "awsvpcConfiguration": {"subnets": [isolated], "securityGroups": [group]}
-            },
-        )
+        fargate_service(ecs, "jobs", "retired", definition, network, desiredCount=0)
         ecs.delete_service(cluster="jobs", service="retired")
         ecs.create_service(
             cluster="jobs",
@@ -84,9 +61,7 @@ def account(moto_url: str) -> dict[str, str]:
             service="blue-green",
             taskDefinition=definition,
             launchType="FARGATE",
-            networkConfiguration={
-                "awsvpcConfiguration": {"subnets": [isolated], "securityGroups": [group]}
-            },
+            networkConfiguration={"awsvpcConfiguration": network},
         )["taskSet"]["taskSetArn"]
         role = "arn:aws:iam::123456789012:role/run-task"
         events.create_event_bus(Name="orders")
@@ -288,16 +263,8 @@ def test_a_task_subnet_that_does_not_exist_says_so(moto_url: str, aws_env: Any) 
     with clients_at(moto_url):
         ecs = boto3.client("ecs", region_name=region)
         cluster = ecs.create_cluster(clusterName="ghosts")["cluster"]["clusterArn"]
-        definition = ecs.register_task_definition(
-            family="ghost",
-            networkMode="awsvpc",
-            requiresCompatibilities=["FARGATE"],
-            cpu="256",
-            memory="512",
-            containerDefinitions=[
-                {"name": "g", "image": "public.ecr.aws/docker/library/busybox:1"}
-            ],
-        )["taskDefinition"]["taskDefinitionArn"]
+        ghost_container = {"name": "g", "image": "public.ecr.aws/docker/library/busybox:1"}
+        definition = fargate_task_definition(ecs, "ghost", [ghost_container])
         events = boto3.client("events", region_name=region)
         rule = events.put_rule(Name="ghost", ScheduleExpression="rate(1 day)")["RuleArn"]
         parameters = {

@@ -92,6 +92,7 @@ def test_without_a_child_the_inputs_are_not_sized(monkeypatch: pytest.MonkeyPatc
 
 def test_other_policies_stop_the_child_unused(tmp_path: Path) -> None:
     pid = _started().pid
+    (tmp_path / "helpers.rego").write_text("package acme.lib\n\nanswer := 42\n", encoding="utf-8")
     options = api.ScanOptions(policy_dirs=(tmp_path,))
     report = api.scan([EXAMPLE], options)
     assert [f.rule_id for f in report.findings] == ["FG202"]

@@ -176,6 +176,23 @@ def test_links_follow_transitively(tmp_path: Path) -> None:
             "docker-compose.yml: skipped: not a CloudFormation template, ECS JSON file or "
             "Terraform plan",
         ),
+        # field test 23: a Kubernetes manifest of several documents parses (its notice said
+        # "not valid YAML"); a template with more after it, and a task definition without its
+        # containers, are the scan's errors
+        (
+            "k8s.yaml",
+            "kind: Deployment\n---\nkind: Service\n",
+            False,
+            "k8s.yaml: skipped: not a CloudFormation template, ECS JSON file or Terraform plan",
+        ),
+        ("two.yaml", SERVICE + "---\nkind: Service\n", True, None),
+        ("td.json", '{"family": "web", "cpu": "256", "containerDefinitons": []}', True, None),
+        (
+            "state.json",
+            '{"format_version": "1.0", "values": {"root_module": {}}}',
+            False,
+            "state.json: skipped: the JSON of a Terraform state",
+        ),
     ],
 )
 def test_scannable_keeps_templates_and_files_that_look_like_them(

@@ -391,4 +391,6 @@ def test_a_name_two_templates_share_asks_for_an_id(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="2 services are named Green: give one of their ids"):
         build("Green", paths, ScanOptions(cwd=tmp_path, region="us-east-1"))
     runbook = build("prod/stack.yaml#Green", paths, ScanOptions(cwd=tmp_path, region="us-east-1"))
-    assert runbook.service == "Green"
+    # named by its id, as the scan's findings name it; the debug task keeps the short name
+    assert runbook.service == "prod/stack.yaml#Green"
+    assert runbook.create_service["serviceName"] == "Green-debug"

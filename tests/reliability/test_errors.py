@@ -42,7 +42,7 @@ TABLE: list[tuple[str, str | bytes, int | None, str]] = [
         "Resources:\n\tVpc: {}\n",
         2,
         "not valid YAML: while scanning for the next token (from line 2), found character that "
-        "cannot start any token",
+        "cannot start any token (a tab: YAML does not allow tabs for indentation)",
     ),
     (
         "json-extra.json",

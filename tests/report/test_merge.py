@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 from jsonschema import Draft4Validator
@@ -15,10 +16,13 @@ ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "tests" / "schemas" / "sarif-schema-2.1.0.json"
 
 
-# Two inputs with findings: an error (the example) and FG801 notes (the ECS fixture).
+# Inputs with findings: an error (the example), FG801 notes (the ECS fixture), and errors of
+# routes to an internet gateway of another VPC (the IGW fixture). The example and the ECS
+# fixture each have a service `Service`; the ECS and IGW fixtures share no service name.
 INPUTS = {
     "example": ROOT / "examples" / "isolated-vpc",
     "ecs": ROOT / "tests/fixtures/cfn/ecs.yaml",
+    "igw": ROOT / "tests/fixtures/cfn/igw-attachment.yaml",
 }
 
 
@@ -31,19 +35,51 @@ def scan(tmp_path: Path, name: str, fmt: str) -> Path:
     return out
 
 
-def test_merging_reports_of_two_scans_equals_one_scan_of_both(tmp_path: Path) -> None:
-    parts = [scan(tmp_path, name, "json") for name in INPUTS]
+def merged_and_both(tmp_path: Path, names: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The merge of the JSON reports of one scan per input, and the JSON report of one scan of
+    them all."""
+    parts = [scan(tmp_path, name, "json") for name in names]
     both = tmp_path / "both.json"
-    CliRunner().invoke(
-        main, ["scan", *(str(p) for p in INPUTS.values()), "--format", f"json={both}", "-q"]
+    done = CliRunner().invoke(
+        main, ["scan", *(str(INPUTS[n]) for n in names), "--format", f"json={both}", "-q"]
     )
+    assert done.exit_code in (0, 1), done.output
     merged = CliRunner().invoke(main, ["merge", *map(str, parts)])
     assert merged.exit_code == 0, merged.output
-    report = json.loads(merged.stdout)
-    assert report == json.loads(both.read_text(encoding="utf-8"))
-    # examples/isolated-vpc: FG202; ecs.yaml: FG106, FG601, FG604, FG605, FG702 (a Windows task
-    # of .25 vCPU), FG108 and three notes
-    assert report["summary"] == {"error": 6, "warning": 1, "note": 3}
+    return json.loads(merged.stdout), json.loads(both.read_text(encoding="utf-8"))
+
+
+def test_merging_reports_of_two_scans_equals_one_scan_of_both(tmp_path: Path) -> None:
+    report, both = merged_and_both(tmp_path, ["ecs", "igw"])
+    assert report == both
+    # ecs.yaml: FG106, FG601, FG604, FG605, FG702 (a Windows task of .25 vCPU), FG108, three
+    # notes; igw-attachment.yaml: FG203 twice (routes to an internet gateway of another VPC),
+    # four notes
+    assert report["summary"] == {"error": 7, "warning": 1, "note": 7}
+
+
+def test_one_scan_names_apart_the_services_that_separate_scans_name_alike(
+    tmp_path: Path,
+) -> None:
+    """Two inputs with a service `Service` each: one scan of both names each by its id (else
+    the text report would show them as one service), a scan of each alone, and so the merge of
+    those, by its logical ID. So here the merge is one scan of both but for the services'
+    names: the same findings, at the same places."""
+    report, both = merged_and_both(tmp_path, ["example", "ecs"])
+    assert report != both
+    assert {f["service"] for f in report["findings"]} == {"Service"}
+    assert {f["service"] for f in both["findings"]} == {
+        "examples/isolated-vpc/service.yaml#Service",
+        "tests/fixtures/cfn/ecs.yaml#Service",
+    }
+
+    def placed(findings: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        return sorted(
+            (f["rule_id"], f["location"]["file"], f["location"]["line"]) for f in findings
+        )
+
+    assert placed(report["findings"]) == placed(both["findings"])
+    assert report["summary"] == both["summary"] == {"error": 6, "warning": 1, "note": 3}
 
 
 def test_merged_sarif_is_valid_and_keeps_each_result_once(tmp_path: Path) -> None:
@@ -68,12 +104,28 @@ def test_a_file_that_is_not_a_report_is_bad_input(tmp_path: Path) -> None:
     broken.write_text('{"findings": [\n', encoding="utf-8")
     done = CliRunner().invoke(main, ["merge", str(other)])
     assert done.exit_code == 2
-    assert done.stderr == (
-        f"fargate-preflight: {other}: not a fargate-preflight JSON or SARIF report\n"
-    )
+    assert done.stderr == (f"error: {other}: not a fargate-preflight JSON or SARIF report\n")
     done = CliRunner().invoke(main, ["merge", str(broken)])
     assert done.exit_code == 2
-    assert done.stderr.startswith(f"fargate-preflight: {broken}:2: not valid JSON")
+    reads = (
+        "merge reads the JSON or SARIF reports of fargate-preflight (scan --format json or sarif)"
+    )
+    assert done.stderr == (f"error: {broken}:2: not valid JSON (Expecting value): {reads}\n")
+    # field test 23, D11: `merge a.txt` did not say what merge reads; a binary file was a
+    # traceback
+    text, binary = tmp_path / "a.txt", tmp_path / "a.bin"
+    text.write_text("hello\n", encoding="utf-8")
+    binary.write_bytes(b"\x7fELF\x02\x01\xd0\xff")
+    done = CliRunner().invoke(main, ["merge", str(text)])
+    assert (done.exit_code, done.stderr) == (
+        2,
+        f"error: {text}:1: not valid JSON (Expecting value): {reads}\n",
+    )
+    done = CliRunner().invoke(main, ["merge", str(binary)])
+    assert (done.exit_code, done.stderr) == (
+        2,
+        f"error: {binary}: not UTF-8 text: {reads}\n",
+    )
 
 
 def test_merging_one_sarif_report_gives_it_back(tmp_path: Path) -> None:

@@ -273,14 +273,36 @@ def test_live_location_is_a_relative_path_with_its_uri_as_logical_location() -> 
 
 
 def test_a_file_outside_the_scanned_root_is_an_absolute_file_uri() -> None:
+    # Before: a file named by its absolute path (/tmp/..., $RUNNER_TEMP/cdk.out) got the URI
+    # "/tmp/..." relative to %SRCROOT%, and an input error the same.
+    outside = replace(FG602, location=Location("/home/runner/work/_temp/net work.yaml", 3))
+    unreadable = InputError("/home/runner/work/_temp/bad.yaml", 2, "not valid YAML")
+    for root in ("/home/runner/work/app", ""):  # with and without a known root
+        run = only_run(sample_report(findings=(outside,), errors=(unreadable,), root=root))
+        (result,) = run["results"]
+        assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {
+            "uri": "file:///home/runner/work/_temp/net%20work.yaml"
+        }
+        assert sarif.location_file(result["locations"][0], run) == outside.location.file
+        (error,) = [
+            n for n in run["invocations"][0]["toolExecutionNotifications"] if n["level"] == "error"
+        ]
+        assert error["locations"][0]["physicalLocation"]["artifactLocation"] == {
+            "uri": "file:///home/runner/work/_temp/bad.yaml"
+        }
+
+
+def test_a_report_of_an_earlier_version_names_a_file_outside_the_root_as_this_one_does() -> None:
+    # An earlier version named a file outside the root as the command did: ../shared/x.yaml.
     outside = replace(FG602, location=Location("../shared/net work.yaml", 3))
-    report = sample_report(findings=(outside,), root="/home/runner/work/app")
-    run = only_run(report)
+    run = only_run(sample_report(findings=(outside,), root="/home/runner/work/app"))
     (result,) = run["results"]
     assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {
         "uri": "file:///home/runner/work/shared/net%20work.yaml"
     }
-    assert sarif.location_file(result["locations"][0], run) == "../shared/net work.yaml"
+    assert (
+        sarif.location_file(result["locations"][0], run) == "/home/runner/work/shared/net work.yaml"
+    )
     # Without a known root it stays relative: there is nothing to resolve it against.
     (unrooted,) = only_run(sample_report(findings=(outside,)))["results"]
     assert unrooted["locations"][0]["physicalLocation"]["artifactLocation"] == {

@@ -572,6 +572,7 @@ def test_network_resources_and_their_defaults(tmp_path: Path) -> None:
             "availability_zone": None,  # AWS picks one at deploy time
             "route_table": "PublicRT",
             "nacl": "Vpc/default-nacl",
+            "ipv6": False,  # the VPC has an IPv6 block; the subnet has none
         },
         "Private": {
             "id": "Private",
@@ -582,6 +583,7 @@ def test_network_resources_and_their_defaults(tmp_path: Path) -> None:
             "availability_zone": "eu-west-1a",
             "route_table": "Vpc/main-route-table",
             "nacl": "Nacl",
+            "ipv6": False,
         },
     }
 
@@ -832,6 +834,67 @@ def test_network_resources_and_their_defaults(tmp_path: Path) -> None:
             "state": "available",
         },
     }
+
+
+def test_a_subnets_ipv6_block_is_false_only_when_nothing_gives_it_one(tmp_path: Path) -> None:
+    # Field test 22 (case 23): a ::/0 route of a subnet without an IPv6 block carries nothing,
+    # which the policies may only say when the model settles that the subnet has none.
+    text = t(
+        """
+        Parameters:
+          Dual: {Type: String}
+        Conditions:
+          IsDual: !Equals [!Ref Dual, "yes"]
+        Resources:
+          Vpc:
+            Type: AWS::EC2::VPC
+            Properties: {CidrBlock: 10.0.0.0/16}
+          V4Only:
+            Type: AWS::EC2::Subnet
+            Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.1.0/24}
+          Written:
+            Type: AWS::EC2::Subnet
+            Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.2.0/24, Ipv6CidrBlock: "2600:1f18::/64"}
+          Native:
+            Type: AWS::EC2::Subnet
+            Properties: {VpcId: !Ref Vpc, Ipv6Native: true, Ipv6NetmaskLength: 64}
+          FromVpc:
+            Type: AWS::EC2::Subnet
+            Properties:
+              VpcId: !Ref Vpc
+              CidrBlock: 10.0.3.0/24
+              Ipv6CidrBlock: !Select [0, !Cidr [!Select [0, !GetAtt Vpc.Ipv6CidrBlocks], 4, 64]]
+          Conditional:
+            Type: AWS::EC2::Subnet
+            Properties:
+              VpcId: !Ref Vpc
+              CidrBlock: 10.0.4.0/24
+              Ipv6CidrBlock: !If [IsDual, "2600:1f18:0:1::/64", !Ref AWS::NoValue]
+          Added:
+            Type: AWS::EC2::Subnet
+            Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.5.0/24}
+          AddedBlock:
+            Type: AWS::EC2::SubnetCidrBlock
+            Properties: {SubnetId: !Ref Added, Ipv6CidrBlock: "2600:1f18:0:2::/64"}
+        """
+    )
+    subnets = model(build(tmp_path, {"t.yaml": text}))["subnets"]
+    ipv6 = {name: s["ipv6"] for name, s in subnets.items()}
+    assert {name: v for name, v in ipv6.items() if isinstance(v, bool)} == {
+        "V4Only": False,
+        "Written": True,
+        "Native": True,
+        "Added": True,
+    }
+    # known only after deployment, or only when condition IsDual is settled: not settled
+    assert ipv6["FromVpc"]["ref"] == "Fn::GetAtt Vpc.Ipv6CidrBlocks"
+    assert "condition IsDual" in ipv6["Conditional"]["unknown"]
+
+    # a block for a subnet that only a condition chooses: neither can be said to lack one
+    chosen = text.replace("SubnetId: !Ref Added", "SubnetId: !If [IsDual, !Ref Added, !Ref V4Only]")
+    subnets = model(build(tmp_path, {"t.yaml": chosen}))["subnets"]
+    assert "condition IsDual" in subnets["V4Only"]["ipv6"]["unknown"]
+    assert "condition IsDual" in subnets["Added"]["ipv6"]["unknown"]
 
 
 def test_a_regional_nat_gateway_has_no_subnet(tmp_path: Path) -> None:
@@ -2157,7 +2220,8 @@ def test_imports_link_to_the_one_export_that_matches_with_the_stack_name_open(
             "service.yaml",
             19,
             f"{IMPORTED}/1",
-        ),
+        )
+        | {"fix": "Scan the template that exports prod:Missing too, so these checks can run."},
         unknown(
             "the name this Fn::ImportValue imports is not settled: " + NO_DEFAULT.format("Unset"),
             "Fn::ImportValue ${Unset}:TaskSG",
@@ -2178,7 +2242,8 @@ def test_imports_link_to_the_one_export_that_matches_with_the_stack_name_open(
             "service.yaml",
             22,
             f"{IMPORTED}/4",
-        ),
+        )
+        | {"fix": "Scan the template that exports prod-dev too, so these checks can run."},
     ]
     linked = (
         "the only scanned export that matches when its stack name is left open "
@@ -2241,7 +2306,53 @@ def test_imports_that_match_two_exports_stay_unknown(tmp_path: Path) -> None:
         "service.yaml",
         18,
         f"{IMPORTED}/0",
-    )
+    ) | {
+        "fix": "Pass --stack-name FILE=NAME for the templates whose export names depend on "
+        "their stack name, so one export is prod:TaskSG."
+    }
+
+
+def test_two_templates_exporting_one_literal_name_are_two_environments(tmp_path: Path) -> None:
+    # field test 23 D6: the README example in dev/ and prod/ exports `isolated-network:...` twice.
+    # Export names are unique in an account and region, so --stack-name cannot choose: the fix
+    # says to scan each environment on its own.
+    network = t("""
+        Resources:
+          Sg:
+            Type: AWS::EC2::SecurityGroup
+            Properties: {GroupDescription: g, VpcId: vpc-1}
+        Outputs:
+          Sg: {Value: !Ref Sg, Export: {Name: "isolated-network:TaskSg"}}
+    """)
+    service = t("""
+        Resources:
+          Service:
+            Type: AWS::ECS::Service
+            Properties:
+              LaunchType: FARGATE
+              TaskDefinition: arn:aws:ecs:us-east-1:123456789012:task-definition/app:1
+              NetworkConfiguration:
+                AwsvpcConfiguration:
+                  Subnets: [subnet-1]
+                  SecurityGroups: [!ImportValue "isolated-network:TaskSg"]
+    """)
+    files = {"dev/network.yaml": network, "prod/network.yaml": network, "dev/service.yaml": service}
+    fragment = build(tmp_path, files)
+    groups = model(fragment)["services"]["Service"]["network"]["security_groups"]
+    assert groups == [
+        unknown(
+            "2 scanned templates export isolated-network:TaskSg (dev/network.yaml:6, "
+            "prod/network.yaml:6), so they deploy to different accounts or regions",
+            "Fn::ImportValue isolated-network:TaskSg",
+            "dev/service.yaml",
+            10,
+            "/Resources/Service/Properties/NetworkConfiguration/AwsvpcConfiguration/SecurityGroups/0",
+        )
+        | {
+            "fix": "Scan each environment's templates in a run of their own, so each "
+            "Fn::ImportValue finds one export."
+        }
+    ]
 
 
 def test_stack_names_make_exports_exact(tmp_path: Path) -> None:
@@ -3269,3 +3380,48 @@ def test_a_model_without_kms_keys_has_none(tmp_path: Path) -> None:
         """
     )
     assert "kms_keys" not in model(build(tmp_path, {"t.yaml": template}))
+
+
+# Secrets the template creates, with their KMS key (docs/model.md `secrets`): the ARN as a task
+# definition's `!Ref Secret` names it (same ref and pattern), the key as written (the key's
+# token for `!GetAtt Key.Arn`), null without KmsKeyId (the AWS managed key). A model without
+# secrets has none.
+def test_secrets_and_their_kms_keys(tmp_path: Path) -> None:
+    template = t(
+        """
+        Resources:
+          Key:
+            Type: AWS::KMS::Key
+          Db:
+            Type: AWS::SecretsManager::Secret
+            Properties: {Name: app/db, KmsKeyId: !GetAtt Key.Arn}
+          Plain:
+            Type: AWS::SecretsManager::Secret
+          Aliased:
+            Type: AWS::SecretsManager::Secret
+            Properties: {KmsKeyId: alias/aws/secretsmanager}
+          Td:
+            Type: AWS::ECS::TaskDefinition
+            Properties:
+              ContainerDefinitions:
+                - Name: app
+                  Image: nginx
+                  Secrets: [{Name: DB, ValueFrom: !Ref Db}]
+        """
+    )
+    m = model(build(tmp_path, {"t.yaml": template}, region="us-east-1"))
+    secrets = m["secrets"]
+    assert sorted(secrets) == ["Aliased", "Db", "Plain"]
+    db = secrets["Db"]
+    assert (db["service"], db["arn"]["ref"], db["arn"]["partial"]) == (
+        "secretsmanager",
+        "Ref Db",
+        "arn:aws:secretsmanager:us-east-1:*:secret:app/db-*",
+    )
+    value_from = m["task_definitions"]["Td"]["containers"][0]["secrets"][0]["value_from"]
+    assert (value_from["ref"], value_from["partial"]) == (db["arn"]["ref"], db["arn"]["partial"])
+    assert db["kms_key_id"]["identity"] == "arn:aws:kms:us-east-1:*:key/<#Key>"
+    assert db["source"]["line"] == 4
+    assert secrets["Plain"]["kms_key_id"] is None
+    assert secrets["Aliased"]["kms_key_id"] == "alias/aws/secretsmanager"
+    assert "secrets" not in model(build(tmp_path, {"t.yaml": t("Resources: {}")}))

@@ -222,13 +222,23 @@ def test_files_over_20_mb_are_errors_and_not_read(tmp_path: Path) -> None:
     ]
 
 
-def test_rel_is_relative_to_the_root_or_the_path_as_given(tmp_path: Path) -> None:
+def test_rel_is_relative_to_the_root_else_the_absolute_real_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root, outside = tmp_path / "repo", tmp_path / "elsewhere"
     _write(root, {"t/a.yaml": TEMPLATE})
     _write(outside, {"b.yaml": TEMPLATE})
+    os.symlink(outside, tmp_path / "link")
     found = discover([root / "t" / "a.yaml", outside / "b.yaml"], root, DETECTORS)
-    assert [f.rel for f in found.files] == ["t/a.yaml", (outside / "b.yaml").as_posix()]
+    real = Path(os.path.realpath(outside / "b.yaml")).as_posix()
+    assert [f.rel for f in found.files] == ["t/a.yaml", real]
     assert relative_name(Path("t/a.yaml"), Path(".")) == "t/a.yaml"
+    # Before: a file outside the root kept the name the command gave it (`../elsewhere/b.yaml`
+    # here, relative to the working directory), so one file had several names.
+    monkeypatch.chdir(root / "t")
+    for named in ("../../elsewhere/b.yaml", outside / "b.yaml", tmp_path / "link" / "b.yaml"):
+        assert relative_name(Path(named), root) == real
+    assert relative_name(Path("a.yaml"), root) == "t/a.yaml"
 
 
 def test_the_first_detector_that_claims_a_file_names_its_kind(tmp_path: Path) -> None:
@@ -304,4 +314,227 @@ def test_ecs_json_that_only_yaml_reads_is_an_error(tmp_path: Path) -> None:
             "not valid JSON: expected a string key (the AWS CLI and ECS deploy tools read it "
             "as JSON)",
         )
+    ]
+
+
+# --- inputs as the scan detects them (every source's detector) -------------------------------
+
+TF_NOT_A_PLAN = Path(__file__).parent.parent / "fixtures" / "terraform" / "not-a-plan"
+PLAN_RECIPE = (
+    "run `terraform plan -out tfplan && terraform show -json tfplan > plan.json` and scan plan.json"
+)
+SKIPPED = "skipped: not a CloudFormation template, ECS JSON file or Terraform plan"
+K8S = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n---\n"
+    "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n"
+)
+
+
+def _scan(root: Path, *paths: str) -> Discovery:
+    from scanner.api import sources
+
+    detectors = {s.kind: s.detect for s in sources()}
+    return discover([root / p for p in paths] or [root], root, detectors)
+
+
+@pytest.mark.parametrize("named", [False, True])
+def test_a_kubernetes_manifest_of_several_documents_is_skipped(tmp_path: Path, named: bool) -> None:
+    # Field test 23, D1: `---` between documents is valid YAML; named, it was exit 2
+    _write(tmp_path, {"k8s.yaml": K8S, "empty-first.yml": "---\n---\nkind: Service\n"})
+    found = _scan(tmp_path, *(["k8s.yaml", "empty-first.yml"] if named else []))
+    assert (found.files, found.errors) == ([], [])
+    assert sorted(found.notices) == [f"empty-first.yml: {SKIPPED}", f"k8s.yaml: {SKIPPED}"]
+
+
+@pytest.mark.parametrize("named", [False, True])
+def test_a_template_with_more_documents_after_it_is_an_error(tmp_path: Path, named: bool) -> None:
+    _write(
+        tmp_path,
+        {
+            "two.yaml": TEMPLATE + "---\n" + TEMPLATE,
+            "ecs.yml": "family: web\ncontainerDefinitions: []\n---\nkind: Service\n",
+            "broken.yaml": "Resources: []\n---\nkind: Service\n",
+            "x.template": "kind: Deployment\n---\nkind: Service\n",
+        },
+    )
+    found = _scan(
+        tmp_path, *(["two.yaml", "ecs.yml", "broken.yaml", "x.template"] if named else [])
+    )
+    assert (found.files, found.notices) == ([], [])
+    assert sorted(_errors(found)) == [
+        (
+            "broken.yaml",
+            2,
+            "a CloudFormation template is one YAML document; this file has more (line 2)",
+        ),
+        ("ecs.yml", 3, "an ECS JSON file is one YAML document; this file has more (line 3)"),
+        (
+            "two.yaml",
+            5,
+            "a CloudFormation template is one YAML document; this file has more (line 5)",
+        ),
+        (
+            "x.template",
+            2,
+            "a CloudFormation template is one YAML document; this file has more (line 2)",
+        ),
+    ]
+
+
+TASK_DEFINITION = (
+    '{{\n  "family": "web",\n  "networkMode": "awsvpc",\n  "requiresCompatibilities": '
+    '["FARGATE"],\n  "cpu": "256",\n  "memory": "512",\n  {containers}\n}}\n'
+)
+CONTAINERS = '[{"name": "web", "image": "nginx:1.27", "essential": true}]'
+
+
+@pytest.mark.parametrize(
+    ("containers", "line", "message"),
+    [
+        (
+            f'"containerDefinitons": {CONTAINERS}',
+            7,
+            "a task definition needs containerDefinitions, the list of its containers; did you "
+            "mean 'containerDefinitions' for 'containerDefinitons'?",
+        ),
+        (  # CloudFormation's spelling
+            f'"ContainerDefinitions": {CONTAINERS}',
+            7,
+            "a task definition needs containerDefinitions, the list of its containers; did you "
+            "mean 'containerDefinitions' for 'ContainerDefinitions'?",
+        ),
+        ('"containerDefinitions": "nope"', 7, "containerDefinitions must be a list, not a string"),
+        (
+            '"containerDefinitions": {"name": "web"}',
+            7,
+            "containerDefinitions must be a list, not an object",
+        ),
+        ('"containerDefinitions": null', 7, "containerDefinitions must be a list, not null"),
+        (
+            '"containers": []',
+            1,
+            "a task definition needs containerDefinitions, the list of its containers",
+        ),
+    ],
+)
+@pytest.mark.parametrize("named", [False, True])
+def test_a_task_definition_without_its_containers_is_an_error(
+    tmp_path: Path, containers: str, line: int, message: str, named: bool
+) -> None:
+    # Field test 23, D5: skipped with exit 0, and a CI check on it stayed green
+    _write(tmp_path, {"td.json": TASK_DEFINITION.format(containers=containers)})
+    found = _scan(tmp_path, *(["td.json"] if named else []))
+    assert (found.files, found.notices) == ([], [])
+    assert _errors(found) == [("td.json", line, message)]
+
+
+def test_a_described_task_definition_without_its_containers_is_an_error(tmp_path: Path) -> None:
+    inner = TASK_DEFINITION.format(containers=f'"containerDefinition": {CONTAINERS}')
+    _write(tmp_path, {"describe.json": '{"taskDefinition":\n' + inner + "}"})
+    found = _scan(tmp_path)
+    assert _errors(found) == [
+        (
+            "describe.json",
+            8,
+            "a task definition needs containerDefinitions, the list of its containers; did you "
+            "mean 'containerDefinitions' for 'containerDefinition'?",
+        )
+    ]
+
+
+def test_other_json_files_are_still_skipped(tmp_path: Path) -> None:
+    files = {
+        "package.json": '{"name": "web", "version": "1.0.0", "scripts": {"build": "tsc"}}',
+        "tsconfig.json": '{"compilerOptions": {"target": "es2022", "strict": true}}',
+        "compose.json": '{"services": {"web": {"image": "nginx", "cpus": "0.5", '
+        '"mem_limit": "512m"}}}',
+        # a family without another key of a task definition (a font's metadata)
+        "font.json": '{"family": "Inter", "weight": 400, "containerDefinitons": []}',
+        # the keys of a task definition without its family
+        "sizes.json": '{"cpu": "256", "memory": "512", "networkMode": "awsvpc"}',
+    }
+    _write(tmp_path, files)
+    found = _scan(tmp_path)
+    assert (found.files, found.errors) == ([], [])
+    assert found.notices == [f"{name}: {SKIPPED}" for name in sorted(files)]
+
+
+@pytest.mark.parametrize("named", [False, True])
+def test_a_terraform_state_is_skipped_with_how_to_make_a_plan(tmp_path: Path, named: bool) -> None:
+    # Field test 23, D7: the real `terraform show -json` of a state
+    _write(tmp_path, {"state.json": (TF_NOT_A_PLAN / "state.json").read_text(encoding="utf-8")})
+    found = _scan(tmp_path, *(["state.json"] if named else []))
+    assert (found.files, found.errors) == ([], [])
+    assert found.notices == [
+        "state.json: skipped: the JSON of a Terraform state (`terraform show -json` without a "
+        f"plan file), not a plan: {PLAN_RECIPE}"
+    ]
+
+
+def test_a_terraform_plan_log_is_skipped_when_walking_and_an_error_when_named(
+    tmp_path: Path,
+) -> None:
+    # `terraform plan -json` writes JSON lines, not a plan: not valid JSON (a named file that
+    # does not parse is an error), with how to make a plan
+    log = (TF_NOT_A_PLAN / "plan-log.json").read_text(encoding="utf-8")
+    _write(tmp_path, {"plan.json": log})
+    what = f"the log of `terraform plan -json`, not a plan: {PLAN_RECIPE}"
+    walked = _scan(tmp_path)
+    assert (walked.files, walked.errors, walked.notices) == (
+        [],
+        [],
+        [f"plan.json: skipped: {what}"],
+    )
+    named = _scan(tmp_path, "plan.json")
+    assert (named.files, named.notices, _errors(named)) == ([], [], [("plan.json", 1, what)])
+    # its first line alone is valid JSON: skipped, named or not
+    _write(tmp_path / "one", {"plan.json": log.partition("\n")[0]})
+    for found in (_scan(tmp_path / "one"), _scan(tmp_path / "one", "plan.json")):
+        assert (found.files, found.errors) == ([], [])
+        assert found.notices == [f"plan.json: skipped: {what}"]
+
+
+def test_a_terraform_configuration_is_skipped_with_how_to_make_a_plan(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "main.tf": 'resource "aws_ecs_service" "web" {\n  name = "web"\n  # a: b: c\n}\n',
+            "sub/override.tf.json": '{"resource": {"aws_ecs_service": {"web": {}}}}',
+        },
+    )
+    what = f"skipped: a Terraform configuration, not a plan: {PLAN_RECIPE}"
+    named = _scan(tmp_path, "main.tf")
+    assert (named.files, named.errors, named.notices) == ([], [], [f"main.tf: {what}"])
+    # a walk reads no `.tf` file (it is no YAML or JSON); a `.tf.json` it reads
+    walked = _scan(tmp_path)
+    assert (walked.files, walked.errors, walked.notices) == (
+        [],
+        [],
+        [f"sub/override.tf.json: {what}"],
+    )
+
+
+def test_lines_that_end_in_cr_alone_are_lines(tmp_path: Path) -> None:
+    # Field test 23, D9: a classic Mac editor's file was all line 1
+    cr = "AWSTemplateFormatVersion: '2010-09-09'\rResources:\r  Vpc:\r    Type: AWS::EC2::VPC\r"
+    _write(
+        tmp_path,
+        {
+            "cr.yaml": cr,
+            "cr.json": '{\r "Resources": {\r  "Vpc": {"Type": "AWS::EC2::VPC"}\r }\r}\r',
+            "broken.yaml": "Resources:\r  A: 1\r  A: 2\r",
+            # with a line feed anywhere, lines are counted in line feeds (as git counts them)
+            "mixed.yaml": "Resources:\r  A: 1\n  B: 2\r  B: 3\n",
+            "latin.yaml": b"Resources:\r  # caf\xe9\r",
+        },
+    )
+    found = _scan(tmp_path)
+    files = {f.rel: f.data for f in found.files}
+    assert files["cr.yaml"]["Resources"].key_lines == {"Vpc": 3}
+    assert files["cr.yaml"]["Resources"]["Vpc"].key_lines == {"Type": 4}
+    assert files["cr.json"]["Resources"].key_lines == {"Vpc": 3}
+    assert _errors(found) == [
+        ("broken.yaml", 3, "duplicate key 'A' (first at line 2)"),
+        ("latin.yaml", 2, "not UTF-8 text (byte 0xe9 at offset 18)"),
+        ("mixed.yaml", 2, "duplicate key 'B' (first at line 2)"),
     ]

@@ -893,6 +893,69 @@ def test_tf_dir_gives_the_configuration_of_a_plan_elsewhere(tmp_path: Path) -> N
     assert report.notices == ()
 
 
+def _not_its_configuration(plan: str, folder: str, why: str) -> str:
+    return (
+        f"{plan}: the .tf files in {folder} are not this plan's configuration ({why}); they are "
+        "not used, and findings point at the plan (give the plan's own configuration with "
+        "--tf-dir DIR, or run terraform plan again after changing the .tf files)"
+    )
+
+
+def test_tf_files_of_another_configuration_settle_nothing(tmp_path: Path) -> None:
+    # Field test 23 (D8): --tf-dir of another configuration was used without a word, and its
+    # aws_iam_role.execution (the plan has one of that name too) settled the plan's: the FG801
+    # note that the plan alone gives was gone.
+    plan = tmp_path / "plan.json"
+    shutil.copy(CASES / "public-no-public-ip" / "plan.json", plan)
+    alone = scan([plan], ScanOptions(cwd=tmp_path))
+    other = CASES / "private-nat"
+    report = scan([plan], ScanOptions(cwd=tmp_path, tf_dir=other))
+    assert report.findings == alone.findings
+    assert {(f.location.file, f.location.line) for f in report.findings} == {("plan.json", 1)}
+    assert any(
+        f.rule_id == "FG801" and f.resource == "aws_iam_role.execution.inline_policy"
+        for f in report.findings
+    )
+    assert report.notices == (
+        _not_its_configuration(
+            "plan.json",
+            os.path.realpath(other),
+            "they do not declare the plan's aws_cloudwatch_log_group.web, and 15 more differences",
+        ),
+    )
+    # Not one resource in common.
+    unrelated = tmp_path / "unrelated"
+    unrelated.mkdir()
+    (unrelated / "main.tf").write_text('resource "aws_s3_bucket" "logs" {}\n', encoding="utf-8")
+    report = scan([plan], ScanOptions(cwd=tmp_path, tf_dir=unrelated))
+    assert report.findings == alone.findings
+    assert report.notices == (
+        _not_its_configuration(
+            "plan.json", "unrelated", "they declare none of the plan's resources"
+        ),
+    )
+
+
+def test_tf_files_changed_since_the_plan_are_not_used(tmp_path: Path) -> None:
+    # The plan's own folder, where the .tf files declare a resource the plan does not have.
+    folder = tmp_path / "infra"
+    shutil.copytree(CASES / "public-no-public-ip", folder)
+    with (folder / "network.tf").open("a", encoding="utf-8") as tf:
+        tf.write('\nresource "aws_eip" "spare" {}\n')
+    report = scan([folder], ScanOptions(cwd=tmp_path))
+    assert {f.location.file for f in report.findings} == {"infra/plan.json"}
+    assert report.notices == (
+        _not_its_configuration(
+            "infra/plan.json", "infra", "they declare aws_eip.spare, which the plan does not have"
+        ),
+    )
+    # The same .tf files as planned are used (the finding at its .tf line).
+    shutil.copy(CASES / "public-no-public-ip" / "network.tf", folder / "network.tf")
+    report = scan([folder], ScanOptions(cwd=tmp_path))
+    assert {f.location.file for f in report.findings} == {"infra/ecs.tf"}
+    assert report.notices == ()
+
+
 def test_cli_scans_a_plan_with_tf_dir(tmp_path: Path) -> None:
     plan = tmp_path / "plan.json"
     shutil.copy(CASES / "public-no-public-ip" / "plan.json", plan)
@@ -1348,6 +1411,35 @@ def test_internet_gateways_attached_to_another_vpc_or_to_none() -> None:
     )
 
 
+def test_a_ipv6_route_of_a_subnet_without_an_ipv6_block_carries_nothing() -> None:
+    # Field test 22 (case 23): ::/0 -> an egress-only internet gateway was FG206 "IPv6 paths are
+    # not analysed" on subnets that have no IPv6 block, whose tasks get no IPv6 address at all.
+    subnets = model("ipv6-egress-only")["subnets"]
+    assert subnets["aws_subnet.v4only"]["ipv6"] is False  # ipv6_cidr_block: null, known
+    dualstack = subnets["aws_subnet.dualstack"]["ipv6"]  # cidrsubnet() of the VPC's, after apply
+    assert dualstack["ref"] == "aws_subnet.dualstack.ipv6_cidr_block"
+    report = scanned("ipv6-egress-only")
+    assert report.errors == ()
+    case = "tests/fixtures/terraform/ipv6-egress-only"
+    found = {(f.rule_id, f.level, f.service, f.need, f.location.line) for f in report.findings}
+    assert found == {
+        ("FG202", "error", "aws_ecs_service.v4only", "logs", 30),  # its route table
+        ("FG202", "error", "aws_ecs_service.v4only", "registry-1.docker.io", 30),
+        ("FG206", "note", "aws_ecs_service.dualstack", "logs", 33),  # the ::/0 route
+        ("FG206", "note", "aws_ecs_service.dualstack", "registry-1.docker.io", 33),
+    }
+    assert {f.location.file for f in report.findings} == {f"{case}/network.tf"}
+    fg202 = next(f for f in report.findings if (f.rule_id, f.need) == ("FG202", "logs"))
+    assert fg202.message.endswith(
+        "no default route and no logs interface endpoint; ::/0 -> eigw "
+        "aws_egress_only_internet_gateway.main (egress-only internet gateway) carries nothing, "
+        "since the subnet has no IPv6 CIDR block"
+    )
+    fg206 = next(f for f in report.findings if (f.rule_id, f.need) == ("FG206", "logs"))
+    assert fg206.fix is not None and "shared-services" not in fg206.fix
+    assert fg206.fix.startswith("IPv6 paths are not analysed: check that the tasks reach logs")
+
+
 def test_default_subnets_are_in_the_default_vpc_with_cidr_blocks_known_after_apply() -> None:
     m = model("default-subnets")
     for letter in "ab":
@@ -1444,6 +1536,66 @@ def test_key_policies_of_the_plans_kms_keys_decide_kms_decrypt() -> None:
     ]
     assert "because no resource-based policy allows the kms:Decrypt action" in (
         report.findings[0].message
+    )
+
+
+def test_kms_keys_of_the_plans_secrets_and_parameters() -> None:
+    # aws_secretsmanager_secret and a SecureString aws_ssm_parameter, with their KMS key (the
+    # model's `secrets`), give FG105 the execution role's kms:Decrypt on a customer managed key:
+    # a key policy that names only an administrator refuses the role (`locked` and the parameter
+    # `token`, named by its name), one that lets IAM policies decide through Secrets Manager or
+    # SSM (kms:ViaService) does not (`open`); the AWS managed key needs nothing (`managed`), and
+    # a String parameter is not encrypted (`plain`). Before, only GetSecretValue was checked.
+    m = model("secret-keys")
+    secrets = m["secrets"]
+    assert sorted(secrets) == [
+        "aws_secretsmanager_secret.locked",
+        "aws_secretsmanager_secret.managed",
+        "aws_secretsmanager_secret.open",
+        "aws_ssm_parameter.token",
+    ]
+    assert secrets["aws_secretsmanager_secret.managed"]["kms_key_id"] is None
+    locked = secrets["aws_secretsmanager_secret.locked"]
+    assert (locked["service"], locked["arn"]["ref"]) == (
+        "secretsmanager",
+        "aws_secretsmanager_secret.locked.arn",
+    )
+    assert locked["kms_key_id"]["identity"] == "arn:aws:kms:us-east-1:*:key/<#aws_kms_key.locked>"
+    token = secrets["aws_ssm_parameter.token"]
+    assert (token["service"], token["arn"]["partial"], token["kms_key_id"]["identity"]) == (
+        "ssm",
+        "arn:aws:ssm:us-east-1:*:parameter/secret-keys/token",
+        "<#aws_kms_key.locked>",
+    )
+
+    report = scanned("secret-keys")
+    assert report.errors == ()
+    found = [(f.rule_id, f.service, f.resource, f.location.line) for f in report.findings]
+    role = "aws_iam_role.execution"
+    assert found == [
+        ("FG105", 'aws_ecs_service.app["locked"]', role, 93),
+        ("FG105", 'aws_ecs_service.app["token"]', role, 93),
+    ]
+    locked_finding, token_finding = report.findings
+    assert locked_finding.message == (
+        'service aws_ecs_service.app["locked"]: task definition aws_ecs_task_definition.app'
+        '["locked"]: execution role aws_iam_role.execution is not authorized to perform: '
+        "kms:Decrypt on resource: arn:aws:kms:us-east-1:*:key/* because no resource-based policy "
+        "allows the kms:Decrypt action (needed for secret SECRET (container app), whose Secrets "
+        "Manager secret aws_secretsmanager_secret.locked is encrypted with KMS key "
+        "aws_kms_key.locked)"
+    )
+    assert token_finding.message.endswith(
+        "(needed for secret SECRET (container app), whose SSM parameter aws_ssm_parameter.token "
+        "is encrypted with KMS key aws_kms_key.locked)"
+    )
+    assert token_finding.fix.startswith(
+        "Allow kms:Decrypt to execution role aws_iam_role.execution in the key policy of KMS key "
+        "aws_kms_key.locked:"
+    )
+    assert token_finding.fix.endswith(
+        "SSM Parameter Store asks KMS for the role through ssm.us-east-1.amazonaws.com "
+        "(kms:ViaService): a Condition there must allow it."
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
+import os
 import random
 from pathlib import Path
 from typing import Any
@@ -188,6 +189,68 @@ def test_yaml_errors_name_the_line(text: str, line: int, message: str) -> None:
     assert caught.value.message.startswith(message)
 
 
+@pytest.mark.parametrize(
+    ("text", "line", "first", "first_lines"),
+    [
+        # a Kubernetes manifest: a Deployment, then a Service
+        (
+            "kind: Deployment\nspec: {replicas: 2}\n---\nkind: Service\n",
+            3,
+            {"kind": "Deployment", "spec": {"replicas": 2}},
+            {"kind": 1, "spec": 2},
+        ),
+        # the first document is read on its own: the second may be anything, even broken
+        ("a: 1\n---\nb: [\n", 2, {"a": 1}, {"a": 1}),
+        ("--- {a: 1}\n--- {b: 2}\n", 2, {"a": 1}, {"a": 1}),
+        ("x: &s [1]\ny: *s\n---\n", 3, {"x": [1], "y": [1]}, {"x": 1, "y": 2}),
+        ("---\n---\nb: 1\n", 2, None, None),  # the first document is empty
+        # lines as everywhere else: in line feeds
+        ("a: 1\rb: 2\n---\n", 2, {"a": 1, "b": 2}, {"a": 1, "b": 1}),
+    ],
+)
+def test_a_stream_of_several_documents_keeps_the_first(
+    text: str, line: int, first: Any, first_lines: dict[str, int] | None
+) -> None:
+    with pytest.raises(yamlload.MoreDocuments) as caught:
+        parse(text, "k8s.yaml")
+    error = caught.value
+    assert (error.file, error.line) == ("k8s.yaml", line)
+    assert error.message.startswith("not valid YAML: expected a single document in the stream")
+    assert error.message.endswith("but found another document")
+    assert error.first == first
+    if first is not None:
+        assert error.first.key_lines == first_lines
+
+
+def test_an_error_in_the_first_of_several_documents_is_that_error() -> None:
+    with pytest.raises(SourceError) as caught:
+        parse("a: 1\na: 2\n---\nb: 1\n", "t.yaml")
+    assert not isinstance(caught.value, yamlload.MoreDocuments)
+    assert (caught.value.line, caught.value.message) == (2, "duplicate key 'a' (first at line 1)")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Resources:\n\tVpc: {}\n", "\ufeffResources:\n\tVpc: {}\n", "\tA: 1\n"],
+)
+def test_a_tab_that_cannot_start_a_token_is_named(text: str) -> None:
+    with pytest.raises(SourceError) as caught:
+        parse(text, "tabs.yaml")
+    assert caught.value.message.endswith(
+        "found character that cannot start any token (a tab: YAML does not allow tabs for "
+        "indentation)"
+    )
+
+
+def test_another_character_that_cannot_start_a_token_is_not_called_a_tab() -> None:
+    with pytest.raises(SourceError) as caught:
+        parse("a: 1\nb: @x\n", "at.yaml")
+    assert caught.value.message == (
+        "not valid YAML: while scanning for the next token (from line 2), found character that "
+        "cannot start any token"
+    )
+
+
 @pytest.mark.parametrize("aliases", [False, True])
 def test_lines_count_line_feeds_only(aliases: bool) -> None:
     anchor = "&s " if aliases else ""
@@ -218,11 +281,21 @@ def test_a_few_aliases_under_the_limit_are_read() -> None:
 
 
 ROOT = Path(__file__).parent.parent.parent
-YAML_FILES = sorted(
-    p
-    for p in ROOT.rglob("*")
-    if p.suffix in {".yaml", ".yml", ".template"} and ".git" not in p.parts and p.is_file()
-)
+# The repository's own files: not what .gitignore leaves out (the checkout's .venv, which
+# .ci/run creates, holds the YAML files of every installed package).
+_NOT_OURS = {".git", ".venv", ".hypothesis", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+_NOT_OURS |= {"__pycache__", "build", "dist"}
+
+
+def _yaml_files() -> list[Path]:
+    found = []
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in _NOT_OURS and not d.endswith(".egg-info")]
+        found += [Path(folder, f) for f in files]
+    return sorted(p for p in found if p.suffix in {".yaml", ".yml", ".template"})
+
+
+YAML_FILES = _yaml_files()
 
 
 def _same_tree(a: Any, b: Any, path: tuple[Any, ...] = ()) -> list[str]:
@@ -289,7 +362,19 @@ def test_which_builder_reads_the_text(
 def test_deep_nesting_is_an_error_not_a_crash() -> None:
     with pytest.raises(SourceError) as caught:
         parse("a: " + "[" * 5000 + "]" * 5000 + "\n", "deep.yaml")
-    assert "nested more than 100 levels deep" in caught.value.message
+    assert caught.value.message == (
+        "nested more than 100 levels deep, deeper than fargate-preflight reads"
+    )
+
+
+def test_deep_json_is_not_called_invalid() -> None:
+    # valid JSON: the limit is this tool's
+    with pytest.raises(SourceError) as caught:
+        parse('{"a":\n' + "[" * 150 + "]" * 150 + "}", "deep.json")
+    assert (caught.value.line, caught.value.message) == (
+        2,
+        "nested more than 100 levels deep, deeper than fargate-preflight reads",
+    )
 
 
 # --- JSON ---------------------------------------------------------------------------------

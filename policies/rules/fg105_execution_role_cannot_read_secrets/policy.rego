@@ -3,13 +3,17 @@
 # description: |
 #   The Fargate agent reads `secrets` and `repositoryCredentials` with the execution role:
 #   secretsmanager:GetSecretValue on a Secrets Manager secret, ssm:GetParameters on an SSM
-#   parameter. Without it the task fails with ResourceInitializationError.
+#   parameter, and kms:Decrypt on the secret's or SecureString parameter's KMS key when the
+#   inputs define it with a customer managed key (Secrets Manager and SSM decrypt with it for
+#   the role; the key policy decides too, with the conditions of that request: kms:ViaService,
+#   the encryption context). Without them the task fails with ResourceInitializationError.
 # custom:
 #   id: FG105
 #   level: error
 #   remediation: >-
 #     Allow secretsmanager:GetSecretValue (or ssm:GetParameters) on the secret for the execution
-#     role (and kms:Decrypt when the secret uses a customer managed key).
+#     role, and kms:Decrypt on its KMS key when the secret uses a customer managed key (in the
+#     key policy too, when it does not let IAM policies decide).
 #   tags: [iam, execution-role, secrets]
 #   examples:
 #     failing: |
@@ -40,11 +44,26 @@ deny contains entry if {
 	x.call.rule == "FG105"
 	count(x.result.denied) > 0
 	some service in data.fargate_preflight.lib.taskdef.services_running(x.td)
-	fix := sprintf("Allow %s on %s for execution role %s.", [
-		concat(", ", x.call.actions), data.fargate_preflight.lib.model.show(x.call.resource), x.role.name,
-	])
-	entry := data.fargate_preflight.lib.calls.denial_finding(x, service, "execution role", fix)
+	entry := data.fargate_preflight.lib.calls.denial_finding(x, service, "execution role", allow_fix(x))
 }
+
+# allow_fix: where the key policy of a secret's key (lib/calls_keys.rego) refuses the role, the
+# fix is in the key policy, whose statement must also allow the service that asks KMS for the
+# role (kms:ViaService); else an Allow in the role's policies.
+allow_fix(x) := concat(" ", [data.fargate_preflight.lib.kms.key_policy_fix(x, "execution role"), via_text(x.call)]) if {
+	x.call.key
+	data.fargate_preflight.lib.kms.key_policy_fix(x, "execution role")
+} else := sprintf("Allow %s on %s for execution role %s.", [
+	concat(", ", x.call.actions), data.fargate_preflight.lib.model.show(x.call.resource), x.role.name,
+])
+
+via_text(c) := sprintf("%s asks KMS for the role through %s (kms:ViaService): a Condition there must allow it.", [
+	data.fargate_preflight.lib.calls.secret_service[c.endpoint], c.context["kms:viaservice"],
+]) if {
+	is_string(c.context["kms:viaservice"])
+} else := sprintf("%s asks KMS for the role (kms:ViaService): a Condition there must allow it.", [
+	data.fargate_preflight.lib.calls.secret_service[c.endpoint],
+])
 
 undecided contains u if {
 	some u in data.fargate_preflight.lib.calls.check_unknowns(data.fargate_preflight.lib.calls.execution_checks, "FG105")

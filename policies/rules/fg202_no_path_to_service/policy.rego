@@ -12,7 +12,8 @@
 #   level: error
 #   remediation: >-
 #     Add the VPC endpoints the task needs (interface endpoints, and an S3 gateway endpoint for
-#     ECR image layers), or a default route to a NAT gateway.
+#     ECR image layers), or a default route to a NAT gateway. A subnet without a route-table
+#     association uses the VPC's main route table: associate it with one that has a path.
 #   tags: [routing, endpoints]
 #   examples:
 #     failing: |
@@ -44,9 +45,21 @@ deny contains entry if {
 	some sid, by_need in data.fargate_preflight.lib.paths.failures
 	some need, by_rule in by_need
 	entries := by_rule.FG202
-	place := what_to_change(data.fargate_preflight.lib.paths.first_entry(entries), input.services[sid])
-	f := data.fargate_preflight.lib.paths.no_path_finding(sid, need, entries, place.name, place.source, fix(sid))
+	first := data.fargate_preflight.lib.paths.first_entry(entries)
+	place := what_to_change(first, input.services[sid])
+	f := data.fargate_preflight.lib.paths.no_path_finding(sid, need, entries, place.name, where(first, place), fix(sid))
 	entry := data.fargate_preflight.lib.result.finding(f)
+}
+
+# where: a subnet on its VPC's main route table is fixed by associating it with another, at
+# the subnet (a CloudFormation or Terraform main route table has no line of its own).
+where(e, place) := input.subnets[e.subnet].source if {
+	unassociated(e)
+} else := place.source
+
+unassociated(e) if {
+	e.need_key.kind != "target"
+	data.fargate_preflight.lib.paths.on_main_route_table(input.subnets[e.subnet])
 }
 
 # A missing EFS mount target is added beside its file system; anything else is a route or
@@ -59,13 +72,67 @@ what_to_change(e, svc) := fs if {
 	input.route_tables[e.route_table]
 } else := svc
 
-# fix names everything the service lacks, across its needs without a path.
-fix(sid) := sprintf("%s.", [concat("; ", parts)]) if {
+# fix names everything the service lacks, across its needs without a path; first, for task
+# subnets on their VPC's main route table, a route table to associate them with.
+fix(sid) := sprintf("%s; or %s%s.", [association, lower(substring(rest, 0, 1)), substring(rest, 1, -1)]) if {
+	association := association_text(sid)
+	rest := lacking_text(sid)
+} else := sprintf("%s.", [lacking_text(sid)])
+
+lacking_text(sid) := concat("; ", parts) if {
 	keys := {e.need_key |
 		some by_rule in data.fargate_preflight.lib.paths.failures[sid]
 		some e in by_rule.FG202
 	}
 	parts := [p | some p in [mount_target_text(keys), route_text(keys), network_text(keys)]; p != ""]
+}
+
+# association_text: "Associate subnet B with a route table that has a path, such as
+# PrivateRouteTable", for the service's failing subnets that have no association (and so use
+# the VPC's main route table, as the message says).
+association_text(sid) := sprintf(
+	"Associate %s %s with a route table that has a path%s",
+	[data.fargate_preflight.lib.paths.plural("subnet", names), joined(names), such_as(sid, vpc)],
+) if {
+	unassociated_entries := [e |
+		some by_rule in data.fargate_preflight.lib.paths.failures[sid]
+		some e in by_rule.FG202
+		unassociated(e)
+	]
+	count(unassociated_entries) > 0
+	names := sort({e.subnet_name | some e in unassociated_entries})
+	vpc := input.subnets[unassociated_entries[0].subnet].vpc
+}
+
+# such_as names a route table of the VPC that has a path: one the service's other task subnets
+# use with every need on a path, else one whose default route goes to a NAT gateway.
+such_as(sid, vpc) := sprintf(", such as %s", [min(names)]) if {
+	names := {data.fargate_preflight.lib.paths.name_of("route_tables", subnet.route_table) |
+		some v in data.fargate_preflight.lib.paths.verdicts
+		v.service == sid
+		subnet := input.subnets[v.subnet]
+		subnet.vpc == vpc
+		not data.fargate_preflight.lib.paths.on_main_route_table(subnet)
+		not failing_subnets(sid)[v.subnet]
+	}
+	count(names) > 0
+} else := sprintf(", such as %s", [min(names)]) if {
+	names := {rt.name |
+		some rt in input.route_tables
+		rt.vpc == vpc
+		rt.id != input.vpcs[vpc].main_route_table
+		some r in rt.routes
+		r.destination == "0.0.0.0/0"
+		r.target_type == "nat"
+		object.get(r, "state", "active") == "active"
+	}
+	count(names) > 0
+} else := ""
+
+failing_subnets(sid) := {v.subnet |
+	some v in data.fargate_preflight.lib.paths.verdicts
+	v.service == sid
+	v.verdict != "ok"
 }
 
 mount_target_text(keys) := sprintf(

@@ -100,3 +100,32 @@ test_unknown_subnets_are_silent if {
 	u := data.fargate_preflight.lib.paths_test.unknown("Parameter PrivateSubnetIds", 4)
 	count(findings(data.fargate_preflight.lib.paths_test.in_subnets(world, u))) == 0
 }
+
+# Field test 22, case 80: PrivateSubnetB has no route-table association, so it uses the VPC's
+# main route table (no default route) while PrivateSubnetA's PrivateRT routes to a NAT gateway.
+# The fix was "Add interface endpoints ... or a NAT gateway", at the VPC.
+test_a_subnet_on_the_main_route_table_is_told_to_associate_one_with_a_path if {
+	m := object.union(
+		data.fargate_preflight.lib.paths_test.in_subnets(world, ["PrivateSubnetA", "PrivateSubnetB"]),
+		{"subnets": {"PrivateSubnetB": {"route_table": "Vpc/main-route-table"}}},
+	)
+	fs := findings(m)
+	{f.need | some f in fs} == {"ecr.api", "ecr.dkr", "s3", "logs"}
+	some f in fs
+	f.need == "ecr.dkr"
+	f.message == "service Service cannot reach ecr.dkr: task subnet PrivateSubnetB -> route table Vpc/main-route-table: no default route and no ecr.dkr interface endpoint; the subnet has no route-table association, so it uses the VPC's main route table"
+	f.fix == "Associate subnet PrivateSubnetB with a route table that has a path, such as PrivateRT; or add interface endpoints ecr.api, ecr.dkr and logs and an s3 gateway endpoint, or a NAT gateway."
+	f.location == {"file": "stack.yaml", "line": 12} # the subnet, where the association goes
+}
+
+# With no other task subnet on a path, a route table of the VPC whose default route goes to a
+# NAT gateway is named; with none, no table is.
+test_the_route_table_to_associate_is_one_with_a_nat_route_or_none if {
+	alone := object.union(
+		data.fargate_preflight.lib.paths_test.in_subnets(world, ["PrivateSubnetB"]),
+		{"subnets": {"PrivateSubnetB": {"route_table": "Vpc/main-route-table"}}},
+	)
+	{f.fix | some f in findings(alone)} == {"Associate subnet PrivateSubnetB with a route table that has a path, such as PrivateRT; or add interface endpoints ecr.api, ecr.dkr and logs and an s3 gateway endpoint, or a NAT gateway."}
+	no_nat := object.union(alone, {"route_tables": {"PrivateRT": {"routes": [data.fargate_preflight.lib.paths_test.local_route]}}})
+	{f.fix | some f in findings(no_nat)} == {"Associate subnet PrivateSubnetB with a route table that has a path; or add interface endpoints ecr.api, ecr.dkr and logs and an s3 gateway endpoint, or a NAT gateway."}
+}

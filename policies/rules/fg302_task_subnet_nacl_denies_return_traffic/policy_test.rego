@@ -160,10 +160,48 @@ test_fires_for_a_windows_task_outside_its_range if {
 	[f.message | some f in deny_for(changes, [internet_path])] == ["service Service cannot reach ecr.dkr: task subnet PrivateA network ACL PrivateNacl has no entry that allows inbound TCP 49152-65535 from 0.0.0.0/0 (return traffic), so the final * rule denies it"]
 }
 
-test_undecided_when_only_part_of_the_linux_range_is_allowed if {
+# Each connection takes its return port at random from all of 32768-60999: an allow of
+# 1024-48000 fails those that take 48001-60999 (an error; FG801 was given before field test 22).
+test_fires_when_only_part_of_the_linux_range_is_allowed if {
 	changes := {"nacls": {"PrivateNacl": {"entries": allow_low_ports}}}
-	deny_for(changes, [internet_path]) == set()
-	refs(undecided_for(changes, [internet_path])) == {["network ACL PrivateNacl inbound rule 100", "Service", ["FG302"]]}
+	[[f.message, f.fix, f.location] | some f in deny_for(changes, [internet_path])] == [[
+		"service Service cannot reach ecr.dkr: task subnet PrivateA network ACL PrivateNacl has no entry that allows ports 48001-60999 of inbound TCP 32768-60999 from 0.0.0.0/0 (return traffic), so the final * rule denies them; each connection takes a random port of 32768-60999, so some fail",
+		"Add an inbound entry to network ACL PrivateNacl that allows TCP 48001-60999 from 0.0.0.0/0, or widen rule 100 to ports 32768-60999. All of 32768-60999 must be allowed: each connection takes its port at random from that range.",
+		{"file": "network.yaml", "line": 100},
+	]]
+	undecided_for(changes, [internet_path]) == set()
+}
+
+# Field test 22, case 36: a Windows task (49152-65535) in a subnet that admits 32768-60999.
+test_fires_for_a_windows_task_in_a_linux_range if {
+	entries := [all_traffic(100, true, "allow", "0.0.0.0/0"), entry(100, false, "allow", "0.0.0.0/0", "6", [32768, 60999])]
+	changes := {"nacls": {"PrivateNacl": {"entries": entries}}, "task_definitions": {"Td": {"os_family": "WINDOWS_SERVER_2022_CORE"}}}
+	[f.hop.detail | some f in deny_for(changes, [internet_path])] == ["no entry allows ports 61000-65535 of inbound TCP 49152-65535 from 0.0.0.0/0 (return traffic), so the final * rule denies them; each connection takes a random port of 49152-65535, so some fail"]
+}
+
+# A task whose operating system family the inputs do not settle takes Linux's or Windows'
+# range: a NACL that admits one of them only is not settled (that unknown decides), one that
+# denies part of both is an error, one that admits both is silent.
+os_unknown := {"unknown": "parameter OsFamily has no value", "ref": "Parameter OsFamily", "source": src(901)}
+
+return_entries(ports) := [all_traffic(100, true, "allow", "0.0.0.0/0"), entry(100, false, "allow", "0.0.0.0/0", "6", ports)]
+
+test_an_unsettled_os_family_decides_only_where_the_two_ranges_differ if {
+	unsettled := {"task_definitions": {"Td": {"os_family": os_unknown}}}
+	linux_only := object.union(unsettled, {"nacls": {"PrivateNacl": {"entries": return_entries([32768, 60999])}}})
+	deny_for(linux_only, [internet_path]) == set()
+	refs(undecided_for(linux_only, [internet_path])) == {["Parameter OsFamily", "Service", ["FG302"]]}
+
+	windows_only := object.union(unsettled, {"nacls": {"PrivateNacl": {"entries": return_entries([49152, 65535])}}})
+	refs(undecided_for(windows_only, [internet_path])) == {["Parameter OsFamily", "Service", ["FG302"]]}
+
+	middle := object.union(unsettled, {"nacls": {"PrivateNacl": {"entries": return_entries([40000, 50000])}}})
+	[f.hop.detail | some f in deny_for(middle, [internet_path])] == ["no entry allows ports 32768-39999 and 50001-65535 of inbound TCP 32768-65535 from 0.0.0.0/0 (return traffic), so the final * rule denies them; each connection takes a random port of 32768-65535, so some fail"]
+	undecided_for(middle, [internet_path]) == set()
+
+	both := object.union(unsettled, {"nacls": {"PrivateNacl": {"entries": return_entries([1024, 65535])}}})
+	deny_for(both, [internet_path]) == set()
+	undecided_for(both, [internet_path]) == set()
 }
 
 test_silent_when_1024_65535_is_allowed_back if {

@@ -159,10 +159,40 @@ public_nacl_messages(entries) := messages if {
 	messages := [f.message | some f in findings]
 }
 
-test_undecided_when_nat_return_ports_are_only_partly_open if {
-	# replies to the NAT gateway come back on 1024-65535; allowing only 32768-65535 leaves
-	# part of the range to the * rule, which cannot be decided
+# Field test 22, case 97: replies to the NAT gateway come back on 1024-65535, and each
+# connection takes its port at random from all of it; allowing only 32768-65535 fails the
+# connections that take a lower one. Every rule and port is settled: an error, not FG801.
+test_fires_when_nat_return_ports_are_only_partly_open if {
 	entries := [entry(100, false, "allow", "0.0.0.0/0", "6", [32768, 65535]), entry(110, false, "allow", "10.0.0.0/16", "-1", [null, null]), all_traffic(100, true, "allow", "0.0.0.0/0")]
+	deny_for({"nacls": {"PublicNacl": {"entries": entries}}}, [internet_path]) == {{
+		"resource": "PublicNacl",
+		"service": "Service",
+		"need": "ecr.dkr",
+		"message": "service Service cannot reach ecr.dkr: NAT gateway subnet PublicA network ACL PublicNacl has no entry that allows ports 1024-32767 of inbound TCP 1024-65535 from 0.0.0.0/0 (return traffic), so the final * rule denies them; each connection takes a random port of 1024-65535, so some fail",
+		"fix": "Add an inbound entry to network ACL PublicNacl that allows TCP 1024-32767 from 0.0.0.0/0, or widen rule 100 to ports 1024-65535. All of 1024-65535 must be allowed: each connection takes its port at random from that range.",
+		"hop": {
+			"from": "NAT gateway subnet PublicA",
+			"via": "network ACL PublicNacl",
+			"to": "0.0.0.0/0",
+			"detail": "no entry allows ports 1024-32767 of inbound TCP 1024-65535 from 0.0.0.0/0 (return traffic), so the final * rule denies them; each connection takes a random port of 1024-65535, so some fail",
+		},
+		"location": {"file": "network.yaml", "line": 100},
+		"level": null,
+	}}
+	undecided_for({"nacls": {"PublicNacl": {"entries": entries}}}, [internet_path]) == set()
+}
+
+# The same range denied in part by an explicit rule ahead of an allow of all: that rule is named.
+test_fires_when_a_rule_denies_part_of_the_nat_return_ports if {
+	entries := array.concat([entry(90, false, "deny", "0.0.0.0/0", "6", [1024, 2000])], open_entries)
+	[f.message | some f in deny_for({"nacls": {"PublicNacl": {"entries": entries}}}, [internet_path])] == ["service Service cannot reach ecr.dkr: NAT gateway subnet PublicA network ACL PublicNacl rule 90 denies ports 1024-2000 of inbound TCP 1024-65535 from 0.0.0.0/0 (return traffic); each connection takes a random port of 1024-65535, so some fail"]
+	[f.fix | some f in deny_for({"nacls": {"PublicNacl": {"entries": entries}}}, [internet_path])] == ["Add an inbound entry to network ACL PublicNacl that allows TCP 1024-2000 from 0.0.0.0/0 with a rule number below 90, or remove or narrow rule 90. All of 1024-65535 must be allowed: each connection takes its port at random from that range."]
+}
+
+# What stays FG801: an allow of only part of the service's addresses, which the inputs do not
+# hold (the ports are all covered).
+test_undecided_when_nat_return_traffic_is_allowed_from_part_of_the_addresses if {
+	entries := [entry(100, false, "allow", "52.0.0.0/8", "6", [1024, 65535]), entry(110, false, "allow", "10.0.0.0/16", "-1", [null, null]), all_traffic(100, true, "allow", "0.0.0.0/0")]
 	deny_for({"nacls": {"PublicNacl": {"entries": entries}}}, [internet_path]) == set()
 	refs(undecided_for({"nacls": {"PublicNacl": {"entries": entries}}}, [internet_path])) == {["network ACL PublicNacl inbound rule 100", "Service", ["FG303"]]}
 }

@@ -10,7 +10,8 @@
 #   level: error
 #   remediation: >-
 #     Add an ingress rule to the endpoint's security group that allows TCP 443 from the task's
-#     security group (or from the VPC CIDR).
+#     security group (or from the VPC CIDR). An endpoint on the VPC's default group: give it a
+#     security group of its own (SecurityGroupIds) that does.
 #   tags: [network, security-group, vpc-endpoint]
 #   examples:
 #     failing: |
@@ -56,7 +57,7 @@ checks_of(shape) := [check |
 		"hop": {
 			"subnet": shape.subnet, "port": shape.port, "sg_ids": shape.security_groups,
 			"task_sg_ids": shape.task_sg_ids,
-			"endpoint": shape.endpoint_name,
+			"endpoint": shape.endpoint_name, "endpoint_id": shape.endpoint,
 		},
 		"key": data.fargate_preflight.lib.network.sg_key(shape.security_groups, "ingress", shape.port, peer),
 	}
@@ -117,25 +118,56 @@ explanations[h] := value if {
 	task := data.fargate_preflight.lib.network.task_peer(h.task_sg_ids, h.subnet)
 	sg_text := data.fargate_preflight.lib.network.sg_names(h.sg_ids)
 	first := input.security_groups[h.sg_ids[0]]
-	value := {
-		"text": sprintf(
-			"%s of interface endpoint %s %s no inbound TCP %d from the task (%s)",
-			[sg_text, h.endpoint, allow_word(h.sg_ids), h.port, task.label],
-		),
-		"fix": sprintf(
-			"Add an ingress rule to security group %s that allows TCP %d from %s.",
-			[first.name, h.port, task.fix_source],
-		),
-		"resource": first.name,
-		"source": first.source,
-		"hop": {
-			"from": sprintf("subnet %s", [data.fargate_preflight.lib.network.object_name("subnets", h.subnet)]),
-			"via": sg_text,
-			"to": sprintf("interface endpoint %s", [h.endpoint]),
-			"detail": sprintf("no ingress rule allows TCP %d from the task", [h.port]),
+	value := object.union(
+		{
+			"text": sprintf(
+				"%s of interface endpoint %s %s no inbound TCP %d from the task (%s)",
+				[sg_text, h.endpoint, allow_word(h.sg_ids), h.port, task.label],
+			),
+			"fix": sprintf(
+				"Add an ingress rule to security group %s that allows TCP %d from %s.",
+				[first.name, h.port, task.fix_source],
+			),
+			"resource": first.name,
+			"source": first.source,
+			"hop": {
+				"from": sprintf("subnet %s", [data.fargate_preflight.lib.network.object_name("subnets", h.subnet)]),
+				"via": sg_text,
+				"to": sprintf("interface endpoint %s", [h.endpoint]),
+				"detail": sprintf("no ingress rule allows TCP %d from the task", [h.port]),
+			},
 		},
-	}
+		default_group_words(h, first, task),
+	)
 }
+
+# default_group_words: an interface endpoint created without security groups gets its VPC's
+# default group, whose inbound rule admits only that group's members; the usual fix is a group
+# of the endpoint's own, given where the endpoint is defined.
+default_group_words(h, first, task) := {
+	"text": sprintf(
+		concat("", [
+			"interface endpoint %s has no security group of its own, so it uses VPC %s's default ",
+			"security group %s, which allows no inbound TCP %d from the task (%s)",
+		]),
+		[h.endpoint, data.fargate_preflight.lib.network.object_name("vpcs", vpc_id), first.name, h.port, task.label],
+	),
+	"fix": sprintf(
+		concat("", [
+			"Give interface endpoint %s a security group of its own that allows TCP %d from %s ",
+			"(CloudFormation SecurityGroupIds, Terraform security_group_ids), or add that ingress ",
+			"rule to security group %s.",
+		]),
+		[h.endpoint, h.port, task.fix_source, first.name],
+	),
+	"resource": h.endpoint,
+	"source": endpoint.source,
+} if {
+	count(h.sg_ids) == 1
+	some vpc_id, vpc in input.vpcs
+	vpc.default_security_group == first.id
+	endpoint := input.vpc_endpoints[h.endpoint_id]
+} else := {}
 
 # open_views have a check that is denied or not settled; only their services are looked at.
 open_views contains view if {

@@ -139,12 +139,21 @@ test_fires_when_the_endpoint_group_admits_another_group if {
 	}}
 }
 
+# Field test 22 (W4, case 29): an endpoint without security groups of its own uses the VPC's
+# default group; the fix was "Add an ingress rule to security group Vpc/default-sg", at the VPC.
 test_fires_when_the_endpoint_has_the_vpc_default_group if {
 	p := object.union(interface_path, {"security_groups": ["Vpc/default-sg"]})
-	[[f.resource, f.message] | some f in deny_for({}, [p])] == [[
-		"Vpc/default-sg",
-		"service Service cannot reach logs: security group Vpc/default-sg of interface endpoint LogsEndpoint allows no inbound TCP 443 from the task (security group TaskSg or subnet PrivateA (10.0.1.0/24))",
+	[[f.resource, f.message, f.fix, f.location, f.hop.via] | some f in deny_for({}, [p])] == [[
+		"LogsEndpoint",
+		"service Service cannot reach logs: interface endpoint LogsEndpoint has no security group of its own, so it uses VPC Vpc's default security group Vpc/default-sg, which allows no inbound TCP 443 from the task (security group TaskSg or subnet PrivateA (10.0.1.0/24))",
+		"Give interface endpoint LogsEndpoint a security group of its own that allows TCP 443 from security group TaskSg (CloudFormation SecurityGroupIds, Terraform security_group_ids), or add that ingress rule to security group Vpc/default-sg.",
+		{"file": "network.yaml", "line": 40}, # the endpoint
+		"security group Vpc/default-sg",
 	]]
+
+	# with a group of its own besides the default one, the groups are named as usual
+	both := object.union(interface_path, {"security_groups": ["Vpc/default-sg", "EndpointSg"]})
+	[f.resource | some f in deny_for(from_bastion, [both])] == ["Vpc/default-sg"]
 }
 
 test_fires_once_naming_each_failing_task_subnet if {

@@ -101,11 +101,13 @@ undecided contains u if {
 }
 
 # Whether the cluster's exec logging is OVERRIDE (and so what the task role must allow for it)
-# is not settled. (The services the checks above analyse, as calls.task_role_checks takes them.)
+# is not settled: its `logging`, or the whole exec configuration (whose KMS key is then not
+# settled either). (The services the checks above analyse, as calls.task_role_checks takes them.)
 undecided contains entry if {
 	some sid in data.fargate_preflight.lib.taskdef.exec_services
 	svc := input.services[sid]
-	config := input.clusters[svc.cluster].execute_command_configuration
-	data.fargate_preflight.lib.model.is_unknown(config.logging)
-	entry := {"unknown": config.logging, "service": svc.name, "rules": ["FG605"]}
+	config := object.get(input.clusters, [svc.cluster, "execute_command_configuration"], null)
+	overrides := data.fargate_preflight.lib.taskdef.overrides_logging(config)
+	is_object(overrides)
+	entry := {"unknown": overrides.unknown, "service": svc.name, "rules": ["FG605"]}
 }

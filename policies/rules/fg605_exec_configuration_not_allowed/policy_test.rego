@@ -137,6 +137,34 @@ test_unsettled_logging_is_undecided if {
 	undecided_for(on_ec2) == set()
 }
 
+# `logging` known only after apply (a Terraform unknown), or the whole exec configuration a
+# condition may leave out (`!If [Audit, {Logging: OVERRIDE, ...}, !Ref AWS::NoValue]`): whether
+# the task role needs the logging calls, or the key's, is not settled. Before, the second was
+# silent, as if the configuration asked nothing of the role.
+test_unsettled_logging_or_configuration_is_undecided if {
+	after_apply := {"unknown": "known after apply", "ref": "aws_ecs_cluster.main.configuration[0].execute_command_configuration[0].logging", "source": data.fargate_preflight.lib.calls_test.src(9)}
+	planned := config({"logging": after_apply, "logConfiguration": {"cloudWatchLogGroupName": "/exec"}})
+	deny_for(planned) == set()
+	refs(undecided_for(planned)) == {[after_apply.ref, "Service", ["FG605"]]}
+
+	audit := {"unknown": "it depends on condition IsAudit, which is not settled", "ref": "Parameter Audit", "source": data.fargate_preflight.lib.calls_test.src(6)}
+	deny_for(config(audit)) == set()
+	refs(undecided_for(config(audit))) == {["Parameter Audit", "Service", ["FG605"]]}
+}
+
+# The ECS API spells it OVERRIDE; any case is taken as the policies take it.
+test_logging_in_any_case if {
+	c := {"logging": "override", "logConfiguration": {"cloudWatchLogGroupName": "/exec"}}
+	{[f.need, f.resource] | some f in deny_for(config(c))} == {["logs", "TaskRole"]}
+	undecided_for(config(c)) == set()
+}
+
+# No exec configuration, or DEFAULT: nothing to allow and nothing unsettled.
+test_settled_logging_is_not_undecided if {
+	undecided_for(config(null)) == set()
+	undecided_for(config({"logging": "DEFAULT", "logConfiguration": {"cloudWatchLogGroupName": "/exec"}})) == set()
+}
+
 # A bucket the template names `exec-audit-${AWS::AccountId}` (`S3BucketName: !Ref ExecBucket`)
 # and a policy on `arn:aws:s3:::exec-audit-${AWS::AccountId}/*`: the same bucket whatever the
 # account, allowed; a policy on another bucket denies; one on the bucket of one account may

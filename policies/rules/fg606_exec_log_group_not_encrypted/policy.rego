@@ -83,7 +83,7 @@ exec_groups contains {"service": sid, "group": group, "unsettled": unsettled} if
 	some group in object.get(input, "log_groups", {})
 	same_group(group.group_name, log.cloudWatchLogGroupName)
 	states := [
-		overrides(config.logging),
+		data.fargate_preflight.lib.taskdef.overrides_logging(config),
 		encryption_required(object.get(log, "cloudWatchEncryptionEnabled", false)),
 		without_key(group.kms_key_id),
 	]
@@ -93,13 +93,8 @@ exec_groups contains {"service": sid, "group": group, "unsettled": unsettled} if
 	unsettled := [s.unknown | some s in states; s != "yes"]
 }
 
-# Each condition of FG606 is "yes", "no" or, unsettled, {"unknown": the value}.
-overrides(logging) := unsettled(logging) if {
-	data.fargate_preflight.lib.model.is_unknown(logging)
-} else := "yes" if {
-	upper(logging) == "OVERRIDE"
-} else := "no"
-
+# Each condition of FG606 is "yes", "no" or, unsettled, {"unknown": the value} (as
+# lib/taskdef.rego's overrides_logging, the first).
 # (CloudFormation takes "true" for true.)
 encryption_required(flag) := unsettled(flag) if {
 	data.fargate_preflight.lib.model.is_unknown(flag)

@@ -91,3 +91,22 @@ test_unsettled_values_are_undecided if {
 	undecided_for(world("OVERRIDE", encrypted(false), {"kms_key_id": key})) == set()
 	undecided_for(world("DEFAULT", encrypted(flag), {})) == set()
 }
+
+# `logging` known only after apply (a Terraform unknown), as a parameter's; any case of
+# OVERRIDE is OVERRIDE. A whole exec configuration a condition may leave out names no group of
+# the inputs (as an unsettled group name: not checked).
+test_unsettled_or_lower_case_logging if {
+	after_apply := {"unknown": "known after apply", "ref": "aws_ecs_cluster.main.configuration[0].execute_command_configuration[0].logging", "source": data.fargate_preflight.lib.calls_test.src(9)}
+	deny_for(world(after_apply, encrypted(true), {})) == set()
+	refs(undecided_for(world(after_apply, encrypted(true), {}))) == {[after_apply.ref, "Service", ["FG606"]]}
+
+	count(deny_for(world("override", encrypted(true), {}))) == 1
+
+	conditional := object.union_n([
+		data.fargate_preflight.lib.calls_test.exec_on,
+		{"clusters": {"Cluster": {"execute_command_configuration": parameter("Audit")}}},
+		{"log_groups": world("OVERRIDE", encrypted(true), {}).log_groups},
+	])
+	deny_for(conditional) == set()
+	undecided_for(conditional) == set()
+}

@@ -57,6 +57,8 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
     "efs": ("DescribeFileSystems", "DescribeMountTargets", "DescribeMountTargetSecurityGroups"),
     "logs": ("DescribeLogGroups",),
     "kms": ("DescribeKey", "GetKeyPolicy"),
+    "secretsmanager": ("DescribeSecret",),
+    "ssm": ("DescribeParameters",),
     "events": ("ListEventBuses", "ListRules", "ListTargetsByRule"),
     "scheduler": ("ListSchedules", "GetSchedule"),
     "stepfunctions": ("ListStateMachines", "DescribeStateMachine"),
@@ -211,11 +213,11 @@ class Reader:
         return pages[0] if pages else None
 
     def one_or_gone(
-        self, service: str, operation: str, **params: Any
+        self, service: str, operation: str, *, gone: frozenset[str] = frozenset(), **params: Any
     ) -> dict[str, Any] | None | Literal[False]:
         """As `one`, but False when AWS answered that the object does not exist (a NOT_FOUND
-        code): None is then only a failed call (a gap)."""
-        pages = self._call(service, operation, params, paginate=False)
+        code, or one of `gone`: the operation's own): None is then only a failed call (a gap)."""
+        pages = self._call(service, operation, params, paginate=False, gone=gone)
         if pages is None:
             return None
         return pages[0] if pages else False
@@ -243,6 +245,7 @@ class Reader:
         *,
         paginate: bool,
         until: str | None = None,
+        gone: frozenset[str] = frozenset(),
     ) -> list[dict[str, Any]] | None:
         """The pages of the call (with `until`: up to the first that has an item under that key),
         or None when it failed (a gap) or the object is gone (no pages when not paginating)."""
@@ -271,7 +274,7 @@ class Reader:
             return list(pages)
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
-            if code in NOT_FOUND and code not in DENIED:
+            if code in NOT_FOUND | gone and code not in DENIED:
                 return [] if not paginate else None  # (`one_or_gone` tells it from a gap)
             self._record(service, operation, error_text(exc))
         except (BotoCoreError, ResponseParserError) as exc:

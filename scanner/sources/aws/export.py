@@ -15,7 +15,7 @@ from typing import Any
 
 from scanner.errors import UsageError
 from scanner.model.builder import build_model, validate_model
-from scanner.sources.aws import ecs, efs, iam, kms, logs, network
+from scanner.sources.aws import ecs, efs, iam, kms, logs, network, secrets
 from scanner.sources.aws.calls import (
     GLOBAL,
     CallCounter,
@@ -238,6 +238,7 @@ def _regional(
     fragment = Fragment()
     found = ecs.export(reader, scope, fragment, options.clusters)
     logs.export(reader, scope, fragment)
+    secrets.export(reader, fragment)
     kms.export(reader, fragment)
     subnets = found.subnets | efs.export(reader, scope, fragment, found.file_systems)
     network.export(reader, scope, fragment, subnets)

@@ -56,8 +56,9 @@ def _exec_groups(lookup: _Lookup, scope: Scope, fragment: Fragment) -> None:
     groups: dict[str, ModelObject] = {}
     for cluster in fragment.collections.get("clusters", {}).values():
         config = cluster["execute_command_configuration"]
-        if not isinstance(config, dict) or config.get("logging") != "OVERRIDE":
-            continue
+        logging = config.get("logging") if isinstance(config, dict) else None
+        if not isinstance(logging, str) or logging.upper() != "OVERRIDE":
+            continue  # (any case, as the policies take it: lib/taskdef.rego overrides_logging)
         log = config.get("logConfiguration") or {}
         name = log.get("cloudWatchLogGroupName")
         if not isinstance(name, str) or log.get("cloudWatchEncryptionEnabled") is not True:

@@ -204,6 +204,9 @@ def _attribute(reader: Reader, vpc_id: str, attribute: str) -> Any:
     return bool(answer[key]["Value"])
 
 
+_GONE_BLOCK_STATES = ("disassociated", "failed")
+
+
 def _subnet(
     reader: Reader,
     scope: Scope,
@@ -242,6 +245,12 @@ def _subnet(
         availability_zone=subnet.get("AvailabilityZone"),
         route_table=route_table,
         nacl=nacl,
+        # a block that is not gone (associated, or on its way in or out) may give the tasks an
+        # IPv6 address: only a subnet without one settles that its ::/0 route carries nothing
+        ipv6=any(
+            a.get("Ipv6CidrBlockState", {}).get("State") not in _GONE_BLOCK_STATES
+            for a in subnet.get("Ipv6CidrBlockAssociationSet", [])
+        ),
     )
 
 

@@ -1,4 +1,5 @@
-"""IAM resources: roles, and the policies that attach to them; KMS keys, with their key policy."""
+"""IAM resources: roles, and the policies that attach to them; KMS keys, with their key policy;
+Secrets Manager secrets, with their KMS key."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable
 
 from scanner.sources.base import ModelObject
 from scanner.sources.cfn.cursor import Cursor, Field, role_arn_known, text_of
-from scanner.sources.cfn.out import Collections, Links, Out, Res
+from scanner.sources.cfn.out import Collections, Links, Out, Res, text_or
 from scanner.sources.cfn.stack import Stack
 from scanner.sources.cfn.values import Composite, ResRef, Unknown, Value
 
@@ -128,6 +129,24 @@ def kms_key(res: Res, out: Out) -> None:
     )
 
 
+def secret(res: Res, out: Out) -> None:
+    """AWS::SecretsManager::Secret: its ARN (as `!Ref Secret` gives it) and KMS key (`KmsKeyId`;
+    null: the AWS managed key aws/secretsmanager), which FG105 reads for the secrets a task
+    definition names (the execution role's kms:Decrypt on a customer managed key).
+    (CloudFormation cannot create an SSM SecureString parameter: AWS::SSM::Parameter is never
+    encrypted with a KMS key.)"""
+    arn = text_of(ResRef(res.stack, res.logical, None, res.where))
+    out.add(
+        "secrets",
+        res.base()
+        | {
+            "service": "secretsmanager",
+            "arn": arn.json() if isinstance(arn, Unknown) else arn,
+            "kms_key_id": text_or(res.prop("KmsKeyId"), None),
+        },
+    )
+
+
 # A role reference: a role of the run (its id) or a name/ARN to look up once all are built.
 RoleRef = tuple[str, str]  # ("id", id) | ("name", literal)
 
@@ -199,4 +218,5 @@ BUILDERS: dict[str, Builder] = {
     "AWS::IAM::RolePolicy": role_policy,
     "AWS::IAM::ManagedPolicy": managed_policy,
     "AWS::KMS::Key": kms_key,
+    "AWS::SecretsManager::Secret": secret,
 }

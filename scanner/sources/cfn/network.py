@@ -102,8 +102,43 @@ def subnet(res: Res, out: Out) -> None:
             "availability_zone": zone_text if isinstance(zone_text, str) or indexed else None,
             "route_table": None,  # the association, else the VPC's main route table (finalize)
             "nacl": None,
+            "ipv6": _subnet_ipv6(res),  # an AWS::EC2::SubnetCidrBlock may add one (below)
         },
     )
+
+
+# Properties that give a subnet (or an AWS::EC2::SubnetCidrBlock) an IPv6 block.
+_SUBNET_IPV6 = ("Ipv6CidrBlock", "Ipv6IpamPoolId", "Ipv6NetmaskLength")
+
+
+def _subnet_ipv6(res: Res) -> Field:
+    """Whether the subnet has an IPv6 block of its own: false only when no property gives it
+    one (a value only a condition settles may be AWS::NoValue: that stays unknown)."""
+    for name in _SUBNET_IPV6:
+        cursor = res.prop(name)
+        if cursor is not None:
+            value = text_of(cursor.value())
+            return value.json() if isinstance(value, Unknown) else True
+    return bool_or(res.prop("Ipv6Native"), False)
+
+
+def subnet_cidr_block(res: Res, out: Out) -> None:
+    subnet_id = res.require("SubnetId").ident("subnets")
+    ipv6: Field = _subnet_ipv6(res)
+    if ipv6 is False:
+        return  # no IPv6 block (an IPv4 one is not what the model keeps)
+
+    def attach(model: Collections, links: Links) -> None:
+        target = _in(model, "subnets", subnet_id)
+        if target is not None and target.get("ipv6") is not True:
+            target["ipv6"] = ipv6
+        elif not isinstance(subnet_id, str):
+            # which subnet gets the block is not settled: none can be said to lack one
+            for other in model.get("subnets", {}).values():
+                if other.get("ipv6") is False:
+                    other["ipv6"] = subnet_id
+
+    out.later.append(attach)
 
 
 def route_table(res: Res, out: Out) -> None:
@@ -661,6 +696,7 @@ BUILDERS: dict[str, Builder] = {
     "AWS::EC2::VPC": vpc,
     "AWS::EC2::VPCCidrBlock": vpc_cidr_block,
     "AWS::EC2::Subnet": subnet,
+    "AWS::EC2::SubnetCidrBlock": subnet_cidr_block,
     "AWS::EC2::RouteTable": route_table,
     "AWS::EC2::Route": route,
     "AWS::EC2::SubnetRouteTableAssociation": subnet_route_table_association,

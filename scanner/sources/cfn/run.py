@@ -24,6 +24,7 @@ from scanner.sources.base import BuildContext, LoadedFile, parameter_flags
 from scanner.sources.cfn.stack import Stack
 from scanner.sources.cfn.template import NESTED_STACK_TYPES, Template, is_cloudformation
 from scanner.sources.cfn.values import Composite, ResRef, Unknown, Value, Where, part_text
+from scanner.sources.discover import relative_name
 from scanner.sources.limits import json_text
 from scanner.sources.lines import key_line
 
@@ -252,7 +253,7 @@ class Run:
             if child is None:
                 stack.unfollowed[child_logical] = (
                     f"nested stack {child_logical} is not analysed: its template "
-                    f"{_relative(child_path, self.ctx.root)} is missing or could not be read"
+                    f"{relative_name(child_path, self.ctx.root)} is missing or could not be read"
                 )
                 continue
             stack.children[child_logical] = self._add_stack(
@@ -264,7 +265,7 @@ class Run:
         real = _real(path)
         if real in self._templates:
             return self._templates[real]
-        rel = _relative(path, self.ctx.root)
+        rel = relative_name(path, self.ctx.root)
         parts = ("Resources", logical)
         if not path.is_file():
             prop = NESTED_STACK_TYPES[parent.resource_type(logical)]
@@ -393,14 +394,33 @@ class Run:
             e for e in self.exports() if not e.exact and e.pattern.fullmatch(name)
         ]
         if not candidates:
-            return Unknown(f"no scanned template exports {name}", ref, where)
+            return Unknown(
+                f"no scanned template exports {name}",
+                ref,
+                where,
+                fix=f"Scan the template that exports {name} too, so these checks can run.",
+            )
+        files = ", ".join(sorted({f"{e.where.file}:{e.where.line}" for e in candidates}))
+        if len(candidates) > 1 and exact:
+            # Export names are unique in an account and region: two templates exporting the
+            # same literal name deploy to different ones (two environments), and no flag of
+            # this run can say which one the importing stack sits beside.
+            return Unknown(
+                f"{len(candidates)} scanned templates export {name} ({files}), so they deploy "
+                "to different accounts or regions",
+                ref,
+                where,
+                fix="Scan each environment's templates in a run of their own, so each "
+                "Fn::ImportValue finds one export.",
+            )
         if len(candidates) > 1:
-            files = ", ".join(sorted({f"{e.where.file}:{e.where.line}" for e in candidates}))
             return Unknown(
                 f"{len(candidates)} scanned exports match {name} ({files}); pass --stack-name to "
                 "choose",
                 ref,
                 where,
+                fix="Pass --stack-name FILE=NAME for the templates whose export names depend "
+                f"on their stack name, so one export is {name}.",
             )
         export = candidates[0]
         if not export.exact:
@@ -563,10 +583,3 @@ def _never_created(stack: Stack, logical: str) -> bool:
 
 def _real(path: Path) -> Path:
     return Path(os.path.realpath(path))
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return _real(path).relative_to(_real(root)).as_posix()
-    except ValueError:
-        return path.as_posix()

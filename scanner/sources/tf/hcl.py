@@ -208,6 +208,7 @@ class ModuleFiles:
     locals_blocks: list[RawBlock] = field(default_factory=list)
     locals_values: dict[str, Any] | None = None
     notices: list[str] = field(default_factory=list)
+    unread: bool = False  # a .tf file of the folder could not be read
 
 
 class Configuration:
@@ -246,6 +247,18 @@ class Configuration:
                 folder = None
             self._modules[config_module] = self._read(folder) if folder is not None else None
         return self._modules[config_module]
+
+    def declared(self) -> set[str] | None:
+        """The managed resources (`aws_x.name`) and module calls (`module.name`) that the root
+        folder's .tf files declare; None without them, or when one of them was not read."""
+        files = self.module("")
+        if files is None or files.unread:
+            return None
+        return {
+            ".".join(labels) if kind == "resource" else f"module.{labels[0]}"
+            for kind, labels in files.blocks
+            if kind in ("resource", "module")
+        }
 
     def _inside_root(self, folder: Path) -> bool:
         real = Path(os.path.realpath(folder))
@@ -353,6 +366,7 @@ class Configuration:
                 self.notices.append(
                     f"{rel}: not read ({why}); its resources are located in the plan"
                 )
+                files.unread = True
                 continue
             for kind, labels, line, block_text in blocks:
                 raw = RawBlock(path, rel, kind, labels, line, block_text)

@@ -1,5 +1,5 @@
 """IAM resources of a plan: roles, and the policies attached to them; KMS keys, with their key
-policy.
+policy; Secrets Manager secrets and SSM SecureString parameters, with their KMS key.
 
 Policy documents are JSON text in the plan: rendered by `aws_iam_policy_document` or
 `jsonencode` at plan time, or unknown until apply when they contain an unknown ARN.
@@ -12,9 +12,16 @@ from typing import Any
 
 from scanner.sources.base import ModelObject, UnsettledCondition
 from scanner.sources.tf.build import KMS_KEY, MANAGED_POLICY, ROLE, Build, Collections, Field
+from scanner.sources.tf.expr import Attr
 from scanner.sources.tf.network import document
 from scanner.sources.tf.plan import UNKNOWN, Instance
-from scanner.sources.tf.written import kms_key_known, known_fields, role_arn_fields
+from scanner.sources.tf.written import (
+    after_apply,
+    kms_key_known,
+    known_fields,
+    role_arn_fields,
+    unsettled,
+)
 
 Builder = Callable[[Build, Instance], None]
 
@@ -246,6 +253,58 @@ def kms_key_policy(build: Build, inst: Instance) -> None:
     build.later.append(attach)
 
 
+def secret(build: Build, inst: Instance) -> None:
+    """aws_secretsmanager_secret: its ARN (as `aws_secretsmanager_secret.x.arn` gives it) and
+    KMS key (`kms_key_id`; null: the AWS managed key aws/secretsmanager), which FG105 reads for
+    the secrets a task definition names."""
+    build.add(
+        "secrets",
+        build.base(inst)
+        | {
+            "service": "secretsmanager",
+            "arn": _as_referenced(build, inst, "arn"),
+            "kms_key_id": _key(build, inst, "kms_key_id"),
+        },
+    )
+
+
+def parameter(build: Build, inst: Instance) -> None:
+    """aws_ssm_parameter of type SecureString: its ARN and KMS key (`key_id`; null: the AWS
+    managed key aws/ssm). A String or StringList parameter is not encrypted."""
+    if inst.get("type") != "SecureString":
+        return
+    build.add(
+        "secrets",
+        build.base(inst)
+        | {
+            "service": "ssm",
+            "arn": _as_referenced(build, inst, "arn"),
+            "kms_key_id": _key(build, inst, "key_id"),
+        },
+    )
+
+
+def _as_referenced(build: Build, inst: Instance, attr: str) -> Field:
+    """An attribute as a reference to it gives it (`aws_ssm_parameter.p.arn`): the planned value,
+    else the unknown a task definition that names it holds (same ref, same pattern)."""
+    found = inst.get(attr)
+    if isinstance(found, str) and found:
+        return found
+    return unsettled(build, inst, (attr,), Attr(inst, attr))
+
+
+def _key(build: Build, inst: Instance, attr: str) -> Field:
+    """The KMS key a secret or parameter is encrypted with: as written, the unknown of an
+    expression apply settles (`aws_kms_key.k.arn`), or None when the configuration names none
+    (the provider fills aws_ssm_parameter's `key_id` with the default key's at apply)."""
+    key = inst.get(attr)
+    if key is UNKNOWN:
+        if inst.config is not None and inst.expression(attr) is None:
+            return None
+        return after_apply(build, inst, (attr,))
+    return key if isinstance(key, str) and key else None
+
+
 def role_named(build: Build, name: str) -> str | None:
     """The role of the plan with this name (or whose ARN ends with it)."""
     short = name.rsplit("/", 1)[-1] if name.startswith("arn:") else name
@@ -273,4 +332,6 @@ BUILDERS: dict[str, Builder] = {
     "aws_iam_policy": managed_policy,
     "aws_kms_key": kms_key,
     "aws_kms_key_policy": kms_key_policy,
+    "aws_secretsmanager_secret": secret,
+    "aws_ssm_parameter": parameter,
 }

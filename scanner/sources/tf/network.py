@@ -110,8 +110,16 @@ def subnet(build: Build, inst: Instance) -> None:
             else None,
             "route_table": None,  # set by finalize: the association, else the main route table
             "nacl": None,
+            "ipv6": _subnet_ipv6(build, inst),
         },
     )
+
+
+def _subnet_ipv6(build: Build, inst: Instance) -> Field:
+    """Whether the subnet has an IPv6 block: false only when the plan knows ipv6_cidr_block is
+    null (an IPv6-only subnet, ipv6_native, has one too)."""
+    block = build.value(inst, "ipv6_cidr_block")
+    return block if isinstance(block, dict) else block is not None
 
 
 def _default_vpc(build: Build, inst: Instance) -> Field:

@@ -78,8 +78,12 @@ def build_plan(
     ref_prefix: str = "",
 ) -> None:
     folder = _folder(file, ctx.tf_dir)
-    config = Configuration(folder, ctx.root, _module_sources(plan), ctx.max_file_bytes)
-    if not config.present:
+    config, other = _configuration(
+        file, folder, ctx.root, _module_sources(plan), ctx.max_file_bytes
+    )
+    if other is not None:
+        fragment.notices.append(other)
+    elif not config.present:
         fragment.notices.append(
             f"{file.rel}: no .tf files in {_shown(folder, ctx.root)}; findings point at the plan "
             "(give the configuration with --tf-dir DIR)"
@@ -111,13 +115,60 @@ def build_plan(
 def plan_region(file: LoadedFile, root: Path, tf_dir: Path | None, max_bytes: int) -> str | None:
     """The region of the plan's `aws` provider (`plan.provider_region`), a root local read
     from the plan's .tf files (terraform-aws-modules/ecs examples: `region = local.region`)."""
-    config = Configuration(_folder(file, tf_dir), root, {}, max_bytes)
+    config, _ = _configuration(file, _folder(file, tf_dir), root, {}, max_bytes)
 
     def local(name: str) -> Any:
         found = config.local("", name)
         return found[0] if found is not None else None
 
     return provider_region(file.data, local)
+
+
+def _configuration(
+    file: LoadedFile, folder: Path, root: Path, calls: dict[str, str], max_bytes: int
+) -> tuple[Configuration, str | None]:
+    """The plan's .tf files in `folder`, and a notice when they are not the configuration the
+    plan was made from: their root module does not declare the resources and module calls the
+    plan's `configuration` records (a --tf-dir of another configuration, or .tf files changed
+    since the plan). Those settle nothing, not even the resources both declare: the result is
+    then a Configuration without files, and findings point at the plan."""
+    config = Configuration(folder, root, calls, max_bytes)
+    planned, declared = _planned(file.data), config.declared()
+    if planned is None or declared is None or planned == declared:
+        return config, None
+    missing, extra = sorted(planned - declared), sorted(declared - planned)
+    if not planned & declared:
+        why = "they declare none of the plan's resources"
+    elif missing:
+        why = f"they do not declare the plan's {missing[0]}"
+    else:
+        why = f"they declare {extra[0]}, which the plan does not have"
+    more = len(missing) + len(extra) - 1
+    if planned & declared and more:
+        why += f", and {more} more difference{'s' if more > 1 else ''}"
+    notice = (
+        f"{file.rel}: the .tf files in {_shown(folder, root)} are not this plan's configuration "
+        f"({why}); they are not used, and findings point at the plan (give the plan's own "
+        "configuration with --tf-dir DIR, or run terraform plan again after changing the .tf "
+        "files)"
+    )
+    return Configuration(None, root, calls, max_bytes), notice
+
+
+def _planned(data: Any) -> set[str] | None:
+    """The managed resources and module calls of the root module that the plan's
+    `configuration` records (as `Configuration.declared` names them); None without it."""
+    configuration = data.get("configuration") if isinstance(data, dict) else None
+    root = configuration.get("root_module") if isinstance(configuration, dict) else None
+    if not isinstance(root, dict):
+        return None
+    resources = root.get("resources")
+    calls = root.get("module_calls")
+    return {
+        r["address"]
+        for r in (resources if isinstance(resources, list) else ())
+        if isinstance(r, dict) and r.get("mode") == "managed" and isinstance(r.get("address"), str)
+    } | {f"module.{name}" for name in (calls if isinstance(calls, dict) else ())}
 
 
 def _folder(file: LoadedFile, tf_dir: Path | None) -> Path:
