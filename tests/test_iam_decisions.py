@@ -947,8 +947,8 @@ def test_an_unsettled_deny_does_not_hide_that_nothing_allows(tmp_path: Path) -> 
             "FG801",
             policy_line,
             "Condition of statement 2 of inline policy p of role ExecutionRole is not settled (a "
-            "Condition depends on the request's context, which the inputs do not give): it blocks "
-            "FG103 for service Service",
+            "Condition on aws:RequestedRegion depends on the request's context, which the inputs "
+            "do not give): it blocks FG103 for service Service",
         ),
     ]
 

@@ -56,7 +56,7 @@ def reference(statements: list[dict[str, Any]], action: str, resource: str) -> s
 @pytest.fixture(scope="module")
 def engine() -> regorus.Engine:
     eng = regorus.Engine()
-    for name in ("model.rego", "needs.rego", "iam.rego", "partial_arn.rego"):
+    for name in ("model.rego", "needs.rego", "iam.rego", "partial_arn.rego", "conditions.rego"):
         eng.add_policy_from_file(str(LIB / name))
     eng.add_data_json(json.dumps({"fargate_preflight": {"aws": {"managed_policies": {}}}}))
     eng.set_input_json("{}")

@@ -96,8 +96,8 @@ def test_a_conditional_grant_to_the_role_is_a_note(tmp_path: Path) -> None:
             "FG801",
             KEY_LINE,
             "Condition of statement 1 of key policy of KMS key Key is not settled (a Condition "
-            "depends on the request's context, which the inputs do not give): it blocks FG605 for "
-            "service Service",
+            "on kms:ViaService depends on the request's context, which the inputs do not give): "
+            "it blocks FG605 for service Service",
         )
     ]
 

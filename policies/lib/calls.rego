@@ -7,7 +7,8 @@
 #   A call is {"rule", "endpoint", "actions", "resource", "what", "source"}; its
 #   resource is a request resource of lib/iam.rego (ARN, "*", null or an unknown). A call may
 #   also have `resources` (another resource for some actions), `maybe` (actions that may not
-#   be needed) and `context` (the request's condition keys, lib/conditions.rego).
+#   be needed) and `context` (the request's condition keys, lib/conditions.rego). The image
+#   layer download has `presigned`: AWS's own principal makes it (lib/callers.rego).
 package fargate_preflight.lib.calls
 
 import rego.v1
@@ -49,11 +50,15 @@ ecr_calls(td) := {c |
 			"FG103", "ecr.dkr", ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
 			repository_arn(container.image, region), what, container.source,
 		),
-		# The layers come from S3 through presigned URLs: the execution role needs no S3
-		# permission, but an S3 endpoint policy must let the download through (FG102 only).
-		call(
-			"FG102", "s3", ["s3:GetObject"],
-			sprintf("arn:aws:s3:::prod-%s-starport-layer-bucket/*", [region]), what, container.source,
+		# The layers come from S3 through URLs that ECR presigns with AWS's own credentials:
+		# the execution role needs no S3 permission, but an S3 endpoint policy must let the
+		# download through for that AWS-owned principal (FG102 only, lib/callers.rego).
+		object.union(
+			call(
+				"FG102", "s3", ["s3:GetObject"],
+				sprintf("arn:aws:s3:::prod-%s-starport-layer-bucket/*", [region]), what, container.source,
+			),
+			{"presigned": true},
 		),
 	]
 }

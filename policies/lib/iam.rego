@@ -178,7 +178,7 @@ statement_match(p, s, req, caller) := outcome(maybes) if {
 	resource[0] != "no"
 	principal := principal_match(s.statement, caller, p)
 	principal[0] != "no"
-	condition := condition_part(s, p, req)
+	condition := data.fargate_preflight.lib.conditions.part(s, p, req, caller)
 	condition[0] != "no"
 	maybes := [x[1] | some x in [action, resource, principal, condition]; x[0] == "maybe"]
 }
@@ -463,7 +463,7 @@ policy_variable(x, p) := {
 
 # --- principals (VPC endpoint policies) ------------------------------------------------------
 
-# caller: {"arn": role ARN or unknown, "name": role name, "account": account id or null}.
+# caller: lib/callers.rego (a role, or the AWS-owned principal of an ECR layer download).
 # Identity policies have no principal (caller null). What a principal names: lib/principals.rego.
 principal_match(_, null, _) := yes
 
@@ -486,7 +486,7 @@ excludes_none(st, caller, p) if {
 	object.keys(st.NotPrincipal) == {"AWS"}
 	every x in as_list(st.NotPrincipal.AWS) {
 		principal_item(x, caller, p) == no
-		data.fargate_preflight.lib.principals.names_no_session(x)
+		data.fargate_preflight.lib.principals.names_no_session(x, caller)
 	}
 }
 
@@ -507,8 +507,13 @@ principal_list(principal, caller, p) := yes if {
 # in part (its `partial`: `arn:aws:iam::*:role/svc/api-exec`) is matched by its known parts:
 # another role name, path or partition is not the caller, whatever the account; a match that
 # waits for the account is undecided. A number (`AWS: 123456789012` unquoted in YAML) is not
-# IAM's documented form: whether IAM reads it as that account is not settled.
-principal_item(x, caller, p) := yes if {
+# IAM's documented form: whether IAM reads it as that account is not settled. The AWS-owned
+# principal of an ECR layer download is matched by `*` alone (lib/principals.rego).
+principal_item(x, caller, p) := data.fargate_preflight.lib.principals.aws_owned_match(x) if {
+	caller.aws_owned
+} else := role_principal_item(x, caller, p)
+
+role_principal_item(x, caller, p) := yes if {
 	x == "*"
 } else := yes if {
 	account := data.fargate_preflight.lib.principals.account(x)
@@ -539,11 +544,3 @@ principal_item(x, caller, p) := yes if {
 } else := no
 
 account_matches(account, known) if known in {null, account}
-
-# --- conditions -------------------------------------------------------------------------------
-
-# condition_part: a statement's Condition, for the request's context when it has one
-# (lib/conditions.rego: what the context does not settle leaves the statement "maybe").
-condition_part(s, p, req) := yes if {
-	not s.condition
-} else := data.fargate_preflight.lib.conditions.verdict(s.statement, s.index, p, object.get(req, "context", {}))

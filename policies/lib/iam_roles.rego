@@ -419,15 +419,8 @@ account_value_matches(op, v, own) if {
 # own_account: the account of a role whose ARN the inputs give (a live role), else null.
 own_account(role) := role_account(object.get(role, "arn", null))
 
-# role_account is the account of a role ARN that the inputs give (arn:aws:iam::ACCOUNT:role/NAME),
-# else null.
-role_account(arn) := fields[4] if {
-	is_string(arn)
-	fields := split(arn, ":")
-	count(fields) == 6
-	fields[2] == "iam"
-	data.fargate_preflight.lib.principals.account(fields[4])
-} else := null
+# role_account: lib/callers.rego.
+role_account(arn) := data.fargate_preflight.lib.callers.role_account(arn)
 
 condition_verdict(outcomes, role, i) := no if {
 	some [_, "no"] in outcomes
@@ -441,10 +434,23 @@ condition_verdict(outcomes, role, i) := no if {
 
 names_own_text := "holds only if it names the task's own account or cluster, which the inputs do not settle"
 
+# trust_condition_fix[why]: what settles such a Condition (the FG801 note's fix).
+trust_condition_fix := {
+	"depends on the request's context": concat(" ", [
+		"The scan cannot decide this Condition from the inputs: if it holds when ECS assumes the",
+		"role for the task, suppress this note with a reason.",
+	]),
+	names_own_text: concat(" ", [
+		"Scan the live account (scan-aws), where the task's account is known; or, if the value",
+		"names the task's own account or cluster, suppress this note with a reason.",
+	]),
+}
+
 condition_unknown(keys, why, role, i) := {
 	"unknown": sprintf("a Condition on %s %s", [concat(", ", sort(keys)), why]),
 	"ref": sprintf("Condition of statement %d of trust policy of role %s", [i + 1, role.name]),
 	"source": role.source,
+	"fix": trust_condition_fix[why],
 }
 
 # --- the roles of a task definition, and the calls they make ---------------------------------
@@ -455,17 +461,9 @@ role_of(td, which) := null if {
 	object.get(td, which, null) == null
 } else := data.fargate_preflight.lib.model.lookup("roles", td[which], td.source)
 
-# caller is the principal a resource-based policy (a VPC endpoint's, a KMS key's) sees for the
-# task definition's role of `kind`: the role's ARN (often not known offline), and its account
-# when the ARN names it (null: an account the inputs do not name).
-caller(td, kind, role) := {"arn": arn, "account": role_account(arn)} if {
-	arn := caller_arn(td, kind, role)
-}
-
-caller_arn(td, kind, role) := arn if {
-	arn := object.get(td, sprintf("%s_arn", [kind]), null)
-	arn != null
-} else := object.get(role, "arn", role)
+# caller is the principal a resource-based policy sees for the task definition's role of
+# `kind` (lib/callers.rego).
+caller(td, kind, role) := data.fargate_preflight.lib.callers.caller(td, kind, role)
 
 # does_not_exist: a role that a live scan asked its own account for and did not find (model
 # `exists: false`): ECS cannot assume it (FG107), so its calls are not checked.

@@ -320,6 +320,7 @@ test_a_deny_that_may_apply_leaves_the_trust_undecided if {
 		"unknown": "a Condition on sts:externalid depends on the request's context",
 		"ref": "Condition of statement 2 of trust policy of role R",
 		"source": src,
+		"fix": "The scan cannot decide this Condition from the inputs: if it holds when ECS assumes the role for the task, suppress this note with a reason.",
 	}}
 	trusting([unknown_deny]) == "implicit_deny"
 	trusting([ecs_allow_if({"StringEquals": {"sts:ExternalId": "abc"}}), unknown_deny]) == "undecided"
@@ -327,6 +328,7 @@ test_a_deny_that_may_apply_leaves_the_trust_undecided if {
 	account := trusting_as(null, [ecs_allow, ecs_deny_if({"StringEquals": {"aws:SourceAccount": "123456789012"}})])
 	[u] := [x | some x in account.unknowns]
 	u.unknown == "a Condition on aws:sourceaccount holds only if it names the task's own account or cluster, which the inputs do not settle"
+	u.fix == "Scan the live account (scan-aws), where the task's account is known; or, if the value names the task's own account or cluster, suppress this note with a reason."
 }
 
 # --- the shortcuts of a role's checks ----------------------------------------------------------

@@ -77,13 +77,39 @@ other_partition(x, arn) if {
 }
 
 # names_no_session: an account, or an ARN that is not an assumed-role session's (a NotPrincipal
-# that names one may spare the caller's session; a role's unique id is not read).
-names_no_session(x) if account(x)
+# that names one may spare the caller's session; a role's unique id is not read). None of the
+# customer's can be a session of the AWS-owned principal's.
+names_no_session(x, _) if account(x)
 
-names_no_session(x) if {
+names_no_session(_, caller) if caller.aws_owned
+
+names_no_session(x, _) if {
 	text := data.fargate_preflight.lib.model.pattern_text(x)
 	startswith(text, "arn:")
 	not contains(text, ":assumed-role/")
+}
+
+# aws_owned_match: whether a principal may be the AWS-owned principal that signs an ECR layer
+# download (lib/callers.rego): `*` is; no account or ARN the inputs settle even in
+# part is (AWS documents none for it: the ECR User Guide's policies use Principal "*"), nor a
+# role the inputs create; a principal the inputs do not settle at all (a parameter) may be "*".
+aws_owned_match("*") := ["yes", null]
+
+aws_owned_match(x) := ["maybe", x] if {
+	data.fargate_preflight.lib.model.is_unknown(x)
+	not x.identity
+	x.ref != "AWS::AccountId"
+	trim(object.get(x, "partial", "*"), "*") == ""
+	not role_of_inputs(x)
+} else := ["no", null] if {
+	x != "*"
+}
+
+# role_of_inputs: the ARN of a role the inputs create, named as they name it.
+role_of_inputs(x) if {
+	some role in input.roles
+	data.fargate_preflight.lib.model.is_unknown(role.arn)
+	role.arn.ref == x.ref
 }
 
 number_note(x, p) := {

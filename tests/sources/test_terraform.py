@@ -369,7 +369,8 @@ def test_s3_interface_endpoint_for_inbound_resolvers_leaves_the_tasks_on_the_gat
 def test_an_s3_endpoint_policy_for_another_role_of_the_plan() -> None:
     # Both roles' ARNs are known only after apply, but their names and paths are in the plan:
     # the policy's principal cannot be the execution role whatever the account (before: an
-    # FG801 note on the execution role's ARN instead of the FG102).
+    # FG801 note on the execution role's ARN instead of the FG102). The layer download is not
+    # even the execution role's: ECR presigns it with AWS's own credentials (next test).
     m = model("s3-policy-other-role")
     task = m["task_definitions"]["aws_ecs_task_definition.app"]
     assert task["execution_role_arn"]["partial"] == (
@@ -384,6 +385,38 @@ def test_an_s3_endpoint_policy_for_another_role_of_the_plan() -> None:
     assert [(f.rule_id, f.location.file, f.location.line) for f in report.findings] == [
         ("FG102", "tests/fixtures/terraform/s3-policy-other-role/network.tf", 101)
     ]
+
+
+def test_endpoint_policies_on_the_plans_own_account() -> None:
+    # data.aws_caller_identity read during apply: its account_id is the plan's account, as
+    # CloudFormation's `!Ref AWS::AccountId` is (before: an opaque value, and an FG801 note on
+    # every endpoint). The execution role is created by the plan, so it is of that account; the
+    # ECR layer download is signed by an AWS-owned principal, which is not (field test 22, D1
+    # and D4).
+    case = "tests/fixtures/terraform/endpoint-policy-own-account"
+    m = model("endpoint-policy-own-account")
+    (statement,) = m["vpc_endpoints"]['aws_vpc_endpoint.interface["logs"]']["policy"]["Statement"]
+    (value,) = statement["Condition"]["StringEquals"]["aws:PrincipalAccount"]
+    assert (value["ref"], "partial" in value) == ("AWS::AccountId", False)
+    report = scanned("endpoint-policy-own-account")
+    assert [(f.rule_id, f.need, f.location.file, f.location.line) for f in report.findings] == [
+        ("FG102", "s3", f"{case}/network.tf", 105)
+    ]
+    (finding,) = report.findings
+    assert finding.message == (
+        "service aws_ecs_service.app cannot call s3 through VPC endpoint aws_vpc_endpoint.s3: "
+        "ECR's presigned layer download (signed with AWS's own credentials, not execution role "
+        "aws_iam_role.execution) is not authorized to perform: s3:GetObject on resource: "
+        "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/* because no statement of the VPC "
+        "endpoint policy allows the s3:GetObject action (needed for private ECR image "
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:2.0.1 (container app))"
+    )
+    assert finding.fix == (
+        "Allow s3:GetObject on arn:aws:s3:::prod-us-east-1-starport-layer-bucket/* for Principal "
+        '"*" (with no principal or account condition: ECR presigns the layer URLs with AWS\'s own '
+        "credentials) in the policy of VPC endpoint aws_vpc_endpoint.s3, or narrow the Deny that "
+        "covers it."
+    )
 
 
 def test_app_mesh_proxy_and_a_table_in_another_region() -> None:

@@ -2,17 +2,21 @@
 # title: VPC endpoint policy does not allow a needed action
 # description: |
 #   The VPC endpoint on the task's path has a policy, and it does not allow an action the task
-#   needs for the role that calls: the execution role for the Fargate agent (image pull, logs,
-#   secrets; for the S3 layer download, s3:GetObject on the prod-REGION-starport-layer-bucket),
-#   the task role for ECS Exec, the application and an App Mesh Envoy proxy. Inferred
+#   needs for the principal that calls: the execution role for the Fargate agent (image pull,
+#   logs, secrets), the task role for ECS Exec, the application and an App Mesh Envoy proxy.
+#   The image layers of a private ECR image (s3:GetObject on the
+#   prod-REGION-starport-layer-bucket) are downloaded through URLs that ECR presigns with AWS's
+#   own credentials: only a statement for Principal "*" without a principal or account
+#   condition lets them through. Inferred
 #   application and proxy needs only fire when the policy allows no action of the service at
 #   all, or denies all of them. The default endpoint policy allows everything.
 # custom:
 #   id: FG102
 #   level: error
 #   remediation: >-
-#     Add a statement to the endpoint policy that allows the action for the calling role (or
-#     narrow the Deny that covers it).
+#     Add a statement to the endpoint policy that allows the action on its resource for the
+#     calling role, or for Principal "*" for the ECR image layers (or narrow the Deny that
+#     covers it).
 #   tags: [iam, vpc-endpoint]
 #   examples:
 #     failing: |
@@ -48,7 +52,6 @@ deny contains entry if {
 	some [sid, need, ep_id], xs in checks
 	some x in xs
 	count(x.denied) > 0
-	actions := concat(", ", [d.action | some d in x.denied])
 	svc := input.services[sid]
 	ep := input.vpc_endpoints[ep_id]
 	entry := data.fargate_preflight.lib.result.finding({
@@ -61,7 +64,7 @@ deny contains entry if {
 			x.call.what,
 		]),
 		"fix": sprintf("Allow %s for %s in the policy of VPC endpoint %s, or narrow the Deny that covers it.", [
-			actions, x.who, ep.name,
+			allowed_text(x.denied), principal_text(x), ep.name,
 		]),
 		"hop": {
 			"from": sprintf("%s %s", [svc.kind, svc.name]), "via": sprintf("VPC endpoint %s", [ep.name]),
@@ -115,9 +118,48 @@ checks[use] contains entry if {
 	role := data.fargate_preflight.lib.iam.role_of(td, kind)
 	role != null
 	not data.fargate_preflight.lib.iam.does_not_exist(role) # FG107's
-	who := sprintf("%s %s", [kind_text[kind], role_name(role)])
-	result := endpoint_result(endpoint_policies[ep_id], c, data.fargate_preflight.lib.iam.caller(td, kind, role))
-	entry := object.union(result, {"call": c, "who": who})
+	caller := call_caller(c, data.fargate_preflight.lib.iam.caller(td, kind, role))
+	result := endpoint_result(endpoint_policies[ep_id], c, caller)
+	entry := object.union(result, {"call": c, "who": who_text(c, kind, role)})
+}
+
+# call_caller: the principal the endpoint policy sees. The image layer download is signed by
+# AWS's own principal, not the execution role (lib/callers.rego, docs/reasoning.md §3).
+call_caller(c, role_caller) := data.fargate_preflight.lib.callers.aws_owned(role_caller) if {
+	c.presigned
+} else := role_caller
+
+who_text(c, kind, role) := sprintf(
+	"ECR's presigned layer download (signed with AWS's own credentials, not %s %s)",
+	[kind_text[kind], role_name(role)],
+) if {
+	c.presigned
+} else := sprintf("%s %s", [kind_text[kind], role_name(role)])
+
+# principal_text: whom the fix's statement is for.
+principal_text(x) := concat(" ", [
+	`Principal "*" (with no principal or account condition: ECR presigns the layer URLs with`,
+	"AWS's own credentials)",
+]) if {
+	x.call.presigned
+} else := x.who
+
+# allowed_text: the denied actions with the resource each is denied on, as the other IAM
+# rules' fixes name them (`s3:GetObject on arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*`);
+# none for a call that names no resource (a declared action without resources, an inferred need).
+allowed_text(denied) := concat(" and ", sort({text |
+	some r in {d.resource | some d in denied}
+	actions := [d.action | some d in denied; d.resource == r]
+	text := sprintf("%s%s", [concat(", ", actions), on_text(r)])
+}))
+
+on_text(null) := ""
+
+on_text("*") := ` on "*"`
+
+on_text(r) := sprintf(" on %s", [data.fargate_preflight.lib.model.show(r)]) if {
+	r != null
+	r != "*"
 }
 
 # service_calls[service id] and endpoint_policies[endpoint id] (prepared for the IAM

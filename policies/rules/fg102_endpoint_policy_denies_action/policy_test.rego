@@ -79,12 +79,22 @@ s3_bucket_only := {"Statement": [{"Effect": "Allow", "Principal": "*", "Action":
 
 test_s3_gateway_policy_forgets_the_layer_bucket if {
 	w := {"vpc_endpoints": {"S3": endpoint("S3", "s3", s3_bucket_only)}}
-	summary(deny_with(w, {object.union(selected("s3", "S3"), {"kind": "gateway"})})) == {["S3", "s3", 60, concat("", [
-		"service Service cannot call s3 through VPC endpoint S3: execution role ExecRole is not authorized to ",
+	found := deny_with(w, {object.union(selected("s3", "S3"), {"kind": "gateway"})})
+	summary(found) == {["S3", "s3", 60, concat("", [
+		"service Service cannot call s3 through VPC endpoint S3: ECR's presigned layer download (signed with ",
+		"AWS's own credentials, not execution role ExecRole) is not authorized to ",
 		"perform: s3:GetObject on resource: arn:aws:s3:::prod-us-east-1-starport-layer-bucket/* because no ",
 		"statement of the VPC endpoint policy allows the s3:GetObject action (needed for private ECR image ",
 		"123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1 (container app))",
 	])]}
+
+	# the fix names the resource and the principal the download has (before: "for execution
+	# role ExecRole", which a user who followed it turned into a policy that still denies)
+	{f.fix | some f in found} == {concat("", [
+		"Allow s3:GetObject on arn:aws:s3:::prod-us-east-1-starport-layer-bucket/* for Principal \"*\" ",
+		"(with no principal or account condition: ECR presigns the layer URLs with AWS's own credentials) ",
+		"in the policy of VPC endpoint S3, or narrow the Deny that covers it.",
+	])}
 	with_layers := {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": [
 		"arn:aws:s3:::my-app-bucket/*", "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*",
 	]}]}

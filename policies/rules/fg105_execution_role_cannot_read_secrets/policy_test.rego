@@ -181,7 +181,7 @@ test_unsettled_conditions_are_notes if {
 	version := {"Condition": {"StringEquals": {"kms:EncryptionContext:SecretVersionId": "v1"}}}
 	w := keyed(key_arn, {"Statement": [root]}, [decrypt(key_arn, version)])
 	findings(w) == set()
-	undecided_refs(w) == {["Condition of statement 1 of inline policy kms of role ExecRole", "a Condition depends on the request's context, which the inputs do not give"]}
+	undecided_refs(w) == {["Condition of statement 1 of inline policy kms of role ExecRole", "a Condition on kms:EncryptionContext:SecretVersionId depends on the request's context, which the inputs do not give"]}
 
 	region := {"unknown": "the deploy region is not settled: pass --region or set AWS_REGION", "ref": "AWS::Region", "source": src(1)}
 	by_name := {"task_definitions": {"Td": {"containers": [data.fargate_preflight.lib.calls_test.container({"secrets": [], "repository_credentials": "db"})]}}}

@@ -762,8 +762,10 @@ class Evaluator:
         instances = self.plan.of_resource(join(env.module, local))
         config = self.plan.config_resource(_config_path(env.module), local)
         # A data source read during apply has unknown values; an aws_iam_policy_document is
-        # still its planned statements (tf/written.policy_document renders them).
-        rendered = local.startswith("data.aws_iam_policy_document.")
+        # still its planned statements (tf/written.policy_document renders them), and
+        # aws_caller_identity's are attributes (its account_id is the plan's account, which
+        # tf/written.unsettled names as CloudFormation names `${AWS::AccountId}`).
+        rendered = local.startswith(("data.aws_iam_policy_document.", "data.aws_caller_identity."))
         if (
             local.startswith("data.")
             and not rendered

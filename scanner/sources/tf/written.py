@@ -128,7 +128,18 @@ def unsettled(
             # only the account is unsettled: the pattern matches as a policy names the same
             # resource (docs/model.md), as CloudFormation's `${AWS::AccountId}` does
             found["ref"] = "AWS::AccountId"
+    elif len(parts) == 1 and _is_account_id(parts[0]):
+        # the plan's account as a whole (`data.aws_caller_identity.current.account_id` read
+        # during apply), as CloudFormation's `!Ref AWS::AccountId` is
+        found["ref"] = "AWS::AccountId"
     return found
+
+
+def _is_account_id(part: Any) -> bool:
+    return isinstance(part, Attr) and (part.instance.type, part.name) == (
+        "aws_caller_identity",
+        "account_id",
+    )
 
 
 def after_apply(build: Build, inst: Instance, path: tuple[PathStep, ...]) -> ModelObject:
