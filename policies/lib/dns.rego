@@ -7,7 +7,9 @@
 #   53"). A VPC whose DHCP option set gives other DNS servers (also beside AmazonProvidedDNS:
 #   which server a task's resolver asks is not documented), none, or one the inputs do not
 #   settle leaves each path verdict that would otherwise pass undecided (FG801), at the option
-#   set. A verdict that fails stays an error: DNS does not repair a missing path.
+#   set. A VPC with no option set at all (`null`) is taken to use the Resolver: AWS gives
+#   instances built on the Nitro System 169.254.169.253 then. A verdict that fails stays an
+#   error: DNS does not repair a missing path.
 #   `undecided` has the shape of a rule's; rules/fg801 gathers it.
 package fargate_preflight.lib.dns
 
@@ -82,8 +84,6 @@ vpc_unknown(vpc) := options if {
 	servers := vpc.dhcp_options.domain_name_servers
 	is_array(servers)
 	not resolver_only(vpc, servers)
-} else := none_unknown(vpc) if {
-	vpc.dhcp_options == null
 }
 
 resolver_only(vpc, servers) if {
@@ -181,16 +181,3 @@ servers_fix(options, others, r53) := sprintf("Set the %s of DHCP option set %s t
 		r53,
 	],
 )
-
-none_unknown(vpc) := {
-	"unknown": sprintf(
-		concat(" ", [
-			"VPC %s has no DHCP option set: AWS gives instances built on the Nitro System %s as",
-			"their DNS server and others none, and which Fargate tasks get is not documented",
-		]),
-		[vpc.name, resolver_address],
-	),
-	"ref": sprintf("DHCP options of VPC %s", [vpc.name]),
-	"source": vpc.source,
-	"fix": sprintf("Associate a DHCP option set whose DomainNameServers is %s with VPC %s.", [amazon_provided, vpc.name]),
-}

@@ -68,11 +68,8 @@ test_an_option_set_without_dns_servers_is_not_settled if {
 	]}
 }
 
-test_no_option_set_is_not_settled if {
-	{[e.unknown.ref, e.unknown.source, e.unknown.fix] | some e in dns_undecided(with_dhcp(isolated, null))} == {[
-		"DHCP options of VPC Vpc", src(2),
-		"Associate a DHCP option set whose DomainNameServers is AmazonProvidedDNS with VPC Vpc.",
-	]}
+test_no_option_set_is_taken_as_the_resolver if {
+	count(dns_undecided(with_dhcp(isolated, null))) == 0
 }
 
 test_an_unsettled_option_set_or_server_is_that_unknown if {
