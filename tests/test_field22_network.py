@@ -224,3 +224,76 @@ def test_an_endpoint_on_the_default_group_is_told_to_get_a_group_of_its_own(
         "SourceSecurityGroupId: !Ref TaskSecurityGroup}\n",
     )
     assert scan(twin, cwd=tmp_path)[1]["findings"] == []
+
+
+# --- case 87: a DHCP option set with DNS servers of its own -----------------------------------
+
+
+DNS_NOTE = (
+    "DHCP option set Dhcp is not settled (it gives the DNS servers 10.0.0.53, not "
+    "AmazonProvidedDNS: whether the tasks resolve the names of the AWS services and interface "
+    "endpoints they reach depends on 10.0.0.53 forwarding those queries to the Route 53 Resolver "
+    "(169.254.169.253 or 10.0.0.2)): it blocks FG102, FG201, FG202, FG203, FG205, FG206, FG301, "
+    "FG302, FG303, FG401, FG402, FG502 for service Service"
+)
+
+
+def test_custom_dns_servers_leave_the_endpoint_paths_undecided(tmp_path: Path) -> None:
+    # Case 87: scanned clean, though interface endpoints' private DNS names resolve to their ENIs
+    # only through the Route 53 Resolver, which 10.0.0.53 may or may not forward to.
+    fixture = f"{FIELD}/custom-dns-dhcp.yaml"
+    code, report = scan(fixture)
+    assert code == 0
+    assert found(report) == {("FG801", "note", None, 102)}  # DomainNameServers
+    (note,) = report["findings"]
+    assert (note["resource"], note["service"]) == ("DHCP option set Dhcp", "Service")
+    assert note["message"] == DNS_NOTE
+    assert note["fix"] == (
+        "Make AmazonProvidedDNS the only DomainNameServers of DHCP option set Dhcp, or make sure "
+        "10.0.0.53 forwards the names the tasks resolve (*.amazonaws.com, and the private DNS "
+        "names of interface endpoints) to the Route 53 Resolver (169.254.169.253 or 10.0.0.2)."
+    )
+
+    # the fixed twin: AmazonProvidedDNS (or the Resolver's own address) alone is clean
+    for servers in ("[AmazonProvidedDNS]", "[10.0.0.2]", "[169.254.169.253]"):
+        twin = fixed_twin(tmp_path, fixture, "[10.0.0.53]", servers)
+        code, report = scan(twin)
+        assert (code, found(report)) == (0, set()), servers
+
+    # AmazonProvidedDNS beside another server: which one a task asks is not settled
+    twin = fixed_twin(tmp_path, fixture, "[10.0.0.53]", "[AmazonProvidedDNS, 10.0.0.53]")
+    code, report = scan(twin)
+    assert (code, found(report)) == (0, {("FG801", "note", None, 102)})
+    assert (
+        "it gives the DNS servers 10.0.0.53 beside AmazonProvidedDNS, and a task's resolver "
+        "may ask either: whether" in report["findings"][0]["message"]
+    )
+
+
+def test_a_failing_path_stays_an_error_under_custom_dns_servers(tmp_path: Path) -> None:
+    # DNS does not repair a missing path: without the logs endpoint, FG202 for logs; the other
+    # needs, whose paths pass, get the DNS note.
+    fixture = f"{FIELD}/custom-dns-dhcp.yaml"
+    twin = fixed_twin(
+        tmp_path, fixture, "com.amazonaws.us-east-1.logs", "com.amazonaws.us-east-1.sns"
+    )
+    code, report = scan(twin)
+    assert code == 1
+    assert found(report) == {
+        ("FG202", "error", "logs", 12),
+        ("FG801", "note", None, 102),
+    }  # its route table
+
+
+def test_a_dhcp_option_set_the_inputs_do_not_hold_is_fg801_at_the_association(
+    tmp_path: Path,
+) -> None:
+    fixture = f"{FIELD}/custom-dns-dhcp.yaml"
+    twin = fixed_twin(tmp_path, fixture, "DhcpOptionsId: !Ref Dhcp", "DhcpOptionsId: dopt-0abc")
+    code, report = scan(twin)
+    assert (code, found(report)) == (0, {("FG801", "note", None, 105)})  # the association
+    (note,) = report["findings"]
+    assert note["resource"] == "DHCP option set dopt-0abc"
+    assert note["fix"].startswith(
+        "Scan the template or plan that defines DHCP option set dopt-0abc"
+    )

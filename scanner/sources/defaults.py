@@ -86,3 +86,12 @@ def missing_vpc(vpc: str, source: Any) -> dict[str, Any]:
         "ref": f"VPC {vpc}",
         "source": source,
     }
+
+
+def dhcp_fix(options: str) -> str:
+    """The FG801 fix for a DHCP option set that the inputs do not hold."""
+    return (
+        f"Scan the template or plan that defines DHCP option set {options} too, or check by hand "
+        "that it gives AmazonProvidedDNS as its only DNS server (or servers that forward the "
+        "tasks' queries to the Route 53 Resolver)."
+    )

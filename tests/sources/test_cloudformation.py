@@ -897,6 +897,99 @@ def test_a_subnets_ipv6_block_is_false_only_when_nothing_gives_it_one(tmp_path: 
     assert "condition IsDual" in subnets["Added"]["ipv6"]["unknown"]
 
 
+def test_a_vpcs_dhcp_option_set_gives_its_dns_servers(tmp_path: Path) -> None:
+    # Field test 22 (case 87): DHCP options were not read, so custom DNS servers scanned clean.
+    text = t(
+        """
+        Parameters:
+          OptionsId: {Type: String}
+        Conditions:
+          Corp: !Equals [!Ref OptionsId, corp]
+        Resources:
+          Plain:
+            Type: AWS::EC2::VPC
+            Properties: {CidrBlock: 10.0.0.0/16}
+          Custom:
+            Type: AWS::EC2::VPC
+            Properties: {CidrBlock: 10.1.0.0/16}
+          Literal:
+            Type: AWS::EC2::VPC
+            Properties: {CidrBlock: 10.2.0.0/16}
+          FromParameter:
+            Type: AWS::EC2::VPC
+            Properties: {CidrBlock: 10.3.0.0/16}
+          NoOptions:
+            Type: AWS::EC2::VPC
+            Properties: {CidrBlock: 10.4.0.0/16}
+          Chosen:
+            Type: AWS::EC2::VPC
+            Properties: {CidrBlock: 10.5.0.0/16}
+          Bare:
+            Type: AWS::EC2::VPC
+            Properties: {CidrBlock: 10.6.0.0/16}
+          Dhcp:
+            Type: AWS::EC2::DHCPOptions
+            Properties:
+              DomainName: corp.example.com
+              DomainNameServers: [10.1.0.53, AmazonProvidedDNS]
+          NoServers:
+            Type: AWS::EC2::DHCPOptions
+            Properties: {DomainName: corp.example.com}
+          CustomAssoc:
+            Type: AWS::EC2::VPCDHCPOptionsAssociation
+            Properties: {VpcId: !Ref Custom, DhcpOptionsId: !Ref Dhcp}
+          LiteralAssoc:
+            Type: AWS::EC2::VPCDHCPOptionsAssociation
+            Properties: {VpcId: !Ref Literal, DhcpOptionsId: dopt-0abc}
+          ParameterAssoc:
+            Type: AWS::EC2::VPCDHCPOptionsAssociation
+            Properties: {VpcId: !Ref FromParameter, DhcpOptionsId: !Ref OptionsId}
+          NoOptionsAssoc:
+            Type: AWS::EC2::VPCDHCPOptionsAssociation
+            Properties: {VpcId: !Ref NoOptions, DhcpOptionsId: default}
+          ChosenAssoc:
+            Type: AWS::EC2::VPCDHCPOptionsAssociation
+            Properties: {VpcId: !Ref Chosen, DhcpOptionsId: !If [Corp, !Ref Dhcp, default]}
+          BareAssoc:
+            Type: AWS::EC2::VPCDHCPOptionsAssociation
+            Properties: {VpcId: !Ref Bare, DhcpOptionsId: !Ref NoServers}
+        """
+    )
+    vpcs = model(build(tmp_path, {"t.yaml": text}))["vpcs"]
+    assert "dhcp_options" not in vpcs["Plain"]  # the Region's default set
+    assert vpcs["Custom"]["dhcp_options"] == {
+        "name": "Dhcp",
+        "domain_name_servers": ["10.1.0.53", "AmazonProvidedDNS"],
+        "source": {
+            "file": "t.yaml",
+            "line": 31,
+            "pointer": "/Resources/Dhcp/Properties/DomainNameServers",
+        },
+    }
+    assert vpcs["Literal"]["dhcp_options"] == {
+        "unknown": "DHCP option set dopt-0abc is not in the inputs, so the DNS servers it gives "
+        "are not known",
+        "ref": "DHCP option set dopt-0abc",
+        "source": {
+            "file": "t.yaml",
+            "line": 40,
+            "pointer": "/Resources/LiteralAssoc/Properties/DhcpOptionsId",
+        },
+        "fix": "Scan the template or plan that defines DHCP option set dopt-0abc too, or check by "
+        "hand that it gives AmazonProvidedDNS as its only DNS server (or servers that forward the "
+        "tasks' queries to the Route 53 Resolver).",
+    }
+    assert vpcs["FromParameter"]["dhcp_options"]["ref"] == "Parameter OptionsId"
+    assert vpcs["NoOptions"]["dhcp_options"] is None
+    assert "condition Corp" in vpcs["Chosen"]["dhcp_options"]["unknown"]
+    bare = vpcs["Bare"]["dhcp_options"]
+    assert (bare["name"], bare["domain_name_servers"], bare["source"]["line"]) == (
+        "NoServers",
+        [],
+        32,
+    )
+
+
 def test_a_regional_nat_gateway_has_no_subnet(tmp_path: Path) -> None:
     # Field test 12 (r09): refused as "needs SubnetId" (exit 2). AvailabilityMode regional makes
     # the NAT gateway for a VPC (VpcId), with no subnet; its mode may be a parameter.

@@ -1440,6 +1440,50 @@ def test_a_ipv6_route_of_a_subnet_without_an_ipv6_block_carries_nothing() -> Non
     assert fg206.fix.startswith("IPv6 paths are not analysed: check that the tasks reach logs")
 
 
+def test_a_vpcs_dhcp_option_set_gives_its_dns_servers() -> None:
+    # Field test 22 (case 87): DNS servers other than AmazonProvidedDNS scanned clean.
+    case = "tests/fixtures/terraform/custom-dns-dhcp"
+    vpcs = model("custom-dns-dhcp")["vpcs"]
+    assert vpcs['aws_vpc.main["corp"]']["dhcp_options"] == {
+        "name": "aws_vpc_dhcp_options.corp",
+        "domain_name_servers": ["10.10.0.53", "10.10.1.53"],
+        "source": {
+            "file": f"{case}/network.tf",
+            "line": 26,
+            "pointer": "/resource/aws_vpc_dhcp_options/corp",
+        },
+    }
+    amazon = vpcs['aws_vpc.main["amazon"]']["dhcp_options"]
+    assert amazon["domain_name_servers"] == ["AmazonProvidedDNS"]  # the Region's default set
+    external = vpcs['aws_vpc.main["external"]']["dhcp_options"]
+    assert external["ref"] == "DHCP option set dopt-0123456789abcdef0"
+    report = scanned("custom-dns-dhcp")
+    assert report.errors == ()
+    found = {(f.rule_id, f.level, f.resource, f.service, f.location.line) for f in report.findings}
+    assert found == {
+        (
+            "FG801",
+            "note",
+            "DHCP option set aws_vpc_dhcp_options.corp",
+            'aws_ecs_service.web["corp"]',
+            26,  # the option set
+        ),
+        (
+            "FG801",
+            "note",
+            "DHCP option set dopt-0123456789abcdef0",
+            'aws_ecs_service.web["external"]',
+            43,  # the association
+        ),
+    }
+    corp = next(f for f in report.findings if f.service == 'aws_ecs_service.web["corp"]')
+    assert corp.fix is not None
+    assert corp.fix.startswith(
+        "Make AmazonProvidedDNS the only domain_name_servers of DHCP option set "
+        "aws_vpc_dhcp_options.corp, or make sure 10.10.0.53, 10.10.1.53 forward the names"
+    )
+
+
 def test_default_subnets_are_in_the_default_vpc_with_cidr_blocks_known_after_apply() -> None:
     m = model("default-subnets")
     for letter in "ab":

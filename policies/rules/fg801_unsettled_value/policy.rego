@@ -3,8 +3,9 @@
 # description: |
 #   Some check could not reach a verdict because a value is not in the scanned inputs: a
 #   parameter without default, an unresolved Fn::ImportValue, a subnet, role or VPC defined
-#   elsewhere, an unknown region. One note per unsettled value, at that value, listing the
-#   checks and services it blocked. Never an error: the scanner does not guess.
+#   elsewhere, an unknown region, DNS servers of a VPC's DHCP option set that may not forward to
+#   the Route 53 Resolver. One note per unsettled value, at that value, listing the checks and
+#   services it blocked. Never an error: the scanner does not guess.
 # custom:
 #   id: FG801
 #   level: note
@@ -141,6 +142,10 @@ parameter_flag(parts) := sprintf("%s:%s", [parts[1], parts[0]]) if {
 # exist) contributes nothing; fg801 itself is not listed.
 unsettled contains u if {
 	some u in data.fargate_preflight.lib.paths.undecided
+}
+
+unsettled contains u if {
+	some u in data.fargate_preflight.lib.dns.undecided
 }
 
 unsettled contains u if {

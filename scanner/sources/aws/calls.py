@@ -25,6 +25,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
         "DescribeSubnets",
         "DescribeVpcs",
         "DescribeVpcAttribute",
+        "DescribeDhcpOptions",
         "DescribeRouteTables",
         "DescribeNetworkAcls",
         "DescribeSecurityGroups",

@@ -80,8 +80,11 @@ def export(reader: Reader, scope: Scope, fragment: Fragment, subnet_ids: set[str
 
     main_tables = _main_tables(reader, tables)
     default_nacls = _default_nacls(reader, nacls)
+    dhcp = _dhcp_options(reader, scope, vpcs)
     for vpc in vpcs:
-        fragment.add("vpcs", _vpc(reader, scope, vpc, main_tables, default_nacls, groups))
+        model = _vpc(reader, scope, vpc, main_tables, default_nacls, groups)
+        model["dhcp_options"] = dhcp.get(vpc.get("DhcpOptionsId", "default"))
+        fragment.add("vpcs", model)
     for subnet in subnets:
         fragment.add("subnets", _subnet(reader, scope, subnet, tables, nacls, main_tables))
     for table in tables or []:
@@ -193,6 +196,43 @@ def _vpc(
         default_nacl=default_nacls.get(vpc_id, default_nacls.get("*", f"{vpc_id}/default")),
         default_security_group=default_sg,
     )
+
+
+def _dhcp_options(reader: Reader, scope: Scope, vpcs: list[Any]) -> dict[str, Any]:
+    """The `dhcp_options` of a VPC (docs/model.md) by its DhcpOptionsId: `default` is no
+    option set (None); one that could not be read is an unknown."""
+    ids = sorted(
+        {v["DhcpOptionsId"] for v in vpcs if v.get("DhcpOptionsId", "default") != "default"}
+    )
+    found: dict[str, Any] = {"default": None}
+    if not ids:
+        return found
+    sets = reader.all("ec2", "DescribeDhcpOptions", "DhcpOptions", DhcpOptionsIds=ids)
+    if sets is None:
+        gap = reader.gap("ec2", "DescribeDhcpOptions")
+        assert gap is not None
+        return found | {i: gap.unknown(f"the DNS servers of DHCP option set {i}") for i in ids}
+    for options in sets:
+        ident = options["DhcpOptionsId"]
+        servers = [
+            value["Value"]
+            for config in options.get("DhcpConfigurations", [])
+            if config.get("Key") == "domain-name-servers"
+            for value in config.get("Values", [])
+        ]
+        found[ident] = named(
+            ident, scope.ec2_arn(f"dhcp-options/{ident}"), domain_name_servers=servers
+        )
+        del found[ident]["id"]
+    for ident in ids:
+        if ident not in found:  # gone between the two calls
+            arn = scope.ec2_arn(f"dhcp-options/{ident}")
+            found[ident] = {
+                "unknown": f"DHCP option set {ident} was not found",
+                "ref": f"DHCP option set {arn}",
+                "source": source(arn),
+            }
+    return found
 
 
 def _attribute(reader: Reader, vpc_id: str, attribute: str) -> Any:

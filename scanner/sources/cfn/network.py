@@ -10,8 +10,8 @@ from scanner.sources.base import ModelObject
 from scanner.sources.cfn.cursor import Cursor, Field, text_of
 from scanner.sources.cfn.out import Collections, Links, Out, Res, bool_or, ids_or, text_or
 from scanner.sources.cfn.stack import default_vpc
-from scanner.sources.cfn.values import Composite, ResRef, Unknown, Value, Where
-from scanner.sources.defaults import ALL_IPV4, all_traffic_rule, sg_rule_fields
+from scanner.sources.cfn.values import Composite, ResRef, Unknown, Value, Where, kind_of
+from scanner.sources.defaults import ALL_IPV4, all_traffic_rule, dhcp_fix, sg_rule_fields
 from scanner.sources.physical import REGION_NAME
 
 Builder = Callable[[Res, Out], None]
@@ -290,6 +290,47 @@ def _associate(res: Res, out: Out, kind: str, prop: str, collection: str) -> Non
             by_kind.setdefault(kind, []).append((target, res.where))
 
     out.later.append(attach)
+
+
+def vpc_dhcp_options_association(res: Res, out: Out) -> None:
+    vpc_id = res.require("VpcId").ident("vpcs")
+    options = _dhcp_options(res, res.require("DhcpOptionsId"))
+
+    def attach(model: Collections, links: Links) -> None:
+        target = _in(model, "vpcs", vpc_id)
+        if target is not None:
+            target["dhcp_options"] = options
+
+    out.later.append(attach)
+
+
+def _dhcp_options(res: Res, cursor: Cursor) -> Field:
+    """The DHCP option set an association gives its VPC (docs/model.md): the set's
+    DomainNameServers when the inputs define it, None for `default` (no option set), else an
+    unknown (a literal id of a set the inputs do not hold, a parameter, a condition)."""
+    value = cursor.value()
+    if isinstance(value, Composite) and len(value.parts) == 1:
+        value = value.parts[0]
+    if isinstance(value, ResRef) and value.type == "AWS::EC2::DHCPOptions" and not value.attr:
+        options = Res(value.stack, value.logical)
+        servers = options.prop("DomainNameServers")
+        return {
+            "name": value.model_id,
+            "domain_name_servers": [] if servers is None else servers.text_list(),
+            "source": (options.where if servers is None else servers.where).json(),
+        }
+    text = text_of(value)
+    if isinstance(text, Unknown):
+        return text.json()
+    if text == "default":
+        return None
+    if not isinstance(text, str):
+        raise cursor.fail(f"{cursor.name} must be a DHCP option set id, not {kind_of(value)}")
+    return res.unknown(
+        f"DHCP option set {text} is not in the inputs, so the DNS servers it gives are not known",
+        f"DHCP option set {text}",
+        cursor.where,
+    ) | {"fix": dhcp_fix(text)}
 
 
 def internet_gateway(res: Res, out: Out) -> None:
@@ -704,6 +745,7 @@ BUILDERS: dict[str, Builder] = {
     "AWS::EC2::InternetGateway": internet_gateway,
     "AWS::EC2::EgressOnlyInternetGateway": egress_only_internet_gateway,
     "AWS::EC2::VPCGatewayAttachment": gateway_attachment,
+    "AWS::EC2::VPCDHCPOptionsAssociation": vpc_dhcp_options_association,
     "AWS::EC2::NatGateway": nat_gateway,
     "AWS::EC2::NetworkAcl": network_acl,
     "AWS::EC2::NetworkAclEntry": network_acl_entry,

@@ -81,6 +81,9 @@ class Build:
     # (security group id, "ingress" | "egress") -> the rules (without source) of the rule
     # resources the plan destroys
     destroyed_rules: dict[tuple[str, str], list[ModelObject]] = field(default_factory=dict)
+    # id of an aws_vpc_dhcp_options / aws_default_vpc_dhcp_options -> what a VPC associated
+    # with it gets as `dhcp_options`
+    dhcp_options: dict[str, ModelObject] = field(default_factory=dict)
     _blocks: dict[str, Block | None] = field(default_factory=dict)
     _known_ids: dict[str, list[tuple[Instance, str]]] | None = None
     _instances: dict[str, Instance] | None = None
@@ -686,6 +689,9 @@ def either(
 
 
 VPC = Kind("VPC", of_types("aws_vpc", "aws_default_vpc"))
+DHCP_OPTIONS = Kind(
+    "DHCP option set", of_types("aws_vpc_dhcp_options", "aws_default_vpc_dhcp_options")
+)
 # What an aws_default_* resource's `default_route_table_id` / `default_network_acl_id` names:
 # the VPC whose default object it is.
 VPC_OF_DEFAULT = {

@@ -17,9 +17,10 @@ from collections.abc import Callable
 from typing import Any
 
 from scanner.sources.base import ModelObject
-from scanner.sources.defaults import sg_rule_fields
+from scanner.sources.defaults import dhcp_fix, sg_rule_fields
 from scanner.sources.limits import json_text
 from scanner.sources.tf.build import (
+    DHCP_OPTIONS,
     GATEWAY_TYPES,
     INTERNET_GATEWAY,
     NACL,
@@ -91,6 +92,53 @@ def vpc_cidr_block_association(build: Build, inst: Instance) -> None:
             target["cidr_blocks"].append(cidr)
 
     build.later.append(attach)
+
+
+def vpc_dhcp_options(build: Build, inst: Instance) -> None:
+    found = inst.get("domain_name_servers")
+    servers: Field
+    if isinstance(found, list) and not inst.has_unknown("domain_name_servers"):
+        servers = found
+    elif inst.type == "aws_default_vpc_dhcp_options":
+        servers = ["AmazonProvidedDNS"]  # the Region's default set, which cannot be changed
+    elif found is None and not inst.has_unknown("domain_name_servers"):
+        servers = []
+    else:
+        servers = build.after_apply(inst, ("domain_name_servers",))
+    ident = build.id(inst)
+    build.dhcp_options[ident] = {
+        "name": ident,
+        "domain_name_servers": servers,
+        "source": build.source(inst),
+    }
+
+
+def vpc_dhcp_options_association(build: Build, inst: Instance) -> None:
+    vpc_id = build.link(inst, ("vpc_id",), VPC)
+    options = build.link(inst, ("dhcp_options_id",), DHCP_OPTIONS)
+
+    def attach(model: Collections) -> None:
+        target = _in(model, "vpcs", vpc_id)
+        if target is not None:
+            target["dhcp_options"] = _associated_options(build, inst, options)
+
+    build.later.append(attach)
+
+
+def _associated_options(build: Build, inst: Instance, options: Field) -> Field:
+    """What an association gives its VPC (docs/model.md): the option set of the plan, None for
+    `default` (no option set), else an unknown (after apply, or a set the plan does not hold)."""
+    if not isinstance(options, str):
+        return options
+    if options in build.dhcp_options:
+        return build.dhcp_options[options]
+    if options == "default":
+        return None
+    why = (
+        f"DHCP option set {options} is not in the inputs, so the DNS servers it gives are not known"
+    )
+    found = build.unknown(inst, ("dhcp_options_id",), why, f"DHCP option set {options}")
+    return found | {"fix": dhcp_fix(options)} if isinstance(found, dict) else found
 
 
 def subnet(build: Build, inst: Instance) -> None:
@@ -934,6 +982,9 @@ BUILDERS: dict[str, Builder] = {
     "aws_vpc": vpc,
     "aws_default_vpc": vpc,
     "aws_vpc_ipv4_cidr_block_association": vpc_cidr_block_association,
+    "aws_vpc_dhcp_options": vpc_dhcp_options,
+    "aws_default_vpc_dhcp_options": vpc_dhcp_options,
+    "aws_vpc_dhcp_options_association": vpc_dhcp_options_association,
     "aws_subnet": subnet,
     "aws_default_subnet": subnet,
     "aws_route_table": route_table,
