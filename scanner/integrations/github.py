@@ -478,11 +478,17 @@ def render_summary(
         ]
         return "\n".join(lines) + "\n"
     counts = report.get("summary", {})
-    verdict = "fails" if outcome.exit_code else "passes"
-    lines += [
-        f"{_counts(counts)}: the check {verdict} (fail-on: {inputs.fail_on}).",
-        "",
-    ]
+    errors = report.get("errors", [])
+    if errors and outcome.exit_code == 2:
+        # Bad input fails the check whatever fail-on says (exit code 2).
+        verdict = (
+            f"; {plural(len(errors), 'input error')}: the check fails because of the bad "
+            "input below (exit code 2)."
+        )
+    else:
+        verdict = f": the check {'fails' if outcome.exit_code else 'passes'} "
+        verdict += f"(fail-on: {inputs.fail_on})."
+    lines += [f"{_counts(counts)}{verdict}", ""]
     findings = [f for f in report.get("findings", []) if f.get("suppressed") is None]
     findings.sort(key=lambda f: LEVELS.index(f["level"]) if f["level"] in LEVELS else 3)
     if findings:
@@ -500,7 +506,6 @@ def render_summary(
     if suppressed:
         counted = "is" if suppressed == 1 else "are"
         lines += [f"{plural(suppressed, 'suppressed finding')} {counted} not counted.", ""]
-    errors = report.get("errors", [])
     if errors:
         lines += ["### Bad input", ""]
         lines += [f"- {_cell(_where(e))}: {_cell(e.get('message', ''))}" for e in errors]
