@@ -262,8 +262,9 @@ def decide(code: int, report: Mapping[str, Any] | None) -> int:
 def _warnings(sarif: Path, inputs: ActionInputs, targets: Targets) -> list[str]:
     """The scan's warnings for the summary (an expired ignore, an ignore that suppresses
     nothing: annotations of `--format github` already; results left out of the SARIF file),
-    and, annotated here, a scan of the `paths` input that found nothing to check: a typo in
-    `paths` would otherwise give a green job with one line in its log."""
+    and, annotated here, a scan of the `paths` input that found nothing to check: `paths`
+    naming a folder without templates would otherwise give a green job with one line in its
+    log (a path that does not exist is exit code 2)."""
     from scanner.api import NOTHING_TO_CHECK
 
     notifications = _notifications(sarif)
