@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from golden.harness import run_cli
+from golden.harness import ROOT, run_cli
 
 TASK_DEFINITION = """\
 {
@@ -109,3 +109,66 @@ def test_fg701_points_at_the_network_mode_property_of_a_template(tmp_path: Path)
         ("FromParameter", "td.yaml", 22),  # NetworkMode: !Ref Mode
         ("Unset", "td.yaml", 26),  # no NetworkMode (ECS uses bridge): the resource
     ]
+
+
+# --- D6: FG801's fix for a Terraform input --------------------------------------------------
+
+PASS_ITS_VALUE = "or pass its value"
+SCAN_WHAT_CREATES_IT = (
+    "Scan the plan or template that creates it too, or check it in the account with "
+    "`fargate-preflight scan-aws`, so these checks can run."
+)
+AFTER_APPLY = (
+    "Terraform knows this value only after apply, so no plan settles it: write it in the "
+    "configuration as a value the plan knows, or check it after apply with "
+    "`fargate-preflight scan-aws`, so these checks can run."
+)
+
+
+def fg801_fixes(folder: str) -> dict[str, str]:
+    result = run_cli(("scan", folder, "--format", "json"))
+    assert "Traceback" not in result.stderr, result.stderr
+    report = json.loads(result.stdout)
+    return {f["resource"]: f["fix"] for f in report["findings"] if f["rule_id"] == "FG801"}
+
+
+def test_terraform_unsettled_values_get_fixes_a_plan_can_follow() -> None:
+    # A plan takes no --parameter: "pass its value" (the generic fix) has no meaning there.
+    assert fg801_fixes("tests/fixtures/terraform/unsettled") == {
+        "data.aws_subnet.picked": AFTER_APPLY,  # a data source read during apply
+        "security group sg-0123456789abcdef0": SCAN_WHAT_CREATES_IT,  # a hard-coded ID
+    }
+    assert fg801_fixes("tests/fixtures/terraform/after-apply-containers") == {
+        "aws_ecs_task_definition.templated.container_definitions": AFTER_APPLY,
+    }
+    field = "aws_sfn_state_machine.pipeline.Broken.NetworkConfiguration.AwsvpcConfiguration"
+    assert fg801_fixes("tests/fixtures/terraform/step-functions") == {
+        f"{field}.AssignPublicIp": "Write NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp "
+        "in state Broken's Parameters (the input of each execution is in no file), so these "
+        "checks can run.",
+    }
+
+
+def test_a_plan_without_its_tf_files_is_told_to_scan_them(tmp_path: Path) -> None:
+    # Without its .tf files, a plan does not show what a variable adds to a list that apply
+    # settles (the folder's .tf files name a security group there).
+    plan = (ROOT / "tests/fixtures/terraform/unsettled/plan.json").read_text(encoding="utf-8")
+    (tmp_path / "plan.json").write_text(plan, encoding="utf-8")
+    fixes = fg801_fixes_in(tmp_path)
+    tf_files = (
+        "Scan the plan with the .tf files of its configuration (in its folder, or --tf-dir), so "
+        "these checks can run."
+    )
+    assert fixes == {
+        "aws_ecs_service.app.network_configuration[0].security_groups "
+        "var.shared_security_group_id": tf_files,
+        "data.aws_subnet.picked": AFTER_APPLY,
+    }
+    assert not [fix for fix in fixes.values() if PASS_ITS_VALUE in fix]
+
+
+def fg801_fixes_in(folder: Path) -> dict[str, str]:
+    result = run_cli(("scan", ".", "--format", "json"), cwd=folder)
+    assert "Traceback" not in result.stderr, result.stderr
+    report = json.loads(result.stdout)
+    return {f["resource"]: f["fix"] for f in report["findings"] if f["rule_id"] == "FG801"}
