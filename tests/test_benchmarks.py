@@ -42,9 +42,15 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _without_sources(value: Any) -> Any:
-    """Sources differ between layouts (files and lines); everything else must not."""
+    """Sources differ between layouts (files and lines); everything else must not. The direct
+    model gives each object its one `source`, not the optional ones of a property
+    (`network_mode_source`)."""
     if isinstance(value, dict):
-        return {k: _without_sources(v) for k, v in value.items() if k != "source"}
+        return {
+            k: _without_sources(v)
+            for k, v in value.items()
+            if k != "source" and not k.endswith("_source")
+        }
     if isinstance(value, list):
         return [_without_sources(v) for v in value]
     return value

@@ -262,8 +262,9 @@ def decide(code: int, report: Mapping[str, Any] | None) -> int:
 def _warnings(sarif: Path, inputs: ActionInputs, targets: Targets) -> list[str]:
     """The scan's warnings for the summary (an expired ignore, an ignore that suppresses
     nothing: annotations of `--format github` already; results left out of the SARIF file),
-    and, annotated here, a scan of the `paths` input that found nothing to check: a typo in
-    `paths` would otherwise give a green job with one line in its log."""
+    and, annotated here, a scan of the `paths` input that found nothing to check: `paths`
+    naming a folder without templates would otherwise give a green job with one line in its
+    log (a path that does not exist is exit code 2)."""
     from scanner.api import NOTHING_TO_CHECK
 
     notifications = _notifications(sarif)
@@ -478,11 +479,17 @@ def render_summary(
         ]
         return "\n".join(lines) + "\n"
     counts = report.get("summary", {})
-    verdict = "fails" if outcome.exit_code else "passes"
-    lines += [
-        f"{_counts(counts)}: the check {verdict} (fail-on: {inputs.fail_on}).",
-        "",
-    ]
+    errors = report.get("errors", [])
+    if errors and outcome.exit_code == 2:
+        # Bad input fails the check whatever fail-on says (exit code 2).
+        verdict = (
+            f"; {plural(len(errors), 'input error')}: the check fails because of the bad "
+            "input below (exit code 2)."
+        )
+    else:
+        verdict = f": the check {'fails' if outcome.exit_code else 'passes'} "
+        verdict += f"(fail-on: {inputs.fail_on})."
+    lines += [f"{_counts(counts)}{verdict}", ""]
     findings = [f for f in report.get("findings", []) if f.get("suppressed") is None]
     findings.sort(key=lambda f: LEVELS.index(f["level"]) if f["level"] in LEVELS else 3)
     if findings:
@@ -500,7 +507,6 @@ def render_summary(
     if suppressed:
         counted = "is" if suppressed == 1 else "are"
         lines += [f"{plural(suppressed, 'suppressed finding')} {counted} not counted.", ""]
-    errors = report.get("errors", [])
     if errors:
         lines += ["### Bad input", ""]
         lines += [f"- {_cell(_where(e))}: {_cell(e.get('message', ''))}" for e in errors]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from scanner.docs import fenced_example, rule_doc_uri
+from scanner.docs import fenced_example, repository_url, rule_doc_uri
 from scanner.findings import LEVELS, SECURITY_SEVERITY, Finding, InputError, Report, Rule
 from scanner.report.json_report import (
     TOOL_NAME,
@@ -32,7 +32,6 @@ from scanner.report.json_report import (
 MAX_RESULTS = 25_000
 MAX_GZIP_BYTES = 10 * 1024 * 1024
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/fargate-preflight/fargate-preflight"
 SRCROOT = "%SRCROOT%"
 # GitHub code scanning's properties of a rule (docs "SARIF support for code scanning",
 # reportingDescriptor object): security-severity counts for rules tagged `security`.
@@ -151,7 +150,7 @@ def _document(
                 name=TOOL_NAME,
                 version=tool_version(report),
                 semantic_version=tool_version(report),
-                information_uri=INFORMATION_URI,
+                information_uri=repository_url(),
                 rules=[_descriptor(om, rule) for rule in rules],
             )
         ),

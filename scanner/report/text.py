@@ -31,8 +31,14 @@ _LEVEL_WIDTH = max(len("warning"), len("error"), len("note"))
 _INDENT = "  "
 _URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _LEVEL_STYLE = {"error": ("1", "31"), "warning": ("1", "33"), "note": ("1", "36")}
-_VERDICT_ORDER = {"fail": 0, "undecided": 1, "out-of-scope": 2, "ok": 3}
-_VERDICT_STYLE = {"ok": ("32",), "fail": ("1", "31"), "undecided": ("33",), "out-of-scope": ("36",)}
+_VERDICT_ORDER = {"fail": 0, "undecided": 1, "suppressed": 2, "out-of-scope": 3, "ok": 4}
+_VERDICT_STYLE = {
+    "ok": ("32",),
+    "fail": ("1", "31"),
+    "undecided": ("33",),
+    "suppressed": ("2",),
+    "out-of-scope": ("36",),
+}
 # Findings that name no need but close every path of their service: with the VPC's DNS off
 # (FG501) no name resolves, so no endpoint, NAT gateway or internet gateway is reached.
 _CLOSES_EVERY_NEED = frozenset({"FG501"})
@@ -62,9 +68,19 @@ def render(report: Report, *, color: bool = False) -> str:
     findings_of: dict[str | None, list[Finding]] = {}
     for f in shown:
         findings_of.setdefault(f.service, []).append(f)
+    suppressed_of: dict[str | None, list[Finding]] = {}
+    for f in findings:
+        if f.suppressed is not None:
+            suppressed_of.setdefault(f.service, []).append(f)
     names = {*report.services, *steps_of, *(s for s in findings_of if s is not None)}
     blocks = [
-        _service_block(name, steps_of.get(name, []), findings_of.get(name, []), paint)
+        _service_block(
+            name,
+            steps_of.get(name, []),
+            findings_of.get(name, []),
+            suppressed_of.get(name, []),
+            paint,
+        )
         for name in sorted(names)
     ]
     other = findings_of.get(None, [])
@@ -106,10 +122,14 @@ def render_explain(rule: Rule) -> str:
 
 
 def _service_block(
-    name: str, steps: Sequence[PathStep], findings: Sequence[Finding], paint: _Paint
+    name: str,
+    steps: Sequence[PathStep],
+    findings: Sequence[Finding],
+    suppressed: Sequence[Finding],
+    paint: _Paint,
 ) -> list[str]:
-    """One service: its path steps and its findings."""
-    need_lines = _need_lines(steps, findings, paint)
+    """One service: its path steps and its (unsuppressed) findings."""
+    need_lines = _need_lines(steps, findings, suppressed, paint)
     finding_lines = _finding_lines(findings, paint)
     if not need_lines and not finding_lines:
         return [paint(name, "1"), _INDENT + paint("no needs found and no findings", "2")]
@@ -117,7 +137,12 @@ def _service_block(
     return [paint(name, "1"), *need_lines, *gap, *finding_lines]
 
 
-def _need_lines(steps: Sequence[PathStep], findings: Sequence[Finding], paint: _Paint) -> list[str]:
+def _need_lines(
+    steps: Sequence[PathStep],
+    findings: Sequence[Finding],
+    suppressed: Sequence[Finding],
+    paint: _Paint,
+) -> list[str]:
     """One line per need and way it is reached; subnets are named only where they differ.
 
     A route that is "ok" can still be closed on the way (a security group, a network ACL):
@@ -129,19 +154,11 @@ def _need_lines(steps: Sequence[PathStep], findings: Sequence[Finding], paint: _
     concerns that subnet's rows only, except FG401: the task's security groups are the same in
     every subnet, so the policies report a closed egress once per destination, from the first
     subnet, and it closes every row that goes to the same destination. An FG501 error (the VPC
-    resolves no name) closes every row of the service."""
-    closing = [
-        (f.need, _hop_subnet(f), f.rule_id, f.level)
-        for f in findings
-        if f.need is not None and f.level in ("error", "warning")
-    ]
+    resolves no name) closes every row of the service. A row that fails or is blocked only by
+    suppressed findings (an ignore or a baseline) reads "suppressed", with those rules, as
+    the summary does not count them."""
     needs = sorted({step.need for step in steps})
-    closing += [
-        (need, None, f.rule_id, f.level)
-        for f in findings
-        if f.rule_id in _CLOSES_EVERY_NEED and f.level == "error"
-        for need in needs
-    ]
+    closing = _closing(findings, needs, False) + _closing(suppressed, needs, True)
     rows: list[tuple[str, str, str, str, str]] = []
     for need in needs:
         ways: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
@@ -154,9 +171,9 @@ def _need_lines(steps: Sequence[PathStep], findings: Sequence[Finding], paint: _
         for (path, verdict, unsettled), subnets in ways.items():
             where = _subnets(subnets) if len(ways) > 1 else ""
             text = verdict
-            found = {
-                (level, rule)
-                for n, subnet, rule, level in closing
+            concerning = {
+                (level, rule, suppressed_only)
+                for n, subnet, rule, level, suppressed_only in closing
                 if n == need
                 and (
                     subnet in subnets
@@ -164,9 +181,17 @@ def _need_lines(steps: Sequence[PathStep], findings: Sequence[Finding], paint: _
                     or (rule == "FG401" and _destination(path_of[subnet]) == _destination(path))
                 )
             }
+            found = {(level, rule) for level, rule, h in concerning if not h}
+            hidden = {(level, rule) for level, rule, h in concerning if h}
             errors = sorted(rule for level, rule in found if level == "error")
             warnings = sorted(rule for level, rule in found if level == "warning")
-            if verdict == "ok" and errors:
+            hidden_errors = sorted({rule for level, rule in hidden if level == "error"})
+            if verdict == "fail" and hidden and not found:
+                rules = sorted({rule for _, rule in hidden})
+                verdict, text = "suppressed", f"suppressed ({', '.join(rules)})"
+            elif verdict == "ok" and hidden_errors and not errors:
+                verdict, text = "suppressed", f"suppressed ({', '.join(hidden_errors)})"
+            elif verdict == "ok" and errors:
                 verdict, text = "fail", f"blocked ({', '.join(errors)})"
             elif verdict == "ok" and unsettled:
                 verdict, text = "undecided", f"undecided ({', '.join(unsettled)})"
@@ -184,6 +209,25 @@ def _need_lines(steps: Sequence[PathStep], findings: Sequence[Finding], paint: _
         + (" " * (text_width - len(text)) + f"  {paint(where, '2')}" if where else "")
         for need, path, verdict, text, where in rows
     ]
+
+
+def _closing(
+    findings: Sequence[Finding], needs: Sequence[str], hidden: bool
+) -> list[tuple[str, str | None, str, str, bool]]:
+    """(need, hop subnet, rule, level, hidden) of the findings that close a need's rows;
+    `hidden` marks suppressed findings."""
+    closing = [
+        (f.need, _hop_subnet(f), f.rule_id, f.level, hidden)
+        for f in findings
+        if f.need is not None and f.level in ("error", "warning")
+    ]
+    closing += [
+        (need, None, f.rule_id, f.level, hidden)
+        for f in findings
+        if f.rule_id in _CLOSES_EVERY_NEED and f.level == "error"
+        for need in needs
+    ]
+    return closing
 
 
 def _destination(path: str) -> str:

@@ -473,6 +473,9 @@ def _task_definition(node: Node) -> _TaskDefinition:
         "volumes": [_volume(v) for v in node.objects("volumes")],
         **_proxy_configuration(node.mapping("proxyConfiguration")),
     }
+    network_mode = node.child("networkMode")
+    if network_mode is not None and network_mode.value is not None:
+        fields["network_mode_source"] = network_mode.source
     number = revision.value if revision is not None and isinstance(revision.value, int) else None
     return _TaskDefinition(node.file, family, number, fields)
 

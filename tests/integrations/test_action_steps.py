@@ -408,6 +408,10 @@ def test_a_broken_template_fails_the_job_after_the_upload(
     result = run(example_repo, tmp_path, {"paths": f"{EXAMPLE} broken.template"})
     assert result.step(UPLOAD).ran
     assert result.step(FAIL).returncode == 2
+    assert result.summary.splitlines()[2] == (
+        "1 error, 0 warnings, 0 notes; 1 input error: the check fails because of the bad input "
+        "below (exit code 2)."
+    )
     assert "### Bad input" in result.summary
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error file=broken")]
     assert len(errors) == 1

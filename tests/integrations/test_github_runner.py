@@ -194,6 +194,21 @@ def test_suppressed_findings_stay_out_of_the_table() -> None:
     assert "2 suppressed findings are not counted." in two
 
 
+def test_a_bad_input_run_says_it_fails_for_the_input_not_by_fail_on() -> None:
+    # Field test 23, D11.5: "0 errors, 0 warnings, 0 notes: the check fails (fail-on: error)".
+    error = {"file": "a.yaml", "line": 2, "message": "not valid YAML: x", "code": "bad-input"}
+    report = {"findings": [], "errors": [error], "summary": SUMMARY}
+    text = render_summary(report, inputs(), Targets((".",), ()), Outcome(2, SUMMARY, None), {})
+    assert text.splitlines()[2:7] == [
+        "0 errors, 0 warnings, 0 notes; 1 input error: the check fails because of the bad input "
+        "below (exit code 2).",
+        "",
+        "### Bad input",
+        "",
+        "- a.yaml:2: not valid YAML: x",
+    ]
+
+
 def test_summary_lists_the_warnings() -> None:
     report = {"findings": [], "errors": [], "summary": SUMMARY}
     outcome = Outcome(0, SUMMARY, None)

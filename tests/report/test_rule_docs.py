@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import email.message
+import json
+import tomllib
+from collections.abc import Iterator
 from dataclasses import replace
+from importlib import metadata
 from pathlib import Path
 
 import pytest
-from report_samples import RULES
+from report_samples import RULES, sample_report
 
 from scanner import docs
+from scanner.report import sarif, text
+
+REPO = Path(__file__).resolve().parents[2]
 
 POLICY = """\
 # METADATA
@@ -121,10 +129,66 @@ def test_fence_grows_around_backticks() -> None:
     assert docs.fenced_example("a: |\n  ```x```") == "````yaml\na: |\n  ```x```\n````"
 
 
-def test_help_uri_is_one_constant() -> None:
+def test_help_uri_is_under_the_repository_address() -> None:
     assert docs.rule_doc_uri("FG201") == (
         "https://github.com/fargate-preflight/fargate-preflight/blob/main/docs/rules/FG201.md"
     )
+
+
+def test_the_repository_address_is_the_project_url_of_pyproject() -> None:
+    # One address (field test 23, D11.2): pyproject's [project.urls] Repository, installed as
+    # the package's Project-URL, is the default of a source tree and what the README says.
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["urls"] == {"Repository": docs.REPOSITORY_URL}
+    assert metadata.metadata("fargate-preflight").get_all("Project-URL") == [
+        f"Repository, {docs.REPOSITORY_URL}"
+    ]
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    assert (
+        "`your-org/fargate-preflight` stands for where you host this repository. Its own "
+        f"address, {docs.REPOSITORY_URL}, is the `Repository` URL in `pyproject.toml`'s "
+        "`[project.urls]`: the links to rule pages that `explain` prints and SARIF reports "
+        "carry (`helpUri`) are built from it"
+    ) in readme
+
+
+@pytest.fixture
+def hosted_elsewhere(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    message = email.message.Message()
+    message["Name"] = "fargate-preflight"
+    message["Project-URL"] = "Homepage, https://example.com/"
+    message["Project-URL"] = "Repository, https://git.example.com/platform/fargate-preflight/"
+    monkeypatch.setattr(metadata, "metadata", lambda name: message)
+    docs.repository_url.cache_clear()
+    yield
+    docs.repository_url.cache_clear()
+
+
+def test_links_follow_the_installed_repository_url(hosted_elsewhere: None) -> None:
+    home = "https://git.example.com/platform/fargate-preflight"
+    assert docs.repository_url() == home
+    assert docs.rule_doc_uri("FG202") == f"{home}/blob/main/docs/rules/FG202.md"
+    sarif_doc = json.loads(sarif.render(sample_report()))
+    driver = sarif_doc["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == home
+    assert driver["rules"][0]["helpUri"] == f"{home}/blob/main/docs/rules/FG201.md"
+    assert text.render_explain(RULES[0]).splitlines()[-1] == (
+        f"Docs: {home}/blob/main/docs/rules/FG201.md"
+    )
+
+
+def test_a_source_tree_that_is_not_installed_links_to_the_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def missing(name: str) -> None:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "metadata", missing)
+    docs.repository_url.cache_clear()
+    try:
+        assert docs.repository_url() == "https://github.com/fargate-preflight/fargate-preflight"
+    finally:
+        docs.repository_url.cache_clear()
 
 
 @pytest.fixture

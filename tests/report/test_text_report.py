@@ -8,7 +8,7 @@ from dataclasses import replace
 from report_samples import FG201, FG602, FG801, LIVE, RULES, SUPPRESSED, sample_report
 
 from scanner.errors import one_line
-from scanner.findings import Hop, InputError, PathStep, Report
+from scanner.findings import Hop, InputError, PathStep, Report, Suppression
 from scanner.report import reporter, text
 
 # The FG801 sample finding (no service) as the text report prints it.
@@ -273,6 +273,43 @@ def test_a_route_that_a_finding_closes_is_blocked_not_ok() -> None:
     ]
     coloured = text.render(report, color=True)
     assert "\x1b[1;31mblocked (FG401)\x1b[0m" in coloured
+
+
+def test_a_row_that_only_suppressed_findings_close_says_so() -> None:
+    # Field test 23, D11.9: a suppressed FG202 left `s3  no path  fail` beside "0 errors ...
+    # (1 suppressed)". A row failed or blocked only by suppressed findings reads "suppressed"
+    # with their rules; an unsuppressed error still fails or blocks it.
+    ignored = Suppression("config", "S3 is not used by this image")
+    fg202 = replace(FG201, rule_id="FG202", need="s3", hop=None, suppressed=ignored)
+    fg402 = replace(FG201, rule_id="FG402", need="logs", hop=None, suppressed=ignored)
+    fg401 = replace(
+        FG201,
+        rule_id="FG401",
+        need="ecr.api",
+        hop=Hop("subnet SubnetA", "security group TaskSg", "Endpoint", "no egress"),
+    )
+    fg403 = replace(fg401, rule_id="FG403", suppressed=ignored)
+    paths = (
+        PathStep("Service", "s3", "SubnetA", "none", "fail"),
+        PathStep("Service", "logs", "SubnetA", "interface endpoint Logs", "ok"),
+        PathStep("Service", "ecr.api", "SubnetA", "interface endpoint EcrApi", "ok"),
+    )
+    report = Report(findings=(fg202, fg402, fg401, fg403), rules=(), paths=paths)
+    lines = text.render(report).splitlines()
+    assert lines[1:4] == [
+        "  ecr.api  via interface endpoint EcrApi  blocked (FG401)",
+        "  logs     via interface endpoint Logs    suppressed (FG402)",
+        "  s3       no path                        suppressed (FG202)",
+    ]
+    assert lines[-1] == "1 error, 0 warnings, 0 notes (3 suppressed)"
+    assert "\x1b[2msuppressed (FG202)\x1b[0m" in text.render(report, color=True)
+    unsuppressed = replace(fg202, suppressed=None)
+    lines = text.render(replace(report, findings=(unsuppressed, fg402))).splitlines()
+    assert lines[1:4] == [
+        "  ecr.api  via interface endpoint EcrApi  ok",
+        "  logs     via interface endpoint Logs    suppressed (FG402)",
+        "  s3       no path                        fail",
+    ]
 
 
 def test_fg401_closes_every_row_to_the_same_destination() -> None:

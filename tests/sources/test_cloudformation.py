@@ -2181,6 +2181,7 @@ def test_ecs_and_efs_resources(tmp_path: Path) -> None:
         "source": src("ecs.yaml", 26, "/Resources/TD"),
         "family": "web",
         "network_mode": "awsvpc",
+        "network_mode_source": src("ecs.yaml", 32, "/Resources/TD/Properties/NetworkMode"),
         "requires_compatibilities": ["FARGATE"],
         "os_family": "WINDOWS_SERVER_2022_CORE",
         "cpu": 256,

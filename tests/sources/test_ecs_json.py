@@ -229,6 +229,7 @@ def test_seed_exec_task_definition() -> None:
             "source": at(SEED_EXEC, 1, ""),
             "family": "ecs-exec-task",
             "network_mode": "awsvpc",
+            "network_mode_source": at(SEED_EXEC, 3, "/networkMode"),
             "requires_compatibilities": ["EC2", "FARGATE"],
             "os_family": "LINUX",
             "cpu": 256,
@@ -865,7 +866,7 @@ def test_fg7_verdicts_on_a_broken_task_definition_and_its_service() -> None:
     )
     denied, undecided = fg7_verdicts(build_model([fragment], "us-east-1"))
     assert denied == {
-        ("701", "app", "run.json#run-task", 1),
+        ("701", "app", "run.json#run-task", 3),  # td.json's networkMode
         ("702", "app", "run.json#run-task", 1),
         ("703", "app", "run.json#run-task", 11),
         ("704", "ec2only", "web", 1),

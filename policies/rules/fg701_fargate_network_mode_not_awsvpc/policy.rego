@@ -46,7 +46,7 @@ deny contains entry if {
 			[subject(service, td), td.network_mode],
 		),
 		"fix": "Set networkMode to awsvpc (without networkMode, ECS uses bridge).",
-		"source": td.source,
+		"source": object.get(td, "network_mode_source", td.source),
 	})
 }
 

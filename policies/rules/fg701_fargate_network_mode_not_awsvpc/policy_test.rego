@@ -45,6 +45,12 @@ test_fires_for_bridge_without_service if {
 	}}
 }
 
+test_points_at_the_network_mode_where_it_is_written if {
+	mode_src := {"file": "td.json", "line": 3, "pointer": "/networkMode"}
+	findings := deny_for({"App": td({"network_mode": "bridge", "network_mode_source": mode_src})}, {})
+	{f.location | some f in findings} == {{"file": "td.json", "line": 3}}
+}
+
 test_fires_once_per_fargate_service_running_it if {
 	findings := deny_for(
 		{"App": td({"network_mode": "host", "requires_compatibilities": ["EC2", "FARGATE"]})},

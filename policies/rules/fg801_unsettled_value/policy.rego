@@ -11,7 +11,10 @@
 #   level: note
 #   remediation: >-
 #     Give the value (--parameter, --region) or scan the template that defines it, so the blocked
-#     checks can run.
+#     checks can run. A Terraform plan takes no --parameter (its variables are set when it is
+#     made): scan the plan or template that creates the value, or the plan with its .tf files; a
+#     value that Terraform knows only after apply is settled by no plan: write it in the
+#     configuration as a value the plan knows, or check it after apply with scan-aws.
 #   tags: [coverage]
 #   examples:
 #     failing: |
@@ -121,11 +124,31 @@ fix(ref) := sprintf(
 } else := generic_fix
 
 # A live scan has no template to add: what it did not read is in another account or region, or
-# not read by the exporter.
+# not read by the exporter. A Terraform plan takes no --parameter (its variables are set when it
+# is made): its values come from what creates them (the Terraform reader gives its own fixes
+# for values known only after apply and for .tf files the plan needs).
 fix_at(ref, src) := live_fix if {
 	startswith(src.file, "aws://")
 	fix(ref) == generic_fix
+} else := terraform_fix if {
+	terraform_source(src)
+	fix(ref) == generic_fix
 } else := fix(ref)
+
+# terraform_source: a .tf file, or a plan's JSON (where the reader points without .tf files).
+terraform_source(src) if endswith(src.file, ".tf")
+
+terraform_source(src) if endswith(src.file, ".tf.json")
+
+terraform_source(src) if {
+	some prefix in {"/planned_values/", "/resource_changes/", "/prior_state/", "/configuration/"}
+	startswith(object.get(src, "pointer", ""), prefix)
+}
+
+terraform_fix := concat(" ", [
+	"Scan the plan or template that creates it too, or check it in the account with",
+	"`fargate-preflight scan-aws`, so these checks can run.",
+])
 
 live_fix := concat(" ", [
 	"Scan the account and region that hold it too (--region, --org-role),",

@@ -66,6 +66,25 @@ test_distinct_values_give_distinct_notes if {
 	}
 }
 
+test_a_terraform_value_has_no_value_to_pass if {
+	# A plan takes no --parameter (field test 23, D6): a hard-coded ID in a .tf file or in a
+	# plan without .tf files is settled by what creates it; a reader's own fix wins.
+	tf := {"file": "infra/main.tf", "line": 67, "pointer": "/resource/aws_ecs_service/app"}
+	plan := {"file": "plan.json", "line": 1, "pointer": "/planned_values/root_module/resources/3"}
+	own := {"unknown": "x is known only after apply", "ref": "aws_x.y.z", "source": tf, "fix": "Own fix."}
+	fs := findings_for({
+		{"unknown": {"unknown": "not here", "ref": "subnet subnet-0aaa", "source": tf}, "service": "S", "rules": ["FG202"]},
+		{"unknown": {"unknown": "not here", "ref": "security group sg-1", "source": plan}, "service": "S", "rules": ["FG705"]},
+		{"unknown": own, "service": "S", "rules": ["FG202"]},
+	})
+	terraform := "Scan the plan or template that creates it too, or check it in the account with `fargate-preflight scan-aws`, so these checks can run."
+	{[f.resource, f.fix] | some f in fs} == {
+		["subnet subnet-0aaa", terraform],
+		["security group sg-1", terraform],
+		["aws_x.y.z", "Own fix."],
+	}
+}
+
 test_nothing_unsettled_is_silent if {
 	count(findings_for(set())) == 0
 	count(data.fargate_preflight.rules.fg801.deny) == 0 with input as world

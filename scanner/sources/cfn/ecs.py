@@ -105,9 +105,10 @@ def task_definition(res: Res, out: Out) -> None:
         )
     cpu, cpu_raw = _size(res.prop("Cpu"), parse_cpu)
     memory, memory_raw = _size(res.prop("Memory"), parse_memory)
+    network_mode = res.prop("NetworkMode")
     obj = res.base() | {
         "family": family_value,
-        "network_mode": text_or(res.prop("NetworkMode"), "bridge"),
+        "network_mode": text_or(network_mode, "bridge"),
         "requires_compatibilities": _texts(res.prop("RequiresCompatibilities")),
         "os_family": text_or(res.prop("RuntimePlatform", "OperatingSystemFamily"), "LINUX"),
         "cpu": cpu,
@@ -118,6 +119,8 @@ def task_definition(res: Res, out: Out) -> None:
         "volumes": _volumes(res.prop("Volumes")),
         **_proxy_configuration(res.prop("ProxyConfiguration")),
     }
+    if network_mode is not None:
+        obj["network_mode_source"] = network_mode.where.json()
     for field, prop in (("task_role", "TaskRoleArn"), ("execution_role", "ExecutionRoleArn")):
         obj[field], obj[f"{field}_arn"] = _role(res, out, obj, field, prop)
     out.add("task_definitions", obj)

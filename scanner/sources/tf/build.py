@@ -17,7 +17,14 @@ from scanner.sources.base import ModelObject, UnsettledCondition
 from scanner.sources.tf.expr import Attr, Choice, Env, Evaluator, Obj
 from scanner.sources.tf.expr import Opaque as Unevaluated
 from scanner.sources.tf.hcl import Block, Configuration, declares
-from scanner.sources.tf.links import Linker, Opaque, Resolution, Target
+from scanner.sources.tf.links import (
+    AFTER_APPLY_FIX,
+    TF_FILES_FIX,
+    Linker,
+    Opaque,
+    Resolution,
+    Target,
+)
 from scanner.sources.tf.plan import UNKNOWN, Instance, PathStep, Plan
 
 Collections = dict[str, dict[str, ModelObject]]
@@ -136,25 +143,35 @@ class Build:
     # --- unknowns ------------------------------------------------------------------------
 
     def unknown(
-        self, instance: Instance, path: tuple[PathStep, ...], why: str, ref: str = ""
+        self,
+        instance: Instance,
+        path: tuple[PathStep, ...],
+        why: str,
+        ref: str = "",
+        fix: str | None = None,
     ) -> Field:
         ref = ref or attribute(instance, path)
         if not ref.startswith(self.ref_prefix):
             ref = self.ref_prefix + ref
-        return {"unknown": why, "ref": ref, "source": self.source(instance)}
+        found: ModelObject = {"unknown": why, "ref": ref, "source": self.source(instance)}
+        if fix is not None and not ref.startswith("AWS::"):  # FG801 has fixes for these refs
+            found["fix"] = fix
+        return found
 
     def opaque_unknown(
         self, instance: Instance, path: tuple[PathStep, ...], why: str, opaque: Opaque
     ) -> Field:
         """An unknown located where the unsettled value sits (a data source), if it has a place."""
-        found = self.unknown(instance, path, why, opaque.ref)
+        found = self.unknown(instance, path, why, opaque.ref, fix=opaque.fix)
         if opaque.instance is not None:
             found["source"] = self.source(opaque.instance)
         return found
 
     def after_apply(self, instance: Instance, path: tuple[PathStep, ...]) -> Field:
         name = attribute(instance, path)
-        return self.unknown(instance, path, f"{name} is known only after apply")
+        return self.unknown(
+            instance, path, f"{name} is known only after apply", fix=AFTER_APPLY_FIX
+        )
 
     def blocks_of(self, inst: Instance, name: str) -> Field:
         """The elements of an attribute-as-blocks (`egress`, `route`, `inline_policy`): the
@@ -179,9 +196,9 @@ class Build:
                 f"the plan does not show whether {inst.address} declares {name} blocks "
                 "(dynamic blocks are not in its configuration); scan it with its .tf files"
             )
-            return self.unknown(inst, (name,), why)
+            return self.unknown(inst, (name,), why, fix=TF_FILES_FIX)
         why = f"the {name} blocks of {inst.address} (dynamic) are known only after apply"
-        return self.unknown(inst, (name,), why)
+        return self.unknown(inst, (name,), why, fix=AFTER_APPLY_FIX)
 
     def _only_empty_dynamic(self, inst: Instance, block: Block, name: str) -> bool:
         """True when `name` is declared only by `dynamic` blocks whose for_each is empty."""
@@ -342,7 +359,7 @@ class Build:
             f"{attribute(instance, path)} is one of {shown}, depending on values the plan does "
             "not settle"
         )
-        return self.unknown(instance, path, why)
+        return self.unknown(instance, path, why, fix=AFTER_APPLY_FIX)
 
     def _evaluated_list(
         self, instance: Instance, path: tuple[PathStep, ...], kind: Kind, depth: int
@@ -356,7 +373,7 @@ class Build:
         choice = next((v for v in values if isinstance(v, Choice)), None)
         if choice is not None:
             why = f"{attribute(instance, path)} holds some of the values of {choice.why}"
-            return self.unknown(instance, path, why)
+            return self.unknown(instance, path, why, fix=AFTER_APPLY_FIX)
         lists: list[list[Any]] = []
         for value in values:
             ids = self._evaluated_ids(value, kind, depth)
@@ -371,7 +388,7 @@ class Build:
             f"{attribute(instance, path)} is one of {shown}, depending on values the plan does "
             "not settle"
         )
-        return self.unknown(instance, path, why)
+        return self.unknown(instance, path, why, fix=AFTER_APPLY_FIX)
 
     def _evaluated_ids(self, value: Any, kind: Kind, depth: int) -> Any:
         if not isinstance(value, tuple):
@@ -567,7 +584,7 @@ class Build:
     ) -> Field:
         shown = ", ".join(sorted(str(i) if isinstance(i, str) else "(unknown)" for i in ids))
         why = f"{attribute(instance, path)} {what} {shown}; the plan does not say which"
-        return self.unknown(instance, path, why)
+        return self.unknown(instance, path, why, fix=AFTER_APPLY_FIX)
 
     @staticmethod
     def _not_kind(name: str, target: Target, kind: Kind) -> str:
@@ -623,10 +640,12 @@ class Build:
         for literal in resolution.literals:
             # a variable or local known at plan time may add ids that are not in the plan
             why = f"{name} may also hold values of {literal}, which the plan does not show"
-            ids.append(self.unknown(instance, path, why, f"{attribute(instance, path)} {literal}"))
+            ref = f"{attribute(instance, path)} {literal}"
+            fix = None if self.config.present else TF_FILES_FIX  # the .tf files may settle it
+            ids.append(self.unknown(instance, path, why, ref, fix=fix))
         if not ids:
             why = f"{name} is known only after apply and names no resource of the plan"
-            ids.append(self.unknown(instance, path, why))
+            ids.append(self.unknown(instance, path, why, fix=AFTER_APPLY_FIX))
         return ids
 
 

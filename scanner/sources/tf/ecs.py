@@ -28,7 +28,7 @@ from scanner.sources.tf.build import (
 from scanner.sources.tf.expr import Attr, Obj, Opaque, Pattern
 from scanner.sources.tf.hcl import nested_blocks
 from scanner.sources.tf.iam import arn, role_named
-from scanner.sources.tf.links import hcl_references
+from scanner.sources.tf.links import AFTER_APPLY_FIX, hcl_references
 from scanner.sources.tf.plan import UNKNOWN, Instance, PathStep
 from scanner.sources.tf.written import (
     after_apply,
@@ -211,7 +211,7 @@ def _containers(build: Build, inst: Instance) -> Field:
                 "are not a jsonencode() or JSON text this scanner can read, so its containers are "
                 "not analysed"
             )
-            return build.unknown(inst, _CONTAINER_DEFINITIONS, why)
+            return build.unknown(inst, _CONTAINER_DEFINITIONS, why, fix=AFTER_APPLY_FIX)
 
         def leaf(value: Attr | Obj | Opaque) -> Unsettled:
             return Unsettled(unsettled(build, inst, _CONTAINER_DEFINITIONS, value))

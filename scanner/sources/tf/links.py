@@ -41,6 +41,20 @@ MAX_DEPTH = 40  # module variables, outputs and locals that refer to each other
 _BY_ID = frozenset({"aws_subnet", "aws_vpc", "aws_security_group"})
 
 
+# FG801's fixes for what a plan does not settle, where FG801's fix for a Terraform input
+# (scan what creates it, or the account) does not fit: a plan takes no --parameter (its
+# variables are set when it is made), so "pass its value" means nothing there.
+AFTER_APPLY_FIX = (
+    "Terraform knows this value only after apply, so no plan settles it: write it in the "
+    "configuration as a value the plan knows, or check it after apply with "
+    "`fargate-preflight scan-aws`, so these checks can run."
+)
+TF_FILES_FIX = (
+    "Scan the plan with the .tf files of its configuration (in its folder, or --tf-dir), so "
+    "these checks can run."
+)
+
+
 @dataclass(frozen=True)
 class Target:
     instance: Instance
@@ -54,6 +68,7 @@ class Opaque:
     # where it sits, when that is a place of its own: the data source, the local's block
     instance: Instance | None = None
     where: tuple[str, int] | None = None
+    fix: str | None = None  # FG801's fix, when it is not the one of any other Terraform value
 
 
 @dataclass
@@ -218,6 +233,7 @@ class Linker:
                         f"data source {instance.address} is read during apply, so its values "
                         "are not in the plan",
                         instance=instance,
+                        fix=AFTER_APPLY_FIX,
                     )
                 )
             else:
@@ -312,7 +328,7 @@ class Linker:
                 if not self.config.present
                 else f"{qualified} is not defined in the .tf files"
             )
-            out.opaque.append(Opaque(qualified, why))
+            out.opaque.append(Opaque(qualified, why, fix=TF_FILES_FIX))
             return out
         value = found[0]
         refs = tuple(hcl_references(value))

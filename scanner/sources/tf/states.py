@@ -35,8 +35,8 @@ def state_machine(build: Build, inst: Instance) -> None:
     if definition is None:
         return
 
-    def unknown(field: str, why: str) -> Field:
-        return build.unknown(inst, _AT, why, f"{build.id(inst)}.{field}")
+    def unknown(field: str, why: str, fix: str | None = None) -> Field:
+        return build.unknown(inst, _AT, why, f"{build.id(inst)}.{field}", fix=fix)
 
     def link(value: Any, collection: str) -> Any:
         if isinstance(value, str):
@@ -61,7 +61,11 @@ def state_machine(build: Build, inst: Instance) -> None:
 
         def at_run(field: str, expression: str, label: str = label) -> Field:
             why = f"state {label} takes {field} from its input when it runs ({expression})"
-            return unknown(f"{label}.{field}", why)
+            fix = (
+                f"Write {field} in state {label}'s Parameters (the input of each execution is "
+                "in no file), so these checks can run."
+            )
+            return unknown(f"{label}.{field}", why, fix)
 
         settled = at_run_time(params or {}, at_run)
         none = unknown(f"{label}.TaskDefinition", f"state {label} names no TaskDefinition")
