@@ -133,15 +133,21 @@ def _validator() -> Any:
     return jsonschema_rs.Draft202012Validator(schema)
 
 
-def drop_unreadable(model: dict[str, Any]) -> list[SourceError]:
+def schema_errors(model: dict[str, Any]) -> list[Any]:
+    """Where the model breaks its schema (jsonschema-rs errors; none for a valid model)."""
+    return list(_validator().iter_errors(model))
+
+
+def drop_unreadable(model: dict[str, Any], invalid: list[Any]) -> list[SourceError]:
     """Take out the objects a broken input file gave values of the wrong type (a plan with a
     null where Terraform always writes a string, an ECS field of the wrong kind) and say where
     they come from; the rest of the model is still scanned. A policy document that IAM would
     refuse is made unknown instead: taking out an endpoint would read as a missing endpoint.
-    What has no source file is left for `validate_model` (our bug: exit 3)."""
+    `invalid`: the model's `schema_errors`. What has no source file is left for
+    `validate_model` (our bug: exit 3)."""
     errors: list[SourceError] = []
     unknown: set[tuple[Any, ...]] = set()  # the documents made unknown
-    for error in list(_validator().iter_errors(model)):
+    for error in invalid:
         path = error.instance_path
         if len(path) < 3 or path[0] not in (*COLLECTIONS, *OPTIONAL_COLLECTIONS):
             continue

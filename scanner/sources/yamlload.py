@@ -310,6 +310,7 @@ class _EventBuilder:
         self.file = file
         self.next = loader.get_event
         self.resolve = loader.resolve
+        self.scalars: dict[tuple[str, str], Any] = {}
 
     def document(self) -> Any:
         self.next()  # stream start
@@ -334,11 +335,18 @@ class _EventBuilder:
                 return _line_str(event.value, event.start_mark.line + 1)
             if tag[0] == "!":
                 return self.intrinsic(tag[1:], event, depth)
+            # Numbers, booleans and nulls (no line of their own, and immutable): made once per
+            # tag and text (a template repeats its ports and flags).
+            scalar = (tag, event.value)
+            if scalar in self.scalars:
+                return self.scalars[scalar]
             node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
             try:
-                return self.loader.construct_object(node, deep=True)
+                value = self.loader.construct_object(node, deep=True)
             except (ValueError, KeyError, TypeError, OverflowError):  # `!!int abc`
                 raise _Unusual("a value that is not of its tag") from None  # `_Builder` says
+            self.scalars[scalar] = value
+            return value
         if tag is not None and tag != "!" and tag[0] == "!":
             return self.intrinsic(tag[1:], event, depth)
         if kind is MappingStartEvent and tag in (None, "!", _MAP):
