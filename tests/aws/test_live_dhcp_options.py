@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_accounts import fargate_task_definition, public_fargate_service, public_network
 from click.testing import CliRunner
 from moto_server import clients_at
 
@@ -29,50 +30,21 @@ def dhcp_account(moto_url: str) -> dict[str, str]:
         ec2 = boto3.client("ec2", region_name=REGION)
         ecs = boto3.client("ecs", region_name=REGION)
         ecs.create_cluster(clusterName="dns")
-        definition = ecs.register_task_definition(
-            family="web",
-            networkMode="awsvpc",
-            requiresCompatibilities=["FARGATE"],
-            cpu="256",
-            memory="512",
-            containerDefinitions=[
-                {"name": "web", "image": "public.ecr.aws/nginx/nginx:1", "essential": True}
-            ],
-        )["taskDefinition"]["taskDefinitionArn"]
+        web = {"name": "web", "image": "public.ecr.aws/nginx/nginx:1", "essential": True}
+        definition = fargate_task_definition(ecs, "web", [web])
         servers = {"corp": ["10.8.0.53"], "amazon": ["AmazonProvidedDNS"], "none": None}
         ids: dict[str, str] = {}
         for index, (name, dns) in enumerate(servers.items()):
-            vpc_id = ec2.create_vpc(CidrBlock=f"10.{8 + index}.0.0/16")["Vpc"]["VpcId"]
-            if dns is None:
-                ec2.associate_dhcp_options(DhcpOptionsId="default", VpcId=vpc_id)
-            else:
+            subnet, group = public_network(ec2, f"10.{8 + index}.0.0/16")
+            vpc_id = ec2.describe_subnets(SubnetIds=[subnet])["Subnets"][0]["VpcId"]
+            options = "default"
+            if dns is not None:
                 options = ec2.create_dhcp_options(
                     DhcpConfigurations=[{"Key": "domain-name-servers", "Values": dns}]
                 )["DhcpOptions"]["DhcpOptionsId"]
-                ec2.associate_dhcp_options(DhcpOptionsId=options, VpcId=vpc_id)
                 ids[f"{name}-options"] = options
-            subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.{8 + index}.1.0/24")
-            subnet_id = subnet["Subnet"]["SubnetId"]
-            igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-            ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
-            table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
-            ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
-            ec2.associate_route_table(RouteTableId=table, SubnetId=subnet_id)
-            group = ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc_id)
-            ecs.create_service(
-                cluster="dns",
-                serviceName=name,
-                taskDefinition=definition,
-                desiredCount=1,
-                launchType="FARGATE",
-                networkConfiguration={
-                    "awsvpcConfiguration": {
-                        "subnets": [subnet_id],
-                        "securityGroups": [group["GroupId"]],
-                        "assignPublicIp": "ENABLED",
-                    }
-                },
-            )
+            ec2.associate_dhcp_options(DhcpOptionsId=options, VpcId=vpc_id)
+            public_fargate_service(ecs, "dns", name, definition, subnet, group)
             ids[name] = vpc_id
         return ids
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_accounts import fargate_service, fargate_task_definition
 from click.testing import CliRunner
 from moto_server import clients_at
 
@@ -45,28 +46,12 @@ def ipv6_account(moto_url: str) -> dict[str, str]:
         )
         group = ec2.create_security_group(GroupName="t", Description="t", VpcId=vpc_id)["GroupId"]
         ecs.create_cluster(clusterName="v6")
-        definition = ecs.register_task_definition(
-            family="web",
-            networkMode="awsvpc",
-            requiresCompatibilities=["FARGATE"],
-            cpu="256",
-            memory="512",
-            containerDefinitions=[
-                {"name": "web", "image": "public.ecr.aws/nginx/nginx:1", "essential": True}
-            ],
-        )["taskDefinition"]["taskDefinitionArn"]
+        web = {"name": "web", "image": "public.ecr.aws/nginx/nginx:1", "essential": True}
+        definition = fargate_task_definition(ecs, "web", [web])
         for name, subnet in subnets.items():
             ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
-            ecs.create_service(
-                cluster="v6",
-                serviceName=name,
-                taskDefinition=definition,
-                desiredCount=1,
-                launchType="FARGATE",
-                networkConfiguration={
-                    "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}
-                },
-            )
+            network = {"subnets": [subnet], "securityGroups": [group]}
+            fargate_service(ecs, "v6", name, definition, network)
         return subnets | {"table": table}
 
 
