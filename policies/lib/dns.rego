@@ -9,8 +9,7 @@
 #   settle leaves each path verdict that would otherwise pass undecided (FG801), at the option
 #   set. A VPC with no option set at all (`null`) is taken to use the Resolver: AWS gives
 #   instances built on the Nitro System 169.254.169.253 then. A verdict that fails stays an
-#   error: DNS does not repair a missing path.
-#   `undecided` has the shape of a rule's; rules/fg801 gathers it.
+#   error: DNS does not repair a missing path (rules/fg801 leaves out what a path rule fails).
 package fargate_preflight.lib.dns
 
 import rego.v1
@@ -21,16 +20,18 @@ resolver_address := "169.254.169.253"
 
 amazon_provided := "AmazonProvidedDNS"
 
-# The path verdicts that would otherwise pass, of a need reached by name, whose VPC's DNS
-# servers are not settled to be the Route 53 Resolver.
-undecided contains entry if {
+# The path verdicts that pass, of a need reached by name, whose VPC's DNS servers are not
+# settled to be the Route 53 Resolver: [service name, need] -> what they wait for, in the shape
+# of a rule's `undecided`. rules/fg801 leaves out those a path rule (FG102, FG3xx, FG4xx)
+# fails: that need is an error already.
+passing contains item if {
 	some [sid, ref, key], r in data.fargate_preflight.lib.paths.all_decisions
 	r.verdict == "ok"
 	by_name(key)
 	u := vpc_unknowns[input.subnets[ref].vpc]
 	svc := input.services[sid]
-	not failing[[svc.name, key.need]]
 	entry := {"unknown": u, "service": svc.name, "rules": data.fargate_preflight.lib.needs.blocked_rules[key.kind]}
+	item := [[svc.name, key.need], entry]
 }
 
 by_name(key) if key.kind in {"endpoint", "internet"}
@@ -47,26 +48,6 @@ vpc_unknowns[id] := u if {
 	vpc.enable_dns_support != false
 	u := vpc_unknown(vpc)
 }
-
-# The rules that judge a chosen path: a need they fail is an error already.
-failing contains pair if {
-	some f in path_findings
-	pair := [f.service, f.need]
-}
-
-path_findings contains f if some f in data.fargate_preflight.rules.fg102.deny
-
-path_findings contains f if some f in data.fargate_preflight.rules.fg301.deny
-
-path_findings contains f if some f in data.fargate_preflight.rules.fg302.deny
-
-path_findings contains f if some f in data.fargate_preflight.rules.fg303.deny
-
-path_findings contains f if some f in data.fargate_preflight.rules.fg401.deny
-
-path_findings contains f if some f in data.fargate_preflight.rules.fg402.deny
-
-path_findings contains f if some f in data.fargate_preflight.rules.fg403.deny
 
 # vpc_unknown: the option set the inputs do not settle, its server list or one of its servers
 # that they do not settle, or its servers when they are not the Route 53 Resolver alone, as

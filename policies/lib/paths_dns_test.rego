@@ -8,7 +8,13 @@ with_dhcp(model, options) := object.union(model, {"vpcs": {"Vpc": {"dhcp_options
 
 dhcp(servers) := {"name": "Dhcp", "domain_name_servers": servers, "source": src(90)}
 
-dns_undecided(model) := {e | some e in data.fargate_preflight.lib.dns.undecided with input as model}
+# what FG801 gathers from lib/dns.rego: the passing verdicts that no path rule fails
+dns_undecided(model) := {u |
+	passing := data.fargate_preflight.lib.dns.passing with input as model
+	failing := data.fargate_preflight.rules.fg801.path_failing with input as model
+	some [pair, u] in passing
+	not pair in failing
+}
 
 endpoint_rules := data.fargate_preflight.lib.needs.blocked_rules.endpoint
 

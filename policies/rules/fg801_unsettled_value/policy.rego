@@ -167,8 +167,11 @@ unsettled contains u if {
 	some u in data.fargate_preflight.lib.paths.undecided
 }
 
+# Name resolution (lib/dns.rego): a need that a path rule fails is an error already, since DNS
+# does not repair a closed path.
 unsettled contains u if {
-	some u in data.fargate_preflight.lib.dns.undecided
+	some [pair, u] in data.fargate_preflight.lib.dns.passing
+	not path_failing[pair]
 }
 
 unsettled contains u if {
@@ -318,3 +321,23 @@ unsettled contains u if {
 unsettled contains u if {
 	some u in data.fargate_preflight.rules.fg705.undecided
 }
+
+# [service, need] of the rules that judge a chosen path.
+path_failing contains pair if {
+	some f in path_findings
+	pair := [f.service, f.need]
+}
+
+path_findings contains f if some f in data.fargate_preflight.rules.fg102.deny
+
+path_findings contains f if some f in data.fargate_preflight.rules.fg301.deny
+
+path_findings contains f if some f in data.fargate_preflight.rules.fg302.deny
+
+path_findings contains f if some f in data.fargate_preflight.rules.fg303.deny
+
+path_findings contains f if some f in data.fargate_preflight.rules.fg401.deny
+
+path_findings contains f if some f in data.fargate_preflight.rules.fg402.deny
+
+path_findings contains f if some f in data.fargate_preflight.rules.fg403.deny
