@@ -127,13 +127,14 @@ fix(ref) := sprintf(
 # not read by the exporter. A Terraform plan takes no --parameter (its variables are set when it
 # is made): its values come from what creates them (the Terraform reader gives its own fixes
 # for values known only after apply and for .tf files the plan needs).
-fix_at(ref, src) := live_fix if {
+fix_at(ref, src) := found if {
+	found := fix(ref)
+	found != generic_fix
+} else := live_fix if {
 	startswith(src.file, "aws://")
-	fix(ref) == generic_fix
 } else := terraform_fix if {
 	terraform_source(src)
-	fix(ref) == generic_fix
-} else := fix(ref)
+} else := generic_fix
 
 # terraform_source: a .tf file, or a plan's JSON (where the reader points without .tf files).
 terraform_source(src) if endswith(src.file, ".tf")
